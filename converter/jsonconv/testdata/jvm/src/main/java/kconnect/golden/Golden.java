@@ -154,6 +154,9 @@ public final class Golden {
         addN("decimal_zero_scale5", Decimal.schema(5), new BigDecimal(BigInteger.ZERO, 5));
         addN("decimal_neg_small", Decimal.schema(2), new BigDecimal(BigInteger.valueOf(-1), 2));
         addN("decimal_128", Decimal.schema(0), new BigDecimal(BigInteger.valueOf(128), 0));
+        addN("decimal_tiny", Decimal.schema(10), new BigDecimal(BigInteger.ONE, 10));
+        addN("decimal_negscale", Decimal.schema(-2), new BigDecimal(BigInteger.valueOf(12), -2));
+        add("struct_optional_null", SchemaBuilder.struct().optional().field("a", Schema.INT32_SCHEMA).build(), null);
 
         // --- date / time / timestamp ------------------------------------------------------
         add("date", Date.SCHEMA, days(19797));

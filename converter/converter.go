@@ -1,0 +1,94 @@
+// Package converter defines how kconnect turns record keys, values and
+// headers into bytes and back: Kafka Connect's Converter and HeaderConverter.
+//
+// The implementations live in subpackages whose names do not shadow the
+// standard library: jsonconv (JsonConverter), stringconv (StringConverter),
+// bytesconv (ByteArrayConverter) and numconv (the Short, Integer, Long, Float,
+// Double and Boolean converters).
+//
+// # Buffers
+//
+// FromConnect appends to a caller's buffer, as strconv.AppendInt does, so the
+// runtime can reuse buffers from a pool and convert a record without
+// allocating. It returns nil exactly when the result is a Kafka null (a
+// tombstone), and a non-nil slice otherwise, even when it is empty. The
+// returned slice may alias dst's array; the caller owns it.
+//
+// # Concurrency
+//
+// A Converter is configured once and then used by many goroutines at once:
+// implementations must be safe for concurrent use, and must not keep dst or
+// data after returning.
+package converter
+
+import "github.com/kconnect-go/kconnect/connect"
+
+// Converter converts record keys or values between connect values and bytes.
+// One is configured per connector for keys and another for values.
+type Converter interface {
+	// FromConnect appends the serialized form of value (described by
+	// schema, which is nil for schemaless values) to dst. It returns nil,
+	// nil for a Kafka null. An error is a *connect.DataError naming the
+	// offending element where there is one.
+	FromConnect(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error)
+	// ToConnect deserializes data, which is nil for a Kafka null, into a
+	// schema and value. The returned value does not alias data.
+	ToConnect(topic string, headers connect.Headers, data []byte) (*connect.Schema, any, error)
+}
+
+// HeaderConverter converts record header values between connect values and
+// bytes.
+type HeaderConverter interface {
+	// FromConnectHeader appends the serialized header value to dst,
+	// returning nil for a null header value.
+	FromConnectHeader(dst []byte, topic, key string, schema *connect.Schema, value any) ([]byte, error)
+	// ToConnectHeader deserializes a header value; data is nil for null.
+	ToConnectHeader(topic, key string, data []byte) (*connect.Schema, any, error)
+}
+
+// Plugin describes a Converter implementation to a runtime: its Kafka Connect
+// class name and aliases, its configuration, and a constructor taking the
+// connector's string configuration (the key.converter.* or value.converter.*
+// keys with the prefix removed) and whether it converts keys.
+type Plugin struct {
+	connect.PluginInfo
+	New func(config map[string]string, isKey bool) (Converter, error)
+}
+
+// HeaderPlugin describes a HeaderConverter implementation to a runtime.
+type HeaderPlugin struct {
+	connect.PluginInfo
+	New func(config map[string]string) (HeaderConverter, error)
+}
+
+// Info returns the plugin's description.
+func (p Plugin) Info() connect.PluginInfo { return p.PluginInfo }
+
+// Info returns the plugin's description.
+func (p HeaderPlugin) Info() connect.PluginInfo { return p.PluginInfo }
+
+// Funcs adapts two functions to a Converter, for converters too small to
+// deserve a type.
+type Funcs struct {
+	From func(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error)
+	To   func(topic string, headers connect.Headers, data []byte) (*connect.Schema, any, error)
+}
+
+// FromConnect calls f.From.
+func (f Funcs) FromConnect(dst []byte, topic string, h connect.Headers, s *connect.Schema, v any) ([]byte, error) {
+	return f.From(dst, topic, h, s, v)
+}
+
+// ToConnect calls f.To.
+func (f Funcs) ToConnect(topic string, h connect.Headers, data []byte) (*connect.Schema, any, error) {
+	return f.To(topic, h, data)
+}
+
+// NonNil returns dst as a non-nil slice, for converters whose output is
+// empty but not null.
+func NonNil(dst []byte) []byte {
+	if dst == nil {
+		return []byte{}
+	}
+	return dst
+}

@@ -1,0 +1,418 @@
+package jsonconv
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+)
+
+// FromConnect appends the JSON for value, described by schema (nil when
+// schemaless), to dst: the envelope {"schema":...,"payload":...} when schemas
+// are enabled, the payload alone otherwise. A nil schema with a nil value is
+// a Kafka null, returned as nil. Errors are *connect.DataError values naming
+// the element that does not match the schema.
+func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
+	if schema == nil && value == nil {
+		return nil, nil
+	}
+	var err error
+	if !c.schemasEnable {
+		dst, err = c.appendValue(converter.NonNil(dst), schema, connect.AnyValue(value), "")
+		if err != nil {
+			return nil, err
+		}
+		return dst, nil
+	}
+	dst = append(dst, `{"schema":`...)
+	if schema == nil {
+		dst = append(dst, "null"...)
+	} else {
+		sj, err := c.schemaJSON(schema)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, sj...)
+	}
+	dst = append(dst, `,"payload":`...)
+	if dst, err = c.appendValue(dst, schema, connect.AnyValue(value), ""); err != nil {
+		return nil, err
+	}
+	return append(dst, '}'), nil
+}
+
+func (c *Converter) schemaJSON(s *connect.Schema) ([]byte, error) {
+	if b, ok := c.toJSON.get(s); ok {
+		return b, nil
+	}
+	b, err := c.appendSchema(nil, s, "")
+	if err != nil {
+		return nil, err
+	}
+	c.toJSON.put(s, b)
+	return b, nil
+}
+
+var typeNames = [...]string{
+	connect.Int8Type: "int8", connect.Int16Type: "int16", connect.Int32Type: "int32", connect.Int64Type: "int64",
+	connect.Float32Type: "float", connect.Float64Type: "double", connect.BooleanType: "boolean",
+	connect.StringType: "string", connect.BytesType: "bytes", connect.ArrayType: "array",
+	connect.MapType: "map", connect.StructType: "struct",
+}
+
+// appendSchema writes a schema object in Kafka Connect's field order: type,
+// items / keys+values / fields, optional, name, version, doc, parameters,
+// default.
+func (c *Converter) appendSchema(dst []byte, s *connect.Schema, path string) ([]byte, error) {
+	dst, err := c.appendSchemaMembers(dst, s, path)
+	return append(dst, '}'), err
+}
+
+// appendSchemaMembers writes a schema object without its closing brace, so a
+// struct field can append its "field" member.
+func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, path string) ([]byte, error) {
+	if s == nil {
+		return dst, connect.Errorf(path, "missing schema")
+	}
+	if !s.Type.Valid() {
+		return dst, connect.Errorf(path, "invalid schema type %d", s.Type)
+	}
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typeNames[s.Type]...)
+	dst = append(dst, '"')
+	var err error
+	switch s.Type {
+	case connect.ArrayType:
+		dst = append(dst, `,"items":`...)
+		if dst, err = c.appendSchema(dst, s.Elem, joinPath(path, "items")); err != nil {
+			return dst, err
+		}
+	case connect.MapType:
+		dst = append(dst, `,"keys":`...)
+		if dst, err = c.appendSchema(dst, s.Key, joinPath(path, "keys")); err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"values":`...)
+		if dst, err = c.appendSchema(dst, s.Elem, joinPath(path, "values")); err != nil {
+			return dst, err
+		}
+	case connect.StructType:
+		dst = append(dst, `,"fields":[`...)
+		for i, f := range s.Fields {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = c.appendSchemaMembers(dst, f.Schema, joinPath(path, f.Name)); err != nil {
+				return dst, err
+			}
+			dst = append(dst, `,"field":`...)
+			dst = connect.AppendJSONString(dst, f.Name)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"optional":`...)
+	dst = strconv.AppendBool(dst, s.Optional)
+	if s.Name != "" {
+		dst = append(dst, `,"name":`...)
+		dst = connect.AppendJSONString(dst, s.Name)
+	}
+	if s.Version != 0 {
+		dst = append(dst, `,"version":`...)
+		dst = strconv.AppendInt(dst, int64(s.Version), 10)
+	}
+	if s.Doc != "" {
+		dst = append(dst, `,"doc":`...)
+		dst = connect.AppendJSONString(dst, s.Doc)
+	}
+	if len(s.Parameters) > 0 {
+		dst = append(dst, `,"parameters":{`...)
+		for i, p := range s.Parameters {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = connect.AppendJSONString(dst, p.Key)
+			dst = append(dst, ':')
+			dst = connect.AppendJSONString(dst, p.Value)
+		}
+		dst = append(dst, '}')
+	}
+	if s.Default != nil {
+		dst = append(dst, `,"default":`...)
+		if dst, err = c.appendValue(dst, s, connect.AnyValue(s.Default), joinPath(path, "default")); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+func joinPath(path, elem string) string {
+	if path == "" {
+		return elem
+	}
+	return path + "." + elem
+}
+
+// appendValue writes v as the payload JSON of schema s (nil: schemaless).
+func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, path string) ([]byte, error) {
+	if v.IsNull() {
+		switch {
+		case s == nil:
+			return append(dst, "null"...), nil
+		case s.Default != nil && c.replaceNullWithDefault:
+			return c.appendValue(dst, s, connect.AnyValue(s.Default), path)
+		case s.Optional:
+			return append(dst, "null"...), nil
+		}
+		return dst, connect.Errorf(path, "null value for %s that is required and has no default value", describe(path))
+	}
+	if s == nil {
+		return connect.AppendJSON(dst, v)
+	}
+	mismatch := func() error {
+		return connect.Errorf(path, "%s value does not match schema %s", v.Kind(), s)
+	}
+	switch s.Logical() {
+	case connect.LogicalDecimal:
+		if v.Kind() != connect.KindDecimal {
+			return dst, mismatch()
+		}
+		scale, err := s.DecimalScale()
+		if err != nil {
+			return dst, connect.Errorf(path, "%v", err)
+		}
+		d := v.Decimal()
+		if d.Scale != scale {
+			return dst, connect.Errorf(path, "decimal %s has scale %d, but its schema has scale %d", d, d.Scale, scale)
+		}
+		if c.decimalFormat == Numeric {
+			return appendJavaBigDecimal(dst, d), nil
+		}
+		var buf [32]byte
+		return appendBase64(dst, connect.DecimalBytes(buf[:0], d)), nil
+	case connect.LogicalDate:
+		if v.Kind() != connect.KindTime {
+			return dst, mismatch()
+		}
+		days, err := connect.DateToDays(v.Time())
+		if err != nil {
+			return dst, connect.Errorf(path, "%v", err)
+		}
+		return strconv.AppendInt(dst, int64(days), 10), nil
+	case connect.LogicalTime:
+		if v.Kind() != connect.KindTime {
+			return dst, mismatch()
+		}
+		ms, err := connect.TimeToMillis(v.Time())
+		if err != nil {
+			return dst, connect.Errorf(path, "%v", err)
+		}
+		return strconv.AppendInt(dst, int64(ms), 10), nil
+	case connect.LogicalTimestamp:
+		if v.Kind() != connect.KindTime {
+			return dst, mismatch()
+		}
+		return strconv.AppendInt(dst, v.Time().UnixMilli(), 10), nil
+	}
+	switch s.Type {
+	case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type:
+		if !fitsInt(s.Type, v) {
+			return dst, mismatch()
+		}
+		return strconv.AppendInt(dst, v.Int64(), 10), nil
+	case connect.Float32Type:
+		if v.Kind() != connect.KindFloat32 {
+			return dst, mismatch()
+		}
+		return connect.AppendJavaFloat(dst, v.Float64(), 32), nil
+	case connect.Float64Type:
+		if v.Kind() != connect.KindFloat64 {
+			return dst, mismatch()
+		}
+		return connect.AppendJavaFloat(dst, v.Float64(), 64), nil
+	case connect.BooleanType:
+		if v.Kind() != connect.KindBool {
+			return dst, mismatch()
+		}
+		return strconv.AppendBool(dst, v.Bool()), nil
+	case connect.StringType:
+		if v.Kind() != connect.KindString {
+			return dst, mismatch()
+		}
+		return connect.AppendJSONString(dst, v.Str()), nil
+	case connect.BytesType:
+		if v.Kind() != connect.KindBytes {
+			return dst, mismatch()
+		}
+		return appendBase64(dst, v.Bytes()), nil
+	case connect.ArrayType:
+		a, ok := v.Ref().([]any)
+		if !ok {
+			return dst, mismatch()
+		}
+		dst = append(dst, '[')
+		var err error
+		for i, e := range a {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e), path+"["+strconv.Itoa(i)+"]"); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case connect.MapType:
+		return c.appendMap(dst, s, v.Ref(), path)
+	case connect.StructType:
+		st, ok := v.Ref().(*connect.Struct)
+		if !ok {
+			return dst, mismatch()
+		}
+		if st.Schema() != s && !st.Schema().Equal(s) {
+			return dst, connect.Errorf(path, "struct schema %s does not match schema %s", st.Schema(), s)
+		}
+		dst = append(dst, '{')
+		var err error
+		for i, f := range s.Fields {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = connect.AppendJSONString(dst, f.Name)
+			dst = append(dst, ':')
+			if dst, err = c.appendValue(dst, f.Schema, st.At(i), joinPath(path, f.Name)); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	}
+	return dst, connect.Errorf(path, "invalid schema type %s", s.Type)
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "a value"
+	}
+	return "field " + path
+}
+
+func fitsInt(t connect.Type, v connect.Value) bool {
+	switch v.Kind() {
+	case connect.KindInt8, connect.KindInt16, connect.KindInt32, connect.KindInt64:
+	default:
+		return false
+	}
+	n := v.Int64()
+	switch t {
+	case connect.Int8Type:
+		return n >= math.MinInt8 && n <= math.MaxInt8
+	case connect.Int16Type:
+		return n >= math.MinInt16 && n <= math.MaxInt16
+	case connect.Int32Type:
+		return n >= math.MinInt32 && n <= math.MaxInt32
+	}
+	return true
+}
+
+func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any, path string) ([]byte, error) {
+	var entries []connect.MapEntry
+	switch x := m.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		connect.JavaHashMapOrder(keys)
+		entries = make([]connect.MapEntry, len(keys))
+		for i, k := range keys {
+			entries[i] = connect.MapEntry{Key: k, Value: x[k]}
+		}
+	case map[any]any:
+		entries = connect.JavaMapEntries(x)
+	case []connect.MapEntry:
+		entries = x
+	default:
+		return dst, connect.Errorf(path, "%T is not a MAP value", m)
+	}
+	var err error
+	if s.Key.Type == connect.StringType {
+		dst = append(dst, '{')
+		for i, e := range entries {
+			k, ok := e.Key.(string)
+			if !ok {
+				return dst, connect.Errorf(path, "map key %v is not a string", e.Key)
+			}
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = connect.AppendJSONString(dst, k)
+			dst = append(dst, ':')
+			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value), path+"["+k+"]"); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	}
+	dst = append(dst, '[')
+	for i, e := range entries {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		kp := path + "[" + fmt.Sprint(e.Key) + "]"
+		dst = append(dst, '[')
+		if dst, err = c.appendValue(dst, s.Key, connect.AnyValue(e.Key), kp+".key"); err != nil {
+			return dst, err
+		}
+		dst = append(dst, ',')
+		if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value), kp); err != nil {
+			return dst, err
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, ']'), nil
+}
+
+func appendBase64(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, b)
+	return append(dst, '"')
+}
+
+// appendJavaBigDecimal writes d as Java's BigDecimal.toString does, which is
+// how Jackson writes a decimal number: plain when the scale is not negative
+// and the adjusted exponent is at least -6 ("123.45", "0.00000"), otherwise
+// in scientific notation with one digit before the point ("1E-10", "1.2E+3").
+func appendJavaBigDecimal(dst []byte, d connect.Decimal) []byte {
+	u := d.Unscaled
+	if u == nil {
+		u = new(big.Int)
+	}
+	var buf [48]byte
+	digits := u.Append(buf[:0], 10)
+	neg := digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	adjusted := -int64(d.Scale) + int64(len(digits)-1)
+	if d.Scale >= 0 && adjusted >= -6 {
+		return d.AppendText(dst)
+	}
+	if neg {
+		dst = append(dst, '-')
+	}
+	dst = append(dst, digits[0])
+	if len(digits) > 1 {
+		dst = append(dst, '.')
+		dst = append(dst, digits[1:]...)
+	}
+	dst = append(dst, 'E')
+	if adjusted >= 0 {
+		dst = append(dst, '+')
+	}
+	return strconv.AppendInt(dst, adjusted, 10)
+}
