@@ -1,0 +1,42 @@
+package sink_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/sink"
+)
+
+// A sink that prints what it receives. PutFunc writes synchronously, so
+// every record Put returns for may be committed.
+func Example() {
+	plugin := sink.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "com.example.PrintSink", Kind: connect.SinkPlugin},
+		New: func() sink.Connector {
+			return sink.SimpleConnector(func() sink.Task {
+				return sink.PutFunc(func(ctx context.Context, records []connect.Record) error {
+					for _, r := range records {
+						o, _ := r.Origin()
+						fmt.Printf("%s/%d@%d: %v\n", o.Topic, o.Partition, o.Offset, r.Value)
+					}
+					return nil
+				})
+			})
+		},
+	}
+
+	ctx := context.Background()
+	conn := plugin.New()
+	_ = conn.Start(ctx, map[string]string{"topics": "orders"}, nil)
+	configs, _ := conn.TaskConfigs(2)
+	task := conn.NewTask()
+	_ = task.Start(ctx, configs[0], nil)
+	r := connect.Record{Topic: "orders", Value: "hello"}
+	r.SetOrigin(connect.KafkaPosition{Topic: "orders", Partition: 0, Offset: 41})
+	_ = task.Put(ctx, []connect.Record{r})
+	fmt.Println(len(configs), "task configs,", sink.TopicPartition{Topic: "orders", Partition: 3})
+	// Output:
+	// orders/0@41: hello
+	// 2 task configs, orders-3
+}
