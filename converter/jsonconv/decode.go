@@ -2,6 +2,7 @@ package jsonconv
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -22,47 +23,132 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 	if data == nil {
 		return nil, nil, nil
 	}
-	root, err := parse(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("jsonconv: %w", err)
-	}
 	if !c.schemasEnable {
-		v, err := c.toValue(nil, &root, "")
-		return nil, v, err
-	}
-	if root.kind != '{' || len(root.keys) != 2 || root.member("schema") == nil || root.member("payload") == nil {
-		return nil, nil, &connect.DataError{Err: fmt.Errorf(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration`)}
-	}
-	sn := root.member("schema")
-	var schema *connect.Schema
-	if sn.kind != 'n' {
-		key := string(data[sn.start:sn.end])
-		var ok bool
-		if schema, ok = c.fromJSON.get(key); !ok {
-			if schema, err = c.toSchema(sn, "schema"); err != nil {
-				return nil, nil, err
-			}
-			if err := schema.Validate(); err != nil {
-				return nil, nil, &connect.DataError{Path: "schema", Err: err}
-			}
-			c.fromJSON.put(key, schema)
+		root, err := parse(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jsonconv: %w", err)
 		}
+		v, err := c.toValue(nil, &root)
+		return nil, v.Any(), err
 	}
-	v, err := c.toValue(schema, root.member("payload"), "payload")
+	schemaSpan, payload, err := parseEnvelope(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return schema, v, nil
+	var schema *connect.Schema
+	if raw := data[schemaSpan[0]:schemaSpan[1]]; string(raw) != "null" {
+		var ok bool
+		// The schema's bytes key the cache, so a record whose schema was
+		// seen before costs no schema parsing at all.
+		if schema, ok = c.fromJSON.get(string(raw)); !ok {
+			if schema, err = c.parseSchema(raw); err != nil {
+				return nil, nil, err
+			}
+			c.fromJSON.put(string(raw), schema)
+		}
+	}
+	v, err := c.toValue(schema, &payload)
+	if err != nil {
+		return nil, nil, inField(err, "payload")
+	}
+	return schema, v.Any(), nil
+}
+
+func (c *Converter) parseSchema(raw []byte) (*connect.Schema, error) {
+	n, err := parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("jsonconv: schema: %w", err)
+	}
+	schema, err := c.toSchema(&n, "schema")
+	if err != nil {
+		return nil, err
+	}
+	if err := schema.Validate(); err != nil {
+		return nil, &connect.DataError{Path: "schema", Err: err}
+	}
+	return schema, nil
+}
+
+var errEnvelope = &connect.DataError{Err: errors.New(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration`)}
+
+// parseEnvelope reads {"schema": ..., "payload": ...}, skipping over the
+// schema (only its span is returned) and parsing the payload.
+func parseEnvelope(data []byte) (schemaSpan [2]int, payload node, err error) {
+	p := parser{data: data}
+	p.skipSpace()
+	if p.pos >= len(data) || data[p.pos] != '{' {
+		if _, err := parse(data); err != nil {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+		}
+		return schemaSpan, payload, errEnvelope
+	}
+	p.pos++
+	haveSchema, havePayload := false, false
+	for members := 0; ; members++ {
+		p.skipSpace()
+		if p.pos < len(data) && data[p.pos] == '}' && members == 0 {
+			return schemaSpan, payload, errEnvelope
+		}
+		if p.pos >= len(data) || data[p.pos] != '"' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected a string key in object"))
+		}
+		k, err := p.string()
+		if err != nil {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+		}
+		p.skipSpace()
+		if p.pos >= len(data) || data[p.pos] != ':' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected ':' after object key"))
+		}
+		p.pos++
+		p.skipSpace()
+		switch k {
+		case "schema":
+			start := p.pos
+			if err := p.skip(); err != nil {
+				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			}
+			schemaSpan = [2]int{start, p.pos}
+			haveSchema = true
+		case "payload":
+			if payload, err = p.value(); err != nil {
+				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			}
+			havePayload = true
+		default:
+			return schemaSpan, payload, errEnvelope
+		}
+		p.skipSpace()
+		if p.pos >= len(data) {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("unterminated object"))
+		}
+		if data[p.pos] == ',' {
+			p.pos++
+			continue
+		}
+		if data[p.pos] != '}' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected ',' or '}' in object"))
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos != len(data) {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("unexpected data after the JSON value"))
+		}
+		if !haveSchema || !havePayload || members != 1 {
+			return schemaSpan, payload, errEnvelope
+		}
+		return schemaSpan, payload, nil
+	}
 }
 
 // toSchema builds a schema from its JSON, as Kafka Connect's asConnectSchema.
-func (c *Converter) toSchema(n *node, path string) (*connect.Schema, error) {
+func (c *Converter) toSchema(n *node, where string) (*connect.Schema, error) {
 	if n.kind != '{' {
-		return nil, connect.Errorf(path, "a schema must be an object, not %s", n.describe())
+		return nil, connect.Errorf(where, "a schema must be an object, not %s", n.describe())
 	}
 	tn := n.member("type")
 	if tn == nil || tn.kind != '"' {
-		return nil, connect.Errorf(path, "Schema must contain 'type' field")
+		return nil, connect.Errorf(where, "Schema must contain 'type' field")
 	}
 	s := &connect.Schema{}
 	switch tn.str {
@@ -88,41 +174,41 @@ func (c *Converter) toSchema(n *node, path string) (*connect.Schema, error) {
 		s.Type = connect.ArrayType
 		items := n.member("items")
 		if items == nil {
-			return nil, connect.Errorf(path, "Array schema did not specify the element type")
+			return nil, connect.Errorf(where, "Array schema did not specify the element type")
 		}
 		var err error
-		if s.Elem, err = c.toSchema(items, joinPath(path, "items")); err != nil {
+		if s.Elem, err = c.toSchema(items, joinPath(where, "items")); err != nil {
 			return nil, err
 		}
 	case "map":
 		s.Type = connect.MapType
 		keys, values := n.member("keys"), n.member("values")
 		if keys == nil {
-			return nil, connect.Errorf(path, "Map schema did not specify the key type")
+			return nil, connect.Errorf(where, "Map schema did not specify the key type")
 		}
 		if values == nil {
-			return nil, connect.Errorf(path, "Map schema did not specify the value type")
+			return nil, connect.Errorf(where, "Map schema did not specify the value type")
 		}
 		var err error
-		if s.Key, err = c.toSchema(keys, joinPath(path, "keys")); err != nil {
+		if s.Key, err = c.toSchema(keys, joinPath(where, "keys")); err != nil {
 			return nil, err
 		}
-		if s.Elem, err = c.toSchema(values, joinPath(path, "values")); err != nil {
+		if s.Elem, err = c.toSchema(values, joinPath(where, "values")); err != nil {
 			return nil, err
 		}
 	case "struct":
 		fields := n.member("fields")
 		if fields == nil || fields.kind != '[' {
-			return nil, connect.Errorf(path, `Struct schema's "fields" argument is not an array.`)
+			return nil, connect.Errorf(where, `Struct schema's "fields" argument is not an array.`)
 		}
 		fs := make([]connect.Field, 0, len(fields.kids))
 		for i := range fields.kids {
 			fn := &fields.kids[i]
 			name := fn.member("field")
 			if fn.kind != '{' || name == nil || name.kind != '"' {
-				return nil, connect.Errorf(fmt.Sprintf("%s.fields[%d]", path, i), "Struct schema's field name not specified properly")
+				return nil, connect.Errorf(fmt.Sprintf("%s.fields[%d]", where, i), "Struct schema's field name not specified properly")
 			}
-			fsch, err := c.toSchema(fn, joinPath(path, name.str))
+			fsch, err := c.toSchema(fn, joinPath(where, name.str))
 			if err != nil {
 				return nil, err
 			}
@@ -130,7 +216,7 @@ func (c *Converter) toSchema(n *node, path string) (*connect.Schema, error) {
 		}
 		s = connect.StructOf(fs...)
 	default:
-		return nil, connect.Errorf(path, "Unknown schema type: %s", tn.str)
+		return nil, connect.Errorf(where, "Unknown schema type: %s", tn.str)
 	}
 	if o := n.member("optional"); o != nil && o.kind == 't' {
 		s.Optional = true
@@ -141,7 +227,7 @@ func (c *Converter) toSchema(n *node, path string) (*connect.Schema, error) {
 	if x := n.member("version"); x != nil && x.kind == '0' {
 		v, err := strconv.ParseInt(x.str, 10, 32)
 		if err != nil {
-			return nil, connect.Errorf(joinPath(path, "version"), "invalid version %s", x.str)
+			return nil, connect.Errorf(joinPath(where, "version"), "invalid version %s", x.str)
 		}
 		s.Version = int32(v)
 	}
@@ -151,205 +237,205 @@ func (c *Converter) toSchema(n *node, path string) (*connect.Schema, error) {
 	if x := n.member("parameters"); x != nil && x.kind == '{' {
 		for i, k := range x.keys {
 			if x.kids[i].kind != '"' {
-				return nil, connect.Errorf(joinPath(path, "parameters."+k), "Schema parameters must have string values.")
+				return nil, connect.Errorf(joinPath(where, "parameters."+k), "Schema parameters must have string values.")
 			}
 			s.Parameters = append(s.Parameters, connect.Parameter{Key: k, Value: x.kids[i].str})
 		}
 	}
 	if x := n.member("default"); x != nil && x.kind != 'n' {
-		if err := validateLogicalShape(s, path); err != nil {
+		if err := validateLogicalShape(s, where); err != nil {
 			return nil, err
 		}
-		v, err := c.toValue(s, x, joinPath(path, "default"))
+		v, err := c.toValue(s, x)
 		if err != nil {
-			return nil, err
+			return nil, inField(err, joinPath(where, "default"))
 		}
-		s.Default = v
+		s.Default = v.Any()
 	}
 	return s, nil
 }
 
 // validateLogicalShape checks a logical schema's parameters before its
 // default is read with it.
-func validateLogicalShape(s *connect.Schema, path string) error {
+func validateLogicalShape(s *connect.Schema, where string) error {
 	if s.Logical() == connect.LogicalDecimal {
 		if _, err := s.DecimalScale(); err != nil {
-			return connect.Errorf(path, "%v", err)
+			return connect.Errorf(where, "%v", err)
 		}
 	}
 	return nil
 }
 
 // toValue reads a payload element with schema s (nil: schemaless).
-func (c *Converter) toValue(s *connect.Schema, n *node, path string) (any, error) {
+func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 	if s == nil {
-		return schemaless(n), nil
+		return connect.AnyValue(schemaless(n)), nil
 	}
 	if n == nil || n.kind == 'n' {
 		switch {
 		case s.Default != nil && c.replaceNullWithDefault:
-			return s.Default, nil
+			return connect.AnyValue(s.Default), nil
 		case s.Default != nil || s.Optional:
-			return nil, nil
+			return connect.Value{}, nil
 		}
-		return nil, connect.Errorf(path, "Invalid null value for required %s field", s.Type)
+		return connect.Value{}, connect.Errorf("", "Invalid null value for required %s field", s.Type)
 	}
 	mismatch := func() error {
-		return connect.Errorf(path, "expected %s for schema %s, got %s", expectedJSON(s), s, n.describe())
+		return connect.Errorf("", "expected %s for schema %s, got %s", expectedJSON(s), s, n.describe())
 	}
 	switch s.Logical() {
 	case connect.LogicalDecimal:
 		scale, err := s.DecimalScale()
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
 		var d connect.Decimal
 		switch n.kind {
 		case '"':
 			b, err := decodeBase64(n.str)
 			if err != nil {
-				return nil, connect.Errorf(path, "invalid base64 Decimal: %v", err)
+				return connect.Value{}, connect.Errorf("", "invalid base64 Decimal: %v", err)
 			}
 			if d, err = connect.DecimalFromBytes(b, scale); err != nil {
-				return nil, connect.Errorf(path, "%v", err)
+				return connect.Value{}, connect.Errorf("", "%v", err)
 			}
-			return d, nil
+			return connect.DecimalValue(d), nil
 		case '0':
 			if d, err = connect.ParseDecimal(n.str); err != nil {
-				return nil, connect.Errorf(path, "%v", err)
+				return connect.Value{}, connect.Errorf("", "%v", err)
 			}
 			if d, err = d.Rescale(scale); err != nil {
-				return nil, connect.Errorf(path, "%v", err)
+				return connect.Value{}, connect.Errorf("", "%v", err)
 			}
-			return d, nil
+			return connect.DecimalValue(d), nil
 		}
-		return nil, mismatch()
+		return connect.Value{}, mismatch()
 	case connect.LogicalDate:
 		n32, err := integer(n, math.MinInt32, math.MaxInt32)
 		if err != nil {
-			return nil, connect.Errorf(path, "Date: %v", err)
+			return connect.Value{}, connect.Errorf("", "Date: %v", err)
 		}
-		return connect.DaysToDate(int32(n32)), nil
+		return connect.TimeValue(connect.DaysToDate(int32(n32))), nil
 	case connect.LogicalTime:
 		n32, err := integer(n, 0, 86400000-1)
 		if err != nil {
-			return nil, connect.Errorf(path, "Time: %v", err)
+			return connect.Value{}, connect.Errorf("", "Time: %v", err)
 		}
-		return connect.MillisToTime(int32(n32)), nil
+		return connect.TimeValue(connect.MillisToTime(int32(n32))), nil
 	case connect.LogicalTimestamp:
 		n64, err := integer(n, math.MinInt64, math.MaxInt64)
 		if err != nil {
-			return nil, connect.Errorf(path, "Timestamp: %v", err)
+			return connect.Value{}, connect.Errorf("", "Timestamp: %v", err)
 		}
-		return connect.MillisToTimestamp(n64), nil
+		return connect.TimeValue(connect.MillisToTimestamp(n64)), nil
 	}
 	switch s.Type {
 	case connect.Int8Type:
 		x, err := integer(n, math.MinInt8, math.MaxInt8)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return int8(x), nil
+		return connect.Int8Value(int8(x)), nil
 	case connect.Int16Type:
 		x, err := integer(n, math.MinInt16, math.MaxInt16)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return int16(x), nil
+		return connect.Int16Value(int16(x)), nil
 	case connect.Int32Type:
 		x, err := integer(n, math.MinInt32, math.MaxInt32)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return int32(x), nil
+		return connect.Int32Value(int32(x)), nil
 	case connect.Int64Type:
 		x, err := integer(n, math.MinInt64, math.MaxInt64)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return x, nil
+		return connect.Int64Value(x), nil
 	case connect.Float32Type:
 		f, err := float(n, 32)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return float32(f), nil
+		return connect.Float32Value(float32(f)), nil
 	case connect.Float64Type:
 		f, err := float(n, 64)
 		if err != nil {
-			return nil, connect.Errorf(path, "%v", err)
+			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
-		return f, nil
+		return connect.Float64Value(f), nil
 	case connect.BooleanType:
 		if n.kind != 't' && n.kind != 'f' {
-			return nil, mismatch()
+			return connect.Value{}, mismatch()
 		}
-		return n.kind == 't', nil
+		return connect.BoolValue(n.kind == 't'), nil
 	case connect.StringType:
 		if n.kind != '"' {
-			return nil, mismatch()
+			return connect.Value{}, mismatch()
 		}
-		return n.str, nil
+		return connect.StringValue(n.str), nil
 	case connect.BytesType:
 		if n.kind != '"' {
-			return nil, mismatch()
+			return connect.Value{}, mismatch()
 		}
 		b, err := decodeBase64(n.str)
 		if err != nil {
-			return nil, connect.Errorf(path, "invalid base64: %v", err)
+			return connect.Value{}, connect.Errorf("", "invalid base64: %v", err)
 		}
-		return b, nil
+		return connect.BytesValue(b), nil
 	case connect.ArrayType:
 		if n.kind != '[' {
-			return nil, mismatch()
+			return connect.Value{}, mismatch()
 		}
 		out := make([]any, len(n.kids))
 		for i := range n.kids {
-			v, err := c.toValue(s.Elem, &n.kids[i], path+"["+strconv.Itoa(i)+"]")
+			v, err := c.toValue(s.Elem, &n.kids[i])
 			if err != nil {
-				return nil, err
+				return connect.Value{}, atIndex(err, i)
 			}
-			out[i] = v
+			out[i] = v.Any()
 		}
-		return out, nil
+		return connect.AnyValue(out), nil
 	case connect.MapType:
-		return c.toMap(s, n, path)
+		return c.toMap(s, n)
 	case connect.StructType:
 		if n.kind != '{' {
-			return nil, mismatch()
+			return connect.Value{}, mismatch()
 		}
 		st := connect.NewStruct(s)
 		for i, f := range s.Fields {
-			v, err := c.toValue(f.Schema, n.member(f.Name), joinPath(path, f.Name))
-			if err != nil {
-				return nil, err
+			v, err := c.toValue(f.Schema, n.member(f.Name))
+			if err == nil {
+				err = st.SetAt(i, v)
 			}
-			if err := st.SetAt(i, connect.AnyValue(v)); err != nil {
-				return nil, connect.Errorf(joinPath(path, f.Name), "%v", err)
+			if err != nil {
+				return connect.Value{}, inField(err, f.Name)
 			}
 		}
-		return st, nil
+		return connect.AnyValue(st), nil
 	}
-	return nil, connect.Errorf(path, "invalid schema type %s", s.Type)
+	return connect.Value{}, connect.Errorf("", "invalid schema type %s", s.Type)
 }
 
-func (c *Converter) toMap(s *connect.Schema, n *node, path string) (any, error) {
+func (c *Converter) toMap(s *connect.Schema, n *node) (connect.Value, error) {
 	if s.Key.Type == connect.StringType {
 		if n.kind != '{' {
-			return nil, connect.Errorf(path, "expected an object for schema %s, got %s", s, n.describe())
+			return connect.Value{}, connect.Errorf("", "expected an object for schema %s, got %s", s, n.describe())
 		}
 		out := make(map[string]any, len(n.keys))
 		for i, k := range n.keys {
-			v, err := c.toValue(s.Elem, &n.kids[i], path+"["+k+"]")
+			v, err := c.toValue(s.Elem, &n.kids[i])
 			if err != nil {
-				return nil, err
+				return connect.Value{}, atKey(err, k)
 			}
-			out[k] = v
+			out[k] = v.Any()
 		}
-		return out, nil
+		return connect.AnyValue(out), nil
 	}
 	if n.kind != '[' {
-		return nil, connect.Errorf(path, "expected an array of [key, value] pairs for schema %s, got %s", s, n.describe())
+		return connect.Value{}, connect.Errorf("", "expected an array of [key, value] pairs for schema %s, got %s", s, n.describe())
 	}
 	hashable := s.Key.Type.Primitive() && s.Key.Type != connect.BytesType && s.Key.Logical() != connect.LogicalDecimal
 	var m map[any]any
@@ -361,28 +447,27 @@ func (c *Converter) toMap(s *connect.Schema, n *node, path string) (any, error) 
 	}
 	for i := range n.kids {
 		pair := &n.kids[i]
-		ep := path + "[" + strconv.Itoa(i) + "]"
 		if pair.kind != '[' || len(pair.kids) != 2 {
-			return nil, connect.Errorf(ep, "a map entry must be a [key, value] array")
+			return connect.Value{}, atIndex(connect.Errorf("", "a map entry must be a [key, value] array"), i)
 		}
-		k, err := c.toValue(s.Key, &pair.kids[0], ep+".key")
+		k, err := c.toValue(s.Key, &pair.kids[0])
 		if err != nil {
-			return nil, err
+			return connect.Value{}, atIndex(inField(err, "key"), i)
 		}
-		v, err := c.toValue(s.Elem, &pair.kids[1], ep+".value")
+		v, err := c.toValue(s.Elem, &pair.kids[1])
 		if err != nil {
-			return nil, err
+			return connect.Value{}, atIndex(inField(err, "value"), i)
 		}
 		if hashable {
-			m[k] = v
+			m[k.Any()] = v.Any()
 		} else {
-			entries = append(entries, connect.MapEntry{Key: k, Value: v})
+			entries = append(entries, connect.MapEntry{Key: k.Any(), Value: v.Any()})
 		}
 	}
 	if hashable {
-		return m, nil
+		return connect.AnyValue(m), nil
 	}
-	return entries, nil
+	return connect.AnyValue(entries), nil
 }
 
 func expectedJSON(s *connect.Schema) string {

@@ -2,14 +2,12 @@ package jsonconv
 
 import (
 	"encoding/base64"
-	"fmt"
 	"math"
 	"math/big"
 	"slices"
 	"strconv"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/converter"
 )
 
 // FromConnect appends the JSON for value, described by schema (nil when
@@ -23,13 +21,16 @@ func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, schema 
 	}
 	var err error
 	if !c.schemasEnable {
-		dst, err = c.appendValue(converter.NonNil(dst), schema, connect.AnyValue(value), "")
+		start := len(dst)
+		dst, err = c.appendValue(c.sized(dst), schema, connect.AnyValue(value))
 		if err != nil {
 			return nil, err
 		}
+		c.noteSize(len(dst) - start)
 		return dst, nil
 	}
-	dst = append(dst, `{"schema":`...)
+	start := len(dst)
+	dst = append(c.sized(dst), `{"schema":`...)
 	if schema == nil {
 		dst = append(dst, "null"...)
 	} else {
@@ -40,10 +41,12 @@ func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, schema 
 		dst = append(dst, sj...)
 	}
 	dst = append(dst, `,"payload":`...)
-	if dst, err = c.appendValue(dst, schema, connect.AnyValue(value), ""); err != nil {
+	if dst, err = c.appendValue(dst, schema, connect.AnyValue(value)); err != nil {
 		return nil, err
 	}
-	return append(dst, '}'), nil
+	dst = append(dst, '}')
+	c.noteSize(len(dst) - start)
+	return dst, nil
 }
 
 func (c *Converter) schemaJSON(s *connect.Schema) ([]byte, error) {
@@ -68,19 +71,19 @@ var typeNames = [...]string{
 // appendSchema writes a schema object in Kafka Connect's field order: type,
 // items / keys+values / fields, optional, name, version, doc, parameters,
 // default.
-func (c *Converter) appendSchema(dst []byte, s *connect.Schema, path string) ([]byte, error) {
-	dst, err := c.appendSchemaMembers(dst, s, path)
+func (c *Converter) appendSchema(dst []byte, s *connect.Schema, where string) ([]byte, error) {
+	dst, err := c.appendSchemaMembers(dst, s, where)
 	return append(dst, '}'), err
 }
 
 // appendSchemaMembers writes a schema object without its closing brace, so a
 // struct field can append its "field" member.
-func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, path string) ([]byte, error) {
+func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, where string) ([]byte, error) {
 	if s == nil {
-		return dst, connect.Errorf(path, "missing schema")
+		return dst, connect.Errorf(where, "missing schema")
 	}
 	if !s.Type.Valid() {
-		return dst, connect.Errorf(path, "invalid schema type %d", s.Type)
+		return dst, connect.Errorf(where, "invalid schema type %d", s.Type)
 	}
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, typeNames[s.Type]...)
@@ -89,16 +92,16 @@ func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, path stri
 	switch s.Type {
 	case connect.ArrayType:
 		dst = append(dst, `,"items":`...)
-		if dst, err = c.appendSchema(dst, s.Elem, joinPath(path, "items")); err != nil {
+		if dst, err = c.appendSchema(dst, s.Elem, joinPath(where, "items")); err != nil {
 			return dst, err
 		}
 	case connect.MapType:
 		dst = append(dst, `,"keys":`...)
-		if dst, err = c.appendSchema(dst, s.Key, joinPath(path, "keys")); err != nil {
+		if dst, err = c.appendSchema(dst, s.Key, joinPath(where, "keys")); err != nil {
 			return dst, err
 		}
 		dst = append(dst, `,"values":`...)
-		if dst, err = c.appendSchema(dst, s.Elem, joinPath(path, "values")); err != nil {
+		if dst, err = c.appendSchema(dst, s.Elem, joinPath(where, "values")); err != nil {
 			return dst, err
 		}
 	case connect.StructType:
@@ -107,7 +110,7 @@ func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, path stri
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = c.appendSchemaMembers(dst, f.Schema, joinPath(path, f.Name)); err != nil {
+			if dst, err = c.appendSchemaMembers(dst, f.Schema, joinPath(where, f.Name)); err != nil {
 				return dst, err
 			}
 			dst = append(dst, `,"field":`...)
@@ -144,7 +147,7 @@ func (c *Converter) appendSchemaMembers(dst []byte, s *connect.Schema, path stri
 	}
 	if s.Default != nil {
 		dst = append(dst, `,"default":`...)
-		if dst, err = c.appendValue(dst, s, connect.AnyValue(s.Default), joinPath(path, "default")); err != nil {
+		if dst, err = c.appendValue(dst, s, connect.AnyValue(s.Default)); err != nil {
 			return dst, err
 		}
 	}
@@ -159,23 +162,23 @@ func joinPath(path, elem string) string {
 }
 
 // appendValue writes v as the payload JSON of schema s (nil: schemaless).
-func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, path string) ([]byte, error) {
+func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value) ([]byte, error) {
 	if v.IsNull() {
 		switch {
 		case s == nil:
 			return append(dst, "null"...), nil
 		case s.Default != nil && c.replaceNullWithDefault:
-			return c.appendValue(dst, s, connect.AnyValue(s.Default), path)
+			return c.appendValue(dst, s, connect.AnyValue(s.Default))
 		case s.Optional:
 			return append(dst, "null"...), nil
 		}
-		return dst, connect.Errorf(path, "null value for %s that is required and has no default value", describe(path))
+		return dst, connect.Errorf("", "null value for a required %s with no default value", s)
 	}
 	if s == nil {
 		return connect.AppendJSON(dst, v)
 	}
 	mismatch := func() error {
-		return connect.Errorf(path, "%s value does not match schema %s", v.Kind(), s)
+		return connect.Errorf("", "%s value does not match schema %s", v.Kind(), s)
 	}
 	switch s.Logical() {
 	case connect.LogicalDecimal:
@@ -184,11 +187,11 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, 
 		}
 		scale, err := s.DecimalScale()
 		if err != nil {
-			return dst, connect.Errorf(path, "%v", err)
+			return dst, connect.Errorf("", "%v", err)
 		}
 		d := v.Decimal()
 		if d.Scale != scale {
-			return dst, connect.Errorf(path, "decimal %s has scale %d, but its schema has scale %d", d, d.Scale, scale)
+			return dst, connect.Errorf("", "decimal %s has scale %d, but its schema has scale %d", d, d.Scale, scale)
 		}
 		if c.decimalFormat == Numeric {
 			return appendJavaBigDecimal(dst, d), nil
@@ -201,7 +204,7 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, 
 		}
 		days, err := connect.DateToDays(v.Time())
 		if err != nil {
-			return dst, connect.Errorf(path, "%v", err)
+			return dst, connect.Errorf("", "%v", err)
 		}
 		return strconv.AppendInt(dst, int64(days), 10), nil
 	case connect.LogicalTime:
@@ -210,7 +213,7 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, 
 		}
 		ms, err := connect.TimeToMillis(v.Time())
 		if err != nil {
-			return dst, connect.Errorf(path, "%v", err)
+			return dst, connect.Errorf("", "%v", err)
 		}
 		return strconv.AppendInt(dst, int64(ms), 10), nil
 	case connect.LogicalTimestamp:
@@ -261,20 +264,20 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, 
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e), path+"["+strconv.Itoa(i)+"]"); err != nil {
-				return dst, err
+			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e)); err != nil {
+				return dst, atIndex(err, i)
 			}
 		}
 		return append(dst, ']'), nil
 	case connect.MapType:
-		return c.appendMap(dst, s, v.Ref(), path)
+		return c.appendMap(dst, s, v.Ref())
 	case connect.StructType:
 		st, ok := v.Ref().(*connect.Struct)
 		if !ok {
 			return dst, mismatch()
 		}
 		if st.Schema() != s && !st.Schema().Equal(s) {
-			return dst, connect.Errorf(path, "struct schema %s does not match schema %s", st.Schema(), s)
+			return dst, connect.Errorf("", "struct schema %s does not match schema %s", st.Schema(), s)
 		}
 		dst = append(dst, '{')
 		var err error
@@ -284,20 +287,13 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value, 
 			}
 			dst = connect.AppendJSONString(dst, f.Name)
 			dst = append(dst, ':')
-			if dst, err = c.appendValue(dst, f.Schema, st.At(i), joinPath(path, f.Name)); err != nil {
-				return dst, err
+			if dst, err = c.appendValue(dst, f.Schema, st.At(i)); err != nil {
+				return dst, inField(err, f.Name)
 			}
 		}
 		return append(dst, '}'), nil
 	}
-	return dst, connect.Errorf(path, "invalid schema type %s", s.Type)
-}
-
-func describe(path string) string {
-	if path == "" {
-		return "a value"
-	}
-	return "field " + path
+	return dst, connect.Errorf("", "invalid schema type %s", s.Type)
 }
 
 func fitsInt(t connect.Type, v connect.Value) bool {
@@ -318,7 +314,7 @@ func fitsInt(t connect.Type, v connect.Value) bool {
 	return true
 }
 
-func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any, path string) ([]byte, error) {
+func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any) ([]byte, error) {
 	var entries []connect.MapEntry
 	switch x := m.(type) {
 	case map[string]any:
@@ -337,7 +333,7 @@ func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any, path string)
 	case []connect.MapEntry:
 		entries = x
 	default:
-		return dst, connect.Errorf(path, "%T is not a MAP value", m)
+		return dst, connect.Errorf("", "%T is not a MAP value", m)
 	}
 	var err error
 	if s.Key.Type == connect.StringType {
@@ -345,15 +341,15 @@ func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any, path string)
 		for i, e := range entries {
 			k, ok := e.Key.(string)
 			if !ok {
-				return dst, connect.Errorf(path, "map key %v is not a string", e.Key)
+				return dst, connect.Errorf("", "map key %v is not a string", e.Key)
 			}
 			if i > 0 {
 				dst = append(dst, ',')
 			}
 			dst = connect.AppendJSONString(dst, k)
 			dst = append(dst, ':')
-			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value), path+"["+k+"]"); err != nil {
-				return dst, err
+			if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value)); err != nil {
+				return dst, atKey(err, k)
 			}
 		}
 		return append(dst, '}'), nil
@@ -363,14 +359,13 @@ func (c *Converter) appendMap(dst []byte, s *connect.Schema, m any, path string)
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		kp := path + "[" + fmt.Sprint(e.Key) + "]"
 		dst = append(dst, '[')
-		if dst, err = c.appendValue(dst, s.Key, connect.AnyValue(e.Key), kp+".key"); err != nil {
-			return dst, err
+		if dst, err = c.appendValue(dst, s.Key, connect.AnyValue(e.Key)); err != nil {
+			return dst, atIndex(inField(err, "key"), i)
 		}
 		dst = append(dst, ',')
-		if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value), kp); err != nil {
-			return dst, err
+		if dst, err = c.appendValue(dst, s.Elem, connect.AnyValue(e.Value)); err != nil {
+			return dst, atIndex(inField(err, "value"), i)
 		}
 		dst = append(dst, ']')
 	}
@@ -415,4 +410,29 @@ func appendJavaBigDecimal(dst []byte, d connect.Decimal) []byte {
 		dst = append(dst, '+')
 	}
 	return strconv.AppendInt(dst, adjusted, 10)
+}
+
+// sized returns dst, or when it has no room a buffer sized by the last
+// output, so that encoding into a nil buffer allocates once rather than
+// growing step by step. It never returns nil.
+func (c *Converter) sized(dst []byte) []byte {
+	if cap(dst)-len(dst) > 0 {
+		return dst
+	}
+	hint := int(c.sizeHint.Load())
+	if hint < 64 {
+		hint = 64
+	}
+	out := make([]byte, len(dst), len(dst)+hint)
+	copy(out, dst)
+	return out
+}
+
+// noteSize updates the size hint when an output is larger than it, or much
+// smaller, so the shared hint is rarely written.
+func (c *Converter) noteSize(n int) {
+	hint := int(c.sizeHint.Load())
+	if n > hint || n < hint/2 {
+		c.sizeHint.Store(int64(n + n/8))
+	}
 }

@@ -55,6 +55,8 @@ type Converter struct {
 	replaceNullWithDefault bool
 	cacheSize              int
 
+	sizeHint atomic.Int64 // bytes to allocate when encoding into an empty buffer
+
 	toJSON   schemaCache[*connect.Schema, []byte]
 	fromJSON schemaCache[string, *connect.Schema]
 }

@@ -361,3 +361,99 @@ func indexOf(keys []string, k string) int {
 	}
 	return -1
 }
+
+// skip validates and passes over one JSON value without building nodes.
+func (p *parser) skip() error {
+	if p.pos >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '"':
+		return p.skipString()
+	case c == '{' || c == '[':
+		if err := p.enter(); err != nil {
+			return err
+		}
+		closer := byte(']')
+		if c == '{' {
+			closer = '}'
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == closer {
+			p.pos++
+			p.depth--
+			return nil
+		}
+		for {
+			p.skipSpace()
+			if c == '{' {
+				if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+					return p.errorf("expected a string key in object")
+				}
+				if err := p.skipString(); err != nil {
+					return err
+				}
+				p.skipSpace()
+				if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+					return p.errorf("expected ':' after object key")
+				}
+				p.pos++
+				p.skipSpace()
+			}
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return p.errorf("unterminated %s", map[byte]string{'{': "object", '[': "array"}[c])
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case closer:
+				p.pos++
+				p.depth--
+				return nil
+			default:
+				return p.errorf("expected ',' or '%c'", closer)
+			}
+		}
+	default:
+		_, err := p.value()
+		return err
+	}
+}
+
+// skipString passes over a string, checking its escapes.
+func (p *parser) skipString() error {
+	p.pos++
+	for p.pos < len(p.data) {
+		switch c := p.data[p.pos]; {
+		case c == '"':
+			p.pos++
+			return nil
+		case c < 0x20:
+			return p.errorf("control character in string")
+		case c == '\\':
+			p.pos++
+			if p.pos >= len(p.data) {
+				return p.errorf("unterminated string")
+			}
+			switch p.data[p.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos++
+			case 'u':
+				p.pos++
+				if _, ok := p.hex4(); !ok {
+					return p.errorf("invalid \\u escape")
+				}
+			default:
+				return p.errorf("invalid escape \\%c", p.data[p.pos])
+			}
+		default:
+			p.pos++
+		}
+	}
+	return p.errorf("unterminated string")
+}
