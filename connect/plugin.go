@@ -72,7 +72,9 @@ func (p PluginInfo) Names() []string {
 	names := []string{p.Class}
 	names = append(names, p.Aliases...)
 	simple := p.Class
-	if i := strings.LastIndexAny(simple, ".$"); i >= 0 && i+1 < len(simple) {
+	// The simple name keeps a nested class's outer name ("ExtractField$Value"),
+	// so that "Value" alone names no plugin, as in Kafka Connect.
+	if i := strings.LastIndexByte(simple, '.'); i >= 0 && i+1 < len(simple) {
 		simple = simple[i+1:]
 	}
 	names = append(names, simple)
