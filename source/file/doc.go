@@ -1,0 +1,113 @@
+// Package file is Kafka Connect's FileStreamSourceConnector for kconnect: it
+// tails a text file (or reads standard input) and turns each line into a
+// record. Its configuration keys, records, source partitions and offsets are
+// those of org.apache.kafka.connect.file.FileStreamSourceConnector, so a
+// connector can move between a JVM worker and kconnect and resume where the
+// other stopped.
+//
+// # Configuration
+//
+//	file        the file to read; unset or empty reads standard input
+//	topic       the topic to write to (required, one topic)
+//	batch.size  the most records one Poll returns (default 2000)
+//
+// Use it from a runtime through Plugin (class
+// org.apache.kafka.connect.file.FileStreamSourceConnector, also found as
+// FileStreamSourceConnector and FileStreamSource), or from Go through
+// NewSource. Options tune what Kafka's configuration does not cover: how
+// often the file is checked at its end, the longest line accepted, the
+// reader used for standard input, the logger.
+//
+// # Records
+//
+// Each line becomes one record, as Kafka's FileStreamSourceTask makes it:
+// no key, value schema STRING, value the line without its terminator, topic
+// the topic key, no Kafka partition, timestamp the time it was read. A line
+// ends at "\n", "\r\n" or a lone "\r". Empty lines are records with an empty
+// value. The source partition is {"filename": <file as configured>} and the
+// offset {"position": <byte offset just after the line's terminator>}, the
+// same maps, with the same JSON, that a JVM worker writes.
+//
+// # Lines and bytes
+//
+// A line is emitted only once its terminator has been read; a line still
+// being written waits for the rest. A "\r" at the end of the data read so
+// far waits for the next byte, to tell "\r\n" from "\r". (Exception: when the
+// file is finished for good, because it was rotated away or truncated, or
+// standard input ended, its unterminated last line is emitted rather than
+// lost; Kafka never emits it.)
+//
+// Lines are decoded as UTF-8, as Kafka's InputStreamReader decodes them:
+// invalid bytes never fail the task; each malformed sequence becomes one
+// U+FFFD, with the bytes grouped into sequences as Java's decoder groups them
+// (so the value is the string a JVM worker would produce).
+//
+// Lines longer than the read buffer grow it, as Kafka does, up to the
+// MaxLineBytes option (default 16 MiB); a longer line fails the task with an
+// error naming the file and the line's byte offset, rather than exhausting
+// memory.
+//
+// Positions count bytes. Kafka's task counts UTF-16 characters instead but
+// skips bytes when it resumes, so the two agree for ASCII files; for files
+// with other characters Kafka's stored positions fall short of the line
+// ends. A position written by Kafka is used as a byte position here, which is
+// what Kafka itself does when it resumes from it.
+//
+// # Tailing, truncation and rotation
+//
+// At the end of the file Poll waits for more data, checking the file every
+// PollInterval (default 100ms), for up to about a second before it returns
+// no records; it returns at once when its context is cancelled. Kafka checks
+// once a second.
+//
+// Kafka does not notice truncation or rotation; this package does, when it
+// reaches the end of what it has read:
+//
+//   - Truncation: the open file is now shorter than what has been read. The
+//     task logs a warning and reads the file again from the start.
+//   - Rotation: the path now names a different file than the one open (it
+//     was renamed or deleted, and a new file created, as logrotate does). The
+//     task reads the old file to its end, then opens the new one and reads
+//     it from the start. Data written to the old file after that is not
+//     read. While the path names no file, the old file is kept open and
+//     followed.
+//
+// Lines read from a truncated or rotated-away file after the change was
+// noticed carry position 0, meaning "the start of the file the path now
+// names", which is where a restarted task should begin. The offset holds no
+// file identity (its format is Kafka's), so one window remains: if the task
+// stops after the old file's records are committed and before any record of
+// the new file is, and the new file has by then grown past the old file's
+// length, the restarted task resumes in the middle of the new file.
+//
+// On start the task reads the committed offset of its partition and resumes
+// there. A committed position beyond the end of the file is treated as a
+// truncation (read from the start, with a warning); Kafka instead spins until
+// the file grows that far. A position that is not an integer fails the task
+// with Kafka's message ("Offset position is the incorrect type"); so does a
+// negative one. While the file does not exist the task waits for it,
+// checking every PollInterval, and logs a warning once.
+//
+// # Standard input
+//
+// With no file, the task reads standard input (or the Stdin option's
+// reader) through a background goroutine, so Poll still honours its context.
+// As in Kafka, offsets are not tracked: the partition is {"filename": null}
+// (or "" if file was set to an empty string) and the offset {"position":
+// null}, and a restarted task reads standard input from wherever it is. A
+// read that never returns cannot be interrupted, so Stop does not wait for
+// the goroutine. Standard input is never closed. A file that is not a regular
+// file (a FIFO, a device) is read the same way, with positions tracked, but
+// without truncation and rotation checks; opening a FIFO blocks until a
+// writer opens it.
+//
+// # Delivery
+//
+// At least once: lines read after the last committed offset are read again
+// after a restart. With a file that is only appended to, the connector
+// supports exactly-once delivery (ExactlyOnceSupport), as Kafka's does; with
+// standard input it does not. Offsets altered through the runtime are checked
+// as Kafka checks them: rejected for standard input, and otherwise each
+// partition needs a "filename" key and each offset a non-negative integer
+// "position" (or none, to reset it).
+package file
