@@ -1,0 +1,157 @@
+package worker
+
+import (
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// Connector configuration keys common to every connector, as Kafka Connect
+// names them (ConnectorConfig, SourceConnectorConfig, SinkConnectorConfig).
+const (
+	NameConfig            = "name"
+	ConnectorClassConfig  = "connector.class"
+	TasksMaxConfig        = "tasks.max"
+	TasksMaxEnforceConfig = "tasks.max.enforce"
+	KeyConverterConfig    = "key.converter"
+	ValueConverterConfig  = "value.converter"
+	HeaderConverterConfig = "header.converter"
+	TransformsConfig      = "transforms"
+	PredicatesConfig      = "predicates"
+
+	ErrorsRetryTimeoutConfig        = "errors.retry.timeout"
+	ErrorsRetryMaxDelayConfig       = "errors.retry.delay.max.ms"
+	ErrorsToleranceConfig           = "errors.tolerance"
+	ErrorsLogEnableConfig           = "errors.log.enable"
+	ErrorsLogIncludeMessagesConfig  = "errors.log.include.messages"
+	DLQTopicNameConfig              = "errors.deadletterqueue.topic.name"
+	DLQTopicReplicationFactorConfig = "errors.deadletterqueue.topic.replication.factor"
+	DLQContextHeadersEnableConfig   = "errors.deadletterqueue.context.headers.enable"
+
+	TopicsConfig      = "topics"
+	TopicsRegexConfig = "topics.regex"
+
+	TopicCreationGroupsConfig             = "topic.creation.groups"
+	TopicCreationDefaultPartitionsConfig  = "topic.creation.default.partitions"
+	TopicCreationDefaultReplicationConfig = "topic.creation.default.replication.factor"
+
+	ExactlyOnceSupportConfig          = "exactly.once.support"
+	TransactionBoundaryConfig         = "transaction.boundary"
+	TransactionBoundaryIntervalConfig = "transaction.boundary.interval.ms"
+	OffsetsStorageTopicConfig         = "offsets.storage.topic"
+)
+
+const (
+	groupCommon     = "Common"
+	groupTransforms = "Transforms"
+	groupErrors     = "Error Handling"
+	groupTopics     = "Topic Creation"
+	groupEOS        = "Exactly Once Support"
+)
+
+// baseConfigDef defines the keys every connector has.
+func baseConfigDef() *connect.ConfigDef {
+	d := connect.NewConfigDef()
+	order := 0
+	common := func(k connect.ConfigKey) {
+		order++
+		k.Group, k.OrderInGroup = groupCommon, order
+		d.Define(k)
+	}
+	common(connect.ConfigKey{Name: NameConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
+		Validator: connect.NonEmpty(), DisplayName: "Connector name",
+		Doc: "Globally unique name to use for this connector."})
+	common(connect.ConfigKey{Name: ConnectorClassConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
+		DisplayName: "Connector class",
+		Doc:         "Name or alias of the class for this connector, e.g. org.apache.kafka.connect.file.FileStreamSinkConnector or FileStreamSink."})
+	common(connect.ConfigKey{Name: TasksMaxConfig, Type: connect.ConfigInt, Default: 1, Importance: connect.High,
+		Validator: connect.AtLeast(1), DisplayName: "Tasks max",
+		Doc: "Maximum number of tasks to use for this connector."})
+	common(connect.ConfigKey{Name: TasksMaxEnforceConfig, Type: connect.ConfigBoolean, Default: true, Importance: connect.Low,
+		Doc: "Whether to fail a connector that generates more than tasks.max task configs."})
+	common(connect.ConfigKey{Name: KeyConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
+		DisplayName: "Key converter class",
+		Doc:         "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
+	common(connect.ConfigKey{Name: ValueConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
+		DisplayName: "Value converter class",
+		Doc:         "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
+	common(connect.ConfigKey{Name: HeaderConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
+		DisplayName: "Header converter class",
+		Doc:         "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
+
+	d.Define(connect.ConfigKey{Name: TransformsConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
+		Group: groupTransforms, OrderInGroup: 1, DisplayName: "Transforms",
+		Doc: "Aliases for the transformations to be applied to records."})
+	d.Define(connect.ConfigKey{Name: PredicatesConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
+		Group: "Predicates", OrderInGroup: 1, DisplayName: "Predicates",
+		Doc: "Aliases for the predicates used by transformations."})
+
+	order = 0
+	errs := func(k connect.ConfigKey) {
+		order++
+		k.Group, k.OrderInGroup = groupErrors, order
+		d.Define(k)
+	}
+	errs(connect.ConfigKey{Name: ErrorsRetryTimeoutConfig, Type: connect.ConfigLong, Default: int64(0), Importance: connect.Medium,
+		Validator: connect.AtLeast(int64(-1)), DisplayName: "Retry Timeout for Errors",
+		Doc: "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries."})
+	errs(connect.ConfigKey{Name: ErrorsRetryMaxDelayConfig, Type: connect.ConfigLong, Default: int64(60000), Importance: connect.Medium,
+		Validator: connect.AtLeast(int64(0)), DisplayName: "Maximum Delay Between Retries for Errors",
+		Doc: "The maximum duration in milliseconds between consecutive retry attempts."})
+	errs(connect.ConfigKey{Name: ErrorsToleranceConfig, Type: connect.ConfigString, Default: "none", Importance: connect.Medium,
+		Validator: connect.OneOfIgnoreCase("none", "all"), DisplayName: "Error Tolerance",
+		Doc: "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records."})
+	errs(connect.ConfigKey{Name: ErrorsLogEnableConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
+		DisplayName: "Log Errors",
+		Doc:         "If true, write each error and the details of the failed operation and problematic record to the log."})
+	errs(connect.ConfigKey{Name: ErrorsLogIncludeMessagesConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
+		DisplayName: "Log Error Details",
+		Doc:         "Whether to include in the log the Connect record that resulted in a failure."})
+	errs(connect.ConfigKey{Name: DLQTopicNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Medium,
+		DisplayName: "Dead Letter Queue Topic Name",
+		Doc:         "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ."})
+	errs(connect.ConfigKey{Name: DLQTopicReplicationFactorConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Medium,
+		DisplayName: "Dead Letter Queue Topic Replication Factor",
+		Doc:         "Replication factor used to create the dead letter queue topic when it doesn't already exist; -1 uses the broker's default."})
+	errs(connect.ConfigKey{Name: DLQContextHeadersEnableConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
+		DisplayName: "Enable Error Context Headers",
+		Doc:         "If true, add headers containing error context to the messages written to the dead letter queue."})
+	return d
+}
+
+// sourceConfigDef adds the source connector keys.
+func sourceConfigDef() *connect.ConfigDef {
+	d := baseConfigDef()
+	d.Define(connect.ConfigKey{Name: TopicCreationGroupsConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
+		Group: groupTopics, OrderInGroup: 1, DisplayName: "Topic Creation Groups",
+		Doc: "Groups of configurations for topics created by source connectors."})
+	d.Define(connect.ConfigKey{Name: TopicCreationDefaultPartitionsConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
+		Group: groupTopics, OrderInGroup: 2,
+		Doc: "The number of partitions new topics created for this connector get; -1 uses the broker's default."})
+	d.Define(connect.ConfigKey{Name: TopicCreationDefaultReplicationConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
+		Group: groupTopics, OrderInGroup: 3,
+		Doc: "The replication factor of new topics created for this connector; -1 uses the broker's default."})
+	d.Define(connect.ConfigKey{Name: ExactlyOnceSupportConfig, Type: connect.ConfigString, Default: "requested", Importance: connect.Medium,
+		Validator: connect.OneOfIgnoreCase("requested", "required"), Group: groupEOS, OrderInGroup: 1,
+		Doc: "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration."})
+	d.Define(connect.ConfigKey{Name: TransactionBoundaryConfig, Type: connect.ConfigString, Default: "poll", Importance: connect.Medium,
+		Validator: connect.OneOfIgnoreCase("poll", "interval", "connector"), Group: groupEOS, OrderInGroup: 2,
+		Doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect."})
+	d.Define(connect.ConfigKey{Name: TransactionBoundaryIntervalConfig, Type: connect.ConfigLong, Importance: connect.Low,
+		Group: groupEOS, OrderInGroup: 3,
+		Doc: "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks."})
+	d.Define(connect.ConfigKey{Name: OffsetsStorageTopicConfig, Type: connect.ConfigString, Importance: connect.Low,
+		Group: groupEOS, OrderInGroup: 4,
+		Doc: "The name of a separate offsets topic to use for this connector."})
+	return d
+}
+
+// sinkConfigDef adds the sink connector keys.
+func sinkConfigDef() *connect.ConfigDef {
+	d := baseConfigDef()
+	d.Define(connect.ConfigKey{Name: TopicsConfig, Type: connect.ConfigList, Default: "", Importance: connect.High,
+		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics",
+		Doc: "List of topics to consume, separated by commas"})
+	d.Define(connect.ConfigKey{Name: TopicsRegexConfig, Type: connect.ConfigString, Default: "", Importance: connect.High,
+		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics regex",
+		Doc: "Regular expression giving topics to consume. Only one of topics or topics.regex should be specified."})
+	return d
+}

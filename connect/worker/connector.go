@@ -1,0 +1,382 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"sync"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/sink"
+	"github.com/kconnect-go/kconnect/source"
+	"github.com/kconnect-go/kconnect/transform"
+)
+
+// connectorRun is one connector: its configuration, its instance, and its
+// tasks. Its lifecycle (start, stop, task reconfiguration) is independent of
+// who decides that it runs here, so a distributed herder can drive it too.
+type connectorRun struct {
+	w      *Worker
+	name   string
+	raw    map[string]string
+	cfg    *connect.Config
+	kind   connect.PluginKind
+	plugin connect.Plugin
+	log    *slog.Logger
+
+	mu          sync.Mutex
+	state       StateInfo
+	target      TargetState
+	instance    any // source.Connector or sink.Connector
+	cancel      context.CancelFunc
+	tasks       map[int]*taskRun
+	taskConfigs []map[string]string
+	reconfigure chan struct{}
+	done        chan struct{}
+}
+
+// taskRun is one running task.
+type taskRun struct {
+	id     TaskID
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu    sync.Mutex
+	state StateInfo
+}
+
+func (t *taskRun) setState(s State, trace string, worker string) {
+	t.mu.Lock()
+	t.state = StateInfo{State: s, WorkerID: worker, Trace: trace}
+	t.mu.Unlock()
+}
+
+func (t *taskRun) getState() StateInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.state
+}
+
+// newConnectorRun validates a connector configuration against the common
+// connector keys and the plugin's own keys, reporting every bad key at once.
+func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connectorRun, error) {
+	class := raw[ConnectorClassConfig]
+	if class == "" {
+		return nil, fmt.Errorf("worker: connector %s: %s: missing required configuration", name, ConnectorClassConfig)
+	}
+	p, err := w.connectorPlugin(class)
+	if err != nil {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	}
+	info := p.Info()
+	def := sourceConfigDef()
+	if info.Kind == connect.SinkPlugin {
+		def = sinkConfigDef()
+	}
+	if info.Config != nil {
+		for _, k := range info.Config.Keys() {
+			if _, defined := def.Key(k.Name); !defined {
+				def.Define(k)
+			}
+		}
+	}
+	cfg, err := def.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	}
+	if info.Kind == connect.SinkPlugin {
+		topics, regex := cfg.List(TopicsConfig), cfg.String(TopicsRegexConfig)
+		if (len(topics) == 0) == (regex == "") {
+			return nil, fmt.Errorf("worker: connector %s: exactly one of %s and %s must be set", name, TopicsConfig, TopicsRegexConfig)
+		}
+	}
+	// Build the converters and the transform chain once now, so that a bad
+	// converter or transform config fails the create call, not a task.
+	if _, _, _, err := w.converters(cfg); err != nil {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	}
+	if _, err := transform.ParseChain(raw, w.plugins...); err != nil {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	}
+	return &connectorRun{
+		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
+		log:         w.opts.log.With("connector", name),
+		target:      TargetStarted,
+		tasks:       make(map[int]*taskRun),
+		state:       StateInfo{State: Unassigned, WorkerID: w.opts.id},
+		reconfigure: make(chan struct{}, 1),
+		done:        make(chan struct{}),
+	}, nil
+}
+
+// connectorContext is what a connector sees of the runtime.
+type connectorContext struct {
+	c *connectorRun
+}
+
+func (cc connectorContext) RequestTaskReconfiguration() {
+	select {
+	case cc.c.reconfigure <- struct{}{}:
+	default:
+	}
+}
+
+func (cc connectorContext) RaiseError(err error) {
+	cc.c.fail(fmt.Errorf("connector raised an error: %w", err))
+}
+
+func (cc connectorContext) Offsets() source.OffsetReader {
+	return storeReader{store: cc.c.w.store, connector: cc.c.name}
+}
+
+// start starts the connector instance and its tasks.
+func (c *connectorRun) start(ctx context.Context) error {
+	cctx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+
+	var err error
+	switch p := c.plugin.(type) {
+	case source.Plugin:
+		inst := p.New()
+		c.instance = inst
+		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+	case sink.Plugin:
+		inst := p.New()
+		c.instance = inst
+		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+	default:
+		err = fmt.Errorf("plugin %s is a %s, not a source.Plugin or sink.Plugin", c.plugin.Info().Class, c.plugin.Info().Kind)
+	}
+	if err != nil {
+		c.fail(fmt.Errorf("starting connector: %w", err))
+		close(c.done)
+		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+	}
+	c.setState(Running, "")
+	c.log.Info("connector started", "class", c.plugin.Info().Class)
+	if err := c.startTasks(ctx); err != nil {
+		c.fail(err)
+		close(c.done)
+		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+	}
+	c.w.wg.Add(1)
+	go c.watch(cctx)
+	return nil
+}
+
+// watch restarts tasks when the connector asks for reconfiguration.
+func (c *connectorRun) watch(ctx context.Context) {
+	defer c.w.wg.Done()
+	defer close(c.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.reconfigure:
+			if err := c.reconfigureTasks(ctx); err != nil {
+				c.fail(err)
+			}
+		}
+	}
+}
+
+func (c *connectorRun) taskConfigsFromConnector() ([]map[string]string, error) {
+	maxTasks := c.cfg.Int(TasksMaxConfig)
+	var configs []map[string]string
+	err := safeCall(func() error {
+		var err error
+		switch inst := c.instance.(type) {
+		case source.Connector:
+			configs, err = inst.TaskConfigs(maxTasks)
+		case sink.Connector:
+			configs, err = inst.TaskConfigs(maxTasks)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generating task configs: %w", err)
+	}
+	if len(configs) > maxTasks {
+		if c.cfg.Bool(TasksMaxEnforceConfig) {
+			return nil, fmt.Errorf("connector generated %d task configs, more than %s=%d", len(configs), TasksMaxConfig, maxTasks)
+		}
+		c.log.Warn("connector generated more task configs than tasks.max", "configs", len(configs), "tasks.max", maxTasks)
+	}
+	return configs, nil
+}
+
+func (c *connectorRun) startTasks(ctx context.Context) error {
+	configs, err := c.taskConfigsFromConnector()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.taskConfigs = configs
+	c.mu.Unlock()
+	for i, tc := range configs {
+		if err := c.startTask(ctx, i, tc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
+	configs, err := c.taskConfigsFromConnector()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	same := slices.EqualFunc(configs, c.taskConfigs, maps.Equal)
+	c.mu.Unlock()
+	if same {
+		return nil
+	}
+	c.log.Info("task configs changed: restarting tasks", "tasks", len(configs))
+	c.stopTasks(ctx)
+	c.mu.Lock()
+	c.taskConfigs = configs
+	c.mu.Unlock()
+	for i, tc := range configs {
+		if err := c.startTask(ctx, i, tc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startTask starts task i with its config in its own goroutine.
+func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string]string) error {
+	id := TaskID{Connector: c.name, Task: i}
+	tctx, cancel := context.WithCancel(context.Background())
+	t := &taskRun{id: id, cancel: cancel, done: make(chan struct{})}
+	t.setState(Unassigned, "", c.w.opts.id)
+	log := c.log.With("task", i)
+
+	var run func(ctx context.Context) error
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		st, err := c.w.newSourceTask(id, c, inst, taskConfig, log)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("task %d: %w", i, err)
+		}
+		run = func(ctx context.Context) error { return st.run(ctx, t) }
+	case sink.Connector:
+		st, err := c.w.newSinkTask(id, c, inst, taskConfig, log)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("task %d: %w", i, err)
+		}
+		run = func(ctx context.Context) error { return st.run(ctx, t) }
+	}
+	c.mu.Lock()
+	c.tasks[i] = t
+	c.mu.Unlock()
+	c.w.wg.Add(1)
+	go func() {
+		defer c.w.wg.Done()
+		defer close(t.done)
+		err := safeCall(func() error { return run(tctx) })
+		switch {
+		case err != nil:
+			t.setState(Failed, err.Error(), c.w.opts.id)
+			log.Error("task failed", "err", err)
+		default:
+			if t.getState().State != Failed {
+				t.setState(Unassigned, "", c.w.opts.id)
+			}
+		}
+	}()
+	return nil
+}
+
+// stopTasks cancels every task and waits for them to finish (each bounds
+// its own shutdown by the task shutdown timeout).
+func (c *connectorRun) stopTasks(ctx context.Context) {
+	c.mu.Lock()
+	tasks := slices.Collect(maps.Values(c.tasks))
+	c.tasks = make(map[int]*taskRun)
+	c.mu.Unlock()
+	for _, t := range tasks {
+		t.cancel()
+	}
+	for _, t := range tasks {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+			c.log.Error("task did not stop in time", "task", t.id.Task)
+		}
+	}
+}
+
+// stop stops the tasks and then the connector.
+func (c *connectorRun) stop(ctx context.Context) error {
+	c.stopTasks(ctx)
+	c.mu.Lock()
+	cancel := c.cancel
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	<-c.done
+	var err error
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		err = safeCall(func() error { return inst.Stop(ctx) })
+	case sink.Connector:
+		err = safeCall(func() error { return inst.Stop(ctx) })
+	}
+	if err != nil {
+		c.log.Error("stopping connector", "err", err)
+		return fmt.Errorf("worker: connector %s: stopping: %w", c.name, err)
+	}
+	c.setState(Stopped, "")
+	c.log.Info("connector stopped")
+	return nil
+}
+
+func (c *connectorRun) setState(s State, trace string) {
+	c.mu.Lock()
+	c.state = StateInfo{State: s, WorkerID: c.w.opts.id, Trace: trace}
+	c.mu.Unlock()
+}
+
+func (c *connectorRun) fail(err error) {
+	c.log.Error("connector failed", "err", err)
+	c.setState(Failed, err.Error())
+}
+
+func (c *connectorRun) status() ConnectorStatus {
+	c.mu.Lock()
+	st := ConnectorStatus{Name: c.name, Connector: c.state, Type: c.kind.String()}
+	tasks := slices.Collect(maps.Values(c.tasks))
+	c.mu.Unlock()
+	for _, t := range tasks {
+		st.Tasks = append(st.Tasks, TaskState{ID: t.id.Task, StateInfo: t.getState()})
+	}
+	sortTasks(st.Tasks)
+	if st.Tasks == nil {
+		st.Tasks = []TaskState{}
+	}
+	return st
+}
+
+// safeCall runs plugin code, turning a panic into an error with its stack, so
+// a bad connector fails its task rather than the process.
+func safeCall(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return f()
+}
+
+var errStopped = errors.New("stopped")

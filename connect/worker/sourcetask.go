@@ -1,0 +1,406 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/source"
+	"github.com/kconnect-go/kconnect/transform"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// sourceTask moves records from a source task to Kafka: poll, transform,
+// convert, produce, and commit each partition's offset once every record
+// before it is in Kafka.
+type sourceTask struct {
+	w      *Worker
+	id     TaskID
+	conn   *connectorRun
+	task   source.Task
+	config map[string]string
+	log    *slog.Logger
+
+	chain   *transform.Chain
+	keys    converter.Converter
+	values  converter.Converter
+	headers converter.HeaderConverter
+	errs    *errorPolicy
+
+	producer *kgo.Client
+	sub      *submitted
+	topics   topicCreator
+
+	// failure holds the first error from a producer callback, which fails
+	// the task; failCtx is cancelled with it.
+	failure atomic.Pointer[error]
+	failNow context.CancelFunc
+	// produceCtx outlives polling: records in flight when the task stops
+	// still get written (within the shutdown timeout) and their offsets
+	// committed.
+	produceCtx    context.Context
+	cancelProduce context.CancelFunc
+
+	commitMu sync.Mutex // one offset commit at a time
+
+	bufs sync.Pool // *[]byte, key and value of one record
+}
+
+func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
+	keys, values, headers, err := w.converters(c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := transform.ParseChain(c.raw, w.plugins...)
+	if err != nil {
+		return nil, err
+	}
+	st := &sourceTask{
+		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
+		chain: chain, keys: keys, values: values, headers: headers,
+		errs: newErrorPolicy(c.cfg, log),
+		sub:  newSubmitted(),
+	}
+	st.topics = topicCreator{admin: kadm.NewClient(w.admin), known: map[string]bool{},
+		partitions:  int32(c.cfg.Int(TopicCreationDefaultPartitionsConfig)),
+		replication: int16(c.cfg.Int(TopicCreationDefaultReplicationConfig))}
+	return st, nil
+}
+
+// taskContext is what a source task sees of the runtime.
+type sourceTaskContext struct{ st *sourceTask }
+
+func (tc sourceTaskContext) Config() map[string]string { return maps.Clone(tc.st.config) }
+func (tc sourceTaskContext) Offsets() source.OffsetReader {
+	return storeReader{store: tc.st.w.store, connector: tc.st.id.Connector}
+}
+func (tc sourceTaskContext) Transaction() source.TransactionContext { return nil }
+
+func (st *sourceTask) producerOpts() []kgo.Opt {
+	return st.w.clientOpts(
+		kgo.ClientID(fmt.Sprintf("connector-producer-%s", st.id)),
+		kgo.RecordPartitioner(newRecordPartitioner()),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(5*time.Millisecond),
+		kgo.RecordDeliveryTimeout(0), // retry until the context ends, as Kafka Connect's producer does
+	)
+}
+
+// run runs the task until ctx is cancelled or it fails.
+func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
+	producer, err := kgo.NewClient(st.producerOpts()...)
+	if err != nil {
+		return fmt.Errorf("creating producer: %w", err)
+	}
+	st.producer = producer
+	defer producer.Close()
+
+	pollCtx, failNow := context.WithCancel(ctx)
+	st.failNow = failNow
+	defer failNow()
+	st.produceCtx, st.cancelProduce = context.WithCancel(context.Background())
+	defer st.cancelProduce()
+
+	if err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sourceTaskContext{st}) }); err != nil {
+		return fmt.Errorf("starting task: %w", err)
+	}
+	t.setState(Running, "", st.w.opts.id)
+	st.log.Info("source task started")
+
+	commitDone := make(chan struct{})
+	go func() {
+		defer close(commitDone)
+		st.commitLoop(pollCtx)
+	}()
+
+	err = st.pollLoop(pollCtx)
+	failNow()
+	<-commitDone
+	st.shutdown()
+	if err == nil {
+		if p := st.failure.Load(); p != nil {
+			err = *p
+		}
+	}
+	if err != nil {
+		t.setState(Failed, err.Error(), st.w.opts.id)
+		return err
+	}
+	return nil
+}
+
+func (st *sourceTask) fail(err error) {
+	if st.failure.CompareAndSwap(nil, &err) {
+		st.failNow()
+	}
+}
+
+// pollLoop polls until ctx is done.
+func (st *sourceTask) pollLoop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		var records []connect.Record
+		err := st.errs.retry(ctx, stagePoll, func() error {
+			return safeCall(func() error {
+				var err error
+				records, err = st.task.Poll(ctx)
+				return err
+			})
+		})
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			return &stageError{stage: stagePoll, err: err}
+		}
+		for i := range records {
+			if err := st.send(ctx, &records[i]); err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// send transforms, converts and produces one record, registering it so
+// that its offset is committed once Kafka has it.
+func (st *sourceTask) send(ctx context.Context, r *connect.Record) error {
+	sub := st.sub.submit(r.SourcePartition, r.SourceOffset)
+	settle := func(md *source.RecordMetadata) {
+		st.sub.settle(sub)
+		st.commitRecord(r, md)
+	}
+	rec, keep, err := st.chain.Apply(*r)
+	if err != nil {
+		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, err); err != nil {
+			st.sub.abandon(sub)
+			return err
+		}
+		settle(nil)
+		return nil
+	}
+	if !keep {
+		settle(nil)
+		return nil
+	}
+	if err := st.topics.ensure(ctx, rec.Topic); err != nil {
+		st.sub.abandon(sub)
+		return fmt.Errorf("creating topic %s: %w", rec.Topic, err)
+	}
+	kr, buf, st2, err := st.convert(&rec)
+	if err != nil {
+		if err := st.errs.tolerate(ctx, st2, r, nil, err); err != nil {
+			st.sub.abandon(sub)
+			return err
+		}
+		settle(nil)
+		return nil
+	}
+	st.producer.Produce(st.produceCtx, kr, func(kr *kgo.Record, err error) {
+		defer st.putBuf(buf)
+		if err != nil {
+			if st.produceCtx.Err() != nil {
+				// Stopping: the record was never written, so its offset
+				// and every later one of its partition stay uncommitted.
+				st.sub.abandon(sub)
+				return
+			}
+			if terr := st.errs.tolerate(context.Background(), stageProduce, r, nil, err); terr != nil {
+				st.sub.abandon(sub)
+				st.fail(terr)
+				return
+			}
+			settle(nil)
+			return
+		}
+		settle(&source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp})
+	})
+	return nil
+}
+
+func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata) {
+	rc, ok := st.task.(source.RecordCommitter)
+	if !ok {
+		return
+	}
+	if err := safeCall(func() error { return rc.CommitRecord(r, md) }); err != nil {
+		st.log.Warn("CommitRecord failed", "err", err, "position", r.Position().String())
+	}
+}
+
+// convert turns a transformed record into a Kafka record, with key and
+// value in one pooled buffer.
+func (st *sourceTask) convert(r *connect.Record) (*kgo.Record, *[]byte, stage, error) {
+	buf := st.getBuf()
+	b := (*buf)[:0]
+	key, err := st.keys.FromConnect(b, r.Topic, r.Headers, r.KeySchema, r.Key)
+	if err != nil {
+		st.putBuf(buf)
+		return nil, nil, stageKeyConverter, err
+	}
+	value, err := st.values.FromConnect(key[len(key):], r.Topic, r.Headers, r.ValueSchema, r.Value)
+	if err != nil {
+		st.putBuf(buf)
+		return nil, nil, stageValueConverter, err
+	}
+	if key != nil {
+		key = key[:len(key):len(key)] // value bytes follow in the same array
+	}
+	if cap(value) > cap(b) && value != nil {
+		*buf = value[:0] // grew: keep the larger array for the next record
+	} else if key != nil && cap(key) > cap(b) {
+		*buf = key[:0]
+	}
+	kr := &kgo.Record{Topic: r.Topic, Key: key, Value: value, Partition: noPartition}
+	if p, ok := r.Partition(); ok {
+		kr.Partition = p
+	}
+	if !r.Timestamp.IsZero() {
+		kr.Timestamp = r.Timestamp
+	}
+	if n := r.Headers.Len(); n > 0 {
+		kr.Headers = make([]kgo.RecordHeader, 0, n)
+		for h := range r.Headers.All() {
+			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				st.putBuf(buf)
+				return nil, nil, stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
+			}
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
+		}
+	}
+	return kr, buf, "", nil
+}
+
+func (st *sourceTask) getBuf() *[]byte {
+	if b, ok := st.bufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 512)
+	return &b
+}
+
+func (st *sourceTask) putBuf(b *[]byte) {
+	if cap(*b) <= 1<<20 { // keep pooled buffers bounded
+		st.bufs.Put(b)
+	}
+}
+
+// commitLoop commits offsets every flush interval until ctx is done.
+func (st *sourceTask) commitLoop(ctx context.Context) {
+	t := time.NewTicker(st.w.opts.flushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st.commit(ctx)
+		}
+	}
+}
+
+// commit writes the offsets that are committable now to the offset store,
+// within the flush timeout, then tells the task. A failed write is retried
+// at the next commit.
+func (st *sourceTask) commit(ctx context.Context) bool {
+	st.commitMu.Lock()
+	defer st.commitMu.Unlock()
+	offs := st.sub.committable()
+	if len(offs) == 0 {
+		return true
+	}
+	entries := make([]offset.Entry, len(offs))
+	for i, po := range offs {
+		entries[i] = offset.Entry{Partition: po.partition, Offset: po.offset}
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
+	defer cancel()
+	if err := st.w.store.Put(cctx, st.id.Connector, entries); err != nil {
+		st.sub.restore(offs)
+		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries), "err", err)
+		return false
+	}
+	st.log.Debug("committed source offsets", "partitions", len(entries))
+	if c, ok := st.task.(source.Committer); ok {
+		if err := safeCall(func() error { return c.Commit(cctx) }); err != nil {
+			st.log.Warn("task Commit failed", "err", err)
+		}
+	}
+	return true
+}
+
+// shutdown waits for in-flight records (bounded by the shutdown timeout),
+// commits the final offsets and stops the task.
+func (st *sourceTask) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout)
+	defer cancel()
+	select {
+	case <-st.sub.waitDrained():
+	case <-ctx.Done():
+		st.log.Warn("in-flight records not acknowledged before the shutdown timeout; their offsets are not committed")
+	}
+	st.cancelProduce()
+	st.commit(context.Background())
+	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
+		st.log.Error("stopping task", "err", err)
+	}
+	st.log.Info("source task stopped")
+}
+
+// storeReader reads a connector's offsets from the worker's store.
+type storeReader struct {
+	store     offset.Store
+	connector string
+}
+
+func (r storeReader) Offset(ctx context.Context, p connect.SourcePartition) (connect.Offset, error) {
+	m, err := r.store.Get(ctx, r.connector, []connect.SourcePartition{p})
+	if err != nil {
+		return connect.Offset{}, err
+	}
+	return m[p], nil
+}
+
+func (r storeReader) Offsets(ctx context.Context, ps []connect.SourcePartition) (map[connect.SourcePartition]connect.Offset, error) {
+	return r.store.Get(ctx, r.connector, ps)
+}
+
+// topicCreator creates source topics the first time a record goes to them,
+// with the connector's topic.creation.default.* settings, when missing.
+type topicCreator struct {
+	admin       *kadm.Client
+	mu          sync.Mutex
+	known       map[string]bool
+	partitions  int32
+	replication int16
+}
+
+func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.known[topic] {
+		return nil
+	}
+	resp, err := tc.admin.CreateTopic(ctx, tc.partitions, tc.replication, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return err
+	}
+	tc.known[topic] = true
+	return nil
+}

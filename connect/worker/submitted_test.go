@@ -1,0 +1,105 @@
+package worker
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSubmittedCommitsOnlyContiguousPrefix(t *testing.T) {
+	s := newSubmitted()
+	a := connect.NewSourcePartition("f", "a")
+	b := connect.NewSourcePartition("f", "b")
+	a2 := connect.NewSourcePartition("f", "a") // equal to a, built apart
+	r1 := s.submit(a, connect.Int64Offset("p", 1))
+	r2 := s.submit(b, connect.Int64Offset("p", 10))
+	r3 := s.submit(a2, connect.Int64Offset("p", 2))
+	r4 := s.submit(a, connect.Int64Offset("p", 3))
+
+	s.settle(r3) // not contiguous: r1 is still in flight
+	require.Empty(t, s.committable())
+	s.settle(r1)
+	got := s.committable()
+	require.Len(t, got, 1)
+	require.Equal(t, `{"p":2}`, got[0].offset.String())
+	s.settle(r2)
+	got = s.committable()
+	require.Len(t, got, 1)
+	require.Equal(t, `{"f":"b"}`, got[0].partition.String())
+	select {
+	case <-s.waitDrained():
+		t.Fatal("drained with r4 in flight")
+	default:
+	}
+	s.settle(r4)
+	s.settle(r4) // settling twice is harmless
+	got = s.committable()
+	require.Len(t, got, 1)
+	require.Equal(t, `{"p":3}`, got[0].offset.String())
+	<-s.waitDrained()
+
+	// A failed commit is restored unless a later offset superseded it.
+	s.restore(got)
+	require.Equal(t, `{"p":3}`, s.committable()[0].offset.String())
+}
+
+// Random acknowledgement order from many goroutines never yields an offset
+// past an unacknowledged record.
+func TestSubmittedRandomAcks(t *testing.T) {
+	s := newSubmitted()
+	p := connect.NewSourcePartition("f", "x")
+	const n = 2000
+	subs := make([]*submission, n)
+	for i := range subs {
+		subs[i] = s.submit(p, connect.Int64Offset("p", int64(i)))
+	}
+	order := rand.Perm(n)
+	acked := make([]bool, n)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := w; j < n; j += 4 {
+				i := order[j]
+				mu.Lock()
+				acked[i] = true
+				mu.Unlock()
+				s.settle(subs[i])
+				for _, po := range s.committable() {
+					off, _ := po.offset.Int64("p")
+					mu.Lock()
+					for k := 0; k <= int(off); k++ {
+						if !acked[k] {
+							mu.Unlock()
+							panic("committed past an unacknowledged record")
+						}
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-s.waitDrained()
+}
+
+func TestSubmittedAbandonBlocksPartition(t *testing.T) {
+	s := newSubmitted()
+	p := connect.NewSourcePartition("f", "x")
+	r1 := s.submit(p, connect.Int64Offset("p", 1))
+	r2 := s.submit(p, connect.Int64Offset("p", 2))
+	r3 := s.submit(p, connect.Int64Offset("p", 3))
+	s.settle(r1)
+	s.abandon(r2)
+	s.settle(r3)
+	<-s.waitDrained()
+	got := s.committable()
+	require.Len(t, got, 1)
+	require.Equal(t, `{"p":1}`, got[0].offset.String())
+	require.Empty(t, s.committable())
+}

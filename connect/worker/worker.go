@@ -1,0 +1,408 @@
+// Package worker is kconnect's runtime: it runs connectors and their tasks
+// as goroutines, moves records between tasks and Kafka through transforms
+// and converters, commits source offsets and sink consumer offsets, retries,
+// tolerates and dead-letters bad records, and reports status.
+//
+// A Worker runs the connectors it is given (standalone mode). It is built
+// with functional options and driven either from Go, with typed plugins, or
+// from the same string configs a Kafka Connect worker accepts:
+//
+//	w, err := worker.New(worker.Brokers("localhost:9092"), worker.Plugins(file.Plugin()))
+//	...
+//	err = w.CreateConnector(ctx, "lines", map[string]string{
+//		"connector.class": "FileStreamSource", "file": "in.txt", "topic": "lines"})
+//	err = w.Run(ctx) // until ctx is cancelled; then stops every task and commits
+//
+// Plugins are values: the worker knows the built-in converters (JSON,
+// string, bytes, numbers) and transforms, plus the connectors passed with
+// Plugins. There is no global registry.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/converter/jsonconv"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Worker runs connectors and their tasks. Its methods are safe for
+// concurrent use.
+type Worker struct {
+	opts    options
+	cluster *kfake.Cluster // the embedded broker, when no brokers were given
+	seeds   []string
+	admin   *kgo.Client
+	store   offset.Store
+	plugins connect.Plugins
+
+	mu         sync.Mutex
+	connectors map[string]*connectorRun
+	closed     bool
+	wg         sync.WaitGroup // every connector and task goroutine
+}
+
+type options struct {
+	seeds               []string
+	kgoOpts             []kgo.Opt
+	plugins             []connect.Plugin
+	store               offset.Store
+	log                 *slog.Logger
+	id                  string
+	flushInterval       time.Duration
+	flushTimeout        time.Duration
+	shutdownTimeout     time.Duration
+	defaultKeyConverter string
+	defaultValConverter string
+	defaultConverterCfg map[string]string
+}
+
+// An Opt configures a Worker.
+type Opt func(*options)
+
+// Brokers sets the Kafka bootstrap servers. Without it, the worker starts an
+// in-process Kafka broker (kfake) that lives as long as the Worker: for
+// examples, development and tests, not for data you need to keep.
+func Brokers(seeds ...string) Opt { return func(o *options) { o.seeds = append(o.seeds, seeds...) } }
+
+// KafkaOpts adds franz-go options to every client the worker creates (TLS,
+// SASL, timeouts). Connector-level producer.override.* and
+// consumer.override.* settings are applied after them.
+func KafkaOpts(opts ...kgo.Opt) Opt {
+	return func(o *options) { o.kgoOpts = append(o.kgoOpts, opts...) }
+}
+
+// Plugins adds connector (and any other) plugins the worker can create by
+// class name or alias. Built-in converters and transforms are always known.
+func Plugins(ps ...connect.Plugin) Opt {
+	return func(o *options) { o.plugins = append(o.plugins, ps...) }
+}
+
+// OffsetStore sets where source offsets are committed. Default: an
+// in-memory store, which forgets them when the process ends; use
+// offset.OpenFile or offset.NewKafka to keep them.
+func OffsetStore(s offset.Store) Opt { return func(o *options) { o.store = s } }
+
+// Logger sets the logger; records carry connector and task attributes.
+// Default: slog.Default().
+func Logger(l *slog.Logger) Opt { return func(o *options) { o.log = l } }
+
+// ID sets the worker id reported in statuses. Default: the host name and
+// process id.
+func ID(id string) Opt { return func(o *options) { o.id = id } }
+
+// OffsetFlushInterval sets how often source offsets are committed
+// (offset.flush.interval.ms). Default 60s, as in Kafka Connect.
+func OffsetFlushInterval(d time.Duration) Opt { return func(o *options) { o.flushInterval = d } }
+
+// OffsetFlushTimeout bounds one offset commit (offset.flush.timeout.ms).
+// Default 5s.
+func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flushTimeout = d } }
+
+// TaskShutdownTimeout bounds how long a stopping task may take to finish
+// its in-flight records, commit and stop
+// (task.shutdown.graceful.timeout.ms). Default 5s.
+func TaskShutdownTimeout(d time.Duration) Opt { return func(o *options) { o.shutdownTimeout = d } }
+
+// DefaultConverters sets the key and value converters (class name or alias,
+// and their configuration) for connectors that name none. Default:
+// JsonConverter with schemas.enable=true for both, as Kafka Connect's
+// sample worker configs have it.
+func DefaultConverters(key, value string, config map[string]string) Opt {
+	return func(o *options) {
+		o.defaultKeyConverter, o.defaultValConverter, o.defaultConverterCfg = key, value, maps.Clone(config)
+	}
+}
+
+func defaultID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// New returns a Worker. It connects to Kafka (or starts the embedded broker)
+// but runs nothing until connectors are created.
+func New(opts ...Opt) (*Worker, error) {
+	o := options{
+		log:                 slog.Default(),
+		flushInterval:       60 * time.Second,
+		flushTimeout:        5 * time.Second,
+		shutdownTimeout:     5 * time.Second,
+		defaultKeyConverter: jsonconv.Class,
+		defaultValConverter: jsonconv.Class,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.id == "" {
+		o.id = defaultID()
+	}
+	w := &Worker{opts: o, connectors: make(map[string]*connectorRun), store: o.store}
+	if len(o.seeds) == 0 {
+		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+		if err != nil {
+			return nil, fmt.Errorf("worker: starting the embedded Kafka broker: %w", err)
+		}
+		w.cluster = cluster
+		w.seeds = cluster.ListenAddrs()
+		o.log.Info("no brokers given: started an embedded Kafka broker", "addrs", strings.Join(w.seeds, ","))
+	} else {
+		w.seeds = o.seeds
+	}
+	admin, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-admin-" + o.id))...)
+	if err != nil {
+		w.closeCluster()
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	w.admin = admin
+	if w.store == nil {
+		w.store = offset.NewMemory()
+	}
+	w.plugins = append(builtinPlugins(), o.plugins...)
+	return w, nil
+}
+
+// Brokers returns the bootstrap servers the worker uses: the ones given, or
+// the embedded broker's address.
+func (w *Worker) Brokers() []string { return slices.Clone(w.seeds) }
+
+// ID returns the worker's id.
+func (w *Worker) ID() string { return w.opts.id }
+
+func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(w.seeds...)}
+	opts = append(opts, w.opts.kgoOpts...)
+	return append(opts, extra...)
+}
+
+func (w *Worker) closeCluster() {
+	if w.cluster != nil {
+		w.cluster.Close()
+	}
+}
+
+// builtinPlugins are the converters and transforms every worker knows.
+func builtinPlugins() connect.Plugins {
+	ps := connect.Plugins{jsonconv.Plugin(), jsonconv.HeaderPlugin()}
+	return append(ps, extraBuiltins()...)
+}
+
+// CreateConnector creates a connector from a Kafka Connect configuration
+// (name comes from the argument; a "name" key, if present, must match) and
+// starts it and its tasks. The error names every invalid key.
+func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string) error {
+	cfg := maps.Clone(config)
+	if n, ok := cfg[NameConfig]; ok && n != name {
+		return fmt.Errorf("worker: connector name %q does not match the name key %q", name, n)
+	}
+	cfg[NameConfig] = name
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errors.New("worker: closed")
+	}
+	if _, exists := w.connectors[name]; exists {
+		w.mu.Unlock()
+		return fmt.Errorf("worker: connector %s already exists", name)
+	}
+	w.mu.Unlock()
+
+	c, err := w.newConnectorRun(name, cfg)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	if _, exists := w.connectors[name]; exists || w.closed {
+		w.mu.Unlock()
+		return fmt.Errorf("worker: connector %s already exists or worker closed", name)
+	}
+	w.connectors[name] = c
+	w.mu.Unlock()
+	return c.start(ctx)
+}
+
+// DeleteConnector stops a connector and its tasks and forgets it. Its
+// committed offsets are kept, as in Kafka Connect.
+func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
+	w.mu.Lock()
+	c, ok := w.connectors[name]
+	delete(w.connectors, name)
+	w.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
+	}
+	return c.stop(ctx)
+}
+
+// ErrNotFound is returned for a connector or task that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Connectors returns the names of the connectors, sorted.
+func (w *Worker) Connectors() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Sorted(maps.Keys(w.connectors))
+}
+
+func (w *Worker) connector(name string) (*connectorRun, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.connectors[name]
+	if !ok {
+		return nil, fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
+	}
+	return c, nil
+}
+
+// Status returns a connector's status and its tasks'.
+func (w *Worker) Status(name string) (ConnectorStatus, error) {
+	c, err := w.connector(name)
+	if err != nil {
+		return ConnectorStatus{}, err
+	}
+	return c.status(), nil
+}
+
+// Run blocks until ctx is cancelled, then stops every connector: tasks
+// finish their in-flight records and commit their offsets, within the task
+// shutdown timeout. It returns nil after a clean stop.
+func (w *Worker) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return w.Close()
+}
+
+// Close stops every connector and task, commits what can be committed, and
+// releases the worker's clients and the embedded broker. It is safe to call
+// more than once.
+func (w *Worker) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	runs := slices.Collect(maps.Values(w.connectors))
+	w.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
+	defer cancel()
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.stop(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	w.wg.Wait()
+	w.admin.Close()
+	if w.opts.store == nil {
+		errs = append(errs, w.store.Close())
+	}
+	w.closeCluster()
+	return errors.Join(errs...)
+}
+
+// findPlugin looks a plugin up by kind and name.
+func (w *Worker) findPlugin(kind connect.PluginKind, name string) (connect.Plugin, error) {
+	return w.plugins.Find(kind, name)
+}
+
+// connectorKind finds a connector plugin by class, source or sink.
+func (w *Worker) connectorPlugin(class string) (connect.Plugin, error) {
+	if p, err := w.findPlugin(connect.SourcePlugin, class); err == nil {
+		return p, nil
+	}
+	p, err := w.findPlugin(connect.SinkPlugin, class)
+	if err != nil {
+		var known []string
+		for _, p := range w.plugins {
+			if k := p.Info().Kind; k == connect.SourcePlugin || k == connect.SinkPlugin {
+				known = append(known, p.Info().Class)
+			}
+		}
+		slices.Sort(known)
+		return nil, fmt.Errorf("worker: %s: no connector plugin called %q; available: %s",
+			ConnectorClassConfig, class, strings.Join(known, ", "))
+	}
+	return p, nil
+}
+
+// converters builds a connector's key, value and header converters from its
+// config, falling back to the worker defaults.
+func (w *Worker) converters(cfg *connect.Config) (key, value converter.Converter, header converter.HeaderConverter, err error) {
+	build := func(configKey, fallback string, isKey bool) (converter.Converter, error) {
+		class := cfg.Class(configKey)
+		settings := cfg.OriginalsWithPrefix(configKey+".", true)
+		if class == "" {
+			class = fallback
+			settings = maps.Clone(w.opts.defaultConverterCfg)
+			if settings == nil {
+				settings = map[string]string{}
+			}
+			maps.Copy(settings, cfg.OriginalsWithPrefix(configKey+".", true))
+		}
+		p, err := w.findPlugin(connect.ConverterPlugin, class)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", configKey, err)
+		}
+		cp, ok := p.(converter.Plugin)
+		if !ok {
+			return nil, fmt.Errorf("%s: plugin %s is not a converter.Plugin", configKey, class)
+		}
+		conv, err := cp.New(settings, isKey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", configKey, err)
+		}
+		return conv, nil
+	}
+	if key, err = build(KeyConverterConfig, w.opts.defaultKeyConverter, true); err != nil {
+		return
+	}
+	if value, err = build(ValueConverterConfig, w.opts.defaultValConverter, false); err != nil {
+		return
+	}
+	header, err = w.headerConverter(cfg)
+	return
+}
+
+func (w *Worker) headerConverter(cfg *connect.Config) (converter.HeaderConverter, error) {
+	class := cfg.Class(HeaderConverterConfig)
+	if class == "" {
+		class = defaultHeaderConverter
+	}
+	p, err := w.findPlugin(connect.HeaderConverterPlugin, class)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", HeaderConverterConfig, err)
+	}
+	hp, ok := p.(converter.HeaderPlugin)
+	if !ok {
+		return nil, fmt.Errorf("%s: plugin %s is not a converter.HeaderPlugin", HeaderConverterConfig, class)
+	}
+	h, err := hp.New(cfg.OriginalsWithPrefix(HeaderConverterConfig+".", true))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", HeaderConverterConfig, err)
+	}
+	return h, nil
+}
