@@ -3,15 +3,529 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
 
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/sink"
+	"github.com/kconnect-go/kconnect/transform"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-type sinkTask struct{}
+// sinkTask moves records from Kafka to a sink task: consume in the group
+// connect-<connector>, convert, transform, Put, and commit consumer offsets
+// only as far as the task says its writes are durable.
+//
+// Every sink.Task method is called with taskMu held, from the task loop or
+// from the consumer's rebalance callbacks, which franz-go runs only while
+// the loop is blocked in PollRecords (BlockRebalanceOnPoll), so the task never
+// sees concurrent calls.
+type sinkTask struct {
+	w      *Worker
+	id     TaskID
+	conn   *connectorRun
+	task   sink.Task
+	config map[string]string
+	log    *slog.Logger
 
-func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
-	return nil, errors.New("sink connectors are not supported yet")
+	chain   *transform.Chain
+	keys    converter.Converter
+	values  converter.Converter
+	headers converter.HeaderConverter
+	errs    *errorPolicy
+
+	consumer *kgo.Client
+	taskMu   sync.Mutex
+
+	// Guarded by taskMu.
+	assigned      map[sink.TopicPartition]bool
+	current       map[sink.TopicPartition]int64 // next offset after the last record Put
+	committed     map[sink.TopicPartition]int64
+	paused        map[sink.TopicPartition]bool // paused by the task
+	resets        map[sink.TopicPartition]int64
+	backoff       time.Duration
+	commitRequest bool
+	nextCommit    time.Time
+	failure       error
 }
 
-func (st *sinkTask) run(ctx context.Context, t *taskRun) error { return nil }
+func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
+	keys, values, headers, err := w.converters(c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := transform.ParseChain(c.raw, w.plugins...)
+	if err != nil {
+		return nil, err
+	}
+	return &sinkTask{
+		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
+		chain: chain, keys: keys, values: values, headers: headers,
+		errs:      newErrorPolicy(c.cfg, log),
+		assigned:  map[sink.TopicPartition]bool{},
+		current:   map[sink.TopicPartition]int64{},
+		committed: map[sink.TopicPartition]int64{},
+		paused:    map[sink.TopicPartition]bool{},
+		resets:    map[sink.TopicPartition]int64{},
+		backoff:   time.Second,
+	}, nil
+}
+
+// GroupID returns the consumer group of a sink connector, as Kafka Connect
+// names it.
+func GroupID(connector string) string { return "connect-" + connector }
+
+func (st *sinkTask) consumerOpts() []kgo.Opt {
+	opts := []kgo.Opt{
+		kgo.ClientID(fmt.Sprintf("connector-consumer-%s", st.id)),
+		kgo.ConsumerGroup(GroupID(st.id.Connector)),
+		kgo.DisableAutoCommit(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.OnPartitionsAssigned(st.onAssigned),
+		kgo.OnPartitionsRevoked(st.onRevoked),
+		kgo.OnPartitionsLost(st.onLost),
+	}
+	if regex := st.conn.cfg.String(TopicsRegexConfig); regex != "" {
+		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(regex))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(st.conn.cfg.List(TopicsConfig)...))
+	}
+	return st.w.clientOpts(opts...)
+}
+
+func toTPs(m map[string][]int32) []sink.TopicPartition {
+	var out []sink.TopicPartition
+	for topic, ps := range m {
+		for _, p := range ps {
+			out = append(out, sink.TopicPartition{Topic: topic, Partition: p})
+		}
+	}
+	slices.SortFunc(out, func(a, b sink.TopicPartition) int {
+		if a.Topic != b.Topic {
+			if a.Topic < b.Topic {
+				return -1
+			}
+			return 1
+		}
+		return int(a.Partition - b.Partition)
+	})
+	return out
+}
+
+func (st *sinkTask) onAssigned(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	tps := toTPs(m)
+	st.taskMu.Lock()
+	defer st.taskMu.Unlock()
+	for _, tp := range tps {
+		st.assigned[tp] = true
+	}
+	if ph, ok := st.task.(sink.PartitionHandler); ok {
+		if err := safeCall(func() error { return ph.Open(ctx, tps) }); err != nil && st.failure == nil {
+			st.failure = fmt.Errorf("opening partitions %v: %w", tps, err)
+		}
+	}
+	st.log.Info("partitions assigned", "partitions", fmt.Sprint(tps))
+}
+
+// onRevoked commits what the task has made durable for the revoked
+// partitions, then closes them in the task.
+func (st *sinkTask) onRevoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	st.revoke(ctx, toTPs(m), true)
+}
+
+// onLost closes partitions that were lost without a chance to commit.
+func (st *sinkTask) onLost(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	st.revoke(ctx, toTPs(m), false)
+}
+
+func (st *sinkTask) revoke(ctx context.Context, all []sink.TopicPartition, commit bool) {
+	st.taskMu.Lock()
+	defer st.taskMu.Unlock()
+	var tps []sink.TopicPartition // those not closed yet
+	for _, tp := range all {
+		if st.assigned[tp] {
+			tps = append(tps, tp)
+		}
+	}
+	if len(tps) == 0 {
+		return
+	}
+	if commit {
+		st.commitLocked(ctx, tps)
+	}
+	if ph, ok := st.task.(sink.PartitionHandler); ok {
+		if err := safeCall(func() error { return ph.Close(ctx, tps) }); err != nil {
+			st.log.Error("closing partitions", "partitions", fmt.Sprint(tps), "err", err)
+		}
+	}
+	for _, tp := range tps {
+		delete(st.assigned, tp)
+		delete(st.current, tp)
+		delete(st.committed, tp)
+		delete(st.paused, tp)
+	}
+}
+
+// sinkTaskContext is what a sink task sees of the runtime. Its methods are
+// called from within Task methods, when taskMu is already held, so they take
+// no lock of their own on the fields they touch... except through the
+// consumer, which is safe for concurrent use.
+type sinkTaskContext struct{ st *sinkTask }
+
+func (tc sinkTaskContext) Config() map[string]string { return maps.Clone(tc.st.config) }
+func (tc sinkTaskContext) Assignment() []sink.TopicPartition {
+	return slices.Collect(maps.Keys(tc.st.assigned))
+}
+func (tc sinkTaskContext) Pause(tps ...sink.TopicPartition) {
+	for _, tp := range tps {
+		tc.st.paused[tp] = true
+	}
+	tc.st.consumer.PauseFetchPartitions(fromTPs(tps))
+}
+func (tc sinkTaskContext) Resume(tps ...sink.TopicPartition) {
+	for _, tp := range tps {
+		delete(tc.st.paused, tp)
+	}
+	tc.st.consumer.ResumeFetchPartitions(fromTPs(tps))
+}
+func (tc sinkTaskContext) ResetOffsets(offsets map[sink.TopicPartition]int64) {
+	maps.Copy(tc.st.resets, offsets)
+}
+func (tc sinkTaskContext) SetRetryBackoff(d time.Duration) { tc.st.backoff = d }
+func (tc sinkTaskContext) RequestCommit()                  { tc.st.commitRequest = true }
+func (tc sinkTaskContext) Reporter() sink.ErrantRecordReporter {
+	return errantReporter{tc.st}
+}
+
+// errantReporter applies the connector's errors.* settings to records the
+// task reports.
+type errantReporter struct{ st *sinkTask }
+
+func (r errantReporter) Report(ctx context.Context, rec connect.Record, cause error) error {
+	return r.st.errs.tolerate(ctx, stagePut, &rec, nil, cause)
+}
+
+func fromTPs(tps []sink.TopicPartition) map[string][]int32 {
+	m := map[string][]int32{}
+	for _, tp := range tps {
+		m[tp.Topic] = append(m[tp.Topic], tp.Partition)
+	}
+	return m
+}
+
+// maxPollRecords bounds a batch handed to Put.
+const maxPollRecords = 500
+
+func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
+	st.taskMu.Lock()
+	err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sinkTaskContext{st}) })
+	st.taskMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("starting task: %w", err)
+	}
+	consumer, err := kgo.NewClient(st.consumerOpts()...)
+	if err != nil {
+		return fmt.Errorf("creating consumer: %w", err)
+	}
+	st.consumer = consumer
+	t.setState(Running, "", st.w.opts.id)
+	st.log.Info("sink task started", "group", GroupID(st.id.Connector))
+	st.nextCommit = time.Now().Add(st.w.opts.flushInterval)
+
+	err = st.loop(ctx)
+	st.shutdown()
+	if err != nil {
+		t.setState(Failed, err.Error(), st.w.opts.id)
+	}
+	return err
+}
+
+func (st *sinkTask) loop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		st.taskMu.Lock()
+		if st.failure != nil {
+			err := st.failure
+			st.taskMu.Unlock()
+			return err
+		}
+		if st.commitRequest || !time.Now().Before(st.nextCommit) {
+			st.commitLocked(ctx, nil)
+			st.commitRequest = false
+			st.nextCommit = time.Now().Add(st.w.opts.flushInterval)
+		}
+		st.applyResetsLocked()
+		wait := time.Until(st.nextCommit)
+		st.taskMu.Unlock()
+
+		pctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
+		fetches := st.consumer.PollRecords(pctx, maxPollRecords)
+		cancel()
+		if ctx.Err() != nil {
+			st.consumer.AllowRebalance()
+			return nil
+		}
+		var fetchErr error
+		fetches.EachError(func(topic string, p int32, err error) {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return
+			}
+			st.log.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			if errors.Is(err, kgo.ErrClientClosed) {
+				fetchErr = err
+			}
+		})
+		if fetchErr != nil {
+			st.consumer.AllowRebalance()
+			return &stageError{stage: stageConsume, err: fetchErr}
+		}
+		err := st.deliver(ctx, fetches.Records())
+		st.consumer.AllowRebalance()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver converts and transforms consumed records and Puts them, retrying
+// the same batch after a retriable error.
+func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	st.taskMu.Lock()
+	defer st.taskMu.Unlock()
+	batch := make([]connect.Record, 0, len(recs))
+	next := map[sink.TopicPartition]int64{}
+	for _, kr := range recs {
+		tp := sink.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+		if !st.assigned[tp] {
+			continue // revoked while buffered
+		}
+		next[tp] = kr.Offset + 1
+		r, keep, err := st.toRecord(ctx, kr)
+		if err != nil {
+			return err
+		}
+		if keep {
+			batch = append(batch, r)
+		}
+	}
+	for {
+		err := safeCall(func() error { return st.task.Put(ctx, batch) })
+		if err == nil {
+			break
+		}
+		if !connect.IsRetriable(err) || errors.Is(err, connect.ErrFatal) {
+			return &stageError{stage: stagePut, err: err}
+		}
+		st.errs.retries.Add(1)
+		st.log.Warn("Put failed with a retriable error; delivering the batch again", "backoff", st.backoff, "err", err)
+		tps := slices.Collect(maps.Keys(st.assigned))
+		st.consumer.PauseFetchPartitions(fromTPs(tps))
+		t := time.NewTimer(st.backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		var resume []sink.TopicPartition
+		for _, tp := range tps {
+			if !st.paused[tp] {
+				resume = append(resume, tp)
+			}
+		}
+		st.consumer.ResumeFetchPartitions(fromTPs(resume))
+	}
+	maps.Copy(st.current, next)
+	return nil
+}
+
+// toRecord converts and transforms one consumed record; false means it was
+// dropped by a transform or skipped as a tolerated error.
+func (st *sinkTask) toRecord(ctx context.Context, kr *kgo.Record) (connect.Record, bool, error) {
+	r := connect.Record{Topic: kr.Topic, Timestamp: kr.Timestamp, TimestampType: connect.CreateTime}
+	if kr.Attrs.TimestampType() == 1 {
+		r.TimestampType = connect.LogAppendTime
+	}
+	r.SetPartition(kr.Partition)
+	r.SetOrigin(connect.KafkaPosition{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset})
+	raw := &rawRecord{key: kr.Key, value: kr.Value}
+	for _, h := range kr.Headers {
+		raw.headers = append(raw.headers, rawHeader{h.Key, h.Value})
+	}
+	var err error
+	if r.KeySchema, r.Key, err = st.keys.ToConnect(kr.Topic, connect.Headers{}, kr.Key); err != nil {
+		return r, false, st.errs.tolerate(ctx, stageKeyConverter, &r, raw, err)
+	}
+	if r.ValueSchema, r.Value, err = st.values.ToConnect(kr.Topic, connect.Headers{}, kr.Value); err != nil {
+		return r, false, st.errs.tolerate(ctx, stageValueConverter, &r, raw, err)
+	}
+	for _, h := range kr.Headers {
+		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
+		if err != nil {
+			return r, false, st.errs.tolerate(ctx, stageHeaderConverter, &r, raw, fmt.Errorf("header %s: %w", h.Key, err))
+		}
+		r.Headers = r.Headers.Add(h.Key, s, v)
+	}
+	out, keep, err := st.chain.Apply(r)
+	if err != nil {
+		return r, false, st.errs.tolerate(ctx, stageTransformation, &r, raw, err)
+	}
+	return out, keep, nil
+}
+
+// applyResetsLocked seeks partitions the task asked to rewind or skip.
+func (st *sinkTask) applyResetsLocked() {
+	if len(st.resets) == 0 {
+		return
+	}
+	set := map[string]map[int32]kgo.EpochOffset{}
+	for tp, off := range st.resets {
+		if set[tp.Topic] == nil {
+			set[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		set[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		st.current[tp] = off
+	}
+	st.consumer.SetOffsets(set)
+	clear(st.resets)
+}
+
+// commitLocked asks the task which offsets are durable (PreCommit, or Flush
+// then everything Put) and commits them to the consumer group. With only
+// non-nil, only those partitions are considered.
+func (st *sinkTask) commitLocked(ctx context.Context, only []sink.TopicPartition) {
+	current := maps.Clone(st.current)
+	if only != nil {
+		current = map[sink.TopicPartition]int64{}
+		for _, tp := range only {
+			if off, ok := st.current[tp]; ok {
+				current[tp] = off
+			}
+		}
+	}
+	if len(current) == 0 {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
+	defer cancel()
+	safe := current
+	var err error
+	switch t := st.task.(type) {
+	case sink.PreCommitter:
+		err = safeCall(func() error {
+			var err error
+			safe, err = t.PreCommit(cctx, maps.Clone(current))
+			return err
+		})
+	case sink.Flusher:
+		err = safeCall(func() error { return t.Flush(cctx, maps.Clone(current)) })
+	}
+	if err != nil {
+		st.log.Error("flushing before an offset commit failed; rewinding to the last committed offsets", "err", err)
+		st.rewindLocked(current)
+		return
+	}
+	commit := map[string]map[int32]kgo.EpochOffset{}
+	for tp, off := range safe {
+		// Accept only assigned partitions, and never past what was Put.
+		if cur, ok := current[tp]; !ok || off > cur || !st.assigned[tp] {
+			continue
+		}
+		if prev, ok := st.committed[tp]; ok && prev == off {
+			continue
+		}
+		if commit[tp.Topic] == nil {
+			commit[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+	}
+	if len(commit) == 0 {
+		return
+	}
+	var commitErr error
+	st.consumer.CommitOffsetsSync(cctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		commitErr = err
+		if err == nil {
+			commitErr = commitResponseErr(resp)
+		}
+	})
+	if commitErr != nil {
+		st.log.Error("committing consumer offsets failed; will retry", "err", commitErr)
+		return
+	}
+	for topic, ps := range commit {
+		for p, eo := range ps {
+			st.committed[sink.TopicPartition{Topic: topic, Partition: p}] = eo.Offset
+		}
+	}
+	st.log.Debug("committed consumer offsets", "partitions", len(commit))
+}
+
+// rewindLocked seeks back to the last committed offsets after a failed
+// flush, so records the task may not have written are delivered again.
+func (st *sinkTask) rewindLocked(current map[sink.TopicPartition]int64) {
+	set := map[string]map[int32]kgo.EpochOffset{}
+	for tp := range current {
+		off, ok := st.committed[tp]
+		if !ok {
+			continue
+		}
+		if set[tp.Topic] == nil {
+			set[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		set[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		st.current[tp] = off
+	}
+	if len(set) > 0 {
+		st.consumer.SetOffsets(set)
+	}
+}
+
+// shutdown commits, closes every partition in the task, stops it and leaves
+// the group.
+func (st *sinkTask) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout)
+	defer cancel()
+	if st.consumer != nil {
+		st.taskMu.Lock()
+		tps := slices.Collect(maps.Keys(st.assigned))
+		st.taskMu.Unlock()
+		st.revoke(ctx, tps, true)
+		st.consumer.CloseAllowingRebalance()
+	}
+	st.taskMu.Lock()
+	defer st.taskMu.Unlock()
+	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
+		st.log.Error("stopping task", "err", err)
+	}
+	st.log.Info("sink task stopped")
+}
+
+func commitResponseErr(resp *kmsg.OffsetCommitResponse) error {
+	if resp == nil {
+		return nil
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return fmt.Errorf("%s-%d: %w", t.Topic, p.Partition, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/sink"
+	sinkfile "github.com/kconnect-go/kconnect/sink/file"
+	sourcefile "github.com/kconnect-go/kconnect/source/file"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// collector is a sink whose Put records what it receives, optionally
+// failing with a retriable error a given number of times first.
+type collector struct {
+	mu        sync.Mutex
+	records   []connect.Record
+	retriable atomic.Int32
+	want      int
+	done      chan struct{}
+	once      sync.Once
+}
+
+func newCollector(want int) *collector { return &collector{want: want, done: make(chan struct{})} }
+
+func (c *collector) plugin() sink.Plugin {
+	return sink.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.CollectorSink", Kind: connect.SinkPlugin},
+		New: func() sink.Connector {
+			return sink.SimpleConnector(func() sink.Task {
+				return sink.PutFunc(func(ctx context.Context, rs []connect.Record) error {
+					if len(rs) > 0 && c.retriable.Load() > 0 {
+						c.retriable.Add(-1)
+						return connect.Retriable(fmt.Errorf("downstream busy"))
+					}
+					c.mu.Lock()
+					defer c.mu.Unlock()
+					c.records = append(c.records, rs...)
+					if len(c.records) >= c.want {
+						c.once.Do(func() { close(c.done) })
+					}
+					return nil
+				})
+			})
+		},
+	}
+}
+
+func produceStrings(t *testing.T, brokers []string, topic string, n int) {
+	t.Helper()
+	cl := testkafka.Client(t, brokers, kgo.DefaultProduceTopic(topic))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for i := range n {
+		recs = append(recs, &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf(`"v-%d"`, i))})
+	}
+	require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
+}
+
+func TestSinkTaskPutsAndCommits(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "sink")
+	testkafka.CreateTopic(t, brokers, topic, 3, nil)
+	produceStrings(t, brokers, topic, 200)
+
+	c := newCollector(200)
+	c.retriable.Store(2) // the first two batches are refused and must come again
+	w := newTestWorker(t, brokers, offset.NewMemory(), c.plugin())
+	name := testkafka.Group(t, "collector")
+	require.NoError(t, w.CreateConnector(context.Background(), name, map[string]string{
+		"connector.class": "test.CollectorSink", "topics": topic,
+		"key.converter": "StringConverter", "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+	}))
+	waitOrFail(t, c.done)
+	st, err := w.Status(name)
+	require.NoError(t, err)
+	require.Equal(t, "sink", st.Type)
+	require.Equal(t, Running, st.Tasks[0].State)
+	require.NoError(t, w.Close())
+
+	c.mu.Lock()
+	seen := map[string]bool{}
+	for _, r := range c.records {
+		o, ok := r.Origin()
+		require.True(t, ok)
+		require.Equal(t, topic, o.Topic)
+		seen[r.Value.(string)] = true
+	}
+	c.mu.Unlock()
+	require.Len(t, seen, 200)
+
+	// The group connect-<name> committed everything Put.
+	adm := kadm.NewClient(testkafka.Client(t, brokers))
+	offs, err := adm.FetchOffsets(context.Background(), GroupID(name))
+	require.NoError(t, err)
+	total := int64(0)
+	offs.Each(func(o kadm.OffsetResponse) { total += o.At })
+	require.Equal(t, int64(200), total)
+}
+
+func waitOrFail(t *testing.T, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("timed out")
+	}
+}
+
+// FileStreamSource → Kafka → FileStreamSink through one worker, by Kafka
+// Connect configs: every line arrives, in order.
+func TestFileStreamPipeline(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "lines")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	var lines []string
+	for i := range 500 {
+		lines = append(lines, fmt.Sprintf("line %d with some text", i))
+	}
+	require.NoError(t, os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+
+	store := offset.NewMemory()
+	w := newTestWorker(t, brokers, store, sourcefile.Plugin(), sinkfile.Plugin())
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "file-in", map[string]string{
+		"connector.class": "FileStreamSource", "file": in, "topic": topic,
+		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+	}))
+	sinkName := testkafka.Group(t, "file-out")
+	require.NoError(t, w.CreateConnector(ctx, sinkName, map[string]string{
+		"connector.class": "FileStreamSink", "file": out, "topics": topic,
+		"value.converter": "StringConverter",
+	}))
+	// The sink flushes its file at each offset commit (every 50ms here).
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Count(string(b), "\n") >= len(lines)
+	}, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, w.Close())
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, strings.Join(lines, "\n")+"\n", string(b))
+
+	o, err := store.Get(ctx, "file-in", []connect.SourcePartition{connect.NewSourcePartition("filename", in)})
+	require.NoError(t, err)
+	for _, off := range o {
+		n, _ := off.Int64("position")
+		require.Equal(t, int64(len(strings.Join(lines, "\n"))+1), n)
+	}
+}
