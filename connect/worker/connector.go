@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/sink"
@@ -37,6 +38,8 @@ type connectorRun struct {
 	taskConfigs []map[string]string
 	reconfigure chan struct{}
 	done        chan struct{}
+	// restartDelay is the next automatic restart delay per task.
+	restartDelay map[int]time.Duration
 }
 
 // taskRun is one running task.
@@ -104,12 +107,13 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	}
 	return &connectorRun{
 		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
-		log:         w.opts.log.With("connector", name),
-		target:      TargetStarted,
-		tasks:       make(map[int]*taskRun),
-		state:       StateInfo{State: Unassigned, WorkerID: w.opts.id},
-		reconfigure: make(chan struct{}, 1),
-		done:        make(chan struct{}),
+		log:          w.opts.log.With("connector", name),
+		target:       TargetStarted,
+		tasks:        make(map[int]*taskRun),
+		state:        StateInfo{State: Unassigned, WorkerID: w.opts.id},
+		reconfigure:  make(chan struct{}, 1),
+		done:         make(chan struct{}),
+		restartDelay: make(map[int]time.Duration),
 	}, nil
 }
 
@@ -138,6 +142,8 @@ func (c *connectorRun) start(ctx context.Context) error {
 	cctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
 	c.cancel = cancel
+	c.done = make(chan struct{})
+	c.target = TargetStarted
 	c.mu.Unlock()
 
 	var err error
@@ -283,11 +289,15 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	go func() {
 		defer c.w.wg.Done()
 		defer close(t.done)
+		started := time.Now()
 		err := safeCall(func() error { return run(tctx) })
 		switch {
 		case err != nil:
 			t.setState(Failed, err.Error(), c.w.opts.id)
 			log.Error("task failed", "err", err)
+			if tctx.Err() == nil {
+				c.scheduleRestart(i, taskConfig, time.Since(started))
+			}
 		default:
 			if t.getState().State != Failed {
 				t.setState(Unassigned, "", c.w.opts.id)
@@ -325,7 +335,10 @@ func (c *connectorRun) stop(ctx context.Context) error {
 	if cancel != nil {
 		cancel()
 	}
-	<-c.done
+	c.mu.Lock()
+	done := c.done
+	c.mu.Unlock()
+	<-done
 	var err error
 	switch inst := c.instance.(type) {
 	case source.Connector:
@@ -380,3 +393,171 @@ func safeCall(f func() error) (err error) {
 }
 
 var errStopped = errors.New("stopped")
+
+// scheduleRestart restarts a failed task after an exponential back-off,
+// when the worker was built with RestartFailedTasks. A task that ran for
+// longer than the maximum delay before failing starts again from the initial
+// delay. Kafka Connect never restarts failed tasks by itself.
+func (c *connectorRun) scheduleRestart(i int, taskConfig map[string]string, ran time.Duration) {
+	initial, maxDelay := c.w.opts.restartInitial, c.w.opts.restartMax
+	if initial <= 0 {
+		return
+	}
+	c.mu.Lock()
+	delay := c.restartDelay[i]
+	if delay == 0 || ran > maxDelay {
+		delay = initial
+	}
+	c.restartDelay[i] = min(delay*2, maxDelay)
+	c.mu.Unlock()
+	c.log.Info("restarting failed task after back-off", "task", i, "delay", delay)
+	time.AfterFunc(delay, func() {
+		c.mu.Lock()
+		current, ok := c.tasks[i]
+		stillFailed := ok && c.target == TargetStarted && current.getState().State == Failed &&
+			i < len(c.taskConfigs) && maps.Equal(c.taskConfigs[i], taskConfig)
+		c.mu.Unlock()
+		if !stillFailed {
+			return
+		}
+		if err := c.startTask(context.Background(), i, taskConfig); err != nil {
+			c.log.Error("automatic task restart failed", "task", i, "err", err)
+		}
+	})
+}
+
+// pause stops the connector's tasks, committing their offsets, and reports
+// them PAUSED until resume. The connector instance keeps running.
+func (c *connectorRun) pause(ctx context.Context) {
+	c.mu.Lock()
+	if c.target != TargetStarted {
+		c.mu.Unlock()
+		return
+	}
+	c.target = TargetPaused
+	n := len(c.taskConfigs)
+	c.mu.Unlock()
+	c.stopTasks(ctx)
+	c.mu.Lock()
+	for i := range n {
+		t := &taskRun{id: TaskID{c.name, i}, cancel: func() {}, done: make(chan struct{})}
+		close(t.done)
+		t.setState(Paused, "", c.w.opts.id)
+		c.tasks[i] = t
+	}
+	c.mu.Unlock()
+	c.setState(Paused, "")
+	c.log.Info("connector paused")
+}
+
+// resume restarts the tasks of a paused connector, or the connector and its
+// tasks when it was stopped.
+func (c *connectorRun) resume(ctx context.Context) error {
+	c.mu.Lock()
+	target := c.target
+	c.mu.Unlock()
+	switch target {
+	case TargetStarted:
+		return nil
+	case TargetStopped:
+		return c.start(ctx)
+	}
+	c.stopTasks(ctx)
+	c.mu.Lock()
+	c.target = TargetStarted
+	configs := c.taskConfigs
+	c.mu.Unlock()
+	for i, tc := range configs {
+		if err := c.startTask(ctx, i, tc); err != nil {
+			c.fail(err)
+			return err
+		}
+	}
+	c.setState(Running, "")
+	c.log.Info("connector resumed")
+	return nil
+}
+
+// halt stops the tasks and the connector instance but keeps the connector,
+// in the STOPPED state (Kafka Connect's PUT /connectors/{name}/stop).
+func (c *connectorRun) halt(ctx context.Context) error {
+	c.mu.Lock()
+	if c.target == TargetStopped {
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	err := c.stop(ctx)
+	c.mu.Lock()
+	c.target = TargetStopped
+	c.mu.Unlock()
+	return err
+}
+
+// restartTask stops task i (if running) and starts it again with its config.
+func (c *connectorRun) restartTask(ctx context.Context, i int) error {
+	c.mu.Lock()
+	if i < 0 || i >= len(c.taskConfigs) {
+		c.mu.Unlock()
+		return fmt.Errorf("worker: %w: task %d of connector %s", ErrNotFound, i, c.name)
+	}
+	if c.target != TargetStarted {
+		c.mu.Unlock()
+		return fmt.Errorf("worker: connector %s is %s; resume it first", c.name, c.target)
+	}
+	tc := c.taskConfigs[i]
+	t := c.tasks[i]
+	delete(c.restartDelay, i)
+	c.mu.Unlock()
+	if t != nil {
+		t.cancel()
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return c.startTask(ctx, i, tc)
+}
+
+// restartInstance stops and starts the connector instance, leaving its tasks
+// running; a failed connector runs again.
+func (c *connectorRun) restartInstance(ctx context.Context) error {
+	c.mu.Lock()
+	if c.target != TargetStarted {
+		c.mu.Unlock()
+		return fmt.Errorf("worker: connector %s is %s; resume it first", c.name, c.target)
+	}
+	cancel, done := c.cancel, c.done
+	c.mu.Unlock()
+	cancel()
+	<-done
+	var err error
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		err = safeCall(func() error { return inst.Stop(ctx) })
+	case sink.Connector:
+		err = safeCall(func() error { return inst.Stop(ctx) })
+	}
+	if err != nil {
+		c.log.Warn("stopping connector for a restart", "err", err)
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.cancel, c.done = cancel, make(chan struct{})
+	c.mu.Unlock()
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+	case sink.Connector:
+		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+	}
+	c.w.wg.Add(1)
+	go c.watch(cctx)
+	if err != nil {
+		c.fail(fmt.Errorf("restarting connector: %w", err))
+		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+	}
+	c.setState(Running, "")
+	return nil
+}

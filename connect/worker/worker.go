@@ -67,6 +67,8 @@ type options struct {
 	defaultKeyConverter string
 	defaultValConverter string
 	defaultConverterCfg map[string]string
+	restartInitial      time.Duration
+	restartMax          time.Duration
 }
 
 // An Opt configures a Worker.
@@ -115,6 +117,13 @@ func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flush
 // its in-flight records, commit and stop
 // (task.shutdown.graceful.timeout.ms). Default 5s.
 func TaskShutdownTimeout(d time.Duration) Opt { return func(o *options) { o.shutdownTimeout = d } }
+
+// RestartFailedTasks makes the worker restart a failed task by itself after
+// an exponential back-off from initial, doubling up to max. Kafka Connect
+// has no such feature: a failed task waits for a REST restart. Default off.
+func RestartFailedTasks(initial, maxDelay time.Duration) Opt {
+	return func(o *options) { o.restartInitial, o.restartMax = initial, max(initial, maxDelay) }
+}
 
 // DefaultConverters sets the key and value converters (class name or alias,
 // and their configuration) for connectors that name none. Default:
@@ -246,6 +255,72 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 		return fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
 	}
 	return c.stop(ctx)
+}
+
+// PauseConnector stops a connector's tasks, committing their offsets, and
+// keeps them PAUSED until ResumeConnector.
+func (w *Worker) PauseConnector(ctx context.Context, name string) error {
+	c, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	c.pause(ctx)
+	return nil
+}
+
+// ResumeConnector starts a paused or stopped connector's tasks again; they
+// resume from the committed offsets.
+func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
+	c, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	return c.resume(ctx)
+}
+
+// StopConnector stops a connector and its tasks but keeps its configuration,
+// in the STOPPED state, as Kafka Connect's PUT /connectors/{name}/stop.
+func (w *Worker) StopConnector(ctx context.Context, name string) error {
+	c, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	return c.halt(ctx)
+}
+
+// RestartTask restarts one task of a running connector.
+func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
+	c, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	return c.restartTask(ctx, task)
+}
+
+// RestartConnector restarts a connector's instance and, with includeTasks,
+// its tasks (only the failed ones with onlyFailed), as Kafka Connect's
+// POST /connectors/{name}/restart.
+func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
+	c, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	if err := c.restartInstance(ctx); err != nil {
+		return err
+	}
+	if !includeTasks {
+		return nil
+	}
+	st := c.status()
+	for _, t := range st.Tasks {
+		if onlyFailed && t.State != Failed {
+			continue
+		}
+		if err := c.restartTask(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrNotFound is returned for a connector or task that does not exist.

@@ -21,6 +21,8 @@ import (
 // "limit", then waits. Its partition is {"counter": <name>}.
 type counterSource struct {
 	started atomic.Int32
+	// failStarts makes the first task starts fail.
+	failStarts int32
 }
 
 func (cs *counterSource) plugin() source.Plugin {
@@ -46,7 +48,9 @@ type counterTask struct {
 }
 
 func (t *counterTask) Start(ctx context.Context, cfg map[string]string, tc source.TaskContext) error {
-	t.cs.started.Add(1)
+	if n := t.cs.started.Add(1); n <= t.cs.failStarts {
+		return fmt.Errorf("start %d fails on purpose", n)
+	}
 	t.topic = cfg["topic"]
 	t.limit, _ = strconv.ParseInt(cfg["limit"], 10, 64)
 	if t.limit == 0 {
