@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -54,15 +55,29 @@ type errorPolicy struct {
 	retries  atomic.Int64
 }
 
-// deadLetters writes a failed record to a dead-letter topic.
+// deadLetters writes failed records to a dead-letter topic (see dlq.go).
 type deadLetters interface {
+	// send writes the record that failed at st with cause. A nil error
+	// means the write is acknowledged (synchronous senders, the source
+	// side) or pending and covered by wait (asynchronous ones, the sink
+	// side); an error means the record is not in the dead-letter topic.
 	send(ctx context.Context, st stage, r *connect.Record, raw *rawRecord, cause error) error
+	// wait returns once every write sent so far is acknowledged, with the
+	// first write failure if any (failures are sticky), or ctx's error.
+	wait(ctx context.Context) error
+	// failure returns the first failed write, or nil, without waiting.
+	failure() error
+	// close stops the producer; writes still pending fail.
+	close()
 }
 
-// rawRecord is the Kafka form of a record, when it has one (sink side).
+// rawRecord is the Kafka form of a record, when it has one (sink side): the
+// consumed key, value, headers and timestamp, which a sink's dead-letter
+// record carries unchanged.
 type rawRecord struct {
 	key, value []byte
 	headers    []rawHeader
+	timestamp  time.Time
 }
 
 type rawHeader struct {
@@ -127,12 +142,27 @@ func (p *errorPolicy) retry(ctx context.Context, st stage, op func() error) erro
 // nil when errors.tolerance=all lets the record be skipped (after logging it
 // and sending it to the dead-letter topic as configured), or the error that
 // must fail the task. A skipped record is never silently lost: it is in the
-// dead-letter topic or, failing that, in the log with its position.
+// dead-letter topic (or, on the sink side, its write is pending and the
+// offset commit waits for it) or in the log with its position. When the
+// dead-letter write fails, the record is logged with its position and the
+// error is returned, so the task fails without committing past the record,
+// as Kafka Connect fails a sink task whose dead-letter write fails.
 func (p *errorPolicy) tolerate(ctx context.Context, st stage, r *connect.Record, raw *rawRecord, cause error) error {
+	return p.handle(ctx, st, r, raw, cause, st.tolerable())
+}
+
+// reported is tolerate for a record a sink task reported through its
+// ErrantRecordReporter: errors.tolerance=all skips it whatever the stage
+// (TASK_PUT), as Kafka Connect's WorkerErrantRecordReporter does.
+func (p *errorPolicy) reported(ctx context.Context, st stage, r *connect.Record, raw *rawRecord, cause error) error {
+	return p.handle(ctx, st, r, raw, cause, true)
+}
+
+func (p *errorPolicy) handle(ctx context.Context, st stage, r *connect.Record, raw *rawRecord, cause error, tolerable bool) error {
 	p.failures.Add(1)
 	pos := r.Position()
 	werr := connect.WithPosition(cause, pos)
-	if !p.tolerateAll || !st.tolerable() || errors.Is(cause, connect.ErrFatal) {
+	if !p.tolerateAll || !tolerable || errors.Is(cause, connect.ErrFatal) {
 		return &stageError{stage: st, err: werr}
 	}
 	p.skipped.Add(1)
@@ -143,12 +173,14 @@ func (p *errorPolicy) tolerate(ctx context.Context, st stage, r *connect.Record,
 	}
 	if p.dlq != nil {
 		if err := p.dlq.send(ctx, st, r, raw, cause); err != nil {
-			// The record is not in the dead-letter topic: the log must have it.
+			// The record is not in the dead-letter topic: the log must
+			// have it, and the task must not move past it.
 			p.log.Error("could not write a failed record to the dead letter queue", "stage", string(st),
 				"position", pos.String(), "err", err)
 			if !logged {
 				p.logRecord(st, r, werr)
 			}
+			return &stageError{stage: st, err: fmt.Errorf("%w; the record had failed with: %w", err, werr)}
 		}
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -54,6 +55,11 @@ type sinkTask struct {
 	commitRequest bool
 	nextCommit    time.Time
 	failure       error
+
+	// lastBatch is the batch last handed to Put, kept (only with a
+	// dead-letter queue) so that records the task reports go to it in
+	// their consumed form (errantRaw, dlq.go).
+	lastBatch atomic.Pointer[[]*kgo.Record]
 }
 
 func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
@@ -211,7 +217,7 @@ func (tc sinkTaskContext) Reporter() sink.ErrantRecordReporter {
 type errantReporter struct{ st *sinkTask }
 
 func (r errantReporter) Report(ctx context.Context, rec connect.Record, cause error) error {
-	return r.st.errs.tolerate(ctx, stagePut, &rec, nil, cause)
+	return r.st.errs.reported(ctx, stagePut, &rec, r.st.errantRaw(&rec), cause)
 }
 
 func fromTPs(tps []sink.TopicPartition) map[string][]int32 {
@@ -226,6 +232,12 @@ func fromTPs(tps []sink.TopicPartition) map[string][]int32 {
 const maxPollRecords = 500
 
 func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
+	// Dead-letter queue (dlq.go): set up before the task starts, closed
+	// after the final commit.
+	if err := st.errs.openDeadLetters(ctx, st.w, st.id, st.conn, false); err != nil {
+		return fmt.Errorf("starting task: %w", err)
+	}
+	defer st.errs.closeDeadLetters()
 	st.taskMu.Lock()
 	err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sinkTaskContext{st}) })
 	st.taskMu.Unlock()
@@ -252,6 +264,9 @@ func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
 func (st *sinkTask) loop(ctx context.Context) error {
 	for ctx.Err() == nil {
 		st.taskMu.Lock()
+		if err := st.errs.deadLetterFailure(); err != nil && st.failure == nil {
+			st.failure = err // a dead-letter write failed: fail before committing past it
+		}
 		if st.failure != nil {
 			err := st.failure
 			st.taskMu.Unlock()
@@ -307,6 +322,9 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	}
 	st.taskMu.Lock()
 	defer st.taskMu.Unlock()
+	if st.errs.dlq != nil {
+		st.lastBatch.Store(&recs)
+	}
 	batch := make([]connect.Record, 0, len(recs))
 	next := map[sink.TopicPartition]int64{}
 	for _, kr := range recs {
@@ -363,27 +381,23 @@ func (st *sinkTask) toRecord(ctx context.Context, kr *kgo.Record) (connect.Recor
 	}
 	r.SetPartition(kr.Partition)
 	r.SetOrigin(connect.KafkaPosition{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset})
-	raw := &rawRecord{key: kr.Key, value: kr.Value}
-	for _, h := range kr.Headers {
-		raw.headers = append(raw.headers, rawHeader{h.Key, h.Value})
-	}
 	var err error
 	if r.KeySchema, r.Key, err = st.keys.ToConnect(kr.Topic, connect.Headers{}, kr.Key); err != nil {
-		return r, false, st.errs.tolerate(ctx, stageKeyConverter, &r, raw, err)
+		return r, false, st.errs.tolerate(ctx, stageKeyConverter, &r, rawFromKgo(kr), err)
 	}
 	if r.ValueSchema, r.Value, err = st.values.ToConnect(kr.Topic, connect.Headers{}, kr.Value); err != nil {
-		return r, false, st.errs.tolerate(ctx, stageValueConverter, &r, raw, err)
+		return r, false, st.errs.tolerate(ctx, stageValueConverter, &r, rawFromKgo(kr), err)
 	}
 	for _, h := range kr.Headers {
 		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
 		if err != nil {
-			return r, false, st.errs.tolerate(ctx, stageHeaderConverter, &r, raw, fmt.Errorf("header %s: %w", h.Key, err))
+			return r, false, st.errs.tolerate(ctx, stageHeaderConverter, &r, rawFromKgo(kr), fmt.Errorf("header %s: %w", h.Key, err))
 		}
 		r.Headers = r.Headers.Add(h.Key, s, v)
 	}
 	out, keep, err := st.chain.Apply(r)
 	if err != nil {
-		return r, false, st.errs.tolerate(ctx, stageTransformation, &r, raw, err)
+		return r, false, st.errs.tolerate(ctx, stageTransformation, &r, rawFromKgo(kr), err)
 	}
 	return out, keep, nil
 }
@@ -423,6 +437,16 @@ func (st *sinkTask) commitLocked(ctx context.Context, only []sink.TopicPartition
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
+	// Records skipped into the dead-letter queue must be there before the
+	// offsets move past them (dlq.go); a failed write fails the task.
+	if err := st.errs.awaitDeadLetters(cctx); err != nil {
+		var dlqErr *deadLetterError
+		if errors.As(err, &dlqErr) && st.failure == nil {
+			st.failure = err
+		}
+		st.log.Error("dead letter queue writes not acknowledged; not committing offsets", "err", err)
+		return
+	}
 	safe := current
 	var err error
 	switch t := st.task.(type) {

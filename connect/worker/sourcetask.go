@@ -104,6 +104,12 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	}
 	st.producer = producer
 	defer producer.Close()
+	// Dead-letter queue (dlq.go): writes are synchronous, so a record that
+	// went to it is settled, and its offset committable, only once acked.
+	if err := st.errs.openDeadLetters(ctx, st.w, st.id, st.conn, true); err != nil {
+		return fmt.Errorf("starting task: %w", err)
+	}
+	defer st.errs.closeDeadLetters()
 
 	pollCtx, failNow := context.WithCancel(ctx)
 	st.failNow = failNow
@@ -217,9 +223,11 @@ func (st *sourceTask) send(ctx context.Context, r *connect.Record) error {
 				st.sub.abandon(sub)
 				return
 			}
-			if terr := st.errs.tolerate(context.Background(), stageProduce, r, nil, err); terr != nil {
+			if terr := st.errs.tolerate(st.produceCtx, stageProduce, r, nil, err); terr != nil {
 				st.sub.abandon(sub)
-				st.fail(terr)
+				if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue
+					st.fail(terr)
+				}
 				return
 			}
 			settle(nil)
