@@ -50,6 +50,8 @@ type errorPolicy struct {
 	log          *slog.Logger
 	dlq          deadLetters // nil: none
 
+	metrics TaskMetrics
+
 	failures atomic.Int64 // records that failed (tolerated or not)
 	skipped  atomic.Int64 // records skipped by tolerance
 	retries  atomic.Int64
@@ -85,8 +87,9 @@ type rawHeader struct {
 	value []byte
 }
 
-func newErrorPolicy(cfg *connect.Config, log *slog.Logger) *errorPolicy {
+func newErrorPolicy(cfg *connect.Config, log *slog.Logger, m TaskMetrics) *errorPolicy {
 	return &errorPolicy{
+		metrics:      m,
 		retryTimeout: time.Duration(cfg.Long(ErrorsRetryTimeoutConfig)) * time.Millisecond,
 		maxDelay:     time.Duration(cfg.Long(ErrorsRetryMaxDelayConfig)) * time.Millisecond,
 		tolerateAll:  strings.EqualFold(cfg.String(ErrorsToleranceConfig), "all"),
@@ -123,6 +126,7 @@ func (p *errorPolicy) retry(ctx context.Context, st stage, op func() error) erro
 			wait = min(wait, left)
 		}
 		p.retries.Add(1)
+		p.metrics.Retries(1)
 		p.log.Debug("retrying after a retriable error", "stage", string(st), "attempt", attempt, "wait", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
@@ -160,12 +164,14 @@ func (p *errorPolicy) reported(ctx context.Context, st stage, r *connect.Record,
 
 func (p *errorPolicy) handle(ctx context.Context, st stage, r *connect.Record, raw *rawRecord, cause error, tolerable bool) error {
 	p.failures.Add(1)
+	p.metrics.RecordErrors(string(st), 1)
 	pos := r.Position()
 	werr := connect.WithPosition(cause, pos)
 	if !p.tolerateAll || !tolerable || errors.Is(cause, connect.ErrFatal) {
 		return &stageError{stage: st, err: werr}
 	}
 	p.skipped.Add(1)
+	p.metrics.RecordsSkipped(1)
 	logged := false
 	if p.logErrors {
 		p.logRecord(st, r, werr)
@@ -182,6 +188,7 @@ func (p *errorPolicy) handle(ctx context.Context, st stage, r *connect.Record, r
 			}
 			return &stageError{stage: st, err: fmt.Errorf("%w; the record had failed with: %w", err, werr)}
 		}
+		p.metrics.DeadLettered(1)
 		return nil
 	}
 	if !logged {

@@ -44,6 +44,7 @@ type sinkTask struct {
 
 	consumer *kgo.Client
 	taskMu   sync.Mutex
+	metrics  TaskMetrics
 
 	// Guarded by taskMu.
 	assigned      map[sink.TopicPartition]bool
@@ -71,10 +72,12 @@ func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, ta
 	if err != nil {
 		return nil, err
 	}
+	tm := w.opts.metrics.Task(id, "sink")
 	return &sinkTask{
 		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
 		chain: chain, keys: keys, values: values, headers: headers,
-		errs:      newErrorPolicy(c.cfg, log),
+		errs:      newErrorPolicy(c.cfg, log, tm),
+		metrics:   tm,
 		assigned:  map[sink.TopicPartition]bool{},
 		current:   map[sink.TopicPartition]int64{},
 		committed: map[sink.TopicPartition]int64{},
@@ -320,6 +323,7 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	st.metrics.RecordsRead(len(recs))
 	st.taskMu.Lock()
 	defer st.taskMu.Unlock()
 	if st.errs.dlq != nil {
@@ -344,12 +348,14 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	for {
 		err := safeCall(func() error { return st.task.Put(ctx, batch) })
 		if err == nil {
+			st.metrics.RecordsPut(len(batch))
 			break
 		}
 		if !connect.IsRetriable(err) || errors.Is(err, connect.ErrFatal) {
 			return &stageError{stage: stagePut, err: err}
 		}
 		st.errs.retries.Add(1)
+		st.metrics.Retries(1)
 		st.log.Warn("Put failed with a retriable error; delivering the batch again", "backoff", st.backoff, "err", err)
 		tps := slices.Collect(maps.Keys(st.assigned))
 		st.consumer.PauseFetchPartitions(fromTPs(tps))
@@ -482,6 +488,8 @@ func (st *sinkTask) commitLocked(ctx context.Context, only []sink.TopicPartition
 		return
 	}
 	var commitErr error
+	began := time.Now()
+	defer func() { st.metrics.OffsetCommit(commitErr == nil, time.Since(began)) }()
 	st.consumer.CommitOffsetsSync(cctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		commitErr = err
 		if err == nil {

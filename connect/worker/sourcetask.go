@@ -39,7 +39,12 @@ type sourceTask struct {
 
 	producer *kgo.Client
 	sub      *submitted
-	topics   topicCreator
+	metrics  TaskMetrics
+	// ack is the one produce callback of every record (see inflight).
+	ack func(*kgo.Record, error)
+	// recordCommitter is the task's RecordCommitter, if it has one.
+	recordCommitter source.RecordCommitter
+	topics          topicCreator
 
 	// failure holds the first error from a producer callback, which fails
 	// the task; failCtx is cancelled with it.
@@ -65,11 +70,13 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	if err != nil {
 		return nil, err
 	}
+	tm := w.opts.metrics.Task(id, "source")
 	st := &sourceTask{
 		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
 		chain: chain, keys: keys, values: values, headers: headers,
-		errs: newErrorPolicy(c.cfg, log),
-		sub:  newSubmitted(),
+		errs:    newErrorPolicy(c.cfg, log, tm),
+		metrics: tm,
+		sub:     newSubmitted(),
 	}
 	st.topics = topicCreator{admin: kadm.NewClient(w.admin), known: map[string]bool{},
 		partitions:  int32(c.cfg.Int(TopicCreationDefaultPartitionsConfig)),
@@ -98,6 +105,8 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 
 // run runs the task until ctx is cancelled or it fails.
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
+	st.ack = st.onAck
+	st.recordCommitter, _ = st.task.(source.RecordCommitter)
 	producer, err := kgo.NewClient(st.producerOpts()...)
 	if err != nil {
 		return fmt.Errorf("creating producer: %w", err)
@@ -168,6 +177,7 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 		if err != nil {
 			return &stageError{stage: stagePoll, err: err}
 		}
+		st.metrics.RecordsPolled(len(records))
 		for i := range records {
 			if err := st.send(ctx, &records[i]); err != nil {
 				if ctx.Err() != nil {
@@ -182,96 +192,132 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 
 // send transforms, converts and produces one record, registering it so
 // that its offset is committed once Kafka has it.
+// inflight is one record on its way to Kafka, in a single allocation: the
+// Kafka record, its place in the offset tracking, its pooled buffer and the
+// record the task polled. It is the Kafka record's Context (embedding the
+// produce context), so the one shared callback finds it again.
+type inflight struct {
+	context.Context
+	kr  kgo.Record
+	sub submission
+	buf *[]byte
+	r   *connect.Record
+}
+
+// send transforms, converts and produces one record, registering it so
+// that its offset is committed once Kafka has it.
 func (st *sourceTask) send(ctx context.Context, r *connect.Record) error {
-	sub := st.sub.submit(r.SourcePartition, r.SourceOffset)
-	settle := func(md *source.RecordMetadata) {
-		st.sub.settle(sub)
-		st.commitRecord(r, md)
-	}
+	inf := &inflight{Context: st.produceCtx, r: r}
+	st.sub.add(&inf.sub, r.SourcePartition, r.SourceOffset)
 	rec, keep, err := st.chain.Apply(*r)
 	if err != nil {
 		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, err); err != nil {
-			st.sub.abandon(sub)
+			st.sub.abandon(&inf.sub)
 			return err
 		}
-		settle(nil)
+		st.settle(inf, nil)
 		return nil
 	}
 	if !keep {
-		settle(nil)
+		st.settle(inf, nil)
 		return nil
 	}
 	if err := st.topics.ensure(ctx, rec.Topic); err != nil {
-		st.sub.abandon(sub)
+		st.sub.abandon(&inf.sub)
 		return fmt.Errorf("creating topic %s: %w", rec.Topic, err)
 	}
-	kr, buf, st2, err := st.convert(&rec)
-	if err != nil {
-		if err := st.errs.tolerate(ctx, st2, r, nil, err); err != nil {
-			st.sub.abandon(sub)
+	if stg, err := st.convert(&rec, inf); err != nil {
+		if err := st.errs.tolerate(ctx, stg, r, nil, err); err != nil {
+			st.sub.abandon(&inf.sub)
 			return err
 		}
-		settle(nil)
+		st.settle(inf, nil)
 		return nil
 	}
-	st.producer.Produce(st.produceCtx, kr, func(kr *kgo.Record, err error) {
-		defer st.putBuf(buf)
-		if err != nil {
-			if st.produceCtx.Err() != nil {
-				// Stopping: the record was never written, so its offset
-				// and every later one of its partition stay uncommitted.
-				st.sub.abandon(sub)
-				return
-			}
-			if terr := st.errs.tolerate(st.produceCtx, stageProduce, r, nil, err); terr != nil {
-				st.sub.abandon(sub)
-				if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue
-					st.fail(terr)
-				}
-				return
-			}
-			settle(nil)
-			return
-		}
-		settle(&source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp})
-	})
+	inf.kr.Context = inf
+	st.producer.Produce(inf, &inf.kr, st.ack)
 	return nil
 }
 
-func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata) {
-	rc, ok := st.task.(source.RecordCommitter)
-	if !ok {
+// settle marks a record done and tells the task, with the Kafka metadata
+// when it was written.
+func (st *sourceTask) settle(inf *inflight, kr *kgo.Record) {
+	st.sub.settle(&inf.sub)
+	if kr != nil {
+		st.metrics.RecordsWritten(1)
+	}
+	if st.recordCommitter == nil {
 		return
 	}
+	var md *source.RecordMetadata
+	if kr != nil {
+		md = &source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+	}
+	st.commitRecord(inf.r, md)
+}
+
+// onAck is the produce callback of every record.
+func (st *sourceTask) onAck(kr *kgo.Record, err error) {
+	inf := kr.Context.(*inflight)
+	defer st.putBuf(inf.buf)
+	if err == nil {
+		st.settle(inf, kr)
+		return
+	}
+	if st.produceCtx.Err() != nil {
+		// Stopping: the record was never written, so its offset and every
+		// later one of its partition stay uncommitted.
+		st.sub.abandon(&inf.sub)
+		return
+	}
+	if terr := st.errs.tolerate(st.produceCtx, stageProduce, inf.r, nil, err); terr != nil {
+		st.sub.abandon(&inf.sub)
+		if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue
+			st.fail(terr)
+		}
+		return
+	}
+	st.settle(inf, nil)
+}
+
+func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata) {
+	rc := st.recordCommitter
 	if err := safeCall(func() error { return rc.CommitRecord(r, md) }); err != nil {
 		st.log.Warn("CommitRecord failed", "err", err, "position", r.Position().String())
 	}
 }
 
-// convert turns a transformed record into a Kafka record, with key and
-// value in one pooled buffer.
-func (st *sourceTask) convert(r *connect.Record) (*kgo.Record, *[]byte, stage, error) {
+// convert turns a transformed record into inf's Kafka record, with key and
+// value in one pooled buffer, and returns the stage that failed, if any.
+func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
 	buf := st.getBuf()
 	b := (*buf)[:0]
 	key, err := st.keys.FromConnect(b, r.Topic, r.Headers, r.KeySchema, r.Key)
 	if err != nil {
 		st.putBuf(buf)
-		return nil, nil, stageKeyConverter, err
+		return stageKeyConverter, err
 	}
-	value, err := st.values.FromConnect(key[len(key):], r.Topic, r.Headers, r.ValueSchema, r.Value)
+	vdst := b // a null key leaves the buffer to the value
+	if key != nil {
+		vdst = key[len(key):] // the value follows the key in the same array
+	}
+	value, err := st.values.FromConnect(vdst, r.Topic, r.Headers, r.ValueSchema, r.Value)
 	if err != nil {
 		st.putBuf(buf)
-		return nil, nil, stageValueConverter, err
+		return stageValueConverter, err
 	}
 	if key != nil {
-		key = key[:len(key):len(key)] // value bytes follow in the same array
+		key = key[:len(key):len(key)]
 	}
-	if cap(value) > cap(b) && value != nil {
-		*buf = value[:0] // grew: keep the larger array for the next record
-	} else if key != nil && cap(key) > cap(b) {
+	switch {
+	case value != nil && cap(value) > cap(b):
+		*buf = value[:0] // grew: pool the larger array next time
+	case key != nil && cap(key) > cap(b):
 		*buf = key[:0]
 	}
-	kr := &kgo.Record{Topic: r.Topic, Key: key, Value: value, Partition: noPartition}
+	inf.buf = buf
+	kr := &inf.kr
+	kr.Topic, kr.Key, kr.Value, kr.Partition = r.Topic, key, value, noPartition
 	if p, ok := r.Partition(); ok {
 		kr.Partition = p
 	}
@@ -284,12 +330,13 @@ func (st *sourceTask) convert(r *connect.Record) (*kgo.Record, *[]byte, stage, e
 			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
 			if err != nil {
 				st.putBuf(buf)
-				return nil, nil, stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
+				inf.buf = nil
+				return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
 			}
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
 		}
 	}
-	return kr, buf, "", nil
+	return "", nil
 }
 
 func (st *sourceTask) getBuf() *[]byte {
@@ -336,7 +383,11 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
-	if err := st.w.store.Put(cctx, st.id.Connector, entries); err != nil {
+	began := time.Now()
+	err := st.w.store.Put(cctx, st.id.Connector, entries)
+	st.metrics.OffsetCommit(err == nil, time.Since(began))
+	st.metrics.ActiveRecords(st.sub.active())
+	if err != nil {
 		st.sub.restore(offs)
 		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries), "err", err)
 		return false

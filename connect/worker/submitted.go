@@ -47,6 +47,14 @@ func newSubmitted() *submitted {
 // returns the handle to settle it with. Records without a partition or
 // offset are tracked for draining only.
 func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submission {
+	sub := &submission{}
+	s.add(sub, p, o)
+	return sub
+}
+
+// add is submit with the caller's storage for the submission, so a record's
+// bookkeeping can live in one allocation.
+func (s *submitted) add(sub *submission, p connect.SourcePartition, o connect.Offset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight++
@@ -56,9 +64,8 @@ func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submiss
 		q = &partitionQueue{partition: p}
 		s.partitions[key] = q
 	}
-	sub := &submission{queue: q, offset: o}
+	*sub = submission{queue: q, offset: o}
 	q.pending = append(q.pending, sub)
-	return sub
 }
 
 // settle marks a record as done (written, dropped or tolerated) and advances
@@ -161,4 +168,11 @@ func (s *submitted) waitDrained() <-chan struct{} {
 type partitionOffset struct {
 	partition connect.SourcePartition
 	offset    connect.Offset
+}
+
+// active returns how many records are in flight.
+func (s *submitted) active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
 }

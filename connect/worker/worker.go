@@ -69,6 +69,7 @@ type options struct {
 	defaultConverterCfg map[string]string
 	restartInitial      time.Duration
 	restartMax          time.Duration
+	metrics             Metrics
 }
 
 // An Opt configures a Worker.
@@ -159,6 +160,9 @@ func New(opts ...Opt) (*Worker, error) {
 	}
 	if o.id == "" {
 		o.id = defaultID()
+	}
+	if o.metrics == nil {
+		o.metrics = noMetrics{}
 	}
 	w := &Worker{opts: o, connectors: make(map[string]*connectorRun), store: o.store}
 	if len(o.seeds) == 0 {

@@ -1,0 +1,96 @@
+// Package prommetrics exposes the worker's task metrics to Prometheus, with
+// Kafka Connect's metric names turned into Prometheus names
+// (source-record-poll-total → kconnect_source_record_poll_total) and the
+// connector and task as labels.
+//
+//	reg := prometheus.NewRegistry()
+//	w, err := worker.New(worker.WithMetrics(prommetrics.New(reg)))
+//	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+package prommetrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics implements worker.Metrics with Prometheus collectors registered
+// on one registerer.
+type Metrics struct {
+	polled, written, read, put *prometheus.CounterVec
+	active                     *prometheus.GaugeVec
+	commits                    *prometheus.CounterVec
+	commitTime                 *prometheus.HistogramVec
+	errors                     *prometheus.CounterVec
+	skipped, retries, dlq      *prometheus.CounterVec
+}
+
+// New creates the collectors and registers them on reg. It panics if they
+// are already registered there, as prometheus.MustRegister does.
+func New(reg prometheus.Registerer) *Metrics {
+	labels := []string{"connector", "task"}
+	counter := func(name, help string, extra ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "kconnect", Name: name, Help: help},
+			append(append([]string{}, labels...), extra...))
+	}
+	m := &Metrics{
+		polled:  counter("source_record_poll_total", "Records polled from source tasks."),
+		written: counter("source_record_write_total", "Source records acknowledged by Kafka."),
+		read:    counter("sink_record_read_total", "Records consumed by sink tasks."),
+		put:     counter("sink_record_send_total", "Records handed to sink tasks' Put."),
+		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "kconnect", Name: "record_active_count",
+			Help: "Records in flight: polled but not acknowledged, or consumed but not committed."}, labels),
+		commits: counter("offset_commit_total", "Offset commit attempts.", "outcome"),
+		commitTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "kconnect", Name: "offset_commit_seconds",
+			Help: "Time taken by offset commits.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 8)}, labels),
+		errors:  counter("record_errors_total", "Records that failed, by stage.", "stage"),
+		skipped: counter("records_skipped_total", "Records skipped by errors.tolerance=all."),
+		retries: counter("retries_total", "Retries of retriable errors."),
+		dlq:     counter("deadletterqueue_produce_total", "Records written to the dead-letter topic."),
+	}
+	reg.MustRegister(m.polled, m.written, m.read, m.put, m.active, m.commits, m.commitTime, m.errors, m.skipped, m.retries, m.dlq)
+	return m
+}
+
+// Task returns the recorder for one task, with its label values bound once.
+func (m *Metrics) Task(id worker.TaskID, _ string) worker.TaskMetrics {
+	l := prometheus.Labels{"connector": id.Connector, "task": strconv.Itoa(id.Task)}
+	return &task{
+		m: m, labels: l,
+		polled: m.polled.With(l), written: m.written.With(l), read: m.read.With(l), put: m.put.With(l),
+		active: m.active.With(l), ok: m.commits.MustCurryWith(l).WithLabelValues("success"),
+		failed: m.commits.MustCurryWith(l).WithLabelValues("failure"), commitTime: m.commitTime.With(l),
+		skipped: m.skipped.With(l), retries: m.retries.With(l), dlq: m.dlq.With(l),
+	}
+}
+
+type task struct {
+	m                                      *Metrics
+	labels                                 prometheus.Labels
+	polled, written, read, put, ok, failed prometheus.Counter
+	skipped, retries, dlq                  prometheus.Counter
+	active                                 prometheus.Gauge
+	commitTime                             prometheus.Observer
+}
+
+func (t *task) RecordsPolled(n int)  { t.polled.Add(float64(n)) }
+func (t *task) RecordsWritten(n int) { t.written.Add(float64(n)) }
+func (t *task) RecordsRead(n int)    { t.read.Add(float64(n)) }
+func (t *task) RecordsPut(n int)     { t.put.Add(float64(n)) }
+func (t *task) ActiveRecords(n int)  { t.active.Set(float64(n)) }
+func (t *task) OffsetCommit(ok bool, took time.Duration) {
+	if ok {
+		t.ok.Inc()
+	} else {
+		t.failed.Inc()
+	}
+	t.commitTime.Observe(took.Seconds())
+}
+func (t *task) RecordErrors(stage string, n int) {
+	t.m.errors.MustCurryWith(t.labels).WithLabelValues(stage).Add(float64(n))
+}
+func (t *task) RecordsSkipped(n int) { t.skipped.Add(float64(n)) }
+func (t *task) Retries(n int)        { t.retries.Add(float64(n)) }
+func (t *task) DeadLettered(n int)   { t.dlq.Add(float64(n)) }

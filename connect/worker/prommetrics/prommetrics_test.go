@@ -1,0 +1,43 @@
+package prommetrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTaskMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	tm := m.Task(worker.TaskID{Connector: "orders", Task: 2}, "source")
+	tm.RecordsPolled(10)
+	tm.RecordsWritten(7)
+	tm.ActiveRecords(3)
+	tm.OffsetCommit(true, 2*time.Millisecond)
+	tm.OffsetCommit(false, time.Millisecond)
+	tm.RecordErrors("TRANSFORMATION", 2)
+	tm.RecordsSkipped(2)
+
+	want := `
+# HELP kconnect_source_record_poll_total Records polled from source tasks.
+# TYPE kconnect_source_record_poll_total counter
+kconnect_source_record_poll_total{connector="orders",task="2"} 10
+# HELP kconnect_offset_commit_total Offset commit attempts.
+# TYPE kconnect_offset_commit_total counter
+kconnect_offset_commit_total{connector="orders",outcome="failure",task="2"} 1
+kconnect_offset_commit_total{connector="orders",outcome="success",task="2"} 1
+# HELP kconnect_record_errors_total Records that failed, by stage.
+# TYPE kconnect_record_errors_total counter
+kconnect_record_errors_total{connector="orders",stage="TRANSFORMATION",task="2"} 2
+# HELP kconnect_record_active_count Records in flight: polled but not acknowledged, or consumed but not committed.
+# TYPE kconnect_record_active_count gauge
+kconnect_record_active_count{connector="orders",task="2"} 3
+`
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"kconnect_source_record_poll_total", "kconnect_offset_commit_total", "kconnect_record_errors_total", "kconnect_record_active_count"))
+}
