@@ -149,13 +149,11 @@ func (c *connectorRun) start(ctx context.Context) error {
 	var err error
 	switch p := c.plugin.(type) {
 	case source.Plugin:
-		inst := p.New()
-		c.instance = inst
-		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+		c.instance = p.New()
+		err = c.startInstance(cctx)
 	case sink.Plugin:
-		inst := p.New()
-		c.instance = inst
-		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
+		c.instance = p.New()
+		err = c.startInstance(cctx)
 	default:
 		err = fmt.Errorf("plugin %s is a %s, not a source.Plugin or sink.Plugin", c.plugin.Info().Class, c.plugin.Info().Kind)
 	}
@@ -340,12 +338,7 @@ func (c *connectorRun) stop(ctx context.Context) error {
 	c.mu.Unlock()
 	<-done
 	var err error
-	switch inst := c.instance.(type) {
-	case source.Connector:
-		err = safeCall(func() error { return inst.Stop(ctx) })
-	case sink.Connector:
-		err = safeCall(func() error { return inst.Stop(ctx) })
-	}
+	err = c.stopInstance(ctx)
 	if err != nil {
 		c.log.Error("stopping connector", "err", err)
 		return fmt.Errorf("worker: connector %s: stopping: %w", c.name, err)
@@ -533,12 +526,7 @@ func (c *connectorRun) restartInstance(ctx context.Context) error {
 	cancel()
 	<-done
 	var err error
-	switch inst := c.instance.(type) {
-	case source.Connector:
-		err = safeCall(func() error { return inst.Stop(ctx) })
-	case sink.Connector:
-		err = safeCall(func() error { return inst.Stop(ctx) })
-	}
+	err = c.stopInstance(ctx)
 	if err != nil {
 		c.log.Warn("stopping connector for a restart", "err", err)
 	}
@@ -546,12 +534,7 @@ func (c *connectorRun) restartInstance(ctx context.Context) error {
 	c.mu.Lock()
 	c.cancel, c.done = cancel, make(chan struct{})
 	c.mu.Unlock()
-	switch inst := c.instance.(type) {
-	case source.Connector:
-		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
-	case sink.Connector:
-		err = safeCall(func() error { return inst.Start(cctx, maps.Clone(c.raw), connectorContext{c}) })
-	}
+	err = c.startInstance(cctx)
 	c.w.wg.Add(1)
 	go c.watch(cctx)
 	if err != nil {
@@ -559,5 +542,27 @@ func (c *connectorRun) restartInstance(ctx context.Context) error {
 		return fmt.Errorf("worker: connector %s: %w", c.name, err)
 	}
 	c.setState(Running, "")
+	return nil
+}
+
+// startInstance starts the connector instance with its configuration.
+func (c *connectorRun) startInstance(ctx context.Context) error {
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.raw), connectorContext{c}) })
+	case sink.Connector:
+		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.raw), connectorContext{c}) })
+	}
+	return nil
+}
+
+// stopInstance stops the connector instance.
+func (c *connectorRun) stopInstance(ctx context.Context) error {
+	switch inst := c.instance.(type) {
+	case source.Connector:
+		return safeCall(func() error { return inst.Stop(ctx) })
+	case sink.Connector:
+		return safeCall(func() error { return inst.Stop(ctx) })
+	}
 	return nil
 }
