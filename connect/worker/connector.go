@@ -15,6 +15,7 @@ import (
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/kconnect-go/kconnect/transform"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // connectorRun is one connector: its configuration, its instance, and its
@@ -38,6 +39,9 @@ type connectorRun struct {
 	taskConfigs []map[string]string
 	reconfigure chan struct{}
 	done        chan struct{}
+	// producerOverrides and consumerOverrides come from the connector's
+	// producer.override.* and consumer.override.* keys.
+	producerOverrides, consumerOverrides []kgo.Opt
 	// restartDelay is the next automatic restart delay per task.
 	restartDelay map[int]time.Duration
 }
@@ -97,6 +101,17 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 			return nil, fmt.Errorf("worker: connector %s: exactly one of %s and %s must be set", name, TopicsConfig, TopicsRegexConfig)
 		}
 	}
+	// Client overrides are translated once; a property kconnect's client
+	// cannot honour fails the create call.
+	var producerOverrides, consumerOverrides []kgo.Opt
+	if info.Kind == connect.SinkPlugin {
+		consumerOverrides, err = clientOverrides(cfg, ConsumerOverridePrefix, consumerProps)
+	} else {
+		producerOverrides, err = clientOverrides(cfg, ProducerOverridePrefix, producerProps)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	}
 	// Build the converters and the transform chain once now, so that a bad
 	// converter or transform config fails the create call, not a task.
 	if _, _, _, err := w.converters(cfg); err != nil {
@@ -107,6 +122,7 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	}
 	return &connectorRun{
 		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
+		producerOverrides: producerOverrides, consumerOverrides: consumerOverrides,
 		log:          w.opts.log.With("connector", name),
 		target:       TargetStarted,
 		tasks:        make(map[int]*taskRun),

@@ -94,15 +94,20 @@ func GroupID(connector string) string { return "connect-" + connector }
 func (st *sinkTask) consumerOpts() []kgo.Opt {
 	opts := []kgo.Opt{
 		kgo.ClientID(fmt.Sprintf("connector-consumer-%s", st.id)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	}
+	// consumer.override.* may change the defaults above, not what the
+	// runtime depends on below.
+	opts = append(opts, st.conn.consumerOverrides...)
+	opts = append(opts,
 		kgo.ConsumerGroup(GroupID(st.id.Connector)),
 		kgo.DisableAutoCommit(),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.OnPartitionsAssigned(st.onAssigned),
 		kgo.OnPartitionsRevoked(st.onRevoked),
 		kgo.OnPartitionsLost(st.onLost),
-	}
+	)
 	if regex := st.conn.cfg.String(TopicsRegexConfig); regex != "" {
 		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(regex))
 	} else {
