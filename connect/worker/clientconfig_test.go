@@ -18,9 +18,9 @@ func TestClientOverrides(t *testing.T) {
 	ctx := context.Background()
 	err := w.CreateConnector(ctx, "bad-overrides", map[string]string{
 		"connector.class": "test.CollectorSink", "topics": "t",
-		"consumer.override.auto.offset.reset": "sideways",
+		"consumer.override.auto.offset.reset":          "sideways",
 		"consumer.override.sasl.kerberos.service.name": "kafka",
-		"consumer.override.fetch.max.wait.ms": "250",
+		"consumer.override.fetch.max.wait.ms":          "250",
 	})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "consumer.override.auto.offset.reset: want earliest")

@@ -59,6 +59,9 @@ type sourceTask struct {
 	commitMu sync.Mutex // one offset commit at a time
 
 	bufs sync.Pool // *[]byte, key and value of one record
+
+	// eos runs the task with exactly-once delivery (eos.go); nil without.
+	eos *eosTask
 }
 
 func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
@@ -81,6 +84,9 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	st.topics = topicCreator{admin: kadm.NewClient(w.admin), known: map[string]bool{},
 		partitions:  int32(c.cfg.Int(TopicCreationDefaultPartitionsConfig)),
 		replication: int16(c.cfg.Int(TopicCreationDefaultReplicationConfig))}
+	if st.eos, err = w.newEOSTask(st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -89,22 +95,36 @@ type sourceTaskContext struct{ st *sourceTask }
 
 func (tc sourceTaskContext) Config() map[string]string { return maps.Clone(tc.st.config) }
 func (tc sourceTaskContext) Offsets() source.OffsetReader {
+	if tc.st.eos != nil {
+		return tc.st.eos.ec.reader(tc.st.id.Connector)
+	}
 	return storeReader{store: tc.st.w.store, connector: tc.st.id.Connector}
 }
-func (tc sourceTaskContext) Transaction() source.TransactionContext { return nil }
+func (tc sourceTaskContext) Transaction() source.TransactionContext {
+	if tc.st.eos != nil && tc.st.eos.tc != nil {
+		return tc.st.eos.tc
+	}
+	return nil
+}
 
+// producerOpts are the task producer's options: the worker's, kconnect's
+// defaults, then the connector's producer.override.* settings.
 func (st *sourceTask) producerOpts() []kgo.Opt {
-	return st.w.clientOpts(
+	opts := st.w.clientOpts(
 		kgo.ClientID(fmt.Sprintf("connector-producer-%s", st.id)),
 		kgo.RecordPartitioner(newRecordPartitioner()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5*time.Millisecond),
 		kgo.RecordDeliveryTimeout(0), // retry until the context ends, as Kafka Connect's producer does
 	)
+	return append(opts, st.conn.producerOverrides...)
 }
 
 // run runs the task until ctx is cancelled or it fails.
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
+	if st.eos != nil {
+		return st.eos.run(ctx, t)
+	}
 	st.ack = st.onAck
 	st.recordCommitter, _ = st.task.(source.RecordCommitter)
 	producer, err := kgo.NewClient(st.producerOpts()...)

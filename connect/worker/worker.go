@@ -52,6 +52,8 @@ type Worker struct {
 	connectors map[string]*connectorRun
 	closed     bool
 	wg         sync.WaitGroup // every connector and task goroutine
+
+	eos eosConnectors // exactly-once source state per connector (eos.go)
 }
 
 type options struct {
@@ -70,6 +72,8 @@ type options struct {
 	restartInitial      time.Duration
 	restartMax          time.Duration
 	metrics             Metrics
+	eos                 bool   // exactly.once.source.support=enabled (eos.go)
+	groupID             string // group.id, the prefix of transactional ids (eos.go)
 }
 
 // An Opt configures a Worker.
@@ -238,9 +242,13 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 	if err != nil {
 		return err
 	}
+	if err := w.prepareExactlyOnce(ctx, c); err != nil {
+		return err
+	}
 	w.mu.Lock()
 	if _, exists := w.connectors[name]; exists || w.closed {
 		w.mu.Unlock()
+		w.releaseExactlyOnce(c)
 		return fmt.Errorf("worker: connector %s already exists or worker closed", name)
 	}
 	w.connectors[name] = c
@@ -258,7 +266,9 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 	if !ok {
 		return fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
 	}
-	return c.stop(ctx)
+	err := c.stop(ctx)
+	w.releaseExactlyOnce(c)
+	return err
 }
 
 // PauseConnector stops a connector's tasks, committing their offsets, and
@@ -395,6 +405,7 @@ func (w *Worker) Close() error {
 	}
 	wg.Wait()
 	w.wg.Wait()
+	w.releaseExactlyOnce(runs...)
 	w.admin.Close()
 	if w.opts.store == nil {
 		errs = append(errs, w.store.Close())
