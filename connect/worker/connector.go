@@ -309,7 +309,9 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 		case err != nil:
 			t.setState(Failed, err.Error(), c.w.opts.id)
 			log.Error("task failed", "err", err)
-			if tctx.Err() == nil {
+			// A fenced task lost its transactional id to a newer instance;
+			// restarting it would only fence that one in turn.
+			if tctx.Err() == nil && !errors.Is(err, ErrFenced) {
 				c.scheduleRestart(i, taskConfig, time.Since(started))
 			}
 		default:

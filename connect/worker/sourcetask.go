@@ -116,6 +116,10 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5*time.Millisecond),
 		kgo.RecordDeliveryTimeout(0), // retry until the context ends, as Kafka Connect's producer does
+		// After a NOT_LEADER or similar error the client refreshes metadata;
+		// franz-go's 5s default minimum age would stall the partition that
+		// long (Java's producer retries after 100ms).
+		kgo.MetadataMinAge(250*time.Millisecond),
 	)
 	return append(opts, st.conn.producerOverrides...)
 }
