@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/jsonparse"
 )
 
 // ToConnect reads JSON written by Kafka Connect's JsonConverter (or by
@@ -24,7 +25,7 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		return nil, nil, nil
 	}
 	if !c.schemasEnable {
-		root, err := parse(data)
+		root, err := jsonparse.Parse(data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("jsonconv: %w", err)
 		}
@@ -55,7 +56,7 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 }
 
 func (c *Converter) parseSchema(raw []byte) (*connect.Schema, error) {
-	n, err := parse(raw)
+	n, err := jsonparse.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("jsonconv: schema: %w", err)
 	}
@@ -73,66 +74,66 @@ var errEnvelope = &connect.DataError{Err: errors.New(`JsonConverter with schemas
 
 // parseEnvelope reads {"schema": ..., "payload": ...}, skipping over the
 // schema (only its span is returned) and parsing the payload.
-func parseEnvelope(data []byte) (schemaSpan [2]int, payload node, err error) {
-	p := parser{data: data}
-	p.skipSpace()
-	if p.pos >= len(data) || data[p.pos] != '{' {
-		if _, err := parse(data); err != nil {
+func parseEnvelope(data []byte) (schemaSpan [2]int, payload jsonparse.Node, err error) {
+	p := jsonparse.Parser{Data: data}
+	p.SkipSpace()
+	if p.Pos >= len(data) || data[p.Pos] != '{' {
+		if _, err := jsonparse.Parse(data); err != nil {
 			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
 		}
 		return schemaSpan, payload, errEnvelope
 	}
-	p.pos++
+	p.Pos++
 	haveSchema, havePayload := false, false
 	for members := 0; ; members++ {
-		p.skipSpace()
-		if p.pos < len(data) && data[p.pos] == '}' && members == 0 {
+		p.SkipSpace()
+		if p.Pos < len(data) && data[p.Pos] == '}' && members == 0 {
 			return schemaSpan, payload, errEnvelope
 		}
-		if p.pos >= len(data) || data[p.pos] != '"' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected a string key in object"))
+		if p.Pos >= len(data) || data[p.Pos] != '"' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected a string key in object"))
 		}
-		k, err := p.string()
+		k, err := p.ReadString()
 		if err != nil {
 			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
 		}
-		p.skipSpace()
-		if p.pos >= len(data) || data[p.pos] != ':' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected ':' after object key"))
+		p.SkipSpace()
+		if p.Pos >= len(data) || data[p.Pos] != ':' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected ':' after object key"))
 		}
-		p.pos++
-		p.skipSpace()
+		p.Pos++
+		p.SkipSpace()
 		switch k {
 		case "schema":
-			start := p.pos
-			if err := p.skip(); err != nil {
+			start := p.Pos
+			if err := p.Skip(); err != nil {
 				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
 			}
-			schemaSpan = [2]int{start, p.pos}
+			schemaSpan = [2]int{start, p.Pos}
 			haveSchema = true
 		case "payload":
-			if payload, err = p.value(); err != nil {
+			if payload, err = p.Value(); err != nil {
 				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
 			}
 			havePayload = true
 		default:
 			return schemaSpan, payload, errEnvelope
 		}
-		p.skipSpace()
-		if p.pos >= len(data) {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("unterminated object"))
+		p.SkipSpace()
+		if p.Pos >= len(data) {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("unterminated object"))
 		}
-		if data[p.pos] == ',' {
-			p.pos++
+		if data[p.Pos] == ',' {
+			p.Pos++
 			continue
 		}
-		if data[p.pos] != '}' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("expected ',' or '}' in object"))
+		if data[p.Pos] != '}' {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected ',' or '}' in object"))
 		}
-		p.pos++
-		p.skipSpace()
-		if p.pos != len(data) {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.errorf("unexpected data after the JSON value"))
+		p.Pos++
+		p.SkipSpace()
+		if p.Pos != len(data) {
+			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("unexpected data after the JSON value"))
 		}
 		if !haveSchema || !havePayload || members != 1 {
 			return schemaSpan, payload, errEnvelope
@@ -142,16 +143,16 @@ func parseEnvelope(data []byte) (schemaSpan [2]int, payload node, err error) {
 }
 
 // toSchema builds a schema from its JSON, as Kafka Connect's asConnectSchema.
-func (c *Converter) toSchema(n *node, where string) (*connect.Schema, error) {
-	if n.kind != '{' {
-		return nil, connect.Errorf(where, "a schema must be an object, not %s", n.describe())
+func (c *Converter) toSchema(n *jsonparse.Node, where string) (*connect.Schema, error) {
+	if n.Kind != '{' {
+		return nil, connect.Errorf(where, "a schema must be an object, not %s", n.Describe())
 	}
-	tn := n.member("type")
-	if tn == nil || tn.kind != '"' {
+	tn := n.Member("type")
+	if tn == nil || tn.Kind != '"' {
 		return nil, connect.Errorf(where, "Schema must contain 'type' field")
 	}
 	s := &connect.Schema{}
-	switch tn.str {
+	switch tn.Str {
 	case "boolean":
 		s.Type = connect.BooleanType
 	case "int8":
@@ -172,7 +173,7 @@ func (c *Converter) toSchema(n *node, where string) (*connect.Schema, error) {
 		s.Type = connect.StringType
 	case "array":
 		s.Type = connect.ArrayType
-		items := n.member("items")
+		items := n.Member("items")
 		if items == nil {
 			return nil, connect.Errorf(where, "Array schema did not specify the element type")
 		}
@@ -182,7 +183,7 @@ func (c *Converter) toSchema(n *node, where string) (*connect.Schema, error) {
 		}
 	case "map":
 		s.Type = connect.MapType
-		keys, values := n.member("keys"), n.member("values")
+		keys, values := n.Member("keys"), n.Member("values")
 		if keys == nil {
 			return nil, connect.Errorf(where, "Map schema did not specify the key type")
 		}
@@ -197,52 +198,52 @@ func (c *Converter) toSchema(n *node, where string) (*connect.Schema, error) {
 			return nil, err
 		}
 	case "struct":
-		fields := n.member("fields")
-		if fields == nil || fields.kind != '[' {
+		fields := n.Member("fields")
+		if fields == nil || fields.Kind != '[' {
 			return nil, connect.Errorf(where, `Struct schema's "fields" argument is not an array.`)
 		}
-		fs := make([]connect.Field, 0, len(fields.kids))
-		for i := range fields.kids {
-			fn := &fields.kids[i]
-			name := fn.member("field")
-			if fn.kind != '{' || name == nil || name.kind != '"' {
+		fs := make([]connect.Field, 0, len(fields.Kids))
+		for i := range fields.Kids {
+			fn := &fields.Kids[i]
+			name := fn.Member("field")
+			if fn.Kind != '{' || name == nil || name.Kind != '"' {
 				return nil, connect.Errorf(fmt.Sprintf("%s.fields[%d]", where, i), "Struct schema's field name not specified properly")
 			}
-			fsch, err := c.toSchema(fn, joinPath(where, name.str))
+			fsch, err := c.toSchema(fn, joinPath(where, name.Str))
 			if err != nil {
 				return nil, err
 			}
-			fs = append(fs, connect.F(name.str, fsch))
+			fs = append(fs, connect.F(name.Str, fsch))
 		}
 		s = connect.StructOf(fs...)
 	default:
-		return nil, connect.Errorf(where, "Unknown schema type: %s", tn.str)
+		return nil, connect.Errorf(where, "Unknown schema type: %s", tn.Str)
 	}
-	if o := n.member("optional"); o != nil && o.kind == 't' {
+	if o := n.Member("optional"); o != nil && o.Kind == 't' {
 		s.Optional = true
 	}
-	if x := n.member("name"); x != nil && x.kind == '"' {
-		s.Name = x.str
+	if x := n.Member("name"); x != nil && x.Kind == '"' {
+		s.Name = x.Str
 	}
-	if x := n.member("version"); x != nil && x.kind == '0' {
-		v, err := strconv.ParseInt(x.str, 10, 32)
+	if x := n.Member("version"); x != nil && x.Kind == '0' {
+		v, err := strconv.ParseInt(x.Str, 10, 32)
 		if err != nil {
-			return nil, connect.Errorf(joinPath(where, "version"), "invalid version %s", x.str)
+			return nil, connect.Errorf(joinPath(where, "version"), "invalid version %s", x.Str)
 		}
 		s.Version = int32(v)
 	}
-	if x := n.member("doc"); x != nil && x.kind == '"' {
-		s.Doc = x.str
+	if x := n.Member("doc"); x != nil && x.Kind == '"' {
+		s.Doc = x.Str
 	}
-	if x := n.member("parameters"); x != nil && x.kind == '{' {
-		for i, k := range x.keys {
-			if x.kids[i].kind != '"' {
+	if x := n.Member("parameters"); x != nil && x.Kind == '{' {
+		for i, k := range x.Keys {
+			if x.Kids[i].Kind != '"' {
 				return nil, connect.Errorf(joinPath(where, "parameters."+k), "Schema parameters must have string values.")
 			}
-			s.Parameters = append(s.Parameters, connect.Parameter{Key: k, Value: x.kids[i].str})
+			s.Parameters = append(s.Parameters, connect.Parameter{Key: k, Value: x.Kids[i].Str})
 		}
 	}
-	if x := n.member("default"); x != nil && x.kind != 'n' {
+	if x := n.Member("default"); x != nil && x.Kind != 'n' {
 		if err := validateLogicalShape(s, where); err != nil {
 			return nil, err
 		}
@@ -267,11 +268,11 @@ func validateLogicalShape(s *connect.Schema, where string) error {
 }
 
 // toValue reads a payload element with schema s (nil: schemaless).
-func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
+func (c *Converter) toValue(s *connect.Schema, n *jsonparse.Node) (connect.Value, error) {
 	if s == nil {
 		return connect.AnyValue(schemaless(n)), nil
 	}
-	if n == nil || n.kind == 'n' {
+	if n == nil || n.Kind == 'n' {
 		switch {
 		case s.Default != nil && c.replaceNullWithDefault:
 			return connect.AnyValue(s.Default), nil
@@ -281,7 +282,7 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 		return connect.Value{}, connect.Errorf("", "Invalid null value for required %s field", s.Type)
 	}
 	mismatch := func() error {
-		return connect.Errorf("", "expected %s for schema %s, got %s", expectedJSON(s), s, n.describe())
+		return connect.Errorf("", "expected %s for schema %s, got %s", expectedJSON(s), s, n.Describe())
 	}
 	switch s.Logical() {
 	case connect.LogicalDecimal:
@@ -290,9 +291,9 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 			return connect.Value{}, connect.Errorf("", "%v", err)
 		}
 		var d connect.Decimal
-		switch n.kind {
+		switch n.Kind {
 		case '"':
-			b, err := decodeBase64(n.str)
+			b, err := decodeBase64(n.Str)
 			if err != nil {
 				return connect.Value{}, connect.Errorf("", "invalid base64 Decimal: %v", err)
 			}
@@ -301,7 +302,7 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 			}
 			return connect.DecimalValue(d), nil
 		case '0':
-			if d, err = connect.ParseDecimal(n.str); err != nil {
+			if d, err = connect.ParseDecimal(n.Str); err != nil {
 				return connect.Value{}, connect.Errorf("", "%v", err)
 			}
 			if d, err = d.Rescale(scale); err != nil {
@@ -367,31 +368,31 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 		}
 		return connect.Float64Value(f), nil
 	case connect.BooleanType:
-		if n.kind != 't' && n.kind != 'f' {
+		if n.Kind != 't' && n.Kind != 'f' {
 			return connect.Value{}, mismatch()
 		}
-		return connect.BoolValue(n.kind == 't'), nil
+		return connect.BoolValue(n.Kind == 't'), nil
 	case connect.StringType:
-		if n.kind != '"' {
+		if n.Kind != '"' {
 			return connect.Value{}, mismatch()
 		}
-		return connect.StringValue(n.str), nil
+		return connect.StringValue(n.Str), nil
 	case connect.BytesType:
-		if n.kind != '"' {
+		if n.Kind != '"' {
 			return connect.Value{}, mismatch()
 		}
-		b, err := decodeBase64(n.str)
+		b, err := decodeBase64(n.Str)
 		if err != nil {
 			return connect.Value{}, connect.Errorf("", "invalid base64: %v", err)
 		}
 		return connect.BytesValue(b), nil
 	case connect.ArrayType:
-		if n.kind != '[' {
+		if n.Kind != '[' {
 			return connect.Value{}, mismatch()
 		}
-		out := make([]any, len(n.kids))
-		for i := range n.kids {
-			v, err := c.toValue(s.Elem, &n.kids[i])
+		out := make([]any, len(n.Kids))
+		for i := range n.Kids {
+			v, err := c.toValue(s.Elem, &n.Kids[i])
 			if err != nil {
 				return connect.Value{}, atIndex(err, i)
 			}
@@ -401,12 +402,12 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 	case connect.MapType:
 		return c.toMap(s, n)
 	case connect.StructType:
-		if n.kind != '{' {
+		if n.Kind != '{' {
 			return connect.Value{}, mismatch()
 		}
 		st := connect.NewStruct(s)
 		for i, f := range s.Fields {
-			v, err := c.toValue(f.Schema, n.member(f.Name))
+			v, err := c.toValue(f.Schema, n.Member(f.Name))
 			if err == nil {
 				err = st.SetAt(i, v)
 			}
@@ -419,14 +420,14 @@ func (c *Converter) toValue(s *connect.Schema, n *node) (connect.Value, error) {
 	return connect.Value{}, connect.Errorf("", "invalid schema type %s", s.Type)
 }
 
-func (c *Converter) toMap(s *connect.Schema, n *node) (connect.Value, error) {
+func (c *Converter) toMap(s *connect.Schema, n *jsonparse.Node) (connect.Value, error) {
 	if s.Key.Type == connect.StringType {
-		if n.kind != '{' {
-			return connect.Value{}, connect.Errorf("", "expected an object for schema %s, got %s", s, n.describe())
+		if n.Kind != '{' {
+			return connect.Value{}, connect.Errorf("", "expected an object for schema %s, got %s", s, n.Describe())
 		}
-		out := make(map[string]any, len(n.keys))
-		for i, k := range n.keys {
-			v, err := c.toValue(s.Elem, &n.kids[i])
+		out := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			v, err := c.toValue(s.Elem, &n.Kids[i])
 			if err != nil {
 				return connect.Value{}, atKey(err, k)
 			}
@@ -434,27 +435,27 @@ func (c *Converter) toMap(s *connect.Schema, n *node) (connect.Value, error) {
 		}
 		return connect.AnyValue(out), nil
 	}
-	if n.kind != '[' {
-		return connect.Value{}, connect.Errorf("", "expected an array of [key, value] pairs for schema %s, got %s", s, n.describe())
+	if n.Kind != '[' {
+		return connect.Value{}, connect.Errorf("", "expected an array of [key, value] pairs for schema %s, got %s", s, n.Describe())
 	}
 	hashable := s.Key.Type.Primitive() && s.Key.Type != connect.BytesType && s.Key.Logical() != connect.LogicalDecimal
 	var m map[any]any
 	var entries []connect.MapEntry
 	if hashable {
-		m = make(map[any]any, len(n.kids))
+		m = make(map[any]any, len(n.Kids))
 	} else {
-		entries = make([]connect.MapEntry, 0, len(n.kids))
+		entries = make([]connect.MapEntry, 0, len(n.Kids))
 	}
-	for i := range n.kids {
-		pair := &n.kids[i]
-		if pair.kind != '[' || len(pair.kids) != 2 {
+	for i := range n.Kids {
+		pair := &n.Kids[i]
+		if pair.Kind != '[' || len(pair.Kids) != 2 {
 			return connect.Value{}, atIndex(connect.Errorf("", "a map entry must be a [key, value] array"), i)
 		}
-		k, err := c.toValue(s.Key, &pair.kids[0])
+		k, err := c.toValue(s.Key, &pair.Kids[0])
 		if err != nil {
 			return connect.Value{}, atIndex(inField(err, "key"), i)
 		}
-		v, err := c.toValue(s.Elem, &pair.kids[1])
+		v, err := c.toValue(s.Elem, &pair.Kids[1])
 		if err != nil {
 			return connect.Value{}, atIndex(inField(err, "value"), i)
 		}
@@ -484,36 +485,36 @@ func expectedJSON(s *connect.Schema) string {
 	return "a number"
 }
 
-func integer(n *node, lo, hi int64) (int64, error) {
-	if n.kind != '0' {
-		return 0, fmt.Errorf("expected an integer, got %s", n.describe())
+func integer(n *jsonparse.Node, lo, hi int64) (int64, error) {
+	if n.Kind != '0' {
+		return 0, fmt.Errorf("expected an integer, got %s", n.Describe())
 	}
-	if strings.ContainsAny(n.str, ".eE") {
+	if strings.ContainsAny(n.Str, ".eE") {
 		// Kafka Connect reads 1.0 or 1e2 for an integer field; accept
 		// integral values written that way, reject fractions.
-		f, err := strconv.ParseFloat(n.str, 64)
+		f, err := strconv.ParseFloat(n.Str, 64)
 		if err != nil || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
-			return 0, fmt.Errorf("%s is not an integer in [%d, %d]", n.str, lo, hi)
+			return 0, fmt.Errorf("%s is not an integer in [%d, %d]", n.Str, lo, hi)
 		}
 		return int64(f), nil
 	}
-	x, err := strconv.ParseInt(n.str, 10, 64)
+	x, err := strconv.ParseInt(n.Str, 10, 64)
 	if err != nil || x < lo || x > hi {
-		return 0, fmt.Errorf("%s is out of range [%d, %d]", n.str, lo, hi)
+		return 0, fmt.Errorf("%s is out of range [%d, %d]", n.Str, lo, hi)
 	}
 	return x, nil
 }
 
-func float(n *node, bits int) (float64, error) {
-	switch n.kind {
+func float(n *jsonparse.Node, bits int) (float64, error) {
+	switch n.Kind {
 	case '0':
-		f, err := strconv.ParseFloat(n.str, bits)
+		f, err := strconv.ParseFloat(n.Str, bits)
 		if err != nil && !isRange(err) {
-			return 0, fmt.Errorf("invalid number %s", n.str)
+			return 0, fmt.Errorf("invalid number %s", n.Str)
 		}
 		return f, nil
 	case '"':
-		switch n.str {
+		switch n.Str {
 		case "NaN":
 			return math.NaN(), nil
 		case "Infinity":
@@ -522,7 +523,7 @@ func float(n *node, bits int) (float64, error) {
 			return math.Inf(-1), nil
 		}
 	}
-	return 0, fmt.Errorf("expected a number, got %s", n.describe())
+	return 0, fmt.Errorf("expected a number, got %s", n.Describe())
 }
 
 func isRange(err error) bool {
@@ -543,26 +544,26 @@ func decodeBase64(s string) ([]byte, error) {
 
 // schemaless reads a value without a schema, as Kafka Connect does: integral
 // numbers as int64 (float64 when too large), other numbers as float64.
-func schemaless(n *node) any {
-	switch n.kind {
+func schemaless(n *jsonparse.Node) any {
+	switch n.Kind {
 	case 't':
 		return true
 	case 'f':
 		return false
 	case '"':
-		return n.str
+		return n.Str
 	case '0':
-		return connect.JSONNumber(n.str)
+		return connect.JSONNumber(n.Str)
 	case '[':
-		out := make([]any, len(n.kids))
-		for i := range n.kids {
-			out[i] = schemaless(&n.kids[i])
+		out := make([]any, len(n.Kids))
+		for i := range n.Kids {
+			out[i] = schemaless(&n.Kids[i])
 		}
 		return out
 	case '{':
-		out := make(map[string]any, len(n.keys))
-		for i, k := range n.keys {
-			out[k] = schemaless(&n.kids[i])
+		out := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			out[k] = schemaless(&n.Kids[i])
 		}
 		return out
 	}

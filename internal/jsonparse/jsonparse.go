@@ -1,0 +1,571 @@
+// Package jsonparse reads JSON (RFC 8259) keeping what encoding/json loses:
+// object members in document order (schema parameters and offsets-topic keys
+// must round-trip in order), numbers as their text (so int64 and decimals
+// lose no precision), and every value's span of the input (so a schema's raw
+// bytes can key a cache). jsonconv parses documents into Node trees with it;
+// offset reads its flat keys and values with the Parser's pieces.
+//
+// Nothing panics on any input; syntax errors are *SyntaxError values naming
+// the byte offset, and nesting is bounded by MaxDepth so that hostile input
+// cannot exhaust the stack.
+package jsonparse
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Kind is the type of a parsed value, named by the byte that starts it.
+type Kind byte
+
+// The kinds of Node.
+const (
+	Null   Kind = 'n'
+	True   Kind = 't'
+	False  Kind = 'f'
+	String Kind = '"'
+	Number Kind = '0'
+	Array  Kind = '['
+	Object Kind = '{'
+)
+
+// Node is one parsed JSON value.
+type Node struct {
+	Kind       Kind     // one of the kind constants; 0 for the zero Node
+	Str        string   // a string's value or a number's text
+	Kids       []Node   // array elements, object member values
+	Keys       []string // object member names, parallel to Kids
+	Start, End int      // the value's span of the input: Data[Start:End]
+}
+
+// Member returns the value of an object's member key, or nil when there is
+// none (or n is not an object). Repeated keys kept only the last value.
+func (n *Node) Member(key string) *Node {
+	for i := range n.Keys {
+		if n.Keys[i] == key {
+			return &n.Kids[i]
+		}
+	}
+	return nil
+}
+
+// Describe names n's kind for error messages: "null", "a boolean",
+// "a string", "a number", "an array", "an object" ("nothing" for the zero
+// Node).
+func (n *Node) Describe() string {
+	switch n.Kind {
+	case Null:
+		return "null"
+	case True, False:
+		return "a boolean"
+	case String:
+		return "a string"
+	case Number:
+		return "a number"
+	case Array:
+		return "an array"
+	case Object:
+		return "an object"
+	}
+	return "nothing"
+}
+
+// MaxDepth bounds the nesting of arrays and objects.
+const MaxDepth = 1000
+
+// SyntaxError is malformed JSON: Msg says what was wrong at byte Offset.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+// Error returns "invalid JSON at byte <Offset>: <Msg>".
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+// errEmpty is Parse's error for input that holds no value.
+var errEmpty = errors.New("invalid JSON: empty input")
+
+// Parse parses one JSON document, Data surrounded by optional white space;
+// trailing non-space data is an error. Strings keep invalid UTF-8 bytes as
+// they are.
+func Parse(data []byte) (Node, error) {
+	p := Parser{Data: data}
+	p.SkipSpace()
+	if p.Pos == len(p.Data) {
+		return Node{}, errEmpty
+	}
+	n, err := p.Value()
+	if err != nil {
+		return Node{}, err
+	}
+	p.SkipSpace()
+	if p.Pos != len(p.Data) {
+		return Node{}, p.Errorf("unexpected data after the JSON value")
+	}
+	return n, nil
+}
+
+// Parser reads JSON from Data starting at byte Pos, which each method
+// advances past what it read. Callers can mix its methods with their own
+// scanning of Data, as long as they keep Pos on the next unread byte.
+type Parser struct {
+	Data []byte
+	Pos  int
+	// ReplaceInvalidUTF8 makes ReadString decode invalid UTF-8 to U+FFFD, as
+	// encoding/json does; otherwise strings keep such bytes as they are.
+	ReplaceInvalidUTF8 bool
+
+	depth int
+}
+
+// Errorf returns a *SyntaxError at p.Pos.
+func (p *Parser) Errorf(format string, args ...any) error {
+	return &SyntaxError{Offset: p.Pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// SkipSpace passes over JSON white space (space, tab, CR, LF).
+func (p *Parser) SkipSpace() {
+	for p.Pos < len(p.Data) {
+		switch p.Data[p.Pos] {
+		case ' ', '\t', '\n', '\r':
+			p.Pos++
+		default:
+			return
+		}
+	}
+}
+
+// Value parses the value at p.Pos (no leading white space) into a Node.
+// Repeated object keys keep the last value, as Jackson does.
+func (p *Parser) Value() (Node, error) {
+	if p.Pos >= len(p.Data) {
+		return Node{}, p.Errorf("unexpected end of input")
+	}
+	start := p.Pos
+	switch c := p.Data[p.Pos]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		s, err := p.ReadString()
+		return Node{Kind: String, Str: s, Start: start, End: p.Pos}, err
+	case c == 't':
+		return p.literal("true", True)
+	case c == 'f':
+		return p.literal("false", False)
+	case c == 'n':
+		return p.literal("null", Null)
+	case c == '-' || ('0' <= c && c <= '9'):
+		s, err := p.ReadNumber()
+		return Node{Kind: Number, Str: s, Start: start, End: p.Pos}, err
+	default:
+		return Node{}, p.Errorf("unexpected character %q", c)
+	}
+}
+
+// Literal reports whether word (true, false or null) stands at p.Pos, and
+// passes over it if so.
+func (p *Parser) Literal(word string) bool {
+	if len(p.Data)-p.Pos < len(word) || string(p.Data[p.Pos:p.Pos+len(word)]) != word {
+		return false
+	}
+	p.Pos += len(word)
+	return true
+}
+
+func (p *Parser) literal(word string, kind Kind) (Node, error) {
+	start := p.Pos
+	if !p.Literal(word) {
+		return Node{}, p.Errorf("invalid literal")
+	}
+	return Node{Kind: kind, Start: start, End: p.Pos}, nil
+}
+
+// ReadNumber reads the number at p.Pos and returns its text.
+func (p *Parser) ReadNumber() (string, error) {
+	start := p.Pos
+	digits := func() int {
+		n := 0
+		for p.Pos < len(p.Data) && '0' <= p.Data[p.Pos] && p.Data[p.Pos] <= '9' {
+			p.Pos++
+			n++
+		}
+		return n
+	}
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '-' {
+		p.Pos++
+	}
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '0' {
+		p.Pos++
+	} else if digits() == 0 {
+		return "", p.Errorf("invalid number")
+	}
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '.' {
+		p.Pos++
+		if digits() == 0 {
+			return "", p.Errorf("invalid number")
+		}
+	}
+	if p.Pos < len(p.Data) && (p.Data[p.Pos] == 'e' || p.Data[p.Pos] == 'E') {
+		p.Pos++
+		if p.Pos < len(p.Data) && (p.Data[p.Pos] == '+' || p.Data[p.Pos] == '-') {
+			p.Pos++
+		}
+		if digits() == 0 {
+			return "", p.Errorf("invalid number")
+		}
+	}
+	return string(p.Data[start:p.Pos]), nil
+}
+
+// ReadString reads the string at p.Pos (which must be '"') and returns its
+// value. Escapes are decoded; a \u escape of a lone surrogate becomes
+// U+FFFD, as a Java reader and encoding/json replace it.
+func (p *Parser) ReadString() (string, error) {
+	p.Pos++ // opening quote
+	start := p.Pos
+	// Fast path: no escapes (and valid UTF-8 if it must be checked).
+	for p.Pos < len(p.Data) {
+		c := p.Data[p.Pos]
+		if c == '"' {
+			s := string(p.Data[start:p.Pos])
+			p.Pos++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 {
+			return p.slowString(start)
+		}
+		if c >= utf8.RuneSelf && p.ReplaceInvalidUTF8 {
+			r, size := utf8.DecodeRune(p.Data[p.Pos:])
+			if r == utf8.RuneError && size == 1 {
+				return p.slowString(start)
+			}
+			p.Pos += size
+			continue
+		}
+		p.Pos++
+	}
+	return "", p.Errorf("unterminated string")
+}
+
+// slowString decodes the rest of a string whose contents start at start,
+// from p.Pos, where the fast path stopped.
+func (p *Parser) slowString(start int) (string, error) {
+	buf := make([]byte, 0, p.Pos-start+16)
+	buf = append(buf, p.Data[start:p.Pos]...)
+	for p.Pos < len(p.Data) {
+		c := p.Data[p.Pos]
+		switch {
+		case c == '"':
+			p.Pos++
+			return string(buf), nil
+		case c < 0x20:
+			return "", p.Errorf("control character in string")
+		case c == '\\':
+			p.Pos++
+			if p.Pos >= len(p.Data) {
+				return "", p.Errorf("unterminated string")
+			}
+			e := p.Data[p.Pos]
+			p.Pos++
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return "", p.Errorf("invalid \\u escape")
+				}
+				if utf16.IsSurrogate(r) {
+					// A valid pair combines; anything else is U+FFFD, and a
+					// following escape is read on its own.
+					r2 := utf8.RuneError
+					save := p.Pos
+					if p.Pos+1 < len(p.Data) && p.Data[p.Pos] == '\\' && p.Data[p.Pos+1] == 'u' {
+						p.Pos += 2
+						if lo, ok := p.hex4(); ok {
+							r2 = lo
+						}
+					}
+					if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
+						p.Pos = save
+					}
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				return "", p.Errorf("invalid escape \\%c", e)
+			}
+		case c >= utf8.RuneSelf && p.ReplaceInvalidUTF8:
+			r, size := utf8.DecodeRune(p.Data[p.Pos:])
+			p.Pos += size
+			buf = utf8.AppendRune(buf, r) // invalid bytes: U+FFFD
+		default:
+			buf = append(buf, c)
+			p.Pos++
+		}
+	}
+	return "", p.Errorf("unterminated string")
+}
+
+// hex4 reads four hex digits.
+func (p *Parser) hex4() (rune, bool) {
+	if len(p.Data)-p.Pos < 4 {
+		return 0, false
+	}
+	var v rune
+	for _, c := range p.Data[p.Pos : p.Pos+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	p.Pos += 4
+	return v, true
+}
+
+func (p *Parser) enter() error {
+	p.depth++
+	if p.depth > MaxDepth {
+		return p.Errorf("nested deeper than %d", MaxDepth)
+	}
+	return nil
+}
+
+func (p *Parser) array() (Node, error) {
+	n := Node{Kind: Array, Start: p.Pos}
+	if err := p.enter(); err != nil {
+		return n, err
+	}
+	p.Pos++
+	p.SkipSpace()
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
+		p.Pos++
+		p.depth--
+		n.End = p.Pos
+		return n, nil
+	}
+	for {
+		p.SkipSpace()
+		v, err := p.Value()
+		if err != nil {
+			return n, err
+		}
+		n.Kids = append(n.Kids, v)
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return n, p.Errorf("unterminated array")
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case ']':
+			p.Pos++
+			p.depth--
+			n.End = p.Pos
+			return n, nil
+		default:
+			return n, p.Errorf("expected ',' or ']' in array")
+		}
+	}
+}
+
+func (p *Parser) object() (Node, error) {
+	n := Node{Kind: Object, Start: p.Pos}
+	if err := p.enter(); err != nil {
+		return n, err
+	}
+	p.Pos++
+	p.SkipSpace()
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
+		p.Pos++
+		p.depth--
+		n.End = p.Pos
+		return n, nil
+	}
+	for {
+		if err := p.memberName(); err != nil {
+			return n, err
+		}
+		k, err := p.ReadString()
+		if err != nil {
+			return n, err
+		}
+		if err := p.colon(); err != nil {
+			return n, err
+		}
+		v, err := p.Value()
+		if err != nil {
+			return n, err
+		}
+		// Jackson keeps the last of repeated keys; so do we.
+		if i := indexOf(n.Keys, k); i >= 0 {
+			n.Kids[i] = v
+		} else {
+			n.Keys = append(n.Keys, k)
+			n.Kids = append(n.Kids, v)
+		}
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return n, p.Errorf("unterminated object")
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case '}':
+			p.Pos++
+			p.depth--
+			n.End = p.Pos
+			return n, nil
+		default:
+			return n, p.Errorf("expected ',' or '}' in object")
+		}
+	}
+}
+
+// memberName skips white space up to an object member's name, which must
+// be a string.
+func (p *Parser) memberName() error {
+	p.SkipSpace()
+	if p.Pos >= len(p.Data) || p.Data[p.Pos] != '"' {
+		return p.Errorf("expected a string key in object")
+	}
+	return nil
+}
+
+// colon passes over the ':' after a member name and the white space around
+// it.
+func (p *Parser) colon() error {
+	p.SkipSpace()
+	if p.Pos >= len(p.Data) || p.Data[p.Pos] != ':' {
+		return p.Errorf("expected ':' after object key")
+	}
+	p.Pos++
+	p.SkipSpace()
+	return nil
+}
+
+func indexOf(keys []string, k string) int {
+	for i := range keys {
+		if keys[i] == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// Skip checks the value at p.Pos (no leading white space) and passes over
+// it without building nodes or decoding strings.
+func (p *Parser) Skip() error {
+	if p.Pos >= len(p.Data) {
+		return p.Errorf("unexpected end of input")
+	}
+	c := p.Data[p.Pos]
+	switch c {
+	case '"':
+		return p.skipString()
+	case '{', '[':
+	default:
+		_, err := p.Value()
+		return err
+	}
+	if err := p.enter(); err != nil {
+		return err
+	}
+	closer, what := byte(']'), "array"
+	if c == '{' {
+		closer, what = '}', "object"
+	}
+	p.Pos++
+	p.SkipSpace()
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == closer {
+		p.Pos++
+		p.depth--
+		return nil
+	}
+	for {
+		if c == '{' {
+			if err := p.memberName(); err != nil {
+				return err
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			if err := p.colon(); err != nil {
+				return err
+			}
+		} else {
+			p.SkipSpace()
+		}
+		if err := p.Skip(); err != nil {
+			return err
+		}
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return p.Errorf("unterminated %s", what)
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case closer:
+			p.Pos++
+			p.depth--
+			return nil
+		default:
+			return p.Errorf("expected ',' or '%c'", closer)
+		}
+	}
+}
+
+// skipString passes over a string, checking its escapes.
+func (p *Parser) skipString() error {
+	p.Pos++
+	for p.Pos < len(p.Data) {
+		switch c := p.Data[p.Pos]; {
+		case c == '"':
+			p.Pos++
+			return nil
+		case c < 0x20:
+			return p.Errorf("control character in string")
+		case c == '\\':
+			p.Pos++
+			if p.Pos >= len(p.Data) {
+				return p.Errorf("unterminated string")
+			}
+			switch p.Data[p.Pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.Pos++
+			case 'u':
+				p.Pos++
+				if _, ok := p.hex4(); !ok {
+					return p.Errorf("invalid \\u escape")
+				}
+			default:
+				return p.Errorf("invalid escape \\%c", p.Data[p.Pos])
+			}
+		default:
+			p.Pos++
+		}
+	}
+	return p.Errorf("unterminated string")
+}
