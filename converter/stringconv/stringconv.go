@@ -177,13 +177,13 @@ func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, _ *conn
 		return encode(dst, s, c.enc), nil
 	}
 	if c.enc == UTF8 {
-		out, err := appendJava(dst, value, "")
+		out, err := appendJava(dst, value)
 		if err != nil {
 			return nil, wrap(err)
 		}
 		return converter.NonNil(out), nil
 	}
-	text, err := appendJava(nil, value, "")
+	text, err := appendJava(nil, value)
 	if err != nil {
 		return nil, wrap(err)
 	}
