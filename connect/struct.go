@@ -9,13 +9,15 @@ import (
 
 // Struct is a value of a STRUCT schema: one Value per field, in field order.
 //
-// Building a Struct costs two allocations whatever its size (the Struct and
-// its value slice); Set and the typed Put methods store integers, floats,
-// booleans, strings, times and decimals inline without further allocation,
-// whereas Put(name, any) costs whatever boxing the caller's value into an
-// interface costs. Every Put and Set checks the value against the field's
-// schema, so a Struct never holds a value its schema rejects; Validate then
-// checks that every required field without a default is set.
+// Building a Struct of up to 32 fields costs one allocation, the Struct and
+// its values together; larger ones cost two. Set and the typed Put methods
+// store integers, floats, booleans, strings, times and decimals inline
+// without further allocation, whereas Put(name, any) costs whatever boxing
+// the caller's value into an interface costs. Every Put and Set checks the
+// value against the field's schema, so a Struct never holds a value its
+// schema rejects; Validate then checks that every required field without a
+// default is set. CopyAt copies a field from another Struct, skipping the
+// check when both fields share a schema.
 //
 // A Struct is not safe for concurrent modification. Once a record that
 // refers to it has been handed on, treat it as read-only.
@@ -30,7 +32,7 @@ func NewStruct(schema *Schema) *Struct {
 	if schema == nil || schema.Type != StructType {
 		panic(fmt.Sprintf("connect: NewStruct needs a STRUCT schema, got %v", schema))
 	}
-	return &Struct{schema: schema, vals: make([]Value, len(schema.Fields))}
+	return newStructStorage(schema, len(schema.Fields))
 }
 
 // Schema returns the struct's schema.
