@@ -151,3 +151,24 @@ func BenchmarkSMT(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChainStepByStep runs the chain of BenchmarkChain through each
+// step's Apply in turn, without the Chain's in-place and fused paths: what
+// those save.
+func BenchmarkChainStepByStep(b *testing.B) {
+	steps := benchChain(b).Steps()
+	sr, _ := benchStructRecord()
+	for _, bc := range []struct {
+		name string
+		r    connect.Record
+	}{{"schema", sr}, {"schemaless", benchMapRecord()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := applySteps(steps, bc.r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -69,10 +69,16 @@ type Cast struct {
 	name      string
 	key       bool
 	fields    map[string]connect.Type
-	order     []string // the fields, for schemaless maps
+	order     []castField // the fields, for schemaless maps
 	whole     connect.Type
 	keepNulls bool
 	cache     schemaCache[*castSchema]
+}
+
+// castField is a field to cast and the type to cast it to.
+type castField struct {
+	name string
+	to   connect.Type
 }
 
 // castSchema is a derived schema and, per field, the cast (0 for none).
@@ -110,7 +116,7 @@ func NewCast(cfg CastConfig) (*Cast, error) {
 			return nil, smtConfigError(name, "spec", fmt.Sprintf("Invalid value %s:%s for configuration spec: Cast transformation does not support casting to %s; supported types are %s", f, ty, ty, castOutputTypes))
 		}
 		t.fields[f] = ty
-		t.order = append(t.order, f)
+		t.order = append(t.order, castField{name: f, to: ty})
 	}
 	return t, nil
 }
@@ -182,54 +188,74 @@ func castPlugins() []Plugin {
 
 // Apply casts the configured fields or the whole key or value.
 func (t *Cast) Apply(r connect.Record) (connect.Record, bool, error) {
-	schema, v := operating(&r, t.key)
+	ok, _, err := t.applyTo(&r, 0)
+	return r, ok, err
+}
+
+// applyTo is Apply for a Chain (see freshApplier): a fresh map is cast in place.
+func (t *Cast) applyTo(r *connect.Record, fr fresh) (bool, fresh, error) {
+	schema, v := operating(r, t.key)
 	if v == nil {
-		return r, true, nil
+		return true, fr, nil
 	}
+	done := fr | freshBit(t.key)
 	if schema == nil {
 		if t.whole != 0 {
 			out, err := castAny(nil, v, t.whole)
 			if err != nil {
-				return r, false, smtDataError(t.name, "", err)
+				return false, 0, smtDataError(t.name, "", err)
 			}
-			setOperating(&r, t.key, nil, out)
-			return r, true, nil
+			setOperating(r, t.key, nil, out)
+			return true, fr &^ freshBit(t.key), nil
 		}
 		m, err := requireSchemalessMap(t.name, v)
 		if err != nil {
-			return r, false, err
+			return false, 0, err
 		}
-		out := cloneMap(m, v)
-		for _, f := range t.order {
-			c, err := castAny(nil, m[f], t.fields[f])
+		// Cast every field before changing anything: a fresh map is
+		// changed in place, and must stay as it was on error.
+		var buf [8]any
+		cast := buf[:0]
+		if len(t.order) > len(buf) {
+			cast = make([]any, 0, len(t.order))
+		}
+		for _, c := range t.order {
+			x, err := castAny(nil, m[c.name], c.to)
 			if err != nil {
-				return r, false, smtDataError(t.name, f, err)
+				return false, 0, smtDataError(t.name, c.name, err)
 			}
-			out[f] = c
+			cast = append(cast, x)
 		}
-		setOperating(&r, t.key, nil, out)
-		return r, true, nil
+		out := m
+		if !fr.side(t.key) {
+			out = cloneMap(m, v)
+		}
+		for i, c := range t.order {
+			out[c.name] = cast[i]
+		}
+		setOperating(r, t.key, nil, out)
+		return true, done, nil
 	}
 	d, err := t.cache.getOrCompute(schema, t.deriveSchema)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	if t.whole != 0 {
 		out, err := castValue(schema, connect.AnyValue(v), t.whole)
 		if err != nil {
-			return r, false, smtDataError(t.name, "", err)
+			return false, 0, smtDataError(t.name, "", err)
 		}
-		setOperating(&r, t.key, d.schema, out.Any())
-		return r, true, nil
+		setOperating(r, t.key, d.schema, out.Any())
+		return true, fr &^ freshBit(t.key), nil
 	}
 	st, err := requireStruct(t.name, v)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	if st.Schema() != schema {
 		// The struct's own schema decides the fields.
 		if d, err = t.cache.getOrCompute(st.Schema(), t.deriveSchema); err != nil {
-			return r, false, err
+			return false, 0, err
 		}
 	}
 	out := connect.NewStruct(d.schema)
@@ -239,18 +265,25 @@ func (t *Cast) Apply(r connect.Record) (connect.Record, bool, error) {
 		fv := st.At(i)
 		if replace && fv.IsNull() {
 			fv = fieldDefault(st, i)
+		} else if ty == 0 {
+			// Not cast: out shares the field's schema, so CopyAt copies
+			// without checking again.
+			if err := out.CopyAt(i, st, i); err != nil {
+				return false, 0, smtDataError(t.name, in[i].Name, err)
+			}
+			continue
 		}
 		if ty != 0 {
 			if fv, err = castValue(in[i].Schema, fv, ty); err != nil {
-				return r, false, smtDataError(t.name, in[i].Name, err)
+				return false, 0, smtDataError(t.name, in[i].Name, err)
 			}
 		}
 		if err := out.SetAt(i, fv); err != nil {
-			return r, false, smtDataError(t.name, in[i].Name, err)
+			return false, 0, smtDataError(t.name, in[i].Name, err)
 		}
 	}
-	setOperating(&r, t.key, d.schema, out)
-	return r, true, nil
+	setOperating(r, t.key, d.schema, out)
+	return true, done, nil
 }
 
 func (t *Cast) deriveSchema(in *connect.Schema) (*castSchema, error) {
@@ -348,11 +381,29 @@ func castAny(s *connect.Schema, v any, to connect.Type) (any, error) {
 	default:
 		return nil, fmt.Errorf("Cast transformation was passed a value of type %T which is not supported by Connect's data API", v)
 	}
-	out, err := castValue(s, connect.AnyValue(v), to)
+	in := connect.AnyValue(v)
+	out, err := castValue(s, in, to)
 	if err != nil {
 		return nil, err
 	}
+	if sameScalar(in, out) {
+		if _, isInt := v.(int); !isInt { // a Go int casts to int64
+			return v, nil // already boxed: no allocation
+		}
+	}
 	return out.Any(), nil
+}
+
+// sameScalar reports whether a and b are the same number, boolean or
+// string, of the same kind, so that the Go value of one stands for the
+// other.
+func sameScalar(a, b connect.Value) bool {
+	switch a.Kind() {
+	case connect.KindInt8, connect.KindInt16, connect.KindInt32, connect.KindInt64,
+		connect.KindFloat32, connect.KindFloat64, connect.KindBool, connect.KindString:
+		return a.Kind() == b.Kind() && a.Equal(b)
+	}
+	return false
 }
 
 // castValue casts v, of schema s (nil when schemaless), to type to.

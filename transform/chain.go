@@ -36,8 +36,19 @@ type Step struct {
 // values with NewChain. A Chain is immutable and safe for concurrent use
 // as long as its steps are (the built-in ones are). A nil or empty Chain
 // passes every record through unchanged at the cost of a nil check.
+//
+// The built-in ReplaceField, InsertField, Cast and RegexRouter are applied
+// to the record in place, without the copies of it that Apply's signature
+// costs. A map one of them has just built is changed in place by the next
+// rather than copied again (unless a predicate sees it in between), and in
+// a chain without predicates consecutive ReplaceField, InsertField and
+// Cast steps on the same side build only the last of their structs. The
+// records and errors are exactly those of the steps applied one after
+// another; the caller's keys and values are never modified.
 type Chain struct {
 	steps      []Step
+	fast       []freshApplier // per step: its Transform if built in, else nil
+	runs       []*structRun   // per step: the fused run starting there, or nil
 	closers    []Closer
 	predicates bool // some step has a predicate
 
@@ -67,7 +78,85 @@ func NewChain(steps ...Step) (*Chain, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	c.findFast()
 	return c, nil
+}
+
+// findFast records, for each step, whether its Transform is a built-in
+// one that the chain applies in place (see freshApplier).
+func (c *Chain) findFast() {
+	c.fast = make([]freshApplier, len(c.steps))
+	for i, s := range c.steps {
+		switch s.Transform.(type) {
+		case *ReplaceField, *InsertField, *Cast, *RegexRouter:
+			c.fast[i], _ = s.Transform.(freshApplier)
+		}
+	}
+	c.runs = findRuns(c.steps)
+}
+
+// fresh says which of a record's key and value a step of a Chain built
+// during the current Apply and shares with nobody: no caller, no other
+// record, no cache. The next step may then change that map in place rather
+// than copy it, since nothing else can observe the change.
+type fresh uint8
+
+const (
+	freshKey fresh = 1 << iota
+	freshValue
+)
+
+// side reports whether f marks the key (key true) or the value fresh.
+func (f fresh) side(key bool) bool {
+	if key {
+		return f&freshKey != 0
+	}
+	return f&freshValue != 0
+}
+
+// freshBit returns the fresh bit of the key (key true) or the value.
+func freshBit(key bool) fresh {
+	if key {
+		return freshKey
+	}
+	return freshValue
+}
+
+// freshApplier is implemented by the built-in transformations a Chain
+// applies in place, saving the copies of the record that Apply's
+// signature costs and, with the fresh hints, copies of maps.
+// applyTo(r, f) must do what Apply(*r) does, with these liberties and
+// duties:
+//
+//   - it changes *r only when it succeeds (the Chain returns the step's
+//     input on error), and keeps no reference to r;
+//   - it may change in place a map that f marks fresh, but must leave it
+//     untouched when it fails;
+//   - it returns, besides Apply's results, which parts of its output are
+//     fresh: those it built, and those of f it passed on or changed in
+//     place. Anything else must be reported as not fresh.
+//
+// The Chain calls applyTo through a type switch on the concrete types
+// (applyFast), so that r, on the Chain's stack, does not escape to the
+// heap as it would through an interface call.
+type freshApplier interface {
+	applyTo(r *connect.Record, f fresh) (bool, fresh, error)
+}
+
+// applyFast calls the applyTo of fa, a built-in transformation, through
+// its concrete type.
+func applyFast(fa freshApplier, r *connect.Record, f fresh) (bool, fresh, error) {
+	switch t := fa.(type) {
+	case *ReplaceField:
+		return t.applyTo(r, f)
+	case *InsertField:
+		return t.applyTo(r, f)
+	case *Cast:
+		return t.applyTo(r, f)
+	case *RegexRouter:
+		return t.applyTo(r, f)
+	}
+	return false, 0, fmt.Errorf("transform: %T is not applied in place", fa) // unreachable: see findFast
 }
 
 // own records x for Close if it is a Closer not yet recorded.
@@ -139,9 +228,25 @@ func (c *Chain) applyWhen(r connect.Record) (out connect.Record, keep bool, err 
 			err = fmt.Errorf("transform %s: panic: %v", c.steps[min(i, len(c.steps)-1)].name(i), p)
 		}
 	}()
+	var f fresh
 	for ; i < len(c.steps); i++ {
 		s := &c.steps[i]
-		if s.When != nil && s.When.Test(&r) == s.Negate {
+		if s.When != nil {
+			// The predicate has seen the record and might keep it.
+			f = 0
+			if s.When.Test(&r) == s.Negate {
+				continue
+			}
+		}
+		if fa := c.fast[i]; fa != nil {
+			ok, nf, err := applyFast(fa, &r, f)
+			if err != nil {
+				return r, false, stepError(s.name(i), err)
+			}
+			if !ok {
+				return r, false, nil
+			}
+			f = nf
 			continue
 		}
 		next, ok, err := s.Transform.Apply(r)
@@ -151,7 +256,7 @@ func (c *Chain) applyWhen(r connect.Record) (out connect.Record, keep bool, err 
 		if !ok {
 			return r, false, nil
 		}
-		r = next
+		r, f = next, 0
 	}
 	return r, true, nil
 }
@@ -166,8 +271,25 @@ func (c *Chain) applyAll(r connect.Record) (out connect.Record, keep bool, err e
 			err = fmt.Errorf("transform %s: panic: %v", c.steps[min(i, len(c.steps)-1)].name(i), p)
 		}
 	}()
+	var f fresh
 	for ; i < len(c.steps); i++ {
 		s := &c.steps[i]
+		if c.runs != nil && c.runs[i] != nil && c.runs[i].apply(&r) {
+			f |= freshBit(c.runs[i].key)
+			i = c.runs[i].end - 1
+			continue
+		}
+		if fa := c.fast[i]; fa != nil {
+			ok, nf, err := applyFast(fa, &r, f)
+			if err != nil {
+				return r, false, stepError(s.name(i), err)
+			}
+			if !ok {
+				return r, false, nil
+			}
+			f = nf
+			continue
+		}
 		next, ok, err := s.Transform.Apply(r)
 		if err != nil {
 			return r, false, stepError(s.name(i), err)
@@ -175,7 +297,7 @@ func (c *Chain) applyAll(r connect.Record) (out connect.Record, keep bool, err e
 		if !ok {
 			return r, false, nil
 		}
-		r = next
+		r, f = next, 0
 	}
 	return r, true, nil
 }
@@ -330,6 +452,7 @@ func ParseChain(config map[string]string, plugins ...connect.Plugin) (*Chain, er
 		_ = c.Close()
 		return nil, errors.Join(errs...)
 	}
+	c.findFast()
 	return c, nil
 }
 

@@ -80,9 +80,10 @@ func parseInsertedField(spec string) InsertedField {
 // schema; the output schema keeps the input's name, version, doc and
 // parameters and is required, as in Kafka. Safe for concurrent use.
 type InsertField struct {
-	name  string
-	cfg   InsertFieldConfig
-	cache schemaCache[*connect.Schema]
+	name   string
+	cfg    InsertFieldConfig
+	static any // cfg.StaticValue, boxed once rather than per record
+	cache  schemaCache[*connect.Schema]
 }
 
 var optionalTimestampSchema = &connect.Schema{Type: connect.Int64Type, Name: connect.TimestampName, Version: 1, Optional: true}
@@ -90,7 +91,7 @@ var optionalTimestampSchema = &connect.Schema{Type: connect.Int64Type, Name: con
 // NewInsertField returns an InsertField for cfg. It fails when no field is
 // to be inserted.
 func NewInsertField(cfg InsertFieldConfig) (*InsertField, error) {
-	t := &InsertField{name: smtName("InsertField", cfg.Key), cfg: cfg}
+	t := &InsertField{name: smtName("InsertField", cfg.Key), cfg: cfg, static: cfg.StaticValue}
 	if cfg.Topic.Name == "" && cfg.Partition.Name == "" && cfg.Offset.Name == "" &&
 		cfg.Timestamp.Name == "" && cfg.Static.Name == "" {
 		return nil, fmt.Errorf("%s: No field insertion configured", t.name)
@@ -161,16 +162,34 @@ func insertFieldPlugins() []Plugin {
 
 // Apply inserts the configured fields.
 func (t *InsertField) Apply(r connect.Record) (connect.Record, bool, error) {
-	schema, v := operating(&r, t.cfg.Key)
+	ok, _, err := t.applyTo(&r, 0)
+	return r, ok, err
+}
+
+// applyTo is Apply for a Chain (see freshApplier): a fresh map gets the fields in place.
+func (t *InsertField) applyTo(r *connect.Record, fr fresh) (bool, fresh, error) {
+	schema, v := operating(r, t.cfg.Key)
 	if v == nil {
-		return r, true, nil
+		return true, fr, nil
 	}
 	if schema == nil {
 		m, err := requireSchemalessMap(t.name, v)
 		if err != nil {
-			return r, false, err
+			return false, 0, err
 		}
-		out := cloneMap(m, v)
+		// Check before changing anything: a fresh map is changed in place.
+		var offset int64
+		if f := t.cfg.Offset.Name; f != "" {
+			o, ok := r.Origin()
+			if !ok {
+				return false, 0, notSinkRecord(t.name, f)
+			}
+			offset = o.Offset
+		}
+		out := m
+		if !fr.side(t.cfg.Key) {
+			out = cloneMap(m, v)
+		}
 		if f := t.cfg.Topic.Name; f != "" {
 			out[f] = r.Topic
 		}
@@ -180,33 +199,29 @@ func (t *InsertField) Apply(r connect.Record) (connect.Record, bool, error) {
 			}
 		}
 		if f := t.cfg.Offset.Name; f != "" {
-			o, ok := r.Origin()
-			if !ok {
-				return r, false, notSinkRecord(t.name, f)
-			}
-			out[f] = o.Offset
+			out[f] = offset
 		}
 		if f := t.cfg.Timestamp.Name; f != "" && !r.Timestamp.IsZero() {
 			out[f] = r.Timestamp.UnixMilli()
 		}
 		if f := t.cfg.Static.Name; f != "" {
-			out[f] = t.cfg.StaticValue
+			out[f] = t.static
 		}
-		setOperating(&r, t.cfg.Key, nil, out)
-		return r, true, nil
+		setOperating(r, t.cfg.Key, nil, out)
+		return true, fr | freshBit(t.cfg.Key), nil
 	}
 	st, err := requireStruct(t.name, v)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	outSchema, err := t.cache.getOrCompute(st.Schema(), t.deriveSchema)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	out := connect.NewStruct(outSchema)
 	n, err := copyStructFields(t.name, st, out, !t.cfg.KeepNulls)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	set := func(name string, v connect.Value) error {
 		if err := out.SetAt(n, v); err != nil {
@@ -217,14 +232,14 @@ func (t *InsertField) Apply(r connect.Record) (connect.Record, bool, error) {
 	// The inserted fields follow the copied ones in configuration order.
 	if f := t.cfg.Topic.Name; f != "" {
 		if err := set(f, connect.StringValue(r.Topic)); err != nil {
-			return r, false, err
+			return false, 0, err
 		}
 		n++
 	}
 	if f := t.cfg.Partition.Name; f != "" {
 		if p, ok := r.Partition(); ok {
 			if err := set(f, connect.Int32Value(p)); err != nil {
-				return r, false, err
+				return false, 0, err
 			}
 		}
 		n++
@@ -232,10 +247,10 @@ func (t *InsertField) Apply(r connect.Record) (connect.Record, bool, error) {
 	if f := t.cfg.Offset.Name; f != "" {
 		o, ok := r.Origin()
 		if !ok {
-			return r, false, notSinkRecord(t.name, f)
+			return false, 0, notSinkRecord(t.name, f)
 		}
 		if err := set(f, connect.Int64Value(o.Offset)); err != nil {
-			return r, false, err
+			return false, 0, err
 		}
 		n++
 	}
@@ -243,18 +258,18 @@ func (t *InsertField) Apply(r connect.Record) (connect.Record, bool, error) {
 		if !r.Timestamp.IsZero() {
 			// Kafka's timestamps are milliseconds.
 			if err := set(f, connect.TimeValue(time.UnixMilli(r.Timestamp.UnixMilli()))); err != nil {
-				return r, false, err
+				return false, 0, err
 			}
 		}
 		n++
 	}
 	if f := t.cfg.Static.Name; f != "" {
 		if err := set(f, connect.StringValue(t.cfg.StaticValue)); err != nil {
-			return r, false, err
+			return false, 0, err
 		}
 	}
-	setOperating(&r, t.cfg.Key, outSchema, out)
-	return r, true, nil
+	setOperating(r, t.cfg.Key, outSchema, out)
+	return true, fr | freshBit(t.cfg.Key), nil
 }
 
 func (t *InsertField) deriveSchema(in *connect.Schema) (*connect.Schema, error) {
@@ -493,15 +508,19 @@ func schemaValue(s *connect.Schema, x any) connect.Value {
 
 // copyStructFields copies every field of in to the same position of out,
 // whose schema starts with the same fields, and returns the number copied.
+// Fields whose schema out shares are copied without checking them again
+// (Struct.CopyAt).
 func copyStructFields(name string, in, out *connect.Struct, replaceNull bool) (int, error) {
 	n := in.Len()
 	fields := in.Schema().Fields
 	for i := 0; i < n; i++ {
-		fv := in.At(i)
-		if replaceNull && fv.IsNull() {
-			fv = fieldDefault(in, i)
+		var err error
+		if replaceNull && in.At(i).IsNull() {
+			err = out.SetAt(i, fieldDefault(in, i))
+		} else {
+			err = out.CopyAt(i, in, i)
 		}
-		if err := out.SetAt(i, fv); err != nil {
+		if err != nil {
 			return 0, smtDataError(name, fields[i].Name, err)
 		}
 	}

@@ -3,6 +3,8 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -42,9 +44,13 @@ type ReplaceField struct {
 	exclude   map[string]struct{}
 	include   map[string]struct{}
 	renames   map[string]string
+	list      []rename // renames, sorted by old name, for maps
 	keepNulls bool
 	cache     schemaCache[*replacedSchema]
 }
+
+// rename is one entry of ReplaceField's renames.
+type rename struct{ from, to string }
 
 // replacedSchema is a derived schema and, for each of its fields, the index
 // of the input field it comes from.
@@ -65,7 +71,9 @@ func NewReplaceField(cfg ReplaceFieldConfig) (*ReplaceField, error) {
 	}
 	for k, v := range cfg.Renames {
 		t.renames[k] = v
+		t.list = append(t.list, rename{from: k, to: v})
 	}
+	slices.SortFunc(t.list, func(a, b rename) int { return strings.Compare(a.from, b.from) })
 	return t, nil
 }
 
@@ -196,50 +204,136 @@ func (t *ReplaceField) renamed(field string) string {
 
 // Apply drops, keeps and renames the fields.
 func (t *ReplaceField) Apply(r connect.Record) (connect.Record, bool, error) {
-	schema, v := operating(&r, t.key)
+	ok, _, err := t.applyTo(&r, 0)
+	return r, ok, err
+}
+
+// applyTo is Apply for a Chain (see freshApplier); it always builds a new map or struct.
+func (t *ReplaceField) applyTo(r *connect.Record, f fresh) (bool, fresh, error) {
+	schema, v := operating(r, t.key)
 	if v == nil {
-		return r, true, nil
+		return true, f, nil
 	}
 	if schema == nil {
 		m, err := requireSchemalessMap(t.name, v)
 		if err != nil {
-			return r, false, err
+			return false, 0, err
 		}
-		out := make(map[string]any, len(m))
-		for k, x := range m {
-			if !t.keep(k) {
-				continue
-			}
-			nk := t.renamed(k)
-			if _, dup := out[nk]; dup {
-				return r, false, smtDataErrorf(t.name, nk, "two fields would be called %s after renaming", nk)
-			}
-			out[nk] = x
+		owned := f.side(t.key)
+		if _, shared := v.(map[string]any); !shared {
+			owned = true // requireSchemalessMap built m
 		}
-		setOperating(&r, t.key, nil, out)
-		return r, true, nil
+		out, err := t.replaceMap(m, owned)
+		if err != nil {
+			return false, 0, err
+		}
+		setOperating(r, t.key, nil, out)
+		return true, f | freshBit(t.key), nil
 	}
 	st, err := requireStruct(t.name, v)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	d, err := t.cache.getOrCompute(st.Schema(), t.deriveSchema)
 	if err != nil {
-		return r, false, err
+		return false, 0, err
 	}
 	out := connect.NewStruct(d.schema)
 	replace := !t.keepNulls
 	for i, src := range d.src {
-		fv := st.At(src)
-		if replace && fv.IsNull() {
-			fv = fieldDefault(st, src)
+		// Renamed and kept fields keep their field schema, so CopyAt
+		// copies without checking again.
+		if replace && st.At(src).IsNull() {
+			err = out.SetAt(i, fieldDefault(st, src))
+		} else {
+			err = out.CopyAt(i, st, src)
 		}
-		if err := out.SetAt(i, fv); err != nil {
-			return r, false, smtDataError(t.name, d.schema.Fields[i].Name, err)
+		if err != nil {
+			return false, 0, smtDataError(t.name, d.schema.Fields[i].Name, err)
 		}
 	}
-	setOperating(&r, t.key, d.schema, out)
-	return r, true, nil
+	setOperating(r, t.key, d.schema, out)
+	return true, f | freshBit(t.key), nil
+}
+
+// replaceMap returns m with the fields dropped and renamed: m itself when
+// owned (the caller's to change), else a new map. On error m is unchanged.
+//
+// Without include, most fields are kept under their names, so it starts
+// from a copy of m (maps.Clone copies the table wholesale, far cheaper than
+// inserting every entry) and only deletes the dropped fields and moves the
+// renamed ones, after checking that no two fields would share a name.
+func (t *ReplaceField) replaceMap(m map[string]any, owned bool) (map[string]any, error) {
+	if len(t.include) > 0 {
+		return t.rebuildMap(m)
+	}
+	// moving[i] is set when the rename t.list[i] applies: its old field is
+	// there and kept.
+	var movingBuf [8]bool
+	var valsBuf [8]any
+	moving, vals := movingBuf[:0], valsBuf[:0]
+	if len(t.list) > len(movingBuf) {
+		moving, vals = make([]bool, 0, len(t.list)), make([]any, 0, len(t.list))
+	}
+	for i, rn := range t.list {
+		x, ok := m[rn.from]
+		ok = ok && t.keep(rn.from)
+		moving, vals = append(moving, ok), append(vals, x)
+		if !ok {
+			continue
+		}
+		// The new name is taken by a field that is kept and not renamed
+		// away, or by an earlier rename.
+		if _, there := m[rn.to]; there && t.keep(rn.to) {
+			if _, away := t.renames[rn.to]; !away {
+				return nil, t.duplicate(rn.to)
+			}
+		}
+		for j := range i {
+			if moving[j] && t.list[j].to == rn.to {
+				return nil, t.duplicate(rn.to)
+			}
+		}
+	}
+	out := m
+	if !owned {
+		out = maps.Clone(m)
+	}
+	for k := range t.exclude {
+		delete(out, k)
+	}
+	for i, rn := range t.list {
+		if moving[i] {
+			delete(out, rn.from)
+		}
+	}
+	for i, rn := range t.list {
+		if moving[i] {
+			out[rn.to] = vals[i]
+		}
+	}
+	return out, nil
+}
+
+// rebuildMap is replaceMap building a new map field by field, for include
+// lists, which usually keep few fields.
+func (t *ReplaceField) rebuildMap(m map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		if !t.keep(k) {
+			continue
+		}
+		nk := t.renamed(k)
+		if _, dup := out[nk]; dup {
+			return nil, t.duplicate(nk)
+		}
+		out[nk] = x
+	}
+	return out, nil
+}
+
+func (t *ReplaceField) duplicate(name string) error {
+	return smtDataErrorf(t.name, name, "two fields would be called %s after renaming", name)
 }
 
 func (t *ReplaceField) deriveSchema(in *connect.Schema) (*replacedSchema, error) {

@@ -452,14 +452,25 @@ func configError(key, value, reason string) error {
 
 // Apply renames r's topic if it matches.
 func (t *RegexRouter) Apply(r connect.Record) (connect.Record, bool, error) {
-	if routed, ok := t.topics.get(r.Topic); ok {
-		r.Topic = routed
-		return r, true, nil
-	}
-	routed := t.route(r.Topic)
-	t.topics.put(r.Topic, routed)
-	r.Topic = routed
+	r.Topic = t.routed(r.Topic)
 	return r, true, nil
+}
+
+// applyTo is Apply for a Chain (see freshApplier): the key and value stay
+// as fresh as they were, since only the topic changes.
+func (t *RegexRouter) applyTo(r *connect.Record, f fresh) (bool, fresh, error) {
+	r.Topic = t.routed(r.Topic)
+	return true, f, nil
+}
+
+// routed returns the topic that topic routes to, from the cache when it can.
+func (t *RegexRouter) routed(topic string) string {
+	if routed, ok := t.topics.get(topic); ok {
+		return routed
+	}
+	routed := t.route(topic)
+	t.topics.put(topic, routed)
+	return routed
 }
 
 // route returns the topic that topic routes to.
