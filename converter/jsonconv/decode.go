@@ -25,12 +25,12 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		return nil, nil, nil
 	}
 	if !c.schemasEnable {
-		root, err := jsonparse.Parse(data)
+		// Straight into Go values: no Node tree to build and walk.
+		v, err := jsonparse.ParseAny(data, connect.JSONNumber)
 		if err != nil {
 			return nil, nil, fmt.Errorf("jsonconv: %w", err)
 		}
-		v, err := c.toValue(nil, &root)
-		return nil, v.Any(), err
+		return nil, v, nil
 	}
 	schemaSpan, payload, err := parseEnvelope(data)
 	if err != nil {

@@ -109,6 +109,28 @@ func Parse(data []byte) (Node, error) {
 	return n, nil
 }
 
+// ParseAny parses one JSON document as Parse does, straight into Go values
+// rather than a Node tree: nil, bool, string, []any, map[string]any, and
+// for each number whatever number returns for its text. It accepts and
+// rejects exactly the documents Parse does, with the same errors; repeated
+// object keys keep the last value.
+func ParseAny(data []byte, number func(text string) any) (any, error) {
+	p := Parser{Data: data}
+	p.SkipSpace()
+	if p.Pos == len(p.Data) {
+		return nil, errEmpty
+	}
+	v, err := p.Any(number)
+	if err != nil {
+		return nil, err
+	}
+	p.SkipSpace()
+	if p.Pos != len(p.Data) {
+		return nil, p.Errorf("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
 // Parser reads JSON from Data starting at byte Pos, which each method
 // advances past what it read. Callers can mix its methods with their own
 // scanning of Data, as long as they keep Pos on the next unread byte.
@@ -165,6 +187,119 @@ func (p *Parser) Value() (Node, error) {
 		return Node{Kind: Number, Str: s, Start: start, End: p.Pos}, err
 	default:
 		return Node{}, p.Errorf("unexpected character %q", c)
+	}
+}
+
+// Any parses the value at p.Pos (no leading white space) as ParseAny does.
+func (p *Parser) Any(number func(text string) any) (any, error) {
+	if p.Pos >= len(p.Data) {
+		return nil, p.Errorf("unexpected end of input")
+	}
+	switch c := p.Data[p.Pos]; {
+	case c == '{':
+		return p.anyObject(number)
+	case c == '[':
+		return p.anyArray(number)
+	case c == '"':
+		return p.ReadString()
+	case c == 't':
+		_, err := p.literal("true", True)
+		return true, err
+	case c == 'f':
+		_, err := p.literal("false", False)
+		return false, err
+	case c == 'n':
+		_, err := p.literal("null", Null)
+		return nil, err
+	case c == '-' || ('0' <= c && c <= '9'):
+		s, err := p.ReadNumber()
+		if err != nil {
+			return nil, err
+		}
+		return number(s), nil
+	default:
+		return nil, p.Errorf("unexpected character %q", c)
+	}
+}
+
+func (p *Parser) anyArray(number func(string) any) (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.Pos++
+	p.SkipSpace()
+	out := []any{}
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
+		p.Pos++
+		p.depth--
+		return out, nil
+	}
+	for {
+		p.SkipSpace()
+		v, err := p.Any(number)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return nil, p.Errorf("unterminated array")
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case ']':
+			p.Pos++
+			p.depth--
+			return out, nil
+		default:
+			return nil, p.Errorf("expected ',' or ']' in array")
+		}
+	}
+}
+
+func (p *Parser) anyObject(number func(string) any) (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.Pos++
+	p.SkipSpace()
+	out := map[string]any{}
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
+		p.Pos++
+		p.depth--
+		return out, nil
+	}
+	for {
+		if err := p.memberName(); err != nil {
+			return nil, err
+		}
+		k, err := p.ReadString()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.colon(); err != nil {
+			return nil, err
+		}
+		v, err := p.Any(number)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v // Jackson keeps the last of repeated keys; so does a map
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return nil, p.Errorf("unterminated object")
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case '}':
+			p.Pos++
+			p.depth--
+			return out, nil
+		default:
+			return nil, p.Errorf("expected ',' or '}' in object")
+		}
 	}
 }
 

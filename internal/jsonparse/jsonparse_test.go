@@ -64,8 +64,49 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			_, err := Parse([]byte(tt.in))
 			require.EqualError(t, err, tt.err)
+			_, err = ParseAny([]byte(tt.in), numberText)
+			require.EqualError(t, err, tt.err, "ParseAny")
 		})
 	}
+}
+
+// numberText is a ParseAny number function that keeps a number's text.
+func numberText(s string) any { return json.Number(s) }
+
+// nodeAny converts a Node tree to the values ParseAny returns.
+func nodeAny(n *Node) any {
+	switch n.Kind {
+	case True:
+		return true
+	case False:
+		return false
+	case String:
+		return n.Str
+	case Number:
+		return json.Number(n.Str)
+	case Array:
+		out := []any{}
+		for i := range n.Kids {
+			out = append(out, nodeAny(&n.Kids[i]))
+		}
+		return out
+	case Object:
+		out := map[string]any{}
+		for i, k := range n.Keys {
+			out[k] = nodeAny(&n.Kids[i])
+		}
+		return out
+	}
+	return nil
+}
+
+func TestParseAny(t *testing.T) {
+	got, err := ParseAny([]byte(` {"a":[1,-2.5e3,{"b":null}],"c":"\u00e9","d":true,"e":false,"a2":[],"o":{},"c":"last"} `), numberText)
+	require.NoError(t, err)
+	require.Equal(t, map[string]any{
+		"a": []any{json.Number("1"), json.Number("-2.5e3"), map[string]any{"b": nil}},
+		"c": "last", "d": true, "e": false, "a2": []any{}, "o": map[string]any{},
+	}, got)
 }
 
 func TestReadString(t *testing.T) {
@@ -115,6 +156,13 @@ func FuzzParse(f *testing.F) {
 		n, err := Parse(data)
 		if depth(data) <= MaxDepth && (err == nil) != json.Valid(data) {
 			t.Fatalf("%q: Parse error %v, json.Valid %v", data, err, json.Valid(data))
+		}
+		v, anyErr := ParseAny(data, numberText)
+		if fmt.Sprint(anyErr) != fmt.Sprint(err) {
+			t.Fatalf("%q: ParseAny error %v, Parse error %v", data, anyErr, err)
+		}
+		if err == nil {
+			require.Equal(t, nodeAny(&n), v, "%q: ParseAny and Parse disagree", data)
 		}
 		p := Parser{Data: data}
 		p.SkipSpace()
