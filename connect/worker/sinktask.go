@@ -394,23 +394,30 @@ func (st *sinkTask) toRecord(ctx context.Context, kr *kgo.Record) (connect.Recor
 	r.SetOrigin(connect.KafkaPosition{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset})
 	var err error
 	if r.KeySchema, r.Key, err = st.keys.ToConnect(kr.Topic, connect.Headers{}, kr.Key); err != nil {
-		return r, false, st.errs.tolerate(ctx, stageKeyConverter, &r, rawFromKgo(kr), err)
+		return r, false, st.tolerate(ctx, stageKeyConverter, r, kr, err)
 	}
 	if r.ValueSchema, r.Value, err = st.values.ToConnect(kr.Topic, connect.Headers{}, kr.Value); err != nil {
-		return r, false, st.errs.tolerate(ctx, stageValueConverter, &r, rawFromKgo(kr), err)
+		return r, false, st.tolerate(ctx, stageValueConverter, r, kr, err)
 	}
 	for _, h := range kr.Headers {
 		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
 		if err != nil {
-			return r, false, st.errs.tolerate(ctx, stageHeaderConverter, &r, rawFromKgo(kr), fmt.Errorf("header %s: %w", h.Key, err))
+			return r, false, st.tolerate(ctx, stageHeaderConverter, r, kr, fmt.Errorf("header %s: %w", h.Key, err))
 		}
 		r.Headers = r.Headers.Add(h.Key, s, v)
 	}
 	out, keep, err := st.chain.Apply(r)
 	if err != nil {
-		return r, false, st.errs.tolerate(ctx, stageTransformation, &r, rawFromKgo(kr), err)
+		return r, false, st.tolerate(ctx, stageTransformation, r, kr, err)
 	}
 	return out, keep, nil
+}
+
+// tolerate applies the error policy to a record that failed in stage. It
+// takes the record by value so that toRecord's record, whose address the
+// policy needs, stays on toRecord's stack for the records that succeed.
+func (st *sinkTask) tolerate(ctx context.Context, stg stage, r connect.Record, kr *kgo.Record, err error) error {
+	return st.errs.tolerate(ctx, stg, &r, rawFromKgo(kr), err)
 }
 
 // applyResetsLocked seeks partitions the task asked to rewind or skip.
