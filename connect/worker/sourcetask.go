@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +62,11 @@ type sourceTask struct {
 
 	bufs sync.Pool // *[]byte, key and value of one record
 
+	// parallelism bounds the goroutines that transform and convert a poll
+	// batch (sendAll); prep is sendAll's scratch space, reused per poll.
+	parallelism int
+	prep        []prepared
+
 	// eos runs the task with exactly-once delivery (eos.go); nil without.
 	eos *eosTask
 }
@@ -80,6 +87,8 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 		errs:    newErrorPolicy(c.cfg, log, tm),
 		metrics: tm,
 		sub:     newSubmitted(),
+
+		parallelism: runtime.GOMAXPROCS(0),
 	}
 	st.topics = topicCreator{admin: kadm.NewClient(w.admin), known: map[string]bool{},
 		partitions:  int32(c.cfg.Int(TopicCreationDefaultPartitionsConfig)),
@@ -202,20 +211,13 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 			return &stageError{stage: stagePoll, err: err}
 		}
 		st.metrics.RecordsPolled(len(records))
-		for i := range records {
-			if err := st.send(ctx, &records[i]); err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				return err
-			}
+		if err := st.sendAll(ctx, records); err != nil && ctx.Err() == nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// send transforms, converts and produces one record, registering it so
-// that its offset is committed once Kafka has it.
 // inflight is one record on its way to Kafka, in a single allocation: the
 // Kafka record, its place in the offset tracking, its pooled buffer and the
 // record the task polled. It is the Kafka record's Context (embedding the
@@ -228,35 +230,115 @@ type inflight struct {
 	r   *connect.Record
 }
 
-// send transforms, converts and produces one record, registering it so
-// that its offset is committed once Kafka has it.
-func (st *sourceTask) send(ctx context.Context, r *connect.Record) error {
-	inf := &inflight{Context: st.produceCtx, r: r}
-	st.sub.add(&inf.sub, r.SourcePartition, r.SourceOffset)
+// prepared is one polled record transformed and converted (prepare), kept
+// until it is submitted in poll order.
+type prepared struct {
+	inf      *inflight
+	keep     bool  // false: a transform dropped it
+	err      error // the failure of stage
+	stage    stage
+	panicked bool // err is a panic, which fails the task whatever the tolerance
+}
+
+// parallelChunk is the fewest records of a poll batch worth handing to a
+// goroutine of their own: below it, starting one costs more than it saves.
+const parallelChunk = 128
+
+// sendAll transforms, converts and produces a poll batch. Transforming and
+// converting (most of a record's CPU time) run on up to GOMAXPROCS
+// goroutines, which the contracts allow: chains and converters are safe for
+// concurrent use. Then, on the task's goroutine and in poll order, each
+// record is registered for offset tracking, its failure handled by the
+// error policy, and it is produced, so Kafka receives a partition's records
+// in the order the task returned them and offsets are committed as without
+// the parallel step.
+func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) error {
+	if cap(st.prep) < len(records) {
+		st.prep = make([]prepared, len(records))
+	}
+	prep := st.prep[:len(records)]
+	defer clear(prep) // keep no polled record alive until the next poll
+	prepareRange := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			prep[i] = st.prepare(&records[i])
+		}
+	}
+	if workers := min(st.parallelism, len(records)/parallelChunk); workers <= 1 {
+		prepareRange(0, len(records))
+	} else {
+		chunk := (len(records) + workers - 1) / workers
+		var wg sync.WaitGroup
+		for lo := chunk; lo < len(records); lo += chunk {
+			wg.Go(func() { prepareRange(lo, min(lo+chunk, len(records))) })
+		}
+		prepareRange(0, chunk)
+		wg.Wait()
+	}
+	for i := range prep {
+		if err := st.submit(ctx, &prep[i]); err != nil {
+			for _, p := range prep[i+1:] {
+				if p.inf != nil && p.inf.buf != nil {
+					st.putBuf(p.inf.buf)
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare transforms and converts one polled record into its inflight. It
+// may run on any goroutine; a panic in a transform or converter is caught
+// and reported in the result, as it would be on the task's goroutine.
+func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
+	p.inf = &inflight{Context: st.produceCtx, r: r}
+	p.stage = stageTransformation
+	defer func() {
+		if v := recover(); v != nil {
+			p.keep, p.panicked = false, true
+			p.err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
 	rec, keep, err := st.chain.Apply(*r)
-	if err != nil {
-		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, err); err != nil {
-			st.sub.abandon(&inf.sub)
-			return err
-		}
-		st.settle(inf, nil)
-		return nil
+	if err != nil || !keep {
+		p.err = err
+		return p
 	}
-	if !keep {
-		st.settle(inf, nil)
-		return nil
+	if stg, err := st.convert(&rec, p.inf); err != nil {
+		p.stage, p.err = stg, err
+		return p
 	}
-	if err := st.topics.ensure(ctx, rec.Topic); err != nil {
+	p.keep = true
+	return p
+}
+
+// submit registers a prepared record so that its offset is committed once
+// Kafka has it, applies the error policy to a failed one, and produces the
+// rest. Called on the task's goroutine, in poll order.
+func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
+	inf := p.inf
+	r := inf.r
+	st.sub.add(&inf.sub, r.SourcePartition, r.SourceOffset)
+	switch {
+	case p.panicked:
 		st.sub.abandon(&inf.sub)
-		return fmt.Errorf("creating topic %s: %w", rec.Topic, err)
-	}
-	if stg, err := st.convert(&rec, inf); err != nil {
-		if err := st.errs.tolerate(ctx, stg, r, nil, err); err != nil {
+		return &stageError{stage: p.stage, err: p.err}
+	case p.err != nil:
+		if err := st.errs.tolerate(ctx, p.stage, r, nil, p.err); err != nil {
 			st.sub.abandon(&inf.sub)
 			return err
 		}
 		st.settle(inf, nil)
 		return nil
+	case !p.keep:
+		st.settle(inf, nil)
+		return nil
+	}
+	if err := st.topics.ensure(ctx, inf.kr.Topic); err != nil {
+		st.putBuf(inf.buf)
+		inf.buf = nil
+		st.sub.abandon(&inf.sub)
+		return fmt.Errorf("creating topic %s: %w", inf.kr.Topic, err)
 	}
 	inf.kr.Context = inf
 	st.producer.Produce(inf, &inf.kr, st.ack)
