@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
@@ -29,7 +30,8 @@ func (cs *counterSource) plugin() source.Plugin {
 	def := connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High}).
 		Define(connect.ConfigKey{Name: "limit", Type: connect.ConfigLong, Default: int64(100), Importance: connect.High}).
-		Define(connect.ConfigKey{Name: "bad.every", Type: connect.ConfigLong, Default: int64(0), Importance: connect.Low})
+		Define(connect.ConfigKey{Name: "bad.every", Type: connect.ConfigLong, Default: int64(0), Importance: connect.Low}).
+		Define(connect.ConfigKey{Name: "batch", Type: connect.ConfigLong, Default: int64(50), Importance: connect.Low})
 	return source.Plugin{
 		PluginInfo: connect.PluginInfo{Class: "test.CounterSource", Kind: connect.SourcePlugin, Config: def},
 		New: func() source.Connector {
@@ -43,6 +45,7 @@ type counterTask struct {
 	topic     string
 	limit     int64
 	badEvery  int64
+	batch     int
 	next      int64
 	partition connect.SourcePartition
 }
@@ -57,6 +60,10 @@ func (t *counterTask) Start(ctx context.Context, cfg map[string]string, tc sourc
 		t.limit = 100
 	}
 	t.badEvery, _ = strconv.ParseInt(cfg["bad.every"], 10, 64)
+	t.batch = 50
+	if b, err := strconv.Atoi(cfg["batch"]); err == nil && b > 0 {
+		t.batch = b
+	}
 	t.partition = connect.NewSourcePartition("counter", cfg["name"])
 	o, err := tc.Offsets().Offset(ctx, t.partition)
 	if err != nil {
@@ -74,7 +81,7 @@ func (t *counterTask) Poll(ctx context.Context) ([]connect.Record, error) {
 		return nil, nil
 	}
 	var out []connect.Record
-	for ; t.next < t.limit && len(out) < 50; t.next++ {
+	for ; t.next < t.limit && len(out) < t.batch; t.next++ {
 		value := fmt.Sprintf("record-%d", t.next)
 		if t.badEvery > 0 {
 			value = strconv.FormatInt(t.next, 10)
@@ -247,4 +254,81 @@ func TestSourceFailsWithoutTolerance(t *testing.T) {
 	o, err := store.Get(ctx, "strict", []connect.SourcePartition{connect.NewSourcePartition("counter", "strict")})
 	require.NoError(t, err)
 	require.Empty(t, o)
+}
+
+// Poll batches of 1000 records are transformed and converted on several
+// goroutines; Kafka must still get every good record in poll order, the
+// tolerated bad ones must still be skipped, and the committed offset must be
+// the last record's.
+func TestSourceParallelBatchKeepsOrder(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "src")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	store := offset.NewMemory()
+	cs := &counterSource{}
+	w := newTestWorker(t, brokers, store, cs.plugin())
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "parallel", map[string]string{
+		"connector.class": "test.CounterSource", "topic": topic, "limit": "3000", "batch": "1000", "bad.every": "7",
+		"value.converter.schemas.enable": "false",
+		"transforms":                     "cast", "transforms.cast.type": "Cast$Value", "transforms.cast.spec": "int64",
+		"errors.tolerance": "all",
+	}))
+	var want []string
+	for n := range 3000 {
+		if n%7 != 0 {
+			want = append(want, strconv.Itoa(n))
+		}
+	}
+	values := consumeValues(t, brokers, topic, len(want))
+	require.NoError(t, w.Close())
+	require.Equal(t, want, values)
+	p := connect.NewSourcePartition("counter", "parallel")
+	o, err := store.Get(ctx, "parallel", []connect.SourcePartition{p})
+	require.NoError(t, err)
+	require.Equal(t, `{"n":2999}`, o[p].String())
+}
+
+// A converter that panics on a goroutine converting part of a poll batch
+// fails the task with the panic in its trace, rather than the process, and
+// no offset moves past the record it panicked on.
+func TestSourceConverterPanicFailsTask(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "src")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	store := offset.NewMemory()
+	cs := &counterSource{}
+	panicky := converter.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.PanickyConverter", Kind: connect.ConverterPlugin},
+		New: func(map[string]string, bool) (converter.Converter, error) {
+			return converter.Funcs{
+				From: func(dst []byte, _ string, _ connect.Headers, _ *connect.Schema, v any) ([]byte, error) {
+					if v == "record-1500" {
+						panic("converter bug")
+					}
+					return append(dst, fmt.Sprint(v)...), nil
+				},
+			}, nil
+		},
+	}
+	w := newTestWorker(t, brokers, store, cs.plugin(), panicky)
+	defer w.Close()
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "panicky", map[string]string{
+		"connector.class": "test.CounterSource", "topic": topic, "limit": "3000", "batch": "1000",
+		"value.converter": "test.PanickyConverter", "errors.tolerance": "all",
+	}))
+	var st ConnectorStatus
+	require.Eventually(t, func() bool {
+		st, _ = w.Status("panicky")
+		return len(st.Tasks) == 1 && st.Tasks[0].State == Failed
+	}, 20*time.Second, 10*time.Millisecond)
+	require.Contains(t, st.Tasks[0].Trace, "converter bug")
+	require.NoError(t, w.Close())
+	p := connect.NewSourcePartition("counter", "panicky")
+	o, err := store.Get(ctx, "panicky", []connect.SourcePartition{p})
+	require.NoError(t, err)
+	if n, ok := o[p].Int64("n"); ok {
+		require.Less(t, n, int64(1500), "committed past the record the converter panicked on")
+	}
 }
