@@ -120,15 +120,19 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	if _, err := transform.ParseChain(raw, w.plugins...); err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
+	// Until it starts, a run has nothing to wait for: stopping it (say, when
+	// the worker closes between its creation and its start) returns at once.
+	notRunning := make(chan struct{})
+	close(notRunning)
 	return &connectorRun{
 		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
+		done:              notRunning,
 		producerOverrides: producerOverrides, consumerOverrides: consumerOverrides,
 		log:          w.opts.log.With("connector", name),
 		target:       TargetStarted,
 		tasks:        make(map[int]*taskRun),
 		state:        StateInfo{State: Unassigned, WorkerID: w.opts.id},
 		reconfigure:  make(chan struct{}, 1),
-		done:         make(chan struct{}),
 		restartDelay: make(map[int]time.Duration),
 	}, nil
 }
@@ -154,12 +158,27 @@ func (cc connectorContext) Offsets() source.OffsetReader {
 }
 
 // start starts the connector instance and its tasks.
-func (c *connectorRun) start(ctx context.Context) error {
+func (c *connectorRun) start(ctx context.Context) error { return c.startAs(ctx, TargetStarted) }
+
+// startAs starts the connector in a target state: with TargetStarted, the
+// instance and its tasks; with TargetPaused, the instance, whose task
+// configs are kept for resume while the tasks are reported PAUSED without
+// running; with TargetStopped, nothing, in the STOPPED state.
+func (c *connectorRun) startAs(ctx context.Context, target TargetState) error {
+	if target == TargetStopped {
+		done := make(chan struct{})
+		close(done)
+		c.mu.Lock()
+		c.target, c.done = TargetStopped, done
+		c.mu.Unlock()
+		c.setState(Stopped, "")
+		return nil
+	}
 	cctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
 	c.cancel = cancel
 	c.done = make(chan struct{})
-	c.target = TargetStarted
+	c.target = target
 	c.mu.Unlock()
 
 	var err error
@@ -178,12 +197,27 @@ func (c *connectorRun) start(ctx context.Context) error {
 		close(c.done)
 		return fmt.Errorf("worker: connector %s: %w", c.name, err)
 	}
-	c.setState(Running, "")
-	c.log.Info("connector started", "class", c.plugin.Info().Class)
-	if err := c.startTasks(ctx); err != nil {
-		c.fail(err)
-		close(c.done)
-		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+	if target == TargetPaused {
+		configs, err := c.taskConfigsFromConnector()
+		if err != nil {
+			c.fail(err)
+			close(c.done)
+			return fmt.Errorf("worker: connector %s: %w", c.name, err)
+		}
+		c.mu.Lock()
+		c.taskConfigs = configs
+		c.mu.Unlock()
+		c.markTasksPaused(len(configs))
+		c.setState(Paused, "")
+		c.log.Info("connector started paused", "class", c.plugin.Info().Class)
+	} else {
+		c.setState(Running, "")
+		c.log.Info("connector started", "class", c.plugin.Info().Class)
+		if err := c.startTasks(ctx); err != nil {
+			c.fail(err)
+			close(c.done)
+			return fmt.Errorf("worker: connector %s: %w", c.name, err)
+		}
 	}
 	c.w.wg.Add(1)
 	go c.watch(cctx)
@@ -449,16 +483,21 @@ func (c *connectorRun) pause(ctx context.Context) {
 	n := len(c.taskConfigs)
 	c.mu.Unlock()
 	c.stopTasks(ctx)
+	c.markTasksPaused(n)
+	c.setState(Paused, "")
+	c.log.Info("connector paused")
+}
+
+// markTasksPaused records tasks 0 to n-1 as PAUSED, not running.
+func (c *connectorRun) markTasksPaused(n int) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for i := range n {
 		t := &taskRun{id: TaskID{c.name, i}, cancel: func() {}, done: make(chan struct{})}
 		close(t.done)
 		t.setState(Paused, "", c.w.opts.id)
 		c.tasks[i] = t
 	}
-	c.mu.Unlock()
-	c.setState(Paused, "")
-	c.log.Info("connector paused")
 }
 
 // resume restarts the tasks of a paused connector, or the connector and its

@@ -98,3 +98,67 @@ func TestFailedTaskRestarts(t *testing.T) {
 	require.NoError(t, w2.RestartConnector(ctx, "manual", true, true))
 	require.Len(t, consumeValues(t, brokers, topic2, 5), 5)
 }
+
+// UpdateConnector rejects a bad configuration and leaves the connector
+// running; a good one restarts it with the new settings, resuming from the
+// committed offsets, in the target state it had.
+func TestUpdateConnector(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	first := testkafka.Topic(t, "update")
+	second := first + "-v2"
+	testkafka.CreateTopic(t, brokers, first, 1, nil)
+	testkafka.CreateTopic(t, brokers, second, 1, nil)
+	store := offset.NewMemory()
+	cs := &counterSource{}
+	w := newTestWorker(t, brokers, store, cs.plugin())
+	defer w.Close()
+	ctx := context.Background()
+	cfg := map[string]string{"connector.class": "test.CounterSource", "topic": first, "limit": "20"}
+	require.NoError(t, w.CreateConnector(ctx, "upd", cfg))
+	require.Len(t, consumeValues(t, brokers, first, 20), 20)
+
+	require.ErrorIs(t, w.UpdateConnector(ctx, "nope", cfg), ErrNotFound)
+	err := w.UpdateConnector(ctx, "upd", map[string]string{
+		"connector.class": "test.CounterSource", "topic": second, "limit": "forty", "tasks.max": "0"})
+	require.ErrorContains(t, err, "limit")
+	require.ErrorContains(t, err, "tasks.max")
+	require.Equal(t, []State{Running}, taskStates(t, w, "upd"))
+	require.Equal(t, int32(1), cs.started.Load(), "a rejected update restarted the task")
+
+	// Paused, then updated: it stays paused and runs nothing until resumed.
+	require.NoError(t, w.PauseConnector(ctx, "upd"))
+	require.NoError(t, w.UpdateConnector(ctx, "upd", map[string]string{
+		"connector.class": "test.CounterSource", "topic": second, "limit": "40", "value.converter": "StringConverter"}))
+	st, err := w.Status("upd")
+	require.NoError(t, err)
+	require.Equal(t, Paused, st.Connector.State)
+	require.Equal(t, []State{Paused}, taskStates(t, w, "upd"))
+	require.Equal(t, int32(1), cs.started.Load(), "a task of the paused connector started")
+
+	// Resumed: the new topic gets exactly the records after the committed
+	// offset of the old configuration, through the new converter.
+	require.NoError(t, w.ResumeConnector(ctx, "upd"))
+	values := consumeValues(t, brokers, second, 20)
+	require.Equal(t, "record-20", values[0])
+	require.Equal(t, "record-39", values[19])
+	require.NoError(t, w.Close())
+	require.Len(t, consumeValues(t, brokers, first, 20), 20, "the old topic got more records")
+
+	// A stopped connector stays stopped through an update.
+	w2 := newTestWorker(t, brokers, store, cs.plugin())
+	defer w2.Close()
+	require.NoError(t, w2.CreateConnector(ctx, "upd", map[string]string{
+		"connector.class": "test.CounterSource", "topic": second, "limit": "40", "value.converter": "StringConverter"}))
+	require.NoError(t, w2.StopConnector(ctx, "upd"))
+	require.NoError(t, w2.UpdateConnector(ctx, "upd", map[string]string{
+		"connector.class": "test.CounterSource", "topic": second, "limit": "50", "value.converter": "StringConverter"}))
+	st, err = w2.Status("upd")
+	require.NoError(t, err)
+	require.Equal(t, Stopped, st.Connector.State)
+	require.Empty(t, st.Tasks)
+	require.NoError(t, w2.ResumeConnector(ctx, "upd"))
+	values = consumeValues(t, brokers, second, 30)
+	require.Equal(t, "record-40", values[20])
+	require.Equal(t, "record-49", values[29])
+	require.NoError(t, w2.DeleteConnector(ctx, "upd"))
+}

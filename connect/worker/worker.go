@@ -256,6 +256,55 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 	return c.start(ctx)
 }
 
+// UpdateConnector replaces the configuration of an existing connector, as
+// Kafka Connect's PUT /connectors/{name}/config does (use CreateConnector
+// for a new one). The new configuration is checked in full first: a bad one
+// is rejected, naming every bad key, and the connector goes on running as
+// it was. Otherwise the connector and its tasks are stopped, committing
+// their offsets, and started again with the new configuration in the same
+// target state: a paused connector comes back paused and a stopped one
+// stays stopped, until ResumeConnector. Offsets belong to the connector's
+// name, so a source connector resumes where it stopped.
+func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[string]string) error {
+	cfg := maps.Clone(config)
+	if n, ok := cfg[NameConfig]; ok && n != name {
+		return fmt.Errorf("worker: connector name %q does not match the name key %q", name, n)
+	}
+	cfg[NameConfig] = name
+	old, err := w.connector(name)
+	if err != nil {
+		return err
+	}
+	c, err := w.newConnectorRun(name, cfg)
+	if err != nil {
+		return err
+	}
+	if err := w.prepareExactlyOnce(ctx, c); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	if w.closed || w.connectors[name] != old {
+		w.mu.Unlock()
+		w.releaseExactlyOnce(c)
+		return fmt.Errorf("worker: connector %s was deleted, replaced or the worker closed during the update", name)
+	}
+	w.connectors[name] = c
+	w.mu.Unlock()
+
+	old.mu.Lock()
+	target := old.target
+	old.mu.Unlock()
+	if target != TargetStopped {
+		if err := old.stop(ctx); err != nil {
+			// Stopped all the same; the new configuration still applies.
+			c.log.Warn("stopping the connector for its new configuration", "err", err)
+		}
+	}
+	w.releaseExactlyOnce(old)
+	c.log.Info("connector configuration updated", "target", target)
+	return c.startAs(ctx, target)
+}
+
 // DeleteConnector stops a connector and its tasks and forgets it. Its
 // committed offsets are kept, as in Kafka Connect.
 func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
