@@ -44,6 +44,9 @@ type connectorRun struct {
 	producerOverrides, consumerOverrides []kgo.Opt
 	// restartDelay is the next automatic restart delay per task.
 	restartDelay map[int]time.Duration
+	// own is the connector's own offsets topic, without exactly-once
+	// delivery; nil when it uses the worker's store.
+	own *ownOffsets
 }
 
 // taskRun is one running task.
@@ -154,7 +157,7 @@ func (cc connectorContext) RaiseError(err error) {
 }
 
 func (cc connectorContext) Offsets() source.OffsetReader {
-	return storeReader{store: cc.c.w.store, connector: cc.c.name}
+	return cc.c.offsetReader()
 }
 
 // start starts the connector instance and its tasks.

@@ -188,7 +188,7 @@ func (w *Worker) prepareExactlyOnce(ctx context.Context, c *connectorRun) error 
 		return fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; "))
 	}
 	if !w.opts.eos {
-		return nil
+		return w.openOwnOffsets(ctx, c)
 	}
 	global, ok := w.store.(transactionalStore)
 	if !ok {
@@ -293,11 +293,13 @@ func eosProducerConflicts(raw map[string]string) []string {
 	return problems
 }
 
-// releaseExactlyOnce closes the connectors' own offset stores.
+// releaseExactlyOnce closes the connectors' own offset stores, with
+// exactly-once delivery or without (ownoffsets.go).
 func (w *Worker) releaseExactlyOnce(runs ...*connectorRun) {
 	w.eos.mu.Lock()
 	var closing []*eosConnector
 	for _, c := range runs {
+		c.own.close() // left in place: a task that outlived its stop timeout gets errors, not a race
 		if ec := w.eos.byRun[c]; ec != nil {
 			closing = append(closing, ec)
 			delete(w.eos.byRun, c)

@@ -107,7 +107,7 @@ func (tc sourceTaskContext) Offsets() source.OffsetReader {
 	if tc.st.eos != nil {
 		return tc.st.eos.ec.reader(tc.st.id.Connector)
 	}
-	return storeReader{store: tc.st.w.store, connector: tc.st.id.Connector}
+	return tc.st.conn.offsetReader()
 }
 func (tc sourceTaskContext) Transaction() source.TransactionContext {
 	if tc.st.eos != nil && tc.st.eos.tc != nil {
@@ -490,7 +490,7 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
 	began := time.Now()
-	err := st.w.store.Put(cctx, st.id.Connector, entries)
+	err := st.putOffsets(cctx, entries)
 	st.metrics.OffsetCommit(err == nil, time.Since(began))
 	st.metrics.ActiveRecords(st.sub.active())
 	if err != nil {

@@ -332,3 +332,47 @@ func TestSourceConverterPanicFailsTask(t *testing.T) {
 		require.Less(t, n, int64(1500), "committed past the record the converter panicked on")
 	}
 }
+
+// offsets.storage.topic on a source connector, without exactly-once
+// delivery: offsets are read from the connector's own topic first, then
+// from the worker's store; commits go to both, as in Kafka Connect.
+func TestSourceConnectorOffsetsTopic(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "src")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	own := testkafka.Topic(t, "own-offsets")
+	dropTopicAtEnd(t, brokers, own)
+	ctx := context.Background()
+	p := connect.NewSourcePartition("counter", "own")
+
+	// The worker's store says 9 was committed, from before the connector
+	// had a topic of its own: the task resumes at 10.
+	global := offset.NewMemory()
+	require.NoError(t, global.Put(ctx, "own", []offset.Entry{{Partition: p, Offset: connect.Int64Offset("n", 9)}}))
+	cs := &counterSource{}
+	w := newTestWorker(t, brokers, global, cs.plugin())
+	require.NoError(t, w.CreateConnector(ctx, "own", map[string]string{
+		"connector.class": "test.CounterSource", "topic": topic, "limit": "30",
+		"value.converter": "StringConverter", "offsets.storage.topic": own,
+	}))
+	values := consumeValues(t, brokers, topic, 20)
+	require.NoError(t, w.Close())
+	require.Equal(t, "record-10", values[0])
+	require.Equal(t, "record-29", values[19])
+	require.Equal(t, int64(29), committedOffset(t, brokers, own, "own"))
+	o, err := global.Get(ctx, "own", []connect.SourcePartition{p})
+	require.NoError(t, err)
+	require.Equal(t, `{"n":29}`, o[p].String(), "the secondary write to the worker's store")
+
+	// The connector's own topic wins over the worker's store.
+	require.NoError(t, global.Put(ctx, "own", []offset.Entry{{Partition: p, Offset: connect.Int64Offset("n", 4)}}))
+	w2 := newTestWorker(t, brokers, global, cs.plugin())
+	defer w2.Close()
+	require.NoError(t, w2.CreateConnector(ctx, "own", map[string]string{
+		"connector.class": "test.CounterSource", "topic": topic, "limit": "35",
+		"value.converter": "StringConverter", "offsets.storage.topic": own,
+	}))
+	values = consumeValues(t, brokers, topic, 25)
+	require.Equal(t, "record-30", values[20])
+	require.Equal(t, "record-34", values[24])
+}
