@@ -163,3 +163,47 @@ func TestFileStreamPipeline(t *testing.T) {
 		require.Equal(t, int64(len(strings.Join(lines, "\n"))+1), n)
 	}
 }
+
+// Fetches of up to 500 records are converted on several goroutines; the
+// task must still get every good record in offset order, the bad ones
+// (not JSON) must be skipped under errors.tolerance=all, and the committed
+// offset must cover every record.
+func TestSinkParallelConversionKeepsOrder(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "sink")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	const n = 3000
+	cl := testkafka.Client(t, brokers, kgo.DefaultProduceTopic(topic))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	var want []any
+	for i := range n {
+		v := fmt.Sprintf(`{"n":%d}`, i)
+		if i%11 == 5 {
+			v = fmt.Sprintf("not json %d", i)
+		} else {
+			want = append(want, map[string]any{"n": int64(i)})
+		}
+		recs = append(recs, &kgo.Record{Value: []byte(v)})
+	}
+	require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
+
+	c := newCollector(len(want))
+	w := newTestWorker(t, brokers, offset.NewMemory(), c.plugin())
+	name := testkafka.Group(t, "parallel")
+	require.NoError(t, w.CreateConnector(context.Background(), name, map[string]string{
+		"connector.class": "test.CollectorSink", "topics": topic, "errors.tolerance": "all",
+		"key.converter": "StringConverter", "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+	}))
+	waitOrFail(t, c.done)
+	require.NoError(t, w.Close())
+	c.mu.Lock()
+	var got []any
+	for _, r := range c.records {
+		got = append(got, r.Value)
+	}
+	c.mu.Unlock()
+	require.Equal(t, want, got)
+	require.Equal(t, int64(n), committedTotal(t, brokers, GroupID(name)))
+}

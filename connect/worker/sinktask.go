@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,6 +59,10 @@ type sinkTask struct {
 	nextCommit    time.Time
 	failure       error
 
+	// parallelism bounds the goroutines that convert a fetched batch
+	// (convertAll).
+	parallelism int
+
 	// lastBatch is the batch last handed to Put, kept (only with a
 	// dead-letter queue) so that records the task reports go to it in
 	// their consumed form (errantRaw, dlq.go).
@@ -76,14 +82,15 @@ func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, ta
 	return &sinkTask{
 		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
 		chain: chain, keys: keys, values: values, headers: headers,
-		errs:      newErrorPolicy(c.cfg, log, tm),
-		metrics:   tm,
-		assigned:  map[sink.TopicPartition]bool{},
-		current:   map[sink.TopicPartition]int64{},
-		committed: map[sink.TopicPartition]int64{},
-		paused:    map[sink.TopicPartition]bool{},
-		resets:    map[sink.TopicPartition]int64{},
-		backoff:   time.Second,
+		errs:        newErrorPolicy(c.cfg, log, tm),
+		metrics:     tm,
+		assigned:    map[sink.TopicPartition]bool{},
+		parallelism: runtime.GOMAXPROCS(0),
+		current:     map[sink.TopicPartition]int64{},
+		committed:   map[sink.TopicPartition]int64{},
+		paused:      map[sink.TopicPartition]bool{},
+		resets:      map[sink.TopicPartition]int64{},
+		backoff:     time.Second,
 	}, nil
 }
 
@@ -334,22 +341,42 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	if st.errs.dlq != nil {
 		st.lastBatch.Store(&recs)
 	}
-	batch := make([]connect.Record, 0, len(recs))
+	// Only records of partitions still assigned (not revoked while
+	// buffered) are delivered; each partition's next offset is the one after
+	// its last consumed record, delivered or skipped.
 	next := map[sink.TopicPartition]int64{}
+	kept := recs[:0:0]
 	for _, kr := range recs {
 		tp := sink.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
 		if !st.assigned[tp] {
 			continue // revoked while buffered
 		}
 		next[tp] = kr.Offset + 1
-		r, keep, err := st.toRecord(ctx, kr)
-		if err != nil {
-			return err
+		kept = append(kept, kr)
+	}
+	batch := make([]connect.Record, len(kept))
+	results := st.convertAll(kept, batch)
+	n := 0 // batch[:n] holds the records to Put
+	for i := range results {
+		c := &results[i]
+		if c.err != nil {
+			if c.panicked {
+				return &stageError{stage: c.stage, err: c.err}
+			}
+			if err := st.tolerate(ctx, c.stage, batch[i], kept[i], c.err); err != nil {
+				return err
+			}
+			continue
 		}
-		if keep {
-			batch = append(batch, r)
+		if c.keep {
+			if n != i {
+				batch[n] = batch[i]
+			}
+			n++
 		}
 	}
+	clear(batch[n:])
+	batch = batch[:n]
 	for {
 		err := safeCall(func() error { return st.task.Put(ctx, batch) })
 		if err == nil {
@@ -383,39 +410,90 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	return nil
 }
 
-// toRecord converts and transforms one consumed record; false means it was
-// dropped by a transform or skipped as a tolerated error.
-func (st *sinkTask) toRecord(ctx context.Context, kr *kgo.Record) (connect.Record, bool, error) {
-	r := connect.Record{Topic: kr.Topic, Timestamp: kr.Timestamp, TimestampType: connect.CreateTime}
+// converted says how converting and transforming one consumed record
+// (convert) went.
+type converted struct {
+	keep     bool // false: a transform dropped it
+	err      error
+	stage    stage // the stage that failed
+	panicked bool  // err is a panic, which fails the task whatever the tolerance
+}
+
+// convertAll converts and transforms recs into out (of the same length),
+// on up to GOMAXPROCS goroutines when there are enough of them: converting
+// (JSON decoding in particular) is most of a sink record's CPU time, and
+// chains and converters are safe for concurrent use. The results are in
+// the records' order, for the caller to apply the error policy and Put in
+// that order.
+func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record) []converted {
+	results := make([]converted, len(recs))
+	convertRange := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			results[i] = st.convert(recs[i], &out[i])
+		}
+	}
+	workers := min(st.parallelism, len(recs)/parallelChunk)
+	if workers <= 1 {
+		convertRange(0, len(recs))
+		return results
+	}
+	chunk := (len(recs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := chunk; lo < len(recs); lo += chunk {
+		wg.Go(func() { convertRange(lo, min(lo+chunk, len(recs))) })
+	}
+	convertRange(0, chunk)
+	wg.Wait()
+	return results
+}
+
+// convert converts and transforms one consumed record into *r; on failure
+// *r is the record as far as it got, for the error policy. It may run on
+// any goroutine; a panic in a converter is caught and reported.
+func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
+	r.Topic, r.Timestamp, r.TimestampType = kr.Topic, kr.Timestamp, connect.CreateTime
 	if kr.Attrs.TimestampType() == 1 {
 		r.TimestampType = connect.LogAppendTime
 	}
 	r.SetPartition(kr.Partition)
 	r.SetOrigin(connect.KafkaPosition{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset})
+	c.stage = stageKeyConverter
+	defer func() {
+		if v := recover(); v != nil {
+			c.keep, c.panicked = false, true
+			c.err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
 	var err error
 	if r.KeySchema, r.Key, err = st.keys.ToConnect(kr.Topic, connect.Headers{}, kr.Key); err != nil {
-		return r, false, st.tolerate(ctx, stageKeyConverter, r, kr, err)
+		c.err = err
+		return c
 	}
+	c.stage = stageValueConverter
 	if r.ValueSchema, r.Value, err = st.values.ToConnect(kr.Topic, connect.Headers{}, kr.Value); err != nil {
-		return r, false, st.tolerate(ctx, stageValueConverter, r, kr, err)
+		c.err = err
+		return c
 	}
+	c.stage = stageHeaderConverter
 	for _, h := range kr.Headers {
 		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
 		if err != nil {
-			return r, false, st.tolerate(ctx, stageHeaderConverter, r, kr, fmt.Errorf("header %s: %w", h.Key, err))
+			c.err = fmt.Errorf("header %s: %w", h.Key, err)
+			return c
 		}
 		r.Headers = r.Headers.Add(h.Key, s, v)
 	}
-	out, keep, err := st.chain.Apply(r)
+	c.stage = stageTransformation
+	out, keep, err := st.chain.Apply(*r)
 	if err != nil {
-		return r, false, st.tolerate(ctx, stageTransformation, r, kr, err)
+		c.err = err
+		return c
 	}
-	return out, keep, nil
+	*r, c.keep = out, keep
+	return c
 }
 
-// tolerate applies the error policy to a record that failed in stage. It
-// takes the record by value so that toRecord's record, whose address the
-// policy needs, stays on toRecord's stack for the records that succeed.
+// tolerate applies the error policy to a record that failed in stage.
 func (st *sinkTask) tolerate(ctx context.Context, stg stage, r connect.Record, kr *kgo.Record, err error) error {
 	return st.errs.tolerate(ctx, stg, &r, rawFromKgo(kr), err)
 }
