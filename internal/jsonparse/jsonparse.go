@@ -223,84 +223,29 @@ func (p *Parser) Any(number func(text string) any) (any, error) {
 }
 
 func (p *Parser) anyArray(number func(string) any) (any, error) {
-	if err := p.enter(); err != nil {
+	out := []any{}
+	err := p.elements(func() error {
+		v, err := p.Any(number)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	p.Pos++
-	p.SkipSpace()
-	out := []any{}
-	if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
-		p.Pos++
-		p.depth--
-		return out, nil
-	}
-	for {
-		p.SkipSpace()
-		v, err := p.Any(number)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-		p.SkipSpace()
-		if p.Pos >= len(p.Data) {
-			return nil, p.Errorf("unterminated array")
-		}
-		switch p.Data[p.Pos] {
-		case ',':
-			p.Pos++
-		case ']':
-			p.Pos++
-			p.depth--
-			return out, nil
-		default:
-			return nil, p.Errorf("expected ',' or ']' in array")
-		}
-	}
+	return out, nil
 }
 
 func (p *Parser) anyObject(number func(string) any) (any, error) {
-	if err := p.enter(); err != nil {
+	out := map[string]any{}
+	err := p.members(func(k string) error {
+		v, err := p.Any(number)
+		out[k] = v // Jackson keeps the last of repeated keys; so does a map
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	p.Pos++
-	p.SkipSpace()
-	out := map[string]any{}
-	if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
-		p.Pos++
-		p.depth--
-		return out, nil
-	}
-	for {
-		if err := p.memberName(); err != nil {
-			return nil, err
-		}
-		k, err := p.ReadString()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.colon(); err != nil {
-			return nil, err
-		}
-		v, err := p.Any(number)
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v // Jackson keeps the last of repeated keys; so does a map
-		p.SkipSpace()
-		if p.Pos >= len(p.Data) {
-			return nil, p.Errorf("unterminated object")
-		}
-		switch p.Data[p.Pos] {
-		case ',':
-			p.Pos++
-		case '}':
-			p.Pos++
-			p.depth--
-			return out, nil
-		default:
-			return nil, p.Errorf("expected ',' or '}' in object")
-		}
-	}
+	return out, nil
 }
 
 // Literal reports whether word (true, false or null) stands at p.Pos, and
@@ -489,70 +434,19 @@ func (p *Parser) enter() error {
 
 func (p *Parser) array() (Node, error) {
 	n := Node{Kind: Array, Start: p.Pos}
-	if err := p.enter(); err != nil {
-		return n, err
-	}
-	p.Pos++
-	p.SkipSpace()
-	if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
-		p.Pos++
-		p.depth--
-		n.End = p.Pos
-		return n, nil
-	}
-	for {
-		p.SkipSpace()
+	err := p.elements(func() error {
 		v, err := p.Value()
-		if err != nil {
-			return n, err
-		}
 		n.Kids = append(n.Kids, v)
-		p.SkipSpace()
-		if p.Pos >= len(p.Data) {
-			return n, p.Errorf("unterminated array")
-		}
-		switch p.Data[p.Pos] {
-		case ',':
-			p.Pos++
-		case ']':
-			p.Pos++
-			p.depth--
-			n.End = p.Pos
-			return n, nil
-		default:
-			return n, p.Errorf("expected ',' or ']' in array")
-		}
-	}
+		return err
+	})
+	n.End = p.Pos
+	return n, err
 }
 
 func (p *Parser) object() (Node, error) {
 	n := Node{Kind: Object, Start: p.Pos}
-	if err := p.enter(); err != nil {
-		return n, err
-	}
-	p.Pos++
-	p.SkipSpace()
-	if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
-		p.Pos++
-		p.depth--
-		n.End = p.Pos
-		return n, nil
-	}
-	for {
-		if err := p.memberName(); err != nil {
-			return n, err
-		}
-		k, err := p.ReadString()
-		if err != nil {
-			return n, err
-		}
-		if err := p.colon(); err != nil {
-			return n, err
-		}
+	err := p.members(func(k string) error {
 		v, err := p.Value()
-		if err != nil {
-			return n, err
-		}
 		// Jackson keeps the last of repeated keys; so do we.
 		if i := indexOf(n.Keys, k); i >= 0 {
 			n.Kids[i] = v
@@ -560,9 +454,79 @@ func (p *Parser) object() (Node, error) {
 			n.Keys = append(n.Keys, k)
 			n.Kids = append(n.Kids, v)
 		}
+		return err
+	})
+	n.End = p.Pos
+	return n, err
+}
+
+// elements reads the array at p.Pos ('['), calling element with p.Pos on
+// each element's first byte; element must read the element, leaving p.Pos
+// after it.
+func (p *Parser) elements(element func() error) error {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	p.Pos++
+	p.SkipSpace()
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
+		p.Pos++
+		p.depth--
+		return nil
+	}
+	for {
+		p.SkipSpace()
+		if err := element(); err != nil {
+			return err
+		}
 		p.SkipSpace()
 		if p.Pos >= len(p.Data) {
-			return n, p.Errorf("unterminated object")
+			return p.Errorf("unterminated array")
+		}
+		switch p.Data[p.Pos] {
+		case ',':
+			p.Pos++
+		case ']':
+			p.Pos++
+			p.depth--
+			return nil
+		default:
+			return p.Errorf("expected ',' or ']' in array")
+		}
+	}
+}
+
+// members reads the object at p.Pos ('{'), calling member with each
+// member's name and p.Pos on its value's first byte; member must read the
+// value, leaving p.Pos after it.
+func (p *Parser) members(member func(key string) error) error {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	p.Pos++
+	p.SkipSpace()
+	if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
+		p.Pos++
+		p.depth--
+		return nil
+	}
+	for {
+		if err := p.memberName(); err != nil {
+			return err
+		}
+		k, err := p.ReadString()
+		if err != nil {
+			return err
+		}
+		if err := p.colon(); err != nil {
+			return err
+		}
+		if err := member(k); err != nil {
+			return err
+		}
+		p.SkipSpace()
+		if p.Pos >= len(p.Data) {
+			return p.Errorf("unterminated object")
 		}
 		switch p.Data[p.Pos] {
 		case ',':
@@ -570,10 +534,9 @@ func (p *Parser) object() (Node, error) {
 		case '}':
 			p.Pos++
 			p.depth--
-			n.End = p.Pos
-			return n, nil
+			return nil
 		default:
-			return n, p.Errorf("expected ',' or '}' in object")
+			return p.Errorf("expected ',' or '}' in object")
 		}
 	}
 }
