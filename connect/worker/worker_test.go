@@ -318,12 +318,7 @@ func TestSourceConverterPanicFailsTask(t *testing.T) {
 		"connector.class": "test.CounterSource", "topic": topic, "limit": "3000", "batch": "1000",
 		"value.converter": "test.PanickyConverter", "errors.tolerance": "all",
 	}))
-	var st ConnectorStatus
-	require.Eventually(t, func() bool {
-		st, _ = w.Status("panicky")
-		return len(st.Tasks) == 1 && st.Tasks[0].State == Failed
-	}, 20*time.Second, 10*time.Millisecond)
-	require.Contains(t, st.Tasks[0].Trace, "converter bug")
+	require.Contains(t, waitTaskState(t, w, "panicky", Failed).Trace, "converter bug")
 	require.NoError(t, w.Close())
 	p := connect.NewSourcePartition("counter", "panicky")
 	o, err := store.Get(ctx, "panicky", []connect.SourcePartition{p})
