@@ -43,6 +43,20 @@ func compileJavaRegex(pattern string) (*javaRegex, error) {
 	return &javaRegex{pattern: pattern, full: full, find: find}, nil
 }
 
+// CompileJavaRegex compiles a Java (java.util.regex.Pattern) regular
+// expression, as Kafka Connect configs hold them (RegexRouter's regex,
+// topics.regex, topic.creation.<group>.include), into a Go regexp anchored
+// at both ends, so that MatchString is Java's Matcher.matches: the whole
+// string must match. Java syntax RE2 lacks (lookaround, backreferences,
+// possessive quantifiers, …) is an error rather than a different meaning.
+func CompileJavaRegex(pattern string) (*regexp.Regexp, error) {
+	j, err := compileJavaRegex(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return j.full, nil
+}
+
 // translateJavaRegex rewrites Java regex syntax into RE2 syntax.
 func translateJavaRegex(p string) (string, error) {
 	var b strings.Builder

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -44,6 +45,12 @@ type connectorRun struct {
 	producerOverrides, consumerOverrides []kgo.Opt
 	// restartDelay is the next automatic restart delay per task.
 	restartDelay map[int]time.Duration
+	// topicGroups are a source connector's topic creation groups, the
+	// default group last (topiccreation.go).
+	topicGroups []*topicGroup
+	// topicsRegex is a sink connector's topics.regex, anchored; nil with
+	// topics.
+	topicsRegex *regexp.Regexp
 	// own is the connector's own offsets topic, without exactly-once
 	// delivery; nil when it uses the worker's store.
 	own *ownOffsets
@@ -98,10 +105,22 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
+	var topicsRegex *regexp.Regexp
 	if info.Kind == connect.SinkPlugin {
 		topics, regex := cfg.List(TopicsConfig), cfg.String(TopicsRegexConfig)
 		if (len(topics) == 0) == (regex == "") {
 			return nil, fmt.Errorf("worker: connector %s: exactly one of %s and %s must be set", name, TopicsConfig, TopicsRegexConfig)
+		}
+		if regex != "" {
+			if topicsRegex, err = transform.CompileJavaRegex(regex); err != nil {
+				return nil, fmt.Errorf("worker: connector %s: %s %q: %w", name, TopicsRegexConfig, regex, err)
+			}
+		}
+	}
+	var topicGroups []*topicGroup
+	if info.Kind == connect.SourcePlugin {
+		if topicGroups, err = parseTopicCreation(raw, cfg.List(TopicCreationGroupsConfig)); err != nil {
+			return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 		}
 	}
 	// Client overrides are translated once; a property kconnect's client
@@ -130,6 +149,8 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	return &connectorRun{
 		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
 		done:              notRunning,
+		topicGroups:       topicGroups,
+		topicsRegex:       topicsRegex,
 		producerOverrides: producerOverrides, consumerOverrides: consumerOverrides,
 		log:          w.opts.log.With("connector", name),
 		target:       TargetStarted,

@@ -115,8 +115,10 @@ func (st *sinkTask) consumerOpts() []kgo.Opt {
 		kgo.OnPartitionsRevoked(st.onRevoked),
 		kgo.OnPartitionsLost(st.onLost),
 	)
-	if regex := st.conn.cfg.String(TopicsRegexConfig); regex != "" {
-		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(regex))
+	if re := st.conn.topicsRegex; re != nil {
+		// Anchored at both ends: Kafka matches the whole topic name
+		// (Matcher.matches), franz-go any part of it.
+		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(re.String()))
 	} else {
 		opts = append(opts, kgo.ConsumeTopics(st.conn.cfg.List(TopicsConfig)...))
 	}

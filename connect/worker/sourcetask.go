@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -18,7 +17,6 @@ import (
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -90,9 +88,7 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 
 		parallelism: runtime.GOMAXPROCS(0),
 	}
-	st.topics = topicCreator{admin: kadm.NewClient(w.admin), known: map[string]bool{},
-		partitions:  int32(c.cfg.Int(TopicCreationDefaultPartitionsConfig)),
-		replication: int16(c.cfg.Int(TopicCreationDefaultReplicationConfig))}
+	st.topics = topicCreator{admin: kadm.NewClient(w.admin), groups: c.topicGroups, known: map[string]bool{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
 		return nil, err
 	}
@@ -541,31 +537,4 @@ func (r storeReader) Offset(ctx context.Context, p connect.SourcePartition) (con
 
 func (r storeReader) Offsets(ctx context.Context, ps []connect.SourcePartition) (map[connect.SourcePartition]connect.Offset, error) {
 	return r.store.Get(ctx, r.connector, ps)
-}
-
-// topicCreator creates source topics the first time a record goes to them,
-// with the connector's topic.creation.default.* settings, when missing.
-type topicCreator struct {
-	admin       *kadm.Client
-	mu          sync.Mutex
-	known       map[string]bool
-	partitions  int32
-	replication int16
-}
-
-func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.known[topic] {
-		return nil
-	}
-	resp, err := tc.admin.CreateTopic(ctx, tc.partitions, tc.replication, nil, topic)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return err
-	}
-	tc.known[topic] = true
-	return nil
 }
