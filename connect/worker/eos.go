@@ -205,14 +205,9 @@ func (w *Worker) prepareExactlyOnce(ctx context.Context, c *connectorRun) error 
 		ec.txnTimeout = min(max(defaultTxnTimeout, 2*ec.interval), maxTxnTimeout)
 	}
 	if topic := strings.TrimSpace(c.cfg.String(OffsetsStorageTopicConfig)); topic != "" && topic != global.Topic() {
-		cl, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-offsets-" + c.name))...)
+		store, cl, err := w.openOffsetsTopic(ctx, c, topic)
 		if err != nil {
-			return fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
-		}
-		store, err := offset.NewKafka(ctx, cl, topic, offset.WithLogger(c.log))
-		if err != nil {
-			cl.Close()
-			return fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
+			return err
 		}
 		ec.store, ec.global, ec.client = store, w.store, cl
 	}

@@ -34,17 +34,27 @@ func (w *Worker) openOwnOffsets(ctx context.Context, c *connectorRun) error {
 	if global, ok := w.store.(*offset.Kafka); ok && global.Topic() == topic {
 		return nil
 	}
+	store, cl, err := w.openOffsetsTopic(ctx, c, topic)
+	if err != nil {
+		return err
+	}
+	c.own = &ownOffsets{store: store, client: cl}
+	return nil
+}
+
+// openOffsetsTopic opens a connector's own offsets topic, with a client of
+// its own, for exactly-once delivery or without.
+func (w *Worker) openOffsetsTopic(ctx context.Context, c *connectorRun, topic string) (*offset.Kafka, *kgo.Client, error) {
 	cl, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-offsets-" + c.name))...)
 	if err != nil {
-		return fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
+		return nil, nil, fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
 	}
 	store, err := offset.NewKafka(ctx, cl, topic, offset.WithLogger(c.log))
 	if err != nil {
 		cl.Close()
-		return fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
+		return nil, nil, fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
 	}
-	c.own = &ownOffsets{store: store, client: cl}
-	return nil
+	return store, cl, nil
 }
 
 // close closes the store and its client; o may be nil.
