@@ -238,25 +238,9 @@ func (c *Chain) applyWhen(r connect.Record) (out connect.Record, keep bool, err 
 				continue
 			}
 		}
-		if fa := c.fast[i]; fa != nil {
-			ok, nf, err := applyFast(fa, &r, f)
-			if err != nil {
-				return r, false, stepError(s.name(i), err)
-			}
-			if !ok {
-				return r, false, nil
-			}
-			f = nf
-			continue
+		if ok, err := c.applyStep(i, &r, &f); !ok || err != nil {
+			return r, false, err
 		}
-		next, ok, err := s.Transform.Apply(r)
-		if err != nil {
-			return r, false, stepError(s.name(i), err)
-		}
-		if !ok {
-			return r, false, nil
-		}
-		r, f = next, 0
 	}
 	return r, true, nil
 }
@@ -273,33 +257,41 @@ func (c *Chain) applyAll(r connect.Record) (out connect.Record, keep bool, err e
 	}()
 	var f fresh
 	for ; i < len(c.steps); i++ {
-		s := &c.steps[i]
 		if c.runs != nil && c.runs[i] != nil && c.runs[i].apply(&r) {
 			f |= freshBit(c.runs[i].key)
 			i = c.runs[i].end - 1
 			continue
 		}
-		if fa := c.fast[i]; fa != nil {
-			ok, nf, err := applyFast(fa, &r, f)
-			if err != nil {
-				return r, false, stepError(s.name(i), err)
-			}
-			if !ok {
-				return r, false, nil
-			}
-			f = nf
-			continue
+		if ok, err := c.applyStep(i, &r, &f); !ok || err != nil {
+			return r, false, err
 		}
-		next, ok, err := s.Transform.Apply(r)
-		if err != nil {
-			return r, false, stepError(s.name(i), err)
-		}
-		if !ok {
-			return r, false, nil
-		}
-		r, f = next, 0
 	}
 	return r, true, nil
+}
+
+// applyStep applies step i's transformation (its predicate already
+// tested) to *r, in place for the built-in ones (freshApplier), tracking in
+// *f what the chain built and may change in place. false means the record
+// was dropped or, with an error, that the step failed; *r is then the
+// step's input.
+func (c *Chain) applyStep(i int, r *connect.Record, f *fresh) (bool, error) {
+	s := &c.steps[i]
+	if fa := c.fast[i]; fa != nil {
+		ok, nf, err := applyFast(fa, r, *f)
+		if err != nil {
+			return false, stepError(s.name(i), err)
+		}
+		*f = nf
+		return ok, nil
+	}
+	next, ok, err := s.Transform.Apply(*r)
+	if err != nil {
+		return false, stepError(s.name(i), err)
+	}
+	if ok {
+		*r, *f = next, 0
+	}
+	return ok, nil
 }
 
 // stepError puts the step name into err.
