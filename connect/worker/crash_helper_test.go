@@ -141,8 +141,10 @@ type topicTracker struct {
 
 func newTopicTracker(t *testing.T, brokers []string, topic string) *topicTracker {
 	t.Helper()
+	// Control records (transaction markers) are kept so that catching up
+	// to the end offset works when the last entry is one.
 	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(200*time.Millisecond))
+		kgo.FetchMaxWait(200*time.Millisecond), kgo.KeepControlRecords())
 	return &topicTracker{t: t, cl: cl, adm: kadm.NewClient(cl), topic: topic, counts: map[int64]int{}, max: -1}
 }
 
@@ -163,6 +165,10 @@ func (tr *topicTracker) poll(ctx context.Context) error {
 		return bad
 	}
 	fs.EachRecord(func(r *kgo.Record) {
+		tr.next = r.Offset + 1
+		if r.Attrs.IsControl() {
+			return // a transaction marker: it has an offset, not a number
+		}
 		n, err := strconv.ParseInt(string(r.Value), 10, 64)
 		if err != nil && bad == nil {
 			bad = fmt.Errorf("record at offset %d has value %q, not a number", r.Offset, r.Value)
@@ -171,7 +177,6 @@ func (tr *topicTracker) poll(ctx context.Context) error {
 		tr.counts[n]++
 		tr.order = append(tr.order, n)
 		tr.max = max(tr.max, n)
-		tr.next = r.Offset + 1
 	})
 	return bad
 }
@@ -312,10 +317,14 @@ const (
 	crashLimitEnv    = "KCONNECT_CRASH_LIMIT"
 	crashBatchEnv    = "KCONNECT_CRASH_BATCH"
 	crashIntervalEnv = "KCONNECT_CRASH_INTERVAL"
+	crashEOSTopicEnv = "KCONNECT_CRASH_EOS_OFFSETS_TOPIC"
+	crashEOSGroupEnv = "KCONNECT_CRASH_EOS_GROUP"
 )
 
 // crashParams is what the child runs: the worker with the paced source and
-// a File offset store, committing every flush interval.
+// a File offset store, committing every flush interval; or, with
+// eosOffsetsTopic set, with exactly-once delivery, its offsets in that
+// Kafka topic, in the worker group eosGroup.
 type crashParams struct {
 	brokers  []string
 	topic    string
@@ -323,6 +332,8 @@ type crashParams struct {
 	limit    int
 	batch    int
 	interval time.Duration
+
+	eosOffsetsTopic, eosGroup string
 }
 
 func (p crashParams) env() []string {
@@ -334,14 +345,18 @@ func (p crashParams) env() []string {
 		crashLimitEnv + "=" + strconv.Itoa(p.limit),
 		crashBatchEnv + "=" + strconv.Itoa(p.batch),
 		crashIntervalEnv + "=" + p.interval.String(),
+		crashEOSTopicEnv + "=" + p.eosOffsetsTopic,
+		crashEOSGroupEnv + "=" + p.eosGroup,
 	}
 }
 
 func crashParamsFromEnv() (crashParams, error) {
 	p := crashParams{
-		brokers: strings.Split(os.Getenv(crashBrokersEnv), ","),
-		topic:   os.Getenv(crashTopicEnv),
-		file:    os.Getenv(crashFileEnv),
+		brokers:         strings.Split(os.Getenv(crashBrokersEnv), ","),
+		topic:           os.Getenv(crashTopicEnv),
+		file:            os.Getenv(crashFileEnv),
+		eosOffsetsTopic: os.Getenv(crashEOSTopicEnv),
+		eosGroup:        os.Getenv(crashEOSGroupEnv),
 	}
 	var err1, err2, err3 error
 	p.limit, err1 = strconv.Atoi(os.Getenv(crashLimitEnv))
@@ -350,7 +365,7 @@ func crashParamsFromEnv() (crashParams, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return p, err
 	}
-	if p.topic == "" || p.file == "" || p.brokers[0] == "" {
+	if p.topic == "" || (p.file == "" && p.eosOffsetsTopic == "") || p.brokers[0] == "" {
 		return p, fmt.Errorf("%s, %s and %s must be set", crashBrokersEnv, crashTopicEnv, crashFileEnv)
 	}
 	return p, nil
@@ -365,6 +380,9 @@ const crashFlushInterval = 15 * time.Millisecond
 func runCrashWorker(p crashParams, store offset.Store, log *slog.Logger, extra ...Opt) (*Worker, error) {
 	opts := []Opt{Brokers(p.brokers...), Plugins(pacedPlugin()), OffsetStore(store),
 		OffsetFlushInterval(crashFlushInterval), Logger(log), ID("crash-worker")}
+	if p.eosOffsetsTopic != "" {
+		opts = append(opts, ExactlyOnceSource(true), WorkerGroupID(p.eosGroup))
+	}
 	w, err := New(append(opts, extra...)...)
 	if err != nil {
 		return nil, err

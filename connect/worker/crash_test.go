@@ -124,8 +124,13 @@ func TestCrashChild(t *testing.T) {
 	}
 	p, err := crashParamsFromEnv()
 	require.NoError(t, err)
-	store, err := offset.OpenFile(p.file)
-	require.NoError(t, err)
+	var store offset.Store
+	if p.eosOffsetsTopic != "" {
+		store = eosOpenStore(t, p.brokers, p.eosOffsetsTopic)
+	} else {
+		store, err = offset.OpenFile(p.file)
+		require.NoError(t, err)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	w, err := runCrashWorker(p, store, log)
 	require.NoError(t, err)
@@ -204,6 +209,60 @@ func TestCrashKillResume(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Dir(p.file))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "files left next to the offsets file: %v", entries)
+}
+
+// TestEOSCrashKillResume is TestCrashKillResume with exactly-once
+// delivery: worker processes are killed with SIGKILL at random points, each
+// with a transaction possibly open, and restarted; the next one fences the
+// dead one's producer, which aborts its open transaction. A read_committed
+// consumer must then see every number exactly once, in order.
+func TestEOSCrashKillResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills worker processes")
+	}
+	rng := crashRand(t)
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "eoskill")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	store, offsetsTopic := eosKafkaStore(t, brokers)
+	p := crashParams{brokers: brokers, topic: topic, limit: 2000, batch: 5, interval: 2 * time.Millisecond,
+		eosOffsetsTopic: offsetsTopic, eosGroup: testkafka.Group(t, "eoskill")}
+	tr := newTopicTracker(t, brokers, topic) // read_uncommitted: sees aborted records too
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	for round := range 4 {
+		child := startCrashChild(t, p, round)
+		if left := p.limit - tr.distinct(); left > 0 && rng.IntN(2) == 0 {
+			target := tr.distinct() + 1 + rng.IntN(max(left/3, 1))
+			t.Logf("round %d: killing once %d numbers are in the topic", round, target)
+			require.NoError(t, tr.waitFor(ctx, func() bool { return tr.distinct() >= target }))
+		} else {
+			d := time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
+			t.Logf("round %d: killing %v after the start", round, d)
+			select {
+			case <-time.After(d): // the random crash point, not a synchronisation
+			case <-child.exited: // kill reports it
+			}
+		}
+		child.kill(t)
+		tr.catchUp(ctx)
+		t.Logf("round %d: killed with %d records in the topic, committed or not", round, len(tr.order))
+	}
+
+	// The last run, in this process, completes the sequence.
+	w, err := runCrashWorker(p, store, discardLog)
+	require.NoError(t, err)
+	require.NoError(t, tr.waitFor(ctx, func() bool { return tr.distinct() >= p.limit }))
+	waitOffset(t, store, pacedConnector, int64(p.limit-1))
+	require.NoError(t, w.Close())
+
+	numbers := committedNumbers(t, brokers, topic)
+	require.Len(t, numbers, p.limit, "read_committed sees each number once")
+	for i, n := range numbers {
+		require.Equal(t, int64(i), n, "read_committed sees the numbers in order, once each")
+	}
+	t.Logf("%d records written in all, %d committed", len(tr.order), len(numbers))
 }
 
 // injectCluster starts a kfake cluster of its own (the test needs its
