@@ -189,11 +189,9 @@ func (c *connectorRun) start(ctx context.Context) error { return c.startAs(ctx, 
 // configs are kept for resume while the tasks are reported PAUSED without
 // running; with TargetStopped, nothing, in the STOPPED state.
 func (c *connectorRun) startAs(ctx context.Context, target TargetState) error {
-	if target == TargetStopped {
-		done := make(chan struct{})
-		close(done)
+	if target == TargetStopped { // nothing runs; done is still closed from newConnectorRun
 		c.mu.Lock()
-		c.target, c.done = TargetStopped, done
+		c.target = TargetStopped
 		c.mu.Unlock()
 		c.setState(Stopped, "")
 		return nil
@@ -222,26 +220,16 @@ func (c *connectorRun) startAs(ctx context.Context, target TargetState) error {
 		return fmt.Errorf("worker: connector %s: %w", c.name, err)
 	}
 	if target == TargetPaused {
-		configs, err := c.taskConfigsFromConnector()
-		if err != nil {
-			c.fail(err)
-			close(c.done)
-			return fmt.Errorf("worker: connector %s: %w", c.name, err)
-		}
-		c.mu.Lock()
-		c.taskConfigs = configs
-		c.mu.Unlock()
-		c.markTasksPaused(len(configs))
-		c.setState(Paused, "")
-		c.log.Info("connector started paused", "class", c.plugin.Info().Class)
+		err = c.keepTasksPaused()
 	} else {
 		c.setState(Running, "")
 		c.log.Info("connector started", "class", c.plugin.Info().Class)
-		if err := c.startTasks(ctx); err != nil {
-			c.fail(err)
-			close(c.done)
-			return fmt.Errorf("worker: connector %s: %w", c.name, err)
-		}
+		err = c.startTasks(ctx)
+	}
+	if err != nil {
+		c.fail(err)
+		close(c.done)
+		return fmt.Errorf("worker: connector %s: %w", c.name, err)
 	}
 	c.w.wg.Add(1)
 	go c.watch(cctx)
@@ -455,10 +443,41 @@ func (c *connectorRun) status() ConnectorStatus {
 func safeCall(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = panicError(r)
 		}
 	}()
 	return f()
+}
+
+// panicError is the error a recovered panic becomes, with the stack of the
+// goroutine that panicked; call it in the deferred function that recovers.
+func panicError(v any) error { return fmt.Errorf("panic: %v\n%s", v, debug.Stack()) }
+
+// parallelChunk is the fewest items worth handing to a goroutine of their
+// own: below it, starting one costs more than it saves.
+const parallelChunk = 128
+
+// inParallel calls f(i) for every i below n, on up to parallelism
+// goroutines (this one included) when n is large enough, and returns when
+// every call has. f must be safe to call concurrently for different i.
+func inParallel(n, parallelism int, f func(i int)) {
+	run := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f(i)
+		}
+	}
+	workers := min(parallelism, n/parallelChunk)
+	if workers <= 1 {
+		run(0, n)
+		return
+	}
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		wg.Go(func() { run(lo, min(lo+chunk, n)) })
+	}
+	run(0, chunk)
+	wg.Wait()
 }
 
 var errStopped = errors.New("stopped")
@@ -510,6 +529,23 @@ func (c *connectorRun) pause(ctx context.Context) {
 	c.markTasksPaused(n)
 	c.setState(Paused, "")
 	c.log.Info("connector paused")
+}
+
+// keepTasksPaused asks a connector started paused for its task configs,
+// keeping them for resume, and reports its tasks PAUSED without starting
+// them.
+func (c *connectorRun) keepTasksPaused() error {
+	configs, err := c.taskConfigsFromConnector()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.taskConfigs = configs
+	c.mu.Unlock()
+	c.markTasksPaused(len(configs))
+	c.setState(Paused, "")
+	c.log.Info("connector started paused", "class", c.plugin.Info().Class)
+	return nil
 }
 
 // markTasksPaused records tasks 0 to n-1 as PAUSED, not running.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -429,23 +428,7 @@ type converted struct {
 // that order.
 func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record) []converted {
 	results := make([]converted, len(recs))
-	convertRange := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			results[i] = st.convert(recs[i], &out[i])
-		}
-	}
-	workers := min(st.parallelism, len(recs)/parallelChunk)
-	if workers <= 1 {
-		convertRange(0, len(recs))
-		return results
-	}
-	chunk := (len(recs) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := chunk; lo < len(recs); lo += chunk {
-		wg.Go(func() { convertRange(lo, min(lo+chunk, len(recs))) })
-	}
-	convertRange(0, chunk)
-	wg.Wait()
+	inParallel(len(recs), st.parallelism, func(i int) { results[i] = st.convert(recs[i], &out[i]) })
 	return results
 }
 
@@ -462,8 +445,7 @@ func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
 	c.stage = stageKeyConverter
 	defer func() {
 		if v := recover(); v != nil {
-			c.keep, c.panicked = false, true
-			c.err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+			c.keep, c.panicked, c.err = false, true, panicError(v)
 		}
 	}()
 	var err error

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"maps"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -236,10 +235,6 @@ type prepared struct {
 	panicked bool // err is a panic, which fails the task whatever the tolerance
 }
 
-// parallelChunk is the fewest records of a poll batch worth handing to a
-// goroutine of their own: below it, starting one costs more than it saves.
-const parallelChunk = 128
-
 // sendAll transforms, converts and produces a poll batch. Transforming and
 // converting (most of a record's CPU time) run on up to GOMAXPROCS
 // goroutines, which the contracts allow: chains and converters are safe for
@@ -254,22 +249,7 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 	}
 	prep := st.prep[:len(records)]
 	defer clear(prep) // keep no polled record alive until the next poll
-	prepareRange := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			prep[i] = st.prepare(&records[i])
-		}
-	}
-	if workers := min(st.parallelism, len(records)/parallelChunk); workers <= 1 {
-		prepareRange(0, len(records))
-	} else {
-		chunk := (len(records) + workers - 1) / workers
-		var wg sync.WaitGroup
-		for lo := chunk; lo < len(records); lo += chunk {
-			wg.Go(func() { prepareRange(lo, min(lo+chunk, len(records))) })
-		}
-		prepareRange(0, chunk)
-		wg.Wait()
-	}
+	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(&records[i]) })
 	for i := range prep {
 		if err := st.submit(ctx, &prep[i]); err != nil {
 			for _, p := range prep[i+1:] {
@@ -291,8 +271,7 @@ func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
 	p.stage = stageTransformation
 	defer func() {
 		if v := recover(); v != nil {
-			p.keep, p.panicked = false, true
-			p.err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+			p.keep, p.panicked, p.err = false, true, panicError(v)
 		}
 	}()
 	rec, keep, err := st.chain.Apply(*r)

@@ -84,18 +84,12 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 		}
 		return n
 	}
-	patterns := func(key string, def []string) []*regexp.Regexp {
-		list := def
-		if v, ok := raw[key]; ok {
-			list = nil
-			for p := range strings.SplitSeq(v, ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					list = append(list, p)
-				}
-			}
-		}
+	patterns := func(key string) []*regexp.Regexp {
 		var out []*regexp.Regexp
-		for _, p := range list {
+		for p := range strings.SplitSeq(raw[key], ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
 			re, err := transform.CompileJavaRegex(p)
 			if err != nil {
 				bad(key, "%q: %v", p, err)
@@ -107,17 +101,16 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 	}
 	group := func(name string, def *topicGroup) *topicGroup {
 		prefix := topicCreationPrefix + name + "."
-		g := &topicGroup{name: name, configs: map[string]*string{}}
-		if def == nil {
-			g.include = patterns(prefix+"include", []string{".*"})
-			g.partitions = int32(number(prefix+"partitions", -1, 1<<31-1))
-			g.replication = int16(number(prefix+"replication.factor", -1, 1<<15-1))
-		} else {
-			g.include = patterns(prefix+"include", nil)
-			g.partitions = int32(number(prefix+"partitions", int64(def.partitions), 1<<31-1))
-			g.replication = int16(number(prefix+"replication.factor", int64(def.replication), 1<<15-1))
+		// The default group's own include and exclude are read only to be
+		// checked: it takes every topic no listed group takes (groupFor).
+		g := &topicGroup{name: name, configs: map[string]*string{},
+			include: patterns(prefix + "include"), exclude: patterns(prefix + "exclude")}
+		partitions, replication := int64(-1), int64(-1)
+		if def != nil {
+			partitions, replication = int64(def.partitions), int64(def.replication)
 		}
-		g.exclude = patterns(prefix+"exclude", nil)
+		g.partitions = int32(number(prefix+"partitions", partitions, 1<<31-1))
+		g.replication = int16(number(prefix+"replication.factor", replication, 1<<15-1))
 		for k, v := range raw {
 			name, ok := strings.CutPrefix(k, prefix)
 			if !ok {

@@ -222,11 +222,10 @@ func builtinPlugins() connect.Plugins {
 // (name comes from the argument; a "name" key, if present, must match) and
 // starts it and its tasks. The error names every invalid key.
 func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string) error {
-	cfg := maps.Clone(config)
-	if n, ok := cfg[NameConfig]; ok && n != name {
-		return fmt.Errorf("worker: connector name %q does not match the name key %q", name, n)
+	cfg, err := namedConfig(name, config)
+	if err != nil {
+		return err
 	}
-	cfg[NameConfig] = name
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -256,6 +255,20 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 	return c.start(ctx)
 }
 
+// namedConfig returns a copy of a connector's configuration with its name
+// key set to name, or an error when the key names another connector.
+func namedConfig(name string, config map[string]string) (map[string]string, error) {
+	cfg := maps.Clone(config)
+	if n, ok := cfg[NameConfig]; ok && n != name {
+		return nil, fmt.Errorf("worker: connector name %q does not match the name key %q", name, n)
+	}
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	cfg[NameConfig] = name
+	return cfg, nil
+}
+
 // UpdateConnector replaces the configuration of an existing connector, as
 // Kafka Connect's PUT /connectors/{name}/config does (use CreateConnector
 // for a new one). The new configuration is checked in full first: a bad one
@@ -266,11 +279,10 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 // stays stopped, until ResumeConnector. Offsets belong to the connector's
 // name, so a source connector resumes where it stopped.
 func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[string]string) error {
-	cfg := maps.Clone(config)
-	if n, ok := cfg[NameConfig]; ok && n != name {
-		return fmt.Errorf("worker: connector name %q does not match the name key %q", name, n)
+	cfg, err := namedConfig(name, config)
+	if err != nil {
+		return err
 	}
-	cfg[NameConfig] = name
 	old, err := w.connector(name)
 	if err != nil {
 		return err
