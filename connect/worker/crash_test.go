@@ -165,20 +165,7 @@ func TestCrashKillResume(t *testing.T) {
 	const kills = 5
 	var commits []int64
 	for round := range kills {
-		child := startCrashChild(t, p, round)
-		if left := p.limit - tr.distinct(); left > 0 && rng.IntN(2) == 0 {
-			target := tr.distinct() + 1 + rng.IntN(max(left/3, 1))
-			t.Logf("round %d: killing once %d numbers are in the topic", round, target)
-			require.NoError(t, tr.waitFor(ctx, func() bool { return tr.distinct() >= target }))
-		} else {
-			d := time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
-			t.Logf("round %d: killing %v after the start", round, d)
-			select {
-			case <-time.After(d): // the random crash point, not a synchronisation
-			case <-child.exited: // kill reports it
-			}
-		}
-		child.kill(t)
+		killChildAtRandom(ctx, t, rng, tr, p, round)
 
 		c := committedIn(t, p.file)
 		tr.catchUp(ctx)
@@ -211,6 +198,27 @@ func TestCrashKillResume(t *testing.T) {
 	require.Len(t, entries, 1, "files left next to the offsets file: %v", entries)
 }
 
+// killChildAtRandom starts a child worker and kills it with SIGKILL at a
+// random point: once a random number of further numbers are in the topic,
+// or a random time after its start.
+func killChildAtRandom(ctx context.Context, t *testing.T, rng *rand.Rand, tr *topicTracker, p crashParams, round int) {
+	t.Helper()
+	child := startCrashChild(t, p, round)
+	if left := p.limit - tr.distinct(); left > 0 && rng.IntN(2) == 0 {
+		target := tr.distinct() + 1 + rng.IntN(max(left/3, 1))
+		t.Logf("round %d: killing once %d numbers are in the topic", round, target)
+		require.NoError(t, tr.waitFor(ctx, func() bool { return tr.distinct() >= target }))
+	} else {
+		d := time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
+		t.Logf("round %d: killing %v after the start", round, d)
+		select {
+		case <-time.After(d): // the random crash point, not a synchronisation
+		case <-child.exited: // kill reports it
+		}
+	}
+	child.kill(t)
+}
+
 // TestEOSCrashKillResume is TestCrashKillResume with exactly-once
 // delivery: worker processes are killed with SIGKILL at random points, each
 // with a transaction possibly open, and restarted; the next one fences the
@@ -232,20 +240,7 @@ func TestEOSCrashKillResume(t *testing.T) {
 	defer cancel()
 
 	for round := range 4 {
-		child := startCrashChild(t, p, round)
-		if left := p.limit - tr.distinct(); left > 0 && rng.IntN(2) == 0 {
-			target := tr.distinct() + 1 + rng.IntN(max(left/3, 1))
-			t.Logf("round %d: killing once %d numbers are in the topic", round, target)
-			require.NoError(t, tr.waitFor(ctx, func() bool { return tr.distinct() >= target }))
-		} else {
-			d := time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
-			t.Logf("round %d: killing %v after the start", round, d)
-			select {
-			case <-time.After(d): // the random crash point, not a synchronisation
-			case <-child.exited: // kill reports it
-			}
-		}
-		child.kill(t)
+		killChildAtRandom(ctx, t, rng, tr, p, round)
 		tr.catchUp(ctx)
 		t.Logf("round %d: killed with %d records in the topic, committed or not", round, len(tr.order))
 	}
