@@ -237,6 +237,14 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look: no control
+		// character, quote, backslash or non-ASCII byte among them.
+		for i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -290,6 +298,17 @@ func AppendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// plainASCII8 reports whether none of the eight bytes of b is below 0x20,
+// '"', '\\' or at or above 0x80 (SWAR: each test sets a byte's high bit).
+func plainASCII8(b string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	zeroIn := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	control := (x - ones*0x20) &^ x & highs
+	return (control | zeroIn(x^(ones*'"')) | zeroIn(x^(ones*'\\')) | x&highs) == 0
+}
+
 func appendU4(dst []byte, r rune) []byte {
 	return append(dst, '\\', 'u', hexUpper[r>>12&0xf], hexUpper[r>>8&0xf], hexUpper[r>>4&0xf], hexUpper[r&0xf])
 }
@@ -316,6 +335,16 @@ func AppendJavaFloat(dst []byte, f float64, bitSize int) []byte {
 			return append(dst, "-0.0"...)
 		}
 		return append(dst, "0.0"...)
+	}
+	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
+		// Plain notation: Go's shortest digits are Java's here. (Java's
+		// two-digit rule below only changes subnormals.)
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, bitSize)
+		if bytes.IndexByte(dst[start:], '.') < 0 {
+			dst = append(dst, '.', '0')
+		}
+		return dst
 	}
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], f, 'e', -1, bitSize) // -d.ddde±XX

@@ -1,7 +1,11 @@
 package connect
 
 import (
+	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,6 +58,20 @@ func TestAppendJSONString(t *testing.T) {
 	for in, want := range cases {
 		require.Equal(t, want, string(AppendJSONString(nil, in)), "%q", in)
 	}
+
+	// Every byte that needs a look, at every position of strings longer
+	// than the eight-byte fast path: the output reads back as the input.
+	for _, special := range []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "é", "😀", "\u2028"} {
+		for n := 0; n <= 24; n++ {
+			for at := 0; at <= n; at++ {
+				in := strings.Repeat("a", at) + special + strings.Repeat("b", n-at)
+				out := AppendJSONString(nil, in)
+				var back string
+				require.NoError(t, json.Unmarshal(out, &back), "%q -> %s", in, out)
+				require.Equal(t, in, back, "%q -> %s", in, out)
+			}
+		}
+	}
 }
 
 func TestParseJSON(t *testing.T) {
@@ -97,4 +115,44 @@ func FuzzParseJSON(f *testing.F) {
 			t.Fatalf("re-encoding %q: %v", data, err)
 		}
 	})
+}
+
+// In plain notation's range, AppendJavaFloat writes Go's shortest digits
+// with the point where the value puts it and at least one fractional digit.
+// Checked on random values of both widths against strconv's shortest
+// scientific form, an independent formatting of the same digits.
+func TestAppendJavaFloatPlainRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sig := func(s string) string { // significant digits: no sign, point, exponent, leading or trailing zeros
+		s, _, _ = strings.Cut(strings.TrimPrefix(s, "-"), "e")
+		s = strings.ReplaceAll(s, ".", "")
+		return strings.TrimRight(strings.TrimLeft(s, "0"), "0")
+	}
+	for i := range 200000 {
+		bits := 64
+		f := math.Float64frombits(rng.Uint64())
+		if i%2 == 1 {
+			bits = 32
+			f = float64(math.Float32frombits(rng.Uint32()))
+		}
+		if i%3 == 0 { // most random bit patterns are far from the range
+			f = math.Pow(10, -3+10*rng.Float64())
+			if bits == 32 {
+				f = float64(float32(f))
+			}
+			if rng.IntN(2) == 0 {
+				f = -f
+			}
+		}
+		if a := math.Abs(f); !(a >= 1e-3 && a < 1e7) {
+			continue
+		}
+		got := string(AppendJavaFloat(nil, f, bits))
+		back, err := strconv.ParseFloat(got, bits)
+		require.NoError(t, err, got)
+		require.Equal(t, f, back, "%s does not read back as %v/%d", got, f, bits)
+		require.Equal(t, sig(strconv.FormatFloat(f, 'e', -1, bits)), sig(got), "%v/%d", f, bits)
+		point := strings.IndexByte(got, '.')
+		require.True(t, point > 0 && point < len(got)-1 && !strings.ContainsAny(got, "eE"), got)
+	}
 }

@@ -19,46 +19,55 @@ func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, schema 
 	if schema == nil && value == nil {
 		return nil, nil
 	}
+	if schema != nil {
+		p, ok, err := c.plan(schema)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return c.encodePlanned(dst, p, value)
+		}
+	}
 	var err error
-	if !c.schemasEnable {
-		start := len(dst)
-		dst, err = c.appendValue(c.sized(dst), schema, connect.AnyValue(value))
-		if err != nil {
-			return nil, err
-		}
-		c.noteSize(len(dst) - start)
-		return dst, nil
-	}
 	start := len(dst)
-	dst = append(c.sized(dst), `{"schema":`...)
-	if schema == nil {
-		dst = append(dst, "null"...)
-	} else {
-		sj, err := c.schemaJSON(schema)
-		if err != nil {
+	dst = c.sized(dst)
+	if c.schemasEnable {
+		dst = append(dst, `{"schema":`...)
+		if schema == nil {
+			dst = append(dst, "null"...)
+		} else if dst, err = c.appendSchema(dst, schema, ""); err != nil {
 			return nil, err
 		}
-		dst = append(dst, sj...)
+		dst = append(dst, `,"payload":`...)
 	}
-	dst = append(dst, `,"payload":`...)
 	if dst, err = c.appendValue(dst, schema, connect.AnyValue(value)); err != nil {
 		return nil, err
 	}
-	dst = append(dst, '}')
+	if c.schemasEnable {
+		dst = append(dst, '}')
+	}
 	c.noteSize(len(dst) - start)
 	return dst, nil
 }
 
-func (c *Converter) schemaJSON(s *connect.Schema) ([]byte, error) {
-	if b, ok := c.toJSON.get(s); ok {
-		return b, nil
+// encodePlanned is FromConnect with the schema's cached plan.
+func (c *Converter) encodePlanned(dst []byte, p *schemaPlan, value any) ([]byte, error) {
+	var err error
+	start := len(dst)
+	dst = c.sized(dst)
+	if c.schemasEnable {
+		dst = append(dst, `{"schema":`...)
+		dst = append(dst, p.json...)
+		dst = append(dst, `,"payload":`...)
 	}
-	b, err := c.appendSchema(nil, s, "")
-	if err != nil {
+	if dst, err = p.enc(c, dst, connect.AnyValue(value)); err != nil {
 		return nil, err
 	}
-	c.toJSON.put(s, b)
-	return b, nil
+	if c.schemasEnable {
+		dst = append(dst, '}')
+	}
+	c.noteSize(len(dst) - start)
+	return dst, nil
 }
 
 var typeNames = [...]string{

@@ -175,16 +175,16 @@ func benchOrder(order *connect.Schema) *connect.Struct {
 		"tags", []any{"a", "b"}, "score", float32(4.5))
 }
 
-func variantConverter(variant string) *Converter {
+func variantConverter(variant string, opts ...Opt) *Converter {
 	switch variant {
 	case "envelope":
-		return New()
+		return New(opts...)
 	case "plain":
-		return New(SchemasEnable(false))
+		return New(append([]Opt{SchemasEnable(false)}, opts...)...)
 	case "numeric":
-		return New(WithDecimalFormat(Numeric))
+		return New(append([]Opt{WithDecimalFormat(Numeric)}, opts...)...)
 	case "noreplace":
-		return New(ReplaceNullWithDefault(false))
+		return New(append([]Opt{ReplaceNullWithDefault(false)}, opts...)...)
 	}
 	panic(variant)
 }
@@ -212,6 +212,13 @@ func TestGolden(t *testing.T) {
 			got, err := conv.FromConnect(nil, "golden", connect.Headers{}, c.schema, c.value)
 			require.NoError(t, err)
 			require.Equal(t, string(want), string(got))
+
+			// Without a schema cache nothing is compiled (plan.go): the
+			// general encoder must write the same bytes.
+			uncached := variantConverter(variant, SchemasCacheSize(0))
+			got, err = uncached.FromConnect(nil, "golden", connect.Headers{}, c.schema, c.value)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got), "uncached")
 
 			// Reading the golden back and writing it again gives the same bytes
 			// (envelopes); plain JSON reads schemaless, so compare it as JSON.

@@ -57,7 +57,7 @@ type Converter struct {
 
 	sizeHint atomic.Int64 // bytes to allocate when encoding into an empty buffer
 
-	toJSON   schemaCache[*connect.Schema, []byte]
+	toJSON   schemaCache[*connect.Schema, *schemaPlan]
 	fromJSON schemaCache[string, *connect.Schema]
 }
 
