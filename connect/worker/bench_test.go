@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter/bytesconv"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
@@ -86,6 +87,7 @@ func benchOrder(b *testing.B) *connect.Struct {
 type structSource struct {
 	n       int64
 	value   *connect.Struct
+	raw     [2][]byte // key and value pre-encoded: emitted as BYTES when set
 	settled atomic.Int64
 	failed  atomic.Int64 // settled without metadata: dropped or tolerated
 	done    chan struct{}
@@ -126,6 +128,15 @@ func (t *structTask) Poll(ctx context.Context) ([]connect.Record, error) {
 	}
 	out := make([]connect.Record, 0, min(1000, t.s.n-t.next))
 	for ; t.next < t.s.n && len(out) < cap(out); t.next++ {
+		if t.s.raw[1] != nil {
+			out = append(out, connect.Record{
+				Topic:     t.topic,
+				KeySchema: connect.BytesSchema, Key: t.s.raw[0],
+				ValueSchema: connect.BytesSchema, Value: t.s.raw[1],
+				SourcePartition: t.partition, SourceOffset: connect.Int64Offset("n", t.next),
+			})
+			continue
+		}
 		out = append(out, connect.Record{
 			Topic:     t.topic,
 			KeySchema: connect.StringSchema, Key: benchKey,
@@ -175,6 +186,9 @@ func benchEncoded(b *testing.B) (key, value []byte) {
 //   - kgo: a franz-go client with the worker producer's settings (acks=all,
 //     5ms linger, idempotent, sticky key partitioner) producing the same
 //     pre-encoded bytes, timed from NewClient until every promise has run;
+//   - worker/bytes: the same source and worker, but the source emits the
+//     pre-encoded bytes (ByteArrayConverter): the runtime's own cost,
+//     without conversion, against the raw client below;
 //   - kgo+encode: the same client, encoding each record's struct with the
 //     JsonConverter into a new buffer before producing it, as a hand-written
 //     producer would: the gap between it and worker is the runtime's own
@@ -185,16 +199,23 @@ func benchEncoded(b *testing.B) (key, value []byte) {
 // the process's CPU time (user+system, all goroutines) per record. With
 // kfake both include the in-process broker.
 func BenchmarkSourceToKafka(b *testing.B) {
-	b.Run("worker", benchWorkerSource)
+	b.Run("worker", func(b *testing.B) { benchWorkerSource(b, false) })
+	b.Run("worker/bytes", func(b *testing.B) { benchWorkerSource(b, true) })
 	b.Run("kgo", func(b *testing.B) { benchRawProduce(b, false) })
 	b.Run("kgo+encode", func(b *testing.B) { benchRawProduce(b, true) })
 }
 
-func benchWorkerSource(b *testing.B) {
+func benchWorkerSource(b *testing.B, preEncoded bool) {
 	brokers := testkafka.Brokers(b)
 	topic := testkafka.Topic(b, "bench")
 	testkafka.CreateTopic(b, brokers, topic, benchPartitions, nil)
 	src := newStructSource(b, b.N)
+	conv := jsonconv.Class
+	if preEncoded {
+		key, value := benchEncoded(b)
+		src.raw = [2][]byte{key, value}
+		conv = bytesconv.Class
+	}
 	store := offset.NewMemory()
 	w, err := New(Brokers(brokers...), Plugins(src.plugin()), OffsetStore(store),
 		Logger(slog.New(slog.DiscardHandler)), ID("bench-worker"))
@@ -210,8 +231,8 @@ func benchWorkerSource(b *testing.B) {
 	b.ResetTimer()
 	err = w.CreateConnector(ctx, "bench", map[string]string{
 		"connector.class": "bench.StructSource", "topic": topic, "tasks.max": "1",
-		"key.converter": jsonconv.Class, "key.converter.schemas.enable": "false",
-		"value.converter": jsonconv.Class, "value.converter.schemas.enable": "false",
+		"key.converter": conv, "key.converter.schemas.enable": "false",
+		"value.converter": conv, "value.converter.schemas.enable": "false",
 	})
 	if err != nil {
 		b.Fatal(err)

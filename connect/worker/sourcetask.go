@@ -57,7 +57,8 @@ type sourceTask struct {
 
 	commitMu sync.Mutex // one offset commit at a time
 
-	bufs sync.Pool // *[]byte, key and value of one record
+	bufs      sync.Pool // *[]byte, key and value of one record
+	inflights sync.Pool // *inflight, non-transactional path only
 
 	// parallelism bounds the goroutines that transform and convert a poll
 	// batch (sendAll); prep is sendAll's scratch space, reused per poll.
@@ -250,10 +251,15 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 	prep := st.prep[:len(records)]
 	defer clear(prep) // keep no polled record alive until the next poll
 	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(&records[i]) })
+	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
+		inf := prep[i].inf
+		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
+	})
 	for i := range prep {
 		if err := st.submit(ctx, &prep[i]); err != nil {
-			for _, p := range prep[i+1:] {
-				if p.inf != nil && p.inf.buf != nil {
+			for _, p := range prep[i+1:] { // never produced: their offsets stay uncommitted
+				st.sub.abandon(&p.inf.sub)
+				if p.inf.buf != nil {
 					st.putBuf(p.inf.buf)
 				}
 			}
@@ -267,7 +273,7 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 // may run on any goroutine; a panic in a transform or converter is caught
 // and reported in the result, as it would be on the task's goroutine.
 func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
-	p.inf = &inflight{Context: st.produceCtx, r: r}
+	p.inf = st.newInflight(r)
 	p.stage = stageTransformation
 	defer func() {
 		if v := recover(); v != nil {
@@ -287,13 +293,12 @@ func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
 	return p
 }
 
-// submit registers a prepared record so that its offset is committed once
-// Kafka has it, applies the error policy to a failed one, and produces the
-// rest. Called on the task's goroutine, in poll order.
+// submit applies the error policy to a failed record and produces the
+// rest; each is registered for offset tracking already. Called on the task's
+// goroutine, in poll order.
 func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
 	inf := p.inf
 	r := inf.r
-	st.sub.add(&inf.sub, r.SourcePartition, r.SourceOffset)
 	switch {
 	case p.panicked:
 		st.sub.abandon(&inf.sub)
@@ -304,9 +309,11 @@ func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
 			return err
 		}
 		st.settle(inf, nil)
+		st.releaseInflight(inf)
 		return nil
 	case !p.keep:
 		st.settle(inf, nil)
+		st.releaseInflight(inf)
 		return nil
 	}
 	if err := st.topics.ensure(ctx, inf.kr.Topic); err != nil {
@@ -340,7 +347,7 @@ func (st *sourceTask) settle(inf *inflight, kr *kgo.Record) {
 // onAck is the produce callback of every record.
 func (st *sourceTask) onAck(kr *kgo.Record, err error) {
 	inf := kr.Context.(*inflight)
-	defer st.putBuf(inf.buf)
+	defer st.releaseInflight(inf)
 	if err == nil {
 		st.settle(inf, kr)
 		return
@@ -418,6 +425,31 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
 		}
 	}
 	return "", nil
+}
+
+// newInflight returns a pooled inflight for r. Pooling them saves the
+// largest allocation of a record's way through the runtime.
+func (st *sourceTask) newInflight(r *connect.Record) *inflight {
+	inf, _ := st.inflights.Get().(*inflight)
+	if inf == nil {
+		inf = &inflight{Context: st.produceCtx}
+	}
+	inf.r = r
+	return inf
+}
+
+// releaseInflight returns a settled record's buffer and inflight to their
+// pools. Only the non-transactional path releases; the offset tracking
+// keeps no reference to inf. Its Context is never written again: franz-go
+// may still read a record's context after the promise (a goroutine waiting
+// for a new topic's metadata does), and it stays the task's produce
+// context, pooled or not.
+func (st *sourceTask) releaseInflight(inf *inflight) {
+	if inf.buf != nil {
+		st.putBuf(inf.buf)
+	}
+	inf.kr, inf.sub, inf.buf, inf.r = kgo.Record{}, submission{}, nil, nil // keep nothing alive from the pool
+	st.inflights.Put(inf)
 }
 
 func (st *sourceTask) getBuf() *[]byte {

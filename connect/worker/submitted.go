@@ -19,24 +19,43 @@ import (
 type submitted struct {
 	mu         sync.Mutex
 	partitions map[string]*partitionQueue // by partition JSON, so equal partitions built apart share a queue
-	inFlight   int
+	// last is the queue of the partition registered last: a source task
+	// usually returns runs of records of one partition (one file, one
+	// table), and a pointer comparison is cheaper than hashing its JSON.
+	last     *partitionQueue
+	inFlight int
 	// drained is signalled (closed and replaced) whenever inFlight drops to 0.
 	drained chan struct{}
 }
 
+// partitionQueue holds a partition's unsettled records by value, so that a
+// record's runtime state can be reused as soon as it is settled, whatever
+// still waits before it.
 type partitionQueue struct {
-	partition   connect.SourcePartition
-	pending     []*submission // in poll order; settled ones are removed from the front
+	partition connect.SourcePartition
+	entries   []pendingRecord // entries[first:] are the queue, in poll order
+	first     int
+	head      uint64 // the sequence number of entries[first]
+	next      uint64 // the sequence number of the next record
+
 	committable connect.Offset
 	dirty       bool // committable changed since the last take
 }
 
-// submission is one record's place in its partition's queue.
-type submission struct {
-	queue     *partitionQueue
+type pendingRecord struct {
 	offset    connect.Offset
 	settled   bool
 	abandoned bool // never written: blocks its partition's queue for good
+}
+
+func (q *partitionQueue) len() int { return len(q.entries) - q.first }
+
+// submission is one record's handle: its partition's queue and its place
+// in it.
+type submission struct {
+	queue *partitionQueue
+	seq   uint64
+	done  bool // settled or abandoned
 }
 
 func newSubmitted() *submitted {
@@ -57,15 +76,33 @@ func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submiss
 func (s *submitted) add(sub *submission, p connect.SourcePartition, o connect.Offset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight++
-	key := p.String()
-	q := s.partitions[key]
-	if q == nil {
-		q = &partitionQueue{partition: p}
-		s.partitions[key] = q
+	s.addLocked(sub, p, o)
+}
+
+// addEach registers n records in order under one lock: record(i) returns
+// the i-th record's submission storage, partition and offset.
+func (s *submitted) addEach(n int, record func(i int) (*submission, connect.SourcePartition, connect.Offset)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range n {
+		s.addLocked(record(i))
 	}
-	*sub = submission{queue: q, offset: o}
-	q.pending = append(q.pending, sub)
+}
+
+func (s *submitted) addLocked(sub *submission, p connect.SourcePartition, o connect.Offset) {
+	s.inFlight++
+	q := s.last
+	if q == nil || q.partition != p {
+		key := p.String()
+		if q = s.partitions[key]; q == nil {
+			q = &partitionQueue{partition: p}
+			s.partitions[key] = q
+		}
+		s.last = q
+	}
+	*sub = submission{queue: q, seq: q.next}
+	q.next++
+	q.entries = append(q.entries, pendingRecord{offset: o})
 }
 
 // settle marks a record as done (written, dropped or tolerated) and advances
@@ -73,22 +110,33 @@ func (s *submitted) add(sub *submission, p connect.SourcePartition, o connect.Of
 func (s *submitted) settle(sub *submission) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sub.settled {
+	if sub.done {
 		return
 	}
-	sub.settled = true
+	sub.done = true
 	q := sub.queue
-	n := 0
-	for n < len(q.pending) && q.pending[n].settled && !q.pending[n].abandoned {
-		if !q.pending[n].offset.IsZero() {
-			q.committable = q.pending[n].offset
+	q.entries[q.first+int(sub.seq-q.head)].settled = true
+	n := q.first
+	for n < len(q.entries) && q.entries[n].settled && !q.entries[n].abandoned {
+		if !q.entries[n].offset.IsZero() {
+			q.committable = q.entries[n].offset
 			q.dirty = true
 		}
 		n++
 	}
-	if n > 0 {
-		clear(q.pending[:n])
-		q.pending = q.pending[n:]
+	if popped := n - q.first; popped > 0 {
+		clear(q.entries[q.first:n]) // drop the offsets' references
+		q.head += uint64(popped)
+		q.first = n
+		switch {
+		case q.first == len(q.entries):
+			q.entries, q.first = q.entries[:0], 0
+		case q.first >= 1024 && q.first >= len(q.entries)/2:
+			// mostly consumed: move the rest to the front
+			rest := copy(q.entries, q.entries[q.first:])
+			clear(q.entries[rest:])
+			q.entries, q.first = q.entries[:rest], 0
+		}
 	}
 	s.inFlight--
 	if s.inFlight == 0 {
@@ -103,11 +151,13 @@ func (s *submitted) settle(sub *submission) {
 func (s *submitted) abandon(sub *submission) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sub.settled {
+	if sub.done {
 		return
 	}
-	sub.settled = true // for settle's idempotence; the queue still holds it
-	sub.abandoned = true
+	sub.done = true
+	q := sub.queue
+	e := &q.entries[q.first+int(sub.seq-q.head)]
+	e.settled, e.abandoned = true, true // the queue keeps it, in front of every later record
 	s.inFlight--
 	if s.inFlight == 0 {
 		close(s.drained)
@@ -126,8 +176,11 @@ func (s *submitted) committable() []partitionOffset {
 			out = append(out, partitionOffset{q.partition, q.committable})
 			q.dirty = false
 		}
-		if len(q.pending) == 0 {
+		if q.len() == 0 {
 			delete(s.partitions, key) // re-created on the next submit; keeps the map small
+			if s.last == q {
+				s.last = nil
+			}
 		}
 	}
 	return out

@@ -103,3 +103,75 @@ func TestSubmittedAbandonBlocksPartition(t *testing.T) {
 	require.Equal(t, `{"p":1}`, got[0].offset.String())
 	require.Empty(t, s.committable())
 }
+
+// Against a model: records of three partitions registered in batches
+// (addEach) and settled in a shuffled order within a sliding window, so
+// queues grow, drain, compact and are dropped and re-created; after every
+// step each partition's committable offset is the last of its settled
+// prefix.
+func TestSubmittedMatchesModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, uint64(len(t.Name()))))
+	s := newSubmitted()
+	parts := []connect.SourcePartition{
+		connect.NewSourcePartition("f", "a"), connect.NewSourcePartition("f", "b"), connect.NewSourcePartition("f", "c"),
+	}
+	type rec struct {
+		sub     submission
+		part    int
+		off     int64
+		settled bool
+	}
+	next := make([]int64, len(parts))
+	want := make([]int64, len(parts)) // the model's committable offset, -1: none yet
+	for i := range want {
+		want[i] = -1
+	}
+	committed := make([]int64, len(parts))
+	copy(committed, want)
+	prefix := make([]int, len(parts)) // per partition: records settled in a row from the start
+	byPart := make([][]*rec, len(parts))
+
+	var open []*rec // unsettled, oldest first
+	for step := 0; step < 20000; step++ {
+		if len(open) > 0 && (len(open) > 3000 || rng.IntN(3) > 0) {
+			// settle one of the 50 oldest open records
+			k := rng.IntN(min(50, len(open)))
+			r := open[k]
+			open = append(open[:k], open[k+1:]...)
+			r.settled = true
+			s.settle(&r.sub)
+			q := byPart[r.part]
+			for prefix[r.part] < len(q) && q[prefix[r.part]].settled {
+				want[r.part] = q[prefix[r.part]].off
+				prefix[r.part]++
+			}
+		} else {
+			batch := make([]*rec, 1+rng.IntN(64))
+			for i := range batch {
+				pi := rng.IntN(len(parts))
+				if i > 0 && rng.IntN(4) > 0 {
+					pi = batch[i-1].part // runs of one partition, as sources return them
+				}
+				batch[i] = &rec{part: pi, off: next[pi]}
+				next[pi]++
+				byPart[pi] = append(byPart[pi], batch[i])
+			}
+			open = append(open, batch...)
+			s.addEach(len(batch), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
+				return &batch[i].sub, parts[batch[i].part], connect.Int64Offset("p", batch[i].off)
+			})
+		}
+		if rng.IntN(10) == 0 {
+			for _, po := range s.committable() {
+				off, _ := po.offset.Int64("p")
+				for pi, p := range parts {
+					if p.String() == po.partition.String() {
+						committed[pi] = off
+					}
+				}
+			}
+			require.Equal(t, want, committed, "step %d", step)
+		}
+	}
+	require.Equal(t, len(open), s.active())
+}
