@@ -14,11 +14,16 @@
 // tombstone), and a non-nil slice otherwise, even when it is empty. The
 // returned slice may alias dst's array; the caller owns it.
 //
+// ToConnect takes data over, as a Java converter takes its byte array: the
+// value it returns may alias data (ByteArrayConverter returns data itself,
+// as Kafka's does), so the caller must not modify data afterwards. The
+// runtime passes the bytes it consumed, which nothing else writes to.
+//
 // # Concurrency
 //
 // A Converter is configured once and then used by many goroutines at once:
-// implementations must be safe for concurrent use, and must not keep dst or
-// data after returning.
+// implementations must be safe for concurrent use, and must not keep dst
+// after returning.
 package converter
 
 import "github.com/kconnect-go/kconnect/connect"
@@ -32,7 +37,8 @@ type Converter interface {
 	// offending element where there is one.
 	FromConnect(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error)
 	// ToConnect deserializes data, which is nil for a Kafka null, into a
-	// schema and value. The returned value does not alias data.
+	// schema and value. The value may alias data, which the caller must
+	// not modify afterwards (see Buffers).
 	ToConnect(topic string, headers connect.Headers, data []byte) (*connect.Schema, any, error)
 }
 
@@ -43,6 +49,7 @@ type HeaderConverter interface {
 	// returning nil for a null header value.
 	FromConnectHeader(dst []byte, topic, key string, schema *connect.Schema, value any) ([]byte, error)
 	// ToConnectHeader deserializes a header value; data is nil for null.
+	// As with ToConnect, the value may alias data.
 	ToConnectHeader(topic, key string, data []byte) (*connect.Schema, any, error)
 }
 

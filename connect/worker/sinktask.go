@@ -345,14 +345,22 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	// Only records of partitions still assigned (not revoked while
 	// buffered) are delivered; each partition's next offset is the one after
 	// its last consumed record, delivered or skipped.
+	// A fetch comes partition by partition: look each one up once.
 	next := map[sink.TopicPartition]int64{}
-	kept := recs[:0:0]
-	for _, kr := range recs {
-		tp := sink.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
-		if !st.assigned[tp] {
+	kept := make([]*kgo.Record, 0, len(recs))
+	var tp sink.TopicPartition
+	assigned := false
+	for i, kr := range recs {
+		if i == 0 || kr.Partition != tp.Partition || kr.Topic != tp.Topic {
+			tp = sink.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+			assigned = st.assigned[tp]
+		}
+		if !assigned {
 			continue // revoked while buffered
 		}
-		next[tp] = kr.Offset + 1
+		if i+1 == len(recs) || recs[i+1].Partition != tp.Partition || recs[i+1].Topic != tp.Topic {
+			next[tp] = kr.Offset + 1 // the partition's last record of the fetch
+		}
 		kept = append(kept, kr)
 	}
 	batch := make([]connect.Record, len(kept))
@@ -468,6 +476,10 @@ func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
 		r.Headers = r.Headers.Add(h.Key, s, v)
 	}
 	c.stage = stageTransformation
+	if st.chain.Len() == 0 {
+		c.keep = true // no copy of the record in and out of an empty chain
+		return c
+	}
 	out, keep, err := st.chain.Apply(*r)
 	if err != nil {
 		c.err = err

@@ -71,13 +71,14 @@ func (c *Converter) FromConnect(dst []byte, _ string, _ connect.Headers, schema 
 	return nil, &connect.DataError{Err: fmt.Errorf("bytesconv: ByteArrayConverter is not compatible with values of type %s", reflect.TypeOf(value))}
 }
 
-// ToConnect returns a copy of data with the optional BYTES schema; nil data
-// is a null value.
+// ToConnect returns data itself with the optional BYTES schema, as Kafka's
+// ByteArrayConverter does (no copy: see the converter package's Buffers);
+// nil data is a null value.
 func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
 	if data == nil {
 		return connect.OptionalBytesSchema, nil, nil
 	}
-	return connect.OptionalBytesSchema, append([]byte{}, data...), nil
+	return connect.OptionalBytesSchema, data, nil
 }
 
 // FromConnectHeader converts a header value as FromConnect converts a value.

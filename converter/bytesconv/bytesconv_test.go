@@ -60,8 +60,9 @@ func TestToConnect(t *testing.T) {
 	schema, v, err := New().ToConnectHeader("t", "k", data)
 	require.NoError(t, err)
 	require.Equal(t, connect.OptionalBytesSchema, schema)
+	require.Equal(t, []byte{1, 2}, v)
 	data[0] = 9
-	require.Equal(t, []byte{1, 2}, v, "the value does not alias data")
+	require.Equal(t, []byte{9, 2}, v, "the value is data itself, not a copy")
 	schema, v, err = New().ToConnect("t", connect.Headers{}, nil)
 	require.NoError(t, err)
 	require.Equal(t, connect.OptionalBytesSchema, schema)
