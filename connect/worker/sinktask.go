@@ -61,6 +61,11 @@ type sinkTask struct {
 	// parallelism bounds the goroutines that convert a fetched batch
 	// (convertAll).
 	parallelism int
+	// deliver's scratch space, reused batch after batch and cleared after
+	// each, so it keeps no record alive. (Not the batch given to Put: that
+	// is the task's own, as in Kafka Connect, and it may keep it.)
+	kept    []*kgo.Record
+	results []converted
 
 	// lastBatch is the batch last handed to Put, kept (only with a
 	// dead-letter queue) so that records the task reports go to it in
@@ -347,7 +352,8 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	// its last consumed record, delivered or skipped.
 	// A fetch comes partition by partition: look each one up once.
 	next := map[sink.TopicPartition]int64{}
-	kept := make([]*kgo.Record, 0, len(recs))
+	kept := st.kept[:0]
+	defer func() { clear(kept); st.kept = kept[:0] }()
 	var tp sink.TopicPartition
 	assigned := false
 	for i, kr := range recs {
@@ -364,7 +370,12 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 		kept = append(kept, kr)
 	}
 	batch := make([]connect.Record, len(kept))
-	results := st.convertAll(kept, batch)
+	if cap(st.results) < len(kept) {
+		st.results = make([]converted, len(kept))
+	}
+	results := st.results[:len(kept)]
+	defer clear(results)
+	st.convertAll(kept, batch, results)
 	n := 0 // batch[:n] holds the records to Put
 	for i := range results {
 		c := &results[i]
@@ -428,16 +439,14 @@ type converted struct {
 	panicked bool  // err is a panic, which fails the task whatever the tolerance
 }
 
-// convertAll converts and transforms recs into out (of the same length),
-// on up to GOMAXPROCS goroutines when there are enough of them: converting
-// (JSON decoding in particular) is most of a sink record's CPU time, and
-// chains and converters are safe for concurrent use. The results are in
+// convertAll converts and transforms recs into out and results (of the
+// same length), on up to GOMAXPROCS goroutines when there are enough of
+// them: converting (JSON decoding in particular) is most of a sink record's
+// CPU time, and chains and converters are safe for concurrent use. The results are in
 // the records' order, for the caller to apply the error policy and Put in
 // that order.
-func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record) []converted {
-	results := make([]converted, len(recs))
+func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record, results []converted) {
 	inParallel(len(recs), st.parallelism, func(i int) { results[i] = st.convert(recs[i], &out[i]) })
-	return results
 }
 
 // convert converts and transforms one consumed record into *r; on failure
