@@ -339,6 +339,9 @@ func AppendJavaFloat(dst []byte, f float64, bitSize int) []byte {
 	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
 		// Plain notation: Go's shortest digits are Java's here. (Java's
 		// two-digit rule below only changes subnormals.)
+		if out, ok := appendFewDecimals(dst, f, abs, bitSize); ok {
+			return out
+		}
 		start := len(dst)
 		dst = strconv.AppendFloat(dst, f, 'f', -1, bitSize)
 		if bytes.IndexByte(dst[start:], '.') < 0 {
@@ -399,6 +402,69 @@ func AppendJavaFloat(dst []byte, f float64, bitSize int) []byte {
 	}
 	dst = append(dst, 'E')
 	return strconv.AppendInt(dst, int64(exp), 10)
+}
+
+// exactPow10 holds the powers of ten appendFewDecimals tries, all exact.
+var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
+
+// appendFewDecimals writes f, with abs = |f| in [1e-3, 1e7), in plain
+// notation when a decimal with at most 8 fractional digits (7 for a float)
+// reads back as f, the common case of prices, measurements and counts. It
+// finds the fewest such digits, so the same digits as strconv's shortest
+// form, at a fraction of its cost; ok is false when none does.
+//
+// For k = 0, 1, … the candidate is n = round(abs·10^k), the closest
+// k-digit decimal; it reads back as abs when n/10^k, correctly rounded, is
+// abs. n/10^k is one correctly rounded division of exact operands (n < 2^53,
+// 10^k exact), so for a double the test is exact. Then the k-digit decimals
+// that read back as abs are within half an ulp of it, and for a double
+// ulp·10^k < 1 here, so n is the only one. For a float (bitSize 32), abs·10^k is exact (24-bit
+// times at most 24-bit significands) and n/10^k is rounded twice, to a
+// double and then to a float; that differs from one rounding only when the
+// double lands exactly halfway between two floats, and then this gives up.
+// A float's ulp·10^k may exceed 1, so several k-digit decimals may read
+// back; n is the closest, and of two equally close the even one, as
+// strconv and Java choose.
+func appendFewDecimals(dst []byte, f, abs float64, bitSize int) ([]byte, bool) {
+	maxK := 8
+	if bitSize == 32 {
+		maxK = 7
+	}
+	for k := 0; k <= maxK; k++ {
+		n := math.RoundToEven(abs * exactPow10[k])
+		q := n / exactPow10[k]
+		if bitSize == 32 {
+			const halfway = 1 << 28 // the bits of a double below a float's last bit, at a tie
+			if math.Float64bits(q)&(1<<29-1) == halfway {
+				return dst, false
+			}
+			if float32(q) != float32(abs) {
+				continue
+			}
+		} else if q != abs {
+			continue
+		}
+		if f < 0 {
+			dst = append(dst, '-')
+		}
+		var buf [24]byte
+		digits := strconv.AppendUint(buf[:0], uint64(n), 10)
+		switch {
+		case k == 0:
+			dst = append(dst, digits...)
+			return append(dst, '.', '0'), true
+		case len(digits) > k:
+			dst = append(dst, digits[:len(digits)-k]...)
+			dst = append(dst, '.')
+			return append(dst, digits[len(digits)-k:]...), true
+		}
+		dst = append(dst, '0', '.')
+		for range k - len(digits) {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...), true
+	}
+	return dst, false
 }
 
 // ParseJSON reads schemaless JSON as Kafka Connect's JsonConverter does:

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -128,21 +129,24 @@ func TestAppendJavaFloatPlainRange(t *testing.T) {
 		s = strings.ReplaceAll(s, ".", "")
 		return strings.TrimRight(strings.TrimLeft(s, "0"), "0")
 	}
-	for i := range 200000 {
+	for i := range 300000 {
 		bits := 64
 		f := math.Float64frombits(rng.Uint64())
 		if i%2 == 1 {
 			bits = 32
 			f = float64(math.Float32frombits(rng.Uint32()))
 		}
-		if i%3 == 0 { // most random bit patterns are far from the range
+		switch i % 6 {
+		case 0, 3: // most random bit patterns are far from the range
 			f = math.Pow(10, -3+10*rng.Float64())
-			if bits == 32 {
-				f = float64(float32(f))
-			}
-			if rng.IntN(2) == 0 {
-				f = -f
-			}
+		case 1, 4: // few decimals, appendFewDecimals's case
+			f, _ = strconv.ParseFloat(fmt.Sprintf("%d.%0*d", rng.IntN(10_000_000), 1+rng.IntN(8), rng.IntN(100_000_000)), bits)
+		}
+		if bits == 32 {
+			f = float64(float32(f))
+		}
+		if rng.IntN(2) == 0 {
+			f = -f
 		}
 		if a := math.Abs(f); !(a >= 1e-3 && a < 1e7) {
 			continue
