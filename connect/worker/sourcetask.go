@@ -88,7 +88,7 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 
 		parallelism: runtime.GOMAXPROCS(0),
 	}
-	st.topics = topicCreator{admin: kadm.NewClient(w.admin), groups: c.topicGroups, known: map[string]bool{}}
+	st.topics = topicCreator{admin: kadm.NewClient(w.admin), groups: c.topicGroups, known: map[string]*string{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
 		return nil, err
 	}
@@ -280,12 +280,16 @@ func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
 			p.keep, p.panicked, p.err = false, true, panicError(v)
 		}
 	}()
-	rec, keep, err := st.chain.Apply(*r)
-	if err != nil || !keep {
-		p.err = err
-		return p
+	rec := r // an empty chain would only copy the record in and out
+	if st.chain.Len() > 0 {
+		out, keep, err := st.chain.Apply(*r)
+		if err != nil || !keep {
+			p.err = err
+			return p
+		}
+		rec = &out
 	}
-	if stg, err := st.convert(&rec, p.inf); err != nil {
+	if stg, err := st.convert(rec, p.inf); err != nil {
 		p.stage, p.err = stg, err
 		return p
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -158,13 +159,20 @@ type topicCreator struct {
 	groups []*topicGroup // the default group last
 
 	mu    sync.Mutex
-	known map[string]bool
+	known map[string]*string // each topic's name, to store in last
+	// last is the topic ensured last: records usually go to one topic after
+	// another, and ensure runs once per record.
+	last atomic.Pointer[string]
 }
 
 func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
+	if last := tc.last.Load(); last != nil && *last == topic {
+		return nil
+	}
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if tc.known[topic] {
+	if name := tc.known[topic]; name != nil {
+		tc.last.Store(name)
 		return nil
 	}
 	g := tc.groupFor(topic)
@@ -175,7 +183,8 @@ func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		return fmt.Errorf("topic creation group %s: %w", g.name, err)
 	}
-	tc.known[topic] = true
+	tc.known[topic] = &topic
+	tc.last.Store(&topic)
 	return nil
 }
 
