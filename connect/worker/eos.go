@@ -534,7 +534,7 @@ func (e *eosTask) send(ctx context.Context, r *connect.Record) error {
 	}
 	if !e.open {
 		if err := e.begin(); err != nil {
-			st.putBuf(inf.buf)
+			st.releaseBuf(inf)
 			return err
 		}
 	}
@@ -568,7 +568,7 @@ func (e *eosTask) settle(inf *inflight, written bool) {
 // in Kafka Connect, whose commitTransaction fails).
 func (e *eosTask) onAck(kr *kgo.Record, err error) {
 	inf := kr.Context.(*inflight)
-	e.st.putBuf(inf.buf)
+	e.st.releaseBuf(inf)
 	if err == nil || e.aborting.Load() {
 		return
 	}

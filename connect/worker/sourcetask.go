@@ -215,14 +215,19 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 }
 
 // inflight is one record on its way to Kafka, in a single allocation: the
-// Kafka record, its place in the offset tracking, its pooled buffer and the
-// record the task polled. It is the Kafka record's Context (embedding the
-// produce context), so the one shared callback finds it again.
+// Kafka record, its place in the offset tracking, the buffer holding its key
+// and value, and the record the task polled. It is the Kafka record's
+// Context (embedding the produce context), so the one shared callback finds
+// it again.
 type inflight struct {
 	context.Context
 	kr  kgo.Record
 	sub submission
+	// buf is the key and value's buffer: own, for a pooled inflight (which
+	// keeps its buffer from record to record), or one from the task's
+	// buffer pool (exactly-once path).
 	buf *[]byte
+	own []byte
 	r   *connect.Record
 }
 
@@ -259,9 +264,7 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 		if err := st.submit(ctx, &prep[i]); err != nil {
 			for _, p := range prep[i+1:] { // never produced: their offsets stay uncommitted
 				st.sub.abandon(&p.inf.sub)
-				if p.inf.buf != nil {
-					st.putBuf(p.inf.buf)
-				}
+				st.releaseBuf(p.inf)
 			}
 			return err
 		}
@@ -321,8 +324,7 @@ func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
 		return nil
 	}
 	if err := st.topics.ensure(ctx, inf.kr.Topic); err != nil {
-		st.putBuf(inf.buf)
-		inf.buf = nil
+		st.releaseBuf(inf)
 		st.sub.abandon(&inf.sub)
 		return fmt.Errorf("creating topic %s: %w", inf.kr.Topic, err)
 	}
@@ -380,13 +382,17 @@ func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata)
 }
 
 // convert turns a transformed record into inf's Kafka record, with key and
-// value in one pooled buffer, and returns the stage that failed, if any.
+// value in one buffer (inf's own, or a pooled one), and returns the stage
+// that failed, if any.
 func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
-	buf := st.getBuf()
+	if inf.buf == nil {
+		inf.buf = st.getBuf()
+	}
+	buf := inf.buf
 	b := (*buf)[:0]
 	key, err := st.keys.FromConnect(b, r.Topic, r.Headers, r.KeySchema, r.Key)
 	if err != nil {
-		st.putBuf(buf)
+		st.releaseBuf(inf)
 		return stageKeyConverter, err
 	}
 	vdst := b // a null key leaves the buffer to the value
@@ -395,7 +401,7 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
 	}
 	value, err := st.values.FromConnect(vdst, r.Topic, r.Headers, r.ValueSchema, r.Value)
 	if err != nil {
-		st.putBuf(buf)
+		st.releaseBuf(inf)
 		return stageValueConverter, err
 	}
 	if key != nil {
@@ -403,11 +409,10 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
 	}
 	switch {
 	case value != nil && cap(value) > cap(b):
-		*buf = value[:0] // grew: pool the larger array next time
+		*buf = value[:0] // grew: keep the larger array next time
 	case key != nil && cap(key) > cap(b):
 		*buf = key[:0]
 	}
-	inf.buf = buf
 	kr := &inf.kr
 	kr.Topic, kr.Key, kr.Value, kr.Partition = r.Topic, key, value, noPartition
 	if p, ok := r.Partition(); ok {
@@ -421,8 +426,7 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight) (stage, error) {
 		for h := range r.Headers.All() {
 			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
 			if err != nil {
-				st.putBuf(buf)
-				inf.buf = nil
+				st.releaseBuf(inf)
 				return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
 			}
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
@@ -438,7 +442,7 @@ func (st *sourceTask) newInflight(r *connect.Record) *inflight {
 	if inf == nil {
 		inf = &inflight{Context: st.produceCtx}
 	}
-	inf.r = r
+	inf.r, inf.buf = r, &inf.own
 	return inf
 }
 
@@ -449,12 +453,25 @@ func (st *sourceTask) newInflight(r *connect.Record) *inflight {
 // for a new topic's metadata does), and it stays the task's produce
 // context, pooled or not.
 func (st *sourceTask) releaseInflight(inf *inflight) {
-	if inf.buf != nil {
-		st.putBuf(inf.buf)
+	st.releaseBuf(inf)
+	if cap(inf.own) > maxPooledBuf {
+		inf.own = nil
 	}
-	inf.kr, inf.sub, inf.buf, inf.r = kgo.Record{}, submission{}, nil, nil // keep nothing alive from the pool
+	inf.kr, inf.sub, inf.r = kgo.Record{}, submission{}, nil // keep nothing alive from the pool
 	st.inflights.Put(inf)
 }
+
+// releaseBuf gives up inf's buffer: a pooled one goes back to the pool, an
+// inflight's own stays with it.
+func (st *sourceTask) releaseBuf(inf *inflight) {
+	if inf.buf != nil && inf.buf != &inf.own {
+		st.putBuf(inf.buf)
+	}
+	inf.buf = nil
+}
+
+// maxPooledBuf bounds the buffers kept for reuse.
+const maxPooledBuf = 1 << 20
 
 func (st *sourceTask) getBuf() *[]byte {
 	if b, ok := st.bufs.Get().(*[]byte); ok {
@@ -465,7 +482,7 @@ func (st *sourceTask) getBuf() *[]byte {
 }
 
 func (st *sourceTask) putBuf(b *[]byte) {
-	if cap(*b) <= 1<<20 { // keep pooled buffers bounded
+	if cap(*b) <= maxPooledBuf {
 		st.bufs.Put(b)
 	}
 }
