@@ -32,7 +32,7 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		}
 		return nil, v, nil
 	}
-	schemaSpan, payload, err := parseEnvelope(data)
+	schemaSpan, payloadSpan, err := c.parseEnvelope(data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,6 +47,16 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 			}
 			c.fromJSON.put(string(raw), schema)
 		}
+	}
+	raw := data[payloadSpan[0]:payloadSpan[1]]
+	if c.cacheSize > 0 && schema != nil {
+		if v, ok := c.decodeFast(raw, schema); ok {
+			return schema, v.Any(), nil
+		}
+	}
+	payload, err := jsonparse.Parse(raw)
+	if err != nil { // not expected: parseEnvelope checked the payload
+		return nil, nil, fmt.Errorf("jsonconv: payload: %w", err)
 	}
 	v, err := c.toValue(schema, &payload)
 	if err != nil {
@@ -72,74 +82,96 @@ func (c *Converter) parseSchema(raw []byte) (*connect.Schema, error) {
 
 var errEnvelope = &connect.DataError{Err: errors.New(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration`)}
 
-// parseEnvelope reads {"schema": ..., "payload": ...}, skipping over the
-// schema (only its span is returned) and parsing the payload.
-func parseEnvelope(data []byte) (schemaSpan [2]int, payload jsonparse.Node, err error) {
+// parseEnvelope reads {"schema": ..., "payload": ...}, checking both and
+// returning their spans. A schema whose bytes are those of the schema cached
+// last is passed over without scanning it: it is a complete JSON object, so
+// the value ends where those bytes do.
+func (c *Converter) parseEnvelope(data []byte) (schemaSpan, payloadSpan [2]int, err error) {
 	p := jsonparse.Parser{Data: data}
 	p.SkipSpace()
 	if p.Pos >= len(data) || data[p.Pos] != '{' {
 		if _, err := jsonparse.Parse(data); err != nil {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", err)
 		}
-		return schemaSpan, payload, errEnvelope
+		return schemaSpan, payloadSpan, errEnvelope
 	}
 	p.Pos++
 	haveSchema, havePayload := false, false
 	for members := 0; ; members++ {
 		p.SkipSpace()
 		if p.Pos < len(data) && data[p.Pos] == '}' && members == 0 {
-			return schemaSpan, payload, errEnvelope
+			return schemaSpan, payloadSpan, errEnvelope
 		}
 		if p.Pos >= len(data) || data[p.Pos] != '"' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected a string key in object"))
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected a string key in object"))
 		}
 		k, err := p.ReadString()
 		if err != nil {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", err)
 		}
 		p.SkipSpace()
 		if p.Pos >= len(data) || data[p.Pos] != ':' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected ':' after object key"))
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected ':' after object key"))
 		}
 		p.Pos++
 		p.SkipSpace()
 		switch k {
 		case "schema":
 			start := p.Pos
-			if err := p.Skip(); err != nil {
-				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			if last, ok := c.fromJSON.lastKey(); ok && len(data)-start >= len(last) && string(data[start:start+len(last)]) == last {
+				p.Pos += len(last)
+			} else if err := skipChecked(&p); err != nil {
+				return schemaSpan, payloadSpan, err
 			}
 			schemaSpan = [2]int{start, p.Pos}
 			haveSchema = true
 		case "payload":
-			if payload, err = p.Value(); err != nil {
-				return schemaSpan, payload, fmt.Errorf("jsonconv: %w", err)
+			start := p.Pos
+			if err := skipChecked(&p); err != nil {
+				return schemaSpan, payloadSpan, err
 			}
+			payloadSpan = [2]int{start, p.Pos}
 			havePayload = true
 		default:
-			return schemaSpan, payload, errEnvelope
+			return schemaSpan, payloadSpan, errEnvelope
 		}
 		p.SkipSpace()
 		if p.Pos >= len(data) {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("unterminated object"))
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("unterminated object"))
 		}
 		if data[p.Pos] == ',' {
 			p.Pos++
 			continue
 		}
 		if data[p.Pos] != '}' {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("expected ',' or '}' in object"))
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected ',' or '}' in object"))
 		}
 		p.Pos++
 		p.SkipSpace()
 		if p.Pos != len(data) {
-			return schemaSpan, payload, fmt.Errorf("jsonconv: %w", p.Errorf("unexpected data after the JSON value"))
+			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("unexpected data after the JSON value"))
 		}
 		if !haveSchema || !havePayload || members != 1 {
-			return schemaSpan, payload, errEnvelope
+			return schemaSpan, payloadSpan, errEnvelope
 		}
-		return schemaSpan, payload, nil
+		return schemaSpan, payloadSpan, nil
 	}
+}
+
+// skipChecked passes over the value at p.Pos, checking it. Its errors are
+// those of parsing the value, which name the problem more precisely than
+// Skip's.
+func skipChecked(p *jsonparse.Parser) error {
+	start := p.Pos
+	err := p.Skip()
+	if err == nil {
+		return nil
+	}
+	q := jsonparse.Parser{Data: p.Data, Pos: start}
+	if _, verr := q.Value(); verr != nil {
+		err = verr
+	}
+	return fmt.Errorf("jsonconv: %w", err)
 }
 
 // toSchema builds a schema from its JSON, as Kafka Connect's asConnectSchema.

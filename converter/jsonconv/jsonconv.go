@@ -200,6 +200,15 @@ func (c *schemaCache[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
+// lastKey returns the key of the entry used last, if any.
+func (c *schemaCache[K, V]) lastKey() (K, bool) {
+	if e := c.last.Load(); e != nil {
+		return e.k, true
+	}
+	var zero K
+	return zero, false
+}
+
 func (c *schemaCache[K, V]) put(k K, v V) {
 	if c.limit <= 0 {
 		return

@@ -269,6 +269,15 @@ func (p *Parser) literal(word string, kind Kind) (Node, error) {
 // ReadNumber reads the number at p.Pos and returns its text.
 func (p *Parser) ReadNumber() (string, error) {
 	start := p.Pos
+	if err := p.SkipNumber(); err != nil {
+		return "", err
+	}
+	return string(p.Data[start:p.Pos]), nil
+}
+
+// SkipNumber passes over the number at p.Pos, checking it, without copying
+// its text: p.Data[start:p.Pos] is the number afterwards.
+func (p *Parser) SkipNumber() error {
 	digits := func() int {
 		n := 0
 		for p.Pos < len(p.Data) && '0' <= p.Data[p.Pos] && p.Data[p.Pos] <= '9' {
@@ -283,12 +292,12 @@ func (p *Parser) ReadNumber() (string, error) {
 	if p.Pos < len(p.Data) && p.Data[p.Pos] == '0' {
 		p.Pos++
 	} else if digits() == 0 {
-		return "", p.Errorf("invalid number")
+		return p.Errorf("invalid number")
 	}
 	if p.Pos < len(p.Data) && p.Data[p.Pos] == '.' {
 		p.Pos++
 		if digits() == 0 {
-			return "", p.Errorf("invalid number")
+			return p.Errorf("invalid number")
 		}
 	}
 	if p.Pos < len(p.Data) && (p.Data[p.Pos] == 'e' || p.Data[p.Pos] == 'E') {
@@ -297,10 +306,10 @@ func (p *Parser) ReadNumber() (string, error) {
 			p.Pos++
 		}
 		if digits() == 0 {
-			return "", p.Errorf("invalid number")
+			return p.Errorf("invalid number")
 		}
 	}
-	return string(p.Data[start:p.Pos]), nil
+	return nil
 }
 
 // ReadString reads the string at p.Pos (which must be '"') and returns its
@@ -579,10 +588,12 @@ func (p *Parser) Skip() error {
 		return p.Errorf("unexpected end of input")
 	}
 	c := p.Data[p.Pos]
-	switch c {
-	case '"':
+	switch {
+	case c == '"':
 		return p.skipString()
-	case '{', '[':
+	case c == '-' || ('0' <= c && c <= '9'):
+		return p.SkipNumber() // as Value reads it, without copying the text
+	case c == '{' || c == '[':
 	default:
 		_, err := p.Value()
 		return err
