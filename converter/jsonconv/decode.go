@@ -26,7 +26,8 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 	}
 	if !c.schemasEnable {
 		// Straight into Go values: no Node tree to build and walk.
-		v, err := jsonparse.ParseAny(data, connect.JSONNumber)
+		p := jsonparse.Parser{Data: data, Keys: &c.keys}
+		v, err := p.AnyDocument(nil) // nil: numbers as connect.JSONNumber reads them
 		if err != nil {
 			return nil, nil, fmt.Errorf("jsonconv: %w", err)
 		}

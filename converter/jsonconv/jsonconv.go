@@ -26,6 +26,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/jsonparse"
 )
 
 // DecimalFormat says how Decimal values are written.
@@ -59,6 +60,7 @@ type Converter struct {
 
 	toJSON   schemaCache[*connect.Schema, *schemaPlan]
 	fromJSON schemaCache[string, *connect.Schema]
+	keys     jsonparse.Keys // member names of schemaless payloads
 }
 
 // An Opt configures a Converter.

@@ -202,3 +202,19 @@ func fuzzToConnect(f *testing.F, c *Converter) {
 		}
 	})
 }
+
+// Schemaless numbers read as connect.JSONNumber reads their text: int64
+// when integral and in range, float64 otherwise.
+func TestSchemalessNumbers(t *testing.T) {
+	c := New(SchemasEnable(false))
+	for _, text := range []string{"0", "-0", "7", "-7", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "-9223372036854775809", "12345678901234567890123", "1.0", "1e2", "-2.5E-3",
+		"1e400", "-1e400", "0.1", "-0.0"} {
+		_, v, err := c.ToConnect("t", connect.Headers{}, []byte(`{"n":`+text+`,"a":[`+text+`]}`))
+		require.NoError(t, err, text)
+		want := connect.JSONNumber(text)
+		m := v.(map[string]any)
+		require.Equal(t, want, m["n"], text)
+		require.Equal(t, want, m["a"].([]any)[0], text)
+	}
+}

@@ -13,6 +13,8 @@ package jsonparse
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -116,6 +118,12 @@ func Parse(data []byte) (Node, error) {
 // object keys keep the last value.
 func ParseAny(data []byte, number func(text string) any) (any, error) {
 	p := Parser{Data: data}
+	return p.AnyDocument(number)
+}
+
+// AnyDocument parses Data from Pos to its end as one document, as ParseAny
+// does, with the Parser's settings (Keys).
+func (p *Parser) AnyDocument(number func(text string) any) (any, error) {
 	p.SkipSpace()
 	if p.Pos == len(p.Data) {
 		return nil, errEmpty
@@ -140,6 +148,8 @@ type Parser struct {
 	// ReplaceInvalidUTF8 makes ReadString decode invalid UTF-8 to U+FFFD, as
 	// encoding/json does; otherwise strings keep such bytes as they are.
 	ReplaceInvalidUTF8 bool
+	// Keys, when set, interns object member names (see Keys).
+	Keys *Keys
 
 	depth int
 }
@@ -212,6 +222,9 @@ func (p *Parser) Any(number func(text string) any) (any, error) {
 		_, err := p.literal("null", Null)
 		return nil, err
 	case c == '-' || ('0' <= c && c <= '9'):
+		if number == nil {
+			return p.kafkaNumber()
+		}
 		s, err := p.ReadNumber()
 		if err != nil {
 			return nil, err
@@ -220,6 +233,87 @@ func (p *Parser) Any(number func(text string) any) (any, error) {
 	default:
 		return nil, p.Errorf("unexpected character %q", c)
 	}
+}
+
+// kafkaNumber reads a number as Kafka Connect's JsonConverter reads one
+// without a schema, without copying its text: int64 when it is integral
+// (no fraction or exponent) and fits, float64 otherwise.
+func (p *Parser) kafkaNumber() (any, error) {
+	start := p.Pos
+	if err := p.SkipNumber(); err != nil {
+		return nil, err
+	}
+	text := p.Data[start:p.Pos]
+	if n, ok := plainInt64(text); ok {
+		return n, nil
+	}
+	f, _ := strconv.ParseFloat(string(text), 64) // ±Inf out of range, as Jackson's double
+	return f, nil
+}
+
+// plainInt64 parses text, a valid JSON number, when it is an integer that
+// fits an int64.
+func plainInt64(text []byte) (int64, bool) {
+	neg := text[0] == '-'
+	digits := text
+	if neg {
+		digits = text[1:]
+	}
+	if len(digits) > 19 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false // a fraction or an exponent
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	switch {
+	case neg && u > 1<<63, !neg && u > 1<<63-1:
+		return 0, false
+	case neg:
+		return -int64(u), true // -(1<<63) wraps to itself
+	}
+	return int64(u), true
+}
+
+// Keys interns object member names across documents: records of one shape
+// repeat their names, and reading them from a table costs no allocation.
+// It also sizes a document's top-level map as the previous one's.
+// It keeps up to maxKeys names, is safe for concurrent use, and its zero
+// value is ready.
+type Keys struct {
+	m    atomic.Pointer[map[string]string]
+	size atomic.Int32 // members of the last top-level object, to size the next
+}
+
+const (
+	maxKeys     = 1024
+	maxSizeHint = 256 // one huge document must not make every later map huge
+)
+
+// intern returns name as a string, from the table when it is there.
+func (k *Keys) intern(name []byte) string {
+	var cur map[string]string
+	if m := k.m.Load(); m != nil {
+		cur = *m
+	}
+	if s, ok := cur[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if len(cur) < maxKeys {
+		// Copy on write: readers never lock. A name added by a racing
+		// writer may be lost; it is added again on its next miss.
+		next := make(map[string]string, len(cur)+1)
+		for a := range cur {
+			next[a] = a
+		}
+		next[s] = s
+		k.m.Store(&next)
+	}
+	return s
 }
 
 func (p *Parser) anyArray(number func(string) any) (any, error) {
@@ -236,7 +330,15 @@ func (p *Parser) anyArray(number func(string) any) (any, error) {
 }
 
 func (p *Parser) anyObject(number func(string) any) (any, error) {
-	out := map[string]any{}
+	var out map[string]any
+	if top := p.depth == 0 && p.Keys != nil; top {
+		// Records of one shape: size the map as the last one was, so that
+		// it does not grow member by member.
+		out = make(map[string]any, p.Keys.size.Load())
+		defer func() { p.Keys.size.Store(int32(min(len(out), maxSizeHint))) }()
+	} else {
+		out = map[string]any{}
+	}
 	err := p.members(func(k string) error {
 		v, err := p.Any(number)
 		out[k] = v // Jackson keeps the last of repeated keys; so does a map
@@ -523,7 +625,7 @@ func (p *Parser) members(member func(key string) error) error {
 		if err := p.memberName(); err != nil {
 			return err
 		}
-		k, err := p.ReadString()
+		k, err := p.readName()
 		if err != nil {
 			return err
 		}
@@ -548,6 +650,25 @@ func (p *Parser) members(member func(key string) error) error {
 			return p.Errorf("expected ',' or '}' in object")
 		}
 	}
+}
+
+// readName reads a member name, from p.Keys when it is set and the name has
+// no escapes.
+func (p *Parser) readName() (string, error) {
+	if p.Keys != nil {
+		for end := p.Pos + 1; end < len(p.Data); end++ {
+			c := p.Data[end]
+			if c == '"' {
+				name := p.Keys.intern(p.Data[p.Pos+1 : end])
+				p.Pos = end + 1
+				return name, nil
+			}
+			if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+				break // ReadString decodes and checks these
+			}
+		}
+	}
+	return p.ReadString()
 }
 
 // memberName skips white space up to an object member's name, which must

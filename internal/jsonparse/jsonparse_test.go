@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -142,6 +143,10 @@ func TestReadString(t *testing.T) {
 	}
 }
 
+// fuzzKeys is shared by every input of FuzzParse, as a converter's Keys
+// are shared by every record.
+var fuzzKeys Keys
+
 // FuzzParse checks Parse against encoding/json: the same documents are
 // valid (within MaxDepth), Skip agrees with Value, and strings decode as
 // encoding/json decodes them when ReplaceInvalidUTF8 is set.
@@ -163,6 +168,16 @@ func FuzzParse(f *testing.F) {
 		}
 		if err == nil {
 			require.Equal(t, nodeAny(&n), v, "%q: ParseAny and Parse disagree", data)
+		}
+		// With interned member names (twice: the second from the table),
+		// the same values and errors.
+		for range 2 {
+			ip := Parser{Data: data, Keys: &fuzzKeys}
+			iv, ierr := ip.AnyDocument(numberText)
+			if fmt.Sprint(ierr) != fmt.Sprint(err) {
+				t.Fatalf("%q: with Keys error %v, Parse error %v", data, ierr, err)
+			}
+			require.Equal(t, v, iv, "%q: with Keys", data)
 		}
 		p := Parser{Data: data}
 		p.SkipSpace()
@@ -216,4 +231,26 @@ func ExampleParse() {
 	schema := n.Member("schema")
 	fmt.Println(n.Keys, string(data[schema.Start:schema.End]), n.Member("payload").Str)
 	// Output: [schema payload] {"type": "int64"} 9007199254740993
+}
+
+// Keys used by many goroutines at once, past their size limit, give every
+// document its own names.
+func TestKeysConcurrent(t *testing.T) {
+	var keys Keys
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				doc := fmt.Sprintf(`{"k%d":1,"same":{"k%d":[%d]},"x\u0041":2}`, (i*7+g)%1500, i, g)
+				p := Parser{Data: []byte(doc), Keys: &keys}
+				got, err := p.AnyDocument(numberText)
+				require.NoError(t, err)
+				want, err := ParseAny([]byte(doc), numberText)
+				require.NoError(t, err)
+				require.Equal(t, want, got)
+			}
+		})
+	}
+	wg.Wait()
+	require.LessOrEqual(t, len(*keys.m.Load()), maxKeys)
 }
