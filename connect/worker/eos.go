@@ -473,9 +473,15 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 			return &stageError{stage: stagePoll, err: err}
 		}
 		st.metrics.RecordsPolled(len(records))
+		// Transform and convert the batch on up to GOMAXPROCS goroutines,
+		// then send in poll order, as the non-transactional path does.
+		prep := e.prepareAll(records)
 		for i := range records {
 			r := &records[i]
-			if err := e.send(ctx, r); err != nil {
+			if err := e.send(ctx, &prep[i]); err != nil {
+				for _, p := range prep[i+1:] {
+					st.releaseBuf(p.inf)
+				}
 				if ctx.Err() != nil {
 					return nil // stopping: the final commit covers what was sent
 				}
@@ -483,10 +489,14 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 			}
 			if e.tc != nil {
 				if err := e.recordBoundary(r); err != nil {
+					for _, p := range prep[i+1:] {
+						st.releaseBuf(p.inf)
+					}
 					return err
 				}
 			}
 		}
+		clear(prep)
 		st.metrics.ActiveRecords(e.produced)
 		if err := e.batchBoundary(); err != nil {
 			return err
@@ -495,38 +505,58 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 	return nil
 }
 
-// send transforms, converts and produces one record in the open
-// transaction (beginning one if needed) and takes its offset into the
-// transaction. A record dropped by a transform, or failed and tolerated by
-// errors.tolerance=all, is settled: its offset is committed with the
-// transaction. Any other error is returned: the task fails and the
-// transaction is aborted.
-func (e *eosTask) send(ctx context.Context, r *connect.Record) error {
+// prepareAll transforms and converts a poll batch (sourceTask.prepare)
+// into inflights of their own: a transaction keeps its records until it
+// commits, so they are not pooled; their buffers are.
+func (e *eosTask) prepareAll(records []connect.Record) []prepared {
 	st := e.st
-	inf := &inflight{Context: st.produceCtx, r: r}
-	rec, keep, err := st.chain.Apply(*r)
-	if err != nil {
-		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, err); err != nil {
+	if cap(st.prep) < len(records) {
+		st.prep = make([]prepared, len(records))
+	}
+	prep := st.prep[:len(records)]
+	inParallel(len(records), st.parallelism, func(i int) {
+		prep[i] = st.prepare(&inflight{Context: st.produceCtx, r: &records[i]})
+	})
+	return prep
+}
+
+// send produces one prepared record in the open transaction (beginning one
+// if needed) and takes its offset into the transaction. A record dropped by
+// a transform, or failed and tolerated by errors.tolerance=all, is settled:
+// its offset is committed with the transaction. Any other error is
+// returned: the task fails and the transaction is aborted. The checks run
+// in the order of Kafka Connect's: the transforms' failure, the
+// transformed record's topic, then its conversion.
+func (e *eosTask) send(ctx context.Context, p *prepared) error {
+	st := e.st
+	inf := p.inf
+	r := inf.r
+	switch {
+	case p.panicked:
+		return &stageError{stage: p.stage, err: p.err}
+	case p.err != nil && p.stage == stageTransformation:
+		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, p.err); err != nil {
 			return err
 		}
 		e.settle(inf, false)
 		return nil
-	}
-	if !keep {
-		e.settle(inf, false)
+	case p.err == nil && !p.keep:
+		e.settle(inf, false) // dropped by a transform
 		return nil
 	}
-	if rec.Topic == e.ec.store.Topic() {
+	if p.topic == e.ec.store.Topic() {
 		// As Kafka Connect: the task would read its offsets (to the last
 		// stable offset) behind its own open transaction.
+		st.releaseBuf(inf)
 		return connect.WithPosition(fmt.Errorf("source tasks may not write to their own offsets topic %s with exactly-once support (%s=enabled)",
-			rec.Topic, ExactlyOnceSourceSupportConfig), r.Position())
+			p.topic, ExactlyOnceSourceSupportConfig), r.Position())
 	}
-	if err := st.topics.ensure(ctx, rec.Topic); err != nil {
-		return fmt.Errorf("creating topic %s: %w", rec.Topic, err)
+	if err := st.topics.ensure(ctx, p.topic); err != nil {
+		st.releaseBuf(inf)
+		return fmt.Errorf("creating topic %s: %w", p.topic, err)
 	}
-	if stg, err := st.convert(&rec, inf); err != nil {
-		if err := st.errs.tolerate(ctx, stg, r, nil, err); err != nil {
+	if p.err != nil { // a converter failed
+		if err := st.errs.tolerate(ctx, p.stage, r, nil, p.err); err != nil {
 			return err
 		}
 		e.settle(inf, false)

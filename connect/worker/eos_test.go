@@ -837,3 +837,53 @@ func BenchmarkSourceToKafkaEOS(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// With errors.tolerance=all a record whose conversion fails is skipped
+// inside the transaction: its offset is committed with the records around
+// it, the task's CommitRecord hears of it without metadata, and
+// read_committed consumers see every other record once. Batches of 300
+// take the parallel conversion path.
+func TestEOSToleratedRecords(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "eos")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	store, offsetsTopic := eosKafkaStore(t, brokers)
+	src := newEOSCounter("test.EOSCounter")
+	src.bad.Store(310)
+
+	w := newEOSWorker(t, brokers, store, testkafka.Group(t, "eos"), src.plugin())
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "tolerant", src.config(topic, 900, 300, "errors.tolerance", "all")))
+	waitOffset(t, store, "tolerant", 899)
+	require.NoError(t, w.Close())
+	require.Equal(t, int64(899), committedOffset(t, brokers, offsetsTopic, "tolerant"))
+	numbers := committedNumbers(t, brokers, topic)
+	require.Len(t, numbers, 899)
+	for i, n := range numbers {
+		want := int64(i)
+		if i >= 310 {
+			want++ // 310 was skipped
+		}
+		require.Equal(t, want, n, "committed record %d", i)
+	}
+	require.Equal(t, int64(899), src.written.Load())
+	require.Equal(t, int64(1), src.unwritten.Load())
+}
+
+// Records for the worker's own offsets topic fail the task, as in Kafka
+// Connect, before their conversion is looked at: a record whose conversion
+// failed fails it too, tolerance or not, and nothing is committed.
+func TestEOSRefusesOwnOffsetsTopic(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	store, offsetsTopic := eosKafkaStore(t, brokers)
+	src := newEOSCounter("test.EOSCounter")
+	src.bad.Store(0) // the first record does not convert
+
+	w := newEOSWorker(t, brokers, store, testkafka.Group(t, "eos"), src.plugin())
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "own", src.config(offsetsTopic, 10, 5, "errors.tolerance", "all")))
+	ts := waitTaskState(t, w, "own", Failed)
+	require.Contains(t, ts.Trace, "may not write to their own offsets topic "+offsetsTopic)
+	require.Contains(t, ts.Trace, `offset {"n":0}`)
+	require.Equal(t, int64(-1), committedOffset(t, brokers, offsetsTopic, "own"))
+}

@@ -235,8 +235,9 @@ type inflight struct {
 // until it is submitted in poll order.
 type prepared struct {
 	inf      *inflight
-	keep     bool  // false: a transform dropped it
-	err      error // the failure of stage
+	keep     bool   // false: a transform dropped it
+	topic    string // the topic the transforms chose, once they kept it
+	err      error  // the failure of stage
 	stage    stage
 	panicked bool // err is a panic, which fails the task whatever the tolerance
 }
@@ -255,7 +256,7 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 	}
 	prep := st.prep[:len(records)]
 	defer clear(prep) // keep no polled record alive until the next poll
-	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(&records[i]) })
+	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(st.newInflight(&records[i])) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
@@ -272,11 +273,12 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 	return nil
 }
 
-// prepare transforms and converts one polled record into its inflight. It
-// may run on any goroutine; a panic in a transform or converter is caught
-// and reported in the result, as it would be on the task's goroutine.
-func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
-	p.inf = st.newInflight(r)
+// prepare transforms and converts inf's polled record into inf. It may run
+// on any goroutine; a panic in a transform or converter is caught and
+// reported in the result, as it would be on the task's goroutine.
+func (st *sourceTask) prepare(inf *inflight) (p prepared) {
+	r := inf.r
+	p.inf = inf
 	p.stage = stageTransformation
 	defer func() {
 		if v := recover(); v != nil {
@@ -292,6 +294,7 @@ func (st *sourceTask) prepare(r *connect.Record) (p prepared) {
 		}
 		rec = &out
 	}
+	p.topic = rec.Topic
 	if stg, err := st.convert(rec, p.inf); err != nil {
 		p.stage, p.err = stg, err
 		return p
