@@ -476,12 +476,16 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 		// Transform and convert the batch on up to GOMAXPROCS goroutines,
 		// then send in poll order, as the non-transactional path does.
 		prep := e.prepareAll(records)
+		unsent := func(i int) { // returns the buffers of records after i
+			for _, p := range prep[i+1:] {
+				st.releaseBuf(p.inf)
+			}
+			clear(prep)
+		}
 		for i := range records {
 			r := &records[i]
 			if err := e.send(ctx, &prep[i]); err != nil {
-				for _, p := range prep[i+1:] {
-					st.releaseBuf(p.inf)
-				}
+				unsent(i)
 				if ctx.Err() != nil {
 					return nil // stopping: the final commit covers what was sent
 				}
@@ -489,9 +493,7 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 			}
 			if e.tc != nil {
 				if err := e.recordBoundary(r); err != nil {
-					for _, p := range prep[i+1:] {
-						st.releaseBuf(p.inf)
-					}
+					unsent(i)
 					return err
 				}
 			}
@@ -510,10 +512,7 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 // commits, so they are not pooled; their buffers are.
 func (e *eosTask) prepareAll(records []connect.Record) []prepared {
 	st := e.st
-	if cap(st.prep) < len(records) {
-		st.prep = make([]prepared, len(records))
-	}
-	prep := st.prep[:len(records)]
+	prep := st.scratch(len(records))
 	inParallel(len(records), st.parallelism, func(i int) {
 		prep[i] = st.prepare(&inflight{Context: st.produceCtx, r: &records[i]})
 	})

@@ -251,10 +251,7 @@ type prepared struct {
 // in the order the task returned them and offsets are committed as without
 // the parallel step.
 func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) error {
-	if cap(st.prep) < len(records) {
-		st.prep = make([]prepared, len(records))
-	}
-	prep := st.prep[:len(records)]
+	prep := st.scratch(len(records))
 	defer clear(prep) // keep no polled record alive until the next poll
 	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(st.newInflight(&records[i])) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
@@ -271,6 +268,15 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 		}
 	}
 	return nil
+}
+
+// scratch returns the reused space for preparing a poll batch of n records;
+// the caller clears it when done with the batch.
+func (st *sourceTask) scratch(n int) []prepared {
+	if cap(st.prep) < n {
+		st.prep = make([]prepared, n)
+	}
+	return st.prep[:n]
 }
 
 // prepare transforms and converts inf's polled record into inf. It may run

@@ -67,16 +67,10 @@ func newSubmitted() *submitted {
 // offset are tracked for draining only.
 func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submission {
 	sub := &submission{}
-	s.add(sub, p, o)
-	return sub
-}
-
-// add is submit with the caller's storage for the submission, so a record's
-// bookkeeping can live in one allocation.
-func (s *submitted) add(sub *submission, p connect.SourcePartition, o connect.Offset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addLocked(sub, p, o)
+	return sub
 }
 
 // addEach registers n records in order under one lock: record(i) returns

@@ -121,55 +121,39 @@ func (d *fastDecoder) null(s *connect.Schema) (connect.Value, bool) {
 	return connect.Value{}, false
 }
 
+// number reads the JSON number at the current position and returns its
+// text, checked against JSON's grammar.
+func (d *fastDecoder) number() ([]byte, bool) {
+	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
+		return nil, false
+	}
+	start := d.p.Pos
+	if d.p.SkipNumber() != nil {
+		return nil, false
+	}
+	return d.p.Data[start:d.p.Pos], true
+}
+
 // integer reads a plain JSON integer (no fraction or exponent, which the
 // general path reads when integral) within [lo, hi].
 func (d *fastDecoder) integer(lo, hi int64) (int64, bool) {
-	data, i := d.p.Data, d.p.Pos
-	neg := i < len(data) && data[i] == '-'
-	if neg {
-		i++
-	}
-	start := i
-	var u uint64 // 19 digits fit
-	for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-		if i-start == 19 {
-			return 0, false
-		}
-		u = u*10 + uint64(data[i]-'0')
-		i++
-	}
-	switch {
-	case i == start, data[start] == '0' && i-start > 1: // no digits; a leading zero
-		return 0, false
-	case i < len(data) && (data[i] == '.' || data[i] == 'e' || data[i] == 'E'):
-		return 0, false
-	case neg && u > 1<<63, !neg && u > math.MaxInt64:
+	text, ok := d.number()
+	if !ok {
 		return 0, false
 	}
-	n := int64(u)
-	if neg {
-		n = -n // -(1<<63) wraps to itself: math.MinInt64
-	}
-	if n < lo || n > hi {
-		return 0, false
-	}
-	d.p.Pos = i
-	return n, true
+	n, ok := jsonparse.PlainInt64(text)
+	return n, ok && lo <= n && n <= hi
 }
 
 // float reads a JSON number as a float of bits bits. The strings "NaN" and
 // "Infinity" and out-of-range numbers take the general path.
 func (d *fastDecoder) float(bits int) (float64, bool) {
-	c := d.peek()
-	if c != '-' && (c < '0' || c > '9') {
-		return 0, false
-	}
-	start := d.p.Pos
-	if d.p.SkipNumber() != nil { // checks JSON's number grammar
+	text, ok := d.number()
+	if !ok {
 		return 0, false
 	}
 	// The number's text, as ParseFloat wants it, without keeping a copy.
-	f, err := strconv.ParseFloat(string(d.p.Data[start:d.p.Pos]), bits)
+	f, err := strconv.ParseFloat(string(text), bits)
 	return f, err == nil
 }
 

@@ -244,16 +244,16 @@ func (p *Parser) kafkaNumber() (any, error) {
 		return nil, err
 	}
 	text := p.Data[start:p.Pos]
-	if n, ok := plainInt64(text); ok {
+	if n, ok := PlainInt64(text); ok {
 		return n, nil
 	}
 	f, _ := strconv.ParseFloat(string(text), 64) // ±Inf out of range, as Jackson's double
 	return f, nil
 }
 
-// plainInt64 parses text, a valid JSON number, when it is an integer that
-// fits an int64.
-func plainInt64(text []byte) (int64, bool) {
+// PlainInt64 parses text, a valid JSON number, when it is an integer
+// (no fraction or exponent) that fits an int64.
+func PlainInt64(text []byte) (int64, bool) {
 	neg := text[0] == '-'
 	digits := text
 	if neg {
