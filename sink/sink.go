@@ -19,7 +19,7 @@
 //	})
 //
 // Extra capabilities are small interfaces a Task may also implement, found
-// by type assertion: PartitionHandler, Flusher, PreCommitter.
+// by type assertion: PartitionHandler, Flusher, PreCommitter, BatchBorrower.
 package sink
 
 import (
@@ -103,6 +103,23 @@ type Flusher interface {
 // skips the commit. It takes precedence over Flusher.
 type PreCommitter interface {
 	PreCommit(ctx context.Context, offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
+}
+
+// BatchBorrower is an optional Task capability for tasks that only borrow
+// the slice given to Put: when BorrowsBatch returns true, the task promises
+// to keep neither the slice nor pointers to its elements once Put returns,
+// and the runtime reuses the slice's memory for later batches instead of
+// allocating and clearing a connect.Record for every record consumed.
+//
+// Only the slice is reused. What its records refer to (keys, values,
+// headers, schemas) is never written again, so a task may keep those, or
+// copies of the records (connect.Record is a value). A task that holds on to
+// the slice itself until Flush, as Kafka Connect allows, must not implement
+// BatchBorrower or must return false: by default Put's slice is the task's
+// own. connect/connecttest overwrites a borrowed batch after Put returns,
+// so a task that keeps it after all fails the kit's read-back checks.
+type BatchBorrower interface {
+	BorrowsBatch() bool
 }
 
 // TaskContext is the runtime as a sink task sees it. Its methods are safe

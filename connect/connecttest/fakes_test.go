@@ -369,6 +369,7 @@ type memSinkBugs struct {
 	hangPut bool // Put waits for release without watching ctx
 	leak    bool
 	handler bool // implements PartitionHandler, and fails Put on partitions not opened
+	borrows bool // says it borrows its batches (sink.BatchBorrower)
 }
 
 func memSinkPlugin(bugs memSinkBugs, release <-chan struct{}) sink.Plugin {
@@ -461,6 +462,8 @@ func (t *memSinkTask) Put(ctx context.Context, records []connect.Record) error {
 	}
 	return nil
 }
+
+func (t *memSinkTask) BorrowsBatch() bool { return t.bugs.borrows }
 
 func (t *memSinkTask) write(recs []connect.Record) {
 	for i := range recs {

@@ -92,6 +92,8 @@ func TestSinkConforming(t *testing.T) {
 		{"Sync", memSinkBugs{}},
 		{"Flusher", memSinkBugs{mode: flushed}},
 		{"FlusherKeepingBatches", memSinkBugs{mode: keepsSlice}}, // Put's slice is the task's own
+		{"SyncBorrowing", memSinkBugs{borrows: true}},
+		{"FlusherBorrowing", memSinkBugs{mode: flushed, borrows: true}}, // keeps copies of the records
 		{"AsyncPreCommitter", memSinkBugs{mode: async}},
 		{"PartitionHandler", memSinkBugs{handler: true}},
 	} {
@@ -140,6 +142,7 @@ func TestSinkFindsBugs(t *testing.T) {
 		{name: "Dropped", bugs: memSinkBugs{drop: true}, check: "WriteReadBack", want: "partition connecttest-1: 2 record(s) written were not read back: [value-9 value-19]"},
 		{name: "Duplicated", bugs: memSinkBugs{dup: true}, check: "WriteReadBack", want: "read back value 1, value-0, of partition connecttest-0, again: repeated"},
 		{name: "Reported", bugs: memSinkBugs{report: true}, check: "WriteReadBack", want: "the task reported record topic connecttest partition 0 offset 0"},
+		{name: "KeepsBorrowedBatch", bugs: memSinkBugs{mode: keepsSlice, borrows: true}, check: "WriteReadBack", want: "read back value 0, connecttest: this record overwrote a batch after Put returned, and the task claimed to borrow its batches"},
 		{name: "PutIgnoresCtx", bugs: memSinkBugs{hangPut: true}, check: "PromptStop", want: "Put with a cancelled context did not return within 300ms"},
 		{name: "Leak", bugs: memSinkBugs{leak: true}, check: "NoGoroutineLeak", want: "goroutine(s) started during the run were still running"},
 		{name: "NoReadBack", spec: func(s *SinkSpec) { s.ReadBack = nil }, check: "WriteReadBack", want: "SinkSpec.ReadBack is nil"},

@@ -78,6 +78,8 @@ type SinkSpec struct {
 //     every record once, in order within each partition, and the task must
 //     have reported none to its ErrantRecordReporter. PreCommit must never
 //     return a partition it was not given or an offset beyond the one given.
+//     A task that borrows its batches (sink.BatchBorrower) finds each batch
+//     overwritten once Put returns, so keeping it shows in the read-back.
 //   - PromptStop: Put with a cancelled context returns within StopTimeout
 //     (with any result); Stop then returns within StopTimeout.
 //   - NoGoroutineLeak: every goroutine started by a WriteReadBack run has
@@ -271,17 +273,36 @@ func (k *sinkKit) tryStartRun(tb testing.TB, config map[string]string, parts []s
 
 // put gives the task recs in two batches, each a slice of its own (as
 // Kafka's runtime gives the task its own copy of its batch), and fails tb on
-// an error.
+// an error. A task that borrows its batches (sink.BatchBorrower) finds each
+// one overwritten once Put returns, as the runtime's reuse would, so one that
+// keeps it after all writes the overwritten records and fails read-back.
 func (r *sinkRun) put(recs []connect.Record) {
 	r.tb.Helper()
+	b, ok := r.task.(sink.BatchBorrower)
+	borrows := ok && b.BorrowsBatch()
 	h := len(recs) / 2
 	for _, part := range [][]connect.Record{recs[:h], recs[h:]} {
 		if len(part) == 0 {
 			continue
 		}
-		if err := r.task.Put(r.ctx, slices.Clone(part)); err != nil {
+		batch := slices.Clone(part)
+		if err := r.task.Put(r.ctx, batch); err != nil {
 			r.tb.Fatalf("task Put of %d records: %v", len(part), err)
 		}
+		if borrows {
+			for i := range batch {
+				batch[i] = reusedRecord()
+			}
+		}
+	}
+}
+
+// reusedRecord overwrites a borrowed batch after Put, as the runtime's next
+// batch would; a task that wrongly kept the batch writes it.
+func reusedRecord() connect.Record {
+	return connect.Record{
+		Topic: "connecttest-reused-batch",
+		Value: "connecttest: this record overwrote a batch after Put returned, and the task claimed to borrow its batches (sink.BatchBorrower)",
 	}
 }
 

@@ -207,3 +207,100 @@ func TestSinkParallelConversionKeepsOrder(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Equal(t, int64(n), committedTotal(t, brokers, GroupID(name)))
 }
+
+// borrowingTask is a sink task that copies every record Put and notes the
+// batch's backing array; borrows is its answer to BorrowsBatch.
+type borrowingTask struct {
+	borrows bool
+	mu      sync.Mutex
+	records []connect.Record
+	arrays  []*connect.Record // each Put's &records[0]
+	want    int
+	done    chan struct{}
+}
+
+func (t *borrowingTask) plugin() sink.Plugin {
+	return sink.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.BorrowingSink", Kind: connect.SinkPlugin},
+		New:        func() sink.Connector { return sink.SimpleConnector(func() sink.Task { return t }) },
+	}
+}
+
+func (t *borrowingTask) Start(context.Context, map[string]string, sink.TaskContext) error { return nil }
+func (t *borrowingTask) Stop(context.Context) error                                       { return nil }
+func (t *borrowingTask) BorrowsBatch() bool                                               { return t.borrows }
+
+func (t *borrowingTask) Put(_ context.Context, rs []connect.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.arrays = append(t.arrays, &rs[0])
+	t.records = append(t.records, rs...)
+	if len(t.records) == t.want {
+		close(t.done)
+	}
+	return nil
+}
+
+// A task that borrows its batches gets one slice again and again, each
+// record in it written whole (no headers left over from the record that
+// was there before); one that does not gets a new slice every time.
+func TestSinkBorrowedBatchReused(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	for _, borrows := range []bool{true, false} {
+		t.Run(fmt.Sprintf("borrows=%v", borrows), func(t *testing.T) {
+			topic := testkafka.Topic(t, "borrow")
+			testkafka.CreateTopic(t, brokers, topic, 1, nil)
+			const n = 3000 // several batches of at most maxPollRecords
+			cl := testkafka.Client(t, brokers, kgo.DefaultProduceTopic(topic))
+			var recs []*kgo.Record
+			for i := range n {
+				r := &kgo.Record{Key: []byte(fmt.Sprint("k-", i)), Value: []byte(fmt.Sprintf(`"v-%d"`, i))}
+				if i%3 == 0 {
+					r.Headers = []kgo.RecordHeader{{Key: "h", Value: []byte(fmt.Sprint(i))}}
+				}
+				recs = append(recs, r)
+			}
+			require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
+
+			task := &borrowingTask{borrows: borrows, want: n, done: make(chan struct{})}
+			w := newTestWorker(t, brokers, offset.NewMemory(), task.plugin())
+			name := testkafka.Group(t, "borrow")
+			require.NoError(t, w.CreateConnector(context.Background(), name, map[string]string{
+				"connector.class": "test.BorrowingSink", "topics": topic,
+				"key.converter": "StringConverter", "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+				"header.converter": "StringConverter",
+			}))
+			waitOrFail(t, task.done)
+			require.NoError(t, w.Close())
+
+			task.mu.Lock()
+			defer task.mu.Unlock()
+			for i, r := range task.records {
+				o, ok := r.Origin()
+				require.True(t, ok)
+				require.Equal(t, int64(i), o.Offset)
+				require.Equal(t, fmt.Sprint("k-", i), r.Key)
+				require.Equal(t, fmt.Sprint("v-", i), r.Value)
+				if i%3 == 0 {
+					require.Equal(t, 1, r.Headers.Len(), "record %d", i)
+					require.Equal(t, fmt.Sprint(i), r.Headers.At(0).Value, "record %d", i)
+				} else {
+					require.Zero(t, r.Headers.Len(), "record %d", i)
+				}
+			}
+			require.Greater(t, len(task.arrays), 1, "one batch only")
+			distinct := map[*connect.Record]bool{}
+			for _, a := range task.arrays {
+				distinct[a] = true
+			}
+			if borrows {
+				require.Less(t, len(distinct), len(task.arrays), "a borrowed batch was never reused")
+			} else {
+				require.Len(t, distinct, len(task.arrays), "a batch the task owns was reused")
+			}
+		})
+	}
+}

@@ -71,12 +71,14 @@ func (s *sinkBenchTopics) get(b *testing.B, n int) string {
 }
 
 // countingSink is a sink that keeps nothing: Put counts the records and
-// closes done once it has seen want of them.
+// closes done once it has seen want of them. With borrows, its task says so
+// (sink.BatchBorrower).
 type countingSink struct {
-	want int64
-	seen atomic.Int64
-	done chan struct{}
-	once sync.Once
+	want    int64
+	borrows bool
+	seen    atomic.Int64
+	done    chan struct{}
+	once    sync.Once
 }
 
 func (c *countingSink) plugin() sink.Plugin {
@@ -84,16 +86,23 @@ func (c *countingSink) plugin() sink.Plugin {
 		PluginInfo: connect.PluginInfo{Class: "bench.CountingSink", Kind: connect.SinkPlugin},
 		New: func() sink.Connector {
 			return sink.SimpleConnector(func() sink.Task {
-				return sink.PutFunc(func(_ context.Context, rs []connect.Record) error {
+				return countingSinkTask{c: c, PutFunc: func(_ context.Context, rs []connect.Record) error {
 					if c.seen.Add(int64(len(rs))) >= c.want {
 						c.once.Do(func() { close(c.done) })
 					}
 					return nil
-				})
+				}}
 			})
 		},
 	}
 }
+
+type countingSinkTask struct {
+	sink.PutFunc
+	c *countingSink
+}
+
+func (t countingSinkTask) BorrowsBatch() bool { return t.c.borrows }
 
 // BenchmarkKafkaToSink measures records per second from Kafka into a sink
 // task. One op is one record: run it with -benchtime 1000000x for a million
@@ -107,6 +116,9 @@ func (c *countingSink) plugin() sink.Plugin {
 //     sink of JSON data does;
 //   - worker/bytes: the same with ByteArrayConverter: the runtime's own cost
 //     without conversion;
+//   - worker/json/borrowed and worker/bytes/borrowed: the same with a sink
+//     task that borrows its batches (sink.BatchBorrower), so the runtime
+//     reuses them;
 //   - kgo: a raw franz-go group consumer (cooperative-sticky, no
 //     auto-commit, committing once at the end) polling the records;
 //   - kgo+decode: the same, decoding each key and value with the
@@ -116,16 +128,18 @@ func (c *countingSink) plugin() sink.Plugin {
 // with kfake includes the broker).
 func BenchmarkKafkaToSink(b *testing.B) {
 	topics := &sinkBenchTopics{parent: b, brokers: testkafka.Brokers(b), topics: map[int]string{}}
-	b.Run("worker/json", func(b *testing.B) { benchWorkerSink(b, topics, jsonconv.Class) })
-	b.Run("worker/bytes", func(b *testing.B) { benchWorkerSink(b, topics, bytesconv.Class) })
+	b.Run("worker/json", func(b *testing.B) { benchWorkerSink(b, topics, jsonconv.Class, false) })
+	b.Run("worker/bytes", func(b *testing.B) { benchWorkerSink(b, topics, bytesconv.Class, false) })
+	b.Run("worker/json/borrowed", func(b *testing.B) { benchWorkerSink(b, topics, jsonconv.Class, true) })
+	b.Run("worker/bytes/borrowed", func(b *testing.B) { benchWorkerSink(b, topics, bytesconv.Class, true) })
 	b.Run("kgo", func(b *testing.B) { benchRawConsume(b, topics, false) })
 	b.Run("kgo+decode", func(b *testing.B) { benchRawConsume(b, topics, true) })
 }
 
-func benchWorkerSink(b *testing.B, topics *sinkBenchTopics, converterClass string) {
+func benchWorkerSink(b *testing.B, topics *sinkBenchTopics, converterClass string, borrows bool) {
 	brokers := topics.brokers
 	topic := topics.get(b, b.N)
-	sk := &countingSink{want: int64(b.N), done: make(chan struct{})}
+	sk := &countingSink{want: int64(b.N), borrows: borrows, done: make(chan struct{})}
 	w, err := New(Brokers(brokers...), Plugins(sk.plugin()), Logger(slog.New(slog.DiscardHandler)), ID("bench-worker"))
 	if err != nil {
 		b.Fatal(err)

@@ -66,6 +66,11 @@ type sinkTask struct {
 	// is the task's own, as in Kafka Connect, and it may keep it.)
 	kept    []*kgo.Record
 	results []converted
+	// borrowed is the batch given to Put, reused only for a task that
+	// says it borrows it (sink.BatchBorrower). Its records keep the last
+	// batch's values alive until the next batch overwrites them, which
+	// bounds what it holds to one batch.
+	borrowed []connect.Record
 
 	// lastBatch is the batch last handed to Put, kept (only with a
 	// dead-letter queue) so that records the task reports go to it in
@@ -369,7 +374,7 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 		}
 		kept = append(kept, kr)
 	}
-	batch := make([]connect.Record, len(kept))
+	batch := st.batch(len(kept))
 	if cap(st.results) < len(kept) {
 		st.results = make([]converted, len(kept))
 	}
@@ -430,6 +435,21 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	return nil
 }
 
+// batch returns a batch of n records for Put: new memory, which the task
+// may keep, unless the task borrows its batches (sink.BatchBorrower), which
+// then share one slice. It may hold the last batch's records: convert
+// overwrites each one whole.
+func (st *sinkTask) batch(n int) []connect.Record {
+	if b, ok := st.task.(sink.BatchBorrower); !ok || !b.BorrowsBatch() {
+		st.borrowed = nil
+		return make([]connect.Record, n)
+	}
+	if cap(st.borrowed) < n {
+		st.borrowed = make([]connect.Record, n)
+	}
+	return st.borrowed[:n]
+}
+
 // converted says how converting and transforming one consumed record
 // (convert) went.
 type converted struct {
@@ -453,7 +473,7 @@ func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record, results
 // *r is the record as far as it got, for the error policy. It may run on
 // any goroutine; a panic in a converter is caught and reported.
 func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
-	r.Topic, r.Timestamp, r.TimestampType = kr.Topic, kr.Timestamp, connect.CreateTime
+	*r = connect.Record{Topic: kr.Topic, Timestamp: kr.Timestamp, TimestampType: connect.CreateTime}
 	if kr.Attrs.TimestampType() == 1 {
 		r.TimestampType = connect.LogAppendTime
 	}

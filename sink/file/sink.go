@@ -325,3 +325,8 @@ func (t *task) Stop(context.Context) error {
 	}
 	return err
 }
+
+// BorrowsBatch reports that Put writes its records before it returns and
+// keeps nothing of the batch, so the runtime may reuse it
+// (sink.BatchBorrower).
+func (t *task) BorrowsBatch() bool { return true }
