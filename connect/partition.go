@@ -203,23 +203,45 @@ func (p SourcePartition) Equal(o SourcePartition) bool {
 }
 
 // Offset is a position within a source partition: Kafka Connect's
-// sourceOffset map. An offset of one key, the common case ("position",
-// "lsn"), is stored inline and costs no allocation; offsets are encoded to
-// JSON only when the runtime commits them.
+// sourceOffset map. An offset of one key with a number, string or boolean
+// value, the common case ("position", "lsn"), is stored inline and costs no
+// allocation; offsets are encoded to JSON only when the runtime commits them.
 //
 // The zero Offset is "none". Like SourcePartition, values must be primitives.
 type Offset struct {
-	key  string
-	val  Value
-	rest []MapEntry // further keys, in insertion order
+	// An offset of one key with a value of an inline kind (see inlineKind)
+	// is key, kind and num or str, as in a Value. Any other has all its
+	// entries, in insertion order, and key, kind, num and str unused. The
+	// layout keeps an Offset at 56 bytes: every source record, and every
+	// record tracked in flight, carries one.
+	key     string
+	str     string
+	num     uint64
+	kind    Kind
+	entries *[]MapEntry
 }
+
+// inlineKind reports whether a one-key offset with a value of kind k is
+// stored inline.
+func inlineKind(k Kind) bool {
+	switch k {
+	case KindInt8, KindInt16, KindInt32, KindInt64, KindFloat32, KindFloat64, KindBool, KindString:
+		return true
+	}
+	return false
+}
+
+// value returns an inline offset's value.
+func (o Offset) value() Value { return Value{kind: o.kind, num: o.num, str: o.str} }
 
 // Int64Offset returns a one-key offset such as {"position": 30}, without
 // allocating.
-func Int64Offset(key string, v int64) Offset { return Offset{key: key, val: Int64Value(v)} }
+func Int64Offset(key string, v int64) Offset {
+	return Offset{key: key, kind: KindInt64, num: uint64(v)}
+}
 
 // StringOffset returns a one-key offset with a string value, without allocating.
-func StringOffset(key, v string) Offset { return Offset{key: key, val: StringValue(v)} }
+func StringOffset(key, v string) Offset { return Offset{key: key, kind: KindString, str: v} }
 
 // NewOffset builds an Offset from alternating keys and values, in insertion
 // order. It panics on an odd count, a non-string or repeated key, or a
@@ -249,9 +271,9 @@ func OffsetFromMap(m map[string]any) (Offset, error) {
 	return OffsetFromEntries(entries)
 }
 
-// OffsetFromEntries builds an Offset from entries in insertion order.
+// OffsetFromEntries builds an Offset from entries in insertion order; it
+// keeps a copy of entries, not entries itself.
 func OffsetFromEntries(entries []MapEntry) (Offset, error) {
-	var o Offset
 	for i, e := range entries {
 		k, ok := e.Key.(string)
 		if !ok {
@@ -265,39 +287,43 @@ func OffsetFromEntries(entries []MapEntry) (Offset, error) {
 				return Offset{}, fmt.Errorf("connect: offset key %q appears twice", k)
 			}
 		}
-		if i == 0 {
-			o.key, o.val = k, AnyValue(e.Value)
-			if o.val.kind == KindNull {
-				o.val = Value{kind: KindAny} // a present key with a null value
-			}
-			continue
-		}
-		o.rest = append(o.rest, MapEntry{k, e.Value})
 	}
-	return o, nil
+	switch len(entries) {
+	case 0:
+		return Offset{}, nil
+	case 1:
+		if v := AnyValue(entries[0].Value); inlineKind(v.kind) {
+			return Offset{key: entries[0].Key.(string), kind: v.kind, num: v.num, str: v.str}, nil
+		}
+	}
+	all := slices.Clone(entries)
+	return Offset{entries: &all}, nil
 }
 
 // IsZero reports whether o is the zero Offset.
-func (o Offset) IsZero() bool { return o.key == "" && o.val.kind == KindNull && o.rest == nil }
+func (o Offset) IsZero() bool { return o.kind == KindNull && o.entries == nil }
 
 // Len returns the number of keys.
 func (o Offset) Len() int {
-	if o.IsZero() {
-		return 0
+	switch {
+	case o.entries != nil:
+		return len(*o.entries)
+	case o.kind != KindNull:
+		return 1
 	}
-	return 1 + len(o.rest)
+	return 0
 }
 
 // All yields the keys and values in insertion order.
 func (o Offset) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
-		if o.IsZero() {
+		if o.entries == nil {
+			if o.kind != KindNull {
+				yield(o.key, o.value().Any())
+			}
 			return
 		}
-		if !yield(o.key, o.val.Any()) {
-			return
-		}
-		for _, e := range o.rest {
+		for _, e := range *o.entries {
 			if !yield(e.Key.(string), e.Value) {
 				return
 			}
@@ -318,10 +344,10 @@ func (o Offset) Get(key string) (any, bool) {
 // Int64 returns the value of key as an int64, for the usual numeric offsets;
 // false when absent or not an integer.
 func (o Offset) Int64(key string) (int64, bool) {
-	if o.key == key {
-		switch o.val.kind {
+	if o.entries == nil {
+		switch o.kind {
 		case KindInt8, KindInt16, KindInt32, KindInt64:
-			return o.val.Int64(), true
+			return o.value().Int64(), o.key == key
 		}
 		return 0, false
 	}
@@ -352,16 +378,11 @@ func (o Offset) AppendJSON(dst []byte) ([]byte, error) {
 	if o.IsZero() {
 		return append(dst, "null"...), nil
 	}
-	if o.rest == nil {
+	if o.entries == nil {
 		dst = append(dst, '{')
 		dst = AppendJSONString(dst, o.key)
 		dst = append(dst, ':')
-		var err error
-		if o.val.kind == KindAny {
-			dst, err = appendJSON(dst, o.val.ref, o.key)
-		} else {
-			dst, err = appendValueJSON(dst, o.val, o.key)
-		}
+		dst, err := appendValueJSON(dst, o.value(), o.key)
 		return append(dst, '}'), err
 	}
 	keys := make([]string, 0, o.Len())

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -51,4 +52,64 @@ func TestOffsetAllocs(t *testing.T) {
 		_ = o
 	})
 	require.Zero(t, allocs)
+}
+
+// Every shape of one-key offset keeps its key, value, Go type and JSON;
+// numbers, strings and booleans are stored inline, the rest with their
+// entries.
+func TestOneKeyOffsets(t *testing.T) {
+	for _, tc := range []struct {
+		value  any
+		json   string
+		inline bool
+	}{
+		{int8(-3), `{"k":-3}`, true},
+		{int16(300), `{"k":300}`, true},
+		{int32(-70000), `{"k":-70000}`, true},
+		{int64(1) << 60, `{"k":1152921504606846976}`, true},
+		{float32(1.5), `{"k":1.5}`, true},
+		{0.1, `{"k":0.1}`, true},
+		{true, `{"k":true}`, true},
+		{"", `{"k":""}`, true},
+		{"wal/0001", `{"k":"wal/0001"}`, true},
+		{nil, `{"k":null}`, false},
+		{[]byte("ab"), `{"k":"YWI="}`, false},
+	} {
+		entries := []MapEntry{{"k", tc.value}}
+		o, err := OffsetFromEntries(entries)
+		require.NoError(t, err)
+		entries[0].Value = "changed" // the offset keeps its own copy
+		require.Equal(t, tc.inline, o.entries == nil, "%#v", tc.value)
+		require.False(t, o.IsZero())
+		require.Equal(t, 1, o.Len())
+		require.Equal(t, tc.json, o.String())
+		v, ok := o.Get("k")
+		require.True(t, ok)
+		require.Equal(t, tc.value, v)
+		_, ok = o.Get("other")
+		require.False(t, ok)
+		back, err := OffsetFromMap(o.Map())
+		require.NoError(t, err)
+		require.True(t, o.Equal(back), "%#v", tc.value)
+		n, isInt := o.Int64("k")
+		switch x := tc.value.(type) {
+		case int8, int16, int32, int64:
+			require.True(t, isInt)
+			require.Equal(t, AnyValue(x).Int64(), n)
+			_, ok := o.Int64("other")
+			require.False(t, ok)
+		default:
+			require.False(t, isInt)
+		}
+	}
+	require.Equal(t, `{"k":"v"}`, StringOffset("k", "v").String())
+	require.True(t, StringOffset("k", "1").Equal(NewOffset("k", "1")))
+	require.False(t, StringOffset("k", "1").Equal(Int64Offset("k", 1)))
+}
+
+// Offsets and records are carried by every source record and tracked for
+// every record in flight: keep them small.
+func TestOffsetAndRecordSize(t *testing.T) {
+	require.LessOrEqual(t, unsafe.Sizeof(Offset{}), uintptr(56))
+	require.LessOrEqual(t, unsafe.Sizeof(Record{}), uintptr(216))
 }

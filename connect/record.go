@@ -38,9 +38,6 @@ type Record struct {
 	// Topic is the Kafka topic the record goes to (source) or came from, as
 	// transforms may have renamed it (sink).
 	Topic string
-	// partition is the Kafka partition plus one, so that the zero Record
-	// leaves the choice to the producer's partitioner.
-	partition int32
 
 	KeySchema   *Schema
 	Key         any
@@ -52,6 +49,14 @@ type Record struct {
 	Timestamp     time.Time
 	TimestampType TimestampType
 
+	// haveOrigin says whether origin is set. It and partition sit next to
+	// TimestampType, in the same eight bytes: a Record is copied through
+	// every transform and allocated for every record read by a sink.
+	haveOrigin bool
+	// partition is the Kafka partition plus one, so that the zero Record
+	// leaves the choice to the producer's partitioner.
+	partition int32
+
 	Headers Headers
 
 	// SourcePartition and SourceOffset say where a source record comes from;
@@ -60,8 +65,7 @@ type Record struct {
 	SourceOffset    Offset
 
 	// origin is where a sink record was read from; it survives transforms.
-	origin     KafkaPosition
-	haveOrigin bool
+	origin KafkaPosition
 }
 
 // KafkaPosition is a record's place in Kafka.
