@@ -144,6 +144,10 @@ type Committer interface {
 // for each record once Kafka has acknowledged it (or once it is settled
 // otherwise: md is nil when a transform dropped the record or an error was
 // tolerated). It may run concurrently with Poll, and must be quick.
+//
+// md is valid only until CommitRecord returns, as the runtime reuses it
+// (it is called for every record): copy *md to keep it. r is the record Poll
+// returned, in the task's own slice.
 type RecordCommitter interface {
 	CommitRecord(r *connect.Record, md *RecordMetadata) error
 }

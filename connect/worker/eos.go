@@ -686,7 +686,8 @@ func (e *eosTask) commit(ctx context.Context) (err error) {
 		var md *source.RecordMetadata
 		if s.written {
 			kr := &s.inf.kr
-			md = &source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+			s.inf.md = source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+			md = &s.inf.md
 		}
 		st.commitRecord(s.inf.r, md)
 	}

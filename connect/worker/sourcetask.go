@@ -229,6 +229,8 @@ type inflight struct {
 	buf *[]byte
 	own []byte
 	r   *connect.Record
+	// md is given to the task's CommitRecord, which may not keep it.
+	md source.RecordMetadata
 }
 
 // prepared is one polled record transformed and converted (prepare), kept
@@ -354,7 +356,8 @@ func (st *sourceTask) settle(inf *inflight, kr *kgo.Record) {
 	}
 	var md *source.RecordMetadata
 	if kr != nil {
-		md = &source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+		inf.md = source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+		md = &inf.md
 	}
 	st.commitRecord(inf.r, md)
 }
@@ -466,7 +469,7 @@ func (st *sourceTask) releaseInflight(inf *inflight) {
 	if cap(inf.own) > maxPooledBuf {
 		inf.own = nil
 	}
-	inf.kr, inf.sub, inf.r = kgo.Record{}, submission{}, nil // keep nothing alive from the pool
+	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
 	st.inflights.Put(inf)
 }
 

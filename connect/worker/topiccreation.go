@@ -169,6 +169,13 @@ func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
 	if last := tc.last.Load(); last != nil && *last == topic {
 		return nil
 	}
+	return tc.ensureSlow(ctx, topic)
+}
+
+// ensureSlow is ensure past its check of the last topic. It is apart so
+// that taking topic's address moves it to the heap here, not in every call
+// of ensure.
+func (tc *topicCreator) ensureSlow(ctx context.Context, topic string) error {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if name := tc.known[topic]; name != nil {
