@@ -87,7 +87,7 @@ func benchOrder(b *testing.B) *connect.Struct {
 type structSource struct {
 	n       int64
 	value   *connect.Struct
-	raw     [2][]byte // key and value pre-encoded: emitted as BYTES when set
+	raw     [2]any // key and value pre-encoded ([]byte, boxed once): emitted as BYTES when set
 	settled atomic.Int64
 	failed  atomic.Int64 // settled without metadata: dropped or tolerated
 	done    chan struct{}
@@ -213,7 +213,7 @@ func benchWorkerSource(b *testing.B, preEncoded bool) {
 	conv := jsonconv.Class
 	if preEncoded {
 		key, value := benchEncoded(b)
-		src.raw = [2][]byte{key, value}
+		src.raw = [2]any{key, value}
 		conv = bytesconv.Class
 	}
 	store := offset.NewMemory()

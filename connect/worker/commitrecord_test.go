@@ -25,6 +25,19 @@ type committingTask struct {
 	done chan struct{}
 }
 
+// Poll gives odd records a timestamp of their own.
+func (t *committingTask) Poll(ctx context.Context) ([]connect.Record, error) {
+	recs, err := t.counterTask.Poll(ctx)
+	for i := range recs {
+		if n := recs[i].Key.(int64); n%2 == 1 {
+			recs[i].Timestamp = ownTimestamp(n)
+		}
+	}
+	return recs, err
+}
+
+func ownTimestamp(n int64) time.Time { return time.UnixMilli(1_600_000_000_000 + n) }
+
 func (t *committingTask) CommitRecord(r *connect.Record, md *source.RecordMetadata) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -41,8 +54,9 @@ func (t *committingTask) CommitRecord(r *connect.Record, md *source.RecordMetada
 }
 
 // CommitRecord tells the task where each record was written (its topic,
-// partition and offset, which hold that very record), and gives nil for a
-// record whose failure was tolerated.
+// partition and offset, which hold that very record) and its timestamp: its
+// own, or for a record without one, a time while the worker ran. It gives
+// nil for a record whose failure was tolerated.
 func TestSourceCommitRecordMetadata(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "commitrecord")
@@ -56,6 +70,7 @@ func TestSourceCommitRecordMetadata(t *testing.T) {
 		New:        func() source.Connector { return source.SimpleConnector(func() source.Task { return task }) },
 	}
 	w := newTestWorker(t, brokers, offset.NewMemory(), plugin)
+	before := time.Now().Truncate(time.Millisecond)
 	require.NoError(t, w.CreateConnector(context.Background(), "committing", map[string]string{
 		"connector.class": "test.CommittingSource", "topic": topic,
 		"limit": fmt.Sprint(n), "bad.every": fmt.Sprint(badEvery), "batch": "40",
@@ -64,6 +79,7 @@ func TestSourceCommitRecordMetadata(t *testing.T) {
 		"errors.tolerance": "all",
 	}))
 	waitOrFail(t, task.done)
+	after := time.Now()
 	require.NoError(t, w.Close())
 
 	// Every written record, by its place in Kafka.
@@ -90,6 +106,11 @@ func TestSourceCommitRecordMetadata(t *testing.T) {
 		require.NotNil(t, md, "record %d was written", i)
 		require.Equal(t, topic, md.Topic)
 		require.Equal(t, fmt.Sprint(i), at[[2]int64{int64(md.Partition), md.Offset}], "record %d's metadata %+v", i, *md)
-		require.False(t, md.Timestamp.IsZero())
+		if i%2 == 1 {
+			require.Equal(t, ownTimestamp(i), md.Timestamp, "record %d", i)
+		} else {
+			require.False(t, md.Timestamp.Before(before), "record %d: %v before the worker started at %v", i, md.Timestamp, before)
+			require.False(t, md.Timestamp.After(after), "record %d: %v after it was acknowledged at %v", i, md.Timestamp, after)
+		}
 	}
 }

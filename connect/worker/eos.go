@@ -513,8 +513,9 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 func (e *eosTask) prepareAll(records []connect.Record) []prepared {
 	st := e.st
 	prep := st.scratch(len(records))
+	now := time.Now()
 	inParallel(len(records), st.parallelism, func(i int) {
-		prep[i] = st.prepare(&inflight{Context: st.produceCtx, r: &records[i]})
+		prep[i] = st.prepare(&inflight{Context: st.produceCtx, r: &records[i]}, now)
 	})
 	return prep
 }
