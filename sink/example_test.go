@@ -40,3 +40,32 @@ func Example() {
 	// orders/0@41: hello
 	// 2 task configs, orders-3
 }
+
+// totalTask sums the values it is given. Put keeps nothing of its batch once
+// it returns, so the task says it only borrows it: the runtime then reuses
+// the batch's memory instead of allocating a record for every record read.
+type totalTask struct {
+	sink.PutFunc
+	total int64
+}
+
+func (*totalTask) BorrowsBatch() bool { return true }
+
+func ExampleBatchBorrower() {
+	t := &totalTask{}
+	t.PutFunc = func(_ context.Context, records []connect.Record) error {
+		for _, r := range records {
+			n, _ := r.Value.(int64)
+			t.total += n // keeps a sum, never the records
+		}
+		return nil
+	}
+	var task sink.Task = t
+	ctx := context.Background()
+	batch := []connect.Record{{Value: int64(40)}, {Value: int64(2)}}
+	_ = task.Put(ctx, batch)
+	clear(batch) // what a runtime reusing the batch may do now
+	b, ok := task.(sink.BatchBorrower)
+	fmt.Println(t.total, ok && b.BorrowsBatch())
+	// Output: 42 true
+}
