@@ -347,7 +347,9 @@ func (o Offset) Int64(key string) (int64, bool) {
 	if o.entries == nil {
 		switch o.kind {
 		case KindInt8, KindInt16, KindInt32, KindInt64:
-			return o.value().Int64(), o.key == key
+			if o.key == key {
+				return o.value().Int64(), true
+			}
 		}
 		return 0, false
 	}

@@ -96,8 +96,9 @@ func TestOneKeyOffsets(t *testing.T) {
 		case int8, int16, int32, int64:
 			require.True(t, isInt)
 			require.Equal(t, AnyValue(x).Int64(), n)
-			_, ok := o.Int64("other")
+			n, ok := o.Int64("other")
 			require.False(t, ok)
+			require.Zero(t, n)
 		default:
 			require.False(t, isInt)
 		}
