@@ -33,10 +33,14 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		}
 		return nil, v, nil
 	}
-	schemaSpan, payloadSpan, err := c.parseEnvelope(data)
+	env, err := c.parseEnvelope(data)
 	if err != nil {
 		return nil, nil, err
 	}
+	if env.decoded {
+		return env.schema, env.value.Any(), nil
+	}
+	schemaSpan, payloadSpan := env.schemaSpan, env.payloadSpan
 	var schema *connect.Schema
 	if raw := data[schemaSpan[0]:schemaSpan[1]]; string(raw) != "null" {
 		var ok bool
@@ -83,79 +87,104 @@ func (c *Converter) parseSchema(raw []byte) (*connect.Schema, error) {
 
 var errEnvelope = &connect.DataError{Err: errors.New(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration`)}
 
+// envelope is what parseEnvelope found.
+type envelope struct {
+	schemaSpan, payloadSpan [2]int
+	// decoded says that the payload was read into value on the way, with
+	// schema: the common case of a schema written before the payload and
+	// equal to the one cached last, whose payload decodeFast takes.
+	decoded bool
+	schema  *connect.Schema
+	value   connect.Value
+}
+
 // parseEnvelope reads {"schema": ..., "payload": ...}, checking both and
 // returning their spans. A schema whose bytes are those of the schema cached
 // last is passed over without scanning it: it is a complete JSON object, so
-// the value ends where those bytes do.
-func (c *Converter) parseEnvelope(data []byte) (schemaSpan, payloadSpan [2]int, err error) {
+// the value ends where those bytes do. A payload after such a schema is
+// decoded as it is read (decodeFast), so its bytes are scanned once; where
+// decodeFast declines, the payload is checked and its span returned for the
+// general path, as for any other envelope.
+func (c *Converter) parseEnvelope(data []byte) (env envelope, err error) {
 	p := jsonparse.Parser{Data: data}
 	p.SkipSpace()
 	if p.Pos >= len(data) || data[p.Pos] != '{' {
 		if _, err := jsonparse.Parse(data); err != nil {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", err)
+			return env, fmt.Errorf("jsonconv: %w", err)
 		}
-		return schemaSpan, payloadSpan, errEnvelope
+		return env, errEnvelope
 	}
 	p.Pos++
 	haveSchema, havePayload := false, false
+	var known *connect.Schema // the schema, when it is the one cached last
 	for members := 0; ; members++ {
 		p.SkipSpace()
 		if p.Pos < len(data) && data[p.Pos] == '}' && members == 0 {
-			return schemaSpan, payloadSpan, errEnvelope
+			return env, errEnvelope
 		}
 		if p.Pos >= len(data) || data[p.Pos] != '"' {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected a string key in object"))
+			return env, fmt.Errorf("jsonconv: %w", p.Errorf("expected a string key in object"))
 		}
 		k, err := p.ReadString()
 		if err != nil {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", err)
+			return env, fmt.Errorf("jsonconv: %w", err)
 		}
 		p.SkipSpace()
 		if p.Pos >= len(data) || data[p.Pos] != ':' {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected ':' after object key"))
+			return env, fmt.Errorf("jsonconv: %w", p.Errorf("expected ':' after object key"))
 		}
 		p.Pos++
 		p.SkipSpace()
 		switch k {
 		case "schema":
 			start := p.Pos
-			if last, ok := c.fromJSON.lastKey(); ok && len(data)-start >= len(last) && string(data[start:start+len(last)]) == last {
+			if last, s, ok := c.fromJSON.lastEntry(); ok && len(data)-start >= len(last) && string(data[start:start+len(last)]) == last {
 				p.Pos += len(last)
+				known = s
 			} else if err := skipChecked(&p); err != nil {
-				return schemaSpan, payloadSpan, err
+				return env, err
 			}
-			schemaSpan = [2]int{start, p.Pos}
+			env.schemaSpan = [2]int{start, p.Pos}
 			haveSchema = true
 		case "payload":
 			start := p.Pos
-			if err := skipChecked(&p); err != nil {
-				return schemaSpan, payloadSpan, err
+			if known != nil && !havePayload && c.cacheSize > 0 {
+				d := fastDecoder{p: p, replaceNull: c.replaceNullWithDefault}
+				if v, ok := d.value(known, 0); ok {
+					p.Pos = d.p.Pos
+					env.decoded, env.schema, env.value = true, known, v
+				}
 			}
-			payloadSpan = [2]int{start, p.Pos}
+			if !env.decoded {
+				if err := skipChecked(&p); err != nil {
+					return env, err
+				}
+			}
+			env.payloadSpan = [2]int{start, p.Pos}
 			havePayload = true
 		default:
-			return schemaSpan, payloadSpan, errEnvelope
+			return env, errEnvelope
 		}
 		p.SkipSpace()
 		if p.Pos >= len(data) {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("unterminated object"))
+			return env, fmt.Errorf("jsonconv: %w", p.Errorf("unterminated object"))
 		}
 		if data[p.Pos] == ',' {
 			p.Pos++
 			continue
 		}
 		if data[p.Pos] != '}' {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("expected ',' or '}' in object"))
+			return env, fmt.Errorf("jsonconv: %w", p.Errorf("expected ',' or '}' in object"))
 		}
 		p.Pos++
 		p.SkipSpace()
 		if p.Pos != len(data) {
-			return schemaSpan, payloadSpan, fmt.Errorf("jsonconv: %w", p.Errorf("unexpected data after the JSON value"))
+			return env, fmt.Errorf("jsonconv: %w", p.Errorf("unexpected data after the JSON value"))
 		}
 		if !haveSchema || !havePayload || members != 1 {
-			return schemaSpan, payloadSpan, errEnvelope
+			return env, errEnvelope
 		}
-		return schemaSpan, payloadSpan, nil
+		return env, nil
 	}
 }
 

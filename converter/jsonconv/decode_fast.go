@@ -18,7 +18,11 @@ import (
 // and errors are the general path's by construction; a differential test
 // and fuzz target hold both to it.
 //
-// The payload was checked by parseEnvelope: it is one complete JSON value.
+// decodeFast's payload was checked by parseEnvelope: it is one complete
+// JSON value. fastDecoder.value itself checks what it reads and fails on
+// anything malformed, so parseEnvelope also runs it on unchecked bytes, the
+// payload of an envelope whose schema was cached last, and falls back to
+// checking the payload on the general path when it fails.
 func (c *Converter) decodeFast(payload []byte, s *connect.Schema) (connect.Value, bool) {
 	d := fastDecoder{p: jsonparse.Parser{Data: payload}, replaceNull: c.replaceNullWithDefault}
 	v, ok := d.value(s, 0)

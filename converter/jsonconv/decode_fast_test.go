@@ -15,23 +15,31 @@ import (
 
 // sameDecode checks that decodeFast, where it takes a payload, reads it as
 // the general path (toValue) does, and that ToConnect with and without the
-// fast path (schemas.cache.size=0) gives the same schema, value or error.
-// It returns whether decodeFast took the payload.
+// fast path (schemas.cache.size=0) gives the same schema, value or error:
+// the first time, when the schema is parsed, and the second, when it is the
+// one cached last and the payload is decoded as the envelope is read. It
+// returns whether decodeFast took the payload.
 func sameDecode(t testing.TB, data []byte) (fast bool) {
 	c := New()
 	general := New(SchemasCacheSize(0))
-	s1, v1, err1 := c.ToConnect("t", connect.Headers{}, data)
 	s2, v2, err2 := general.ToConnect("t", connect.Headers{}, data)
+	for _, call := range []string{"first", "second"} {
+		s1, v1, err1 := c.ToConnect("t", connect.Headers{}, data)
+		if err2 != nil {
+			require.EqualError(t, err1, err2.Error(), "%s call: %s", call, data)
+			continue
+		}
+		require.NoError(t, err1, "%s call: %s", call, data)
+		require.True(t, s1 == s2 || s1.Equal(s2), "%s call: %s: schema %v, want %v", call, data, s1, s2)
+		requireSameValue(t, v2, v1, "%s call: %s", call, data)
+	}
 	if err2 != nil {
-		require.EqualError(t, err1, err2.Error(), "%s", data)
 		return false
 	}
-	require.NoError(t, err1, "%s", data)
-	require.True(t, s1 == s2 || s1.Equal(s2), "%s: schema %v, want %v", data, s1, s2)
-	requireSameValue(t, v2, v1, "%s", data)
 
-	schemaSpan, payloadSpan, err := c.parseEnvelope(data)
+	env, err := c.parseEnvelope(data)
 	require.NoError(t, err)
+	schemaSpan, payloadSpan := env.schemaSpan, env.payloadSpan
 	if raw := data[schemaSpan[0]:schemaSpan[1]]; string(raw) == "null" {
 		return false
 	}
@@ -39,6 +47,9 @@ func sameDecode(t testing.TB, data []byte) (fast bool) {
 	require.NoError(t, err)
 	payload := data[payloadSpan[0]:payloadSpan[1]]
 	v, ok := c.decodeFast(payload, schema)
+	if schemaSpan[0] < payloadSpan[0] { // the schema, cached last, came first
+		require.Equal(t, ok, env.decoded, "payload decoded as the envelope was read, or not, as decodeFast takes it: %s", data)
+	}
 	if !ok {
 		return false
 	}

@@ -202,13 +202,14 @@ func (c *schemaCache[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
-// lastKey returns the key of the entry used last, if any.
-func (c *schemaCache[K, V]) lastKey() (K, bool) {
+// lastEntry returns the entry used last, if any.
+func (c *schemaCache[K, V]) lastEntry() (K, V, bool) {
 	if e := c.last.Load(); e != nil {
-		return e.k, true
+		return e.k, e.v, true
 	}
-	var zero K
-	return zero, false
+	var k K
+	var v V
+	return k, v, false
 }
 
 func (c *schemaCache[K, V]) put(k K, v V) {
