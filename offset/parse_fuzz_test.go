@@ -12,7 +12,8 @@ import (
 )
 
 // FuzzParse checks the flat reader against an encoding/json reference: the
-// same inputs are accepted, with the same connector, partition and offset.
+// same inputs are accepted as keys, partitions (the File store's) and
+// offsets, with the same connector, partition and offset.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`["local-file-source",{"filename":"test.txt"}]`, `["jdbc",{"protocol":"1","table":"users"}]`,
@@ -31,6 +32,14 @@ func FuzzParse(f *testing.F) {
 		}
 		if err1 == nil && (k1.connector != k2.connector || k1.partition.String() != k2.partition.String()) {
 			t.Fatalf("key %q: reader %q %s, reference %q %s", data, k1.connector, k1.partition, k2.connector, k2.partition)
+		}
+		p1, err1 := parsePartition(data)
+		p2, err2 := oracleParsePartition(data)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("partition %q: reader error %v, reference error %v", data, err1, err2)
+		}
+		if err1 == nil && p1.String() != p2.String() {
+			t.Fatalf("partition %q: reader %s, reference %s", data, p1, p2)
 		}
 		o1, err1 := parseOffset(data)
 		o2, err2 := oracleParseOffset(data)

@@ -401,8 +401,7 @@ func (c *connectorRun) stop(ctx context.Context) error {
 	done := c.done
 	c.mu.Unlock()
 	<-done
-	var err error
-	err = c.stopInstance(ctx)
+	err := c.stopInstance(ctx)
 	if err != nil {
 		c.log.Error("stopping connector", "err", err)
 		return fmt.Errorf("worker: connector %s: stopping: %w", c.name, err)
@@ -479,8 +478,6 @@ func inParallel(n, parallelism int, f func(i int)) {
 	run(0, chunk)
 	wg.Wait()
 }
-
-var errStopped = errors.New("stopped")
 
 // scheduleRestart restarts a failed task after an exponential back-off,
 // when the worker was built with RestartFailedTasks. A task that ran for

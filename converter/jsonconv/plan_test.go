@@ -54,7 +54,7 @@ func TestCompiledMatchesGeneral(t *testing.T) {
 	}
 	values := []any{
 		nil, int8(-3), int16(300), int32(70000), int64(math.MaxInt64), int64(5),
-		float32(4.5), float32(1e10), 199.99, math.NaN(), math.Inf(-1), 1e-5, -0.0, 0.001, 1e7,
+		float32(4.5), float32(1e10), 199.99, math.NaN(), math.Inf(-1), 1e-5, math.Copysign(0, -1), 0.001, 1e7,
 		true, false, "", "plain", "quote\" back\\ nl\n tab\t ctl\x01 é 😀 bad\xff",
 		[]byte{0, 1, 2}, time.UnixMilli(1700000000123).UTC(), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
 		connect.NewDecimal(12345, 2), connect.NewDecimal(1, 3),
