@@ -27,29 +27,26 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		k1, err1 := parseKey(data)
 		k2, err2 := oracleParseKey(data)
-		if (err1 == nil) != (err2 == nil) {
-			t.Fatalf("key %q: reader error %v, reference error %v", data, err1, err2)
-		}
-		if err1 == nil && (k1.connector != k2.connector || k1.partition.String() != k2.partition.String()) {
-			t.Fatalf("key %q: reader %q %s, reference %q %s", data, k1.connector, k1.partition, k2.connector, k2.partition)
-		}
+		sameParse(t, "key", data, err1, err2, func(k parsedKey) string { return fmt.Sprintf("%q %s", k.connector, k.partition) }, k1, k2)
 		p1, err1 := parsePartition(data)
 		p2, err2 := oracleParsePartition(data)
-		if (err1 == nil) != (err2 == nil) {
-			t.Fatalf("partition %q: reader error %v, reference error %v", data, err1, err2)
-		}
-		if err1 == nil && p1.String() != p2.String() {
-			t.Fatalf("partition %q: reader %s, reference %s", data, p1, p2)
-		}
+		sameParse(t, "partition", data, err1, err2, connect.SourcePartition.String, p1, p2)
 		o1, err1 := parseOffset(data)
 		o2, err2 := oracleParseOffset(data)
-		if (err1 == nil) != (err2 == nil) {
-			t.Fatalf("offset %q: reader error %v, reference error %v", data, err1, err2)
-		}
-		if err1 == nil && o1.String() != o2.String() {
-			t.Fatalf("offset %q: reader %s, reference %s", data, o1, o2)
-		}
+		sameParse(t, "offset", data, err1, err2, connect.Offset.String, o1, o2)
 	})
+}
+
+// sameParse fails t unless the reader and the reference both rejected data,
+// or both read it as the same thing (compared by show).
+func sameParse[T any](t *testing.T, what string, data []byte, err1, err2 error, show func(T) string, v1, v2 T) {
+	t.Helper()
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("%s %q: reader error %v, reference error %v", what, data, err1, err2)
+	}
+	if err1 == nil && show(v1) != show(v2) {
+		t.Fatalf("%s %q: reader %s, reference %s", what, data, show(v1), show(v2))
+	}
 }
 
 func oracleParseKey(key []byte) (parsedKey, error) {
