@@ -452,33 +452,6 @@ func safeCall(f func() error) (err error) {
 // goroutine that panicked; call it in the deferred function that recovers.
 func panicError(v any) error { return fmt.Errorf("panic: %v\n%s", v, debug.Stack()) }
 
-// parallelChunk is the fewest items worth handing to a goroutine of their
-// own: below it, starting one costs more than it saves.
-const parallelChunk = 128
-
-// inParallel calls f(i) for every i below n, on up to parallelism
-// goroutines (this one included) when n is large enough, and returns when
-// every call has. f must be safe to call concurrently for different i.
-func inParallel(n, parallelism int, f func(i int)) {
-	run := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			f(i)
-		}
-	}
-	workers := min(parallelism, n/parallelChunk)
-	if workers <= 1 {
-		run(0, n)
-		return
-	}
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Go(func() { run(lo, min(lo+chunk, n)) })
-	}
-	run(0, chunk)
-	wg.Wait()
-}
-
 // scheduleRestart restarts a failed task after an exponential back-off,
 // when the worker was built with RestartFailedTasks. A task that ran for
 // longer than the maximum delay before failing starts again from the initial

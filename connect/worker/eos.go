@@ -473,7 +473,7 @@ func (e *eosTask) pollLoop(ctx context.Context) error {
 			return &stageError{stage: stagePoll, err: err}
 		}
 		st.metrics.RecordsPolled(len(records))
-		// Transform and convert the batch on up to GOMAXPROCS goroutines,
+		// Transform and convert the batch on up to st.parallelism goroutines,
 		// then send in poll order, as the non-transactional path does.
 		prep := e.prepareAll(records)
 		unsent := func(i int) { // returns the buffers of records after i

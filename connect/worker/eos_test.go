@@ -197,8 +197,13 @@ func eosOpenStore(t *testing.T, brokers []string, topic string) *offset.Kafka {
 
 func newEOSWorker(t *testing.T, brokers []string, store offset.Store, group string, plugins ...connect.Plugin) *Worker {
 	t.Helper()
-	w, err := New(Brokers(brokers...), Plugins(plugins...), OffsetStore(store), ExactlyOnceSource(true), WorkerGroupID(group),
-		OffsetFlushInterval(50*time.Millisecond), Logger(slog.New(slog.DiscardHandler)), ID("eos-worker"))
+	return newEOSWorkerWith(t, brokers, store, group, nil, plugins...)
+}
+
+func newEOSWorkerWith(t *testing.T, brokers []string, store offset.Store, group string, opts []Opt, plugins ...connect.Plugin) *Worker {
+	t.Helper()
+	w, err := New(append([]Opt{Brokers(brokers...), Plugins(plugins...), OffsetStore(store), ExactlyOnceSource(true), WorkerGroupID(group),
+		OffsetFlushInterval(50 * time.Millisecond), Logger(slog.New(slog.DiscardHandler)), ID("eos-worker")}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = w.Close() })
 	return w
@@ -842,7 +847,7 @@ func BenchmarkSourceToKafkaEOS(b *testing.B) {
 // inside the transaction: its offset is committed with the records around
 // it, the task's CommitRecord hears of it without metadata, and
 // read_committed consumers see every other record once. Batches of 300
-// take the parallel conversion path.
+// take the parallel conversion path (BatchGoroutines).
 func TestEOSToleratedRecords(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "eos")
@@ -851,7 +856,7 @@ func TestEOSToleratedRecords(t *testing.T) {
 	src := newEOSCounter("test.EOSCounter")
 	src.bad.Store(310)
 
-	w := newEOSWorker(t, brokers, store, testkafka.Group(t, "eos"), src.plugin())
+	w := newEOSWorkerWith(t, brokers, store, testkafka.Group(t, "eos"), []Opt{BatchGoroutines(2)}, src.plugin())
 	ctx := context.Background()
 	require.NoError(t, w.CreateConnector(ctx, "tolerant", src.config(topic, 900, 300, "errors.tolerance", "all")))
 	waitOffset(t, store, "tolerant", 899)

@@ -164,8 +164,8 @@ func TestFileStreamPipeline(t *testing.T) {
 	}
 }
 
-// Fetches of up to 500 records are converted on several goroutines; the
-// task must still get every good record in offset order, the bad ones
+// Fetches of up to 500 records converted on several goroutines
+// (BatchGoroutines): the task must still get every good record in offset order, the bad ones
 // (not JSON) must be skipped under errors.tolerance=all, and the committed
 // offset must cover every record.
 func TestSinkParallelConversionKeepsOrder(t *testing.T) {
@@ -190,7 +190,7 @@ func TestSinkParallelConversionKeepsOrder(t *testing.T) {
 	require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
 
 	c := newCollector(len(want))
-	w := newTestWorker(t, brokers, offset.NewMemory(), c.plugin())
+	w := newSplittingWorker(t, brokers, offset.NewMemory(), c.plugin())
 	name := testkafka.Group(t, "parallel")
 	require.NoError(t, w.CreateConnector(context.Background(), name, map[string]string{
 		"connector.class": "test.CollectorSink", "topics": topic, "errors.tolerance": "all",

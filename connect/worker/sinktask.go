@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -59,7 +58,7 @@ type sinkTask struct {
 	failure       error
 
 	// parallelism bounds the goroutines that convert a fetched batch
-	// (convertAll).
+	// (convertAll; BatchGoroutines).
 	parallelism int
 	// deliver's scratch space, reused batch after batch and cleared after
 	// each, so it keeps no record alive. (Not the batch given to Put: that
@@ -94,7 +93,7 @@ func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, ta
 		errs:        newErrorPolicy(c.cfg, log, tm),
 		metrics:     tm,
 		assigned:    map[sink.TopicPartition]bool{},
-		parallelism: runtime.GOMAXPROCS(0),
+		parallelism: batchParallelism(w.opts.batchGoroutines),
 		current:     map[sink.TopicPartition]int64{},
 		committed:   map[sink.TopicPartition]int64{},
 		paused:      map[sink.TopicPartition]bool{},
@@ -460,9 +459,10 @@ type converted struct {
 }
 
 // convertAll converts and transforms recs into out and results (of the
-// same length), on up to GOMAXPROCS goroutines when there are enough of
-// them: converting (JSON decoding in particular) is most of a sink record's
-// CPU time, and chains and converters are safe for concurrent use. The results are in
+// same length), on up to st.parallelism goroutines (BatchGoroutines) when
+// there are enough of them: converting (JSON decoding in particular) is
+// most of a sink record's CPU time, and chains and converters are safe for
+// concurrent use. The results are in
 // the records' order, for the caller to apply the error policy and Put in
 // that order.
 func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record, results []converted) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +60,8 @@ type sourceTask struct {
 	inflights sync.Pool // *inflight, non-transactional path only
 
 	// parallelism bounds the goroutines that transform and convert a poll
-	// batch (sendAll); prep is sendAll's scratch space, reused per poll.
+	// batch (sendAll; BatchGoroutines); prep is sendAll's scratch space,
+	// reused per poll.
 	parallelism int
 	prep        []prepared
 
@@ -86,7 +86,7 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 		metrics: tm,
 		sub:     newSubmitted(),
 
-		parallelism: runtime.GOMAXPROCS(0),
+		parallelism: batchParallelism(w.opts.batchGoroutines),
 	}
 	st.topics = topicCreator{admin: kadm.NewClient(w.admin), groups: c.topicGroups, known: map[string]*string{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
@@ -245,8 +245,8 @@ type prepared struct {
 }
 
 // sendAll transforms, converts and produces a poll batch. Transforming and
-// converting (most of a record's CPU time) run on up to GOMAXPROCS
-// goroutines, which the contracts allow: chains and converters are safe for
+// converting (most of a record's CPU time) run on up to st.parallelism
+// goroutines (BatchGoroutines), which the contracts allow: chains and converters are safe for
 // concurrent use. Then, on the task's goroutine and in poll order, each
 // record is registered for offset tracking, its failure handled by the
 // error policy, and it is produced, so Kafka receives a partition's records

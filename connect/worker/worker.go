@@ -72,6 +72,7 @@ type options struct {
 	restartInitial      time.Duration
 	restartMax          time.Duration
 	metrics             Metrics
+	batchGoroutines     int    // 0: half of GOMAXPROCS (parallel.go)
 	eos                 bool   // exactly.once.source.support=enabled (eos.go)
 	groupID             string // group.id, the prefix of transactional ids (eos.go)
 }
@@ -129,6 +130,17 @@ func TaskShutdownTimeout(d time.Duration) Opt { return func(o *options) { o.shut
 func RestartFailedTasks(initial, maxDelay time.Duration) Opt {
 	return func(o *options) { o.restartInitial, o.restartMax = initial, max(initial, maxDelay) }
 }
+
+// BatchGoroutines sets how many goroutines at most transform and convert
+// one task's poll or fetch batch (of 256 records or more; smaller ones stay
+// on the task's goroutine). The default, 0, is half of GOMAXPROCS: spreading
+// a batch pays where cores are left over for it, and costs throughput where
+// the task already competes for them with the Kafka client's goroutines
+// and other tasks. With one or two cores the default never splits a batch;
+// a task whose conversion is dear (decoding JSON into a sink, about a
+// microsecond a record) can still gain from BatchGoroutines(2) there.
+// Records keep their order either way.
+func BatchGoroutines(n int) Opt { return func(o *options) { o.batchGoroutines = n } }
 
 // DefaultConverters sets the key and value converters (class name or alias,
 // and their configuration) for connectors that name none. Default:

@@ -102,8 +102,21 @@ func (t *counterTask) Stop(context.Context) error { return nil }
 
 func newTestWorker(t *testing.T, brokers []string, store offset.Store, plugins ...connect.Plugin) *Worker {
 	t.Helper()
-	w, err := New(Brokers(brokers...), Plugins(plugins...), OffsetStore(store),
-		OffsetFlushInterval(50*time.Millisecond), Logger(slog.New(slog.DiscardHandler)), ID("test-worker"))
+	return newTestWorkerWith(t, brokers, store, nil, plugins...)
+}
+
+// newSplittingWorker is newTestWorker with every batch of 256 records or
+// more transformed and converted on several goroutines (BatchGoroutines),
+// however cheap: for the tests of that path.
+func newSplittingWorker(t *testing.T, brokers []string, store offset.Store, plugins ...connect.Plugin) *Worker {
+	t.Helper()
+	return newTestWorkerWith(t, brokers, store, []Opt{BatchGoroutines(4)}, plugins...)
+}
+
+func newTestWorkerWith(t *testing.T, brokers []string, store offset.Store, opts []Opt, plugins ...connect.Plugin) *Worker {
+	t.Helper()
+	w, err := New(append([]Opt{Brokers(brokers...), Plugins(plugins...), OffsetStore(store),
+		OffsetFlushInterval(50 * time.Millisecond), Logger(slog.New(slog.DiscardHandler)), ID("test-worker")}, opts...)...)
 	require.NoError(t, err)
 	return w
 }
@@ -256,8 +269,8 @@ func TestSourceFailsWithoutTolerance(t *testing.T) {
 	require.Empty(t, o)
 }
 
-// Poll batches of 1000 records are transformed and converted on several
-// goroutines; Kafka must still get every good record in poll order, the
+// Poll batches of 1000 records transformed and converted on several
+// goroutines (BatchGoroutines): Kafka must still get every good record in poll order, the
 // tolerated bad ones must still be skipped, and the committed offset must be
 // the last record's.
 func TestSourceParallelBatchKeepsOrder(t *testing.T) {
@@ -266,7 +279,7 @@ func TestSourceParallelBatchKeepsOrder(t *testing.T) {
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	store := offset.NewMemory()
 	cs := &counterSource{}
-	w := newTestWorker(t, brokers, store, cs.plugin())
+	w := newSplittingWorker(t, brokers, store, cs.plugin())
 	ctx := context.Background()
 	require.NoError(t, w.CreateConnector(ctx, "parallel", map[string]string{
 		"connector.class": "test.CounterSource", "topic": topic, "limit": "3000", "batch": "1000", "bad.every": "7",
@@ -311,7 +324,7 @@ func TestSourceConverterPanicFailsTask(t *testing.T) {
 			}, nil
 		},
 	}
-	w := newTestWorker(t, brokers, store, cs.plugin(), panicky)
+	w := newSplittingWorker(t, brokers, store, cs.plugin(), panicky)
 	defer w.Close()
 	ctx := context.Background()
 	require.NoError(t, w.CreateConnector(ctx, "panicky", map[string]string{

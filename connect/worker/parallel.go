@@ -1,0 +1,47 @@
+package worker
+
+import (
+	"runtime"
+	"sync"
+)
+
+// parallelChunk is the fewest items worth handing to a goroutine of their
+// own: below it, starting one costs more than it saves.
+const parallelChunk = 128
+
+// batchParallelism returns how many goroutines at most transform and
+// convert a task's batch, for a worker whose BatchGoroutines option is n:
+// n when set, else half of GOMAXPROCS. Splitting a batch moves each record
+// between cores' caches and sets the extra goroutines against the Kafka
+// client's own, so it pays only where cores are left over; on two cores
+// one goroutine per task did better for every benchmark but decoding JSON
+// into a sink (BENCHMARKS.md, stop 7).
+func batchParallelism(n int) int {
+	if n > 0 {
+		return n
+	}
+	return max(1, runtime.GOMAXPROCS(0)/2)
+}
+
+// inParallel calls f(i) for every i below n, on up to parallelism
+// goroutines (this one included) when n is large enough, and returns when
+// every call has. f must be safe to call concurrently for different i.
+func inParallel(n, parallelism int, f func(i int)) {
+	run := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f(i)
+		}
+	}
+	workers := min(parallelism, n/parallelChunk)
+	if workers <= 1 {
+		run(0, n)
+		return
+	}
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		wg.Go(func() { run(lo, min(lo+chunk, n)) })
+	}
+	run(0, chunk)
+	wg.Wait()
+}
