@@ -462,9 +462,8 @@ type converted struct {
 // same length), on up to st.parallelism goroutines (BatchGoroutines) when
 // there are enough of them: converting (JSON decoding in particular) is
 // most of a sink record's CPU time, and chains and converters are safe for
-// concurrent use. The results are in
-// the records' order, for the caller to apply the error policy and Put in
-// that order.
+// concurrent use. The results are in the records' order, for the caller to
+// apply the error policy and Put in that order.
 func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record, results []converted) {
 	inParallel(len(recs), st.parallelism, func(i int) { results[i] = st.convert(recs[i], &out[i]) })
 }
