@@ -41,8 +41,8 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		return env.schema, env.value.Any(), nil
 	}
 	schemaSpan, payloadSpan := env.schemaSpan, env.payloadSpan
-	var schema *connect.Schema
-	if raw := data[schemaSpan[0]:schemaSpan[1]]; string(raw) != "null" {
+	schema := env.schema
+	if raw := data[schemaSpan[0]:schemaSpan[1]]; schema == nil && string(raw) != "null" {
 		var ok bool
 		// The schema's bytes key the cache, so a record whose schema was
 		// seen before costs no schema parsing at all.
@@ -54,7 +54,7 @@ func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connec
 		}
 	}
 	raw := data[payloadSpan[0]:payloadSpan[1]]
-	if c.cacheSize > 0 && schema != nil {
+	if c.cacheSize > 0 && schema != nil && !env.fastFailed {
 		if v, ok := c.decodeFast(raw, schema); ok {
 			return schema, v.Any(), nil
 		}
@@ -90,12 +90,16 @@ var errEnvelope = &connect.DataError{Err: errors.New(`JsonConverter with schemas
 // envelope is what parseEnvelope found.
 type envelope struct {
 	schemaSpan, payloadSpan [2]int
+	// schema is the schema when its bytes are those of the schema cached
+	// last; nil otherwise (the caller looks it up or parses it).
+	schema *connect.Schema
 	// decoded says that the payload was read into value on the way, with
 	// schema: the common case of a schema written before the payload and
 	// equal to the one cached last, whose payload decodeFast takes.
-	decoded bool
-	schema  *connect.Schema
-	value   connect.Value
+	// fastFailed says decodeFast was tried on the way and declined, so the
+	// payload goes straight to the general path.
+	decoded, fastFailed bool
+	value               connect.Value
 }
 
 // parseEnvelope reads {"schema": ..., "payload": ...}, checking both and
@@ -116,7 +120,6 @@ func (c *Converter) parseEnvelope(data []byte) (env envelope, err error) {
 	}
 	p.Pos++
 	haveSchema, havePayload := false, false
-	var known *connect.Schema // the schema, when it is the one cached last
 	for members := 0; ; members++ {
 		p.SkipSpace()
 		if p.Pos < len(data) && data[p.Pos] == '}' && members == 0 {
@@ -140,7 +143,7 @@ func (c *Converter) parseEnvelope(data []byte) (env envelope, err error) {
 			start := p.Pos
 			if last, s, ok := c.fromJSON.lastEntry(); ok && len(data)-start >= len(last) && string(data[start:start+len(last)]) == last {
 				p.Pos += len(last)
-				known = s
+				env.schema = s
 			} else if err := skipChecked(&p); err != nil {
 				return env, err
 			}
@@ -148,11 +151,13 @@ func (c *Converter) parseEnvelope(data []byte) (env envelope, err error) {
 			haveSchema = true
 		case "payload":
 			start := p.Pos
-			if known != nil && !havePayload && c.cacheSize > 0 {
+			if env.schema != nil && !havePayload && c.cacheSize > 0 {
 				d := fastDecoder{p: p, replaceNull: c.replaceNullWithDefault}
-				if v, ok := d.value(known, 0); ok {
+				if v, ok := d.value(env.schema, 0); ok {
 					p.Pos = d.p.Pos
-					env.decoded, env.schema, env.value = true, known, v
+					env.decoded, env.value = true, v
+				} else {
+					env.fastFailed = true
 				}
 			}
 			if !env.decoded {
