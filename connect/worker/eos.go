@@ -686,9 +686,7 @@ func (e *eosTask) commit(ctx context.Context) (err error) {
 	for _, s := range e.settled {
 		var md *source.RecordMetadata
 		if s.written {
-			kr := &s.inf.kr
-			s.inf.md = source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
-			md = &s.inf.md
+			md = s.inf.metadata(&s.inf.kr)
 		}
 		st.commitRecord(s.inf.r, md)
 	}

@@ -233,6 +233,13 @@ type inflight struct {
 	md source.RecordMetadata
 }
 
+// metadata returns where kr, inf's record, was written, for CommitRecord:
+// in inf, which the task may not keep.
+func (inf *inflight) metadata(kr *kgo.Record) *source.RecordMetadata {
+	inf.md = source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
+	return &inf.md
+}
+
 // prepared is one polled record transformed and converted (prepare), kept
 // until it is submitted in poll order.
 type prepared struct {
@@ -358,8 +365,7 @@ func (st *sourceTask) settle(inf *inflight, kr *kgo.Record) {
 	}
 	var md *source.RecordMetadata
 	if kr != nil {
-		inf.md = source.RecordMetadata{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
-		md = &inf.md
+		md = inf.metadata(kr)
 	}
 	st.commitRecord(inf.r, md)
 }
