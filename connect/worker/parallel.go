@@ -45,3 +45,12 @@ func inParallel(n, parallelism int, f func(i int)) {
 	run(0, chunk)
 	wg.Wait()
 }
+
+// reuse returns (*s)[:n], growing *s first when it is shorter: scratch
+// space kept from batch to batch.
+func reuse[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	return (*s)[:n]
+}

@@ -374,10 +374,7 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 		kept = append(kept, kr)
 	}
 	batch := st.batch(len(kept))
-	if cap(st.results) < len(kept) {
-		st.results = make([]converted, len(kept))
-	}
-	results := st.results[:len(kept)]
+	results := reuse(&st.results, len(kept))
 	defer clear(results)
 	st.convertAll(kept, batch, results)
 	n := 0 // batch[:n] holds the records to Put
@@ -443,10 +440,7 @@ func (st *sinkTask) batch(n int) []connect.Record {
 		st.borrowed = nil
 		return make([]connect.Record, n)
 	}
-	if cap(st.borrowed) < n {
-		st.borrowed = make([]connect.Record, n)
-	}
-	return st.borrowed[:n]
+	return reuse(&st.borrowed, n)
 }
 
 // converted says how converting and transforming one consumed record

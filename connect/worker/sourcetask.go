@@ -282,12 +282,7 @@ func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) err
 
 // scratch returns the reused space for preparing a poll batch of n records;
 // the caller clears it when done with the batch.
-func (st *sourceTask) scratch(n int) []prepared {
-	if cap(st.prep) < n {
-		st.prep = make([]prepared, n)
-	}
-	return st.prep[:n]
-}
+func (st *sourceTask) scratch(n int) []prepared { return reuse(&st.prep, n) }
 
 // prepare transforms and converts inf's polled record into inf; polled is
 // when its poll returned. It may run on any goroutine; a panic in a
