@@ -50,9 +50,12 @@ const BrokersEnv = "KCONNECT_KAFKA_BROKERS"
 const adminTimeout = 60 * time.Second
 
 // realBrokers returns the brokers from BrokersEnv, or nil when unset.
-func realBrokers() []string {
+func realBrokers() []string { return splitBrokers(os.Getenv(BrokersEnv)) }
+
+// splitBrokers splits a comma-separated host:port list, dropping blanks.
+func splitBrokers(s string) []string {
 	var out []string
-	for b := range strings.SplitSeq(os.Getenv(BrokersEnv), ",") {
+	for b := range strings.SplitSeq(s, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			out = append(out, b)
 		}

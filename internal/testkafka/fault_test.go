@@ -1,0 +1,75 @@
+package testkafka_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+)
+
+func TestFreezableStopsAnswersUntilResumed(t *testing.T) {
+	f := testkafka.Freezable(t)
+	topic := testkafka.Topic(t, "freeze")
+	testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
+	cl := testkafka.Client(t, f.Brokers, kgo.RequestTimeoutOverhead(time.Second))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("before")}).FirstErr())
+
+	f.Freeze()
+	done := make(chan error, 1)
+	cl.Produce(ctx, &kgo.Record{Topic: topic, Value: []byte("frozen")}, func(_ *kgo.Record, err error) { done <- err })
+	select {
+	case err := <-done:
+		t.Fatalf("a frozen broker answered a produce: %v", err)
+	case <-time.After(2 * time.Second):
+	}
+
+	f.Resume()
+	require.NoError(t, <-done, "the produce sent while frozen succeeds once the broker resumes")
+	require.NoError(t, cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("after")}).FirstErr())
+}
+
+func TestSecuredClusterEnforcesACLs(t *testing.T) {
+	s := testkafka.SecuredCluster(t)
+	topic := testkafka.Topic(t, "acl")
+	admin := testkafka.Client(t, nil, s.AdminOpts()...)
+	adm := kadm.NewClient(admin)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := adm.CreateTopic(ctx, 1, 1, nil, topic)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = adm.DeleteTopic(ctx, topic)
+	})
+
+	user := testkafka.Client(t, nil, append(s.UserOpts(), kgo.ProduceRequestTimeout(5*time.Second), kgo.RecordDeliveryTimeout(10*time.Second))...)
+	err = user.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("denied")}).FirstErr()
+	require.True(t, errors.Is(err, kerr.TopicAuthorizationFailed), "want TOPIC_AUTHORIZATION_FAILED, got %v", err)
+
+	acl := kadm.NewACLs().Allow("User:"+testkafka.SASLUser).Topics(topic).Operations(kadm.OpWrite, kadm.OpDescribe).ResourcePatternType(kadm.ACLPatternLiteral)
+	res, err := adm.CreateACLs(ctx, acl)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		del := kadm.NewACLs().Allow("User:"+testkafka.SASLUser).Topics(topic).Operations(kadm.OpWrite, kadm.OpDescribe).ResourcePatternType(kadm.ACLPatternLiteral)
+		_, _ = adm.DeleteACLs(ctx, del)
+	})
+	require.Eventually(t, func() bool {
+		return user.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("allowed")}).FirstErr() == nil
+	}, 30*time.Second, 200*time.Millisecond, "WRITE and DESCRIBE on the topic let the user produce")
+}
