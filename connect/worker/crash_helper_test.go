@@ -407,12 +407,19 @@ type crashChild struct {
 // until its stdin closes (the parent is gone).
 func startCrashChild(t *testing.T, p crashParams, round int) *crashChild {
 	t.Helper()
+	return startChildTest(t, "TestCrashChild", p.env(), round)
+}
+
+// startChildTest runs the test called name of this test binary in a child
+// process, with env added to its environment, its output to a file.
+func startChildTest(t *testing.T, name string, env []string, round int) *crashChild {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), fmt.Sprintf("child-%d.log", round))
 	f, err := os.Create(out)
 	require.NoError(t, err)
 	defer f.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), p.env()...)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)

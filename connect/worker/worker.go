@@ -48,6 +48,11 @@ type Worker struct {
 	store   offset.Store
 	plugins connect.Plugins
 
+	// unlockDir releases the EmbeddedBroker directory; offsetsClient is
+	// the client of the offset store opened on that broker (embedded.go).
+	unlockDir     func() error
+	offsetsClient *kgo.Client
+
 	mu         sync.Mutex
 	connectors map[string]*connectorRun
 	closed     bool
@@ -75,6 +80,8 @@ type options struct {
 	batchGoroutines     int    // 0: half of GOMAXPROCS (parallel.go)
 	eos                 bool   // exactly.once.source.support=enabled (eos.go)
 	groupID             string // group.id, the prefix of transactional ids (eos.go)
+	embeddedDir         string // EmbeddedBroker (embedded.go)
+	embeddedDirSet      bool
 }
 
 // An Opt configures a Worker.
@@ -82,7 +89,8 @@ type Opt func(*options)
 
 // Brokers sets the Kafka bootstrap servers. Without it, the worker starts an
 // in-process Kafka broker (kfake) that lives as long as the Worker: for
-// examples, development and tests, not for data you need to keep.
+// examples, development and tests, not for data you need to keep; with
+// EmbeddedBroker, that broker keeps its data in a directory instead.
 func Brokers(seeds ...string) Opt { return func(o *options) { o.seeds = append(o.seeds, seeds...) } }
 
 // KafkaOpts adds franz-go options to every client the worker creates (TLS,
@@ -99,8 +107,12 @@ func Plugins(ps ...connect.Plugin) Opt {
 }
 
 // OffsetStore sets where source offsets are committed. Default: an
-// in-memory store, which forgets them when the process ends; use
-// offset.OpenFile or offset.NewKafka to keep them.
+// in-memory store, which forgets them when the process ends, or with
+// EmbeddedBroker the embedded broker's offsets topic; use offset.OpenFile or
+// offset.NewKafka to keep them. New refuses a store that keeps them
+// (offset.File, offset.Kafka) for a worker whose records go to the
+// in-memory embedded broker: the records would vanish and the offsets
+// survive, so sources would resume past records that were never read.
 func OffsetStore(s offset.Store) Opt { return func(o *options) { o.store = s } }
 
 // Logger sets the logger; records carry connector and task attributes.
@@ -180,15 +192,16 @@ func New(opts ...Opt) (*Worker, error) {
 	if o.metrics == nil {
 		o.metrics = noMetrics{}
 	}
+	if err := checkEmbedded(&o); err != nil {
+		return nil, err
+	}
 	w := &Worker{opts: o, connectors: make(map[string]*connectorRun), store: o.store}
 	if len(o.seeds) == 0 {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
-		if err != nil {
-			return nil, fmt.Errorf("worker: starting the embedded Kafka broker: %w", err)
+		if err := w.startEmbedded(); err != nil {
+			return nil, err
 		}
-		w.cluster = cluster
-		w.seeds = cluster.ListenAddrs()
-		o.log.Info("no brokers given: started an embedded Kafka broker", "addrs", strings.Join(w.seeds, ","))
+		w.seeds = w.cluster.ListenAddrs()
+		o.log.Info("no brokers given: started an embedded Kafka broker", "addrs", strings.Join(w.seeds, ","), "dir", o.embeddedDir)
 	} else {
 		w.seeds = o.seeds
 	}
@@ -198,6 +211,11 @@ func New(opts ...Opt) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	w.admin = admin
+	if err := w.openEmbeddedOffsets(); err != nil {
+		admin.Close()
+		w.closeCluster()
+		return nil, err
+	}
 	if w.store == nil {
 		w.store = offset.NewMemory()
 	}
@@ -216,12 +234,6 @@ func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(w.seeds...)}
 	opts = append(opts, w.opts.kgoOpts...)
 	return append(opts, extra...)
-}
-
-func (w *Worker) closeCluster() {
-	if w.cluster != nil {
-		w.cluster.Close()
-	}
 }
 
 // builtinPlugins are the converters and transforms every worker knows.
