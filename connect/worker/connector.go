@@ -61,6 +61,7 @@ type taskRun struct {
 	id     TaskID
 	cancel context.CancelFunc
 	done   chan struct{}
+	sink   *sinkTask // nil for a source task
 
 	mu    sync.Mutex
 	state StateInfo
@@ -341,6 +342,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			return fmt.Errorf("task %d: %w", i, err)
 		}
 		run = func(ctx context.Context) error { return st.run(ctx, t) }
+		t.sink = st
 	}
 	c.mu.Lock()
 	c.tasks[i] = t

@@ -4,13 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/sink"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // EmbeddedBroker keeps the in-process Kafka broker that a worker without
@@ -165,4 +172,213 @@ func (w *Worker) closeCluster() {
 			w.opts.log.Warn("releasing the embedded broker's directory", "dir", w.opts.embeddedDir, "err", err)
 		}
 	}
+}
+
+// drainPoll is how often Close looks at the sinks' progress while they
+// drain an embedded broker.
+const drainPoll = 10 * time.Millisecond
+
+// stopSourcesAndDrain is the first part of closing a worker with an
+// embedded broker. Its records live in this process: in memory they vanish
+// with it, and on disk they wait for a restart that may never come. So the
+// source connectors stop first (committing their offsets), then sinks get
+// up to the task shutdown timeout to Put every record that was in their
+// topics when the sources had stopped. It returns the runs still running
+// (every one but the sources) and the errors of stopping the sources.
+func (w *Worker) stopSourcesAndDrain(runs []*connectorRun) (rest []*connectorRun, errs []error) {
+	var sources []*connectorRun
+	for _, c := range runs {
+		if c.kind == connect.SourcePlugin {
+			sources = append(sources, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) == 0 {
+		return runs, nil // no sink to wait for: stop everything together
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range sources {
+		wg.Go(func() {
+			if err := c.stop(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	cancel()
+
+	ctx, cancel = context.WithTimeout(context.Background(), w.opts.shutdownTimeout)
+	defer cancel()
+	for _, c := range rest {
+		if err := w.drainSink(ctx, c); err != nil {
+			c.log.Warn("the sink did not catch up with the embedded broker before stopping", "err", err)
+		}
+	}
+	return rest, errs
+}
+
+// drainSink waits until the running tasks of sink connector c have Put
+// every record in its topics as of now, or ctx ends.
+func (w *Worker) drainSink(ctx context.Context, c *connectorRun) error {
+	if c.kind != connect.SinkPlugin || len(c.sinkTasks()) == 0 {
+		return nil
+	}
+	adm := kadm.NewClient(w.admin)
+	var listed kadm.TopicDetails
+	var err error
+	if c.topicsRegex != nil {
+		listed, err = adm.ListTopics(ctx)
+	} else {
+		listed, err = adm.ListTopics(ctx, c.cfg.List(TopicsConfig)...)
+	}
+	if err != nil {
+		return err
+	}
+	ids := map[string][16]byte{}
+	for _, d := range listed {
+		if d.Err == nil && (c.topicsRegex == nil || c.topicsRegex.MatchString(d.Topic)) {
+			ids[d.Topic] = d.ID
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	topics := slices.Collect(maps.Keys(ids))
+	ends, err := adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	starts, err := adm.ListStartOffsets(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	// pending: each non-empty partition's end offset, until reached.
+	pending := map[sink.TopicPartition]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		s, ok := starts.Lookup(o.Topic, o.Partition)
+		if o.Err == nil && ok && s.Err == nil && o.Offset > s.Offset {
+			pending[sink.TopicPartition{Topic: o.Topic, Partition: o.Partition}] = o.Offset
+		}
+	})
+	// last: each partition's position at the previous look. Only a
+	// partition whose sink made no progress since is checked for markers,
+	// so a sink that is reading costs no extra fetches.
+	last := map[sink.TopicPartition]int64{}
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for {
+		tasks := c.sinkTasks()
+		if len(tasks) == 0 {
+			return nil // its tasks failed or ended: nothing reads on
+		}
+		committed, _ := adm.FetchOffsets(ctx, GroupID(c.name))
+		positions := map[sink.TopicPartition]int64{}
+		for _, st := range tasks {
+			for tp, off := range st.putPositions() {
+				positions[tp] = max(positions[tp], off)
+			}
+		}
+		for tp, end := range pending {
+			pos, known := positions[tp]
+			if o, ok := committed.Lookup(tp.Topic, tp.Partition); ok && o.Err == nil && o.At >= 0 && (!known || o.At > pos) {
+				pos, known = o.At, true
+			}
+			if !known {
+				continue
+			}
+			prev, seen := last[tp]
+			last[tp] = pos
+			if pos >= end || (seen && prev == pos && w.onlyMarkersBetween(ctx, tp, ids[tp.Topic], pos, end)) {
+				delete(pending, tp)
+			}
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d partitions not read to their end, such as %v", len(pending), slices.Collect(maps.Keys(pending))[0])
+		case <-tick.C:
+		}
+	}
+}
+
+// onlyMarkersBetween reports whether the records of tp from from to end
+// are all transaction markers, which a consumer never returns: a sink
+// that read everything before them has read the partition to its end.
+func (w *Worker) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition, id [16]byte, from, end int64) bool {
+	req := kmsg.NewPtrFetchRequest()
+	req.MaxWaitMillis = 0
+	req.MaxBytes = 64 << 10 // the broker returns the first batch whatever its size
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic, rt.TopicID = tp.Topic, id // the name up to version 12, the id from 13
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = tp.Partition, from, req.MaxBytes
+	rp.CurrentLeaderEpoch, rp.LogStartOffset = -1, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	// The embedded broker is the only one, node 0.
+	resp, err := w.admin.Broker(0).Request(ctx, req)
+	if err != nil {
+		return false
+	}
+	fr := resp.(*kmsg.FetchResponse)
+	if len(fr.Topics) != 1 || len(fr.Topics[0].Partitions) != 1 || fr.Topics[0].Partitions[0].ErrorCode != 0 {
+		return false
+	}
+	raw := fr.Topics[0].Partitions[0].RecordBatches
+	next := from
+	for len(raw) > 0 && next < end {
+		var b kmsg.RecordBatch
+		if err := b.ReadFrom(raw); err != nil {
+			return false
+		}
+		last := b.FirstOffset + int64(b.LastOffsetDelta)
+		if last >= from && b.Attributes&0x20 == 0 { // 0x20: a control batch
+			return false
+		}
+		next = last + 1
+		n := 12 + int(b.Length) // the batch's offset and length, then the rest
+		if n > len(raw) {
+			return false
+		}
+		raw = raw[n:]
+	}
+	return next >= end
+}
+
+// sinkTasks returns c's sink tasks that are starting or running, not
+// those that failed or ended.
+func (c *connectorRun) sinkTasks() []*sinkTask {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*sinkTask
+	for _, t := range c.tasks {
+		select {
+		case <-t.done:
+			continue
+		default:
+		}
+		if t.sink != nil && t.getState().State != Failed {
+			out = append(out, t.sink)
+		}
+	}
+	return out
+}
+
+// putPositions returns the offset after the last record Put of each
+// partition the task has Put records of, or nothing while a task method
+// (a Put, say) holds its lock: the caller asks again later rather than
+// wait on a slow sink.
+func (st *sinkTask) putPositions() map[sink.TopicPartition]int64 {
+	if !st.taskMu.TryLock() {
+		return nil
+	}
+	defer st.taskMu.Unlock()
+	return maps.Clone(st.current)
 }

@@ -1,8 +1,9 @@
 package worker
 
 // Tests of the embedded broker: EmbeddedBroker's directory across restarts
-// and kill -9 (with child processes, as crash_test.go), and the refusal of a
-// durable offset store with the in-memory broker.
+// and kill -9 (with child processes, as crash_test.go), the refusal of a
+// durable offset store with the in-memory broker, and Close letting sinks
+// drain an embedded pipeline.
 
 import (
 	"bufio"
@@ -15,12 +16,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/sink"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -380,4 +383,148 @@ func TestEmbeddedBrokerRefusals(t *testing.T) {
 		require.NoError(t, err, "the directory is free once the first worker closed")
 		require.NoError(t, w.Close())
 	})
+}
+
+// slowSink records the numbers it is given, taking perRecord for each, so
+// that it falls behind a fast source. A Put stops when its context ends.
+type slowSink struct {
+	perRecord time.Duration
+	mu        sync.Mutex
+	got       []int64
+}
+
+func (s *slowSink) plugin() sink.Plugin {
+	return sink.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.SlowSink", Kind: connect.SinkPlugin},
+		New: func() sink.Connector {
+			return sink.SimpleConnector(func() sink.Task {
+				return sink.PutFunc(func(ctx context.Context, rs []connect.Record) error {
+					for _, r := range rs {
+						select { // the sink's own slowness
+						case <-ctx.Done():
+							return ctx.Err()
+						case <-time.After(s.perRecord):
+						}
+						n, err := strconv.ParseInt(r.Value.(string), 10, 64)
+						if err != nil {
+							return err
+						}
+						s.mu.Lock()
+						s.got = append(s.got, n)
+						s.mu.Unlock()
+					}
+					return nil
+				})
+			})
+		},
+	}
+}
+
+func (s *slowSink) numbers() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int64(nil), s.got...)
+}
+
+// TestEmbeddedCloseDrainsSinks closes a worker running a fast source and a
+// slow sink on the (in-memory) embedded broker once the source has
+// committed every record, while the sink is far behind: Close stops the
+// source first and lets the sink Put everything before stopping it, so
+// every committed record is in the sink's output, in order.
+func TestEmbeddedCloseDrainsSinks(t *testing.T) {
+	const limit = 1000
+	s := &slowSink{perRecord: 300 * time.Microsecond}
+	store := newWatchedStore(t, offset.NewMemory())
+	w, err := New(Plugins(pacedPlugin(), s.plugin()), OffsetStore(store), OffsetFlushInterval(20*time.Millisecond),
+		TaskShutdownTimeout(30*time.Second), Logger(discardLog))
+	require.NoError(t, err)
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src := pacedConfig("drain", limit, 100, 0)
+	src["topic.creation.default.partitions"] = "1"
+	require.NoError(t, w.CreateConnector(ctx, pacedConnector, src))
+	require.NoError(t, w.CreateConnector(ctx, "slow", map[string]string{
+		"connector.class": "test.SlowSink", "topics": "drain",
+		"key.converter": "StringConverter", "value.converter": "StringConverter",
+	}))
+	require.NoError(t, store.waitCommitted(ctx, limit-1))
+	before := len(s.numbers())
+	require.Less(t, before, limit/2, "the sink is meant to be far behind when the worker closes")
+
+	began := time.Now()
+	require.NoError(t, w.Close())
+	got := s.numbers()
+	t.Logf("the sink had %d numbers at Close, %d after it, which took %v", before, len(got), time.Since(began))
+	require.Len(t, got, limit, "every committed record is Put before Close returns")
+	for i, n := range got {
+		require.Equal(t, int64(i), n, "record %d the sink got", i)
+	}
+}
+
+// TestEmbeddedCloseDrainIsBounded closes an embedded pipeline whose sink
+// cannot keep up at all: Close waits for it no longer than the task
+// shutdown timeout, and the sink still commits what it Put.
+func TestEmbeddedCloseDrainIsBounded(t *testing.T) {
+	const limit = 1000
+	s := &slowSink{perRecord: 20 * time.Millisecond}
+	store := newWatchedStore(t, offset.NewMemory())
+	const shutdown = 300 * time.Millisecond
+	w, err := New(Plugins(pacedPlugin(), s.plugin()), OffsetStore(store), OffsetFlushInterval(20*time.Millisecond),
+		TaskShutdownTimeout(shutdown), Logger(discardLog))
+	require.NoError(t, err)
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig("bounded", limit, 100, 0)))
+	require.NoError(t, w.CreateConnector(ctx, "slow", map[string]string{
+		"connector.class": "test.SlowSink", "topics": "bounded",
+		"key.converter": "StringConverter", "value.converter": "StringConverter",
+	}))
+	require.NoError(t, store.waitCommitted(ctx, limit-1))
+	require.Eventually(t, func() bool { return len(s.numbers()) > 0 }, 30*time.Second, 5*time.Millisecond)
+
+	began := time.Now()
+	require.NoError(t, w.Close())
+	took := time.Since(began)
+	t.Logf("Close took %v with %d of %d numbers Put", took, len(s.numbers()), limit)
+	require.Less(t, len(s.numbers()), limit, "the sink is meant not to keep up")
+	// The source's stop, the drain, and the sink's stop.
+	require.Less(t, took, 3*shutdown+5*time.Second, "Close waits for a sink that cannot keep up no longer than its bounds")
+}
+
+// TestEmbeddedCloseAfterTransactions closes an exactly-once pipeline on an
+// EmbeddedBroker directory once its sink has every record: each of the
+// source's transactions ends with a commit marker, which no consumer is
+// given, so the sink's position stays below the end offset; Close must see
+// that only markers are left rather than wait out the shutdown timeout.
+func TestEmbeddedCloseAfterTransactions(t *testing.T) {
+	const limit = 200
+	c := newCollector(limit)
+	const shutdown = 20 * time.Second
+	w, err := New(EmbeddedBroker(t.TempDir()), Plugins(pacedPlugin(), c.plugin()), ExactlyOnceSource(true),
+		OffsetFlushInterval(20*time.Millisecond), TaskShutdownTimeout(shutdown), Logger(discardLog))
+	require.NoError(t, err)
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig("txns", limit, 10, 0)))
+	require.NoError(t, w.CreateConnector(ctx, "collect", map[string]string{
+		"connector.class": "test.CollectorSink", "topics": "txns",
+		"key.converter": "StringConverter", "value.converter": "StringConverter",
+	}))
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		t.Fatal("the sink never got every record")
+	}
+
+	began := time.Now()
+	require.NoError(t, w.Close())
+	took := time.Since(began)
+	t.Logf("Close took %v", took)
+	require.Less(t, took, shutdown/2, "Close waited for records that are transaction markers")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.Len(t, c.records, limit)
 }

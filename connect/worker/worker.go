@@ -462,6 +462,11 @@ func (w *Worker) Run(ctx context.Context) error {
 // Close stops every connector and task, commits what can be committed, and
 // releases the worker's clients and the embedded broker. It is safe to call
 // more than once.
+//
+// With an embedded broker, source connectors stop first, and sinks are then
+// given up to the task shutdown timeout to Put every record in their topics
+// before they stop too, so that a pipeline run in one process ends with its
+// sinks caught up with its sources.
 func (w *Worker) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -472,9 +477,12 @@ func (w *Worker) Close() error {
 	runs := slices.Collect(maps.Values(w.connectors))
 	w.mu.Unlock()
 
+	var errs []error
+	if w.cluster != nil {
+		runs, errs = w.stopSourcesAndDrain(runs)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
 	defer cancel()
-	var errs []error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, c := range runs {
