@@ -27,6 +27,8 @@ import (
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The child process of the embedded kill tests is this test binary running
@@ -527,4 +529,26 @@ func TestEmbeddedCloseAfterTransactions(t *testing.T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	require.Len(t, c.records, limit)
+}
+
+// TestEmbeddedBrokerNoAutoCreate: a topic kfake creates for a Metadata
+// request is kept in memory only, and its records would be orphaned after
+// a crash, so the broker kept in a directory creates no topic on first use;
+// the in-memory one still does.
+func TestEmbeddedBrokerNoAutoCreate(t *testing.T) {
+	produce := func(t *testing.T, w *Worker) error {
+		cl := testkafka.Client(t, w.Brokers(), kgo.AllowAutoTopicCreation(), kgo.UnknownTopicRetries(1))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return cl.ProduceSync(ctx, &kgo.Record{Topic: "first-use", Value: []byte("x")}).FirstErr()
+	}
+	w, err := New(EmbeddedBroker(t.TempDir()), Logger(discardLog))
+	require.NoError(t, err)
+	defer w.Close()
+	require.ErrorIs(t, produce(t, w), kerr.UnknownTopicOrPartition)
+
+	mem, err := New(Logger(discardLog))
+	require.NoError(t, err)
+	defer mem.Close()
+	require.NoError(t, produce(t, mem))
 }
