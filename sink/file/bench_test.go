@@ -78,3 +78,55 @@ var orderSchemaBench = connect.StructOf(
 	connect.F("amount", connect.Float64Schema),
 	connect.F("created", connect.TimestampSchema),
 )
+
+// BenchmarkSinkPut appends batches of string records without flushing
+// between them, as a runtime does between two offset commits (a minute by
+// default), so that what each Put writes to the file is measured; every 256
+// Puts a Flush (timed) and a truncation (not timed) keep the file small.
+// One op is one Put; MB/s counts the bytes written.
+//
+//	go test -run XXX -bench SinkPut -benchmem ./sink/file
+func BenchmarkSinkPut(b *testing.B) {
+	strs := make([]connect.Record, 1000)
+	for i := range strs {
+		strs[i].Value = fmt.Sprintf("2024-03-15T12:00:00.000Z INFO http request id=%08d path=/api/v1/items/%d status=200", i, i%97)
+	}
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			path := filepath.Join(b.TempDir(), "out.txt")
+			conn := NewSink(SinkConfig{File: path}, quiet)
+			if err := conn.Start(ctx, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+			task := conn.NewTask()
+			if err := task.Start(ctx, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+			defer task.Stop(ctx)
+			recs := strs[:n]
+			var size int64
+			for _, r := range recs {
+				size += int64(len(r.Value.(string))) + 1
+			}
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if i%256 == 255 {
+					if err := task.(sink.Flusher).Flush(ctx, nil); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					if err := os.Truncate(path, 0); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+				if err := task.Put(ctx, recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
