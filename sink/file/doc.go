@@ -47,12 +47,15 @@
 //
 // # Delivery and durability
 //
-// Writes are buffered. Flush, which the runtime calls before it commits
-// consumer offsets, writes the buffer to the file, so a record whose offset
-// is committed survives a crash of the process; with file.fsync=true Flush
-// also syncs the file (File.Sync), so it survives a crash of the machine too.
-// Stop flushes (and syncs) and closes the file. Delivery is at least once:
-// records after the last commit are written again after a restart.
+// Put writes its lines to the file before it returns, as Kafka's task
+// does, so they can be read at once and survive a crash of the process:
+// a batch is gathered in a buffer (BufferSize) and written in one write
+// when it fits, rather than one write per line. With file.fsync=true,
+// Flush, which the runtime calls before it commits consumer offsets, syncs
+// the file (File.Sync), so a record whose offset is committed
+// survives a crash of the machine too. Stop syncs (with file.fsync) and
+// closes the file. Delivery is at least once: records after the last
+// commit are written again after a restart.
 //
 // Kafka's PrintStream swallows write errors (a full disk loses lines
 // silently); here they fail Put, Flush or Stop, naming the file.

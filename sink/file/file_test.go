@@ -56,13 +56,19 @@ func TestWritesLines(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "out.txt")
 	task := start(t, map[string]string{"file": path, "topics": "t"})
+	// Put writes its lines out before it returns, as Kafka's PrintStream
+	// does: a reader of the file does not wait for the next Flush, which
+	// the runtime calls only before it commits (every minute by default).
 	require.NoError(t, task.Put(ctx, stringRecords("alpha", "", "gamma")))
-	require.Equal(t, "", readFile(t, path), "buffered until Flush")
-	require.NoError(t, task.(sink.Flusher).Flush(ctx, map[sink.TopicPartition]int64{{Topic: "t"}: 3}))
-	require.Equal(t, "alpha\n\ngamma\n", readFile(t, path))
+	require.Equal(t, "alpha\n\ngamma\n", readFile(t, path), "written by Put, before any Flush")
+	require.NoError(t, task.Put(ctx, []connect.Record{{Value: int32(7)}, {Value: []any{"x"}}}))
+	require.Equal(t, "alpha\n\ngamma\n7\n[x]\n", readFile(t, path), "written by Put, before any Flush")
+	require.NoError(t, task.(sink.Flusher).Flush(ctx, map[sink.TopicPartition]int64{{Topic: "t"}: 5}))
+	require.Equal(t, "alpha\n\ngamma\n7\n[x]\n", readFile(t, path))
 	require.NoError(t, task.Put(ctx, stringRecords("delta")))
+	require.Equal(t, "alpha\n\ngamma\n7\n[x]\ndelta\n", readFile(t, path))
 	require.NoError(t, task.Stop(ctx))
-	require.Equal(t, "alpha\n\ngamma\ndelta\n", readFile(t, path), "Stop flushes")
+	require.Equal(t, "alpha\n\ngamma\n7\n[x]\ndelta\n", readFile(t, path))
 	require.NoError(t, task.Stop(ctx), "a second Stop does nothing")
 	require.Error(t, task.Put(ctx, stringRecords("late")))
 	require.Error(t, task.(sink.Flusher).Flush(ctx, nil))

@@ -219,9 +219,11 @@ func (t *task) Start(_ context.Context, config map[string]string, _ sink.TaskCon
 }
 
 // Put appends one line per record: its value (see AppendValue) and "\n".
-// The lines are buffered until the buffer fills or Flush; to the standard
-// output they are written at the end of each Put, as Java's System.out
-// flushes every println. An error means the file could not be written; the
+// The lines are written out before Put returns, as Kafka's PrintStream
+// writes each line as it prints it, so a reader of the file sees them
+// without waiting for the next Flush; but they are gathered in the task's
+// buffer first and written in one write when they fit it, not one per
+// line. Put never syncs. An error means the file could not be written; the
 // lines of this batch may be partly written, which a redelivery repeats.
 func (t *task) Put(_ context.Context, records []connect.Record) error {
 	if t.w == nil || t.stopped {
@@ -242,8 +244,8 @@ func (t *task) Put(_ context.Context, records []connect.Record) error {
 	if cap(t.scratch) > maxScratch {
 		t.scratch = nil
 	}
-	if t.file == nil {
-		return t.flush()
+	if err := t.w.Flush(); err != nil {
+		return t.writeErr(err)
 	}
 	return nil
 }
@@ -301,8 +303,10 @@ func (t *task) flush() error {
 	return nil
 }
 
-// Flush writes out everything Put so far and, with file.fsync=true, syncs
-// the file, so the runtime may commit the offsets.
+// Flush, with file.fsync=true, syncs the file, so that the records whose
+// offsets the runtime then commits survive a crash of the machine. Put has
+// already written every line out, so without file.fsync Flush only reports
+// a write error an earlier Put met.
 func (t *task) Flush(context.Context, map[sink.TopicPartition]int64) error {
 	if t.w == nil || t.stopped {
 		return errors.New("FileStreamSink: Flush called on a task that is not started")
