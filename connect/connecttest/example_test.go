@@ -93,11 +93,12 @@ func ExampleOffsets() {
 	offsets.CommitRecords(first[:2]) // "a" and "b" are safely in Kafka
 	_ = os.WriteFile(path, []byte("a\nb\nc\nd\n"), 0o644)
 	for _, r := range poll() {
-		fmt.Println(r.Value, r.SourceOffset)
+		pos, _ := r.SourceOffset.Int64("position")
+		fmt.Println(r.Value, pos)
 	}
 	// Output:
-	// c {"position":6}
-	// d {"position":8}
+	// c 6
+	// d 8
 }
 
 // SinkTaskContext records what a sink task asks of the runtime.

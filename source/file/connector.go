@@ -33,6 +33,18 @@ const (
 	PositionField = "position"
 )
 
+// The offset keys kconnect adds to a file's offset, beside Kafka's
+// position: a fingerprint of the file's first bytes, so that a task
+// resuming from the offset can tell the file was replaced or truncated and
+// written again (see the package documentation). head.bytes is how many of
+// the first bytes (1 to 1024) head.hash covers; head.hash is their CRC-64
+// (ECMA polynomial, as Go's hash/crc64 computes it) in 16 hexadecimal
+// digits. Kafka's task reads only the position and ignores them.
+const (
+	HeadBytesField = "head.bytes"
+	HeadHashField  = "head.hash"
+)
+
 // DefaultBatchSize is batch.size's default.
 const DefaultBatchSize = 2000
 

@@ -26,7 +26,9 @@
 // ends at "\n", "\r\n" or a lone "\r". Empty lines are records with an empty
 // value. The source partition is {"filename": <file as configured>} and the
 // offset {"position": <byte offset just after the line's terminator>}, the
-// same maps, with the same JSON, that a JVM worker writes.
+// same maps, with the same JSON, that a JVM worker writes, except that the
+// last record of each Poll also carries a fingerprint of the file's first
+// bytes (see Offsets and file identity below).
 //
 // # Lines and bytes
 //
@@ -60,25 +62,31 @@
 // no records; it returns at once when its context is cancelled. Kafka checks
 // once a second.
 //
-// Kafka does not notice truncation or rotation; this package does, when it
-// reaches the end of what it has read:
+// Kafka does not notice truncation or rotation; this package does:
 //
-//   - Truncation: the open file is now shorter than what has been read. The
-//     task logs a warning and reads the file again from the start.
-//   - Rotation: the path now names a different file than the one open (it
-//     was renamed or deleted, and a new file created, as logrotate does). The
-//     task reads the old file to its end, then opens the new one and reads
-//     it from the start. Data written to the old file after that is not
+//   - Truncation, checked before every read: the open file is now shorter
+//     than what has been read, or no longer begins with the bytes it began
+//     with (up to its first KiB, as read before). The second catches a file
+//     truncated and written again past the position read between two reads,
+//     as when logrotate's copytruncate copies a log away and truncates it
+//     while its writer goes on: reading on at the old position would skip
+//     the new file's first lines. The task logs a warning naming the file
+//     and the position read, and reads the file again from the start. A
+//     file whose first bytes are rewritten in place is read again too; one
+//     truncated and written again with the same first bytes as before is
+//     not noticed while it is longer than the position.
+//   - Rotation, checked at the end of the file: the path now names a
+//     different file than the one open (it was renamed or deleted, and a new
+//     file created, as logrotate does). The task reads the old file to its
+//     end, then opens the new one and reads it from the start. Data written to the old file after that is not
 //     read. While the path names no file, the old file is kept open and
 //     followed.
 //
 // Lines read from a truncated or rotated-away file after the change was
 // noticed carry position 0, meaning "the start of the file the path now
-// names", which is where a restarted task should begin. The offset holds no
-// file identity (its format is Kafka's), so one window remains: if the task
-// stops after the old file's records are committed and before any record of
-// the new file is, and the new file has by then grown past the old file's
-// length, the restarted task resumes in the middle of the new file.
+// names", which is where a restarted task should begin.
+//
+// # Offsets and file identity
 //
 // On start the task reads the committed offset of its partition and resumes
 // there. A committed position beyond the end of the file is treated as a
@@ -87,6 +95,28 @@
 // with Kafka's message ("Offset position is the incorrect type"); so does a
 // negative one. While the file does not exist the task waits for it,
 // checking every PollInterval, and logs a warning once.
+//
+// A position alone cannot tell that the file was replaced, or truncated and
+// written again, while no task ran, once the new file is longer than the
+// position. As log shippers do, the task therefore keeps a fingerprint of
+// the file's first bytes with the position: the offset of the last record
+// of each Poll is {"position": n, "head.bytes": k, "head.hash": h}, where h
+// is the CRC-64 of the file's first k bytes (up to 1024: the fingerprint
+// covers more of a small file as it grows). A task resuming from such an
+// offset reads the file from the start, with a warning naming the file and
+// the position, when the file's first k bytes no longer match. A malformed
+// fingerprint is ignored, with a warning.
+//
+// The extra keys leave the offset Kafka's: Kafka's task reads only the
+// position, and an offset with only a position (written by Kafka, or
+// altered through the runtime) resumes at its position as in Kafka,
+// unchecked; the task then takes the fingerprint from the file as it finds
+// it. Only the last record of a Poll carries the fingerprint, because a
+// one-key offset is stored inline in a record and a three-key one costs
+// allocations per record: the offset a runtime commits when it stops
+// cleanly, and whenever everything polled has been written, is such a
+// record's; one committed from the middle of a Poll's records (after a
+// crash, say) has the position alone and is resumed unchecked.
 //
 // # Standard input
 //

@@ -11,7 +11,8 @@ import (
 
 // Tail a file as a runtime would: start the connector, take its one task
 // configuration, start a task and poll it. Each line is a STRING record with
-// Kafka's source partition and offset.
+// Kafka's source partition and offset; the last of a poll also carries a
+// fingerprint of the file's first bytes, which Kafka ignores.
 func Example() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -44,6 +45,6 @@ func Example() {
 	// Output:
 	// access "GET /" {"position":7}
 	// access "GET /about" {"position":18}
-	// access "POST /login" {"position":30}
+	// access "POST /login" {"head.hash":"55dc09080be9c72a","position":30,"head.bytes":30}
 	// 1 task; true
 }

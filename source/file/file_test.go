@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter/stringconv"
+	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/stretchr/testify/require"
 )
@@ -679,3 +681,215 @@ func TestPollBeforeStartAndStopTwice(t *testing.T) {
 }
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// lastOffset returns the source offset of the last of recs.
+func lastOffset(t *testing.T, recs []connect.Record) connect.Offset {
+	t.Helper()
+	require.NotEmpty(t, recs)
+	return recs[len(recs)-1].SourceOffset
+}
+
+// TestCopytruncate rotates the file as logrotate's copytruncate does: the
+// file is copied away and truncated in place, and its writer goes on, so
+// that by the time the task reads again the file is longer than the
+// position it had read to. The size cannot tell; the first bytes can.
+func TestCopytruncate(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		batch string
+		old   []line // what the task has returned before the truncation
+		rest  []line // lines of the old file it still holds
+	}{
+		{"at the end of the file", "2000", []line{{"old one", 8}, {"old two", 16}}, nil},
+		// The task was not at the end, so no end-of-file check ran.
+		{"in the middle of the file", "1", []line{{"old one", 8}}, []line{{"old two", 16}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			write(t, path, "old one\nold two\n")
+			cfg := fileConfig(path)
+			cfg["batch.size"] = tt.batch
+			var logs bytes.Buffer
+			task := start(t, cfg, nil, Logger(newTextLogger(&logs)))
+			require.Equal(t, tt.old, lines(t, poll(t, task)))
+
+			// Truncated in place (the same file) and written again, past
+			// the 16 bytes read.
+			write(t, path, "new first\nnew second\nnew third\n")
+			want := append(tt.rest, line{"new first", 10}, line{"new second", 21}, line{"new third", 31})
+			require.Equal(t, want, pollLines(t, task, len(want)))
+			require.Contains(t, logs.String(), "the file was truncated and written again")
+			require.Contains(t, logs.String(), "file="+path)
+			require.Contains(t, logs.String(), "position=16")
+
+			appendTo(t, path, "appended\n")
+			require.Equal(t, []line{{"appended", 40}}, pollLines(t, task, 1))
+			require.Empty(t, poll(t, task))
+		})
+	}
+}
+
+// TestOffsetFingerprint checks the offsets' shape: the last record of each
+// poll also carries the fingerprint of the file's first bytes, which grows
+// with the file up to headSize; the others are Kafka's {"position": n}.
+func TestOffsetFingerprint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	write(t, path, "a\nbb\n")
+	task := start(t, fileConfig(path), nil)
+	recs := poll(t, task)
+	require.Len(t, recs, 2)
+	require.Equal(t, `{"position":2}`, recs[0].SourceOffset.String())
+	want := fingerprintOf([]byte("a\nbb\n"))
+	require.Equal(t, `{"head.hash":"`+want.hash+`","position":5,"head.bytes":5}`, recs[1].SourceOffset.String())
+	require.Equal(t, connect.NewOffset("position", int64(5), "head.bytes", int64(5), "head.hash", want.hash), recs[1].SourceOffset)
+
+	// The fingerprint covers more of the file as it grows, up to 1 KiB.
+	long := strings.Repeat("x", 2000) + "\n"
+	appendTo(t, path, long)
+	recs = poll(t, task)
+	require.Len(t, recs, 1)
+	off := lastOffset(t, recs)
+	n, _ := off.Int64("head.bytes")
+	require.Equal(t, int64(headSize), n)
+	hash, _ := off.Get("head.hash")
+	require.Equal(t, fingerprintOf([]byte("a\nbb\n"+long[:headSize-5])).hash, hash)
+	pos, _ := off.Int64("position")
+	require.Equal(t, int64(5+len(long)), pos)
+
+	// The unterminated line of a truncated file has position 0: no
+	// fingerprint.
+	appendTo(t, path, "partial")
+	require.Empty(t, poll(t, task))
+	write(t, path, "")
+	recs = poll(t, task)
+	require.Equal(t, []line{{"partial", 0}}, lines(t, recs))
+	require.Equal(t, `{"position":0}`, recs[0].SourceOffset.String())
+
+	// Standard input has Kafka's {"position": null} only.
+	stdin := start(t, map[string]string{"topic": "lines"}, nil, Stdin(strings.NewReader("s\n")), withMaxWait(time.Minute))
+	recs = poll(t, stdin)
+	require.Equal(t, `{"position":null}`, lastOffset(t, recs).String())
+}
+
+// TestResumeChecksFingerprint restarts a task from the offset its
+// predecessor committed (the last record of its poll, as a clean stop
+// commits), after the file changed while no task ran. The offset goes
+// through the File offset store, as JSON.
+func TestResumeChecksFingerprint(t *testing.T) {
+	const first = "alpha\nbeta\n" // 11 bytes
+	tests := []struct {
+		name     string
+		change   func(t *testing.T, path string)
+		replaced bool // read from the start
+		want     []line
+	}{
+		{"appended to", func(t *testing.T, path string) { appendTo(t, path, "gamma\n") }, false, []line{{"gamma", 17}}},
+		{"appended to past the fingerprinted bytes", func(t *testing.T, path string) {
+			appendTo(t, path, strings.Repeat("g", 2000)+"\n")
+		}, false, []line{{strings.Repeat("g", 2000), 2012}}},
+		{"replaced by a longer file", func(t *testing.T, path string) {
+			require.NoError(t, os.Rename(path, path+".1"))
+			write(t, path, "one\ntwo\nthree\nfour\n")
+		}, true, []line{{"one", 4}, {"two", 8}, {"three", 14}, {"four", 19}}},
+		{"truncated and written again past the position", func(t *testing.T, path string) {
+			write(t, path, "ALPHA\nBETA\nGAMMA\n")
+		}, true, []line{{"ALPHA", 6}, {"BETA", 11}, {"GAMMA", 17}}},
+		{"truncated", func(t *testing.T, path string) { write(t, path, "x\n") }, true, []line{{"x", 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			write(t, path, first)
+			task := start(t, fileConfig(path), nil)
+			recs := poll(t, task)
+			require.Equal(t, []line{{"alpha", 6}, {"beta", 11}}, lines(t, recs))
+			require.NoError(t, task.Stop(context.Background()))
+
+			store, err := offset.OpenFile(filepath.Join(dir, "offsets.json"))
+			require.NoError(t, err)
+			part := recs[1].SourcePartition
+			require.NoError(t, store.Put(context.Background(), "src", []offset.Entry{{Partition: part, Offset: lastOffset(t, recs)}}))
+			require.NoError(t, store.Close())
+			store, err = offset.OpenFile(filepath.Join(dir, "offsets.json"))
+			require.NoError(t, err)
+			got, err := store.Get(context.Background(), "src", []connect.SourcePartition{part})
+			require.NoError(t, err)
+			require.NoError(t, store.Close())
+			off := got[part]
+			require.True(t, off.Equal(lastOffset(t, recs)), "read back %s", off)
+
+			tt.change(t, path)
+			var logs bytes.Buffer
+			task = start(t, fileConfig(path), committed(path, off), Logger(newTextLogger(&logs)))
+			require.Equal(t, tt.want, pollLines(t, task, len(tt.want)))
+			require.Empty(t, poll(t, task))
+			if tt.replaced {
+				require.Contains(t, logs.String(), "reading it from the start")
+				require.Contains(t, logs.String(), "position=11")
+				require.Contains(t, logs.String(), "file="+path)
+			} else {
+				require.NotContains(t, logs.String(), "level=WARN")
+			}
+		})
+	}
+}
+
+// TestResumeFromKafkaOffset resumes from offsets without a fingerprint, as
+// Kafka's task writes them (or as they are altered through the runtime):
+// at their position, as Kafka does, whatever the file's first bytes are.
+// The running task then takes the fingerprint from the file as it finds it,
+// and notices a copytruncate from then on.
+func TestResumeFromKafkaOffset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	write(t, path, "ALPHA\nBETA\nGAMMA\n")
+	var logs bytes.Buffer
+	task := start(t, fileConfig(path), committed(path, connect.Int64Offset("position", 11)), Logger(newTextLogger(&logs)))
+	recs := poll(t, task)
+	require.Equal(t, []line{{"GAMMA", 17}}, lines(t, recs))
+	require.Equal(t, connect.NewOffset("position", int64(17), "head.bytes", int64(17), "head.hash", fingerprintOf([]byte("ALPHA\nBETA\nGAMMA\n")).hash), recs[0].SourceOffset)
+	require.NotContains(t, logs.String(), "level=WARN")
+
+	write(t, path, "rotated one\nrotated two\n")
+	require.Equal(t, []line{{"rotated one", 12}, {"rotated two", 24}}, pollLines(t, task, 2))
+}
+
+func TestMalformedFingerprint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	write(t, path, "one\ntwo\n")
+	for _, off := range []connect.Offset{
+		connect.NewOffset("position", int64(4), "head.bytes", "4", "head.hash", "0123456789abcdef"),
+		connect.NewOffset("position", int64(4), "head.bytes", int64(4)),
+		connect.NewOffset("position", int64(4), "head.hash", "0123456789abcdef"),
+		connect.NewOffset("position", int64(4), "head.bytes", int64(4), "head.hash", "short"),
+		connect.NewOffset("position", int64(4), "head.bytes", int64(0), "head.hash", "0123456789abcdef"),
+		connect.NewOffset("position", int64(4), "head.bytes", int64(headSize+1), "head.hash", "0123456789abcdef"),
+	} {
+		t.Run(off.String(), func(t *testing.T) {
+			var logs bytes.Buffer
+			task := start(t, fileConfig(path), committed(path, off), Logger(newTextLogger(&logs)))
+			// Resumed at the position, unchecked, with a warning.
+			require.Equal(t, []line{{"two", 8}}, pollLines(t, task, 1))
+			require.Contains(t, logs.String(), "fingerprint of the file's first bytes is malformed")
+		})
+	}
+}
+
+// TestAppendOnlyIsNotReread appends to the file in small pieces, across
+// the fingerprinted first KiB, polling after each: every line comes once.
+func TestAppendOnlyIsNotReread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	write(t, path, "")
+	var logs bytes.Buffer
+	task := start(t, fileConfig(path), nil, Logger(newTextLogger(&logs)))
+	var pos int64
+	for i := range 150 {
+		l := fmt.Sprintf("line %03d", i)
+		appendTo(t, path, l+"\n")
+		pos += int64(len(l) + 1)
+		require.Equal(t, []line{{l, pos}}, pollLines(t, task, 1))
+	}
+	require.Greater(t, pos, int64(headSize))
+	require.Empty(t, poll(t, task))
+	require.NotContains(t, logs.String(), "level=WARN")
+}

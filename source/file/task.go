@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -21,6 +22,10 @@ import (
 // only for a line longer than it.
 const readSize = 128 << 10
 
+// headSize is how many of a file's first bytes are compared before each
+// read and fingerprinted in offsets (HeadBytesField).
+const headSize = 1 << 10
+
 // task is FileStreamSourceTask. See the package documentation for its
 // behaviour; the comments here say how.
 //
@@ -29,6 +34,11 @@ const readSize = 128 << 10
 // buf[r], so the offset after a line is pos plus the line's length with its
 // terminator. buf[max(r,scanned):w] is what remains to be searched for a
 // terminator (scanned saves rescanning a long partial line after each read).
+//
+// head is the open regular file's first bytes (up to headSize) as last
+// read; before each read the file must still start with them (verify).
+// Only the last record of a poll carries their fingerprint in its offset,
+// as a two-key offset costs allocations that a one-key one does not.
 type task struct {
 	base map[string]string
 	opts options
@@ -43,6 +53,7 @@ type task struct {
 	tracked   bool           // offsets are tracked (a file, not standard input)
 	nullPos   connect.Offset // {"position": null}, for standard input
 	startPos  int64          // where to start when the file is next opened
+	startHead fingerprint    // the committed offset's, checked when the file is next opened
 
 	// input
 	f        *os.File
@@ -65,9 +76,34 @@ type task struct {
 	ends    []int64  // the position after each of lines
 	err     error    // a failure to report once the pending lines are returned
 	tooLong bool     // the line at buf[r:] is longer than maxLine
+
+	head    []byte
+	headFP  fingerprint // head's
+	probe   []byte      // the first bytes read again, to compare with head
+	linesFP fingerprint // headFP when the last of lines was read; zero for position 0
 }
 
 type span struct{ start, end, next int }
+
+// fingerprint identifies a file by its first n bytes; the zero value is
+// none.
+type fingerprint struct {
+	n    int64
+	hash string // HeadHashField's form
+}
+
+func fingerprintOf(b []byte) fingerprint {
+	if len(b) == 0 {
+		return fingerprint{}
+	}
+	return fingerprint{int64(len(b)), fmt.Sprintf("%016x", crc64.Checksum(b, crc64.MakeTable(crc64.ECMA)))}
+}
+
+// matches reports whether head, a file's first bytes, begins with the
+// bytes fp was taken from.
+func (fp fingerprint) matches(head []byte) bool {
+	return int64(len(head)) >= fp.n && fingerprintOf(head[:fp.n]) == fp
+}
 
 var _ source.Task = (*task)(nil)
 
@@ -131,6 +167,19 @@ func (t *task) readOffset(ctx context.Context, tc source.TaskContext) error {
 		return fmt.Errorf("FileStreamSource: Offset position is negative: %s for partition %s", off, t.partition)
 	}
 	t.startPos = pos
+	// kconnect's fingerprint of the file's head, if the offset has one:
+	// an offset written by Kafka, or altered through the runtime, may not.
+	n, hasN := off.Int64(HeadBytesField)
+	h, hasH := off.Get(HeadHashField)
+	hash, _ := h.(string)
+	switch {
+	case !hasN && !hasH:
+	case hasN && n >= 1 && n <= headSize && len(hash) == 16:
+		t.startHead = fingerprint{n, hash}
+	default:
+		t.log.Warn("the committed offset's fingerprint of the file's first bytes is malformed; resuming at its position without checking them",
+			"offset", off.String())
+	}
 	t.log.Debug("resuming from the committed offset", "position", pos)
 	return nil
 }
@@ -262,13 +311,23 @@ func (t *task) open() error {
 		f.Close()
 		return fmt.Errorf("FileStreamSource: %s: %w", t.path, err)
 	}
-	start := t.startPos
-	t.startPos = 0
+	start, want := t.startPos, t.startHead
+	t.startPos, t.startHead = 0, fingerprint{}
 	t.regular = fi.Mode().IsRegular()
+	t.head, t.headFP = t.head[:0], fingerprint{}
 	if t.regular {
-		if start > fi.Size() {
+		if err := t.readHead(f); err != nil {
+			f.Close()
+			return err
+		}
+		switch {
+		case start > fi.Size():
 			t.log.Warn("the committed position is beyond the end of the file; the file was truncated or replaced, reading it from the start",
 				"position", start, "size", fi.Size())
+			start = 0
+		case start > 0 && want.n > 0 && !want.matches(t.head):
+			t.log.Warn("the file's first bytes are not those the committed offset was read from; the file was replaced or truncated and written again, reading it from the start",
+				"position", start, "size", fi.Size(), "checked", want.n)
 			start = 0
 		}
 		if start > 0 {
@@ -314,6 +373,9 @@ func (t *task) fill() (int, error) {
 		t.pump.free <- t.chunk[:cap(t.chunk)]
 		t.chunk = nil
 		return n, nil
+	}
+	if err := t.verify(); err != nil {
+		return 0, err
 	}
 	t.room(readSize/4, false)
 	n, err := t.f.Read(t.buf[t.w:])
@@ -432,6 +494,10 @@ func (t *task) extract(final bool) {
 	if len(t.spans) == 0 {
 		return
 	}
+	t.linesFP = t.headFP
+	if t.zeroPos {
+		t.linesFP = fingerprint{}
+	}
 	all := string(t.buf[base:t.r])
 	valid := utf8.ValidString(all)
 	for _, s := range t.spans {
@@ -460,6 +526,7 @@ func (t *task) take() []connect.Record {
 	}
 	recs := make([]connect.Record, len(t.lines))
 	now := t.opts.now()
+	last := len(t.lines) - 1
 	for i, line := range t.lines {
 		r := &recs[i]
 		r.Topic = t.topic
@@ -467,10 +534,15 @@ func (t *task) take() []connect.Record {
 		r.Value = line
 		r.Timestamp = now
 		r.SourcePartition = t.partition
-		if t.tracked {
-			r.SourceOffset = connect.Int64Offset(PositionField, t.ends[i])
-		} else {
+		switch {
+		case !t.tracked:
 			r.SourceOffset = t.nullPos
+		case i == last && t.linesFP.n > 0:
+			// The record whose offset a runtime commits at a clean stop,
+			// or once everything polled is written.
+			r.SourceOffset = connect.NewOffset(PositionField, t.ends[i], HeadBytesField, t.linesFP.n, HeadHashField, t.linesFP.hash)
+		default:
+			r.SourceOffset = connect.Int64Offset(PositionField, t.ends[i])
 		}
 	}
 	clear(t.lines)
@@ -478,22 +550,70 @@ func (t *task) take() []connect.Record {
 	return recs
 }
 
-// check looks, at the end of a regular file, for truncation and rotation,
-// It reports whether the input changed, so
+// readHead reads the first bytes of f, the regular file just opened or
+// found truncated, into head.
+func (t *task) readHead(f *os.File) error {
+	if t.probe == nil {
+		t.probe = make([]byte, headSize)
+	}
+	n, err := f.ReadAt(t.probe, 0)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("FileStreamSource: reading the first bytes of %s: %w", t.path, err)
+	}
+	t.head = append(t.head[:0], t.probe[:n]...)
+	t.headFP = fingerprintOf(t.head)
+	return nil
+}
+
+// verify checks, before each read of a regular file, that the file still
+// holds what was read from it: it is no shorter than the data read, and it
+// still begins with head. Otherwise it was truncated, and perhaps written
+// again past the position read, as when copytruncate rotates a log whose
+// writer goes on: reading on at the position would skip the new data. Then
+// what is left of the old data is emitted and the file is read again from
+// the start. The size alone cannot tell: the file may have grown past the
+// position again between two reads (a poll interval, or the time the
+// runtime takes between two polls). While the file is shorter than
+// headSize, head grows with it.
+func (t *task) verify() error {
+	fi, err := t.f.Stat()
+	if err != nil {
+		return fmt.Errorf("FileStreamSource: %s: %w", t.path, err)
+	}
+	read := t.pos + int64(t.w-t.r)
+	if fi.Size() < read {
+		t.log.Warn("the file was truncated; reading it again from the start", "position", read, "size", fi.Size())
+	} else {
+		n, err := t.f.ReadAt(t.probe, 0)
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("FileStreamSource: reading the first bytes of %s: %w", t.path, err)
+		}
+		first := t.probe[:n]
+		if bytes.HasPrefix(first, t.head) {
+			if len(first) > len(t.head) {
+				t.head = append(t.head, first[len(t.head):]...)
+				t.headFP = fingerprintOf(t.head)
+			}
+			return nil
+		}
+		t.log.Warn("the file was truncated and written again: its first bytes changed; reading it again from the start",
+			"position", read, "size", fi.Size())
+	}
+	t.finishOld()
+	if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("FileStreamSource: seeking to the start of %s: %w", t.path, err)
+	}
+	t.pos, t.r, t.w, t.scanned, t.zeroPos = 0, 0, 0, 0, false
+	return t.readHead(t.f)
+}
+
+// check looks, at the end of a regular file, for rotation (verify looks for
+// truncation before each read). It reports whether the input changed, so
 // that Poll reads again.
 func (t *task) check() (changed bool, err error) {
 	fi, err := t.f.Stat()
 	if err != nil {
 		return false, fmt.Errorf("FileStreamSource: %s: %w", t.path, err)
-	}
-	if read := t.pos + int64(t.w-t.r); fi.Size() < read {
-		t.log.Warn("the file was truncated; reading it again from the start", "size", fi.Size(), "position", read)
-		t.finishOld()
-		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
-			return false, fmt.Errorf("FileStreamSource: seeking to the start of %s: %w", t.path, err)
-		}
-		t.pos, t.r, t.w, t.scanned, t.zeroPos = 0, 0, 0, 0, false
-		return true, nil
 	}
 	cur, err := os.Stat(t.path)
 	if err != nil {
