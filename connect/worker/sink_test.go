@@ -146,7 +146,7 @@ func TestFileStreamPipeline(t *testing.T) {
 		"connector.class": "FileStreamSink", "file": out, "topics": topic,
 		"value.converter": "StringConverter",
 	}))
-	// The sink flushes its file at each offset commit (every 50ms here).
+	// The sink writes its lines out at the end of each Put.
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Count(string(b), "\n") >= len(lines)
