@@ -18,6 +18,14 @@ import (
 // reads as a schemaless value. nil data is a Kafka null and reads as a nil
 // schema and value.
 //
+// A JSON object read without a schema, and a MAP read with one, is a
+// []connect.MapEntry in the iteration order of the java.util.HashMap Kafka
+// Connect reads it into (see connect.JavaHashMapEntries), so that writing
+// it (with FromConnect, StringConverter or FileStreamSink) gives the bytes a
+// JVM worker writes, keys sharing a hash bucket included. A repeated object
+// key keeps its first place and its last value, as in Kafka. MAP keys of
+// BYTES or Decimal schemas keep the order of the array they were read from.
+//
 // Errors name the byte offset of a syntax error, or the schema or payload
 // element that is wrong, such as "payload.items[2].price".
 func (c *Converter) ToConnect(_ string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
@@ -492,27 +500,24 @@ func (c *Converter) toMap(s *connect.Schema, n *jsonparse.Node) (connect.Value, 
 		if n.Kind != '{' {
 			return connect.Value{}, connect.Errorf("", "expected an object for schema %s, got %s", s, n.Describe())
 		}
-		out := make(map[string]any, len(n.Keys))
+		out := make([]connect.MapEntry, len(n.Keys))
 		for i, k := range n.Keys {
 			v, err := c.toValue(s.Elem, &n.Kids[i])
 			if err != nil {
 				return connect.Value{}, atKey(err, k)
 			}
-			out[k] = v.Any()
+			out[i] = connect.MapEntry{Key: k, Value: v.Any()}
 		}
-		return connect.AnyValue(out), nil
+		return connect.AnyValue(connect.JavaHashMapEntries(out)), nil
 	}
 	if n.Kind != '[' {
 		return connect.Value{}, connect.Errorf("", "expected an array of [key, value] pairs for schema %s, got %s", s, n.Describe())
 	}
+	// Kafka puts the entries into a HashMap in array order. Bytes keys hash
+	// by identity in Java, and decimal and struct keys are not modelled:
+	// those keep the array's order.
 	hashable := s.Key.Type.Primitive() && s.Key.Type != connect.BytesType && s.Key.Logical() != connect.LogicalDecimal
-	var m map[any]any
-	var entries []connect.MapEntry
-	if hashable {
-		m = make(map[any]any, len(n.Kids))
-	} else {
-		entries = make([]connect.MapEntry, 0, len(n.Kids))
-	}
+	entries := make([]connect.MapEntry, 0, len(n.Kids))
 	for i := range n.Kids {
 		pair := &n.Kids[i]
 		if pair.Kind != '[' || len(pair.Kids) != 2 {
@@ -526,14 +531,10 @@ func (c *Converter) toMap(s *connect.Schema, n *jsonparse.Node) (connect.Value, 
 		if err != nil {
 			return connect.Value{}, atIndex(inField(err, "value"), i)
 		}
-		if hashable {
-			m[k.Any()] = v.Any()
-		} else {
-			entries = append(entries, connect.MapEntry{Key: k.Any(), Value: v.Any()})
-		}
+		entries = append(entries, connect.MapEntry{Key: k.Any(), Value: v.Any()})
 	}
 	if hashable {
-		return connect.AnyValue(m), nil
+		entries = connect.JavaHashMapEntries(entries)
 	}
 	return connect.AnyValue(entries), nil
 }
@@ -628,11 +629,11 @@ func schemaless(n *jsonparse.Node) any {
 		}
 		return out
 	case '{':
-		out := make(map[string]any, len(n.Keys))
+		out := make([]connect.MapEntry, len(n.Keys))
 		for i, k := range n.Keys {
-			out[k] = schemaless(&n.Kids[i])
+			out[i] = connect.MapEntry{Key: k, Value: schemaless(&n.Kids[i])}
 		}
-		return out
+		return connect.JavaHashMapEntries(out)
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 // Kind is the type of a parsed value, named by the byte that starts it.
@@ -112,10 +114,14 @@ func Parse(data []byte) (Node, error) {
 }
 
 // ParseAny parses one JSON document as Parse does, straight into Go values
-// rather than a Node tree: nil, bool, string, []any, map[string]any, and
-// for each number whatever number returns for its text. It accepts and
-// rejects exactly the documents Parse does, with the same errors; repeated
-// object keys keep the last value.
+// rather than a Node tree: nil, bool, string, []any, objects as
+// []connect.MapEntry, and for each number whatever number returns for its
+// text. An object's entries are in the iteration order of the
+// java.util.HashMap Kafka Connect's JsonConverter reads it into (see
+// connect.JavaHashMapEntries): filled in document order, a repeated key
+// keeping its first place and its last value, as Jackson reads it. It
+// accepts and rejects exactly the documents Parse does, with the same
+// errors.
 func ParseAny(data []byte, number func(text string) any) (any, error) {
 	p := Parser{Data: data}
 	return p.AnyDocument(number)
@@ -280,11 +286,12 @@ func PlainInt64(text []byte) (int64, bool) {
 
 // Keys interns object member names across documents: records of one shape
 // repeat their names, and reading them from a table costs no allocation.
-// It also sizes a document's top-level map as the previous one's.
+// It also sizes a document's top-level object as the previous one's.
 // It keeps up to maxKeys names, is safe for concurrent use, and its zero
 // value is ready.
 type Keys struct {
-	m    atomic.Pointer[map[string]string]
+	// m holds each name boxed, as readBoxedName returns it.
+	m    atomic.Pointer[map[string]any]
 	size atomic.Int32 // members of the last top-level object, to size the next
 }
 
@@ -293,9 +300,10 @@ const (
 	maxSizeHint = 256 // one huge document must not make every later map huge
 )
 
-// intern returns name as a string, from the table when it is there.
-func (k *Keys) intern(name []byte) string {
-	var cur map[string]string
+// intern returns name as a string in an interface, from the table when it
+// is there: boxing a string allocates, and the table's are boxed once.
+func (k *Keys) intern(name []byte) any {
+	var cur map[string]any
 	if m := k.m.Load(); m != nil {
 		cur = *m
 	}
@@ -303,17 +311,18 @@ func (k *Keys) intern(name []byte) string {
 		return s
 	}
 	s := string(name)
+	boxed := any(s)
 	if len(cur) < maxKeys {
 		// Copy on write: readers never lock. A name added by a racing
 		// writer may be lost; it is added again on its next miss.
-		next := make(map[string]string, len(cur)+1)
-		for a := range cur {
-			next[a] = a
+		next := make(map[string]any, len(cur)+1)
+		for a, b := range cur {
+			next[a] = b
 		}
-		next[s] = s
+		next[s] = boxed
 		k.m.Store(&next)
 	}
-	return s
+	return boxed
 }
 
 func (p *Parser) anyArray(number func(string) any) (any, error) {
@@ -330,23 +339,27 @@ func (p *Parser) anyArray(number func(string) any) (any, error) {
 }
 
 func (p *Parser) anyObject(number func(string) any) (any, error) {
-	var out map[string]any
+	var out []connect.MapEntry
 	if top := p.depth == 0 && p.Keys != nil; top {
-		// Records of one shape: size the map as the last one was, so that
-		// it does not grow member by member.
-		out = make(map[string]any, p.Keys.size.Load())
+		// Records of one shape: size the entries as the last record's, so
+		// that they do not grow member by member.
+		out = make([]connect.MapEntry, 0, p.Keys.size.Load())
 		defer func() { p.Keys.size.Store(int32(min(len(out), maxSizeHint))) }()
 	} else {
-		out = map[string]any{}
+		out = []connect.MapEntry{}
 	}
-	err := p.members(func(k string) error {
+	err := p.readMembers(nil, func(k any) error {
 		v, err := p.Any(number)
-		out[k] = v // Jackson keeps the last of repeated keys; so does a map
+		out = append(out, connect.MapEntry{Key: k, Value: v})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	// JsonConverter reads an object into a HashMap in document order (a
+	// repeated key keeps its first place and its last value); its
+	// iteration order is what Kafka Connect writes the map in.
+	out = connect.JavaHashMapEntries(out)
 	return out, nil
 }
 
@@ -611,6 +624,12 @@ func (p *Parser) elements(element func() error) error {
 // member's name and p.Pos on its value's first byte; member must read the
 // value, leaving p.Pos after it.
 func (p *Parser) members(member func(key string) error) error {
+	return p.readMembers(member, nil)
+}
+
+// readMembers is members calling named with the name as a string, or boxed
+// with it in an interface when named is nil.
+func (p *Parser) readMembers(named func(key string) error, boxed func(key any) error) error {
 	if err := p.enter(); err != nil {
 		return err
 	}
@@ -625,15 +644,28 @@ func (p *Parser) members(member func(key string) error) error {
 		if err := p.memberName(); err != nil {
 			return err
 		}
-		k, err := p.readName()
-		if err != nil {
-			return err
-		}
-		if err := p.colon(); err != nil {
-			return err
-		}
-		if err := member(k); err != nil {
-			return err
+		if named != nil {
+			k, err := p.readName()
+			if err != nil {
+				return err
+			}
+			if err := p.colon(); err != nil {
+				return err
+			}
+			if err := named(k); err != nil {
+				return err
+			}
+		} else {
+			k, err := p.readBoxedName()
+			if err != nil {
+				return err
+			}
+			if err := p.colon(); err != nil {
+				return err
+			}
+			if err := boxed(k); err != nil {
+				return err
+			}
 		}
 		p.SkipSpace()
 		if p.Pos >= len(p.Data) {
@@ -655,20 +687,39 @@ func (p *Parser) members(member func(key string) error) error {
 // readName reads a member name, from p.Keys when it is set and the name has
 // no escapes.
 func (p *Parser) readName() (string, error) {
-	if p.Keys != nil {
-		for end := p.Pos + 1; end < len(p.Data); end++ {
-			c := p.Data[end]
-			if c == '"' {
-				name := p.Keys.intern(p.Data[p.Pos+1 : end])
-				p.Pos = end + 1
-				return name, nil
-			}
-			if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-				break // ReadString decodes and checks these
-			}
-		}
+	if k, ok := p.internedName(); ok {
+		return k.(string), nil
 	}
 	return p.ReadString()
+}
+
+// readBoxedName is readName for a name that goes into an interface: from
+// p.Keys it is boxed already, so it costs no allocation.
+func (p *Parser) readBoxedName() (any, error) {
+	if k, ok := p.internedName(); ok {
+		return k, nil
+	}
+	return p.ReadString()
+}
+
+// internedName reads a member name from p.Keys when it is set and the name
+// has no escapes, returning the name boxed.
+func (p *Parser) internedName() (any, bool) {
+	if p.Keys == nil {
+		return nil, false
+	}
+	for end := p.Pos + 1; end < len(p.Data); end++ {
+		c := p.Data[end]
+		if c == '"' {
+			name := p.Keys.intern(p.Data[p.Pos+1 : end])
+			p.Pos = end + 1
+			return name, true
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break // ReadString decodes and checks these
+		}
+	}
+	return nil, false
 }
 
 // memberName skips white space up to an object member's name, which must

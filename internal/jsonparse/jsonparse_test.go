@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 func TestParse(t *testing.T) {
@@ -92,11 +94,11 @@ func nodeAny(n *Node) any {
 		}
 		return out
 	case Object:
-		out := map[string]any{}
+		out := []connect.MapEntry{}
 		for i, k := range n.Keys {
-			out[k] = nodeAny(&n.Kids[i])
+			out = append(out, connect.MapEntry{Key: k, Value: nodeAny(&n.Kids[i])})
 		}
-		return out
+		return connect.JavaHashMapEntries(out)
 	}
 	return nil
 }
@@ -104,9 +106,24 @@ func nodeAny(n *Node) any {
 func TestParseAny(t *testing.T) {
 	got, err := ParseAny([]byte(` {"a":[1,-2.5e3,{"b":null}],"c":"\u00e9","d":true,"e":false,"a2":[],"o":{},"c":"last"} `), numberText)
 	require.NoError(t, err)
-	require.Equal(t, map[string]any{
-		"a": []any{json.Number("1"), json.Number("-2.5e3"), map[string]any{"b": nil}},
-		"c": "last", "d": true, "e": false, "a2": []any{}, "o": map[string]any{},
+	// java.util.HashMap order: by bucket, "a" (97) and "a2" (3057) both in
+	// bucket 1 in document order, then "c", "d", "e" and "o" (111).
+	require.Equal(t, []connect.MapEntry{
+		{Key: "a", Value: []any{json.Number("1"), json.Number("-2.5e3"), []connect.MapEntry{{Key: "b", Value: nil}}}},
+		{Key: "a2", Value: []any{}},
+		{Key: "c", Value: "last"}, {Key: "d", Value: true}, {Key: "e", Value: false}, {Key: "o", Value: []connect.MapEntry{}},
+	}, got)
+}
+
+// Keys sharing a bucket keep document order, as the HashMap JsonConverter
+// fills: "q" (113) and "a" (97) share bucket 1, "BB" and "Aa" hash alike.
+// A repeated key keeps its first place and its last value.
+func TestParseAnyHashMapOrder(t *testing.T) {
+	got, err := ParseAny([]byte(`{"q":1,"a":2,"BB":3,"Aa":4,"q":5}`), numberText)
+	require.NoError(t, err)
+	require.Equal(t, []connect.MapEntry{
+		{Key: "BB", Value: json.Number("3")}, {Key: "Aa", Value: json.Number("4")},
+		{Key: "q", Value: json.Number("5")}, {Key: "a", Value: json.Number("2")},
 	}, got)
 }
 
