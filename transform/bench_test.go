@@ -49,6 +49,20 @@ func benchMapRecord() connect.Record {
 	}}
 }
 
+// benchEntriesRecord is benchMapRecord as JsonConverter reads it without a
+// schema: entries in java.util.HashMap order.
+func benchEntriesRecord() connect.Record {
+	r := benchMapRecord()
+	m := r.Value.(map[string]any)
+	entries := make([]connect.MapEntry, 0, len(m))
+	for i := range len(m) {
+		k := fmt.Sprintf("f%d", i)
+		entries = append(entries, connect.MapEntry{Key: k, Value: m[k]})
+	}
+	r.Value = connect.JavaHashMapEntries(entries)
+	return r
+}
+
 // benchChain builds the chain from Kafka-style string configs, as a runtime
 // would.
 func benchChain(tb testing.TB) *Chain {
@@ -117,7 +131,9 @@ func BenchmarkChain(b *testing.B) {
 	}
 }
 
-// BenchmarkSMT measures each SMT of this part alone on the 10-field struct.
+// BenchmarkSMT measures each SMT of this part alone on the 10-field struct,
+// the same fields in a Go map, and as entries (what JsonConverter reads
+// without a schema).
 func BenchmarkSMT(b *testing.B) {
 	sr, _ := benchStructRecord()
 	for _, bc := range []struct {
@@ -135,10 +151,13 @@ func BenchmarkSMT(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, mode := range []string{"schema", "schemaless"} {
+		for _, mode := range []string{"schema", "schemaless", "entries"} {
 			r := sr
-			if mode == "schemaless" {
+			switch mode {
+			case "schemaless":
 				r = benchMapRecord()
+			case "entries":
+				r = benchEntriesRecord()
 			}
 			b.Run(fmt.Sprintf("%s/%s", bc.p.Class[len(transformsPackage):], mode), func(b *testing.B) {
 				b.ReportAllocs()

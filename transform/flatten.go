@@ -1,6 +1,9 @@
 package transform
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/kconnect-go/kconnect/connect"
 )
 
@@ -28,7 +31,12 @@ type FlattenConfig struct {
 // (as in Kafka) and fail the record with a *connect.DataError naming the
 // field, as do two fields flattening to the same name. Without a schema,
 // nested maps are flattened and other values copied; a Decimal, a time or a
-// Struct inside a schemaless map fails the record, as in Kafka.
+// Struct inside a schemaless map fails the record, as in Kafka. The result
+// is then a []connect.MapEntry in the order of the LinkedHashMap Kafka
+// fills: each map's entries in the order Kafka iterates it (a
+// []connect.MapEntry, as JsonConverter reads one, in its order; a Go map in
+// java.util.HashMap order), a nested map's entries in its place. Written
+// out, it gives the bytes a JVM worker writes.
 //
 // A null key or value passes through unchanged. Deviation from Kafka:
 // without a schema two entries flattening to the same name fail the record,
@@ -94,13 +102,16 @@ func (t *Flatten) Apply(r connect.Record) (connect.Record, bool, error) {
 		return r, true, nil
 	}
 	if schema == nil {
-		m, err := requireSchemalessMap(t.name, v)
+		m, err := t.javaEntries(v)
 		if err != nil {
 			return r, false, err
 		}
-		out := make(map[string]any, len(m))
-		if err := t.flattenMap(m, "", out); err != nil {
+		out := make([]connect.MapEntry, 0, len(m))
+		if out, err = t.flattenMap(m, "", out); err != nil {
 			return r, false, err
+		}
+		if name, dup := repeatedKey(out); dup {
+			return r, false, smtDataErrorf(t.name, name, "two entries flatten to the same name %s", name)
 		}
 		setOperating(&r, t.key, nil, out)
 		return r, true, nil
@@ -140,31 +151,94 @@ func (t *Flatten) Apply(r connect.Record) (connect.Record, bool, error) {
 	return r, true, nil
 }
 
-func (t *Flatten) flattenMap(m map[string]any, prefix string, out map[string]any) error {
-	for k, x := range m {
-		name := t.join(prefix, k)
+// flattenMap appends m's entries to out, nested maps' entries in their
+// place, as Kafka fills its LinkedHashMap.
+func (t *Flatten) flattenMap(m []connect.MapEntry, prefix string, out []connect.MapEntry) ([]connect.MapEntry, error) {
+	for _, e := range m {
+		key, name := e.Key, e.Key.(string) // javaEntries checked the keys
+		if prefix != "" {
+			name = t.join(prefix, name)
+			key = name
+		}
+		x := e.Value
 		switch x.(type) {
 		case nil, int8, int16, int32, int64, int, float32, float64, bool, string, []byte, []any:
 		case map[string]any, map[any]any, []connect.MapEntry:
-			sub, err := requireSchemalessMap(t.name, x)
+			sub, err := t.javaEntries(x)
 			if err != nil {
-				return smtDataError(t.name, name, err)
+				return out, smtDataError(t.name, name, err)
 			}
-			if err := t.flattenMap(sub, name, out); err != nil {
-				return err
+			if out, err = t.flattenMap(sub, name, out); err != nil {
+				return out, err
 			}
 			continue
 		case *connect.Struct:
-			return smtDataErrorf(t.name, name, "Flatten transformation does not support %s for record without schemas (for field %s).", goTypeName(x), name)
+			return out, smtDataErrorf(t.name, name, "Flatten transformation does not support %s for record without schemas (for field %s).", goTypeName(x), name)
 		default:
-			return smtDataErrorf(t.name, name, "Flatten transformation was passed a value of type %s which is not supported by Connect's data API", goTypeName(x))
+			return out, smtDataErrorf(t.name, name, "Flatten transformation was passed a value of type %s which is not supported by Connect's data API", goTypeName(x))
 		}
-		if _, dup := out[name]; dup {
-			return smtDataErrorf(t.name, name, "two entries flatten to the same name %s", name)
-		}
-		out[name] = x
+		out = append(out, connect.MapEntry{Key: key, Value: x})
 	}
-	return nil
+	return out, nil
+}
+
+// javaEntries lists a schemaless map's entries in the order Kafka iterates
+// it: a []connect.MapEntry (what JsonConverter reads) as it is, a Go map in
+// java.util.HashMap order. Every key must be a string.
+func (t *Flatten) javaEntries(v any) ([]connect.MapEntry, error) {
+	var entries []connect.MapEntry
+	switch m := v.(type) {
+	case []connect.MapEntry:
+		entries = m
+	case map[string]any:
+		if m == nil {
+			break
+		}
+		entries = make([]connect.MapEntry, 0, len(m))
+		for k, x := range m {
+			entries = append(entries, connect.MapEntry{Key: k, Value: x})
+		}
+		// A Go map has no insertion order: keys sharing a bucket go by name.
+		slices.SortFunc(entries, func(a, b connect.MapEntry) int { return strings.Compare(a.Key.(string), b.Key.(string)) })
+		return connect.JavaHashMapEntries(entries), nil
+	case map[any]any:
+		if m != nil {
+			entries = connect.JavaMapEntries(m)
+		}
+	}
+	if entries == nil {
+		_, err := requireSchemalessMap(t.name, v) // its error for v
+		return nil, err
+	}
+	for _, e := range entries {
+		if _, ok := e.Key.(string); !ok {
+			return nil, smtDataErrorf(t.name, "", "map key %v is a %s, not a string", e.Key, goTypeName(e.Key))
+		}
+	}
+	return entries, nil
+}
+
+// repeatedKey returns a key that entries, all keyed by strings, hold twice.
+func repeatedKey(entries []connect.MapEntry) (string, bool) {
+	if len(entries) <= 16 {
+		for i := range entries {
+			for j := range i {
+				if entries[i].Key == entries[j].Key {
+					return entries[i].Key.(string), true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]struct{}, len(entries))
+	for _, e := range entries {
+		k := e.Key.(string)
+		if _, dup := seen[k]; dup {
+			return k, true
+		}
+		seen[k] = struct{}{}
+	}
+	return "", false
 }
 
 func (t *Flatten) derive(in *connect.Schema) (*flatPlan, error) {

@@ -103,9 +103,11 @@ func TestFlattenSchemaless(t *testing.T) {
 	out, ok, err := tr.Apply(connect.Record{Value: in})
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Equal(t, map[string]any{
-		"id": int64(1), "user.name": "ann", "user.address.zip": "1", "user.nil": nil,
-		"list": []any{map[string]any{"x": 1}}, "b": []byte("x"),
+	// Kafka's LinkedHashMap order: each map's entries in java.util.HashMap
+	// order, nested maps expanded in their place.
+	require.Equal(t, []connect.MapEntry{
+		{Key: "b", Value: []byte("x")}, {Key: "id", Value: int64(1)}, {Key: "list", Value: []any{map[string]any{"x": 1}}},
+		{Key: "user.nil", Value: nil}, {Key: "user.address.zip", Value: "1"}, {Key: "user.name", Value: "ann"},
 	}, out.Value)
 
 	for _, tc := range []struct {
@@ -116,6 +118,8 @@ func TestFlattenSchemaless(t *testing.T) {
 		{map[string]any{"s": connect.NewStruct(connect.StructOf(connect.F("x", connect.Int8Schema)))}, "does not support *connect.Struct"},
 		{map[string]any{"d": connect.NewDecimal(1, 0)}, "not supported by Connect's data API"},
 		{map[string]any{"m": map[any]any{1: 2}}, "not a string"},
+		{[]connect.MapEntry{{Key: 1, Value: 2}}, "not a string"},
+		{[]connect.MapEntry{{Key: "a", Value: []connect.MapEntry{{Key: "b", Value: 1}}}, {Key: "a.b", Value: 2}}, "two entries flatten to the same name a.b"},
 		{"scalar", "only maps with string keys"},
 	} {
 		_, _, err := tr.Apply(connect.Record{Value: tc.v})
@@ -130,7 +134,7 @@ func TestFlattenEmptyDelimiter(t *testing.T) {
 	require.NoError(t, err)
 	out, _, err := tr.Apply(connect.Record{Value: map[string]any{"a": map[string]any{"b": 1}}})
 	require.NoError(t, err)
-	require.Equal(t, map[string]any{"ab": 1}, out.Value)
+	require.Equal(t, []connect.MapEntry{{Key: "ab", Value: 1}}, out.Value)
 }
 
 func ExampleNewFlatten() {
@@ -143,7 +147,7 @@ func ExampleNewFlatten() {
 		panic(err)
 	}
 	fmt.Println(r.Value)
-	// Output: map[user_geo_lat:1.5 user_id:7]
+	// Output: [{user_geo_lat 1.5} {user_id 7}]
 }
 
 // TestPart2NoPanics feeds odd keys and values to every SMT of this part.
