@@ -62,15 +62,88 @@ type taskRun struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	sink   *sinkTask // nil for a source task
+	// release gives up the task goroutine's place in the worker's wait
+	// group, once: when the goroutine ends, or when the task is abandoned,
+	// so that Close does not wait for a task that ignores cancellation.
+	release func()
 
 	mu    sync.Mutex
 	state StateInfo
+	// abandoned is set when the task did not stop within the shutdown
+	// timeout (abandon). closers close its Kafka clients then.
+	abandoned bool
+	closers   []func()
 }
 
+func newTaskRun(id TaskID, cancel context.CancelFunc, release func()) *taskRun {
+	return &taskRun{id: id, cancel: cancel, done: make(chan struct{}), release: sync.OnceFunc(release)}
+}
+
+// setState records the task's state, unless the task was abandoned: its
+// slot may run a new instance by now, whose state is not the old one's to
+// write.
 func (t *taskRun) setState(s State, trace string, worker string) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.abandoned {
+		return
+	}
 	t.state = StateInfo{State: s, WorkerID: worker, Trace: trace}
+}
+
+// isAbandoned reports whether the task was abandoned: it may then commit
+// nothing, produce nothing and report nothing more. A task run outside a
+// connector (nil) never is.
+func (t *taskRun) isAbandoned() bool {
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.abandoned
+}
+
+// onAbandon registers f, which closes a client of the task, to run if the
+// task is abandoned; at once if it already was.
+func (t *taskRun) onAbandon(f func()) {
+	t.mu.Lock()
+	if !t.abandoned {
+		t.closers = append(t.closers, f)
+		t.mu.Unlock()
+		return
+	}
 	t.mu.Unlock()
+	f()
+}
+
+// abandon gives up on a task that did not stop within the shutdown
+// timeout, as Kafka Connect's Worker cancels such a task: from now on it
+// reports no state, commits no offsets and counts no more in the worker's
+// wait group, and its producer or consumer is closed, so that nothing it
+// still has or polls reaches Kafka and a sink's partitions go to the group
+// at once. Its goroutine ends whenever the task's code returns. It reports
+// false when the task has stopped after all.
+func (t *taskRun) abandon() bool {
+	t.mu.Lock()
+	select {
+	case <-t.done:
+		t.mu.Unlock()
+		return false
+	default:
+	}
+	if t.abandoned {
+		t.mu.Unlock()
+		return false
+	}
+	t.abandoned = true
+	closers := t.closers
+	t.closers = nil
+	t.mu.Unlock()
+	t.release()
+	for _, f := range slices.Backward(closers) {
+		f()
+	}
+	return true
 }
 
 func (t *taskRun) getState() StateInfo {
@@ -306,7 +379,9 @@ func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
 		return nil
 	}
 	c.log.Info("task configs changed: restarting tasks", "tasks", len(configs))
-	c.stopTasks(ctx)
+	// Tasks that had to be abandoned are logged; they do not fail the
+	// connector, whose new tasks start all the same.
+	_ = c.stopTasks(ctx)
 	c.mu.Lock()
 	c.taskConfigs = configs
 	c.mu.Unlock()
@@ -322,7 +397,7 @@ func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
 func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string]string) error {
 	id := TaskID{Connector: c.name, Task: i}
 	tctx, cancel := context.WithCancel(context.Background())
-	t := &taskRun{id: id, cancel: cancel, done: make(chan struct{})}
+	t := newTaskRun(id, cancel, c.w.wg.Done)
 	t.setState(Unassigned, "", c.w.opts.id)
 	log := c.log.With("task", i)
 
@@ -334,6 +409,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			cancel()
 			return fmt.Errorf("task %d: %w", i, err)
 		}
+		st.tr = t
 		run = func(ctx context.Context) error { return st.run(ctx, t) }
 	case sink.Connector:
 		st, err := c.w.newSinkTask(id, c, inst, taskConfig, log)
@@ -341,6 +417,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			cancel()
 			return fmt.Errorf("task %d: %w", i, err)
 		}
+		st.tr = t
 		run = func(ctx context.Context) error { return st.run(ctx, t) }
 		t.sink = st
 	}
@@ -349,11 +426,13 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	c.mu.Unlock()
 	c.w.wg.Add(1)
 	go func() {
-		defer c.w.wg.Done()
+		defer t.release()
 		defer close(t.done)
 		started := time.Now()
 		err := safeCall(func() error { return run(tctx) })
 		switch {
+		case t.isAbandoned():
+			log.Info("abandoned task returned at last", "err", err)
 		case err != nil:
 			t.setState(Failed, err.Error(), c.w.opts.id)
 			log.Error("task failed", "err", err)
@@ -371,28 +450,56 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	return nil
 }
 
-// stopTasks cancels every task and waits for them to finish (each bounds
-// its own shutdown by the task shutdown timeout).
-func (c *connectorRun) stopTasks(ctx context.Context) {
+// stopTasks stops every task (awaitTasks) and forgets them.
+func (c *connectorRun) stopTasks(ctx context.Context) error {
 	c.mu.Lock()
 	tasks := slices.Collect(maps.Values(c.tasks))
 	c.tasks = make(map[int]*taskRun)
 	c.mu.Unlock()
+	return c.awaitTasks(ctx, tasks)
+}
+
+// awaitTasks cancels tasks and waits for them to stop, for the task
+// shutdown timeout at most (less if ctx ends first); it abandons those
+// still running then, as Kafka Connect cancels a task that outlives
+// task.shutdown.graceful.timeout.ms, and returns an error wrapping
+// ErrTaskAbandoned for each of them.
+func (c *connectorRun) awaitTasks(ctx context.Context, tasks []*taskRun) error {
+	slices.SortFunc(tasks, func(a, b *taskRun) int { return a.id.Task - b.id.Task })
 	for _, t := range tasks {
 		t.cancel()
 	}
+	timeout := c.w.opts.shutdownTimeout
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	expired := false
+	var errs []error
 	for _, t := range tasks {
-		select {
-		case <-t.done:
-		case <-ctx.Done():
-			c.log.Error("task did not stop in time", "task", t.id.Task)
+		if !expired {
+			select {
+			case <-t.done:
+				continue
+			case <-timer.C:
+				expired = true
+			case <-ctx.Done():
+				expired = true
+			}
 		}
+		if !t.abandon() {
+			continue // it stopped after all
+		}
+		c.log.Error("task did not stop within the shutdown timeout: abandoned; it commits and produces nothing more, and its goroutine ends when the task's code returns",
+			"task", t.id.Task, "timeout", timeout)
+		errs = append(errs, fmt.Errorf("worker: connector %s task %d: %w (%s)", t.id.Connector, t.id.Task, ErrTaskAbandoned, timeout))
 	}
+	return errors.Join(errs...)
 }
 
-// stop stops the tasks and then the connector.
+// stop stops the tasks and then the connector. The error wraps
+// ErrTaskAbandoned for tasks that did not stop in time; the connector is
+// stopped all the same.
 func (c *connectorRun) stop(ctx context.Context) error {
-	c.stopTasks(ctx)
+	abandoned := c.stopTasks(ctx)
 	c.mu.Lock()
 	cancel := c.cancel
 	c.mu.Unlock()
@@ -406,11 +513,11 @@ func (c *connectorRun) stop(ctx context.Context) error {
 	err := c.stopInstance(ctx)
 	if err != nil {
 		c.log.Error("stopping connector", "err", err)
-		return fmt.Errorf("worker: connector %s: stopping: %w", c.name, err)
+		return errors.Join(abandoned, fmt.Errorf("worker: connector %s: stopping: %w", c.name, err))
 	}
 	c.setState(Stopped, "")
 	c.log.Info("connector stopped")
-	return nil
+	return abandoned
 }
 
 func (c *connectorRun) setState(s State, trace string) {
@@ -487,20 +594,22 @@ func (c *connectorRun) scheduleRestart(i int, taskConfig map[string]string, ran 
 }
 
 // pause stops the connector's tasks, committing their offsets, and reports
-// them PAUSED until resume. The connector instance keeps running.
-func (c *connectorRun) pause(ctx context.Context) {
+// them PAUSED until resume. The connector instance keeps running. The error
+// names the tasks that had to be abandoned.
+func (c *connectorRun) pause(ctx context.Context) error {
 	c.mu.Lock()
 	if c.target != TargetStarted {
 		c.mu.Unlock()
-		return
+		return nil
 	}
 	c.target = TargetPaused
 	n := len(c.taskConfigs)
 	c.mu.Unlock()
-	c.stopTasks(ctx)
+	err := c.stopTasks(ctx)
 	c.markTasksPaused(n)
 	c.setState(Paused, "")
 	c.log.Info("connector paused")
+	return err
 }
 
 // keepTasksPaused asks a connector started paused for its task configs,
@@ -525,7 +634,7 @@ func (c *connectorRun) markTasksPaused(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range n {
-		t := &taskRun{id: TaskID{c.name, i}, cancel: func() {}, done: make(chan struct{})}
+		t := newTaskRun(TaskID{c.name, i}, func() {}, func() {})
 		close(t.done)
 		t.setState(Paused, "", c.w.opts.id)
 		c.tasks[i] = t
@@ -544,7 +653,7 @@ func (c *connectorRun) resume(ctx context.Context) error {
 	case TargetStopped:
 		return c.start(ctx)
 	}
-	c.stopTasks(ctx)
+	_ = c.stopTasks(ctx) // the PAUSED placeholders, which never run
 	c.mu.Lock()
 	c.target = TargetStarted
 	configs := c.taskConfigs
@@ -591,15 +700,13 @@ func (c *connectorRun) restartTask(ctx context.Context, i int) error {
 	t := c.tasks[i]
 	delete(c.restartDelay, i)
 	c.mu.Unlock()
+	var abandoned error
 	if t != nil {
-		t.cancel()
-		select {
-		case <-t.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		// An abandoned instance can no longer write or commit: the new one
+		// starts all the same, as in Kafka Connect.
+		abandoned = c.awaitTasks(ctx, []*taskRun{t})
 	}
-	return c.startTask(ctx, i, tc)
+	return errors.Join(abandoned, c.startTask(ctx, i, tc))
 }
 
 // restartInstance stops and starts the connector instance, leaving its tasks

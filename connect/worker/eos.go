@@ -371,7 +371,9 @@ func (e *eosTask) run(ctx context.Context, t *taskRun) error {
 		return fmt.Errorf("creating the transactional producer: %w", err)
 	}
 	st.producer = producer
-	defer producer.Close()
+	closeProducer := sync.OnceFunc(producer.Close)
+	defer closeProducer()
+	t.onAbandon(closeProducer) // its open transaction can then never commit
 	// Zombie fencing, as Kafka's initTransactions: initializing the
 	// transactional id bumps its epoch, which fences every earlier
 	// producer with the id and aborts a transaction one left open. It

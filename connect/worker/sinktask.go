@@ -35,6 +35,11 @@ type sinkTask struct {
 	task   sink.Task
 	config map[string]string
 	log    *slog.Logger
+	// tr is the task's entry in its connector, which says whether it was
+	// abandoned: then it commits nothing, and the consumer's callbacks
+	// leave the task alone (it may be stuck holding taskMu).
+	tr            *taskRun
+	closeConsumer func() // once: when the task stops or is abandoned
 
 	chain   *transform.Chain
 	keys    converter.Converter
@@ -153,6 +158,9 @@ func toTPs(m map[string][]int32) []sink.TopicPartition {
 }
 
 func (st *sinkTask) onAssigned(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	if st.tr.isAbandoned() {
+		return
+	}
 	tps := toTPs(m)
 	st.taskMu.Lock()
 	defer st.taskMu.Unlock()
@@ -170,12 +178,16 @@ func (st *sinkTask) onAssigned(ctx context.Context, _ *kgo.Client, m map[string]
 // onRevoked commits what the task has made durable for the revoked
 // partitions, then closes them in the task.
 func (st *sinkTask) onRevoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
-	st.revoke(ctx, toTPs(m), true)
+	if !st.tr.isAbandoned() {
+		st.revoke(ctx, toTPs(m), true)
+	}
 }
 
 // onLost closes partitions that were lost without a chance to commit.
 func (st *sinkTask) onLost(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
-	st.revoke(ctx, toTPs(m), false)
+	if !st.tr.isAbandoned() {
+		st.revoke(ctx, toTPs(m), false)
+	}
 }
 
 func (st *sinkTask) revoke(ctx context.Context, all []sink.TopicPartition, commit bool) {
@@ -274,6 +286,10 @@ func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
 		return fmt.Errorf("creating consumer: %w", err)
 	}
 	st.consumer = consumer
+	st.closeConsumer = sync.OnceFunc(consumer.CloseAllowingRebalance)
+	// Abandoned, the task leaves the group, so that its partitions go to
+	// the other members, or a new instance, at once.
+	t.onAbandon(st.closeConsumer)
 	t.setState(Running, "", st.w.opts.id)
 	st.log.Info("sink task started", "group", GroupID(st.id.Connector))
 	st.nextCommit = time.Now().Add(st.w.opts.flushInterval)
@@ -537,6 +553,9 @@ func (st *sinkTask) applyResetsLocked() {
 // then everything Put) and commits them to the consumer group. With only
 // non-nil, only those partitions are considered.
 func (st *sinkTask) commitLocked(ctx context.Context, only []sink.TopicPartition) {
+	if st.tr.isAbandoned() { // its partitions may belong to another member by now
+		return
+	}
 	current := maps.Clone(st.current)
 	if only != nil {
 		current = map[sink.TopicPartition]int64{}
@@ -646,7 +665,7 @@ func (st *sinkTask) shutdown() {
 		tps := slices.Collect(maps.Keys(st.assigned))
 		st.taskMu.Unlock()
 		st.revoke(ctx, tps, true)
-		st.consumer.CloseAllowingRebalance()
+		st.closeConsumer()
 	}
 	st.taskMu.Lock()
 	defer st.taskMu.Unlock()

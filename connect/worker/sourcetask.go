@@ -28,6 +28,9 @@ type sourceTask struct {
 	task   source.Task
 	config map[string]string
 	log    *slog.Logger
+	// tr is the task's entry in its connector, which says whether it was
+	// abandoned: then it commits nothing.
+	tr *taskRun
 
 	chain   *transform.Chain
 	keys    converter.Converter
@@ -141,7 +144,8 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 		return fmt.Errorf("creating producer: %w", err)
 	}
 	st.producer = producer
-	defer producer.Close()
+	closeProducer := sync.OnceFunc(producer.Close)
+	defer closeProducer()
 	// Dead-letter queue (dlq.go): writes are synchronous, so a record that
 	// went to it is settled, and its offset committable, only once acked.
 	if err := st.errs.openDeadLetters(ctx, st.w, st.id, st.conn, true); err != nil {
@@ -154,6 +158,8 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	defer failNow()
 	st.produceCtx, st.cancelProduce = context.WithCancel(context.Background())
 	defer st.cancelProduce()
+	cancelProduce := st.cancelProduce
+	t.onAbandon(func() { cancelProduce(); closeProducer() }) // records in flight are given up, not settled
 
 	if err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sourceTaskContext{st}) }); err != nil {
 		return fmt.Errorf("starting task: %w", err)
@@ -528,6 +534,9 @@ func (st *sourceTask) commitLoop(ctx context.Context) {
 func (st *sourceTask) commit(ctx context.Context) bool {
 	st.commitMu.Lock()
 	defer st.commitMu.Unlock()
+	if st.tr.isAbandoned() { // a newer instance may have committed later offsets
+		return false
+	}
 	offs := st.sub.committable()
 	if len(offs) == 0 {
 		return true

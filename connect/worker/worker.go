@@ -133,7 +133,12 @@ func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flush
 
 // TaskShutdownTimeout bounds how long a stopping task may take to finish
 // its in-flight records, commit and stop
-// (task.shutdown.graceful.timeout.ms). Default 5s.
+// (task.shutdown.graceful.timeout.ms). Default 5s. A task still running
+// then (one whose Poll or Put ignores its context) is abandoned, as Kafka
+// Connect cancels it: its producer or consumer is closed, it commits no
+// offsets and reports no state any more, and the call that stopped it
+// returns an error wrapping ErrTaskAbandoned. Its goroutine ends when the
+// task's code returns.
 func TaskShutdownTimeout(d time.Duration) Opt { return func(o *options) { o.shutdownTimeout = d } }
 
 // RestartFailedTasks makes the worker restart a failed task by itself after
@@ -330,15 +335,19 @@ func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[st
 	old.mu.Lock()
 	target := old.target
 	old.mu.Unlock()
+	var abandoned error
 	if target != TargetStopped {
 		if err := old.stop(ctx); err != nil {
 			// Stopped all the same; the new configuration still applies.
 			c.log.Warn("stopping the connector for its new configuration", "err", err)
+			if errors.Is(err, ErrTaskAbandoned) {
+				abandoned = err
+			}
 		}
 	}
 	w.releaseExactlyOnce(old)
 	c.log.Info("connector configuration updated", "target", target)
-	return c.startAs(ctx, target)
+	return errors.Join(abandoned, c.startAs(ctx, target))
 }
 
 // DeleteConnector stops a connector and its tasks and forgets it. Its
@@ -363,8 +372,7 @@ func (w *Worker) PauseConnector(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	c.pause(ctx)
-	return nil
+	return c.pause(ctx)
 }
 
 // ResumeConnector starts a paused or stopped connector's tasks again; they
@@ -411,19 +419,32 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 		return nil
 	}
 	st := c.status()
+	var errs []error
 	for _, t := range st.Tasks {
 		if onlyFailed && t.State != Failed {
 			continue
 		}
-		if err := c.restartTask(ctx, t.ID); err != nil {
-			return err
-		}
+		errs = append(errs, c.restartTask(ctx, t.ID))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ErrNotFound is returned for a connector or task that does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrTaskAbandoned is wrapped by the error of a call that had to stop a
+// task (Close, DeleteConnector, UpdateConnector, PauseConnector,
+// StopConnector, RestartTask, RestartConnector) when the task did not stop
+// within the task shutdown timeout (TaskShutdownTimeout), or before the
+// call's context ended, typically because its Poll or Put ignores its
+// context. The call did what it was asked all
+// the same and returned within the timeout: the task was abandoned, as
+// Kafka Connect cancels such a task. An abandoned task's producer or
+// consumer is closed, it commits no offsets and reports no state any more,
+// so a new instance of it never runs beside a live one; its goroutine ends
+// when the task's code returns. The error names the connector and task of
+// each abandoned task.
+var ErrTaskAbandoned = errors.New("task did not stop within the shutdown timeout and was abandoned")
 
 // Connectors returns the names of the connectors, sorted.
 func (w *Worker) Connectors() []string {
@@ -461,7 +482,10 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // Close stops every connector and task, commits what can be committed, and
 // releases the worker's clients and the embedded broker. It is safe to call
-// more than once.
+// more than once. A task that does not stop within the task shutdown
+// timeout is abandoned (see ErrTaskAbandoned): Close returns then all the
+// same, with an error naming each such task, and the task's goroutine may
+// outlive it until the task's code returns.
 //
 // With an embedded broker, source connectors stop first, and sinks are then
 // given up to the task shutdown timeout to Put every record in their topics
