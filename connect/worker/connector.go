@@ -31,10 +31,13 @@ type connectorRun struct {
 	plugin connect.Plugin
 	log    *slog.Logger
 
-	mu          sync.Mutex
-	state       StateInfo
-	target      TargetState
-	instance    any // source.Connector or sink.Connector
+	mu       sync.Mutex
+	state    StateInfo
+	target   TargetState
+	instance any // source.Connector or sink.Connector
+	// started says that instance's Start succeeded and its Stop is owed:
+	// as in Kafka Connect, a connector whose Start failed is not stopped.
+	started     bool
 	cancel      context.CancelFunc
 	tasks       map[int]*taskRun
 	taskConfigs []map[string]string
@@ -261,59 +264,84 @@ func (c *connectorRun) start(ctx context.Context) error { return c.startAs(ctx, 
 // startAs starts the connector in a target state: with TargetStarted, the
 // instance and its tasks; with TargetPaused, the instance, whose task
 // configs are kept for resume while the tasks are reported PAUSED without
-// running; with TargetStopped, nothing, in the STOPPED state.
+// running; with TargetStopped, nothing, in the STOPPED state. A failure is
+// launch's: the connector is FAILED, its configuration kept.
 func (c *connectorRun) startAs(ctx context.Context, target TargetState) error {
+	c.mu.Lock()
+	c.target = target
+	c.mu.Unlock()
 	if target == TargetStopped { // nothing runs; done is still closed from newConnectorRun
-		c.mu.Lock()
-		c.target = TargetStopped
-		c.mu.Unlock()
 		c.setState(Stopped, "")
 		return nil
 	}
-	cctx, cancel := context.WithCancel(context.Background())
-	c.mu.Lock()
-	c.cancel = cancel
-	c.done = make(chan struct{})
-	c.target = target
-	c.mu.Unlock()
+	return c.launch(ctx)
+}
 
-	var err error
+// launch starts a new instance of the connector, as Kafka Connect starts a
+// new one on every start and restart, then, in the STARTED target state,
+// generates its task configs and starts its tasks (keeping those already
+// running when their configs did not change) and reports it RUNNING; in
+// PAUSED it keeps the task configs for resume. A connector is RUNNING
+// only once its task configs are generated: when Start or TaskConfigs
+// fails, it is FAILED with the cause, its configuration kept for
+// RestartConnector, and the error wraps ErrConnectorFailed.
+func (c *connectorRun) launch(ctx context.Context) error {
+	cctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var inst any
 	switch p := c.plugin.(type) {
 	case source.Plugin:
-		c.instance = p.New()
-		err = c.startInstance(cctx)
+		inst = p.New()
 	case sink.Plugin:
-		c.instance = p.New()
-		err = c.startInstance(cctx)
-	default:
+		inst = p.New()
+	}
+	c.mu.Lock()
+	c.instance, c.started, c.cancel, c.done = inst, false, cancel, done
+	target := c.target
+	c.mu.Unlock()
+
+	err := c.startInstance(cctx)
+	if inst == nil {
 		err = fmt.Errorf("plugin %s is a %s, not a source.Plugin or sink.Plugin", c.plugin.Info().Class, c.plugin.Info().Kind)
 	}
 	if err != nil {
-		c.fail(fmt.Errorf("starting connector: %w", err))
-		close(c.done)
-		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+		cancel() // whatever the failed Start began on its context
+		close(done)
+		return c.failed(fmt.Errorf("starting connector: %w", err))
 	}
+	c.mu.Lock()
+	c.started = true
+	c.mu.Unlock()
 	if target == TargetPaused {
 		err = c.keepTasksPaused()
 	} else {
-		c.setState(Running, "")
-		c.log.Info("connector started", "class", c.plugin.Info().Class)
-		err = c.startTasks(ctx)
+		err = c.reconfigureTasks(ctx)
 	}
 	if err != nil {
-		c.fail(err)
-		close(c.done)
-		return fmt.Errorf("worker: connector %s: %w", c.name, err)
+		close(done)
+		return c.failed(err)
+	}
+	if target != TargetPaused {
+		c.setState(Running, "")
+		c.log.Info("connector started", "class", c.plugin.Info().Class)
 	}
 	c.w.wg.Add(1)
-	go c.watch(cctx)
+	go c.watch(cctx, done)
 	return nil
 }
 
-// watch restarts tasks when the connector asks for reconfiguration.
-func (c *connectorRun) watch(ctx context.Context) {
+// failed records err as the connector's failure and returns the error
+// that says so to the caller.
+func (c *connectorRun) failed(err error) error {
+	c.fail(err)
+	return fmt.Errorf("worker: connector %s: %w: %w", c.name, ErrConnectorFailed, err)
+}
+
+// watch restarts tasks when the connector asks for reconfiguration, until
+// ctx ends; then it closes done.
+func (c *connectorRun) watch(ctx context.Context, done chan struct{}) {
 	defer c.w.wg.Done()
-	defer close(c.done)
+	defer close(done)
 	for {
 		select {
 		case <-ctx.Done():
@@ -329,9 +357,12 @@ func (c *connectorRun) watch(ctx context.Context) {
 func (c *connectorRun) taskConfigsFromConnector() ([]map[string]string, error) {
 	maxTasks := c.cfg.Int(TasksMaxConfig)
 	var configs []map[string]string
+	c.mu.Lock()
+	instance := c.instance
+	c.mu.Unlock()
 	err := safeCall(func() error {
 		var err error
-		switch inst := c.instance.(type) {
+		switch inst := instance.(type) {
 		case source.Connector:
 			configs, err = inst.TaskConfigs(maxTasks)
 		case sink.Connector:
@@ -351,32 +382,25 @@ func (c *connectorRun) taskConfigsFromConnector() ([]map[string]string, error) {
 	return configs, nil
 }
 
-func (c *connectorRun) startTasks(ctx context.Context) error {
-	configs, err := c.taskConfigsFromConnector()
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.taskConfigs = configs
-	c.mu.Unlock()
-	for i, tc := range configs {
-		if err := c.startTask(ctx, i, tc); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// reconfigureTasks asks the connector for its task configs and, when they
+// changed, replaces the tasks by new ones with them. A task that cannot be
+// created is FAILED in its place (startTask); only a failure to generate
+// the configs is an error.
 func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
 	configs, err := c.taskConfigsFromConnector()
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
-	same := slices.EqualFunc(configs, c.taskConfigs, maps.Equal)
+	// nil: never generated (a first start, or a start after a stop or a
+	// failure), which an empty list of configs differs from too.
+	same := c.taskConfigs != nil && slices.EqualFunc(configs, c.taskConfigs, maps.Equal)
 	c.mu.Unlock()
 	if same {
 		return nil
+	}
+	if configs == nil {
+		configs = []map[string]string{}
 	}
 	c.log.Info("task configs changed: restarting tasks", "tasks", len(configs))
 	// Tasks that had to be abandoned are logged; they do not fail the
@@ -386,14 +410,14 @@ func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
 	c.taskConfigs = configs
 	c.mu.Unlock()
 	for i, tc := range configs {
-		if err := c.startTask(ctx, i, tc); err != nil {
-			return err
-		}
+		_ = c.startTask(ctx, i, tc) // a failure is the task's, in its status
 	}
 	return nil
 }
 
-// startTask starts task i with its config in its own goroutine.
+// startTask starts task i with its config in its own goroutine. A task
+// that cannot be created is FAILED in its place, as in Kafka Connect, for
+// RestartTask to try again; the error says why.
 func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string]string) error {
 	id := TaskID{Connector: c.name, Task: i}
 	tctx, cancel := context.WithCancel(context.Background())
@@ -401,25 +425,35 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	t.setState(Unassigned, "", c.w.opts.id)
 	log := c.log.With("task", i)
 
+	c.mu.Lock()
+	instance := c.instance
+	c.mu.Unlock()
 	var run func(ctx context.Context) error
-	switch inst := c.instance.(type) {
+	var err error
+	switch inst := instance.(type) {
 	case source.Connector:
-		st, err := c.w.newSourceTask(id, c, inst, taskConfig, log)
-		if err != nil {
-			cancel()
-			return fmt.Errorf("task %d: %w", i, err)
+		var st *sourceTask
+		if st, err = c.w.newSourceTask(id, c, inst, taskConfig, log); err == nil {
+			st.tr = t
+			run = func(ctx context.Context) error { return st.run(ctx, t) }
 		}
-		st.tr = t
-		run = func(ctx context.Context) error { return st.run(ctx, t) }
 	case sink.Connector:
-		st, err := c.w.newSinkTask(id, c, inst, taskConfig, log)
-		if err != nil {
-			cancel()
-			return fmt.Errorf("task %d: %w", i, err)
+		var st *sinkTask
+		if st, err = c.w.newSinkTask(id, c, inst, taskConfig, log); err == nil {
+			st.tr = t
+			run = func(ctx context.Context) error { return st.run(ctx, t) }
+			t.sink = st
 		}
-		st.tr = t
-		run = func(ctx context.Context) error { return st.run(ctx, t) }
-		t.sink = st
+	}
+	if err != nil {
+		cancel()
+		close(t.done) // no goroutine: nothing to wait for or release
+		t.setState(Failed, fmt.Sprintf("creating task: %v", err), c.w.opts.id)
+		c.mu.Lock()
+		c.tasks[i] = t
+		c.mu.Unlock()
+		log.Error("creating task failed", "err", err)
+		return fmt.Errorf("worker: connector %s task %d: %w", c.name, i, err)
 	}
 	c.mu.Lock()
 	c.tasks[i] = t
@@ -502,6 +536,9 @@ func (c *connectorRun) stop(ctx context.Context) error {
 	abandoned := c.stopTasks(ctx)
 	c.mu.Lock()
 	cancel := c.cancel
+	// A stopped connector has no task configs, as in Kafka Connect: the
+	// next start generates them again.
+	c.taskConfigs = nil
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -604,10 +641,13 @@ func (c *connectorRun) pause(ctx context.Context) error {
 	}
 	c.target = TargetPaused
 	n := len(c.taskConfigs)
+	failed := c.state.State == Failed
 	c.mu.Unlock()
 	err := c.stopTasks(ctx)
 	c.markTasksPaused(n)
-	c.setState(Paused, "")
+	if !failed { // a FAILED connector stays FAILED until restarted, as in Kafka Connect
+		c.setState(Paused, "")
+	}
 	c.log.Info("connector paused")
 	return err
 }
@@ -642,7 +682,9 @@ func (c *connectorRun) markTasksPaused(n int) {
 }
 
 // resume restarts the tasks of a paused connector, or the connector and its
-// tasks when it was stopped.
+// tasks when it was stopped. Like Kafka Connect's, it changes the target
+// state only: a FAILED connector stays FAILED (its tasks, if it has task
+// configs, run again) until RestartConnector.
 func (c *connectorRun) resume(ctx context.Context) error {
 	c.mu.Lock()
 	target := c.target
@@ -657,14 +699,14 @@ func (c *connectorRun) resume(ctx context.Context) error {
 	c.mu.Lock()
 	c.target = TargetStarted
 	configs := c.taskConfigs
+	failed := c.state.State == Failed
 	c.mu.Unlock()
 	for i, tc := range configs {
-		if err := c.startTask(ctx, i, tc); err != nil {
-			c.fail(err)
-			return err
-		}
+		_ = c.startTask(ctx, i, tc) // a failure is the task's, in its status
 	}
-	c.setState(Running, "")
+	if !failed {
+		c.setState(Running, "")
+	}
 	c.log.Info("connector resumed")
 	return nil
 }
@@ -688,13 +730,17 @@ func (c *connectorRun) halt(ctx context.Context) error {
 // restartTask stops task i (if running) and starts it again with its config.
 func (c *connectorRun) restartTask(ctx context.Context, i int) error {
 	c.mu.Lock()
-	if i < 0 || i >= len(c.taskConfigs) {
-		c.mu.Unlock()
-		return fmt.Errorf("worker: %w: task %d of connector %s", ErrNotFound, i, c.name)
-	}
 	if c.target != TargetStarted {
 		c.mu.Unlock()
 		return fmt.Errorf("worker: connector %s is %s; resume it first", c.name, c.target)
+	}
+	if i < 0 || i >= len(c.taskConfigs) {
+		n, never, state := len(c.taskConfigs), c.taskConfigs == nil, c.state.State
+		c.mu.Unlock()
+		if state == Failed && never {
+			return fmt.Errorf("worker: %w: task %d of connector %s, which is FAILED without task configs; RestartConnector starts it and its tasks", ErrNotFound, i, c.name)
+		}
+		return fmt.Errorf("worker: %w: task %d of connector %s, which has %d tasks", ErrNotFound, i, c.name, n)
 	}
 	tc := c.taskConfigs[i]
 	t := c.tasks[i]
@@ -709,8 +755,45 @@ func (c *connectorRun) restartTask(ctx context.Context, i int) error {
 	return errors.Join(abandoned, c.startTask(ctx, i, tc))
 }
 
-// restartInstance stops and starts the connector instance, leaving its tasks
-// running; a failed connector runs again.
+// restart restarts the connector as Kafka Connect's POST
+// /connectors/{name}/restart does: its instance, unless onlyFailed and it
+// is not FAILED, and with includeTasks its tasks (only the FAILED ones with
+// onlyFailed), as they were when called. Tasks the instance's restart
+// already replaced, because its task configs changed, are not restarted
+// again.
+func (c *connectorRun) restart(ctx context.Context, includeTasks, onlyFailed bool) error {
+	c.mu.Lock()
+	failed := c.state.State == Failed
+	before := maps.Clone(c.tasks)
+	c.mu.Unlock()
+	if !onlyFailed || failed {
+		if err := c.restartInstance(ctx); err != nil {
+			return err
+		}
+	}
+	if !includeTasks {
+		return nil
+	}
+	var errs []error
+	for _, i := range slices.Sorted(maps.Keys(before)) {
+		t := before[i]
+		if onlyFailed && t.getState().State != Failed {
+			continue
+		}
+		c.mu.Lock()
+		current := c.tasks[i]
+		c.mu.Unlock()
+		if current != t {
+			continue
+		}
+		errs = append(errs, c.restartTask(ctx, i))
+	}
+	return errors.Join(errs...)
+}
+
+// restartInstance stops the connector instance and starts a new one
+// (launch), whose task configs replace the tasks only if they changed: a
+// connector that failed before generating them gets its tasks now.
 func (c *connectorRun) restartInstance(ctx context.Context) error {
 	c.mu.Lock()
 	if c.target != TargetStarted {
@@ -719,31 +802,22 @@ func (c *connectorRun) restartInstance(ctx context.Context) error {
 	}
 	cancel, done := c.cancel, c.done
 	c.mu.Unlock()
-	cancel()
+	if cancel != nil {
+		cancel()
+	}
 	<-done
-	var err error
-	err = c.stopInstance(ctx)
-	if err != nil {
+	if err := c.stopInstance(ctx); err != nil {
 		c.log.Warn("stopping connector for a restart", "err", err)
 	}
-	cctx, cancel := context.WithCancel(context.Background())
-	c.mu.Lock()
-	c.cancel, c.done = cancel, make(chan struct{})
-	c.mu.Unlock()
-	err = c.startInstance(cctx)
-	c.w.wg.Add(1)
-	go c.watch(cctx)
-	if err != nil {
-		c.fail(fmt.Errorf("restarting connector: %w", err))
-		return fmt.Errorf("worker: connector %s: %w", c.name, err)
-	}
-	c.setState(Running, "")
-	return nil
+	return c.launch(ctx)
 }
 
 // startInstance starts the connector instance with its configuration.
 func (c *connectorRun) startInstance(ctx context.Context) error {
-	switch inst := c.instance.(type) {
+	c.mu.Lock()
+	instance := c.instance
+	c.mu.Unlock()
+	switch inst := instance.(type) {
 	case source.Connector:
 		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.raw), connectorContext{c}) })
 	case sink.Connector:
@@ -752,9 +826,16 @@ func (c *connectorRun) startInstance(ctx context.Context) error {
 	return nil
 }
 
-// stopInstance stops the connector instance.
+// stopInstance stops the connector instance, if its Start succeeded.
 func (c *connectorRun) stopInstance(ctx context.Context) error {
-	switch inst := c.instance.(type) {
+	c.mu.Lock()
+	instance, started := c.instance, c.started
+	c.started = false
+	c.mu.Unlock()
+	if !started {
+		return nil
+	}
+	switch inst := instance.(type) {
 	case source.Connector:
 		return safeCall(func() error { return inst.Stop(ctx) })
 	case sink.Connector:

@@ -249,7 +249,16 @@ func builtinPlugins() connect.Plugins {
 
 // CreateConnector creates a connector from a Kafka Connect configuration
 // (name comes from the argument; a "name" key, if present, must match) and
-// starts it and its tasks. The error names every invalid key.
+// starts it and its tasks.
+//
+// An invalid configuration creates nothing; the error names every invalid
+// key. A valid one is kept, as Kafka Connect writes a connector's
+// configuration before starting it: if the connector's Start or
+// TaskConfigs then fails, the connector exists, FAILED with the cause in
+// its status, and the error wraps ErrConnectorFailed (test with
+// errors.Is). Creating it again then says it already exists;
+// RestartConnector runs it again, DeleteConnector removes it. A task that
+// fails does not fail CreateConnector: its status says so.
 func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string) error {
 	cfg, err := namedConfig(name, config)
 	if err != nil {
@@ -302,7 +311,9 @@ func namedConfig(name string, config map[string]string) (map[string]string, erro
 // Kafka Connect's PUT /connectors/{name}/config does (use CreateConnector
 // for a new one). The new configuration is checked in full first: a bad one
 // is rejected, naming every bad key, and the connector goes on running as
-// it was. Otherwise the connector and its tasks are stopped, committing
+// it was. A new configuration whose connector then fails to start is kept,
+// the connector FAILED, and the error wraps ErrConnectorFailed, as with
+// CreateConnector. Otherwise the connector and its tasks are stopped, committing
 // their offsets, and started again with the new configuration in the same
 // target state: a paused connector comes back paused and a stopped one
 // stays stopped, until ResumeConnector. Offsets belong to the connector's
@@ -376,7 +387,10 @@ func (w *Worker) PauseConnector(ctx context.Context, name string) error {
 }
 
 // ResumeConnector starts a paused or stopped connector's tasks again; they
-// resume from the committed offsets.
+// resume from the committed offsets. As in Kafka Connect, it changes the
+// connector's target state only: a FAILED connector stays FAILED until
+// RestartConnector, and resuming one that is not paused or stopped does
+// nothing.
 func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
 	c, err := w.connector(name)
 	if err != nil {
@@ -395,7 +409,9 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 	return c.halt(ctx)
 }
 
-// RestartTask restarts one task of a running connector.
+// RestartTask restarts one task of a running connector. A task the
+// connector has not generated (none at all for a connector that failed
+// before generating its task configs) is ErrNotFound.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 	c, err := w.connector(name)
 	if err != nil {
@@ -404,33 +420,31 @@ func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 	return c.restartTask(ctx, task)
 }
 
-// RestartConnector restarts a connector's instance and, with includeTasks,
-// its tasks (only the failed ones with onlyFailed), as Kafka Connect's
-// POST /connectors/{name}/restart.
+// RestartConnector restarts a connector and, with includeTasks, its tasks,
+// as Kafka Connect's POST /connectors/{name}/restart: with onlyFailed, only
+// a FAILED connector and FAILED tasks. The connector's new instance
+// generates its task configs again; when they changed (as for a connector
+// that failed before generating them), its tasks are replaced by new ones
+// with them. A connector whose Start or TaskConfigs fails again is FAILED,
+// and the error wraps ErrConnectorFailed.
 func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
 	c, err := w.connector(name)
 	if err != nil {
 		return err
 	}
-	if err := c.restartInstance(ctx); err != nil {
-		return err
-	}
-	if !includeTasks {
-		return nil
-	}
-	st := c.status()
-	var errs []error
-	for _, t := range st.Tasks {
-		if onlyFailed && t.State != Failed {
-			continue
-		}
-		errs = append(errs, c.restartTask(ctx, t.ID))
-	}
-	return errors.Join(errs...)
+	return c.restart(ctx, includeTasks, onlyFailed)
 }
 
 // ErrNotFound is returned for a connector or task that does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrConnectorFailed is wrapped by the error of CreateConnector,
+// UpdateConnector, RestartConnector or ResumeConnector when the connector's
+// configuration was accepted and kept but its Start or TaskConfigs failed:
+// the connector exists, FAILED with the cause in its status, and
+// RestartConnector runs it again. Any other error from CreateConnector or
+// UpdateConnector means nothing was changed.
+var ErrConnectorFailed = errors.New("connector FAILED, its configuration kept")
 
 // ErrTaskAbandoned is wrapped by the error of a call that had to stop a
 // task (Close, DeleteConnector, UpdateConnector, PauseConnector,
