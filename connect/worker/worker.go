@@ -311,12 +311,12 @@ func namedConfig(name string, config map[string]string) (map[string]string, erro
 // Kafka Connect's PUT /connectors/{name}/config does (use CreateConnector
 // for a new one). The new configuration is checked in full first: a bad one
 // is rejected, naming every bad key, and the connector goes on running as
-// it was. A new configuration whose connector then fails to start is kept,
-// the connector FAILED, and the error wraps ErrConnectorFailed, as with
-// CreateConnector. Otherwise the connector and its tasks are stopped, committing
+// it was. Otherwise the connector and its tasks are stopped, committing
 // their offsets, and started again with the new configuration in the same
 // target state: a paused connector comes back paused and a stopped one
-// stays stopped, until ResumeConnector. Offsets belong to the connector's
+// stays stopped, until ResumeConnector. A new configuration whose
+// connector then fails to start is kept, the connector FAILED, and the
+// error wraps ErrConnectorFailed, as with CreateConnector. Offsets belong to the connector's
 // name, so a source connector resumes where it stopped.
 func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[string]string) error {
 	cfg, err := namedConfig(name, config)
@@ -442,8 +442,9 @@ var ErrNotFound = errors.New("not found")
 // UpdateConnector, RestartConnector or ResumeConnector when the connector's
 // configuration was accepted and kept but its Start or TaskConfigs failed:
 // the connector exists, FAILED with the cause in its status, and
-// RestartConnector runs it again. Any other error from CreateConnector or
-// UpdateConnector means nothing was changed.
+// RestartConnector runs it again. An error from CreateConnector or
+// UpdateConnector that wraps neither this nor ErrTaskAbandoned means
+// nothing was changed.
 var ErrConnectorFailed = errors.New("connector FAILED, its configuration kept")
 
 // ErrTaskAbandoned is wrapped by the error of a call that had to stop a
@@ -451,13 +452,12 @@ var ErrConnectorFailed = errors.New("connector FAILED, its configuration kept")
 // StopConnector, RestartTask, RestartConnector) when the task did not stop
 // within the task shutdown timeout (TaskShutdownTimeout), or before the
 // call's context ended, typically because its Poll or Put ignores its
-// context. The call did what it was asked all
-// the same and returned within the timeout: the task was abandoned, as
-// Kafka Connect cancels such a task. An abandoned task's producer or
-// consumer is closed, it commits no offsets and reports no state any more,
-// so a new instance of it never runs beside a live one; its goroutine ends
-// when the task's code returns. The error names the connector and task of
-// each abandoned task.
+// context. The call did what it was asked all the same and returned within
+// the timeout: the task was abandoned, as Kafka Connect cancels such a
+// task. An abandoned task's producer or consumer is closed, it commits no
+// offsets and reports no state any more, so a new instance of it never
+// runs beside a live one; its goroutine ends when the task's code returns.
+// The error names the connector and task of each abandoned task.
 var ErrTaskAbandoned = errors.New("task did not stop within the shutdown timeout and was abandoned")
 
 // Connectors returns the names of the connectors, sorted.
