@@ -614,3 +614,47 @@ func produceValues(t *testing.T, brokers []string, topic string, n int) {
 	}
 	require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
 }
+
+// With exactly-once delivery, Close abandons a source task whose Poll
+// ignores cancellation as well: its transactional producer is closed, so
+// what it returns once released is never committed, while the transaction
+// it committed before stays.
+func TestCloseAbandonsStuckEOSSourceTask(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "stuck-eos")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	store, _ := eosKafkaStore(t, brokers)
+	ss := newStuckSource(1)
+	defer ss.free()
+	w := newEOSWorkerWith(t, brokers, store, testkafka.Group(t, "stuck-eos"), []Opt{TaskShutdownTimeout(stuckShutdown)}, ss.plugin())
+	require.NoError(t, w.CreateConnector(context.Background(), "stuck-eos", map[string]string{
+		"connector.class": "test.StuckSource", "topic": topic,
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}))
+	receive(t, ss.stuck, "the task to get stuck")
+
+	err := within(t, stuckBound, "Close", w.Close)
+	requireAbandoned(t, err, "stuck-eos", 0)
+	ss.free()
+	receive(t, ss.zombieStopped, "the abandoned task to stop")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	marker := testkafka.Client(t, brokers)
+	require.NoError(t, marker.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("end")}).FirstErr())
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	var values []string
+	for !slices.Contains(values, "end") {
+		fs := cl.PollFetches(ctx)
+		require.NoError(t, ctx.Err(), "no end marker after %v", values)
+		fs.EachRecord(func(r *kgo.Record) { values = append(values, string(r.Value)) })
+	}
+	require.Len(t, values, 11, "%v", values)
+	require.Equal(t, "i1-9", values[9])
+	o, err := store.Get(ctx, "stuck-eos", []connect.SourcePartition{connect.NewSourcePartition("stuck", "stuck-eos")})
+	require.NoError(t, err)
+	require.Len(t, o, 1)
+	for _, off := range o {
+		require.Equal(t, `{"pos":"i1-9"}`, off.String())
+	}
+}
