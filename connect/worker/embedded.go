@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -197,22 +196,9 @@ func (w *Worker) stopSourcesAndDrain(runs []*connectorRun) (rest []*connectorRun
 	if len(rest) == 0 {
 		return runs, nil // no sink to wait for: stop everything together
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, c := range sources {
-		wg.Go(func() {
-			if err := c.stop(ctx); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	cancel()
+	errs = w.stopAll(sources)
 
-	ctx, cancel = context.WithTimeout(context.Background(), w.opts.shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout)
 	defer cancel()
 	for _, c := range rest {
 		if err := w.drainSink(ctx, c); err != nil {

@@ -519,22 +519,7 @@ func (w *Worker) Close() error {
 	if w.cluster != nil {
 		runs, errs = w.stopSourcesAndDrain(runs)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
-	defer cancel()
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, c := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.stop(ctx); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	errs = append(errs, w.stopAll(runs)...)
 	w.wg.Wait()
 	w.releaseExactlyOnce(runs...)
 	w.admin.Close()
@@ -543,6 +528,27 @@ func (w *Worker) Close() error {
 	}
 	w.closeCluster()
 	return errors.Join(errs...)
+}
+
+// stopAll stops the connectors of runs side by side, all within one task
+// shutdown timeout plus offset flush timeout, and returns their errors.
+func (w *Worker) stopAll(runs []*connectorRun) []error {
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	for _, c := range runs {
+		wg.Go(func() {
+			if err := c.stop(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // findPlugin looks a plugin up by kind and name.
