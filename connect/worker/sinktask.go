@@ -52,8 +52,12 @@ type sinkTask struct {
 	metrics  TaskMetrics
 
 	// Guarded by taskMu.
-	assigned      map[sink.TopicPartition]bool
-	current       map[sink.TopicPartition]int64 // next offset after the last record Put
+	assigned map[sink.TopicPartition]bool
+	current  map[sink.TopicPartition]int64 // next offset after the last record Put
+	// committed is Kafka Connect's lastCommittedOffsets: per assigned
+	// partition, the offset last committed, or else where consuming it
+	// started, so that a failed flush always has a position to rewind to
+	// (rewindLocked).
 	committed     map[sink.TopicPartition]int64
 	paused        map[sink.TopicPartition]bool // paused by the task
 	resets        map[sink.TopicPartition]int64
@@ -380,6 +384,17 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 		if i == 0 || kr.Partition != tp.Partition || kr.Topic != tp.Topic {
 			tp = sink.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
 			assigned = st.assigned[tp]
+			if _, ok := st.committed[tp]; assigned && !ok {
+				// The partition's first record since it was assigned.
+				// Kafka Connect seeds lastCommittedOffsets with
+				// consumer.position() as partitions are assigned;
+				// franz-go calls OnPartitionsAssigned before it fetches
+				// the group's offsets or resolves the reset offset, so
+				// the position shows first here: this record is at it,
+				// or at the first offset after it that holds a record,
+				// which is the same place to rewind to.
+				st.committed[tp] = kr.Offset
+			}
 		}
 		if !assigned {
 			continue // revoked while buffered
@@ -636,13 +651,15 @@ func (st *sinkTask) commitLocked(ctx context.Context, only []sink.TopicPartition
 }
 
 // rewindLocked seeks back to the last committed offsets after a failed
-// flush, so records the task may not have written are delivered again.
+// flush, so records the task may not have written are delivered again. A
+// partition never committed since it was assigned goes back to where
+// consuming it started (committed is seeded then, in deliver).
 func (st *sinkTask) rewindLocked(current map[sink.TopicPartition]int64) {
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for tp := range current {
 		off, ok := st.committed[tp]
 		if !ok {
-			continue
+			continue // nothing delivered since it was assigned, only reset
 		}
 		if set[tp.Topic] == nil {
 			set[tp.Topic] = map[int32]kgo.EpochOffset{}
