@@ -555,7 +555,7 @@ func (e *eosTask) send(ctx context.Context, p *prepared) error {
 	}
 	if err := st.topics.ensure(ctx, p.topic); err != nil {
 		st.releaseBuf(inf)
-		return fmt.Errorf("creating topic %s: %w", p.topic, err)
+		return err
 	}
 	if p.err != nil { // a converter failed
 		if err := st.errs.tolerate(ctx, p.stage, r, nil, p.err); err != nil {

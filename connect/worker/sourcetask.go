@@ -14,7 +14,6 @@ import (
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/kconnect-go/kconnect/transform"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -91,7 +90,7 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 
 		parallelism: batchParallelism(w.opts.batchGoroutines),
 	}
-	st.topics = topicCreator{admin: kadm.NewClient(w.admin), groups: c.topicGroups, known: map[string]*string{}}
+	st.topics = topicCreator{client: w.admin, groups: c.topicGroups, log: log, known: map[string]*string{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
 		return nil, err
 	}
@@ -128,6 +127,10 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 		// franz-go's 5s default minimum age would stall the partition that
 		// long (Java's producer retries after 100ms).
 		kgo.MetadataMinAge(250*time.Millisecond),
+		// Java's producer default (allow.auto.create.topics): a topic the
+		// runtime does not create (topiccreation.go) is the broker's to
+		// create, if its auto.create.topics.enable allows.
+		kgo.AllowAutoTopicCreation(),
 	)
 	return append(opts, st.conn.producerOverrides...)
 }
@@ -347,7 +350,7 @@ func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
 	if err := st.topics.ensure(ctx, inf.kr.Topic); err != nil {
 		st.releaseBuf(inf)
 		st.sub.abandon(&inf.sub)
-		return fmt.Errorf("creating topic %s: %w", inf.kr.Topic, err)
+		return err
 	}
 	inf.kr.Context = inf
 	st.producer.Produce(inf, &inf.kr, st.ack)
@@ -385,6 +388,9 @@ func (st *sourceTask) onAck(kr *kgo.Record, err error) {
 		st.sub.abandon(&inf.sub)
 		return
 	}
+	// The client's errors (TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_OR_PARTITION)
+	// do not say which topic.
+	err = fmt.Errorf("writing to topic %s: %w", kr.Topic, err)
 	if terr := st.errs.tolerate(st.produceCtx, stageProduce, inf.r, nil, err); terr != nil {
 		st.sub.abandon(&inf.sub)
 		if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue

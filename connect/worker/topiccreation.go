@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"regexp"
 	"slices"
@@ -15,6 +16,8 @@ import (
 	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Topic creation for source connectors, with Kafka Connect's keys:
@@ -35,6 +38,15 @@ import (
 // default group's replication.factor and partitions once any topic.creation
 // key is set; kconnect defaults both to -1, the broker's defaults, so every
 // config Kafka accepts is accepted here too.
+//
+// As in Kafka Connect (topic.creation.enable, true by default, and
+// SourceConnectorConfig.usesTopicCreation), topics are created only for a
+// connector whose configuration has a topic.creation key. Without one the
+// runtime sends no admin request at all: the producer asks for the topic
+// and the broker creates it if its auto.create.topics.enable allows, or the
+// produce fails naming the topic. With one, a topic's existence is checked
+// first (DESCRIBE, which a principal allowed to write to it has), so
+// creating needs CREATE only for topics that are missing.
 
 const (
 	topicCreationPrefix = "topic.creation."
@@ -67,8 +79,12 @@ func (g *topicGroup) matches(topic string) bool {
 
 // parseTopicCreation reads a source connector's topic creation groups from
 // its raw configuration, with groups (topic.creation.groups) in order and
-// the default group last. The error names every bad key.
+// the default group last, or none when no key starts with topic.creation.
+// (the connector does not create topics). The error names every bad key.
 func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, error) {
+	if !usesTopicCreation(raw) {
+		return nil, nil
+	}
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
@@ -151,12 +167,25 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 	return out, nil
 }
 
-// topicCreator creates source topics the first time a record goes to them,
-// with the settings of the first topic creation group that matches, when
-// they are missing.
+// usesTopicCreation reports whether a connector configuration has a
+// topic.creation key, as Kafka's SourceConnectorConfig.usesTopicCreation.
+func usesTopicCreation(raw map[string]string) bool {
+	for k := range raw {
+		if strings.HasPrefix(k, topicCreationPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// topicCreator makes sure, the first time a record goes to a topic, that
+// the topic exists, creating it with the settings of the first topic
+// creation group that matches when it is missing: Kafka Connect's
+// maybeCreateTopic. Without groups it does nothing.
 type topicCreator struct {
-	admin  *kadm.Client
-	groups []*topicGroup // the default group last
+	client *kgo.Client
+	groups []*topicGroup // the default group last; none: no topic creation
+	log    *slog.Logger
 
 	mu    sync.Mutex
 	known map[string]*string // each topic's name, to store in last
@@ -166,6 +195,9 @@ type topicCreator struct {
 }
 
 func (tc *topicCreator) ensure(ctx context.Context, topic string) error {
+	if len(tc.groups) == 0 {
+		return nil
+	}
 	if last := tc.last.Load(); last != nil && *last == topic {
 		return nil
 	}
@@ -182,17 +214,81 @@ func (tc *topicCreator) ensureSlow(ctx context.Context, topic string) error {
 		tc.last.Store(name)
 		return nil
 	}
-	g := tc.groupFor(topic)
-	resp, err := tc.admin.CreateTopic(ctx, g.partitions, g.replication, maps.Clone(g.configs), topic)
-	if err == nil {
-		err = resp.Err
+	exists, err := tc.exists(ctx, topic)
+	if err != nil {
+		return err
 	}
-	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("topic creation group %s: %w", g.name, err)
+	if exists {
+		tc.log.Info("topic already exists", "topic", topic)
+	} else if err := tc.create(ctx, topic); err != nil {
+		return err
 	}
 	tc.known[topic] = &topic
 	tc.last.Store(&topic)
 	return nil
+}
+
+// exists asks the cluster whether topic exists, as TopicAdmin.describeTopics
+// does: a principal that may not describe it gets an error, not an attempt
+// to create it.
+func (tc *topicCreator) exists(ctx context.Context, topic string) (bool, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = false
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	// A request of its own rather than kadm's, which may answer from the
+	// client's metadata cache.
+	resp, err := req.RequestWith(ctx, tc.client)
+	if err != nil {
+		return false, fmt.Errorf("describing topic %s: %w", topic, err)
+	}
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != topic {
+			continue
+		}
+		switch err := kerr.ErrorForCode(t.ErrorCode); {
+		case err == nil, errors.Is(err, kerr.LeaderNotAvailable):
+			return true, nil
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
+			return false, nil
+		case errors.Is(err, kerr.TopicAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed):
+			return false, fmt.Errorf("not authorized to describe topic %s: %w", topic, err)
+		default:
+			return false, fmt.Errorf("describing topic %s: %w", topic, err)
+		}
+	}
+	return false, fmt.Errorf("describing topic %s: not in the metadata response", topic)
+}
+
+// create creates a missing topic with its group's settings. As
+// TopicAdmin.createOrFindTopics, a topic created meanwhile is found, not an
+// error; as maybeCreateTopic, a topic neither created nor found (the
+// principal may not create it, or the broker cannot) fails the task.
+func (tc *topicCreator) create(ctx context.Context, topic string) error {
+	g := tc.groupFor(topic)
+	resp, err := kadm.NewClient(tc.client).CreateTopic(ctx, g.partitions, g.replication, maps.Clone(g.configs), topic)
+	if err == nil {
+		err = resp.Err
+	}
+	switch {
+	case err == nil:
+		tc.log.Info("created topic", "topic", topic, "group", g.name, "partitions", g.partitions, "replication.factor", g.replication)
+		return nil
+	case errors.Is(err, kerr.TopicAlreadyExists):
+		tc.log.Info("found existing topic", "topic", topic)
+		return nil
+	case errors.Is(err, kerr.TopicAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed),
+		errors.Is(err, kerr.UnsupportedVersion):
+		// Kafka Connect logs these at debug and reports the topic as
+		// neither created nor found, then warns and fails the task.
+		tc.log.Debug("could not create topic", "topic", topic, "err", err)
+		tc.log.Warn("request to create new topic failed", "topic", topic, "group", g.name)
+		return fmt.Errorf("topic %s does not exist and could not be created (topic creation group %s); "+
+			"make sure the connector may create topics or that the topic exists, then restart the task: %w", topic, g.name, err)
+	default:
+		return fmt.Errorf("creating topic %s (topic creation group %s): %w", topic, g.name, err)
+	}
 }
 
 // groupFor returns the group whose settings a new topic gets.

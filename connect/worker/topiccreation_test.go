@@ -10,6 +10,7 @@ import (
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func TestParseTopicCreation(t *testing.T) {
@@ -139,4 +140,40 @@ func TestSinkTopicsRegexMatchesWholeName(t *testing.T) {
 	err := newTestWorker(t, brokers, offset.NewMemory(), c.plugin()).CreateConnector(context.Background(), "bad", map[string]string{
 		"connector.class": "test.CollectorSink", "topics.regex": "(?<=x)y"})
 	require.ErrorContains(t, err, "topics.regex")
+}
+
+// A connector without topic.creation keys creates no topic, as in Kafka
+// Connect: the producer asks the broker for it, which creates it when its
+// auto.create.topics.enable allows and otherwise answers that it does not
+// exist, failing the task with an error that names the topic.
+func TestSourceTopicCreatedOnlyWithTopicCreationKeys(t *testing.T) {
+	cfg := func(topic string) map[string]string {
+		return map[string]string{"connector.class": "test.CounterSource", "topic": topic, "limit": "5"}
+	}
+	t.Run("broker-without-auto-creation", func(t *testing.T) {
+		brokers := testkafka.Brokers(t) // auto.create.topics.enable=false
+		topic := testkafka.Topic(t, "nokeys")
+		dropTopicAtEnd(t, brokers, topic) // should it be created after all
+		w := newTestWorker(t, brokers, offset.NewMemory(), (&counterSource{}).plugin())
+		defer w.Close()
+		require.NoError(t, w.CreateConnector(context.Background(), "nokeys", cfg(topic)))
+		st := waitTaskState(t, w, "nokeys", Failed)
+		require.Contains(t, st.Trace, topic)
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		topics, err := kadm.NewClient(testkafka.Client(t, brokers)).ListTopics(cctx, topic)
+		require.NoError(t, err)
+		require.False(t, topics.Has(topic), "the runtime created the topic")
+	})
+	t.Run("broker-with-auto-creation", func(t *testing.T) {
+		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+		require.NoError(t, err)
+		defer cluster.Close()
+		brokers := cluster.ListenAddrs()
+		topic := testkafka.Topic(t, "auto")
+		w := newTestWorker(t, brokers, offset.NewMemory(), (&counterSource{}).plugin())
+		defer w.Close()
+		require.NoError(t, w.CreateConnector(context.Background(), "auto", cfg(topic)))
+		consumeValues(t, brokers, topic, 5)
+	})
 }
