@@ -215,20 +215,25 @@ func (w *Worker) drainSink(ctx context.Context, c *connectorRun) error {
 		return nil
 	}
 	adm := kadm.NewClient(w.admin)
-	var listed kadm.TopicDetails
-	var err error
-	if c.topicsRegex != nil {
-		listed, err = adm.ListTopics(ctx)
-	} else {
-		listed, err = adm.ListTopics(ctx, c.cfg.List(TopicsConfig)...)
+	// A Metadata request of its own, not kadm's ListTopics, which may answer
+	// from the client's cache: a source's check that its topic exists,
+	// made before creating it, may have left "unknown topic" there.
+	req := kmsg.NewPtrMetadataRequest()
+	if c.topicsRegex == nil {
+		for _, topic := range c.cfg.List(TopicsConfig) {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(topic)
+			req.Topics = append(req.Topics, rt)
+		}
 	}
+	resp, err := req.RequestWith(ctx, w.admin)
 	if err != nil {
 		return err
 	}
 	ids := map[string][16]byte{}
-	for _, d := range listed {
-		if d.Err == nil && (c.topicsRegex == nil || c.topicsRegex.MatchString(d.Topic)) {
-			ids[d.Topic] = d.ID
+	for _, d := range resp.Topics {
+		if d.Topic != nil && d.ErrorCode == 0 && (c.topicsRegex == nil || c.topicsRegex.MatchString(*d.Topic)) {
+			ids[*d.Topic] = d.TopicID
 		}
 	}
 	if len(ids) == 0 {

@@ -90,7 +90,11 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 
 		parallelism: batchParallelism(w.opts.batchGoroutines),
 	}
-	st.topics = topicCreator{client: w.admin, groups: c.topicGroups, log: log, known: map[string]*string{}}
+	groups := c.topicGroups
+	if groups == nil && w.cluster != nil {
+		groups = embeddedTopicGroups
+	}
+	st.topics = topicCreator{client: w.admin, groups: groups, log: log, known: map[string]*string{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
 		return nil, err
 	}
