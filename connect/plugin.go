@@ -53,8 +53,35 @@ type PluginInfo struct {
 	Version string
 	// Doc says what the plugin does, in a sentence or two.
 	Doc string
-	// Config defines the plugin's configuration keys; nil means none.
+	// Config defines the plugin's configuration keys. nil means none are
+	// declared: the plugin's configuration is open, and a runtime cannot
+	// tell a key it reads from a mistyped one (see AcceptsKey).
 	Config *ConfigDef
+	// OtherKeys lists keys the plugin reads although Config does not
+	// define them, such as deprecated names or settings it passes on to a
+	// client, so that a runtime does not report them as unknown. A name
+	// ending in '*' stands for every key with that prefix ("basic.auth.*"),
+	// and "*" alone for every key.
+	OtherKeys []string
+}
+
+// AcceptsKey reports whether key is one the plugin reads: Config defines it
+// or OtherKeys names it, or the plugin declares no Config at all. A runtime
+// may report the other keys given to the plugin as unknown: nothing would
+// read them.
+func (p PluginInfo) AcceptsKey(key string) bool {
+	if p.Config == nil {
+		return true
+	}
+	if _, ok := p.Config.Key(key); ok {
+		return true
+	}
+	for _, k := range p.OtherKeys {
+		if prefix, wild := strings.CutSuffix(k, "*"); wild && strings.HasPrefix(key, prefix) || k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // Plugin is implemented by the typed plugin descriptions of each contract

@@ -181,7 +181,11 @@ func withKey(raw map[string]string, k, v string) map[string]string {
 }
 
 func replaceFieldPlugins() []Plugin {
-	return sidePlugins("ReplaceField", replaceFieldConfigDef, "Filter or rename fields.", newReplaceFieldFromConfig)
+	ps := sidePlugins("ReplaceField", replaceFieldConfigDef, "Filter or rename fields.", newReplaceFieldFromConfig)
+	for i := range ps {
+		ps[i].OtherKeys = []string{"blacklist", "whitelist"} // Kafka 3.x's names, still read
+	}
+	return ps
 }
 
 func (t *ReplaceField) keep(field string) bool {

@@ -144,7 +144,11 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 
 func info(kind connect.PluginKind) connect.PluginInfo {
 	return connect.PluginInfo{Class: Class, Aliases: []string{"StringConverter"}, Kind: kind,
-		Doc: "Values as text: writes what Java's toString prints, reads an optional STRING.", Config: ConfigDef()}
+		Doc: "Values as text: writes what Java's toString prints, reads an optional STRING.", Config: ConfigDef(),
+		// Read by Configure, as Kafka's serializers read them, though
+		// Kafka's ConfigDef does not define them either.
+		OtherKeys: []string{"key.serializer.encoding", "key.deserializer.encoding",
+			"value.serializer.encoding", "value.deserializer.encoding"}}
 }
 
 // Plugin describes the Converter to a runtime.
