@@ -1,7 +1,11 @@
 package worker
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/transform"
 )
 
 // Connector configuration keys common to every connector, as Kafka Connect
@@ -144,6 +148,22 @@ func sourceConfigDef() *connect.ConfigDef {
 	return d
 }
 
+// connectorConfigDef returns the definition a connector's configuration is
+// parsed with: the common keys of the plugin's kind, then the plugin's own
+// keys, but for those the common keys define already.
+func connectorConfigDef(info connect.PluginInfo) *connect.ConfigDef {
+	def := sourceConfigDef()
+	if info.Kind == connect.SinkPlugin {
+		def = sinkConfigDef()
+	}
+	for _, k := range info.Config.Keys() {
+		if _, defined := def.Key(k.Name); !defined {
+			def.Define(k)
+		}
+	}
+	return def
+}
+
 // sinkConfigDef adds the sink connector keys.
 func sinkConfigDef() *connect.ConfigDef {
 	d := baseConfigDef()
@@ -154,4 +174,54 @@ func sinkConfigDef() *connect.ConfigDef {
 		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics regex",
 		Doc: "Regular expression giving topics to consume. Only one of topics or topics.regex should be specified."})
 	return d
+}
+
+// ValidateConnectorConfig checks a connector configuration without creating
+// anything and returns what Kafka Connect's
+// PUT /connector-plugins/{plugin}/config/validate returns for it: one entry
+// per key of the common connector keys of the plugin's kind, of the
+// plugin's ConfigDef and of each listed transform and predicate alias, with
+// its value and errors, and error_count, the number of errors.
+//
+// Unknown keys, which nothing in the configuration reads (see
+// RejectUnknownKeys), are listed too, where Kafka Connect lists nothing:
+// each as an entry without definition (JSON null), its value null (it may
+// be a secret) and its errors one message naming the nearest known key if
+// one is close, such as "Unknown configuration tasks.maxx is ignored: ...
+// Did you mean tasks.max?". They count in error_count only with
+// RejectUnknownKeys, so that error_count is 0 exactly when the
+// configuration's keys and values are ones CreateConnector accepts; a UI
+// showing the errors of each entry still shows them.
+//
+// Only keys and values are checked, one by one: the checks that
+// CreateConnector makes across keys (topics against topics.regex, client
+// overrides, building the converters and transforms) are not. The error is
+// for a configuration without connector.class, or whose class names no
+// connector plugin of the worker.
+func (w *Worker) ValidateConnectorConfig(config map[string]string) (connect.ConfigInfos, error) {
+	class := strings.TrimSpace(config[ConnectorClassConfig])
+	if class == "" {
+		return connect.ConfigInfos{}, fmt.Errorf("worker: %s: missing required configuration", ConnectorClassConfig)
+	}
+	p, err := w.connectorPlugin(class)
+	if err != nil {
+		return connect.ConfigInfos{}, err
+	}
+	info := p.Info()
+	def := connectorConfigDef(info)
+	for _, k := range transform.EnrichConfigDef(config, w.plugins...).Keys() {
+		if _, defined := def.Key(k.Name); !defined {
+			def.Define(k)
+		}
+	}
+	values := def.Validate(config)
+	unknown := w.unknownKeys(info, config)
+	for _, u := range unknown {
+		values = append(values, connect.ConfigValue{Name: u.key, Errors: []string{u.message(w.opts.rejectUnknown)}, Visible: true})
+	}
+	infos := def.Infos(info.Class, values)
+	if !w.opts.rejectUnknown {
+		infos.ErrorCount -= len(unknown)
+	}
+	return infos, nil
 }

@@ -156,7 +156,8 @@ func (t *taskRun) getState() StateInfo {
 }
 
 // newConnectorRun validates a connector configuration against the common
-// connector keys and the plugin's own keys, reporting every bad key at once.
+// connector keys and the plugin's own keys, reporting every bad key at once,
+// and warns of the keys nothing reads (unknownkeys.go).
 func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connectorRun, error) {
 	class := raw[ConnectorClassConfig]
 	if class == "" {
@@ -167,18 +168,11 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
 	info := p.Info()
-	def := sourceConfigDef()
-	if info.Kind == connect.SinkPlugin {
-		def = sinkConfigDef()
+	unknown := w.unknownKeys(info, raw)
+	cfg, err := connectorConfigDef(info).Parse(raw)
+	if w.opts.rejectUnknown {
+		err = errors.Join(err, unknownKeysError(unknown))
 	}
-	if info.Config != nil {
-		for _, k := range info.Config.Keys() {
-			if _, defined := def.Key(k.Name); !defined {
-				def.Define(k)
-			}
-		}
-	}
-	cfg, err := def.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
@@ -219,6 +213,8 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 	if _, err := transform.ParseChain(raw, w.plugins...); err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
+	// Once per configuration: restarts and tasks reuse this run's.
+	warnUnknownKeys(w.opts.log.With("connector", name), unknown)
 	// Until it starts, a run has nothing to wait for: stopping it (say, when
 	// the worker closes between its creation and its start) returns at once.
 	notRunning := make(chan struct{})

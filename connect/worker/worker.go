@@ -82,6 +82,7 @@ type options struct {
 	groupID             string // group.id, the prefix of transactional ids (eos.go)
 	embeddedDir         string // EmbeddedBroker (embedded.go)
 	embeddedDirSet      bool
+	rejectUnknown       bool // RejectUnknownKeys (unknownkeys.go)
 }
 
 // An Opt configures a Worker.
