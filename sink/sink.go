@@ -20,11 +20,18 @@
 //
 // Extra capabilities are small interfaces a Task may also implement, found
 // by type assertion: PartitionHandler, Flusher, PreCommitter, BatchBorrower.
+//
+// A connector logs through the logger its context gives it,
+// connect.ConnectorContext.Logger or TaskContext.Logger, typically kept in
+// Start (t.log = tc.Logger()): the runtime's logger, naming the connector
+// and task, so that its lines go where the runtime's go without a global
+// logger.
 package sink
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -123,7 +130,8 @@ type BatchBorrower interface {
 }
 
 // TaskContext is the runtime as a sink task sees it. Its methods are safe
-// to call from the task's goroutine during any Task method.
+// to call from the task's goroutine during any Task method; Logger, from
+// any goroutine at any time.
 type TaskContext interface {
 	// Config returns the task's current configuration.
 	Config() map[string]string
@@ -146,6 +154,12 @@ type TaskContext interface {
 	// task cannot write to the dead letter queue or log, as the
 	// connector's errors.* settings say.
 	Reporter() ErrantRecordReporter
+	// Logger returns the logger the task logs through: the runtime's own,
+	// with attributes naming the connector and the task (kconnect's worker
+	// adds connector=<name> and task=<number> to its Logger). It is never
+	// nil and is safe for concurrent use; keep it for as long as the task
+	// runs.
+	Logger() *slog.Logger
 }
 
 // ErrantRecordReporter takes records a sink task cannot write. Report does

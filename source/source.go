@@ -23,10 +23,22 @@
 // implement, found by type assertion as database/sql finds driver
 // capabilities: Committer, RecordCommitter, ExactlyOnceConnector,
 // BoundaryDefiner, OffsetAlterer.
+//
+// A connector logs through the logger its context gives it,
+// ConnectorContext.Logger or TaskContext.Logger, typically kept in Start:
+//
+//	func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
+//		t.log = tc.Logger() // the runtime's logger, naming the connector and task
+//		...
+//		t.log.Warn("table dropped; waiting for it", "table", name)
+//
+// so that its lines go where the runtime's go, say which connector and task
+// wrote them, and need no global logger.
 package source
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -95,6 +107,12 @@ type TaskContext interface {
 	// connector defines its own transaction boundaries
 	// (transaction.boundary=connector), and nil otherwise.
 	Transaction() TransactionContext
+	// Logger returns the logger the task logs through: the runtime's own,
+	// with attributes naming the connector and the task (kconnect's worker
+	// adds connector=<name> and task=<number> to its Logger). It is never
+	// nil, may be called from any goroutine, and the logger is safe for
+	// concurrent use; keep it for as long as the task runs.
+	Logger() *slog.Logger
 }
 
 // OffsetReader reads committed source offsets. It is safe for concurrent

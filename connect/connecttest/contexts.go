@@ -3,6 +3,7 @@ package connecttest
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -106,10 +107,13 @@ func ctxErr(ctx context.Context) error {
 
 // ConnectorContext is a fake runtime for a connector: it implements
 // source.ConnectorContext (and so connect.ConnectorContext, for sink
-// connectors) and records what the connector asked for. It is safe for
-// concurrent use, as the contract requires.
+// connectors) and records what the connector asked for. Its Logger
+// discards; the kit's own checks give connectors one that writes to the
+// test's log instead. It is safe for concurrent use, as the contract
+// requires.
 type ConnectorContext struct {
 	offsets  *Offsets
+	log      *slog.Logger
 	mu       sync.Mutex
 	reconfig int
 	errs     []error
@@ -143,6 +147,10 @@ func (c *ConnectorContext) RaiseError(err error) {
 // Offsets returns the store given to NewConnectorContext.
 func (c *ConnectorContext) Offsets() source.OffsetReader { return c.offsets }
 
+// Logger returns a logger that discards, or, in the kit's checks, one that
+// writes to the test's log.
+func (c *ConnectorContext) Logger() *slog.Logger { return orDiscard(c.log) }
+
 // Reconfigurations returns how many times RequestTaskReconfiguration was
 // called.
 func (c *ConnectorContext) Reconfigurations() int {
@@ -160,22 +168,30 @@ func (c *ConnectorContext) Errors() []error {
 
 // SourceTaskContext returns a source.TaskContext whose Config is config and
 // whose Offsets reads offsets (nil means none committed). Its Transaction is
-// nil: the kit does not exercise connector-defined transactions.
+// nil: the kit does not exercise connector-defined transactions. Its Logger
+// discards; the kit's own checks give tasks one that writes to the test's
+// log instead.
 func SourceTaskContext(config map[string]string, offsets *Offsets) source.TaskContext {
+	return newSourceTaskContext(config, offsets, nil)
+}
+
+func newSourceTaskContext(config map[string]string, offsets *Offsets, log *slog.Logger) *sourceTaskContext {
 	if offsets == nil {
 		offsets = NewOffsets()
 	}
-	return &sourceTaskContext{config: config, offsets: offsets}
+	return &sourceTaskContext{config: config, offsets: offsets, log: log}
 }
 
 type sourceTaskContext struct {
 	config  map[string]string
 	offsets *Offsets
+	log     *slog.Logger
 }
 
 func (c *sourceTaskContext) Config() map[string]string              { return c.config }
 func (c *sourceTaskContext) Offsets() source.OffsetReader           { return c.offsets }
 func (c *sourceTaskContext) Transaction() source.TransactionContext { return nil }
+func (c *sourceTaskContext) Logger() *slog.Logger                   { return orDiscard(c.log) }
 
 // Reported is one record a sink task gave to its ErrantRecordReporter.
 type Reported struct {
@@ -186,8 +202,10 @@ type Reported struct {
 // SinkTaskContext is a fake runtime for a sink task: it implements
 // sink.TaskContext and records what the task asked for. Its reporter
 // tolerates every record (Report returns nil) and keeps it; see Reported.
-// It is safe for concurrent use.
+// Its Logger discards; the kit's own checks give tasks one that writes to
+// the test's log instead. It is safe for concurrent use.
 type SinkTaskContext struct {
+	log        *slog.Logger // set before the task starts, then only read
 	mu         sync.Mutex
 	config     map[string]string
 	assignment []sink.TopicPartition
@@ -296,6 +314,10 @@ func (c *SinkTaskContext) CommitRequests() int {
 // returns nil (errors.tolerance=all).
 func (c *SinkTaskContext) Reporter() sink.ErrantRecordReporter { return reporter{c} }
 
+// Logger returns a logger that discards, or, in the kit's checks, one that
+// writes to the test's log.
+func (c *SinkTaskContext) Logger() *slog.Logger { return orDiscard(c.log) }
+
 // Reported returns the records given to the reporter, in order.
 func (c *SinkTaskContext) Reported() []Reported {
 	c.mu.Lock()
@@ -317,4 +339,11 @@ func compareTP(a, b sink.TopicPartition) int {
 		return c
 	}
 	return cmp.Compare(a.Partition, b.Partition)
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return discard
+	}
+	return l
 }

@@ -29,10 +29,26 @@ type recTB struct {
 	failed   bool
 	skipped  bool
 	errs     []string
+	logs     []string
 	cleanups []func()
 }
 
 func (r *recTB) Helper() {}
+
+// Log records what the kit and the connectors it runs log, and logs it.
+func (r *recTB) Log(args ...any) {
+	r.mu.Lock()
+	r.logs = append(r.logs, fmt.Sprint(args...))
+	r.mu.Unlock()
+	r.TB.Log(args...)
+}
+
+// logText returns every line logged, one a line.
+func (r *recTB) logText() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.logs, "\n")
+}
 
 func (r *recTB) Errorf(format string, args ...any) {
 	r.mu.Lock()
@@ -224,6 +240,7 @@ func (c *memSource) Start(_ context.Context, config map[string]string, cc source
 		cc.RaiseError(errors.New("memory source: lost the store"))
 	}
 	c.config, c.parts = config, cfg.Int("partitions")
+	cc.Logger().Info("memory source started", "partitions", c.parts)
 	return nil
 }
 
@@ -285,6 +302,7 @@ func (t *memSourceTask) Start(ctx context.Context, config map[string]string, tc 
 	if t.bugs.leak {
 		go func() { <-t.release }()
 	}
+	tc.Logger().Debug("memory source task started", "partitions", config["task.partitions"])
 	return nil
 }
 
@@ -421,6 +439,7 @@ func (t *memSinkTask) Start(_ context.Context, config map[string]string, tc sink
 	if t.bugs.leak {
 		go func() { <-t.release }()
 	}
+	tc.Logger().Debug("memory sink task started", "store", t.name)
 	return nil
 }
 

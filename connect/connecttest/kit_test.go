@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -273,6 +274,41 @@ func TestConnectorContext(t *testing.T) {
 	require.Equal(t, map[string]string{"k": "v"}, tc.Config())
 	require.NotNil(t, tc.Offsets())
 	require.Nil(t, tc.Transaction())
+
+	// Fakes made outside the kit, the zero ConnectorContext too, have a
+	// logger, which discards.
+	for _, l := range []*slog.Logger{cc.Logger(), (&ConnectorContext{}).Logger(), tc.Logger(),
+		NewSinkTaskContext(nil).Logger(), (&SinkTaskContext{}).Logger()} {
+		require.NotNil(t, l)
+		require.False(t, l.Enabled(context.Background(), slog.LevelError))
+	}
+}
+
+// The kit hands connectors and tasks a logger that writes to the test's
+// log, a task's naming it, and that drops what is logged once the test has
+// ended rather than panic.
+func TestKitLogsToTest(t *testing.T) {
+	spec := memSourceSpec(2)
+	spec.Plugin = memSourcePlugin(memSourceBugs{}, release(t))
+	spec.MaxTasks = 2
+	r := runCheck(t, findCheck(t, newSourceKit(spec).checks(), "ReadAll"))
+	require.False(t, r.Failed(), r.text())
+	logs := r.logText()
+	require.Contains(t, logs, "level=INFO msg=\"memory source started\" partitions=2")
+	require.Contains(t, logs, "level=DEBUG msg=\"memory source task started\" task=0 partitions=0")
+	require.Contains(t, logs, "level=DEBUG msg=\"memory source task started\" task=1 partitions=1")
+	require.NotContains(t, logs, "time=")
+
+	sspec := memSinkSpec()
+	sspec.Plugin = memSinkPlugin(memSinkBugs{}, release(t))
+	r = runCheck(t, findCheck(t, newSinkKit(sspec).checks(), "WriteReadBack"))
+	require.False(t, r.Failed(), r.text())
+	require.Contains(t, r.logText(), "level=DEBUG msg=\"memory sink task started\" task=0 store=")
+
+	var log *slog.Logger
+	r = runCheck(t, func(tb testing.TB) { log = testLogger(tb) })
+	log.Info("after the end") // r's cleanups have run: dropped
+	require.NotContains(t, r.logText(), "after the end")
 }
 
 func TestSinkTaskContext(t *testing.T) {

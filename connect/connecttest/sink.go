@@ -236,8 +236,10 @@ func (k *sinkKit) start(tb testing.TB, config map[string]string, parts []sink.To
 // started is stopped.
 func (k *sinkKit) tryStartRun(tb testing.TB, config map[string]string, parts []sink.TopicPartition) (*sinkRun, error) {
 	tb.Helper()
+	log := testLogger(tb) // first, so that it outlives the run's cleanup
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sinkRun{tb: tb, k: k, conn: k.newConnector(tb), cc: NewConnectorContext(nil), cancel: cancel, ctx: ctx, parts: parts}
+	r.cc.log = log
 	if err := r.conn.Start(ctx, maps.Clone(config), r.cc); err != nil {
 		cancel()
 		return nil, fmt.Errorf("connector Start: %w", err)
@@ -256,6 +258,7 @@ func (k *sinkKit) tryStartRun(tb testing.TB, config map[string]string, parts []s
 		return nil, errors.New("connector NewTask returned a nil Task")
 	}
 	r.tc = NewSinkTaskContext(maps.Clone(configs[0]), parts...)
+	r.tc.log = log.With("task", 0)
 	if err := r.task.Start(ctx, maps.Clone(configs[0]), r.tc); err != nil {
 		r.stop()
 		return nil, fmt.Errorf("task Start: %w", err)
@@ -410,6 +413,7 @@ func (k *sinkKit) checkTaskConfigs(tb testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cc := NewConnectorContext(nil)
+	cc.log = testLogger(tb)
 	if err := conn.Start(ctx, cfg, cc); err != nil {
 		tb.Fatalf("connector Start: %v", err)
 	}

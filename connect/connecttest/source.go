@@ -191,8 +191,10 @@ func (k *sourceKit) start(tb testing.TB, config map[string]string, offsets *Offs
 // error what started is stopped.
 func (k *sourceKit) tryStartRun(tb testing.TB, config map[string]string, offsets *Offsets, maxTasks int) (*sourceRun, error) {
 	tb.Helper()
+	log := testLogger(tb) // first, so that it outlives the run's cleanup
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sourceRun{tb: tb, k: k, conn: k.newConnector(tb), cc: NewConnectorContext(offsets), cancel: cancel}
+	r.cc.log = log
 	if err := r.conn.Start(ctx, maps.Clone(config), r.cc); err != nil {
 		cancel()
 		return nil, fmt.Errorf("connector Start: %w", err)
@@ -214,7 +216,7 @@ func (k *sourceKit) tryStartRun(tb testing.TB, config map[string]string, offsets
 		}
 		st := &sourceTask{i: i, task: task, config: tc}
 		r.tasks = append(r.tasks, st)
-		if err := task.Start(ctx, maps.Clone(tc), SourceTaskContext(maps.Clone(tc), offsets)); err != nil {
+		if err := task.Start(ctx, maps.Clone(tc), newSourceTaskContext(maps.Clone(tc), offsets, log.With("task", i))); err != nil {
 			r.stop()
 			return nil, fmt.Errorf("task %d Start: %w", i, err)
 		}
@@ -349,6 +351,7 @@ func (k *sourceKit) checkTaskConfigs(tb testing.TB) {
 	cfg := k.config(tb)
 	conn := k.newConnector(tb)
 	cc := NewConnectorContext(nil)
+	cc.log = testLogger(tb)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := conn.Start(ctx, cfg, cc); err != nil {

@@ -423,7 +423,7 @@ type ackedFile struct {
 }
 
 func (a *ackedFile) plugin() source.Plugin {
-	p := file.Plugin(file.Logger(slog.New(slog.DiscardHandler)))
+	p := file.Plugin()
 	return source.Plugin{PluginInfo: p.PluginInfo, New: func() source.Connector {
 		return ackedConnector{Connector: p.New(), a: a}
 	}}

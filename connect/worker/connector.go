@@ -254,6 +254,10 @@ func (cc connectorContext) Offsets() source.OffsetReader {
 	return cc.c.offsetReader()
 }
 
+// Logger is the worker's logger with connector=<name>, as the runtime's
+// own lines about the connector have it.
+func (cc connectorContext) Logger() *slog.Logger { return cc.c.log }
+
 // start starts the connector instance and its tasks.
 func (c *connectorRun) start(ctx context.Context) error { return c.startAs(ctx, TargetStarted) }
 

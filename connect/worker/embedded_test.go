@@ -68,7 +68,7 @@ func (p embeddedParams) env(mode string) []string {
 // runEmbeddedPipeline starts a worker with a broker kept in p.dir and the
 // pipeline's two connectors. The caller closes the worker.
 func runEmbeddedPipeline(p embeddedParams, log *slog.Logger) (*Worker, error) {
-	w, err := New(EmbeddedBroker(p.dir), Plugins(pacedPlugin(), sinkfile.Plugin(sinkfile.Logger(log))),
+	w, err := New(EmbeddedBroker(p.dir), Plugins(pacedPlugin(), sinkfile.Plugin()),
 		OffsetFlushInterval(p.flush), Logger(log), ID("embedded-worker"))
 	if err != nil {
 		return nil, err

@@ -253,6 +253,11 @@ func (tc sinkTaskContext) Reporter() sink.ErrantRecordReporter {
 	return errantReporter{tc.st}
 }
 
+// Logger is the task's own: the worker's logger with connector and task.
+// st.log is set before the task starts and never changes, so any
+// goroutine may read it.
+func (tc sinkTaskContext) Logger() *slog.Logger { return tc.st.log }
+
 // errantReporter applies the connector's errors.* settings to records the
 // task reports.
 type errantReporter struct{ st *sinkTask }

@@ -118,6 +118,9 @@ func (tc sourceTaskContext) Transaction() source.TransactionContext {
 	return nil
 }
 
+// Logger is the task's own: the worker's logger with connector and task.
+func (tc sourceTaskContext) Logger() *slog.Logger { return tc.st.log }
+
 // producerOpts are the task producer's options: the worker's, kconnect's
 // defaults, then the connector's producer.override.* settings.
 func (st *sourceTask) producerOpts() []kgo.Opt {

@@ -116,8 +116,12 @@ func Plugins(ps ...connect.Plugin) Opt {
 // survive, so sources would resume past records that were never read.
 func OffsetStore(s offset.Store) Opt { return func(o *options) { o.store = s } }
 
-// Logger sets the logger; records carry connector and task attributes.
-// Default: slog.Default().
+// Logger sets the logger of the worker and of the connectors it runs.
+// Lines about a connector carry connector=<name>, and about a task also
+// task=<number>; each connector and task is handed the same logger, with
+// the same attributes, through its context (ConnectorContext.Logger,
+// TaskContext.Logger), so built-in and Go connectors log here too.
+// Default: slog.Default() as it is when New is called; nil discards.
 func Logger(l *slog.Logger) Opt { return func(o *options) { o.log = l } }
 
 // ID sets the worker id reported in statuses. Default: the host name and
@@ -191,6 +195,9 @@ func New(opts ...Opt) (*Worker, error) {
 	}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
 	}
 	if o.id == "" {
 		o.id = defaultID()

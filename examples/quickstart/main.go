@@ -57,7 +57,7 @@ func run(ctx context.Context, brokers string, n int) error {
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := []worker.Opt{
-		worker.Plugins(sourcefile.Plugin(sourcefile.Logger(log)), sinkfile.Plugin(sinkfile.Logger(log))),
+		worker.Plugins(sourcefile.Plugin(), sinkfile.Plugin()),
 		worker.OffsetFlushInterval(200 * time.Millisecond),
 		worker.Logger(log),
 	}

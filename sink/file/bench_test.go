@@ -37,7 +37,7 @@ func BenchmarkSinkThroughput(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
 			path := filepath.Join(b.TempDir(), "out.txt")
-			conn := NewSink(SinkConfig{File: path}, quiet)
+			conn := NewSink(SinkConfig{File: path})
 			if err := conn.Start(ctx, nil, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func BenchmarkSinkPut(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
 			ctx := context.Background()
 			path := filepath.Join(b.TempDir(), "out.txt")
-			conn := NewSink(SinkConfig{File: path}, quiet)
+			conn := NewSink(SinkConfig{File: path})
 			if err := conn.Start(ctx, nil, nil); err != nil {
 				b.Fatal(err)
 			}

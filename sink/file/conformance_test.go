@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +17,7 @@ import (
 // appends to a new file in a temporary directory, read back line by line.
 func TestConformance(t *testing.T) {
 	spec := connecttest.SinkSpec{
-		Plugin: file.Plugin(file.Logger(slog.New(slog.DiscardHandler))),
+		Plugin: file.Plugin(),
 		Config: func(t testing.TB) map[string]string {
 			return file.SinkConfig{File: filepath.Join(t.TempDir(), "out.txt")}.Map()
 		},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -22,13 +21,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var quiet = Logger(slog.New(slog.DiscardHandler))
-
 // start runs the connector as a runtime would and starts one task.
 func start(t *testing.T, config map[string]string, opts ...Option) sink.Task {
 	t.Helper()
 	ctx := context.Background()
-	conn := Plugin(append([]Option{quiet}, opts...)...).New()
+	conn := Plugin(opts...).New()
 	require.NoError(t, conn.Start(ctx, config, nil))
 	configs, err := conn.TaskConfigs(1)
 	require.NoError(t, err)
@@ -162,7 +159,7 @@ func TestWholeLines(t *testing.T) {
 func TestConcurrentTasksShareTheFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "out.txt")
-	conn := NewSink(SinkConfig{File: path}, quiet, BufferSize(512))
+	conn := NewSink(SinkConfig{File: path}, BufferSize(512))
 	require.NoError(t, conn.Start(ctx, nil, nil))
 	configs, err := conn.TaskConfigs(3)
 	require.NoError(t, err)
@@ -326,17 +323,17 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 
-	task := Plugin(quiet).New().NewTask()
+	task := Plugin().New().NewTask()
 	err := task.Start(ctx, map[string]string{"file": filepath.Join(dir, "no", "such", "dir", "out.txt")}, nil)
 	require.ErrorContains(t, err, "Couldn't find or create file")
 	require.ErrorContains(t, err, "no/such/dir")
 	require.NoError(t, task.Stop(ctx), "Stop of a task that did not start")
 
-	err = Plugin(quiet).New().Start(ctx, map[string]string{"file.fsync": "maybe"}, nil)
+	err = Plugin().New().Start(ctx, map[string]string{"file.fsync": "maybe"}, nil)
 	require.ErrorContains(t, err, "FileStreamSink")
 	require.ErrorContains(t, err, "file.fsync")
 
-	_, err = Plugin(quiet).New().TaskConfigs(1)
+	_, err = Plugin().New().TaskConfigs(1)
 	require.Error(t, err)
 
 	// Write errors are not swallowed (Kafka's PrintStream swallows them).
@@ -359,7 +356,7 @@ func TestConnector(t *testing.T) {
 	}
 	require.Equal(t, []string{"file", "file.fsync"}, keys)
 
-	conn := NewSink(SinkConfig{File: "typed.txt", Fsync: true}, quiet)
+	conn := NewSink(SinkConfig{File: "typed.txt", Fsync: true})
 	require.NoError(t, conn.Start(context.Background(), map[string]string{"file": "override.txt", "topics": "a,b"}, nil))
 	configs, err := conn.TaskConfigs(2)
 	require.NoError(t, err)
@@ -377,7 +374,7 @@ func TestConnector(t *testing.T) {
 func TestTypedTaskWithoutConfig(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "out.txt")
-	task := NewSink(SinkConfig{File: path}, quiet).NewTask()
+	task := NewSink(SinkConfig{File: path}).NewTask()
 	require.NoError(t, task.Start(ctx, nil, nil))
 	require.NoError(t, task.Put(ctx, stringRecords("x")))
 	require.NoError(t, task.Stop(ctx))

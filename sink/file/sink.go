@@ -71,7 +71,6 @@ type Option func(*options)
 type options struct {
 	stdout  io.Writer
 	bufSize int
-	log     *slog.Logger
 }
 
 func buildOptions(opts []Option) options {
@@ -80,9 +79,6 @@ func buildOptions(opts []Option) options {
 		if opt != nil {
 			opt(&o)
 		}
-	}
-	if o.log == nil {
-		o.log = slog.Default()
 	}
 	return o
 }
@@ -101,9 +97,6 @@ func Stdout(w io.Writer) Option {
 // BufferSize sets the size of each task's write buffer (default
 // DefaultBufferSize; at least 16 bytes).
 func BufferSize(n int) Option { return func(o *options) { o.bufSize = max(n, 16) } }
-
-// Logger sets the logger (default slog.Default()).
-func Logger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // NewSink returns the connector configured by cfg. The map a runtime passes
 // to Start is laid over cfg: keys it sets replace cfg's fields. Each task
@@ -144,7 +137,7 @@ func merge(base, config map[string]string) map[string]string {
 }
 
 // Start checks the configuration.
-func (c *connector) Start(_ context.Context, config map[string]string, _ connect.ConnectorContext) error {
+func (c *connector) Start(_ context.Context, config map[string]string, cc connect.ConnectorContext) error {
 	m := merge(c.base, config)
 	cfg, err := configDef.Parse(m)
 	if err != nil {
@@ -154,7 +147,7 @@ func (c *connector) Start(_ context.Context, config map[string]string, _ connect
 	if name == "" {
 		name = "standard output"
 	}
-	c.opts.log.Info("starting file sink connector", "file", name)
+	loggerOf(cc).Info("starting file sink connector", "file", name)
 	c.config = m
 	return nil
 }
@@ -182,7 +175,6 @@ func (c *connector) Stop(context.Context) error { return nil }
 type task struct {
 	base    map[string]string
 	opts    options
-	log     *slog.Logger
 	name    string   // the file, or "standard output"
 	file    *os.File // nil for standard output
 	fsync   bool
@@ -214,7 +206,6 @@ func (t *task) Start(_ context.Context, config map[string]string, _ sink.TaskCon
 		t.fsync = cfg.Bool(FsyncConfig)
 	}
 	t.w = bufio.NewWriterSize(out, t.opts.bufSize)
-	t.log = t.opts.log.With("connector", "FileStreamSink", "file", t.name)
 	return nil
 }
 
@@ -334,3 +325,15 @@ func (t *task) Stop(context.Context) error {
 // keeps nothing of the batch, so the runtime may reuse it
 // (sink.BatchBorrower).
 func (t *task) BorrowsBatch() bool { return true }
+
+// loggerOf returns the logger a runtime hands the connector through its
+// context. Started without one (by hand, as in a test), it logs nothing
+// rather than through a global logger.
+func loggerOf(cc connect.ConnectorContext) *slog.Logger {
+	if cc != nil {
+		if l := cc.Logger(); l != nil {
+			return l
+		}
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -3,7 +3,6 @@ package file_test
 import (
 	"bytes"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +16,7 @@ import (
 // tails a new file in a temporary directory, which Produce appends lines to.
 func TestConformance(t *testing.T) {
 	connecttest.Source(t, connecttest.SourceSpec{
-		Plugin: file.Plugin(file.PollInterval(5*time.Millisecond), file.Logger(slog.New(slog.DiscardHandler))),
+		Plugin: file.Plugin(file.PollInterval(5 * time.Millisecond)),
 		Config: func(t testing.TB) map[string]string {
 			return file.SourceConfig{File: filepath.Join(t.TempDir(), "in.txt"), Topic: "lines"}.Map()
 		},

@@ -116,7 +116,6 @@ type options struct {
 	pollInterval time.Duration
 	maxLine      int
 	stdin        io.Reader
-	log          *slog.Logger
 	now          func() time.Time
 	maxWait      time.Duration
 }
@@ -127,9 +126,6 @@ func buildOptions(opts []Option) options {
 		if opt != nil {
 			opt(&o)
 		}
-	}
-	if o.log == nil {
-		o.log = slog.Default()
 	}
 	return o
 }
@@ -160,10 +156,6 @@ func Stdin(r io.Reader) Option {
 		o.stdin = r
 	}
 }
-
-// Logger sets the logger for warnings (a missing file, truncation,
-// rotation) and information (default slog.Default()).
-func Logger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // withClock replaces time.Now for record timestamps, for tests.
 func withClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -224,7 +216,7 @@ func (c *connector) merge(config map[string]string) map[string]string {
 }
 
 // Start checks the configuration.
-func (c *connector) Start(_ context.Context, config map[string]string, _ source.ConnectorContext) error {
+func (c *connector) Start(_ context.Context, config map[string]string, cc source.ConnectorContext) error {
 	m := c.merge(config)
 	cfg, err := configDef.Parse(m)
 	if err != nil {
@@ -234,7 +226,7 @@ func (c *connector) Start(_ context.Context, config map[string]string, _ source.
 	if name == "" {
 		name = "standard input"
 	}
-	c.opts.log.Info("starting file source connector", "file", name, "topic", cfg.String(TopicConfig))
+	loggerOf(cc).Info("starting file source connector", "file", name, "topic", cfg.String(TopicConfig))
 	c.config = m
 	return nil
 }
@@ -305,4 +297,16 @@ func (c *connector) AlterOffsets(_ context.Context, config map[string]string, ch
 		}
 	}
 	return true, nil
+}
+
+// loggerOf returns the logger a runtime hands the connector or task through
+// its context. Started without one (by hand, as in a test), they log
+// nothing rather than through a global logger.
+func loggerOf(c interface{ Logger() *slog.Logger }) *slog.Logger {
+	if c != nil {
+		if l := c.Logger(); l != nil {
+			return l
+		}
+	}
+	return slog.New(slog.DiscardHandler)
 }

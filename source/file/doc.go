@@ -16,7 +16,13 @@
 // FileStreamSourceConnector and FileStreamSource), or from Go through
 // NewSource. Options tune what Kafka's configuration does not cover: how
 // often the file is checked at its end, the longest line accepted, the
-// reader used for standard input, the logger.
+// reader used for standard input.
+//
+// The connector and its task log through the logger their runtime gives
+// them (source.ConnectorContext.Logger, source.TaskContext.Logger), which
+// names the connector and task; the task adds file=<the file>. Started
+// without a context (nil, as when a test drives the connector by hand),
+// they log nothing.
 //
 // # Records
 //

@@ -27,7 +27,7 @@ var testTime = time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)
 // testOpts make tests fast: Poll gives up after 30ms without data and checks
 // the file every 2ms.
 var testOpts = []Option{PollInterval(2 * time.Millisecond), withMaxWait(30 * time.Millisecond),
-	withClock(func() time.Time { return testTime }), Logger(slog.New(slog.DiscardHandler))}
+	withClock(func() time.Time { return testTime })}
 
 // offsets is a fake OffsetReader holding committed offsets.
 type offsets struct {
@@ -53,11 +53,24 @@ func (o *offsets) Offsets(ctx context.Context, ps []connect.SourcePartition) (ma
 type taskContext struct {
 	config  map[string]string
 	offsets *offsets
+	log     *slog.Logger
 }
 
 func (c *taskContext) Config() map[string]string              { return c.config }
 func (c *taskContext) Offsets() source.OffsetReader           { return c.offsets }
 func (c *taskContext) Transaction() source.TransactionContext { return nil }
+func (c *taskContext) Logger() *slog.Logger                   { return c.log }
+
+// logging returns tc (nil: one without committed offsets) with a logger
+// that writes text to w.
+func logging(tc source.TaskContext, w io.Writer) source.TaskContext {
+	c, _ := tc.(*taskContext)
+	if c == nil {
+		c = &taskContext{offsets: &offsets{}}
+	}
+	c.log = newTextLogger(w)
+	return c
+}
 func committed(path string, off connect.Offset) source.TaskContext {
 	return committedAt(path, off, nil)
 }
@@ -355,7 +368,7 @@ func TestDeletedFileIsFollowedUntilReplaced(t *testing.T) {
 func TestMissingFileIsWaitedFor(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "later.txt")
 	var logs bytes.Buffer
-	task := start(t, fileConfig(path), nil, Logger(newTextLogger(&logs)))
+	task := start(t, fileConfig(path), logging(nil, &logs))
 	require.Empty(t, poll(t, task))
 	require.Empty(t, poll(t, task))
 	require.Equal(t, 1, strings.Count(logs.String(), "file not found"), logs.String())
@@ -710,7 +723,7 @@ func TestCopytruncate(t *testing.T) {
 			cfg := fileConfig(path)
 			cfg["batch.size"] = tt.batch
 			var logs bytes.Buffer
-			task := start(t, cfg, nil, Logger(newTextLogger(&logs)))
+			task := start(t, cfg, logging(nil, &logs))
 			require.Equal(t, tt.old, lines(t, poll(t, task)))
 
 			// Truncated in place (the same file) and written again, past
@@ -821,7 +834,7 @@ func TestResumeChecksFingerprint(t *testing.T) {
 
 			tt.change(t, path)
 			var logs bytes.Buffer
-			task = start(t, fileConfig(path), committed(path, off), Logger(newTextLogger(&logs)))
+			task = start(t, fileConfig(path), logging(committed(path, off), &logs))
 			require.Equal(t, tt.want, pollLines(t, task, len(tt.want)))
 			require.Empty(t, poll(t, task))
 			if tt.replaced {
@@ -844,7 +857,7 @@ func TestResumeFromKafkaOffset(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
 	write(t, path, "ALPHA\nBETA\nGAMMA\n")
 	var logs bytes.Buffer
-	task := start(t, fileConfig(path), committed(path, connect.Int64Offset("position", 11)), Logger(newTextLogger(&logs)))
+	task := start(t, fileConfig(path), logging(committed(path, connect.Int64Offset("position", 11)), &logs))
 	recs := poll(t, task)
 	require.Equal(t, []line{{"GAMMA", 17}}, lines(t, recs))
 	require.Equal(t, connect.NewOffset("position", int64(17), "head.bytes", int64(17), "head.hash", fingerprintOf([]byte("ALPHA\nBETA\nGAMMA\n")).hash), recs[0].SourceOffset)
@@ -867,7 +880,7 @@ func TestMalformedFingerprint(t *testing.T) {
 	} {
 		t.Run(off.String(), func(t *testing.T) {
 			var logs bytes.Buffer
-			task := start(t, fileConfig(path), committed(path, off), Logger(newTextLogger(&logs)))
+			task := start(t, fileConfig(path), logging(committed(path, off), &logs))
 			// Resumed at the position, unchecked, with a warning.
 			require.Equal(t, []line{{"two", 8}}, pollLines(t, task, 1))
 			require.Contains(t, logs.String(), "fingerprint of the file's first bytes is malformed")
@@ -881,7 +894,7 @@ func TestAppendOnlyIsNotReread(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
 	write(t, path, "")
 	var logs bytes.Buffer
-	task := start(t, fileConfig(path), nil, Logger(newTextLogger(&logs)))
+	task := start(t, fileConfig(path), logging(nil, &logs))
 	var pos int64
 	for i := range 150 {
 		l := fmt.Sprintf("line %03d", i)

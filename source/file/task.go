@@ -133,7 +133,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 		t.tracked = true
 		t.partition = connect.NewSourcePartition(FilenameField, t.path)
 	}
-	t.log = t.opts.log.With("connector", "FileStreamSource", "file", t.name)
+	t.log = loggerOf(tc).With("file", t.name) // the runtime's logger names the connector and task
 	if t.tracked {
 		return t.readOffset(ctx, tc)
 	}
