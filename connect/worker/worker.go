@@ -128,12 +128,37 @@ func Logger(l *slog.Logger) Opt { return func(o *options) { o.log = l } }
 // process id.
 func ID(id string) Opt { return func(o *options) { o.id = id } }
 
-// OffsetFlushInterval sets how often source offsets are committed
-// (offset.flush.interval.ms). Default 60s, as in Kafka Connect.
+// OffsetFlushInterval sets how often every task, source or sink, commits
+// its offsets (offset.flush.interval.ms, Kafka Connect's "interval at
+// which to try committing offsets for tasks"). Default 60s, as in Kafka
+// Connect.
+//
+// A source task writes the offsets of the records Kafka has acknowledged
+// to the offset store, then calls the task's Commit (source.Committer). A
+// sink task asks the task what is durable, through PreCommit or Flush
+// (sink.PreCommitter, sink.Flusher), and commits that to its consumer
+// group; so for a sink that buffers, this is also how often it is made to
+// flush. Tasks commit when they stop too, and a sink task when its
+// partitions are revoked or it calls TaskContext.RequestCommit. Under
+// ExactlyOnceSource a source task commits with its transactions instead,
+// and this is the default transaction.boundary.interval.ms of connectors
+// with transaction.boundary=interval.
 func OffsetFlushInterval(d time.Duration) Opt { return func(o *options) { o.flushInterval = d } }
 
-// OffsetFlushTimeout bounds one offset commit (offset.flush.timeout.ms).
-// Default 5s.
+// OffsetFlushTimeout bounds one offset commit of a task
+// (offset.flush.timeout.ms). Default 5s, as in Kafka Connect.
+//
+// For a source task it bounds writing the offsets to the offset store and
+// the task's Commit; offsets not written in time are written at the next
+// commit. For a sink task it bounds, together, the wait for dead-letter
+// writes, PreCommit or Flush (their ctx has this deadline) and the
+// consumer group commit; a PreCommit or Flush that fails, or runs out of
+// time, rewinds the task to its last committed offsets, so the records are
+// delivered again, and a group commit that fails is tried again at the
+// next interval. It does not bound the transactions of ExactlyOnceSource,
+// as in Kafka Connect, where it has no effect on exactly-once sources;
+// there it bounds only copying committed offsets to the worker's offset
+// store and aborting a failed task's transaction.
 func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flushTimeout = d } }
 
 // TaskShutdownTimeout bounds how long a stopping task may take to finish
