@@ -35,7 +35,8 @@ import (
 // or whose commit markers are not yet written, are read only once it ends.
 // A store's own Puts (and records passed to ApplyProduced) are seen at once
 // regardless. Concurrent calls share one read. Put produces with acks=all
-// and returns once every record is acknowledged.
+// and returns once every record is acknowledged, or with an error when its
+// context ends first.
 //
 // Records whose key is not a Kafka Connect offset key, or whose value is not
 // a JSON object of primitives, are skipped and logged (see WithLogger), as
@@ -180,7 +181,11 @@ var _ Store = (*Kafka)(nil)
 // records as Kafka Connect does: client must not be transactional, must use
 // acks=all (kgo's default) and must partition keyed records with murmur2 as
 // Java does (kgo's default partitioner, kgo.StickyKeyPartitioner(nil) or
-// kgo.ManualPartitioner; NewKafka checks).
+// kgo.ManualPartitioner; NewKafka checks). Keep kgo's default idempotent
+// producer: with kgo.DisableIdempotentWrite or
+// kgo.AllowIdempotentProduceCancellation, a record of a Put that timed out
+// may be given up after it was sent and still be written after the records
+// of a later Put, leaving an older offset last in the topic.
 //
 // The store does not own client: Close the store, then the client.
 func NewKafka(ctx context.Context, client *kgo.Client, topic string, opts ...KafkaOpt) (*Kafka, error) {
@@ -368,8 +373,16 @@ func (k *Kafka) List(ctx context.Context, connector string) ([]Entry, error) {
 
 // Put implements Store: it produces one record per entry (and per other
 // key form of its partition, see Kafka) and waits for every
-// acknowledgement. On error some records may have been written; those are
-// visible to Get.
+// acknowledgement, or for ctx to end: then it returns an error wrapping
+// ctx's, as Kafka Connect's offset flush fails when it times out, and the
+// caller keeps the offsets to commit again later. On error some records may
+// have been written, or may still be written after Put returns (a producer
+// cannot take back a request the broker may have received); those are
+// visible to Get once acknowledged. That is harmless: they carry offsets
+// the caller committed or will commit again, and they never land after the
+// records of a later Put, because a key always goes to the same partition
+// and the client's producer keeps a partition's records in order (kgo's
+// default idempotent producer does, even across retries).
 func (k *Kafka) Put(ctx context.Context, connector string, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -378,21 +391,57 @@ func (k *Kafka) Put(ctx context.Context, connector string, entries []Entry) erro
 	if err != nil {
 		return err
 	}
-	results := k.cl.ProduceSync(ctx, recs...)
-	k.mu.Lock()
-	if !k.closed {
-		for i, res := range results {
-			if res.Err == nil {
-				e := entries[entryOf[i]]
-				k.applyLocked(res.Record, connector, e.Partition, e.Offset, false)
+	// Produced with ctx, so records not yet sent when it ends are dropped
+	// rather than written late; the acknowledgements are awaited apart
+	// from it, because a record already sent to an idempotent producer's
+	// broker is neither failed nor given up by kgo until the broker
+	// answers, however long that takes.
+	w := &putWait{left: len(recs), done: make(chan struct{})}
+	for i, r := range recs {
+		e := entries[entryOf[i]]
+		k.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
+			if err == nil {
+				k.mu.Lock()
+				if !k.closed {
+					k.applyLocked(r, connector, e.Partition, e.Offset, false)
+				}
+				k.mu.Unlock()
 			}
+			w.finish(err)
+		})
+	}
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		select {
+		case <-w.done: // acknowledged as ctx ended
+		default:
+			return fmt.Errorf("offset: writing offsets of connector %q to topic %q: not acknowledged in time: %w", connector, k.topic, context.Cause(ctx))
 		}
 	}
-	k.mu.Unlock()
-	if err := results.FirstErr(); err != nil {
-		return fmt.Errorf("offset: writing offsets of connector %q to topic %q: %w", connector, k.topic, err)
+	if w.err != nil {
+		return fmt.Errorf("offset: writing offsets of connector %q to topic %q: %w", connector, k.topic, w.err)
 	}
 	return nil
+}
+
+// putWait collects the acknowledgements of one Put's records.
+type putWait struct {
+	mu   sync.Mutex
+	left int
+	err  error // the first failure; read once done is closed
+	done chan struct{}
+}
+
+func (w *putWait) finish(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	if w.left--; w.left == 0 {
+		close(w.done)
+	}
 }
 
 // Records returns the records that commit entries for connector, for a
