@@ -51,8 +51,8 @@ type sourceTask struct {
 	failure atomic.Pointer[error]
 	failNow context.CancelFunc
 	// produceCtx outlives polling: records in flight when the task stops
-	// still get written (within the shutdown timeout) and their offsets
-	// committed.
+	// still get written and their offsets committed, until it is
+	// cancelled the shutdown timeout after stopping began (run).
 	produceCtx    context.Context
 	cancelProduce context.CancelFunc
 
@@ -170,6 +170,23 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	defer st.cancelProduce()
 	cancelProduce := st.cancelProduce
 	t.onAbandon(func() { cancelProduce(); closeProducer() }) // records in flight are given up, not settled
+	// A stopping (or failing) task has the shutdown timeout to get its
+	// records written; then producing is cancelled, as on the
+	// exactly-once path. That ends a Produce blocked on a full buffer
+	// while the brokers do not answer, which would otherwise hold the
+	// poll loop, and with it the stop, for as long as they stay silent.
+	stopping := make(chan time.Time, 1)
+	stopWatch := context.AfterFunc(pollCtx, func() {
+		stopping <- time.Now()
+		timer := time.NewTimer(st.w.opts.shutdownTimeout)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			st.cancelProduce()
+		case <-st.produceCtx.Done():
+		}
+	})
+	defer stopWatch()
 
 	if err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sourceTaskContext{st}) }); err != nil {
 		return fmt.Errorf("starting task: %w", err)
@@ -186,7 +203,7 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	err = st.pollLoop(pollCtx)
 	failNow()
 	<-commitDone
-	st.shutdown()
+	st.shutdown(<-stopping, closeProducer)
 	if err == nil {
 		if p := st.failure.Load(); p != nil {
 			err = *p
@@ -578,21 +595,37 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 	return true
 }
 
-// shutdown waits for in-flight records (bounded by the shutdown timeout),
-// commits the final offsets and stops the task.
-func (st *sourceTask) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout)
-	defer cancel()
+// shutdown waits for in-flight records until the shutdown timeout after
+// began, when stopping began (run cancels producing then), closes the
+// producer, commits the final offsets within the flush timeout and stops
+// the task, whose Stop gets what is left of both. Records not acknowledged
+// by then are given up: they hold back their partitions' offsets, so those
+// stay at the last record written before them and the records are polled
+// again on restart.
+func (st *sourceTask) shutdown(began time.Time, closeProducer func()) {
 	select {
 	case <-st.sub.waitDrained():
-	case <-ctx.Done():
-		st.log.Warn("in-flight records not acknowledged before the shutdown timeout; their offsets are not committed")
+	case <-st.produceCtx.Done():
+		st.log.Warn("in-flight records not acknowledged before the shutdown timeout; their offsets are not committed",
+			"records", st.sub.active(), "timeout", st.w.opts.shutdownTimeout)
 	}
 	st.cancelProduce()
+	// Closing fails the records the producer still holds and, on brokers
+	// that do not answer, can take a while of its own (kgo waits up to a
+	// second for a last client-metrics push), so it runs beside the
+	// commit, which counts only records acknowledged.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		closeProducer()
+	}()
 	st.commit(context.Background())
+	ctx, cancel := context.WithDeadline(context.Background(), began.Add(st.w.opts.shutdownTimeout+st.w.opts.flushTimeout))
+	defer cancel()
 	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
 		st.log.Error("stopping task", "err", err)
 	}
+	<-closed
 	st.log.Info("source task stopped")
 }
 

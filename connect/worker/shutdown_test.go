@@ -1,0 +1,144 @@
+package worker
+
+// Stopping is bounded whatever the brokers do: these tests freeze a broker
+// (testkafka.Freezable: it stops answering, its sockets stay open) and
+// check that closing, pausing or deleting a connector ends within the task
+// shutdown timeout plus the offset flush timeout, and that a commit that
+// times out is a failed commit, made good by the next one.
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Short timeouts for the frozen-broker tests, and what a stop may take
+// beyond their sum on a loaded two-core machine (closing clients, the
+// scheduler), far below any network timeout (tens of seconds).
+const (
+	frozenShutdownTimeout = time.Second
+	frozenFlushTimeout    = time.Second
+	frozenMargin          = 3 * time.Second
+)
+
+// shutdownMetrics counts what the frozen-broker tests watch, for every task.
+type shutdownMetrics struct {
+	noMetrics
+	polled, written atomic.Int64
+	okCommits       atomic.Int64
+	failedCommits   atomic.Int64
+	mu              sync.Mutex
+	lastFailedTook  time.Duration
+}
+
+func (m *shutdownMetrics) Task(TaskID, string) TaskMetrics { return m }
+func (m *shutdownMetrics) RecordsPolled(n int)             { m.polled.Add(int64(n)) }
+func (m *shutdownMetrics) RecordsWritten(n int)            { m.written.Add(int64(n)) }
+func (m *shutdownMetrics) OffsetCommit(ok bool, took time.Duration) {
+	if ok {
+		m.okCommits.Add(1)
+		return
+	}
+	m.mu.Lock()
+	m.lastFailedTook = took
+	m.mu.Unlock()
+	m.failedCommits.Add(1)
+}
+
+// bufferCount is a kgo hook counting the records its clients hold in their
+// produce buffers.
+type bufferCount struct{ buffered, unbuffered atomic.Int64 }
+
+func (b *bufferCount) OnProduceRecordBuffered(*kgo.Record)          { b.buffered.Add(1) }
+func (b *bufferCount) OnProduceRecordUnbuffered(*kgo.Record, error) { b.unbuffered.Add(1) }
+func (b *bufferCount) held() int64                                  { return b.buffered.Load() - b.unbuffered.Load() }
+
+// stopWithin runs stop and fails the test when it takes longer than limit;
+// it then resumes the broker so that stop returns and the test ends rather
+// than hangs.
+func stopWithin(t *testing.T, f *testkafka.Frozen, limit time.Duration, what string, stop func() error) {
+	t.Helper()
+	done := make(chan error, 1)
+	began := time.Now()
+	go func() { done <- stop() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, what)
+		t.Logf("%s took %v on a frozen broker", what, time.Since(began))
+	case <-time.After(limit):
+		f.Resume()
+		err := <-done
+		t.Errorf("%s took %v on a frozen broker, more than %v (it returned %v once the broker resumed)", what, time.Since(began), limit, err)
+	}
+}
+
+// TestSourceStopBoundedWhileBrokerFrozen: a source task blocked producing
+// into a full producer buffer while the broker does not answer stops, on
+// Close, Pause or Delete, within the shutdown timeout plus the flush
+// timeout, and commits no offset past a record the topic does not hold.
+func TestSourceStopBoundedWhileBrokerFrozen(t *testing.T) {
+	for _, how := range []string{"close", "pause", "delete"} {
+		t.Run(how, func(t *testing.T) {
+			f := testkafka.Freezable(t)
+			topic := testkafka.Topic(t, "frozen")
+			testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
+			store := newWatchedStore(t, offset.NewMemory())
+			m := &shutdownMetrics{}
+			bc := &bufferCount{}
+			const maxBuffered = 200
+			w, err := New(Brokers(f.Brokers...), Plugins(pacedPlugin()), OffsetStore(store),
+				KafkaOpts(kgo.MaxBufferedRecords(maxBuffered), kgo.WithHooks(bc)), WithMetrics(m),
+				OffsetFlushInterval(50*time.Millisecond), OffsetFlushTimeout(frozenFlushTimeout),
+				TaskShutdownTimeout(frozenShutdownTimeout), Logger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			defer w.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 50, 0)))
+			require.NoError(t, store.waitCommitted(ctx, 500), "offsets committed before the freeze")
+
+			f.Freeze()
+			// The buffer fills and the task holds polled records it cannot
+			// buffer: it is blocked in Produce.
+			require.Eventually(t, func() bool {
+				return bc.held() >= maxBuffered && m.polled.Load() > bc.buffered.Load()
+			}, 30*time.Second, 5*time.Millisecond, "the producer buffer never filled")
+
+			limit := frozenShutdownTimeout + frozenFlushTimeout + frozenMargin
+			switch how {
+			case "close":
+				stopWithin(t, f, limit, "Close", w.Close)
+			case "pause":
+				stopWithin(t, f, limit, "PauseConnector", func() error { return w.PauseConnector(context.Background(), pacedConnector) })
+			case "delete":
+				stopWithin(t, f, limit, "DeleteConnector", func() error { return w.DeleteConnector(context.Background(), pacedConnector) })
+			}
+
+			f.Resume()
+			committed := committedNumber(t, store)
+			tr := newTopicTracker(t, f.Brokers, topic)
+			tr.catchUp(ctx)
+			tr.requireAllBelow(committed, "the committed offset is past a record the topic does not hold")
+			store.requireForwardOnly(t)
+		})
+	}
+}
+
+// committedNumber is the n of pacedPartition committed in store.
+func committedNumber(t *testing.T, store offset.Store) int64 {
+	t.Helper()
+	got, err := store.Get(context.Background(), pacedConnector, []connect.SourcePartition{pacedPartition})
+	require.NoError(t, err)
+	n, ok := got[pacedPartition].Int64("n")
+	require.True(t, ok, "no offset committed")
+	return n
+}
