@@ -142,3 +142,52 @@ func committedNumber(t *testing.T, store offset.Store) int64 {
 	require.True(t, ok, "no offset committed")
 	return n
 }
+
+// TestSourceCommitTimesOutWhileOffsetsBrokerFrozen: while the offsets
+// topic's broker does not answer, each commit fails after the flush
+// timeout (reported as a failed commit) instead of waiting for the broker,
+// and the offsets are committed by the first commit after it answers again.
+func TestSourceCommitTimesOutWhileOffsetsBrokerFrozen(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "data")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	f := testkafka.Freezable(t)
+	kafkaStore, _ := eosKafkaStore(t, f.Brokers)
+	store := newWatchedStore(t, kafkaStore) // sees the Puts that succeed
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	const flushTimeout = 500 * time.Millisecond
+	m := &shutdownMetrics{}
+	w, err := New(Brokers(brokers...), Plugins(pacedPlugin()), OffsetStore(store), WithMetrics(m),
+		OffsetFlushInterval(100*time.Millisecond), OffsetFlushTimeout(flushTimeout),
+		Logger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	defer w.Close()
+	require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 10, 20*time.Millisecond)))
+	require.Eventually(t, func() bool { return m.okCommits.Load() > 0 }, 30*time.Second, 5*time.Millisecond, "no commit before the freeze")
+
+	f.Freeze()
+	require.Eventually(t, func() bool { return m.failedCommits.Load() > 0 }, 10*flushTimeout, 5*time.Millisecond,
+		"no commit failed while the offsets broker was frozen")
+	m.mu.Lock()
+	took := m.lastFailedTook
+	m.mu.Unlock()
+	require.Less(t, took, flushTimeout+frozenMargin, "a failed commit outlived the flush timeout")
+	// Every record acknowledged by now (one partition, acknowledged in
+	// order) is committable, and must be committed after the broker resumes.
+	written := m.written.Load()
+	okWhileFrozen := m.okCommits.Load()
+	require.Eventually(t, func() bool { return m.failedCommits.Load() > 1 }, 10*flushTimeout, 5*time.Millisecond,
+		"commits stopped being attempted")
+	require.Equal(t, okWhileFrozen, m.okCommits.Load(), "a commit succeeded while the offsets broker was frozen")
+
+	f.Resume()
+	// A timed-out Put may still be written once the broker answers; only
+	// a Put that succeeds counts.
+	require.NoError(t, store.waitCommitted(ctx, written-1),
+		"offsets acknowledged while the offsets broker was frozen were not committed after it resumed")
+	require.Greater(t, m.okCommits.Load(), okWhileFrozen)
+	require.GreaterOrEqual(t, committedNumber(t, kafkaStore), written-1)
+	store.requireForwardOnly(t)
+}

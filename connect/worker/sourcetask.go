@@ -583,7 +583,11 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 	st.metrics.ActiveRecords(st.sub.active())
 	if err != nil {
 		st.sub.restore(offs)
-		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries), "err", err)
+		// A write not acknowledged within the flush timeout fails too (as
+		// Kafka Connect's "Timed out waiting to flush offsets"): the
+		// offsets are kept and the next commit writes them or later ones.
+		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries),
+			"timeout", st.w.opts.flushTimeout, "err", err)
 		return false
 	}
 	st.log.Debug("committed source offsets", "partitions", len(entries))
