@@ -191,3 +191,28 @@ func TestSourceCommitTimesOutWhileOffsetsBrokerFrozen(t *testing.T) {
 	require.GreaterOrEqual(t, committedNumber(t, kafkaStore), written-1)
 	store.requireForwardOnly(t)
 }
+
+// TestSinkCloseBoundedWhileBrokerFrozen: a sink task whose broker stops
+// answering stops within the shutdown timeout plus the flush timeout: its
+// final commit and leaving the group give up rather than wait.
+func TestSinkCloseBoundedWhileBrokerFrozen(t *testing.T) {
+	f := testkafka.Freezable(t)
+	topic := testkafka.Topic(t, "frozen")
+	testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
+	produceStrings(t, f.Brokers, topic, 100)
+	c := newCollector(100)
+	w, err := New(Brokers(f.Brokers...), Plugins(c.plugin()), OffsetStore(offset.NewMemory()),
+		OffsetFlushInterval(time.Hour), OffsetFlushTimeout(frozenFlushTimeout),
+		TaskShutdownTimeout(frozenShutdownTimeout), Logger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	defer w.Close()
+	name := testkafka.Group(t, "frozen")
+	require.NoError(t, w.CreateConnector(context.Background(), name, map[string]string{
+		"connector.class": "test.CollectorSink", "topics": topic,
+		"key.converter": "StringConverter", "value.converter": "StringConverter",
+	}))
+	waitOrFail(t, c.done) // everything Put, nothing committed yet
+
+	f.Freeze()
+	stopWithin(t, f, frozenShutdownTimeout+frozenFlushTimeout+frozenMargin, "Close", w.Close)
+}

@@ -290,21 +290,33 @@ func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
 	if err != nil {
 		return fmt.Errorf("starting task: %w", err)
 	}
-	consumer, err := kgo.NewClient(st.consumerOpts()...)
+	// The consumer's context is cancelled at shutdown once leaving the
+	// group has had its time (shutdown), so that closing the consumer
+	// never waits on a broker that does not answer.
+	consumerCtx, abortConsumer := context.WithCancel(context.Background())
+	defer abortConsumer()
+	consumer, err := kgo.NewClient(append(st.consumerOpts(), kgo.WithContext(consumerCtx))...)
 	if err != nil {
 		return fmt.Errorf("creating consumer: %w", err)
 	}
 	st.consumer = consumer
 	st.closeConsumer = sync.OnceFunc(consumer.CloseAllowingRebalance)
 	// Abandoned, the task leaves the group, so that its partitions go to
-	// the other members, or a new instance, at once.
-	t.onAbandon(st.closeConsumer)
+	// the other members, or a new instance, at once; on a goroutine, with
+	// the flush timeout to do it, as the brokers may not be answering.
+	t.onAbandon(func() {
+		giveUp := time.AfterFunc(st.w.opts.flushTimeout, abortConsumer)
+		go func() {
+			st.closeConsumer()
+			giveUp.Stop()
+		}()
+	})
 	t.setState(Running, "", st.w.opts.id)
 	st.log.Info("sink task started", "group", GroupID(st.id.Connector))
 	st.nextCommit = time.Now().Add(st.w.opts.flushInterval)
 
 	err = st.loop(ctx)
-	st.shutdown()
+	st.shutdown(abortConsumer)
 	if err != nil {
 		t.setState(Failed, err.Error(), st.w.opts.id)
 	}
@@ -677,16 +689,32 @@ func (st *sinkTask) rewindLocked(current map[sink.TopicPartition]int64) {
 	}
 }
 
-// shutdown commits, closes every partition in the task, stops it and leaves
-// the group.
-func (st *sinkTask) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout)
+// shutdown commits, closes every partition in the task, leaves the group and
+// stops the task, within the shutdown timeout plus the flush timeout
+// whatever the brokers do: the final commit has the flush timeout
+// (commitLocked), leaving the group what is left, and the task's Stop what
+// is left of both. Then abortConsumer cancels the consumer's context, so
+// that closing it waits for nothing. A member that could not leave is
+// dropped by the group after its session timeout, and what it did not
+// commit is delivered again.
+func (st *sinkTask) shutdown(abortConsumer context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout+st.w.opts.flushTimeout)
 	defer cancel()
 	if st.consumer != nil {
 		st.taskMu.Lock()
 		tps := slices.Collect(maps.Keys(st.assigned))
 		st.taskMu.Unlock()
 		st.revoke(ctx, tps, true)
+		st.consumer.AllowRebalance()
+		// Close alone would leave the group on the consumer's context,
+		// with no deadline, and may do so even after this leave has
+		// given up (franz-go runs each leave on a goroutine of its own,
+		// in no set order); aborting the consumer's context ends it.
+		if err := st.consumer.LeaveGroupContext(ctx); err != nil {
+			st.log.Warn("leaving the consumer group failed; the group drops the task after its session timeout",
+				"group", GroupID(st.id.Connector), "err", err)
+		}
+		abortConsumer()
 		st.closeConsumer()
 	}
 	st.taskMu.Lock()
