@@ -215,4 +215,5 @@ func TestSinkCloseBoundedWhileBrokerFrozen(t *testing.T) {
 
 	f.Freeze()
 	stopWithin(t, f, frozenShutdownTimeout+frozenFlushTimeout+frozenMargin, "Close", w.Close)
+	f.Resume() // before the cleanups that delete the topic
 }
