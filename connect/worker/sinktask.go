@@ -290,8 +290,8 @@ func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
 	if err != nil {
 		return fmt.Errorf("starting task: %w", err)
 	}
-	// The consumer's context is cancelled at shutdown once leaving the
-	// group has had its time (shutdown), so that closing the consumer
+	// The consumer's context is cancelled at shutdown when leaving the
+	// group did not work in time (shutdown), so that closing the consumer
 	// never waits on a broker that does not answer.
 	consumerCtx, abortConsumer := context.WithCancel(context.Background())
 	defer abortConsumer()
@@ -693,8 +693,9 @@ func (st *sinkTask) rewindLocked(current map[sink.TopicPartition]int64) {
 // stops the task, within the shutdown timeout plus the flush timeout
 // whatever the brokers do: the final commit has the flush timeout
 // (commitLocked), leaving the group what is left, and the task's Stop what
-// is left of both. Then abortConsumer cancels the consumer's context, so
-// that closing it waits for nothing. A member that could not leave is
+// is left of both. When leaving fails, abortConsumer cancels the
+// consumer's context, so that closing it waits for nothing. A member that
+// could not leave is
 // dropped by the group after its session timeout, and what it did not
 // commit is delivered again.
 func (st *sinkTask) shutdown(abortConsumer context.CancelFunc) {
@@ -707,14 +708,16 @@ func (st *sinkTask) shutdown(abortConsumer context.CancelFunc) {
 		st.revoke(ctx, tps, true)
 		st.consumer.AllowRebalance()
 		// Close alone would leave the group on the consumer's context,
-		// with no deadline, and may do so even after this leave has
+		// with no deadline, and may still do so after this leave has
 		// given up (franz-go runs each leave on a goroutine of its own,
-		// in no set order); aborting the consumer's context ends it.
+		// in no set order): then aborting the consumer's context ends
+		// Close's requests too. After a leave that worked, Close is left
+		// its own short, bounded goodbyes (fetch sessions, metrics).
 		if err := st.consumer.LeaveGroupContext(ctx); err != nil {
 			st.log.Warn("leaving the consumer group failed; the group drops the task after its session timeout",
 				"group", GroupID(st.id.Connector), "err", err)
+			abortConsumer()
 		}
-		abortConsumer()
 		st.closeConsumer()
 	}
 	st.taskMu.Lock()

@@ -601,8 +601,8 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 
 // shutdown waits for in-flight records until the shutdown timeout after
 // began, when stopping began (run cancels producing then), closes the
-// producer, commits the final offsets within the flush timeout and stops
-// the task, whose Stop gets what is left of both. Records not acknowledged
+// producer and commits the final offsets within the flush timeout, and
+// stops the task, whose Stop gets what is left of both. Records not acknowledged
 // by then are given up: they hold back their partitions' offsets, so those
 // stay at the last record written before them and the records are polled
 // again on restart.
@@ -617,19 +617,20 @@ func (st *sourceTask) shutdown(began time.Time, closeProducer func()) {
 	// Closing fails the records the producer still holds and, on brokers
 	// that do not answer, can take a while of its own (kgo waits up to a
 	// second for a last client-metrics push), so it runs beside the
-	// commit, which counts only records acknowledged.
+	// commit, which counts only records acknowledged. Stop waits for it:
+	// no CommitRecord runs after Stop has begun.
 	closed := make(chan struct{})
 	go func() {
 		defer close(closed)
 		closeProducer()
 	}()
 	st.commit(context.Background())
+	<-closed
 	ctx, cancel := context.WithDeadline(context.Background(), began.Add(st.w.opts.shutdownTimeout+st.w.opts.flushTimeout))
 	defer cancel()
 	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
 		st.log.Error("stopping task", "err", err)
 	}
-	<-closed
 	st.log.Info("source task stopped")
 }
 
