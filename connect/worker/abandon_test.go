@@ -25,10 +25,12 @@ import (
 )
 
 // Tasks that ignore cancellation: the stopping call returns within the
-// task shutdown timeout plus this margin.
+// task shutdown timeout plus the offset flush timeout plus the grace for
+// closing plus this margin.
 const (
 	stuckShutdown = 500 * time.Millisecond
-	stuckBound    = stuckShutdown + 3*time.Second
+	stuckFlush    = 500 * time.Millisecond
+	stuckBound    = stuckShutdown + stuckFlush + abandonGrace + 3*time.Second
 )
 
 // stuckSource is a source connector some of whose task instances ignore
@@ -239,7 +241,7 @@ func (s *recordingStore) committed() []string {
 func newStuckWorker(t *testing.T, brokers []string, store offset.Store, flush time.Duration, plugins ...connect.Plugin) *Worker {
 	t.Helper()
 	w, err := New(Brokers(brokers...), Plugins(plugins...), OffsetStore(store), OffsetFlushInterval(flush),
-		TaskShutdownTimeout(stuckShutdown), Logger(slog.New(slog.DiscardHandler)), ID("test-worker"))
+		TaskShutdownTimeout(stuckShutdown), OffsetFlushTimeout(stuckFlush), Logger(slog.New(slog.DiscardHandler)), ID("test-worker"))
 	require.NoError(t, err)
 	return w
 }
@@ -626,7 +628,7 @@ func TestCloseAbandonsStuckEOSSourceTask(t *testing.T) {
 	store, _ := eosKafkaStore(t, brokers)
 	ss := newStuckSource(1)
 	defer ss.free()
-	w := newEOSWorkerWith(t, brokers, store, testkafka.Group(t, "stuck-eos"), []Opt{TaskShutdownTimeout(stuckShutdown)}, ss.plugin())
+	w := newEOSWorkerWith(t, brokers, store, testkafka.Group(t, "stuck-eos"), []Opt{TaskShutdownTimeout(stuckShutdown), OffsetFlushTimeout(stuckFlush)}, ss.plugin())
 	require.NoError(t, w.CreateConnector(context.Background(), "stuck-eos", map[string]string{
 		"connector.class": "test.StuckSource", "topic": topic,
 		"key.converter": "StringConverter", "value.converter": "StringConverter"}))

@@ -493,17 +493,32 @@ func (c *connectorRun) stopTasks(ctx context.Context) error {
 	return c.awaitTasks(ctx, tasks)
 }
 
+// abandonGrace is what a stopping task gets beyond its shutdown and flush
+// timeouts before it is abandoned: a task that stops as asked spends all of
+// them when the brokers are silent, and then still closes its clients and
+// calls the task's Stop.
+const abandonGrace = time.Second
+
+// stopBudget is the longest a task may take to stop before it is
+// abandoned.
+func (o *options) stopBudget() time.Duration {
+	return o.shutdownTimeout + o.flushTimeout + abandonGrace
+}
+
 // awaitTasks cancels tasks and waits for them to stop, for the task
-// shutdown timeout at most (less if ctx ends first); it abandons those
-// still running then, as Kafka Connect cancels a task that outlives
-// task.shutdown.graceful.timeout.ms, and returns an error wrapping
-// ErrTaskAbandoned for each of them.
+// shutdown timeout plus the offset flush timeout plus abandonGrace at most
+// (less if ctx ends first); it abandons those still running then, as Kafka Connect cancels a
+// task that outlives task.shutdown.graceful.timeout.ms, and returns an
+// error wrapping ErrTaskAbandoned for each of them. The flush timeout is
+// added because a task that stops as asked may use all of the shutdown
+// timeout to write its last records (a silent broker) and then has its
+// final commit to make: it is not to be abandoned for that.
 func (c *connectorRun) awaitTasks(ctx context.Context, tasks []*taskRun) error {
 	slices.SortFunc(tasks, func(a, b *taskRun) int { return a.id.Task - b.id.Task })
 	for _, t := range tasks {
 		t.cancel()
 	}
-	timeout := c.w.opts.shutdownTimeout
+	timeout := c.w.opts.stopBudget()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	expired := false
@@ -522,7 +537,7 @@ func (c *connectorRun) awaitTasks(ctx context.Context, tasks []*taskRun) error {
 		if !t.abandon() {
 			continue // it stopped after all
 		}
-		c.log.Error("task did not stop within the shutdown timeout: abandoned; it commits and produces nothing more, and its goroutine ends when the task's code returns",
+		c.log.Error("task did not stop within the shutdown and flush timeouts: abandoned; it commits and produces nothing more, and its goroutine ends when the task's code returns",
 			"task", t.id.Task, "timeout", timeout)
 		errs = append(errs, fmt.Errorf("worker: connector %s task %d: %w (%s)", t.id.Connector, t.id.Task, ErrTaskAbandoned, timeout))
 	}

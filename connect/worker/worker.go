@@ -163,9 +163,10 @@ func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flush
 
 // TaskShutdownTimeout bounds how long a stopping task may take to finish
 // its in-flight records, commit and stop
-// (task.shutdown.graceful.timeout.ms). Default 5s. A task still running
-// then (one whose Poll or Put ignores its context) is abandoned, as Kafka
-// Connect cancels it: its producer or consumer is closed, it commits no
+// (task.shutdown.graceful.timeout.ms). Default 5s. Its final offset commit
+// then has OffsetFlushTimeout. A task still running after both (one whose
+// Poll or Put ignores its context), and a second's grace to close its
+// clients, is abandoned, as Kafka Connect cancels it: its producer or consumer is closed, it commits no
 // offsets and reports no state any more, and the call that stopped it
 // returns an error wrapping ErrTaskAbandoned. Its goroutine ends when the
 // task's code returns.
@@ -483,15 +484,15 @@ var ErrConnectorFailed = errors.New("connector FAILED, its configuration kept")
 // ErrTaskAbandoned is wrapped by the error of a call that had to stop a
 // task (Close, DeleteConnector, UpdateConnector, PauseConnector,
 // StopConnector, RestartTask, RestartConnector) when the task did not stop
-// within the task shutdown timeout (TaskShutdownTimeout), or before the
-// call's context ended, typically because its Poll or Put ignores its
-// context. The call did what it was asked all the same and returned within
-// the timeout: the task was abandoned, as Kafka Connect cancels such a
+// within the task shutdown timeout plus the offset flush timeout
+// (TaskShutdownTimeout, OffsetFlushTimeout) and a second's grace, or before the call's context
+// ended, typically because its Poll or Put ignores its context. The call
+// did what it was asked all the same and returned within that time: the task was abandoned, as Kafka Connect cancels such a
 // task. An abandoned task's producer or consumer is closed, it commits no
 // offsets and reports no state any more, so a new instance of it never
 // runs beside a live one; its goroutine ends when the task's code returns.
 // The error names the connector and task of each abandoned task.
-var ErrTaskAbandoned = errors.New("task did not stop within the shutdown timeout and was abandoned")
+var ErrTaskAbandoned = errors.New("task did not stop within the shutdown and flush timeouts and was abandoned")
 
 // Connectors returns the names of the connectors, sorted.
 func (w *Worker) Connectors() []string {
@@ -563,10 +564,10 @@ func (w *Worker) Close() error {
 	return errors.Join(errs...)
 }
 
-// stopAll stops the connectors of runs side by side, all within one task
-// shutdown timeout plus offset flush timeout, and returns their errors.
+// stopAll stops the connectors of runs side by side, their tasks all
+// within one stop budget, and returns their errors.
 func (w *Worker) stopAll(runs []*connectorRun) []error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.opts.shutdownTimeout+w.opts.flushTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.stopBudget())
 	defer cancel()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
