@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
 	"github.com/kconnect-go/kconnect/converter/stringconv"
+	"github.com/kconnect-go/kconnect/internal/jvmgolden"
 )
 
 // TestJVMFlattenOrder runs Flatten$Value on each value JsonConverter reads
@@ -20,7 +20,7 @@ import (
 // (testdata/javaorder/jvm). Kafka's Flatten fills a LinkedHashMap in the
 // iteration order of the input, nested maps expanded where they stand.
 func TestJVMFlattenOrder(t *testing.T) {
-	cases, golden := javaOrderGolden(t)
+	cases, golden := jvmgolden.JavaOrder(t)
 	for i, c := range cases {
 		t.Run(strconv.Itoa(i+1), func(t *testing.T) {
 			schemas, doc, _ := strings.Cut(c, "\t")
@@ -43,25 +43,4 @@ func TestJVMFlattenOrder(t *testing.T) {
 			require.Equal(t, golden[i][3], string(str), "case %q: StringConverter", doc)
 		})
 	}
-}
-
-// javaOrderGolden returns the cases of connect/testdata/javaorder/cases.txt
-// and, for each, its golden.txt columns.
-func javaOrderGolden(t *testing.T) (cases []string, golden [][]string) {
-	t.Helper()
-	read := func(name string) []string {
-		b, err := os.ReadFile("../connect/testdata/javaorder/" + name)
-		require.NoError(t, err)
-		return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	}
-	for _, l := range read("cases.txt") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			cases = append(cases, l)
-		}
-	}
-	for _, l := range read("golden.txt") {
-		golden = append(golden, strings.Split(l, "\t"))
-	}
-	require.Len(t, golden, len(cases), "golden.txt is stale: regenerate it (connect/testdata/javaorder/jvm/README.md)")
-	return cases, golden
 }

@@ -1,14 +1,13 @@
 package connecttest
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	goroutinesnap "github.com/kconnect-go/kconnect/internal/goroutines"
 )
 
 // goroutines is a snapshot of the running goroutines: stack by goroutine
@@ -16,32 +15,7 @@ import (
 type goroutines map[uint64]string
 
 // snapshot returns the goroutines running now.
-func snapshot() goroutines {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := make(goroutines)
-	for block := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		// "goroutine 42 [chan receive]:\n..."
-		rest, ok := bytes.CutPrefix(block, []byte("goroutine "))
-		if !ok {
-			continue
-		}
-		idText, _, _ := bytes.Cut(rest, []byte(" "))
-		id, err := strconv.ParseUint(string(idText), 10, 64)
-		if err != nil {
-			continue
-		}
-		out[id] = string(block)
-	}
-	return out
-}
+func snapshot() goroutines { return goroutines(goroutinesnap.Snapshot()) }
 
 // ignored reports whether a goroutine's stack belongs to the test framework
 // or the runtime rather than to the code under test: another test's own

@@ -1,11 +1,9 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/goroutines"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/sink"
@@ -332,31 +331,6 @@ func topicValues(t *testing.T, brokers []string, topic string) []string {
 	return out
 }
 
-// stacks returns the stacks of the running goroutines by id.
-func stacks() map[uint64]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[uint64]string{}
-	for block := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		rest, ok := bytes.CutPrefix(block, []byte("goroutine "))
-		if !ok {
-			continue
-		}
-		idText, _, _ := bytes.Cut(rest, []byte(" "))
-		if id, err := strconv.ParseUint(string(idText), 10, 64); err == nil {
-			out[id] = string(block)
-		}
-	}
-	return out
-}
-
 // requireGoroutines waits until the goroutines of the runtime and of Kafka
 // clients started since before are exactly those whose stacks contain
 // each of stuck, one apiece (the deliberately stuck task goroutines).
@@ -365,7 +339,7 @@ func requireGoroutines(t *testing.T, before map[uint64]string, stuck ...string) 
 	var started []string
 	ok := func() bool {
 		started = started[:0]
-		for id, st := range stacks() {
+		for id, st := range goroutines.Snapshot() {
 			if _, old := before[id]; old || strings.Contains(st, "testing.tRunner") {
 				continue
 			}
@@ -402,7 +376,7 @@ func TestCloseAbandonsStuckSourceTask(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "stuck")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	before := stacks()
+	before := goroutines.Snapshot()
 	ss := newStuckSource(1)
 	defer ss.free()
 	store := &recordingStore{Store: offset.NewMemory()}
@@ -438,7 +412,7 @@ func TestCloseAbandonsStuckSinkTask(t *testing.T) {
 	topic := testkafka.Topic(t, "stuck-sink")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	produceValues(t, brokers, topic, 20)
-	before := stacks()
+	before := goroutines.Snapshot()
 	ss := newStuckSink(1, 20)
 	defer ss.free()
 	w := newStuckWorker(t, brokers, offset.NewMemory(), time.Hour, ss.plugin())
@@ -467,7 +441,7 @@ func TestPauseResumeStuckSourceTask(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "stuck")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	before := stacks()
+	before := goroutines.Snapshot()
 	ss := newStuckSource(1)
 	store := &recordingStore{Store: offset.NewMemory()}
 	w := newStuckWorker(t, brokers, store, time.Hour, ss.plugin())
@@ -515,7 +489,7 @@ func TestStuckSourceTaskUpdateRestartDelete(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "stuck")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	before := stacks()
+	before := goroutines.Snapshot()
 	ss := newStuckSource(1)
 	store := &recordingStore{Store: offset.NewMemory()}
 	w := newStuckWorker(t, brokers, store, time.Hour, ss.plugin())
@@ -574,7 +548,7 @@ func TestRestartStuckSinkTask(t *testing.T) {
 	topic := testkafka.Topic(t, "stuck-sink")
 	testkafka.CreateTopic(t, brokers, topic, 2, nil)
 	produceValues(t, brokers, topic, 20)
-	before := stacks()
+	before := goroutines.Snapshot()
 	ss := newStuckSink(1, 20)
 	w := newStuckWorker(t, brokers, offset.NewMemory(), 50*time.Millisecond, ss.plugin())
 	defer func() { ss.free(); _ = w.Close() }()

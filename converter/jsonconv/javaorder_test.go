@@ -1,7 +1,6 @@
 package jsonconv
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/jvmgolden"
 )
 
 // TestJVMMapOrderRoundTrip reads each case of
@@ -19,7 +19,7 @@ import (
 // keys sharing a bucket are written back in the order the document gave
 // them.
 func TestJVMMapOrderRoundTrip(t *testing.T) {
-	cases, golden := javaOrderGolden(t)
+	cases, golden := jvmgolden.JavaOrder(t)
 	for i, c := range cases {
 		t.Run(strconv.Itoa(i+1), func(t *testing.T) {
 			schemas, doc, _ := strings.Cut(c, "\t")
@@ -31,25 +31,4 @@ func TestJVMMapOrderRoundTrip(t *testing.T) {
 			require.Equal(t, golden[i][1], string(got), "case %q", doc)
 		})
 	}
-}
-
-// javaOrderGolden returns the cases of connect/testdata/javaorder/cases.txt
-// and, for each, its golden.txt columns.
-func javaOrderGolden(t *testing.T) (cases []string, golden [][]string) {
-	t.Helper()
-	read := func(name string) []string {
-		b, err := os.ReadFile("../../connect/testdata/javaorder/" + name)
-		require.NoError(t, err)
-		return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	}
-	for _, l := range read("cases.txt") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			cases = append(cases, l)
-		}
-	}
-	for _, l := range read("golden.txt") {
-		golden = append(golden, strings.Split(l, "\t"))
-	}
-	require.Len(t, golden, len(cases), "golden.txt is stale: regenerate it (connect/testdata/javaorder/jvm/README.md)")
-	return cases, golden
 }
