@@ -49,7 +49,7 @@ type Chain struct {
 	steps      []Step
 	fast       []freshApplier // per step: its Transform if built in, else nil
 	runs       []*structRun   // per step: the fused run starting there, or nil
-	closers    []Closer
+	closers    []namedCloser
 	predicates bool // some step has a predicate
 
 	closeOnce sync.Once
@@ -71,8 +71,8 @@ func NewChain(steps ...Step) (*Chain, error) {
 		if s.Negate && s.When == nil {
 			errs = append(errs, fmt.Errorf("transform %s: Negate is set but there is no predicate to negate", s.name(i)))
 		}
-		c.own(s.Transform)
-		c.own(s.When)
+		c.own(s.Transform, "transform "+s.name(i))
+		c.own(s.When, "predicate of transform "+s.name(i))
 		c.predicates = c.predicates || s.When != nil
 	}
 	if len(errs) > 0 {
@@ -159,20 +159,27 @@ func applyFast(fa freshApplier, r *connect.Record, f fresh) (bool, fresh, error)
 	return false, 0, fmt.Errorf("transform: %T is not applied in place", fa) // unreachable: see findFast
 }
 
-// own records x for Close if it is a Closer not yet recorded.
-func (c *Chain) own(x any) {
+// namedCloser is a Closer of a chain, with what its Close error is to name.
+type namedCloser struct {
+	Closer
+	name string
+}
+
+// own records x, named name in its Close error, for Close if it is a
+// Closer not yet recorded.
+func (c *Chain) own(x any, name string) {
 	cl, ok := x.(Closer)
 	if !ok {
 		return
 	}
 	if reflect.TypeOf(cl).Comparable() {
 		for _, o := range c.closers {
-			if reflect.TypeOf(o) == reflect.TypeOf(cl) && o == cl {
+			if reflect.TypeOf(o.Closer) == reflect.TypeOf(cl) && o.Closer == cl {
 				return
 			}
 		}
 	}
-	c.closers = append(c.closers, cl)
+	c.closers = append(c.closers, namedCloser{cl, name})
 }
 
 func (s *Step) name(i int) string {
@@ -308,8 +315,11 @@ func stepError(name string, err error) error {
 }
 
 // Close closes every transformation and predicate of the chain that
-// implements Closer, each once, and returns their errors joined. Later
-// calls return the same result. The chain must not be used afterwards.
+// implements Closer, each once, and returns their errors joined, each
+// naming its step or predicate (for a chain ParseChain built, by its keys:
+// "transforms.<alias>: closing: ..." or "predicates.<alias>: ..."). Later
+// calls return the same result.
+// The chain must not be used afterwards.
 func (c *Chain) Close() error {
 	if c == nil {
 		return nil
@@ -318,7 +328,7 @@ func (c *Chain) Close() error {
 		var errs []error
 		for _, cl := range c.closers {
 			if err := cl.Close(); err != nil {
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("%s: closing: %w", cl.name, err))
 			}
 		}
 		c.closeErr = errors.Join(errs...)
@@ -427,7 +437,7 @@ func ParseChain(config map[string]string, plugins ...connect.Plugin) (*Chain, er
 			continue
 		}
 		preds[alias] = p
-		c.own(p)
+		c.own(p, predicatesPrefix+alias)
 	}
 	listed := cfg.List(PredicatesConfig)
 	for _, alias := range cfg.List(TransformsConfig) {
@@ -437,7 +447,7 @@ func ParseChain(config map[string]string, plugins ...connect.Plugin) (*Chain, er
 			continue
 		}
 		c.steps = append(c.steps, step)
-		c.own(step.Transform)
+		c.own(step.Transform, transformsPrefix+alias)
 		c.predicates = c.predicates || step.When != nil
 	}
 	if len(errs) > 0 {

@@ -133,10 +133,33 @@ func TestChainClose(t *testing.T) {
 		transform.Step{Transform: transform.Filter{}},
 	)
 	require.NoError(t, err)
-	require.EqualError(t, c.Close(), "close failed")
-	require.EqualError(t, c.Close(), "close failed", "later calls return the same result")
+	const want = "transform #3 (*transform_test.p1Closer): closing: close failed"
+	require.EqualError(t, c.Close(), want, "the error names the step")
+	require.EqualError(t, c.Close(), want, "later calls return the same result")
 	require.Equal(t, int32(2), n.Load(), "each closer closed once")
 	require.Equal(t, int32(1), pn.Load())
+}
+
+// A Close error of a parsed chain names the alias's keys.
+func TestParseChainCloseErrorNamesAlias(t *testing.T) {
+	var n atomic.Int32
+	failing := transform.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "com.example.Failing", Kind: connect.TransformationPlugin},
+		New: func(map[string]string) (transform.Transformation, error) {
+			return &p1Closer{Func: p1Rename(""), closed: &n, err: errors.New("close failed")}, nil
+		},
+	}
+	pred := transform.PredicatePlugin{
+		PluginInfo: connect.PluginInfo{Class: "com.example.Closing", Kind: connect.PredicatePlugin},
+		New: func(map[string]string) (transform.Predicate, error) {
+			return &p1ClosingPredicate{PredicateFunc: func(*connect.Record) bool { return true }, closed: &n}, nil
+		},
+	}
+	c, err := transform.ParseChain(p1Config("transforms", "f", "transforms.f.type", "com.example.Failing",
+		"transforms.f.predicate", "p", "predicates", "p", "predicates.p.type", "com.example.Closing"), failing, pred)
+	require.NoError(t, err)
+	require.EqualError(t, c.Close(), "transforms.f: closing: close failed")
+	require.Equal(t, int32(2), n.Load(), "the transform and the predicate closed")
 }
 
 // p1Config builds a connector config from alternating keys and values.
