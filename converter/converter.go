@@ -19,6 +19,21 @@
 // as Kafka's does), so the caller must not modify data afterwards. The
 // runtime passes the bytes it consumed, which nothing else writes to.
 //
+// # Closing
+//
+// A Converter or HeaderConverter that holds resources (a schema registry
+// client, a cache to flush) implements io.Closer. The runtime builds
+// converters for each task and closes each one it built once: when
+// the task has stopped, whatever stopped it (a stop, restart, pause,
+// reconfiguration, update or delete of its connector, the worker closing,
+// or the task failing, its Start included), or, for converters built only
+// to check a connector's configuration, right after. A task abandoned for
+// ignoring its context may still be converting in its stuck goroutine, so
+// its converters are closed only when that goroutine returns, and never if
+// it never does. Close is not called concurrently with any other method of
+// the converter. (Kafka Connect's HeaderConverter is Closeable and closed
+// with its task; its Converter interface has no close method.)
+//
 // # Concurrency
 //
 // A Converter is configured once and then used by many goroutines at once:
@@ -29,7 +44,7 @@ package converter
 import "github.com/kconnect-go/kconnect/connect"
 
 // Converter converts record keys or values between connect values and bytes.
-// One is configured per connector for keys and another for values.
+// The runtime builds one for keys and another for values per task.
 type Converter interface {
 	// FromConnect appends the serialized form of value (described by
 	// schema, which is nil for schemaless values) to dst. It returns nil,

@@ -52,7 +52,16 @@ type PredicateFunc func(r *connect.Record) bool
 func (f PredicateFunc) Test(r *connect.Record) bool { return f(r) }
 
 // Closer is implemented by transformations and predicates that hold
-// resources; the runtime calls Close when the connector stops.
+// resources. The runtime builds a Chain for each task and closes it
+// (Chain.Close) when the task has stopped, whatever stopped it (a stop,
+// restart, pause, reconfiguration, update or delete of its connector, the
+// worker closing, or the task failing, its Start included); a chain built
+// only to check a connector's configuration is closed right after, and
+// ParseChain closes what it built when it fails. Each Transformation and
+// Predicate the runtime creates is so closed once, and never while in
+// use: a task abandoned for ignoring its context may still be applying its
+// chain in its stuck goroutine, so that chain is closed only when the
+// goroutine returns, and never if it never does.
 type Closer interface {
 	Close() error
 }

@@ -206,12 +206,15 @@ func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connector
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
 	// Build the converters and the transform chain once now, so that a bad
-	// converter or transform config fails the create call, not a task.
-	if _, _, _, err := w.converters(cfg); err != nil {
+	// converter or transform config fails the create call, not a task;
+	// then close them: each task builds its own.
+	plugins, err := w.newTaskPlugins(cfg, raw)
+	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
-	if _, err := transform.ParseChain(raw, w.plugins...); err != nil {
-		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
+	if err := plugins.close(); err != nil {
+		// Not the configuration's fault: the connector is created all the same.
+		w.opts.log.Warn("closing the converters and transforms built to check a configuration", "connector", name, "err", err)
 	}
 	// Once per configuration: restarts and tasks reuse this run's.
 	warnUnknownKeys(w.opts.log.With("connector", name), unknown)
@@ -429,6 +432,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	instance := c.instance
 	c.mu.Unlock()
 	var run func(ctx context.Context) error
+	var plugins *taskPlugins // the task's converters and chain, closed when its goroutine ends
 	var err error
 	switch inst := instance.(type) {
 	case source.Connector:
@@ -436,6 +440,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 		if st, err = c.w.newSourceTask(id, c, inst, taskConfig, log); err == nil {
 			st.tr = t
 			run = func(ctx context.Context) error { return st.run(ctx, t) }
+			plugins = st.taskPlugins
 		}
 	case sink.Connector:
 		var st *sinkTask
@@ -443,6 +448,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			st.tr = t
 			run = func(ctx context.Context) error { return st.run(ctx, t) }
 			t.sink = st
+			plugins = st.taskPlugins
 		}
 	}
 	if err != nil {
@@ -462,6 +468,15 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	go func() {
 		defer t.release()
 		defer close(t.done)
+		// Only here, once the task's code has returned, is nothing using
+		// its converters and chain: a task abandoned for ignoring its
+		// context keeps them open until then. Closed before done, so that
+		// whoever waited for the task to stop finds them closed.
+		defer func() {
+			if err := plugins.close(); err != nil {
+				log.Error("closing the task's converters and transforms", "err", err)
+			}
+		}()
 		started := time.Now()
 		err := safeCall(func() error { return run(tctx) })
 		switch {

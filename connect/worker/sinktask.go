@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/sink"
-	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -41,11 +39,10 @@ type sinkTask struct {
 	tr            *taskRun
 	closeConsumer func() // once: when the task stops or is abandoned
 
-	chain   *transform.Chain
-	keys    converter.Converter
-	values  converter.Converter
-	headers converter.HeaderConverter
-	errs    *errorPolicy
+	// The task's converters and chain: its goroutine closes them when it
+	// returns (startTask).
+	*taskPlugins
+	errs *errorPolicy
 
 	consumer *kgo.Client
 	taskMu   sync.Mutex
@@ -86,19 +83,18 @@ type sinkTask struct {
 	lastBatch atomic.Pointer[[]*kgo.Record]
 }
 
+// newSinkTask builds a sink task with its own converters and chain, which
+// its caller closes (taskPlugins.close) once the task has run; when it
+// fails, it closes them itself.
 func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
-	keys, values, headers, err := w.converters(c.cfg)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := transform.ParseChain(c.raw, w.plugins...)
+	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
 	if err != nil {
 		return nil, err
 	}
 	tm := w.opts.metrics.Task(id, "sink")
 	return &sinkTask{
 		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
-		chain: chain, keys: keys, values: values, headers: headers,
+		taskPlugins: plugins,
 		errs:        newErrorPolicy(c.cfg, log, tm),
 		metrics:     tm,
 		assigned:    map[sink.TopicPartition]bool{},

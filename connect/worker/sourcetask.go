@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -10,10 +11,8 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -31,11 +30,10 @@ type sourceTask struct {
 	// abandoned: then it commits nothing.
 	tr *taskRun
 
-	chain   *transform.Chain
-	keys    converter.Converter
-	values  converter.Converter
-	headers converter.HeaderConverter
-	errs    *errorPolicy
+	// The task's converters and chain: its goroutine closes them when it
+	// returns (startTask).
+	*taskPlugins
+	errs *errorPolicy
 
 	producer *kgo.Client
 	sub      *submitted
@@ -71,22 +69,21 @@ type sourceTask struct {
 	eos *eosTask
 }
 
+// newSourceTask builds a source task with its own converters and chain,
+// which its caller closes (taskPlugins.close) once the task has run; when
+// it fails, it closes them itself.
 func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
-	keys, values, headers, err := w.converters(c.cfg)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := transform.ParseChain(c.raw, w.plugins...)
+	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
 	if err != nil {
 		return nil, err
 	}
 	tm := w.opts.metrics.Task(id, "source")
 	st := &sourceTask{
 		w: w, id: id, conn: c, task: conn.NewTask(), config: taskConfig, log: log,
-		chain: chain, keys: keys, values: values, headers: headers,
-		errs:    newErrorPolicy(c.cfg, log, tm),
-		metrics: tm,
-		sub:     newSubmitted(),
+		taskPlugins: plugins,
+		errs:        newErrorPolicy(c.cfg, log, tm),
+		metrics:     tm,
+		sub:         newSubmitted(),
 
 		parallelism: batchParallelism(w.opts.batchGoroutines),
 	}
@@ -96,7 +93,7 @@ func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	}
 	st.topics = topicCreator{client: w.admin, groups: groups, log: log, known: map[string]*string{}}
 	if st.eos, err = w.newEOSTask(st); err != nil {
-		return nil, err
+		return nil, errors.Join(err, plugins.close())
 	}
 	return st, nil
 }

@@ -611,7 +611,8 @@ func (w *Worker) connectorPlugin(class string) (connect.Plugin, error) {
 }
 
 // converters builds a connector's key, value and header converters from its
-// config, falling back to the worker defaults.
+// config, falling back to the worker defaults. When one cannot be built,
+// those already built are closed.
 func (w *Worker) converters(cfg *connect.Config) (key, value converter.Converter, header converter.HeaderConverter, err error) {
 	build := func(configKey, fallback string, isKey bool) (converter.Converter, error) {
 		class := cfg.Class(configKey)
@@ -636,16 +637,21 @@ func (w *Worker) converters(cfg *connect.Config) (key, value converter.Converter
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", configKey, err)
 		}
+		if conv == nil {
+			return nil, fmt.Errorf("%s: plugin %s returned no converter", configKey, class)
+		}
 		return conv, nil
 	}
 	if key, err = build(KeyConverterConfig, w.opts.defaultKeyConverter, true); err != nil {
-		return
+		return nil, nil, nil, err
 	}
 	if value, err = build(ValueConverterConfig, w.opts.defaultValConverter, false); err != nil {
-		return
+		return nil, nil, nil, errors.Join(err, closeConverters(key, nil, nil))
 	}
-	header, err = w.headerConverter(cfg)
-	return
+	if header, err = w.headerConverter(cfg); err != nil {
+		return nil, nil, nil, errors.Join(err, closeConverters(key, value, nil))
+	}
+	return key, value, header, nil
 }
 
 func (w *Worker) headerConverter(cfg *connect.Config) (converter.HeaderConverter, error) {
@@ -664,6 +670,9 @@ func (w *Worker) headerConverter(cfg *connect.Config) (converter.HeaderConverter
 	h, err := hp.New(cfg.OriginalsWithPrefix(HeaderConverterConfig+".", true))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", HeaderConverterConfig, err)
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%s: plugin %s returned no header converter", HeaderConverterConfig, class)
 	}
 	return h, nil
 }
