@@ -19,6 +19,33 @@
 // as Kafka's does), so the caller must not modify data afterwards. The
 // runtime passes the bytes it consumed, which nothing else writes to.
 //
+// # Headers
+//
+// Every converter is handed the record's headers in Connect form
+// (connect.Headers): FromConnect those of the record being written, as the
+// connector and transforms left them; ToConnect those of the record being
+// read, as the header converter read them. Headers are copy-on-write, so a
+// converter may keep them.
+//
+// A converter that needs the headers as they are in Kafka, such as a
+// schema-registry converter that puts the schema id in a header rather
+// than in the payload, implements HeadersFromConnect, HeadersToConnect or
+// both, which the runtime finds by type assertion (as database/sql finds a
+// driver's optional capabilities) and calls in place of FromConnect and
+// ToConnect. Those receive the record's Kafka headers, in order, as bytes
+// (KafkaHeader), and HeadersFromConnect may add to them: what it adds is
+// in the record written to Kafka, as with Kafka Connect's
+// Converter.fromConnectData(topic, headers, schema, value). A converter
+// without them costs the runtime nothing more.
+//
+// Writing a record, the runtime converts its Connect headers with the
+// header converter first, then calls the key converter and then the value
+// converter with the result, as Kafka Connect's WorkerSourceTask does: the
+// value converter sees the headers the key converter added, and headers a
+// converter adds are written as they are, not through the header
+// converter. Reading one, it converts the headers first too, so that
+// ToConnect has them.
+//
 // # Closing
 //
 // A Converter or HeaderConverter that holds resources (a schema registry
@@ -38,10 +65,15 @@
 //
 // A Converter is configured once and then used by many goroutines at once:
 // implementations must be safe for concurrent use, and must not keep dst
-// after returning.
+// after returning. The same holds for HeadersFromConnect and
+// HeadersToConnect; the headers a call is given belong to that call's
+// record alone.
 package converter
 
-import "github.com/kconnect-go/kconnect/connect"
+import (
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
 
 // Converter converts record keys or values between connect values and bytes.
 // The runtime builds one for keys and another for values per task.
@@ -49,12 +81,48 @@ type Converter interface {
 	// FromConnect appends the serialized form of value (described by
 	// schema, which is nil for schemaless values) to dst. It returns nil,
 	// nil for a Kafka null. An error is a *connect.DataError naming the
-	// offending element where there is one.
+	// offending element where there is one. headers are the record's
+	// Connect headers (see Headers).
 	FromConnect(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error)
 	// ToConnect deserializes data, which is nil for a Kafka null, into a
 	// schema and value. The value may alias data, which the caller must
-	// not modify afterwards (see Buffers).
+	// not modify afterwards (see Buffers). headers are the record's
+	// headers as the header converter read them (see Headers).
 	ToConnect(topic string, headers connect.Headers, data []byte) (*connect.Schema, any, error)
+}
+
+// KafkaHeader is one header of a Kafka record as it is in Kafka: a key and
+// the value's bytes, nil for a null value. It is franz-go's record header,
+// so the runtime hands a consumed record's headers to a converter, and
+// takes a produced record's from it, without copying them.
+type KafkaHeader = kgo.RecordHeader
+
+// HeadersToConnect is implemented by a Converter that reads the Kafka
+// headers of the record it deserializes: the runtime calls
+// ToConnectWithHeaders in place of ToConnect.
+type HeadersToConnect interface {
+	// ToConnectWithHeaders is ToConnect given the consumed record's
+	// headers, in order, as they are in Kafka. The converter must not
+	// modify headers or the values in it (the runtime keeps the consumed
+	// record as it was, for a dead-letter queue), nor keep the slice after
+	// returning; like data, a header value may be aliased by the result.
+	ToConnectWithHeaders(topic string, headers []KafkaHeader, data []byte) (*connect.Schema, any, error)
+}
+
+// HeadersFromConnect is implemented by a Converter that writes Kafka
+// headers of the record it serializes: the runtime calls
+// FromConnectWithHeaders in place of FromConnect.
+type HeadersFromConnect interface {
+	// FromConnectWithHeaders is FromConnect given the headers of the Kafka
+	// record being written: the record's Connect headers as the header
+	// converter wrote them, in order, followed by those the key converter
+	// added when this is the value converter. It may add headers to
+	// *headers, and change or remove those there: the record is written
+	// with *headers as the value converter leaves it. A value it adds must
+	// be memory it does not change afterwards (not dst, which holds the key
+	// and value and is reused once the record is written). It must not
+	// keep headers after returning.
+	FromConnectWithHeaders(dst []byte, topic string, headers *[]KafkaHeader, schema *connect.Schema, value any) ([]byte, error)
 }
 
 // HeaderConverter converts record header values between connect values and

@@ -567,20 +567,26 @@ func (st *sinkTask) errantRaw(rec *connect.Record) *rawRecord {
 			}
 		}
 	}
-	raw := &rawRecord{timestamp: rec.Timestamp}
-	var err error
-	if raw.key, err = st.keys.FromConnect(nil, rec.Topic, rec.Headers, rec.KeySchema, rec.Key); err != nil {
-		return nil
-	}
-	if raw.value, err = st.values.FromConnect(nil, rec.Topic, rec.Headers, rec.ValueSchema, rec.Value); err != nil {
-		return nil
-	}
+	// In the source path's order (sourceTask.convert): headers first, then
+	// the key and value, whose converters may add headers.
+	var headers []kgo.RecordHeader
 	for h := range rec.Headers.All() {
 		v, err := st.headers.FromConnectHeader(nil, rec.Topic, h.Key, h.Schema, h.Value)
 		if err != nil {
 			return nil
 		}
-		raw.headers = append(raw.headers, rawHeader{h.Key, v})
+		headers = append(headers, kgo.RecordHeader{Key: h.Key, Value: v})
+	}
+	raw := &rawRecord{timestamp: rec.Timestamp}
+	var err error
+	if raw.key, err = st.keys.fromConnect(nil, rec.Topic, rec.Headers, &headers, rec.KeySchema, rec.Key); err != nil {
+		return nil
+	}
+	if raw.value, err = st.values.fromConnect(nil, rec.Topic, rec.Headers, &headers, rec.ValueSchema, rec.Value); err != nil {
+		return nil
+	}
+	for _, h := range headers {
+		raw.headers = append(raw.headers, rawHeader{h.Key, h.Value})
 	}
 	return raw
 }

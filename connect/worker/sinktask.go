@@ -509,6 +509,12 @@ func (st *sinkTask) convertAll(recs []*kgo.Record, out []connect.Record, results
 // convert converts and transforms one consumed record into *r; on failure
 // *r is the record as far as it got, for the error policy. It may run on
 // any goroutine; a panic in a converter is caught and reported.
+//
+// The headers are converted first, so that the key and value converters
+// get them (converted, or as consumed for a converter.HeadersToConnect),
+// as Kafka Connect's get the consumed record's; a failure is still
+// reported at the first stage that failed in Kafka Connect's order: key,
+// value, headers.
 func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
 	*r = connect.Record{Topic: kr.Topic, Timestamp: kr.Timestamp, TimestampType: connect.CreateTime}
 	if kr.Attrs.TimestampType() == 1 {
@@ -516,30 +522,36 @@ func (st *sinkTask) convert(kr *kgo.Record, r *connect.Record) (c converted) {
 	}
 	r.SetPartition(kr.Partition)
 	r.SetOrigin(connect.KafkaPosition{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset})
-	c.stage = stageKeyConverter
+	c.stage = stageHeaderConverter // where a panic is reported
 	defer func() {
 		if v := recover(); v != nil {
 			c.keep, c.panicked, c.err = false, true, panicError(v)
 		}
 	}()
+	var headerErr error
+	for _, h := range kr.Headers {
+		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
+		if err != nil {
+			headerErr = fmt.Errorf("header %s: %w", h.Key, err)
+			break
+		}
+		r.Headers = r.Headers.Add(h.Key, s, v)
+	}
+	c.stage = stageKeyConverter
 	var err error
-	if r.KeySchema, r.Key, err = st.keys.ToConnect(kr.Topic, connect.Headers{}, kr.Key); err != nil {
+	if r.KeySchema, r.Key, err = st.keys.toConnect(kr.Topic, r.Headers, kr.Headers, kr.Key); err != nil {
 		c.err = err
 		return c
 	}
 	c.stage = stageValueConverter
-	if r.ValueSchema, r.Value, err = st.values.ToConnect(kr.Topic, connect.Headers{}, kr.Value); err != nil {
+	if r.ValueSchema, r.Value, err = st.values.toConnect(kr.Topic, r.Headers, kr.Headers, kr.Value); err != nil {
 		c.err = err
 		return c
 	}
 	c.stage = stageHeaderConverter
-	for _, h := range kr.Headers {
-		s, v, err := st.headers.ToConnectHeader(kr.Topic, h.Key, h.Value)
-		if err != nil {
-			c.err = fmt.Errorf("header %s: %w", h.Key, err)
-			return c
-		}
-		r.Headers = r.Headers.Add(h.Key, s, v)
+	if headerErr != nil {
+		c.err = headerErr
+		return c
 	}
 	c.stage = stageTransformation
 	if st.chain.Len() == 0 {

@@ -431,19 +431,35 @@ func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata)
 
 // convert turns a transformed record into inf's Kafka record, with key and
 // value in one buffer (inf's own, or a pooled one), and returns the stage
-// that failed, if any. A record without a timestamp gets polled, the time
+// that failed, if any. As in Kafka Connect, the headers are converted
+// first, then the key and the value, whose converters may add Kafka
+// headers to the record (converter.HeadersFromConnect). A record without a
+// timestamp gets polled, the time
 // its poll returned, where Kafka Connect's producer would read the clock
 // as it takes the record: the same moment to the millisecond unless the
 // producer's buffer is full, for one clock read per poll instead of one per
 // record (franz-go's), which shows in profiles on virtual machines whose
 // clock is slow to read.
 func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time) (stage, error) {
+	kr := &inf.kr
+	kr.Headers = nil
+	if n := r.Headers.Len(); n > 0 {
+		kr.Headers = make([]kgo.RecordHeader, 0, n)
+		for h := range r.Headers.All() {
+			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				st.releaseBuf(inf)
+				return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
+			}
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
+		}
+	}
 	if inf.buf == nil {
 		inf.buf = st.getBuf()
 	}
 	buf := inf.buf
 	b := (*buf)[:0]
-	key, err := st.keys.FromConnect(b, r.Topic, r.Headers, r.KeySchema, r.Key)
+	key, err := st.keys.fromConnect(b, r.Topic, r.Headers, &kr.Headers, r.KeySchema, r.Key)
 	if err != nil {
 		st.releaseBuf(inf)
 		return stageKeyConverter, err
@@ -452,7 +468,7 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	if key != nil {
 		vdst = key[len(key):] // the value follows the key in the same array
 	}
-	value, err := st.values.FromConnect(vdst, r.Topic, r.Headers, r.ValueSchema, r.Value)
+	value, err := st.values.fromConnect(vdst, r.Topic, r.Headers, &kr.Headers, r.ValueSchema, r.Value)
 	if err != nil {
 		st.releaseBuf(inf)
 		return stageValueConverter, err
@@ -466,7 +482,6 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	case key != nil && cap(key) > cap(b):
 		*buf = key[:0]
 	}
-	kr := &inf.kr
 	kr.Topic, kr.Key, kr.Value, kr.Partition = r.Topic, key, value, noPartition
 	if p, ok := r.Partition(); ok {
 		kr.Partition = p
@@ -474,17 +489,6 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	kr.Timestamp = r.Timestamp
 	if kr.Timestamp.IsZero() {
 		kr.Timestamp = polled
-	}
-	if n := r.Headers.Len(); n > 0 {
-		kr.Headers = make([]kgo.RecordHeader, 0, n)
-		for h := range r.Headers.All() {
-			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
-			if err != nil {
-				st.releaseBuf(inf)
-				return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
-			}
-			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
-		}
 	}
 	return "", nil
 }

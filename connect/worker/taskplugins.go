@@ -9,6 +9,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/transform"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // taskPlugins are the converters and transform chain one task converts and
@@ -22,12 +23,48 @@ import (
 // them.
 type taskPlugins struct {
 	chain   *transform.Chain
-	keys    converter.Converter
-	values  converter.Converter
+	keys    recordConverter
+	values  recordConverter
 	headers converter.HeaderConverter
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// recordConverter is a key or value converter, with the optional header
+// capabilities it has, found once so that a converter without them costs
+// a record only a nil check.
+type recordConverter struct {
+	conv converter.Converter
+	from converter.HeadersFromConnect // nil: it writes no Kafka headers
+	to   converter.HeadersToConnect   // nil: it reads no Kafka headers
+}
+
+func newRecordConverter(c converter.Converter) recordConverter {
+	rc := recordConverter{conv: c}
+	rc.from, _ = c.(converter.HeadersFromConnect)
+	rc.to, _ = c.(converter.HeadersToConnect)
+	return rc
+}
+
+// fromConnect serializes a key or value into dst: given the Kafka record's
+// headers kh, which it may add to, if the converter writes Kafka headers,
+// else the record's Connect headers ch.
+func (c *recordConverter) fromConnect(dst []byte, topic string, ch connect.Headers, kh *[]kgo.RecordHeader, schema *connect.Schema, value any) ([]byte, error) {
+	if c.from != nil {
+		return c.from.FromConnectWithHeaders(dst, topic, kh, schema, value)
+	}
+	return c.conv.FromConnect(dst, topic, ch, schema, value)
+}
+
+// toConnect deserializes a consumed key or value: given the consumed
+// record's headers kh if the converter reads Kafka headers, else the
+// record's Connect headers ch.
+func (c *recordConverter) toConnect(topic string, ch connect.Headers, kh []kgo.RecordHeader, data []byte) (*connect.Schema, any, error) {
+	if c.to != nil {
+		return c.to.ToConnectWithHeaders(topic, kh, data)
+	}
+	return c.conv.ToConnect(topic, ch, data)
 }
 
 // newTaskPlugins builds the converters and transform chain of a connector
@@ -41,7 +78,7 @@ func (w *Worker) newTaskPlugins(cfg *connect.Config, raw map[string]string) (*ta
 	if err != nil {
 		return nil, errors.Join(err, closeConverters(keys, values, headers))
 	}
-	return &taskPlugins{chain: chain, keys: keys, values: values, headers: headers}, nil
+	return &taskPlugins{chain: chain, keys: newRecordConverter(keys), values: newRecordConverter(values), headers: headers}, nil
 }
 
 // close closes the chain (its transformations and predicates) and the
@@ -54,7 +91,7 @@ func (p *taskPlugins) close() error {
 	}
 	p.closeOnce.Do(func() {
 		chainErr := safeCall(p.chain.Close)
-		p.closeErr = errors.Join(chainErr, closeConverters(p.keys, p.values, p.headers))
+		p.closeErr = errors.Join(chainErr, closeConverters(p.keys.conv, p.values.conv, p.headers))
 	})
 	return p.closeErr
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -470,4 +471,229 @@ func TestSinkTaskPluginsClosed(t *testing.T) {
 	l.requireOpen(t, 1, 3, "sink task restart")
 	require.NoError(t, w.DeleteConnector(ctx, name))
 	l.requireOpen(t, 0, 3, "sink delete")
+}
+
+// schemaIDConverter stands for a schema-registry converter that keeps the
+// schema id in a header rather than in the payload (Confluent's converters
+// can): FromConnect writes a value's string and adds a header
+// __key_schema_id or __value_schema_id with the id of its schema in a
+// binary form; ToConnect reads the id from that header and fails without
+// it. It also records the Kafka headers each call was given.
+type schemaIDConverter struct {
+	*ledgerEntry
+	header string
+	conv   *stringconv.Converter
+
+	mu   sync.Mutex
+	seen [][]string // header keys each FromConnectWithHeaders or ToConnectWithHeaders saw
+}
+
+// The registry: schema ids by schema, and back.
+var testSchemaIDs = map[*connect.Schema]byte{connect.StringSchema: 7, connect.Int64Schema: 9}
+
+func schemaIDBytes(id byte) []byte { return []byte{0, 0, 0, 0, id} }
+
+func (c *schemaIDConverter) saw(hs []kgo.RecordHeader) {
+	keys := []string{}
+	for _, h := range hs {
+		keys = append(keys, h.Key)
+	}
+	c.mu.Lock()
+	c.seen = append(c.seen, keys)
+	c.mu.Unlock()
+}
+
+func (c *schemaIDConverter) FromConnect([]byte, string, connect.Headers, *connect.Schema, any) ([]byte, error) {
+	return nil, errors.New("FromConnect called: the runtime should have called FromConnectWithHeaders")
+}
+
+func (c *schemaIDConverter) ToConnect(string, connect.Headers, []byte) (*connect.Schema, any, error) {
+	return nil, nil, errors.New("ToConnect called: the runtime should have called ToConnectWithHeaders")
+}
+
+func (c *schemaIDConverter) FromConnectWithHeaders(dst []byte, topic string, headers *[]converter.KafkaHeader, s *connect.Schema, v any) ([]byte, error) {
+	c.use("FromConnectWithHeaders")
+	c.saw(*headers)
+	id, ok := testSchemaIDs[s]
+	if !ok {
+		return nil, fmt.Errorf("no schema id for %v", s)
+	}
+	*headers = append(*headers, converter.KafkaHeader{Key: c.header, Value: schemaIDBytes(id)})
+	return c.conv.FromConnect(dst, topic, connect.Headers{}, s, v)
+}
+
+func (c *schemaIDConverter) ToConnectWithHeaders(topic string, headers []converter.KafkaHeader, data []byte) (*connect.Schema, any, error) {
+	c.use("ToConnectWithHeaders")
+	c.saw(headers)
+	var schema *connect.Schema
+	for _, h := range headers {
+		if h.Key != c.header {
+			continue
+		}
+		for s, id := range testSchemaIDs {
+			if string(h.Value) == string(schemaIDBytes(id)) {
+				schema = s
+			}
+		}
+	}
+	if schema == nil {
+		return nil, nil, fmt.Errorf("no %s header with a known schema id", c.header)
+	}
+	_, v, err := c.conv.ToConnect(topic, connect.Headers{}, data)
+	if err != nil || schema != connect.Int64Schema {
+		return schema, v, err
+	}
+	var n int64
+	_, err = fmt.Sscan(v.(string), &n)
+	return schema, n, err
+}
+
+// headerSeeingConverter is a StringConverter that records the Connect
+// headers each ToConnect was given.
+type headerSeeingConverter struct {
+	*stringconv.Converter
+	mu   sync.Mutex
+	seen []connect.Headers
+}
+
+func (c *headerSeeingConverter) ToConnect(topic string, h connect.Headers, data []byte) (*connect.Schema, any, error) {
+	c.mu.Lock()
+	c.seen = append(c.seen, h)
+	c.mu.Unlock()
+	return c.Converter.ToConnect(topic, h, data)
+}
+
+// A converter that keeps schema ids in headers works through the worker
+// with no more than its own code: the headers its FromConnect adds, after
+// the record's own converted headers, are in the record written to Kafka;
+// a sink's converter is given the consumed record's headers and reads the
+// id back, the sink task gets every header, and a converter that does not
+// read Kafka headers is given the record's headers in Connect form. Every
+// such converter is closed.
+func TestConverterSchemaIDHeadersRoundTrip(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "schema-ids")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	l := newPluginLedger()
+	var mu sync.Mutex
+	var schemaConvs []*schemaIDConverter
+	idPlugin := converter.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.SchemaIDConverter", Kind: connect.ConverterPlugin},
+		New: func(_ map[string]string, isKey bool) (converter.Converter, error) {
+			kind, header := ValueConverterConfig, "__value_schema_id"
+			if isKey {
+				kind, header = KeyConverterConfig, "__key_schema_id"
+			}
+			e, err := l.construct(kind)
+			if err != nil {
+				return nil, err
+			}
+			c := &schemaIDConverter{ledgerEntry: e, header: header, conv: stringconv.New()}
+			mu.Lock()
+			schemaConvs = append(schemaConvs, c)
+			mu.Unlock()
+			return c, nil
+		},
+	}
+	seeing := &headerSeeingConverter{Converter: stringconv.New()}
+	seeingPlugin := converter.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.HeaderSeeingConverter", Kind: connect.ConverterPlugin},
+		New:        func(map[string]string, bool) (converter.Converter, error) { return seeing, nil },
+	}
+	const n = 5
+	src := source.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.HeaderedSource", Kind: connect.SourcePlugin},
+		New: func() source.Connector {
+			return source.SimpleConnector(func() source.Task {
+				sent := false
+				return source.TaskFunc(func(ctx context.Context) ([]connect.Record, error) {
+					if sent {
+						<-ctx.Done()
+						return nil, nil
+					}
+					sent = true
+					var out []connect.Record
+					for i := range n {
+						out = append(out, connect.Record{Topic: topic,
+							KeySchema: connect.Int64Schema, Key: int64(i),
+							ValueSchema: connect.StringSchema, Value: fmt.Sprintf("v-%d", i),
+							Headers: connect.Headers{}.AddString("trace", fmt.Sprintf("t-%d", i))})
+					}
+					return out, nil
+				})
+			})
+		},
+	}
+	c := newCollector(n)
+	w := newTestWorker(t, brokers, offset.NewMemory(), idPlugin, seeingPlugin, src, c.plugin())
+	defer w.Close()
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "ids-source", map[string]string{"connector.class": "test.HeaderedSource",
+		"key.converter": "test.SchemaIDConverter", "value.converter": "test.SchemaIDConverter"}))
+	sinkName := testkafka.Group(t, "ids-sink")
+	require.NoError(t, w.CreateConnector(ctx, sinkName, map[string]string{"connector.class": "test.CollectorSink", "topics": topic,
+		"key.converter": "test.HeaderSeeingConverter", "value.converter": "test.SchemaIDConverter"}))
+	waitOrFail(t, c.done)
+
+	// In Kafka: the record's own header, then the key's and the value's
+	// schema ids, as the converters wrote them.
+	for i, r := range consumeRecords(t, brokers, topic, n) {
+		require.Equal(t, []kgo.RecordHeader{
+			{Key: "trace", Value: fmt.Appendf(nil, "t-%d", i)},
+			{Key: "__key_schema_id", Value: schemaIDBytes(9)},
+			{Key: "__value_schema_id", Value: schemaIDBytes(7)},
+		}, r.Headers, "record %d", i)
+	}
+
+	// The sink task got the values, typed by their schema ids, and every
+	// header, through the header converter.
+	c.mu.Lock()
+	for i, r := range c.records {
+		require.Equal(t, connect.StringSchema, r.ValueSchema)
+		require.Equal(t, fmt.Sprintf("v-%d", i), r.Value)
+		require.Equal(t, []string{"trace", "__key_schema_id", "__value_schema_id"}, headerKeys(r.Headers))
+		tr, _ := r.Headers.Last("trace")
+		require.Equal(t, fmt.Sprintf("t-%d", i), tr.Value)
+	}
+	c.mu.Unlock()
+
+	// What each converter saw: on the source, the value converter the
+	// record's header and the key's schema id; on the sink, the consumed
+	// headers, as consumed and in Connect form.
+	mu.Lock()
+	var saw [][]string
+	for _, sc := range schemaConvs {
+		sc.mu.Lock()
+		saw = append(saw, sc.seen...)
+		sc.mu.Unlock()
+	}
+	mu.Unlock()
+	all := []string{"trace", "__key_schema_id", "__value_schema_id"}
+	require.Contains(t, saw, []string{"trace"}, "the source key converter")
+	require.Contains(t, saw, []string{"trace", "__key_schema_id"}, "the source value converter")
+	require.Contains(t, saw, all, "the sink value converter")
+	for _, s := range saw {
+		require.True(t, slices.Equal(s, []string{"trace"}) || slices.Equal(s, all[:2]) || slices.Equal(s, all), "%v", s)
+	}
+	seeing.mu.Lock()
+	require.Len(t, seeing.seen, n)
+	for _, h := range seeing.seen {
+		require.Equal(t, all, headerKeys(h), "the sink key converter")
+	}
+	seeing.mu.Unlock()
+
+	require.NoError(t, w.Close())
+	b, closed := l.counts()
+	require.Equal(t, map[string]int{KeyConverterConfig: 2, ValueConverterConfig: 4}, b,
+		"the source's key and value converters, and the sink's value converter, each for the check and for the task")
+	require.Equal(t, b, closed)
+	l.requireNoMisuse(t)
+}
+
+func headerKeys(h connect.Headers) []string {
+	keys := []string{}
+	for x := range h.All() {
+		keys = append(keys, x.Key)
+	}
+	return keys
 }
