@@ -13,7 +13,9 @@
 //     alone, so a user can copy or drop one; they never import each other.
 //  4. connect/<sub>/...: the runtime (workers, herder, REST...). Only the
 //     runtime itself and examples/... may import it, so connectors and
-//     building blocks stay usable without the runtime.
+//     building blocks stay usable without the runtime. Within it,
+//     connect/herder imports no other runtime package: every herder and
+//     the REST API import it.
 //
 // Only a package's own (non-test) imports are checked: tests may reach across
 // layers, e.g. a connector's test running it inside the runtime.
@@ -173,6 +175,18 @@ var rules = []rule{
 			return ""
 		},
 	},
+	{
+		// Every herder (standalone, distributed) and the REST API import
+		// connect/herder; it importing one of them would be a cycle.
+		name: "connect/herder imports no other runtime package",
+		from: is(kindRuntime),
+		check: func(pkg, _ string, k kind) string {
+			if r, _ := rel(pkg); r == "connect/herder" && k == kindRuntime {
+				return "imports the runtime"
+			}
+			return ""
+		},
+	},
 }
 
 // pkg is the part of "go list -json" output the rules need.
@@ -295,9 +309,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: m("transform"), Imports: []string{m("source/file"), m("connect/runtime")}},
 		{ImportPath: m("source/file"), Imports: []string{m("sink/jdbc"), m("connect/runtime")}},
 		{ImportPath: m("internal/testkafka"), Imports: []string{m("connect/worker")}},
+		{ImportPath: m("connect/herder"), Imports: []string{m("connect"), m("connect/worker")}},
+		{ImportPath: m("connect/worker"), Imports: []string{m("connect/herder")}}, // allowed
 	}
 	got := violations(pkgs, std)
 	want := []string{
+		m("connect/herder") + " imports " + m("connect/worker") + ": imports the runtime (rule: connect/herder imports no other runtime package)",
 		m("connect") + " imports " + m("internal/x") + ": internal import is not allowed here (rule: connect imports only the standard library)",
 		m("connect") + " imports github.com/x/y: third-party import is not allowed here (rule: connect imports only the standard library)",
 		m("internal/testkafka") + " imports " + m("connect/worker") + ": imports the runtime (rule: only the runtime and examples import the runtime (connect/...))",
