@@ -23,7 +23,7 @@ import (
 // tasks. Its lifecycle (start, stop, task reconfiguration) is independent of
 // who decides that it runs here, so a distributed herder can drive it too.
 type connectorRun struct {
-	w      *Worker
+	w      *engine
 	name   string
 	raw    map[string]string
 	cfg    *connect.Config
@@ -158,7 +158,7 @@ func (t *taskRun) getState() StateInfo {
 // newConnectorRun validates a connector configuration against the common
 // connector keys and the plugin's own keys, reporting every bad key at once,
 // and warns of the keys nothing reads (unknownkeys.go).
-func (w *Worker) newConnectorRun(name string, raw map[string]string) (*connectorRun, error) {
+func (w *engine) newConnectorRun(name string, raw map[string]string) (*connectorRun, error) {
 	class := raw[ConnectorClassConfig]
 	if class == "" {
 		return nil, fmt.Errorf("worker: connector %s: %s: missing required configuration", name, ConnectorClassConfig)
@@ -704,7 +704,7 @@ func (c *connectorRun) markTasksPaused(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range n {
-		t := newTaskRun(TaskID{c.name, i}, func() {}, func() {})
+		t := newTaskRun(TaskID{Connector: c.name, Task: i}, func() {}, func() {})
 		close(t.done)
 		t.setState(Paused, "", c.w.opts.id)
 		c.tasks[i] = t

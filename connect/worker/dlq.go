@@ -135,7 +135,7 @@ type dlq struct {
 // errors.deadletterqueue.topic.name is set and errors.tolerance=all: it
 // creates the topic when missing and starts the producer. The caller must
 // call closeDeadLetters when the task ends.
-func (p *errorPolicy) openDeadLetters(ctx context.Context, w *Worker, id TaskID, c *connectorRun, source bool) error {
+func (p *errorPolicy) openDeadLetters(ctx context.Context, w *engine, id TaskID, c *connectorRun, source bool) error {
 	topic := strings.TrimSpace(c.cfg.String(DLQTopicNameConfig))
 	if topic == "" || !p.tolerateAll {
 		return nil
@@ -464,7 +464,7 @@ type classNames struct {
 
 type aliasClass struct{ prefix, class string }
 
-func newClassNames(w *Worker, c *connectorRun) classNames {
+func newClassNames(w *engine, c *connectorRun) classNames {
 	var cn classNames
 	conv := func(kind connect.PluginKind, configKey, fallback string) string {
 		name := c.cfg.Class(configKey)

@@ -105,7 +105,7 @@ func checkEmbedded(o *options) error {
 
 // startEmbedded starts the embedded broker: in memory, or kept in the
 // EmbeddedBroker directory, which it then locks.
-func (w *Worker) startEmbedded() error {
+func (w *engine) startEmbedded() error {
 	o := &w.opts
 	if !o.embeddedDirSet {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
@@ -136,7 +136,7 @@ func (w *Worker) startEmbedded() error {
 
 // openEmbeddedOffsets makes the durable embedded broker's offsets topic the
 // worker's offset store, unless the user gave one.
-func (w *Worker) openEmbeddedOffsets() error {
+func (w *engine) openEmbeddedOffsets() error {
 	if !w.opts.embeddedDirSet || w.store != nil {
 		return nil
 	}
@@ -159,7 +159,7 @@ func (w *Worker) openEmbeddedOffsets() error {
 
 // closeCluster stops the embedded broker, when there is one, after the
 // client of its offsets topic, and releases its directory.
-func (w *Worker) closeCluster() {
+func (w *engine) closeCluster() {
 	if w.offsetsClient != nil {
 		w.offsetsClient.Close()
 	}
@@ -184,7 +184,7 @@ const drainPoll = 10 * time.Millisecond
 // up to the task shutdown timeout to Put every record that was in their
 // topics when the sources had stopped. It returns the runs still running
 // (every one but the sources) and the errors of stopping the sources.
-func (w *Worker) stopSourcesAndDrain(runs []*connectorRun) (rest []*connectorRun, errs []error) {
+func (w *engine) stopSourcesAndDrain(runs []*connectorRun) (rest []*connectorRun, errs []error) {
 	var sources []*connectorRun
 	for _, c := range runs {
 		if c.kind == connect.SourcePlugin {
@@ -210,7 +210,7 @@ func (w *Worker) stopSourcesAndDrain(runs []*connectorRun) (rest []*connectorRun
 
 // drainSink waits until the running tasks of sink connector c have Put
 // every record in its topics as of now, or ctx ends.
-func (w *Worker) drainSink(ctx context.Context, c *connectorRun) error {
+func (w *engine) drainSink(ctx context.Context, c *connectorRun) error {
 	if c.kind != connect.SinkPlugin || len(c.sinkTasks()) == 0 {
 		return nil
 	}
@@ -302,7 +302,7 @@ func (w *Worker) drainSink(ctx context.Context, c *connectorRun) error {
 // onlyMarkersBetween reports whether the records of tp from from to end
 // are all transaction markers, which a consumer never returns: a sink
 // that read everything before them has read the partition to its end.
-func (w *Worker) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition, id [16]byte, from, end int64) bool {
+func (w *engine) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition, id [16]byte, from, end int64) bool {
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = 0
 	req.MaxBytes = 64 << 10 // the broker returns the first batch whatever its size

@@ -87,7 +87,7 @@ func WorkerGroupID(id string) Opt { return func(o *options) { o.groupID = id } }
 var ErrFenced = errors.New("producer fenced")
 
 // groupID returns the worker's group id.
-func (w *Worker) groupID() string {
+func (w *engine) groupID() string {
 	if w.opts.groupID == "" {
 		return DefaultGroupID
 	}
@@ -168,7 +168,7 @@ func (e *eosConnectors) get(c *connectorRun) *eosConnector {
 // Kafka Connect's validation does, and with ExactlyOnceSource sets up its
 // offset store. The error names every key at fault. releaseExactlyOnce
 // undoes it.
-func (w *Worker) prepareExactlyOnce(ctx context.Context, c *connectorRun) error {
+func (w *engine) prepareExactlyOnce(ctx context.Context, c *connectorRun) error {
 	if c.kind != connect.SourcePlugin {
 		return nil
 	}
@@ -185,7 +185,7 @@ func (w *Worker) prepareExactlyOnce(ctx context.Context, c *connectorRun) error 
 		problems = append(problems, eosProducerConflicts(c.raw)...)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; "))
+		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; ")))
 	}
 	if !w.opts.eos {
 		return w.openOwnOffsets(ctx, c)
@@ -223,7 +223,7 @@ func (w *Worker) prepareExactlyOnce(ctx context.Context, c *connectorRun) error 
 // checkConnectorEOS asks a fresh instance of the connector whether it
 // supports exactly-once delivery and can define transaction boundaries, as
 // the configuration requires.
-func (w *Worker) checkConnectorEOS(c *connectorRun, required, defines bool) []string {
+func (w *engine) checkConnectorEOS(c *connectorRun, required, defines bool) []string {
 	p, ok := c.plugin.(source.Plugin)
 	if !ok || p.New == nil {
 		return nil // starting it fails with a clearer error
@@ -290,7 +290,7 @@ func eosProducerConflicts(raw map[string]string) []string {
 
 // releaseExactlyOnce closes the connectors' own offset stores, with
 // exactly-once delivery or without (ownoffsets.go).
-func (w *Worker) releaseExactlyOnce(runs ...*connectorRun) {
+func (w *engine) releaseExactlyOnce(runs ...*connectorRun) {
 	w.eos.mu.Lock()
 	var closing []*eosConnector
 	for _, c := range runs {
@@ -308,7 +308,7 @@ func (w *Worker) releaseExactlyOnce(runs ...*connectorRun) {
 
 // newEOSTask returns st's exactly-once machinery, or nil when the worker
 // runs without exactly-once support.
-func (w *Worker) newEOSTask(st *sourceTask) (*eosTask, error) {
+func (w *engine) newEOSTask(st *sourceTask) (*eosTask, error) {
 	if !w.opts.eos {
 		return nil, nil
 	}

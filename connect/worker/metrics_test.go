@@ -50,7 +50,7 @@ func TestTaskMetrics(t *testing.T) {
 		"errors.tolerance": "all"}))
 	consumeValues(t, brokers, topic, 36)
 	require.NoError(t, w.Close())
-	tm := m.tasks[TaskID{"m", 0}]
+	tm := m.tasks[TaskID{Connector: "m", Task: 0}]
 	require.NotNil(t, tm)
 	require.Equal(t, int64(40), tm.polled.Load())
 	require.Equal(t, int64(36), tm.written.Load())

@@ -26,7 +26,7 @@ type ownOffsets struct {
 // openOwnOffsets opens c's own offsets topic, creating it when missing, if
 // c is a source connector with offsets.storage.topic set to a topic other
 // than the worker's.
-func (w *Worker) openOwnOffsets(ctx context.Context, c *connectorRun) error {
+func (w *engine) openOwnOffsets(ctx context.Context, c *connectorRun) error {
 	topic := strings.TrimSpace(c.cfg.String(OffsetsStorageTopicConfig))
 	if c.kind != connect.SourcePlugin || topic == "" {
 		return nil
@@ -44,7 +44,7 @@ func (w *Worker) openOwnOffsets(ctx context.Context, c *connectorRun) error {
 
 // openOffsetsTopic opens a connector's own offsets topic, with a client of
 // its own, for exactly-once delivery or without.
-func (w *Worker) openOffsetsTopic(ctx context.Context, c *connectorRun, topic string) (*offset.Kafka, *kgo.Client, error) {
+func (w *engine) openOffsetsTopic(ctx context.Context, c *connectorRun, topic string) (*offset.Kafka, *kgo.Client, error) {
 	cl, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-offsets-" + c.name))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)

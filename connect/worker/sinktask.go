@@ -27,7 +27,7 @@ import (
 // the loop is blocked in PollRecords (BlockRebalanceOnPoll), so the task never
 // sees concurrent calls.
 type sinkTask struct {
-	w      *Worker
+	w      *engine
 	id     TaskID
 	conn   *connectorRun
 	task   sink.Task
@@ -86,7 +86,7 @@ type sinkTask struct {
 // newSinkTask builds a sink task with its own converters and chain, which
 // its caller closes (taskPlugins.close) once the task has run; when it
 // fails, it closes them itself.
-func (w *Worker) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
+func (w *engine) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
 	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 // convert, produce, and commit each partition's offset once every record
 // before it is in Kafka.
 type sourceTask struct {
-	w      *Worker
+	w      *engine
 	id     TaskID
 	conn   *connectorRun
 	task   source.Task
@@ -72,7 +72,7 @@ type sourceTask struct {
 // newSourceTask builds a source task with its own converters and chain,
 // which its caller closes (taskPlugins.close) once the task has run; when
 // it fails, it closes them itself.
-func (w *Worker) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
+func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
 	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
 	if err != nil {
 		return nil, err

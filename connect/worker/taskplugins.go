@@ -69,7 +69,7 @@ func (c *recordConverter) toConnect(topic string, ch connect.Headers, kh []kgo.R
 
 // newTaskPlugins builds the converters and transform chain of a connector
 // configuration. When one cannot be built, those already built are closed.
-func (w *Worker) newTaskPlugins(cfg *connect.Config, raw map[string]string) (*taskPlugins, error) {
+func (w *engine) newTaskPlugins(cfg *connect.Config, raw map[string]string) (*taskPlugins, error) {
 	keys, values, headers, err := w.converters(cfg)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,7 @@ func warnUnknownKeys(log *slog.Logger, unknown []unknownKey) {
 
 // unknownKeys returns the unknown keys of raw, the configuration of a
 // connector of plugin info, sorted.
-func (w *Worker) unknownKeys(info connect.PluginInfo, raw map[string]string) []unknownKey {
+func (w *engine) unknownKeys(info connect.PluginInfo, raw map[string]string) []unknownKey {
 	c := w.newKeyChecker(info, raw)
 	var out []unknownKey
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
@@ -146,7 +146,7 @@ func (w *Worker) unknownKeys(info connect.PluginInfo, raw map[string]string) []u
 
 // keyChecker judges the keys of one connector configuration.
 type keyChecker struct {
-	w         *Worker
+	w         *engine
 	raw       map[string]string
 	connector connect.PluginInfo
 	common    map[string]bool // the common keys of both kinds, and kafkaIgnoredKeys
@@ -154,7 +154,7 @@ type keyChecker struct {
 	groups    []string // topic creation groups, the default one included
 }
 
-func (w *Worker) newKeyChecker(info connect.PluginInfo, raw map[string]string) *keyChecker {
+func (w *engine) newKeyChecker(info connect.PluginInfo, raw map[string]string) *keyChecker {
 	c := &keyChecker{w: w, raw: raw, connector: info, common: map[string]bool{},
 		aliases: map[string][]string{
 			TransformsConfig: listOf(raw[TransformsConfig]),

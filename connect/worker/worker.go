@@ -31,34 +31,23 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
 	"github.com/kconnect-go/kconnect/offset"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Worker runs connectors and their tasks. Its methods are safe for
-// concurrent use.
+// Worker runs connectors and their tasks: it is Kafka Connect's standalone
+// herder (herder.Herder), which keeps the connectors' configurations and
+// target states in memory and runs every connector and task itself. Its
+// methods are safe for concurrent use.
 type Worker struct {
-	opts    options
-	cluster *kfake.Cluster // the embedded broker, when no brokers were given
-	seeds   []string
-	admin   *kgo.Client
-	store   offset.Store
-	plugins connect.Plugins
-
-	// unlockDir releases the EmbeddedBroker directory; offsetsClient is
-	// the client of the offset store opened on that broker (embedded.go).
-	unlockDir     func() error
-	offsetsClient *kgo.Client
+	*engine // runs what the Worker decides (engine.go)
 
 	mu         sync.Mutex
 	connectors map[string]*connectorRun
 	closed     bool
-	wg         sync.WaitGroup // every connector and task goroutine
-
-	eos eosConnectors // exactly-once source state per connector (eos.go)
 }
 
 type options struct {
@@ -234,7 +223,7 @@ func New(opts ...Opt) (*Worker, error) {
 	if err := checkEmbedded(&o); err != nil {
 		return nil, err
 	}
-	w := &Worker{opts: o, connectors: make(map[string]*connectorRun), store: o.store}
+	w := &Worker{engine: &engine{opts: o, store: o.store}, connectors: make(map[string]*connectorRun)}
 	if len(o.seeds) == 0 {
 		if err := w.startEmbedded(); err != nil {
 			return nil, err
@@ -269,7 +258,7 @@ func (w *Worker) Brokers() []string { return slices.Clone(w.seeds) }
 // ID returns the worker's id.
 func (w *Worker) ID() string { return w.opts.id }
 
-func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
+func (w *engine) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(w.seeds...)}
 	opts = append(opts, w.opts.kgoOpts...)
 	return append(opts, extra...)
@@ -309,11 +298,8 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 	}
 	w.mu.Unlock()
 
-	c, err := w.newConnectorRun(name, cfg)
+	c, err := w.prepare(ctx, name, cfg)
 	if err != nil {
-		return err
-	}
-	if err := w.prepareExactlyOnce(ctx, c); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -361,11 +347,8 @@ func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[st
 	if err != nil {
 		return err
 	}
-	c, err := w.newConnectorRun(name, cfg)
+	c, err := w.prepare(ctx, name, cfg)
 	if err != nil {
-		return err
-	}
-	if err := w.prepareExactlyOnce(ctx, c); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -469,8 +452,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 	return c.restart(ctx, includeTasks, onlyFailed)
 }
 
-// ErrNotFound is returned for a connector or task that does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned for a connector or task that does not exist. It is
+// herder.ErrNotFound.
+var ErrNotFound = herder.ErrNotFound
 
 // ErrConnectorFailed is wrapped by the error of CreateConnector,
 // UpdateConnector, RestartConnector or ResumeConnector when the connector's
@@ -478,8 +462,8 @@ var ErrNotFound = errors.New("not found")
 // the connector exists, FAILED with the cause in its status, and
 // RestartConnector runs it again. An error from CreateConnector or
 // UpdateConnector that wraps neither this nor ErrTaskAbandoned means
-// nothing was changed.
-var ErrConnectorFailed = errors.New("connector FAILED, its configuration kept")
+// nothing was changed. It is herder.ErrConnectorFailed.
+var ErrConnectorFailed = herder.ErrConnectorFailed
 
 // ErrTaskAbandoned is wrapped by the error of a call that had to stop a
 // task (Close, DeleteConnector, UpdateConnector, PauseConnector,
@@ -566,7 +550,7 @@ func (w *Worker) Close() error {
 
 // stopAll stops the connectors of runs side by side, their tasks all
 // within one stop budget, and returns their errors.
-func (w *Worker) stopAll(runs []*connectorRun) []error {
+func (w *engine) stopAll(runs []*connectorRun) []error {
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.stopBudget())
 	defer cancel()
 	var mu sync.Mutex
@@ -586,12 +570,12 @@ func (w *Worker) stopAll(runs []*connectorRun) []error {
 }
 
 // findPlugin looks a plugin up by kind and name.
-func (w *Worker) findPlugin(kind connect.PluginKind, name string) (connect.Plugin, error) {
+func (w *engine) findPlugin(kind connect.PluginKind, name string) (connect.Plugin, error) {
 	return w.plugins.Find(kind, name)
 }
 
 // connectorKind finds a connector plugin by class, source or sink.
-func (w *Worker) connectorPlugin(class string) (connect.Plugin, error) {
+func (w *engine) connectorPlugin(class string) (connect.Plugin, error) {
 	if p, err := w.findPlugin(connect.SourcePlugin, class); err == nil {
 		return p, nil
 	}
@@ -613,7 +597,7 @@ func (w *Worker) connectorPlugin(class string) (connect.Plugin, error) {
 // converters builds a connector's key, value and header converters from its
 // config, falling back to the worker defaults. When one cannot be built,
 // those already built are closed.
-func (w *Worker) converters(cfg *connect.Config) (key, value converter.Converter, header converter.HeaderConverter, err error) {
+func (w *engine) converters(cfg *connect.Config) (key, value converter.Converter, header converter.HeaderConverter, err error) {
 	build := func(configKey, fallback string, isKey bool) (converter.Converter, error) {
 		class := cfg.Class(configKey)
 		settings := cfg.OriginalsWithPrefix(configKey+".", true)
@@ -654,7 +638,7 @@ func (w *Worker) converters(cfg *connect.Config) (key, value converter.Converter
 	return key, value, header, nil
 }
 
-func (w *Worker) headerConverter(cfg *connect.Config) (converter.HeaderConverter, error) {
+func (w *engine) headerConverter(cfg *connect.Config) (converter.HeaderConverter, error) {
 	class := cfg.Class(HeaderConverterConfig)
 	if class == "" {
 		class = defaultHeaderConverter

@@ -1,0 +1,71 @@
+package worker
+
+import (
+	"context"
+	"sync"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connect/herder"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// engine is the part of a worker that runs connectors and tasks as it is
+// told, and decides nothing. Given a connector's configuration it validates
+// it and builds a connectorRun (newConnectorRun, prepareExactlyOnce), which
+// starts in a target state (startAs), moves between target states (pause,
+// resume, halt), restarts (restart, restartTask), generates its task
+// configurations and starts and stops tasks from them (reconfigureTasks,
+// startTask, stopTasks), and reports the states of the connector and its
+// tasks (status). The engine also reads and changes connectors' offsets
+// (offsets.go) and owns the clients, the offset store, the plugins and the
+// embedded broker.
+//
+// It keeps no list of connectors: which connectors exist, with which
+// configuration and target state, is a herder's to decide (herder.Herder).
+// Worker is the standalone herder, which keeps them in memory and runs them
+// all here; a distributed herder keeps them in Kafka and drives the
+// connectorRuns of what its group assigns to this worker. Methods on engine
+// keep the receiver name w they had when Worker held all of this.
+type engine struct {
+	opts    options
+	cluster *kfake.Cluster // the embedded broker, when no brokers were given
+	seeds   []string
+	admin   *kgo.Client
+	store   offset.Store
+	plugins connect.Plugins
+
+	// unlockDir releases the EmbeddedBroker directory; offsetsClient is
+	// the client of the offset store opened on that broker (embedded.go).
+	unlockDir     func() error
+	offsetsClient *kgo.Client
+
+	wg sync.WaitGroup // every connector and task goroutine
+
+	eos eosConnectors // exactly-once source state per connector (eos.go)
+}
+
+// prepare validates a connector's configuration in full and returns its
+// run, not started, with what it needs opened (its own offsets topic, its
+// exactly-once state); release undoes that. Nothing else changes, whatever
+// the error.
+func (w *engine) prepare(ctx context.Context, name string, config map[string]string) (*connectorRun, error) {
+	c, err := w.newConnectorRun(name, config)
+	if err != nil {
+		return nil, invalidConfig(err)
+	}
+	if err := w.prepareExactlyOnce(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// invalidConfig marks err, which says why a connector configuration is
+// invalid, as herder.ErrInvalidConfig, keeping its message.
+func invalidConfig(err error) error { return &invalidConfigError{err} }
+
+type invalidConfigError struct{ err error }
+
+func (e *invalidConfigError) Error() string   { return e.err.Error() }
+func (e *invalidConfigError) Unwrap() []error { return []error{herder.ErrInvalidConfig, e.err} }
