@@ -48,6 +48,7 @@ type Worker struct {
 	mu         sync.Mutex
 	connectors map[string]*connectorRun
 	closed     bool
+	changing   serial // the turns of the calls that change a connector
 }
 
 type options struct {
@@ -282,35 +283,14 @@ func builtinPlugins() connect.Plugins {
 // errors.Is). Creating it again then says it already exists;
 // RestartConnector runs it again, DeleteConnector removes it. A task that
 // fails does not fail CreateConnector: its status says so.
+//
+// Errors wrap the herder package's: herder.ErrInvalidConfig for an invalid
+// configuration, herder.ErrAlreadyExists, herder.ErrBadRequest for a name
+// key naming another connector. It is PutConnectorConfig with
+// herder.PutOptions{CreateOnly: true}, Kafka Connect's POST /connectors.
 func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string) error {
-	cfg, err := namedConfig(name, config)
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return errors.New("worker: closed")
-	}
-	if _, exists := w.connectors[name]; exists {
-		w.mu.Unlock()
-		return fmt.Errorf("worker: connector %s already exists", name)
-	}
-	w.mu.Unlock()
-
-	c, err := w.prepare(ctx, name, cfg)
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	if _, exists := w.connectors[name]; exists || w.closed {
-		w.mu.Unlock()
-		w.releaseExactlyOnce(c)
-		return fmt.Errorf("worker: connector %s already exists or worker closed", name)
-	}
-	w.connectors[name] = c
-	w.mu.Unlock()
-	return c.start(ctx)
+	_, _, err := w.put(ctx, name, config, createOnly, TargetStarted)
+	return err
 }
 
 // namedConfig returns a copy of a connector's configuration with its name
@@ -336,51 +316,22 @@ func namedConfig(name string, config map[string]string) (map[string]string, erro
 // target state: a paused connector comes back paused and a stopped one
 // stays stopped, until ResumeConnector. A new configuration whose
 // connector then fails to start is kept, the connector FAILED, and the
-// error wraps ErrConnectorFailed, as with CreateConnector. Offsets belong to the connector's
-// name, so a source connector resumes where it stopped.
+// error wraps ErrConnectorFailed, as with CreateConnector. Offsets belong
+// to the connector's name, so a source connector resumes where it stopped.
+// A connector that does not exist is ErrNotFound.
 func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[string]string) error {
-	cfg, err := namedConfig(name, config)
-	if err != nil {
-		return err
-	}
-	old, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	c, err := w.prepare(ctx, name, cfg)
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	if w.closed || w.connectors[name] != old {
-		w.mu.Unlock()
-		w.releaseExactlyOnce(c)
-		return fmt.Errorf("worker: connector %s was deleted, replaced or the worker closed during the update", name)
-	}
-	w.connectors[name] = c
-	w.mu.Unlock()
-
-	old.mu.Lock()
-	target := old.target
-	old.mu.Unlock()
-	var abandoned error
-	if target != TargetStopped {
-		if err := old.stop(ctx); err != nil {
-			// Stopped all the same; the new configuration still applies.
-			c.log.Warn("stopping the connector for its new configuration", "err", err)
-			if errors.Is(err, ErrTaskAbandoned) {
-				abandoned = err
-			}
-		}
-	}
-	w.releaseExactlyOnce(old)
-	c.log.Info("connector configuration updated", "target", target)
-	return errors.Join(abandoned, c.startAs(ctx, target))
+	_, _, err := w.put(ctx, name, config, replaceOnly, "")
+	return err
 }
 
 // DeleteConnector stops a connector and its tasks and forgets it. Its
 // committed offsets are kept, as in Kafka Connect.
 func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	w.mu.Lock()
 	c, ok := w.connectors[name]
 	delete(w.connectors, name)
@@ -388,7 +339,7 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 	if !ok {
 		return fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
 	}
-	err := c.stop(ctx)
+	err = c.stop(ctx)
 	w.releaseExactlyOnce(c)
 	return err
 }
@@ -396,6 +347,11 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 // PauseConnector stops a connector's tasks, committing their offsets, and
 // keeps them PAUSED until ResumeConnector.
 func (w *Worker) PauseConnector(ctx context.Context, name string) error {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := w.connector(name)
 	if err != nil {
 		return err
@@ -409,6 +365,11 @@ func (w *Worker) PauseConnector(ctx context.Context, name string) error {
 // RestartConnector, and resuming one that is not paused or stopped does
 // nothing.
 func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := w.connector(name)
 	if err != nil {
 		return err
@@ -419,6 +380,11 @@ func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
 // StopConnector stops a connector and its tasks but keeps its configuration,
 // in the STOPPED state, as Kafka Connect's PUT /connectors/{name}/stop.
 func (w *Worker) StopConnector(ctx context.Context, name string) error {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := w.connector(name)
 	if err != nil {
 		return err

@@ -1,0 +1,271 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/kconnect-go/kconnect/connect/herder"
+)
+
+// This file is the Worker as Kafka Connect's standalone herder
+// (herder.Herder): the connector map and the calls of the REST API, each
+// checked and then carried out by the engine.
+
+// serial serialises the calls that change one connector, as Kafka Connect's
+// herders handle one request at a time, so that what a call checks first
+// (the connector exists, is STOPPED, has these tasks) still holds when it
+// acts. Calls on different connectors run side by side, and reads take no
+// turn.
+type serial struct {
+	mu    sync.Mutex
+	turns map[string]*turn
+}
+
+type turn struct {
+	token chan struct{} // holds a value while a call has the turn
+	users int           // calls holding or waiting for the turn
+}
+
+// lock waits for name's turn, or for ctx to end; unlock gives it back.
+func (s *serial) lock(ctx context.Context, name string) (unlock func(), err error) {
+	s.mu.Lock()
+	if s.turns == nil {
+		s.turns = make(map[string]*turn)
+	}
+	t := s.turns[name]
+	if t == nil {
+		t = &turn{token: make(chan struct{}, 1)}
+		s.turns[name] = t
+	}
+	t.users++
+	s.mu.Unlock()
+	leave := func() {
+		s.mu.Lock()
+		if t.users--; t.users == 0 {
+			delete(s.turns, name)
+		}
+		s.mu.Unlock()
+	}
+	select {
+	case t.token <- struct{}{}:
+		return func() { <-t.token; leave() }, nil
+	case <-ctx.Done():
+		leave()
+		return nil, fmt.Errorf("worker: connector %s: waiting for another change to it to finish: %w", name, context.Cause(ctx))
+	}
+}
+
+// marked is an error that also wraps one of the herder's sentinel errors,
+// keeping its own message.
+type marked struct{ err, mark error }
+
+func (e *marked) Error() string   { return e.err.Error() }
+func (e *marked) Unwrap() []error { return []error{e.mark, e.err} }
+
+// badRequest returns an error wrapping herder.ErrBadRequest with the
+// message format gives.
+func badRequest(format string, args ...any) error {
+	return &marked{err: fmt.Errorf(format, args...), mark: herder.ErrBadRequest}
+}
+
+// putMode says whether a put may create a connector, replace one, or both.
+type putMode int
+
+const (
+	createOrReplace putMode = iota
+	createOnly
+	replaceOnly
+)
+
+// put makes config the configuration of connector name, as
+// herder.Herder.PutConnectorConfig describes, in name's turn. It returns
+// the connector's run when the configuration was kept, even with an error
+// (ErrConnectorFailed, ErrTaskAbandoned), and whether it created the
+// connector.
+func (w *Worker) put(ctx context.Context, name string, config map[string]string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
+	return w.putLocked(ctx, name, config, mode, initial)
+}
+
+// putLocked is put for a caller that has name's turn.
+func (w *Worker) putLocked(ctx context.Context, name string, config map[string]string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
+	cfg, err := namedConfig(name, config)
+	if err != nil {
+		return nil, false, &marked{err: err, mark: herder.ErrBadRequest}
+	}
+	switch initial {
+	case "":
+		initial = TargetStarted
+	case TargetStarted, TargetPaused, TargetStopped:
+	default:
+		return nil, false, badRequest("worker: connector %s: initial state %q: must be %s, %s or %s", name, initial, TargetStarted, TargetPaused, TargetStopped)
+	}
+	w.mu.Lock()
+	old, closed := w.connectors[name], w.closed
+	w.mu.Unlock()
+	switch {
+	case closed:
+		return nil, false, errors.New("worker: closed")
+	case old != nil && mode == createOnly:
+		return nil, false, fmt.Errorf("worker: connector %s %w", name, herder.ErrAlreadyExists)
+	case old == nil && mode == replaceOnly:
+		return nil, false, fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
+	}
+
+	c, err := w.prepare(ctx, name, cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	w.mu.Lock()
+	if w.closed || w.connectors[name] != old { // closed meanwhile: nothing else changes name in its turn
+		w.mu.Unlock()
+		w.releaseExactlyOnce(c)
+		return nil, false, fmt.Errorf("worker: connector %s was not put: the worker closed", name)
+	}
+	w.connectors[name] = c
+	w.mu.Unlock()
+
+	if old == nil {
+		return c, true, c.startAs(ctx, initial)
+	}
+	old.mu.Lock()
+	target := old.target
+	old.mu.Unlock()
+	var abandoned error
+	if target != TargetStopped {
+		if err := old.stop(ctx); err != nil {
+			// Stopped all the same; the new configuration still applies.
+			c.log.Warn("stopping the connector for its new configuration", "err", err)
+			if errors.Is(err, ErrTaskAbandoned) {
+				abandoned = err
+			}
+		}
+	}
+	w.releaseExactlyOnce(old)
+	c.log.Info("connector configuration updated", "target", target)
+	return c, false, errors.Join(abandoned, c.startAs(ctx, target))
+}
+
+// kept reports whether a put that returned err kept its configuration.
+func kept(err error) bool {
+	return err == nil || errors.Is(err, ErrConnectorFailed) || errors.Is(err, ErrTaskAbandoned)
+}
+
+// PutConnectorConfig implements herder.Herder: it creates a connector or
+// replaces its configuration, in the target state opts.InitialState for a
+// new one; see CreateConnector and UpdateConnector.
+func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map[string]string, opts herder.PutOptions) (herder.ConnectorInfo, bool, error) {
+	mode := createOrReplace
+	if opts.CreateOnly {
+		mode = createOnly
+	}
+	c, created, err := w.put(ctx, name, config, mode, opts.InitialState)
+	if c == nil || !kept(err) {
+		return herder.ConnectorInfo{}, false, err
+	}
+	return c.info(), created, err
+}
+
+// PatchConnectorConfig implements herder.Herder: each key of patch is set
+// to its value, or removed when it is nil, and the result replaces the
+// connector's configuration as UpdateConnector does.
+func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return herder.ConnectorInfo{}, err
+	}
+	defer unlock()
+	old, err := w.connector(name)
+	if err != nil {
+		return herder.ConnectorInfo{}, err
+	}
+	cfg := maps.Clone(old.raw)
+	for k, v := range patch {
+		if v == nil {
+			delete(cfg, k)
+		} else {
+			cfg[k] = *v
+		}
+	}
+	c, _, err := w.putLocked(ctx, name, cfg, replaceOnly, "")
+	if c == nil || !kept(err) {
+		return herder.ConnectorInfo{}, err
+	}
+	return c.info(), err
+}
+
+// ListConnectors implements herder.Herder: the connectors' names, sorted.
+func (w *Worker) ListConnectors(context.Context) ([]string, error) { return w.Connectors(), nil }
+
+// ConnectorInfo implements herder.Herder.
+func (w *Worker) ConnectorInfo(_ context.Context, name string) (herder.ConnectorInfo, error) {
+	c, err := w.connector(name)
+	if err != nil {
+		return herder.ConnectorInfo{}, err
+	}
+	return c.info(), nil
+}
+
+// ConnectorConfig implements herder.Herder: the configuration as given,
+// with its name key.
+func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]string, error) {
+	c, err := w.connector(name)
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(c.raw), nil
+}
+
+// TaskConfigs implements herder.Herder: the configurations the connector
+// generated for its tasks, which each task is started with.
+func (w *Worker) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo, error) {
+	c, err := w.connector(name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]herder.TaskInfo, len(c.taskConfigs))
+	for i, tc := range c.taskConfigs {
+		out[i] = herder.TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)}
+	}
+	return out, nil
+}
+
+// info returns c's configuration, tasks and type.
+func (c *connectorRun) info() herder.ConnectorInfo {
+	c.mu.Lock()
+	n := len(c.taskConfigs)
+	c.mu.Unlock()
+	info := herder.ConnectorInfo{Name: c.name, Config: maps.Clone(c.raw), Tasks: make([]TaskID, n), Type: c.kind.String()}
+	for i := range info.Tasks {
+		info.Tasks[i] = TaskID{Connector: c.name, Task: i}
+	}
+	return info
+}
+
+// ConnectorStatus implements herder.Herder; it is Status.
+func (w *Worker) ConnectorStatus(_ context.Context, name string) (ConnectorStatus, error) {
+	return w.Status(name)
+}
+
+// TaskStatus implements herder.Herder.
+func (w *Worker) TaskStatus(_ context.Context, name string, task int) (TaskState, error) {
+	st, err := w.Status(name)
+	if err != nil {
+		return TaskState{}, err
+	}
+	for _, t := range st.Tasks {
+		if t.ID == task {
+			return t, nil
+		}
+	}
+	return TaskState{}, fmt.Errorf("worker: %w: task %d of connector %s, which has %d tasks", ErrNotFound, task, name, len(st.Tasks))
+}
