@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
@@ -76,7 +77,7 @@ func TestHerderPutConnectorConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, counterConfig(topic, "name", "c"), got)
 	require.Equal(t, Running, connectorState(t, w, "c").State)
-	require.Equal(t, int32(1), cs.started.Load())
+	require.Eventually(t, func() bool { return cs.started.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
 
 	info, created, err = h.PutConnectorConfig(ctx, "c", counterConfig(topic, "limit", "9"), herder.PutOptions{})
 	require.NoError(t, err)
@@ -195,4 +196,133 @@ func TestHerderInitialState(t *testing.T) {
 	require.Equal(t, int32(2), cs.started.Load())
 	_, err = h.TaskStatus(ctx, "PAUSED", 1)
 	require.ErrorIs(t, err, herder.ErrNotFound)
+}
+
+// RestartConnectorAndTasks answers with the status as it was, what it
+// restarts shown RESTARTING, as Kafka Connect's 202 body does, and
+// restarts just that; a connector that is not running has nothing to
+// restart.
+func TestHerderRestart(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "restart")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	cs := &counterSource{failStarts: 1}
+	w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin())
+	defer w.Close()
+	h := w
+	ctx := context.Background()
+	_, _, err := h.PutConnectorConfig(ctx, "r", counterConfig(topic), herder.PutOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		st, err := h.TaskStatus(ctx, "r", 0)
+		return err == nil && st.State == Failed
+	}, 10*time.Second, 5*time.Millisecond)
+
+	running := StateInfo{State: Running, WorkerID: "test-worker"}
+	st, err := h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+	require.NoError(t, err)
+	require.Equal(t, "r", st.Name)
+	require.Equal(t, "source", st.Type)
+	require.Equal(t, running, st.Connector, "a RUNNING connector is not restarted with onlyFailed")
+	require.Len(t, st.Tasks, 1)
+	require.Equal(t, Restarting, st.Tasks[0].State)
+	require.Contains(t, st.Tasks[0].Trace, "start 1 fails on purpose", "the trace of what is restarted is kept")
+	require.Eventually(t, func() bool {
+		st, err := h.TaskStatus(ctx, "r", 0)
+		return err == nil && st.State == Running
+	}, 10*time.Second, 5*time.Millisecond)
+	require.Equal(t, int32(2), cs.started.Load())
+
+	// Nothing failed: nothing to restart.
+	st, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+	require.NoError(t, err)
+	require.Equal(t, ConnectorStatus{Name: "r", Connector: running, Tasks: []TaskState{{ID: 0, StateInfo: running}}, Type: "source"}, st)
+
+	// The connector alone: its task, whose configuration did not change,
+	// keeps running.
+	st, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{})
+	require.NoError(t, err)
+	require.Equal(t, Restarting, st.Connector.State)
+	require.Equal(t, []TaskState{{ID: 0, StateInfo: running}}, st.Tasks)
+	require.Equal(t, int32(2), cs.started.Load())
+
+	st, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true})
+	require.NoError(t, err)
+	require.Equal(t, Restarting, st.Connector.State)
+	require.Equal(t, Restarting, st.Tasks[0].State)
+	require.Eventually(t, func() bool { return cs.started.Load() == 3 }, 10*time.Second, 5*time.Millisecond)
+
+	require.ErrorIs(t, h.RestartTask(ctx, "r", 1), herder.ErrNotFound)
+	require.NoError(t, h.PauseConnector(ctx, "r"))
+	_, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true})
+	require.ErrorIs(t, err, herder.ErrBadRequest)
+	require.ErrorIs(t, h.RestartTask(ctx, "r", 0), herder.ErrBadRequest)
+	_, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+	require.NoError(t, err, "nothing failed: nothing to refuse")
+	_, err = h.RestartConnectorAndTasks(ctx, "nope", herder.RestartOptions{})
+	require.ErrorIs(t, err, herder.ErrNotFound)
+}
+
+// The plugin list is Kafka Connect's: connectors first, then
+// transformations, predicates, converters and header converters, each
+// sorted by class; each plugin's keys come from its ConfigDef.
+func TestHerderPlugins(t *testing.T) {
+	w := newTestWorker(t, testkafka.Brokers(t), offset.NewMemory(), (&counterSource{}).plugin(), newCollector(0).plugin())
+	defer w.Close()
+	h := w
+	ctx := context.Background()
+
+	ps, err := h.ConnectorPlugins(ctx, true)
+	require.NoError(t, err)
+	require.Equal(t, []herder.PluginInfo{{Class: "test.CollectorSink", Type: "sink"}, {Class: "test.CounterSource", Type: "source"}}, ps)
+
+	ps, err = h.ConnectorPlugins(ctx, false)
+	require.NoError(t, err)
+	rank := map[string]int{"sink": 0, "source": 1, "transformation": 2, "predicate": 3, "converter": 4, "header_converter": 5}
+	seen := map[string]bool{}
+	for i, p := range ps {
+		r, ok := rank[p.Type]
+		require.True(t, ok, "type %q", p.Type)
+		seen[p.Type] = true
+		if i > 0 {
+			prev := ps[i-1]
+			require.True(t, rank[prev.Type] < r || rank[prev.Type] == r && prev.Class < p.Class, "%v before %v", prev, p)
+		}
+	}
+	require.Len(t, seen, len(rank))
+	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter"})
+	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.transforms.Cast$Value", Type: "transformation"})
+
+	keys, err := h.ConnectorPluginConfig(ctx, "CounterSource") // the simple name without its suffix
+	require.NoError(t, err)
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.Name)
+	}
+	require.Equal(t, []string{"topic", "limit", "bad.every", "batch"}, names)
+	require.Equal(t, "LONG", keys[1].Type)
+	require.Equal(t, "100", *keys[1].DefaultValue)
+
+	keys, err = h.ConnectorPluginConfig(ctx, "org.apache.kafka.connect.transforms.Cast$Value")
+	require.NoError(t, err)
+	require.Equal(t, "spec", keys[0].Name)
+	keys, err = h.ConnectorPluginConfig(ctx, "test.CollectorSink")
+	require.NoError(t, err)
+	require.Equal(t, []connect.ConfigKeyInfo{}, keys, "no ConfigDef: no keys")
+	_, err = h.ConnectorPluginConfig(ctx, "NoSuchPlugin")
+	require.ErrorIs(t, err, herder.ErrNotFound)
+
+	infos, err := h.ValidateConfig(ctx, counterConfig("t", "name", "v"))
+	require.NoError(t, err)
+	require.Zero(t, infos.ErrorCount)
+	require.Equal(t, "test.CounterSource", infos.Name)
+	infos, err = h.ValidateConfig(ctx, counterConfig("t", "limit", "x", "tasks.max", "0"))
+	require.NoError(t, err)
+	require.Equal(t, 3, infos.ErrorCount, "limit, tasks.max and the missing name")
+	for _, bad := range []map[string]string{{"topic": "t"}, {"connector.class": "NoSuchConnector"}} {
+		_, err = h.ValidateConfig(ctx, bad)
+		require.ErrorIs(t, err, herder.ErrBadRequest)
+	}
+	names, _ = h.ListConnectors(ctx)
+	require.Empty(t, names, "validating creates nothing")
 }

@@ -1,12 +1,16 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connect/herder"
 )
 
@@ -268,4 +272,112 @@ func (w *Worker) TaskStatus(_ context.Context, name string, task int) (TaskState
 		}
 	}
 	return TaskState{}, fmt.Errorf("worker: %w: task %d of connector %s, which has %d tasks", ErrNotFound, task, name, len(st.Tasks))
+}
+
+// RestartConnectorAndTasks implements herder.Herder; see RestartConnector.
+// The status it returns is the connector's as it was when called, with what
+// the call restarts shown RESTARTING, as Kafka Connect's restart plan has
+// it; it is returned with the restart's error too, which wraps
+// ErrConnectorFailed or ErrTaskAbandoned when the restart was made but did
+// not go as asked.
+func (w *Worker) RestartConnectorAndTasks(ctx context.Context, name string, opts herder.RestartOptions) (ConnectorStatus, error) {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return ConnectorStatus{}, err
+	}
+	defer unlock()
+	c, err := w.connector(name)
+	if err != nil {
+		return ConnectorStatus{}, err
+	}
+	plan := c.status()
+	restarts := false
+	if !opts.OnlyFailed || plan.Connector.State == Failed {
+		plan.Connector.State, restarts = Restarting, true
+	}
+	for i, t := range plan.Tasks {
+		if opts.IncludeTasks && (!opts.OnlyFailed || t.State == Failed) {
+			plan.Tasks[i].State, restarts = Restarting, true
+		}
+	}
+	if !restarts {
+		return plan, nil
+	}
+	if err := c.mayRestart(); err != nil {
+		return ConnectorStatus{}, err
+	}
+	c.log.Info("restarting", "include_tasks", opts.IncludeTasks, "only_failed", opts.OnlyFailed)
+	return plan, c.restart(ctx, opts.IncludeTasks, opts.OnlyFailed)
+}
+
+// mayRestart says why c cannot be restarted now: it runs nothing to restart
+// unless its target state is STARTED.
+func (c *connectorRun) mayRestart() error {
+	c.mu.Lock()
+	target := c.target
+	c.mu.Unlock()
+	if target != TargetStarted {
+		return badRequest("worker: connector %s is %s; resume it first", c.name, target)
+	}
+	return nil
+}
+
+// ValidateConfig implements herder.Herder; it is ValidateConnectorConfig,
+// whose errors (no connector.class, or no such connector plugin) wrap
+// herder.ErrBadRequest.
+func (w *Worker) ValidateConfig(_ context.Context, config map[string]string) (connect.ConfigInfos, error) {
+	infos, err := w.ValidateConnectorConfig(config)
+	if err != nil {
+		return connect.ConfigInfos{}, &marked{err: err, mark: herder.ErrBadRequest}
+	}
+	return infos, nil
+}
+
+// pluginOrder is the order of Kafka Connect's GET /connector-plugins.
+var pluginOrder = []connect.PluginKind{
+	connect.SinkPlugin, connect.SourcePlugin, connect.TransformationPlugin, connect.PredicatePlugin,
+	connect.ConverterPlugin, connect.HeaderConverterPlugin,
+}
+
+// ConnectorPlugins implements herder.Herder: the worker's plugins, the
+// built-in converters and transformations included.
+func (w *Worker) ConnectorPlugins(_ context.Context, connectorsOnly bool) ([]herder.PluginInfo, error) {
+	kinds := pluginOrder
+	if connectorsOnly {
+		kinds = pluginOrder[:2]
+	}
+	out := []herder.PluginInfo{}
+	for _, kind := range kinds {
+		var infos []herder.PluginInfo
+		for _, p := range w.plugins {
+			if info := p.Info(); info.Kind == kind {
+				infos = append(infos, herder.PluginInfo{Class: info.Class, Type: kind.String(), Version: info.Version})
+			}
+		}
+		slices.SortFunc(infos, func(a, b herder.PluginInfo) int {
+			return cmp.Or(strings.Compare(a.Class, b.Class), strings.Compare(a.Version, b.Version))
+		})
+		out = append(out, slices.Compact(infos)...)
+	}
+	return out, nil
+}
+
+// ConnectorPluginConfig implements herder.Herder: the keys the plugin's
+// ConfigDef defines, none for a plugin without one.
+func (w *Worker) ConnectorPluginConfig(_ context.Context, plugin string) ([]connect.ConfigKeyInfo, error) {
+	for _, kind := range pluginOrder {
+		p, err := w.findPlugin(kind, plugin)
+		if err != nil {
+			continue
+		}
+		info := p.Info()
+		out := []connect.ConfigKeyInfo{}
+		if info.Config != nil {
+			for _, ci := range info.Config.Infos(info.Class, nil).Configs {
+				out = append(out, *ci.Definition)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("worker: %w: no plugin called %q", ErrNotFound, plugin)
 }

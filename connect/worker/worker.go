@@ -394,10 +394,19 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 
 // RestartTask restarts one task of a running connector. A task the
 // connector has not generated (none at all for a connector that failed
-// before generating its task configs) is ErrNotFound.
+// before generating its task configs) is ErrNotFound; a connector that is
+// PAUSED or STOPPED is herder.ErrBadRequest.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := w.connector(name)
 	if err != nil {
+		return err
+	}
+	if err := c.mayRestart(); err != nil {
 		return err
 	}
 	return c.restartTask(ctx, task)
@@ -409,13 +418,12 @@ func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 // generates its task configs again; when they changed (as for a connector
 // that failed before generating them), its tasks are replaced by new ones
 // with them. A connector whose Start or TaskConfigs fails again is FAILED,
-// and the error wraps ErrConnectorFailed.
+// and the error wraps ErrConnectorFailed. A PAUSED or STOPPED connector with
+// something to restart is herder.ErrBadRequest. RestartConnectorAndTasks
+// does the same and returns the status Kafka Connect answers.
 func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
-	c, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	return c.restart(ctx, includeTasks, onlyFailed)
+	_, err := w.RestartConnectorAndTasks(ctx, name, herder.RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
+	return err
 }
 
 // ErrNotFound is returned for a connector or task that does not exist. It is
