@@ -32,7 +32,7 @@ func TestHerderPutConnectorConfig(t *testing.T) {
 	cs := &counterSource{}
 	w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin())
 	defer w.Close()
-	h := w
+	var h herder.Herder = w
 	ctx := context.Background()
 
 	for _, bad := range []map[string]string{
@@ -105,7 +105,7 @@ func TestHerderPatchConnectorConfig(t *testing.T) {
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	w := newTestWorker(t, brokers, offset.NewMemory(), (&counterSource{}).plugin())
 	defer w.Close()
-	h := w
+	var h herder.Herder = w
 	ctx := context.Background()
 
 	_, err := h.PatchConnectorConfig(ctx, "p", map[string]*string{"limit": new("7")})
@@ -154,7 +154,7 @@ func TestHerderInitialState(t *testing.T) {
 	cs := &counterSource{}
 	w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin())
 	defer w.Close()
-	h := w
+	var h herder.Herder = w
 	ctx := context.Background()
 
 	for _, s := range []herder.InitialState{herder.InitialPaused, herder.InitialStopped} {
@@ -209,7 +209,7 @@ func TestHerderRestart(t *testing.T) {
 	cs := &counterSource{failStarts: 1}
 	w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin())
 	defer w.Close()
-	h := w
+	var h herder.Herder = w
 	ctx := context.Background()
 	_, _, err := h.PutConnectorConfig(ctx, "r", counterConfig(topic), herder.PutOptions{})
 	require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestHerderRestart(t *testing.T) {
 func TestHerderPlugins(t *testing.T) {
 	w := newTestWorker(t, testkafka.Brokers(t), offset.NewMemory(), (&counterSource{}).plugin(), newCollector(0).plugin())
 	defer w.Close()
-	h := w
+	var h herder.Herder = w
 	ctx := context.Background()
 
 	ps, err := h.ConnectorPlugins(ctx, true)

@@ -381,3 +381,59 @@ func (w *Worker) ConnectorPluginConfig(_ context.Context, plugin string) ([]conn
 	}
 	return nil, fmt.Errorf("worker: %w: no plugin called %q", ErrNotFound, plugin)
 }
+
+// ConnectorOffsets implements herder.Herder: a source connector's offsets
+// from its offset stores (its own offsets topic first, then the worker's
+// store), a sink connector's from its consumer group, sorted by partition.
+func (w *Worker) ConnectorOffsets(ctx context.Context, name string) (herder.ConnectorOffsets, error) {
+	c, err := w.connector(name)
+	if err != nil {
+		return herder.ConnectorOffsets{}, err
+	}
+	return w.connectorOffsets(ctx, c)
+}
+
+// AlterConnectorOffsets implements herder.Herder. A source connector's
+// offsets are written to its offset stores (a zero Offset as a tombstone)
+// after its source.OffsetAlterer, if it has one, accepted them (its refusal
+// wraps herder.ErrBadRequest); a sink connector's are committed to, or for
+// a zero Offset deleted from, its consumer group connect-<name>.
+func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offsets herder.ConnectorOffsets) (herder.Message, error) {
+	if len(offsets.Offsets) == 0 {
+		return herder.Message{}, badRequest("Partitions / offsets need to be provided for an alter offsets request")
+	}
+	return w.modifyOffsets(ctx, name, func(c *connectorRun) (herder.Message, error) {
+		return w.alterOffsets(ctx, c, offsets.Offsets)
+	})
+}
+
+// ResetConnectorOffsets implements herder.Herder: tombstones for every
+// partition of a source connector, in its own offsets topic and the
+// worker's store, or the deletion of a sink connector's consumer group.
+func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error) {
+	return w.modifyOffsets(ctx, name, func(c *connectorRun) (herder.Message, error) {
+		return w.resetOffsets(ctx, c)
+	})
+}
+
+// modifyOffsets runs modify on connector name, in its turn, if it is
+// STOPPED, as Kafka Connect requires.
+func (w *Worker) modifyOffsets(ctx context.Context, name string, modify func(*connectorRun) (herder.Message, error)) (herder.Message, error) {
+	unlock, err := w.changing.lock(ctx, name)
+	if err != nil {
+		return herder.Message{}, err
+	}
+	defer unlock()
+	c, err := w.connector(name)
+	if err != nil {
+		return herder.Message{}, err
+	}
+	c.mu.Lock()
+	stopped := c.target == TargetStopped && len(c.tasks) == 0
+	c.mu.Unlock()
+	if !stopped {
+		return herder.Message{}, badRequest("Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	return modify(c)
+}

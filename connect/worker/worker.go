@@ -51,6 +51,8 @@ type Worker struct {
 	changing   serial // the turns of the calls that change a connector
 }
 
+var _ herder.Herder = (*Worker)(nil)
+
 type options struct {
 	seeds               []string
 	kgoOpts             []kgo.Opt
