@@ -63,9 +63,4 @@ func (w *engine) prepare(ctx context.Context, name string, config map[string]str
 
 // invalidConfig marks err, which says why a connector configuration is
 // invalid, as herder.ErrInvalidConfig, keeping its message.
-func invalidConfig(err error) error { return &invalidConfigError{err} }
-
-type invalidConfigError struct{ err error }
-
-func (e *invalidConfigError) Error() string   { return e.err.Error() }
-func (e *invalidConfigError) Unwrap() []error { return []error{herder.ErrInvalidConfig, e.err} }
+func invalidConfig(err error) error { return &marked{err: err, mark: herder.ErrInvalidConfig} }

@@ -326,3 +326,40 @@ func TestHerderPlugins(t *testing.T) {
 	names, _ = h.ListConnectors(ctx)
 	require.Empty(t, names, "validating creates nothing")
 }
+
+// Calls that change one connector take turns: a second waits for the
+// first, or gives up when its context ends; another connector's does not
+// wait; and a name nobody holds or waits for is forgotten.
+func TestSerialTurns(t *testing.T) {
+	var s serial
+	ctx := context.Background()
+	unlock, err := s.lock(ctx, "a")
+	require.NoError(t, err)
+	other, err := s.lock(ctx, "b")
+	require.NoError(t, err, "another connector's turn")
+	other()
+
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	_, err = s.lock(short, "a")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "connector a")
+
+	next := make(chan func())
+	go func() {
+		u, err := s.lock(ctx, "a")
+		if err == nil {
+			next <- u
+		}
+	}()
+	select {
+	case <-next:
+		t.Fatal("two turns at once")
+	case <-time.After(20 * time.Millisecond):
+	}
+	unlock()
+	(<-next)()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	require.Empty(t, s.turns)
+}

@@ -433,17 +433,20 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 var ErrNotFound = herder.ErrNotFound
 
 // ErrConnectorFailed is wrapped by the error of CreateConnector,
-// UpdateConnector, RestartConnector or ResumeConnector when the connector's
-// configuration was accepted and kept but its Start or TaskConfigs failed:
-// the connector exists, FAILED with the cause in its status, and
-// RestartConnector runs it again. An error from CreateConnector or
-// UpdateConnector that wraps neither this nor ErrTaskAbandoned means
-// nothing was changed. It is herder.ErrConnectorFailed.
+// UpdateConnector, PutConnectorConfig, PatchConnectorConfig,
+// RestartConnector, RestartConnectorAndTasks or ResumeConnector when the
+// connector's configuration was accepted and kept but its Start or
+// TaskConfigs failed: the connector exists, FAILED with the cause in its
+// status, and RestartConnector runs it again. An error from one of the
+// calls that put a configuration that wraps neither this nor
+// ErrTaskAbandoned means nothing was changed. It is
+// herder.ErrConnectorFailed.
 var ErrConnectorFailed = herder.ErrConnectorFailed
 
 // ErrTaskAbandoned is wrapped by the error of a call that had to stop a
-// task (Close, DeleteConnector, UpdateConnector, PauseConnector,
-// StopConnector, RestartTask, RestartConnector) when the task did not stop
+// task (Close, DeleteConnector, UpdateConnector, PutConnectorConfig,
+// PatchConnectorConfig, PauseConnector, StopConnector, RestartTask,
+// RestartConnector, RestartConnectorAndTasks) when the task did not stop
 // within the task shutdown timeout plus the offset flush timeout
 // (TaskShutdownTimeout, OffsetFlushTimeout) and a second's grace, or before the call's context
 // ended, typically because its Poll or Put ignores its context. The call
