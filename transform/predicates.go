@@ -1,7 +1,10 @@
 package transform
 
 import (
+	"regexp"
+
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/javaregex"
 )
 
 // The predicates' Kafka Connect class names.
@@ -15,7 +18,8 @@ const (
 // regular expression. It is Kafka Connect's TopicNameMatches predicate
 // (key "pattern"). It is immutable and safe for concurrent use.
 type TopicNameMatches struct {
-	re *javaRegex
+	pattern string
+	re      *regexp.Regexp // anchored: Matcher.matches
 }
 
 // NewTopicNameMatches returns a TopicNameMatches for a Java regular
@@ -27,19 +31,19 @@ func NewTopicNameMatches(pattern string) (*TopicNameMatches, error) {
 	if pattern == "" {
 		return nil, configError(topicNameMatchesPattern, pattern, "String must be non-empty")
 	}
-	re, err := compileJavaRegex(pattern)
+	re, err := javaregex.CompileWhole(pattern)
 	if err != nil {
 		return nil, configError(topicNameMatchesPattern, pattern,
 			"entry must be a Java-compatible regular expression that Go's RE2 can run: "+err.Error())
 	}
-	return &TopicNameMatches{re: re}, nil
+	return &TopicNameMatches{pattern: pattern, re: re}, nil
 }
 
 // Test reports whether r's topic matches.
-func (p *TopicNameMatches) Test(r *connect.Record) bool { return p.re.matches(r.Topic) }
+func (p *TopicNameMatches) Test(r *connect.Record) bool { return p.re.MatchString(r.Topic) }
 
 // String describes the predicate as Kafka's toString does.
-func (p *TopicNameMatches) String() string { return "TopicNameMatches{pattern=" + p.re.pattern + "}" }
+func (p *TopicNameMatches) String() string { return "TopicNameMatches{pattern=" + p.pattern + "}" }
 
 // HasHeaderKey is true for records with at least one header called Name.
 // It is Kafka Connect's HasHeaderKey predicate (key "name").

@@ -1,392 +1,17 @@
 package transform
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/kconnect-go/kconnect/internal/javatime"
 )
-
-// javaRegex is a Java regular expression translated to Go's RE2 syntax:
-// full matches (Java's Matcher.matches) and searches (Matcher.find).
-type javaRegex struct {
-	pattern string         // as configured
-	full    *regexp.Regexp // anchored at both ends
-	find    *regexp.Regexp // unanchored
-}
-
-// compileJavaRegex compiles a Java (java.util.regex.Pattern) regular
-// expression. Most Java syntax means the same in Go's RE2 and is used as
-// is; a few Java-only escapes are translated (\uXXXX, \0oct, \cX, \e, \h,
-// \v, \s with \x0B, \Z, POSIX \p{Alpha}-style classes, \p{IsX}). Constructs RE2 lacks
-// (lookaround, backreferences, atomic groups, possessive quantifiers,
-// nested character classes and && intersections, the x, d, u, c and U
-// flags) are rejected rather than read with a different meaning.
-func compileJavaRegex(pattern string) (*javaRegex, error) {
-	expr, err := translateJavaRegex(pattern)
-	if err != nil {
-		return nil, err
-	}
-	find, err := regexp.Compile(expr)
-	if err != nil {
-		return nil, fmt.Errorf("not a regular expression Go's RE2 supports: %v", err)
-	}
-	full := regexp.MustCompile(`\A(?:` + expr + `)\z`) // cannot fail if expr compiles
-	return &javaRegex{pattern: pattern, full: full, find: find}, nil
-}
-
-// CompileJavaRegex compiles a Java (java.util.regex.Pattern) regular
-// expression, as Kafka Connect configs hold them (RegexRouter's regex,
-// topics.regex, topic.creation.<group>.include), into a Go regexp anchored
-// at both ends, so that MatchString is Java's Matcher.matches: the whole
-// string must match. Java syntax RE2 lacks (lookaround, backreferences,
-// possessive quantifiers, …) is an error rather than a different meaning.
-func CompileJavaRegex(pattern string) (*regexp.Regexp, error) {
-	j, err := compileJavaRegex(pattern)
-	if err != nil {
-		return nil, err
-	}
-	return j.full, nil
-}
-
-// translateJavaRegex rewrites Java regex syntax into RE2 syntax.
-func translateJavaRegex(p string) (string, error) {
-	var b strings.Builder
-	inClass := false // inside [...]
-	classStart := false
-	for i := 0; i < len(p); {
-		c := p[i]
-		switch {
-		case c == '\\':
-			if i+1 >= len(p) {
-				return "", errors.New("unexpected end of pattern after \\")
-			}
-			n, err := translateEscape(&b, p, i, inClass)
-			if err != nil {
-				return "", err
-			}
-			i += n
-			classStart = false
-			continue
-		case inClass && c == '[':
-			return "", errors.New("nested character classes (union) are not supported")
-		case inClass && c == '&' && i+1 < len(p) && p[i+1] == '&':
-			return "", errors.New("character class intersection (&&) is not supported")
-		case inClass && c == ']' && !classStart:
-			inClass = false
-		case !inClass && c == '[':
-			inClass, classStart = true, true
-			b.WriteByte(c)
-			i++
-			if i < len(p) && p[i] == '^' {
-				b.WriteByte('^')
-				i++
-			}
-			continue
-		case !inClass && c == '(' && i+1 < len(p) && p[i+1] == '?':
-			if err := checkJavaGroup(p[i+2:]); err != nil {
-				return "", err
-			}
-		case !inClass && (c == '*' || c == '+' || c == '?' || c == '}') && i+1 < len(p) && p[i+1] == '+':
-			return "", errors.New("possessive quantifiers are not supported")
-		}
-		classStart = false
-		b.WriteByte(c)
-		i++
-	}
-	return b.String(), nil
-}
-
-// checkJavaGroup checks what follows "(?".
-func checkJavaGroup(rest string) error {
-	switch {
-	case strings.HasPrefix(rest, "="), strings.HasPrefix(rest, "!"),
-		strings.HasPrefix(rest, "<="), strings.HasPrefix(rest, "<!"):
-		return errors.New("lookaround assertions are not supported")
-	case strings.HasPrefix(rest, ">"):
-		return errors.New("atomic groups are not supported")
-	case strings.HasPrefix(rest, "<"), strings.HasPrefix(rest, ":"):
-		return nil
-	}
-	for _, r := range rest {
-		switch r {
-		case ')', ':':
-			return nil
-		case 'i', 'm', 's', '-':
-		case 'U':
-			return errors.New("flag U (UNICODE_CHARACTER_CLASS) is not supported")
-		default:
-			return fmt.Errorf("flag %c is not supported", r)
-		}
-	}
-	return nil
-}
-
-// posixClasses maps Java's \p{Name} POSIX classes (US-ASCII only) to RE2's
-// [:name:].
-var posixClasses = map[string]string{
-	"Lower": "lower", "Upper": "upper", "ASCII": "ascii", "Alpha": "alpha", "Digit": "digit",
-	"Alnum": "alnum", "Punct": "punct", "Graph": "graph", "Print": "print", "Blank": "blank",
-	"Cntrl": "cntrl", "XDigit": "xdigit", "Space": "space",
-}
-
-const (
-	javaSpace           = `\t\n\x0B\f\r `
-	javaHorizontalSpace = ` \t\x{A0}\x{1680}\x{180E}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}`
-	javaVerticalSpace   = `\n\x0B\f\r\x{85}\x{2028}\x{2029}`
-)
-
-// translateEscape writes the translation of the escape at p[i] ('\\') and
-// returns how many bytes of p it used.
-func translateEscape(b *strings.Builder, p string, i int, inClass bool) (int, error) {
-	c := p[i+1]
-	class := func(body string) {
-		if inClass {
-			b.WriteString(body)
-		} else {
-			b.WriteString("[" + body + "]")
-		}
-	}
-	switch {
-	case c == 'Q':
-		end := strings.Index(p[i+2:], `\E`)
-		lit := p[i+2:]
-		n := len(p) - i
-		if end >= 0 {
-			lit = p[i+2 : i+2+end]
-			n = end + 4
-		}
-		if inClass {
-			for _, r := range lit {
-				fmt.Fprintf(b, `\x{%X}`, r)
-			}
-		} else {
-			b.WriteString(regexp.QuoteMeta(lit))
-		}
-		return n, nil
-	case c >= '1' && c <= '9', c == 'k':
-		return 0, errors.New("backreferences are not supported")
-	case c == 'G', c == 'R', c == 'X', c == 'b' && i+2 < len(p) && p[i+2] == '{':
-		return 0, fmt.Errorf(`\%c is not supported`, c)
-	case c == 'Z':
-		b.WriteString(`\z`) // topic names hold no line terminators
-		return 2, nil
-	case c == 'h' || c == 'H':
-		if c == 'H' {
-			if inClass {
-				return 0, errors.New(`\H inside a character class is not supported`)
-			}
-			b.WriteString("[^" + javaHorizontalSpace + "]")
-			return 2, nil
-		}
-		class(javaHorizontalSpace)
-		return 2, nil
-	case c == 'v' || c == 'V':
-		if c == 'V' {
-			if inClass {
-				return 0, errors.New(`\V inside a character class is not supported`)
-			}
-			b.WriteString("[^" + javaVerticalSpace + "]")
-			return 2, nil
-		}
-		class(javaVerticalSpace)
-		return 2, nil
-	case c == 'e':
-		b.WriteString(`\x1B`)
-		return 2, nil
-	case c == 's':
-		class(javaSpace) // Java's \s includes \x0B, RE2's does not
-		return 2, nil
-	case c == 'S' && !inClass:
-		b.WriteString("[^" + javaSpace + "]")
-		return 2, nil
-	case c == 'u':
-		if i+6 > len(p) {
-			return 0, errors.New(`illegal Unicode escape sequence`)
-		}
-		n, err := strconv.ParseUint(p[i+2:i+6], 16, 32)
-		if err != nil {
-			return 0, errors.New(`illegal Unicode escape sequence`)
-		}
-		fmt.Fprintf(b, `\x{%X}`, n)
-		return 6, nil
-	case c == '0':
-		j, n := i+2, 0
-		for k := 0; k < 3 && j < len(p) && p[j] >= '0' && p[j] <= '7'; k++ {
-			if k == 2 && p[i+2] > '3' { // \0mnn needs m <= 3
-				break
-			}
-			n = n*8 + int(p[j]-'0')
-			j++
-		}
-		if j == i+2 {
-			return 0, errors.New("illegal octal escape sequence")
-		}
-		fmt.Fprintf(b, `\x{%X}`, n)
-		return j - i, nil
-	case c == 'c':
-		if i+2 >= len(p) {
-			return 0, errors.New("illegal control escape sequence")
-		}
-		fmt.Fprintf(b, `\x{%X}`, p[i+2]^64)
-		return 3, nil
-	case c == 'p' || c == 'P':
-		if i+2 < len(p) && p[i+2] == '{' {
-			end := strings.IndexByte(p[i+3:], '}')
-			if end < 0 {
-				return 0, errors.New("unclosed character family")
-			}
-			name := p[i+3 : i+3+end]
-			n := end + 4
-			if posix, ok := posixClasses[name]; ok {
-				neg := ""
-				if c == 'P' {
-					neg = "^"
-				}
-				if inClass {
-					b.WriteString("[:" + neg + posix + ":]")
-				} else {
-					b.WriteString("[[:" + neg + posix + ":]]")
-				}
-				return n, nil
-			}
-			if strings.HasPrefix(name, "java") {
-				return 0, fmt.Errorf(`\%c{%s} is not supported`, c, name)
-			}
-			if strings.HasPrefix(name, "In") {
-				return 0, fmt.Errorf(`Unicode blocks (\%c{%s}) are not supported`, c, name)
-			}
-			name = strings.TrimPrefix(name, "Is")
-			name = strings.TrimPrefix(name, "general_category=")
-			name = strings.TrimPrefix(name, "gc=")
-			name = strings.TrimPrefix(name, "script=")
-			name = strings.TrimPrefix(name, "sc=")
-			b.WriteString(`\` + string(c) + "{" + name + "}")
-			return n, nil
-		}
-	}
-	// Everything else (\d \w \s \b \B \A \z \t \n \x.. \. and friends) means
-	// the same in RE2; an escaped non-ASCII character is copied whole.
-	_, size := utf8.DecodeRuneInString(p[i+1:])
-	b.WriteString(p[i : i+1+size])
-	return 1 + size, nil
-}
-
-// matches reports whether s matches the whole expression (Matcher.matches).
-func (j *javaRegex) matches(s string) bool { return j.full.MatchString(s) }
-
-// javaReplacement is a parsed java.util.regex.Matcher replacement string.
-type javaReplacement []replacementPiece
-
-type replacementPiece struct {
-	lit   string
-	group int // -1 for a literal
-}
-
-// parseJavaReplacement parses a Matcher replacement string for re: $n
-// refers to group n, taking further digits while the number stays a group
-// of re (so with one group "$12" is group 1 then "2"); ${name} refers to a
-// named group; a backslash makes the next character literal. The errors
-// are the ones Java throws, here at configuration time.
-func parseJavaReplacement(s string, re *regexp.Regexp) (javaReplacement, error) {
-	var out javaReplacement
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			out = append(out, replacementPiece{lit: lit.String(), group: -1})
-			lit.Reset()
-		}
-	}
-	groups := re.NumSubexp()
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '\\':
-			i++
-			if i == len(s) {
-				return nil, errors.New("character to be escaped is missing")
-			}
-			_, size := utf8.DecodeRuneInString(s[i:])
-			lit.WriteString(s[i : i+size])
-			i += size
-		case '$':
-			i++
-			if i == len(s) {
-				return nil, errors.New("Illegal group reference: group index is missing")
-			}
-			var ref int
-			if s[i] == '{' {
-				i++
-				start := i
-				for i < len(s) && isASCIIAlnum(s[i]) {
-					i++
-				}
-				if i == start {
-					return nil, errors.New("named capturing group has 0 length name")
-				}
-				if i == len(s) || s[i] != '}' {
-					return nil, errors.New("named capturing group is missing trailing '}'")
-				}
-				name := s[start:i]
-				i++
-				ref = re.SubexpIndex(name)
-				if ref < 0 {
-					return nil, fmt.Errorf("No group with name {%s}", name)
-				}
-			} else {
-				if s[i] < '0' || s[i] > '9' {
-					return nil, errors.New("Illegal group reference")
-				}
-				ref = int(s[i] - '0')
-				i++
-				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-					next := ref*10 + int(s[i]-'0')
-					if next > groups {
-						break
-					}
-					ref = next
-					i++
-				}
-				if ref > groups {
-					return nil, fmt.Errorf("No group %d", ref)
-				}
-			}
-			flush()
-			out = append(out, replacementPiece{group: ref})
-		default:
-			lit.WriteByte(s[i])
-			i++
-		}
-	}
-	flush()
-	return out, nil
-}
-
-func isASCIIAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-// expand appends the replacement for a match (submatch indexes m in src).
-// A group that did not take part in the match adds nothing, as in Java.
-func (rp javaReplacement) expand(dst []byte, src string, m []int) []byte {
-	for _, p := range rp {
-		if p.group < 0 {
-			dst = append(dst, p.lit...)
-			continue
-		}
-		if s, e := m[2*p.group], m[2*p.group+1]; s >= 0 {
-			dst = append(dst, src[s:e]...)
-		}
-	}
-	return dst
-}
 
 // RegexRouter renames the topic of records whose topic matches a regular
 // expression. It is Kafka Connect's
@@ -399,8 +24,9 @@ func (rp javaReplacement) expand(dst []byte, src string, m []int) []byte {
 // A RegexRouter is safe for concurrent use. It remembers where each topic
 // it has seen goes (up to 1024 topics), so routing costs no allocation.
 type RegexRouter struct {
-	re     *javaRegex
-	repl   javaReplacement
+	whole  *regexp.Regexp // Matcher.matches
+	find   *regexp.Regexp // Matcher.find, for replaceFirst
+	repl   javaregex.Replacement
 	topics topicCache[string] // input topic -> output topic
 }
 
@@ -447,15 +73,19 @@ func (c *topicCache[V]) put(topic string, v V) {
 // then x), \$ and \\ are literal. A reference to a group the regex does not
 // have is an error here (Java fails on each matching record instead).
 func NewRegexRouter(regex, replacement string) (*RegexRouter, error) {
-	re, err := compileJavaRegex(regex)
+	find, err := javaregex.Compile(regex)
 	if err != nil {
 		return nil, configError(regexRouterRegex, regex, "Invalid regex: "+err.Error())
 	}
-	repl, err := parseJavaReplacement(replacement, re.find)
+	whole, err := javaregex.CompileWhole(regex)
+	if err != nil { // not reached: it fails only when Compile does
+		return nil, configError(regexRouterRegex, regex, "Invalid regex: "+err.Error())
+	}
+	repl, err := javaregex.ParseReplacement(replacement, find)
 	if err != nil {
 		return nil, configError(regexRouterReplacement, replacement, err.Error())
 	}
-	return &RegexRouter{re: re, repl: repl}, nil
+	return &RegexRouter{whole: whole, find: find, repl: repl}, nil
 }
 
 // configError is a *connect.ConfigError for one key, in Kafka's words.
@@ -489,18 +119,10 @@ func (t *RegexRouter) routed(topic string) string {
 
 // route returns the topic that topic routes to.
 func (t *RegexRouter) route(topic string) string {
-	if !t.re.matches(topic) {
+	if !t.whole.MatchString(topic) {
 		return topic
 	}
-	m := t.re.find.FindStringSubmatchIndex(topic)
-	if m == nil { // cannot happen: a full match is also a match
-		return topic
-	}
-	buf := make([]byte, 0, len(topic)+16)
-	buf = append(buf, topic[:m[0]]...)
-	buf = t.repl.expand(buf, topic, m)
-	buf = append(buf, topic[m[1]:]...)
-	return string(buf)
+	return t.repl.ReplaceFirst(t.find, topic)
 }
 
 // RegexRouterClass is RegexRouter's Kafka Connect class name.
@@ -511,13 +133,13 @@ const (
 	regexRouterReplacement = "replacement"
 )
 
-// javaRegexValidator checks that a string is a regular expression
-// compileJavaRegex accepts.
+// javaRegexValidator checks that a string is a Java regular expression
+// Go's RE2 can run with Java's meaning.
 type javaRegexValidator struct{}
 
 func (javaRegexValidator) Validate(v any) error {
 	s, _ := v.(string)
-	if _, err := compileJavaRegex(s); err != nil {
+	if _, err := javaregex.Compile(s); err != nil {
 		return fmt.Errorf("Invalid regex: %v", err)
 	}
 	return nil

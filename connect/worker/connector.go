@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -183,7 +183,7 @@ func (w *engine) newConnectorRun(name string, raw map[string]string) (*connector
 			return nil, fmt.Errorf("worker: connector %s: exactly one of %s and %s must be set", name, TopicsConfig, TopicsRegexConfig)
 		}
 		if regex != "" {
-			if topicsRegex, err = transform.CompileJavaRegex(regex); err != nil {
+			if topicsRegex, err = javaregex.CompileWhole(regex); err != nil {
 				return nil, fmt.Errorf("worker: connector %s: %s %q: %w", name, TopicsRegexConfig, regex, err)
 			}
 		}

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/kconnect-go/kconnect/transform"
+	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -107,7 +107,7 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 			if p = strings.TrimSpace(p); p == "" {
 				continue
 			}
-			re, err := transform.CompileJavaRegex(p)
+			re, err := javaregex.CompileWhole(p)
 			if err != nil {
 				bad(key, "%q: %v", p, err)
 				continue
