@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+	"maps"
 	"sync"
-	"sync/atomic"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/kafkalog"
 )
 
 // Kafka is a Store backed by a compacted Kafka topic, as Kafka Connect's
@@ -56,20 +54,14 @@ import (
 // stores before the client.
 type Kafka struct {
 	cl     *kgo.Client
-	adm    *kadm.Client
 	topic  string
 	cfg    kafkaConfig
 	log    *slog.Logger
-	decomp kgo.Decompressor
+	reader *kafkalog.Reader
 
-	nparts atomic.Int32 // partition count, for Records' partition numbers
-
-	readMu sync.Mutex // one reader at a time; guards leaders and topicID
-	// pos is the reader's next offset per partition. Only the reader
-	// (holding readMu) writes it, under mu; others read it under mu.
-	pos     map[int32]int64
-	leaders map[int32]int32
-	topicID [16]byte
+	// pos is the reader's next offset per partition, written with the
+	// records it read (applyBatch), under mu.
+	pos map[int32]int64
 
 	syncMu  sync.Mutex // read coalescing
 	running *readCall
@@ -211,24 +203,61 @@ func NewKafka(ctx context.Context, client *kgo.Client, topic string, opts ...Kaf
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	k := &Kafka{
-		cl:      client,
-		adm:     kadm.NewClient(client),
-		topic:   topic,
-		cfg:     cfg,
-		log:     logger.With("topic", topic),
-		decomp:  kgo.DefaultDecompressor(),
-		pos:     make(map[int32]int64),
-		leaders: make(map[int32]int32),
-		conns:   make(map[string]map[string]*slot),
+		cl:    client,
+		topic: topic,
+		cfg:   cfg,
+		log:   logger.With("topic", topic),
+		pos:   make(map[int32]int64),
+		conns: make(map[string]map[string]*slot),
 	}
+	k.reader = kafkalog.NewReader(client, topic, nil, k.applyBatch)
 	if err := k.ensureTopic(ctx); err != nil {
 		return nil, fmt.Errorf("offset: offsets topic %q: %w", topic, err)
 	}
-	if err := k.readToEnd(ctx); err != nil {
+	if err := k.reader.ReadToEnd(ctx); err != nil {
 		return nil, fmt.Errorf("offset: reading offsets topic %q: %w", topic, err)
 	}
 	k.life, k.cancel = context.WithCancel(context.Background())
 	return k, nil
+}
+
+// ensureTopic creates the topic, compacted, when it is missing, and checks
+// that an existing one is compacted. Without permission to describe its
+// configs it logs and goes on, as Kafka Connect does.
+func (k *Kafka) ensureTopic(ctx context.Context) error {
+	configs := make(map[string]string, len(k.cfg.topicConfigs)+1)
+	maps.Copy(configs, k.cfg.topicConfigs)
+	configs["cleanup.policy"] = "compact"
+	created, err := kafkalog.EnsureTopic(ctx, k.cl, kafkalog.TopicSpec{Name: k.topic,
+		Partitions: k.cfg.partitions, ReplicationFactor: k.cfg.replication, Configs: configs})
+	if err != nil {
+		return err
+	}
+	if created {
+		k.log.Info("created offsets topic", "partitions", k.cfg.partitions, "replication_factor", k.cfg.replication)
+	}
+	err = kafkalog.CheckCompacted(ctx, k.cl, k.topic)
+	if errors.Is(err, kafkalog.ErrUnverified) {
+		k.log.Warn("cannot check the offsets topic's cleanup.policy; make sure it is compact", "error", err)
+		return nil
+	}
+	return err
+}
+
+// applyBatch applies records the reader read, and moves its position past
+// them in the same hold of mu, so that Put's acknowledgements, which
+// apply records the reader has not passed, see both or neither.
+func (k *Kafka) applyBatch(b kafkalog.Batch) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return ErrClosed
+	}
+	for _, r := range b.Records {
+		k.applyRecordLocked(r)
+	}
+	k.pos[b.Partition] = b.Next
+	return nil
 }
 
 // checkClient rejects clients that would write offsets where or how Kafka
@@ -465,7 +494,7 @@ func (k *Kafka) Records(connector string, entries []Entry) ([]*kgo.Record, error
 
 // records is Records, also returning the index in entries of each record.
 func (k *Kafka) records(connector string, entries []Entry) ([]*kgo.Record, []int, error) {
-	n := int(k.nparts.Load())
+	n := int(k.reader.Partitions())
 	if n < 1 { // not reachable once NewKafka has returned
 		return nil, nil, fmt.Errorf("offset: topic %q has no partitions", k.topic)
 	}
@@ -671,7 +700,7 @@ func (k *Kafka) sync(ctx context.Context) error {
 func (k *Kafka) runReads(c *readCall) {
 	defer k.wg.Done()
 	for c != nil {
-		c.err = k.readToEnd(k.life)
+		c.err = k.reader.ReadToEnd(k.life)
 		k.syncMu.Lock()
 		close(c.done)
 		c = k.queued
@@ -679,21 +708,4 @@ func (k *Kafka) runReads(c *readCall) {
 		k.running = c
 		k.syncMu.Unlock()
 	}
-}
-
-// cleanupPolicies splits a cleanup.policy value.
-func cleanupPolicies(v string) []string {
-	var out []string
-	for p := range strings.SplitSeq(v, ",") {
-		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// isAuthErr reports authorization failures, which make Kafka Connect skip
-// the cleanup policy check with a log line.
-func isAuthErr(err error) bool {
-	return errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed)
 }
