@@ -319,6 +319,31 @@ func TestReaderTransactions(t *testing.T) {
 	require.Equal(t, []string{"t1", "t2", "p1", "open", "p2"}, c.values[0])
 }
 
+// TestReaderDeletedRecords: records deleted below the log start are
+// skipped, with a batch that only moves the position. Kafka answers a
+// fetch below the log start with OFFSET_OUT_OF_RANGE and no log start
+// offset (-1), kfake with one. (Kafka deletes records on request only
+// from topics that are not only compacted.)
+func TestReaderDeletedRecords(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "log")
+	testkafka.CreateTopic(t, brokers, topic, 1, map[string]*string{"cleanup.policy": ptr("compact,delete")})
+	cl := manualClient(t, brokers)
+	produce(t, cl, topic, 0, "r0", "r1", "r2", "r3", "r4")
+	adm := kadm.NewClient(cl)
+	offs := make(kadm.Offsets)
+	offs.AddOffset(topic, 0, 3, -1)
+	res, err := adm.DeleteRecords(t.Context(), offs)
+	require.NoError(t, err)
+	require.NoError(t, res.Error())
+
+	c := newCollector()
+	require.NoError(t, NewReader(cl, topic, nil, c.apply).ReadToEnd(bounded(t)))
+	require.Equal(t, []string{"r3", "r4"}, c.values[0])
+	require.Equal(t, Batch{Partition: 0, Next: 3}, c.batches[0], "the first batch moves to the log start")
+	require.Equal(t, int64(5), c.next[0])
+}
+
 // TestReaderApplyError: an error from apply ends the read with it, and
 // the batch is handed over again by the next read.
 func TestReaderApplyError(t *testing.T) {

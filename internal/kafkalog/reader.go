@@ -273,9 +273,22 @@ func (r *Reader) fetchFrom(ctx context.Context, leader int32, parts []int32) (pr
 				switch {
 				case errors.Is(fp.Err, kerr.OffsetOutOfRange):
 					// Records before the log start were deleted
-					// (DeleteRecords); go on from the start.
-					if rp.LogStartOffset > start {
-						if err := r.advance(Batch{Partition: rp.Partition, Next: rp.LogStartOffset}); err != nil {
+					// (DeleteRecords, or retention on a topic that
+					// also deletes); go on from the start.
+					logStart := rp.LogStartOffset
+					if logStart < 0 { // Kafka answers the error without it
+						var err error
+						if logStart, err = r.logStartOffset(ctx, rp.Partition); err != nil {
+							if ctx.Err() != nil {
+								return false, false, ctx.Err()
+							}
+							if !retriable(err) {
+								return false, false, fmt.Errorf("partition %d: offset %d is out of range, and listing its log start offset failed: %w", rp.Partition, start, err)
+							}
+						}
+					}
+					if logStart > start {
+						if err := r.advance(Batch{Partition: rp.Partition, Next: logStart}); err != nil {
 							return false, false, err
 						}
 						progress = true
@@ -301,6 +314,19 @@ func (r *Reader) fetchFrom(ctx context.Context, leader int32, parts []int32) (pr
 		}
 	}
 	return progress, retry, nil
+}
+
+// logStartOffset lists partition's log start offset.
+func (r *Reader) logStartOffset(ctx context.Context, partition int32) (int64, error) {
+	listed, err := r.adm.ListStartOffsets(ctx, r.topic)
+	if err != nil {
+		return -1, err
+	}
+	lo, ok := listed.Lookup(r.topic, partition)
+	if !ok {
+		return -1, kerr.UnknownTopicOrPartition
+	}
+	return lo.Offset, lo.Err
 }
 
 // advance hands b to apply and, once it took it, moves past it.
