@@ -341,8 +341,8 @@ const (
 	TransformsConfig = "transforms"
 	PredicatesConfig = "predicates"
 
-	transformsPrefix = "transforms."
-	predicatesPrefix = "predicates."
+	transformsPrefix = TransformsConfig + "."
+	predicatesPrefix = PredicatesConfig + "."
 	typeKey          = "type"
 	predicateKey     = "predicate"
 	negateKey        = "negate"

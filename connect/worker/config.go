@@ -10,6 +10,8 @@ import (
 
 // Connector configuration keys common to every connector, as Kafka Connect
 // names them (ConnectorConfig, SourceConnectorConfig, SinkConnectorConfig).
+// The transform chain's keys, transforms and predicates, are
+// transform.TransformsConfig and transform.PredicatesConfig.
 const (
 	NameConfig            = "name"
 	ConnectorClassConfig  = "connector.class"
@@ -18,8 +20,6 @@ const (
 	KeyConverterConfig    = "key.converter"
 	ValueConverterConfig  = "value.converter"
 	HeaderConverterConfig = "header.converter"
-	TransformsConfig      = "transforms"
-	PredicatesConfig      = "predicates"
 
 	ErrorsRetryTimeoutConfig        = "errors.retry.timeout"
 	ErrorsRetryMaxDelayConfig       = "errors.retry.delay.max.ms"
@@ -44,11 +44,10 @@ const (
 )
 
 const (
-	groupCommon     = "Common"
-	groupTransforms = "Transforms"
-	groupErrors     = "Error Handling"
-	groupTopics     = "Topic Creation"
-	groupEOS        = "Exactly Once Support"
+	groupCommon = "Common"
+	groupErrors = "Error Handling"
+	groupTopics = "Topic Creation"
+	groupEOS    = "Exactly Once Support"
 )
 
 // baseConfigDef defines the keys every connector has.
@@ -81,12 +80,9 @@ func baseConfigDef() *connect.ConfigDef {
 		DisplayName: "Header converter class",
 		Doc:         "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
 
-	d.Define(connect.ConfigKey{Name: TransformsConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
-		Group: groupTransforms, OrderInGroup: 1, DisplayName: "Transforms",
-		Doc: "Aliases for the transformations to be applied to records."})
-	d.Define(connect.ConfigKey{Name: PredicatesConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
-		Group: "Predicates", OrderInGroup: 1, DisplayName: "Predicates",
-		Doc: "Aliases for the predicates used by transformations."})
+	for _, k := range transform.ChainConfigDef().Keys() {
+		d.Define(k)
+	}
 
 	order = 0
 	errs := func(k connect.ConfigKey) {

@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/transform"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -479,8 +480,8 @@ func newClassNames(w *engine, c *connectorRun) classNames {
 	cn.key = conv(connect.ConverterPlugin, KeyConverterConfig, w.opts.defaultKeyConverter)
 	cn.value = conv(connect.ConverterPlugin, ValueConverterConfig, w.opts.defaultValConverter)
 	cn.header = conv(connect.HeaderConverterPlugin, HeaderConverterConfig, defaultHeaderConverter)
-	for _, alias := range c.cfg.List(TransformsConfig) {
-		typ := strings.TrimSpace(c.raw[TransformsConfig+"."+alias+".type"])
+	for _, alias := range c.cfg.List(transform.TransformsConfig) {
+		typ := strings.TrimSpace(c.raw[transform.TransformsConfig+"."+alias+".type"])
 		class := typ
 		if p, err := w.findPlugin(connect.TransformationPlugin, typ); err == nil {
 			class = p.Info().Class

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/transform"
 )
 
 // Unknown keys are keys of a connector configuration that nothing reads.
@@ -157,8 +158,8 @@ type keyChecker struct {
 func (w *engine) newKeyChecker(info connect.PluginInfo, raw map[string]string) *keyChecker {
 	c := &keyChecker{w: w, raw: raw, connector: info, common: map[string]bool{},
 		aliases: map[string][]string{
-			TransformsConfig: listOf(raw[TransformsConfig]),
-			PredicatesConfig: listOf(raw[PredicatesConfig]),
+			transform.TransformsConfig: listOf(raw[transform.TransformsConfig]),
+			transform.PredicatesConfig: listOf(raw[transform.PredicatesConfig]),
 		},
 		groups: append(listOf(raw[TopicCreationGroupsConfig]), defaultTopicGroup)}
 	for _, def := range []*connect.ConfigDef{sourceConfigDef(), sinkConfigDef()} {
@@ -204,10 +205,10 @@ func (c *keyChecker) judge(key string) verdict {
 			return known
 		}
 	}
-	if v, ok := c.aliasKey(key, TransformsConfig, connect.TransformationPlugin, transformAliasKeys); ok {
+	if v, ok := c.aliasKey(key, transform.TransformsConfig, connect.TransformationPlugin, transformAliasKeys); ok {
 		return v
 	}
-	if v, ok := c.aliasKey(key, PredicatesConfig, connect.PredicatePlugin, predicateAliasKeys); ok {
+	if v, ok := c.aliasKey(key, transform.PredicatesConfig, connect.PredicatePlugin, predicateAliasKeys); ok {
 		return v
 	}
 	for _, conv := range []string{KeyConverterConfig, ValueConverterConfig, HeaderConverterConfig} {
@@ -331,8 +332,8 @@ func (c *keyChecker) candidates(key string) []string {
 		kind      connect.PluginKind
 		chainKeys []string
 	}{
-		{TransformsConfig, connect.TransformationPlugin, transformAliasKeys},
-		{PredicatesConfig, connect.PredicatePlugin, predicateAliasKeys},
+		{transform.TransformsConfig, connect.TransformationPlugin, transformAliasKeys},
+		{transform.PredicatesConfig, connect.PredicatePlugin, predicateAliasKeys},
 	} {
 		listKey, kind, chainKeys := l.listKey, l.kind, l.chainKeys
 		for _, a := range c.aliases[listKey] {

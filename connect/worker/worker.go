@@ -267,12 +267,6 @@ func (w *engine) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	return append(opts, extra...)
 }
 
-// builtinPlugins are the converters and transforms every worker knows.
-func builtinPlugins() connect.Plugins {
-	ps := connect.Plugins{jsonconv.Plugin(), jsonconv.HeaderPlugin()}
-	return append(ps, extraBuiltins()...)
-}
-
 // CreateConnector creates a connector from a Kafka Connect configuration
 // (name comes from the argument; a "name" key, if present, must match) and
 // starts it and its tasks.
