@@ -11,6 +11,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/connect/worker/embedded"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 )
@@ -73,7 +74,7 @@ func Example() {
 			})
 		},
 	}
-	w, err := worker.New(worker.Plugins(counter, printer), worker.Logger(slog.New(slog.DiscardHandler)))
+	w, err := worker.New(embedded.Broker(), worker.Plugins(counter, printer), worker.Logger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		panic(err)
 	}

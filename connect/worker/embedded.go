@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -14,78 +12,90 @@ import (
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// EmbeddedBroker keeps the in-process Kafka broker that a worker without
-// Brokers starts in dir (created if missing), so that a pipeline run by one
-// Go program survives restarts, and crashes of the process, with nothing
-// lost. A worker started again on the same dir finds the broker's topics,
-// its records, its consumer groups' committed offsets and the source
-// offsets as they were.
+// EmbeddedBroker describes a Kafka broker that runs in the worker's own
+// process: New starts it and Close stops it. Package
+// github.com/kconnect-go/kconnect/connect/worker/embedded provides one,
+// in memory or kept in a directory (embedded.Broker), which is what most
+// programs use; this package does not link it, so that a program that
+// only uses Brokers carries no broker of its own.
 //
-// Guarantees:
-//
-//   - The broker writes every record batch and every group offset commit to
-//     dir and fsyncs it before it answers, so whatever it acknowledged
-//     survives the process being killed (kill -9), and a machine crash as
-//     far as the file system keeps fsynced files (new directory entries are
-//     not synced).
-//   - Unless OffsetStore is given, source offsets are kept in the broker
-//     too, in the compacted topic "connect-offsets" (an offset.Kafka store,
-//     with Kafka Connect's records). A source commits an offset only once
-//     the broker has acknowledged its records, so after a crash no record
-//     whose offset was committed is missing; records written after the last
-//     commit are written again. Sinks resume from their group's committed
-//     offsets and may see records again that they had been given after
-//     their last commit. Delivery is at least once, in order per partition.
-//   - One process at a time: New locks dir (the file kconnect.lock in it)
-//     until Close, and fails, naming dir, while another worker, in this
-//     process or another, holds it. The operating system drops the lock of
-//     a process that dies, so a restart after a crash is never blocked. On
-//     systems without flock (Windows) dir is not locked.
-//   - The broker does not create topics on first use (a client's Metadata
-//     request): it would forget such a topic after a crash. Topics are
-//     created explicitly; the worker creates those its source connectors
-//     write to (topic.creation.*), its dead-letter topics and the offsets
-//     topic. A client of your own creates its topics with CreateTopics.
-//
-// ExactlyOnceSource works with it: its default offset store is an
-// offset.Kafka. It is one broker, with no replication: the data is as safe
-// as dir's disk. Every produce and commit costs an fsync. Combining it with Brokers
-// is an error.
-func EmbeddedBroker(dir string) Opt {
-	return func(o *options) { o.embeddedDir, o.embeddedDirSet = dir, true }
+// The worker treats the records of an embedded broker as living and dying
+// with the process: Close stops the source connectors first and gives the
+// sinks up to the task shutdown timeout to Put what is in their topics, and
+// a source connector without topic.creation keys has its missing topics
+// created with the broker's defaults, as a broker that creates topics on
+// first use would (the broker itself need not, and a durable one should
+// not).
+type EmbeddedBroker struct {
+	// Name names the broker in errors and logs, as the option that made
+	// it is written, such as embedded.Broker().
+	Name string
+
+	// Start starts the broker. It returns the broker's addresses and the
+	// function that stops it and releases what it holds, which Close calls
+	// once, after closing every client of the worker. New calls Start once,
+	// and returns its error.
+	Start func() (seeds []string, stop func() error, err error)
+
+	// Durable says that the broker keeps what it acknowledged (topics,
+	// records, consumer group offsets) across restarts and crashes of the
+	// process. New refuses an OffsetStore that keeps source offsets
+	// (offset.File, offset.Kafka) with a broker that is not durable: its
+	// records would vanish while the offsets survive, so a restarted source
+	// would resume past records no sink has read.
+	Durable bool
+
+	// OffsetsTopic, if not empty, is the compacted topic on the broker
+	// where the worker keeps source offsets unless OffsetStore is given: an
+	// offset.Kafka with one partition, created if missing. Offsets kept
+	// beside the records survive exactly when the records do, and
+	// ExactlyOnceSource, which needs offset.Kafka, works with the broker.
+	OffsetsTopic string
 }
 
-// embeddedOffsetsTopic is the source offsets topic of a durable embedded
-// broker, named as Kafka Connect's sample distributed worker config names
-// offset.storage.topic.
-const embeddedOffsetsTopic = "connect-offsets"
+// Embedded makes the worker start b, in its own process, and use it as its
+// Kafka cluster, instead of connecting to Brokers; giving both, or two
+// embedded brokers, is an error. Most programs get this option from
+// embedded.Broker (package connect/worker/embedded).
+func Embedded(b EmbeddedBroker) Opt {
+	return func(o *options) { o.embedded = append(o.embedded, b) }
+}
 
-// embeddedLockFile is the lock file in an EmbeddedBroker directory.
-const embeddedLockFile = "kconnect.lock"
-
-// embeddedStartTimeout bounds opening the offsets topic of a durable
-// embedded broker in New, which has no context: the broker is in this
-// process, so this is only reached if something is badly wrong.
+// embeddedStartTimeout bounds opening the offsets topic of an embedded
+// broker in New, which has no context: the broker is in this process, so
+// this is only reached if something is badly wrong.
 const embeddedStartTimeout = 30 * time.Second
 
-// checkEmbedded rejects option combinations that lose records or make no
-// sense with the embedded broker.
-func checkEmbedded(o *options) error {
-	if o.embeddedDirSet {
-		if len(o.seeds) > 0 {
-			return errors.New("worker: EmbeddedBroker and Brokers both given: the worker uses either an embedded broker or a Kafka cluster")
-		}
-		if o.embeddedDir == "" {
-			return errors.New("worker: EmbeddedBroker: empty directory")
-		}
+// embeddedRun is a started embedded broker.
+type embeddedRun struct {
+	broker        EmbeddedBroker
+	stop          func() error
+	offsetsClient *kgo.Client // the client of the offset store on OffsetsTopic
+}
+
+// checkCluster rejects option combinations with no cluster, two, or one
+// that would lose records.
+func checkCluster(o *options) error {
+	switch {
+	case len(o.embedded) == 0 && len(o.seeds) == 0:
+		return errors.New("worker: no Kafka cluster: give Brokers(...) to connect to one, or embedded.Broker() " +
+			"(package github.com/kconnect-go/kconnect/connect/worker/embedded) to start one in this process")
+	case len(o.embedded) == 0:
 		return nil
+	case len(o.seeds) > 0:
+		return fmt.Errorf("worker: %s and Brokers both given: the worker uses either an embedded broker or a Kafka cluster", o.embedded[0].Name)
+	case len(o.embedded) > 1:
+		return fmt.Errorf("worker: two embedded brokers given, %s and %s: the worker uses one", o.embedded[0].Name, o.embedded[1].Name)
 	}
-	if len(o.seeds) > 0 {
+	b := o.embedded[0]
+	if b.Start == nil {
+		return fmt.Errorf("worker: embedded broker %s has no Start", b.Name)
+	}
+	if b.Durable {
 		return nil
 	}
 	var durable string
@@ -97,80 +107,64 @@ func checkEmbedded(o *options) error {
 	default:
 		return nil
 	}
-	return fmt.Errorf("worker: OffsetStore keeps source offsets in %s, but without Brokers the records go to an "+
-		"in-memory embedded broker: they vanish when the process exits while the offsets survive, so a restarted "+
-		"source would resume past records no sink has read; use EmbeddedBroker(dir) to keep the broker's records "+
-		"on disk (and its offsets with them), or Brokers(...) for a Kafka cluster", durable)
+	return fmt.Errorf("worker: OffsetStore keeps source offsets in %s, but the records go to %s, which keeps them "+
+		"in memory: they vanish when the process exits while the offsets survive, so a restarted source would "+
+		"resume past records no sink has read; use embedded.Broker(embedded.Dir(dir)) to keep the broker's records "+
+		"on disk (and its offsets with them), or Brokers(...) for a Kafka cluster", durable, b.Name)
 }
 
-// startEmbedded starts the embedded broker: in memory, or kept in the
-// EmbeddedBroker directory, which it then locks.
-func (w *engine) startEmbedded() error {
-	o := &w.opts
-	if !o.embeddedDirSet {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
-		if err != nil {
-			return fmt.Errorf("worker: starting the embedded Kafka broker: %w", err)
-		}
-		w.cluster = cluster
-		return nil
-	}
-	dir := o.embeddedDir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("worker: EmbeddedBroker %s: %w", dir, err)
-	}
-	unlock, err := lockFile(filepath.Join(dir, embeddedLockFile))
+// startEmbedded starts the embedded broker the options name and returns
+// its addresses.
+func (w *engine) startEmbedded() ([]string, error) {
+	b := w.opts.embedded[0]
+	seeds, stop, err := b.Start()
 	if err != nil {
-		return fmt.Errorf("worker: EmbeddedBroker %s: %w", dir, err)
+		return nil, fmt.Errorf("worker: starting %s: %w", b.Name, err)
 	}
-	// No AllowAutoTopicCreation: kfake keeps a topic created by a Metadata
-	// request in memory only, so after a crash its records would be orphaned.
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(dir), kfake.SyncWrites())
-	if err != nil {
-		_ = unlock()
-		return fmt.Errorf("worker: EmbeddedBroker %s: starting the broker: %w", dir, err)
+	if stop == nil {
+		stop = func() error { return nil }
 	}
-	w.cluster, w.unlockDir = cluster, unlock
-	return nil
+	w.cluster = &embeddedRun{broker: b, stop: stop}
+	return seeds, nil
 }
 
-// openEmbeddedOffsets makes the durable embedded broker's offsets topic the
-// worker's offset store, unless the user gave one.
+// openEmbeddedOffsets makes the embedded broker's offsets topic the
+// worker's offset store, when it has one and the user gave no store.
 func (w *engine) openEmbeddedOffsets() error {
-	if !w.opts.embeddedDirSet || w.store != nil {
+	if w.cluster == nil || w.cluster.broker.OffsetsTopic == "" || w.store != nil {
 		return nil
 	}
+	b := w.cluster.broker
 	cl, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-offsets-" + w.opts.id))...)
 	if err != nil {
-		return fmt.Errorf("worker: EmbeddedBroker %s: offsets client: %w", w.opts.embeddedDir, err)
+		return fmt.Errorf("worker: %s: offsets client: %w", b.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), embeddedStartTimeout)
 	defer cancel()
 	// One partition: the topic lives on one broker, and every Get reads
 	// each partition to its end.
-	store, err := offset.NewKafka(ctx, cl, embeddedOffsetsTopic, offset.TopicPartitions(1), offset.WithLogger(w.opts.log))
+	store, err := offset.NewKafka(ctx, cl, b.OffsetsTopic, offset.TopicPartitions(1), offset.WithLogger(w.opts.log))
 	if err != nil {
 		cl.Close()
-		return fmt.Errorf("worker: EmbeddedBroker %s: %w", w.opts.embeddedDir, err)
+		return fmt.Errorf("worker: %s: %w", b.Name, err)
 	}
-	w.store, w.offsetsClient = store, cl
+	w.store, w.cluster.offsetsClient = store, cl
 	return nil
 }
 
 // closeCluster stops the embedded broker, when there is one, after the
-// client of its offsets topic, and releases its directory.
-func (w *engine) closeCluster() {
-	if w.offsetsClient != nil {
-		w.offsetsClient.Close()
+// client of its offsets topic.
+func (w *engine) closeCluster() error {
+	if w.cluster == nil {
+		return nil
 	}
-	if w.cluster != nil {
-		w.cluster.Close() // with a directory, writes its state out first
+	if w.cluster.offsetsClient != nil {
+		w.cluster.offsetsClient.Close()
 	}
-	if w.unlockDir != nil {
-		if err := w.unlockDir(); err != nil {
-			w.opts.log.Warn("releasing the embedded broker's directory", "dir", w.opts.embeddedDir, "err", err)
-		}
+	if err := w.cluster.stop(); err != nil {
+		return fmt.Errorf("worker: stopping %s: %w", w.cluster.broker.Name, err)
 	}
+	return nil
 }
 
 // drainPoll is how often Close looks at the sinks' progress while they
@@ -231,9 +225,13 @@ func (w *engine) drainSink(ctx context.Context, c *connectorRun) error {
 		return err
 	}
 	ids := map[string][16]byte{}
+	leaders := map[sink.TopicPartition]int32{}
 	for _, d := range resp.Topics {
 		if d.Topic != nil && d.ErrorCode == 0 && (c.topicsRegex == nil || c.topicsRegex.MatchString(*d.Topic)) {
 			ids[*d.Topic] = d.TopicID
+			for _, p := range d.Partitions {
+				leaders[sink.TopicPartition{Topic: *d.Topic, Partition: p.Partition}] = p.Leader
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -284,7 +282,7 @@ func (w *engine) drainSink(ctx context.Context, c *connectorRun) error {
 			}
 			prev, seen := last[tp]
 			last[tp] = pos
-			if pos >= end || (seen && prev == pos && w.onlyMarkersBetween(ctx, tp, ids[tp.Topic], pos, end)) {
+			if pos >= end || (seen && prev == pos && w.onlyMarkersBetween(ctx, tp, ids[tp.Topic], leaders[tp], pos, end)) {
 				delete(pending, tp)
 			}
 		}
@@ -301,8 +299,10 @@ func (w *engine) drainSink(ctx context.Context, c *connectorRun) error {
 
 // onlyMarkersBetween reports whether the records of tp from from to end
 // are all transaction markers, which a consumer never returns: a sink
-// that read everything before them has read the partition to its end.
-func (w *engine) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition, id [16]byte, from, end int64) bool {
+// that read everything before them has read the partition to its end. It
+// asks leader, tp's leader when the drain began; should leadership have
+// moved since, it answers false and the drain waits for the sink.
+func (w *engine) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition, id [16]byte, leader int32, from, end int64) bool {
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = 0
 	req.MaxBytes = 64 << 10 // the broker returns the first batch whatever its size
@@ -313,8 +313,7 @@ func (w *engine) onlyMarkersBetween(ctx context.Context, tp sink.TopicPartition,
 	rp.CurrentLeaderEpoch, rp.LogStartOffset = -1, -1
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	// The embedded broker is the only one, node 0.
-	resp, err := w.admin.Broker(0).Request(ctx, req)
+	resp, err := w.admin.Broker(int(leader)).Request(ctx, req)
 	if err != nil {
 		return false
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/offset"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -30,16 +29,11 @@ import (
 // keep the receiver name w they had when Worker held all of this.
 type engine struct {
 	opts    options
-	cluster *kfake.Cluster // the embedded broker, when no brokers were given
+	cluster *embeddedRun // the embedded broker, if any (embedded.go)
 	seeds   []string
 	admin   *kgo.Client
 	store   offset.Store
 	plugins connect.Plugins
-
-	// unlockDir releases the EmbeddedBroker directory; offsetsClient is
-	// the client of the offset store opened on that broker (embedded.go).
-	unlockDir     func() error
-	offsetsClient *kgo.Client
 
 	wg sync.WaitGroup // every connector and task goroutine
 

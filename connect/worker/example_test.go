@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/connect/worker/embedded"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // countTask emits the numbers after its committed offset up to its "limit"
@@ -74,8 +78,8 @@ func Example() {
 		},
 	}
 
-	// No Brokers option: an in-process Kafka broker.
-	w, err := worker.New(worker.Plugins(counter, printer), worker.Logger(slog.New(slog.DiscardHandler)))
+	// An in-process Kafka broker; worker.Brokers(...) for a Kafka cluster.
+	w, err := worker.New(embedded.Broker(), worker.Plugins(counter, printer), worker.Logger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		panic(err)
 	}
@@ -133,4 +137,86 @@ func Example() {
 	// numbers 2 v1
 	// numbers 3 v2
 	// numbers 4 v2
+}
+
+// Example_deadLetterQueue runs a sink connector whose value converter
+// cannot read one record: the record goes, as it was, to the dead letter
+// queue topic, with headers saying why.
+func Example_deadLetterQueue() {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var written []any
+	store := sink.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "example.Store", Kind: connect.SinkPlugin},
+		New: func() sink.Connector {
+			return sink.SimpleConnector(func() sink.Task {
+				return sink.PutFunc(func(_ context.Context, rs []connect.Record) error {
+					mu.Lock()
+					defer mu.Unlock()
+					for _, r := range rs {
+						written = append(written, r.Value)
+					}
+					return nil
+				})
+			})
+		},
+	}
+	// An embedded Kafka broker, for the example; worker.Brokers(...) for a
+	// Kafka cluster.
+	w, err := worker.New(embedded.Broker(), worker.Plugins(store), worker.Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	defer w.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(w.Brokers()...), kgo.ConsumeTopics("orders-dlq"))
+	if err != nil {
+		panic(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopics(ctx, 1, 1, nil, "orders", "orders-dlq"); err != nil {
+		panic(err)
+	}
+
+	err = w.CreateConnector(ctx, "orders-store", map[string]string{
+		"connector.class":                   "example.Store",
+		"topics":                            "orders",
+		"value.converter":                   "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable":    "false",
+		"errors.tolerance":                  "all",
+		"errors.deadletterqueue.topic.name": "orders-dlq",
+		"errors.deadletterqueue.topic.replication.factor": "1",
+		"errors.deadletterqueue.context.headers.enable":   "true",
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "orders", Value: []byte("not json")}).FirstErr(); err != nil {
+		panic(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollFetches(wctx)
+		if wctx.Err() != nil {
+			panic("no dead letter")
+		}
+		if fs.NumRecords() == 0 {
+			continue
+		}
+		r := fs.Records()[0]
+		fmt.Printf("value: %s\n", r.Value)
+		for _, h := range r.Headers {
+			switch h.Key {
+			case worker.DLQHeaderTopic, worker.DLQHeaderOffset, worker.DLQHeaderStage, worker.DLQHeaderClassName:
+				fmt.Printf("%s: %s\n", h.Key, h.Value)
+			}
+		}
+		return
+	}
+	// Output:
+	// value: not json
+	// __connect.errors.topic: orders
+	// __connect.errors.offset: 0
+	// __connect.errors.stage: VALUE_CONVERTER
+	// __connect.errors.class.name: org.apache.kafka.connect.json.JsonConverter
 }

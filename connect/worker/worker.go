@@ -13,6 +13,13 @@
 //		"connector.class": "FileStreamSource", "file": "in.txt", "topic": "lines"})
 //	err = w.Run(ctx) // until ctx is cancelled; then stops every task and commits
 //
+// A worker needs a Kafka cluster: Brokers names one, or package
+// connect/worker/embedded starts a broker in the process (embedded.Broker),
+// in memory for examples and tests, or kept in a directory for a program
+// that runs a whole pipeline by itself. That broker is a package of its
+// own, plugged in through Embedded, so that programs using Brokers do not
+// link it.
+//
 // Plugins are values: the worker knows the built-in converters (JSON,
 // string, bytes, numbers) and transforms, plus the connectors passed with
 // Plugins. There is no global registry.
@@ -72,18 +79,16 @@ type options struct {
 	batchGoroutines     int    // 0: half of GOMAXPROCS (parallel.go)
 	eos                 bool   // exactly.once.source.support=enabled (eos.go)
 	groupID             string // group.id, the prefix of transactional ids (eos.go)
-	embeddedDir         string // EmbeddedBroker (embedded.go)
-	embeddedDirSet      bool
+	embedded            []EmbeddedBroker
 	rejectUnknown       bool // RejectUnknownKeys (unknownkeys.go)
 }
 
 // An Opt configures a Worker.
 type Opt func(*options)
 
-// Brokers sets the Kafka bootstrap servers. Without it, the worker starts an
-// in-process Kafka broker (kfake) that lives as long as the Worker: for
-// examples, development and tests, not for data you need to keep; with
-// EmbeddedBroker, that broker keeps its data in a directory instead.
+// Brokers sets the Kafka bootstrap servers. A worker needs either Brokers
+// or an embedded broker (Embedded; embedded.Broker in package
+// connect/worker/embedded starts one in the worker's process).
 func Brokers(seeds ...string) Opt { return func(o *options) { o.seeds = append(o.seeds, seeds...) } }
 
 // KafkaOpts adds franz-go options to every client the worker creates (TLS,
@@ -100,12 +105,14 @@ func Plugins(ps ...connect.Plugin) Opt {
 }
 
 // OffsetStore sets where source offsets are committed. Default: an
-// in-memory store, which forgets them when the process ends, or with
-// EmbeddedBroker the embedded broker's offsets topic; use offset.OpenFile or
-// offset.NewKafka to keep them. New refuses a store that keeps them
-// (offset.File, offset.Kafka) for a worker whose records go to the
-// in-memory embedded broker: the records would vanish and the offsets
-// survive, so sources would resume past records that were never read.
+// in-memory store, which forgets them when the process ends, or the
+// offsets topic of an embedded broker that has one
+// (EmbeddedBroker.OffsetsTopic; a durable embedded.Broker does); use
+// offset.OpenFile or offset.NewKafka to keep them. New refuses a store that
+// keeps them (offset.File, offset.Kafka) for a worker whose records go to
+// an embedded broker that is not durable: the records would vanish and the
+// offsets survive, so sources would resume past records that were never
+// read.
 func OffsetStore(s offset.Store) Opt { return func(o *options) { o.store = s } }
 
 // Logger sets the logger of the worker and of the connectors it runs.
@@ -201,7 +208,10 @@ func defaultID() string {
 }
 
 // New returns a Worker. It connects to Kafka (or starts the embedded broker)
-// but runs nothing until connectors are created.
+// but runs nothing until connectors are created. It needs a cluster:
+// Brokers, or an embedded broker (Embedded, or embedded.Broker from
+// package connect/worker/embedded); without either it returns an error
+// naming both.
 func New(opts ...Opt) (*Worker, error) {
 	o := options{
 		log:                 slog.Default(),
@@ -223,29 +233,28 @@ func New(opts ...Opt) (*Worker, error) {
 	if o.metrics == nil {
 		o.metrics = noMetrics{}
 	}
-	if err := checkEmbedded(&o); err != nil {
+	if err := checkCluster(&o); err != nil {
 		return nil, err
 	}
 	w := &Worker{engine: &engine{opts: o, store: o.store}, connectors: make(map[string]*connectorRun)}
-	if len(o.seeds) == 0 {
-		if err := w.startEmbedded(); err != nil {
+	if len(o.embedded) > 0 {
+		seeds, err := w.startEmbedded()
+		if err != nil {
 			return nil, err
 		}
-		w.seeds = w.cluster.ListenAddrs()
-		o.log.Info("no brokers given: started an embedded Kafka broker", "addrs", strings.Join(w.seeds, ","), "dir", o.embeddedDir)
+		w.seeds = seeds
+		o.log.Info("started an embedded Kafka broker", "broker", o.embedded[0].Name, "addrs", strings.Join(w.seeds, ","))
 	} else {
 		w.seeds = o.seeds
 	}
 	admin, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-admin-" + o.id))...)
 	if err != nil {
-		w.closeCluster()
-		return nil, fmt.Errorf("worker: %w", err)
+		return nil, errors.Join(fmt.Errorf("worker: %w", err), w.closeCluster())
 	}
 	w.admin = admin
 	if err := w.openEmbeddedOffsets(); err != nil {
 		admin.Close()
-		w.closeCluster()
-		return nil, err
+		return nil, errors.Join(err, w.closeCluster())
 	}
 	if w.store == nil {
 		w.store = offset.NewMemory()
@@ -517,7 +526,7 @@ func (w *Worker) Close() error {
 	if w.opts.store == nil {
 		errs = append(errs, w.store.Close())
 	}
-	w.closeCluster()
+	errs = append(errs, w.closeCluster())
 	return errors.Join(errs...)
 }
 

@@ -1,10 +1,10 @@
 // Command quickstart runs a whole kconnect pipeline on embedded defaults:
 // Kafka Connect's FileStreamSource reads a sample file, a transform chain
 // renames the topic and stamps a header, the records go through Kafka (an
-// in-process broker, or a real one with -brokers), and FileStreamSink writes
-// them to another file. Both connectors are created from the same string
-// configs a Kafka Connect worker accepts. It shows progress, checks that the
-// output equals the input, and exits 0.
+// in-process broker, embedded.Broker(), or a real one with -brokers), and
+// FileStreamSink writes them to another file. Both connectors are created
+// from the same string configs a Kafka Connect worker accepts. It shows
+// progress, checks that the output equals the input, and exits 0.
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart -brokers localhost:9092 -lines 1000000
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/connect/worker/embedded"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 )
@@ -63,6 +64,8 @@ func run(ctx context.Context, brokers string, n int) error {
 	}
 	if brokers != "" {
 		opts = append(opts, worker.Brokers(strings.Split(brokers, ",")...))
+	} else {
+		opts = append(opts, embedded.Broker()) // in memory, gone when the program exits
 	}
 	w, err := worker.New(opts...)
 	if err != nil {

@@ -4,7 +4,7 @@
 // connector and task as labels.
 //
 //	reg := prometheus.NewRegistry()
-//	w, err := worker.New(worker.WithMetrics(prommetrics.New(reg)))
+//	w, err := worker.New(worker.Brokers("localhost:9092"), worker.WithMetrics(prommetrics.New(reg)))
 //	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 package prommetrics
 

@@ -1,8 +1,8 @@
 //go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
 
-package worker
+package embedded
 
-// lockFile does not lock where flock is missing; EmbeddedBroker says so.
+// lockFile does not lock where flock is missing; Dir says so.
 func lockFile(string) (unlock func() error, err error) {
 	return func() error { return nil }, nil
 }
