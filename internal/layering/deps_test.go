@@ -1,0 +1,38 @@
+package layering
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// kfake is franz-go's in-process Kafka broker.
+const kfake = "github.com/twmb/franz-go/pkg/kfake"
+
+// TestRuntimeLinksNoBroker checks that a program importing the runtime
+// links no in-process Kafka broker unless it imports
+// connect/worker/embedded: a service that always talks to a real cluster
+// should not carry a broker it never starts. "go list -deps" of a package
+// is what any program importing it links, besides its own code.
+func TestRuntimeLinksNoBroker(t *testing.T) {
+	root := moduleRoot(t)
+	for _, p := range []string{"connect/worker", "connect/worker/prommetrics", "connect/herder"} {
+		cmd := exec.Command("go", "list", "-deps", module+"/"+p)
+		cmd.Dir = root
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("go list -deps %s failed: %v\n%s", p, err, stderr.String())
+		}
+		deps := strings.Fields(stdout.String())
+		if len(deps) == 0 {
+			t.Fatalf("go list -deps %s listed nothing", p)
+		}
+		for _, d := range deps {
+			if d == kfake || strings.HasPrefix(d, kfake+"/") {
+				t.Errorf("%s links %s: only connect/worker/embedded may depend on it", p, d)
+			}
+		}
+	}
+}
