@@ -171,7 +171,7 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 // without topic.creation keys on the embedded broker: every missing topic
 // is created with the broker's defaults. A real broker would create it on
 // first use if its auto.create.topics.enable allows; the embedded broker
-// stands in for one that does, yet a durable one (EmbeddedBroker) must not
+// stands in for one that does, yet a durable one (embedded.Dir) must not
 // create topics on first use, as it would forget them after a crash, so
 // the worker creates them explicitly instead.
 var embeddedTopicGroups = []*topicGroup{{name: defaultTopicGroup, partitions: -1, replication: -1}}
