@@ -54,9 +54,9 @@ type connectorRun struct {
 	// topicsRegex is a sink connector's topics.regex, anchored; nil with
 	// topics.
 	topicsRegex *regexp.Regexp
-	// own is the connector's own offsets topic, without exactly-once
-	// delivery; nil when it uses the worker's store.
-	own *ownOffsets
+	// offsets are a source connector's offsets (sourceoffsets.go); nil for
+	// a sink connector.
+	offsets *sourceOffsets
 }
 
 // taskRun is one running task.

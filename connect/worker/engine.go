@@ -37,7 +37,6 @@ type engine struct {
 
 	wg sync.WaitGroup // every connector and task goroutine
 
-	eos eosConnectors // exactly-once source state per connector (eos.go)
 }
 
 // prepare validates a connector's configuration in full and returns its

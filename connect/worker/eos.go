@@ -99,15 +99,6 @@ func taskTransactionalID(groupID string, id TaskID) string {
 	return fmt.Sprintf("%s-%s-%d", groupID, id.Connector, id.Task)
 }
 
-// transactionalStore is an offset store whose records can be written in a
-// producer transaction: *offset.Kafka, or a type embedding it.
-type transactionalStore interface {
-	offset.Store
-	Topic() string
-	Records(connector string, entries []offset.Entry) ([]*kgo.Record, error)
-	ApplyProduced(records []*kgo.Record)
-}
-
 // txnBoundary is a transaction.boundary value.
 type txnBoundary string
 
@@ -124,50 +115,32 @@ const (
 	maxTxnTimeout     = 15 * time.Minute
 )
 
-// eosConnector is a connector's exactly-once settings and offset store.
-type eosConnector struct {
-	boundary   txnBoundary
-	interval   time.Duration // boundaryInterval only
-	txnTimeout time.Duration
-	// store receives offsets in the tasks' transactions: the connector's
-	// own (offsets.storage.topic) or the worker's.
-	store transactionalStore
-	// global is the worker's store when store is the connector's own: reads
-	// fall back to it, and committed offsets are copied to it afterwards,
-	// as Kafka Connect's ConnectorOffsetBackingStore does.
-	global offset.Store
-	client *kgo.Client // store's client when the store is the connector's own
+// txnSettings are a connector's transaction settings.
+type txnSettings struct {
+	boundary txnBoundary
+	interval time.Duration // boundaryInterval only
+	timeout  time.Duration
 }
 
-func (ec *eosConnector) close() {
-	if ec.client != nil {
-		_ = ec.store.Close()
-		ec.client.Close()
+// txnSettings reads c's transaction settings (prepareExactlyOnce has
+// checked them).
+func (w *engine) txnSettings(c *connectorRun) txnSettings {
+	ts := txnSettings{boundary: txnBoundary(strings.ToLower(strings.TrimSpace(c.cfg.String(TransactionBoundaryConfig)))), timeout: defaultTxnTimeout}
+	if ts.boundary == boundaryInterval {
+		ts.interval = w.opts.flushInterval
+		if v, ok := c.cfg.Get(TransactionBoundaryIntervalConfig).(int64); ok {
+			ts.interval = time.Duration(v) * time.Millisecond
+		}
+		ts.timeout = min(max(defaultTxnTimeout, 2*ts.interval), maxTxnTimeout)
 	}
+	return ts
 }
 
-// reader reads the connector's offsets: its own topic first, then the
-// worker's.
-func (ec *eosConnector) reader(connector string) source.OffsetReader {
-	return fallbackReader{primary: ec.store, secondary: ec.global, connector: connector}
-}
-
-// eosConnectors holds the exactly-once state of the worker's connectors.
-type eosConnectors struct {
-	mu    sync.Mutex
-	byRun map[*connectorRun]*eosConnector
-}
-
-func (e *eosConnectors) get(c *connectorRun) *eosConnector {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.byRun[c]
-}
-
-// prepareExactlyOnce checks a new connector's exactly-once settings, as
-// Kafka Connect's validation does, and with ExactlyOnceSource sets up its
-// offset store. The error names every key at fault. releaseExactlyOnce
-// undoes it.
+// prepareExactlyOnce readies a new source connector's delivery: it checks
+// the connector's exactly-once settings, as Kafka Connect's validation does
+// (the error names every key at fault), and opens the connector's offsets
+// (openSourceOffsets), with exactly-once delivery or without.
+// releaseExactlyOnce undoes it.
 func (w *engine) prepareExactlyOnce(ctx context.Context, c *connectorRun) error {
 	if c.kind != connect.SourcePlugin {
 		return nil
@@ -187,36 +160,16 @@ func (w *engine) prepareExactlyOnce(ctx context.Context, c *connectorRun) error 
 	if len(problems) > 0 {
 		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; ")))
 	}
-	if !w.opts.eos {
-		return w.openOwnOffsets(ctx, c)
-	}
-	global, ok := w.store.(transactionalStore)
-	if !ok {
+	if _, ok := w.store.(transactionalStore); w.opts.eos && !ok {
 		return fmt.Errorf("worker: connector %s: %s=enabled needs an *offset.Kafka offset store "+
 			"(worker.OffsetStore(offset.NewKafka(...))), because offsets are written in the tasks' Kafka transactions; the worker's store is a %T",
 			c.name, ExactlyOnceSourceSupportConfig, w.store)
 	}
-	ec := &eosConnector{boundary: boundary, store: global, txnTimeout: defaultTxnTimeout}
-	if boundary == boundaryInterval {
-		ec.interval = w.opts.flushInterval
-		if v, ok := c.cfg.Get(TransactionBoundaryIntervalConfig).(int64); ok {
-			ec.interval = time.Duration(v) * time.Millisecond
-		}
-		ec.txnTimeout = min(max(defaultTxnTimeout, 2*ec.interval), maxTxnTimeout)
+	offsets, err := w.openSourceOffsets(ctx, c)
+	if err != nil {
+		return err
 	}
-	if topic := strings.TrimSpace(c.cfg.String(OffsetsStorageTopicConfig)); topic != "" && topic != global.Topic() {
-		store, cl, err := w.openOffsetsTopic(ctx, c, topic)
-		if err != nil {
-			return err
-		}
-		ec.store, ec.global, ec.client = store, w.store, cl
-	}
-	w.eos.mu.Lock()
-	if w.eos.byRun == nil {
-		w.eos.byRun = make(map[*connectorRun]*eosConnector)
-	}
-	w.eos.byRun[c] = ec
-	w.eos.mu.Unlock()
+	c.offsets = offsets
 	return nil
 }
 
@@ -288,21 +241,11 @@ func eosProducerConflicts(raw map[string]string) []string {
 	return problems
 }
 
-// releaseExactlyOnce closes the connectors' own offset stores, with
-// exactly-once delivery or without (ownoffsets.go).
+// releaseExactlyOnce closes the offsets of connectors that are forgotten
+// (sourceOffsets.close).
 func (w *engine) releaseExactlyOnce(runs ...*connectorRun) {
-	w.eos.mu.Lock()
-	var closing []*eosConnector
 	for _, c := range runs {
-		c.own.close() // left in place: a task that outlived its stop timeout gets errors, not a race
-		if ec := w.eos.byRun[c]; ec != nil {
-			closing = append(closing, ec)
-			delete(w.eos.byRun, c)
-		}
-	}
-	w.eos.mu.Unlock()
-	for _, ec := range closing {
-		ec.close()
+		c.offsets.close() // left in place: a task that outlived its stop timeout gets errors, not a race
 	}
 }
 
@@ -312,12 +255,13 @@ func (w *engine) newEOSTask(st *sourceTask) (*eosTask, error) {
 	if !w.opts.eos {
 		return nil, nil
 	}
-	ec := w.eos.get(st.conn)
-	if ec == nil {
-		return nil, fmt.Errorf("connector %s has no exactly-once state; it was not created through CreateConnector", st.id.Connector)
+	store, ok := st.offsets.transactional()
+	if !ok {
+		return nil, fmt.Errorf("exactly-once source: the offset store is a %T, not an *offset.Kafka", st.offsets.worker)
 	}
-	e := &eosTask{st: st, ec: ec, txnID: taskTransactionalID(w.groupID(), st.id), offsetIdx: make(map[string]int)}
-	if ec.boundary == boundaryConnector {
+	ts := w.txnSettings(st.conn)
+	e := &eosTask{st: st, txn: ts, store: store, txnID: taskTransactionalID(w.groupID(), st.id), offsetIdx: make(map[string]int)}
+	if ts.boundary == boundaryConnector {
 		e.tc = &txnContext{}
 	}
 	return e, nil
@@ -328,7 +272,8 @@ func (w *engine) newEOSTask(st *sourceTask) (*eosTask, error) {
 // are shared with the producer's callbacks.
 type eosTask struct {
 	st    *sourceTask
-	ec    *eosConnector
+	txn   txnSettings
+	store transactionalStore // receives the offsets in the transactions (sourceOffsets.transactional)
 	txnID string
 	tc    *txnContext // transaction.boundary=connector only
 
@@ -356,7 +301,7 @@ func (e *eosTask) producerOpts() []kgo.Opt {
 	return append(e.st.producerOpts(),
 		kgo.TransactionalID(e.txnID),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.TransactionTimeout(e.ec.txnTimeout),
+		kgo.TransactionTimeout(e.txn.timeout),
 	)
 }
 
@@ -421,7 +366,7 @@ func (e *eosTask) run(ctx context.Context, t *taskRun) error {
 		return fmt.Errorf("starting task: %w", err)
 	}
 	t.setState(Running, "", st.w.opts.id)
-	st.log.Info("source task started", "transactional_id", e.txnID, "transaction_boundary", string(e.ec.boundary))
+	st.log.Info("source task started", "transactional_id", e.txnID, "transaction_boundary", string(e.txn.boundary))
 
 	err = e.pollLoop(pollCtx)
 	failNow()
@@ -546,7 +491,7 @@ func (e *eosTask) send(ctx context.Context, p *prepared) error {
 		e.settle(inf, false) // dropped by a transform
 		return nil
 	}
-	if p.topic == e.ec.store.Topic() {
+	if p.topic == e.store.Topic() {
 		// As Kafka Connect: the task would read its offsets (to the last
 		// stable offset) behind its own open transaction.
 		st.releaseBuf(inf)
@@ -652,12 +597,12 @@ func (e *eosTask) commit(ctx context.Context) (err error) {
 	}
 	var offsetRecords []*kgo.Record
 	if len(e.entries) > 0 {
-		recs, err := e.ec.store.Records(st.id.Connector, e.entries)
+		recs, err := e.store.Records(st.id.Connector, e.entries)
 		if err != nil {
 			return fmt.Errorf("serializing source offsets: %w", err)
 		}
 		if err := st.producer.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return e.txnErr("writing source offsets to "+e.ec.store.Topic(), err)
+			return e.txnErr("writing source offsets to "+e.store.Topic(), err)
 		}
 		offsetRecords = recs
 	}
@@ -673,18 +618,12 @@ func (e *eosTask) commit(ctx context.Context) (err error) {
 	e.open = false
 	st.metrics.OffsetCommit(true, time.Since(began))
 	st.metrics.RecordsWritten(e.produced)
-	e.ec.store.ApplyProduced(offsetRecords)
+	e.store.ApplyProduced(offsetRecords)
 	st.log.Debug("committed a transaction", "records", e.produced, "partitions", len(e.entries))
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
-	if e.ec.global != nil && len(e.entries) > 0 {
-		// The secondary copy in the worker's offsets topic, as Kafka
-		// Connect writes it; the connector's own topic stays the truth.
-		if err := e.ec.global.Put(cctx, st.id.Connector, e.entries); err != nil {
-			st.log.Warn("copying committed offsets to the worker's offsets topic failed", "err", err)
-		}
-	}
+	st.offsets.committed(cctx, e.entries, st.log)
 	for _, s := range e.settled {
 		var md *source.RecordMetadata
 		if s.written {
@@ -795,9 +734,9 @@ func (e *eosTask) finish() {
 // batchBoundary ends the transaction after a batch if the boundary says so.
 func (e *eosTask) batchBoundary() error {
 	ctx := e.st.produceCtx
-	switch e.ec.boundary {
+	switch e.txn.boundary {
 	case boundaryInterval:
-		if time.Since(e.lastCommit) < e.ec.interval {
+		if time.Since(e.lastCommit) < e.txn.interval {
 			return nil
 		}
 		e.lastCommit = time.Now()
@@ -851,7 +790,7 @@ func (e *eosTask) txnErr(op string, err error) error {
 func (e *eosTask) fencedErr(op string, err error) error {
 	return fmt.Errorf("%w: %s (transactional id %s): %w; another instance of task %s started since "+
 		"(another worker with group id %q running connector %s), or the transaction outlived its timeout (%s) and the broker aborted it",
-		ErrFenced, op, e.txnID, err, e.st.id, e.st.w.groupID(), e.st.id.Connector, e.ec.txnTimeout)
+		ErrFenced, op, e.txnID, err, e.st.id, e.st.w.groupID(), e.st.id.Connector, e.txn.timeout)
 }
 
 // txnAction is what the task asked to do with the transaction.
@@ -974,40 +913,4 @@ func (c *txnContext) batchAction() (act txnAction, stale int, err error) {
 	}
 	c.commitBatch, c.abortBatch = false, false
 	return act, stale, nil
-}
-
-// fallbackReader reads offsets from a connector's own store, then from the
-// worker's for partitions it lacks.
-type fallbackReader struct {
-	primary, secondary offset.Store // secondary may be nil
-	connector          string
-}
-
-func (r fallbackReader) Offset(ctx context.Context, p connect.SourcePartition) (connect.Offset, error) {
-	m, err := r.Offsets(ctx, []connect.SourcePartition{p})
-	if err != nil {
-		return connect.Offset{}, err
-	}
-	return m[p], nil
-}
-
-func (r fallbackReader) Offsets(ctx context.Context, ps []connect.SourcePartition) (map[connect.SourcePartition]connect.Offset, error) {
-	m, err := r.primary.Get(ctx, r.connector, ps)
-	if err != nil || r.secondary == nil || len(m) >= len(ps) {
-		return m, err
-	}
-	missing := make([]connect.SourcePartition, 0, len(ps)-len(m))
-	for _, p := range ps {
-		if _, ok := m[p]; !ok {
-			missing = append(missing, p)
-		}
-	}
-	more, err := r.secondary.Get(ctx, r.connector, missing)
-	if err != nil {
-		return nil, err
-	}
-	for p, o := range more {
-		m[p] = o
-	}
-	return m, nil
 }

@@ -98,11 +98,8 @@ func (w *engine) resetOffsets(ctx context.Context, c *connectorRun) (herder.Mess
 // store behind the connector's own offsets topic, as Kafka Connect's
 // ConnectorOffsetBackingStore has them.
 func (w *engine) sourceStores(c *connectorRun) (primary, secondary offset.Store) {
-	if ec := w.eos.get(c); ec != nil {
-		return ec.store, ec.global
-	}
-	if c.own != nil {
-		return c.own.store, w.store
+	if c.offsets != nil && c.offsets.own != nil {
+		return c.offsets.own, w.store
 	}
 	return w.store, nil
 }

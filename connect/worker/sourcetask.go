@@ -43,6 +43,9 @@ type sourceTask struct {
 	// recordCommitter is the task's RecordCommitter, if it has one.
 	recordCommitter source.RecordCommitter
 	topics          topicCreator
+	// offsets is where the task reads and commits offsets: its
+	// connector's (sourceOffsets), which the task does not close.
+	offsets *sourceOffsets
 
 	// failure holds the first error from a producer callback, which fails
 	// the task; failCtx is cancelled with it.
@@ -84,6 +87,7 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 		errs:        newErrorPolicy(c.cfg, log, tm),
 		metrics:     tm,
 		sub:         newSubmitted(),
+		offsets:     c.offsetReader(),
 
 		parallelism: batchParallelism(w.opts.batchGoroutines),
 	}
@@ -101,13 +105,8 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 // taskContext is what a source task sees of the runtime.
 type sourceTaskContext struct{ st *sourceTask }
 
-func (tc sourceTaskContext) Config() map[string]string { return maps.Clone(tc.st.config) }
-func (tc sourceTaskContext) Offsets() source.OffsetReader {
-	if tc.st.eos != nil {
-		return tc.st.eos.ec.reader(tc.st.id.Connector)
-	}
-	return tc.st.conn.offsetReader()
-}
+func (tc sourceTaskContext) Config() map[string]string    { return maps.Clone(tc.st.config) }
+func (tc sourceTaskContext) Offsets() source.OffsetReader { return tc.st.offsets }
 func (tc sourceTaskContext) Transaction() source.TransactionContext {
 	if tc.st.eos != nil && tc.st.eos.tc != nil {
 		return tc.st.eos.tc
@@ -579,7 +578,7 @@ func (st *sourceTask) commit(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
 	began := time.Now()
-	err := st.putOffsets(cctx, entries)
+	err := st.offsets.put(cctx, entries, st.log)
 	st.metrics.OffsetCommit(err == nil, time.Since(began))
 	st.metrics.ActiveRecords(st.sub.active())
 	if err != nil {
@@ -633,22 +632,4 @@ func (st *sourceTask) shutdown(began time.Time, closeProducer func()) {
 		st.log.Error("stopping task", "err", err)
 	}
 	st.log.Info("source task stopped")
-}
-
-// storeReader reads a connector's offsets from the worker's store.
-type storeReader struct {
-	store     offset.Store
-	connector string
-}
-
-func (r storeReader) Offset(ctx context.Context, p connect.SourcePartition) (connect.Offset, error) {
-	m, err := r.store.Get(ctx, r.connector, []connect.SourcePartition{p})
-	if err != nil {
-		return connect.Offset{}, err
-	}
-	return m[p], nil
-}
-
-func (r storeReader) Offsets(ctx context.Context, ps []connect.SourcePartition) (map[connect.SourcePartition]connect.Offset, error) {
-	return r.store.Get(ctx, r.connector, ps)
 }
