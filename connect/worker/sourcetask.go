@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -35,11 +34,12 @@ type sourceTask struct {
 	*taskPlugins
 	errs *errorPolicy
 
+	// delivery is how records reach Kafka and offsets are committed
+	// (delivery.go).
+	delivery delivery
 	producer *kgo.Client
 	sub      *submitted
 	metrics  TaskMetrics
-	// ack is the one produce callback of every record (see inflight).
-	ack func(*kgo.Record, error)
 	// recordCommitter is the task's RecordCommitter, if it has one.
 	recordCommitter source.RecordCommitter
 	topics          topicCreator
@@ -57,10 +57,7 @@ type sourceTask struct {
 	produceCtx    context.Context
 	cancelProduce context.CancelFunc
 
-	commitMu sync.Mutex // one offset commit at a time
-
-	bufs      sync.Pool // *[]byte, key and value of one record
-	inflights sync.Pool // *inflight, non-transactional path only
+	bufs sync.Pool // *[]byte, key and value of one record
 
 	// parallelism bounds the goroutines that transform and convert a poll
 	// batch (sendAll; BatchGoroutines); prep is sendAll's scratch space,
@@ -99,6 +96,7 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	if st.eos, err = w.newEOSTask(st); err != nil {
 		return nil, errors.Join(err, plugins.close())
 	}
+	st.delivery = newAtLeastOnce(st)
 	return st, nil
 }
 
@@ -138,20 +136,36 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 	return append(opts, st.conn.producerOverrides...)
 }
 
-// run runs the task until ctx is cancelled or it fails.
+// run runs the task until ctx is cancelled or it fails: one loop for
+// both deliveries (delivery.go). It builds the producer, lets the delivery
+// start (fencing, for the transactional one), starts the task, polls,
+// transforms, converts and sends each batch (pollLoop), commits as the
+// delivery does, and when stopping gives the records in flight the
+// shutdown timeout, finishes the delivery (its final commit), closes the
+// producer and stops the task.
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	if st.eos != nil {
 		return st.eos.run(ctx, t)
 	}
-	st.ack = st.onAck
+	d := st.delivery
 	st.recordCommitter, _ = st.task.(source.RecordCommitter)
-	producer, err := kgo.NewClient(st.producerOpts()...)
+	producer, err := kgo.NewClient(d.producerOpts(st.producerOpts())...)
 	if err != nil {
 		return fmt.Errorf("creating producer: %w", err)
 	}
 	st.producer = producer
 	closeProducer := sync.OnceFunc(producer.Close)
 	defer closeProducer()
+	st.produceCtx, st.cancelProduce = context.WithCancel(context.Background())
+	defer st.cancelProduce()
+	cancelProduce := st.cancelProduce
+	t.onAbandon(func() { cancelProduce(); closeProducer() }) // records in flight are given up, not settled
+	if err := d.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before starting
+		}
+		return err
+	}
 	// Dead-letter queue (dlq.go): writes are synchronous, so a record that
 	// went to it is settled, and its offset committable, only once acked.
 	if err := st.errs.openDeadLetters(ctx, st.w, st.id, st.conn, true); err != nil {
@@ -162,15 +176,11 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	pollCtx, failNow := context.WithCancel(ctx)
 	st.failNow = failNow
 	defer failNow()
-	st.produceCtx, st.cancelProduce = context.WithCancel(context.Background())
-	defer st.cancelProduce()
-	cancelProduce := st.cancelProduce
-	t.onAbandon(func() { cancelProduce(); closeProducer() }) // records in flight are given up, not settled
 	// A stopping (or failing) task has the shutdown timeout to get its
-	// records written; then producing is cancelled, as on the
-	// exactly-once path. That ends a Produce blocked on a full buffer
-	// while the brokers do not answer, which would otherwise hold the
-	// poll loop, and with it the stop, for as long as they stay silent.
+	// records written; then producing is cancelled. That ends a Produce
+	// blocked on a full buffer while the brokers do not answer, which
+	// would otherwise hold the poll loop, and with it the stop, for as
+	// long as they stay silent.
 	stopping := make(chan time.Time, 1)
 	stopWatch := context.AfterFunc(pollCtx, func() {
 		stopping <- time.Now()
@@ -188,28 +198,42 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 		return fmt.Errorf("starting task: %w", err)
 	}
 	t.setState(Running, "", st.w.opts.id)
-	st.log.Info("source task started")
+	st.log.Info("source task started", d.describe()...)
 
 	commitDone := make(chan struct{})
 	go func() {
 		defer close(commitDone)
-		st.commitLoop(pollCtx)
+		d.commitLoop(pollCtx)
 	}()
 
 	err = st.pollLoop(pollCtx)
 	failNow()
 	<-commitDone
-	st.shutdown(<-stopping, closeProducer)
 	if err == nil {
 		if p := st.failure.Load(); p != nil {
 			err = *p
 		}
 	}
+	began := <-stopping
+	err = d.finish(err, closeProducer)
+	closeProducer() // before Stop: no CommitRecord runs after Stop has begun
+	st.stop(began)
 	if err != nil {
 		t.setState(Failed, err.Error(), st.w.opts.id)
 		return err
 	}
 	return nil
+}
+
+// stop stops the task, with what is left of the shutdown and flush
+// timeouts after began, when stopping began.
+func (st *sourceTask) stop(began time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), began.Add(st.w.opts.shutdownTimeout+st.w.opts.flushTimeout))
+	defer cancel()
+	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
+		st.log.Error("stopping task", "err", err)
+	}
+	st.log.Info("source task stopped")
 }
 
 func (st *sourceTask) fail(err error) {
@@ -218,7 +242,7 @@ func (st *sourceTask) fail(err error) {
 	}
 }
 
-// pollLoop polls until ctx is done.
+// pollLoop polls until ctx is done, and sends each batch (sendBatch).
 func (st *sourceTask) pollLoop(ctx context.Context) error {
 	for ctx.Err() == nil {
 		var records []connect.Record
@@ -236,7 +260,10 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 			return &stageError{stage: stagePoll, err: err}
 		}
 		st.metrics.RecordsPolled(len(records))
-		if err := st.sendAll(ctx, records); err != nil && ctx.Err() == nil {
+		if err := st.sendBatch(ctx, records); err != nil {
+			return err
+		}
+		if err := st.delivery.endBatch(ctx); err != nil {
 			return err
 		}
 	}
@@ -280,31 +307,41 @@ type prepared struct {
 	panicked bool // err is a panic, which fails the task whatever the tolerance
 }
 
-// sendAll transforms, converts and produces a poll batch. Transforming and
+// sendBatch transforms, converts and sends a poll batch. Transforming and
 // converting (most of a record's CPU time) run on up to st.parallelism
-// goroutines (BatchGoroutines), which the contracts allow: chains and converters are safe for
-// concurrent use. Then, on the task's goroutine and in poll order, each
-// record is registered for offset tracking, its failure handled by the
-// error policy, and it is produced, so Kafka receives a partition's records
-// in the order the task returned them and offsets are committed as without
-// the parallel step.
-func (st *sourceTask) sendAll(ctx context.Context, records []connect.Record) error {
+// goroutines (BatchGoroutines), which the contracts allow: chains and
+// converters are safe for concurrent use. Then, on the task's goroutine
+// and in poll order, the batch is registered for offset tracking, and each
+// record's failure is handled by the error policy and it is sent
+// (dispatch), so Kafka receives a partition's records in the order the
+// task returned them and offsets are committed as without the parallel
+// step. A failure when stopping is not the task's: what was sent is
+// committed at the end as usual.
+func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) error {
+	d := st.delivery
 	prep := st.scratch(len(records))
 	defer clear(prep) // keep no polled record alive until the next poll
 	now := time.Now() // one clock read per batch, not per record (see convert)
-	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(st.newInflight(&records[i]), now) })
+	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(d.newInflight(&records[i]), now) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
 	})
 	for i := range prep {
-		if err := st.submit(ctx, &prep[i]); err != nil {
-			for _, p := range prep[i+1:] { // never produced: their offsets stay uncommitted
-				st.sub.abandon(&p.inf.sub)
-				st.releaseBuf(p.inf)
+		err := st.dispatch(ctx, &prep[i])
+		if err == nil {
+			// The record's inflight may be settled and reused by now: the
+			// delivery gets the polled record's own address.
+			if err = d.endRecord(ctx, &records[i]); err == nil {
+				continue
 			}
-			return err
+		} else if ctx.Err() != nil {
+			err = nil
 		}
+		for j := range prep[i+1:] { // never sent: their offsets stay uncommitted
+			st.giveUp(prep[i+1+j].inf)
+		}
+		return err
 	}
 	return nil
 }
@@ -344,81 +381,65 @@ func (st *sourceTask) prepare(inf *inflight, polled time.Time) (p prepared) {
 	return p
 }
 
-// submit applies the error policy to a failed record and produces the
-// rest; each is registered for offset tracking already. Called on the task's
-// goroutine, in poll order.
-func (st *sourceTask) submit(ctx context.Context, p *prepared) error {
+// dispatch applies the error policy to a failed record and sends the
+// rest; each is registered for offset tracking already. Called on the
+// task's goroutine, in poll order. The checks run in the order of Kafka
+// Connect's: the transforms' failure (or drop), the delivery's check of
+// the transformed record (refuse), the conversion's failure, then the
+// record's topic, which may be created.
+func (st *sourceTask) dispatch(ctx context.Context, p *prepared) error {
 	inf := p.inf
-	r := inf.r
 	switch {
 	case p.panicked:
-		st.sub.abandon(&inf.sub)
+		st.giveUp(inf)
 		return &stageError{stage: p.stage, err: p.err}
-	case p.err != nil:
-		if err := st.errs.tolerate(ctx, p.stage, r, nil, p.err); err != nil {
-			st.sub.abandon(&inf.sub)
-			return err
-		}
-		st.settle(inf, nil)
-		st.releaseInflight(inf)
-		return nil
-	case !p.keep:
-		st.settle(inf, nil)
-		st.releaseInflight(inf)
-		return nil
+	case p.err != nil && p.stage == stageTransformation, p.err == nil && !p.keep:
+		return st.skip(ctx, p)
 	}
-	if err := st.topics.ensure(ctx, inf.kr.Topic); err != nil {
-		st.releaseBuf(inf)
-		st.sub.abandon(&inf.sub)
+	if err := st.delivery.refuse(p); err != nil {
+		st.giveUp(inf)
 		return err
 	}
-	inf.kr.Context = inf
-	st.producer.Produce(inf, &inf.kr, st.ack)
+	if p.err != nil { // a converter failed
+		return st.skip(ctx, p)
+	}
+	if err := st.topics.ensure(ctx, p.topic); err != nil {
+		st.giveUp(inf)
+		return err
+	}
+	return st.delivery.send(ctx, inf)
+}
+
+// skip settles a record that is not written: dropped by a transform, or
+// failed and tolerated by the error policy. A failure the policy does not
+// tolerate is returned.
+func (st *sourceTask) skip(ctx context.Context, p *prepared) error {
+	if p.err != nil {
+		if err := st.errs.tolerate(ctx, p.stage, p.inf.r, nil, p.err); err != nil {
+			st.giveUp(p.inf)
+			return err
+		}
+	}
+	st.delivery.skip(p.inf)
 	return nil
 }
 
-// settle marks a record done and tells the task, with the Kafka metadata
-// when it was written.
-func (st *sourceTask) settle(inf *inflight, kr *kgo.Record) {
-	st.sub.settle(&inf.sub)
-	if kr != nil {
-		st.metrics.RecordsWritten(1)
-	}
-	if st.recordCommitter == nil {
-		return
-	}
-	var md *source.RecordMetadata
-	if kr != nil {
-		md = inf.metadata(kr)
-	}
-	st.commitRecord(inf.r, md)
+// giveUp abandons a record that will never be written (the task is
+// failing or stopping): no offset of its partition from it on is
+// committed.
+func (st *sourceTask) giveUp(inf *inflight) {
+	st.sub.abandon(&inf.sub)
+	st.releaseBuf(inf)
 }
 
-// onAck is the produce callback of every record.
-func (st *sourceTask) onAck(kr *kgo.Record, err error) {
-	inf := kr.Context.(*inflight)
-	defer st.releaseInflight(inf)
-	if err == nil {
-		st.settle(inf, kr)
-		return
-	}
-	if st.produceCtx.Err() != nil {
-		// Stopping: the record was never written, so its offset and every
-		// later one of its partition stay uncommitted.
-		st.sub.abandon(&inf.sub)
-		return
-	}
-	// The client's errors (TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_OR_PARTITION)
-	// do not say which topic.
-	err = fmt.Errorf("writing to topic %s: %w", kr.Topic, err)
-	if terr := st.errs.tolerate(st.produceCtx, stageProduce, inf.r, nil, err); terr != nil {
-		st.sub.abandon(&inf.sub)
-		if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue
-			st.fail(terr)
+// taskCommit tells the task that its offsets were committed
+// (source.Committer).
+func (st *sourceTask) taskCommit(ctx context.Context) {
+	if c, ok := st.task.(source.Committer); ok {
+		if err := safeCall(func() error { return c.Commit(ctx) }); err != nil {
+			st.log.Warn("task Commit failed", "err", err)
 		}
-		return
 	}
-	st.settle(inf, nil)
 }
 
 func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata) {
@@ -492,32 +513,6 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	return "", nil
 }
 
-// newInflight returns a pooled inflight for r. Pooling them saves the
-// largest allocation of a record's way through the runtime.
-func (st *sourceTask) newInflight(r *connect.Record) *inflight {
-	inf, _ := st.inflights.Get().(*inflight)
-	if inf == nil {
-		inf = &inflight{Context: st.produceCtx}
-	}
-	inf.r, inf.buf = r, &inf.own
-	return inf
-}
-
-// releaseInflight returns a settled record's buffer and inflight to their
-// pools. Only the non-transactional path releases; the offset tracking
-// keeps no reference to inf. Its Context is never written again: franz-go
-// may still read a record's context after the promise (a goroutine waiting
-// for a new topic's metadata does), and it stays the task's produce
-// context, pooled or not.
-func (st *sourceTask) releaseInflight(inf *inflight) {
-	st.releaseBuf(inf)
-	if cap(inf.own) > maxPooledBuf {
-		inf.own = nil
-	}
-	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
-	st.inflights.Put(inf)
-}
-
 // releaseBuf gives up inf's buffer: a pooled one goes back to the pool, an
 // inflight's own stays with it.
 func (st *sourceTask) releaseBuf(inf *inflight) {
@@ -542,94 +537,4 @@ func (st *sourceTask) putBuf(b *[]byte) {
 	if cap(*b) <= maxPooledBuf {
 		st.bufs.Put(b)
 	}
-}
-
-// commitLoop commits offsets every flush interval until ctx is done.
-func (st *sourceTask) commitLoop(ctx context.Context) {
-	t := time.NewTicker(st.w.opts.flushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			st.commit(ctx)
-		}
-	}
-}
-
-// commit writes the offsets that are committable now to the offset store,
-// within the flush timeout, then tells the task. A failed write is retried
-// at the next commit.
-func (st *sourceTask) commit(ctx context.Context) bool {
-	st.commitMu.Lock()
-	defer st.commitMu.Unlock()
-	if st.tr.isAbandoned() { // a newer instance may have committed later offsets
-		return false
-	}
-	offs := st.sub.committable()
-	if len(offs) == 0 {
-		return true
-	}
-	entries := make([]offset.Entry, len(offs))
-	for i, po := range offs {
-		entries[i] = offset.Entry{Partition: po.partition, Offset: po.offset}
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
-	defer cancel()
-	began := time.Now()
-	err := st.offsets.put(cctx, entries, st.log)
-	st.metrics.OffsetCommit(err == nil, time.Since(began))
-	st.metrics.ActiveRecords(st.sub.active())
-	if err != nil {
-		st.sub.restore(offs)
-		// A write not acknowledged within the flush timeout fails too (as
-		// Kafka Connect's "Timed out waiting to flush offsets"): the
-		// offsets are kept and the next commit writes them or later ones.
-		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries),
-			"timeout", st.w.opts.flushTimeout, "err", err)
-		return false
-	}
-	st.log.Debug("committed source offsets", "partitions", len(entries))
-	if c, ok := st.task.(source.Committer); ok {
-		if err := safeCall(func() error { return c.Commit(cctx) }); err != nil {
-			st.log.Warn("task Commit failed", "err", err)
-		}
-	}
-	return true
-}
-
-// shutdown waits for in-flight records until the shutdown timeout after
-// began, when stopping began (run cancels producing then), closes the
-// producer and commits the final offsets within the flush timeout, and
-// stops the task, whose Stop gets what is left of both. Records not acknowledged
-// by then are given up: they hold back their partitions' offsets, so those
-// stay at the last record written before them and the records are polled
-// again on restart.
-func (st *sourceTask) shutdown(began time.Time, closeProducer func()) {
-	select {
-	case <-st.sub.waitDrained():
-	case <-st.produceCtx.Done():
-		st.log.Warn("in-flight records not acknowledged before the shutdown timeout; their offsets are not committed",
-			"records", st.sub.active(), "timeout", st.w.opts.shutdownTimeout)
-	}
-	st.cancelProduce()
-	// Closing fails the records the producer still holds and, on brokers
-	// that do not answer, can take a while of its own (kgo waits up to a
-	// second for a last client-metrics push), so it runs beside the
-	// commit, which counts only records acknowledged. Stop waits for it:
-	// no CommitRecord runs after Stop has begun.
-	closed := make(chan struct{})
-	go func() {
-		defer close(closed)
-		closeProducer()
-	}()
-	st.commit(context.Background())
-	<-closed
-	ctx, cancel := context.WithDeadline(context.Background(), began.Add(st.w.opts.shutdownTimeout+st.w.opts.flushTimeout))
-	defer cancel()
-	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
-		st.log.Error("stopping task", "err", err)
-	}
-	st.log.Info("source task stopped")
 }

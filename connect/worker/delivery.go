@@ -1,0 +1,256 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/source"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// delivery is how a source task's records reach Kafka and its offsets are
+// committed. sourceTask.run is the one loop of both deliveries: poll,
+// transform and convert in parallel (prepare), register the batch for
+// offset tracking, then in poll order apply the error policy and send
+// each record (dispatch), and commit as the delivery does. The delivery
+// decides what the loop cannot: how a record is sent and settled, where
+// transactions end, and how offsets are committed.
+//
+// Its methods are called on the task's goroutine, in this order: start
+// once; then per batch newInflight (on any of the goroutines preparing the
+// batch), then per record in poll order refuse, skip or send, and
+// endRecord, then endBatch; commitLoop runs beside the poll loop, on its
+// own goroutine, until the poll loop ends; finish once at the end.
+type delivery interface {
+	// producerOpts returns the task producer's options, given the common
+	// ones.
+	producerOpts(common []kgo.Opt) []kgo.Opt
+	// start runs once the producer exists (st.producer), before the task
+	// starts; an error fails the task.
+	start(ctx context.Context) error
+	// describe returns attributes for the task's "started" log line.
+	describe() []any
+	// newInflight returns the runtime state of polled record r.
+	newInflight(r *connect.Record) *inflight
+	// refuse returns the error that fails the task for a record the
+	// transforms kept but that the delivery cannot write, before its
+	// conversion is looked at; nil for the others.
+	refuse(p *prepared) error
+	// skip settles a record that is not written: dropped by a transform
+	// or tolerated by the error policy.
+	skip(inf *inflight)
+	// send writes a converted record. An error fails the task.
+	send(ctx context.Context, inf *inflight) error
+	// endRecord and endBatch end a transaction where its boundary says,
+	// after r, a record Poll returned, or after a batch. An error fails
+	// the task.
+	endRecord(ctx context.Context, r *connect.Record) error
+	endBatch(ctx context.Context) error
+	// commitLoop commits offsets as the delivery does between batches,
+	// until ctx ends.
+	commitLoop(ctx context.Context)
+	// finish ends delivery once the poll loop has returned, with err, the
+	// task's failure so far (nil when it is stopping): it waits for the
+	// records in flight until producing is cancelled (the shutdown timeout
+	// after stopping began), makes the final commit and returns the
+	// task's error. It may close the producer with closeProducer, which
+	// the caller calls after it anyway.
+	finish(err error, closeProducer func()) error
+}
+
+// atLeastOnce delivers with the task's idempotent producer: records are
+// produced as they come, tracked from poll to acknowledgement (submitted),
+// and the offsets of every record acknowledged are committed through the
+// connector's offsets (sourceOffsets) every OffsetFlushInterval and at the
+// end, each commit bounded by OffsetFlushTimeout. A record's runtime state
+// (inflight) is pooled and reused once it is settled, so that the path
+// allocates nothing per record.
+type atLeastOnce struct {
+	st *sourceTask
+	// ack is the one produce callback of every record (see inflight).
+	ack       func(*kgo.Record, error)
+	inflights sync.Pool  // *inflight
+	commitMu  sync.Mutex // one offset commit at a time
+}
+
+func newAtLeastOnce(st *sourceTask) *atLeastOnce {
+	d := &atLeastOnce{st: st}
+	d.ack = d.onAck
+	return d
+}
+
+func (d *atLeastOnce) producerOpts(common []kgo.Opt) []kgo.Opt { return common }
+func (d *atLeastOnce) start(context.Context) error             { return nil }
+func (d *atLeastOnce) describe() []any                         { return nil }
+func (d *atLeastOnce) refuse(*prepared) error                  { return nil }
+
+func (d *atLeastOnce) endRecord(context.Context, *connect.Record) error { return nil }
+func (d *atLeastOnce) endBatch(context.Context) error                   { return nil }
+
+// newInflight returns a pooled inflight for r. Pooling them saves the
+// largest allocation of a record's way through the runtime.
+func (d *atLeastOnce) newInflight(r *connect.Record) *inflight {
+	inf, _ := d.inflights.Get().(*inflight)
+	if inf == nil {
+		inf = &inflight{Context: d.st.produceCtx}
+	}
+	inf.r, inf.buf = r, &inf.own
+	return inf
+}
+
+// releaseInflight returns a settled record's buffer and inflight to their
+// pools; the offset tracking keeps no reference to inf. Its Context is
+// never written again: franz-go may still read a record's context after
+// the promise (a goroutine waiting for a new topic's metadata does), and
+// it stays the task's produce context, pooled or not.
+func (d *atLeastOnce) releaseInflight(inf *inflight) {
+	d.st.releaseBuf(inf)
+	if cap(inf.own) > maxPooledBuf {
+		inf.own = nil
+	}
+	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
+	d.inflights.Put(inf)
+}
+
+func (d *atLeastOnce) skip(inf *inflight) {
+	d.settle(inf, nil)
+	d.releaseInflight(inf)
+}
+
+func (d *atLeastOnce) send(_ context.Context, inf *inflight) error {
+	inf.kr.Context = inf
+	d.st.producer.Produce(inf, &inf.kr, d.ack)
+	return nil
+}
+
+// settle marks a record done and tells the task, with the Kafka metadata
+// when it was written.
+func (d *atLeastOnce) settle(inf *inflight, kr *kgo.Record) {
+	st := d.st
+	st.sub.settle(&inf.sub)
+	if kr != nil {
+		st.metrics.RecordsWritten(1)
+	}
+	if st.recordCommitter == nil {
+		return
+	}
+	var md *source.RecordMetadata
+	if kr != nil {
+		md = inf.metadata(kr)
+	}
+	st.commitRecord(inf.r, md)
+}
+
+// onAck is the produce callback of every record.
+func (d *atLeastOnce) onAck(kr *kgo.Record, err error) {
+	st := d.st
+	inf := kr.Context.(*inflight)
+	defer d.releaseInflight(inf)
+	if err == nil {
+		d.settle(inf, kr)
+		return
+	}
+	if st.produceCtx.Err() != nil {
+		// Stopping: the record was never written, so its offset and every
+		// later one of its partition stay uncommitted.
+		st.sub.abandon(&inf.sub)
+		return
+	}
+	// The client's errors (TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_OR_PARTITION)
+	// do not say which topic.
+	err = fmt.Errorf("writing to topic %s: %w", kr.Topic, err)
+	if terr := st.errs.tolerate(st.produceCtx, stageProduce, inf.r, nil, err); terr != nil {
+		st.sub.abandon(&inf.sub)
+		if st.produceCtx.Err() == nil { // else: stopping while writing to the dead-letter queue
+			st.fail(terr)
+		}
+		return
+	}
+	d.settle(inf, nil)
+}
+
+// commitLoop commits offsets every flush interval until ctx is done.
+func (d *atLeastOnce) commitLoop(ctx context.Context) {
+	t := time.NewTicker(d.st.w.opts.flushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.commit(ctx)
+		}
+	}
+}
+
+// commit writes the offsets that are committable now to the connector's
+// offsets, within the flush timeout, then tells the task. A failed write
+// is retried at the next commit.
+func (d *atLeastOnce) commit(ctx context.Context) bool {
+	st := d.st
+	d.commitMu.Lock()
+	defer d.commitMu.Unlock()
+	if st.tr.isAbandoned() { // a newer instance may have committed later offsets
+		return false
+	}
+	offs := st.sub.committable()
+	if len(offs) == 0 {
+		return true
+	}
+	entries := make([]offset.Entry, len(offs))
+	for i, po := range offs {
+		entries[i] = offset.Entry{Partition: po.partition, Offset: po.offset}
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
+	defer cancel()
+	began := time.Now()
+	err := st.offsets.put(cctx, entries, st.log)
+	st.metrics.OffsetCommit(err == nil, time.Since(began))
+	st.metrics.ActiveRecords(st.sub.active())
+	if err != nil {
+		st.sub.restore(offs)
+		// A write not acknowledged within the flush timeout fails too (as
+		// Kafka Connect's "Timed out waiting to flush offsets"): the
+		// offsets are kept and the next commit writes them or later ones.
+		st.log.Error("committing source offsets failed; will retry", "partitions", len(entries),
+			"timeout", st.w.opts.flushTimeout, "err", err)
+		return false
+	}
+	st.log.Debug("committed source offsets", "partitions", len(entries))
+	st.taskCommit(cctx)
+	return true
+}
+
+// finish waits for in-flight records until producing is cancelled (the
+// shutdown timeout after stopping began), closes the producer and commits
+// the final offsets within the flush timeout. Records not acknowledged by
+// then are given up: they hold back their partitions' offsets, so those
+// stay at the last record written before them and the records are polled
+// again on restart.
+func (d *atLeastOnce) finish(err error, closeProducer func()) error {
+	st := d.st
+	select {
+	case <-st.sub.waitDrained():
+	case <-st.produceCtx.Done():
+		st.log.Warn("in-flight records not acknowledged before the shutdown timeout; their offsets are not committed",
+			"records", st.sub.active(), "timeout", st.w.opts.shutdownTimeout)
+	}
+	st.cancelProduce()
+	// Closing fails the records the producer still holds and, on brokers
+	// that do not answer, can take a while of its own (kgo waits up to a
+	// second for a last client-metrics push), so it runs beside the
+	// commit, which counts only records acknowledged. The task's Stop
+	// waits for it: no CommitRecord runs after Stop has begun.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		closeProducer()
+	}()
+	d.commit(context.Background())
+	<-closed
+	return err
+}
