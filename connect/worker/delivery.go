@@ -54,12 +54,12 @@ type delivery interface {
 	// until ctx ends.
 	commitLoop(ctx context.Context)
 	// finish ends delivery once the poll loop has returned, with err, the
-	// task's failure so far (nil when it is stopping): it waits for the
-	// records in flight until producing is cancelled (the shutdown timeout
-	// after stopping began), makes the final commit and returns the
-	// task's error. It may close the producer with closeProducer, which
-	// the caller calls after it anyway.
-	finish(err error, closeProducer func()) error
+	// task's failure so far (nil when it is stopping; ctx, the task's, is
+	// done then): it waits for the records in flight until producing is
+	// cancelled (the shutdown timeout after stopping began), makes the
+	// final commit and returns the task's error. It may close the
+	// producer with closeProducer, which the caller calls after it anyway.
+	finish(ctx context.Context, err error, closeProducer func()) error
 }
 
 // atLeastOnce delivers with the task's idempotent producer: records are
@@ -231,7 +231,7 @@ func (d *atLeastOnce) commit(ctx context.Context) bool {
 // then are given up: they hold back their partitions' offsets, so those
 // stay at the last record written before them and the records are polled
 // again on restart.
-func (d *atLeastOnce) finish(err error, closeProducer func()) error {
+func (d *atLeastOnce) finish(_ context.Context, err error, closeProducer func()) error {
 	st := d.st
 	select {
 	case <-st.sub.waitDrained():

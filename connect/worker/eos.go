@@ -20,6 +20,10 @@ package worker
 // (interval; default the worker's offset flush interval), or where the task
 // asks through source.TaskContext.Transaction (connector).
 //
+// The transactional delivery is a strategy (delivery.go) of the source
+// task's one loop (sourceTask.run), which polls, transforms, converts and
+// sends for both deliveries.
+//
 // Zombie fencing: before a task starts, its producer initializes its
 // transactional id, which bumps the id's epoch. That aborts any transaction
 // an earlier instance of the task left open (a crashed process) and fences
@@ -32,7 +36,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,28 +252,33 @@ func (w *engine) releaseExactlyOnce(runs ...*connectorRun) {
 	}
 }
 
-// newEOSTask returns st's exactly-once machinery, or nil when the worker
-// runs without exactly-once support.
-func (w *engine) newEOSTask(st *sourceTask) (*eosTask, error) {
+// newDelivery returns st's delivery: transactional with exactly-once
+// support, at least once without.
+func (w *engine) newDelivery(st *sourceTask) (delivery, error) {
 	if !w.opts.eos {
-		return nil, nil
+		return newAtLeastOnce(st), nil
 	}
 	store, ok := st.offsets.transactional()
 	if !ok {
 		return nil, fmt.Errorf("exactly-once source: the offset store is a %T, not an *offset.Kafka", st.offsets.worker)
 	}
 	ts := w.txnSettings(st.conn)
-	e := &eosTask{st: st, txn: ts, store: store, txnID: taskTransactionalID(w.groupID(), st.id), offsetIdx: make(map[string]int)}
+	d := &transactional{st: st, txn: ts, store: store, txnID: taskTransactionalID(w.groupID(), st.id)}
 	if ts.boundary == boundaryConnector {
-		e.tc = &txnContext{}
+		d.tc = &txnContext{}
 	}
-	return e, nil
+	return d, nil
 }
 
-// eosTask runs a source task with exactly-once delivery. Its transaction
-// state belongs to the task's poll goroutine; only sendErr and aborting
-// are shared with the producer's callbacks.
-type eosTask struct {
+// transactional delivers with exactly-once semantics: a transactional
+// producer per task, and each transaction holds records and the offset
+// records they reach, committed where the boundary says. Offsets are
+// tracked as at least once (submitted), but a record is settled as it is
+// sent: its offset is committed with its transaction, which commits only
+// if every record in it was written. Its transaction state belongs to the
+// task's goroutine; only sendErr and aborting are shared with the
+// producer's callbacks.
+type transactional struct {
 	st    *sourceTask
 	txn   txnSettings
 	store transactionalStore // receives the offsets in the transactions (sourceOffsets.transactional)
@@ -280,9 +288,8 @@ type eosTask struct {
 	open       bool // a producer transaction is open
 	lastCommit time.Time
 	produced   int            // records produced in the transaction
-	settled    []eosSettled   // the transaction's records, for a RecordCommitter only
-	offsetIdx  map[string]int // partition JSON → index in entries
-	entries    []offset.Entry // the latest offset of each partition in the transaction
+	settled    []txnSettled   // the transaction's records, for a RecordCommitter only
+	entries    []offset.Entry // scratch for commit
 
 	// sendErr is the first failed write of the transaction.
 	sendErr atomic.Pointer[error]
@@ -290,252 +297,78 @@ type eosTask struct {
 	aborting atomic.Bool
 }
 
-// eosSettled is a record of the transaction: produced (written) or
+// txnSettled is a record of the transaction: produced (written) or
 // dropped by a transform or an error tolerance.
-type eosSettled struct {
+type txnSettled struct {
 	inf     *inflight
 	written bool
 }
 
-func (e *eosTask) producerOpts() []kgo.Opt {
-	return append(e.st.producerOpts(),
-		kgo.TransactionalID(e.txnID),
+func (d *transactional) producerOpts(common []kgo.Opt) []kgo.Opt {
+	return append(common,
+		kgo.TransactionalID(d.txnID),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.TransactionTimeout(e.txn.timeout),
+		kgo.TransactionTimeout(d.txn.timeout),
 	)
 }
 
-// run runs the task until ctx is cancelled or it fails: it fences earlier
-// instances, starts the task, polls and writes in transactions, and at the
-// end commits the last transaction (or aborts it when failing).
-func (e *eosTask) run(ctx context.Context, t *taskRun) error {
-	st := e.st
-	st.recordCommitter, _ = st.task.(source.RecordCommitter)
-	producer, err := kgo.NewClient(e.producerOpts()...)
-	if err != nil {
-		return fmt.Errorf("creating the transactional producer: %w", err)
+// start fences earlier instances, as Kafka's initTransactions:
+// initializing the transactional id bumps its epoch, which fences every
+// earlier producer with the id and aborts a transaction one left open. It
+// happens before the task reads its offsets, so those include every
+// transaction an earlier instance committed.
+func (d *transactional) start(ctx context.Context) error {
+	if _, _, err := d.st.producer.ProducerID(ctx); err != nil {
+		return fmt.Errorf("initializing transactional id %s (fencing earlier instances of the task): %w", d.txnID, err)
 	}
-	st.producer = producer
-	closeProducer := sync.OnceFunc(producer.Close)
-	defer closeProducer()
-	t.onAbandon(closeProducer) // its open transaction can then never commit
-	// Zombie fencing, as Kafka's initTransactions: initializing the
-	// transactional id bumps its epoch, which fences every earlier
-	// producer with the id and aborts a transaction one left open. It
-	// happens before the task reads its offsets, so those include every
-	// transaction an earlier instance committed.
-	if _, _, err := producer.ProducerID(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped before starting
-		}
-		return fmt.Errorf("initializing transactional id %s (fencing earlier instances of the task): %w", e.txnID, err)
-	}
-	if err := st.errs.openDeadLetters(ctx, st.w, st.id, st.conn, true); err != nil {
-		return fmt.Errorf("starting task: %w", err)
-	}
-	defer st.errs.closeDeadLetters()
-
-	pollCtx, failNow := context.WithCancel(ctx)
-	st.failNow = failNow
-	defer failNow()
-	st.produceCtx, st.cancelProduce = context.WithCancel(context.Background())
-	defer st.cancelProduce()
-	// A stopping task has the shutdown timeout to finish its transaction;
-	// then its writes are cancelled and the transaction aborted.
-	var timerMu sync.Mutex
-	var timer *time.Timer
-	finished := false
-	stopWatch := context.AfterFunc(ctx, func() {
-		timerMu.Lock()
-		defer timerMu.Unlock()
-		if !finished {
-			timer = time.AfterFunc(st.w.opts.shutdownTimeout, st.cancelProduce)
-		}
-	})
-	defer func() {
-		stopWatch()
-		timerMu.Lock()
-		finished = true
-		if timer != nil {
-			timer.Stop()
-		}
-		timerMu.Unlock()
-	}()
-
-	if err := safeCall(func() error { return st.task.Start(ctx, maps.Clone(st.config), sourceTaskContext{st}) }); err != nil {
-		return fmt.Errorf("starting task: %w", err)
-	}
-	t.setState(Running, "", st.w.opts.id)
-	st.log.Info("source task started", "transactional_id", e.txnID, "transaction_boundary", string(e.txn.boundary))
-
-	err = e.pollLoop(pollCtx)
-	failNow()
-	if err == nil {
-		if p := st.failure.Load(); p != nil {
-			err = *p
-		}
-	}
-	if err != nil && ctx.Err() != nil && st.failure.Load() == nil && st.produceCtx.Err() != nil {
-		// Stopping, and the transaction did not end within the shutdown
-		// timeout: not a failure of the task.
-		st.log.Warn("the transaction did not finish before the shutdown timeout; aborting it, its records will be polled again", "err", err)
-		e.abandon(err)
-		err = nil
-	} else if err != nil {
-		e.abandon(err)
-	} else {
-		e.finish()
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), st.w.opts.shutdownTimeout)
-	defer cancel()
-	if serr := safeCall(func() error { return st.task.Stop(sctx) }); serr != nil {
-		st.log.Error("stopping task", "err", serr)
-	}
-	st.log.Info("source task stopped")
-	if err != nil {
-		t.setState(Failed, err.Error(), st.w.opts.id)
-		return err
-	}
+	d.lastCommit = time.Now()
 	return nil
 }
 
-// pollLoop polls, writes each batch in the open transaction and ends
-// transactions at the configured boundaries, until ctx is done.
-func (e *eosTask) pollLoop(ctx context.Context) error {
-	st := e.st
-	e.lastCommit = time.Now()
-	for ctx.Err() == nil {
-		var records []connect.Record
-		err := st.errs.retry(ctx, stagePoll, func() error {
-			return safeCall(func() error {
-				var err error
-				records, err = st.task.Poll(ctx)
-				return err
-			})
-		})
-		if ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			return &stageError{stage: stagePoll, err: err}
-		}
-		st.metrics.RecordsPolled(len(records))
-		// Transform and convert the batch on up to st.parallelism goroutines,
-		// then send in poll order, as the non-transactional path does.
-		prep := e.prepareAll(records)
-		unsent := func(i int) { // returns the buffers of records after i
-			for _, p := range prep[i+1:] {
-				st.releaseBuf(p.inf)
-			}
-			clear(prep)
-		}
-		for i := range records {
-			r := &records[i]
-			if err := e.send(ctx, &prep[i]); err != nil {
-				unsent(i)
-				if ctx.Err() != nil {
-					return nil // stopping: the final commit covers what was sent
-				}
-				return err
-			}
-			if e.tc != nil {
-				if err := e.recordBoundary(r); err != nil {
-					unsent(i)
-					return err
-				}
-			}
-		}
-		clear(prep)
-		st.metrics.ActiveRecords(e.produced)
-		if err := e.batchBoundary(); err != nil {
-			return err
-		}
-	}
-	return nil
+func (d *transactional) describe() []any {
+	return []any{"transactional_id", d.txnID, "transaction_boundary", string(d.txn.boundary)}
 }
 
-// prepareAll transforms and converts a poll batch (sourceTask.prepare)
-// into inflights of their own: a transaction keeps its records until it
-// commits, so they are not pooled; their buffers are.
-func (e *eosTask) prepareAll(records []connect.Record) []prepared {
-	st := e.st
-	prep := st.scratch(len(records))
-	now := time.Now()
-	inParallel(len(records), st.parallelism, func(i int) {
-		prep[i] = st.prepare(&inflight{Context: st.produceCtx, r: &records[i]}, now)
-	})
-	return prep
+// newInflight returns a new inflight for r: a transaction keeps its
+// records until it commits, so they are not pooled; their buffers are,
+// released once written.
+func (d *transactional) newInflight(r *connect.Record) *inflight {
+	return &inflight{Context: d.st.produceCtx, r: r}
 }
 
-// send produces one prepared record in the open transaction (beginning one
-// if needed) and takes its offset into the transaction. A record dropped by
-// a transform, or failed and tolerated by errors.tolerance=all, is settled:
-// its offset is committed with the transaction. Any other error is
-// returned: the task fails and the transaction is aborted. The checks run
-// in the order of Kafka Connect's: the transforms' failure, the
-// transformed record's topic, then its conversion.
-func (e *eosTask) send(ctx context.Context, p *prepared) error {
-	st := e.st
-	inf := p.inf
-	r := inf.r
-	switch {
-	case p.panicked:
-		return &stageError{stage: p.stage, err: p.err}
-	case p.err != nil && p.stage == stageTransformation:
-		if err := st.errs.tolerate(ctx, stageTransformation, r, nil, p.err); err != nil {
-			return err
-		}
-		e.settle(inf, false)
-		return nil
-	case p.err == nil && !p.keep:
-		e.settle(inf, false) // dropped by a transform
+// refuse refuses records for the offsets topic, as Kafka Connect does: the
+// task would read its offsets (to the last stable offset) behind its own
+// open transaction.
+func (d *transactional) refuse(p *prepared) error {
+	if p.topic != d.store.Topic() {
 		return nil
 	}
-	if p.topic == e.store.Topic() {
-		// As Kafka Connect: the task would read its offsets (to the last
-		// stable offset) behind its own open transaction.
-		st.releaseBuf(inf)
-		return connect.WithPosition(fmt.Errorf("source tasks may not write to their own offsets topic %s with exactly-once support (%s=enabled)",
-			p.topic, ExactlyOnceSourceSupportConfig), r.Position())
-	}
-	if err := st.topics.ensure(ctx, p.topic); err != nil {
-		st.releaseBuf(inf)
-		return err
-	}
-	if p.err != nil { // a converter failed
-		if err := st.errs.tolerate(ctx, p.stage, r, nil, p.err); err != nil {
-			return err
-		}
-		e.settle(inf, false)
-		return nil
-	}
-	if !e.open {
-		if err := e.begin(); err != nil {
-			st.releaseBuf(inf)
+	return connect.WithPosition(fmt.Errorf("source tasks may not write to their own offsets topic %s with exactly-once support (%s=enabled)",
+		p.topic, ExactlyOnceSourceSupportConfig), p.inf.r.Position())
+}
+
+// skip takes a dropped or tolerated record's offset into the transaction.
+func (d *transactional) skip(inf *inflight) { d.settle(inf, false) }
+
+// send produces a record in the open transaction, beginning one if
+// needed, and takes its offset into the transaction.
+func (d *transactional) send(_ context.Context, inf *inflight) error {
+	if !d.open {
+		if err := d.begin(); err != nil {
 			return err
 		}
 	}
 	inf.kr.Context = inf
-	st.producer.Produce(inf, &inf.kr, e.onAck)
-	e.produced++
-	e.settle(inf, true)
+	d.st.producer.Produce(inf, &inf.kr, d.onAck)
+	d.produced++
+	d.settle(inf, true)
 	return nil
 }
 
-// settle takes a sent or dropped record's offset into the transaction.
-func (e *eosTask) settle(inf *inflight, written bool) {
-	r := inf.r
-	if !r.SourcePartition.IsZero() && !r.SourceOffset.IsZero() {
-		key := r.SourcePartition.String()
-		if i, ok := e.offsetIdx[key]; ok {
-			e.entries[i].Offset = r.SourceOffset
-		} else {
-			e.offsetIdx[key] = len(e.entries)
-			e.entries = append(e.entries, offset.Entry{Partition: r.SourcePartition, Offset: r.SourceOffset})
-		}
-	}
-	if e.st.recordCommitter != nil {
-		e.settled = append(e.settled, eosSettled{inf: inf, written: written})
+func (d *transactional) settle(inf *inflight, written bool) {
+	d.st.sub.settle(&inf.sub)
+	if d.st.recordCommitter != nil {
+		d.settled = append(d.settled, txnSettled{inf: inf, written: written})
 	}
 }
 
@@ -543,28 +376,33 @@ func (e *eosTask) settle(inf *inflight, written bool) {
 // transaction, and fails the task: a Kafka transaction cannot commit
 // without one of its records, so errors.tolerance does not apply here (as
 // in Kafka Connect, whose commitTransaction fails).
-func (e *eosTask) onAck(kr *kgo.Record, err error) {
+func (d *transactional) onAck(kr *kgo.Record, err error) {
+	st := d.st
 	inf := kr.Context.(*inflight)
-	e.st.releaseBuf(inf)
-	if err == nil || e.aborting.Load() {
+	st.releaseBuf(inf)
+	if err == nil || d.aborting.Load() {
 		return
 	}
-	werr := &stageError{stage: stageProduce, err: e.txnErr("writing a record", connect.WithPosition(err, inf.r.Position()))}
+	werr := &stageError{stage: stageProduce, err: d.txnErr("writing a record", connect.WithPosition(err, inf.r.Position()))}
 	var failed error = werr
-	if !e.sendErr.CompareAndSwap(nil, &failed) {
+	if !d.sendErr.CompareAndSwap(nil, &failed) {
 		return
 	}
-	e.st.metrics.RecordErrors(string(stageProduce), 1)
-	if e.st.produceCtx.Err() == nil { // else: stopping, and the commit will not happen
-		e.st.fail(werr)
+	st.metrics.RecordErrors(string(stageProduce), 1)
+	if st.produceCtx.Err() == nil { // else: stopping, and the commit will not happen
+		st.fail(werr)
 	}
 }
 
-func (e *eosTask) begin() error {
-	if err := e.st.producer.BeginTransaction(); err != nil {
-		return e.txnErr("beginning a transaction", err)
+// commitLoop has nothing to do: transactions end on the task's goroutine,
+// at the boundaries.
+func (d *transactional) commitLoop(context.Context) {}
+
+func (d *transactional) begin() error {
+	if err := d.st.producer.BeginTransaction(); err != nil {
+		return d.txnErr("beginning a transaction", err)
 	}
-	e.open = true
+	d.open = true
 	return nil
 }
 
@@ -573,36 +411,44 @@ func (e *eosTask) begin() error {
 // it; then it tells the offset store and the task. An aborted transaction
 // leaves offsets to commit in a new one. On error nothing is committed and
 // the caller must fail the task.
-func (e *eosTask) commit(ctx context.Context) (err error) {
-	if !e.open && len(e.entries) == 0 {
+func (d *transactional) commit(ctx context.Context) (err error) {
+	st := d.st
+	entries := d.entries[:0]
+	for _, po := range st.sub.committable() {
+		if !po.partition.IsZero() {
+			entries = append(entries, offset.Entry{Partition: po.partition, Offset: po.offset})
+		}
+	}
+	d.entries = entries
+	defer clear(d.entries)
+	if !d.open && len(entries) == 0 {
 		return nil
 	}
-	st := e.st
 	began := time.Now()
 	defer func() {
 		if err != nil {
 			st.metrics.OffsetCommit(false, time.Since(began))
 		}
 	}()
-	if !e.open {
-		if err := e.begin(); err != nil {
+	if !d.open {
+		if err := d.begin(); err != nil {
 			return err
 		}
 	}
 	if err := st.producer.Flush(ctx); err != nil {
-		return e.txnErr("flushing the transaction's records", err)
+		return d.txnErr("flushing the transaction's records", err)
 	}
-	if p := e.sendErr.Load(); p != nil {
+	if p := d.sendErr.Load(); p != nil {
 		return *p
 	}
 	var offsetRecords []*kgo.Record
-	if len(e.entries) > 0 {
-		recs, err := e.store.Records(st.id.Connector, e.entries)
+	if len(entries) > 0 {
+		recs, err := d.store.Records(st.id.Connector, entries)
 		if err != nil {
 			return fmt.Errorf("serializing source offsets: %w", err)
 		}
 		if err := st.producer.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return e.txnErr("writing source offsets to "+e.store.Topic(), err)
+			return d.txnErr("writing source offsets to "+d.store.Topic(), err)
 		}
 		offsetRecords = recs
 	}
@@ -611,68 +457,61 @@ func (e *eosTask) commit(ctx context.Context) (err error) {
 			// The broker ended the transaction already: under Kafka's
 			// transactions v2, that is what a fenced producer whose
 			// transaction was aborted for the new instance may hear.
-			return e.fencedErr("committing the transaction", err)
+			return d.fencedErr("committing the transaction", err)
 		}
-		return e.txnErr("committing the transaction", err)
+		return d.txnErr("committing the transaction", err)
 	}
-	e.open = false
+	d.open = false
 	st.metrics.OffsetCommit(true, time.Since(began))
-	st.metrics.RecordsWritten(e.produced)
-	e.store.ApplyProduced(offsetRecords)
-	st.log.Debug("committed a transaction", "records", e.produced, "partitions", len(e.entries))
+	st.metrics.RecordsWritten(d.produced)
+	d.store.ApplyProduced(offsetRecords)
+	st.log.Debug("committed a transaction", "records", d.produced, "partitions", len(entries))
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
-	st.offsets.committed(cctx, e.entries, st.log)
-	for _, s := range e.settled {
+	st.offsets.committed(cctx, entries, st.log)
+	for _, s := range d.settled {
 		var md *source.RecordMetadata
 		if s.written {
 			md = s.inf.metadata(&s.inf.kr)
 		}
 		st.commitRecord(s.inf.r, md)
 	}
-	e.reset()
-	if c, ok := st.task.(source.Committer); ok {
-		if err := safeCall(func() error { return c.Commit(cctx) }); err != nil {
-			st.log.Warn("task Commit failed", "err", err)
-		}
-	}
+	d.reset()
+	st.taskCommit(cctx)
 	return nil
 }
 
 // reset forgets the ended transaction.
-func (e *eosTask) reset() {
-	e.produced = 0
-	clear(e.settled)
-	e.settled = e.settled[:0]
-	clear(e.offsetIdx)
-	clear(e.entries)
-	e.entries = e.entries[:0]
-	e.sendErr.Store(nil)
-	e.lastCommit = time.Now()
+func (d *transactional) reset() {
+	d.produced = 0
+	clear(d.settled)
+	d.settled = d.settled[:0]
+	d.sendErr.Store(nil)
+	d.lastCommit = time.Now()
 }
 
 // abort aborts the open transaction at the task's request: its records
 // are discarded, while their offsets stay to be committed (Kafka Connect's
 // semantics, so that the task does not see the records again).
-func (e *eosTask) abort(ctx context.Context) error {
-	if !e.open {
-		e.st.log.Warn("ignoring the task's request to abort the transaction: it is empty")
+func (d *transactional) abort(ctx context.Context) error {
+	if !d.open {
+		d.st.log.Warn("ignoring the task's request to abort the transaction: it is empty")
 		return nil
 	}
-	e.aborting.Store(true)
-	defer e.aborting.Store(false)
-	if err := e.st.producer.AbortBufferedRecords(ctx); err != nil {
-		return e.txnErr("aborting the transaction's buffered records", err)
+	d.aborting.Store(true)
+	defer d.aborting.Store(false)
+	if err := d.st.producer.AbortBufferedRecords(ctx); err != nil {
+		return d.txnErr("aborting the transaction's buffered records", err)
 	}
-	if err := e.st.producer.EndTransaction(ctx, kgo.TryAbort); err != nil {
-		return e.txnErr("aborting the transaction", err)
+	if err := d.st.producer.EndTransaction(ctx, kgo.TryAbort); err != nil {
+		return d.txnErr("aborting the transaction", err)
 	}
-	e.open = false
-	e.produced = 0
-	e.sendErr.Store(nil)
-	for i := range e.settled {
-		e.settled[i].written = false // discarded: the task's CommitRecord gets no metadata
+	d.open = false
+	d.produced = 0
+	d.sendErr.Store(nil)
+	for i := range d.settled {
+		d.settled[i].written = false // discarded: the task's CommitRecord gets no metadata
 	}
 	return nil
 }
@@ -681,116 +520,134 @@ func (e *eosTask) abort(ctx context.Context) error {
 // task, so that read_committed consumers need not wait for the transaction
 // timeout. A fenced producer (cause wraps ErrFenced) leaves it alone: its transaction was aborted by the
 // fencing, and the producer must not touch the transactional id again.
-func (e *eosTask) abandon(cause error) {
-	if !e.open || errors.Is(cause, ErrFenced) {
-		e.open = false
+func (d *transactional) abandon(cause error) {
+	if !d.open || errors.Is(cause, ErrFenced) {
+		d.open = false
 		return
 	}
-	e.open = false
-	ctx, cancel := context.WithTimeout(context.Background(), e.st.w.opts.flushTimeout)
+	d.open = false
+	ctx, cancel := context.WithTimeout(context.Background(), d.st.w.opts.flushTimeout)
 	defer cancel()
-	e.aborting.Store(true)
-	defer e.aborting.Store(false)
-	err := e.st.producer.AbortBufferedRecords(ctx)
+	d.aborting.Store(true)
+	defer d.aborting.Store(false)
+	err := d.st.producer.AbortBufferedRecords(ctx)
 	if err == nil {
-		err = e.st.producer.EndTransaction(ctx, kgo.TryAbort)
+		err = d.st.producer.EndTransaction(ctx, kgo.TryAbort)
 	}
 	if err != nil {
-		e.st.log.Error("aborting the failed task's transaction failed; the broker aborts it when the task restarts or the transaction times out",
-			"transactional_id", e.txnID, "err", err)
+		d.st.log.Error("aborting the failed task's transaction failed; the broker aborts it when the task restarts or the transaction times out",
+			"transactional_id", d.txnID, "err", err)
 	}
 }
 
-// finish ends a stopping task's last transaction: committed with the poll
-// and interval boundaries (as Kafka Connect's final offset commit), and
-// with the connector boundary only if the task asked for a commit, else
-// aborted.
-func (e *eosTask) finish() {
-	var err error
-	if e.tc == nil {
-		err = e.commit(e.st.produceCtx)
+// finish ends the last transaction. A failing task's is aborted. A
+// stopping task's is committed with the poll and interval boundaries (as
+// Kafka Connect's final offset commit), and with the connector boundary
+// only if the task asked for a commit, else aborted; its writes are
+// cancelled the shutdown timeout after stopping began, and a transaction
+// that did not end by then is aborted, not a failure of the task.
+func (d *transactional) finish(ctx context.Context, err error, _ func()) error {
+	st := d.st
+	switch {
+	case err != nil && ctx.Err() != nil && st.failure.Load() == nil && st.produceCtx.Err() != nil:
+		st.log.Warn("the transaction did not finish before the shutdown timeout; aborting it, its records will be polled again", "err", err)
+		d.abandon(err)
+		return nil
+	case err != nil:
+		d.abandon(err)
+		return err
+	}
+	pctx := st.produceCtx
+	if d.tc == nil {
+		err = d.commit(pctx)
 	} else {
-		switch act, _, terr := e.tc.batchAction(); {
+		switch act, _, terr := d.tc.batchAction(); {
 		case terr != nil:
 			err = terr
 		case act == txnCommit:
-			err = e.commit(e.st.produceCtx)
+			err = d.commit(pctx)
 		case act == txnAbort:
-			if err = e.abort(e.st.produceCtx); err == nil {
-				err = e.commit(e.st.produceCtx)
+			if err = d.abort(pctx); err == nil {
+				err = d.commit(pctx)
 			}
 		default:
-			if e.open {
-				e.st.log.Info("stopping with a transaction the task did not commit: aborting it")
+			if d.open {
+				st.log.Info("stopping with a transaction the task did not commit: aborting it")
 			}
 		}
 	}
 	if err != nil {
-		e.st.log.Error("committing the final transaction failed; its records will be polled again", "err", err)
+		st.log.Error("committing the final transaction failed; its records will be polled again", "err", err)
 	}
-	e.abandon(err)
+	d.abandon(err)
+	return nil
 }
 
-// batchBoundary ends the transaction after a batch if the boundary says so.
-func (e *eosTask) batchBoundary() error {
-	ctx := e.st.produceCtx
-	switch e.txn.boundary {
+// endRecord ends the transaction after r if the task asked for it.
+func (d *transactional) endRecord(_ context.Context, r *connect.Record) error {
+	if d.tc == nil {
+		return nil
+	}
+	act, err := d.tc.recordAction(r)
+	if err != nil {
+		return err
+	}
+	return d.act(d.st.produceCtx, act)
+}
+
+// endBatch ends the transaction after a batch if the boundary says so.
+func (d *transactional) endBatch(context.Context) error {
+	st := d.st
+	st.metrics.ActiveRecords(d.produced)
+	ctx := st.produceCtx
+	switch d.txn.boundary {
 	case boundaryInterval:
-		if time.Since(e.lastCommit) < e.txn.interval {
+		if time.Since(d.lastCommit) < d.txn.interval {
 			return nil
 		}
-		e.lastCommit = time.Now()
-		return e.commit(ctx)
+		d.lastCommit = time.Now()
+		return d.commit(ctx)
 	case boundaryConnector:
-		act, stale, err := e.tc.batchAction()
+		act, stale, err := d.tc.batchAction()
 		if err != nil {
 			return err
 		}
 		if stale > 0 {
-			e.st.log.Warn("ignoring TransactionContext.CommitAfter/AbortAfter requests for records that are not in the batch Poll returned "+
+			st.log.Warn("ignoring TransactionContext.CommitAfter/AbortAfter requests for records that are not in the batch Poll returned "+
 				"(pass the address of an element of the returned slice, once the slice is final)", "requests", stale)
 		}
-		return e.act(ctx, act)
+		return d.act(ctx, act)
 	default:
-		return e.commit(ctx)
+		return d.commit(ctx)
 	}
 }
 
-// recordBoundary ends the transaction after r if the task asked for it.
-func (e *eosTask) recordBoundary(r *connect.Record) error {
-	act, err := e.tc.recordAction(r)
-	if err != nil {
-		return err
-	}
-	return e.act(e.st.produceCtx, act)
-}
-
-func (e *eosTask) act(ctx context.Context, act txnAction) error {
+func (d *transactional) act(ctx context.Context, act txnAction) error {
 	switch act {
 	case txnCommit:
-		return e.commit(ctx)
+		return d.commit(ctx)
 	case txnAbort:
-		if err := e.abort(ctx); err != nil {
+		if err := d.abort(ctx); err != nil {
 			return err
 		}
-		return e.commit(ctx) // the aborted records' offsets
+		return d.commit(ctx) // the aborted records' offsets
 	}
 	return nil
 }
 
 // txnErr describes a failed transactional operation, wrapping ErrFenced
 // when the producer was fenced.
-func (e *eosTask) txnErr(op string, err error) error {
+func (d *transactional) txnErr(op string, err error) error {
 	if errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch) {
-		return e.fencedErr(op, err)
+		return d.fencedErr(op, err)
 	}
-	return fmt.Errorf("exactly-once source: %s (transactional id %s): %w", op, e.txnID, err)
+	return fmt.Errorf("exactly-once source: %s (transactional id %s): %w", op, d.txnID, err)
 }
 
-func (e *eosTask) fencedErr(op string, err error) error {
+func (d *transactional) fencedErr(op string, err error) error {
 	return fmt.Errorf("%w: %s (transactional id %s): %w; another instance of task %s started since "+
 		"(another worker with group id %q running connector %s), or the transaction outlived its timeout (%s) and the broker aborted it",
-		ErrFenced, op, e.txnID, err, e.st.id, e.st.w.groupID(), e.st.id.Connector, e.txn.timeout)
+		ErrFenced, op, d.txnID, err, d.st.id, d.st.w.groupID(), d.st.id.Connector, d.txn.timeout)
 }
 
 // txnAction is what the task asked to do with the transaction.

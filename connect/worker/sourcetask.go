@@ -60,13 +60,10 @@ type sourceTask struct {
 	bufs sync.Pool // *[]byte, key and value of one record
 
 	// parallelism bounds the goroutines that transform and convert a poll
-	// batch (sendAll; BatchGoroutines); prep is sendAll's scratch space,
+	// batch (sendBatch; BatchGoroutines); prep is sendBatch's scratch space,
 	// reused per poll.
 	parallelism int
 	prep        []prepared
-
-	// eos runs the task with exactly-once delivery (eos.go); nil without.
-	eos *eosTask
 }
 
 // newSourceTask builds a source task with its own converters and chain,
@@ -93,10 +90,9 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 		groups = embeddedTopicGroups
 	}
 	st.topics = topicCreator{client: w.admin, groups: groups, log: log, known: map[string]*string{}}
-	if st.eos, err = w.newEOSTask(st); err != nil {
+	if st.delivery, err = w.newDelivery(st); err != nil {
 		return nil, errors.Join(err, plugins.close())
 	}
-	st.delivery = newAtLeastOnce(st)
 	return st, nil
 }
 
@@ -106,8 +102,8 @@ type sourceTaskContext struct{ st *sourceTask }
 func (tc sourceTaskContext) Config() map[string]string    { return maps.Clone(tc.st.config) }
 func (tc sourceTaskContext) Offsets() source.OffsetReader { return tc.st.offsets }
 func (tc sourceTaskContext) Transaction() source.TransactionContext {
-	if tc.st.eos != nil && tc.st.eos.tc != nil {
-		return tc.st.eos.tc
+	if d, ok := tc.st.delivery.(*transactional); ok && d.tc != nil {
+		return d.tc
 	}
 	return nil
 }
@@ -144,9 +140,6 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 // shutdown timeout, finishes the delivery (its final commit), closes the
 // producer and stops the task.
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
-	if st.eos != nil {
-		return st.eos.run(ctx, t)
-	}
 	d := st.delivery
 	st.recordCommitter, _ = st.task.(source.RecordCommitter)
 	producer, err := kgo.NewClient(d.producerOpts(st.producerOpts())...)
@@ -215,7 +208,7 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 		}
 	}
 	began := <-stopping
-	err = d.finish(err, closeProducer)
+	err = d.finish(ctx, err, closeProducer)
 	closeProducer() // before Stop: no CommitRecord runs after Stop has begun
 	st.stop(began)
 	if err != nil {
@@ -281,7 +274,7 @@ type inflight struct {
 	sub submission
 	// buf is the key and value's buffer: own, for a pooled inflight (which
 	// keeps its buffer from record to record), or one from the task's
-	// buffer pool (exactly-once path).
+	// buffer pool (transactional delivery).
 	buf *[]byte
 	own []byte
 	r   *connect.Record
@@ -407,7 +400,11 @@ func (st *sourceTask) dispatch(ctx context.Context, p *prepared) error {
 		st.giveUp(inf)
 		return err
 	}
-	return st.delivery.send(ctx, inf)
+	if err := st.delivery.send(ctx, inf); err != nil {
+		st.giveUp(inf)
+		return err
+	}
+	return nil
 }
 
 // skip settles a record that is not written: dropped by a transform, or

@@ -169,9 +169,10 @@ func (s *submitted) committable() []partitionOffset {
 		if q.dirty {
 			out = append(out, partitionOffset{q.partition, q.committable})
 			q.dirty = false
+			continue // in use: kept with its queue's array, which a busy partition would grow again
 		}
 		if q.len() == 0 {
-			delete(s.partitions, key) // re-created on the next submit; keeps the map small
+			delete(s.partitions, key) // idle since the last call: keeps the map small
 			if s.last == q {
 				s.last = nil
 			}
