@@ -12,7 +12,7 @@ import (
 
 // engine is the part of a worker that runs connectors and tasks as it is
 // told, and decides nothing. Given a connector's configuration it validates
-// it and builds a connectorRun (newConnectorRun, prepareExactlyOnce), which
+// it and builds a connectorRun (newConnectorRun, prepareSourceDelivery), which
 // starts in a target state (startAs), moves between target states (pause,
 // resume, halt), restarts (restart, restartTask), generates its task
 // configurations and starts and stops tasks from them (reconfigureTasks,
@@ -48,7 +48,7 @@ func (w *engine) prepare(ctx context.Context, name string, config map[string]str
 	if err != nil {
 		return nil, invalidConfig(err)
 	}
-	if err := w.prepareExactlyOnce(ctx, c); err != nil {
+	if err := w.prepareSourceDelivery(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil

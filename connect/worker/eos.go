@@ -125,7 +125,7 @@ type txnSettings struct {
 	timeout  time.Duration
 }
 
-// txnSettings reads c's transaction settings (prepareExactlyOnce has
+// txnSettings reads c's transaction settings (prepareSourceDelivery has
 // checked them).
 func (w *engine) txnSettings(c *connectorRun) txnSettings {
 	ts := txnSettings{boundary: txnBoundary(strings.ToLower(strings.TrimSpace(c.cfg.String(TransactionBoundaryConfig)))), timeout: defaultTxnTimeout}
@@ -139,12 +139,12 @@ func (w *engine) txnSettings(c *connectorRun) txnSettings {
 	return ts
 }
 
-// prepareExactlyOnce readies a new source connector's delivery: it checks
+// prepareSourceDelivery readies a new source connector's delivery: it checks
 // the connector's exactly-once settings, as Kafka Connect's validation does
 // (the error names every key at fault), and opens the connector's offsets
 // (openSourceOffsets), with exactly-once delivery or without.
-// releaseExactlyOnce undoes it.
-func (w *engine) prepareExactlyOnce(ctx context.Context, c *connectorRun) error {
+// releaseSourceOffsets undoes it.
+func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) error {
 	if c.kind != connect.SourcePlugin {
 		return nil
 	}
@@ -244,9 +244,9 @@ func eosProducerConflicts(raw map[string]string) []string {
 	return problems
 }
 
-// releaseExactlyOnce closes the offsets of connectors that are forgotten
+// releaseSourceOffsets closes the offsets of connectors that are forgotten
 // (sourceOffsets.close).
-func (w *engine) releaseExactlyOnce(runs ...*connectorRun) {
+func (w *engine) releaseSourceOffsets(runs ...*connectorRun) {
 	for _, c := range runs {
 		c.offsets.close() // left in place: a task that outlived its stop timeout gets errors, not a race
 	}

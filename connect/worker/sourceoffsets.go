@@ -160,7 +160,7 @@ func (o *sourceOffsets) put(ctx context.Context, entries []offset.Entry, log *sl
 
 // transactional returns the store whose records exactly-once tasks write
 // in their transactions: the connector's own topic, else the worker's
-// store, if it is a Kafka one (prepareExactlyOnce checks that it is).
+// store, if it is a Kafka one (prepareSourceDelivery checks that it is).
 func (o *sourceOffsets) transactional() (transactionalStore, bool) {
 	if o.own != nil {
 		return o.own, true

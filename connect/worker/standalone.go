@@ -130,7 +130,7 @@ func (w *Worker) putLocked(ctx context.Context, name string, config map[string]s
 	w.mu.Lock()
 	if w.closed || w.connectors[name] != old { // closed meanwhile: nothing else changes name in its turn
 		w.mu.Unlock()
-		w.releaseExactlyOnce(c)
+		w.releaseSourceOffsets(c)
 		return nil, false, fmt.Errorf("worker: connector %s was not put: the worker closed", name)
 	}
 	w.connectors[name] = c
@@ -152,7 +152,7 @@ func (w *Worker) putLocked(ctx context.Context, name string, config map[string]s
 			}
 		}
 	}
-	w.releaseExactlyOnce(old)
+	w.releaseSourceOffsets(old)
 	c.log.Info("connector configuration updated", "target", target)
 	return c, false, errors.Join(abandoned, c.startAs(ctx, target))
 }

@@ -345,7 +345,7 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 		return fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
 	}
 	err = c.stop(ctx)
-	w.releaseExactlyOnce(c)
+	w.releaseSourceOffsets(c)
 	return err
 }
 
@@ -521,7 +521,7 @@ func (w *Worker) Close() error {
 	}
 	errs = append(errs, w.stopAll(runs)...)
 	w.wg.Wait()
-	w.releaseExactlyOnce(runs...)
+	w.releaseSourceOffsets(runs...)
 	w.admin.Close()
 	if w.opts.store == nil {
 		errs = append(errs, w.store.Close())
