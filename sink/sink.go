@@ -123,7 +123,7 @@ type PreCommitter interface {
 // copies of the records (connect.Record is a value). A task that holds on to
 // the slice itself until Flush, as Kafka Connect allows, must not implement
 // BatchBorrower or must return false: by default Put's slice is the task's
-// own. connect/connecttest overwrites a borrowed batch after Put returns,
+// own. connecttest overwrites a borrowed batch after Put returns,
 // so a task that keeps it after all fails the kit's read-back checks.
 type BatchBorrower interface {
 	BorrowsBatch() bool

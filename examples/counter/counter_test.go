@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/kconnect-go/kconnect/connect/connecttest"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/examples/counter"
 )
 

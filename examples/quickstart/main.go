@@ -25,8 +25,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect/worker"
-	"github.com/kconnect-go/kconnect/connect/worker/embedded"
+	"github.com/kconnect-go/kconnect/runtime/embedded"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 )

@@ -12,12 +12,12 @@ const kfake = "github.com/twmb/franz-go/pkg/kfake"
 
 // TestRuntimeLinksNoBroker checks that a program importing the runtime
 // links no in-process Kafka broker unless it imports
-// connect/worker/embedded: a service that always talks to a real cluster
+// runtime/embedded: a service that always talks to a real cluster
 // should not carry a broker it never starts. "go list -deps" of a package
 // is what any program importing it links, besides its own code.
 func TestRuntimeLinksNoBroker(t *testing.T) {
 	root := moduleRoot(t)
-	for _, p := range []string{"connect/worker", "connect/worker/prommetrics", "connect/herder"} {
+	for _, p := range []string{"runtime/worker", "runtime/prommetrics", "runtime/herder"} {
 		cmd := exec.Command("go", "list", "-deps", module+"/"+p)
 		cmd.Dir = root
 		var stdout, stderr bytes.Buffer
@@ -31,7 +31,7 @@ func TestRuntimeLinksNoBroker(t *testing.T) {
 		}
 		for _, d := range deps {
 			if d == kfake || strings.HasPrefix(d, kfake+"/") {
-				t.Errorf("%s links %s: only connect/worker/embedded may depend on it", p, d)
+				t.Errorf("%s links %s: only runtime/embedded may depend on it", p, d)
 			}
 		}
 	}

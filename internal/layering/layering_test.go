@@ -1,21 +1,28 @@
 // Package layering holds a test that enforces kconnect's import layers, so
 // the architecture survives many hands editing the tree at once.
 //
-// The layers, bottom to top:
+// The layers, bottom to top, each a set of folders named in one table
+// (layers, below) that ARCHITECTURE.md's diagram repeats:
 //
-//  1. connect: the public API (records, schemas, connector and task
-//     interfaces). Standard library only, so every other layer and every
-//     user can depend on it without pulling anything in.
-//  2. source, sink, transform, converter, offset and their subpackages: the
-//     building blocks connectors and the runtime share. They may use connect,
-//     each other, internal/... and third-party modules.
-//  3. reference connectors: source/<name>/..., sink/<name>/.... Each stands
-//     alone, so a user can copy or drop one; they never import each other.
-//  4. connect/<sub>/...: the runtime (workers, herder, REST...). Only the
-//     runtime itself and examples/... may import it, so connectors and
-//     building blocks stay usable without the runtime. Within it,
-//     connect/herder imports no other runtime package: every herder and
+//  1. connect: the vocabulary (records, schemas, values, configs). Standard
+//     library only, so every other layer and every user can depend on it
+//     without pulling anything in.
+//  2. source, sink, transform, converter, offset, connecttest and their
+//     subpackages: the contracts and their implementations, which
+//     connectors and the runtime share. They may use connect, each other,
+//     internal/... and third-party modules.
+//  3. connectors: source/<name>/..., sink/<name>/.... Each stands alone, so
+//     a user can copy or drop one; they never import each other. Code that
+//     a family's source and sink share lives in internal/<family>.
+//  4. runtime/...: the engine, the herders, the embedded broker, metrics
+//     (later the REST API). Only the runtime itself and programs may import
+//     it, so connectors and building blocks stay usable without it. Within
+//     it, runtime/herder imports no other runtime package: every herder and
 //     the REST API import it.
+//  5. programs: cmd/... and examples/....
+//
+// internal/... serves every layer. Every package of the module must be in
+// the table: a new top-level folder is placed there before it is used.
 //
 // Only a package's own (non-test) imports are checked: tests may reach across
 // layers, e.g. a connector's test running it inside the runtime.
@@ -43,26 +50,45 @@ type kind int
 const (
 	kindStd        kind = iota // the standard library (and cgo's "C")
 	kindThirdParty             // outside this module
-	kindAPI                    // connect itself (layer 1)
-	kindBlock                  // layer 2 building blocks
-	kindConnector              // layer 3 reference connectors
-	kindRuntime                // layer 4, connect/<sub>/...
-	kindInternal               // internal/...
-	kindExample                // examples/...
-	kindOther                  // anything else in the module (the root, cmd/...)
+	kindAPI                    // layer 1, the vocabulary
+	kindBlock                  // layer 2, contracts and implementations
+	kindConnector              // layer 3, connectors
+	kindRuntime                // layer 4, runtime/...
+	kindProgram                // layer 5, cmd/... and examples/...
+	kindInternal               // internal/..., serving every layer
+	kindOther                  // a package of the module the table does not place
 )
 
 var kindNames = map[kind]string{
-	kindStd: "standard library", kindThirdParty: "third-party", kindAPI: "connect API",
-	kindBlock: "layer-2 package", kindConnector: "reference connector", kindRuntime: "runtime (connect/...)",
-	kindInternal: "internal", kindExample: "example", kindOther: "other module package",
+	kindStd: "standard library", kindThirdParty: "third-party", kindAPI: "connect vocabulary",
+	kindBlock: "layer-2 package", kindConnector: "connector", kindRuntime: "runtime (runtime/...)",
+	kindProgram: "program", kindInternal: "internal", kindOther: "unplaced module package",
 }
 
 func (k kind) String() string { return kindNames[k] }
 
-// layer2Roots are the building-block trees; source/<x> and sink/<x> below
-// them are connectors instead.
-var layer2Roots = []string{"source", "sink", "transform", "converter", "offset"}
+// layers places the module's folders. A package takes the kind of the
+// longest entry that holds it: dir itself and everything below it, or with
+// a trailing "/*" only what is below dir's children (so source/file is a
+// connector while source is a contract).
+var layers = []struct {
+	dir  string
+	kind kind
+}{
+	{"connect", kindAPI},
+	{"source", kindBlock},
+	{"sink", kindBlock},
+	{"transform", kindBlock},
+	{"converter", kindBlock},
+	{"offset", kindBlock},
+	{"connecttest", kindBlock},
+	{"source/*", kindConnector},
+	{"sink/*", kindConnector},
+	{"runtime", kindRuntime},
+	{"cmd", kindProgram},
+	{"examples", kindProgram},
+	{"internal", kindInternal},
+}
 
 // rel returns path relative to the module ("" for the module root) and
 // whether path is in the module at all.
@@ -85,23 +111,19 @@ func classify(path string, std func(string) bool) kind {
 		return kindStd
 	case !ok:
 		return kindThirdParty
-	case r == "connect":
-		return kindAPI
-	case under(r, "connect"):
-		return kindRuntime
-	case strings.HasPrefix(r, "source/") || strings.HasPrefix(r, "sink/"):
-		return kindConnector
-	case under(r, "internal"):
-		return kindInternal
-	case under(r, "examples"):
-		return kindExample
 	}
-	for _, root := range layer2Roots {
-		if under(r, root) {
-			return kindBlock
+	best, bestLen := kindOther, -1
+	for _, l := range layers {
+		dir, children := strings.CutSuffix(l.dir, "/*")
+		match := under(r, dir)
+		if children {
+			match = strings.HasPrefix(r, dir+"/")
+		}
+		if match && len(l.dir) > bestLen {
+			best, bestLen = l.kind, len(l.dir)
 		}
 	}
-	return kindOther
+	return best
 }
 
 // connectorOf names the connector a path belongs to, e.g. "sink/jdbc" for
@@ -156,7 +178,7 @@ var rules = []rule{
 		check: allowOnly(kindStd, kindAPI, kindBlock, kindInternal, kindThirdParty),
 	},
 	{
-		name: "reference connectors never import each other",
+		name: "connectors never import each other",
 		from: is(kindConnector),
 		check: func(pkg, imp string, k kind) string {
 			if k == kindConnector && connectorOf(imp) != connectorOf(pkg) {
@@ -166,8 +188,8 @@ var rules = []rule{
 		},
 	},
 	{
-		name: "only the runtime and examples import the runtime (connect/...)",
-		from: func(k kind) bool { return k != kindRuntime && k != kindExample },
+		name: "only the runtime and programs import the runtime",
+		from: func(k kind) bool { return k != kindRuntime && k != kindProgram },
 		check: func(_, _ string, k kind) string {
 			if k == kindRuntime {
 				return "imports the runtime"
@@ -176,12 +198,22 @@ var rules = []rule{
 		},
 	},
 	{
+		name: "nothing imports a program",
+		from: func(kind) bool { return true },
+		check: func(_, _ string, k kind) string {
+			if k == kindProgram {
+				return "imports a program"
+			}
+			return ""
+		},
+	},
+	{
 		// Every herder (standalone, distributed) and the REST API import
-		// connect/herder; it importing one of them would be a cycle.
-		name: "connect/herder imports no other runtime package",
+		// runtime/herder; it importing one of them would be a cycle.
+		name: "runtime/herder imports no other runtime package",
 		from: is(kindRuntime),
 		check: func(pkg, _ string, k kind) string {
-			if r, _ := rel(pkg); r == "connect/herder" && k == kindRuntime {
+			if r, _ := rel(pkg); r == "runtime/herder" && k == kindRuntime {
 				return "imports the runtime"
 			}
 			return ""
@@ -206,6 +238,9 @@ func violations(pkgs []pkg, std func(string) bool) []string {
 			continue
 		}
 		from := classify(p.ImportPath, std)
+		if from == kindOther {
+			out = append(out, p.ImportPath+" is in no layer: add its folder to the layers table")
+		}
 		for _, r := range rules {
 			if !r.from(from) {
 				continue
@@ -300,29 +335,34 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: m("connect"), Imports: []string{"context", "fmt"}},
 		{ImportPath: m("converter/jsonconv"), Imports: []string{"encoding/json", m("connect"), m("internal/x"), "github.com/x/y"}},
 		{ImportPath: m("offset"), Imports: []string{m("converter"), m("connect")}},
-		{ImportPath: m("sink/jdbc"), Imports: []string{m("sink"), m("connect"), m("sink/jdbc/internal/dialect"), "database/sql"}},
-		{ImportPath: m("connect/runtime"), Imports: []string{m("connect/rest"), m("source/file"), m("offset")}},
-		{ImportPath: m("examples/standalone"), Imports: []string{m("connect/runtime"), m("sink/jdbc")}},
-		{ImportPath: "github.com/x/y", Imports: []string{m("connect/runtime")}}, // not ours: ignored
+		{ImportPath: m("connecttest"), Imports: []string{m("source"), m("sink"), m("internal/goroutines")}},
+		{ImportPath: m("sink/jdbc"), Imports: []string{m("sink"), m("connect"), m("sink/jdbc/internal/dialect"), m("internal/jdbc"), "database/sql"}},
+		{ImportPath: m("runtime/worker"), Imports: []string{m("runtime/herder"), m("source/file"), m("offset")}},
+		{ImportPath: m("examples/standalone"), Imports: []string{m("runtime/worker"), m("sink/jdbc")}},
+		{ImportPath: m("cmd/kconnect"), Imports: []string{m("runtime/worker"), m("runtime/rest")}},
+		{ImportPath: "github.com/x/y", Imports: []string{m("runtime/worker")}}, // not ours: ignored
 		// Violations.
 		{ImportPath: m("connect"), Imports: []string{"github.com/x/y", m("internal/x")}},
-		{ImportPath: m("transform"), Imports: []string{m("source/file"), m("connect/runtime")}},
-		{ImportPath: m("source/file"), Imports: []string{m("sink/jdbc"), m("connect/runtime")}},
-		{ImportPath: m("internal/testkafka"), Imports: []string{m("connect/worker")}},
-		{ImportPath: m("connect/herder"), Imports: []string{m("connect"), m("connect/worker")}},
-		{ImportPath: m("connect/worker"), Imports: []string{m("connect/herder")}}, // allowed
+		{ImportPath: m("transform"), Imports: []string{m("source/file"), m("runtime/worker")}},
+		{ImportPath: m("source/file"), Imports: []string{m("sink/jdbc"), m("runtime/worker")}},
+		{ImportPath: m("internal/testkafka"), Imports: []string{m("runtime/worker")}},
+		{ImportPath: m("runtime/herder"), Imports: []string{m("connect"), m("runtime/worker")}},
+		{ImportPath: m("runtime/rest"), Imports: []string{m("cmd/kconnect")}},
+		{ImportPath: m("tools/x"), Imports: []string{m("connect")}},
 	}
 	got := violations(pkgs, std)
 	want := []string{
-		m("connect/herder") + " imports " + m("connect/worker") + ": imports the runtime (rule: connect/herder imports no other runtime package)",
+		m("runtime/herder") + " imports " + m("runtime/worker") + ": imports the runtime (rule: runtime/herder imports no other runtime package)",
+		m("runtime/rest") + " imports " + m("cmd/kconnect") + ": imports a program (rule: nothing imports a program)",
 		m("connect") + " imports " + m("internal/x") + ": internal import is not allowed here (rule: connect imports only the standard library)",
 		m("connect") + " imports github.com/x/y: third-party import is not allowed here (rule: connect imports only the standard library)",
-		m("internal/testkafka") + " imports " + m("connect/worker") + ": imports the runtime (rule: only the runtime and examples import the runtime (connect/...))",
-		m("source/file") + " imports " + m("connect/runtime") + ": imports the runtime (rule: only the runtime and examples import the runtime (connect/...))",
-		m("source/file") + " imports " + m("sink/jdbc") + ": imports connector sink/jdbc (rule: reference connectors never import each other)",
-		m("transform") + " imports " + m("connect/runtime") + ": runtime (connect/...) import is not allowed here (rule: layer 2 imports only std, connect, layer 2, internal and third-party)",
-		m("transform") + " imports " + m("connect/runtime") + ": imports the runtime (rule: only the runtime and examples import the runtime (connect/...))",
-		m("transform") + " imports " + m("source/file") + ": reference connector import is not allowed here (rule: layer 2 imports only std, connect, layer 2, internal and third-party)",
+		m("internal/testkafka") + " imports " + m("runtime/worker") + ": imports the runtime (rule: only the runtime and programs import the runtime)",
+		m("source/file") + " imports " + m("runtime/worker") + ": imports the runtime (rule: only the runtime and programs import the runtime)",
+		m("source/file") + " imports " + m("sink/jdbc") + ": imports connector sink/jdbc (rule: connectors never import each other)",
+		m("tools/x") + " is in no layer: add its folder to the layers table",
+		m("transform") + " imports " + m("runtime/worker") + ": runtime (runtime/...) import is not allowed here (rule: layer 2 imports only std, connect, layer 2, internal and third-party)",
+		m("transform") + " imports " + m("runtime/worker") + ": imports the runtime (rule: only the runtime and programs import the runtime)",
+		m("transform") + " imports " + m("source/file") + ": connector import is not allowed here (rule: layer 2 imports only std, connect, layer 2, internal and third-party)",
 	}
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

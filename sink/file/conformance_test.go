@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/connecttest"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/sink/file"
 )
 

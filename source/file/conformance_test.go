@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect/connecttest"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/source/file"
 )
 

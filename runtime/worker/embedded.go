@@ -18,7 +18,7 @@ import (
 
 // EmbeddedBroker describes a Kafka broker that runs in the worker's own
 // process: New starts it and Close stops it. Package
-// github.com/kconnect-go/kconnect/connect/worker/embedded provides one,
+// github.com/kconnect-go/kconnect/runtime/embedded provides one,
 // in memory or kept in a directory (embedded.Broker), which is what most
 // programs use; this package does not link it, so that a program that
 // only uses Brokers carries no broker of its own.
@@ -60,7 +60,7 @@ type EmbeddedBroker struct {
 // Embedded makes the worker start b, in its own process, and use it as its
 // Kafka cluster, instead of connecting to Brokers; giving both, or two
 // embedded brokers, is an error. Most programs get this option from
-// embedded.Broker (package connect/worker/embedded).
+// embedded.Broker (package runtime/embedded).
 func Embedded(b EmbeddedBroker) Opt {
 	return func(o *options) { o.embedded = append(o.embedded, b) }
 }
@@ -83,7 +83,7 @@ func checkCluster(o *options) error {
 	switch {
 	case len(o.embedded) == 0 && len(o.seeds) == 0:
 		return errors.New("worker: no Kafka cluster: give Brokers(...) to connect to one, or embedded.Broker() " +
-			"(package github.com/kconnect-go/kconnect/connect/worker/embedded) to start one in this process")
+			"(package github.com/kconnect-go/kconnect/runtime/embedded) to start one in this process")
 	case len(o.embedded) == 0:
 		return nil
 	case len(o.seeds) > 0:

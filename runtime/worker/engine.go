@@ -5,8 +5,8 @@ import (
 	"sync"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 

@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect/worker"
-	"github.com/kconnect-go/kconnect/connect/worker/embedded"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/embedded"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"

@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/herder"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 )
 
 // This file is the Worker as Kafka Connect's standalone herder

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/connecttest"
+	"github.com/kconnect-go/kconnect/connecttest"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	"github.com/kconnect-go/kconnect/source/file"
 )

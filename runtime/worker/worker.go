@@ -14,7 +14,7 @@
 //	err = w.Run(ctx) // until ctx is cancelled; then stops every task and commits
 //
 // A worker needs a Kafka cluster: Brokers names one, or package
-// connect/worker/embedded starts a broker in the process (embedded.Broker),
+// runtime/embedded starts a broker in the process (embedded.Broker),
 // in memory for examples and tests, or kept in a directory for a program
 // that runs a whole pipeline by itself. That broker is a package of its
 // own, plugged in through Embedded, so that programs using Brokers do not
@@ -38,10 +38,10 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/herder"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -88,7 +88,7 @@ type Opt func(*options)
 
 // Brokers sets the Kafka bootstrap servers. A worker needs either Brokers
 // or an embedded broker (Embedded; embedded.Broker in package
-// connect/worker/embedded starts one in the worker's process).
+// runtime/embedded starts one in the worker's process).
 func Brokers(seeds ...string) Opt { return func(o *options) { o.seeds = append(o.seeds, seeds...) } }
 
 // KafkaOpts adds franz-go options to every client the worker creates (TLS,
@@ -210,7 +210,7 @@ func defaultID() string {
 // New returns a Worker. It connects to Kafka (or starts the embedded broker)
 // but runs nothing until connectors are created. It needs a cluster:
 // Brokers, or an embedded broker (Embedded, or embedded.Broker from
-// package connect/worker/embedded); without either it returns an error
+// package runtime/embedded); without either it returns an error
 // naming both.
 func New(opts ...Opt) (*Worker, error) {
 	o := options{

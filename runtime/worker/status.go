@@ -3,7 +3,7 @@ package worker
 import (
 	"slices"
 
-	"github.com/kconnect-go/kconnect/connect/herder"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 )
 
 // The status types are the herder package's, so that what a Worker reports

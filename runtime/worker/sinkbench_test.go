@@ -4,7 +4,7 @@ package worker
 // (consume, convert, Put) into a sink that keeps nothing, against a raw
 // franz-go consumer group reading the same records.
 //
-//	go test -run XXX -bench KafkaToSink -benchtime 1000000x -count 6 ./connect/worker
+//	go test -run XXX -bench KafkaToSink -benchtime 1000000x -count 6 ./runtime/worker
 //
 // See BENCHMARKS.md for figures.
 

@@ -3,7 +3,7 @@
 // where connectors and tasks run, and answers everything Kafka Connect's
 // REST API asks. A worker's engine runs what its herder tells it to.
 //
-// Two herders implement Herder. The standalone one, connect/worker's Worker,
+// Two herders implement Herder. The standalone one, runtime/worker's Worker,
 // keeps configurations in memory and runs every connector and task itself,
 // as Kafka Connect's StandaloneHerder does. A distributed herder keeps them
 // in Kafka's config and status topics and shares the work with the other

@@ -343,7 +343,7 @@ func requireGoroutines(t *testing.T, before map[uint64]string, stuck ...string) 
 			if _, old := before[id]; old || strings.Contains(st, "testing.tRunner") {
 				continue
 			}
-			if strings.Contains(st, "kconnect/connect/worker.") || strings.Contains(st, "franz-go/pkg/kgo.") {
+			if strings.Contains(st, "kconnect/runtime/worker.") || strings.Contains(st, "franz-go/pkg/kgo.") {
 				started = append(started, st)
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/herder"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/stretchr/testify/require"
 )
 

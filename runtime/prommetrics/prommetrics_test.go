@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/worker"
-	"github.com/kconnect-go/kconnect/connect/worker/embedded"
+	"github.com/kconnect-go/kconnect/runtime/embedded"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/twmb/franz-go/pkg/kadm"

@@ -19,7 +19,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 

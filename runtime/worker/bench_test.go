@@ -8,8 +8,8 @@ package worker
 // KCONNECT_KAFKA_BROKERS is set. With kfake the broker lives in this process,
 // so the RSS figures include it; with a real broker they are the worker's.
 //
-//	go test -run XXX -bench SourceToKafka -benchtime 1000000x -count 6 ./connect/worker
-//	KCONNECT_BENCH_BIG=1 go test -run XXX -bench FileSourceToKafka -benchtime 1x ./connect/worker
+//	go test -run XXX -bench SourceToKafka -benchtime 1000000x -count 6 ./runtime/worker
+//	KCONNECT_BENCH_BIG=1 go test -run XXX -bench FileSourceToKafka -benchtime 1x ./runtime/worker
 //
 // See BENCHMARKS.md for figures.
 
@@ -342,7 +342,7 @@ func benchRawProduce(b *testing.B, encode bool) {
 // the file takes a minute to write and the run needs the disk space twice
 // with a real broker.
 //
-//	KCONNECT_BENCH_BIG=1 go test -run XXX -bench FileSourceToKafka -benchtime 1x ./connect/worker
+//	KCONNECT_BENCH_BIG=1 go test -run XXX -bench FileSourceToKafka -benchtime 1x ./runtime/worker
 func BenchmarkFileSourceToKafka(b *testing.B) {
 	if os.Getenv("KCONNECT_BENCH_BIG") != "1" {
 		b.Skip("set KCONNECT_BENCH_BIG=1 to run (writes a 1 GiB file)")

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect/worker"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/connect/herder"
-	"github.com/kconnect-go/kconnect/connect/worker"
-	"github.com/kconnect-go/kconnect/connect/worker/embedded"
+	"github.com/kconnect-go/kconnect/runtime/embedded"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 )
