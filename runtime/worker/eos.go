@@ -518,7 +518,10 @@ func (d *transactional) abort(ctx context.Context) error {
 
 // abandon aborts the open transaction, if any, of a failing or stopping
 // task, so that read_committed consumers need not wait for the transaction
-// timeout. A fenced producer (cause wraps ErrFenced) leaves it alone: its transaction was aborted by the
+// timeout. It has the flush timeout, and a stopping task no more than what
+// is left of its shutdown and flush timeouts: on a silent broker the
+// transaction is then left to the fencing by the task's next instance, or
+// to the transaction timeout, and commits nothing either way. A fenced producer (cause wraps ErrFenced) leaves it alone: its transaction was aborted by the
 // fencing, and the producer must not touch the transactional id again.
 func (d *transactional) abandon(cause error) {
 	if !d.open || errors.Is(cause, ErrFenced) {
@@ -526,7 +529,11 @@ func (d *transactional) abandon(cause error) {
 		return
 	}
 	d.open = false
-	ctx, cancel := context.WithTimeout(context.Background(), d.st.w.opts.flushTimeout)
+	deadline := time.Now().Add(d.st.w.opts.flushTimeout)
+	if stopBy := d.st.stopBy; !stopBy.IsZero() && stopBy.Before(deadline) {
+		deadline = stopBy
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	d.aborting.Store(true)
 	defer d.aborting.Store(false)
@@ -537,6 +544,7 @@ func (d *transactional) abandon(cause error) {
 	if err != nil {
 		d.st.log.Error("aborting the failed task's transaction failed; the broker aborts it when the task restarts or the transaction times out",
 			"transactional_id", d.txnID, "err", err)
+		d.st.silenceProducer()
 	}
 }
 

@@ -56,6 +56,12 @@ type sourceTask struct {
 	// cancelled the shutdown timeout after stopping began (run).
 	produceCtx    context.Context
 	cancelProduce context.CancelFunc
+	// silenceProducer cancels the producer client's own context: closing
+	// it then waits for no broker.
+	silenceProducer context.CancelFunc
+	// stopBy is when a stopping task must be done, the shutdown and flush
+	// timeouts after stopping began; set before the delivery's finish.
+	stopBy time.Time
 
 	bufs sync.Pool // *[]byte, key and value of one record
 
@@ -142,7 +148,13 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	d := st.delivery
 	st.recordCommitter, _ = st.task.(source.RecordCommitter)
-	producer, err := kgo.NewClient(d.producerOpts(st.producerOpts())...)
+	// The producer's own context is cancelled only when the brokers are
+	// known not to answer (silenceProducer), so that closing it then does
+	// not wait a second for its last client-metrics push.
+	producerCtx, silence := context.WithCancel(context.Background())
+	defer silence()
+	st.silenceProducer = silence
+	producer, err := kgo.NewClient(append(d.producerOpts(st.producerOpts()), kgo.WithContext(producerCtx))...)
 	if err != nil {
 		return fmt.Errorf("creating producer: %w", err)
 	}
@@ -208,9 +220,10 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 		}
 	}
 	began := <-stopping
+	st.stopBy = began.Add(st.w.opts.shutdownTimeout + st.w.opts.flushTimeout)
 	err = d.finish(ctx, err, closeProducer)
 	closeProducer() // before Stop: no CommitRecord runs after Stop has begun
-	st.stop(began)
+	st.stop()
 	if err != nil {
 		t.setState(Failed, err.Error(), st.w.opts.id)
 		return err
@@ -219,9 +232,9 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 }
 
 // stop stops the task, with what is left of the shutdown and flush
-// timeouts after began, when stopping began.
-func (st *sourceTask) stop(began time.Time) {
-	ctx, cancel := context.WithDeadline(context.Background(), began.Add(st.w.opts.shutdownTimeout+st.w.opts.flushTimeout))
+// timeouts (stopBy).
+func (st *sourceTask) stop() {
+	ctx, cancel := context.WithDeadline(context.Background(), st.stopBy)
 	defer cancel()
 	if err := safeCall(func() error { return st.task.Stop(ctx) }); err != nil {
 		st.log.Error("stopping task", "err", err)
