@@ -181,28 +181,21 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 // to its value, or removed when it is nil, and the result replaces the
 // connector's configuration as UpdateConnector does.
 func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return herder.ConnectorInfo{}, err
-	}
-	defer unlock()
-	old, err := w.connector(name)
-	if err != nil {
-		return herder.ConnectorInfo{}, err
-	}
-	cfg := maps.Clone(old.raw)
-	for k, v := range patch {
-		if v == nil {
-			delete(cfg, k)
-		} else {
-			cfg[k] = *v
+	return inTurnFor(ctx, w, name, func(old *connectorRun) (herder.ConnectorInfo, error) {
+		cfg := maps.Clone(old.raw)
+		for k, v := range patch {
+			if v == nil {
+				delete(cfg, k)
+			} else {
+				cfg[k] = *v
+			}
 		}
-	}
-	c, _, err := w.putLocked(ctx, name, cfg, replaceOnly, "")
-	if c == nil || !kept(err) {
-		return herder.ConnectorInfo{}, err
-	}
-	return c.info(), err
+		c, _, err := w.putLocked(ctx, name, cfg, replaceOnly, "")
+		if c == nil || !kept(err) {
+			return herder.ConnectorInfo{}, err
+		}
+		return c.info(), err
+	})
 }
 
 // ListConnectors implements herder.Herder: the connectors' names, sorted.
@@ -281,15 +274,11 @@ func (w *Worker) TaskStatus(_ context.Context, name string, task int) (TaskState
 // ErrConnectorFailed or ErrTaskAbandoned when the restart was made but did
 // not go as asked.
 func (w *Worker) RestartConnectorAndTasks(ctx context.Context, name string, opts herder.RestartOptions) (ConnectorStatus, error) {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return ConnectorStatus{}, err
-	}
-	defer unlock()
-	c, err := w.connector(name)
-	if err != nil {
-		return ConnectorStatus{}, err
-	}
+	return inTurnFor(ctx, w, name, func(c *connectorRun) (ConnectorStatus, error) { return c.restartAsAsked(ctx, opts) })
+}
+
+// restartAsAsked is RestartConnectorAndTasks for a caller that has c's turn.
+func (c *connectorRun) restartAsAsked(ctx context.Context, opts herder.RestartOptions) (ConnectorStatus, error) {
 	plan := c.status()
 	restarts := false
 	if !opts.OnlyFailed || plan.Connector.State == Failed {
@@ -419,21 +408,37 @@ func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (herder
 // modifyOffsets runs modify on connector name, in its turn, if it is
 // STOPPED, as Kafka Connect requires.
 func (w *Worker) modifyOffsets(ctx context.Context, name string, modify func(*connectorRun) (herder.Message, error)) (herder.Message, error) {
+	return inTurnFor(ctx, w, name, func(c *connectorRun) (herder.Message, error) {
+		c.mu.Lock()
+		stopped := c.target == TargetStopped && len(c.tasks) == 0
+		c.mu.Unlock()
+		if !stopped {
+			return herder.Message{}, badRequest("Connectors must be in the STOPPED state before their offsets can be modified. "+
+				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+		}
+		return modify(c)
+	})
+}
+
+// inTurn runs f on connector name in name's turn (changing); a connector
+// that does not exist is ErrNotFound.
+func (w *Worker) inTurn(ctx context.Context, name string, f func(*connectorRun) error) error {
+	_, err := inTurnFor(ctx, w, name, func(c *connectorRun) (struct{}, error) { return struct{}{}, f(c) })
+	return err
+}
+
+// inTurnFor is inTurn for an f with a result.
+func inTurnFor[T any](ctx context.Context, w *Worker, name string, f func(*connectorRun) (T, error)) (T, error) {
 	unlock, err := w.changing.lock(ctx, name)
 	if err != nil {
-		return herder.Message{}, err
+		var zero T
+		return zero, err
 	}
 	defer unlock()
 	c, err := w.connector(name)
 	if err != nil {
-		return herder.Message{}, err
+		var zero T
+		return zero, err
 	}
-	c.mu.Lock()
-	stopped := c.target == TargetStopped && len(c.tasks) == 0
-	c.mu.Unlock()
-	if !stopped {
-		return herder.Message{}, badRequest("Connectors must be in the STOPPED state before their offsets can be modified. "+
-			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
-	}
-	return modify(c)
+	return f(c)
 }

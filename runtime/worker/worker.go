@@ -352,16 +352,7 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 // PauseConnector stops a connector's tasks, committing their offsets, and
 // keeps them PAUSED until ResumeConnector.
 func (w *Worker) PauseConnector(ctx context.Context, name string) error {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	return c.pause(ctx)
+	return w.inTurn(ctx, name, func(c *connectorRun) error { return c.pause(ctx) })
 }
 
 // ResumeConnector starts a paused or stopped connector's tasks again; they
@@ -370,31 +361,13 @@ func (w *Worker) PauseConnector(ctx context.Context, name string) error {
 // RestartConnector, and resuming one that is not paused or stopped does
 // nothing.
 func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	return c.resume(ctx)
+	return w.inTurn(ctx, name, func(c *connectorRun) error { return c.resume(ctx) })
 }
 
 // StopConnector stops a connector and its tasks but keeps its configuration,
 // in the STOPPED state, as Kafka Connect's PUT /connectors/{name}/stop.
 func (w *Worker) StopConnector(ctx context.Context, name string) error {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	return c.halt(ctx)
+	return w.inTurn(ctx, name, func(c *connectorRun) error { return c.halt(ctx) })
 }
 
 // RestartTask restarts one task of a running connector. A task the
@@ -402,19 +375,12 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 // before generating its task configs) is ErrNotFound; a connector that is
 // PAUSED or STOPPED is herder.ErrBadRequest.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
-	unlock, err := w.changing.lock(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c, err := w.connector(name)
-	if err != nil {
-		return err
-	}
-	if err := c.mayRestart(); err != nil {
-		return err
-	}
-	return c.restartTask(ctx, task)
+	return w.inTurn(ctx, name, func(c *connectorRun) error {
+		if err := c.mayRestart(); err != nil {
+			return err
+		}
+		return c.restartTask(ctx, task)
+	})
 }
 
 // RestartConnector restarts a connector and, with includeTasks, its tasks,
