@@ -17,14 +17,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/internal/testkafka"
-	"github.com/kconnect-go/kconnect/offset"
-	"github.com/kconnect-go/kconnect/runtime/embedded"
-	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/testchild"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/embedded"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 )
 
 // The child process of the kill tests is this test binary running
@@ -139,12 +141,11 @@ func TestDirKeepsCommits(t *testing.T) {
 		}
 		dir := t.TempDir()
 		p := pipeline{dir: filepath.Join(dir, "kafka"), out: filepath.Join(dir, "out.txt"), limit: 100}
-		c := startChild(t, "TestChild", p.env("commits"), 0)
+		c := testchild.Start(t, "TestChild", p.env("commits"), 0)
 		require.Eventually(t, func() bool {
-			b, _ := os.ReadFile(c.out)
-			return strings.Contains(string(b), committedMark+"\n")
+			return strings.Contains(c.Output(), committedMark+"\n")
 		}, 60*time.Second, 5*time.Millisecond, "the child never committed everything")
-		c.kill(t)
+		c.Kill(t)
 		requireKept(t, p)
 	})
 }
@@ -162,7 +163,7 @@ func TestDirKillRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills worker processes")
 	}
-	rng := testRand(t)
+	rng := testchild.Rand(t)
 	dir := t.TempDir()
 	p := pipeline{dir: filepath.Join(dir, "kafka"), out: filepath.Join(dir, "out.txt"),
 		limit: 3000, batch: 5, interval: 2 * time.Millisecond, flush: flushInterval}
@@ -170,7 +171,7 @@ func TestDirKillRestart(t *testing.T) {
 
 	const kills = 5
 	for round := range kills {
-		c := startChild(t, "TestChild", p.env("pipeline"), round)
+		c := testchild.Start(t, "TestChild", p.env("pipeline"), round)
 		if left := p.limit - len(out.counts); left > 0 && rng.IntN(2) == 0 {
 			target := len(out.counts) + 1 + rng.IntN(max(left/3, 1))
 			t.Logf("round %d: killing once %d numbers are in the output", round, target)
@@ -180,10 +181,10 @@ func TestDirKillRestart(t *testing.T) {
 			t.Logf("round %d: killing %v after the start", round, d)
 			select {
 			case <-time.After(d): // the random crash point, not a synchronisation
-			case <-c.exited: // kill reports it
+			case <-c.Exited(): // kill reports it
 			}
 		}
-		c.kill(t)
+		c.Kill(t)
 		out.update()
 		t.Logf("round %d: killed with %d lines in the output (%d numbers)", round, len(out.order), len(out.counts))
 		out.requireInOrder("round ", round)

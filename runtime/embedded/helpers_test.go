@@ -11,14 +11,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
@@ -27,9 +28,6 @@ import (
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/stretchr/testify/require"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 var discardLog = slog.New(slog.DiscardHandler)
@@ -291,75 +289,4 @@ func (o *outputTracker) requireInOrder(msgAndArgs ...any) {
 		}
 		top = max(top, n)
 	}
-}
-
-// seedEnv replays a run of the randomised kill test with a given seed.
-const seedEnv = "KCONNECT_CRASH_SEED"
-
-// testRand returns a generator seeded from seedEnv or the clock, and logs
-// the seed.
-func testRand(t *testing.T) *rand.Rand {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(seedEnv); s != "" {
-		var err error
-		seed, err = strconv.ParseUint(s, 10, 64)
-		require.NoError(t, err, seedEnv)
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, seedEnv, seed)
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
-
-// child is a running child process.
-type child struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser // held open: the child stops when it closes
-	out    string         // file with the child's output
-	exited chan struct{}  // closed when the child is gone
-	err    error          // Wait's result, once exited is closed
-}
-
-// startChild runs the test called name of this test binary in a child
-// process, with env added to its environment, its output to a file. It
-// stays up until killed, or until its stdin closes (the parent is gone).
-func startChild(t *testing.T, name string, env []string, round int) *child {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), fmt.Sprintf("child-%d.log", round))
-	f, err := os.Create(out)
-	require.NoError(t, err)
-	defer f.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	c := &child{cmd: cmd, stdin: stdin, out: out, exited: make(chan struct{})}
-	go func() {
-		c.err = cmd.Wait()
-		close(c.exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-c.exited
-		if t.Failed() {
-			b, _ := os.ReadFile(out)
-			t.Logf("child %d output:\n%s", round, b)
-		}
-	})
-	return c
-}
-
-// kill sends SIGKILL and waits for the child to be gone. The child must not
-// have exited before.
-func (c *child) kill(t *testing.T) {
-	t.Helper()
-	select {
-	case <-c.exited:
-		b, _ := os.ReadFile(c.out)
-		t.Fatalf("child exited by itself (%v):\n%s", c.err, b)
-	default:
-	}
-	require.NoError(t, c.cmd.Process.Kill())
-	<-c.exited
 }

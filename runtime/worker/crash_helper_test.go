@@ -9,24 +9,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/internal/testkafka"
-	"github.com/kconnect-go/kconnect/offset"
-	"github.com/kconnect-go/kconnect/source"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/testchild"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/source"
 )
 
 // pacedClass is the class of the paced counting source.
@@ -394,62 +393,9 @@ func runCrashWorker(p crashParams, store offset.Store, log *slog.Logger, extra .
 	return w, nil
 }
 
-// crashChild is a running child process.
-type crashChild struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	out    string        // file with the child's output
-	exited chan struct{} // closed when the child is gone
-	err    error         // Wait's result, once exited is closed
-}
-
 // startCrashChild starts the child worker. It stays up until killed, or
 // until its stdin closes (the parent is gone).
-func startCrashChild(t *testing.T, p crashParams, round int) *crashChild {
+func startCrashChild(t *testing.T, p crashParams, round int) *testchild.Child {
 	t.Helper()
-	return startChildTest(t, "TestCrashChild", p.env(), round)
-}
-
-// startChildTest runs the test called name of this test binary in a child
-// process, with env added to its environment, its output to a file.
-func startChildTest(t *testing.T, name string, env []string, round int) *crashChild {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), fmt.Sprintf("child-%d.log", round))
-	f, err := os.Create(out)
-	require.NoError(t, err)
-	defer f.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	c := &crashChild{cmd: cmd, stdin: stdin, out: out, exited: make(chan struct{})}
-	go func() {
-		c.err = cmd.Wait()
-		close(c.exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-c.exited
-		if t.Failed() {
-			b, _ := os.ReadFile(out)
-			t.Logf("child %d output:\n%s", round, b)
-		}
-	})
-	return c
-}
-
-// kill sends SIGKILL and waits for the child to be gone. The child must not
-// have exited before.
-func (c *crashChild) kill(t *testing.T) {
-	t.Helper()
-	select {
-	case <-c.exited:
-		b, _ := os.ReadFile(c.out)
-		t.Fatalf("child exited by itself (%v):\n%s", c.err, b)
-	default:
-	}
-	require.NoError(t, c.cmd.Process.Kill())
-	<-c.exited
+	return testchild.Start(t, "TestCrashChild", p.env(), round)
 }

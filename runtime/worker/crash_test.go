@@ -16,34 +16,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/kconnect-go/kconnect/internal/testkafka"
-	"github.com/kconnect-go/kconnect/offset"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kconnect-go/kconnect/internal/testchild"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
 )
-
-// crashSeedEnv replays a run of the randomised tests with a given seed.
-const crashSeedEnv = "KCONNECT_CRASH_SEED"
-
-func crashRand(t *testing.T) *rand.Rand {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(crashSeedEnv); s != "" {
-		var err error
-		seed, err = strconv.ParseUint(s, 10, 64)
-		require.NoError(t, err, crashSeedEnv)
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, crashSeedEnv, seed)
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
 
 var discardLog = slog.New(slog.DiscardHandler)
 
@@ -76,7 +62,7 @@ func requireDeliveredOnce(t *testing.T, tr *topicTracker, limit int, commits []i
 // the offset of every record it wrote, so nothing is written twice, and
 // nothing is lost.
 func TestCrashGracefulClose(t *testing.T) {
-	rng := crashRand(t)
+	rng := testchild.Rand(t)
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "close")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -152,7 +138,7 @@ func TestCrashKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills worker processes")
 	}
-	rng := crashRand(t)
+	rng := testchild.Rand(t)
 	brokers := testkafka.Brokers(t) // on kfake, the child reaches it over TCP
 	topic := testkafka.Topic(t, "kill")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -213,10 +199,10 @@ func killChildAtRandom(ctx context.Context, t *testing.T, rng *rand.Rand, tr *to
 		t.Logf("round %d: killing %v after the start", round, d)
 		select {
 		case <-time.After(d): // the random crash point, not a synchronisation
-		case <-child.exited: // kill reports it
+		case <-child.Exited(): // kill reports it
 		}
 	}
-	child.kill(t)
+	child.Kill(t)
 }
 
 // TestEOSCrashKillResume is TestCrashKillResume with exactly-once
@@ -228,7 +214,7 @@ func TestEOSCrashKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills worker processes")
 	}
-	rng := crashRand(t)
+	rng := testchild.Rand(t)
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "eoskill")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -386,7 +372,7 @@ func TestInjectFatalProduceError(t *testing.T) {
 	if testkafka.Real() {
 		t.Skip("injects broker errors with kfake")
 	}
-	rng := crashRand(t)
+	rng := testchild.Rand(t)
 	topic := testkafka.Topic(t, "fatal")
 	cluster, brokers := injectCluster(t, topic)
 	failAt := 1 + rng.IntN(10)
