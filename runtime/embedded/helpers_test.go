@@ -22,12 +22,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/pacedsource"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/embedded"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
-	"github.com/kconnect-go/kconnect/source"
 )
 
 var discardLog = slog.New(slog.DiscardHandler)
@@ -36,82 +36,13 @@ var discardLog = slog.New(slog.DiscardHandler)
 // writing 0..limit-1 to the topic "numbers" (one partition), FileStreamSink
 // "out" writing them to a file.
 const (
-	pacedClass    = "test.PacedCounterSource"
 	sourceName    = "numbers"
 	pipelineTopic = "numbers"
 	sinkName      = "out"
 )
 
 // pacedPartition is the paced source's one source partition.
-var pacedPartition = connect.NewSourcePartition("counter", sourceName)
-
-// pacedPlugin is a source that writes the numbers from the committed offset
-// + 1 up to limit-1, "batch" records per poll and at most one poll per
-// "interval.ms", each record's value the decimal number and its offset
-// {"n": number}. The pace keeps a run long enough to be interrupted at a
-// random point; it is not used to synchronise anything.
-func pacedPlugin() source.Plugin {
-	return source.Plugin{
-		PluginInfo: connect.PluginInfo{Class: pacedClass, Kind: connect.SourcePlugin},
-		New: func() source.Connector {
-			return source.SimpleConnector(func() source.Task { return &pacedTask{} })
-		},
-	}
-}
-
-type pacedTask struct {
-	topic       string
-	next, limit int64
-	batch       int64
-	tick        *time.Ticker
-}
-
-func (t *pacedTask) Start(ctx context.Context, cfg map[string]string, tc source.TaskContext) error {
-	t.topic = cfg["topic"]
-	t.limit, _ = strconv.ParseInt(cfg["limit"], 10, 64)
-	t.batch, _ = strconv.ParseInt(cfg["batch"], 10, 64)
-	t.batch = max(t.batch, 1)
-	if ms, _ := strconv.ParseInt(cfg["interval.ms"], 10, 64); ms > 0 {
-		t.tick = time.NewTicker(time.Duration(ms) * time.Millisecond)
-	}
-	o, err := tc.Offsets().Offset(ctx, pacedPartition)
-	if err != nil {
-		return err
-	}
-	if n, ok := o.Int64("n"); ok {
-		t.next = n + 1
-	}
-	return nil
-}
-
-func (t *pacedTask) Poll(ctx context.Context) ([]connect.Record, error) {
-	if t.next >= t.limit {
-		<-ctx.Done()
-		return nil, nil
-	}
-	if t.tick != nil {
-		select {
-		case <-ctx.Done():
-			return nil, nil
-		case <-t.tick.C:
-		}
-	}
-	out := make([]connect.Record, 0, t.batch)
-	for ; t.next < t.limit && int64(len(out)) < t.batch; t.next++ {
-		out = append(out, connect.Record{
-			Topic: t.topic, ValueSchema: connect.StringSchema, Value: strconv.FormatInt(t.next, 10),
-			SourcePartition: pacedPartition, SourceOffset: connect.Int64Offset("n", t.next),
-		})
-	}
-	return out, nil
-}
-
-func (t *pacedTask) Stop(context.Context) error {
-	if t.tick != nil {
-		t.tick.Stop()
-	}
-	return nil
-}
+var pacedPartition = pacedsource.Partition(sourceName)
 
 // pipeline is what a pipeline run does: the paced source writing
 // 0..limit-1, batch records per poll every interval, FileStreamSink
@@ -129,18 +60,14 @@ const flushInterval = 15 * time.Millisecond
 // run starts a worker with a broker kept in p.dir and the pipeline's two
 // connectors. The caller closes the worker.
 func (p pipeline) run(log *slog.Logger) (*worker.Worker, error) {
-	w, err := worker.New(embedded.Broker(embedded.Dir(p.dir)), worker.Plugins(pacedPlugin(), sinkfile.Plugin()),
+	w, err := worker.New(embedded.Broker(embedded.Dir(p.dir)), worker.Plugins(pacedsource.Plugin(), sinkfile.Plugin()),
 		worker.OffsetFlushInterval(p.flush), worker.Logger(log), worker.ID("embedded-worker"))
 	if err != nil {
 		return nil, err
 	}
-	err = w.CreateConnector(context.Background(), sourceName, map[string]string{
-		"connector.class": pacedClass, "topic": pipelineTopic,
-		"limit": strconv.Itoa(p.limit), "batch": strconv.Itoa(p.batch),
-		"interval.ms":   strconv.FormatInt(p.interval.Milliseconds(), 10),
-		"key.converter": "StringConverter", "value.converter": "StringConverter",
-		"topic.creation.default.partitions": "1", // one partition: the numbers stay in order
-	})
+	cfg := pacedsource.Config(pipelineTopic, p.limit, p.batch, p.interval)
+	cfg["topic.creation.default.partitions"] = "1" // one partition: the numbers stay in order
+	err = w.CreateConnector(context.Background(), sourceName, cfg)
 	if err == nil {
 		err = w.CreateConnector(context.Background(), sinkName, map[string]string{
 			"connector.class": "FileStreamSink", "file": p.out, "topics": pipelineTopic,

@@ -22,108 +22,24 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/pacedsource"
 	"github.com/kconnect-go/kconnect/internal/testchild"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
-	"github.com/kconnect-go/kconnect/source"
 )
 
 // pacedClass is the class of the paced counting source.
-const pacedClass = "test.PacedCounterSource"
+const pacedClass = pacedsource.Class
 
 // pacedConnector is the connector name every crash test uses; the source
 // partition is {"counter": pacedConnector}.
 const pacedConnector = "crash"
 
-var pacedPartition = connect.NewSourcePartition("counter", pacedConnector)
-
-// pacedPlugin is a source that writes the numbers from the committed offset
-// + 1 up to limit-1, "batch" records per poll and at most one poll per
-// "interval.ms", each record's value the decimal number and its offset
-// {"n": number}. The pace keeps a run long enough to be interrupted at a
-// random point; it is not used to synchronise anything.
-func pacedPlugin() source.Plugin {
-	def := connect.NewConfigDef().
-		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High}).
-		Define(connect.ConfigKey{Name: "limit", Type: connect.ConfigLong, Default: int64(1000), Importance: connect.High}).
-		Define(connect.ConfigKey{Name: "batch", Type: connect.ConfigLong, Default: int64(10), Importance: connect.Low}).
-		Define(connect.ConfigKey{Name: "interval.ms", Type: connect.ConfigLong, Default: int64(0), Importance: connect.Low})
-	return source.Plugin{
-		PluginInfo: connect.PluginInfo{Class: pacedClass, Kind: connect.SourcePlugin, Config: def},
-		New: func() source.Connector {
-			return source.SimpleConnector(func() source.Task { return &pacedTask{} })
-		},
-	}
-}
-
-// pacedConfig is the connector config for numbers 0..limit-1 into topic.
-func pacedConfig(topic string, limit, batch int, interval time.Duration) map[string]string {
-	return map[string]string{
-		"connector.class": pacedClass, "topic": topic,
-		"limit": strconv.Itoa(limit), "batch": strconv.Itoa(batch),
-		"interval.ms":   strconv.FormatInt(interval.Milliseconds(), 10),
-		"key.converter": "StringConverter", "value.converter": "StringConverter",
-	}
-}
-
-type pacedTask struct {
-	topic       string
-	limit       int64
-	batch       int64
-	next        int64
-	partition   connect.SourcePartition
-	tick        *time.Ticker
-	firstOffset int64 // the committed offset found at start, -1 for none
-}
-
-func (t *pacedTask) Start(ctx context.Context, cfg map[string]string, tc source.TaskContext) error {
-	t.topic = cfg["topic"]
-	t.limit, _ = strconv.ParseInt(cfg["limit"], 10, 64)
-	t.batch, _ = strconv.ParseInt(cfg["batch"], 10, 64)
-	t.batch = max(t.batch, 1)
-	if ms, _ := strconv.ParseInt(cfg["interval.ms"], 10, 64); ms > 0 {
-		t.tick = time.NewTicker(time.Duration(ms) * time.Millisecond)
-	}
-	t.partition = connect.NewSourcePartition("counter", cfg["name"])
-	o, err := tc.Offsets().Offset(ctx, t.partition)
-	if err != nil {
-		return err
-	}
-	t.firstOffset = -1
-	if n, ok := o.Int64("n"); ok {
-		t.next, t.firstOffset = n+1, n
-	}
-	return nil
-}
-
-func (t *pacedTask) Poll(ctx context.Context) ([]connect.Record, error) {
-	if t.next >= t.limit {
-		<-ctx.Done()
-		return nil, nil
-	}
-	if t.tick != nil {
-		select {
-		case <-ctx.Done():
-			return nil, nil
-		case <-t.tick.C:
-		}
-	}
-	out := make([]connect.Record, 0, t.batch)
-	for ; t.next < t.limit && int64(len(out)) < t.batch; t.next++ {
-		out = append(out, connect.Record{
-			Topic: t.topic, ValueSchema: connect.StringSchema, Value: strconv.FormatInt(t.next, 10),
-			SourcePartition: t.partition, SourceOffset: connect.Int64Offset("n", t.next),
-		})
-	}
-	return out, nil
-}
-
-func (t *pacedTask) Stop(context.Context) error {
-	if t.tick != nil {
-		t.tick.Stop()
-	}
-	return nil
-}
+var (
+	pacedPartition = pacedsource.Partition(pacedConnector)
+	pacedPlugin    = pacedsource.Plugin
+	pacedConfig    = pacedsource.Config
+)
 
 // topicTracker reads a single-partition topic of numbered records from the
 // start and counts how often each number appears.
