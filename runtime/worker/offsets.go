@@ -10,12 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // The engine's part of KIP-875: reading, altering and resetting a
@@ -44,7 +45,7 @@ func (w *engine) connectorOffsets(ctx context.Context, c *connectorRun) (herder.
 	if c.kind == connect.SinkPlugin {
 		return w.sinkOffsets(ctx, c)
 	}
-	entries, err := w.sourceEntries(ctx, c)
+	entries, err := c.offsetReader().list(ctx)
 	if err != nil {
 		return herder.ConnectorOffsets{}, err
 	}
@@ -83,7 +84,7 @@ func (w *engine) resetOffsets(ctx context.Context, c *connectorRun) (herder.Mess
 	if c.kind == connect.SinkPlugin {
 		return w.resetSinkOffsets(ctx, c)
 	}
-	entries, err := w.sourceEntries(ctx, c)
+	entries, err := c.offsetReader().list(ctx)
 	if err != nil {
 		return herder.Message{}, err
 	}
@@ -93,79 +94,16 @@ func (w *engine) resetOffsets(ctx context.Context, c *connectorRun) (herder.Mess
 	return w.modifySourceOffsets(ctx, c, entries, true)
 }
 
-// sourceStores returns where source connector c's offsets are: primary is
-// read first and written first; secondary, when not nil, is the worker's
-// store behind the connector's own offsets topic, as Kafka Connect's
-// ConnectorOffsetBackingStore has them.
-func (w *engine) sourceStores(c *connectorRun) (primary, secondary offset.Store) {
-	if c.offsets != nil && c.offsets.own != nil {
-		return c.offsets.own, w.store
-	}
-	return w.store, nil
-}
-
-// sourceEntries lists source connector c's committed offsets, sorted by
-// partition: the primary store's, and the secondary's for partitions the
-// primary has none for, which is what c's tasks read.
-func (w *engine) sourceEntries(ctx context.Context, c *connectorRun) ([]offset.Entry, error) {
-	primary, secondary := w.sourceStores(c)
-	entries, err := primary.List(ctx, c.name)
-	if err != nil {
-		return nil, fmt.Errorf("worker: connector %s: reading its offsets: %w", c.name, err)
-	}
-	if secondary != nil {
-		more, err := secondary.List(ctx, c.name)
-		if err != nil {
-			return nil, fmt.Errorf("worker: connector %s: reading its offsets from the worker's offset store: %w", c.name, err)
-		}
-		have := make(map[string]bool, len(entries))
-		for _, e := range entries {
-			have[e.Partition.String()] = true
-		}
-		for _, e := range more {
-			if !have[e.Partition.String()] {
-				entries = append(entries, e)
-			}
-		}
-	}
-	slices.SortFunc(entries, func(a, b offset.Entry) int { return strings.Compare(a.Partition.String(), b.Partition.String()) })
-	return entries, nil
-}
-
 // modifySourceOffsets asks source connector c whether it accepts entries
 // (source.OffsetAlterer, on a new instance as Kafka Connect does), then
-// writes them: resets to the secondary store first, so that a partition
-// reset in the connector's own topic cannot be read back from the worker's
-// store, then everything to the primary store, then the other offsets to
-// the secondary, where a failure is only logged, as for the tasks' commits.
+// writes them (sourceOffsets.alter).
 func (w *engine) modifySourceOffsets(ctx context.Context, c *connectorRun, entries []offset.Entry, reset bool) (herder.Message, error) {
 	handled, err := w.askOffsetAlterer(ctx, c, entries)
 	if err != nil {
 		return herder.Message{}, err
 	}
-	primary, secondary := w.sourceStores(c)
-	var resets, others []offset.Entry
-	for _, e := range entries {
-		if e.Offset.IsZero() {
-			resets = append(resets, e)
-		} else {
-			others = append(others, e)
-		}
-	}
-	if secondary != nil && len(resets) > 0 {
-		if err := secondary.Put(ctx, c.name, resets); err != nil {
-			return herder.Message{}, fmt.Errorf("worker: connector %s: resetting offsets in the worker's offset store: %w", c.name, err)
-		}
-	}
-	if len(entries) > 0 {
-		if err := primary.Put(ctx, c.name, entries); err != nil {
-			return herder.Message{}, fmt.Errorf("worker: connector %s: writing its offsets: %w", c.name, err)
-		}
-	}
-	if secondary != nil && len(others) > 0 {
-		if err := secondary.Put(ctx, c.name, others); err != nil {
-			c.log.Warn("writing altered offsets to the worker's offset store (after the connector's own topic) failed", "err", err)
-		}
+	if err := c.offsetReader().alter(ctx, entries, c.log); err != nil {
+		return herder.Message{}, err
 	}
 	c.log.Info("offsets changed", "partitions", len(entries), "reset", reset)
 	return offsetsMessage(handled, reset), nil

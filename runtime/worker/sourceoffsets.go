@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // sourceOffsets is where a source connector's offsets are read and
@@ -154,6 +156,77 @@ func (o *sourceOffsets) put(ctx context.Context, entries []offset.Entry, log *sl
 	}
 	if err := o.worker.Put(ctx, o.connector, entries); err != nil {
 		log.Warn("committing source offsets to the worker's offset store (after the connector's own topic) failed", "err", err)
+	}
+	return nil
+}
+
+// list returns the connector's committed offsets, sorted by partition:
+// its own topic's, and the worker's store's for partitions the topic has
+// none for, which is what its tasks read.
+func (o *sourceOffsets) list(ctx context.Context) ([]offset.Entry, error) {
+	primary := o.worker
+	if o.own != nil {
+		primary = o.own
+	}
+	entries, err := primary.List(ctx, o.connector)
+	if err != nil {
+		return nil, fmt.Errorf("worker: connector %s: reading its offsets: %w", o.connector, err)
+	}
+	if o.own != nil {
+		more, err := o.worker.List(ctx, o.connector)
+		if err != nil {
+			return nil, fmt.Errorf("worker: connector %s: reading its offsets from the worker's offset store: %w", o.connector, err)
+		}
+		have := make(map[string]bool, len(entries))
+		for _, e := range entries {
+			have[e.Partition.String()] = true
+		}
+		for _, e := range more {
+			if !have[e.Partition.String()] {
+				entries = append(entries, e)
+			}
+		}
+	}
+	slices.SortFunc(entries, func(a, b offset.Entry) int { return strings.Compare(a.Partition.String(), b.Partition.String()) })
+	return entries, nil
+}
+
+// alter writes offsets an operator set (a zero Offset resets its
+// partition). With an own topic, resets go to the worker's store first, so
+// that a partition reset in the own topic cannot be read back from the
+// worker's store; then everything goes to the own topic, then the other
+// offsets to the worker's store, where a failure is only logged, as for
+// the tasks' commits.
+func (o *sourceOffsets) alter(ctx context.Context, entries []offset.Entry, log *slog.Logger) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if o.own == nil {
+		if err := o.worker.Put(ctx, o.connector, entries); err != nil {
+			return fmt.Errorf("worker: connector %s: writing its offsets: %w", o.connector, err)
+		}
+		return nil
+	}
+	var resets, others []offset.Entry
+	for _, e := range entries {
+		if e.Offset.IsZero() {
+			resets = append(resets, e)
+		} else {
+			others = append(others, e)
+		}
+	}
+	if len(resets) > 0 {
+		if err := o.worker.Put(ctx, o.connector, resets); err != nil {
+			return fmt.Errorf("worker: connector %s: resetting offsets in the worker's offset store: %w", o.connector, err)
+		}
+	}
+	if err := o.own.Put(ctx, o.connector, entries); err != nil {
+		return fmt.Errorf("worker: connector %s: writing its offsets: %w", o.connector, err)
+	}
+	if len(others) > 0 {
+		if err := o.worker.Put(ctx, o.connector, others); err != nil {
+			log.Warn("writing altered offsets to the worker's offset store (after the connector's own topic) failed", "err", err)
+		}
 	}
 	return nil
 }
