@@ -93,7 +93,7 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	}
 	groups := c.topicGroups
 	if groups == nil && w.cluster != nil {
-		groups = embeddedTopicGroups
+		groups = embeddedTopicGroups()
 	}
 	st.topics = topicCreator{client: w.admin, groups: groups, log: log, known: map[string]*string{}}
 	if st.delivery, err = w.newDelivery(st); err != nil {

@@ -167,14 +167,16 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 	return out, nil
 }
 
-// embeddedTopicGroups are the topic creation groups of a source connector
+// embeddedTopicGroups returns the topic creation groups of a source connector
 // without topic.creation keys on the embedded broker: every missing topic
 // is created with the broker's defaults. A real broker would create it on
 // first use if its auto.create.topics.enable allows; the embedded broker
 // stands in for one that does, yet a durable one (embedded.Dir) must not
 // create topics on first use, as it would forget them after a crash, so
 // the worker creates them explicitly instead.
-var embeddedTopicGroups = []*topicGroup{{name: defaultTopicGroup, partitions: -1, replication: -1}}
+func embeddedTopicGroups() []*topicGroup {
+	return []*topicGroup{{name: defaultTopicGroup, partitions: -1, replication: -1}}
+}
 
 // usesTopicCreation reports whether a connector configuration has a
 // topic.creation key, as Kafka's SourceConnectorConfig.usesTopicCreation.
