@@ -14,11 +14,12 @@
 //  3. connectors: source/<name>/..., sink/<name>/.... Each stands alone, so
 //     a user can copy or drop one; they never import each other. Code that
 //     a family's source and sink share lives in internal/<family>.
-//  4. runtime/...: the engine, the herders, the embedded broker, metrics
-//     (later the REST API). Only the runtime itself and programs may import
-//     it, so connectors and building blocks stay usable without it. Within
-//     it, runtime/herder imports no other runtime package: every herder and
-//     the REST API import it.
+//  4. runtime/...: the engine, the herders, the embedded broker, metrics,
+//     log levels and the REST API. Only the runtime itself and programs may
+//     import it, so connectors and building blocks stay usable without it.
+//     Within it, runtime/herder imports no other runtime package: every
+//     herder and the REST API import it; runtime/rest imports only it and
+//     runtime/loglevels, which imports none.
 //  5. programs: cmd/... and examples/....
 //
 // internal/... serves every layer. Every package of the module must be in
@@ -219,6 +220,27 @@ var rules = []rule{
 			return ""
 		},
 	},
+	{
+		// The REST API serves any herder, so it knows the runtime only
+		// through runtime/herder and the log levels it shows; and those
+		// log levels are any program's, so they know no runtime at all.
+		name: "runtime/rest imports only runtime/herder and runtime/loglevels of the runtime; runtime/loglevels none",
+		from: is(kindRuntime),
+		check: func(pkg, imp string, k kind) string {
+			if k != kindRuntime {
+				return ""
+			}
+			switch r, _ := rel(pkg); r {
+			case "runtime/rest":
+				if i, _ := rel(imp); i != "runtime/herder" && i != "runtime/loglevels" {
+					return "imports the runtime beyond runtime/herder and runtime/loglevels"
+				}
+			case "runtime/loglevels":
+				return "imports the runtime"
+			}
+			return ""
+		},
+	},
 }
 
 // pkg is the part of "go list -json" output the rules need.
@@ -347,13 +369,16 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: m("source/file"), Imports: []string{m("sink/jdbc"), m("runtime/worker")}},
 		{ImportPath: m("internal/testkafka"), Imports: []string{m("runtime/worker")}},
 		{ImportPath: m("runtime/herder"), Imports: []string{m("connect"), m("runtime/worker")}},
-		{ImportPath: m("runtime/rest"), Imports: []string{m("cmd/kconnect")}},
+		{ImportPath: m("runtime/rest"), Imports: []string{m("cmd/kconnect"), m("runtime/herder"), m("runtime/loglevels"), m("runtime/worker")}},
+		{ImportPath: m("runtime/loglevels"), Imports: []string{"log/slog", m("runtime/herder")}},
 		{ImportPath: m("tools/x"), Imports: []string{m("connect")}},
 	}
 	got := violations(pkgs, std)
 	want := []string{
 		m("runtime/herder") + " imports " + m("runtime/worker") + ": imports the runtime (rule: runtime/herder imports no other runtime package)",
 		m("runtime/rest") + " imports " + m("cmd/kconnect") + ": imports a program (rule: nothing imports a program)",
+		m("runtime/rest") + " imports " + m("runtime/worker") + ": imports the runtime beyond runtime/herder and runtime/loglevels (rule: runtime/rest imports only runtime/herder and runtime/loglevels of the runtime; runtime/loglevels none)",
+		m("runtime/loglevels") + " imports " + m("runtime/herder") + ": imports the runtime (rule: runtime/rest imports only runtime/herder and runtime/loglevels of the runtime; runtime/loglevels none)",
 		m("connect") + " imports " + m("internal/x") + ": internal import is not allowed here (rule: connect imports only the standard library)",
 		m("connect") + " imports github.com/x/y: third-party import is not allowed here (rule: connect imports only the standard library)",
 		m("internal/testkafka") + " imports " + m("runtime/worker") + ": imports the runtime (rule: only the runtime and programs import the runtime)",

@@ -1,0 +1,441 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kconnect-go/kconnect/runtime/herder"
+)
+
+// serverInfo is GET /: Kafka Connect's ServerInfo.
+func (s *server) serverInfo(context.Context, http.ResponseWriter, *http.Request) (int, any, error) {
+	return http.StatusOK, struct {
+		Version        string `json:"version"`
+		Commit         string `json:"commit"`
+		KafkaClusterID string `json:"kafka_cluster_id"`
+	}{s.o.version, s.o.commit, s.o.clusterID}, nil
+}
+
+// workerStatus is GET /health's body, Kafka Connect's WorkerStatus.
+type workerStatus struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+// healthCheck is GET /health (KIP-1017), with Kafka Connect's messages.
+func (s *server) healthCheck(_ context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.o.healthTimeout)
+	defer cancel()
+	err := s.o.health(ctx)
+	switch {
+	case err == nil:
+		return http.StatusOK, workerStatus{"healthy", "Worker has completed startup and is ready to handle requests."}, nil
+	case errors.Is(err, ErrStarting):
+		msg := "Worker is still starting up."
+		if err != ErrStarting {
+			msg += " " + err.Error()
+		}
+		return http.StatusServiceUnavailable, workerStatus{"starting", msg}, nil
+	}
+	msg := "Worker was unable to handle this request and may be unable to handle other requests."
+	if ctx.Err() == nil {
+		msg += " " + err.Error()
+	}
+	return http.StatusInternalServerError, workerStatus{"unhealthy", msg}, nil
+}
+
+// listConnectors is GET /connectors, with ?expand=status and ?expand=info
+// (repeatable) the map Kafka Connect builds: each connector to its
+// expansions, both maps java.util.HashMaps written in their order. A
+// connector deleted while the map is built is left out, and an unknown
+// expansion ignored, as in Kafka Connect.
+func (s *server) listConnectors(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	names, err := s.h.ListConnectors(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	expand, ok := r.URL.Query()["expand"]
+	if !ok {
+		if names == nil {
+			names = []string{}
+		}
+		return http.StatusOK, names, nil
+	}
+	var kinds []string
+	for _, e := range expand {
+		if (e == "status" || e == "info") && !slices.Contains(kinds, e) {
+			kinds = append(kinds, e)
+		}
+	}
+	javaHashOrder(kinds, func(k string) int32 { return javaStringHash(k) })
+	type entry struct {
+		name string
+		body []byte
+	}
+	var out []entry
+	for _, name := range names {
+		b := []byte{'{'}
+		gone := false
+		for i, kind := range kinds {
+			var v any
+			var err error
+			if kind == "status" {
+				v, err = s.h.ConnectorStatus(ctx, name)
+			} else {
+				v, err = s.h.ConnectorInfo(ctx, name)
+			}
+			if errors.Is(err, herder.ErrNotFound) {
+				gone = true
+				break
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+			vb, err := marshal(v)
+			if err != nil {
+				return 0, nil, err
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, kind)
+			b = append(b, ':')
+			b = append(b, vb...)
+		}
+		if !gone {
+			out = append(out, entry{name, append(b, '}')})
+		}
+	}
+	order := make([]string, len(out))
+	bodies := make(map[string][]byte, len(out))
+	for i, e := range out {
+		order[i] = e.name
+		bodies[e.name] = e.body
+	}
+	javaHashOrder(order, func(k string) int32 { return javaStringHash(k) })
+	b := []byte{'{'}
+	for i, name := range order {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ':')
+		b = append(b, bodies[name]...)
+	}
+	return http.StatusOK, json.RawMessage(append(b, '}')), nil
+}
+
+// createRequest reads POST /connectors' body, Kafka Connect's
+// CreateConnectorRequest: unknown fields are refused, as Jackson refuses
+// them there.
+func createRequest(body []byte) (herder.CreateRequest, error) {
+	raw, err := decodeObject(body)
+	if err != nil {
+		return herder.CreateRequest{}, err
+	}
+	var req herder.CreateRequest
+	for k, v := range raw {
+		switch k {
+		case "name":
+			name, err := scalarString(v)
+			if err != nil {
+				return req, bodyError("The value of \"name\": %v", err)
+			}
+			if name != nil {
+				req.Name = *name
+			}
+		case "config":
+			if string(v) == "null" {
+				continue
+			}
+			cfg, err := configMap(v)
+			if err != nil {
+				return req, err
+			}
+			req.Config = cfg
+		case "initial_state":
+			state, err := scalarString(v)
+			if err != nil {
+				return req, bodyError("The value of \"initial_state\": %v", err)
+			}
+			if state != nil {
+				req.InitialState = herder.InitialState(*state)
+			}
+		default:
+			return req, bodyError(`Unrecognized field %q: a connector is created with "name", "config" and "initial_state"`, k)
+		}
+	}
+	if req.Config == nil {
+		return req, bodyError(`The request has no "config": a connector is created with "name", "config" and "initial_state"`)
+	}
+	return req, nil
+}
+
+// createConnector is POST /connectors: 201 with a Location header and the
+// connector's info.
+func (s *server) createConnector(ctx context.Context, w http.ResponseWriter, r *http.Request) (int, any, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := createRequest(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	// Kafka Connect trims the name; an empty one is then refused by the
+	// herder's validation of the name key, naming it.
+	name := strings.TrimSpace(req.Name)
+	if err := checkName(name, req.Config); err != nil {
+		return 0, nil, err
+	}
+	state, err := req.InitialState.TargetState()
+	if err != nil {
+		return 0, nil, err
+	}
+	info, _, err := s.h.PutConnectorConfig(ctx, name, req.Config, herder.PutOptions{CreateOnly: true, InitialState: state})
+	if err != nil {
+		return 0, nil, err
+	}
+	w.Header().Set("Location", location(r, name))
+	return http.StatusCreated, info, nil
+}
+
+// checkName refuses a configuration whose name key is not the connector's
+// name, with Kafka Connect's message, and sets it when missing.
+func checkName(name string, config map[string]string) error {
+	if n, ok := config["name"]; ok {
+		if n != name {
+			return errorf(http.StatusBadRequest, "Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+		}
+		return nil
+	}
+	config["name"] = name
+	return nil
+}
+
+// location is a created connector's URL, absolute as JAX-RS makes it.
+func location(r *http.Request, name string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/connectors/" + url.PathEscape(name)
+}
+
+func (s *server) getConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return okOr(s.h.ConnectorInfo(ctx, r.PathValue("name")))
+}
+
+func (s *server) deleteConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return noContentOr(s.h.DeleteConnector(ctx, r.PathValue("name")))
+}
+
+func (s *server) getConnectorConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return okOr(s.h.ConnectorConfig(ctx, r.PathValue("name")))
+}
+
+// putConnectorConfig is PUT /connectors/{name}/config: 201 with a Location
+// header when it created the connector, 200 when it replaced its
+// configuration.
+func (s *server) putConnectorConfig(ctx context.Context, w http.ResponseWriter, r *http.Request) (int, any, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	config, err := configMap(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	name := r.PathValue("name")
+	if err := checkName(name, config); err != nil {
+		return 0, nil, err
+	}
+	info, created, err := s.h.PutConnectorConfig(ctx, name, config, herder.PutOptions{})
+	if err != nil {
+		return 0, nil, err
+	}
+	if created {
+		w.Header().Set("Location", location(r, name))
+		return http.StatusCreated, info, nil
+	}
+	return http.StatusOK, info, nil
+}
+
+// patchConnectorConfig is PATCH /connectors/{name}/config (KIP-477): a
+// null value removes its key.
+func (s *server) patchConnectorConfig(ctx context.Context, w http.ResponseWriter, r *http.Request) (int, any, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	patch, err := stringMap(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return okOr(s.h.PatchConnectorConfig(ctx, r.PathValue("name"), patch))
+}
+
+func (s *server) getConnectorStatus(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return okOr(s.h.ConnectorStatus(ctx, r.PathValue("name")))
+}
+
+// restartConnector is POST /connectors/{name}/restart. With neither
+// includeTasks nor onlyFailed it restarts the connector alone and answers
+// 204, as Kafka Connect has since before KIP-745; otherwise 202 with the
+// status as it was, what is restarted shown RESTARTING. A restart that was
+// made but whose connector then failed is still 202 there, as Kafka
+// Connect answers before the connector starts again.
+func (s *server) restartConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	opts := herder.RestartOptions{IncludeTasks: queryBool(q, "includeTasks", false), OnlyFailed: queryBool(q, "onlyFailed", false)}
+	st, err := s.h.RestartConnectorAndTasks(ctx, r.PathValue("name"), opts)
+	if !opts.IncludeTasks && !opts.OnlyFailed {
+		return noContentOr(err)
+	}
+	if err != nil && !(errors.Is(err, herder.ErrConnectorFailed) && st.Name != "") {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, st, nil
+}
+
+// queryBool reads a boolean query parameter as JAX-RS does, with
+// Boolean.valueOf: "true" in any case is true, anything else false.
+func queryBool(q url.Values, key string, def bool) bool {
+	v, ok := q[key]
+	if !ok || len(v) == 0 {
+		return def
+	}
+	return strings.EqualFold(v[0], "true")
+}
+
+func (s *server) pauseConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return acceptedOr(s.h.PauseConnector(ctx, r.PathValue("name")))
+}
+
+func (s *server) resumeConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return acceptedOr(s.h.ResumeConnector(ctx, r.PathValue("name")))
+}
+
+func (s *server) stopConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return noContentOr(s.h.StopConnector(ctx, r.PathValue("name")))
+}
+
+func (s *server) getTaskConfigs(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	tasks, err := s.h.TaskConfigs(ctx, r.PathValue("name"))
+	if tasks == nil {
+		tasks = []herder.TaskInfo{}
+	}
+	return okOr(tasks, err)
+}
+
+// getTasksConfig is the deprecated GET /connectors/{name}/tasks-config:
+// the task configurations keyed by task id ("name-0"), in the order of
+// Kafka Connect's HashMap keyed by ConnectorTaskId.
+func (s *server) getTasksConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	tasks, err := s.h.TaskConfigs(ctx, r.PathValue("name"))
+	if err != nil {
+		return 0, nil, err
+	}
+	ids := make([]string, len(tasks))
+	configs := make(map[string]map[string]string, len(tasks))
+	hashes := make(map[string]int32, len(tasks))
+	for i, t := range tasks {
+		id := t.ID.String()
+		ids[i] = id
+		configs[id] = t.Config
+		// ConnectorTaskId.hashCode.
+		hashes[id] = 31*javaStringHash(t.ID.Connector) + int32(t.ID.Task)
+	}
+	javaHashOrder(ids, func(id string) int32 { return hashes[id] })
+	b := []byte{'{'}
+	for i, id := range ids {
+		cb, err := marshal(configs[id])
+		if err != nil {
+			return 0, nil, err
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, id)
+		b = append(b, ':')
+		b = append(b, cb...)
+	}
+	return http.StatusOK, json.RawMessage(append(b, '}')), nil
+}
+
+// task reads the {task} path parameter; one that is not a number names no
+// resource, as Jersey answers.
+func task(r *http.Request) (int, error) {
+	n, err := strconv.ParseInt(r.PathValue("task"), 10, 32)
+	if err != nil {
+		return 0, notFound
+	}
+	return int(n), nil
+}
+
+func (s *server) getTaskStatus(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	t, err := task(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return okOr(s.h.TaskStatus(ctx, r.PathValue("name"), t))
+}
+
+func (s *server) restartTask(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	t, err := task(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return noContentOr(s.h.RestartTask(ctx, r.PathValue("name"), t))
+}
+
+// topicTrackingDisabled answers the active topics endpoints as Kafka
+// Connect does with topic.tracking.enable=false: a herder keeps no record
+// of the topics connectors use.
+func (s *server) topicTrackingDisabled(context.Context, http.ResponseWriter, *http.Request) (int, any, error) {
+	return 0, nil, errorf(http.StatusForbidden, "Topic tracking is disabled.")
+}
+
+func (s *server) getOffsets(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return okOr(s.h.ConnectorOffsets(ctx, r.PathValue("name")))
+}
+
+// alterOffsets is PATCH /connectors/{name}/offsets (KIP-875).
+func (s *server) alterOffsets(ctx context.Context, w http.ResponseWriter, r *http.Request) (int, any, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := decodeObject(body); err != nil {
+		return 0, nil, err
+	}
+	var offsets herder.ConnectorOffsets
+	if err := json.Unmarshal(body, &offsets); err != nil {
+		return 0, nil, bodyError("The request body is not a list of offsets: %s", jsonProblem(err))
+	}
+	if len(offsets.Offsets) == 0 {
+		return 0, nil, errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+	}
+	return okOr(s.h.AlterConnectorOffsets(ctx, r.PathValue("name"), offsets))
+}
+
+func (s *server) resetOffsets(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return okOr(s.h.ResetConnectorOffsets(ctx, r.PathValue("name")))
+}
+
+func okOr[T any](v T, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
+}
+
+func noContentOr(err error) (int, any, error) { return http.StatusNoContent, nil, err }
+
+func acceptedOr(err error) (int, any, error) { return http.StatusAccepted, nil, err }
