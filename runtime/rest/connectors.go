@@ -219,13 +219,22 @@ func checkName(name string, config map[string]string) error {
 	return nil
 }
 
-// location is a created connector's URL, absolute as JAX-RS makes it.
+// location is a created connector's URL, absolute as JAX-RS makes it. A
+// handler mounted below a prefix (http.StripPrefix) keeps it: it is what
+// the request's own target has before the path the handler saw.
 func location(r *http.Request, name string) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + "/connectors/" + url.PathEscape(name)
+	prefix := ""
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		orig := strings.TrimSuffix(u.EscapedPath(), "/")
+		if cur := r.URL.EscapedPath(); strings.HasSuffix(orig, cur) {
+			prefix = orig[:len(orig)-len(cur)]
+		}
+	}
+	return scheme + "://" + r.Host + prefix + "/connectors/" + url.PathEscape(name)
 }
 
 func (s *server) getConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {

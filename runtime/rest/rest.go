@@ -151,9 +151,9 @@ type server struct {
 }
 
 // NewHandler returns Kafka Connect's REST API over h, for any http.Server
-// or mux to serve (at its root: the paths are Kafka Connect's, and a
-// created connector's Location header is built from the request's host).
-// It is safe for concurrent use.
+// or mux to serve, at its root or below a prefix stripped by
+// http.StripPrefix (a created connector's Location header, built from the
+// request's host, keeps the prefix). It is safe for concurrent use.
 func NewHandler(h herder.Herder, opts ...Option) http.Handler {
 	o := options{
 		healthTimeout: DefaultHealthCheckTimeout,

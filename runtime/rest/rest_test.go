@@ -24,6 +24,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	"github.com/kconnect-go/kconnect/source"
@@ -615,4 +616,195 @@ func TestRequestLog(t *testing.T) {
 	require.Contains(t, log, `level=DEBUG msg="rest request" method=GET path=/connectors status=200 duration=`)
 	require.Equal(t, 3, strings.Count(log, `msg="rest request"`), log)
 	require.Contains(t, log, `level=ERROR msg="rest request failed" method=PUT path=/connectors/x/config status=500`)
+}
+
+// Bad requests are answered with Kafka Connect's status codes and a message
+// naming the problem, and create nothing.
+func TestBadRequests(t *testing.T) {
+	e := newEnv(t, MaxBodyBytes(4096))
+	src := map[string]string{"connector.class": "FileStreamSource", "file": "in.txt", "topic": "t"}
+
+	e.expectError("POST", "/connectors", `{"name":"x","config":{`, http.StatusInternalServerError, "not a JSON object", "unexpected end")
+	e.expectError("POST", "/connectors", `{"name":"x" "config":{}}`, http.StatusInternalServerError, "not a JSON object", "invalid character")
+	e.expectError("POST", "/connectors", ``, http.StatusInternalServerError, "The request body is empty")
+	e.expectError("POST", "/connectors", `null`, http.StatusInternalServerError, "The request body is null")
+	e.expectError("POST", "/connectors", map[string]any{"name": "x", "connector.class": "FileStreamSource"}, http.StatusInternalServerError,
+		`Unrecognized field "connector.class"`)
+	e.expectError("POST", "/connectors", map[string]any{"name": "x"}, http.StatusInternalServerError, `no "config"`)
+	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": map[string]any{"file": []int{1}}}, http.StatusInternalServerError,
+		`"file"`, "an array")
+	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": map[string]any{"file": nil}}, http.StatusBadRequest,
+		`key "file" is null`)
+	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": src, "initial_state": "SLEEPING"}, http.StatusBadRequest,
+		"initial_state", "SLEEPING")
+	e.expect("POST", "/connectors", map[string]any{"name": "x", "config": map[string]string{"name": "y"}}, http.StatusBadRequest,
+		errorBody(400, "Connector name configuration (y) doesn't match connector name in the URL (x)"))
+	e.expect("PUT", "/connectors/x/config", map[string]string{"name": "y"}, http.StatusBadRequest,
+		errorBody(400, "Connector name configuration (y) doesn't match connector name in the URL (x)"))
+	e.expectError("POST", "/connectors", map[string]any{"name": "  ", "config": src}, http.StatusBadRequest, "name")
+	e.expectError("POST", "/connectors", map[string]any{"config": src}, http.StatusBadRequest, "name")
+	e.expectError("PUT", "/connectors/x/config", `{"file":"`+strings.Repeat("x", 5000)+`"}`, http.StatusRequestEntityTooLarge, "4096 bytes")
+	e.expectError("PUT", "/connectors/x/config", `{"connector.class":"NoSuchConnector"}`, http.StatusBadRequest, "NoSuchConnector")
+	resp := e.doWith("PUT", "/connectors/x/config", "connector.class=FileStreamSource", func(r *http.Request) {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	})
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.status)
+	require.Equal(t, errorBody(415, "HTTP 415 Unsupported Media Type"), resp.body)
+	e.expectError("PATCH", "/connectors/x/offsets", `{"offsets":[{"partition":"p"}]}`, http.StatusInternalServerError, "not a list of offsets")
+	e.expectError("PATCH", "/connectors/x/offsets", `{}`, http.StatusBadRequest, "Partitions / offsets need to be provided")
+	e.expect("GET", "/connectors", nil, http.StatusOK, `[]`)
+
+	// Unknown paths and methods, answered as Jersey does.
+	for _, p := range []string{"/nope", "/connectors/x/nope", "/connectors/x/tasks/0/nope", "/admin/loggers"} {
+		e.expect("GET", p, nil, http.StatusNotFound, errorBody(404, "HTTP 404 Not Found"))
+	}
+	resp = e.expect("DELETE", "/connectors", nil, http.StatusMethodNotAllowed, errorBody(405, "HTTP 405 Method Not Allowed"))
+	require.Equal(t, "GET, HEAD, POST", resp.header.Get("Allow"))
+	e.expect("POST", "/connectors/x/status", nil, http.StatusMethodNotAllowed, errorBody(405, "HTTP 405 Method Not Allowed"))
+	e.expect("GET", "/connectors/x/pause", nil, http.StatusMethodNotAllowed, errorBody(405, "HTTP 405 Method Not Allowed"))
+	// A trailing slash is the path without, as in Jersey.
+	e.expect("GET", "/connectors/", nil, http.StatusOK, `[]`)
+
+	// Numbers and booleans are read as their text, as Jackson reads them
+	// into a Map<String, String>.
+	resp = e.do("PUT", "/connectors/n/config", `{"connector.class":"Flaky","tasks.max":2,"errors.log.enable":true}`)
+	require.Equal(t, http.StatusCreated, resp.status, resp.body)
+	e.expect("GET", "/connectors/n/config", nil, http.StatusOK,
+		`{"connector.class":"Flaky","errors.log.enable":"true","name":"n","tasks.max":"2"}`)
+
+	// A name with a slash is a name, as in Kafka Connect, reached with
+	// the slash escaped.
+	resp = e.do("POST", "/connectors", map[string]any{"name": "a/b", "config": map[string]string{"connector.class": "Flaky", "tasks.max": "2"}})
+	require.Equal(t, http.StatusCreated, resp.status, resp.body)
+	require.Equal(t, e.srv.URL+"/connectors/a%2Fb", resp.header.Get("Location"))
+	e.expect("GET", "/connectors/a%2Fb/config", nil, http.StatusOK, `{"connector.class":"Flaky","name":"a/b","tasks.max":"2"}`)
+	e.expect("GET", "/connectors", nil, http.StatusOK, `["a/b","n"]`)
+	e.expect("DELETE", "/connectors/a%2Fb", nil, http.StatusNoContent, "")
+	e.expect("GET", "/connectors", nil, http.StatusOK, `["n"]`)
+}
+
+// stuckHerder is a herder whose calls wait for their context to end.
+type stuckHerder struct{ herder.Herder }
+
+func (stuckHerder) ListConnectors(ctx context.Context) ([]string, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("listing connectors: %w", ctx.Err())
+}
+
+// A herder call is bounded by the request timeout, which answers 500
+// "Request timed out" as Kafka Connect does.
+func TestRequestTimeout(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(stuckHerder{}, RequestTimeout(20*time.Millisecond), Logger(nil)))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/connectors")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Equal(t, errorBody(500, "Request timed out"), string(b))
+}
+
+// The herder's sentinel errors map to Kafka Connect's status codes, the
+// error's text the message.
+func TestErrorStatus(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		err    error
+		status int
+	}{
+		{fmt.Errorf("connector c: %w", herder.ErrNotFound), 404},
+		{fmt.Errorf("connector c: %w", herder.ErrAlreadyExists), 409},
+		{fmt.Errorf("%w: no leader", herder.ErrRebalancing), 409},
+		{fmt.Errorf("%w: 2 errors", herder.ErrInvalidConfig), 400},
+		{fmt.Errorf("%w: not STOPPED", herder.ErrBadRequest), 400},
+		{fmt.Errorf("%w: boom", herder.ErrConnectorFailed), 500},
+		{errors.New("the broker is down"), 500},
+	} {
+		status, msg := errorStatus(ctx, c.err)
+		require.Equal(t, c.status, status, c.err.Error())
+		require.Equal(t, c.err.Error(), msg)
+	}
+}
+
+// With BasicAuth, a request without the right credentials is answered 401
+// as Kafka Connect's basic auth extension answers it, and reaches nothing.
+func TestBasicAuth(t *testing.T) {
+	e := newEnv(t, BasicAuth(func(user, password string) bool { return user == "admin" && password == "pw" }))
+	for _, auth := range []func(*http.Request){
+		func(*http.Request) {},
+		func(r *http.Request) { r.SetBasicAuth("admin", "wrong") },
+		func(r *http.Request) { r.SetBasicAuth("other", "pw") },
+		func(r *http.Request) { r.Header.Set("Authorization", "Bearer pw") },
+	} {
+		resp := e.doWith("POST", "/connectors", map[string]any{"name": "x", "config": map[string]string{"connector.class": "Flaky"}}, auth)
+		require.Equal(t, http.StatusUnauthorized, resp.status)
+		require.Equal(t, "User cannot access the resource.", resp.body)
+		require.Empty(t, resp.header.Get("WWW-Authenticate"))
+		resp = e.doWith("GET", "/nope", nil, auth)
+		require.Equal(t, http.StatusUnauthorized, resp.status)
+	}
+	names, err := e.w.ListConnectors(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, names)
+	resp := e.doWith("GET", "/connectors", nil, func(r *http.Request) { r.SetBasicAuth("admin", "pw") })
+	require.Equal(t, http.StatusOK, resp.status)
+	require.Equal(t, `[]`, resp.body)
+}
+
+// /admin/loggers reads and sets the levels of a loglevels.Levels, and a
+// level set over HTTP changes what a logger emits.
+func TestLoggers(t *testing.T) {
+	levels := loglevels.New(slog.LevelInfo)
+	var logged capture
+	log := slog.New(levels.Handler(slog.NewJSONHandler(&logged, nil)))
+	comp := log.With(loglevels.LoggerKey, "kconnect.test.component")
+	brokers := testkafka.Brokers(t)
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins((&flaky{}).plugin()), worker.ID(workerID), worker.Logger(log))
+	require.NoError(t, err)
+	defer w.Close()
+	e := &env{t: t, brokers: brokers, w: w, srv: httptest.NewServer(NewHandler(w, Loggers(levels), Logger(nil)))}
+	defer e.srv.Close()
+
+	e.expect("GET", "/admin/loggers", nil, http.StatusOK, `{"root":{"level":"INFO","last_modified":null}}`)
+	e.expect("GET", "/admin/loggers/root", nil, http.StatusOK, `{"level":"INFO","last_modified":null}`)
+	e.expect("GET", "/admin/loggers/kconnect.test.component", nil, http.StatusOK, `{"level":"INFO","last_modified":null}`)
+	e.expect("GET", "/admin/loggers/kconnect.nope", nil, http.StatusNotFound, errorBody(404, "Logger kconnect.nope not found."))
+
+	comp.Debug("hidden")
+	before := time.Now().UnixMilli()
+	e.expect("PUT", "/admin/loggers/kconnect.test", `{"level":"debug"}`, http.StatusOK, `["kconnect.test","kconnect.test.component"]`)
+	comp.Debug("shown")
+	require.NotContains(t, logged.String(), `"msg":"hidden"`)
+	require.Contains(t, logged.String(), `"level":"DEBUG","msg":"shown","logger":"kconnect.test.component"`)
+
+	var all map[string]struct {
+		Level        string `json:"level"`
+		LastModified *int64 `json:"last_modified"`
+	}
+	resp := e.do("GET", "/admin/loggers", nil)
+	require.Equal(t, http.StatusOK, resp.status)
+	require.NoError(t, json.Unmarshal([]byte(resp.body), &all))
+	require.Len(t, all, 3)
+	require.Equal(t, "DEBUG", all["kconnect.test.component"].Level)
+	require.NotNil(t, all["kconnect.test.component"].LastModified)
+	require.GreaterOrEqual(t, *all["kconnect.test.component"].LastModified, before)
+	require.Nil(t, all["root"].LastModified)
+	require.True(t, strings.HasPrefix(resp.body, `{"kconnect.test":{"level":"DEBUG","last_modified":`), "sorted by name: %s", resp.body)
+
+	// A connector's logger is named after it, and set with it.
+	resp = e.do("PUT", "/connectors/f/config", map[string]string{"connector.class": "Flaky", "tasks.max": "2"})
+	require.Equal(t, http.StatusCreated, resp.status, resp.body)
+	e.expect("GET", "/admin/loggers/connector.f", nil, http.StatusOK, `{"level":"INFO","last_modified":null}`)
+
+	// Cluster scope sets this worker's levels too, and answers 204.
+	e.expect("PUT", "/admin/loggers/kconnect.test.component?scope=cluster", `{"level":"ERROR"}`, http.StatusNoContent, "")
+	comp.Warn("quiet")
+	require.NotContains(t, logged.String(), `"msg":"quiet"`)
+	e.expect("PUT", "/admin/loggers/kconnect.test.component?scope=elsewhere", `{"level":"WARN"}`, http.StatusOK, `["kconnect.test.component"]`)
+	comp.Warn("loud")
+	require.Contains(t, logged.String(), `"msg":"loud"`)
+
+	e.expect("PUT", "/admin/loggers/kconnect.test", `{"lvl":"DEBUG"}`, http.StatusBadRequest,
+		errorBody(400, "Desired 'level' parameter was not specified in request."))
+	e.expect("PUT", "/admin/loggers/kconnect.test", `{"level":"LOUD"}`, http.StatusNotFound, errorBody(404, "invalid log level 'LOUD'."))
 }
