@@ -6,13 +6,18 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/runtime/herder"
 )
 
 // listConnectorPlugins is GET /connector-plugins: the connector plugins,
 // or with connectorsOnly=false every plugin. connectorsOnly is read as
 // JAX-RS reads a boolean, so any value but "true" lists every plugin.
 func (s *server) listConnectorPlugins(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ConnectorPlugins(ctx, queryBool(r.URL.Query(), "connectorsOnly", true)))
+	plugins, err := s.h.ConnectorPlugins(ctx, queryBool(r.URL.Query(), "connectorsOnly", true))
+	if plugins == nil {
+		plugins = []herder.PluginInfo{}
+	}
+	return okOr(plugins, err)
 }
 
 func (s *server) getConnectorPluginConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {

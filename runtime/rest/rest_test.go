@@ -808,3 +808,33 @@ func TestLoggers(t *testing.T) {
 		errorBody(400, "Desired 'level' parameter was not specified in request."))
 	e.expect("PUT", "/admin/loggers/kconnect.test", `{"level":"LOUD"}`, http.StatusNotFound, errorBody(404, "invalid log level 'LOUD'."))
 }
+
+// restartHerder answers every restart with a status and an error, as a
+// herder does whose restart was made but went wrong.
+type restartHerder struct{ herder.Herder }
+
+func (restartHerder) RestartConnectorAndTasks(_ context.Context, name string, _ herder.RestartOptions) (herder.ConnectorStatus, error) {
+	st := herder.ConnectorStatus{Name: name, Connector: herder.StateInfo{State: herder.Restarting, WorkerID: "w"}, Tasks: []herder.TaskState{}, Type: "sink"}
+	return st, fmt.Errorf("connector %s: task 0 did not stop", name)
+}
+
+// A restart the herder made is 202 whatever went wrong after, as Kafka
+// Connect answers once the restart is planned; restarting the connector
+// alone answers its error.
+func TestRestartMadeWithError(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(restartHerder{}, Logger(nil)))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/connectors/c/restart?includeTasks=true", "", nil)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	require.Equal(t, `{"name":"c","connector":{"state":"RESTARTING","worker_id":"w"},"tasks":[],"type":"sink"}`, string(b))
+
+	resp, err = http.Post(srv.URL+"/connectors/c/restart", "", nil)
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Equal(t, errorBody(500, "connector c: task 0 did not stop"), string(b))
+}
