@@ -667,10 +667,11 @@ func TestBadRequests(t *testing.T) {
 
 	// Numbers and booleans are read as their text, as Jackson reads them
 	// into a Map<String, String>.
-	resp = e.do("PUT", "/connectors/n/config", `{"connector.class":"Flaky","tasks.max":2,"errors.log.enable":true}`)
+	// Values are written as Jackson writes them, without HTML escapes.
+	resp = e.do("PUT", "/connectors/n/config", `{"connector.class":"Flaky","tasks.max":2,"errors.log.enable":true,"note":"a<b & c>d"}`)
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	e.expect("GET", "/connectors/n/config", nil, http.StatusOK,
-		`{"connector.class":"Flaky","errors.log.enable":"true","name":"n","tasks.max":"2"}`)
+		`{"connector.class":"Flaky","errors.log.enable":"true","name":"n","note":"a<b & c>d","tasks.max":"2"}`)
 
 	// A name with a slash is a name, as in Kafka Connect, reached with
 	// the slash escaped.
@@ -837,4 +838,18 @@ func TestRestartMadeWithError(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 	require.Equal(t, errorBody(500, "connector c: task 0 did not stop"), string(b))
+}
+
+// javaHashOrder orders string keys as connect.JavaHashMapOrder does, which
+// is checked against a JVM's HashMaps.
+func TestJavaHashOrder(t *testing.T) {
+	var keys []string
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf("connector-%d", i*7), strconv.Itoa(i), "k"+strings.Repeat("x", i))
+		got := slices.Clone(keys)
+		javaHashOrder(got, javaStringHash)
+		want := slices.Clone(keys)
+		connect.JavaHashMapOrder(want)
+		require.Equal(t, want, got, "%d keys", len(keys))
+	}
 }
