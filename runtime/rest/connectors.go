@@ -197,7 +197,9 @@ func (s *server) createConnector(ctx context.Context, w http.ResponseWriter, r *
 	}
 	state, err := req.InitialState.TargetState()
 	if err != nil {
-		return 0, nil, err
+		// Jackson reads initial_state into an enum and fails there, so
+		// Kafka Connect answers it as a body it cannot read.
+		return 0, nil, bodyError("%v", err)
 	}
 	info, _, err := s.h.PutConnectorConfig(ctx, name, req.Config, herder.PutOptions{CreateOnly: true, InitialState: state})
 	if err != nil {
@@ -355,6 +357,8 @@ func (s *server) getTaskConfigs(ctx context.Context, _ http.ResponseWriter, r *h
 // the task configurations keyed by task id ("name-0"), in the order of
 // Kafka Connect's HashMap keyed by ConnectorTaskId.
 func (s *server) getTasksConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	s.o.log.LogAttrs(ctx, slog.LevelWarn, "The 'GET /connectors/{connector}/tasks-config' endpoint is deprecated and will be removed in the next major release. "+
+		"Please use the 'GET /connectors/{connector}/tasks' endpoint instead.")
 	tasks, err := s.h.TaskConfigs(ctx, r.PathValue("name"))
 	if err != nil {
 		return 0, nil, err

@@ -294,35 +294,40 @@ func TestConnectorEndpoints(t *testing.T) {
 
 	// PUT creates (201, Location) and then replaces (200).
 	sinkCfg := map[string]string{"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "file": out, "topics": topic}
-	resp = e.do("PUT", "/connectors/sink/config", sinkCfg)
+	// The sink's name, and so its consumer group, is the test's own.
+	sink := testkafka.Group(t, "sink")
+	sinkInfo := func() string {
+		return `{"name":"` + sink + `","config":` + mustJSON(t, sinkCfg) + `,"tasks":[{"connector":"` + sink + `","task":0}],"type":"sink"}`
+	}
+	resp = e.do("PUT", "/connectors/"+sink+"/config", sinkCfg)
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
-	require.Equal(t, e.srv.URL+"/connectors/sink", resp.header.Get("Location"))
-	sinkCfg["name"] = "sink"
-	require.Equal(t, `{"name":"sink","config":`+mustJSON(t, sinkCfg)+`,"tasks":[{"connector":"sink","task":0}],"type":"sink"}`, resp.body)
+	require.Equal(t, e.srv.URL+"/connectors/"+sink, resp.header.Get("Location"))
+	sinkCfg["name"] = sink
+	require.Equal(t, sinkInfo(), resp.body)
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(out)
 		return string(b) == "one\ntwo\n"
 	}, 30*time.Second, 10*time.Millisecond, "the sink never wrote what the source read")
 
 	sinkCfg["file.fsync"] = "true"
-	resp = e.do("PUT", "/connectors/sink/config", sinkCfg)
+	resp = e.do("PUT", "/connectors/"+sink+"/config", sinkCfg)
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
 	require.Empty(t, resp.header.Get("Location"))
-	require.Equal(t, `{"name":"sink","config":`+mustJSON(t, sinkCfg)+`,"tasks":[{"connector":"sink","task":0}],"type":"sink"}`, resp.body)
+	require.Equal(t, sinkInfo(), resp.body)
 
 	// PATCH sets and removes keys (null).
-	resp = e.do("PATCH", "/connectors/sink/config", `{"file.fsync":null,"errors.log.enable":true}`)
+	resp = e.do("PATCH", "/connectors/"+sink+"/config", `{"file.fsync":null,"errors.log.enable":true}`)
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
 	delete(sinkCfg, "file.fsync")
 	sinkCfg["errors.log.enable"] = "true"
-	require.Equal(t, `{"name":"sink","config":`+mustJSON(t, sinkCfg)+`,"tasks":[{"connector":"sink","task":0}],"type":"sink"}`, resp.body)
+	require.Equal(t, sinkInfo(), resp.body)
 	e.expectError("PATCH", "/connectors/nope/config", `{"a":"b"}`, http.StatusNotFound, "nope")
 
-	e.expect("GET", "/connectors", nil, http.StatusOK, `["sink","src"]`)
+	e.expect("GET", "/connectors", nil, http.StatusOK, `["`+sink+`","src"]`)
 	e.expect("GET", "/connectors/src", nil, http.StatusOK, srcInfo)
 	e.expect("GET", "/connectors/src/config", nil, http.StatusOK, mustJSON(t, srcCfg))
 	e.awaitStates("src", herder.Running, herder.Running)
-	e.awaitStates("sink", herder.Running, herder.Running)
+	e.awaitStates(sink, herder.Running, herder.Running)
 	srcStatus := `{"name":"src","connector":{"state":"RUNNING","worker_id":"` + workerID + `"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"` + workerID + `"}],"type":"source"}`
 	e.expect("GET", "/connectors/src/status", nil, http.StatusOK, srcStatus)
 	e.expect("GET", "/connectors/src/tasks/0/status", nil, http.StatusOK, `{"id":0,"state":"RUNNING","worker_id":"`+workerID+`"}`)
@@ -338,16 +343,30 @@ func TestConnectorEndpoints(t *testing.T) {
 	require.True(t, strings.HasPrefix(resp.body, `[{"id":{"connector":"src","task":0},"config":{`), resp.body)
 	e.expect("GET", "/connectors/src/tasks-config", nil, http.StatusOK, `{"src-0":`+mustJSON(t, tasks[0].Config)+`}`)
 
-	// Both expansions, in the order of Kafka Connect's HashMaps: "src"
-	// before "sink"; "status" and "info" share a bucket, so they come in
-	// the order the request gives them.
-	sinkStatus := mustJSON(t, e.status("sink"))
-	sinkInfo := e.do("GET", "/connectors/sink", nil).body
-	e.expect("GET", "/connectors?expand=status&expand=info&expand=bogus", nil, http.StatusOK,
-		`{"src":{"status":`+srcStatus+`,"info":`+srcInfo+`},"sink":{"status":`+sinkStatus+`,"info":`+sinkInfo+`}}`)
-	e.expect("GET", "/connectors?expand=info&expand=status", nil, http.StatusOK,
-		`{"src":{"info":`+srcInfo+`,"status":`+srcStatus+`},"sink":{"info":`+sinkInfo+`,"status":`+sinkStatus+`}}`)
-	e.expect("GET", "/connectors?expand=info", nil, http.StatusOK, `{"src":{"info":`+srcInfo+`},"sink":{"info":`+sinkInfo+`}}`)
+	// Both expansions, in the order of Kafka Connect's HashMaps: the
+	// connectors by the bucket of their name's hash; "status" and "info"
+	// share a bucket, so they come in the order the request gives them.
+	order := []string{sink, "src"}
+	javaHashOrder(order, javaStringHash)
+	expansions := map[string]map[string]string{
+		"src": {"status": srcStatus, "info": srcInfo},
+		sink:  {"status": mustJSON(t, e.status(sink)), "info": sinkInfo()},
+	}
+	expanded := func(kinds ...string) string {
+		var parts []string
+		for _, name := range order {
+			var inner []string
+			for _, k := range kinds {
+				inner = append(inner, `"`+k+`":`+expansions[name][k])
+			}
+			parts = append(parts, `"`+name+`":{`+strings.Join(inner, ",")+`}`)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	e.expect("GET", "/connectors?expand=status&expand=info&expand=bogus", nil, http.StatusOK, expanded("status", "info"))
+	e.expect("GET", "/connectors?expand=info&expand=status", nil, http.StatusOK, expanded("info", "status"))
+	e.expect("GET", "/connectors?expand=info", nil, http.StatusOK, expanded("info"))
+	e.expect("GET", "/connectors?expand=bogus", nil, http.StatusOK, expanded())
 
 	// Pause and resume: 202; stop: 204.
 	e.expect("PUT", "/connectors/src/pause", nil, http.StatusAccepted, "")
@@ -378,7 +397,7 @@ func TestConnectorEndpoints(t *testing.T) {
 
 	e.expect("DELETE", "/connectors/src", nil, http.StatusNoContent, "")
 	e.expectError("DELETE", "/connectors/src", nil, http.StatusNotFound, "src")
-	e.expect("GET", "/connectors", nil, http.StatusOK, `["sink"]`)
+	e.expect("GET", "/connectors", nil, http.StatusOK, `["`+sink+`"]`)
 }
 
 // POST /connectors/{name}/restart over the four combinations of
@@ -464,7 +483,8 @@ func TestOffsets(t *testing.T) {
 	e.expectError("PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":`+partition+`,"offset":{"position":-1}}]}`, http.StatusBadRequest, "position")
 	e.expectError("PATCH", "/connectors/src/offsets", `{"offsets":[]}`, http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 
-	resp = e.do("PUT", "/connectors/sink/config", map[string]string{"connector.class": "FileStreamSink", "file": out, "topics": topic})
+	sink := testkafka.Group(t, "sink") // its consumer group is the test's own
+	resp = e.do("PUT", "/connectors/"+sink+"/config", map[string]string{"connector.class": "FileStreamSink", "file": out, "topics": topic})
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	e.expect("PUT", "/connectors/src/resume", nil, http.StatusAccepted, "")
 	e.awaitStates("src", herder.Running, herder.Running)
@@ -494,9 +514,9 @@ func TestOffsets(t *testing.T) {
 	}, 30*time.Second, 10*time.Millisecond, "the source did not read from the start after its offsets were reset")
 
 	// The sink's offsets, as Kafka Connect shapes them.
-	e.expect("PUT", "/connectors/sink/stop", nil, http.StatusNoContent, "")
-	e.awaitStates("sink", herder.Stopped)
-	e.expect("GET", "/connectors/sink/offsets", nil, http.StatusOK,
+	e.expect("PUT", "/connectors/"+sink+"/stop", nil, http.StatusNoContent, "")
+	e.awaitStates(sink, herder.Stopped)
+	e.expect("GET", "/connectors/"+sink+"/offsets", nil, http.StatusOK,
 		`{"offsets":[{"partition":{"kafka_partition":0,"kafka_topic":`+mustJSON(t, topic)+`},"offset":{"kafka_offset":4}}]}`)
 }
 
@@ -635,7 +655,7 @@ func TestBadRequests(t *testing.T) {
 		`"file"`, "an array")
 	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": map[string]any{"file": nil}}, http.StatusBadRequest,
 		`key "file" is null`)
-	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": src, "initial_state": "SLEEPING"}, http.StatusBadRequest,
+	e.expectError("POST", "/connectors", map[string]any{"name": "x", "config": src, "initial_state": "SLEEPING"}, http.StatusInternalServerError,
 		"initial_state", "SLEEPING")
 	e.expect("POST", "/connectors", map[string]any{"name": "x", "config": map[string]string{"name": "y"}}, http.StatusBadRequest,
 		errorBody(400, "Connector name configuration (y) doesn't match connector name in the URL (x)"))
