@@ -17,7 +17,7 @@ const kfake = "github.com/twmb/franz-go/pkg/kfake"
 // is what any program importing it links, besides its own code.
 func TestRuntimeLinksNoBroker(t *testing.T) {
 	root := moduleRoot(t)
-	for _, p := range []string{"runtime/worker", "runtime/prommetrics", "runtime/herder"} {
+	for _, p := range []string{"runtime/worker", "runtime/prommetrics", "runtime/herder", "runtime/rest", "runtime/loglevels"} {
 		cmd := exec.Command("go", "list", "-deps", module+"/"+p)
 		cmd.Dir = root
 		var stdout, stderr bytes.Buffer
