@@ -3,6 +3,7 @@ module github.com/kconnect-go/kconnect
 go 1.26.0
 
 require (
+	github.com/magiconair/properties v1.18.13
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stretchr/testify v1.12.1
 	github.com/twmb/franz-go v1.22.3

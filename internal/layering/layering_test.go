@@ -7,10 +7,10 @@
 //  1. connect: the vocabulary (records, schemas, values, configs). Standard
 //     library only, so every other layer and every user can depend on it
 //     without pulling anything in.
-//  2. source, sink, transform, converter, offset, connecttest and their
-//     subpackages: the contracts and their implementations, which
-//     connectors and the runtime share. They may use connect, each other,
-//     internal/... and third-party modules.
+//  2. source, sink, transform, converter, offset, connecttest,
+//     configprovider and their subpackages: the contracts and their
+//     implementations, which connectors and the runtime share. They may
+//     use connect, each other, internal/... and third-party modules.
 //  3. connectors: source/<name>/..., sink/<name>/.... Each stands alone, so
 //     a user can copy or drop one; they never import each other. Code that
 //     a family's source and sink share lives in internal/<family>.
@@ -83,6 +83,7 @@ var layers = []struct {
 	{"converter", kindBlock},
 	{"offset", kindBlock},
 	{"connecttest", kindBlock},
+	{"configprovider", kindBlock},
 	{"source/*", kindConnector},
 	{"sink/*", kindConnector},
 	{"runtime", kindRuntime},
