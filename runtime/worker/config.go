@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -194,7 +195,32 @@ func sinkConfigDef() *connect.ConfigDef {
 // overrides, building the converters and transforms) are not. The error is
 // for a configuration without connector.class, or whose class names no
 // connector plugin of the worker.
+//
+// With ConfigProviders, config's references are resolved first, and the
+// response shows them, never the values: a key holding one shows its value
+// as given, and a reference that cannot be resolved is that key's error.
 func (w *Worker) ValidateConnectorConfig(config map[string]string) (connect.ConfigInfos, error) {
+	return w.validateConnectorConfig(context.Background(), config)
+}
+
+// validateConnectorConfig is ValidateConnectorConfig.
+func (w *Worker) validateConnectorConfig(ctx context.Context, given map[string]string) (connect.ConfigInfos, error) {
+	res, err := w.resolve(ctx, given)
+	unresolved := unresolvedByKey(err)
+	if err != nil && unresolved == nil {
+		return connect.ConfigInfos{}, err
+	}
+	infos, err := w.validateResolved(res.Config)
+	if err != nil {
+		return connect.ConfigInfos{}, redact(res, err)
+	}
+	redactInfos(&infos, given, res, unresolved)
+	return infos, nil
+}
+
+// validateResolved is ValidateConnectorConfig for a configuration whose
+// references are resolved.
+func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos, error) {
 	class := strings.TrimSpace(config[ConnectorClassConfig])
 	if class == "" {
 		return connect.ConfigInfos{}, fmt.Errorf("worker: %s: missing required configuration", ConnectorClassConfig)

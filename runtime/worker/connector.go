@@ -30,6 +30,11 @@ type connectorRun struct {
 	kind   connect.PluginKind
 	plugin connect.Plugin
 	log    *slog.Logger
+	// raw is the configuration as given, which the herder keeps and shows;
+	// resolved is raw with its config provider references resolved
+	// (ConfigProviders; raw itself without), which the connector, its tasks
+	// and the runtime use, and cfg parses.
+	resolved map[string]string
 
 	mu       sync.Mutex
 	state    StateInfo
@@ -155,11 +160,12 @@ func (t *taskRun) getState() StateInfo {
 	return t.state
 }
 
-// newConnectorRun validates a connector configuration against the common
+// newConnectorRun validates a connector configuration, resolved from raw
+// (its config provider references resolved), against the common
 // connector keys and the plugin's own keys, reporting every bad key at once,
 // and warns of the keys nothing reads (unknownkeys.go).
-func (w *engine) newConnectorRun(name string, raw map[string]string) (*connectorRun, error) {
-	class := raw[ConnectorClassConfig]
+func (w *engine) newConnectorRun(name string, raw, resolved map[string]string) (*connectorRun, error) {
+	class := resolved[ConnectorClassConfig]
 	if class == "" {
 		return nil, fmt.Errorf("worker: connector %s: %s: missing required configuration", name, ConnectorClassConfig)
 	}
@@ -168,8 +174,8 @@ func (w *engine) newConnectorRun(name string, raw map[string]string) (*connector
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
 	info := p.Info()
-	unknown := w.unknownKeys(info, raw)
-	cfg, err := connectorConfigDef(info).Parse(raw)
+	unknown := w.unknownKeys(info, resolved)
+	cfg, err := connectorConfigDef(info).Parse(resolved)
 	if w.opts.rejectUnknown {
 		err = errors.Join(err, unknownKeysError(unknown))
 	}
@@ -190,7 +196,7 @@ func (w *engine) newConnectorRun(name string, raw map[string]string) (*connector
 	}
 	var topicGroups []*topicGroup
 	if info.Kind == connect.SourcePlugin {
-		if topicGroups, err = parseTopicCreation(raw, cfg.List(TopicCreationGroupsConfig)); err != nil {
+		if topicGroups, err = parseTopicCreation(resolved, cfg.List(TopicCreationGroupsConfig)); err != nil {
 			return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 		}
 	}
@@ -208,7 +214,7 @@ func (w *engine) newConnectorRun(name string, raw map[string]string) (*connector
 	// Build the converters and the transform chain once now, so that a bad
 	// converter or transform config fails the create call, not a task;
 	// then close them: each task builds its own.
-	plugins, err := w.newTaskPlugins(cfg, raw)
+	plugins, err := w.newTaskPlugins(cfg, resolved)
 	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
@@ -223,7 +229,7 @@ func (w *engine) newConnectorRun(name string, raw map[string]string) (*connector
 	notRunning := make(chan struct{})
 	close(notRunning)
 	return &connectorRun{
-		w: w, name: name, raw: raw, cfg: cfg, kind: info.Kind, plugin: p,
+		w: w, name: name, raw: raw, resolved: resolved, cfg: cfg, kind: info.Kind, plugin: p,
 		done:              notRunning,
 		topicGroups:       topicGroups,
 		topicsRegex:       topicsRegex,
@@ -849,9 +855,9 @@ func (c *connectorRun) startInstance(ctx context.Context) error {
 	c.mu.Unlock()
 	switch inst := instance.(type) {
 	case source.Connector:
-		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.raw), connectorContext{c}) })
+		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.resolved), connectorContext{c}) })
 	case sink.Connector:
-		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.raw), connectorContext{c}) })
+		return safeCall(func() error { return inst.Start(ctx, maps.Clone(c.resolved), connectorContext{c}) })
 	}
 	return nil
 }

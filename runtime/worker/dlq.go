@@ -481,7 +481,7 @@ func newClassNames(w *engine, c *connectorRun) classNames {
 	cn.value = conv(connect.ConverterPlugin, ValueConverterConfig, w.opts.defaultValConverter)
 	cn.header = conv(connect.HeaderConverterPlugin, HeaderConverterConfig, defaultHeaderConverter)
 	for _, alias := range c.cfg.List(transform.TransformsConfig) {
-		typ := strings.TrimSpace(c.raw[transform.TransformsConfig+"."+alias+".type"])
+		typ := strings.TrimSpace(c.resolved[transform.TransformsConfig+"."+alias+".type"])
 		class := typ
 		if p, err := w.findPlugin(connect.TransformationPlugin, typ); err == nil {
 			class = p.Info().Class

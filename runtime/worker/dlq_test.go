@@ -701,7 +701,7 @@ func TestExecutingClassNames(t *testing.T) {
 	}
 	cfg, err := sourceConfigDef().Parse(raw)
 	require.NoError(t, err)
-	cn := newClassNames(w.engine, &connectorRun{cfg: cfg, raw: raw})
+	cn := newClassNames(w.engine, &connectorRun{cfg: cfg, raw: raw, resolved: raw})
 	dataErr := func(alias string) error {
 		return &connect.DataError{Err: fmt.Errorf("transform %s: %w", alias, errors.New("boom"))}
 	}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -39,17 +40,22 @@ type engine struct {
 
 }
 
-// prepare validates a connector's configuration in full and returns its
-// run, not started, with what it needs opened (its own offsets topic, its
-// exactly-once state); release undoes that. Nothing else changes, whatever
-// the error.
+// prepare resolves a connector's configuration (ConfigProviders),
+// validates it in full and returns its run, not started, with what it
+// needs opened (its own offsets topic, its exactly-once state); release
+// undoes that. Nothing else changes, whatever the error, whose message
+// holds no resolved value.
 func (w *engine) prepare(ctx context.Context, name string, config map[string]string) (*connectorRun, error) {
-	c, err := w.newConnectorRun(name, config)
+	res, err := w.resolve(ctx, config)
 	if err != nil {
-		return nil, invalidConfig(err)
+		return nil, invalidConfig(fmt.Errorf("worker: connector %s: %w", name, err))
+	}
+	c, err := w.newConnectorRun(name, config, res.Config)
+	if err != nil {
+		return nil, invalidConfig(redact(res, err))
 	}
 	if err := w.prepareSourceDelivery(ctx, c); err != nil {
-		return nil, err
+		return nil, redact(res, err)
 	}
 	return c, nil
 }

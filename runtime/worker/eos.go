@@ -158,7 +158,7 @@ func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) err
 		problems = append(problems, fmt.Sprintf("%s: must be at least 0, got %d", TransactionBoundaryIntervalConfig, v))
 	}
 	if w.opts.eos {
-		problems = append(problems, eosProducerConflicts(c.raw)...)
+		problems = append(problems, eosProducerConflicts(c.resolved)...)
 	}
 	if len(problems) > 0 {
 		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; ")))

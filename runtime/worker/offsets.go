@@ -133,7 +133,7 @@ func (w *engine) askOffsetAlterer(ctx context.Context, c *connectorRun, entries 
 	var handled bool
 	var refused error
 	if err := safeCall(func() error {
-		handled, refused = alterer.AlterOffsets(ctx, maps.Clone(c.raw), changes)
+		handled, refused = alterer.AlterOffsets(ctx, maps.Clone(c.resolved), changes)
 		return nil
 	}); err != nil {
 		return false, fmt.Errorf("worker: connector %s: AlterOffsets: %w", c.name, err)

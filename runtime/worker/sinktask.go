@@ -87,7 +87,7 @@ type sinkTask struct {
 // its caller closes (taskPlugins.close) once the task has run; when it
 // fails, it closes them itself.
 func (w *engine) newSinkTask(id TaskID, c *connectorRun, conn sink.Connector, taskConfig map[string]string, log *slog.Logger) (*sinkTask, error) {
-	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
+	plugins, err := w.newTaskPlugins(c.cfg, c.resolved)
 	if err != nil {
 		return nil, err
 	}

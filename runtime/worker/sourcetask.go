@@ -76,7 +76,7 @@ type sourceTask struct {
 // which its caller closes (taskPlugins.close) once the task has run; when
 // it fails, it closes them itself.
 func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector, taskConfig map[string]string, log *slog.Logger) (*sourceTask, error) {
-	plugins, err := w.newTaskPlugins(c.cfg, c.raw)
+	plugins, err := w.newTaskPlugins(c.cfg, c.resolved)
 	if err != nil {
 		return nil, err
 	}

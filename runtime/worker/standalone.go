@@ -221,7 +221,9 @@ func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]str
 }
 
 // TaskConfigs implements herder.Herder: the configurations the connector
-// generated for its tasks, which each task is started with.
+// generated for its tasks, which each task is started with, each key whose
+// value in the connector's configuration held a config provider reference
+// shown with that value, as Kafka Connect shows them (ConfigProviders).
 func (w *Worker) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo, error) {
 	c, err := w.connector(name)
 	if err != nil {
@@ -231,7 +233,7 @@ func (w *Worker) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo,
 	defer c.mu.Unlock()
 	out := make([]herder.TaskInfo, len(c.taskConfigs))
 	for i, tc := range c.taskConfigs {
-		out[i] = herder.TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: maps.Clone(tc)}
+		out[i] = herder.TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: reverseTransform(c.raw, tc)}
 	}
 	return out, nil
 }
@@ -314,8 +316,8 @@ func (c *connectorRun) mayRestart() error {
 // ValidateConfig implements herder.Herder; it is ValidateConnectorConfig,
 // whose errors (no connector.class, or no such connector plugin) wrap
 // herder.ErrBadRequest.
-func (w *Worker) ValidateConfig(_ context.Context, config map[string]string) (connect.ConfigInfos, error) {
-	infos, err := w.ValidateConnectorConfig(config)
+func (w *Worker) ValidateConfig(ctx context.Context, config map[string]string) (connect.ConfigInfos, error) {
+	infos, err := w.validateConnectorConfig(ctx, config)
 	if err != nil {
 		return connect.ConfigInfos{}, &marked{err: err, mark: herder.ErrBadRequest}
 	}

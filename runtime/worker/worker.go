@@ -37,6 +37,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kconnect-go/kconnect/configprovider"
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
@@ -81,6 +82,8 @@ type options struct {
 	groupID             string // group.id, the prefix of transactional ids (eos.go)
 	embedded            []EmbeddedBroker
 	rejectUnknown       bool // RejectUnknownKeys (unknownkeys.go)
+
+	resolver *configprovider.Resolver // ConfigProviders (configproviders.go)
 }
 
 // An Opt configures a Worker.
