@@ -13,6 +13,15 @@
 // vars, the base URL and the server's host:port put back as placeholders;
 // Compare then ignores only what the step's Differ and Common declare to
 // differ by nature.
+//
+// A test of kconnect's REST API does, with a fresh worker behind url and
+// topic an existing topic of at least one partition on its cluster:
+//
+//	g, err := restgolden.ReadGolden("testdata/jvm-4.4/responses.json")
+//	got, err := restgolden.Run(ctx, url, map[string]string{"dir": t.TempDir(), "topic": topic})
+//	for _, d := range restgolden.CompareAll(g.Responses, got) {
+//		t.Error(d)
+//	}
 package restgolden
 
 import (
