@@ -135,10 +135,14 @@ func RunSteps(ctx context.Context, baseURL string, vars map[string]string, steps
 		return nil, fmt.Errorf("restgolden: writing the source's input: %w", err)
 	}
 	r := &runner{
-		base:   baseURL,
-		vars:   vars,
-		client: &http.Client{Timeout: 2 * time.Minute},
-		back:   backSubstitutions(baseURL, u.Host, vars),
+		base: baseURL,
+		vars: vars,
+		client: &http.Client{
+			Timeout: 2 * time.Minute,
+			// A redirect is an answer to record, not to follow.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		back: backSubstitutions(baseURL, u.Host, vars),
 	}
 	// The worker's own version shows up as plugin versions and config
 	// defaults (connector.plugin.version) besides GET /; as a placeholder
