@@ -125,11 +125,16 @@ type Herder interface {
 	// its tasks; with OnlyFailed only the FAILED ones (POST
 	// /connectors/{name}/restart). It returns the status as it was when
 	// called, with the instances it restarts shown RESTARTING: the body of
-	// Kafka Connect's 202 answer.
+	// Kafka Connect's 202 answer. As in Kafka Connect, a restart keeps the
+	// connector's target state: a PAUSED connector and its tasks come back
+	// PAUSED, a STOPPED one (which has no tasks) STOPPED; a FAILED state
+	// is cleared either way.
 	RestartConnectorAndTasks(ctx context.Context, name string, opts RestartOptions) (ConnectorStatus, error)
 	// RestartTask restarts one task (POST
-	// /connectors/{name}/tasks/{task}/restart); a task the connector has
-	// not generated is ErrNotFound.
+	// /connectors/{name}/tasks/{task}/restart), in its connector's target
+	// state: a PAUSED connector's task comes back PAUSED. A task the
+	// connector has not generated is ErrNotFound, as is every task of a
+	// STOPPED connector.
 	RestartTask(ctx context.Context, name string, task int) error
 
 	// ConnectorOffsets returns a connector's committed offsets (GET

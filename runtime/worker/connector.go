@@ -698,6 +698,13 @@ func (c *connectorRun) keepTasksPaused() error {
 	}
 	c.mu.Lock()
 	c.taskConfigs = configs
+	// A restart's new configs may be fewer: drop the PAUSED tasks beyond
+	// them (nothing runs while paused).
+	for i := range c.tasks {
+		if i >= len(configs) {
+			delete(c.tasks, i)
+		}
+	}
 	c.mu.Unlock()
 	c.markTasksPaused(len(configs))
 	c.setState(Paused, "")
@@ -710,11 +717,17 @@ func (c *connectorRun) markTasksPaused(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range n {
-		t := newTaskRun(TaskID{Connector: c.name, Task: i}, func() {}, func() {})
-		close(t.done)
-		t.setState(Paused, "", c.w.opts.id)
-		c.tasks[i] = t
+		c.tasks[i] = c.pausedTask(i)
 	}
+}
+
+// pausedTask returns task i of a PAUSED connector: reported PAUSED, never
+// run, so that stopping it waits for nothing.
+func (c *connectorRun) pausedTask(i int) *taskRun {
+	t := newTaskRun(TaskID{Connector: c.name, Task: i}, func() {}, func() {})
+	close(t.done)
+	t.setState(Paused, "", c.w.opts.id)
+	return t
 }
 
 // resume restarts the tasks of a paused connector, or the connector and its
@@ -763,23 +776,27 @@ func (c *connectorRun) halt(ctx context.Context) error {
 	return err
 }
 
-// restartTask stops task i (if running) and starts it again with its config.
+// restartTask stops task i (if running) and starts it again with its
+// config, in the connector's target state: a PAUSED connector's task is
+// created again PAUSED, not running, as Kafka Connect starts a task of a
+// paused connector paused. A STOPPED connector has no task configs, so no
+// task to restart.
 func (c *connectorRun) restartTask(ctx context.Context, i int) error {
 	c.mu.Lock()
-	if c.target != TargetStarted {
-		c.mu.Unlock()
-		return fmt.Errorf("worker: connector %s is %s; resume it first", c.name, c.target)
-	}
 	if i < 0 || i >= len(c.taskConfigs) {
-		n, never, state := len(c.taskConfigs), c.taskConfigs == nil, c.state.State
+		n, never, state, target := len(c.taskConfigs), c.taskConfigs == nil, c.state.State, c.target
 		c.mu.Unlock()
-		if state == Failed && never {
+		switch {
+		case target == TargetStopped:
+			return fmt.Errorf("worker: %w: task %d of connector %s, which is STOPPED and has no tasks", ErrNotFound, i, c.name)
+		case state == Failed && never:
 			return fmt.Errorf("worker: %w: task %d of connector %s, which is FAILED without task configs; RestartConnector starts it and its tasks", ErrNotFound, i, c.name)
 		}
 		return fmt.Errorf("worker: %w: task %d of connector %s, which has %d tasks", ErrNotFound, i, c.name, n)
 	}
 	tc := c.taskConfigs[i]
 	t := c.tasks[i]
+	target := c.target
 	delete(c.restartDelay, i)
 	c.mu.Unlock()
 	var abandoned error
@@ -787,6 +804,12 @@ func (c *connectorRun) restartTask(ctx context.Context, i int) error {
 		// An abandoned instance can no longer write or commit: the new one
 		// starts all the same, as in Kafka Connect.
 		abandoned = c.awaitTasks(ctx, []*taskRun{t})
+	}
+	if target == TargetPaused {
+		c.mu.Lock()
+		c.tasks[i] = c.pausedTask(i)
+		c.mu.Unlock()
+		return abandoned
 	}
 	return errors.Join(abandoned, c.startTask(ctx, i, tc))
 }
@@ -828,15 +851,14 @@ func (c *connectorRun) restart(ctx context.Context, includeTasks, onlyFailed boo
 }
 
 // restartInstance stops the connector instance and starts a new one
-// (launch), whose task configs replace the tasks only if they changed: a
-// connector that failed before generating them gets its tasks now.
+// (launch) in the connector's target state, as Kafka Connect's herders
+// restart a connector: STARTED, its task configs replace the tasks only if
+// they changed (a connector that failed before generating them gets its
+// tasks now); PAUSED, it comes back PAUSED with its task configs kept; and
+// a STOPPED connector, which runs no instance, is STOPPED again.
 func (c *connectorRun) restartInstance(ctx context.Context) error {
 	c.mu.Lock()
-	if c.target != TargetStarted {
-		c.mu.Unlock()
-		return fmt.Errorf("worker: connector %s is %s; resume it first", c.name, c.target)
-	}
-	cancel, done := c.cancel, c.done
+	cancel, done, target := c.cancel, c.done, c.target
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -844,6 +866,10 @@ func (c *connectorRun) restartInstance(ctx context.Context) error {
 	<-done
 	if err := c.stopInstance(ctx); err != nil {
 		c.log.Warn("stopping connector for a restart", "err", err)
+	}
+	if target == TargetStopped {
+		c.setState(Stopped, "")
+		return nil
 	}
 	return c.launch(ctx)
 }

@@ -253,14 +253,67 @@ func TestHerderRestart(t *testing.T) {
 	require.Eventually(t, func() bool { return cs.started.Load() == 3 }, 10*time.Second, 5*time.Millisecond)
 
 	require.ErrorIs(t, h.RestartTask(ctx, "r", 1), herder.ErrNotFound)
-	require.NoError(t, h.PauseConnector(ctx, "r"))
-	_, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true})
-	require.ErrorIs(t, err, herder.ErrBadRequest)
-	require.ErrorIs(t, h.RestartTask(ctx, "r", 0), herder.ErrBadRequest)
-	_, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
-	require.NoError(t, err, "nothing failed: nothing to refuse")
 	_, err = h.RestartConnectorAndTasks(ctx, "nope", herder.RestartOptions{})
 	require.ErrorIs(t, err, herder.ErrNotFound)
+}
+
+// A PAUSED or STOPPED connector is restarted as Kafka Connect's standalone
+// herder restarts it: in its target state, which the restart keeps. The
+// answer is the restart plan, as for a running connector.
+func TestHerderRestartKeepsTargetState(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "restart-paused")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	cs := &counterSource{}
+	w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin())
+	defer w.Close()
+	var h herder.Herder = w
+	ctx := context.Background()
+	_, _, err := h.PutConnectorConfig(ctx, "r", counterConfig(topic), herder.PutOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		st, err := h.TaskStatus(ctx, "r", 0)
+		return err == nil && st.State == Running
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, h.PauseConnector(ctx, "r"))
+
+	paused := StateInfo{State: Paused, WorkerID: "test-worker"}
+	restarting := StateInfo{State: Restarting, WorkerID: "test-worker"}
+	st, err := h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true})
+	require.NoError(t, err)
+	require.Equal(t, ConnectorStatus{Name: "r", Connector: restarting, Tasks: []TaskState{{ID: 0, StateInfo: restarting}}, Type: "source"}, st)
+	pausedStatus := ConnectorStatus{Name: "r", Connector: paused, Tasks: []TaskState{{ID: 0, StateInfo: paused}}, Type: "source"}
+	st, err = h.ConnectorStatus(ctx, "r")
+	require.NoError(t, err)
+	require.Equal(t, pausedStatus, st, "restarted PAUSED")
+	require.NoError(t, h.RestartTask(ctx, "r", 0))
+	require.ErrorIs(t, h.RestartTask(ctx, "r", 1), herder.ErrNotFound)
+	require.NoError(t, w.RestartConnector(ctx, "r", false, false))
+	st, _ = h.ConnectorStatus(ctx, "r")
+	require.Equal(t, pausedStatus, st)
+	st, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+	require.NoError(t, err)
+	require.Equal(t, pausedStatus, st, "nothing failed: nothing restarted")
+	require.Equal(t, int32(1), cs.started.Load(), "no task ran while PAUSED")
+
+	require.NoError(t, h.StopConnector(ctx, "r"))
+	st, err = h.RestartConnectorAndTasks(ctx, "r", herder.RestartOptions{IncludeTasks: true})
+	require.NoError(t, err)
+	require.Equal(t, ConnectorStatus{Name: "r", Connector: restarting, Tasks: []TaskState{}, Type: "source"}, st)
+	stopped := ConnectorStatus{Name: "r", Connector: StateInfo{State: Stopped, WorkerID: "test-worker"}, Tasks: []TaskState{}, Type: "source"}
+	st, _ = h.ConnectorStatus(ctx, "r")
+	require.Equal(t, stopped, st, "restarted STOPPED")
+	require.NoError(t, w.RestartConnector(ctx, "r", false, false))
+	st, _ = h.ConnectorStatus(ctx, "r")
+	require.Equal(t, stopped, st)
+	require.ErrorIs(t, h.RestartTask(ctx, "r", 0), herder.ErrNotFound, "a STOPPED connector has no tasks")
+
+	require.NoError(t, h.ResumeConnector(ctx, "r"))
+	require.Eventually(t, func() bool {
+		st, err := h.TaskStatus(ctx, "r", 0)
+		return err == nil && st.State == Running
+	}, 10*time.Second, 5*time.Millisecond)
+	require.Equal(t, int32(2), cs.started.Load())
 }
 
 // The plugin list is Kafka Connect's: connectors first, then

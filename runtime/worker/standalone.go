@@ -272,9 +272,9 @@ func (w *Worker) TaskStatus(_ context.Context, name string, task int) (TaskState
 // RestartConnectorAndTasks implements herder.Herder; see RestartConnector.
 // The status it returns is the connector's as it was when called, with what
 // the call restarts shown RESTARTING, as Kafka Connect's restart plan has
-// it; it is returned with the restart's error too, which wraps
-// ErrConnectorFailed or ErrTaskAbandoned when the restart was made but did
-// not go as asked.
+// it, whatever the connector's target state; it is returned with the
+// restart's error too, which wraps ErrConnectorFailed or ErrTaskAbandoned
+// when the restart was made but did not go as asked.
 func (w *Worker) RestartConnectorAndTasks(ctx context.Context, name string, opts herder.RestartOptions) (ConnectorStatus, error) {
 	return inTurnFor(ctx, w, name, func(c *connectorRun) (ConnectorStatus, error) { return c.restartAsAsked(ctx, opts) })
 }
@@ -294,23 +294,8 @@ func (c *connectorRun) restartAsAsked(ctx context.Context, opts herder.RestartOp
 	if !restarts {
 		return plan, nil
 	}
-	if err := c.mayRestart(); err != nil {
-		return ConnectorStatus{}, err
-	}
 	c.log.Info("restarting", "include_tasks", opts.IncludeTasks, "only_failed", opts.OnlyFailed)
 	return plan, c.restart(ctx, opts.IncludeTasks, opts.OnlyFailed)
-}
-
-// mayRestart says why c cannot be restarted now: it runs nothing to restart
-// unless its target state is STARTED.
-func (c *connectorRun) mayRestart() error {
-	c.mu.Lock()
-	target := c.target
-	c.mu.Unlock()
-	if target != TargetStarted {
-		return badRequest("worker: connector %s is %s; resume it first", c.name, target)
-	}
-	return nil
 }
 
 // ValidateConfig implements herder.Herder; it is ValidateConnectorConfig,

@@ -373,17 +373,13 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 	return w.inTurn(ctx, name, func(c *connectorRun) error { return c.halt(ctx) })
 }
 
-// RestartTask restarts one task of a running connector. A task the
-// connector has not generated (none at all for a connector that failed
-// before generating its task configs) is ErrNotFound; a connector that is
-// PAUSED or STOPPED is herder.ErrBadRequest.
+// RestartTask restarts one task of a connector, in the connector's target
+// state as Kafka Connect's standalone herder does: a PAUSED connector's
+// task is created again PAUSED, without running. A task the connector has
+// not generated is ErrNotFound: none at all for a connector that failed
+// before generating its task configs, or that is STOPPED.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
-	return w.inTurn(ctx, name, func(c *connectorRun) error {
-		if err := c.mayRestart(); err != nil {
-			return err
-		}
-		return c.restartTask(ctx, task)
-	})
+	return w.inTurn(ctx, name, func(c *connectorRun) error { return c.restartTask(ctx, task) })
 }
 
 // RestartConnector restarts a connector and, with includeTasks, its tasks,
@@ -392,9 +388,13 @@ func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 // generates its task configs again; when they changed (as for a connector
 // that failed before generating them), its tasks are replaced by new ones
 // with them. A connector whose Start or TaskConfigs fails again is FAILED,
-// and the error wraps ErrConnectorFailed. A PAUSED or STOPPED connector with
-// something to restart is herder.ErrBadRequest. RestartConnectorAndTasks
-// does the same and returns the status Kafka Connect answers.
+// and the error wraps ErrConnectorFailed. As in Kafka Connect, the restart
+// keeps the connector's target state: a PAUSED connector gets a new
+// instance and comes back PAUSED, its tasks created again PAUSED without
+// running, and a STOPPED one (which has no tasks) comes back STOPPED
+// without an instance; either way a FAILED state is cleared.
+// RestartConnectorAndTasks does the same and returns the status Kafka
+// Connect answers.
 func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
 	_, err := w.RestartConnectorAndTasks(ctx, name, herder.RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
 	return err
