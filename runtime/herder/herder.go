@@ -144,13 +144,18 @@ type Herder interface {
 	ConnectorOffsets(ctx context.Context, name string) (ConnectorOffsets, error)
 	// AlterConnectorOffsets writes offsets for some of a connector's
 	// partitions, a zero Offset resetting that partition (PATCH
-	// /connectors/{name}/offsets, KIP-875). The connector must be STOPPED
-	// (ErrBadRequest otherwise) and the offsets well formed for its kind
-	// (ErrBadRequest, naming the first bad one); a source connector that
-	// implements source.OffsetAlterer is asked first and may refuse them.
-	// Nothing is written when any check fails. The Message is Kafka
-	// Connect's, saying whether the connector handled offsets it keeps
-	// elsewhere.
+	// /connectors/{name}/offsets, KIP-875). No offsets at all, or a
+	// connector that is not STOPPED, is ErrBadRequest; so is a sink
+	// connector's offset that is not well formed (naming the first bad
+	// one). A source connector's partitions are its own: a zero
+	// (null) partition is written as Kafka Connect writes it, under
+	// ["<name>",null], and, as there, ConnectorOffsets and
+	// ResetConnectorOffsets do not see it. A source connector that
+	// implements source.OffsetAlterer is asked first and may refuse them:
+	// its refusal names the connector and the cause and wraps no sentinel
+	// (HTTP 500, as Kafka Connect answers). Nothing is written when any
+	// check fails. The Message is Kafka Connect's, saying whether the
+	// connector handled offsets it keeps elsewhere.
 	AlterConnectorOffsets(ctx context.Context, name string, offsets ConnectorOffsets) (Message, error)
 	// ResetConnectorOffsets forgets every committed offset of a connector
 	// (DELETE /connectors/{name}/offsets), as AlterConnectorOffsets with a

@@ -81,13 +81,6 @@ func TestHerderSourceOffsets(t *testing.T) {
 	require.NoError(t, h.StopConnector(ctx, "src"))
 	_, err = h.AlterConnectorOffsets(ctx, "src", herder.ConnectorOffsets{})
 	require.ErrorIs(t, err, herder.ErrBadRequest)
-	_, err = h.AlterConnectorOffsets(ctx, "src", herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{
-		{Partition: connect.NewSourcePartition("counter", "src"), Offset: connect.Int64Offset("n", 3)},
-		{Offset: connect.Int64Offset("n", 3)}, // no partition
-	}})
-	require.ErrorIs(t, err, herder.ErrBadRequest)
-	offs, _ = h.ConnectorOffsets(ctx, "src")
-	require.Equal(t, `{"offsets":[{"partition":{"counter":"src"},"offset":{"n":19}}]}`, offsetsJSON(t, offs), "one bad offset: nothing written")
 	_, err = h.AlterConnectorOffsets(ctx, "nope", counterOffsets("nope", 1))
 	require.ErrorIs(t, err, herder.ErrNotFound)
 
@@ -121,6 +114,54 @@ func TestHerderSourceOffsets(t *testing.T) {
 	require.NoError(t, h.ResumeConnector(ctx, "src"))
 	values = consumeValues(t, brokers, topic, 50)
 	require.Equal(t, "record-0", values[30])
+}
+
+// A source connector's offset may be altered with a null (or absent)
+// partition, as Kafka Connect's Worker accepts it: it is written under the
+// key ["<connector>",null], and, as in Kafka Connect, listing the
+// connector's offsets, and so resetting them, leaves it out.
+func TestHerderSourceOffsetsNullPartition(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	own := testkafka.Topic(t, "null-partition")
+	dropTopicAtEnd(t, brokers, own)
+	global := offset.NewMemory()
+	w := newTestWorker(t, brokers, global, (&counterSource{}).plugin())
+	defer w.Close()
+	var h herder.Herder = w
+	ctx := context.Background()
+	for name, cfg := range map[string]map[string]string{
+		"worker-store": counterConfig("t"),
+		"own-topic":    counterConfig("t", "offsets.storage.topic", own),
+	} {
+		_, _, err := h.PutConnectorConfig(ctx, name, cfg, herder.PutOptions{InitialState: herder.TargetStopped})
+		require.NoError(t, err)
+		var body herder.ConnectorOffsets
+		require.NoError(t, json.Unmarshal([]byte(`{"offsets":[`+
+			`{"partition":{"counter":"`+name+`"},"offset":{"n":3}},`+
+			`{"partition":null,"offset":{"n":5}},`+
+			`{"offset":{"n":6}}]}`), &body))
+		msg, err := h.AlterConnectorOffsets(ctx, name, body)
+		require.NoError(t, err, name)
+		require.Equal(t, alteredByFramework, msg.Message)
+
+		got, err := global.Get(ctx, name, []connect.SourcePartition{{}})
+		require.NoError(t, err)
+		require.Equal(t, `{"n":6}`, got[connect.SourcePartition{}].String(), "%s: the last offset given for the null partition", name)
+		offs, err := h.ConnectorOffsets(ctx, name)
+		require.NoError(t, err)
+		require.Equal(t, `{"offsets":[{"partition":{"counter":"`+name+`"},"offset":{"n":3}}]}`, offsetsJSON(t, offs), name)
+
+		_, err = h.ResetConnectorOffsets(ctx, name)
+		require.NoError(t, err)
+		offs, _ = h.ConnectorOffsets(ctx, name)
+		require.Empty(t, offs.Offsets)
+		got, _ = global.Get(ctx, name, []connect.SourcePartition{{}})
+		require.Len(t, got, 1, "%s: a reset leaves the null partition, which Kafka Connect's does not list", name)
+	}
+	require.Equal(t, int64(-1), committedOffset(t, brokers, own, "own-topic"))
+	got, err := eosOpenStore(t, brokers, own).Get(ctx, "own-topic", []connect.SourcePartition{{}})
+	require.NoError(t, err)
+	require.Equal(t, `{"n":6}`, got[connect.SourcePartition{}].String(), `the key ["own-topic",null] in the connector's own topic`)
 }
 
 // alteringSource is a source connector that keeps offsets elsewhere too
@@ -177,14 +218,22 @@ func TestHerderSourceOffsetsAlterer(t *testing.T) {
 		{Partition: p2, Offset: connect.Int64Offset("id", 7)},
 	}}
 	_, err = h.AlterConnectorOffsets(ctx, "alt", alter)
-	require.ErrorIs(t, err, herder.ErrBadRequest)
 	require.ErrorIs(t, err, a.refuse)
-	require.ErrorContains(t, err, "connector alt refused the offsets: no such table b")
+	require.EqualError(t, err, "worker: connector alt refused the offsets: no such table b")
+	for _, sentinel := range []error{herder.ErrBadRequest, herder.ErrInvalidConfig, herder.ErrNotFound, herder.ErrConnectorFailed} {
+		require.NotErrorIs(t, err, sentinel, "the connector's failure is a 500, as Kafka Connect's ConnectException")
+	}
+	_, err = h.ResetConnectorOffsets(ctx, "alt")
+	require.ErrorIs(t, err, a.refuse)
+	require.NotErrorIs(t, err, herder.ErrBadRequest)
 	offs, err := h.ConnectorOffsets(ctx, "alt")
 	require.NoError(t, err)
 	require.Equal(t, `{"offsets":[{"partition":{"table":"a"},"offset":{"id":5}}]}`, offsetsJSON(t, offs), "refused: nothing written")
 
 	a.refuse = nil
+	a.mu.Lock()
+	a.calls = a.calls[:1] // the refused reset's call
+	a.mu.Unlock()
 	msg, err := h.AlterConnectorOffsets(ctx, "alt", alter)
 	require.NoError(t, err)
 	require.Equal(t, alteredByConnector, msg.Message)

@@ -65,10 +65,11 @@ func (w *engine) alterOffsets(ctx context.Context, c *connectorRun, offsets []he
 	}
 	entries := make([]offset.Entry, 0, len(offsets))
 	at := map[string]int{} // a partition given twice gets its last offset, as in Kafka Connect
-	for i, o := range offsets {
-		if o.Partition.IsZero() {
-			return herder.Message{}, badRequest("worker: connector %s: offset %d: the partition for a source connector offset cannot be null or missing", c.name, i)
-		}
+	for _, o := range offsets {
+		// A null partition is written as Kafka Connect writes it, under
+		// the key ["<connector>",null]: its Worker checks only a sink's
+		// partitions. Listing offsets skips such a partition, as Kafka
+		// Connect's does (sourceOffsets.list).
 		if j, ok := at[o.Partition.String()]; ok {
 			entries[j].Offset = o.Offset
 			continue
@@ -111,8 +112,10 @@ func (w *engine) modifySourceOffsets(ctx context.Context, c *connectorRun, entri
 
 // askOffsetAlterer tells source connector c of the offsets about to be
 // written, when it implements source.OffsetAlterer, and reports whether it
-// said it handled offsets it keeps elsewhere. Its refusal is an error
-// wrapping herder.ErrBadRequest; its panic is an error.
+// said it handled offsets it keeps elsewhere. Its refusal or panic is an
+// error naming the connector and the cause, which wraps no herder sentinel:
+// Kafka Connect answers a connector's failed alterOffsets with a 500 (a
+// ConnectException), keeping 400 for its own checks.
 func (w *engine) askOffsetAlterer(ctx context.Context, c *connectorRun, entries []offset.Entry) (bool, error) {
 	p, ok := c.plugin.(source.Plugin)
 	if !ok || p.New == nil {
@@ -139,7 +142,7 @@ func (w *engine) askOffsetAlterer(ctx context.Context, c *connectorRun, entries 
 		return false, fmt.Errorf("worker: connector %s: AlterOffsets: %w", c.name, err)
 	}
 	if refused != nil {
-		return false, &marked{err: fmt.Errorf("worker: connector %s refused the offsets: %w", c.name, refused), mark: herder.ErrBadRequest}
+		return false, fmt.Errorf("worker: connector %s refused the offsets: %w", c.name, refused)
 	}
 	return handled, nil
 }

@@ -162,7 +162,10 @@ func (o *sourceOffsets) put(ctx context.Context, entries []offset.Entry, log *sl
 
 // list returns the connector's committed offsets, sorted by partition:
 // its own topic's, and the worker's store's for partitions the topic has
-// none for, which is what its tasks read.
+// none for, which is what its tasks read. An offset of the null partition
+// (written by an alteration that gave none) is left out, as Kafka
+// Connect's list of a connector's partitions leaves it out, so neither
+// GET offsets nor a reset sees it.
 func (o *sourceOffsets) list(ctx context.Context) ([]offset.Entry, error) {
 	primary := o.worker
 	if o.own != nil {
@@ -187,6 +190,7 @@ func (o *sourceOffsets) list(ctx context.Context) ([]offset.Entry, error) {
 			}
 		}
 	}
+	entries = slices.DeleteFunc(entries, func(e offset.Entry) bool { return e.Partition.IsZero() })
 	slices.SortFunc(entries, func(a, b offset.Entry) int { return strings.Compare(a.Partition.String(), b.Partition.String()) })
 	return entries, nil
 }

@@ -372,8 +372,9 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) (herder.Conn
 // AlterConnectorOffsets implements herder.Herder. A source connector's
 // offsets are written to its offset stores (a zero Offset as a tombstone)
 // after its source.OffsetAlterer, if it has one, accepted them (its refusal
-// wraps herder.ErrBadRequest); a sink connector's are committed to, or for
-// a zero Offset deleted from, its consumer group connect-<name>.
+// is an error wrapping no herder sentinel, a 500 as in Kafka Connect); a
+// sink connector's are committed to, or for a zero Offset deleted from,
+// its consumer group connect-<name>.
 func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offsets herder.ConnectorOffsets) (herder.Message, error) {
 	if len(offsets.Offsets) == 0 {
 		return herder.Message{}, badRequest("Partitions / offsets need to be provided for an alter offsets request")
