@@ -38,21 +38,41 @@ import (
 // and ErrConnectorFailed for a configuration that was kept but whose
 // connector failed to start. Any other error is the runtime's or Kafka's
 // (HTTP 500).
+//
+// Passwords never leave a herder in clear, a deliberate difference from
+// Kafka Connect, whose GET config answers them as given. Every
+// configuration a herder returns (ConnectorConfig, ConnectorInfo's, the
+// ConnectorInfo PutConnectorConfig and PatchConnectorConfig answer,
+// TaskConfigs) shows the value of each password key as
+// connect.PasswordHidden ("[hidden]"): a key the connector plugin's
+// ConfigDef types PASSWORD, or one the ConfigDef of its converters,
+// transformations or predicates types PASSWORD below their prefixes
+// (value.converter.*, transforms.<alias>.*, predicates.<alias>.*), or a
+// Kafka client password property below a client override prefix. A value
+// that is a config provider reference (it holds "${") holds no secret and
+// is shown as given. So that a configuration read back can be changed and
+// put again, a put or patch that gives "[hidden]" for a password key keeps
+// the value the connector had; "[hidden]" for a key the connector has no
+// value for (or for a new connector) is refused with ErrInvalidConfig
+// naming the key, rather than stored as the password. Status traces and
+// error messages show a password's value as "[hidden]" too.
 type Herder interface {
 	// ListConnectors returns the connectors' names, sorted
 	// (GET /connectors).
 	ListConnectors(ctx context.Context) ([]string, error)
-	// ConnectorInfo returns a connector's configuration, tasks and type
-	// (GET /connectors/{name}).
+	// ConnectorInfo returns a connector's configuration, its passwords
+	// hidden, tasks and type (GET /connectors/{name}).
 	ConnectorInfo(ctx context.Context, name string) (ConnectorInfo, error)
 	// ConnectorConfig returns a connector's configuration as it was given,
-	// its name key included (GET /connectors/{name}/config). The map is the
-	// caller's.
+	// its name key included and its passwords hidden (GET
+	// /connectors/{name}/config). The map is the caller's.
 	ConnectorConfig(ctx context.Context, name string) (map[string]string, error)
 	// TaskConfigs returns the configurations of a connector's tasks, in
 	// task order (GET /connectors/{name}/tasks; tasks-config is the same
-	// keyed by TaskID.String). A connector that is STOPPED, or that failed
-	// before generating them, has none.
+	// keyed by TaskID.String), with the connector's passwords hidden,
+	// under its password keys and under any key its tasks got one as. A
+	// connector that is STOPPED, or that failed before generating them,
+	// has none.
 	TaskConfigs(ctx context.Context, name string) ([]TaskInfo, error)
 
 	// PutConnectorConfig creates a connector, or replaces the configuration
@@ -65,9 +85,10 @@ type Herder interface {
 	// With CreateOnly, an existing connector is ErrAlreadyExists and is
 	// left alone. A new connector starts in opts.InitialState; an updated
 	// one is restarted with its new configuration in the target state it
-	// had. When the connector then fails to start, its configuration is
-	// kept, the returned ConnectorInfo and created describe it, and the
-	// error wraps ErrConnectorFailed.
+	// had. A password key given as "[hidden]" keeps the connector's value
+	// (see Herder). When the connector then fails to start, its
+	// configuration is kept, the returned ConnectorInfo and created
+	// describe it, and the error wraps ErrConnectorFailed.
 	PutConnectorConfig(ctx context.Context, name string, config map[string]string, opts PutOptions) (info ConnectorInfo, created bool, err error)
 	// PatchConnectorConfig changes some keys of an existing connector's
 	// configuration (PATCH /connectors/{name}/config, KIP-477): each key of

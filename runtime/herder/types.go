@@ -38,7 +38,8 @@ const (
 type StateInfo struct {
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
-	// Trace is the error that failed the connector or task, FAILED only.
+	// Trace is the error that failed the connector or task, FAILED only,
+	// with the connector's passwords shown as "[hidden]".
 	Trace string `json:"trace,omitempty"`
 }
 

@@ -62,6 +62,10 @@ type connectorRun struct {
 	// offsets are a source connector's offsets (sourceoffsets.go); nil for
 	// a sink connector.
 	offsets *sourceOffsets
+	// secrets are the values of the configuration's password keys, hidden
+	// from the traces and errors of the connector and its tasks
+	// (passwords.go).
+	secrets []string
 }
 
 // taskRun is one running task.
@@ -74,6 +78,10 @@ type taskRun struct {
 	// group, once: when the goroutine ends, or when the task is abandoned,
 	// so that Close does not wait for a task that ignores cancellation.
 	release func()
+
+	// secrets are its connector's (connectorRun.secrets), hidden from its
+	// trace.
+	secrets []string
 
 	mu    sync.Mutex
 	state StateInfo
@@ -96,7 +104,7 @@ func (t *taskRun) setState(s State, trace string, worker string) {
 	if t.abandoned {
 		return
 	}
-	t.state = StateInfo{State: s, WorkerID: worker, Trace: trace}
+	t.state = StateInfo{State: s, WorkerID: worker, Trace: scrub(trace, t.secrets)}
 }
 
 // isAbandoned reports whether the task was abandoned: it may then commit
@@ -343,7 +351,7 @@ func (c *connectorRun) launch(ctx context.Context) error {
 // that says so to the caller.
 func (c *connectorRun) failed(err error) error {
 	c.fail(err)
-	return fmt.Errorf("worker: connector %s: %w: %w", c.name, ErrConnectorFailed, err)
+	return scrubError(fmt.Errorf("worker: connector %s: %w: %w", c.name, ErrConnectorFailed, err), c.secrets)
 }
 
 // watch restarts tasks when the connector asks for reconfiguration, until
@@ -431,6 +439,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	id := TaskID{Connector: c.name, Task: i}
 	tctx, cancel := context.WithCancel(context.Background())
 	t := newTaskRun(id, cancel, c.w.wg.Done)
+	t.secrets = c.secrets
 	t.setState(Unassigned, "", c.w.opts.id)
 	log := c.log.With("task", i)
 
@@ -464,8 +473,8 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 		c.mu.Lock()
 		c.tasks[i] = t
 		c.mu.Unlock()
-		log.Error("creating task failed", "err", err)
-		return fmt.Errorf("worker: connector %s task %d: %w", c.name, i, err)
+		log.Error("creating task failed", "err", scrub(err.Error(), c.secrets))
+		return scrubError(fmt.Errorf("worker: connector %s task %d: %w", c.name, i, err), c.secrets)
 	}
 	c.mu.Lock()
 	c.tasks[i] = t
@@ -490,7 +499,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			log.Info("abandoned task returned at last", "err", err)
 		case err != nil:
 			t.setState(Failed, err.Error(), c.w.opts.id)
-			log.Error("task failed", "err", err)
+			log.Error("task failed", "err", scrub(err.Error(), c.secrets))
 			// A fenced task lost its transactional id to a newer instance;
 			// restarting it would only fence that one in turn.
 			if tctx.Err() == nil && !errors.Is(err, ErrFenced) {
@@ -595,12 +604,12 @@ func (c *connectorRun) stop(ctx context.Context) error {
 
 func (c *connectorRun) setState(s State, trace string) {
 	c.mu.Lock()
-	c.state = StateInfo{State: s, WorkerID: c.w.opts.id, Trace: trace}
+	c.state = StateInfo{State: s, WorkerID: c.w.opts.id, Trace: scrub(trace, c.secrets)}
 	c.mu.Unlock()
 }
 
 func (c *connectorRun) fail(err error) {
-	c.log.Error("connector failed", "err", err)
+	c.log.Error("connector failed", "err", scrub(err.Error(), c.secrets))
 	c.setState(Failed, err.Error())
 }
 

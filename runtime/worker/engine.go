@@ -44,18 +44,21 @@ type engine struct {
 // validates it in full and returns its run, not started, with what it
 // needs opened (its own offsets topic, its exactly-once state); release
 // undoes that. Nothing else changes, whatever the error, whose message
-// holds no resolved value.
+// holds no resolved value and none of the configuration's passwords
+// (passwords.go).
 func (w *engine) prepare(ctx context.Context, name string, config map[string]string) (*connectorRun, error) {
 	res, err := w.resolve(ctx, config)
 	if err != nil {
 		return nil, invalidConfig(fmt.Errorf("worker: connector %s: %w", name, err))
 	}
+	secrets := w.secrets(res.Config)
 	c, err := w.newConnectorRun(name, config, res.Config)
 	if err != nil {
-		return nil, invalidConfig(redact(res, err))
+		return nil, invalidConfig(scrubError(redact(res, err), secrets))
 	}
+	c.secrets = secrets
 	if err := w.prepareSourceDelivery(ctx, c); err != nil {
-		return nil, redact(res, err)
+		return nil, scrubError(redact(res, err), secrets)
 	}
 	return c, nil
 }

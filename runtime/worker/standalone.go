@@ -122,6 +122,14 @@ func (w *Worker) putLocked(ctx context.Context, name string, config map[string]s
 	case old == nil && mode == replaceOnly:
 		return nil, false, fmt.Errorf("worker: %w: connector %s", ErrNotFound, name)
 	}
+	var oldRaw map[string]string
+	if old != nil {
+		oldRaw = old.raw
+	}
+	cfg, hidden := w.restorePasswords(cfg, oldRaw)
+	if len(hidden) > 0 {
+		return nil, false, invalidConfig(fmt.Errorf("worker: connector %s: %w", name, &connect.ConfigError{Errors: hidden}))
+	}
 
 	c, err := w.prepare(ctx, name, cfg)
 	if err != nil {
@@ -211,39 +219,44 @@ func (w *Worker) ConnectorInfo(_ context.Context, name string) (herder.Connector
 }
 
 // ConnectorConfig implements herder.Herder: the configuration as given,
-// with its name key.
+// with its name key and its passwords hidden (passwords.go).
 func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]string, error) {
 	c, err := w.connector(name)
 	if err != nil {
 		return nil, err
 	}
-	return maps.Clone(c.raw), nil
+	return w.hidePasswords(c.raw), nil
 }
 
 // TaskConfigs implements herder.Herder: the configurations the connector
 // generated for its tasks, which each task is started with, each key whose
 // value in the connector's configuration held a config provider reference
-// shown with that value, as Kafka Connect shows them (ConfigProviders).
+// shown with that value, as Kafka Connect shows them (ConfigProviders), and
+// the passwords hidden: the values of the connector's password keys, and
+// any value that is one of the connector's passwords.
 func (w *Worker) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo, error) {
 	c, err := w.connector(name)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]herder.TaskInfo, len(c.taskConfigs))
-	for i, tc := range c.taskConfigs {
-		out[i] = herder.TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: reverseTransform(c.raw, tc)}
+	configs := c.taskConfigs
+	raw := c.raw
+	c.mu.Unlock()
+	info := c.plugin.Info()
+	out := make([]herder.TaskInfo, len(configs))
+	for i, tc := range configs {
+		out[i] = herder.TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: w.hideTaskPasswords(info, reverseTransform(raw, tc), c.secrets)}
 	}
 	return out, nil
 }
 
-// info returns c's configuration, tasks and type.
+// info returns c's configuration, its passwords hidden, tasks and type.
 func (c *connectorRun) info() herder.ConnectorInfo {
 	c.mu.Lock()
 	n := len(c.taskConfigs)
 	c.mu.Unlock()
-	info := herder.ConnectorInfo{Name: c.name, Config: maps.Clone(c.raw), Tasks: make([]TaskID, n), Type: c.kind.String()}
+	info := herder.ConnectorInfo{Name: c.name, Config: c.w.hidePasswords(c.raw), Tasks: make([]TaskID, n), Type: c.kind.String()}
 	for i := range info.Tasks {
 		info.Tasks[i] = TaskID{Connector: c.name, Task: i}
 	}
