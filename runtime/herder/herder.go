@@ -106,10 +106,14 @@ type Herder interface {
 	// ValidateConfig validates a connector configuration without creating
 	// anything (PUT /connector-plugins/{plugin}/config/validate): its
 	// connector.class names the plugin. The answer lists every key with
-	// its errors; error_count is 0 exactly when PutConnectorConfig would
-	// accept the configuration's keys and values. A configuration without
-	// connector.class, or whose class names no connector plugin, is
-	// ErrBadRequest.
+	// its errors, the checks PutConnectorConfig makes across keys
+	// included (such as a sink's topics against topics.regex, client
+	// overrides, building the converters and transforms), each on the key
+	// it concerns as Kafka Connect places it; error_count is 0 exactly
+	// when PutConnectorConfig would accept the configuration (for the
+	// connector its name key names, whose stored passwords a "[hidden]"
+	// value keeps). A configuration without connector.class, or whose
+	// class names no connector plugin, is ErrBadRequest.
 	ValidateConfig(ctx context.Context, config map[string]string) (connect.ConfigInfos, error)
 	// ConnectorPlugins lists the plugins (GET /connector-plugins): the
 	// connector plugins only, or with connectorsOnly false also the

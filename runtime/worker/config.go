@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -190,11 +191,22 @@ func sinkConfigDef() *connect.ConfigDef {
 // configuration's keys and values are ones CreateConnector accepts; a UI
 // showing the errors of each entry still shows them.
 //
-// Only keys and values are checked, one by one: the checks that
-// CreateConnector makes across keys (topics against topics.regex, client
-// overrides, building the converters and transforms) are not. The error is
-// for a configuration without connector.class, or whose class names no
-// connector plugin of the worker.
+// The checks CreateConnector makes across keys are reported too, each on
+// the key it concerns, as Kafka Connect places them: topics against
+// topics.regex (on both), the topic creation groups, client overrides
+// kconnect's client cannot honour (on the override key), the connector's
+// exactly-once settings (exactly.once.support, transaction.boundary), and
+// building the converters (on their class key) and the transforms and
+// predicates (on the alias's key at fault, else its type), which are
+// closed again at once. They need the common connector keys to parse, and
+// the converters and chain are built only when none of their own keys has
+// an error, so an error may show only once those are fixed; either way,
+// error_count is 0 exactly when CreateConnector (PutConnectorConfig) would
+// accept the configuration. A password key given as [hidden] is the one
+// the connector called by the name key has, as PutConnectorConfig takes
+// it, and an error when it has none. The error is for a configuration
+// without connector.class, or whose class names no connector plugin of the
+// worker.
 //
 // With ConfigProviders, config's references are resolved first, and the
 // response shows them, never the values: a key holding one shows its value
@@ -230,6 +242,11 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 		return connect.ConfigInfos{}, err
 	}
 	info := p.Info()
+	var stored map[string]string
+	if c, err := w.connector(config[NameConfig]); err == nil {
+		stored = c.raw
+	}
+	config, hidden := w.restorePasswords(config, stored)
 	def := connectorConfigDef(info)
 	for _, k := range transform.EnrichConfigDef(config, w.plugins...).Keys() {
 		if _, defined := def.Key(k.Name); !defined {
@@ -237,6 +254,17 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 		}
 	}
 	values := def.Validate(config)
+	across := hidden
+	common := sourceConfigDef()
+	if info.Kind == connect.SinkPlugin {
+		common = sinkConfigDef()
+	}
+	if cfg, err := common.Parse(config); err == nil {
+		_, errs := w.checkAcrossKeys(config[NameConfig], info, cfg, config, !pluginKeysBad(values))
+		across = append(across, errs...)
+		across = append(across, w.eosConfigErrors(p, cfg, config)...)
+	}
+	values = placeErrors(values, across)
 	unknown := w.unknownKeys(info, config)
 	for _, u := range unknown {
 		values = append(values, connect.ConfigValue{Name: u.key, Errors: []string{u.message(w.opts.rejectUnknown)}, Visible: true})
@@ -246,4 +274,37 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 		infos.ErrorCount -= len(unknown)
 	}
 	return infos, nil
+}
+
+// pluginKeysBad reports whether a validated key of the converters or the
+// transform chain has an error: building them would only report it again.
+func pluginKeysBad(values []connect.ConfigValue) bool {
+	for _, v := range values {
+		if len(v.Errors) == 0 {
+			continue
+		}
+		for _, p := range []string{KeyConverterConfig, ValueConverterConfig, HeaderConverterConfig, transform.TransformsConfig, transform.PredicatesConfig} {
+			if v.Name == p || strings.HasPrefix(v.Name, p+".") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// placeErrors adds each error to the value of its key, or to a new value
+// without one (a key that has no definition, whose value may be a secret)
+// when values has none for it; a message already there is not repeated.
+func placeErrors(values []connect.ConfigValue, errs []*connect.ConfigKeyError) []connect.ConfigValue {
+	for _, e := range errs {
+		i := slices.IndexFunc(values, func(v connect.ConfigValue) bool { return v.Name == e.Key })
+		if i < 0 {
+			values = append(values, connect.ConfigValue{Name: e.Key, Visible: true})
+			i = len(values) - 1
+		}
+		if !slices.Contains(values[i].Errors, e.Message) {
+			values[i].Errors = append(values[i].Errors, e.Message)
+		}
+	}
+	return values
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -171,7 +170,8 @@ func (t *taskRun) getState() StateInfo {
 // newConnectorRun validates a connector configuration, resolved from raw
 // (its config provider references resolved), against the common
 // connector keys and the plugin's own keys, reporting every bad key at once,
-// and warns of the keys nothing reads (unknownkeys.go).
+// then across keys (checkAcrossKeys, which ValidateConnectorConfig reports
+// too), and warns of the keys nothing reads (unknownkeys.go).
 func (w *engine) newConnectorRun(name string, raw, resolved map[string]string) (*connectorRun, error) {
 	class := resolved[ConnectorClassConfig]
 	if class == "" {
@@ -190,45 +190,9 @@ func (w *engine) newConnectorRun(name string, raw, resolved map[string]string) (
 	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
 	}
-	var topicsRegex *regexp.Regexp
-	if info.Kind == connect.SinkPlugin {
-		topics, regex := cfg.List(TopicsConfig), cfg.String(TopicsRegexConfig)
-		if (len(topics) == 0) == (regex == "") {
-			return nil, fmt.Errorf("worker: connector %s: exactly one of %s and %s must be set", name, TopicsConfig, TopicsRegexConfig)
-		}
-		if regex != "" {
-			if topicsRegex, err = javaregex.CompileWhole(regex); err != nil {
-				return nil, fmt.Errorf("worker: connector %s: %s %q: %w", name, TopicsRegexConfig, regex, err)
-			}
-		}
-	}
-	var topicGroups []*topicGroup
-	if info.Kind == connect.SourcePlugin {
-		if topicGroups, err = parseTopicCreation(resolved, cfg.List(TopicCreationGroupsConfig)); err != nil {
-			return nil, fmt.Errorf("worker: connector %s: %w", name, err)
-		}
-	}
-	// Client overrides are translated once; a property kconnect's client
-	// cannot honour fails the create call.
-	var producerOverrides, consumerOverrides []kgo.Opt
-	if info.Kind == connect.SinkPlugin {
-		consumerOverrides, err = clientOverrides(cfg, ConsumerOverridePrefix, consumerProps)
-	} else {
-		producerOverrides, err = clientOverrides(cfg, ProducerOverridePrefix, producerProps)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
-	}
-	// Build the converters and the transform chain once now, so that a bad
-	// converter or transform config fails the create call, not a task;
-	// then close them: each task builds its own.
-	plugins, err := w.newTaskPlugins(cfg, resolved)
-	if err != nil {
-		return nil, fmt.Errorf("worker: connector %s: %w", name, err)
-	}
-	if err := plugins.close(); err != nil {
-		// Not the configuration's fault: the connector is created all the same.
-		w.opts.log.Warn("closing the converters and transforms built to check a configuration", "connector", name, "err", err)
+	checked, errs := w.checkAcrossKeys(name, info, cfg, resolved, true)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("worker: connector %s: %w", name, createError(errs))
 	}
 	// Once per configuration: restarts and tasks reuse this run's.
 	warnUnknownKeys(w.opts.log.With("connector", name), unknown)
@@ -239,9 +203,9 @@ func (w *engine) newConnectorRun(name string, raw, resolved map[string]string) (
 	return &connectorRun{
 		w: w, name: name, raw: raw, resolved: resolved, cfg: cfg, kind: info.Kind, plugin: p,
 		done:              notRunning,
-		topicGroups:       topicGroups,
-		topicsRegex:       topicsRegex,
-		producerOverrides: producerOverrides, consumerOverrides: consumerOverrides,
+		topicGroups:       checked.topicGroups,
+		topicsRegex:       checked.topicsRegex,
+		producerOverrides: checked.producerOverrides, consumerOverrides: checked.consumerOverrides,
 		log:          w.opts.log.With("connector", name),
 		target:       TargetStarted,
 		tasks:        make(map[int]*taskRun),

@@ -148,20 +148,12 @@ func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) err
 	if c.kind != connect.SourcePlugin {
 		return nil
 	}
-	boundary := txnBoundary(strings.ToLower(strings.TrimSpace(c.cfg.String(TransactionBoundaryConfig))))
-	required := strings.EqualFold(strings.TrimSpace(c.cfg.String(ExactlyOnceSupportConfig)), "required")
-	var problems []string
-	if required || boundary == boundaryConnector {
-		problems = append(problems, w.checkConnectorEOS(c, required, boundary == boundaryConnector)...)
-	}
-	if v, ok := c.cfg.Get(TransactionBoundaryIntervalConfig).(int64); ok && v < 0 {
-		problems = append(problems, fmt.Sprintf("%s: must be at least 0, got %d", TransactionBoundaryIntervalConfig, v))
-	}
-	if w.opts.eos {
-		problems = append(problems, eosProducerConflicts(c.resolved)...)
-	}
-	if len(problems) > 0 {
-		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(problems, "; ")))
+	if problems := w.eosConfigErrors(c.plugin, c.cfg, c.resolved); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Message
+		}
+		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(msgs, "; ")))
 	}
 	if _, ok := w.store.(transactionalStore); w.opts.eos && !ok {
 		return fmt.Errorf("worker: connector %s: %s=enabled needs an *offset.Kafka offset store "+
@@ -176,24 +168,56 @@ func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) err
 	return nil
 }
 
+// eosConfigErrors checks a source connector configuration's exactly-once
+// settings, as Kafka Connect's validation does, each problem on the key at
+// fault; none for a sink connector. cfg is the configuration parsed with
+// at least the source connector keys.
+func (w *engine) eosConfigErrors(plugin connect.Plugin, cfg *connect.Config, raw map[string]string) []*connect.ConfigKeyError {
+	if plugin.Info().Kind != connect.SourcePlugin {
+		return nil
+	}
+	boundary := txnBoundary(strings.ToLower(strings.TrimSpace(cfg.String(TransactionBoundaryConfig))))
+	required := strings.EqualFold(strings.TrimSpace(cfg.String(ExactlyOnceSupportConfig)), "required")
+	var problems []*connect.ConfigKeyError
+	if required || boundary == boundaryConnector {
+		problems = append(problems, w.checkConnectorEOS(plugin, cfg, required, boundary == boundaryConnector)...)
+	}
+	if v, ok := cfg.Get(TransactionBoundaryIntervalConfig).(int64); ok && v < 0 {
+		problems = append(problems, &connect.ConfigKeyError{Key: TransactionBoundaryIntervalConfig,
+			Message: fmt.Sprintf("%s: must be at least 0, got %d", TransactionBoundaryIntervalConfig, v)})
+	}
+	if w.opts.eos {
+		problems = append(problems, eosProducerConflicts(raw)...)
+	}
+	return problems
+}
+
 // checkConnectorEOS asks a fresh instance of the connector whether it
 // supports exactly-once delivery and can define transaction boundaries, as
 // the configuration requires.
-func (w *engine) checkConnectorEOS(c *connectorRun, required, defines bool) []string {
-	p, ok := c.plugin.(source.Plugin)
+func (w *engine) checkConnectorEOS(plugin connect.Plugin, parsed *connect.Config, required, defines bool) []*connect.ConfigKeyError {
+	p, ok := plugin.(source.Plugin)
 	if !ok || p.New == nil {
 		return nil // starting it fails with a clearer error
 	}
-	var problems []string
+	var problems []*connect.ConfigKeyError
+	add := func(key, format string, args ...any) {
+		problems = append(problems, &connect.ConfigKeyError{Key: key, Message: fmt.Sprintf(format, args...)})
+	}
 	var inst source.Connector
 	if err := safeCall(func() error { inst = p.New(); return nil }); err != nil {
-		return []string{fmt.Sprintf("creating the connector to check its exactly-once support: %v", err)}
+		key := ExactlyOnceSupportConfig
+		if !required {
+			key = TransactionBoundaryConfig
+		}
+		add(key, "creating the connector to check its exactly-once support: %v", err)
+		return problems
 	}
-	cfg := c.cfg.Originals()
+	cfg := parsed.Originals()
 	if required {
 		if !w.opts.eos {
-			problems = append(problems, fmt.Sprintf("%s=required: this worker does not have exactly-once source support enabled (%s=enabled; worker.ExactlyOnceSource(true))",
-				ExactlyOnceSupportConfig, ExactlyOnceSourceSupportConfig))
+			add(ExactlyOnceSupportConfig, "%s=required: this worker does not have exactly-once source support enabled (%s=enabled; worker.ExactlyOnceSource(true))",
+				ExactlyOnceSupportConfig, ExactlyOnceSourceSupportConfig)
 		}
 		eoc, ok := inst.(source.ExactlyOnceConnector)
 		var support source.ExactlyOnceSupport
@@ -203,12 +227,12 @@ func (w *engine) checkConnectorEOS(c *connectorRun, required, defines bool) []st
 		}
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("%s=required: the connector does not implement source.ExactlyOnceConnector, the API that says whether it supports exactly-once semantics; "+
-				"check its documentation and, if it does, set %s=requested", ExactlyOnceSupportConfig, ExactlyOnceSupportConfig))
+			add(ExactlyOnceSupportConfig, "%s=required: the connector does not implement source.ExactlyOnceConnector, the API that says whether it supports exactly-once semantics; "+
+				"check its documentation and, if it does, set %s=requested", ExactlyOnceSupportConfig, ExactlyOnceSupportConfig)
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("%s=required: checking the connector's exactly-once support failed: %v", ExactlyOnceSupportConfig, err))
+			add(ExactlyOnceSupportConfig, "%s=required: checking the connector's exactly-once support failed: %v", ExactlyOnceSupportConfig, err)
 		case support != source.ExactlyOnceSupported:
-			problems = append(problems, fmt.Sprintf("%s=required: the connector does not support exactly-once semantics with this configuration", ExactlyOnceSupportConfig))
+			add(ExactlyOnceSupportConfig, "%s=required: the connector does not support exactly-once semantics with this configuration", ExactlyOnceSupportConfig)
 		}
 	}
 	if defines {
@@ -220,10 +244,10 @@ func (w *engine) checkConnectorEOS(c *connectorRun, required, defines bool) []st
 		}
 		switch {
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("%s=%s: checking whether the connector can define transaction boundaries failed: %v", TransactionBoundaryConfig, boundaryConnector, err))
+			add(TransactionBoundaryConfig, "%s=%s: checking whether the connector can define transaction boundaries failed: %v", TransactionBoundaryConfig, boundaryConnector, err)
 		case !can:
-			problems = append(problems, fmt.Sprintf("%s=%s: the connector cannot define its own transaction boundaries with this configuration (source.BoundaryDefiner); use %s or %s",
-				TransactionBoundaryConfig, boundaryConnector, boundaryPoll, boundaryInterval))
+			add(TransactionBoundaryConfig, "%s=%s: the connector cannot define its own transaction boundaries with this configuration (source.BoundaryDefiner); use %s or %s",
+				TransactionBoundaryConfig, boundaryConnector, boundaryPoll, boundaryInterval)
 		}
 	}
 	return problems
@@ -231,15 +255,17 @@ func (w *engine) checkConnectorEOS(c *connectorRun, required, defines bool) []st
 
 // eosProducerConflicts reports producer overrides that a transactional
 // producer cannot honour.
-func eosProducerConflicts(raw map[string]string) []string {
-	var problems []string
+func eosProducerConflicts(raw map[string]string) []*connect.ConfigKeyError {
+	var problems []*connect.ConfigKeyError
 	if v, ok := raw[ProducerOverridePrefix+"acks"]; ok {
 		if s := strings.TrimSpace(v); s != "all" && s != "-1" {
-			problems = append(problems, fmt.Sprintf("%sacks=%s: exactly-once source support (%s=enabled) writes with acks=all", ProducerOverridePrefix, v, ExactlyOnceSourceSupportConfig))
+			problems = append(problems, &connect.ConfigKeyError{Key: ProducerOverridePrefix + "acks",
+				Message: fmt.Sprintf("%sacks=%s: exactly-once source support (%s=enabled) writes with acks=all", ProducerOverridePrefix, v, ExactlyOnceSourceSupportConfig)})
 		}
 	}
 	if v, ok := raw[ProducerOverridePrefix+"enable.idempotence"]; ok && strings.EqualFold(strings.TrimSpace(v), "false") {
-		problems = append(problems, fmt.Sprintf("%senable.idempotence=false: exactly-once source support (%s=enabled) needs an idempotent producer", ProducerOverridePrefix, ExactlyOnceSourceSupportConfig))
+		problems = append(problems, &connect.ConfigKeyError{Key: ProducerOverridePrefix + "enable.idempotence",
+			Message: fmt.Sprintf("%senable.idempotence=false: exactly-once source support (%s=enabled) needs an idempotent producer", ProducerOverridePrefix, ExactlyOnceSourceSupportConfig)})
 	}
 	return problems
 }

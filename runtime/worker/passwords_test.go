@@ -44,7 +44,7 @@ func secretPlugins() []connect.Plugin {
 			},
 		},
 		converter.Plugin{
-			PluginInfo: connect.PluginInfo{Class: "test.SecretConverter", Kind: connect.ConverterPlugin, Config: password("api.secret")},
+			PluginInfo: connect.PluginInfo{Class: "test.SecretConverter", Kind: connect.ConverterPlugin, Config: password("api.secret"), OtherKeys: []string{"fail"}},
 			New: func(settings map[string]string, _ bool) (converter.Converter, error) {
 				if settings["fail"] == "true" {
 					return nil, fmt.Errorf("converter refuses %v", settings)

@@ -19,7 +19,7 @@ import (
 // returns, so that a task abandoned for ignoring its context, whose stuck
 // Poll or Put may still be converting, does not have its plugins closed
 // under it (they stay open until it returns, which beats closing what is
-// in use), and newConnectorRun right after checking a configuration with
+// in use), and checkAcrossKeys right after checking a configuration with
 // them.
 type taskPlugins struct {
 	chain   *transform.Chain

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -87,7 +88,7 @@ func parseTopicCreation(raw map[string]string, groups []string) ([]*topicGroup, 
 	}
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, &connect.ConfigKeyError{Key: key, Message: fmt.Sprintf("%s: %s", key, fmt.Sprintf(format, args...))})
 	}
 	number := func(key string, def int64, max int64) int64 {
 		v, ok := raw[key]
