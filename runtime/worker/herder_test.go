@@ -314,6 +314,23 @@ func TestHerderRestartKeepsTargetState(t *testing.T) {
 		return err == nil && st.State == Running
 	}, 10*time.Second, 5*time.Millisecond)
 	require.Equal(t, int32(2), cs.started.Load())
+
+	// A connector FAILED while PAUSED: restarting the failed ones clears
+	// the failure and keeps it PAUSED.
+	f := &flakySource{}
+	f.failStarts.Store(1)
+	w2 := newTestWorker(t, brokers, offset.NewMemory(), f.plugin())
+	defer w2.Close()
+	cfg := counterConfig(topic, "connector.class", "test.FlakySource")
+	_, _, err = w2.PutConnectorConfig(ctx, "f", cfg, herder.PutOptions{InitialState: herder.TargetPaused})
+	require.ErrorIs(t, err, herder.ErrConnectorFailed)
+	st, err = w2.RestartConnectorAndTasks(ctx, "f", herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+	require.NoError(t, err)
+	require.Equal(t, Restarting, st.Connector.State)
+	require.Contains(t, st.Connector.Trace, "fails on purpose", "the plan keeps the trace")
+	st, _ = w2.ConnectorStatus(ctx, "f")
+	require.Equal(t, ConnectorStatus{Name: "f", Connector: paused, Tasks: []TaskState{{ID: 0, StateInfo: paused}}, Type: "source"}, st)
+	require.Zero(t, f.cs.started.Load(), "no task ran")
 }
 
 // The plugin list is Kafka Connect's: connectors first, then
