@@ -57,6 +57,7 @@ func (w *engine) prepare(ctx context.Context, name string, config map[string]str
 		return nil, invalidConfig(scrubError(redact(res, err), secrets))
 	}
 	c.secrets = secrets
+	c.log = scrubbingLogger(c.log, secrets)
 	if err := w.prepareSourceDelivery(ctx, c); err != nil {
 		return nil, scrubError(redact(res, err), secrets)
 	}

@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -225,4 +227,74 @@ func scrubError(err error, secrets []string) error {
 		return &scrubbedError{msg: s, err: err}
 	}
 	return err
+}
+
+// scrubHandler is a log handler that hides secrets from the message and
+// every attribute of the records it passes on: a connector's logger (and
+// so its tasks', and the one each gets through its context) has one, so
+// that a line logging an error or a configuration that holds a password
+// shows [hidden] in its place.
+type scrubHandler struct {
+	h       slog.Handler
+	secrets []string
+}
+
+// scrubbingLogger returns log, whose lines hide secrets; log itself when
+// there are none.
+func scrubbingLogger(log *slog.Logger, secrets []string) *slog.Logger {
+	if len(secrets) == 0 {
+		return log
+	}
+	return slog.New(scrubHandler{h: log.Handler(), secrets: secrets})
+}
+
+func (s scrubHandler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
+
+func (s scrubHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, scrub(r.Message, s.secrets), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(s.attr(a))
+		return true
+	})
+	return s.h.Handle(ctx, out)
+}
+
+func (s scrubHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		out[i] = s.attr(a)
+	}
+	return scrubHandler{h: s.h.WithAttrs(out), secrets: s.secrets}
+}
+
+func (s scrubHandler) WithGroup(name string) slog.Handler {
+	return scrubHandler{h: s.h.WithGroup(name), secrets: s.secrets}
+}
+
+// attr returns a with its secrets hidden. A value that is not a string
+// (an error, a map) is replaced by its hidden text only when its text
+// holds a secret, so that other values keep their type.
+func (s scrubHandler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(scrub(v.String(), s.secrets))
+	case slog.KindGroup:
+		group := v.Group()
+		out := make([]slog.Attr, len(group))
+		for i, g := range group {
+			out[i] = s.attr(g)
+		}
+		a.Value = slog.GroupValue(out...)
+	case slog.KindAny:
+		text := fmt.Sprint(v.Any())
+		if hidden := scrub(text, s.secrets); hidden != text {
+			a.Value = slog.StringValue(hidden)
+		} else {
+			a.Value = v
+		}
+	default:
+		a.Value = v
+	}
+	return a
 }

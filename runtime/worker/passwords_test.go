@@ -73,6 +73,7 @@ type secretConnector struct {
 }
 
 func (c *secretConnector) Start(ctx context.Context, cfg map[string]string, cc source.ConnectorContext) error {
+	cc.Logger().Info("connector starting", "config", cfg)
 	if cfg["fail"] == "true" {
 		return fmt.Errorf("cannot log in with %v", cfg)
 	}
@@ -233,7 +234,8 @@ func TestHerderPasswordRoundTrip(t *testing.T) {
 
 // A connector or task whose error echoes its configuration does not show
 // its passwords through the herder: not in the error of the put, the
-// status traces or the worker's log.
+// status traces or the worker's log, where the connector's own lines go
+// through the same filter.
 func TestHerderPasswordsNotInTraces(t *testing.T) {
 	var logs lockedBuffer
 	w := newTestWorkerWith(t, testkafka.Brokers(t), offset.NewMemory(),
@@ -275,5 +277,6 @@ func TestHerderPasswordsNotInTraces(t *testing.T) {
 
 	require.NoError(t, w.Close())
 	require.True(t, strings.Contains(logs.String(), "cannot log in with"), "the failures are logged")
+	require.True(t, strings.Contains(logs.String(), "connector starting"), "the connector's own lines")
 	requireNoSecret(t, logs.String(), "the worker's log")
 }
