@@ -51,6 +51,8 @@ func TestHerderValidateMatchesPut(t *testing.T) {
 		{"unsupported consumer override", sinkConfig("topics", "a", "consumer.override.no.such.property", "5"), []string{"consumer.override.no.such.property"}},
 		{"bad producer override", counterConfig("t", "name", "v", "producer.override.linger.ms", "-3", "producer.override.acks", "2"), []string{"producer.override.acks", "producer.override.linger.ms"}},
 		{"converter setting", counterConfig("t", "name", "v", "value.converter", "JsonConverter", "value.converter.schemas.enable", "maybe"), []string{"value.converter.schemas.enable"}},
+		{"no such converter", counterConfig("t", "name", "v", "value.converter", "NoSuchConverter"), []string{"value.converter"}},
+		{"predicate not listed", counterConfig("t", "name", "v", "transforms", "r", "transforms.r.type", "RegexRouter", "transforms.r.regex", "a", "transforms.r.replacement", "b", "transforms.r.predicate", "p"), []string{"transforms.r.predicate"}},
 		{"converter that fails to build", secretConfig("name", "v", "value.converter.fail", "true"), []string{"value.converter"}},
 		{"transform that fails to build", counterConfig("t", "name", "v", "transforms", "r", "transforms.r.type", "RegexRouter", "transforms.r.regex", "(?<=a)b", "transforms.r.replacement", "x"), []string{"transforms.r.regex"}},
 		{"topic creation", counterConfig("t", "name", "v", "topic.creation.default.partitions", "0", "topic.creation.default.replication.factor", "1"), []string{"topic.creation.default.partitions"}},
