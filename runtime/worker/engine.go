@@ -51,6 +51,8 @@ func (w *engine) prepare(ctx context.Context, name string, config map[string]str
 	if err != nil {
 		return nil, invalidConfig(fmt.Errorf("worker: connector %s: %w", name, err))
 	}
+	// The resolved configuration: its passwords include those its
+	// references resolve to.
 	secrets := w.secrets(res.Config)
 	c, err := w.newConnectorRun(name, config, res.Config)
 	if err != nil {
