@@ -480,7 +480,7 @@ func TestOffsets(t *testing.T) {
 	e.expect("PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":`+partition+`,"offset":{"position":5}}]}`, http.StatusOK,
 		`{"message":"The offsets for this connector have been altered successfully"}`)
 	e.expect("GET", "/connectors/src/offsets", nil, http.StatusOK, `{"offsets":[{"partition":`+partition+`,"offset":{"position":5}}]}`)
-	e.expectError("PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":`+partition+`,"offset":{"position":-1}}]}`, http.StatusBadRequest, "position")
+	e.expectError("PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":`+partition+`,"offset":{"position":-1}}]}`, http.StatusInternalServerError, "position") // the connector refuses: 500, as Kafka Connect answers
 	e.expectError("PATCH", "/connectors/src/offsets", `{"offsets":[]}`, http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 
 	sink := testkafka.Group(t, "sink") // its consumer group is the test's own
