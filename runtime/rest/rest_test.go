@@ -453,9 +453,12 @@ func TestRestartMatrix(t *testing.T) {
 	e.expect("POST", "/connectors/f/tasks/0/restart", nil, http.StatusNoContent, "")
 	require.Eventually(t, func() bool { return e.flaky.starts[0].Load() > before }, 30*time.Second, 5*time.Millisecond)
 
-	// A STOPPED connector has nothing to restart.
+	// A STOPPED connector restarts in its target state, as Kafka Connect's
+	// standalone herder does: it has no tasks to restart.
 	e.expect("PUT", "/connectors/f/stop", nil, http.StatusNoContent, "")
-	e.expectError("POST", "/connectors/f/restart?includeTasks=true", nil, http.StatusBadRequest, "STOPPED")
+	e.expect("POST", "/connectors/f/restart?includeTasks=true", nil, http.StatusAccepted,
+		`{"name":"f","connector":{"state":"RESTARTING","worker_id":"rest-test-worker"},"tasks":[],"type":"source"}`)
+	e.awaitStates("f", herder.Stopped)
 }
 
 // The offsets of a STOPPED FileStreamSource are read, altered and reset
