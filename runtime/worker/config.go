@@ -194,7 +194,8 @@ func sinkConfigDef() *connect.ConfigDef {
 // The checks CreateConnector makes across keys are reported too, each on
 // the key it concerns, as Kafka Connect places them: topics against
 // topics.regex (on both), the topic creation groups, client overrides
-// kconnect's client cannot honour (on the override key), the connector's
+// that ClientOverridePolicy refuses or kconnect's client cannot honour
+// (on the override key, clientpolicy.go), the connector's
 // exactly-once settings (exactly.once.support, transaction.boundary), and
 // building the converters (on their class key) and the transforms and
 // predicates (on the alias's key at fault, else its type), which are
@@ -264,7 +265,7 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 		across = append(across, errs...)
 		across = append(across, w.eosConfigErrors(p, cfg, config)...)
 	}
-	values = placeErrors(values, across)
+	values = placeErrors(values, across, config)
 	unknown := w.unknownKeys(info, config)
 	for _, u := range unknown {
 		values = append(values, connect.ConfigValue{Name: u.key, Errors: []string{u.message(w.opts.rejectUnknown)}, Visible: true})
@@ -295,15 +296,27 @@ func pluginKeysBad(values []connect.ConfigValue) bool {
 // placeErrors adds each error to the value of its key, or to a new value
 // without one (a key that has no definition, whose value may be a secret)
 // when values has none for it; a message already there is not repeated.
-func placeErrors(values []connect.ConfigValue, errs []*connect.ConfigKeyError) []connect.ConfigValue {
+func placeErrors(values []connect.ConfigValue, errs []*connect.ConfigKeyError, config map[string]string) []connect.ConfigValue {
 	for _, e := range errs {
 		i := slices.IndexFunc(values, func(v connect.ConfigValue) bool { return v.Name == e.Key })
 		if i < 0 {
-			values = append(values, connect.ConfigValue{Name: e.Key, Visible: true})
+			// A key no definition has, such as a client override: shown
+			// with its value, a secret one hidden.
+			v := connect.ConfigValue{Name: e.Key, Visible: true}
+			if val, ok := config[e.Key]; ok {
+				v.Value = val
+				if secretProp(e.Key) && !isReference(val) {
+					v.Value = connect.PasswordHidden
+				}
+			}
+			values = append(values, v)
 			i = len(values) - 1
 		}
-		if !slices.Contains(values[i].Errors, e.Message) {
-			values[i].Errors = append(values[i].Errors, e.Message)
+		// A message naming its key first, as creation's errors do, is
+		// given as Kafka's validate response gives it, without the key.
+		msg := strings.TrimPrefix(e.Message, e.Key+": ")
+		if !slices.Contains(values[i].Errors, msg) {
+			values[i].Errors = append(values[i].Errors, msg)
 		}
 	}
 	return values

@@ -15,7 +15,6 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // connectorRun is one connector: its configuration, its instance, and its
@@ -47,9 +46,9 @@ type connectorRun struct {
 	taskConfigs []map[string]string
 	reconfigure chan struct{}
 	done        chan struct{}
-	// producerOverrides and consumerOverrides come from the connector's
-	// producer.override.* and consumer.override.* keys.
-	producerOverrides, consumerOverrides []kgo.Opt
+	// clients are the connector's clients' settings, from the worker's
+	// ClientConfig and the connector's *.override.* keys (clientpolicy.go).
+	clients connectorClients
 	// restartDelay is the next automatic restart delay per task.
 	restartDelay map[int]time.Duration
 	// topicGroups are a source connector's topic creation groups, the
@@ -202,10 +201,10 @@ func (w *engine) newConnectorRun(name string, raw, resolved map[string]string) (
 	close(notRunning)
 	return &connectorRun{
 		w: w, name: name, raw: raw, resolved: resolved, cfg: cfg, kind: info.Kind, plugin: p,
-		done:              notRunning,
-		topicGroups:       checked.topicGroups,
-		topicsRegex:       checked.topicsRegex,
-		producerOverrides: checked.producerOverrides, consumerOverrides: checked.consumerOverrides,
+		done:         notRunning,
+		topicGroups:  checked.topicGroups,
+		topicsRegex:  checked.topicsRegex,
+		clients:      checked.clients,
 		log:          w.opts.log.With("connector", name),
 		target:       TargetStarted,
 		tasks:        make(map[int]*taskRun),

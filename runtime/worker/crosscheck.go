@@ -3,15 +3,12 @@ package worker
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/javaregex"
 	"github.com/kconnect-go/kconnect/transform"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The checks of a connector configuration that go beyond each key's own
@@ -29,9 +26,8 @@ type acrossKeys struct {
 	topicsRegex *regexp.Regexp
 	// topicGroups are a source connector's topic creation groups.
 	topicGroups []*topicGroup
-	// producerOverrides and consumerOverrides are the client overrides
-	// translated (clientconfig.go).
-	producerOverrides, consumerOverrides []kgo.Opt
+	// clients are the connector's clients' settings (clientpolicy.go).
+	clients connectorClients
 }
 
 // checkAcrossKeys checks raw, the configuration of a connector called name
@@ -72,19 +68,17 @@ func (w *engine) checkAcrossKeys(name string, info connect.PluginInfo, cfg *conn
 		out.topicGroups = groups
 	}
 
-	// Client overrides are translated once; a property kconnect's client
-	// cannot honour fails the create call.
-	prefix, props := ProducerOverridePrefix, producerProps
-	if info.Kind == connect.SinkPlugin {
-		prefix, props = ConsumerOverridePrefix, consumerProps
+	// Client overrides are checked against ClientOverridePolicy and
+	// translated once (clientpolicy.go); each refused, or that kconnect's
+	// client cannot honour, is an error on its key.
+	clients, err := w.connectorClients(info.Kind, raw)
+	var ce *connect.ConfigError
+	if errors.As(err, &ce) {
+		errs = append(errs, ce.Errors...)
+	} else if err != nil {
+		bad(ConnectorClassConfig, err.Error())
 	}
-	if opts, err := clientOverrides(cfg, prefix, props); err != nil {
-		errs = append(errs, overrideErrors(cfg, prefix, props, err)...)
-	} else if info.Kind == connect.SinkPlugin {
-		out.consumerOverrides = opts
-	} else {
-		out.producerOverrides = opts
-	}
+	out.clients = clients
 
 	if build {
 		plugins, err := w.newTaskPlugins(cfg, raw)
@@ -134,31 +128,6 @@ func keyErrors(err error, fallback string) []*connect.ConfigKeyError {
 			continue
 		}
 		out = append(out, &connect.ConfigKeyError{Key: fallback, Message: e.Error()})
-	}
-	return out
-}
-
-// overrideErrors places err, clientOverrides' error for cfg's keys below
-// prefix, on each key it cannot honour, by checking them one by one.
-func overrideErrors(cfg *connect.Config, prefix string, props map[string]clientProp, err error) []*connect.ConfigKeyError {
-	overrides := cfg.OriginalsWithPrefix(prefix, false)
-	var out []*connect.ConfigKeyError
-	for _, k := range slices.Sorted(maps.Keys(overrides)) {
-		one, perr := connect.NewConfigDef().Parse(map[string]string{k: overrides[k]})
-		if perr != nil {
-			continue
-		}
-		if _, kerr := clientOverrides(one, prefix, props); kerr != nil {
-			out = append(out, &connect.ConfigKeyError{Key: k, Message: kerr.Error()})
-		}
-	}
-	if len(out) == 0 { // a problem of the keys together: on the first
-		keys := slices.Sorted(maps.Keys(overrides))
-		key := prefix
-		if len(keys) > 0 {
-			key = keys[0]
-		}
-		out = append(out, &connect.ConfigKeyError{Key: key, Message: err.Error()})
 	}
 	return out
 }

@@ -145,15 +145,21 @@ func (p *errorPolicy) openDeadLetters(ctx context.Context, w *engine, id TaskID,
 	if rf == 0 || rf < -1 || rf > 32767 {
 		return fmt.Errorf("%s: must be -1 (broker default) or between 1 and 32767, got %d", DLQTopicReplicationFactorConfig, rf)
 	}
-	if err := ensureDLQTopic(ctx, w.admin, topic, int16(rf)); err != nil {
+	admin, closeAdmin, err := w.connectorAdmin(c, "connector-dlq-adminclient-"+id.String())
+	if err != nil {
+		return fmt.Errorf("dead letter queue admin client: %w", err)
+	}
+	err = ensureDLQTopic(ctx, admin, topic, int16(rf))
+	closeAdmin()
+	if err != nil {
 		return fmt.Errorf("dead letter queue topic %s (%s): %w", topic, DLQTopicNameConfig, err)
 	}
-	producer, err := kgo.NewClient(w.clientOpts(
+	producer, err := kgo.NewClient(append(w.clientOptsWith(c.clients.producerSec,
 		kgo.ClientID("connector-dlq-producer-"+id.String()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(0), // retry until the write succeeds or the task stops, as Kafka Connect's producer does
 		kgo.UnknownTopicRetries(-1),  // the topic exists: a fresh one may take a moment to be served
-	)...)
+	), c.clients.producer...)...)
 	if err != nil {
 		return fmt.Errorf("dead letter queue producer: %w", err)
 	}

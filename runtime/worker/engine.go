@@ -35,6 +35,7 @@ type engine struct {
 	admin   *kgo.Client
 	store   offset.Store
 	plugins connect.Plugins
+	clients clientSettings // ClientConfig, parsed (clientconfig.go)
 
 	wg sync.WaitGroup // every connector and task goroutine
 

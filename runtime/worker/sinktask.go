@@ -118,7 +118,7 @@ func (st *sinkTask) consumerOpts() []kgo.Opt {
 	}
 	// consumer.override.* may change the defaults above, not what the
 	// runtime depends on below.
-	opts = append(opts, st.conn.consumerOverrides...)
+	opts = append(opts, st.conn.clients.consumer...)
 	opts = append(opts,
 		kgo.ConsumerGroup(GroupID(st.id.Connector)),
 		kgo.DisableAutoCommit(),
@@ -135,7 +135,7 @@ func (st *sinkTask) consumerOpts() []kgo.Opt {
 	} else {
 		opts = append(opts, kgo.ConsumeTopics(st.conn.cfg.List(TopicsConfig)...))
 	}
-	return st.w.clientOpts(opts...)
+	return st.w.clientOptsWith(st.conn.clients.consumerSec, opts...)
 }
 
 func toTPs(m map[string][]int32) []sink.TopicPartition {

@@ -74,7 +74,9 @@ func (w *engine) openSourceOffsets(ctx context.Context, c *connectorRun) (*sourc
 	if topic == "" {
 		return o, nil
 	}
-	cl, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-offsets-" + c.name))...)
+	// The connector's principal, as Kafka Connect writes a connector's own
+	// offsets with its producer.
+	cl, err := kgo.NewClient(w.clientOptsWith(c.clients.producerSec, kgo.ClientID("kconnect-offsets-"+c.name))...)
 	if err != nil {
 		return nil, fmt.Errorf("worker: connector %s: %s %s: %w", c.name, OffsetsStorageTopicConfig, topic, err)
 	}

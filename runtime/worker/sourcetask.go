@@ -118,9 +118,10 @@ func (tc sourceTaskContext) Transaction() source.TransactionContext {
 func (tc sourceTaskContext) Logger() *slog.Logger { return tc.st.log }
 
 // producerOpts are the task producer's options: the worker's, kconnect's
-// defaults, then the connector's producer.override.* settings.
+// defaults, then the worker's producer.* and the connector's
+// producer.override.* settings.
 func (st *sourceTask) producerOpts() []kgo.Opt {
-	opts := st.w.clientOpts(
+	opts := st.w.clientOptsWith(st.conn.clients.producerSec,
 		kgo.ClientID(fmt.Sprintf("connector-producer-%s", st.id)),
 		kgo.RecordPartitioner(newRecordPartitioner()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
@@ -135,7 +136,7 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 		// create, if its auto.create.topics.enable allows.
 		kgo.AllowAutoTopicCreation(),
 	)
-	return append(opts, st.conn.producerOverrides...)
+	return append(opts, st.conn.clients.producer...)
 }
 
 // run runs the task until ctx is cancelled or it fails: one loop for
@@ -165,6 +166,14 @@ func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	defer st.cancelProduce()
 	cancelProduce := st.cancelProduce
 	t.onAbandon(func() { cancelProduce(); closeProducer() }) // records in flight are given up, not settled
+	if len(st.topics.groups) > 0 {
+		admin, closeAdmin, err := st.w.connectorAdmin(st.conn, "connector-adminclient-"+st.id.String())
+		if err != nil {
+			return fmt.Errorf("creating the admin client for topic creation: %w", err)
+		}
+		defer closeAdmin()
+		st.topics.client = admin
+	}
 	if err := d.start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped before starting

@@ -83,7 +83,9 @@ type options struct {
 	embedded            []EmbeddedBroker
 	rejectUnknown       bool // RejectUnknownKeys (unknownkeys.go)
 
-	resolver *configprovider.Resolver // ConfigProviders (configproviders.go)
+	resolver       *configprovider.Resolver // ConfigProviders (configproviders.go)
+	clientProps    map[string]string        // ClientConfig (clientconfig.go)
+	overridePolicy overridePolicyConfig     // ClientOverridePolicy (clientpolicy.go)
 }
 
 // An Opt configures a Worker.
@@ -239,7 +241,14 @@ func New(opts ...Opt) (*Worker, error) {
 	if err := checkCluster(&o); err != nil {
 		return nil, err
 	}
-	w := &Worker{engine: &engine{opts: o, store: o.store}, connectors: make(map[string]*connectorRun)}
+	clients, err := parseClientConfig(o.clientProps)
+	if err == nil {
+		err = o.overridePolicy.check()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	w := &Worker{engine: &engine{opts: o, store: o.store, clients: clients}, connectors: make(map[string]*connectorRun)}
 	if len(o.embedded) > 0 {
 		seeds, err := w.startEmbedded()
 		if err != nil {
@@ -250,7 +259,7 @@ func New(opts ...Opt) (*Worker, error) {
 	} else {
 		w.seeds = o.seeds
 	}
-	admin, err := kgo.NewClient(w.clientOpts(kgo.ClientID("kconnect-admin-" + o.id))...)
+	admin, err := kgo.NewClient(w.clientOptsOf(adminClient, kgo.ClientID("kconnect-admin-"+o.id))...)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("worker: %w", err), w.closeCluster())
 	}
@@ -273,10 +282,27 @@ func (w *Worker) Brokers() []string { return slices.Clone(w.seeds) }
 // ID returns the worker's id.
 func (w *Worker) ID() string { return w.opts.id }
 
+// clientOpts are the options of a client of the worker's own (the offsets
+// store's): the seeds, KafkaOpts, ClientConfig's top-level keys, then
+// extra.
 func (w *engine) clientOpts(extra ...kgo.Opt) []kgo.Opt {
+	return w.clientOptsWith(w.clients.sec[workerClient], extra...)
+}
+
+// clientOptsWith is clientOpts with the security options sec (TLS, SASL)
+// of a client of another kind, or of a connector's overrides.
+func (w *engine) clientOptsWith(sec []kgo.Opt, extra ...kgo.Opt) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(w.seeds...)}
 	opts = append(opts, w.opts.kgoOpts...)
+	opts = append(opts, sec...)
+	opts = append(opts, w.clients.common...)
 	return append(opts, extra...)
+}
+
+// clientOptsOf are the options of a worker's client of kind k: clientOpts
+// with k's security, and k's prefixed ClientConfig keys after extra.
+func (w *engine) clientOptsOf(k clientKind, extra ...kgo.Opt) []kgo.Opt {
+	return append(w.clientOptsWith(w.clients.sec[k], extra...), w.clients.opts[k]...)
 }
 
 // CreateConnector creates a connector from a Kafka Connect configuration
