@@ -87,10 +87,12 @@ type taskRun struct {
 	// timeout (abandon). closers close its Kafka clients then.
 	abandoned bool
 	closers   []func()
+
+	onChange func(StateChange) // OnStateChange's, or nil
 }
 
-func newTaskRun(id TaskID, cancel context.CancelFunc, release func()) *taskRun {
-	return &taskRun{id: id, cancel: cancel, done: make(chan struct{}), release: sync.OnceFunc(release)}
+func newTaskRun(id TaskID, onChange func(StateChange), cancel context.CancelFunc, release func()) *taskRun {
+	return &taskRun{id: id, onChange: onChange, cancel: cancel, done: make(chan struct{}), release: sync.OnceFunc(release)}
 }
 
 // setState records the task's state, unless the task was abandoned: its
@@ -102,7 +104,11 @@ func (t *taskRun) setState(s State, trace string, worker string) {
 	if t.abandoned {
 		return
 	}
+	old := t.state
 	t.state = StateInfo{State: s, WorkerID: worker, Trace: scrub(trace, t.secrets)}
+	if t.onChange != nil && (old.State != s || old.Trace != t.state.Trace) {
+		t.onChange(StateChange{Connector: t.id.Connector, Task: t.id.Task, StateInfo: t.state})
+	}
 }
 
 // isAbandoned reports whether the task was abandoned: it may then commit
@@ -401,7 +407,7 @@ func (c *connectorRun) reconfigureTasks(ctx context.Context) error {
 func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string]string) error {
 	id := TaskID{Connector: c.name, Task: i}
 	tctx, cancel := context.WithCancel(context.Background())
-	t := newTaskRun(id, cancel, c.w.wg.Done)
+	t := newTaskRun(id, c.w.opts.onStateChange, cancel, c.w.wg.Done)
 	t.secrets = c.secrets
 	t.setState(Unassigned, "", c.w.opts.id)
 	log := c.log.With("task", i)
@@ -567,8 +573,12 @@ func (c *connectorRun) stop(ctx context.Context) error {
 
 func (c *connectorRun) setState(s State, trace string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.state
 	c.state = StateInfo{State: s, WorkerID: c.w.opts.id, Trace: scrub(trace, c.secrets)}
-	c.mu.Unlock()
+	if f := c.w.opts.onStateChange; f != nil && (old.State != s || old.Trace != c.state.Trace) {
+		f(StateChange{Connector: c.name, Task: -1, StateInfo: c.state})
+	}
 }
 
 func (c *connectorRun) fail(err error) {
@@ -696,7 +706,7 @@ func (c *connectorRun) markTasksPaused(n int) {
 // pausedTask returns task i of a PAUSED connector: reported PAUSED, never
 // run, so that stopping it waits for nothing.
 func (c *connectorRun) pausedTask(i int) *taskRun {
-	t := newTaskRun(TaskID{Connector: c.name, Task: i}, func() {}, func() {})
+	t := newTaskRun(TaskID{Connector: c.name, Task: i}, c.w.opts.onStateChange, func() {}, func() {})
 	close(t.done)
 	t.setState(Paused, "", c.w.opts.id)
 	return t

@@ -45,3 +45,29 @@ const (
 func sortTasks(ts []TaskState) {
 	slices.SortFunc(ts, func(a, b TaskState) int { return a.ID - b.ID })
 }
+
+// StateChange is a new state of a connector or of one of its tasks, as
+// OnStateChange reports it.
+type StateChange struct {
+	// Connector is the connector's name.
+	Connector string
+	// Task is the task's number, or -1 for the connector itself.
+	Task int
+	// StateInfo is the new state, the worker's id and, for FAILED, the
+	// error's text.
+	StateInfo
+}
+
+// OnStateChange makes the worker call f each time a connector or task
+// takes a new state (or, FAILED again, a new trace), as Kafka Connect's
+// status listeners hear of each startup, pause, failure and shutdown: the
+// states Status reports, as each happens. A task is reported from its
+// first state (UNASSIGNED) and again for each instance a restart creates;
+// a connector from its first state after UNASSIGNED. Changes of one
+// connector, or of one task, are reported in the order they happen;
+// different connectors and tasks may be reported concurrently.
+//
+// f is called with the state's lock held, on the goroutine that changed
+// it: it must return quickly and must not call the Worker (log, count or
+// hand the change to a channel). Default: none.
+func OnStateChange(f func(StateChange)) Opt { return func(o *options) { o.onStateChange = f } }

@@ -86,6 +86,7 @@ type options struct {
 	resolver       *configprovider.Resolver // ConfigProviders (configproviders.go)
 	clientProps    map[string]string        // ClientConfig (clientconfig.go)
 	overridePolicy overridePolicyConfig     // ClientOverridePolicy (clientpolicy.go)
+	onStateChange  func(StateChange)        // OnStateChange (status.go)
 }
 
 // An Opt configures a Worker.
