@@ -485,7 +485,7 @@ func newClassNames(w *engine, c *connectorRun) classNames {
 	}
 	cn.key = conv(connect.ConverterPlugin, KeyConverterConfig, w.opts.defaultKeyConverter)
 	cn.value = conv(connect.ConverterPlugin, ValueConverterConfig, w.opts.defaultValConverter)
-	cn.header = conv(connect.HeaderConverterPlugin, HeaderConverterConfig, defaultHeaderConverter)
+	cn.header = conv(connect.HeaderConverterPlugin, HeaderConverterConfig, w.opts.headerConverterClass())
 	for _, alias := range c.cfg.List(transform.TransformsConfig) {
 		typ := strings.TrimSpace(c.resolved[transform.TransformsConfig+"."+alias+".type"])
 		class := typ

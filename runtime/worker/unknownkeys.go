@@ -287,7 +287,7 @@ func (c *keyChecker) converter(conv string) (connect.Plugin, error) {
 	case conv == HeaderConverterConfig:
 		kind = connect.HeaderConverterPlugin
 		if class == "" {
-			class = defaultHeaderConverter
+			class = c.w.opts.headerConverterClass()
 		}
 	case class != "":
 	case conv == KeyConverterConfig:

@@ -73,7 +73,8 @@ type options struct {
 	shutdownTimeout     time.Duration
 	defaultKeyConverter string
 	defaultValConverter string
-	defaultConverterCfg map[string]string
+	defaultKeyConvCfg   map[string]string
+	defaultValConvCfg   map[string]string
 	restartInitial      time.Duration
 	restartMax          time.Duration
 	metrics             Metrics
@@ -87,6 +88,9 @@ type options struct {
 	clientProps    map[string]string        // ClientConfig (clientconfig.go)
 	overridePolicy overridePolicyConfig     // ClientOverridePolicy (clientpolicy.go)
 	onStateChange  func(StateChange)        // OnStateChange (status.go)
+
+	defaultHeaderConv    string // DefaultHeaderConverter; "" is SimpleHeaderConverter
+	defaultHeaderConvCfg map[string]string
 }
 
 // An Opt configures a Worker.
@@ -201,8 +205,30 @@ func BatchGoroutines(n int) Opt { return func(o *options) { o.batchGoroutines = 
 // sample worker configs have it.
 func DefaultConverters(key, value string, config map[string]string) Opt {
 	return func(o *options) {
-		o.defaultKeyConverter, o.defaultValConverter, o.defaultConverterCfg = key, value, maps.Clone(config)
+		o.defaultKeyConverter, o.defaultValConverter = key, value
+		o.defaultKeyConvCfg, o.defaultValConvCfg = maps.Clone(config), maps.Clone(config)
 	}
+}
+
+// DefaultKeyConverter sets the key converter (class name or alias) and its
+// configuration for connectors that name none, as a Kafka Connect worker's
+// key.converter and key.converter.* keys (config without the prefix). It
+// replaces the key converter DefaultConverters set.
+func DefaultKeyConverter(class string, config map[string]string) Opt {
+	return func(o *options) { o.defaultKeyConverter, o.defaultKeyConvCfg = class, maps.Clone(config) }
+}
+
+// DefaultValueConverter is DefaultKeyConverter for value.converter.
+func DefaultValueConverter(class string, config map[string]string) Opt {
+	return func(o *options) { o.defaultValConverter, o.defaultValConvCfg = class, maps.Clone(config) }
+}
+
+// DefaultHeaderConverter sets the header converter (class name or alias)
+// and its configuration for connectors that name none, as a Kafka Connect
+// worker's header.converter and header.converter.* keys. Default:
+// SimpleHeaderConverter, as in Kafka Connect.
+func DefaultHeaderConverter(class string, config map[string]string) Opt {
+	return func(o *options) { o.defaultHeaderConv, o.defaultHeaderConvCfg = class, maps.Clone(config) }
 }
 
 func defaultID() string {
@@ -576,12 +602,12 @@ func (w *engine) connectorPlugin(class string) (connect.Plugin, error) {
 // config, falling back to the worker defaults. When one cannot be built,
 // those already built are closed.
 func (w *engine) converters(cfg *connect.Config) (key, value converter.Converter, header converter.HeaderConverter, err error) {
-	build := func(configKey, fallback string, isKey bool) (converter.Converter, error) {
+	build := func(configKey, fallback string, fallbackCfg map[string]string, isKey bool) (converter.Converter, error) {
 		class := cfg.Class(configKey)
 		settings := cfg.OriginalsWithPrefix(configKey+".", true)
 		if class == "" {
 			class = fallback
-			settings = maps.Clone(w.opts.defaultConverterCfg)
+			settings = maps.Clone(fallbackCfg)
 			if settings == nil {
 				settings = map[string]string{}
 			}
@@ -604,10 +630,10 @@ func (w *engine) converters(cfg *connect.Config) (key, value converter.Converter
 		}
 		return conv, nil
 	}
-	if key, err = build(KeyConverterConfig, w.opts.defaultKeyConverter, true); err != nil {
+	if key, err = build(KeyConverterConfig, w.opts.defaultKeyConverter, w.opts.defaultKeyConvCfg, true); err != nil {
 		return nil, nil, nil, err
 	}
-	if value, err = build(ValueConverterConfig, w.opts.defaultValConverter, false); err != nil {
+	if value, err = build(ValueConverterConfig, w.opts.defaultValConverter, w.opts.defaultValConvCfg, false); err != nil {
 		return nil, nil, nil, errors.Join(err, closeConverters(key, nil, nil))
 	}
 	if header, err = w.headerConverter(cfg); err != nil {
@@ -618,8 +644,14 @@ func (w *engine) converters(cfg *connect.Config) (key, value converter.Converter
 
 func (w *engine) headerConverter(cfg *connect.Config) (converter.HeaderConverter, error) {
 	class := cfg.Class(HeaderConverterConfig)
+	settings := cfg.OriginalsWithPrefix(HeaderConverterConfig+".", true)
 	if class == "" {
-		class = defaultHeaderConverter
+		class = w.opts.headerConverterClass()
+		settings = maps.Clone(w.opts.defaultHeaderConvCfg)
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		maps.Copy(settings, cfg.OriginalsWithPrefix(HeaderConverterConfig+".", true))
 	}
 	p, err := w.findPlugin(connect.HeaderConverterPlugin, class)
 	if err != nil {
@@ -629,7 +661,7 @@ func (w *engine) headerConverter(cfg *connect.Config) (converter.HeaderConverter
 	if !ok {
 		return nil, fmt.Errorf("%s: plugin %s is not a converter.HeaderPlugin", HeaderConverterConfig, class)
 	}
-	h, err := hp.New(cfg.OriginalsWithPrefix(HeaderConverterConfig+".", true))
+	h, err := hp.New(settings)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", HeaderConverterConfig, err)
 	}
@@ -637,4 +669,13 @@ func (w *engine) headerConverter(cfg *connect.Config) (converter.HeaderConverter
 		return nil, fmt.Errorf("%s: plugin %s returned no header converter", HeaderConverterConfig, class)
 	}
 	return h, nil
+}
+
+// headerConverterClass is the header converter of connectors that name
+// none.
+func (o *options) headerConverterClass() string {
+	if o.defaultHeaderConv != "" {
+		return o.defaultHeaderConv
+	}
+	return defaultHeaderConverter
 }
