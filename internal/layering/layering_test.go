@@ -87,6 +87,7 @@ var layers = []struct {
 	{"source/*", kindConnector},
 	{"sink/*", kindConnector},
 	{"runtime", kindRuntime},
+	{"runtime/cli", kindRuntime}, // the worker program as a library, over the rest of the runtime
 	{"cmd", kindProgram},
 	{"examples", kindProgram},
 	{"internal", kindInternal},

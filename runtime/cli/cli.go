@@ -1,0 +1,240 @@
+// Package cli is the kconnect worker program as a library: the command
+// line of cmd/kconnect, a drop-in for Kafka's connect-standalone that runs
+// the same worker and connector properties files unchanged.
+//
+// A program that needs connectors, converters or transforms of its own
+// (what a JVM worker would load from plugin.path) is a main of a few
+// lines over Main, with its plugins compiled in:
+//
+//	func main() {
+//		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//		defer stop()
+//		os.Exit(cli.Main(ctx, os.Args[1:], cli.Plugins(mysource.Plugin(), mysink.Plugin())))
+//	}
+//
+// Every connector, converter and transform that comes with kconnect is
+// built in: FileStreamSource and FileStreamSink, Kafka's converters, and
+// all of Kafka's single message transforms and predicates.
+//
+// The commands (kconnect help prints them, with every worker key):
+//
+//	kconnect standalone worker.properties [connector.properties|connector.json]...
+//	kconnect status URL
+//	kconnect version
+//	kconnect distributed worker.properties   (not available yet)
+//
+// Run returns when its context is cancelled: the worker then stops every
+// connector, bounded by its shutdown and flush timeouts
+// (task.shutdown.graceful.timeout.ms, offset.flush.timeout.ms), and the
+// REST listeners close.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	sinkfile "github.com/kconnect-go/kconnect/sink/file"
+	sourcefile "github.com/kconnect-go/kconnect/source/file"
+)
+
+// The exit codes of Main, as Kafka's connect-standalone uses them.
+const (
+	// ExitUsage is a command line that names no command, an unknown one,
+	// or too few arguments.
+	ExitUsage = 1
+	// ExitConfig is a worker that could not start: a bad worker
+	// properties file, a listener that cannot be bound, a cluster that
+	// cannot be reached, or a command that failed.
+	ExitConfig = 2
+	// ExitConnector is a connector file that cannot be read, or a
+	// connector the worker refused or could not start; the worker then
+	// stops.
+	ExitConnector = 3
+)
+
+// An Option configures the program.
+type Option func(*settings)
+
+type settings struct {
+	plugins    []connect.Plugin
+	workerOpts []worker.Opt
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	log        *slog.Logger
+	version    string
+	onReady    func(Ready)
+}
+
+// Plugins adds connectors, converters, header converters, transforms and
+// predicates to the ones built in, as jars dropped into a JVM worker's
+// plugin.path: connector configurations find them by class name or alias.
+func Plugins(ps ...connect.Plugin) Option {
+	return func(s *settings) { s.plugins = append(s.plugins, ps...) }
+}
+
+// WorkerOptions adds options to the worker, applied after those the worker
+// properties file sets (worker.KafkaOpts for client settings the file
+// cannot express, worker.RestartFailedTasks, ...).
+func WorkerOptions(opts ...worker.Opt) Option {
+	return func(s *settings) { s.workerOpts = append(s.workerOpts, opts...) }
+}
+
+// Output sets where the program writes: out for what a command prints
+// (help, version, status), errOut for the banner and the log. Defaults:
+// os.Stdout and os.Stderr. FileStreamSink without a file writes to out,
+// and FileStreamSource without one reads in (default os.Stdin).
+func Output(in io.Reader, out, errOut io.Writer) Option {
+	return func(s *settings) { s.stdin, s.stdout, s.stderr = in, out, errOut }
+}
+
+// Logger sets the logger of the program and its worker. Default: text
+// lines on the error output (see Output), at level INFO.
+func Logger(l *slog.Logger) Option { return func(s *settings) { s.log = l } }
+
+// Version sets the version the program reports. Default: the main
+// module's version from the build information (as go install sets it),
+// with its VCS revision.
+func Version(v string) Option { return func(s *settings) { s.version = v } }
+
+// OnReady makes a standalone worker call f once its REST listeners serve
+// and the connectors of its files are created.
+func OnReady(f func(Ready)) Option { return func(s *settings) { s.onReady = f } }
+
+// Ready describes a standalone worker that is ready.
+type Ready struct {
+	// WorkerID is the worker's id, host:port of its advertised URL.
+	WorkerID string
+	// URL is the advertised REST URL.
+	URL string
+	// Listeners are the REST listeners' URLs as bound (a port 0 in the
+	// listeners key replaced by the port chosen).
+	Listeners []string
+	// Brokers are the Kafka cluster's bootstrap servers: those given, or
+	// the embedded broker's address.
+	Brokers []string
+}
+
+// exitError carries Main's exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exit(code int, err error) error { return &exitError{code: code, err: err} }
+
+// Main runs the program with args (without the program's name) and
+// returns its exit code: 0, or ExitUsage, ExitConfig or ExitConnector
+// after printing the error.
+func Main(ctx context.Context, args []string, opts ...Option) int {
+	s := newSettings(opts)
+	err := run(ctx, args, s)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(s.stderr, "kconnect: %v\n", err)
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return ExitConfig
+}
+
+// Run runs the program with args (without the program's name): a command
+// and its arguments. It returns when the command is done; a standalone
+// worker runs until ctx is cancelled, then stops within its shutdown
+// timeouts. Errors name the file and key, or the connector, concerned.
+func Run(ctx context.Context, args []string, opts ...Option) error {
+	return run(ctx, args, newSettings(opts))
+}
+
+func newSettings(opts []Option) *settings {
+	s := &settings{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if s.version == "" {
+		s.version = buildVersion()
+	}
+	return s
+}
+
+func run(ctx context.Context, args []string, s *settings) error {
+	if len(args) == 0 {
+		usage(s.stderr)
+		return exit(ExitUsage, errors.New("no command given"))
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "standalone":
+		return standalone(ctx, rest, s)
+	case "distributed":
+		return exit(ExitConfig, errors.New("distributed mode is not available yet: run kconnect standalone worker.properties [connector files...]"))
+	case "status":
+		return status(ctx, rest, s)
+	case "version", "-version", "--version":
+		fmt.Fprintf(s.stdout, "kconnect %s\n", s.version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		help(s.stdout, s)
+		return nil
+	}
+	usage(s.stderr)
+	return exit(ExitUsage, fmt.Errorf("unknown command %q", cmd))
+}
+
+// newFlags returns the flag set of a command, which prints its errors
+// to nothing: run reports them.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// builtinPlugins are the connectors that come with kconnect; the worker
+// knows the converters and transforms itself.
+func builtinPlugins(s *settings) []connect.Plugin {
+	return []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
+}
+
+// buildVersion returns the main module's version and VCS revision.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, st := range bi.Settings {
+		switch st.Key {
+		case "vcs.revision":
+			rev = st.Value
+		case "vcs.modified":
+			if st.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += " (" + rev[:min(12, len(rev))] + modified + ")"
+	}
+	return v + " " + bi.GoVersion
+}

@@ -1,0 +1,375 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/runtime/cli"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for the worker's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// running is a program started by start.
+type running struct {
+	ready  cli.Ready
+	out    *syncBuffer // stdout
+	logs   *syncBuffer // stderr: banner and log
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Run returned
+	err    error         // Run's error, once done
+}
+
+// stop cancels the program's context, as SIGTERM does, and returns Run's
+// error.
+func (r *running) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case <-r.done:
+		return r.err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the worker did not stop; log:\n%s", r.logs)
+		return nil
+	}
+}
+
+// start runs the program with args until it is ready, failing the test if
+// it returns first.
+func start(t *testing.T, args []string, opts ...cli.Option) *running {
+	t.Helper()
+	r := &running{out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan struct{})}
+	ready := make(chan cli.Ready, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	opts = append([]cli.Option{cli.Output(strings.NewReader(""), r.out, r.logs),
+		cli.OnReady(func(rd cli.Ready) { ready <- rd })}, opts...)
+	go func() {
+		defer close(r.done)
+		r.err = cli.Run(ctx, args, opts...)
+	}()
+	select {
+	case r.ready = <-ready:
+	case <-r.done:
+		cancel()
+		t.Fatalf("the program returned before it was ready: %v\nlog:\n%s", r.err, r.logs)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("the program was not ready in time; log:\n%s", r.logs)
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
+	return r
+}
+
+// kafkaFile returns the text of one of Kafka's own config files
+// (testdata/kafka, copied from apache/kafka's config/) with the given keys'
+// lines replaced, or removed for an empty value; keys it lacks are added.
+func kafkaFile(t *testing.T, dir, name string, set map[string]string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "kafka", name))
+	require.NoError(t, err)
+	text := string(data)
+	for k, v := range set {
+		line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(k) + `=.*$`)
+		repl := k + "=" + v
+		if v == "" {
+			repl = ""
+		}
+		if line.MatchString(text) {
+			text = line.ReplaceAllLiteralString(text, repl)
+		} else if v != "" {
+			text += "\n" + repl + "\n"
+		}
+	}
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+func writeFile(t *testing.T, path, text string) string {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+// waitForLines waits until the file at path holds want, in any order (the
+// sink reads partitions in any order).
+func waitForLines(t *testing.T, path string, want []string, logs fmt.Stringer) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		data, _ := os.ReadFile(path)
+		got := strings.Fields(string(data))
+		slices.Sort(got)
+		return slices.Equal(got, slices.Sorted(slices.Values(want)))
+	}, 30*time.Second, 10*time.Millisecond, "sink file; log:\n%v", logs)
+}
+
+// Kafka's own sample files, config/connect-standalone.properties,
+// connect-file-source.properties and connect-file-sink.properties, run
+// unchanged but for the cluster, the files and the topic, and a listener
+// on a free port (the sample's default, 8083, may be taken): the lines of
+// the source file reach the sink file through the cluster.
+func TestKafkaSampleFilesRunOnACluster(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "connect-test")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "test.txt"), filepath.Join(dir, "test.sink.txt")
+	writeFile(t, in, "one\ntwo\nthree\n")
+	offsets := filepath.Join(dir, "connect.offsets")
+	w := kafkaFile(t, dir, "connect-standalone.properties", map[string]string{
+		"bootstrap.servers": strings.Join(brokers, ","), "offset.storage.file.filename": offsets,
+		"offset.flush.interval.ms": "100", "listeners": "http://127.0.0.1:0"})
+	src := kafkaFile(t, dir, "connect-file-source.properties", map[string]string{"file": in, "topic": topic})
+	sink := kafkaFile(t, dir, "connect-file-sink.properties", map[string]string{"file": out, "topics": topic})
+
+	r := start(t, []string{"standalone", w, src, sink})
+	require.Equal(t, brokers, r.ready.Brokers)
+	waitForLines(t, out, []string{"one", "two", "three"}, r.logs)
+	require.Eventually(t, func() bool {
+		data, _ := os.ReadFile(offsets)
+		return strings.Contains(string(data), `"connector":"local-file-source"`) &&
+			strings.Contains(string(data), `"position":14`)
+	}, 30*time.Second, 10*time.Millisecond, "offsets file")
+	require.NoError(t, r.stop(t))
+	logs := r.logs.String()
+	require.Contains(t, logs, "connector=local-file-source state=RUNNING")
+	require.Contains(t, logs, "connector=local-file-sink task=0 state=RUNNING")
+	require.Contains(t, logs, "worker stopped")
+	require.Contains(t, logs, "  kafka:      "+strings.Join(brokers, ","))
+}
+
+// Without bootstrap.servers the same files run on a broker embedded in the
+// process.
+func TestKafkaSampleFilesRunOnTheEmbeddedBroker(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "test.txt"), filepath.Join(dir, "test.sink.txt")
+	writeFile(t, in, "one\ntwo\nthree\n")
+	w := kafkaFile(t, dir, "connect-standalone.properties", map[string]string{
+		"bootstrap.servers": "", "offset.storage.file.filename": filepath.Join(dir, "connect.offsets"),
+		"listeners": "http://127.0.0.1:0"})
+	src := kafkaFile(t, dir, "connect-file-source.properties", map[string]string{"file": in})
+	sink := kafkaFile(t, dir, "connect-file-sink.properties", map[string]string{"file": out})
+
+	r := start(t, []string{"standalone", w, src, sink})
+	waitForLines(t, out, []string{"one", "two", "three"}, r.logs)
+	require.NoError(t, r.stop(t))
+	logs := r.logs.String()
+	require.Contains(t, logs, "  kafka:      embedded broker at "+r.ready.Brokers[0]+", in memory")
+	require.Contains(t, logs, "the offsets file is unused")
+}
+
+// With a data directory the embedded broker keeps records and offsets: a
+// second run reads on from where the first stopped, nothing repeated.
+func TestEmbeddedBrokerDataDirSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	writeFile(t, in, "one\ntwo\n")
+	w := writeFile(t, filepath.Join(dir, "w.properties"),
+		"listeners=http://127.0.0.1:0\nkconnect.data.dir="+filepath.Join(dir, "data")+"\n")
+	src := writeFile(t, filepath.Join(dir, "src.json"),
+		`{"name":"src","connector.class":"FileStreamSource","file":"`+in+`","topic":"lines"}`)
+	sink := writeFile(t, filepath.Join(dir, "sink.json"),
+		`{"name":"sink","config":{"connector.class":"FileStreamSink","file":"`+out+`","topics":"lines"}}`)
+
+	r := start(t, []string{"standalone", w, src, sink})
+	waitForLines(t, out, []string{"one", "two"}, r.logs)
+	require.NoError(t, r.stop(t))
+	require.Contains(t, r.logs.String(), "data in "+filepath.Join(dir, "data"))
+
+	f, err := os.OpenFile(in, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("three\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r = start(t, []string{"standalone", "-data-dir", filepath.Join(dir, "data"), w, src, sink})
+	waitForLines(t, out, []string{"one", "two", "three"}, r.logs)
+	require.NoError(t, r.stop(t))
+}
+
+// A bad worker or connector file is an error naming it and the key or
+// line, with its exit code, and nothing starts: no broker, no listener.
+func TestBadFilesStartNothing(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, filepath.Join(dir, "good.properties"), "listeners=http://127.0.0.1:0\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"), "name=src\nconnector.class=FileStreamSource\ntopic=t\n")
+	for _, c := range []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"bad worker key", []string{"standalone", writeFile(t, filepath.Join(dir, "w1.properties"),
+			"listeners=http://127.0.0.1:0\noffset.flush.interval.ms=soon\n"), src},
+			cli.ExitConfig, []string{"w1.properties: offset.flush.interval.ms: want a non-negative number of milliseconds"}},
+		{"bad listener", []string{"standalone", writeFile(t, filepath.Join(dir, "w2.properties"), "listeners=127.0.0.1:8083\n")},
+			cli.ExitConfig, []string{"w2.properties: listeners: listener \"127.0.0.1:8083\" does not have the right format"}},
+		{"worker file not properties", []string{"standalone", writeFile(t, filepath.Join(dir, "w3.properties"), "a=1\nb=\\u00zz\n")},
+			cli.ExitConfig, []string{"w3.properties:2: not a valid properties line"}},
+		{"missing worker file", []string{"standalone", filepath.Join(dir, "nope.properties")},
+			cli.ExitConfig, []string{"nope.properties: no such file or directory"}},
+		{"connector file without a name", []string{"standalone", good, src, writeFile(t, filepath.Join(dir, "c1.properties"), "connector.class=FileStreamSink\n")},
+			cli.ExitConnector, []string{"c1.properties: the connector configuration is missing the mandatory 'name' configuration"}},
+		{"bad connector JSON", []string{"standalone", good, writeFile(t, filepath.Join(dir, "c2.json"), "{\"name\": \"x\",\n \"topic\" \"t\"}")},
+			cli.ExitConnector, []string{"c2.json:2:10: invalid character"}},
+		{"same connector twice", []string{"standalone", good, src, src},
+			cli.ExitConnector, []string{"src.properties: connector src is also configured by"}},
+		{"JVM offsets file", []string{"standalone", writeFile(t, filepath.Join(dir, "w4.properties"),
+			"bootstrap.servers=localhost:1\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename="+
+				writeFile(t, filepath.Join(dir, "connect.offsets"), "\xac\xed\x00\x05sr\x00\x11java.util.HashMap")+"\n")},
+			cli.ExitConfig, []string{"w4.properties: offset.storage.file.filename: ", "holds offsets written by a JVM Kafka Connect worker"}},
+		{"no command", nil, cli.ExitUsage, []string{"no command given"}},
+		{"unknown command", []string{"run"}, cli.ExitUsage, []string{`unknown command "run"`}},
+		{"standalone without files", []string{"standalone"}, cli.ExitUsage, []string{"usage: kconnect standalone"}},
+		{"distributed", []string{"distributed", good}, cli.ExitConfig, []string{"distributed mode is not available yet"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut syncBuffer
+			ready := false
+			code := cli.Main(context.Background(), c.args, cli.Output(strings.NewReader(""), &out, &errOut),
+				cli.OnReady(func(cli.Ready) { ready = true }))
+			require.Equal(t, c.code, code, errOut.String())
+			for _, want := range c.wants {
+				require.Contains(t, errOut.String(), want)
+			}
+			require.False(t, ready)
+			require.NotContains(t, errOut.String(), "embedded")
+		})
+	}
+}
+
+// A connector the worker refuses stops the worker, as in Kafka's
+// connect-standalone, with an error naming the file and connector.
+func TestRefusedConnectorStopsTheWorker(t *testing.T) {
+	dir := t.TempDir()
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\n")
+	bad := writeFile(t, filepath.Join(dir, "bad.properties"), "name=bad\nconnector.class=NoSuchConnector\n")
+	var out, errOut syncBuffer
+	code := cli.Main(context.Background(), []string{"standalone", w, bad}, cli.Output(strings.NewReader(""), &out, &errOut))
+	require.Equal(t, cli.ExitConnector, code)
+	require.Contains(t, errOut.String(), "bad.properties: connector bad: ")
+	require.Contains(t, errOut.String(), "NoSuchConnector")
+}
+
+// A secret in the worker file appears nowhere in what the program writes:
+// banner, warnings and log.
+func TestSecretsNeverShown(t *testing.T) {
+	const secret = "s3cr3t-P4ssw0rd"
+	dir := t.TempDir()
+	in := writeFile(t, filepath.Join(dir, "in.txt"), "x\n")
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\n"+
+		`sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="`+secret+"\";\n"+
+		"sasl_jaas_config=password="+secret+"\n"+
+		"ssl.key.password="+secret+"\n"+
+		"producer.sasl.jaas.config=password="+secret+"\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"), "name=src\nconnector.class=FileStreamSource\ntopic=t\nfile="+in+"\n")
+	r := start(t, []string{"standalone", w, src})
+	require.NoError(t, r.stop(t))
+	require.Contains(t, r.logs.String(), "key=sasl_jaas_config did_you_mean=sasl.jaas.config")
+	require.NotContains(t, r.logs.String(), secret)
+	require.NotContains(t, r.out.String(), secret)
+}
+
+// The REST listeners serve /metrics with Kafka Connect's metric names,
+// and the worker's id is its advertised host and port.
+func TestRESTListenersServeMetrics(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, filepath.Join(dir, "in.txt"), "a\nb\n")
+	w := writeFile(t, filepath.Join(dir, "w.properties"),
+		"listeners=http://127.0.0.1:0, http://127.0.0.1:0\nrest.advertised.host.name=connect-1.example\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"), "name=src\nconnector.class=FileStreamSource\ntopic=t\nfile="+in+"\n")
+	r := start(t, []string{"standalone", w, src})
+	require.Len(t, r.ready.Listeners, 2)
+	port := r.ready.Listeners[0][strings.LastIndex(r.ready.Listeners[0], ":")+1 : len(r.ready.Listeners[0])-1]
+	require.Equal(t, "connect-1.example:"+port, r.ready.WorkerID)
+	require.Equal(t, "http://connect-1.example:"+port+"/", r.ready.URL)
+	require.Contains(t, r.logs.String(), "standalone worker connect-1.example:"+port)
+
+	for _, l := range r.ready.Listeners {
+		require.Eventually(t, func() bool {
+			body := get(t, l+"metrics", http.StatusOK)
+			return strings.Contains(body, `kconnect_source_record_write_total{connector="src",task="0"} 2`)
+		}, 30*time.Second, 20*time.Millisecond)
+	}
+	body := get(t, r.ready.Listeners[1]+"connectors", http.StatusServiceUnavailable)
+	require.Contains(t, body, `"error_code":503`)
+	require.NoError(t, r.stop(t))
+}
+
+func get(t *testing.T, url string, wantStatus int) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, wantStatus, resp.StatusCode, string(body))
+	return string(body)
+}
+
+// The worker is ready, its REST listener serving, soon after it is
+// started: the target is 200 ms on the embedded broker.
+func TestStartupIsFast(t *testing.T) {
+	dir := t.TempDir()
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\n")
+	began := time.Now()
+	r := start(t, []string{"standalone", w})
+	get(t, r.ready.Listeners[0]+"metrics", http.StatusOK)
+	took := time.Since(began)
+	t.Logf("ready and serving in %v", took)
+	require.Less(t, took, 2*time.Second) // generous: the machine is shared, and -race
+	require.NoError(t, r.stop(t))
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	var out, errOut syncBuffer
+	require.Equal(t, 0, cli.Main(context.Background(), []string{"version"}, cli.Output(nil, &out, &errOut), cli.Version("1.2.3")))
+	require.Equal(t, "kconnect 1.2.3\n", out.String())
+
+	out = syncBuffer{}
+	require.Equal(t, 0, cli.Main(context.Background(), []string{"-h"}, cli.Output(nil, &out, &errOut),
+		cli.Plugins(greeting())))
+	help := out.String()
+	for _, want := range []string{"kconnect standalone", "kconnect status URL", "kconnect distributed",
+		"bootstrap.servers", "kconnect.data.dir", "offset.storage.file.filename", "offset.flush.interval.ms",
+		"offset.flush.timeout.ms", "task.shutdown.graceful.timeout.ms", "listeners", "rest.advertised.host.name",
+		"rest.advertised.port", "rest.advertised.listener", "key.converter", "value.converter", "header.converter",
+		"plugin.path", "config.providers", "connector.client.config.override.policy", "cli.Plugins(",
+		"This program adds: com.example.Greeting"} {
+		require.Contains(t, help, want)
+	}
+}

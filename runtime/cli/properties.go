@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/magiconair/properties"
+)
+
+// Properties files are read as Kafka reads them (Utils.loadProps, which is
+// java.util.Properties.load on the file's bytes): ISO-8859-1, with
+// \uXXXX escapes for everything else, Java's escapes, separators,
+// comments and continuation lines. ${...} is left as written, for
+// configuration providers to resolve; a property file has no expansion of
+// its own in Kafka.
+
+// propsFile is a properties file as read: its keys in file order and
+// their values.
+type propsFile struct {
+	path   string
+	keys   []string
+	values map[string]string
+	// utf8Line is the first line holding a multi-byte UTF-8 sequence,
+	// which ISO-8859-1 reads as several characters, or 0.
+	utf8Line int
+}
+
+// readProperties reads the properties file at path.
+func readProperties(path string) (*propsFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseProperties(path, data)
+}
+
+// parseProperties parses data, the content of the file at path; errors
+// name the file and line.
+func parseProperties(path string, data []byte) (*propsFile, error) {
+	joined, lines := joinContinuations(data)
+	l := properties.Loader{Encoding: properties.ISO_8859_1, DisableExpansion: true}
+	p, err := l.LoadBytes(joined)
+	if err != nil {
+		return nil, propertiesError(path, err, lines)
+	}
+	f := &propsFile{path: path, keys: p.Keys(), values: p.Map(), utf8Line: firstUTF8Line(data)}
+	return f, nil
+}
+
+// joinContinuations joins each logical line of a properties file into one
+// physical line, as java.util.Properties' LineReader does before parsing:
+// a line that ends in an odd number of backslashes goes on with the next
+// line, without that line's leading white space; a comment line never goes
+// on. magiconair/properties reads continued values but not continued keys
+// and fails on a continuation at the end of the file, which Java reads as
+// the end of the value. lines[i] is the line of the file where joined line
+// i+1 starts, for error messages.
+func joinContinuations(data []byte) (joined []byte, lines []int) {
+	text := strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n")
+	physical := strings.Split(text, "\n")
+	if physical[len(physical)-1] == "" {
+		physical = physical[:len(physical)-1]
+	}
+	var b bytes.Buffer
+	for i := 0; i < len(physical); i++ {
+		lines = append(lines, i+1)
+		line := strings.TrimLeft(physical[i], " \t\f")
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "!") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+			continue
+		}
+		for continues(line) {
+			line = line[:len(line)-1]
+			if i+1 >= len(physical) {
+				break
+			}
+			i++
+			line += strings.TrimLeft(physical[i], " \t\f")
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), lines
+}
+
+// continues reports whether line ends in an odd number of backslashes.
+func continues(line string) bool {
+	n := 0
+	for n < len(line) && line[len(line)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
+}
+
+var lineError = regexp.MustCompile(`^properties: Line (\d+): (.*)$`)
+
+// propertiesError rewrites a parse error of magiconair/properties, which
+// counts joined lines, as "<path>:<line>: ..." with the file's line.
+func propertiesError(path string, err error, lines []int) error {
+	m := lineError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n >= 1 && n <= len(lines) {
+		n = lines[n-1]
+	}
+	msg := m[2]
+	if strings.HasPrefix(msg, `"`) { // the token the parser did not expect
+		msg = "a line with no key before its separator"
+	}
+	return fmt.Errorf("%s:%d: not a valid properties line: %s", path, n, msg)
+}
+
+// firstUTF8Line returns the first line of data holding a multi-byte UTF-8
+// sequence, or 0.
+func firstUTF8Line(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c == '\n' {
+			line++
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if r, size := utf8.DecodeRune(data[i:]); r != utf8.RuneError && size > 1 {
+			return line
+		}
+		i++
+	}
+	return 0
+}
