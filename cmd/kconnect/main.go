@@ -1,0 +1,27 @@
+// Command kconnect is Kafka Connect's worker in Go: a drop-in for Kafka's
+// connect-standalone that runs the same worker and connector properties
+// files unchanged. Run "kconnect help" for its commands and worker keys.
+//
+//	go install github.com/kconnect-go/kconnect/cmd/kconnect@latest
+//	kconnect standalone worker.properties connector.properties
+//
+// To add connectors, converters or transforms of your own, build your own
+// main over package runtime/cli (see examples/custom-worker).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kconnect-go/kconnect/runtime/cli"
+)
+
+func main() {
+	// SIGINT or SIGTERM cancels ctx: the worker stops its connectors within
+	// its shutdown timeouts and Main returns.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(cli.Main(ctx, os.Args[1:]))
+}
