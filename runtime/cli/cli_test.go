@@ -373,3 +373,22 @@ func TestVersionAndHelp(t *testing.T) {
 		require.Contains(t, help, want)
 	}
 }
+
+func runMain(t *testing.T, args []string, out, errOut io.Writer) int {
+	t.Helper()
+	return cli.Main(context.Background(), args, cli.Output(strings.NewReader(""), out, errOut))
+}
+
+// A properties file holding UTF-8 is read as ISO-8859-1, as Kafka reads
+// it, with a warning naming the file and line.
+func TestUTF8PropertiesWarned(t *testing.T) {
+	dir := t.TempDir()
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "# r\xc3\xa9glages\nlisteners=http://127.0.0.1:0\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"), "name=src\nconnector.class=FileStreamSource\ntopic=caf\xc3\xa9\nfile="+
+		writeFile(t, filepath.Join(dir, "in.txt"), "")+"\n")
+	r := start(t, []string{"standalone", w, src})
+	require.NoError(t, r.stop(t))
+	require.Contains(t, r.logs.String(), "read as ISO-8859-1 as Kafka Connect reads it")
+	require.Contains(t, r.logs.String(), "file="+src+" line=3")
+	require.NotContains(t, r.logs.String(), "file="+w+" line=")
+}

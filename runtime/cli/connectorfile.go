@@ -20,6 +20,9 @@ type connectorFile struct {
 	req  herder.CreateRequest
 	// state is req's initial state as a target state.
 	state herder.TargetState
+	// utf8Line is, for a properties file, its first line holding UTF-8
+	// that ISO-8859-1 reads as several characters, or 0.
+	utf8Line int
 }
 
 // readConnectorFile reads a connector file as Kafka's ConnectStandalone
@@ -47,7 +50,12 @@ func parseConnectorFile(path string, data []byte) (*connectorFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newConnectorFile(path, herder.CreateRequest{Name: p.values["name"], Config: p.values}, true)
+	f, err := newConnectorFile(path, herder.CreateRequest{Name: p.values["name"], Config: p.values}, true)
+	if err != nil {
+		return nil, err
+	}
+	f.utf8Line = p.utf8Line
+	return f, nil
 }
 
 // newConnectorFile checks req, read from path; fromConfig says that its

@@ -118,23 +118,23 @@ func propertiesError(path string, err error, lines []int) error {
 	return fmt.Errorf("%s:%d: not a valid properties line: %s", path, n, msg)
 }
 
-// firstUTF8Line returns the first line of data holding a multi-byte UTF-8
-// sequence, or 0.
+// firstUTF8Line returns the first line of data, not a comment, holding a
+// multi-byte UTF-8 sequence, or 0. Comments are skipped: what they hold is
+// read by nobody.
 func firstUTF8Line(data []byte) int {
-	line := 1
-	for i := 0; i < len(data); {
-		c := data[i]
-		if c == '\n' {
-			line++
-		}
-		if c < utf8.RuneSelf {
-			i++
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		t := bytes.TrimLeft(line, " \t\f")
+		if len(t) > 0 && (t[0] == '#' || t[0] == '!') {
 			continue
 		}
-		if r, size := utf8.DecodeRune(data[i:]); r != utf8.RuneError && size > 1 {
-			return line
+		for j := 0; j < len(line); j++ {
+			if line[j] < utf8.RuneSelf {
+				continue
+			}
+			if r, size := utf8.DecodeRune(line[j:]); r != utf8.RuneError && size > 1 {
+				return i + 1
+			}
 		}
-		i++
 	}
 	return 0
 }

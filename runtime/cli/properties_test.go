@@ -54,7 +54,7 @@ func TestPropertiesErrorsNameFileAndLine(t *testing.T) {
 }
 
 func TestPropertiesFindUTF8(t *testing.T) {
-	p, err := parseProperties("x", []byte("a=1\nb=\\u00e9\n\nc=caf\xc3\xa9\n"))
+	p, err := parseProperties("x", []byte("# caf\xc3\xa9\na=1\nb=\\u00e9\nc=caf\xc3\xa9\n"))
 	require.NoError(t, err)
 	require.Equal(t, 4, p.utf8Line)
 	p, err = parseProperties("x", []byte("a=1\nb=\xe9\n")) // ISO-8859-1 é alone is not UTF-8

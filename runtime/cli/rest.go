@@ -126,7 +126,7 @@ func serverTLS(file string, props map[string]string) (*tls.Config, error) {
 	var chain, key []byte
 	switch {
 	case get("ssl.keystore.certificate.chain") != "" || get("ssl.keystore.key") != "":
-		chain, key = []byte(props[prefix+"ssl.keystore.certificate.chain"]), []byte(props[prefix+"ssl.keystore.key"])
+		chain, key = normalizePEM(props[prefix+"ssl.keystore.certificate.chain"]), normalizePEM(props[prefix+"ssl.keystore.key"])
 	case get("ssl.keystore.location") != "":
 		data, err := os.ReadFile(get("ssl.keystore.location"))
 		if err != nil {
@@ -149,7 +149,7 @@ func serverTLS(file string, props map[string]string) (*tls.Config, error) {
 	case get("ssl.truststore.type") != "" && !strings.EqualFold(get("ssl.truststore.type"), "PEM"):
 		return nil, bad("ssl.truststore.type", "kconnect reads PEM certificates only, not %s truststores", get("ssl.truststore.type"))
 	case get("ssl.truststore.certificates") != "":
-		cas = []byte(props[prefix+"ssl.truststore.certificates"])
+		cas = normalizePEM(props[prefix+"ssl.truststore.certificates"])
 	case get("ssl.truststore.location") != "":
 		if cas, err = os.ReadFile(get("ssl.truststore.location")); err != nil {
 			return nil, bad("ssl.truststore.location", "%v", err)
@@ -175,6 +175,29 @@ func serverTLS(file string, props map[string]string) (*tls.Config, error) {
 		return nil, bad("ssl.client.auth", "want none, requested or required")
 	}
 	return cfg, nil
+}
+
+var pemBlock = regexp.MustCompile(`(?s)-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END ([A-Z0-9 ]+)-----`)
+
+// normalizePEM rewrites the PEM blocks of a configuration value as
+// encoding/pem reads them. Kafka's documentation writes inline PEM values
+// over continuation lines, which a properties file joins into one line,
+// so the base64 lines arrive separated by spaces; Kafka reads them so.
+func normalizePEM(v string) []byte {
+	var b strings.Builder
+	for _, m := range pemBlock.FindAllStringSubmatch(v, -1) {
+		body := strings.Join(strings.Fields(m[2]), "")
+		b.WriteString("-----BEGIN " + m[1] + "-----\n")
+		for len(body) > 64 {
+			b.WriteString(body[:64] + "\n")
+			body = body[64:]
+		}
+		if body != "" {
+			b.WriteString(body + "\n")
+		}
+		b.WriteString("-----END " + m[3] + "-----\n")
+	}
+	return []byte(b.String())
 }
 
 // restServer serves the REST API and /metrics on the worker's listeners.

@@ -52,6 +52,9 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 		}
 		names[f.req.Name] = path
 		files = append(files, f)
+		if f.utf8Line > 0 {
+			warnLatin1(log, path, f.utf8Line)
+		}
 	}
 	cfg, err := parseWorkerConfig(wp.path, wp.values, *dataDir, log)
 	if err != nil {
