@@ -1,7 +1,12 @@
 // Package prommetrics exposes the worker's task metrics to Prometheus, with
 // Kafka Connect's metric names turned into Prometheus names
-// (source-record-poll-total → kconnect_source_record_poll_total) and the
-// connector and task as labels.
+// (source-record-poll-total → kconnect_source_record_poll_total,
+// total-record-errors → kconnect_total_record_errors) and the connector and
+// task as labels. Where Kafka Connect reports a ratio or an average over a
+// window (offset-commit-success-percentage, offset-commit-avg-time-ms),
+// kconnect exports what Prometheus derives it from: the counter
+// kconnect_offset_commit_total with an outcome label and the histogram
+// kconnect_offset_commit_seconds.
 //
 //	reg := prometheus.NewRegistry()
 //	w, err := worker.New(worker.Brokers("localhost:9092"), worker.WithMetrics(prommetrics.New(reg)))
@@ -20,7 +25,7 @@ import (
 // on one registerer.
 type Metrics struct {
 	polled, written, read, put *prometheus.CounterVec
-	active                     *prometheus.GaugeVec
+	sourceActive, sinkActive   *prometheus.GaugeVec
 	commits                    *prometheus.CounterVec
 	commitTime                 *prometheus.HistogramVec
 	errors                     *prometheus.CounterVec
@@ -40,27 +45,33 @@ func New(reg prometheus.Registerer) *Metrics {
 		written: counter("source_record_write_total", "Source records acknowledged by Kafka."),
 		read:    counter("sink_record_read_total", "Records consumed by sink tasks."),
 		put:     counter("sink_record_send_total", "Records handed to sink tasks' Put."),
-		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "kconnect", Name: "record_active_count",
-			Help: "Records in flight: polled but not acknowledged, or consumed but not committed."}, labels),
+		sourceActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "kconnect", Name: "source_record_active_count",
+			Help: "Records polled from a source task but not yet acknowledged by Kafka."}, labels),
+		sinkActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "kconnect", Name: "sink_record_active_count",
+			Help: "Records consumed by a sink task but not yet committed."}, labels),
 		commits: counter("offset_commit_total", "Offset commit attempts.", "outcome"),
 		commitTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "kconnect", Name: "offset_commit_seconds",
 			Help: "Time taken by offset commits.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 8)}, labels),
-		errors:  counter("record_errors_total", "Records that failed, by stage.", "stage"),
-		skipped: counter("records_skipped_total", "Records skipped by errors.tolerance=all."),
-		retries: counter("retries_total", "Retries of retriable errors."),
-		dlq:     counter("deadletterqueue_produce_total", "Records written to the dead-letter topic."),
+		errors:  counter("total_record_errors", "Records that failed, by stage.", "stage"),
+		skipped: counter("total_records_skipped", "Records skipped by errors.tolerance=all."),
+		retries: counter("total_retries", "Retries of retriable errors."),
+		dlq:     counter("deadletterqueue_produce_requests", "Records written to the dead-letter topic."),
 	}
-	reg.MustRegister(m.polled, m.written, m.read, m.put, m.active, m.commits, m.commitTime, m.errors, m.skipped, m.retries, m.dlq)
+	reg.MustRegister(m.polled, m.written, m.read, m.put, m.sourceActive, m.sinkActive, m.commits, m.commitTime, m.errors, m.skipped, m.retries, m.dlq)
 	return m
 }
 
 // Task returns the recorder for one task, with its label values bound once.
-func (m *Metrics) Task(id worker.TaskID, _ string) worker.TaskMetrics {
+func (m *Metrics) Task(id worker.TaskID, kind string) worker.TaskMetrics {
 	l := prometheus.Labels{"connector": id.Connector, "task": strconv.Itoa(id.Task)}
+	active := m.sourceActive
+	if kind == "sink" {
+		active = m.sinkActive
+	}
 	return &task{
 		m: m, labels: l,
 		polled: m.polled.With(l), written: m.written.With(l), read: m.read.With(l), put: m.put.With(l),
-		active: m.active.With(l), ok: m.commits.MustCurryWith(l).WithLabelValues("success"),
+		active: active.With(l), ok: m.commits.MustCurryWith(l).WithLabelValues("success"),
 		failed: m.commits.MustCurryWith(l).WithLabelValues("failure"), commitTime: m.commitTime.With(l),
 		skipped: m.skipped.With(l), retries: m.retries.With(l), dlq: m.dlq.With(l),
 	}
