@@ -89,12 +89,23 @@ func WorkerOptions(opts ...worker.Opt) Option {
 	return func(s *settings) { s.workerOpts = append(s.workerOpts, opts...) }
 }
 
-// Output sets where the program writes: out for what a command prints
-// (help, version, status), errOut for the banner and the log. Defaults:
-// os.Stdout and os.Stderr. FileStreamSink without a file writes to out,
-// and FileStreamSource without one reads in (default os.Stdin).
+// Output sets the program's standard streams: out for what a command
+// prints (help, version, status), errOut for the banner and the log.
+// FileStreamSource without a file reads in, and FileStreamSink without one
+// writes to out. A nil one keeps its default: os.Stdin, os.Stdout,
+// os.Stderr.
 func Output(in io.Reader, out, errOut io.Writer) Option {
-	return func(s *settings) { s.stdin, s.stdout, s.stderr = in, out, errOut }
+	return func(s *settings) {
+		if in != nil {
+			s.stdin = in
+		}
+		if out != nil {
+			s.stdout = out
+		}
+		if errOut != nil {
+			s.stderr = errOut
+		}
+	}
 }
 
 // Logger sets the logger of the program and its worker. Default: text

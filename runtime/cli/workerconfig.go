@@ -111,7 +111,8 @@ var distributedKeys = []string{
 // workerConfig is what a worker properties file asks for.
 type workerConfig struct {
 	file    string
-	brokers []string // empty: the embedded broker
+	props   map[string]string // every key, for clientProps, overridePolicy and configProviders
+	brokers []string          // empty: the embedded broker
 	dataDir string
 
 	keyConv, valueConv, headerConv          string
@@ -130,7 +131,7 @@ type workerConfig struct {
 // they may be secrets, except where a bad one is a number or a listener.
 // Keys kconnect does not read are logged once each.
 func parseWorkerConfig(file string, props map[string]string, dataDirFlag string, log *slog.Logger) (*workerConfig, error) {
-	c := &workerConfig{file: file}
+	c := &workerConfig{file: file, props: props}
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", file, key, fmt.Sprintf(format, args...)))
