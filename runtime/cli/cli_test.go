@@ -361,6 +361,10 @@ func TestVersionAndHelp(t *testing.T) {
 	require.Equal(t, "kconnect 1.2.3\n", out.String())
 
 	out = syncBuffer{}
+	require.Equal(t, 0, cli.Main(context.Background(), []string{"standalone", "-h"}, cli.Output(nil, &out, &errOut)))
+	require.Contains(t, out.String(), "WORKER KEYS")
+
+	out = syncBuffer{}
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"-h"}, cli.Output(nil, &out, &errOut),
 		cli.Plugins(greeting())))
 	help := out.String()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -25,7 +26,10 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 	started := time.Now()
 	fs := newFlags("standalone")
 	dataDir := fs.String("data-dir", "", "keep the embedded broker in this directory (the worker key "+keyDataDir+")")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		help(s.stdout, s)
+		return nil
+	} else if err != nil {
 		return exit(ExitUsage, fmt.Errorf("standalone: %w", err))
 	}
 	args = fs.Args()
