@@ -40,10 +40,22 @@ func TestDefaultConvertersHaveTheirOwnSettings(t *testing.T) {
 	require.JSONEq(t, `{"schema":{"type":"int64","optional":false},"payload":0}`, string(got.Key))
 	require.Equal(t, `"record-0"`, string(got.Value))
 
-	w2 := newTestWorkerWith(t, brokers, offset.NewMemory(), []Opt{DefaultHeaderConverter("NoSuchHeaderConverter", nil)}, cs.plugin())
-	defer w2.Close()
-	err := w2.CreateConnector(ctx, "defconv", map[string]string{
-		"connector.class": "test.CounterSource", "topic": topic, "limit": "1"})
-	require.ErrorContains(t, err, "header.converter")
-	require.ErrorContains(t, err, "NoSuchHeaderConverter")
+}
+
+// A default converter that names no plugin fails New, before anything
+// starts, naming its key.
+func TestDefaultConverterMustExist(t *testing.T) {
+	for key, opt := range map[string]Opt{
+		"default key.converter":    DefaultKeyConverter("NoSuchConverter", nil),
+		"default value.converter":  DefaultConverters("JsonConverter", "NoSuchConverter", nil),
+		"default header.converter": DefaultHeaderConverter("NoSuchConverter", nil),
+	} {
+		w, err := New(Brokers("localhost:1"), opt)
+		require.Nil(t, w)
+		require.ErrorContains(t, err, key)
+		require.ErrorContains(t, err, "NoSuchConverter")
+	}
+	w, err := New(Brokers("localhost:1"), DefaultHeaderConverter("StringConverter", nil))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
 }

@@ -275,6 +275,10 @@ func New(opts ...Opt) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
+	plugins := append(builtinPlugins(), o.plugins...)
+	if err := checkDefaultConverters(&o, plugins); err != nil {
+		return nil, err
+	}
 	w := &Worker{engine: &engine{opts: o, store: o.store, clients: clients}, connectors: make(map[string]*connectorRun)}
 	if len(o.embedded) > 0 {
 		seeds, err := w.startEmbedded()
@@ -298,7 +302,7 @@ func New(opts ...Opt) (*Worker, error) {
 	if w.store == nil {
 		w.store = offset.NewMemory()
 	}
-	w.plugins = append(builtinPlugins(), o.plugins...)
+	w.plugins = plugins
 	return w, nil
 }
 
@@ -669,6 +673,26 @@ func (w *engine) headerConverter(cfg *connect.Config) (converter.HeaderConverter
 		return nil, fmt.Errorf("%s: plugin %s returned no header converter", HeaderConverterConfig, class)
 	}
 	return h, nil
+}
+
+// checkDefaultConverters fails New, before it starts anything, for a
+// default converter that names no plugin: every connector that names no
+// converter of its own would fail.
+func checkDefaultConverters(o *options, plugins connect.Plugins) error {
+	for _, c := range []struct {
+		key   string
+		kind  connect.PluginKind
+		class string
+	}{
+		{KeyConverterConfig, connect.ConverterPlugin, o.defaultKeyConverter},
+		{ValueConverterConfig, connect.ConverterPlugin, o.defaultValConverter},
+		{HeaderConverterConfig, connect.HeaderConverterPlugin, o.headerConverterClass()},
+	} {
+		if _, err := plugins.Find(c.kind, c.class); err != nil {
+			return fmt.Errorf("worker: default %s: %w", c.key, err)
+		}
+	}
+	return nil
 }
 
 // headerConverterClass is the header converter of connectors that name
