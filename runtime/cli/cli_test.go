@@ -252,6 +252,9 @@ func TestBadFilesStartNothing(t *testing.T) {
 			"bootstrap.servers=localhost:1\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename="+
 				writeFile(t, filepath.Join(dir, "connect.offsets"), "\xac\xed\x00\x05sr\x00\x11java.util.HashMap")+"\n")},
 			cli.ExitConfig, []string{"w4.properties: offset.storage.file.filename: ", "holds offsets written by a JVM Kafka Connect worker"}},
+		{"unknown converter", []string{"standalone", writeFile(t, filepath.Join(dir, "w5.properties"),
+			"listeners=http://127.0.0.1:0\nkey.converter=org.example.AvroConverter\n")},
+			cli.ExitConfig, []string{"w5.properties: worker: default key.converter: ", "org.example.AvroConverter"}},
 		{"no command", nil, cli.ExitUsage, []string{"no command given"}},
 		{"unknown command", []string{"run"}, cli.ExitUsage, []string{`unknown command "run"`}},
 		{"standalone without files", []string{"standalone"}, cli.ExitUsage, []string{"usage: kconnect standalone"}},

@@ -82,7 +82,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 	w, err := worker.New(opts...)
 	if err != nil {
 		rest.close()
-		return exit(ExitConfig, errors.Join(err, closeStore()))
+		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %w", wp.path, err), closeStore()))
 	}
 	// The worker closes the offset store it was given.
 	errc := make(chan error, len(cfg.rest.listeners))
