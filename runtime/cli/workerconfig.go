@@ -35,7 +35,8 @@ const (
 	// keyDataDir is kconnect's own: the directory of the embedded broker.
 	keyDataDir = "kconnect.data.dir"
 
-	httpsPrefix = "listeners.https."
+	httpsPrefix      = "listeners.https."
+	adminHTTPSPrefix = "admin.listeners.https."
 )
 
 // handledKeys are the worker keys kconnect reads itself, with a line of
@@ -225,6 +226,9 @@ func clientProps(props map[string]string) map[string]string {
 }
 
 func isClientKey(k string) bool {
+	if kafkaUnsupportedKeys[k] != "" || strings.HasPrefix(k, adminHTTPSPrefix) {
+		return false // admin.listeners is the REST server's, not the admin client's
+	}
 	if slices.Contains(clientKeys, k) {
 		return true
 	}
@@ -264,9 +268,13 @@ func warnUnreadKeys(file string, props map[string]string, log *slog.Logger) {
 		switch {
 		case k == keyPluginPath || k == keyPluginDiscovery:
 			pluginKeys = append(pluginKeys, k)
+		case k == "topic.creation.enable" && strings.EqualFold(strings.TrimSpace(props[k]), "true"):
+			// Kafka's default, which is how kconnect behaves.
 		case knownWorkerKey(k):
 		case kafkaUnsupportedKeys[k] != "":
 			log.Warn("worker key not supported, ignored", "file", file, "key", k, "why", kafkaUnsupportedKeys[k])
+		case strings.HasPrefix(k, adminHTTPSPrefix):
+			log.Warn("worker key not supported, ignored", "file", file, "key", k, "why", kafkaUnsupportedKeys["admin.listeners"])
 		case strings.HasPrefix(k, "internal.key.converter") || strings.HasPrefix(k, "internal.value.converter"):
 			log.Warn("worker key removed from Kafka Connect in 3.0, ignored", "file", file, "key", k)
 		case slices.Contains(distributedKeys, k):

@@ -85,6 +85,9 @@ func TestWorkerConfigWarnsOfUnreadKeys(t *testing.T) {
 		"config.providers":                        "file",
 		"config.providers.file.class":             "org.apache.kafka.common.config.provider.FileConfigProvider",
 		"connector.client.config.override.policy": "None",
+		"admin.listeners":                         "http://:8084",
+		"admin.listeners.https.ssl.keystore.type": "PEM",
+		"topic.creation.enable":                   "true",
 	}, "", log)
 	require.NoError(t, err)
 	out := logs.String()
@@ -96,6 +99,9 @@ func TestWorkerConfigWarnsOfUnreadKeys(t *testing.T) {
 	require.Contains(t, out, `key=metric.reporters why="kconnect's metrics are Prometheus metrics at /metrics"`)
 	require.Contains(t, out, `msg="worker key of distributed mode, unused by a standalone worker" file=w.properties key=config.storage.topic`)
 	require.Contains(t, out, "key=internal.key.converter")
+	require.Contains(t, out, "key=admin.listeners why=")
+	require.Contains(t, out, "key=admin.listeners.https.ssl.keystore.type why=")
+	require.NotContains(t, out, "topic.creation.enable")
 	for _, k := range []string{"security.protocol", "producer.linger.ms", "config.providers", "connector.client.config.override.policy"} {
 		require.NotContains(t, out, "key="+k)
 	}
@@ -109,6 +115,7 @@ func TestClientPropsAndSeams(t *testing.T) {
 		"request.timeout.ms": "1000", "key.converter": "JsonConverter", "listeners": "http://:8083",
 		"config.providers": "file", "config.providers.file.class": "F",
 		"connector.client.config.override.policy": "Principal",
+		"admin.listeners":                         "http://:8084", "admin.listeners.https.ssl.keystore.type": "PEM",
 	}
 	require.Equal(t, map[string]string{
 		"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.jaas.config": "x",
