@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/magiconair/properties"
@@ -14,8 +15,8 @@ import (
 
 // Properties files are read as Kafka reads them (Utils.loadProps, which is
 // java.util.Properties.load on the file's bytes): ISO-8859-1, with
-// \uXXXX escapes for everything else, Java's escapes, separators,
-// comments and continuation lines. ${...} is left as written, for
+// \uXXXX escapes (surrogate pairs included) for everything else, Java's
+// escapes, separators, comments and continuation lines. ${...} is left as written, for
 // configuration providers to resolve; a property file has no expansion of
 // its own in Kafka.
 
@@ -43,8 +44,13 @@ func readProperties(path string) (*propsFile, error) {
 // name the file and line.
 func parseProperties(path string, data []byte) (*propsFile, error) {
 	joined, lines := joinContinuations(data)
-	l := properties.Loader{Encoding: properties.ISO_8859_1, DisableExpansion: true}
-	p, err := l.LoadBytes(joined)
+	// The bytes are characters of ISO-8859-1, as Java reads them; made
+	// UTF-8 here so that an escaped surrogate pair can become its one
+	// character, as it does in a Java string, where the parser would make
+	// each half U+FFFD.
+	text := joinSurrogates(latin1(joined))
+	l := properties.Loader{Encoding: properties.UTF8, DisableExpansion: true}
+	p, err := l.LoadBytes([]byte(text))
 	if err != nil {
 		return nil, propertiesError(path, err, lines)
 	}
@@ -87,6 +93,61 @@ func joinContinuations(data []byte) (joined []byte, lines []int) {
 		b.WriteByte('\n')
 	}
 	return b.Bytes(), lines
+}
+
+// latin1 returns data read as ISO-8859-1: each byte one character.
+func latin1(data []byte) string {
+	var b strings.Builder
+	b.Grow(len(data))
+	for _, c := range data {
+		b.WriteRune(rune(c))
+	}
+	return b.String()
+}
+
+// joinSurrogates replaces each escaped UTF-16 surrogate pair
+// (\uD83D\uDE00) by the character it encodes, leaving escaped backslashes
+// and everything else as they are.
+func joinSurrogates(s string) string {
+	if !strings.Contains(s, `\u`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		n := 0 // the backslashes in a row from i
+		for i+n < len(s) && s[i+n] == '\\' {
+			n++
+		}
+		b.WriteString(s[i : i+n-n%2]) // escaped backslashes stay as written
+		i += n - n%2
+		if n%2 == 0 {
+			continue
+		}
+		hi, okHi := hexEscape(s, i)
+		lo, okLo := hexEscape(s, i+6)
+		if okHi && okLo && utf16.IsSurrogate(rune(hi)) && hi < 0xDC00 && lo >= 0xDC00 && lo <= 0xDFFF {
+			b.WriteRune(utf16.DecodeRune(rune(hi), rune(lo)))
+			i += 12
+			continue
+		}
+		b.WriteByte('\\')
+		i++
+	}
+	return b.String()
+}
+
+// hexEscape reads the escape \uXXXX at s[i:].
+func hexEscape(s string, i int) (uint16, bool) {
+	if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+	return uint16(v), err == nil
 }
 
 // continues reports whether line ends in an odd number of backslashes.

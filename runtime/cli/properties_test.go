@@ -19,6 +19,8 @@ func TestPropertiesReadAsJavaReadsThem(t *testing.T) {
 		{"escaped separators in key", `key\:x\=y\ z = v` + "\n", map[string]string{"key:x=y z": "v"}},
 		{"escapes", `t=a\tb\nc\qd\\e\fg` + "\n", map[string]string{"t": "a\tb\ncqd\\e\fg"}},
 		{"unicode escapes", `u=\u00e9\u0041\u4e2d` + "\n", map[string]string{"u": "éA中"}},
+		{"surrogate pair", `e\ud83d\ude00=\uD83D\uDE00!` + "\n", map[string]string{"e😀": "😀!"}},
+		{"escaped backslash before u", `p=\\ud83d\\\ud83d\ude00` + "\n", map[string]string{"p": `\ud83d\😀`}},
 		{"continued value", "a=b\\\n    c\\\n\t d\nx=y\n", map[string]string{"a": "bcd", "x": "y"}},
 		{"continued key", "multi\\\n  key=1\n", map[string]string{"multikey": "1"}},
 		{"even backslashes do not continue", "a=b\\\\\nc=d\n", map[string]string{"a": `b\`, "c": "d"}},
