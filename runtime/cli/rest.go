@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -282,10 +283,13 @@ func (s *restServer) listenURLs() []string {
 
 // serve starts serving h on every listener; a listener that fails is
 // reported on errc.
-func (s *restServer) serve(h http.Handler, errc chan<- error) {
+func (s *restServer) serve(h http.Handler, log *slog.Logger, errc chan<- error) {
 	for _, ln := range s.lns {
 		srv := &http.Server{
-			Handler:           h,
+			Handler: h,
+			// What net/http logs (a failed TLS handshake, a panicking
+			// handler) goes to the worker's log, quietly.
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			// Kafka Connect answers a request within 90 s or with a

@@ -86,7 +86,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 	}
 	// The worker closes the offset store it was given.
 	errc := make(chan error, len(cfg.rest.listeners))
-	rest.serve(handler(w, reg), errc)
+	rest.serve(handler(w, reg), log, errc)
 	stop := func() error {
 		err := w.Close()
 		// Requests still running (a status, a metrics scrape) get as long
