@@ -41,6 +41,7 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
@@ -71,6 +72,7 @@ type settings struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	log        *slog.Logger
+	levels     *loglevels.Levels // the log's levels by logger name
 	version    string
 	onReady    func(Ready)
 }
@@ -179,6 +181,10 @@ func newSettings(opts []Option) *settings {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	// Levels by logger name, changed through /admin/loggers, decide what
+	// reaches the program's handler.
+	s.levels = loglevels.New(slog.LevelInfo)
+	s.log = slog.New(s.levels.Handler(s.log.Handler()))
 	if s.version == "" {
 		s.version = buildVersion()
 	}

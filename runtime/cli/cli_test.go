@@ -307,8 +307,9 @@ func TestSecretsNeverShown(t *testing.T) {
 	require.NotContains(t, r.out.String(), secret)
 }
 
-// The REST listeners serve /metrics with Kafka Connect's metric names,
-// and the worker's id is its advertised host and port.
+// The REST listeners serve Kafka Connect's REST API and /metrics with
+// Kafka Connect's metric names, and the worker's id is its advertised host
+// and port.
 func TestRESTListenersServeMetrics(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, filepath.Join(dir, "in.txt"), "a\nb\n")
@@ -328,8 +329,10 @@ func TestRESTListenersServeMetrics(t *testing.T) {
 			return strings.Contains(body, `kconnect_source_record_write_total{connector="src",task="0"} 2`)
 		}, 30*time.Second, 20*time.Millisecond)
 	}
-	body := get(t, r.ready.Listeners[1]+"connectors", http.StatusServiceUnavailable)
-	require.Contains(t, body, `"error_code":503`)
+	// Kafka Connect's REST API beside them, on every listener.
+	require.JSONEq(t, `["src"]`, get(t, r.ready.Listeners[1]+"connectors", http.StatusOK))
+	require.JSONEq(t, `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`,
+		get(t, r.ready.Listeners[0]+"health", http.StatusOK))
 	require.NoError(t, r.stop(t))
 }
 
@@ -398,4 +401,45 @@ func TestUTF8PropertiesWarned(t *testing.T) {
 	require.Contains(t, r.logs.String(), "read as ISO-8859-1 as Kafka Connect reads it")
 	require.Contains(t, r.logs.String(), "file="+src+" line=3")
 	require.NotContains(t, r.logs.String(), "file="+w+" line=")
+}
+
+// config.providers in the worker configuration resolve references in its
+// own values and in every connector's; the REST API shows the references,
+// never what they resolve to.
+func TestConfigProvidersInWorkerAndConnectorFiles(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	writeFile(t, in, "one\ntwo\n")
+	secrets := writeFile(t, filepath.Join(dir, "secrets.properties"),
+		"input="+in+"\noutput="+out+"\nflush=100\n")
+	w := writeFile(t, filepath.Join(dir, "w.properties"),
+		"listeners=http://127.0.0.1:0\n"+
+			"config.providers=file\n"+
+			"config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n"+
+			"config.providers.file.param.allowed.paths="+dir+"\n"+
+			"offset.flush.interval.ms=${file:"+secrets+":flush}\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"),
+		"name=src\nconnector.class=FileStreamSource\ntopic=lines\nfile=${file:"+secrets+":input}\n")
+	sink := writeFile(t, filepath.Join(dir, "sink.properties"),
+		"name=sink\nconnector.class=FileStreamSink\ntopics=lines\nfile=${file:"+secrets+":output}\n")
+
+	r := start(t, []string{"standalone", w, src, sink})
+	waitForLines(t, out, []string{"one", "two"}, r.logs)
+	config := get(t, r.ready.Listeners[0]+"connectors/src/config", http.StatusOK)
+	require.Contains(t, config, `"file":"${file:`+secrets+`:input}"`)
+	require.NotContains(t, config, in)
+	tasks := get(t, r.ready.Listeners[0]+"connectors/sink/tasks", http.StatusOK)
+	require.NotContains(t, tasks, out)
+	require.NoError(t, r.stop(t))
+
+	// A reference that cannot be resolved in the worker configuration is
+	// an error naming the key, not its value.
+	bad := writeFile(t, filepath.Join(dir, "bad.properties"),
+		"listeners=http://127.0.0.1:0\nconfig.providers=file\n"+
+			"config.providers.file.class=FileConfigProvider\n"+
+			"offset.flush.interval.ms=${file:"+secrets+":missing}\n")
+	var errOut bytes.Buffer
+	code := runMain(t, []string{"standalone", bad}, io.Discard, &errOut)
+	require.NotZero(t, code)
+	require.Contains(t, errOut.String(), "offset.flush.interval.ms")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/rest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -327,21 +327,9 @@ func (s *restServer) close() {
 
 // handler is what the listeners serve: /metrics, and Kafka Connect's REST
 // API over h.
-func handler(h herder.Herder, reg *prometheus.Registry) http.Handler {
+func handler(h herder.Herder, reg *prometheus.Registry, opts ...rest.Option) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", kafkaAPI(h))
+	mux.Handle("/", rest.NewHandler(h, opts...))
 	return mux
-}
-
-// kafkaAPI returns the handler of Kafka Connect's REST API over h.
-func kafkaAPI(herder.Herder) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"error_code": http.StatusServiceUnavailable,
-			"message":    "this kconnect worker does not serve Kafka Connect's REST API yet; /metrics is served",
-		})
-	})
 }

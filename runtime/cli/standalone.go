@@ -8,13 +8,16 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/kconnect-go/kconnect/configprovider"
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/embedded"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/runtime/prommetrics"
+	"github.com/kconnect-go/kconnect/runtime/rest"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -60,42 +63,63 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 			warnLatin1(log, path, f.utf8Line)
 		}
 	}
-	cfg, err := parseWorkerConfig(wp.path, wp.values, *dataDir, log)
+	// Kafka resolves a worker configuration's own ${provider:path:key}
+	// references with the providers it declares, and then every
+	// connector's.
+	providers, err := configprovider.FromConfig(configProviders(wp.values))
+	if err != nil {
+		return exit(ExitConfig, fmt.Errorf("%s: %w", wp.path, err))
+	}
+	defer providers.Close()
+	resolved, err := providers.Resolve(ctx, wp.values)
+	if err != nil {
+		return exit(ExitConfig, fmt.Errorf("%s: %w", wp.path, err))
+	}
+	cfg, err := parseWorkerConfig(wp.path, resolved.Config, *dataDir, log)
 	if err != nil {
 		return exit(ExitConfig, err)
 	}
 
-	rest, err := listen(cfg.rest)
+	srv, err := listen(cfg.rest)
 	if err != nil {
 		return exit(ExitConfig, fmt.Errorf("%s: %s: %w", wp.path, keyListeners, err))
 	}
-	restURL, workerID := rest.advertised()
+	restURL, workerID := srv.advertised()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts, closeStore, err := workerOptions(cfg, s, log)
 	if err != nil {
-		rest.close()
+		srv.close()
 		return exit(ExitConfig, err)
 	}
-	opts = append(opts, worker.ID(workerID), worker.WithMetrics(prommetrics.New(reg)))
+	opts = append(opts, worker.ID(workerID), worker.WithMetrics(prommetrics.New(reg)), worker.ConfigProviders(providers))
 	opts = append(opts, s.workerOpts...)
 	w, err := worker.New(opts...)
 	if err != nil {
-		rest.close()
+		srv.close()
 		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %w", wp.path, err), closeStore()))
 	}
 	// The worker closes the offset store it was given.
 	errc := make(chan error, len(cfg.rest.listeners))
-	rest.serve(handler(w, reg), log, errc)
+	// GET /health answers 503 until the connector files are created.
+	var ready atomic.Bool
+	srv.serve(handler(w, reg,
+		rest.Version(s.version, ""), rest.Loggers(s.levels), rest.Logger(log),
+		rest.HealthCheck(func(context.Context) error {
+			if !ready.Load() {
+				return rest.ErrStarting
+			}
+			return nil
+		})), log, errc)
 	stop := func() error {
 		err := w.Close()
 		// Requests still running (a status, a metrics scrape) get as long
 		// as a task has to stop.
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout(cfg))
 		defer cancel()
-		return errors.Join(err, rest.shutdown(sctx))
+		return errors.Join(err, srv.shutdown(sctx))
 	}
-	banner(s, cfg, w, workerID, restURL, rest.listenURLs())
+	banner(s, cfg, w, workerID, restURL, srv.listenURLs())
 
 	for _, f := range files {
 		log.Info("creating connector", "connector", f.req.Name, "file", f.path)
@@ -104,10 +128,11 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 			return exit(ExitConnector, errors.Join(fmt.Errorf("%s: connector %s: %w", f.path, f.req.Name, err), stop()))
 		}
 	}
+	ready.Store(true)
 	log.Info("worker ready", "worker_id", workerID, "connectors", len(files),
 		"startup_ms", time.Since(started).Milliseconds())
 	if s.onReady != nil {
-		s.onReady(Ready{WorkerID: workerID, URL: restURL, Listeners: rest.listenURLs(), Brokers: w.Brokers()})
+		s.onReady(Ready{WorkerID: workerID, URL: restURL, Listeners: srv.listenURLs(), Brokers: w.Brokers()})
 	}
 
 	select {
@@ -143,7 +168,9 @@ func workerOptions(cfg *workerConfig, s *settings, log *slog.Logger) ([]worker.O
 	}
 	switch {
 	case len(cfg.brokers) > 0:
-		opts = append(opts, worker.Brokers(cfg.brokers...))
+		// The embedded broker speaks neither TLS nor SASL: client
+		// settings are for a real cluster.
+		opts = append(opts, worker.Brokers(cfg.brokers...), worker.ClientConfig(clientProps(cfg.props)))
 		if javaSerializedFile(cfg.offsetFile) {
 			return nil, nil, fmt.Errorf("%s: %s: %s holds offsets written by a JVM Kafka Connect worker (a Java-serialized map), which kconnect cannot read: "+
 				"kconnect keeps offsets in its own format (offset/FORMAT.md). Point the key at a new file; to keep the offsets, read them from the JVM worker "+
@@ -191,6 +218,13 @@ func workerOptions(cfg *workerConfig, s *settings, log *slog.Logger) ([]worker.O
 	}
 	if cfg.groupID != "" {
 		opts = append(opts, worker.WorkerGroupID(cfg.groupID))
+	}
+	if policy := overridePolicy(cfg.props); policy != "" {
+		var allow []string
+		if v := strings.TrimSpace(cfg.props[keyOverrideAllowlist]); v != "" {
+			allow = strings.Split(v, ",")
+		}
+		opts = append(opts, worker.ClientOverridePolicy(policy, allow...))
 	}
 	return opts, closeStore, nil
 }

@@ -30,6 +30,7 @@ const (
 	keyPluginDiscovery    = "plugin.discovery"
 	keyConfigProviders    = "config.providers"
 	keyOverridePolicy     = "connector.client.config.override.policy"
+	keyOverrideAllowlist  = "connector.client.config.override.allowlist"
 	keyExactlyOnce        = "exactly.once.source.support"
 	keyGroupID            = "group.id"
 	// keyDataDir is kconnect's own: the directory of the embedded broker.
@@ -58,8 +59,9 @@ var handledKeys = []struct{ key, help string }{
 	{httpsPrefix + "ssl.*", "TLS of https listeners, PEM only (ssl.keystore.type=PEM: ssl.keystore.location, or ssl.keystore.certificate.chain and ssl.keystore.key; ssl.truststore.* and ssl.client.auth for client certificates); without them the unprefixed ssl.* keys"},
 	{keyExactlyOnce, "enabled: exactly-once source delivery (needs an offsets topic: the embedded broker with kconnect.data.dir)"},
 	{keyGroupID, "the prefix of exactly-once transactional ids"},
-	{keyConfigProviders, "configuration providers for ${provider:path:key} in connector configurations; config.providers.<name>.* their settings"},
-	{keyOverridePolicy, "which client settings connectors may override (All, None, Principal)"},
+	{keyConfigProviders, "configuration providers for ${provider:path:key} in this file's values and in connector configurations (file, dir, env: Kafka's FileConfigProvider, DirectoryConfigProvider, EnvVarConfigProvider); config.providers.<name>.class and .param.* their settings"},
+	{keyOverridePolicy, "which client settings connectors may override: All (default), None, Principal or Allowlist"},
+	{keyOverrideAllowlist, "with Allowlist: the client settings connectors may override, comma-separated"},
 	{"security.protocol, sasl.*, ssl.*, client.id, …", "Kafka client settings of every client of the worker"},
 	{"producer.*, consumer.*, admin.*", "Kafka client settings of the worker's producers, consumers or admin clients"},
 	{keyPluginPath + ", " + keyPluginDiscovery, "accepted and unused: kconnect's plugins are compiled into the program"},
@@ -298,7 +300,7 @@ func knownWorkerKey(k string) bool {
 	case keyBootstrapServers, keyDataDir, keyKeyConverter, keyValueConverter, keyHeaderConverter,
 		keyOffsetFile, keyFlushInterval, keyFlushTimeout, keyShutdownTimeout, keyListeners,
 		keyAdvertisedHost, keyAdvertisedPort, keyAdvertisedListener, keyExactlyOnce, keyGroupID,
-		keyConfigProviders, keyOverridePolicy:
+		keyConfigProviders, keyOverridePolicy, keyOverrideAllowlist:
 		return true
 	}
 	for _, p := range []string{keyKeyConverter + ".", keyValueConverter + ".", keyHeaderConverter + ".",
@@ -315,7 +317,7 @@ func knownKeyNames() []string {
 	out := []string{keyBootstrapServers, keyDataDir, keyKeyConverter, keyValueConverter, keyHeaderConverter,
 		keyOffsetFile, keyFlushInterval, keyFlushTimeout, keyShutdownTimeout, keyListeners,
 		keyAdvertisedHost, keyAdvertisedPort, keyAdvertisedListener, keyExactlyOnce, keyGroupID,
-		keyConfigProviders, keyOverridePolicy, keyPluginPath, keyPluginDiscovery,
+		keyConfigProviders, keyOverridePolicy, keyOverrideAllowlist, keyPluginPath, keyPluginDiscovery,
 		"sasl.mechanism", "sasl.jaas.config", "ssl.keystore.location", "ssl.truststore.location"}
 	out = append(out, clientKeys...)
 	for k := range kafkaUnsupportedKeys {
