@@ -70,10 +70,10 @@ func ExampleConfigDef_Validate() {
 	//         "importance": "MEDIUM",
 	//         "documentation": "Write mode.",
 	//         "group": "File",
+	//         "order_in_group": 1,
 	//         "width": "NONE",
 	//         "display_name": "mode",
-	//         "dependents": [],
-	//         "order": 1
+	//         "dependents": []
 	//       },
 	//       "value": {
 	//         "name": "mode",

@@ -102,20 +102,20 @@ type ConfigInfo struct {
 
 // ConfigKeyInfo is a key definition as Kafka Connect's REST API shows it
 // (also the element of GET /connector-plugins/{plugin}/config). Field
-// order and names follow Kafka Connect's JSON, where the position within
-// the group is called "order" and comes last.
+// order and names follow Kafka Connect's JSON (its ConfigKeyInfo record),
+// where the position within the group is "order_in_group", after "group".
 type ConfigKeyInfo struct {
 	Name          string   `json:"name"`
-	Type          string   `json:"type"`          // "STRING", "INT", ...; DURATION shows as "LONG"
-	Required      bool     `json:"required"`      // no default value
-	DefaultValue  *string  `json:"default_value"` // null if required or no default; "[hidden]" for passwords
-	Importance    string   `json:"importance"`    // "HIGH", "MEDIUM", "LOW"
-	Documentation string   `json:"documentation"` // ConfigKey.Doc
-	Group         *string  `json:"group"`         // null if no group
-	Width         string   `json:"width"`         // "NONE", "SHORT", "MEDIUM", "LONG"
-	DisplayName   string   `json:"display_name"`  // ConfigKey.DisplayName, or Name
-	Dependents    []string `json:"dependents"`    // never null
-	OrderInGroup  int      `json:"order"`         // -1 if no group
+	Type          string   `json:"type"`           // "STRING", "INT", ...; DURATION shows as "LONG"
+	Required      bool     `json:"required"`       // no default value
+	DefaultValue  *string  `json:"default_value"`  // null if required or no default; "[hidden]" for passwords
+	Importance    string   `json:"importance"`     // "HIGH", "MEDIUM", "LOW"
+	Documentation string   `json:"documentation"`  // ConfigKey.Doc
+	Group         *string  `json:"group"`          // null if no group
+	OrderInGroup  int      `json:"order_in_group"` // -1 if no group
+	Width         string   `json:"width"`          // "NONE", "SHORT", "MEDIUM", "LONG"
+	DisplayName   string   `json:"display_name"`   // ConfigKey.DisplayName, or Name
+	Dependents    []string `json:"dependents"`     // never null
 }
 
 // ConfigValueInfo is a key's validation result as Kafka Connect's REST API

@@ -51,35 +51,35 @@ func TestConfigValidateJSON(t *testing.T) {
   "groups": ["File", "Auth", "Common"],
   "configs": [
     {"definition": {"name": "file", "type": "STRING", "required": true, "default_value": null, "importance": "HIGH",
-       "documentation": "Source filename.", "group": "File", "width": "LONG", "display_name": "File", "dependents": [], "order": 1},
+       "documentation": "Source filename.", "group": "File", "order_in_group": 1, "width": "LONG", "display_name": "File", "dependents": []},
      "value": {"name": "file", "value": null, "recommended_values": [],
        "errors": ["Missing required configuration \"file\" which has no default value."], "visible": true}},
     {"definition": {"name": "mode", "type": "STRING", "required": false, "default_value": "append", "importance": "MEDIUM",
-       "documentation": "Write mode.", "group": "File", "width": "SHORT", "display_name": "mode", "dependents": [], "order": 2},
+       "documentation": "Write mode.", "group": "File", "order_in_group": 2, "width": "SHORT", "display_name": "mode", "dependents": []},
      "value": {"name": "mode", "value": "sideways", "recommended_values": ["append", "overwrite"],
        "errors": ["Invalid value sideways for configuration mode: String must be one of: append, overwrite"], "visible": true}},
     {"definition": {"name": "batch.size", "type": "INT", "required": false, "default_value": "2000", "importance": "LOW",
-       "documentation": "Records per poll.", "group": null, "width": "NONE", "display_name": "batch.size", "dependents": [], "order": -1},
+       "documentation": "Records per poll.", "group": null, "order_in_group": -1, "width": "NONE", "display_name": "batch.size", "dependents": []},
      "value": {"name": "batch.size", "value": "0", "recommended_values": [],
        "errors": ["Invalid value 0 for configuration batch.size: Value must be at least 1"], "visible": true}},
     {"definition": {"name": "db.password", "type": "PASSWORD", "required": true, "default_value": null, "importance": "HIGH",
-       "documentation": "Database password.", "group": "Auth", "width": "NONE", "display_name": "db.password", "dependents": [], "order": 1},
+       "documentation": "Database password.", "group": "Auth", "order_in_group": 1, "width": "NONE", "display_name": "db.password", "dependents": []},
      "value": {"name": "db.password", "value": "[hidden]", "recommended_values": [], "errors": [], "visible": true}},
     {"definition": {"name": "api.key", "type": "PASSWORD", "required": false, "default_value": "[hidden]", "importance": "LOW",
-       "documentation": "API key.", "group": "Auth", "width": "NONE", "display_name": "api.key", "dependents": ["ratio"], "order": 2},
+       "documentation": "API key.", "group": "Auth", "order_in_group": 2, "width": "NONE", "display_name": "api.key", "dependents": ["ratio"]},
      "value": {"name": "api.key", "value": "[hidden]", "recommended_values": [], "errors": [], "visible": true}},
     {"definition": {"name": "topics", "type": "LIST", "required": false, "default_value": "", "importance": "HIGH",
-       "documentation": "Topics.", "group": "Common", "width": "LONG", "display_name": "Topics", "dependents": [], "order": 4},
+       "documentation": "Topics.", "group": "Common", "order_in_group": 4, "width": "LONG", "display_name": "Topics", "dependents": []},
      "value": {"name": "topics", "value": "a,b", "recommended_values": [], "errors": [], "visible": true}},
     {"definition": {"name": "ratio", "type": "DOUBLE", "required": false, "default_value": "1.0", "importance": "LOW",
-       "documentation": "Ratio.", "group": null, "width": "NONE", "display_name": "ratio", "dependents": [], "order": -1},
+       "documentation": "Ratio.", "group": null, "order_in_group": -1, "width": "NONE", "display_name": "ratio", "dependents": []},
      "value": {"name": "ratio", "value": null, "recommended_values": [],
        "errors": ["Invalid value x for configuration ratio: Not a number of type DOUBLE"], "visible": true}},
     {"definition": {"name": "poll.interval", "type": "LONG", "required": false, "default_value": "5000", "importance": "LOW",
-       "documentation": "Poll interval.", "group": null, "width": "NONE", "display_name": "poll.interval", "dependents": [], "order": -1},
+       "documentation": "Poll interval.", "group": null, "order_in_group": -1, "width": "NONE", "display_name": "poll.interval", "dependents": []},
      "value": {"name": "poll.interval", "value": "60000", "recommended_values": [], "errors": [], "visible": true}},
     {"definition": {"name": "converter", "type": "CLASS", "required": false, "default_value": null, "importance": "LOW",
-       "documentation": "Converter class.", "group": null, "width": "NONE", "display_name": "converter", "dependents": [], "order": -1},
+       "documentation": "Converter class.", "group": null, "order_in_group": -1, "width": "NONE", "display_name": "converter", "dependents": []},
      "value": {"name": "converter", "value": null, "recommended_values": [], "errors": [], "visible": true}}
   ]
 }`
@@ -116,9 +116,9 @@ func TestConfigInfosStrayAndMissingValues(t *testing.T) {
 	want := `{"name":"C","error_count":4,"groups":[],"configs":[` +
 		`{"definition":null,"value":{"name":"ghost","value":null,"recommended_values":[],"errors":["ghost is referred in the dependents, but not defined."],"visible":false}},` +
 		`{"definition":null,"value":{"name":"extra","value":"v","recommended_values":[],"errors":["e1","e2"],"visible":false}},` +
-		`{"definition":{"name":"a","type":"STRING","required":false,"default_value":null,"importance":"HIGH","documentation":"","group":null,"width":"NONE","display_name":"a","dependents":["ghost"],"order":-1},` +
+		`{"definition":{"name":"a","type":"STRING","required":false,"default_value":null,"importance":"HIGH","documentation":"","group":null,"order_in_group":-1,"width":"NONE","display_name":"a","dependents":["ghost"]},` +
 		`"value":{"name":"a","value":"x","recommended_values":[],"errors":["a must name an existing file"],"visible":true}},` +
-		`{"definition":{"name":"b","type":"PASSWORD","required":false,"default_value":null,"importance":"HIGH","documentation":"","group":null,"width":"NONE","display_name":"b","dependents":[],"order":-1},` +
+		`{"definition":{"name":"b","type":"PASSWORD","required":false,"default_value":null,"importance":"HIGH","documentation":"","group":null,"order_in_group":-1,"width":"NONE","display_name":"b","dependents":[]},` +
 		`"value":{"name":"b","value":"[hidden]","recommended_values":[],"errors":[],"visible":false}}]}`
 	if string(got) != want {
 		t.Fatalf("JSON mismatch\n got %s\nwant %s", got, want)
@@ -126,7 +126,7 @@ func TestConfigInfosStrayAndMissingValues(t *testing.T) {
 
 	// A key without any value entry has "value": null.
 	got, _ = json.Marshal(def.Infos("C", nil))
-	if !strings.Contains(string(got), `"order":-1},"value":null}`) {
+	if !strings.Contains(string(got), `"dependents":[]},"value":null}`) {
 		t.Fatalf("missing value not null: %s", got)
 	}
 }
