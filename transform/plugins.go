@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Plugins returns every built-in transformation and predicate as
@@ -44,10 +45,12 @@ func Plugins() []connect.Plugin {
 	} {
 		for _, p := range group {
 			p.Aliases = nestedAlias(p.PluginInfo)
+			p.Version = version.Kconnect()
 			out = append(out, p)
 		}
 	}
 	for _, p := range predicatePlugins() {
+		p.Version = version.Kconnect()
 		out = append(out, p)
 	}
 	return out

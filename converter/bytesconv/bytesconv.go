@@ -9,6 +9,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Class is ByteArrayConverter's Kafka Connect class name.
@@ -25,7 +26,7 @@ func New() *Converter { return &Converter{} }
 func ConfigDef() *connect.ConfigDef { return connect.NewConfigDef() }
 
 func info(kind connect.PluginKind) connect.PluginInfo {
-	return connect.PluginInfo{Class: Class, Aliases: []string{"ByteArrayConverter"}, Kind: kind,
+	return connect.PluginInfo{Class: Class, Aliases: []string{"ByteArrayConverter"}, Kind: kind, Version: version.Kconnect(),
 		Doc: "Raw bytes, passed through unchanged.", Config: ConfigDef()}
 }
 

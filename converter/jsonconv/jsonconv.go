@@ -27,6 +27,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // DecimalFormat says how Decimal values are written.
@@ -148,7 +149,7 @@ func Configure(config map[string]string) (*Converter, error) {
 const Class = "org.apache.kafka.connect.json.JsonConverter"
 
 func info(kind connect.PluginKind) connect.PluginInfo {
-	return connect.PluginInfo{Class: Class, Aliases: []string{"JsonConverter"}, Kind: kind,
+	return connect.PluginInfo{Class: Class, Aliases: []string{"JsonConverter"}, Kind: kind, Version: version.Kconnect(),
 		Doc: "Kafka Connect's JSON format, with or without a schema envelope.", Config: ConfigDef()}
 }
 

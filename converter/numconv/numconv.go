@@ -20,6 +20,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Type says which of the converters a Converter is.
@@ -114,7 +115,7 @@ func (c *Converter) Type() Type { return c.t }
 func ConfigDef() *connect.ConfigDef { return connect.NewConfigDef() }
 
 func info(t Type, kind connect.PluginKind) connect.PluginInfo {
-	return connect.PluginInfo{Class: t.Class(), Aliases: []string{t.String()}, Kind: kind,
+	return connect.PluginInfo{Class: t.Class(), Aliases: []string{t.String()}, Kind: kind, Version: version.Kconnect(),
 		Doc: fmt.Sprintf("A %s in %d bytes, as Kafka's %s serializer writes it.", types[t].name, t.Size(), types[t].name), Config: ConfigDef()}
 }
 

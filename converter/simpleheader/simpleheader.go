@@ -18,6 +18,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/converter/stringconv"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Class is SimpleHeaderConverter's Kafka Connect class name.
@@ -38,7 +39,7 @@ func ConfigDef() *connect.ConfigDef { return connect.NewConfigDef() }
 func HeaderPlugin() converter.HeaderPlugin {
 	return converter.HeaderPlugin{
 		PluginInfo: connect.PluginInfo{Class: Class, Aliases: []string{"SimpleHeaderConverter"},
-			Kind: connect.HeaderConverterPlugin, Config: ConfigDef(),
+			Kind: connect.HeaderConverterPlugin, Version: version.Kconnect(), Config: ConfigDef(),
 			Doc: "Header values as text, read back with an inferred schema; Kafka Connect's default."},
 		New: func(map[string]string) (converter.HeaderConverter, error) { return New(), nil },
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Class is StringConverter's Kafka Connect class name.
@@ -143,7 +144,7 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 }
 
 func info(kind connect.PluginKind) connect.PluginInfo {
-	return connect.PluginInfo{Class: Class, Aliases: []string{"StringConverter"}, Kind: kind,
+	return connect.PluginInfo{Class: Class, Aliases: []string{"StringConverter"}, Kind: kind, Version: version.Kconnect(),
 		Doc: "Values as text: writes what Java's toString prints, reads an optional STRING.", Config: ConfigDef(),
 		// Read by Configure, as Kafka's serializers read them, though
 		// Kafka's ConfigDef does not define them either.

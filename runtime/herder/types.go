@@ -41,6 +41,9 @@ type StateInfo struct {
 	// Trace is the error that failed the connector or task, FAILED only,
 	// with the connector's passwords shown as "[hidden]".
 	Trace string `json:"trace,omitempty"`
+	// Version is the connector plugin's version (KIP-891), omitted when
+	// it has none.
+	Version string `json:"version,omitempty"`
 }
 
 // TaskState is the state of one task (GET

@@ -56,7 +56,7 @@ func Example() {
 	// 200 []
 	// 201 {"name":"lines","config":{"connector.class":"FileStreamSource","file":"lines.txt","name":"lines","topic":"lines"},"tasks":[],"type":"source"}
 	// Location: /connect/connectors/lines
-	// 200 {"name":"lines","connector":{"state":"STOPPED","worker_id":"worker-1"},"tasks":[],"type":"source"}
+	// 200 {"name":"lines","connector":{"state":"STOPPED","worker_id":"worker-1","version":"(devel)"},"tasks":[],"type":"source"}
 	// 200 ["connector.lines"]
 	// 404 {"error_code":404,"message":"worker: not found: connector nope"}
 }

@@ -37,10 +37,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 )
@@ -91,9 +91,9 @@ type options struct {
 	log             *slog.Logger
 }
 
-// Version sets the version and commit GET / reports. Default: the version
-// of the kconnect module and the commit of the program's build, as
-// runtime/debug.ReadBuildInfo has them.
+// Version sets the version and commit GET / reports. Default: kconnect's
+// version, which the plugins that come with kconnect report too, and the
+// commit of the program's build, as its build information has them.
 func Version(version, commit string) Option {
 	return func(o *options) { o.version, o.commit = version, commit }
 }
@@ -161,7 +161,7 @@ func NewHandler(h herder.Herder, opts ...Option) http.Handler {
 		maxBody:       DefaultMaxBodyBytes,
 		log:           slog.Default(),
 	}
-	o.version, o.commit = buildVersion()
+	o.version, o.commit = version.Kconnect(), version.Commit()
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -177,31 +177,6 @@ func NewHandler(h herder.Herder, opts ...Option) http.Handler {
 	s := &server{h: h, o: o, mux: http.NewServeMux()}
 	s.routes()
 	return s
-}
-
-// buildVersion returns the kconnect module's version and the build's
-// commit, as far as the binary records them.
-func buildVersion() (version, commit string) {
-	version, commit = "unknown", "unknown"
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version, commit
-	}
-	const module = "github.com/kconnect-go/kconnect"
-	if bi.Main.Path == module {
-		version = bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path == module {
-			version = d.Version
-		}
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			commit = s.Value
-		}
-	}
-	return version, commit
 }
 
 func (s *server) routes() {

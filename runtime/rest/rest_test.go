@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/version"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -328,9 +330,10 @@ func TestConnectorEndpoints(t *testing.T) {
 	e.expect("GET", "/connectors/src/config", nil, http.StatusOK, mustJSON(t, srcCfg))
 	e.awaitStates("src", herder.Running, herder.Running)
 	e.awaitStates(sink, herder.Running, herder.Running)
-	srcStatus := `{"name":"src","connector":{"state":"RUNNING","worker_id":"` + workerID + `"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"` + workerID + `"}],"type":"source"}`
+	kv := `,"version":` + mustJSON(t, version.Kconnect())
+	srcStatus := `{"name":"src","connector":{"state":"RUNNING","worker_id":"` + workerID + `"` + kv + `},"tasks":[{"id":0,"state":"RUNNING","worker_id":"` + workerID + `"` + kv + `}],"type":"source"}`
 	e.expect("GET", "/connectors/src/status", nil, http.StatusOK, srcStatus)
-	e.expect("GET", "/connectors/src/tasks/0/status", nil, http.StatusOK, `{"id":0,"state":"RUNNING","worker_id":"`+workerID+`"}`)
+	e.expect("GET", "/connectors/src/tasks/0/status", nil, http.StatusOK, `{"id":0,"state":"RUNNING","worker_id":"`+workerID+`"`+kv+`}`)
 	e.expectError("GET", "/connectors/src/tasks/1/status", nil, http.StatusNotFound, "task 1")
 	e.expectError("GET", "/connectors/src/tasks/x/status", nil, http.StatusNotFound, "HTTP 404 Not Found")
 
@@ -416,11 +419,11 @@ func TestRestartMatrix(t *testing.T) {
 	// Task 0 is FAILED before each restart, so its trace is shown, also
 	// when it is shown RESTARTING, as Kafka Connect's restart plan keeps it.
 	task0 := func(state string) string {
-		return `{"id":0,"state":"` + state + `","worker_id":"` + workerID + `","trace":` + mustJSON(t, trace) + `}`
+		return `{"id":0,"state":"` + state + `","worker_id":"` + workerID + `","trace":` + mustJSON(t, trace) + `,"version":"1.0"}`
 	}
 	body := func(conn, t0, t1 string) string {
-		return `{"name":"f","connector":{"state":"` + conn + `","worker_id":"` + workerID + `"},"tasks":[` + task0(t0) +
-			`,{"id":1,"state":"` + t1 + `","worker_id":"` + workerID + `"}],"type":"source"}`
+		return `{"name":"f","connector":{"state":"` + conn + `","worker_id":"` + workerID + `","version":"1.0"},"tasks":[` + task0(t0) +
+			`,{"id":1,"state":"` + t1 + `","worker_id":"` + workerID + `","version":"1.0"}],"type":"source"}`
 	}
 	for _, c := range []struct {
 		query                string
@@ -457,7 +460,7 @@ func TestRestartMatrix(t *testing.T) {
 	// standalone herder does: it has no tasks to restart.
 	e.expect("PUT", "/connectors/f/stop", nil, http.StatusNoContent, "")
 	e.expect("POST", "/connectors/f/restart?includeTasks=true", nil, http.StatusAccepted,
-		`{"name":"f","connector":{"state":"RESTARTING","worker_id":"rest-test-worker"},"tasks":[],"type":"source"}`)
+		`{"name":"f","connector":{"state":"RESTARTING","worker_id":"rest-test-worker","version":"1.0"},"tasks":[],"type":"source"}`)
 	e.awaitStates("f", herder.Stopped)
 }
 
@@ -525,8 +528,9 @@ func TestOffsets(t *testing.T) {
 
 func TestConnectorPlugins(t *testing.T) {
 	e := newEnv(t)
-	connectors := `[{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink"},` +
-		`{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source"},` +
+	kv := `,"version":` + mustJSON(t, version.Kconnect())
+	connectors := `[{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink"` + kv + `},` +
+		`{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source"` + kv + `},` +
 		`{"class":"test.FlakySourceConnector","type":"source","version":"1.0"}]`
 	e.expect("GET", "/connector-plugins", nil, http.StatusOK, connectors)
 	e.expect("GET", "/connector-plugins?connectorsOnly=true", nil, http.StatusOK, connectors)
@@ -542,7 +546,7 @@ func TestConnectorPlugins(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"sink", "source", "transformation", "predicate", "converter", "header_converter"}, kinds)
-	require.Contains(t, all, herder.PluginInfo{Class: "org.apache.kafka.connect.transforms.InsertField$Value", Type: "transformation"})
+	require.Contains(t, all, herder.PluginInfo{Class: "org.apache.kafka.connect.transforms.InsertField$Value", Type: "transformation", Version: version.Kconnect()})
 
 	// A plugin's keys, by class or alias.
 	resp = e.do("GET", "/connector-plugins/FileStreamSource/config", nil)

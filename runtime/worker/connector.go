@@ -591,8 +591,14 @@ func (c *connectorRun) status() ConnectorStatus {
 	st := ConnectorStatus{Name: c.name, Connector: c.state, Type: c.kind.String()}
 	tasks := slices.Collect(maps.Values(c.tasks))
 	c.mu.Unlock()
+	// The tasks are the connector plugin's, so they report its version,
+	// as Kafka Connect's do.
+	version := c.plugin.Info().Version
+	st.Connector.Version = version
 	for _, t := range tasks {
-		st.Tasks = append(st.Tasks, TaskState{ID: t.id.Task, StateInfo: t.getState()})
+		ts := TaskState{ID: t.id.Task, StateInfo: t.getState()}
+		ts.Version = version
+		st.Tasks = append(st.Tasks, ts)
 	}
 	sortTasks(st.Tasks)
 	if st.Tasks == nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/version"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
@@ -360,8 +362,8 @@ func TestHerderPlugins(t *testing.T) {
 		}
 	}
 	require.Len(t, seen, len(rank))
-	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter"})
-	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.transforms.Cast$Value", Type: "transformation"})
+	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: version.Kconnect()})
+	require.Contains(t, ps, herder.PluginInfo{Class: "org.apache.kafka.connect.transforms.Cast$Value", Type: "transformation", Version: version.Kconnect()})
 
 	keys, err := h.ConnectorPluginConfig(ctx, "CounterSource") // the simple name without its suffix
 	require.NoError(t, err)

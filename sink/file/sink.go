@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/sink"
 )
 
@@ -113,6 +114,7 @@ func Plugin(opts ...Option) sink.Plugin {
 			Class:   Class,
 			Aliases: []string{"FileStreamSink"},
 			Kind:    connect.SinkPlugin,
+			Version: version.Kconnect(),
 			Doc:     "Appends each record's value, as Java prints it, to a file or the standard output, one line per record.",
 			Config:  configDef,
 		},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/source"
 )
 
@@ -185,6 +186,7 @@ func Plugin(opts ...Option) source.Plugin {
 			Class:   Class,
 			Aliases: []string{"FileStreamSource"},
 			Kind:    connect.SourcePlugin,
+			Version: version.Kconnect(),
 			Doc:     "Tails a file, or reads standard input, and writes each line to a topic as a STRING record.",
 			Config:  configDef,
 		},
