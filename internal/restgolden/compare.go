@@ -48,6 +48,27 @@ type Differ struct {
 	// elements with the same key pair in their order (the n-th with the
 	// n-th). For an object the value is ignored and fields pair by key.
 	Members map[string]string
+	// Extra: what only the compared server (got) has, deliberately, each
+	// named: the named fields of an object, or the named elements of an
+	// array, are taken out of got's side before the two are compared
+	// strictly (length, order, every field). Each says why.
+	Extra []Extra
+}
+
+// Extra names members a server has beyond the golden's on purpose (see
+// Differ.Extra); a member the golden has too is compared as usual.
+type Extra struct {
+	// At is the path pattern of the object or array.
+	At string
+	// By is, for an array of objects, the dotted path within each element
+	// of the string that names it ("name", "value.name"); "" for an object,
+	// whose fields are named by their keys.
+	By string
+	// Names are the field names, or the By values, that may be extra.
+	Names []string
+	// Why is the reason, for the reader: what the server does that the
+	// golden's does not.
+	Why string
 }
 
 // Common is what differs by nature in every step: which worker answered and
@@ -65,6 +86,8 @@ type compiledDiffer struct {
 	order   []pattern
 	members []pattern
 	pairBy  []string
+	extraAt []pattern
+	extras  []Extra
 }
 
 func compileDiffer(ds ...Differ) (*compiledDiffer, error) {
@@ -83,6 +106,17 @@ func compileDiffer(ds ...Differ) (*compiledDiffer, error) {
 				return nil, err
 			}
 			c.order = append(c.order, p)
+		}
+		for _, e := range d.Extra {
+			p, err := parsePattern(e.At)
+			if err != nil {
+				return nil, err
+			}
+			if len(e.Names) == 0 || e.Why == "" {
+				return nil, fmt.Errorf("extra at %s: names and a reason are required", e.At)
+			}
+			c.extraAt = append(c.extraAt, p)
+			c.extras = append(c.extras, e)
 		}
 		keys := make([]string, 0, len(d.Members))
 		for k := range d.Members {
@@ -108,6 +142,43 @@ func anyMatch(ps []pattern, x path) bool {
 		}
 	}
 	return false
+}
+
+// withoutExtras returns g without the members that the Extra rules for
+// path x name and w lacks; g itself is not changed.
+func (c *compiledDiffer) withoutExtras(x path, w, g *node) *node {
+	for i, p := range c.extraAt {
+		if !p.matches(x) {
+			continue
+		}
+		e := c.extras[i]
+		switch {
+		case g.kind == kindObject && e.By == "":
+			out := &node{kind: kindObject, fields: g.fields}
+			for _, k := range g.keys {
+				if _, inWant := w.fields[k]; inWant || !slices.Contains(e.Names, k) {
+					out.keys = append(out.keys, k)
+				}
+			}
+			g = out
+		case g.kind == kindArray && e.By != "":
+			inWant := map[string]bool{}
+			for _, el := range w.elems {
+				if n, ok := el.at(e.By); ok {
+					inWant[n] = true
+				}
+			}
+			out := &node{kind: kindArray}
+			for _, el := range g.elems {
+				if n, ok := el.at(e.By); ok && !inWant[n] && slices.Contains(e.Names, n) {
+					continue
+				}
+				out.elems = append(out.elems, el)
+			}
+			g = out
+		}
+	}
+	return g
 }
 
 func (c *compiledDiffer) pairing(x path) (string, bool) {
@@ -258,6 +329,7 @@ func (c *comparer) compare(at path, w, g *node) {
 	if anyMatch(c.d.values, at) {
 		return
 	}
+	g = c.d.withoutExtras(at, w, g)
 	switch w.kind {
 	case kindObject:
 		c.compareObject(at, w, g)

@@ -155,6 +155,32 @@ func TestCompareMembers(t *testing.T) {
 		Compare(loggers, resp("loggers", 200, `{"root":{"level":"WARN","last_modified":null}}`)))
 }
 
+func TestCompareExtraRule(t *testing.T) {
+	d := Differ{Extra: []Extra{
+		{At: "configs", By: "value.name", Names: []string{"x.extra"}, Why: "test"},
+		{At: "offset", Names: []string{"hash"}, Why: "test"},
+	}}
+	want := resp("s", 200, `{"configs":[{"value":{"name":"a"}},{"value":{"name":"b"}}],"offset":{"position":1}}`)
+	got := resp("s", 200, `{"configs":[{"value":{"name":"a"}},{"value":{"name":"x.extra"}},{"value":{"name":"b"}}],"offset":{"position":1,"hash":"h"}}`)
+	assert.Empty(t, compareRules(t, d, want, got), "named extras are not differences")
+
+	// Only the named members may be extra; the rest is compared strictly.
+	other := resp("s", 200, `{"configs":[{"value":{"name":"a"}},{"value":{"name":"y"}},{"value":{"name":"b"}}],"offset":{"hash":"h","position":1,"more":2}}`)
+	assert.Equal(t, []string{
+		`s: $.configs: length differs: want 2, got 3 (want [{"value":{"name":"a"}},{"value":{"name":"b"}}], got [{"value":{"name":"a"}},{"value":{"name":"y"}},{"value":{"name":"b"}}])`,
+		`s: $.configs[1].value.name: value differs: want "b", got "y"`,
+		`s: $.offset.more: extra field: got 2`,
+	}, compareRules(t, d, want, other))
+
+	// A named member the golden has too is compared as usual.
+	both := resp("s", 200, `{"configs":[{"value":{"name":"a"}}],"offset":{"position":1,"hash":"g"}}`)
+	assert.Equal(t, []string{`s: $.offset.hash: value differs: want "g", got "h"`},
+		compareRules(t, d, both, resp("s", 200, `{"configs":[{"value":{"name":"a"}}],"offset":{"position":1,"hash":"h"}}`)))
+
+	_, err := CompareWith(Differ{Extra: []Extra{{At: "x", Names: []string{"y"}}}}, want, got)
+	assert.Error(t, err, "an extra without a reason")
+}
+
 func TestCompareOrderRule(t *testing.T) {
 	d := Differ{Order: []string{"$", "names"}}
 	want := resp("s", 200, `{"names":["a","b"],"n":1}`)

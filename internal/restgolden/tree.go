@@ -38,6 +38,20 @@ type node struct {
 	elems  []*node
 }
 
+// at returns the string at the dotted path of fields below n ("value.name").
+func (n *node) at(dotted string) (string, bool) {
+	for _, k := range strings.Split(dotted, ".") {
+		if n == nil || n.kind != kindObject {
+			return "", false
+		}
+		n = n.fields[k]
+	}
+	if n == nil || n.kind != kindString {
+		return "", false
+	}
+	return n.lit, true
+}
+
 // parseJSON reads one JSON document, keeping field order. A repeated object
 // key keeps its first place and its last value, as Jackson's tree would.
 func parseJSON(b []byte) (*node, error) {

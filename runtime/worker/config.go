@@ -46,45 +46,95 @@ const (
 )
 
 const (
-	groupCommon = "Common"
-	groupErrors = "Error Handling"
-	groupTopics = "Topic Creation"
-	groupEOS    = "Exactly Once Support"
+	ConnectorPluginVersionConfig = "connector.plugin.version"
+	ConfigReloadActionConfig     = "config.action.reload"
+	// pluginVersionSuffix follows a converter's class key to name the
+	// version of that converter (KIP-891): key.converter.plugin.version.
+	pluginVersionSuffix = ".plugin.version"
 )
 
-// baseConfigDef defines the keys every connector has.
+// The groups of the common keys, as Kafka Connect names them (the offsets
+// topic's group is named after its key prefix there too).
+const (
+	groupCommon        = "Common"
+	groupErrors        = "Error Handling"
+	groupTopics        = "Topic Creation"
+	groupEOS           = "Exactly Once Support"
+	groupOffsetsTopic  = "offsets.topic"
+	converterDocSuffix = " in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro."
+)
+
+// noRecommendations hides what a validator would recommend: Kafka Connect
+// defines these keys with a validator and no recommender, so its validate
+// answer recommends nothing for them.
+func noRecommendations(v connect.Validator) connect.Validator {
+	return connect.ValidatorFunc(v.Validate)
+}
+
+// baseConfigDef defines the keys every connector has, with Kafka Connect's
+// ConnectorConfig's documentation, groups, positions, widths and display
+// names, which GET /connector-plugins/{plugin}/config and validate show.
+// Defaults that depend on the worker or the plugins (the converters and
+// the versions) are not here: the runtime reads an unset key as "the
+// worker's"; describedConfigDef adds them for what the REST API shows.
 func baseConfigDef() *connect.ConfigDef {
 	d := connect.NewConfigDef()
 	order := 0
 	common := func(k connect.ConfigKey) {
 		order++
-		k.Group, k.OrderInGroup = groupCommon, order
+		if k.Group == "" {
+			k.Group = groupCommon
+		}
+		k.OrderInGroup = order
 		d.Define(k)
 	}
 	common(connect.ConfigKey{Name: NameConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
-		Validator: connect.NonEmpty(), DisplayName: "Connector name",
+		Validator: connect.NonEmpty(), DisplayName: "Connector name", Width: connect.WidthMedium,
 		Doc: "Globally unique name to use for this connector."})
 	common(connect.ConfigKey{Name: ConnectorClassConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
-		DisplayName: "Connector class",
-		Doc:         "Name or alias of the class for this connector, e.g. org.apache.kafka.connect.file.FileStreamSinkConnector or FileStreamSink."})
+		DisplayName: "Connector class", Width: connect.WidthLong,
+		Doc: "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. " +
+			"If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  " +
+			"or use \"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter"})
+	common(connect.ConfigKey{Name: ConnectorPluginVersionConfig, Type: connect.ConfigString, Importance: connect.Medium,
+		DisplayName: "Connector version", Width: connect.WidthMedium,
+		Doc: "Version of the connector."})
 	common(connect.ConfigKey{Name: TasksMaxConfig, Type: connect.ConfigInt, Default: 1, Importance: connect.High,
-		Validator: connect.AtLeast(1), DisplayName: "Tasks max",
+		Validator: connect.AtLeast(1), DisplayName: "Tasks max", Width: connect.WidthShort,
 		Doc: "Maximum number of tasks to use for this connector."})
 	common(connect.ConfigKey{Name: TasksMaxEnforceConfig, Type: connect.ConfigBoolean, Default: true, Importance: connect.Low,
-		Doc: "Whether to fail a connector that generates more than tasks.max task configs."})
-	common(connect.ConfigKey{Name: KeyConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
-		DisplayName: "Key converter class",
-		Doc:         "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
-	common(connect.ConfigKey{Name: ValueConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
-		DisplayName: "Value converter class",
-		Doc:         "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
-	common(connect.ConfigKey{Name: HeaderConverterConfig, Type: connect.ConfigClass, Importance: connect.Low,
-		DisplayName: "Header converter class",
-		Doc:         "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; the worker's default when unset."})
-
-	for _, k := range transform.ChainConfigDef().Keys() {
-		d.Define(k)
+		DisplayName: "Enforce tasks max", Width: connect.WidthShort,
+		Doc: "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. " +
+			"By default, connectors that generate too many tasks will fail, and existing sets of tasks that exceed the tasks.max property will also be failed. " +
+			"If this property is set to false, then connectors will be allowed to generate more than the maximum number of tasks, " +
+			"and existing sets of tasks that exceed the tasks.max property will be allowed to run. " +
+			"This property is deprecated and will be removed in an upcoming major release."})
+	converter := func(key, display, what, doc string) {
+		common(connect.ConfigKey{Name: key, Type: connect.ConfigClass, Importance: connect.Low,
+			DisplayName: display + " converter class", Width: connect.WidthShort, Doc: doc})
+		common(connect.ConfigKey{Name: key + pluginVersionSuffix, Type: connect.ConfigString, Importance: connect.Low,
+			DisplayName: display + " converter version", Width: connect.WidthShort,
+			Doc: "Version of the " + what + " converter."})
 	}
+	converter(KeyConverterConfig, "Key", "key",
+		"Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. "+
+			"This controls the format of the keys"+converterDocSuffix)
+	converter(ValueConverterConfig, "Value", "value",
+		"Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. "+
+			"This controls the format of the values"+converterDocSuffix)
+	converter(HeaderConverterConfig, "Header", "header",
+		"HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. "+
+			"This controls the format of the header values"+converterDocSuffix+
+			" By default, the SimpleHeaderConverter is used to serialize header values to strings and deserialize them by inferring the schemas.")
+	for _, k := range transform.ChainConfigDef().Keys() {
+		common(k) // keeps its own group, numbered on with the common keys as in Kafka Connect
+	}
+	common(connect.ConfigKey{Name: ConfigReloadActionConfig, Type: connect.ConfigString, Default: "restart", Importance: connect.Low,
+		Validator: noRecommendations(connect.OneOfIgnoreCase("none", "restart")), DisplayName: "Reload Action", Width: connect.WidthMedium,
+		Doc: "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. " +
+			"A value of 'none' indicates that Connect will do nothing. " +
+			"A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties." +
+			"The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future."})
 
 	order = 0
 	errs := func(k connect.ConfigKey) {
@@ -93,67 +143,106 @@ func baseConfigDef() *connect.ConfigDef {
 		d.Define(k)
 	}
 	errs(connect.ConfigKey{Name: ErrorsRetryTimeoutConfig, Type: connect.ConfigLong, Default: int64(0), Importance: connect.Medium,
-		Validator: connect.AtLeast(int64(-1)), DisplayName: "Retry Timeout for Errors",
+		Validator: connect.AtLeast(int64(-1)), DisplayName: "Retry Timeout for Errors", Width: connect.WidthMedium,
 		Doc: "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries."})
 	errs(connect.ConfigKey{Name: ErrorsRetryMaxDelayConfig, Type: connect.ConfigLong, Default: int64(60000), Importance: connect.Medium,
-		Validator: connect.AtLeast(int64(0)), DisplayName: "Maximum Delay Between Retries for Errors",
-		Doc: "The maximum duration in milliseconds between consecutive retry attempts."})
+		Validator: connect.AtLeast(int64(0)), DisplayName: "Maximum Delay Between Retries for Errors", Width: connect.WidthMedium,
+		Doc: "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues."})
 	errs(connect.ConfigKey{Name: ErrorsToleranceConfig, Type: connect.ConfigString, Default: "none", Importance: connect.Medium,
-		Validator: connect.OneOfIgnoreCase("none", "all"), DisplayName: "Error Tolerance",
+		Validator: noRecommendations(connect.OneOfIgnoreCase("none", "all")), DisplayName: "Error Tolerance", Width: connect.WidthShort,
 		Doc: "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records."})
 	errs(connect.ConfigKey{Name: ErrorsLogEnableConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
-		DisplayName: "Log Errors",
-		Doc:         "If true, write each error and the details of the failed operation and problematic record to the log."})
+		DisplayName: "Log Errors", Width: connect.WidthShort,
+		Doc: "If true, write each error and the details of the failed operation and problematic record to the Connect application log. " +
+			"This is 'false' by default, so that only errors that are not tolerated are reported."})
 	errs(connect.ConfigKey{Name: ErrorsLogIncludeMessagesConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
-		DisplayName: "Log Error Details",
-		Doc:         "Whether to include in the log the Connect record that resulted in a failure."})
-	errs(connect.ConfigKey{Name: DLQTopicNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Medium,
-		DisplayName: "Dead Letter Queue Topic Name",
-		Doc:         "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ."})
-	errs(connect.ConfigKey{Name: DLQTopicReplicationFactorConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Medium,
-		DisplayName: "Dead Letter Queue Topic Replication Factor",
-		Doc:         "Replication factor used to create the dead letter queue topic when it doesn't already exist; -1 uses the broker's default."})
-	errs(connect.ConfigKey{Name: DLQContextHeadersEnableConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
-		DisplayName: "Enable Error Context Headers",
-		Doc:         "If true, add headers containing error context to the messages written to the dead letter queue."})
+		DisplayName: "Log Error Details", Width: connect.WidthShort,
+		Doc: "Whether to include in the log the Connect record that resulted in a failure. " +
+			"For sink records, the topic, partition, offset, and timestamp will be logged. " +
+			"For source records, the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and source offset will be logged. " +
+			"This is 'false' by default, which will prevent record keys, values, and headers from being written to log files."})
 	return d
 }
 
-// sourceConfigDef adds the source connector keys.
+// defineDLQ adds the dead letter queue keys, positioned after the error
+// handling keys as Kafka Connect's SinkConnectorConfig has them. Sources
+// have them too in kconnect, which gives source connectors a dead letter
+// queue (Kafka Connect's do not have one).
+func defineDLQ(d *connect.ConfigDef, source bool) {
+	what := "sink connector"
+	if source {
+		what = "connector"
+	}
+	d.Define(connect.ConfigKey{Name: DLQTopicNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Medium,
+		Group: groupErrors, OrderInGroup: 6, DisplayName: "Dead Letter Queue Topic Name", Width: connect.WidthMedium,
+		Doc: "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this " + what +
+			", or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ."})
+	// Kafka Connect types it SHORT, a type kconnect's ConfigDef does not
+	// have; openDeadLetters checks the range.
+	d.Define(connect.ConfigKey{Name: DLQTopicReplicationFactorConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Medium,
+		Group: groupErrors, OrderInGroup: 7, DisplayName: "Dead Letter Queue Topic Replication Factor", Width: connect.WidthMedium,
+		Doc: "Replication factor used to create the dead letter queue topic when it doesn't already exist."})
+	d.Define(connect.ConfigKey{Name: DLQContextHeadersEnableConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
+		Group: groupErrors, OrderInGroup: 8, DisplayName: "Enable Error Context Headers", Width: connect.WidthMedium,
+		Doc: "If true, add headers containing error context to the messages written to the dead letter queue. " +
+			"To avoid clashing with headers from the original record, all error context header keys, all error context header keys will start with <code>__connect.errors.</code>"})
+}
+
+// sourceConfigDef adds the source connector keys, as Kafka Connect's
+// SourceConnectorConfig, and kconnect's: the dead letter queue and the
+// default topic creation group's partitions and replication factor, which
+// kconnect checks when the connector is configured.
 func sourceConfigDef() *connect.ConfigDef {
 	d := baseConfigDef()
+	defineDLQ(d, true)
 	d.Define(connect.ConfigKey{Name: TopicCreationGroupsConfig, Type: connect.ConfigList, Default: "", Importance: connect.Low,
-		Group: groupTopics, OrderInGroup: 1, DisplayName: "Topic Creation Groups",
-		Doc: "Groups of configurations for topics created by source connectors."})
+		Group: groupTopics, OrderInGroup: 1, DisplayName: "Topic Creation Groups", Width: connect.WidthLong,
+		Doc: "Groups of configurations for topics created by source connectors"})
 	d.Define(connect.ConfigKey{Name: TopicCreationDefaultPartitionsConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
 		Group: groupTopics, OrderInGroup: 2,
 		Doc: "The number of partitions new topics created for this connector get; -1 uses the broker's default."})
 	d.Define(connect.ConfigKey{Name: TopicCreationDefaultReplicationConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
 		Group: groupTopics, OrderInGroup: 3,
 		Doc: "The replication factor of new topics created for this connector; -1 uses the broker's default."})
+	// Kafka Connect numbers these on from topic.creation.groups.
 	d.Define(connect.ConfigKey{Name: ExactlyOnceSupportConfig, Type: connect.ConfigString, Default: "requested", Importance: connect.Medium,
-		Validator: connect.OneOfIgnoreCase("requested", "required"), Group: groupEOS, OrderInGroup: 1,
-		Doc: "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration."})
+		Validator: noRecommendations(connect.OneOfIgnoreCase("requested", "required")), Group: groupEOS, OrderInGroup: 2,
+		DisplayName: "Exactly once support", Width: connect.WidthShort,
+		Doc: "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. " +
+			"Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to \"requested\". " +
+			"Additionally, if the value is set to \"required\" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail."})
 	d.Define(connect.ConfigKey{Name: TransactionBoundaryConfig, Type: connect.ConfigString, Default: "poll", Importance: connect.Medium,
-		Validator: connect.OneOfIgnoreCase("poll", "interval", "connector"), Group: groupEOS, OrderInGroup: 2,
-		Doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect."})
+		Validator: noRecommendations(connect.OneOfIgnoreCase("poll", "interval", "connector")), Group: groupEOS, OrderInGroup: 3,
+		DisplayName: "Transaction Boundary", Width: connect.WidthShort,
+		Doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. " +
+			"If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. " +
+			"Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed."})
 	d.Define(connect.ConfigKey{Name: TransactionBoundaryIntervalConfig, Type: connect.ConfigLong, Importance: connect.Low,
-		Group: groupEOS, OrderInGroup: 3,
-		Doc: "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks."})
+		Group: groupEOS, OrderInGroup: 4, DisplayName: "Transaction boundary interval", Width: connect.WidthShort,
+		Doc: "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. " +
+			"If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified."})
 	d.Define(connect.ConfigKey{Name: OffsetsStorageTopicConfig, Type: connect.ConfigString, Importance: connect.Low,
-		Group: groupEOS, OrderInGroup: 4,
-		Doc: "The name of a separate offsets topic to use for this connector."})
+		Group: groupOffsetsTopic, OrderInGroup: 1, DisplayName: "Offsets topic", Width: connect.WidthLong,
+		Doc: "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker\u2019s global offsets topic name will be used. " +
+			"If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector " +
+			"(which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). " +
+			"Only applicable in distributed mode; in standalone mode, setting this property will have no effect."})
 	return d
+}
+
+// commonConfigDef returns the common keys of a plugin kind's connectors.
+func commonConfigDef(kind connect.PluginKind) *connect.ConfigDef {
+	if kind == connect.SinkPlugin {
+		return sinkConfigDef()
+	}
+	return sourceConfigDef()
 }
 
 // connectorConfigDef returns the definition a connector's configuration is
 // parsed with: the common keys of the plugin's kind, then the plugin's own
 // keys, but for those the common keys define already.
 func connectorConfigDef(info connect.PluginInfo) *connect.ConfigDef {
-	def := sourceConfigDef()
-	if info.Kind == connect.SinkPlugin {
-		def = sinkConfigDef()
-	}
+	def := commonConfigDef(info.Kind)
 	for _, k := range info.Config.Keys() {
 		if _, defined := def.Key(k.Name); !defined {
 			def.Define(k)
@@ -162,17 +251,110 @@ func connectorConfigDef(info connect.PluginInfo) *connect.ConfigDef {
 	return def
 }
 
-// sinkConfigDef adds the sink connector keys.
+// sinkConfigDef adds the sink connector keys, as Kafka Connect's
+// SinkConnectorConfig.
 func sinkConfigDef() *connect.ConfigDef {
 	d := baseConfigDef()
 	d.Define(connect.ConfigKey{Name: TopicsConfig, Type: connect.ConfigList, Default: "", Importance: connect.High,
-		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics",
+		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics", Width: connect.WidthLong,
 		Doc: "List of topics to consume, separated by commas"})
 	d.Define(connect.ConfigKey{Name: TopicsRegexConfig, Type: connect.ConfigString, Default: "", Importance: connect.High,
-		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics regex",
-		Doc: "Regular expression giving topics to consume. Only one of topics or topics.regex should be specified."})
+		Group: groupCommon, OrderInGroup: 4, DisplayName: "Topics regex", Width: connect.WidthLong,
+		Doc: "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. " +
+			"Only one of topics or topics.regex should be specified."})
+	defineDLQ(d, false)
 	return d
 }
+
+// describedConfigDef returns def as the REST API describes it for a
+// connector of plugin p: connector.plugin.version defaults to the
+// plugin's version and recommends it; with converters, the converter
+// keys default to the worker's converters, recommend the converter
+// classes installed, and their version keys default to and recommend the
+// version of the converter named (as Kafka Connect's validate answer shows
+// them). def is not changed.
+func (w *engine) describedConfigDef(def *connect.ConfigDef, p connect.PluginInfo, converters bool) *connect.ConfigDef {
+	out := connect.NewConfigDef()
+	classDefaults := map[string]string{
+		KeyConverterConfig: w.opts.defaultKeyConverter, ValueConverterConfig: w.opts.defaultValConverter,
+		HeaderConverterConfig: defaultHeaderConverter,
+	}
+	for _, k := range def.Keys() {
+		switch {
+		case k.Name == ConnectorPluginVersionConfig:
+			if p.Version != "" {
+				k.Default = p.Version
+				k.Recommender = versionRecommender{w: w, kind: p.Kind, class: p.Class}
+			}
+		case !converters:
+		case classDefaults[k.Name] != "":
+			k.Default = classDefaults[k.Name]
+			k.Recommender = converterRecommender{w: w, kind: converterKind(k.Name)}
+		case strings.HasSuffix(k.Name, pluginVersionSuffix) && classDefaults[strings.TrimSuffix(k.Name, pluginVersionSuffix)] != "":
+			classKey := strings.TrimSuffix(k.Name, pluginVersionSuffix)
+			if c, err := w.findPlugin(converterKind(classKey), classDefaults[classKey]); err == nil && c.Info().Version != "" {
+				k.Default = c.Info().Version
+			}
+			k.Recommender = versionRecommender{w: w, kind: converterKind(classKey), classKey: classKey, class: classDefaults[classKey]}
+		}
+		out.Define(k)
+	}
+	return out
+}
+
+// converterKind is the plugin kind a converter class key names.
+func converterKind(classKey string) connect.PluginKind {
+	if classKey == HeaderConverterConfig {
+		return connect.HeaderConverterPlugin
+	}
+	return connect.ConverterPlugin
+}
+
+// converterRecommender recommends the classes of the installed plugins of
+// a kind, sorted, as Kafka Connect recommends converters.
+type converterRecommender struct {
+	w    *engine
+	kind connect.PluginKind
+}
+
+func (r converterRecommender) Recommend(string, map[string]any) []string {
+	var out []string
+	for _, p := range r.w.plugins {
+		if info := p.Info(); info.Kind == r.kind && !slices.Contains(out, info.Class) {
+			out = append(out, info.Class)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (converterRecommender) Visible(string, map[string]any) bool { return true }
+
+// versionRecommender recommends the version of the plugin named by the
+// value of classKey (class when that is unset or classKey is ""), as
+// Kafka Connect recommends the versions installed of a plugin.
+type versionRecommender struct {
+	w        *engine
+	kind     connect.PluginKind
+	classKey string
+	class    string
+}
+
+func (r versionRecommender) Recommend(_ string, parsed map[string]any) []string {
+	class := r.class
+	if r.classKey != "" {
+		if c, ok := parsed[r.classKey].(string); ok && c != "" {
+			class = c
+		}
+	}
+	p, err := r.w.findPlugin(r.kind, class)
+	if err != nil || p.Info().Version == "" {
+		return nil
+	}
+	return []string{p.Info().Version}
+}
+
+func (versionRecommender) Visible(string, map[string]any) bool { return true }
 
 // ValidateConnectorConfig checks a connector configuration without creating
 // anything and returns what Kafka Connect's
@@ -254,13 +436,10 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 			def.Define(k)
 		}
 	}
+	def = w.describedConfigDef(def, info, true)
 	values := def.Validate(config)
 	across := hidden
-	common := sourceConfigDef()
-	if info.Kind == connect.SinkPlugin {
-		common = sinkConfigDef()
-	}
-	if cfg, err := common.Parse(config); err == nil {
+	if cfg, err := commonConfigDef(info.Kind).Parse(config); err == nil {
 		_, errs := w.checkAcrossKeys(config[NameConfig], info, cfg, config, !pluginKeysBad(values))
 		across = append(across, errs...)
 		across = append(across, w.eosConfigErrors(p, cfg, config)...)
@@ -270,7 +449,8 @@ func (w *Worker) validateResolved(config map[string]string) (connect.ConfigInfos
 	for _, u := range unknown {
 		values = append(values, connect.ConfigValue{Name: u.key, Errors: []string{u.message(w.opts.rejectUnknown)}, Visible: true})
 	}
-	infos := def.Infos(info.Class, values)
+	// Named as the configuration names the class, as Kafka Connect does.
+	infos := def.Infos(config[ConnectorClassConfig], values)
 	if !w.opts.rejectUnknown {
 		infos.ErrorCount -= len(unknown)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/kconnect-go/kconnect/internal/version"
 
-	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -371,7 +370,12 @@ func TestHerderPlugins(t *testing.T) {
 	for _, k := range keys {
 		names = append(names, k.Name)
 	}
-	require.Equal(t, []string{"topic", "limit", "bad.every", "batch"}, names)
+	// The connector's keys, then the common source connector keys.
+	want := []string{"topic", "limit", "bad.every", "batch"}
+	for _, k := range sourceConfigDef().Keys() {
+		want = append(want, k.Name)
+	}
+	require.Equal(t, want, names)
 	require.Equal(t, "LONG", keys[1].Type)
 	require.Equal(t, "100", *keys[1].DefaultValue)
 
@@ -380,7 +384,15 @@ func TestHerderPlugins(t *testing.T) {
 	require.Equal(t, "spec", keys[0].Name)
 	keys, err = h.ConnectorPluginConfig(ctx, "test.CollectorSink")
 	require.NoError(t, err)
-	require.Equal(t, []connect.ConfigKeyInfo{}, keys, "no ConfigDef: no keys")
+	names = nil
+	for _, k := range keys {
+		names = append(names, k.Name)
+	}
+	want = nil
+	for _, k := range sinkConfigDef().Keys() {
+		want = append(want, k.Name)
+	}
+	require.Equal(t, want, names, "no ConfigDef: the common sink connector keys only")
 	_, err = h.ConnectorPluginConfig(ctx, "NoSuchPlugin")
 	require.ErrorIs(t, err, herder.ErrNotFound)
 

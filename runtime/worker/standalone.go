@@ -352,7 +352,10 @@ func (w *Worker) ConnectorPlugins(_ context.Context, connectorsOnly bool) ([]her
 }
 
 // ConnectorPluginConfig implements herder.Herder: the keys the plugin's
-// ConfigDef defines, none for a plugin without one.
+// ConfigDef defines (none for a plugin without one), and for a connector
+// then the common keys of its kind that it does not define itself, as
+// Kafka Connect lists them (connector.plugin.version defaulting to the
+// plugin's version; the converter keys without the worker's defaults).
 func (w *Worker) ConnectorPluginConfig(_ context.Context, plugin string) ([]connect.ConfigKeyInfo, error) {
 	for _, kind := range pluginOrder {
 		p, err := w.findPlugin(kind, plugin)
@@ -360,11 +363,22 @@ func (w *Worker) ConnectorPluginConfig(_ context.Context, plugin string) ([]conn
 			continue
 		}
 		info := p.Info()
-		out := []connect.ConfigKeyInfo{}
-		if info.Config != nil {
-			for _, ci := range info.Config.Infos(info.Class, nil).Configs {
-				out = append(out, *ci.Definition)
+		def := connect.NewConfigDef()
+		for _, k := range info.Config.Keys() {
+			def.Define(k)
+		}
+		if kind == connect.SourcePlugin || kind == connect.SinkPlugin {
+			// A connector's keys are followed by the common keys of its
+			// kind, as Kafka Connect lists them.
+			for _, k := range w.describedConfigDef(commonConfigDef(kind), info, false).Keys() {
+				if _, defined := def.Key(k.Name); !defined {
+					def.Define(k)
+				}
 			}
+		}
+		out := []connect.ConfigKeyInfo{}
+		for _, ci := range def.Infos(info.Class, nil).Configs {
+			out = append(out, *ci.Definition)
 		}
 		return out, nil
 	}
