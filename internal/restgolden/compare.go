@@ -66,6 +66,9 @@ type Extra struct {
 	By string
 	// Names are the field names, or the By values, that may be extra.
 	Names []string
+	// Missing turns the rule around: the named members are the golden's
+	// alone, what the compared server deliberately does not have.
+	Missing bool
 	// Why is the reason, for the reader: what the server does that the
 	// golden's does not.
 	Why string
@@ -144,41 +147,52 @@ func anyMatch(ps []pattern, x path) bool {
 	return false
 }
 
-// withoutExtras returns g without the members that the Extra rules for
-// path x name and w lacks; g itself is not changed.
-func (c *compiledDiffer) withoutExtras(x path, w, g *node) *node {
+// withoutExtras returns w and g without the members that the Extra rules
+// for path x name and only one side has (g's, or w's for a Missing rule);
+// neither node is changed.
+func (c *compiledDiffer) withoutExtras(x path, w, g *node) (*node, *node) {
 	for i, p := range c.extraAt {
 		if !p.matches(x) {
 			continue
 		}
 		e := c.extras[i]
-		switch {
-		case g.kind == kindObject && e.By == "":
-			out := &node{kind: kindObject, fields: g.fields}
-			for _, k := range g.keys {
-				if _, inWant := w.fields[k]; inWant || !slices.Contains(e.Names, k) {
-					out.keys = append(out.keys, k)
-				}
-			}
-			g = out
-		case g.kind == kindArray && e.By != "":
-			inWant := map[string]bool{}
-			for _, el := range w.elems {
-				if n, ok := el.at(e.By); ok {
-					inWant[n] = true
-				}
-			}
-			out := &node{kind: kindArray}
-			for _, el := range g.elems {
-				if n, ok := el.at(e.By); ok && !inWant[n] && slices.Contains(e.Names, n) {
-					continue
-				}
-				out.elems = append(out.elems, el)
-			}
-			g = out
+		if e.Missing {
+			g, w = without(e, g, w)
+		} else {
+			w, g = without(e, w, g)
 		}
 	}
-	return g
+	return w, g
+}
+
+// without returns from, less the members e names that other lacks.
+func without(e Extra, other, from *node) (*node, *node) {
+	switch {
+	case from.kind == kindObject && other.kind == kindObject && e.By == "":
+		out := &node{kind: kindObject, fields: from.fields}
+		for _, k := range from.keys {
+			if _, inOther := other.fields[k]; inOther || !slices.Contains(e.Names, k) {
+				out.keys = append(out.keys, k)
+			}
+		}
+		return other, out
+	case from.kind == kindArray && other.kind == kindArray && e.By != "":
+		inOther := map[string]bool{}
+		for _, el := range other.elems {
+			if n, ok := el.at(e.By); ok {
+				inOther[n] = true
+			}
+		}
+		out := &node{kind: kindArray}
+		for _, el := range from.elems {
+			if n, ok := el.at(e.By); ok && !inOther[n] && slices.Contains(e.Names, n) {
+				continue
+			}
+			out.elems = append(out.elems, el)
+		}
+		return other, out
+	}
+	return other, from
 }
 
 func (c *compiledDiffer) pairing(x path) (string, bool) {
@@ -329,7 +343,7 @@ func (c *comparer) compare(at path, w, g *node) {
 	if anyMatch(c.d.values, at) {
 		return
 	}
-	g = c.d.withoutExtras(at, w, g)
+	w, g = c.d.withoutExtras(at, w, g)
 	switch w.kind {
 	case kindObject:
 		c.compareObject(at, w, g)

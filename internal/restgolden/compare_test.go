@@ -177,6 +177,12 @@ func TestCompareExtraRule(t *testing.T) {
 	assert.Equal(t, []string{`s: $.offset.hash: value differs: want "g", got "h"`},
 		compareRules(t, d, both, resp("s", 200, `{"configs":[{"value":{"name":"a"}}],"offset":{"position":1,"hash":"h"}}`)))
 
+	// Missing: what only the golden has.
+	missing := Differ{Extra: []Extra{{At: "config", Names: []string{"task.class"}, Missing: true, Why: "test"}}}
+	assert.Empty(t, compareRules(t, missing, resp("s", 200, `{"config":{"a":"1","task.class":"T"}}`), resp("s", 200, `{"config":{"a":"1"}}`)))
+	assert.Equal(t, []string{`s: $.config.b: field missing: want "2"`},
+		compareRules(t, missing, resp("s", 200, `{"config":{"a":"1","task.class":"T","b":"2"}}`), resp("s", 200, `{"config":{"a":"1"}}`)))
+
 	_, err := CompareWith(Differ{Extra: []Extra{{At: "x", Names: []string{"y"}}}}, want, got)
 	assert.Error(t, err, "an extra without a reason")
 }

@@ -193,6 +193,12 @@ type PutOptions struct {
 	// CreateOnly refuses to replace an existing connector's configuration
 	// (ErrAlreadyExists), as POST /connectors does.
 	CreateOnly bool
+	// KeyOrder is the order in which the configuration's keys were given
+	// (a REST body's), kept so that the configuration is answered in that
+	// order, as Kafka Connect echoes it; keys it does not list follow,
+	// sorted (so a name key added for the connector comes last when all
+	// the others are listed). nil sorts them all.
+	KeyOrder []string
 	// InitialState is the target state a connector created by the call
 	// starts in (KIP-980): TargetStarted, TargetPaused (its task
 	// configurations are generated, its tasks not run) or TargetStopped.

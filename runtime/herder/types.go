@@ -1,8 +1,13 @@
 package herder
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 // State is the state of a connector or task, as Kafka Connect names it.
@@ -80,6 +85,83 @@ type ConnectorInfo struct {
 	Config map[string]string `json:"config"`
 	Tasks  []TaskID          `json:"tasks"` // never nil
 	Type   string            `json:"type"`  // "source", "sink" or "unknown"
+	// ConfigOrder is the order of Config's keys in JSON: the order in
+	// which the configuration was given, as Kafka Connect echoes it (see
+	// PutOptions.KeyOrder). Keys of Config it does not list follow,
+	// sorted; nil sorts them all.
+	ConfigOrder []string `json:"-"`
+}
+
+// MarshalJSON writes the connector's info as Kafka Connect does, its
+// configuration's keys in ConfigOrder.
+func (i ConnectorInfo) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"name":`)
+	if err := enc.Encode(i.Name); err != nil {
+		return nil, err
+	}
+	b.WriteString(`,"config":`)
+	if i.Config == nil {
+		b.WriteString("null")
+	} else if err := i.writeConfig(&b); err != nil {
+		return nil, err
+	}
+	b.WriteString(`,"tasks":`)
+	if err := enc.Encode(i.Tasks); err != nil {
+		return nil, err
+	}
+	b.WriteString(`,"type":`)
+	if err := enc.Encode(i.Type); err != nil {
+		return nil, err
+	}
+	b.WriteByte('}')
+	// The encoder ends each value with a newline, which JSON allows
+	// between tokens; the caller's encoder compacts it away.
+	return b.Bytes(), nil
+}
+
+// writeConfig writes Config as a JSON object, its keys in ConfigOrder.
+func (i ConnectorInfo) writeConfig(b *bytes.Buffer) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	b.WriteByte('{')
+	for n, k := range OrderedKeys(i.Config, i.ConfigOrder) {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return err
+		}
+		b.WriteByte(':')
+		if err := enc.Encode(i.Config[k]); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	return nil
+}
+
+// OrderedKeys returns config's keys in order: those order lists (once
+// each), then the others sorted.
+func OrderedKeys(config map[string]string, order []string) []string {
+	out := make([]string, 0, len(config))
+	seen := make(map[string]bool, len(config))
+	for _, k := range order {
+		if _, ok := config[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	rest := make([]string, 0, len(config)-len(out))
+	for k := range config {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
 
 // TaskInfo is one task's configuration, an element of Kafka Connect's
@@ -87,6 +169,34 @@ type ConnectorInfo struct {
 type TaskInfo struct {
 	ID     TaskID            `json:"id"`
 	Config map[string]string `json:"config"`
+}
+
+// MarshalJSON writes the task's configuration in a Java HashMap's order,
+// as Kafka Connect writes the task configurations connectors generate.
+func (t TaskInfo) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(t.Config))
+	for k := range t.Config {
+		keys = append(keys, k)
+	}
+	// Sorted first, so keys sharing a bucket keep one order.
+	slices.Sort(keys)
+	connect.JavaHashMapOrder(keys)
+	id, err := json.Marshal(t.ID)
+	if err != nil {
+		return nil, err
+	}
+	info := ConnectorInfo{Config: t.Config, ConfigOrder: keys}
+	var b bytes.Buffer
+	b.WriteString(`{"id":`)
+	b.Write(id)
+	b.WriteString(`,"config":`)
+	if t.Config == nil {
+		b.WriteString("null")
+	} else if err := info.writeConfig(&b); err != nil {
+		return nil, err
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // PluginInfo describes a plugin, an element of Kafka Connect's

@@ -135,18 +135,17 @@ func (s *server) listConnectors(ctx context.Context, _ http.ResponseWriter, r *h
 // createRequest reads POST /connectors' body, Kafka Connect's
 // CreateConnectorRequest: unknown fields are refused, as Jackson refuses
 // them there.
-func createRequest(body []byte) (herder.CreateRequest, error) {
+func createRequest(body []byte) (req herder.CreateRequest, order []string, err error) {
 	raw, err := decodeObject(body)
 	if err != nil {
-		return herder.CreateRequest{}, err
+		return herder.CreateRequest{}, nil, err
 	}
-	var req herder.CreateRequest
 	for k, v := range raw {
 		switch k {
 		case "name":
 			name, err := scalarString(v)
 			if err != nil {
-				return req, bodyError("The value of \"name\": %v", err)
+				return req, nil, bodyError("The value of \"name\": %v", err)
 			}
 			if name != nil {
 				req.Name = *name
@@ -157,25 +156,26 @@ func createRequest(body []byte) (herder.CreateRequest, error) {
 			}
 			cfg, err := configMap(v)
 			if err != nil {
-				return req, err
+				return req, nil, err
 			}
 			req.Config = cfg
+			order = objectKeys(v)
 		case "initial_state":
 			state, err := scalarString(v)
 			if err != nil {
-				return req, bodyError("The value of \"initial_state\": %v", err)
+				return req, nil, bodyError("The value of \"initial_state\": %v", err)
 			}
 			if state != nil {
 				req.InitialState = herder.InitialState(*state)
 			}
 		default:
-			return req, bodyError(`Unrecognized field %q: a connector is created with "name", "config" and "initial_state"`, k)
+			return req, nil, bodyError(`Unrecognized field %q: a connector is created with "name", "config" and "initial_state"`, k)
 		}
 	}
 	if req.Config == nil {
-		return req, bodyError(`The request has no "config": a connector is created with "name", "config" and "initial_state"`)
+		return req, nil, bodyError(`The request has no "config": a connector is created with "name", "config" and "initial_state"`)
 	}
-	return req, nil
+	return req, order, nil
 }
 
 // createConnector is POST /connectors: 201 with a Location header and the
@@ -185,7 +185,7 @@ func (s *server) createConnector(ctx context.Context, w http.ResponseWriter, r *
 	if err != nil {
 		return 0, nil, err
 	}
-	req, err := createRequest(body)
+	req, order, err := createRequest(body)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -201,7 +201,7 @@ func (s *server) createConnector(ctx context.Context, w http.ResponseWriter, r *
 		// Kafka Connect answers it as a body it cannot read.
 		return 0, nil, bodyError("%v", err)
 	}
-	info, _, err := s.h.PutConnectorConfig(ctx, name, req.Config, herder.PutOptions{CreateOnly: true, InitialState: state})
+	info, _, err := s.h.PutConnectorConfig(ctx, name, req.Config, herder.PutOptions{CreateOnly: true, InitialState: state, KeyOrder: order})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -248,8 +248,39 @@ func (s *server) deleteConnector(ctx context.Context, _ http.ResponseWriter, r *
 	return noContentOr(s.h.DeleteConnector(ctx, r.PathValue("name")))
 }
 
+// getConnectorConfig answers the configuration in the order its keys were
+// given, which ConnectorInfo knows.
 func (s *server) getConnectorConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ConnectorConfig(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	config, err := s.h.ConnectorConfig(ctx, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	var order []string
+	if info, err := s.h.ConnectorInfo(ctx, name); err == nil {
+		order = info.ConfigOrder
+	}
+	return http.StatusOK, orderedConfig{config, order}, nil
+}
+
+// orderedConfig is a configuration written with its keys in order
+// (herder.OrderedKeys).
+type orderedConfig struct {
+	config map[string]string
+	order  []string
+}
+
+func (c orderedConfig) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, k := range herder.OrderedKeys(c.config, c.order) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, c.config[k])
+	}
+	return append(b, '}'), nil
 }
 
 // putConnectorConfig is PUT /connectors/{name}/config: 201 with a Location
@@ -268,7 +299,7 @@ func (s *server) putConnectorConfig(ctx context.Context, w http.ResponseWriter, 
 	if err := checkName(name, config); err != nil {
 		return 0, nil, err
 	}
-	info, created, err := s.h.PutConnectorConfig(ctx, name, config, herder.PutOptions{})
+	info, created, err := s.h.PutConnectorConfig(ctx, name, config, herder.PutOptions{KeyOrder: objectKeys(body)})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -110,6 +111,32 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 		return nil, bodyError("The request body is null; it must be a JSON object")
 	}
 	return m, nil
+}
+
+// objectKeys returns the keys of the JSON object body in the order they
+// are written, each once, for answering a configuration in the order it
+// was given as Kafka Connect does; nil when body is not an object.
+func objectKeys(body []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		k, _ := t.(string)
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return keys
 }
 
 // jsonProblem describes a JSON decoding error without quoting the input

@@ -54,7 +54,7 @@ func Example() {
 	call("GET", "/connectors/nope", "")
 	// Output:
 	// 200 []
-	// 201 {"name":"lines","config":{"connector.class":"FileStreamSource","file":"lines.txt","name":"lines","topic":"lines"},"tasks":[],"type":"source"}
+	// 201 {"name":"lines","config":{"connector.class":"FileStreamSource","file":"lines.txt","topic":"lines","name":"lines"},"tasks":[],"type":"source"}
 	// Location: /connect/connectors/lines
 	// 200 {"name":"lines","connector":{"state":"STOPPED","worker_id":"worker-1","version":"(devel)"},"tasks":[],"type":"source"}
 	// 200 ["connector.lines"]

@@ -235,6 +235,34 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
+// nameLastJSON is how a configuration posted as a Go map (its keys sorted)
+// without a name key is answered: in the order given, the name key the
+// connector got appended, as Kafka Connect echoes it.
+func nameLastJSON(t *testing.T, config map[string]string) string {
+	t.Helper()
+	var order []string
+	for k := range config {
+		if k != "name" {
+			order = append(order, k)
+		}
+	}
+	slices.Sort(order)
+	b, err := orderedConfig{config, append(order, "name")}.MarshalJSON()
+	require.NoError(t, err)
+	return string(b)
+}
+
+// hashMapJSON is how a patched configuration is answered: in a Java
+// HashMap's order, as Kafka Connect answers it.
+func hashMapJSON(t *testing.T, config map[string]string) string {
+	t.Helper()
+	order := slices.Sorted(maps.Keys(config))
+	connect.JavaHashMapOrder(order)
+	b, err := orderedConfig{config, order}.MarshalJSON()
+	require.NoError(t, err)
+	return string(b)
+}
+
 func TestServerInfoAndHealth(t *testing.T) {
 	e := newEnv(t, Version("4.4.0-kc", "abc123"), KafkaClusterID("cluster-1"))
 	e.expect("GET", "/", nil, http.StatusOK, `{"version":"4.4.0-kc","commit":"abc123","kafka_cluster_id":"cluster-1"}`)
@@ -290,7 +318,7 @@ func TestConnectorEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	require.Equal(t, e.srv.URL+"/connectors/src", resp.header.Get("Location"))
 	srcCfg["name"] = "src"
-	srcInfo := `{"name":"src","config":` + mustJSON(t, srcCfg) + `,"tasks":[{"connector":"src","task":0}],"type":"source"}`
+	srcInfo := `{"name":"src","config":` + nameLastJSON(t, srcCfg) + `,"tasks":[{"connector":"src","task":0}],"type":"source"}`
 	require.Equal(t, srcInfo, resp.body)
 	e.expectError("POST", "/connectors", map[string]any{"name": "src", "config": srcCfg}, http.StatusConflict, "src", "already exists")
 
@@ -298,14 +326,14 @@ func TestConnectorEndpoints(t *testing.T) {
 	sinkCfg := map[string]string{"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "file": out, "topics": topic}
 	// The sink's name, and so its consumer group, is the test's own.
 	sink := testkafka.Group(t, "sink")
-	sinkInfo := func() string {
-		return `{"name":"` + sink + `","config":` + mustJSON(t, sinkCfg) + `,"tasks":[{"connector":"` + sink + `","task":0}],"type":"sink"}`
+	sinkInfo := func(config string) string {
+		return `{"name":"` + sink + `","config":` + config + `,"tasks":[{"connector":"` + sink + `","task":0}],"type":"sink"}`
 	}
 	resp = e.do("PUT", "/connectors/"+sink+"/config", sinkCfg)
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	require.Equal(t, e.srv.URL+"/connectors/"+sink, resp.header.Get("Location"))
 	sinkCfg["name"] = sink
-	require.Equal(t, sinkInfo(), resp.body)
+	require.Equal(t, sinkInfo(nameLastJSON(t, sinkCfg)), resp.body)
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(out)
 		return string(b) == "one\ntwo\n"
@@ -315,19 +343,19 @@ func TestConnectorEndpoints(t *testing.T) {
 	resp = e.do("PUT", "/connectors/"+sink+"/config", sinkCfg)
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
 	require.Empty(t, resp.header.Get("Location"))
-	require.Equal(t, sinkInfo(), resp.body)
+	require.Equal(t, sinkInfo(mustJSON(t, sinkCfg)), resp.body, "in the order given, the name key included")
 
 	// PATCH sets and removes keys (null).
 	resp = e.do("PATCH", "/connectors/"+sink+"/config", `{"file.fsync":null,"errors.log.enable":true}`)
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
 	delete(sinkCfg, "file.fsync")
 	sinkCfg["errors.log.enable"] = "true"
-	require.Equal(t, sinkInfo(), resp.body)
+	require.Equal(t, sinkInfo(hashMapJSON(t, sinkCfg)), resp.body)
 	e.expectError("PATCH", "/connectors/nope/config", `{"a":"b"}`, http.StatusNotFound, "nope")
 
 	e.expect("GET", "/connectors", nil, http.StatusOK, `["`+sink+`","src"]`)
 	e.expect("GET", "/connectors/src", nil, http.StatusOK, srcInfo)
-	e.expect("GET", "/connectors/src/config", nil, http.StatusOK, mustJSON(t, srcCfg))
+	e.expect("GET", "/connectors/src/config", nil, http.StatusOK, nameLastJSON(t, srcCfg))
 	e.awaitStates("src", herder.Running, herder.Running)
 	e.awaitStates(sink, herder.Running, herder.Running)
 	kv := `,"version":` + mustJSON(t, version.Kconnect())
@@ -353,7 +381,7 @@ func TestConnectorEndpoints(t *testing.T) {
 	javaHashOrder(order, javaStringHash)
 	expansions := map[string]map[string]string{
 		"src": {"status": srcStatus, "info": srcInfo},
-		sink:  {"status": mustJSON(t, e.status(sink)), "info": sinkInfo()},
+		sink:  {"status": mustJSON(t, e.status(sink)), "info": sinkInfo(hashMapJSON(t, sinkCfg))},
 	}
 	expanded := func(kinds ...string) string {
 		var parts []string
@@ -476,7 +504,7 @@ func TestOffsets(t *testing.T) {
 	resp := e.do("POST", "/connectors", map[string]any{"name": "src", "initial_state": "stopped",
 		"config": map[string]string{"connector.class": "FileStreamSource", "file": in, "topic": topic}})
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
-	require.Equal(t, `{"name":"src","config":`+mustJSON(t, map[string]string{"connector.class": "FileStreamSource", "file": in, "topic": topic, "name": "src"})+
+	require.Equal(t, `{"name":"src","config":`+nameLastJSON(t, map[string]string{"connector.class": "FileStreamSource", "file": in, "topic": topic, "name": "src"})+
 		`,"tasks":[],"type":"source"}`, resp.body)
 	e.awaitStates("src", herder.Stopped)
 	e.expect("GET", "/connectors/src/offsets", nil, http.StatusOK, `{"offsets":[]}`)
@@ -698,14 +726,14 @@ func TestBadRequests(t *testing.T) {
 	resp = e.do("PUT", "/connectors/n/config", `{"connector.class":"Flaky","tasks.max":2,"errors.log.enable":true,"note":"a<b & c>d"}`)
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	e.expect("GET", "/connectors/n/config", nil, http.StatusOK,
-		`{"connector.class":"Flaky","errors.log.enable":"true","name":"n","note":"a<b & c>d","tasks.max":"2"}`)
+		`{"connector.class":"Flaky","tasks.max":"2","errors.log.enable":"true","note":"a<b & c>d","name":"n"}`)
 
 	// A name with a slash is a name, as in Kafka Connect, reached with
 	// the slash escaped.
 	resp = e.do("POST", "/connectors", map[string]any{"name": "a/b", "config": map[string]string{"connector.class": "Flaky", "tasks.max": "2"}})
 	require.Equal(t, http.StatusCreated, resp.status, resp.body)
 	require.Equal(t, e.srv.URL+"/connectors/a%2Fb", resp.header.Get("Location"))
-	e.expect("GET", "/connectors/a%2Fb/config", nil, http.StatusOK, `{"connector.class":"Flaky","name":"a/b","tasks.max":"2"}`)
+	e.expect("GET", "/connectors/a%2Fb/config", nil, http.StatusOK, `{"connector.class":"Flaky","tasks.max":"2","name":"a/b"}`)
 	e.expect("GET", "/connectors", nil, http.StatusOK, `["a/b","n"]`)
 	e.expect("DELETE", "/connectors/a%2Fb", nil, http.StatusNoContent, "")
 	e.expect("GET", "/connectors", nil, http.StatusOK, `["n"]`)

@@ -21,9 +21,12 @@ import (
 // tasks. Its lifecycle (start, stop, task reconfiguration) is independent of
 // who decides that it runs here, so a distributed herder can drive it too.
 type connectorRun struct {
-	w      *engine
-	name   string
-	raw    map[string]string
+	w    *engine
+	name string
+	raw  map[string]string
+	// order is the order of raw's keys in answers (herder.OrderedKeys);
+	// set before the run is published, never changed.
+	order  []string
 	cfg    *connect.Config
 	kind   connect.PluginKind
 	plugin connect.Plugin

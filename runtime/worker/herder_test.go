@@ -2,9 +2,12 @@ package worker
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/version"
 
 	"github.com/kconnect-go/kconnect/internal/testkafka"
@@ -64,6 +67,7 @@ func TestHerderPutConnectorConfig(t *testing.T) {
 	require.True(t, created)
 	require.Equal(t, herder.ConnectorInfo{
 		Name: "c", Config: counterConfig(topic, "name", "c"), Tasks: []TaskID{{Connector: "c", Task: 0}}, Type: "source",
+		ConfigOrder: []string{"connector.class", "limit", "name", "topic"}, // no KeyOrder: sorted
 	}, info)
 
 	_, _, err = h.PutConnectorConfig(ctx, "c", counterConfig(topic, "limit", "9"), herder.PutOptions{CreateOnly: true})
@@ -80,10 +84,17 @@ func TestHerderPutConnectorConfig(t *testing.T) {
 	require.Equal(t, Running, connectorState(t, w, "c").State)
 	require.Eventually(t, func() bool { return cs.started.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
 
-	info, created, err = h.PutConnectorConfig(ctx, "c", counterConfig(topic, "limit", "9"), herder.PutOptions{})
+	// The keys are answered in the order given, the name key added last,
+	// as Kafka Connect echoes a configuration.
+	info, created, err = h.PutConnectorConfig(ctx, "c", counterConfig(topic, "limit", "9"),
+		herder.PutOptions{KeyOrder: []string{"topic", "limit", "connector.class"}})
 	require.NoError(t, err)
 	require.False(t, created)
 	require.Equal(t, "9", info.Config["limit"])
+	require.Equal(t, []string{"topic", "limit", "connector.class", "name"}, info.ConfigOrder)
+	again, err := h.ConnectorInfo(ctx, "c")
+	require.NoError(t, err)
+	require.Equal(t, info.ConfigOrder, again.ConfigOrder)
 	got, _ = h.ConnectorConfig(ctx, "c")
 	require.Equal(t, "9", got["limit"])
 	got["limit"] = "changed by the caller"
@@ -122,6 +133,10 @@ func TestHerderPatchConnectorConfig(t *testing.T) {
 	require.NoError(t, err)
 	want := map[string]string{"name": "p", "connector.class": "test.CounterSource", "topic": topic, "limit": "7", "tasks.max": "1"}
 	require.Equal(t, want, info.Config)
+	// Kafka Connect patches a HashMap copy, and answers in its order.
+	wantOrder := slices.Sorted(maps.Keys(want))
+	connect.JavaHashMapOrder(wantOrder)
+	require.Equal(t, wantOrder, info.ConfigOrder)
 	got, _ := h.ConnectorConfig(ctx, "p")
 	require.Equal(t, want, got)
 	require.Equal(t, Paused, connectorState(t, w, "p").State, "a patched connector keeps its target state")

@@ -89,17 +89,18 @@ const (
 // the connector's run when the configuration was kept, even with an error
 // (ErrConnectorFailed, ErrTaskAbandoned), and whether it created the
 // connector.
-func (w *Worker) put(ctx context.Context, name string, config map[string]string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
+func (w *Worker) put(ctx context.Context, name string, config map[string]string, order []string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
 	unlock, err := w.changing.lock(ctx, name)
 	if err != nil {
 		return nil, false, err
 	}
 	defer unlock()
-	return w.putLocked(ctx, name, config, mode, initial)
+	return w.putLocked(ctx, name, config, order, mode, initial)
 }
 
-// putLocked is put for a caller that has name's turn.
-func (w *Worker) putLocked(ctx context.Context, name string, config map[string]string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
+// putLocked is put for a caller that has name's turn. order is the order of
+// config's keys in answers (herder.OrderedKeys).
+func (w *Worker) putLocked(ctx context.Context, name string, config map[string]string, order []string, mode putMode, initial TargetState) (*connectorRun, bool, error) {
 	cfg, err := namedConfig(name, config)
 	if err != nil {
 		return nil, false, &marked{err: err, mark: herder.ErrBadRequest}
@@ -135,6 +136,7 @@ func (w *Worker) putLocked(ctx context.Context, name string, config map[string]s
 	if err != nil {
 		return nil, false, err
 	}
+	c.order = herder.OrderedKeys(cfg, order)
 	w.mu.Lock()
 	if w.closed || w.connectors[name] != old { // closed meanwhile: nothing else changes name in its turn
 		w.mu.Unlock()
@@ -178,7 +180,7 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 	if opts.CreateOnly {
 		mode = createOnly
 	}
-	c, created, err := w.put(ctx, name, config, mode, opts.InitialState)
+	c, created, err := w.put(ctx, name, config, opts.KeyOrder, mode, opts.InitialState)
 	if c == nil || !kept(err) {
 		return herder.ConnectorInfo{}, false, err
 	}
@@ -187,18 +189,27 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 
 // PatchConnectorConfig implements herder.Herder: each key of patch is set
 // to its value, or removed when it is nil, and the result replaces the
-// connector's configuration as UpdateConnector does.
+// connector's configuration as UpdateConnector does. Its keys are then
+// answered in a Java HashMap's order, as Kafka Connect answers them.
 func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
 	return inTurnFor(ctx, w, name, func(old *connectorRun) (herder.ConnectorInfo, error) {
 		cfg := maps.Clone(old.raw)
-		for k, v := range patch {
-			if v == nil {
+		order := slices.Clone(old.order)
+		for _, k := range slices.Sorted(maps.Keys(patch)) {
+			if v := patch[k]; v == nil {
 				delete(cfg, k)
 			} else {
+				if _, ok := cfg[k]; !ok {
+					order = append(order, k)
+				}
 				cfg[k] = *v
 			}
 		}
-		c, _, err := w.putLocked(ctx, name, cfg, replaceOnly, "")
+		// Kafka Connect patches a HashMap copy of the configuration, and
+		// answers it in that map's order from then on.
+		order = herder.OrderedKeys(cfg, order)
+		connect.JavaHashMapOrder(order)
+		c, _, err := w.putLocked(ctx, name, cfg, order, replaceOnly, "")
 		if c == nil || !kept(err) {
 			return herder.ConnectorInfo{}, err
 		}
@@ -256,7 +267,8 @@ func (c *connectorRun) info() herder.ConnectorInfo {
 	c.mu.Lock()
 	n := len(c.taskConfigs)
 	c.mu.Unlock()
-	info := herder.ConnectorInfo{Name: c.name, Config: c.w.hidePasswords(c.raw), Tasks: make([]TaskID, n), Type: c.kind.String()}
+	info := herder.ConnectorInfo{Name: c.name, Config: c.w.hidePasswords(c.raw), Tasks: make([]TaskID, n), Type: c.kind.String(),
+		ConfigOrder: slices.Clone(c.order)}
 	for i := range info.Tasks {
 		info.Tasks[i] = TaskID{Connector: c.name, Task: i}
 	}

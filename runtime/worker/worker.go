@@ -354,7 +354,7 @@ func (w *engine) clientOptsOf(k clientKind, extra ...kgo.Opt) []kgo.Opt {
 // key naming another connector. It is PutConnectorConfig with
 // herder.PutOptions{CreateOnly: true}, Kafka Connect's POST /connectors.
 func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string) error {
-	_, _, err := w.put(ctx, name, config, createOnly, TargetStarted)
+	_, _, err := w.put(ctx, name, config, nil, createOnly, TargetStarted)
 	return err
 }
 
@@ -385,7 +385,7 @@ func namedConfig(name string, config map[string]string) (map[string]string, erro
 // to the connector's name, so a source connector resumes where it stopped.
 // A connector that does not exist is ErrNotFound.
 func (w *Worker) UpdateConnector(ctx context.Context, name string, config map[string]string) error {
-	_, _, err := w.put(ctx, name, config, replaceOnly, "")
+	_, _, err := w.put(ctx, name, config, nil, replaceOnly, "")
 	return err
 }
 
