@@ -2,9 +2,12 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/transform"
@@ -71,6 +74,32 @@ func noRecommendations(v connect.Validator) connect.Validator {
 	return connect.ValidatorFunc(v.Validate)
 }
 
+// connectorNameValidator refuses an empty name or one holding control
+// characters, as Kafka's NonEmptyStringWithoutControlChars, with its
+// messages.
+type connectorNameValidator struct{}
+
+func (connectorNameValidator) Validate(v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return errors.New("String may not be empty")
+	}
+	var found []string
+	for _, r := range s {
+		if unicode.IsControl(r) { // Java's Character.isISOControl: U+0000-U+001F, U+007F-U+009F
+			found = append(found, strconv.Itoa(int(r)))
+		}
+	}
+	if len(found) > 0 {
+		return errors.New("String may not contain control sequences but had the following ASCII chars: " + strings.Join(found, ", "))
+	}
+	return nil
+}
+
+func (connectorNameValidator) String() string {
+	return "non-empty string without ISO control characters"
+}
+
 // baseConfigDef defines the keys every connector has, with Kafka Connect's
 // ConnectorConfig's documentation, groups, positions, widths and display
 // names, which GET /connector-plugins/{plugin}/config and validate show.
@@ -89,7 +118,7 @@ func baseConfigDef() *connect.ConfigDef {
 		d.Define(k)
 	}
 	common(connect.ConfigKey{Name: NameConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
-		Validator: connect.NonEmpty(), DisplayName: "Connector name", Width: connect.WidthMedium,
+		Validator: connectorNameValidator{}, DisplayName: "Connector name", Width: connect.WidthMedium,
 		Doc: "Globally unique name to use for this connector."})
 	common(connect.ConfigKey{Name: ConnectorClassConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
 		DisplayName: "Connector class", Width: connect.WidthLong,

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,28 @@ func TestBuiltinPlugins(t *testing.T) {
 		require.NoError(t, err, p.Info().Class)
 	}
 	require.Equal(t, 6+3, kinds[connect.ConverterPlugin], "JSON, String, ByteArray and the six number converters")
+}
+
+// TestConnectorConfigErrorsAsKafka: the name key is checked as Kafka
+// Connect's NonEmptyStringWithoutControlChars checks it, with its
+// messages, and a problem of two keys is an error of each, as Kafka
+// Connect lists (and counts) it.
+func TestConnectorConfigErrorsAsKafka(t *testing.T) {
+	w := ukWorker(t)
+	for name, want := range map[string]string{
+		"":       "Invalid value  for configuration name: String may not be empty",
+		"a\x01b": "Invalid value a\x01b for configuration name: String may not contain control sequences but had the following ASCII chars: 1",
+	} {
+		infos, err := w.ValidateConnectorConfig(map[string]string{"connector.class": "FileStreamSource", "name": name, "topic": "t"})
+		require.NoError(t, err)
+		require.Equal(t, 1, infos.ErrorCount, "%q: %+v", name, infos)
+		require.Equal(t, NameConfig, infos.Configs[0].Value.Name)
+		require.Equal(t, []string{want}, infos.Configs[0].Value.Errors)
+	}
+
+	err := w.CreateConnector(context.Background(), "s", map[string]string{"connector.class": "FileStreamSink", "file": "out.txt"})
+	var ce *connect.ConfigError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, []string{TopicsConfig, TopicsRegexConfig}, ce.Keys())
+	require.Equal(t, "Must configure one of topics or topics.regex", ce.Errors[1].Message)
 }

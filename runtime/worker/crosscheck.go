@@ -93,13 +93,15 @@ func (w *engine) checkAcrossKeys(name string, info connect.PluginInfo, cfg *conn
 }
 
 // createError is the error creating a connector returns for errs: each
-// message once (a problem of two keys is on both).
+// key's message once. A problem of two keys is on both, once per key, as
+// Kafka Connect lists it (and counts it in validate's error_count).
 func createError(errs []*connect.ConfigKeyError) error {
 	e := &connect.ConfigError{}
-	seen := map[string]bool{}
+	type keyMessage struct{ key, msg string }
+	seen := map[keyMessage]bool{}
 	for _, ke := range errs {
-		if !seen[ke.Message] {
-			seen[ke.Message] = true
+		if km := (keyMessage{ke.Key, ke.Message}); !seen[km] {
+			seen[km] = true
 			e.Errors = append(e.Errors, ke)
 		}
 	}
