@@ -99,7 +99,8 @@ func Scenario() []Step {
 		{Name: "validate-source-invalid", Method: put, Path: "/connector-plugins/FileStreamSource/config/validate",
 			Body: JSON(`{"connector.class":"FileStreamSource","name":"v","tasks.max":"0","batch.size":"many"}`), Differ: validateSource},
 		{Name: "validate-source-no-class", Method: put, Path: "/connector-plugins/FileStreamSource/config/validate",
-			Body: JSON(`{"name":"v","topic":"{{topic}}"}`)},
+			// The message names Java's BadRequestException.
+			Body: JSON(`{"name":"v","topic":"{{topic}}"}`), Differ: javaMessage},
 		{Name: "validate-sink", Method: put, Path: "/connector-plugins/FileStreamSink/config/validate",
 			Body: JSON(`{"connector.class":"FileStreamSink","name":"v","topics":"{{topic}}"}`), Differ: validateSink},
 		{Name: "validate-sink-no-topics", Method: put, Path: "/connector-plugins/FileStreamSink/config/validate",

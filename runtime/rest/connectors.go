@@ -201,12 +201,27 @@ func (s *server) createConnector(ctx context.Context, w http.ResponseWriter, r *
 		// Kafka Connect answers it as a body it cannot read.
 		return 0, nil, bodyError("%v", err)
 	}
+	if err := hasClass(req.Config); err != nil {
+		return 0, nil, err
+	}
 	info, _, err := s.h.PutConnectorConfig(ctx, name, req.Config, herder.PutOptions{CreateOnly: true, InitialState: state, KeyOrder: order})
+	if errors.Is(err, herder.ErrAlreadyExists) {
+		return 0, nil, errorf(http.StatusConflict, "Connector %s already exists", name)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	w.Header().Set("Location", location(r, name))
 	return http.StatusCreated, info, nil
+}
+
+// hasClass refuses a configuration without connector.class, with Kafka
+// Connect's message, before anything else is checked, as there.
+func hasClass(config map[string]string) error {
+	if strings.TrimSpace(config["connector.class"]) == "" {
+		return errorf(http.StatusBadRequest, "Connector config contains no connector type")
+	}
+	return nil
 }
 
 // checkName refuses a configuration whose name key is not the connector's
@@ -241,11 +256,19 @@ func location(r *http.Request, name string) string {
 }
 
 func (s *server) getConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ConnectorInfo(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	info, err := s.h.ConnectorInfo(ctx, name)
+	return okOr(info, connectorNotFound(err, name))
+}
+
+// connectorNotFound is most endpoints' answer to an unknown connector.
+func connectorNotFound(err error, name string) error {
+	return unknown(err, http.StatusNotFound, "Connector %s not found", name)
 }
 
 func (s *server) deleteConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return noContentOr(s.h.DeleteConnector(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	return noContentOr(connectorNotFound(s.h.DeleteConnector(ctx, name), name))
 }
 
 // getConnectorConfig answers the configuration in the order its keys were
@@ -254,7 +277,7 @@ func (s *server) getConnectorConfig(ctx context.Context, _ http.ResponseWriter, 
 	name := r.PathValue("name")
 	config, err := s.h.ConnectorConfig(ctx, name)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, connectorNotFound(err, name)
 	}
 	var order []string
 	if info, err := s.h.ConnectorInfo(ctx, name); err == nil {
@@ -299,6 +322,9 @@ func (s *server) putConnectorConfig(ctx context.Context, w http.ResponseWriter, 
 	if err := checkName(name, config); err != nil {
 		return 0, nil, err
 	}
+	if err := hasClass(config); err != nil {
+		return 0, nil, err
+	}
 	info, created, err := s.h.PutConnectorConfig(ctx, name, config, herder.PutOptions{KeyOrder: objectKeys(body)})
 	if err != nil {
 		return 0, nil, err
@@ -321,11 +347,15 @@ func (s *server) patchConnectorConfig(ctx context.Context, w http.ResponseWriter
 	if err != nil {
 		return 0, nil, err
 	}
-	return okOr(s.h.PatchConnectorConfig(ctx, r.PathValue("name"), patch))
+	name := r.PathValue("name")
+	info, err := s.h.PatchConnectorConfig(ctx, name, patch)
+	return okOr(info, connectorNotFound(err, name))
 }
 
 func (s *server) getConnectorStatus(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ConnectorStatus(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	st, err := s.h.ConnectorStatus(ctx, name)
+	return okOr(st, unknown(err, http.StatusNotFound, "No status found for connector %s", name))
 }
 
 // restartConnector is POST /connectors/{name}/restart. With neither
@@ -342,8 +372,11 @@ func (s *server) restartConnector(ctx context.Context, _ http.ResponseWriter, r 
 	name := r.PathValue("name")
 	st, err := s.h.RestartConnectorAndTasks(ctx, name, opts)
 	if !opts.IncludeTasks && !opts.OnlyFailed {
-		return noContentOr(err)
+		// Kafka Connect's standalone herder fails on an unknown
+		// connector's missing configuration there: a 500.
+		return noContentOr(unknown(err, http.StatusInternalServerError, "Unknown connector %s", name))
 	}
+	err = unknown(err, http.StatusNotFound, "Unknown connector: %s", name)
 	if err != nil {
 		if st.Name == "" {
 			return 0, nil, err
@@ -365,60 +398,29 @@ func queryBool(q url.Values, key string, def bool) bool {
 }
 
 func (s *server) pauseConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return acceptedOr(s.h.PauseConnector(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	return acceptedOr(unknown(s.h.PauseConnector(ctx, name), http.StatusNotFound, "Unknown connector %s", name))
 }
 
 func (s *server) resumeConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return acceptedOr(s.h.ResumeConnector(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	return acceptedOr(unknown(s.h.ResumeConnector(ctx, name), http.StatusNotFound, "Unknown connector %s", name))
 }
 
+// stopConnector is PUT /connectors/{name}/stop; an unknown connector is a
+// 500 there, as Kafka Connect's standalone herder answers it.
 func (s *server) stopConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return noContentOr(s.h.StopConnector(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	return noContentOr(unknown(s.h.StopConnector(ctx, name), http.StatusInternalServerError, "No connector `%s` configured", name))
 }
 
 func (s *server) getTaskConfigs(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	tasks, err := s.h.TaskConfigs(ctx, r.PathValue("name"))
+	name := r.PathValue("name")
+	tasks, err := s.h.TaskConfigs(ctx, name)
 	if tasks == nil {
 		tasks = []herder.TaskInfo{}
 	}
-	return okOr(tasks, err)
-}
-
-// getTasksConfig is the deprecated GET /connectors/{name}/tasks-config:
-// the task configurations keyed by task id ("name-0"), in the order of
-// Kafka Connect's HashMap keyed by ConnectorTaskId.
-func (s *server) getTasksConfig(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	s.o.log.LogAttrs(ctx, slog.LevelWarn, "The 'GET /connectors/{connector}/tasks-config' endpoint is deprecated and will be removed in the next major release. "+
-		"Please use the 'GET /connectors/{connector}/tasks' endpoint instead.")
-	tasks, err := s.h.TaskConfigs(ctx, r.PathValue("name"))
-	if err != nil {
-		return 0, nil, err
-	}
-	ids := make([]string, len(tasks))
-	configs := make(map[string]map[string]string, len(tasks))
-	hashes := make(map[string]int32, len(tasks))
-	for i, t := range tasks {
-		id := t.ID.String()
-		ids[i] = id
-		configs[id] = t.Config
-		// ConnectorTaskId.hashCode.
-		hashes[id] = 31*javaStringHash(t.ID.Connector) + int32(t.ID.Task)
-	}
-	javaHashOrder(ids, func(id string) int32 { return hashes[id] })
-	b := []byte{'{'}
-	for i, id := range ids {
-		cb, err := marshal(configs[id])
-		if err != nil {
-			return 0, nil, err
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, id)
-		b = append(b, ':')
-		b = append(b, cb...)
-	}
-	return http.StatusOK, json.RawMessage(append(b, '}')), nil
+	return okOr(tasks, connectorNotFound(err, name))
 }
 
 // task reads the {task} path parameter; one that is not a number names no
@@ -436,7 +438,9 @@ func (s *server) getTaskStatus(ctx context.Context, _ http.ResponseWriter, r *ht
 	if err != nil {
 		return 0, nil, err
 	}
-	return okOr(s.h.TaskStatus(ctx, r.PathValue("name"), t))
+	name := r.PathValue("name")
+	st, err := s.h.TaskStatus(ctx, name, t)
+	return okOr(st, unknown(err, http.StatusNotFound, "No status found for task %s-%d", name, t))
 }
 
 func (s *server) restartTask(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -444,7 +448,17 @@ func (s *server) restartTask(ctx context.Context, _ http.ResponseWriter, r *http
 	if err != nil {
 		return 0, nil, err
 	}
-	return noContentOr(s.h.RestartTask(ctx, r.PathValue("name"), t))
+	name := r.PathValue("name")
+	err = s.h.RestartTask(ctx, name, t)
+	if errors.Is(err, herder.ErrNotFound) {
+		// Kafka Connect's standalone herder answers a task of an unknown
+		// connector with a 500, an unknown task of a known one with a 404.
+		if _, serr := s.h.ConnectorStatus(ctx, name); errors.Is(serr, herder.ErrNotFound) {
+			return 0, nil, errorf(http.StatusInternalServerError, "Failed to start task %s-%d since it is not a recognizable type (source or sink)", name, t)
+		}
+		return 0, nil, errorf(http.StatusNotFound, "Task %s-%d not found", name, t)
+	}
+	return noContentOr(err)
 }
 
 // topicTrackingDisabled answers the active topics endpoints as Kafka
@@ -455,7 +469,9 @@ func (s *server) topicTrackingDisabled(context.Context, http.ResponseWriter, *ht
 }
 
 func (s *server) getOffsets(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ConnectorOffsets(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	offsets, err := s.h.ConnectorOffsets(ctx, name)
+	return okOr(offsets, connectorNotFound(err, name))
 }
 
 // alterOffsets is PATCH /connectors/{name}/offsets (KIP-875).
@@ -474,11 +490,15 @@ func (s *server) alterOffsets(ctx context.Context, w http.ResponseWriter, r *htt
 	if len(offsets.Offsets) == 0 {
 		return 0, nil, errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
-	return okOr(s.h.AlterConnectorOffsets(ctx, r.PathValue("name"), offsets))
+	name := r.PathValue("name")
+	msg, err := s.h.AlterConnectorOffsets(ctx, name, offsets)
+	return okOr(msg, connectorNotFound(err, name))
 }
 
 func (s *server) resetOffsets(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
-	return okOr(s.h.ResetConnectorOffsets(ctx, r.PathValue("name")))
+	name := r.PathValue("name")
+	msg, err := s.h.ResetConnectorOffsets(ctx, name)
+	return okOr(msg, connectorNotFound(err, name))
 }
 
 func okOr[T any](v T, err error) (int, any, error) {

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 )
 
@@ -36,9 +38,32 @@ func bodyError(format string, args ...any) error {
 	return errorf(http.StatusInternalServerError, format, args...)
 }
 
-// notFound is Jersey's answer to a path that names no resource, or whose
-// parameter does not convert (a task number that is not one).
+// notFound is Jersey's answer to a path parameter that does not convert
+// (a task number that is not one).
 var notFound = &restError{status: http.StatusNotFound, msg: "HTTP 404 Not Found"}
+
+// unknown answers a herder's ErrNotFound as Kafka Connect answers it on
+// that endpoint: the status and the message, which differ from one
+// endpoint to another there. Any other error is err.
+func unknown(err error, status int, format string, args ...any) error {
+	if err != nil && errors.Is(err, herder.ErrNotFound) {
+		return errorf(status, format, args...)
+	}
+	return err
+}
+
+// invalidConfigMessage is Kafka Connect's message for a configuration that
+// failed validation: every key's error, one a line.
+func invalidConfigMessage(ce *connect.ConfigError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):\n", len(ce.Errors))
+	for _, ke := range ce.Errors {
+		b.WriteString(ke.Message)
+		b.WriteByte('\n')
+	}
+	b.WriteString("You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
+	return b.String()
+}
 
 // errorStatus maps an error to Kafka Connect's status code and message.
 func errorStatus(ctx context.Context, err error) (int, string) {
@@ -54,15 +79,30 @@ func errorStatus(ctx context.Context, err error) (int, string) {
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, herder.ErrAlreadyExists), errors.Is(err, herder.ErrRebalancing):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, herder.ErrInvalidConfig), errors.Is(err, herder.ErrBadRequest):
+	case errors.Is(err, herder.ErrInvalidConfig):
+		if ce := (*connect.ConfigError)(nil); errors.As(err, &ce) && len(ce.Errors) > 0 {
+			return http.StatusBadRequest, invalidConfigMessage(ce)
+		}
+		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, herder.ErrBadRequest):
 		return http.StatusBadRequest, err.Error()
 	}
 	return http.StatusInternalServerError, err.Error()
 }
 
 // writeError writes Kafka Connect's error body,
-// {"error_code":status,"message":msg}.
+// {"error_code":status,"message":msg}, as JSON.
 func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	writeErrorBody(w, status, msg)
+}
+
+// writeErrorBody writes Kafka Connect's error body without a Content-Type,
+// as Jersey answers a path or method no resource has.
+func writeErrorBody(w http.ResponseWriter, status int, msg string) {
+	if _, ok := w.Header()["Content-Type"]; !ok {
+		w.Header()["Content-Type"] = nil // net/http would sniff one
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -71,7 +111,6 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	b = append(b, `,"message":`...)
 	b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 	b = append(b, '}')
-	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

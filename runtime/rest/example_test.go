@@ -58,5 +58,5 @@ func Example() {
 	// Location: /connect/connectors/lines
 	// 200 {"name":"lines","connector":{"state":"STOPPED","worker_id":"worker-1","version":"(devel)"},"tasks":[],"type":"source"}
 	// 200 ["connector.lines"]
-	// 404 {"error_code":404,"message":"worker: not found: connector nope"}
+	// 404 {"error_code":404,"message":"Connector nope not found"}
 }

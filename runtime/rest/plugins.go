@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -46,7 +47,16 @@ func (s *server) validateConfigs(ctx context.Context, w http.ResponseWriter, r *
 	if class, ok := config["connector.class"]; ok && !strings.HasSuffix(pluginAlias(class), pluginAlias(plugin)) {
 		return 0, nil, errorf(http.StatusBadRequest, "Included connector type %s does not match request type %s", class, plugin)
 	}
-	return okOr(s.h.ValidateConfig(ctx, config))
+	infos, err := s.h.ValidateConfig(ctx, config)
+	if errors.Is(err, herder.ErrBadRequest) {
+		// Kafka Connect 4.4 answers these (no class, no such plugin) with
+		// its BadRequestException wrapped in a 500.
+		if strings.TrimSpace(config["connector.class"]) == "" {
+			return 0, nil, errorf(http.StatusInternalServerError, "Connector config contains no connector type")
+		}
+		return 0, nil, errorf(http.StatusInternalServerError, "%v", err)
+	}
+	return okOr(infos, err)
 }
 
 // pluginAlias drops a plugin name's "Connector" suffix, as Kafka Connect's

@@ -197,7 +197,6 @@ func (s *server) routes() {
 	handle("PUT /connectors/{name}/resume", s.resumeConnector)
 	handle("PUT /connectors/{name}/stop", s.stopConnector)
 	handle("GET /connectors/{name}/tasks", s.getTaskConfigs)
-	handle("GET /connectors/{name}/tasks-config", s.getTasksConfig)
 	handle("GET /connectors/{name}/tasks/{task}/status", s.getTaskStatus)
 	handle("POST /connectors/{name}/tasks/{task}/restart", s.restartTask)
 	handle("GET /connectors/{name}/topics", s.topicTrackingDisabled)
@@ -273,7 +272,8 @@ func (s *server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // noRoute answers a request no pattern matched as Jersey does in Kafka
 // Connect: 404 for a path that names no resource, 405 for a method the
-// resource does not have, each with Kafka Connect's error body.
+// resource does not have, each with Kafka Connect's error body and, as
+// there, no Content-Type.
 func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 	h, _ := s.mux.Handler(r)
 	rec := &recorder{header: http.Header{}}
@@ -282,10 +282,10 @@ func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 		if allow := rec.header.Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
-		writeError(w, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+		writeErrorBody(w, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
 		return
 	}
-	writeError(w, http.StatusNotFound, "HTTP 404 Not Found")
+	writeErrorBody(w, http.StatusNotFound, "HTTP 404 Not Found")
 }
 
 // recorder takes the answer of the mux's own 404 and 405 handlers, to
