@@ -188,6 +188,22 @@ type Herder interface {
 	ResetConnectorOffsets(ctx context.Context, name string) (Message, error)
 }
 
+// TopicTracker is implemented by a Herder that tracks the topics each
+// connector's tasks use (KIP-558): the topics a source connector's records
+// were written to, and those a sink connector consumed records of. A REST
+// layer serving a Herder that does not implement it answers the active
+// topics endpoints as Kafka Connect does with topic.tracking.enable=false.
+type TopicTracker interface {
+	// ConnectorActiveTopics returns the topics connector name has used
+	// (GET /connectors/{name}/topics); none for a connector it does not
+	// know, as Kafka Connect answers.
+	ConnectorActiveTopics(ctx context.Context, name string) ([]string, error)
+	// ResetConnectorActiveTopics forgets them (PUT
+	// /connectors/{name}/topics/reset); they are noted again as the
+	// connector's tasks use them.
+	ResetConnectorActiveTopics(ctx context.Context, name string) error
+}
+
 // PutOptions qualify Herder.PutConnectorConfig.
 type PutOptions struct {
 	// CreateOnly refuses to replace an existing connector's configuration

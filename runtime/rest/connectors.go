@@ -461,11 +461,39 @@ func (s *server) restartTask(ctx context.Context, _ http.ResponseWriter, r *http
 	return noContentOr(err)
 }
 
-// topicTrackingDisabled answers the active topics endpoints as Kafka
-// Connect does with topic.tracking.enable=false: a herder keeps no record
-// of the topics connectors use.
-func (s *server) topicTrackingDisabled(context.Context, http.ResponseWriter, *http.Request) (int, any, error) {
-	return 0, nil, errorf(http.StatusForbidden, "Topic tracking is disabled.")
+// topicTrackingDisabled is Kafka Connect's answer to the active topics
+// endpoints with topic.tracking.enable=false: a herder that is not a
+// herder.TopicTracker keeps no record of the topics connectors use.
+var topicTrackingDisabled = &restError{status: http.StatusForbidden, msg: "Topic tracking is disabled."}
+
+// getActiveTopics is GET /connectors/{name}/topics (KIP-558):
+// {"<name>":{"topics":[...]}}.
+func (s *server) getActiveTopics(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	tt, ok := s.h.(herder.TopicTracker)
+	if !ok {
+		return 0, nil, topicTrackingDisabled
+	}
+	name := r.PathValue("name")
+	topics, err := tt.ConnectorActiveTopics(ctx, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	if topics == nil {
+		topics = []string{}
+	}
+	type activeTopics struct {
+		Topics []string `json:"topics"`
+	}
+	return http.StatusOK, map[string]activeTopics{name: {topics}}, nil
+}
+
+// resetActiveTopics is PUT /connectors/{name}/topics/reset: 202.
+func (s *server) resetActiveTopics(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {
+	tt, ok := s.h.(herder.TopicTracker)
+	if !ok {
+		return 0, nil, topicTrackingDisabled
+	}
+	return acceptedOr(tt.ResetConnectorActiveTopics(ctx, r.PathValue("name")))
 }
 
 func (s *server) getOffsets(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {

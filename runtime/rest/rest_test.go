@@ -423,9 +423,13 @@ func TestConnectorEndpoints(t *testing.T) {
 	e.expect("PUT", "/connectors/src/resume", nil, http.StatusAccepted, "")
 	e.awaitStates("src", herder.Running, herder.Running)
 
-	// The active topics endpoints, as with topic.tracking.enable=false.
-	e.expect("GET", "/connectors/src/topics", nil, http.StatusForbidden, errorBody(403, "Topic tracking is disabled."))
-	e.expect("PUT", "/connectors/src/topics/reset", nil, http.StatusForbidden, errorBody(403, "Topic tracking is disabled."))
+	// The active topics (KIP-558): the topic the source wrote to and the
+	// sink consumed; an unknown connector has none; reset forgets them.
+	e.expect("GET", "/connectors/src/topics", nil, http.StatusOK, `{"src":{"topics":[`+mustJSON(t, topic)+`]}}`)
+	e.expect("GET", "/connectors/"+sink+"/topics", nil, http.StatusOK, `{`+mustJSON(t, sink)+`:{"topics":[`+mustJSON(t, topic)+`]}}`)
+	e.expect("GET", "/connectors/nope/topics", nil, http.StatusOK, `{"nope":{"topics":[]}}`)
+	e.expect("PUT", "/connectors/"+sink+"/topics/reset", nil, http.StatusAccepted, "")
+	e.expect("GET", "/connectors/"+sink+"/topics", nil, http.StatusOK, `{`+mustJSON(t, sink)+`:{"topics":[]}}`)
 
 	// An unknown connector, in the words (and, in standalone mode, the
 	// statuses) of each of Kafka Connect's endpoints.
@@ -926,5 +930,23 @@ func TestJavaHashOrder(t *testing.T) {
 		want := slices.Clone(keys)
 		connect.JavaHashMapOrder(want)
 		require.Equal(t, want, got, "%d keys", len(keys))
+	}
+}
+
+// A herder that does not track topics (not a herder.TopicTracker) has the
+// active topics endpoints answered as Kafka Connect answers them with
+// topic.tracking.enable=false.
+func TestActiveTopicsUntracked(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(restartHerder{}, Logger(nil)))
+	defer srv.Close()
+	for _, req := range []struct{ method, path string }{{"GET", "/connectors/c/topics"}, {"PUT", "/connectors/c/topics/reset"}} {
+		r, err := http.NewRequest(req.method, srv.URL+req.path, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(r)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+		require.Equal(t, errorBody(403, "Topic tracking is disabled."), string(b))
 	}
 }

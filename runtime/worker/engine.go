@@ -39,6 +39,9 @@ type engine struct {
 
 	wg sync.WaitGroup // every connector and task goroutine
 
+	// activeTopics maps a connector's name to a *sync.Map whose keys are
+	// the topics its tasks used (activetopics.go).
+	activeTopics sync.Map
 }
 
 // prepare resolves a connector's configuration (ConfigProviders),

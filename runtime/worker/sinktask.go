@@ -442,6 +442,9 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	}
 	clear(batch[n:])
 	batch = batch[:n]
+	for i := range batch {
+		st.w.recordActiveTopic(st.id.Connector, batch[i].Topic)
+	}
 	for {
 		err := safeCall(func() error { return st.task.Put(ctx, batch) })
 		if err == nil {
