@@ -237,14 +237,13 @@ func checkName(name string, config map[string]string) error {
 	return nil
 }
 
-// location is a created connector's URL, absolute as JAX-RS makes it. A
-// handler mounted below a prefix (http.StripPrefix) keeps it: it is what
-// the request's own target has before the path the handler saw.
+// location is a created connector's URL, absolute as JAX-RS makes it: the
+// name escaped as a path, its slashes kept (so a name holding one gives a
+// URL that names another resource, as in Kafka Connect). A handler mounted
+// below a prefix (http.StripPrefix) keeps it: it is what the request's own
+// target has before the path the handler saw.
 func location(r *http.Request, name string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+	scheme := requestScheme(r)
 	prefix := ""
 	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
 		orig := strings.TrimSuffix(u.EscapedPath(), "/")
@@ -252,7 +251,7 @@ func location(r *http.Request, name string) string {
 			prefix = orig[:len(orig)-len(cur)]
 		}
 	}
-	return scheme + "://" + r.Host + prefix + "/connectors/" + url.PathEscape(name)
+	return scheme + "://" + r.Host + prefix + "/connectors/" + strings.ReplaceAll(url.PathEscape(name), "%2F", "/")
 }
 
 func (s *server) getConnector(ctx context.Context, _ http.ResponseWriter, r *http.Request) (int, any, error) {

@@ -254,6 +254,13 @@ func (s *server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("User cannot access the resource."))
 		return
 	}
+	// Jetty refuses an encoded slash in a path before Kafka Connect sees
+	// the request, so a connector whose name holds a slash cannot be
+	// reached there; it is refused here alike.
+	if p := r.URL.EscapedPath(); strings.Contains(p, "%2F") || strings.Contains(p, "%2f") {
+		ambiguousPath(w, r)
+		return
+	}
 	// Jersey matches a path with a trailing slash as the path without.
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		r2 := *r
@@ -286,6 +293,29 @@ func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeErrorBody(w, http.StatusNotFound, "HTTP 404 Not Found")
+}
+
+// ambiguousPath is Jetty's answer to a path holding an encoded slash: 400
+// with its own JSON error body.
+func ambiguousPath(w http.ResponseWriter, r *http.Request) {
+	u := requestScheme(r) + "://" + r.Host + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	b := []byte(`{"message":"Ambiguous URI path separator","url":`)
+	b = appendString(b, u)
+	b = append(b, `,"status":"400"}`...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write(b)
+}
+
+// requestScheme is "https" for a request over TLS, else "http".
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // recorder takes the answer of the mux's own 404 and 405 handlers, to
