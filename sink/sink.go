@@ -64,6 +64,28 @@ type TopicPartition struct {
 // String returns "topic-partition", as Kafka prints partitions.
 func (tp TopicPartition) String() string { return fmt.Sprintf("%s-%d", tp.Topic, tp.Partition) }
 
+// OffsetChange is one partition's new consumer offset in an offset
+// alteration or reset.
+type OffsetChange struct {
+	TopicPartition
+	// Offset is the next offset to consume; unused when Reset.
+	Offset int64
+	// Reset is true when the partition's committed offset is removed.
+	Reset bool
+}
+
+// OffsetAlterer is an optional Connector capability, like Kafka's
+// SinkConnector.alterOffsets: a connector is told of its consumer offsets
+// being altered or reset through the runtime (for example by the REST
+// API), before they change, and may refuse them with an error (nothing
+// changes then). It must be idempotent and may be called on an instance
+// that was never started. It returns true when it has handled the
+// offsets: those it keeps outside Kafka too, if any, are changed, so the
+// runtime's answer need not tell the user to change them by hand.
+type OffsetAlterer interface {
+	AlterOffsets(ctx context.Context, config map[string]string, changes []OffsetChange) (bool, error)
+}
+
 // Task writes records to the outside system. The runtime calls its methods
 // from one goroutine, never concurrently: Start, then Put, Flush or
 // PreCommit, Open and Close as records arrive, commits come due and

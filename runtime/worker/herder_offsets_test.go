@@ -13,6 +13,7 @@ import (
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -402,4 +403,78 @@ func TestHerderSinkOffsets(t *testing.T) {
 		defer c.mu.Unlock()
 		return len(c.records) >= 60
 	}, 30*time.Second, 10*time.Millisecond)
+}
+
+// alteringSinkConnector is a sink connector that implements
+// sink.OffsetAlterer: it records the changes it is told of and refuses
+// them while refuse is set.
+type alteringSinkConnector struct {
+	sink.Connector
+	a *alteringSink
+}
+
+type alteringSink struct {
+	mu     sync.Mutex
+	calls  [][]sink.OffsetChange
+	refuse error
+}
+
+func (c alteringSinkConnector) AlterOffsets(_ context.Context, _ map[string]string, changes []sink.OffsetChange) (bool, error) {
+	c.a.mu.Lock()
+	defer c.a.mu.Unlock()
+	c.a.calls = append(c.a.calls, changes)
+	return true, c.a.refuse
+}
+
+// A sink connector that implements sink.OffsetAlterer is asked before its
+// consumer group's offsets change, as Kafka's SinkConnector.alterOffsets
+// is: its refusal changes nothing (a 500), its acceptance is Kafka
+// Connect's message for offsets the connector handled; a reset tells it
+// of every partition the group has an offset for.
+func TestHerderSinkOffsetsAlterer(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "sink-alterer")
+	testkafka.CreateTopic(t, brokers, topic, 2, nil)
+	a := &alteringSink{refuse: errors.New("not now")}
+	collector := newCollector(0).plugin()
+	p := sink.Plugin{PluginInfo: connect.PluginInfo{Class: "test.AlteringSink", Kind: connect.SinkPlugin},
+		New: func() sink.Connector { return alteringSinkConnector{Connector: collector.New(), a: a} }}
+	w := newTestWorker(t, brokers, offset.NewMemory(), p)
+	defer w.Close()
+	var h herder.Herder = w
+	ctx := context.Background()
+	name := testkafka.Group(t, "alt")
+	_, _, err := h.PutConnectorConfig(ctx, name, map[string]string{"connector.class": "test.AlteringSink", "topics": topic},
+		herder.PutOptions{InitialState: herder.TargetStopped})
+	require.NoError(t, err)
+
+	alter := herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{
+		{Partition: herder.SinkPartition(topic, 0), Offset: herder.SinkOffset(3)},
+		{Partition: herder.SinkPartition(topic, 1)}, // reset
+	}}
+	_, err = h.AlterConnectorOffsets(ctx, name, alter)
+	require.EqualError(t, err, "worker: connector "+name+" refused the offsets: not now")
+	require.NotErrorIs(t, err, herder.ErrBadRequest)
+	offs, err := h.ConnectorOffsets(ctx, name)
+	require.NoError(t, err)
+	require.Empty(t, offs.Offsets, "refused: nothing committed")
+
+	a.mu.Lock()
+	a.refuse = nil
+	a.mu.Unlock()
+	msg, err := h.AlterConnectorOffsets(ctx, name, alter)
+	require.NoError(t, err)
+	require.Equal(t, alteredByConnector, msg.Message)
+	msg, err = h.ResetConnectorOffsets(ctx, name)
+	require.NoError(t, err)
+	require.Equal(t, resetByConnector, msg.Message)
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tp0, tp1 := sink.TopicPartition{Topic: topic, Partition: 0}, sink.TopicPartition{Topic: topic, Partition: 1}
+	require.Equal(t, [][]sink.OffsetChange{
+		{{TopicPartition: tp0, Offset: 3}, {TopicPartition: tp1, Reset: true}},
+		{{TopicPartition: tp0, Offset: 3}, {TopicPartition: tp1, Reset: true}},
+		{{TopicPartition: tp0, Reset: true}}, // the reset: what the group has
+	}, a.calls)
 }

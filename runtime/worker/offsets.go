@@ -16,6 +16,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/sink"
 	"github.com/kconnect-go/kconnect/source"
 )
 
@@ -26,7 +27,7 @@ import (
 
 // offsetsMessage is Kafka Connect's answer to an offsets change that
 // succeeded; handled says whether the connector said it handled offsets it
-// keeps outside Kafka (source.OffsetAlterer).
+// keeps outside Kafka (source.OffsetAlterer, sink.OffsetAlterer).
 func offsetsMessage(handled, reset bool) herder.Message {
 	done := "altered"
 	if reset {
@@ -203,6 +204,20 @@ func (w *engine) alterSinkOffsets(ctx context.Context, c *connectorRun, offsets 
 		}
 		commit.Add(kadm.Offset{Topic: topic, Partition: partition, At: at, LeaderEpoch: -1})
 	}
+	var changes []sink.OffsetChange
+	commit.Each(func(o kadm.Offset) {
+		changes = append(changes, sink.OffsetChange{TopicPartition: sink.TopicPartition{Topic: o.Topic, Partition: o.Partition}, Offset: o.At})
+	})
+	deletes.Each(func(topic string, partition int32) {
+		changes = append(changes, sink.OffsetChange{TopicPartition: sink.TopicPartition{Topic: topic, Partition: partition}, Reset: true})
+	})
+	slices.SortFunc(changes, func(a, b sink.OffsetChange) int {
+		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	})
+	handled, err := w.askSinkOffsetAlterer(ctx, c, changes)
+	if err != nil {
+		return herder.Message{}, err
+	}
 	adm := kadm.NewClient(w.admin)
 	group := GroupID(c.name)
 	if len(commit) > 0 {
@@ -224,19 +239,69 @@ func (w *engine) alterSinkOffsets(ctx context.Context, c *connectorRun, offsets 
 		}
 	}
 	c.log.Info("consumer group offsets changed", "group", group, "committed", len(commit), "deleted", len(deletes))
-	return offsetsMessage(false, false), nil
+	return offsetsMessage(handled, false), nil
 }
 
 // resetSinkOffsets deletes sink connector c's consumer group, as Kafka
 // Connect does; a group that does not exist is already reset.
 func (w *engine) resetSinkOffsets(ctx context.Context, c *connectorRun) (herder.Message, error) {
 	group := GroupID(c.name)
-	_, err := kadm.NewClient(w.admin).DeleteGroup(ctx, group)
+	// The connector is told of each partition the group has an offset
+	// for, as Kafka Connect tells it.
+	current, err := w.sinkOffsets(ctx, c)
+	if err != nil {
+		return herder.Message{}, err
+	}
+	changes := make([]sink.OffsetChange, 0, len(current.Offsets))
+	for _, o := range current.Offsets {
+		topic, partition, err := sinkPartition(o.Partition)
+		if err != nil {
+			return herder.Message{}, err
+		}
+		changes = append(changes, sink.OffsetChange{TopicPartition: sink.TopicPartition{Topic: topic, Partition: partition}, Reset: true})
+	}
+	handled, err := w.askSinkOffsetAlterer(ctx, c, changes)
+	if err != nil {
+		return herder.Message{}, err
+	}
+	_, err = kadm.NewClient(w.admin).DeleteGroup(ctx, group)
 	if err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 		return herder.Message{}, sinkOffsetsError(c.name, group, "reset", err)
 	}
 	c.log.Info("consumer group deleted: offsets reset", "group", group)
-	return offsetsMessage(false, true), nil
+	return offsetsMessage(handled, true), nil
+}
+
+// askSinkOffsetAlterer tells sink connector c of the consumer offsets about
+// to change, when it implements sink.OffsetAlterer (on a new instance, as
+// Kafka Connect does), and reports whether it said it handled them. Its
+// refusal or panic is an error naming the connector and the cause, which
+// wraps no herder sentinel (a 500, as Kafka Connect answers it).
+func (w *engine) askSinkOffsetAlterer(ctx context.Context, c *connectorRun, changes []sink.OffsetChange) (bool, error) {
+	p, ok := c.plugin.(sink.Plugin)
+	if !ok || p.New == nil {
+		return false, nil
+	}
+	var inst sink.Connector
+	if err := safeCall(func() error { inst = p.New(); return nil }); err != nil {
+		return false, fmt.Errorf("worker: connector %s: creating it to alter its offsets: %w", c.name, err)
+	}
+	alterer, ok := inst.(sink.OffsetAlterer)
+	if !ok {
+		return false, nil
+	}
+	var handled bool
+	var refused error
+	if err := safeCall(func() error {
+		handled, refused = alterer.AlterOffsets(ctx, maps.Clone(c.resolved), slices.Clone(changes))
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("worker: connector %s: AlterOffsets: %w", c.name, err)
+	}
+	if refused != nil {
+		return false, fmt.Errorf("worker: connector %s refused the offsets: %w", c.name, refused)
+	}
+	return handled, nil
 }
 
 // sinkOffsetsError is the error of a failed change of a sink connector's

@@ -393,3 +393,17 @@ func TestLongValues(t *testing.T) {
 	buf.WriteString(readFile(t, path))
 	require.Equal(t, 4, bytes.Count(buf.Bytes(), []byte("\n")))
 }
+
+// The connector keeps no offsets of its own, so it has handled any change
+// of its consumer offsets, as Kafka's FileStreamSinkConnector answers.
+func TestAlterOffsetsHandled(t *testing.T) {
+	alterer, ok := Plugin().New().(sink.OffsetAlterer)
+	if !ok {
+		t.Fatal("the connector is not a sink.OffsetAlterer")
+	}
+	handled, err := alterer.AlterOffsets(context.Background(), map[string]string{"topics": "t"},
+		[]sink.OffsetChange{{TopicPartition: sink.TopicPartition{Topic: "t"}, Offset: 4}, {TopicPartition: sink.TopicPartition{Topic: "t", Partition: 1}, Reset: true}})
+	if err != nil || !handled {
+		t.Fatalf("AlterOffsets = %v, %v; want true, nil", handled, err)
+	}
+}

@@ -173,6 +173,14 @@ func (c *connector) NewTask() sink.Task { return &task{base: c.base, opts: c.opt
 // Stop does nothing.
 func (c *connector) Stop(context.Context) error { return nil }
 
+var _ sink.OffsetAlterer = (*connector)(nil)
+
+// AlterOffsets accepts every change: the connector keeps no offsets of its
+// own, so, as Kafka's FileStreamSinkConnector, it has handled them.
+func (c *connector) AlterOffsets(context.Context, map[string]string, []sink.OffsetChange) (bool, error) {
+	return true, nil
+}
+
 // task is FileStreamSinkTask. It implements sink.Flusher.
 type task struct {
 	base    map[string]string
