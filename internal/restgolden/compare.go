@@ -38,6 +38,10 @@ type Differ struct {
 	// Values: the value is not compared, but it must be there on both sides
 	// with the same JSON type (a text body counts as a string).
 	Values []string
+	// Contains: the value is a string on both sides, and the compared
+	// server's holds the golden's, ignoring case: a message that carries
+	// more context around Kafka Connect's text.
+	Contains []string
 	// Order: the array's elements are compared as a multiset (sorted by
 	// their JSON), and the object's fields are not checked for order.
 	Order []string
@@ -85,12 +89,13 @@ var Common = Differ{
 }
 
 type compiledDiffer struct {
-	values  []pattern
-	order   []pattern
-	members []pattern
-	pairBy  []string
-	extraAt []pattern
-	extras  []Extra
+	values   []pattern
+	contains []pattern
+	order    []pattern
+	members  []pattern
+	pairBy   []string
+	extraAt  []pattern
+	extras   []Extra
 }
 
 func compileDiffer(ds ...Differ) (*compiledDiffer, error) {
@@ -102,6 +107,13 @@ func compileDiffer(ds ...Differ) (*compiledDiffer, error) {
 				return nil, err
 			}
 			c.values = append(c.values, p)
+		}
+		for _, s := range d.Contains {
+			p, err := parsePattern(s)
+			if err != nil {
+				return nil, err
+			}
+			c.contains = append(c.contains, p)
 		}
 		for _, s := range d.Order {
 			p, err := parsePattern(s)
@@ -341,6 +353,12 @@ func (c *comparer) compare(at path, w, g *node) {
 		return
 	}
 	if anyMatch(c.d.values, at) {
+		return
+	}
+	if w.kind == kindString && anyMatch(c.d.contains, at) {
+		if !strings.Contains(strings.ToLower(g.lit), strings.ToLower(w.lit)) {
+			c.addf("%s: value does not contain the golden's: want %s within, got %s", at, w.short(), g.short())
+		}
 		return
 	}
 	w, g = c.d.withoutExtras(at, w, g)

@@ -187,6 +187,16 @@ func TestCompareExtraRule(t *testing.T) {
 	assert.Error(t, err, "an extra without a reason")
 }
 
+func TestCompareContainsRule(t *testing.T) {
+	d := Differ{Contains: []string{"message"}}
+	want := resp("s", 500, `{"error_code":500,"message":"The value must be positive"}`)
+	assert.Empty(t, compareRules(t, d, want, resp("s", 500, `{"error_code":500,"message":"worker: connector c: the value must be positive"}`)))
+	assert.Equal(t, []string{`s: $.message: value does not contain the golden's: want "The value must be positive" within, got "worker: no"`},
+		compareRules(t, d, want, resp("s", 500, `{"error_code":500,"message":"worker: no"}`)))
+	assert.Equal(t, []string{`s: $.message: type differs: want string "The value must be positive", got number 1`},
+		compareRules(t, d, want, resp("s", 500, `{"error_code":500,"message":1}`)))
+}
+
 func TestCompareOrderRule(t *testing.T) {
 	d := Differ{Order: []string{"$", "names"}}
 	want := resp("s", 200, `{"names":["a","b"],"n":1}`)
