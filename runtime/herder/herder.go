@@ -68,11 +68,10 @@ type Herder interface {
 	// /connectors/{name}/config). The map is the caller's.
 	ConnectorConfig(ctx context.Context, name string) (map[string]string, error)
 	// TaskConfigs returns the configurations of a connector's tasks, in
-	// task order (GET /connectors/{name}/tasks; tasks-config is the same
-	// keyed by TaskID.String), with the connector's passwords hidden,
-	// under its password keys and under any key its tasks got one as. A
-	// connector that is STOPPED, or that failed before generating them,
-	// has none.
+	// task order (GET /connectors/{name}/tasks), with the connector's
+	// passwords hidden, under its password keys and under any key its
+	// tasks got one as. A connector that is STOPPED, or that failed
+	// before generating them, has none.
 	TaskConfigs(ctx context.Context, name string) ([]TaskInfo, error)
 
 	// PutConnectorConfig creates a connector, or replaces the configuration

@@ -73,8 +73,7 @@ type TaskID struct {
 	Task      int    `json:"task"`
 }
 
-// String returns "connector-task", as Kafka Connect prints task ids (and
-// keys GET /connectors/{name}/tasks-config).
+// String returns "connector-task", as Kafka Connect prints task ids.
 func (id TaskID) String() string { return fmt.Sprintf("%s-%d", id.Connector, id.Task) }
 
 // ConnectorInfo is a connector's configuration, tasks and type, shaped as

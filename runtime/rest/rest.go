@@ -8,11 +8,14 @@
 // 500 "Request timed out" when it ends.
 //
 // Errors are Kafka Connect's body, {"error_code":N,"message":"..."}, with
-// its status codes: the herder's ErrNotFound is 404, ErrAlreadyExists and
+// its status codes: the herder's ErrNotFound is 404 (with the message each
+// endpoint of Kafka Connect 4.4 gives, and where its standalone worker
+// answers an unknown connector with a 500, a 500), ErrAlreadyExists and
 // ErrRebalancing 409, ErrInvalidConfig and ErrBadRequest 400, anything else
 // 500. A path that names no resource is 404 and a method a resource does
-// not have 405, each with that body, as Jersey answers them in Kafka
-// Connect. A request body that is not JSON of the expected shape is 500,
+// not have 405, each with that body and no Content-Type, as Jersey answers
+// them in Kafka Connect; a path holding an encoded slash is 400, as Jetty
+// answers it. A request body that is not JSON of the expected shape is 500,
 // as in Kafka Connect, whose exception mapper answers 500 to every error
 // Jackson raises; the message here names the problem. A body larger than
 // the limit (MaxBodyBytes) is 413, one whose Content-Type is not JSON 415.
@@ -24,8 +27,9 @@
 //
 // What is not served: GET /connectors/{name}/topics and PUT
 // /connectors/{name}/topics/reset answer 403 as Kafka Connect does with
-// topic.tracking.enable=false, since a herder tracks no topics; the
-// workers' internal endpoints (POST /connectors/{name}/tasks, PUT
+// topic.tracking.enable=false when the herder is not a
+// herder.TopicTracker; GET /connectors/{name}/tasks-config, which Kafka
+// Connect 4 removed, is 404; the workers' internal endpoints (POST /connectors/{name}/tasks, PUT
 // /connectors/{name}/fence) are not served; /admin/loggers is served only
 // with the Loggers option.
 package rest
