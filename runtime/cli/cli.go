@@ -37,10 +37,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
-	"strings"
+	"runtime"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
@@ -114,9 +114,10 @@ func Output(in io.Reader, out, errOut io.Writer) Option {
 // lines on the error output (see Output), at level INFO.
 func Logger(l *slog.Logger) Option { return func(s *settings) { s.log = l } }
 
-// Version sets the version the program reports. Default: the main
-// module's version from the build information (as go install sets it),
-// with its VCS revision.
+// Version sets the version the program reports (the version command, the
+// banner, GET /). Default: kconnect's module version from the build
+// information, as go install records it ("(devel)" for a build from a
+// checkout).
 func Version(v string) Option { return func(s *settings) { s.version = v } }
 
 // OnReady makes a standalone worker call f once its REST listeners serve
@@ -186,7 +187,7 @@ func newSettings(opts []Option) *settings {
 	s.levels = loglevels.New(slog.LevelInfo)
 	s.log = slog.New(s.levels.Handler(s.log.Handler()))
 	if s.version == "" {
-		s.version = buildVersion()
+		s.version = version.Kconnect()
 	}
 	return s
 }
@@ -205,7 +206,7 @@ func run(ctx context.Context, args []string, s *settings) error {
 	case "status":
 		return status(ctx, rest, s)
 	case "version", "-version", "--version":
-		fmt.Fprintf(s.stdout, "kconnect %s\n", s.version)
+		fmt.Fprintf(s.stdout, "kconnect %s\ncommit %s, %s\n", s.version, version.Commit(), runtime.Version())
 		return nil
 	case "help", "-h", "-help", "--help":
 		help(s.stdout, s)
@@ -227,31 +228,4 @@ func newFlags(name string) *flag.FlagSet {
 // knows the converters and transforms itself.
 func builtinPlugins(s *settings) []connect.Plugin {
 	return []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
-}
-
-// buildVersion returns the main module's version and VCS revision.
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, modified string
-	for _, st := range bi.Settings {
-		switch st.Key {
-		case "vcs.revision":
-			rev = st.Value
-		case "vcs.modified":
-			if st.Value == "true" {
-				modified = "+dirty"
-			}
-		}
-	}
-	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
-		v += " (" + rev[:min(12, len(rev))] + modified + ")"
-	}
-	return v + " " + bi.GoVersion
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/restgolden"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/cli"
 	"github.com/stretchr/testify/require"
@@ -364,7 +365,7 @@ func TestStartupIsFast(t *testing.T) {
 func TestVersionAndHelp(t *testing.T) {
 	var out, errOut syncBuffer
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"version"}, cli.Output(nil, &out, &errOut), cli.Version("1.2.3")))
-	require.Equal(t, "kconnect 1.2.3\n", out.String())
+	require.True(t, strings.HasPrefix(out.String(), "kconnect 1.2.3\ncommit "), out.String())
 
 	out = syncBuffer{}
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"standalone", "-h"}, cli.Output(nil, &out, &errOut)))
@@ -442,4 +443,32 @@ func TestConfigProvidersInWorkerAndConnectorFiles(t *testing.T) {
 	code := runMain(t, []string{"standalone", bad}, io.Discard, &errOut)
 	require.NotZero(t, code)
 	require.Contains(t, errOut.String(), "offset.flush.interval.ms")
+}
+
+// The worker program, started from Kafka's own connect-standalone.properties,
+// answers every step of internal/restgolden's scenario as JVM Kafka Connect
+// 4.4 answered it (runtime/rest/testdata/jvm-4.4), but for the differences
+// the scenario names with their reasons.
+func TestProgramAnswersAsJVMConnect(t *testing.T) {
+	golden, err := restgolden.ReadGolden(filepath.Join("..", "rest", "testdata", "jvm-4.4", "responses.json"))
+	require.NoError(t, err)
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "golden")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	dir := t.TempDir()
+	w := kafkaFile(t, dir, "connect-standalone.properties", map[string]string{
+		"bootstrap.servers": strings.Join(brokers, ","), "offset.storage.file.filename": filepath.Join(dir, "connect.offsets"),
+		"offset.flush.interval.ms": "100", "listeners": "http://127.0.0.1:0"})
+	r := start(t, []string{"standalone", w})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	base := strings.TrimSuffix(r.ready.Listeners[0], "/")
+	got, err := restgolden.Run(ctx, base, map[string]string{"dir": t.TempDir(), "topic": topic})
+	require.NoError(t, err)
+	require.Len(t, got, len(golden.Responses))
+	for _, d := range restgolden.CompareAll(golden.Responses, got) {
+		t.Error(d)
+	}
+	require.NoError(t, r.stop(t))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/configprovider"
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/embedded"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -104,7 +105,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 	// GET /health answers 503 until the connector files are created.
 	var ready atomic.Bool
 	srv.serve(handler(w, reg,
-		rest.Version(s.version, ""), rest.Loggers(s.levels), rest.Logger(log),
+		rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log),
 		rest.HealthCheck(func(context.Context) error {
 			if !ready.Load() {
 				return rest.ErrStarting
