@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -15,8 +16,38 @@ import (
 // resets of the connector's tasks, and are forgotten when the connector is
 // deleted or they are reset.
 
-// recordActiveTopic notes that connector used topic. It is called for
-// every record, so a topic already noted costs one lock-free lookup.
+// topicNoter notes the topics of one task's records as active, for
+// every record: a record of the topic noted last costs two atomic loads
+// and a comparison, where the connector's map would cost two lookups. Safe
+// for concurrent use (a source task's records are settled in the
+// producer's callbacks).
+type topicNoter struct {
+	last atomic.Pointer[notedTopic]
+}
+
+type notedTopic struct {
+	topic string
+	gen   uint64 // engine.activeTopicsGen when noted
+}
+
+// note notes that the task of connector used topic.
+func (n *topicNoter) note(w *engine, connector, topic string) {
+	gen := w.activeTopicsGen.Load()
+	if l := n.last.Load(); l != nil && l.gen == gen && l.topic == topic {
+		return
+	}
+	w.recordActiveTopic(connector, topic)
+	n.last.Store(&notedTopic{topic: topic, gen: gen})
+}
+
+// forgetActiveTopics forgets the topics connector used; its tasks note
+// them again as they use them.
+func (w *engine) forgetActiveTopics(connector string) {
+	w.activeTopics.Delete(connector)
+	w.activeTopicsGen.Add(1)
+}
+
+// recordActiveTopic notes that connector used topic.
 func (w *engine) recordActiveTopic(connector, topic string) {
 	v, ok := w.activeTopics.Load(connector)
 	if !ok {
@@ -49,6 +80,6 @@ func (w *Worker) ConnectorActiveTopics(_ context.Context, name string) ([]string
 // its tasks note them again as they use them
 // (PUT /connectors/{name}/topics/reset).
 func (w *Worker) ResetConnectorActiveTopics(_ context.Context, name string) error {
-	w.activeTopics.Delete(name)
+	w.forgetActiveTopics(name)
 	return nil
 }

@@ -134,7 +134,7 @@ func (d *atLeastOnce) settle(inf *inflight, kr *kgo.Record) {
 	st.sub.settle(&inf.sub)
 	if kr != nil {
 		st.metrics.RecordsWritten(1)
-		st.w.recordActiveTopic(st.id.Connector, kr.Topic)
+		st.active.note(st.w, st.id.Connector, kr.Topic)
 	}
 	if st.recordCommitter == nil {
 		return

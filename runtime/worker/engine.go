@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/offset"
@@ -40,8 +41,10 @@ type engine struct {
 	wg sync.WaitGroup // every connector and task goroutine
 
 	// activeTopics maps a connector's name to a *sync.Map whose keys are
-	// the topics its tasks used (activetopics.go).
-	activeTopics sync.Map
+	// the topics its tasks used (activetopics.go); activeTopicsGen counts
+	// the forgettings (delete, reset), so that tasks note topics again.
+	activeTopics    sync.Map
+	activeTopicsGen atomic.Uint64
 }
 
 // prepare resolves a connector's configuration (ConfigProviders),

@@ -500,7 +500,7 @@ func (d *transactional) commit(ctx context.Context) (err error) {
 		var md *source.RecordMetadata
 		if s.written {
 			md = s.inf.metadata(&s.inf.kr)
-			st.w.recordActiveTopic(st.id.Connector, s.inf.kr.Topic)
+			st.active.note(st.w, st.id.Connector, s.inf.kr.Topic)
 		}
 		st.commitRecord(s.inf.r, md)
 	}

@@ -27,6 +27,7 @@ import (
 // the loop is blocked in PollRecords (BlockRebalanceOnPoll), so the task never
 // sees concurrent calls.
 type sinkTask struct {
+	active topicNoter // the active topics (activetopics.go)
 	w      *engine
 	id     TaskID
 	conn   *connectorRun
@@ -443,7 +444,7 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	clear(batch[n:])
 	batch = batch[:n]
 	for i := range batch {
-		st.w.recordActiveTopic(st.id.Connector, batch[i].Topic)
+		st.active.note(st.w, st.id.Connector, batch[i].Topic)
 	}
 	for {
 		err := safeCall(func() error { return st.task.Put(ctx, batch) })

@@ -19,6 +19,7 @@ import (
 // convert, produce, and commit each partition's offset once every record
 // before it is in Kafka.
 type sourceTask struct {
+	active topicNoter // the active topics (activetopics.go)
 	w      *engine
 	id     TaskID
 	conn   *connectorRun

@@ -406,7 +406,7 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 	}
 	err = c.stop(ctx)
 	w.releaseSourceOffsets(c)
-	w.activeTopics.Delete(name)
+	w.forgetActiveTopics(name)
 	return err
 }
 
