@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/suggest"
 )
 
 // The worker keys kconnect reads, as Kafka Connect names them, and its own.
@@ -283,7 +285,7 @@ func warnUnreadKeys(file string, props map[string]string, log *slog.Logger) {
 			log.Warn("worker key of distributed mode, unused by a standalone worker", "file", file, "key", k)
 		default:
 			attrs := []any{"file", file, "key", k}
-			if s := nearestKey(k, knownKeyNames()); s != "" {
+			if s := suggest.Nearest(k, knownKeyNames()); s != "" {
 				attrs = append(attrs, "did_you_mean", s)
 			}
 			log.Warn("unknown worker key ignored", attrs...)
@@ -324,52 +326,6 @@ func knownKeyNames() []string {
 		out = append(out, k)
 	}
 	return append(out, distributedKeys...)
-}
-
-// nearestKey returns the candidate closest to key in edit distance
-// (ignoring case), if it is close enough to be what was meant: at most a
-// quarter of key's length, between one and three edits; of equally close
-// ones, the first in sort order.
-func nearestKey(key string, candidates []string) string {
-	limit := min(max(1, len([]rune(key))/4), 3)
-	best, bestDist := "", limit+1
-	for _, cand := range candidates {
-		if cand == key {
-			continue
-		}
-		d := editDistance(strings.ToLower(key), strings.ToLower(cand))
-		if d < bestDist || d == bestDist && cand < best {
-			best, bestDist = cand, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance of a and b:
-// insertions, deletions, substitutions and transpositions of neighbours.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // javaSerializedFile reports whether the file at path is a Java

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/suggest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -128,9 +129,9 @@ func TestClientPropsAndSeams(t *testing.T) {
 
 func TestNearestKey(t *testing.T) {
 	known := knownKeyNames()
-	require.Equal(t, "offset.flush.timeout.ms", nearestKey("offset.flush.timout.ms", known))
-	require.Equal(t, "listeners", nearestKey("listners", known))
-	require.Equal(t, "", nearestKey("something.else.entirely", known))
+	require.Equal(t, "offset.flush.timeout.ms", suggest.Nearest("offset.flush.timout.ms", known))
+	require.Equal(t, "listeners", suggest.Nearest("listners", known))
+	require.Equal(t, "", suggest.Nearest("something.else.entirely", known))
 }
 
 func TestJavaSerializedOffsetsFile(t *testing.T) {

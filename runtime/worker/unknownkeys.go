@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/suggest"
 	"github.com/kconnect-go/kconnect/transform"
 )
 
@@ -134,11 +135,11 @@ func (w *engine) unknownKeys(info connect.PluginInfo, raw map[string]string) []u
 		}
 		u := unknownKey{key: key, problem: v.problem}
 		if v.scope != "" {
-			if s := nearestKey(strings.TrimPrefix(key, v.scope), v.within); s != "" {
+			if s := suggest.Nearest(strings.TrimPrefix(key, v.scope), v.within); s != "" {
 				u.suggestion = v.scope + s
 			}
 		} else {
-			u.suggestion = nearestKey(key, c.candidates(key))
+			u.suggestion = suggest.Nearest(key, c.candidates(key))
 		}
 		out = append(out, u)
 	}
@@ -380,53 +381,4 @@ func shortClass(class string) string {
 		return class[i+1:]
 	}
 	return class
-}
-
-// nearestKey returns the candidate closest to key in Damerau-Levenshtein
-// distance (optimal string alignment, ignoring case), if it is close
-// enough to be what was meant: at most a quarter of key's length, between
-// one and three edits. Of equally close candidates it returns the first in
-// sort order, so the suggestion does not depend on map order.
-func nearestKey(key string, candidates []string) string {
-	limit := min(max(1, len([]rune(key))/4), 3)
-	best, bestDist := "", limit+1
-	for _, cand := range candidates {
-		if cand == key {
-			continue
-		}
-		d := editDistance(strings.ToLower(key), strings.ToLower(cand))
-		if d < bestDist || d == bestDist && cand < best {
-			best, bestDist = cand, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance of a and b: the
-// number of insertions, deletions, substitutions and transpositions of
-// adjacent characters that turn a into b, no substring edited twice.
-func editDistance(a, b string) int {
-	s, t := []rune(a), []rune(b)
-	// Three rows: two back (for transpositions), previous, current.
-	prev2 := make([]int, len(t)+1)
-	prev := make([]int, len(t)+1)
-	cur := make([]int, len(t)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(s); i++ {
-		cur[0] = i
-		for j := 1; j <= len(t); j++ {
-			cost := 1
-			if s[i-1] == t[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(t)]
 }
