@@ -1,15 +1,15 @@
 package offset
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -266,24 +266,6 @@ func TestKafkaOptionsAndClientChecks(t *testing.T) {
 	require.Error(t, err)
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestKafkaSkipsMalformedRecords(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "offsets")
@@ -297,7 +279,7 @@ func TestKafkaSkipsMalformedRecords(t *testing.T) {
 		`["c",{"filename":"a.txt"}]`, `{"position":5}`,
 		`["c",{"filename":"b.txt"}]`, `{"position":"oops"`,
 	)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s := newKafka(t, brokers, topic, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	require.Equal(t, []string{`{"filename":"a.txt"}={"position":5}`}, listed(t, s, "c"))
 	out := logs.String()

@@ -3,36 +3,19 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
+
 	"github.com/stretchr/testify/require"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // build builds this command into a temporary directory.
 func build(t *testing.T) string {
@@ -63,7 +46,7 @@ func TestSignalStopsTheWorkerCleanly(t *testing.T) {
 			s := filepath.Join(dir, "s.json")
 			require.NoError(t, os.WriteFile(s, []byte(`{"name":"sink","connector.class":"FileStreamSink","topics":"lines","file":"`+out+`"}`), 0o600))
 
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			cmd := exec.Command(bin, "standalone", w, c, s)
 			cmd.Stdout, cmd.Stderr = &logs, &logs
 			require.NoError(t, cmd.Start())

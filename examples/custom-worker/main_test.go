@@ -1,36 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
 
 	"github.com/kconnect-go/kconnect/runtime/cli"
 	"github.com/stretchr/testify/require"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The program runs its own connector, named by alias in a properties
 // file, beside the built-in FileStreamSink, on the embedded broker.
@@ -45,7 +28,7 @@ func TestCustomWorkerRunsItsConnector(t *testing.T) {
 	s := filepath.Join(dir, "sink.properties")
 	require.NoError(t, os.WriteFile(s, []byte("name=out\nconnector.class=FileStreamSink\ntopics=greetings\nfile="+out+"\n"), 0o600))
 
-	var stdout, logs syncBuffer
+	var stdout, logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -11,9 +11,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
 
 	"github.com/kconnect-go/kconnect/internal/restgolden"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
@@ -21,29 +22,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// syncBuffer is a bytes.Buffer safe for the worker's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // running is a program started by start.
 type running struct {
 	ready  cli.Ready
-	out    *syncBuffer // stdout
-	logs   *syncBuffer // stderr: banner and log
+	out    *syncbuf.Buffer // stdout
+	logs   *syncbuf.Buffer // stderr: banner and log
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run returned
 	err    error         // Run's error, once done
@@ -67,7 +50,7 @@ func (r *running) stop(t *testing.T) error {
 // it returns first.
 func start(t *testing.T, args []string, opts ...cli.Option) *running {
 	t.Helper()
-	r := &running{out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan struct{})}
+	r := &running{out: &syncbuf.Buffer{}, logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	ready := make(chan cli.Ready, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -262,7 +245,7 @@ func TestBadFilesStartNothing(t *testing.T) {
 		{"distributed", []string{"distributed", good}, cli.ExitConfig, []string{"distributed mode is not available yet"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var out, errOut syncBuffer
+			var out, errOut syncbuf.Buffer
 			ready := false
 			code := cli.Main(context.Background(), c.args, cli.Output(strings.NewReader(""), &out, &errOut),
 				cli.OnReady(func(cli.Ready) { ready = true }))
@@ -282,7 +265,7 @@ func TestRefusedConnectorStopsTheWorker(t *testing.T) {
 	dir := t.TempDir()
 	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\n")
 	bad := writeFile(t, filepath.Join(dir, "bad.properties"), "name=bad\nconnector.class=NoSuchConnector\n")
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	code := cli.Main(context.Background(), []string{"standalone", w, bad}, cli.Output(strings.NewReader(""), &out, &errOut))
 	require.Equal(t, cli.ExitConnector, code)
 	require.Contains(t, errOut.String(), "bad.properties: connector bad: ")
@@ -363,15 +346,15 @@ func TestStartupIsFast(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"version"}, cli.Output(nil, &out, &errOut), cli.Version("1.2.3")))
 	require.True(t, strings.HasPrefix(out.String(), "kconnect 1.2.3\ncommit "), out.String())
 
-	out = syncBuffer{}
+	out = syncbuf.Buffer{}
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"standalone", "-h"}, cli.Output(nil, &out, &errOut)))
 	require.Contains(t, out.String(), "WORKER KEYS")
 
-	out = syncBuffer{}
+	out = syncbuf.Buffer{}
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"-h"}, cli.Output(nil, &out, &errOut),
 		cli.Plugins(greeting())))
 	help := out.String()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/runtime/cli"
 	"github.com/kconnect-go/kconnect/source"
@@ -39,7 +41,7 @@ func TestStatusPrintsConnectorsAndTasks(t *testing.T) {
 		_, _ = w.Write([]byte(expandStatus))
 	}))
 	defer srv.Close()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	require.Equal(t, 0, cli.Main(context.Background(), []string{"status", srv.URL + "/"}, cli.Output(nil, &out, &errOut)), errOut.String())
 	want := `CONNECTOR          TASK  TYPE    STATE    WORKER         TRACE
 local-file-sink    -     sink    RUNNING  10.0.0.7:8083  
@@ -58,7 +60,7 @@ func TestStatusErrors(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error_code":500,"message":"Request timed out"}`))
 	}))
 	defer srv.Close()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	require.Equal(t, cli.ExitConfig, cli.Main(context.Background(), []string{"status", strings.TrimPrefix(srv.URL, "http://")}, cli.Output(nil, &out, &errOut)))
 	require.Contains(t, errOut.String(), "500 Internal Server Error: Request timed out")
 	require.Equal(t, cli.ExitUsage, cli.Main(context.Background(), []string{"status"}, cli.Output(nil, &out, &errOut)))

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -88,7 +90,7 @@ func TestHTTPSListenerErrors(t *testing.T) {
 		{"ssl.keystore.location=/x.pem\nssl.key.password=hunter2\n", "ssl.key.password: encrypted private keys are not supported"},
 	} {
 		w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=https://127.0.0.1:0\n"+c.keys)
-		var out, errOut syncBuffer
+		var out, errOut syncbuf.Buffer
 		code := runMain(t, []string{"standalone", w}, &out, &errOut)
 		require.Equal(t, 2, code)
 		require.Contains(t, errOut.String(), c.want)

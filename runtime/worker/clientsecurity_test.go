@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
@@ -175,8 +177,8 @@ func TestClientConfigErrors(t *testing.T) {
 }
 
 // secretLog is a logger whose output a test can search for secrets.
-func secretLog() (*slog.Logger, *lockedBuffer) {
-	var b lockedBuffer
+func secretLog() (*slog.Logger, *syncbuf.Buffer) {
+	var b syncbuf.Buffer
 	return slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})), &b
 }
 
@@ -188,7 +190,7 @@ func TestClientConfigSASL(t *testing.T) {
 	ac := newACLCluster(t)
 	s := ac.s
 
-	run := func(t *testing.T, password string) (*Worker, *lockedBuffer, string) {
+	run := func(t *testing.T, password string) (*Worker, *syncbuf.Buffer, string) {
 		log, buf := secretLog()
 		w, err := New(Brokers(s.Brokers...), Plugins((&counterSource{}).plugin()), OffsetStore(offset.NewMemory()),
 			OffsetFlushInterval(50*time.Millisecond), Logger(log), ID("sasl-worker"),

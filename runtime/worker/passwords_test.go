@@ -1,15 +1,15 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
@@ -134,25 +134,6 @@ func requireNoSecret(t *testing.T, s, what string) {
 	}
 }
 
-// lockedBuffer is a log destination for a test to read while the worker
-// writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Every read of a connector's configuration shows its passwords, the
 // connector's and its converters', transformations' and predicates', as
 // [hidden], but a config provider reference as given; the task configs
@@ -237,7 +218,7 @@ func TestHerderPasswordRoundTrip(t *testing.T) {
 // status traces or the worker's log, where the connector's own lines go
 // through the same filter.
 func TestHerderPasswordsNotInTraces(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	w := newTestWorkerWith(t, testkafka.Brokers(t), offset.NewMemory(),
 		[]Opt{Logger(slog.New(slog.NewTextHandler(&logs, nil)))}, secretPlugins()...)
 	defer w.Close()
