@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 )
 
@@ -74,7 +75,7 @@ func (s *server) listConnectors(ctx context.Context, _ http.ResponseWriter, r *h
 			kinds = append(kinds, e)
 		}
 	}
-	javaHashOrder(kinds, func(k string) int32 { return javaStringHash(k) })
+	connect.JavaHashMapOrder(kinds)
 	type entry struct {
 		name string
 		body []byte
@@ -119,7 +120,7 @@ func (s *server) listConnectors(ctx context.Context, _ http.ResponseWriter, r *h
 		order[i] = e.name
 		bodies[e.name] = e.body
 	}
-	javaHashOrder(order, func(k string) int32 { return javaStringHash(k) })
+	connect.JavaHashMapOrder(order)
 	b := []byte{'{'}
 	for i, name := range order {
 		if i > 0 {

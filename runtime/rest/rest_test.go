@@ -389,7 +389,7 @@ func TestConnectorEndpoints(t *testing.T) {
 	// connectors by the bucket of their name's hash; "status" and "info"
 	// share a bucket, so they come in the order the request gives them.
 	order := []string{sink, "src"}
-	javaHashOrder(order, javaStringHash)
+	connect.JavaHashMapOrder(order)
 	expansions := map[string]map[string]string{
 		"src": {"status": srcStatus, "info": srcInfo},
 		sink:  {"status": mustJSON(t, e.status(sink)), "info": sinkInfo(hashMapJSON(t, sinkCfg))},
@@ -920,20 +920,6 @@ func TestRestartMadeWithError(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 	require.Equal(t, errorBody(500, "connector c: task 0 did not stop"), string(b))
-}
-
-// javaHashOrder orders string keys as connect.JavaHashMapOrder does, which
-// is checked against a JVM's HashMaps.
-func TestJavaHashOrder(t *testing.T) {
-	var keys []string
-	for i := range 40 {
-		keys = append(keys, fmt.Sprintf("connector-%d", i*7), strconv.Itoa(i), "k"+strings.Repeat("x", i))
-		got := slices.Clone(keys)
-		javaHashOrder(got, javaStringHash)
-		want := slices.Clone(keys)
-		connect.JavaHashMapOrder(want)
-		require.Equal(t, want, got, "%d keys", len(keys))
-	}
 }
 
 // A herder that does not track topics (not a herder.TopicTracker) has the
