@@ -35,6 +35,7 @@ type restConfig struct {
 	advertisedPort     int // 0: the listener's
 	advertisedListener string
 	tls                *tls.Config // for https listeners
+	auth               *basicAuth  // nil: no authentication
 }
 
 const defaultListeners = "http://:8083"
@@ -88,6 +89,11 @@ func parseRESTConfig(file string, props map[string]string) (restConfig, error) {
 		}
 		c.advertisedListener = v
 	}
+	auth, err := parseBasicAuth(file, props, os.Getenv("KAFKA_OPTS"))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.auth = auth
 	for _, l := range c.listeners {
 		if l.scheme == "https" {
 			cfg, err := serverTLS(file, props)
@@ -326,10 +332,31 @@ func (s *restServer) close() {
 }
 
 // handler is what the listeners serve: /metrics, and Kafka Connect's REST
-// API over h.
-func handler(h herder.Herder, reg *prometheus.Registry, opts ...rest.Option) http.Handler {
+// API over h. With basic auth, /metrics asks for the same credentials as
+// the API.
+func handler(h herder.Herder, reg *prometheus.Registry, auth *basicAuth, opts ...rest.Option) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	var metrics http.Handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if auth != nil {
+		metrics = requireAuth(auth.check, metrics)
+		opts = append(opts, rest.BasicAuth(auth.check))
+	}
+	mux.Handle("GET /metrics", metrics)
 	mux.Handle("/", rest.NewHandler(h, opts...))
 	return mux
+}
+
+// requireAuth answers a request without the right credentials as the REST
+// API does.
+func requireAuth(check func(user, password string) bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, password, _ := r.BasicAuth()
+		if !check(user, password) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte("User cannot access the resource."))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

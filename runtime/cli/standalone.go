@@ -104,7 +104,11 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 	errc := make(chan error, len(cfg.rest.listeners))
 	// GET /health answers 503 until the connector files are created.
 	var ready atomic.Bool
-	srv.serve(handler(w, reg,
+	if a := cfg.rest.auth; a != nil {
+		log.Info("the REST API requires basic authentication", "jaas_file", a.jaasFile,
+			"credentials_files", strings.Join(a.credentialFiles, ","), "users", a.users)
+	}
+	srv.serve(handler(w, reg, cfg.rest.auth,
 		rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log),
 		rest.HealthCheck(func(context.Context) error {
 			if !ready.Load() {

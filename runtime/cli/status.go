@@ -19,7 +19,9 @@ import (
 
 // status runs "kconnect status URL": a table of the connectors and tasks
 // of the worker or cluster at URL, from Kafka Connect's GET
-// /connectors?expand=status, which any Kafka Connect worker answers.
+// /connectors?expand=status, which any Kafka Connect worker answers. A
+// user and password in the URL (http://user:password@host:8083) are sent
+// as basic auth, and never shown.
 func status(ctx context.Context, args []string, s *settings) error {
 	fs := newFlags("status")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
@@ -43,7 +45,7 @@ func status(ctx context.Context, args []string, s *settings) error {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return exit(ExitConfig, fmt.Errorf("status: reading %s: %w", req.URL, err))
+		return exit(ExitConfig, fmt.Errorf("status: reading %s: %w", req.URL.Redacted(), err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -53,13 +55,13 @@ func status(ctx context.Context, args []string, s *settings) error {
 		if json.Unmarshal(body, &e) == nil && e.Message != "" {
 			msg = e.Message
 		}
-		return exit(ExitConfig, fmt.Errorf("status: %s answered %s: %s", req.URL, resp.Status, msg))
+		return exit(ExitConfig, fmt.Errorf("status: %s answered %s: %s", req.URL.Redacted(), resp.Status, msg))
 	}
 	var all map[string]struct {
 		Status herder.ConnectorStatus `json:"status"`
 	}
 	if err := json.Unmarshal(body, &all); err != nil {
-		return exit(ExitConfig, fmt.Errorf("status: %s: not Kafka Connect's answer: %w", req.URL, err))
+		return exit(ExitConfig, fmt.Errorf("status: %s: not Kafka Connect's answer: %w", req.URL.Redacted(), err))
 	}
 	tw := tabwriter.NewWriter(s.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONNECTOR\tTASK\tTYPE\tSTATE\tWORKER\tTRACE")

@@ -58,6 +58,8 @@ var handledKeys = []struct{ key, help string }{
 	{keyAdvertisedHost, "host name in the worker's id and advertised URL (default: the listener's host, else this host's name)"},
 	{keyAdvertisedPort, "port in the worker's id and advertised URL (default: the listener's)"},
 	{keyAdvertisedListener, "http or https: which listener to advertise"},
+	{keyRESTExtensions, "REST extensions: " + basicAuthExtension + " (basic auth, its JAAS file given by -Djava.security.auth.login.config=FILE in the KAFKA_OPTS environment variable, as Kafka reads it, or by " + keyJAASFile + ")"},
+	{keyJAASFile, "kconnect's own: the JAAS file of basic auth, whose KafkaConnect entry names PropertyFileLoginModule credentials files (user: password lines), read at start"},
 	{httpsPrefix + "ssl.*", "TLS of https listeners, PEM only (ssl.keystore.type=PEM: ssl.keystore.location, or ssl.keystore.certificate.chain and ssl.keystore.key; ssl.truststore.* and ssl.client.auth for client certificates); without them the unprefixed ssl.* keys"},
 	{keyExactlyOnce, "enabled: exactly-once source delivery (needs an offsets topic: the embedded broker with kconnect.data.dir)"},
 	{keyGroupID, "the prefix of exactly-once transactional ids"},
@@ -97,7 +99,6 @@ var kafkaUnsupportedKeys = map[string]string{
 	"access.control.allow.origin":  "the REST API sends no CORS headers",
 	"access.control.allow.methods": "the REST API sends no CORS headers",
 	"admin.listeners":              "the admin endpoints are served on the listeners",
-	"rest.extension.classes":       "REST extensions are Java classes",
 	"response.http.headers.config": "the REST API adds no configured headers",
 }
 
@@ -302,7 +303,7 @@ func knownWorkerKey(k string) bool {
 	case keyBootstrapServers, keyDataDir, keyKeyConverter, keyValueConverter, keyHeaderConverter,
 		keyOffsetFile, keyFlushInterval, keyFlushTimeout, keyShutdownTimeout, keyListeners,
 		keyAdvertisedHost, keyAdvertisedPort, keyAdvertisedListener, keyExactlyOnce, keyGroupID,
-		keyConfigProviders, keyOverridePolicy, keyOverrideAllowlist:
+		keyConfigProviders, keyOverridePolicy, keyOverrideAllowlist, keyRESTExtensions, keyJAASFile:
 		return true
 	}
 	for _, p := range []string{keyKeyConverter + ".", keyValueConverter + ".", keyHeaderConverter + ".",
@@ -320,7 +321,7 @@ func knownKeyNames() []string {
 		keyOffsetFile, keyFlushInterval, keyFlushTimeout, keyShutdownTimeout, keyListeners,
 		keyAdvertisedHost, keyAdvertisedPort, keyAdvertisedListener, keyExactlyOnce, keyGroupID,
 		keyConfigProviders, keyOverridePolicy, keyOverrideAllowlist, keyPluginPath, keyPluginDiscovery,
-		"sasl.mechanism", "sasl.jaas.config", "ssl.keystore.location", "ssl.truststore.location"}
+		keyRESTExtensions, keyJAASFile, "sasl.mechanism", "sasl.jaas.config", "ssl.keystore.location", "ssl.truststore.location"}
 	out = append(out, clientKeys...)
 	for k := range kafkaUnsupportedKeys {
 		out = append(out, k)
