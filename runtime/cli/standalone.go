@@ -101,6 +101,16 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %w", wp.path, err), closeStore()))
 	}
 	// The worker closes the offset store it was given.
+	// Kafka Connect learns the cluster's id at start, for GET /, and does
+	// not start without an answer within its admin client's
+	// default.api.timeout.ms, 60 s.
+	idCtx, cancelID := context.WithTimeout(ctx, 60*time.Second)
+	clusterID, err := w.ClusterID(idCtx)
+	cancelID()
+	if err != nil {
+		srv.close()
+		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %s: %w", wp.path, keyBootstrapServers, err), w.Close()))
+	}
 	errc := make(chan error, len(cfg.rest.listeners))
 	// GET /health answers 503 until the connector files are created.
 	var ready atomic.Bool
@@ -109,7 +119,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 			"credentials_files", strings.Join(a.credentialFiles, ","), "users", a.users)
 	}
 	srv.serve(handler(w, reg, cfg.rest.auth,
-		rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log),
+		rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log), rest.KafkaClusterID(clusterID),
 		rest.HealthCheck(func(context.Context) error {
 			if !ready.Load() {
 				return rest.ErrStarting
@@ -124,7 +134,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 		defer cancel()
 		return errors.Join(err, srv.shutdown(sctx))
 	}
-	banner(s, cfg, w, workerID, restURL, srv.listenURLs())
+	banner(s, cfg, w, clusterID, workerID, restURL, srv.listenURLs())
 
 	for _, f := range files {
 		log.Info("creating connector", "connector", f.req.Name, "file", f.path)
@@ -271,7 +281,7 @@ func warnLatin1(log *slog.Logger, path string, line int) {
 
 // banner prints what the worker is: its version and id, the cluster, the
 // REST URL and the plugins.
-func banner(s *settings, cfg *workerConfig, w *worker.Worker, id, url string, listeners []string) {
+func banner(s *settings, cfg *workerConfig, w *worker.Worker, clusterID, id, url string, listeners []string) {
 	cluster := strings.Join(cfg.brokers, ",")
 	switch {
 	case len(cfg.brokers) > 0:
@@ -291,6 +301,9 @@ func banner(s *settings, cfg *workerConfig, w *worker.Worker, id, url string, li
 	}
 	slices.Sort(connectors)
 	fmt.Fprintf(s.stderr, "kconnect %s, standalone worker %s\n", s.version, id)
+	if clusterID != "" {
+		cluster += ", cluster id " + clusterID
+	}
 	fmt.Fprintf(s.stderr, "  kafka:      %s\n", cluster)
 	fmt.Fprintf(s.stderr, "  rest:       %s (listening on %s; metrics at /metrics)\n", url, strings.Join(listeners, ", "))
 	fmt.Fprintf(s.stderr, "  connectors: %s\n", strings.Join(connectors, ", "))
