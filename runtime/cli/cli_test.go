@@ -363,6 +363,7 @@ func TestVersionAndHelp(t *testing.T) {
 		"offset.flush.timeout.ms", "task.shutdown.graceful.timeout.ms", "listeners", "rest.advertised.host.name",
 		"rest.advertised.port", "rest.advertised.listener", "key.converter", "value.converter", "header.converter",
 		"plugin.path", "config.providers", "connector.client.config.override.policy", "cli.Plugins(",
+		"rest.extension.classes", "BasicAuthSecurityRestExtension", "kconnect.rest.jaas.config.file",
 		"This program adds: com.example.Greeting"} {
 		require.Contains(t, help, want)
 	}
