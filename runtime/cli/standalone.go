@@ -101,6 +101,7 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %w", wp.path, err), closeStore()))
 	}
 	// The worker closes the offset store it was given.
+
 	// Kafka Connect learns the cluster's id at start, for GET /, and does
 	// not start without an answer within its admin client's
 	// default.api.timeout.ms, 60 s.
