@@ -1,0 +1,34 @@
+// Package spooldir is kafka-connect-spooldir: source connectors that read
+// the files dropped into a directory (input.path), one record per line,
+// CSV row or JSON value, and move them away once read. Its connectors take
+// spooldir's class names, keys and defaults, and write its records and
+// file.* headers, so a spooldir connector configuration runs unchanged.
+//
+// Where spooldir loses or repeats data, these connectors do not:
+//
+//   - A file is cleaned up (cleanup.policy: moved to finished.path,
+//     deleted, or left) only after the offset of its last record is
+//     committed, never when its records were merely handed to the runtime:
+//     a file becomes eligible once the runtime has settled all its records
+//     (source.RecordCommitter) and the committed offset of its partition,
+//     read back after a commit (source.Committer), is that of its last
+//     record.
+//   - Source partitions are the file's identity: {"fileName", "file.length",
+//     "file.last.modified"} (and "file.relative.path" for a file in a
+//     sub-directory), so a new file that reuses an old one's name is read
+//     from its start. Offsets are {"offset": records, "position": bytes,
+//     "line": lines}: every format resumes at the byte after its last
+//     committed record, without reading what came before.
+//   - A processing flag (processing.file.extension) left by a task that
+//     crashed is removed when the task owning the file starts again; the
+//     file resumes from its committed offset.
+//   - With halt.on.error=false a malformed record is logged with its file,
+//     line and text, and the rest of the file is read; a file that cannot
+//     be read at all is moved to error.path, named in the error, and the
+//     task goes on with the next one.
+//   - Files ending in .gz, .bz2 or .zst are decompressed; symbolic links are
+//     never followed, so nothing outside input.path is read or moved; a
+//     file is never moved over another (a suffix "-1", "-2" is added).
+//   - tasks.max tasks share the files by a hash of their names
+//     (task.partitioner ByName), so no file is read by two tasks.
+package spooldir

@@ -1,0 +1,96 @@
+package spooldir
+
+import (
+	"bufio"
+	"compress/bzip2"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// input is a file's content, decompressed when its extension says it is
+// compressed (.gz, .bz2, .zst), read from a byte position of that content.
+type input struct {
+	*bufio.Reader
+	pos   int64 // of the next byte the Reader returns
+	file  *os.File
+	close func()
+}
+
+// compressed reports whether name's extension names a compression.
+func compressed(name string) bool {
+	for _, ext := range []string{".gz", ".bz2", ".zst"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// openInput opens path at byte pos of its content: a plain file is seeked,
+// a compressed one decompressed from its start and the bytes before pos
+// discarded. A path that is no longer a regular file (replaced by a link)
+// is refused.
+func openInput(path string, pos int64, bufSize int) (*input, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is not a regular file", path)
+		}
+		return nil, err
+	}
+	in := &input{file: f, close: func() {}}
+	var r io.Reader = f
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".gz"):
+		zr, err := gzip.NewReader(bufio.NewReaderSize(f, bufSize))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading gzip: %w", err)
+		}
+		r = zr
+	case strings.HasSuffix(lower, ".bz2"):
+		r = bzip2.NewReader(bufio.NewReaderSize(f, bufSize))
+	case strings.HasSuffix(lower, ".zst"):
+		zr, err := zstd.NewReader(bufio.NewReaderSize(f, bufSize), zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading zstd: %w", err)
+		}
+		in.close = zr.Close
+		r = zr
+	default:
+		if pos > 0 {
+			if _, err := f.Seek(pos, io.SeekStart); err != nil {
+				f.Close()
+				return nil, err
+			}
+			in.pos = pos
+		}
+	}
+	in.Reader = bufio.NewReaderSize(r, bufSize)
+	if in.pos < pos {
+		n, err := io.CopyN(io.Discard, in.Reader, pos-in.pos)
+		in.pos += n
+		if err != nil && err != io.EOF {
+			in.Close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// Close closes the file.
+func (in *input) Close() error {
+	in.close()
+	return in.file.Close()
+}

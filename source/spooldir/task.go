@@ -1,0 +1,536 @@
+package spooldir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/source"
+)
+
+// position is where a file's reading stands after a record.
+type position struct {
+	records int64 // records read from the file, spooldir's offset
+	bytes   int64 // byte position in the file's (decompressed) content
+	line    int64 // lines read
+}
+
+func positionOf(o connect.Offset) position {
+	var p position
+	p.records, _ = o.Int64(OffsetField)
+	p.bytes, _ = o.Int64(PositionField)
+	p.line, _ = o.Int64(LineField)
+	return p
+}
+
+func (p position) offset() connect.Offset {
+	return connect.NewOffset(OffsetField, p.records, PositionField, p.bytes, LineField, p.line)
+}
+
+// item is one record read from a file.
+type item struct {
+	keySchema, valueSchema *connect.Schema
+	key, value             any
+	timestamp              time.Time // zero: none
+	pos                    position  // after the record
+}
+
+// rowError is a record of a file that cannot be read (a malformed row):
+// with halt.on.error=false it is logged and skipped.
+type rowError struct {
+	line int64
+	text string
+	err  error
+}
+
+func (e *rowError) Error() string {
+	return fmt.Sprintf("line %d: %v: %q", e.line, e.err, e.text)
+}
+
+func (e *rowError) Unwrap() error { return e.err }
+
+// reader reads a file's records. next returns io.EOF after the last one,
+// a *rowError for a record it skips past, and any other error when the
+// file cannot be read further.
+type reader interface {
+	next() (item, error)
+	Close() error
+}
+
+// format opens files of one kind: it starts reading f after resume (the
+// zero position for its beginning).
+type format interface {
+	open(f *fileInfo, resume position) (reader, error)
+}
+
+// newFormat makes a task's format from its configuration.
+type newFormat func(cfg *connect.Config, c *common) (format, error)
+
+// task reads the files of its share one after the other.
+type task struct {
+	def       *connect.ConfigDef
+	newFormat newFormat
+	schemas   bool // the connector takes the schema keys
+
+	c      common
+	format format
+	log    *slog.Logger
+	tc     source.TaskContext
+	scan   scanner
+
+	queue   []fileInfo
+	skip    map[string]bool // paths done or failed in this run, not to be read again
+	cur     *current
+	empty   bool // the last Poll found nothing
+	tracker tracker
+}
+
+// current is the file being read.
+type current struct {
+	info    fileInfo
+	part    connect.SourcePartition
+	r       reader
+	headers connect.Headers
+}
+
+var (
+	_ source.Committer       = (*task)(nil)
+	_ source.RecordCommitter = (*task)(nil)
+)
+
+func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
+	t.tc = tc
+	t.log = loggerOf(tc)
+	cfg, err := t.def.Parse(config)
+	if err != nil {
+		return err
+	}
+	if t.c, err = parseCommon(cfg, t.schemas); err != nil {
+		return err
+	}
+	if t.format, err = t.newFormat(cfg, &t.c); err != nil {
+		return err
+	}
+	t.scan = scanner{c: t.c}
+	t.skip = make(map[string]bool)
+	t.tracker.files = make(map[connect.SourcePartition]*tracked)
+	// A flag of this task's share was left by a task that stopped without
+	// cleaning up: the file's committed offset says where to resume.
+	flags, err := t.scan.staleFlags()
+	if err != nil {
+		return err
+	}
+	for _, fl := range flags {
+		if err := os.Remove(fl); err != nil {
+			return fmt.Errorf("recovering processing flag %s: %w", fl, err)
+		}
+		t.log.Warn("removed a processing flag left by a stopped task; the file is read on from its committed offset", "flag", fl)
+	}
+	return nil
+}
+
+func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
+	if err := t.cleanup(ctx); err != nil {
+		return nil, err
+	}
+	if t.cur == nil {
+		if err := t.openNext(ctx); err != nil {
+			return nil, err
+		}
+		if t.cur == nil {
+			return nil, t.wait(ctx)
+		}
+	}
+	t.empty = false
+	cur := t.cur
+	var recs []connect.Record
+	for len(recs) < t.c.batchSize {
+		it, err := cur.r.next()
+		if err == io.EOF {
+			t.closeCurrent(true)
+			break
+		}
+		var re *rowError
+		if errors.As(err, &re) && !t.c.haltOnError {
+			t.log.Error("skipping a record that cannot be read", "file", cur.info.path, "line", re.line, "text", re.text, "err", re.err)
+			continue
+		}
+		if err != nil {
+			if ferr := t.failCurrent(err); ferr != nil {
+				return nil, ferr
+			}
+			return recs, nil // the records read before stay read, as in spooldir
+		}
+		recs = append(recs, t.record(cur, &it))
+	}
+	if len(recs) > 0 {
+		last, _ := recs[len(recs)-1].SourceOffset.Int64(PositionField)
+		t.tracker.add(cur.part, len(recs), last)
+	}
+	if t.cur == nil {
+		t.tracker.done(cur.part)
+	}
+	return recs, nil
+}
+
+// wait waits empty.poll.wait.ms after a poll that found nothing, but
+// returns at once the first time, as spooldir does.
+func (t *task) wait(ctx context.Context) error {
+	if !t.empty {
+		t.empty = true
+		return nil
+	}
+	timer := time.NewTimer(t.c.emptyPollWait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (t *task) record(cur *current, it *item) connect.Record {
+	r := connect.Record{
+		Topic:     t.c.topic,
+		KeySchema: it.keySchema, Key: it.key,
+		ValueSchema: it.valueSchema, Value: it.value,
+		Headers:         cur.headers.Add("file.offset", connect.Int64Schema, it.pos.records),
+		SourcePartition: cur.part,
+		SourceOffset:    it.pos.offset(),
+	}
+	switch t.c.timestampMode {
+	case TimestampFileTime:
+		r.Timestamp = cur.info.mod
+	case TimestampField:
+		r.Timestamp = it.timestamp
+	}
+	return r
+}
+
+// openNext opens the next file of the queue, scanning input.path when the
+// queue is empty. A file whose committed offset is at its end is done
+// without being read.
+func (t *task) openNext(ctx context.Context) error {
+	for t.cur == nil {
+		if len(t.queue) == 0 {
+			files, err := t.scan.scan(time.Now(), func(p string) bool { return t.skip[p] })
+			if err != nil {
+				return err
+			}
+			if len(files) == 0 {
+				return nil
+			}
+			t.queue = files
+		}
+		f := t.queue[0]
+		t.queue = t.queue[1:]
+		if err := t.open(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *task) open(ctx context.Context, f fileInfo) error {
+	flag, err := os.OpenFile(t.c.flag(&f), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil // taken since the scan
+		}
+		return t.fileError(&f, fmt.Errorf("creating processing flag: %w", err))
+	}
+	flag.Close()
+	part := f.partition()
+	committed, err := t.tc.Offsets().Offset(ctx, part)
+	if err != nil {
+		t.c.unflag(&f)
+		return fmt.Errorf("reading the committed offset of %s: %w", f.path, err)
+	}
+	resume := positionOf(committed)
+	r, err := t.format.open(&f, resume)
+	if err != nil {
+		return t.fileError(&f, err)
+	}
+	t.log.Info("reading file", "file", f.path, "position", resume.bytes)
+	t.cur = &current{info: f, part: part, r: r, headers: fileHeaders(&t.c, &f)}
+	t.tracker.begin(part, &f)
+	return nil
+}
+
+// fileHeaders are the file.* headers spooldir puts on every record, but
+// file.offset.
+func fileHeaders(c *common, f *fileInfo) connect.Headers {
+	h := connect.NewHeaders().
+		AddString("file.name", f.name).
+		AddString("file.name.without.extension", withoutExtension(f.name)).
+		AddString("file.path", f.path).
+		AddString("file.parent.dir.name", filepath.Base(filepath.Dir(f.path))).
+		Add("file.length", connect.Int64Schema, f.size).
+		Add("file.last.modified", connect.TimestampSchema, f.mod.UTC().Truncate(time.Millisecond))
+	if f.rel != "" {
+		h = h.AddString("file.relative.path", filepath.ToSlash(f.rel))
+	}
+	return h
+}
+
+// withoutExtension strips the last extension, as Guava's
+// Files.getNameWithoutExtension that spooldir uses.
+func withoutExtension(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// closeCurrent closes the file being read; a file read to its end waits
+// for its records' offsets to be committed before it is cleaned up.
+func (t *task) closeCurrent(atEnd bool) {
+	cur := t.cur
+	t.cur = nil
+	if err := cur.r.Close(); err != nil {
+		t.log.Warn("closing file", "file", cur.info.path, "err", err)
+	}
+	if atEnd {
+		t.skip[cur.info.path] = true
+		t.log.Info("read file to its end; cleaning up once its offsets are committed", "file", cur.info.path)
+	}
+}
+
+// failCurrent handles a file that cannot be read further: it is moved to
+// error.path, and the task fails when halt.on.error is set.
+func (t *task) failCurrent(err error) error {
+	cur := t.cur
+	t.cur = nil
+	cur.r.Close()
+	t.tracker.drop(cur.part)
+	return t.fileError(&cur.info, err)
+}
+
+// fileError moves a file that cannot be read to error.path and returns the
+// error when halt.on.error is set, nil after logging it otherwise.
+func (t *task) fileError(f *fileInfo, err error) error {
+	t.skip[f.path] = true
+	err = fmt.Errorf("file %s: %w", f.path, err)
+	dst, merr := t.c.fail(f)
+	if merr != nil {
+		err = fmt.Errorf("%w; and it could not be moved to %s: %v", err, ErrorPathConfig, merr)
+	} else {
+		t.log.Warn("moved a file that could not be read", "file", f.path, "to", dst)
+	}
+	if t.c.haltOnError {
+		return err
+	}
+	t.log.Error("file could not be read; going on with the next file", "err", err)
+	return nil
+}
+
+// cleanup applies the cleanup policy to the files whose offsets are all
+// committed. A file that cannot be cleaned up is an error when
+// halt.on.error is set, and logged otherwise.
+func (t *task) cleanup(ctx context.Context) error {
+	check, ready := t.tracker.candidates()
+	for _, c := range check {
+		committed, err := t.tc.Offsets().Offset(ctx, c.part)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("reading committed offsets: %w", err)
+		}
+		p, _ := committed.Int64(PositionField)
+		if f := t.tracker.checkedOffset(c, p); f != nil {
+			ready = append(ready, f)
+		}
+	}
+	for _, f := range ready {
+		if err := t.c.finish(f); err != nil {
+			err = fmt.Errorf("cleaning up (%s %s) after reading file %s: %w", CleanupPolicyConfig, t.c.cleanup, f.path, err)
+			if t.c.haltOnError {
+				return err
+			}
+			t.log.Error("file could not be cleaned up", "err", err)
+			continue
+		}
+		t.log.Info("finished file", "file", f.path, CleanupPolicyConfig, t.c.cleanup)
+	}
+	return nil
+}
+
+// CommitRecord counts a record of its file as settled.
+func (t *task) CommitRecord(r *connect.Record, _ *source.RecordMetadata) error {
+	t.tracker.settle(r.SourcePartition)
+	return nil
+}
+
+// Commit notes that the runtime committed offsets: files waiting for
+// theirs are checked again at the next Poll (see tracker).
+func (t *task) Commit(context.Context) error {
+	t.tracker.commit()
+	return nil
+}
+
+func (t *task) Stop(ctx context.Context) error {
+	if t.cur != nil {
+		cur := t.cur
+		t.closeCurrent(false)
+		t.tracker.drop(cur.part)
+		t.c.unflag(&cur.info)
+	}
+	err := t.cleanup(ctx)
+	// Files read to their end whose offsets were not committed in time
+	// are found again at the next start, and resumed from their committed
+	// offsets.
+	for _, f := range t.tracker.pending() {
+		t.c.unflag(f)
+	}
+	return err
+}
+
+// tracker decides when a file read to its end may be cleaned up: once the
+// offset of its last record is committed, never before.
+//
+// The proof is the committed offset itself: a file is eligible when the
+// task's OffsetReader returns, for its partition, an offset at or past its
+// last record's position (the runtime commits a partition's offset only
+// when every record before it is written). Reading it is not free, so the
+// task asks only for files read to their end whose records the runtime
+// has all settled (CommitRecord), once when they settle and then once
+// after each commit the runtime reports (Commit). A file with no records
+// read in this run has nothing to wait for.
+type tracker struct {
+	mu      sync.Mutex
+	commits int64
+	files   map[connect.SourcePartition]*tracked
+}
+
+type tracked struct {
+	info        fileInfo
+	part        connect.SourcePartition
+	outstanding int   // records returned by Poll and not yet settled
+	emitted     int   // records returned by Poll
+	last        int64 // byte position after the last record returned
+	done        bool  // read to the end
+	checked     int64 // commits when the committed offset was last read; -1 for never
+}
+
+func (tr *tracker) begin(p connect.SourcePartition, f *fileInfo) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.files[p] = &tracked{info: *f, part: p, checked: -1}
+}
+
+// add counts n records returned by Poll, the last at position last.
+func (tr *tracker) add(p connect.SourcePartition, n int, last int64) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if f := tr.files[p]; f != nil && n > 0 {
+		f.outstanding += n
+		f.emitted += n
+		f.last = last
+	}
+}
+
+func (tr *tracker) done(p connect.SourcePartition) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if f := tr.files[p]; f != nil {
+		f.done = true
+	}
+}
+
+func (tr *tracker) settle(p connect.SourcePartition) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if f := tr.files[p]; f != nil {
+		f.outstanding--
+	}
+}
+
+func (tr *tracker) drop(p connect.SourcePartition) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	delete(tr.files, p)
+}
+
+func (tr *tracker) commit() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.commits++
+}
+
+// candidate is a file whose committed offset is to be read: it may be
+// cleaned up if that offset is at last or past it.
+type candidate struct {
+	part connect.SourcePartition
+	last int64
+	at   int64 // commits before the offset is read
+}
+
+// candidates returns the files read to their end and settled whose
+// committed offsets have not been read since the last commit, and removes
+// and returns those that need none.
+func (tr *tracker) candidates() (check []candidate, ready []*fileInfo) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for p, f := range tr.files {
+		switch {
+		case !f.done || f.outstanding > 0:
+		case f.emitted == 0:
+			ready = append(ready, &f.info)
+			delete(tr.files, p)
+		case f.checked < tr.commits || f.checked < 0:
+			check = append(check, candidate{part: p, last: f.last, at: tr.commits})
+		}
+	}
+	return check, ready
+}
+
+// checked records what reading a candidate's committed offset found, and
+// returns the file when it may be cleaned up.
+func (tr *tracker) checkedOffset(c candidate, committed int64) *fileInfo {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	f := tr.files[c.part]
+	if f == nil {
+		return nil
+	}
+	if committed >= c.last {
+		delete(tr.files, c.part)
+		return &f.info
+	}
+	f.checked = c.at
+	return nil
+}
+
+// pending returns the files read to their end and not cleaned up.
+func (tr *tracker) pending() []*fileInfo {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	var out []*fileInfo
+	for _, f := range tr.files {
+		if f.done {
+			out = append(out, &f.info)
+		}
+	}
+	return out
+}
+
+// loggerOf returns the logger a runtime hands the connector or task
+// through its context; started without one, they log nothing.
+func loggerOf(c interface{ Logger() *slog.Logger }) *slog.Logger {
+	if c != nil {
+		if l := c.Logger(); l != nil {
+			return l
+		}
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,118 @@
+package spooldir_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	"github.com/kconnect-go/kconnect/source/spooldir"
+)
+
+// gatedStore is an offset store whose commits fail while closed.
+type gatedStore struct {
+	offset.Store
+	closed   atomic.Bool
+	attempts atomic.Int64
+}
+
+func (s *gatedStore) Put(ctx context.Context, connector string, entries []offset.Entry) error {
+	s.attempts.Add(1)
+	if s.closed.Load() {
+		return errors.New("offset store unavailable")
+	}
+	return s.Store.Put(ctx, connector, entries)
+}
+
+func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
+	t.Helper()
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		require.NoError(t, ctx.Err(), "got %d of %d records", len(out), n)
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, r) })
+	}
+	return out
+}
+
+func mkdirs(t *testing.T) (in, finished, errs string) {
+	root := t.TempDir()
+	in, finished, errs = filepath.Join(root, "in"), filepath.Join(root, "finished"), filepath.Join(root, "error")
+	for _, d := range []string{in, finished, errs} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+	}
+	return in, finished, errs
+}
+
+// TestWorkerMovesFileOnlyAfterCommit runs the line connector in a worker
+// whose offset commits fail: every record reaches Kafka, but the file
+// stays in input.path until its last offset is committed, then moves.
+func TestWorkerMovesFileOnlyAfterCommit(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spool")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	path := filepath.Join(in, "a.txt")
+	require.NoError(t, os.WriteFile(path, []byte("1\n2\n3\n4\n5\n"), 0o644))
+
+	store := &gatedStore{Store: offset.NewMemory()}
+	store.closed.Store(true)
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.LineDelimitedPlugin()), worker.OffsetStore(store),
+		worker.OffsetFlushInterval(20*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "spool", map[string]string{
+		"connector.class": "SpoolDirLineDelimitedSource", "topic": topic,
+		"input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `.*\.txt`,
+		"value.converter": "StringConverter", "empty.poll.wait.ms": "10",
+	}))
+	recs := consume(t, brokers, topic, 5)
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Value))
+	}
+	require.Equal(t, []string{"1", "2", "3", "4", "5"}, got)
+	hdr := map[string]string{}
+	for _, h := range recs[4].Headers {
+		hdr[h.Key] = string(h.Value)
+	}
+	require.Equal(t, "a.txt", hdr["file.name"])
+	require.Equal(t, "5", hdr["file.offset"])
+
+	seen := store.attempts.Load()
+	require.Eventually(t, func() bool { return store.attempts.Load() >= seen+5 }, 10*time.Second, 5*time.Millisecond)
+	require.True(t, exists(path), "the file moved while its offsets could not be committed")
+	require.False(t, exists(filepath.Join(finished, "a.txt")))
+
+	store.closed.Store(false)
+	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.txt")) }, 10*time.Second, 5*time.Millisecond)
+	require.False(t, exists(path))
+	require.False(t, exists(path+".PROCESSING"))
+	fi, err := os.Stat(filepath.Join(finished, "a.txt"))
+	require.NoError(t, err)
+	part := connect.NewSourcePartition(spooldir.FileNameField, "a.txt", spooldir.FileLengthField, int64(10),
+		spooldir.FileModifiedField, fi.ModTime().UnixMilli())
+	offs, err := store.Get(context.Background(), "spool", []connect.SourcePartition{part})
+	require.NoError(t, err)
+	p, _ := offs[part].Int64(spooldir.PositionField)
+	require.Equal(t, int64(10), p, "the last record's offset is committed")
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
