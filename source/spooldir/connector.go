@@ -26,20 +26,31 @@ const (
 	lineDelimitedDocText = "Reads each line of the files of a directory as a STRING record."
 )
 
-var lineDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
+var (
+	lineDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
+	csvDef  = csvKeys(schemaKeys(commonKeys(connect.NewConfigDef())))
+)
+
+// CsvPlugin is SpoolDirCsvSourceConnector: each row of CSV files (TSV and
+// others with csv.separator.char) as a Struct of value.schema, keyed by a
+// Struct of key.schema whose fields are copied from the row.
+func CsvPlugin() source.Plugin {
+	return plugin(CsvClass, "Reads the rows of the CSV files of a directory as Struct records of the configured or generated schemas.",
+		csvDef, true, newCSVFormat, generateCSV)
+}
 
 // LineDelimitedPlugin is SpoolDirLineDelimitedSourceConnector: every line of
 // every file as a STRING value without a key.
 func LineDelimitedPlugin() source.Plugin {
-	return plugin(LineDelimitedClass, lineDelimitedDocText, lineDef, false, newLineFormat)
+	return plugin(LineDelimitedClass, lineDelimitedDocText, lineDef, false, newLineFormat, nil)
 }
 
 // Plugins returns every connector of the package.
 func Plugins() []source.Plugin {
-	return []source.Plugin{LineDelimitedPlugin()}
+	return []source.Plugin{CsvPlugin(), LineDelimitedPlugin()}
 }
 
-func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newFormat) source.Plugin {
+func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newFormat, gen generator) source.Plugin {
 	return source.Plugin{
 		PluginInfo: connect.PluginInfo{
 			Class:   class,
@@ -49,7 +60,7 @@ func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newForma
 			Config:  def,
 		},
 		New: func() source.Connector {
-			return &connector{class: class, def: def, schemas: schemas, newFormat: nf}
+			return &connector{class: class, def: def, schemas: schemas, newFormat: nf, generate: gen}
 		},
 	}
 }
@@ -61,24 +72,47 @@ type connector struct {
 	def       *connect.ConfigDef
 	schemas   bool
 	newFormat newFormat
+	generate  generator
 	config    map[string]string
 }
 
 func (c *connector) Start(_ context.Context, config map[string]string, cc source.ConnectorContext) error {
+	config = maps.Clone(config)
+	if err := c.start(config); err != nil {
+		return fmt.Errorf("%s: %w", c.class, err)
+	}
+	c.config = config
+	loggerOf(cc).Info("starting spooldir connector", "class", c.class, InputPathConfig, config[InputPathConfig])
+	return nil
+}
+
+// start checks config, first filling in the schemas it generates.
+func (c *connector) start(config map[string]string) error {
 	cfg, err := c.def.Parse(config)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.class, err)
+		return err
 	}
 	com, err := parseCommon(cfg, c.schemas)
-	if err == nil {
-		_, err = c.newFormat(cfg, &com)
-	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.class, err)
+		return err
 	}
-	c.config = maps.Clone(config)
-	loggerOf(cc).Info("starting spooldir connector", "class", c.class, InputPathConfig, com.inputPath)
-	return nil
+	if c.generate != nil && cfg.Bool(SchemaGenerationEnabledConfig) &&
+		(cfg.String(KeySchemaConfig) == "" || cfg.String(ValueSchemaConfig) == "") {
+		key, value, err := c.generate(cfg, &com)
+		if err != nil {
+			return err
+		}
+		for name, s := range map[string]*connect.Schema{KeySchemaConfig: key, ValueSchemaConfig: value} {
+			if cfg.String(name) == "" {
+				config[name] = string(appendSchema(nil, s))
+			}
+		}
+		if cfg, err = c.def.Parse(config); err != nil {
+			return err
+		}
+	}
+	_, err = c.newFormat(cfg, &com)
+	return err
 }
 
 // TaskConfigs gives maxTasks tasks the configuration, each with its

@@ -3,6 +3,18 @@
 // CSV row or JSON value, and move them away once read. Its connectors take
 // spooldir's class names, keys and defaults, and write its records and
 // file.* headers, so a spooldir connector configuration runs unchanged.
+// Built so far: SpoolDirCsvSourceConnector (CsvPlugin; TSV and other
+// separators through csv.separator.char) and
+// SpoolDirLineDelimitedSourceConnector (LineDelimitedPlugin).
+//
+// The CSV connector reads with encoding/csv; csvFormat's documentation
+// lists where that reads differently from spooldir's opencsv. key.schema
+// and value.schema take spooldir's JSON shape ({"name", "type",
+// "isOptional", "fieldSchemas": {...}}); with schema.generation.enabled
+// the connector infers them when it starts from up to five files: column
+// names from the header, and real types (INT64, FLOAT64, BOOLEAN, else
+// STRING; all optional) from up to a thousand rows of each, where spooldir
+// makes every field a STRING.
 //
 // Where spooldir loses or repeats data, these connectors do not:
 //

@@ -47,6 +47,9 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 		}
 		return nil, err
 	}
+	// At least bufio's default size, so that a reader given in.Reader
+	// (encoding/csv) reads from it rather than buffering ahead of it.
+	bufSize = max(bufSize, 4096)
 	in := &input{file: f, close: func() {}}
 	var r io.Reader = f
 	lower := strings.ToLower(path)

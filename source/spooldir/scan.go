@@ -62,6 +62,9 @@ func ownedBy(name string, index, count int) bool {
 // scanner lists the files a task may read.
 type scanner struct {
 	c common
+	// flagged lists files with a processing flag too, as schema
+	// generation samples them.
+	flagged bool
 }
 
 // skipDir reports whether dir, below input.path, holds no input: the
@@ -111,7 +114,7 @@ func (s *scanner) scan(now time.Time, skip func(path string) bool) ([]fileInfo, 
 			!ownedBy(name, s.c.taskIndex, s.c.taskCount) || skip(path) {
 			return nil
 		}
-		if _, err := os.Lstat(path + s.c.processingExt); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(path + s.c.processingExt); !s.flagged && (err == nil || !errors.Is(err, fs.ErrNotExist)) {
 			return nil
 		}
 		fi, err := d.Info()

@@ -3,9 +3,11 @@ package spooldir_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,4 +117,51 @@ func TestWorkerMovesFileOnlyAfterCommit(t *testing.T) {
 func exists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
+}
+
+// TestWorkerCSV runs the CSV connector with two tasks in a worker: every
+// row of every file reaches Kafka once, as JSON, and every file moves to
+// finished.path.
+func TestWorkerCSV(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spoolcsv")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	const files, rows = 6, 3
+	for f := range files {
+		var b strings.Builder
+		b.WriteString("id,name\n")
+		for r := range rows {
+			fmt.Fprintf(&b, "%d,n%d\n", f*rows+r, f*rows+r)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(in, fmt.Sprintf("f%d.csv", f)), []byte(b.String()), 0o644))
+	}
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.CsvPlugin()), worker.OffsetStore(offset.NewMemory()),
+		worker.OffsetFlushInterval(20*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "csv", map[string]string{
+		"connector.class": "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector", "tasks.max": "2",
+		"topic": topic, "input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `^f\d+\.csv$`,
+		"csv.first.row.as.header": "true", "empty.poll.wait.ms": "10",
+		"key.schema":    `{"type":"STRUCT","isOptional":false,"fieldSchemas":{"id":{"type":"INT64","isOptional":false}}}`,
+		"value.schema":  `{"name":"com.example.Row","type":"STRUCT","isOptional":false,"fieldSchemas":{"id":{"type":"INT64","isOptional":false},"name":{"type":"STRING","isOptional":true}}}`,
+		"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+	}))
+	recs := consume(t, brokers, topic, files*rows)
+	seen := map[string]bool{}
+	for _, r := range recs {
+		require.False(t, seen[string(r.Value)], "%s twice", r.Value)
+		seen[string(r.Value)] = true
+	}
+	require.True(t, seen[`{"id":4,"name":"n4"}`], "values: %v", seen)
+	require.Eventually(t, func() bool {
+		left, _ := os.ReadDir(in)
+		done, _ := os.ReadDir(finished)
+		return len(left) == 0 && len(done) == files
+	}, 20*time.Second, 10*time.Millisecond)
+	st, err := w.Status("csv")
+	require.NoError(t, err)
+	require.Len(t, st.Tasks, 2)
 }

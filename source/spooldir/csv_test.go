@@ -1,0 +1,309 @@
+package spooldir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/source"
+)
+
+const (
+	keySchemaJSON   = `{"name":"com.example.UserKey","type":"STRUCT","isOptional":false,"fieldSchemas":{"id":{"type":"INT64","isOptional":false}}}`
+	valueSchemaJSON = `{"name":"com.example.User","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+		`"id":{"type":"INT64","isOptional":false},` +
+		`"name":{"type":"STRING","isOptional":true},` +
+		`"ts":{"name":"org.apache.kafka.connect.data.Timestamp","type":"INT64","version":1,"isOptional":true},` +
+		`"price":{"name":"org.apache.kafka.connect.data.Decimal","type":"BYTES","version":1,"parameters":{"scale":"2"},"isOptional":true},` +
+		`"active":{"type":"BOOLEAN","isOptional":true}}}`
+)
+
+func (d dirs) csvConfig(extra ...string) map[string]string {
+	return d.config(`.*\.csv`, append([]string{KeySchemaConfig, keySchemaJSON, ValueSchemaConfig, valueSchemaJSON,
+		CSVFirstRowAsHeaderConfig, "true"}, extra...)...)
+}
+
+func TestCSVConformance(t *testing.T) {
+	connecttest.Source(t, connecttest.SourceSpec{
+		Plugin: CsvPlugin(),
+		Config: func(t testing.TB) map[string]string { return newDirs(t).csvConfig(EmptyPollWaitConfig, "20") },
+		Produce: func(t testing.TB, cfg map[string]string, n int) {
+			id := fileSeq.Add(1)
+			var b strings.Builder
+			b.WriteString("id,name\n")
+			for i := range n {
+				fmt.Fprintf(&b, "%d,\"file %d, row %d\"\n", id*100000+int64(i), id, i)
+			}
+			writeFile(t, filepath.Join(cfg[InputPathConfig], fmt.Sprintf("f%04d.csv", id)), b.String())
+		},
+		RequiredKeys: []string{TopicConfig, InputPathConfig, InputFilePatternConfig, ErrorPathConfig, KeySchemaConfig, ValueSchemaConfig},
+	})
+}
+
+// TestCSVRecords: a header and three rows make three typed Struct values,
+// keyed by the key schema's fields, columns matched by name, an extra
+// column dropped and a missing optional one null.
+func TestCSVRecords(t *testing.T) {
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.csv")
+	writeFile(t, path, "name,extra,id,ts,price,active\n"+
+		"ann,x,1,2024-01-02T03:04:05,12.50,true\n"+
+		"\"bob, jr\",y,2,2024-01-02 03:04:06,,FALSE\n"+
+		"\n"+
+		"\"say \"\"hi\"\"\",z,3,,7,\n")
+	st := startTask(t, CsvPlugin(), d.csvConfig(), nil)
+	recs := st.poll(t, 3)
+	v := recs[0].Value.(*connect.Struct)
+	require.Equal(t, int64(1), v.Get("id"))
+	require.Equal(t, "ann", v.Get("name"))
+	require.Equal(t, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), v.Get("ts"))
+	require.Equal(t, "12.50", v.Get("price").(connect.Decimal).String())
+	require.Equal(t, true, v.Get("active"))
+	k := recs[0].Key.(*connect.Struct)
+	require.Equal(t, "com.example.UserKey", recs[0].KeySchema.Name)
+	require.Equal(t, int64(1), k.Get("id"))
+	v = recs[1].Value.(*connect.Struct)
+	require.Equal(t, "bob, jr", v.Get("name"))
+	require.Nil(t, v.Get("price"))
+	require.Equal(t, false, v.Get("active"))
+	v = recs[2].Value.(*connect.Struct)
+	require.Equal(t, `say "hi"`, v.Get("name"))
+	require.Nil(t, v.Get("ts"))
+	require.Nil(t, v.Get("active"))
+	require.Equal(t, "com.example.User", recs[2].ValueSchema.Name)
+	require.Equal(t, "a.csv", header(t, recs[2], "file.name"))
+	require.Equal(t, int64(3), header(t, recs[2], "file.offset"))
+	line, _ := recs[2].SourceOffset.Int64(LineField)
+	require.Equal(t, int64(5), line, "the blank line counts")
+}
+
+// TestCSVResume resumes after the committed row, the header read again.
+func TestCSVResume(t *testing.T) {
+	d := newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "skip me\nid,name\n1,a\n2,\"multi\nline\"\n3,c\n")
+	cfg := d.csvConfig(CSVSkipLinesConfig, "1")
+	st := startTask(t, CsvPlugin(), cfg, nil)
+	all := st.poll(t, 3)
+	require.NoError(t, st.Stop(context.Background()))
+	for n := range 3 {
+		offsets := connecttest.NewOffsets()
+		offsets.CommitRecords(all[:n+1])
+		st := startTask(t, CsvPlugin(), cfg, offsets)
+		rest := st.poll(t, 2-n)
+		for i, r := range rest {
+			require.True(t, r.Value.(*connect.Struct).Equal(all[n+1+i].Value.(*connect.Struct)))
+			require.Equal(t, all[n+1+i].SourceOffset, r.SourceOffset)
+		}
+	}
+}
+
+// TestTSV reads tab-separated values, quotes and nulls.
+func TestTSV(t *testing.T) {
+	d := newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "1\t\"tab\there\"\t\t\t\n2\t\t\t\t\n")
+	for _, tc := range []struct {
+		indicator string
+		empty     any
+	}{{"NEITHER", ""}, {"EMPTY_SEPARATORS", nil}, {"BOTH", nil}} {
+		t.Run(tc.indicator, func(t *testing.T) {
+			st := startTask(t, CsvPlugin(), d.csvConfig(CSVFirstRowAsHeaderConfig, "false", CSVSeparatorCharConfig, "9",
+				CSVNullFieldIndicatorConfig, tc.indicator, CleanupPolicyConfig, CleanupNone), nil)
+			recs := st.poll(t, 2)
+			require.Equal(t, "tab\there", recs[0].Value.(*connect.Struct).Get("name"))
+			require.Equal(t, tc.empty, recs[1].Value.(*connect.Struct).Get("name"))
+			require.Nil(t, recs[1].Value.(*connect.Struct).Get("ts"))
+		})
+	}
+}
+
+// logged is a task context whose logger keeps what it is given.
+type logged struct {
+	source.TaskContext
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logged) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logged) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+
+func (l *logged) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestCSVBadRow: with halt.on.error=false a malformed row is logged with
+// its file, line and text and the good rows flow on; with true the task
+// fails naming them and the file goes to error.path.
+func TestCSVBadRow(t *testing.T) {
+	content := "id,name\n1,a\nnot-a-number,b\n3,c\n"
+	t.Run("halt=false", func(t *testing.T) {
+		d := newDirs(t)
+		path := filepath.Join(d.in, "a.csv")
+		writeFile(t, path, content)
+		cfg := d.csvConfig(HaltOnErrorConfig, "false")
+		c := CsvPlugin().New()
+		require.NoError(t, c.Start(context.Background(), cfg, connecttest.NewConnectorContext(nil)))
+		tcs, _ := c.TaskConfigs(1)
+		tc := &logged{TaskContext: connecttest.SourceTaskContext(tcs[0], nil)}
+		task := c.NewTask()
+		require.NoError(t, task.Start(context.Background(), tcs[0], tc))
+		defer task.Stop(context.Background())
+		recs, err := task.Poll(context.Background())
+		require.NoError(t, err)
+		require.Len(t, recs, 2)
+		require.Equal(t, int64(3), recs[1].Value.(*connect.Struct).Get("id"))
+		log := tc.String()
+		require.Contains(t, log, path)
+		require.Contains(t, log, "line=3")
+		require.Contains(t, log, "not-a-number,b")
+		require.True(t, exists(path), "the file is read on, not moved to error.path")
+	})
+	t.Run("halt=true", func(t *testing.T) {
+		d := newDirs(t)
+		path := filepath.Join(d.in, "a.csv")
+		writeFile(t, path, content)
+		st := startTask(t, CsvPlugin(), d.csvConfig(), nil)
+		_, err := st.Poll(context.Background())
+		require.ErrorContains(t, err, path)
+		require.ErrorContains(t, err, "line 3")
+		require.ErrorContains(t, err, "not-a-number,b")
+		require.ErrorContains(t, err, "field id")
+		require.True(t, exists(filepath.Join(d.errors, "a.csv")))
+	})
+}
+
+// TestCSVTimestampField takes the record's time from timestamp.field.
+func TestCSVTimestampField(t *testing.T) {
+	d := newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "id,ts\n1,2024-05-06T07:08:09\n")
+	value := `{"type":"STRUCT","fieldSchemas":{"id":{"type":"INT64"},"ts":{"name":"org.apache.kafka.connect.data.Timestamp","type":"INT64","version":1}}}`
+	st := startTask(t, CsvPlugin(), d.csvConfig(ValueSchemaConfig, value, TimestampModeConfig, TimestampField, TimestampFieldConfig, "ts"), nil)
+	recs := st.poll(t, 1)
+	require.Equal(t, time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC), recs[0].Timestamp)
+
+	c := CsvPlugin().New()
+	err := c.Start(context.Background(), d.csvConfig(TimestampModeConfig, TimestampField, TimestampFieldConfig, "ts"), connecttest.NewConnectorContext(nil))
+	require.ErrorContains(t, err, "not optional")
+}
+
+// TestCSVSchemaGeneration infers typed, optional fields from the files'
+// rows, and refuses files whose columns differ.
+func TestCSVSchemaGeneration(t *testing.T) {
+	d := newDirs(t)
+	cfg := d.config(`.*\.csv`, SchemaGenerationEnabledConfig, "true", CSVFirstRowAsHeaderConfig, "true",
+		SchemaGenerationKeyFieldsCfg, "id")
+	c := CsvPlugin().New()
+	require.ErrorContains(t, c.Start(context.Background(), cfg, connecttest.NewConnectorContext(nil)), "no file")
+
+	writeFile(t, filepath.Join(d.in, "a.csv"), "id,zip,price,ok,name\n1,00123,1.5,true,a\n2,02134,2,false,\n")
+	writeFile(t, filepath.Join(d.in, "b.csv"), "id,zip,price,ok,name\n3,10000,3,TRUE,c\n")
+	st := startTask(t, CsvPlugin(), cfg, nil)
+	recs := st.poll(t, 3)
+	vs := recs[0].ValueSchema
+	require.Equal(t, defaultSchemaGenerationValName, vs.Name)
+	types := map[string]connect.Type{}
+	for _, f := range vs.Fields {
+		require.True(t, f.Schema.Optional)
+		types[f.Name] = f.Schema.Type
+	}
+	require.Equal(t, map[string]connect.Type{"id": connect.Int64Type, "zip": connect.StringType, "price": connect.Float64Type,
+		"ok": connect.BooleanType, "name": connect.StringType}, types)
+	require.Equal(t, "00123", recs[0].Value.(*connect.Struct).Get("zip"))
+	require.Equal(t, int64(3), recs[2].Key.(*connect.Struct).Get("id"))
+	require.Equal(t, defaultSchemaGenerationKeyName, recs[2].KeySchema.Name)
+
+	writeFile(t, filepath.Join(d.in, "c.csv"), "id,other\n1,2\n")
+	c = CsvPlugin().New()
+	err := c.Start(context.Background(), cfg, connecttest.NewConnectorContext(nil))
+	require.ErrorContains(t, err, "different columns")
+	require.ErrorContains(t, err, "c.csv")
+}
+
+// TestSchemaJSON reads key.schema's JSON shape and writes it back.
+func TestSchemaJSON(t *testing.T) {
+	s, err := parseSchema(valueSchemaJSON)
+	require.NoError(t, err)
+	require.Equal(t, []string{"id", "name", "ts", "price", "active"}, fieldNames(s))
+	require.Equal(t, connect.LogicalDecimal, s.Fields[3].Schema.Logical())
+	again, err := parseSchema(string(appendSchema(nil, s)))
+	require.NoError(t, err)
+	require.Equal(t, string(appendSchema(nil, s)), string(appendSchema(nil, again)))
+	arr, err := parseSchema(`{"type":"ARRAY","valueSchema":{"type":"STRING"}}`)
+	require.NoError(t, err)
+	require.Equal(t, connect.StringType, arr.Elem.Type)
+	_, err = parseSchema(`{"type":"STRUCT","fieldSchemas":{"a":{"type":"NOPE"}}}`)
+	require.ErrorContains(t, err, "a: ")
+}
+
+func fieldNames(s *connect.Schema) []string {
+	var out []string
+	for _, f := range s.Fields {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// FuzzCSV reads arbitrary bytes as a CSV file: no panic, every record a
+// valid Struct of the schema, every bad row an error naming its line.
+func FuzzCSV(f *testing.F) {
+	for _, seed := range []string{
+		"id,name\n1,a\n", "\"a\n", "1,\"x\"\"y\",2024-01-01T00:00:00,1.5,true\n", ",,,,,,\n\n\n", "\xff\xfe,\"\n", "1,a\r\n2,b",
+	} {
+		f.Add([]byte(seed), true)
+		f.Add([]byte(seed), false)
+	}
+	value, err := parseSchema(valueSchemaJSON)
+	require.NoError(f, err)
+	key, err := parseSchema(keySchemaJSON)
+	require.NoError(f, err)
+	vp, err := newValueParser([]string{"yyyy-MM-dd'T'HH:mm:ss"}, time.UTC)
+	require.NoError(f, err)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte, header bool) {
+		path := filepath.Join(dir, "fuzz.csv")
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		c := &common{bufferSize: 4096, timestampMode: TimestampProcessTime}
+		cf := &csvFormat{c: c, key: key, value: value, sep: ',', header: header, parser: vp, bufferBytes: 4096}
+		r, err := cf.open(&fileInfo{path: path, name: "fuzz.csv"}, position{})
+		if err != nil {
+			return // a header that cannot be read
+		}
+		defer r.Close()
+		for range 10000 {
+			it, err := r.next()
+			if err == io.EOF {
+				return
+			}
+			var re *rowError
+			if errors.As(err, &re) {
+				require.Positive(t, re.line)
+				require.Contains(t, re.Error(), fmt.Sprintf("line %d", re.line))
+				continue
+			}
+			require.NoError(t, err)
+			require.NoError(t, connect.ValidateValue(value, it.value))
+			require.NoError(t, connect.ValidateValue(key, it.key))
+			require.LessOrEqual(t, it.pos.bytes, int64(len(data)))
+		}
+		t.Fatal("more records than the input can hold")
+	})
+}

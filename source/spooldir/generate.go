@@ -1,0 +1,215 @@
+package spooldir
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// Schema generation samples up to generateFiles files and generateRows rows
+// of each.
+const (
+	generateFiles = 5
+	generateRows  = 1000
+)
+
+// generator infers the schemas a connector's tasks are given when
+// schema.generation.enabled is set and key.schema or value.schema is not.
+type generator func(cfg *connect.Config, c *common) (key, value *connect.Schema, err error)
+
+// columnType narrows, cell by cell, the type a column's values all have.
+type columnType uint8
+
+const (
+	colUnknown columnType = iota // no value seen
+	colBool
+	colInt
+	colFloat
+	colString
+)
+
+func (t columnType) with(cell string) columnType {
+	if cell == "" || t == colString {
+		return t
+	}
+	switch {
+	case (t == colUnknown || t == colInt) && isInt(cell):
+		return colInt
+	case (t == colUnknown || t == colInt || t == colFloat) && isFloat(cell):
+		return colFloat
+	case (t == colUnknown || t == colBool) && (strings.EqualFold(cell, "true") || strings.EqualFold(cell, "false")):
+		return colBool
+	}
+	return colString
+}
+
+// isInt accepts whole numbers that read back as they are written: no
+// leading zeros (an identifier such as 00123 stays a string) nor plus.
+func isInt(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || (len(digits) > 1 && digits[0] == '0') {
+		return false
+	}
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// isFloat accepts decimal numbers a FLOAT64 holds exactly enough: at most
+// 15 significant digits, no leading zeros, no NaN or infinities.
+func isFloat(s string) bool {
+	body := strings.TrimPrefix(s, "-")
+	if body == "" || body[0] < '0' || body[0] > '9' || (len(body) > 1 && body[0] == '0' && body[1] != '.') {
+		return false
+	}
+	mant, _, _ := strings.Cut(strings.ToLower(body), "e")
+	if len(strings.Trim(strings.ReplaceAll(mant, ".", ""), "0")) > 15 {
+		return false
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+func (t columnType) schema() *connect.Schema {
+	switch t {
+	case colBool:
+		return connect.OptionalBooleanSchema
+	case colInt:
+		return connect.OptionalInt64Schema
+	case colFloat:
+		return connect.OptionalFloat64Schema
+	}
+	return connect.OptionalStringSchema
+}
+
+// generateCSV infers the schemas from the files in input.path: the column
+// names from the header row (column01, column02... without one), each
+// column's type from its cells (BOOLEAN, INT64, FLOAT64 when every
+// non-empty cell is one, STRING otherwise), every field optional. The key
+// schema holds the fields schema.generation.key.fields names. Files whose
+// columns differ are an error naming them.
+func generateCSV(cfg *connect.Config, c *common) (key, value *connect.Schema, err error) {
+	dialect, err := csvDialect(cfg, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := *c
+	all.taskIndex, all.taskCount, all.minAge = 0, 1, 0
+	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(string) bool { return false })
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("%s: no file in %s matches %s %q to generate the schemas from",
+			SchemaGenerationEnabledConfig, c.inputPath, InputFilePatternConfig, c.pattern)
+	}
+	var names []string
+	var types []columnType
+	var from string
+	for _, f := range files[:min(len(files), generateFiles)] {
+		fnames, ftypes, err := sampleCSV(dialect, &f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: file %s: %w", SchemaGenerationEnabledConfig, f.path, err)
+		}
+		if names == nil {
+			names, types, from = fnames, ftypes, f.path
+			continue
+		}
+		if !slices.Equal(names, fnames) {
+			return nil, nil, fmt.Errorf("%s: files %s and %s have different columns: %s and %s", SchemaGenerationEnabledConfig,
+				from, f.path, strings.Join(names, ","), strings.Join(fnames, ","))
+		}
+		for i, t := range ftypes {
+			types[i] = merge(types[i], t)
+		}
+	}
+	fields := make([]connect.Field, len(names))
+	for i, n := range names {
+		fields[i] = connect.F(n, types[i].schema())
+	}
+	value = connect.StructOf(fields...)
+	value.Name = cfg.String(SchemaGenerationValueNameCfg)
+	var keyFields []connect.Field
+	for _, k := range cfg.List(SchemaGenerationKeyFieldsCfg) {
+		f, ok := value.Field(k)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: %q is not a column of %s", SchemaGenerationKeyFieldsCfg, k, from)
+		}
+		keyFields = append(keyFields, connect.F(k, f.Schema))
+	}
+	key = connect.StructOf(keyFields...)
+	key.Name = cfg.String(SchemaGenerationKeyNameConfig)
+	return key, value, nil
+}
+
+func merge(a, b columnType) columnType {
+	switch {
+	case a == b || b == colUnknown:
+		return a
+	case a == colUnknown:
+		return b
+	case (a == colInt || a == colFloat) && (b == colInt || b == colFloat):
+		return colFloat
+	}
+	return colString
+}
+
+// sampleCSV reads a file's column names and the types of its first rows.
+func sampleCSV(dialect *csvFormat, f *fileInfo) ([]string, []columnType, error) {
+	in, err := openInput(f.path, 0, dialect.bufferBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.Close()
+	for range dialect.skipLines {
+		if _, _, err := readLine(in); err != nil {
+			break
+		}
+	}
+	cr := dialect.newReader(in.Reader)
+	cr.ReuseRecord = false
+	var names []string
+	if dialect.header {
+		rec, err := cr.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil, errors.New("no header row")
+			}
+			return nil, nil, err
+		}
+		names = rec
+	}
+	var types []columnType
+	for rows := 0; rows < generateRows; rows++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			continue // a bad row says nothing of the columns
+		}
+		if names == nil {
+			for i := range rec {
+				names = append(names, fmt.Sprintf("column%02d", i+1))
+			}
+		}
+		if types == nil {
+			types = make([]columnType, len(names))
+		}
+		for i, cell := range rec[:min(len(rec), len(names))] {
+			types[i] = types[i].with(cell)
+		}
+	}
+	if names == nil {
+		return nil, nil, errors.New("no row to name the columns")
+	}
+	if types == nil {
+		types = make([]columnType, len(names))
+	}
+	return names, types, nil
+}
