@@ -29,7 +29,25 @@ const (
 var (
 	lineDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
 	csvDef  = csvKeys(schemaKeys(commonKeys(connect.NewConfigDef())))
+	jsonDef = schemaKeys(commonKeys(connect.NewConfigDef()))
+	// SchemaLessJson takes file.charset as LineDelimited does.
+	schemaLessDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
 )
+
+// JsonPlugin is SpoolDirJsonSourceConnector: each object of a stream of
+// JSON objects as a Struct of value.schema, keyed by a Struct of
+// key.schema.
+func JsonPlugin() source.Plugin {
+	return plugin(JsonClass, "Reads the objects of the JSON files of a directory as Struct records of the configured or generated schemas.",
+		jsonDef, true, newJSONFormat, generateJSON)
+}
+
+// SchemaLessJsonPlugin is SpoolDirSchemaLessJsonSourceConnector: each value
+// of a stream of JSON values as a STRING value, written compactly.
+func SchemaLessJsonPlugin() source.Plugin {
+	return plugin(SchemaLessJsonClass, "Reads each value of the JSON files of a directory as a STRING record of its JSON text.",
+		schemaLessDef, false, newSchemaLessFormat, nil)
+}
 
 // CsvPlugin is SpoolDirCsvSourceConnector: each row of CSV files (TSV and
 // others with csv.separator.char) as a Struct of value.schema, keyed by a
@@ -47,7 +65,7 @@ func LineDelimitedPlugin() source.Plugin {
 
 // Plugins returns every connector of the package.
 func Plugins() []source.Plugin {
-	return []source.Plugin{CsvPlugin(), LineDelimitedPlugin()}
+	return []source.Plugin{CsvPlugin(), JsonPlugin(), SchemaLessJsonPlugin(), LineDelimitedPlugin()}
 }
 
 func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newFormat, gen generator) source.Plugin {

@@ -4,8 +4,18 @@
 // spooldir's class names, keys and defaults, and write its records and
 // file.* headers, so a spooldir connector configuration runs unchanged.
 // Built so far: SpoolDirCsvSourceConnector (CsvPlugin; TSV and other
-// separators through csv.separator.char) and
-// SpoolDirLineDelimitedSourceConnector (LineDelimitedPlugin).
+// separators through csv.separator.char), SpoolDirJsonSourceConnector
+// (JsonPlugin), SpoolDirSchemaLessJsonSourceConnector
+// (SchemaLessJsonPlugin) and SpoolDirLineDelimitedSourceConnector
+// (LineDelimitedPlugin); Plugins returns them all.
+//
+// The JSON connectors read a stream of JSON values one after another (not
+// one array), as Jackson's MappingIterator does. SchemaLessJson writes each
+// value back compactly as Jackson writes a JsonNode (integers as written,
+// other numbers as Java's Double.toString). Json matches an object's
+// members to value.schema's fields by name, nested STRUCTs, ARRAYs and
+// MAPs included; its schema generation infers nested types, where
+// spooldir takes the first object's members as STRINGs.
 //
 // The CSV connector reads with encoding/csv; csvFormat's documentation
 // lists where that reads differently from spooldir's opencsv. key.schema

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/jsonparse"
 )
 
 // Schema generation samples up to generateFiles files and generateRows rows
@@ -212,4 +213,174 @@ func sampleCSV(dialect *csvFormat, f *fileInfo) ([]string, []columnType, error) 
 		types = make([]columnType, len(names))
 	}
 	return names, types, nil
+}
+
+// jsonType is the type inferred for a JSON member across the sampled
+// values: a kind, and for objects their members in the order first seen,
+// for arrays their elements'.
+type jsonType struct {
+	kind   columnType // colUnknown, colBool, colInt, colFloat, colString
+	object bool
+	array  bool
+	names  []string
+	fields map[string]*jsonType
+	elem   *jsonType
+	mixed  bool // seen as different kinds: read as JSON text
+}
+
+func (t *jsonType) add(n *jsonparse.Node) {
+	if t.mixed || n.Kind == jsonparse.Null {
+		return
+	}
+	switch n.Kind {
+	case jsonparse.Object:
+		if t.array || t.kind != colUnknown {
+			t.mix()
+			return
+		}
+		t.object = true
+		if t.fields == nil {
+			t.fields = map[string]*jsonType{}
+		}
+		for i, k := range n.Keys {
+			ft := t.fields[k]
+			if ft == nil {
+				ft = &jsonType{}
+				t.fields[k] = ft
+				t.names = append(t.names, k)
+			}
+			ft.add(&n.Kids[i])
+		}
+	case jsonparse.Array:
+		if t.object || t.kind != colUnknown {
+			t.mix()
+			return
+		}
+		t.array = true
+		if t.elem == nil {
+			t.elem = &jsonType{}
+		}
+		for i := range n.Kids {
+			t.elem.add(&n.Kids[i])
+		}
+	default:
+		if t.object || t.array {
+			t.mix()
+			return
+		}
+		var k columnType
+		switch n.Kind {
+		case jsonparse.True, jsonparse.False:
+			k = colBool
+		case jsonparse.Number:
+			k = colFloat
+			if isIntegral(n.Str) {
+				if _, err := strconv.ParseInt(n.Str, 10, 64); err == nil {
+					k = colInt
+				}
+			}
+		default:
+			k = colString
+		}
+		if t.kind == colUnknown {
+			t.kind = k
+		} else if m := merge(t.kind, k); m == colString && (t.kind != colString || k != colString) {
+			t.mix()
+		} else {
+			t.kind = m
+		}
+	}
+}
+
+func (t *jsonType) mix() {
+	*t = jsonType{mixed: true, kind: colString}
+}
+
+// schema is the optional schema of t: a STRUCT for objects, an ARRAY for
+// arrays, a primitive, or a STRING of JSON text when t was seen as
+// different kinds (or never seen but as null).
+func (t *jsonType) schema(name string) *connect.Schema {
+	switch {
+	case t.object:
+		fields := make([]connect.Field, len(t.names))
+		for i, n := range t.names {
+			fields[i] = connect.F(n, t.fields[n].schema(""))
+		}
+		s := connect.StructOf(fields...)
+		s.Name, s.Optional = name, true
+		return s
+	case t.array:
+		s := connect.ArrayOf(t.elem.schema(""))
+		s.Optional = true
+		return s
+	}
+	return t.kind.schema()
+}
+
+// generateJSON infers the schemas from the JSON objects of up to five
+// files (the first thousand of each): the members of every object seen,
+// in the order first seen, typed BOOLEAN, INT64, FLOAT64, STRING, nested
+// STRUCTs for objects and ARRAYs for arrays, every field optional; a
+// member seen with different kinds is a STRING of its JSON text. The key
+// schema holds the fields schema.generation.key.fields names.
+func generateJSON(cfg *connect.Config, c *common) (key, value *connect.Schema, err error) {
+	all := *c
+	all.taskIndex, all.taskCount, all.minAge = 0, 1, 0
+	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(string) bool { return false })
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("%s: no file in %s matches %s %q to generate the schemas from",
+			SchemaGenerationEnabledConfig, c.inputPath, InputFilePatternConfig, c.pattern)
+	}
+	var root jsonType
+	for _, f := range files[:min(len(files), generateFiles)] {
+		if err := sampleJSON(&root, c, &f); err != nil {
+			return nil, nil, fmt.Errorf("%s: file %s: %w", SchemaGenerationEnabledConfig, f.path, err)
+		}
+	}
+	if !root.object {
+		return nil, nil, fmt.Errorf("%s: no JSON object in %s to generate the schemas from", SchemaGenerationEnabledConfig, c.inputPath)
+	}
+	value = root.schema(cfg.String(SchemaGenerationValueNameCfg))
+	value.Optional = false
+	var keyFields []connect.Field
+	for _, k := range cfg.List(SchemaGenerationKeyFieldsCfg) {
+		f, ok := value.Field(k)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: %q is not a member of the sampled objects", SchemaGenerationKeyFieldsCfg, k)
+		}
+		keyFields = append(keyFields, connect.F(k, f.Schema))
+	}
+	key = connect.StructOf(keyFields...)
+	key.Name = cfg.String(SchemaGenerationKeyNameConfig)
+	return key, value, nil
+}
+
+func sampleJSON(root *jsonType, c *common, f *fileInfo) error {
+	in, err := openInput(f.path, 0, c.bufferSize)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	s := jsonStream{in: in}
+	var pos position
+	for range generateRows {
+		n, _, _, err := readJSON(&s, &pos)
+		if err == io.EOF {
+			return nil
+		}
+		var re *rowError
+		if errors.As(err, &re) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n.Kind == jsonparse.Object {
+			root.add(&n)
+		}
+	}
+	return nil
 }
