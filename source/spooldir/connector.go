@@ -32,7 +32,21 @@ var (
 	jsonDef = schemaKeys(commonKeys(connect.NewConfigDef()))
 	// SchemaLessJson takes file.charset as LineDelimited does.
 	schemaLessDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
+	binaryDef     = commonKeys(connect.NewConfigDef())
+	elfDef        = commonKeys(connect.NewConfigDef())
 )
+
+// BinaryFilePlugin is SpoolDirBinaryFileSourceConnector: each file as one
+// BYTES value without a key (files up to 1 GiB).
+func BinaryFilePlugin() source.Plugin {
+	return plugin(BinaryFileClass, "Reads each file of a directory as one BYTES record.", binaryDef, false, newBinaryFormat, nil)
+}
+
+// ELFPlugin is elf.SpoolDirELFSourceConnector: each entry of W3C Extended
+// Log Format files as a Struct of the fields its #Fields: directive names.
+func ELFPlugin() source.Plugin {
+	return plugin(ELFClass, "Reads the entries of W3C Extended Log Format files as Struct records.", elfDef, false, newELFFormat, nil)
+}
 
 // JsonPlugin is SpoolDirJsonSourceConnector: each object of a stream of
 // JSON objects as a Struct of value.schema, keyed by a Struct of
@@ -65,7 +79,7 @@ func LineDelimitedPlugin() source.Plugin {
 
 // Plugins returns every connector of the package.
 func Plugins() []source.Plugin {
-	return []source.Plugin{CsvPlugin(), JsonPlugin(), SchemaLessJsonPlugin(), LineDelimitedPlugin()}
+	return []source.Plugin{CsvPlugin(), JsonPlugin(), SchemaLessJsonPlugin(), LineDelimitedPlugin(), BinaryFilePlugin(), ELFPlugin()}
 }
 
 func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newFormat, gen generator) source.Plugin {

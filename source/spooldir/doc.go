@@ -6,8 +6,10 @@
 // Built so far: SpoolDirCsvSourceConnector (CsvPlugin; TSV and other
 // separators through csv.separator.char), SpoolDirJsonSourceConnector
 // (JsonPlugin), SpoolDirSchemaLessJsonSourceConnector
-// (SchemaLessJsonPlugin) and SpoolDirLineDelimitedSourceConnector
-// (LineDelimitedPlugin); Plugins returns them all.
+// (SchemaLessJsonPlugin), SpoolDirLineDelimitedSourceConnector
+// (LineDelimitedPlugin), SpoolDirBinaryFileSourceConnector
+// (BinaryFilePlugin) and elf.SpoolDirELFSourceConnector (ELFPlugin);
+// Plugins returns them all. SpoolDirAvroSourceConnector is not built.
 //
 // The JSON connectors read a stream of JSON values one after another (not
 // one array), as Jackson's MappingIterator does. SchemaLessJson writes each
