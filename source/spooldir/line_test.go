@@ -353,3 +353,31 @@ func TestTasksShareFiles(t *testing.T) {
 	require.NotZero(t, per[0])
 	require.NotZero(t, per[1])
 }
+
+// TestUnmovableFile: a file that cannot be moved to finished.path is named
+// in the error; with halt.on.error=false the task goes on with the next
+// file.
+func TestUnmovableFile(t *testing.T) {
+	for _, halt := range []bool{true, false} {
+		t.Run(fmt.Sprint("halt=", halt), func(t *testing.T) {
+			d := newDirs(t)
+			writeFile(t, filepath.Join(d.in, "sub", "a.txt"), "a\n")
+			writeFile(t, filepath.Join(d.in, "b.txt"), "b\n")
+			writeFile(t, filepath.Join(d.finished, "sub"), "a file where sub-directory sub would go")
+			st := startTask(t, LineDelimitedPlugin(), d.config(`.*\.txt`, WalkRecursivelyConfig, "true",
+				HaltOnErrorConfig, fmt.Sprint(halt), FilesSortAttributesConfig, "NameAsc"), nil)
+			recs := st.poll(t, 1)
+			require.Equal(t, "a", recs[0].Value)
+			st.settle(t, recs)
+			recs, err := st.Poll(context.Background())
+			if halt {
+				require.ErrorContains(t, err, filepath.Join(d.in, "sub", "a.txt"))
+				return
+			}
+			require.NoError(t, err)
+			recs = append(recs, st.poll(t, 1-len(recs))...)
+			require.Equal(t, []any{"b"}, values(recs))
+			require.True(t, exists(filepath.Join(d.in, "sub", "a.txt")))
+		})
+	}
+}

@@ -165,3 +165,41 @@ func TestWorkerCSV(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, st.Tasks, 2)
 }
+
+// TestWorkerRecoversCrashedFile: a file left with its processing flag and
+// a committed offset mid-file, as a worker killed while reading it leaves
+// it, is read on from that offset when the connector starts again, then
+// moved.
+func TestWorkerRecoversCrashedFile(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spoolcrash")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	path := filepath.Join(in, "a.txt")
+	require.NoError(t, os.WriteFile(path, []byte("1\n2\n3\n4\n5\n"), 0o644))
+	require.NoError(t, os.WriteFile(path+".PROCESSING", nil, 0o644))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	store := offset.NewMemory()
+	part := connect.NewSourcePartition(spooldir.FileNameField, "a.txt", spooldir.FileLengthField, int64(10),
+		spooldir.FileModifiedField, fi.ModTime().UnixMilli())
+	require.NoError(t, store.Put(context.Background(), "spool", []offset.Entry{{Partition: part,
+		Offset: connect.NewOffset(spooldir.OffsetField, int64(2), spooldir.PositionField, int64(4), spooldir.LineField, int64(2))}}))
+
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.LineDelimitedPlugin()), worker.OffsetStore(store),
+		worker.OffsetFlushInterval(20*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "spool", map[string]string{
+		"connector.class": "SpoolDirLineDelimitedSourceConnector", "topic": topic,
+		"input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `.*\.txt`,
+		"value.converter": "StringConverter", "empty.poll.wait.ms": "10",
+	}))
+	var got []string
+	for _, r := range consume(t, brokers, topic, 3) {
+		got = append(got, string(r.Value))
+	}
+	require.Equal(t, []string{"3", "4", "5"}, got)
+	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.txt")) }, 10*time.Second, 5*time.Millisecond)
+	require.False(t, exists(path+".PROCESSING"))
+}
