@@ -13,23 +13,8 @@ import (
 )
 
 // csvFormat reads CSV (or, with another csv.separator.char, TSV and the
-// like) with encoding/csv. Where opencsv, which spooldir uses, reads
-// differently:
-//
-//   - Quotes follow RFC 4180 (a doubled quote inside quotes is one quote);
-//     csv.escape.char is not interpreted, so `\"` inside quotes keeps its
-//     backslash where opencsv drops it, and a quote inside an unquoted
-//     field is kept as it is.
-//   - csv.quote.char other than '"', csv.ignore.quotations,
-//     csv.strict.quotes and csv.keep.carriage.return are refused at
-//     configuration rather than read with another meaning.
-//   - csv.null.field.indicator EMPTY_QUOTES, EMPTY_SEPARATORS and BOTH make
-//     every empty cell null: encoding/csv does not tell "" from nothing.
-//     With NEITHER an empty cell is "" for a STRING field and null for
-//     others.
-//   - Blank lines are skipped, and a row shorter than the schema leaves
-//     the missing fields null (an error for a field that is not optional)
-//     where spooldir fails with an index out of bounds.
+// like) with encoding/csv; the package documentation says where that
+// reads differently from spooldir's opencsv.
 type csvFormat struct {
 	c           *common
 	key, value  *connect.Schema

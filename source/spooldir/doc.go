@@ -1,32 +1,37 @@
 // Package spooldir is kafka-connect-spooldir: source connectors that read
 // the files dropped into a directory (input.path), one record per line,
-// CSV row or JSON value, and move them away once read. Its connectors take
-// spooldir's class names, keys and defaults, and write its records and
-// file.* headers, so a spooldir connector configuration runs unchanged.
-// Built so far: SpoolDirCsvSourceConnector (CsvPlugin; TSV and other
-// separators through csv.separator.char), SpoolDirJsonSourceConnector
-// (JsonPlugin), SpoolDirSchemaLessJsonSourceConnector
-// (SchemaLessJsonPlugin), SpoolDirLineDelimitedSourceConnector
-// (LineDelimitedPlugin), SpoolDirBinaryFileSourceConnector
-// (BinaryFilePlugin) and elf.SpoolDirELFSourceConnector (ELFPlugin);
-// Plugins returns them all. SpoolDirAvroSourceConnector is not built.
+// CSV row, JSON value or log entry, and move them away once read. Its
+// connectors take spooldir's class names, keys and defaults, and write its
+// records and file.* headers, so a spooldir connector configuration runs
+// unchanged. Plugins returns them all:
 //
-// The JSON connectors read a stream of JSON values one after another (not
-// one array), as Jackson's MappingIterator does. SchemaLessJson writes each
-// value back compactly as Jackson writes a JsonNode (integers as written,
-// other numbers as Java's Double.toString). Json matches an object's
-// members to value.schema's fields by name, nested STRUCTs, ARRAYs and
-// MAPs included; its schema generation infers nested types, where
-// spooldir takes the first object's members as STRINGs.
+//   - SpoolDirCsvSourceConnector (CsvPlugin): CSV rows (TSV and other
+//     separators through csv.separator.char) as Structs of value.schema,
+//     keyed by Structs of key.schema whose fields are copied from the row.
+//   - SpoolDirJsonSourceConnector (JsonPlugin): a stream of JSON objects
+//     (one after another, not one array, as Jackson's MappingIterator reads
+//     them) as Structs, members matched to fields by name, nested STRUCTs,
+//     ARRAYs and MAPs included.
+//   - SpoolDirSchemaLessJsonSourceConnector (SchemaLessJsonPlugin): each
+//     JSON value as a STRING, written back compactly as Jackson writes a
+//     JsonNode (integers as written, other numbers as Java's
+//     Double.toString).
+//   - SpoolDirLineDelimitedSourceConnector (LineDelimitedPlugin): each line
+//     as a STRING.
+//   - SpoolDirBinaryFileSourceConnector (BinaryFilePlugin): each file as one
+//     BYTES value.
+//   - elf.SpoolDirELFSourceConnector (ELFPlugin): W3C Extended Log Format
+//     entries as Structs of the fields #Fields: names.
 //
-// The CSV connector reads with encoding/csv; csvFormat's documentation
-// lists where that reads differently from spooldir's opencsv. key.schema
-// and value.schema take spooldir's JSON shape ({"name", "type",
-// "isOptional", "fieldSchemas": {...}}); with schema.generation.enabled
-// the connector infers them when it starts from up to five files: column
-// names from the header, and real types (INT64, FLOAT64, BOOLEAN, else
-// STRING; all optional) from up to a thousand rows of each, where spooldir
-// makes every field a STRING.
+// SpoolDirAvroSourceConnector is not built.
+//
+// key.schema and value.schema take spooldir's JSON shape ({"name", "type",
+// "isOptional", "fieldSchemas": {...}}). With schema.generation.enabled the
+// CSV and JSON connectors infer them when they start, from up to five files
+// and a thousand records of each, with real types where spooldir makes
+// every field a STRING: INT64, FLOAT64 or BOOLEAN when every value of a
+// column or member is one (a number with leading zeros stays a STRING),
+// nested STRUCTs and ARRAYs for JSON; every field optional.
 //
 // Where spooldir loses or repeats data, these connectors do not:
 //
@@ -42,17 +47,37 @@
 //     sub-directory), so a new file that reuses an old one's name is read
 //     from its start. Offsets are {"offset": records, "position": bytes,
 //     "line": lines}: every format resumes at the byte after its last
-//     committed record, without reading what came before.
+//     committed record, without reading what came before. Offsets that
+//     spooldir itself committed ({"fileName"} partitions) are not read.
 //   - A processing flag (processing.file.extension) left by a task that
 //     crashed is removed when the task owning the file starts again; the
 //     file resumes from its committed offset.
 //   - With halt.on.error=false a malformed record is logged with its file,
 //     line and text, and the rest of the file is read; a file that cannot
-//     be read at all is moved to error.path, named in the error, and the
-//     task goes on with the next one.
+//     be read or moved is named in the error (moved to error.path when it
+//     cannot be read), and the task goes on with the next one. Blank lines
+//     are skipped, and a CSV row shorter than the schema leaves the missing
+//     fields null (an error for a field that is not optional) where
+//     spooldir fails with an index out of bounds.
 //   - Files ending in .gz, .bz2 or .zst are decompressed; symbolic links are
 //     never followed, so nothing outside input.path is read or moved; a
 //     file is never moved over another (a suffix "-1", "-2" is added).
 //   - tasks.max tasks share the files by a hash of their names
-//     (task.partitioner ByName), so no file is read by two tasks.
+//     (task.partitioner ByName, as spooldir), so no file is read by two
+//     tasks.
+//   - ELF: the entry on the line after the directives is read, where
+//     spooldir's parser drops it.
+//
+// CSV is read with encoding/csv, which differs from spooldir's opencsv:
+// quotes follow RFC 4180 (a doubled quote inside quotes is one quote) and
+// csv.escape.char is not interpreted, so `\"` inside quotes keeps its
+// backslash where opencsv drops it, and a quote inside an unquoted field is
+// kept as it is. csv.quote.char other than '"', csv.ignore.quotations,
+// csv.strict.quotes and csv.keep.carriage.return are refused when the
+// connector starts rather than read with another meaning.
+// csv.null.field.indicator EMPTY_QUOTES, EMPTY_SEPARATORS and BOTH make
+// every empty cell null, as encoding/csv does not tell "" from nothing;
+// with NEITHER an empty cell is "" for a STRING field and null for others.
+// Files are read as UTF-8 (csv.file.charset and file.charset accept UTF-8
+// and US-ASCII only).
 package spooldir
