@@ -3,6 +3,7 @@ package spooldir
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,6 +60,10 @@ const (
 	CSVCaseSensitiveFieldNamesCfg  = "csv.case.sensitive.field.names"
 	CSVRFC4180ParserEnabledConfig  = "csv.rfc.4180.parser.enabled"
 	CSVFileCharsetConfig           = "csv.file.charset"
+	FilesNotificationsConfig       = "files.notifications.enabled"
+	FilesNotificationsTopicConfig  = "files.notifications.topic"
+	FilesNotificationsCreatorCfg   = "files.notifications.record.creator.class"
+	defaultNotificationCreator     = "com.github.jcustenborder.kafka.connect.spooldir.FileNotifierRecordCreator$DefaultFileNotifierRecordCreator"
 	defaultSchemaGenerationKeyName = "com.github.jcustenborder.kafka.connect.model.Key"
 	defaultSchemaGenerationValName = "com.github.jcustenborder.kafka.connect.model.Value"
 )
@@ -90,7 +95,7 @@ func commonKeys(d *connect.ConfigDef) *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: BatchSizeConfig, Type: connect.ConfigInt, Default: 1000, Importance: connect.Low,
 			Validator: connect.AtLeast(1), Group: "General", Doc: "The number of records that should be returned with each batch."}).
 		Define(connect.ConfigKey{Name: EmptyPollWaitConfig, Type: connect.ConfigLong, Default: int64(500), Importance: connect.Low,
-			Validator: connect.Range(int64(1), int64(1<<31-1)), Group: "General",
+			Validator: connect.Range(int64(1), int64(math.MaxInt64)), Group: "General",
 			Doc: "The amount of time to wait if a poll returns an empty list of records."}).
 		Define(connect.ConfigKey{Name: FileBufferSizeConfig, Type: connect.ConfigInt, Default: 128 * 1024, Importance: connect.Low,
 			Validator: connect.AtLeast(1), Group: "General", Doc: "The size of buffer for the BufferedInputStream that will be used to interact with the file system."}).
@@ -135,6 +140,12 @@ func commonKeys(d *connect.ConfigDef) *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: TaskPartitionerConfig, Type: connect.ConfigString, Default: "ByName", Importance: connect.Medium,
 			Validator: connect.OneOf("ByName"), Group: g, Doc: "The task partitioner implementation is used when the connector is configured to use more than one task. " +
 				"This is used by each task to identify which files will be processed by that task. This ensures that each file is only assigned to one task."}).
+		Define(connect.ConfigKey{Name: FilesNotificationsConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low, Group: "General",
+			Doc: "Should the task produce a message to notify when a file is started or finished."}).
+		Define(connect.ConfigKey{Name: FilesNotificationsTopicConfig, Type: connect.ConfigString, Default: "files_notifications", Importance: connect.Low,
+			Group: "General", Doc: "Topic name for files notifications"}).
+		Define(connect.ConfigKey{Name: FilesNotificationsCreatorCfg, Type: connect.ConfigString, Default: defaultNotificationCreator, Importance: connect.Low,
+			Validator: connect.OneOf(defaultNotificationCreator), Group: "General", Doc: "The implementation to create notification messages"}).
 		Define(connect.ConfigKey{Name: TaskIndexConfig, Type: connect.ConfigInt, Default: 0, Importance: connect.Low,
 			Validator: connect.AtLeast(0), Group: "Internal", Doc: "Internal setting to the connector used to instruct a task on which files to select. The connector will override this setting."}).
 		Define(connect.ConfigKey{Name: TaskCountConfig, Type: connect.ConfigInt, Default: 1, Importance: connect.Low,
@@ -278,28 +289,28 @@ func contains(l []string, s string) bool {
 
 // common is the parsed form of the keys every connector takes.
 type common struct {
-	topic           string
-	inputPath       string
-	pattern         *regexp.Regexp
-	recursive       bool
-	maintainRel     bool
-	finishedPath    string
-	errorPath       string
-	haltOnError     bool
-	cleanup         string
-	minAge          time.Duration
-	processingExt   string
-	sortBy          []string
-	batchSize       int
-	emptyPollWait   time.Duration
-	timestampMode   string
-	taskIndex       int
-	taskCount       int
-	bufferSize      int
-	timestampField  string
-	dateFormats     []string
-	zone            *time.Location
-	fileCharsetName string
+	topic          string
+	inputPath      string
+	pattern        *regexp.Regexp
+	recursive      bool
+	maintainRel    bool
+	finishedPath   string
+	errorPath      string
+	haltOnError    bool
+	cleanup        string
+	minAge         time.Duration
+	processingExt  string
+	sortBy         []string
+	batchSize      int
+	emptyPollWait  time.Duration
+	timestampMode  string
+	taskIndex      int
+	taskCount      int
+	bufferSize     int
+	timestampField string
+	dateFormats    []string
+	zone           *time.Location
+	notifyTopic    string // files.notifications.topic when notifications are enabled
 }
 
 // parseCommon reads the common keys and checks what spooldir's task checks
@@ -324,6 +335,9 @@ func parseCommon(cfg *connect.Config, schemaKeys bool) (common, error) {
 		taskIndex:     cfg.Int(TaskIndexConfig),
 		taskCount:     cfg.Int(TaskCountConfig),
 		bufferSize:    cfg.Int(FileBufferSizeConfig),
+	}
+	if cfg.Bool(FilesNotificationsConfig) {
+		c.notifyTopic = cfg.String(FilesNotificationsTopicConfig)
 	}
 	var err error
 	if c.pattern, err = javaregex.CompileWhole(cfg.String(InputFilePatternConfig)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -380,4 +381,28 @@ func TestUnmovableFile(t *testing.T) {
 			require.True(t, exists(filepath.Join(d.in, "sub", "a.txt")))
 		})
 	}
+}
+
+// TestFileNotifications: with files.notifications.enabled, a file_start
+// record comes before a file's records and a file_end record after them,
+// in spooldir's JSON, to files.notifications.topic.
+func TestFileNotifications(t *testing.T) {
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.txt")
+	writeFile(t, path, "1\n2\n")
+	st := startTask(t, LineDelimitedPlugin(), d.config(`.*\.txt`, FilesNotificationsConfig, "true"), nil)
+	recs := st.poll(t, 4)
+	require.Equal(t, "files_notifications", recs[0].Topic)
+	require.Regexp(t, `^\{"time": \d+, "event": "file_start", "filepath": "`+regexp.QuoteMeta(path)+`"\}$`, string(recs[0].Value.([]byte)))
+	require.Equal(t, []any{"1", "2"}, values(recs[1:3]))
+	require.Regexp(t, `^\{"time":\d+, "event": "file_end", "filepath": "`+regexp.QuoteMeta(path)+`"\}$`, string(recs[3].Value.([]byte)))
+	require.True(t, recs[3].SourcePartition.IsZero())
+	st.settle(t, recs)
+	_, err := st.Poll(context.Background())
+	require.NoError(t, err)
+	require.True(t, exists(filepath.Join(d.finished, "a.txt")), "notifications do not hold the file back")
+
+	c := LineDelimitedPlugin().New()
+	err = c.Start(context.Background(), d.config(`.*\.txt`, FilesNotificationsCreatorCfg, "com.example.Mine"), connecttest.NewConnectorContext(nil))
+	require.ErrorContains(t, err, FilesNotificationsCreatorCfg)
 }

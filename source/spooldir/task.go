@@ -91,6 +91,7 @@ type task struct {
 	cur     *current
 	empty   bool // the last Poll found nothing
 	tracker tracker
+	notices []connect.Record // files.notifications records not yet returned
 }
 
 // current is the file being read.
@@ -151,11 +152,13 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 	}
 	t.empty = false
 	cur := t.cur
-	var recs []connect.Record
+	recs := t.notices
+	t.notices = nil
 	for len(recs) < t.c.batchSize {
 		it, err := cur.r.next()
 		if err == io.EOF {
 			t.closeCurrent(true)
+			recs = t.notify(recs, "file_end", &cur.info)
 			break
 		}
 		var re *rowError
@@ -171,10 +174,14 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 		}
 		recs = append(recs, t.record(cur, &it))
 	}
-	if len(recs) > 0 {
-		last, _ := recs[len(recs)-1].SourceOffset.Int64(PositionField)
-		t.tracker.add(cur.part, len(recs), last)
+	n, last := 0, int64(0) // the file's records, not notifications
+	for i := range recs {
+		if recs[i].SourcePartition == cur.part {
+			n++
+			last, _ = recs[i].SourceOffset.Int64(PositionField)
+		}
 	}
+	t.tracker.add(cur.part, n, last)
 	if t.cur == nil {
 		t.tracker.done(cur.part)
 	}
@@ -261,9 +268,27 @@ func (t *task) open(ctx context.Context, f fileInfo) error {
 		return t.fileError(&f, err)
 	}
 	t.log.Info("reading file", "file", f.path, "position", resume.bytes)
+	t.notices = t.notify(t.notices, "file_start", &f)
 	t.cur = &current{info: f, part: part, r: r, headers: fileHeaders(&t.c, &f)}
 	t.tracker.begin(part, &f)
 	return nil
+}
+
+// notify appends a files.notifications record of event for f, when they
+// are enabled: spooldir's DefaultFileNotifierRecordCreator's BYTES value,
+// {"time": ms, "event": "file_start", "filepath": path}, without a source
+// partition (its path JSON-escaped where spooldir writes it raw).
+func (t *task) notify(recs []connect.Record, event string, f *fileInfo) []connect.Record {
+	if t.c.notifyTopic == "" {
+		return recs
+	}
+	sep := " "
+	if event == "file_end" {
+		sep = "" // as spooldir writes it
+	}
+	v := fmt.Appendf(nil, `{"time":%s%d, "event": "%s", "filepath": `, sep, time.Now().UnixMilli(), event)
+	v = append(connect.AppendJSONString(v, f.path), '}')
+	return append(recs, connect.Record{Topic: t.c.notifyTopic, ValueSchema: connect.BytesSchema, Value: v})
 }
 
 // fileHeaders are the file.* headers spooldir puts on every record, but
