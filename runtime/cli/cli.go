@@ -45,6 +45,7 @@ import (
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
+	"github.com/kconnect-go/kconnect/source/spooldir"
 )
 
 // The exit codes of Main, as Kafka's connect-standalone uses them.
@@ -227,5 +228,9 @@ func newFlags(name string) *flag.FlagSet {
 // builtinPlugins are the connectors that come with kconnect; the worker
 // knows the converters and transforms itself.
 func builtinPlugins(s *settings) []connect.Plugin {
-	return []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
+	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
+	for _, p := range spooldir.Plugins() {
+		ps = append(ps, p)
+	}
+	return ps
 }

@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"testing"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// TestBuiltinSpoolDir: the worker program runs kafka-connect-spooldir's
+// connectors by their class names and aliases.
+func TestBuiltinSpoolDir(t *testing.T) {
+	ps := connect.Plugins(builtinPlugins(&settings{}))
+	for _, name := range []string{
+		"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
+		"SpoolDirJsonSourceConnector", "SpoolDirSchemaLessJsonSource", "SpoolDirLineDelimitedSourceConnector",
+		"SpoolDirBinaryFileSource", "com.github.jcustenborder.kafka.connect.spooldir.elf.SpoolDirELFSourceConnector",
+		"FileStreamSource",
+	} {
+		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
