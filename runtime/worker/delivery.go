@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -21,9 +22,8 @@ import (
 // transactions end, and how offsets are committed.
 //
 // Its methods are called on the task's goroutine, in this order: start
-// once; then per batch newInflight (on any of the goroutines preparing the
-// batch), then per record in poll order refuse, skip or send, and
-// endRecord, then endBatch; commitLoop runs beside the poll loop, on its
+// once; then per batch newInflights, then per record in poll order refuse,
+// skip or send, and endRecord, then endBatch; commitLoop runs beside the poll loop, on its
 // own goroutine, until the poll loop ends; finish once at the end.
 type delivery interface {
 	// producerOpts returns the task producer's options, given the common
@@ -34,8 +34,9 @@ type delivery interface {
 	start(ctx context.Context) error
 	// describe returns attributes for the task's "started" log line.
 	describe() []any
-	// newInflight returns the runtime state of polled record r.
-	newInflight(r *connect.Record) *inflight
+	// newInflights returns the runtime state of a poll batch's records,
+	// one per record of records, in order.
+	newInflights(records []connect.Record) []inflight
 	// refuse returns the error that fails the task for a record the
 	// transforms kept but that the delivery cannot write, before its
 	// conversion is looked at; nil for the others.
@@ -66,15 +67,39 @@ type delivery interface {
 // produced as they come, tracked from poll to acknowledgement (submitted),
 // and the offsets of every record acknowledged are committed through the
 // connector's offsets (sourceOffsets) every OffsetFlushInterval and at the
-// end, each commit bounded by OffsetFlushTimeout. A record's runtime state
-// (inflight) is pooled and reused once it is settled, so that the path
-// allocates nothing per record.
+// end, each commit bounded by OffsetFlushTimeout. The runtime state of a
+// poll batch's records (inflights) is allocated together and reused once
+// every record of the batch is settled, so that the path allocates nothing
+// per record.
 type atLeastOnce struct {
 	st *sourceTask
 	// ack is the one produce callback of every record (see inflight).
-	ack       func(*kgo.Record, error)
-	inflights sync.Pool  // *inflight
-	commitMu  sync.Mutex // one offset commit at a time
+	ack      func(*kgo.Record, error)
+	batches  sync.Pool  // *inflightBatch
+	commitMu sync.Mutex // one offset commit at a time
+}
+
+// inflightBatch holds the inflights of a poll batch in one array, handed
+// out and taken back whole: a pool operation per batch instead of per
+// record, and the records of a batch next to each other in memory.
+type inflightBatch struct {
+	infs []inflight
+	// pending counts the records handed out and not yet released; the
+	// release that ends it returns the batch to the pool. A record given
+	// up (never written) is never released, so its batch is left to the
+	// garbage collector.
+	pending atomic.Int32
+}
+
+// inflightBatchSize is the length of a new inflightBatch for a poll batch
+// of n records: a power of two, so that one batch can serve the next few
+// however their sizes vary a little.
+func inflightBatchSize(n int) int {
+	size := 16
+	for size < n {
+		size *= 2
+	}
+	return size
 }
 
 func newAtLeastOnce(st *sourceTask) *atLeastOnce {
@@ -91,29 +116,44 @@ func (d *atLeastOnce) refuse(*prepared) error                  { return nil }
 func (d *atLeastOnce) endRecord(context.Context, *connect.Record) error { return nil }
 func (d *atLeastOnce) endBatch(context.Context) error                   { return nil }
 
-// newInflight returns a pooled inflight for r. Pooling them saves the
-// largest allocation of a record's way through the runtime.
-func (d *atLeastOnce) newInflight(r *connect.Record) *inflight {
-	inf, _ := d.inflights.Get().(*inflight)
-	if inf == nil {
-		inf = &inflight{Context: d.st.produceCtx}
+// newInflights returns pooled inflights for a poll batch, in one
+// inflightBatch. Pooling them saves the largest allocation of a record's
+// way through the runtime.
+func (d *atLeastOnce) newInflights(records []connect.Record) []inflight {
+	n := len(records)
+	if n == 0 {
+		return nil
 	}
-	inf.r, inf.buf = r, &inf.own
-	return inf
+	b, _ := d.batches.Get().(*inflightBatch)
+	if b == nil || len(b.infs) < n {
+		b = &inflightBatch{infs: make([]inflight, inflightBatchSize(n))}
+		for i := range b.infs {
+			b.infs[i].Context, b.infs[i].batch = d.st.produceCtx, b
+		}
+	}
+	b.pending.Store(int32(n))
+	infs := b.infs[:n]
+	for i := range infs {
+		infs[i].r, infs[i].buf = &records[i], &infs[i].own
+	}
+	return infs
 }
 
 // releaseInflight returns a settled record's buffer and inflight to their
-// pools; the offset tracking keeps no reference to inf. Its Context is
-// never written again: franz-go may still read a record's context after
-// the promise (a goroutine waiting for a new topic's metadata does), and
-// it stays the task's produce context, pooled or not.
+// pools (its batch goes back with the last of its records); the offset
+// tracking keeps no reference to inf. Its Context is never written again:
+// franz-go may still read a record's context after the promise (a
+// goroutine waiting for a new topic's metadata does), and it stays the
+// task's produce context, pooled or not.
 func (d *atLeastOnce) releaseInflight(inf *inflight) {
 	d.st.releaseBuf(inf)
 	if cap(inf.own) > maxPooledBuf {
 		inf.own = nil
 	}
 	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
-	d.inflights.Put(inf)
+	if b := inf.batch; b.pending.Add(-1) == 0 {
+		d.batches.Put(b)
+	}
 }
 
 func (d *atLeastOnce) skip(inf *inflight) {

@@ -355,11 +355,15 @@ func (d *transactional) describe() []any {
 	return []any{"transactional_id", d.txnID, "transaction_boundary", string(d.txn.boundary)}
 }
 
-// newInflight returns a new inflight for r: a transaction keeps its
-// records until it commits, so they are not pooled; their buffers are,
-// released once written.
-func (d *transactional) newInflight(r *connect.Record) *inflight {
-	return &inflight{Context: d.st.produceCtx, r: r}
+// newInflights returns new inflights for a poll batch, in one allocation:
+// a transaction keeps its records until it commits, so they are not
+// pooled; their buffers are, released once written.
+func (d *transactional) newInflights(records []connect.Record) []inflight {
+	infs := make([]inflight, len(records))
+	for i := range infs {
+		infs[i].Context, infs[i].r = d.st.produceCtx, &records[i]
+	}
+	return infs
 }
 
 // refuse refuses records for the offsets topic, as Kafka Connect does: the

@@ -286,9 +286,10 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 	return nil
 }
 
-// inflight is one record on its way to Kafka, in a single allocation: the
-// Kafka record, its place in the offset tracking, the buffer holding its key
-// and value, and the record the task polled. It is the Kafka record's
+// inflight is one record on its way to Kafka, allocated with the rest of
+// its poll batch (newInflights): the Kafka record, its place in the offset
+// tracking, the buffer holding its key and value, and the record the task
+// polled. It is the Kafka record's
 // Context (embedding the produce context), so the one shared callback finds
 // it again.
 type inflight struct {
@@ -303,6 +304,9 @@ type inflight struct {
 	r   *connect.Record
 	// md is given to the task's CommitRecord, which may not keep it.
 	md source.RecordMetadata
+	// batch is the pooled array inf belongs to (at least once), nil for
+	// one not pooled.
+	batch *inflightBatch
 }
 
 // metadata returns where kr, inf's record, was written, for CommitRecord:
@@ -338,7 +342,8 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 	prep := st.scratch(len(records))
 	defer clear(prep) // keep no polled record alive until the next poll
 	now := time.Now() // one clock read per batch, not per record (see convert)
-	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(d.newInflight(&records[i]), now) })
+	infs := d.newInflights(records)
+	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(&infs[i], now) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
