@@ -28,22 +28,28 @@ func batchParallelism(n int) int {
 // goroutines (this one included) when n is large enough, and returns when
 // every call has. f must be safe to call concurrently for different i.
 func inParallel(n, parallelism int, f func(i int)) {
-	run := func(lo, hi int) {
+	inParallelRanges(n, parallelism, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			f(i)
 		}
-	}
+	})
+}
+
+// inParallelRanges calls f(lo, hi) for contiguous ranges that together
+// cover [0, n), as inParallel calls f(i): each call on a goroutine of its
+// own, when n is large enough, and one call for all of [0, n) otherwise.
+func inParallelRanges(n, parallelism int, f func(lo, hi int)) {
 	workers := min(parallelism, n/parallelChunk)
 	if workers <= 1 {
-		run(0, n)
+		f(0, n)
 		return
 	}
 	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
 	for lo := chunk; lo < n; lo += chunk {
-		wg.Go(func() { run(lo, min(lo+chunk, n)) })
+		wg.Go(func() { f(lo, min(lo+chunk, n)) })
 	}
-	run(0, chunk)
+	f(0, chunk)
 	wg.Wait()
 }
 

@@ -343,7 +343,7 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 	defer clear(prep) // keep no polled record alive until the next poll
 	now := time.Now() // one clock read per batch, not per record (see convert)
 	infs := d.newInflights(records)
-	inParallel(len(records), st.parallelism, func(i int) { prep[i] = st.prepare(&infs[i], now) })
+	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], infs[lo:hi], now) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
@@ -371,35 +371,54 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 // the caller clears it when done with the batch.
 func (st *sourceTask) scratch(n int) []prepared { return reuse(&st.prep, n) }
 
-// prepare transforms and converts inf's polled record into inf; polled is
-// when its poll returned. It may run on any goroutine; a panic in a
-// transform or converter is caught and reported in the result, as it would
-// be on the task's goroutine.
-func (st *sourceTask) prepare(inf *inflight, polled time.Time) (p prepared) {
-	r := inf.r
-	p.inf = inf
-	p.stage = stageTransformation
+// prepareAll transforms and converts each of infs' polled records into it,
+// with its result in prep at the same index; polled is when their poll
+// returned. It may run on any goroutine; a panic in a transform or
+// converter is caught and reported in that record's result, as it would be
+// on the task's goroutine, and the records after it are prepared still.
+func (st *sourceTask) prepareAll(prep []prepared, infs []inflight, polled time.Time) {
+	for i := 0; i < len(prep); {
+		i = st.prepareFrom(prep, infs, i, polled)
+	}
+}
+
+// prepareFrom prepares records from i on until one panics, and returns the
+// index after the last record prepared. Recovering once per run of
+// records, not once per record, keeps a deferred call off the per-record
+// path.
+func (st *sourceTask) prepareFrom(prep []prepared, infs []inflight, i int, polled time.Time) (next int) {
 	defer func() {
 		if v := recover(); v != nil {
+			p := &prep[i]
 			p.keep, p.panicked, p.err = false, true, panicError(v)
+			next = i + 1
 		}
 	}()
-	rec := r // an empty chain would only copy the record in and out
+	for ; i < len(prep); i++ {
+		st.prepare(&prep[i], &infs[i], polled)
+	}
+	return i
+}
+
+// prepare transforms and converts inf's polled record into inf, and sets
+// p to the result. A panic is the caller's to recover (prepareFrom).
+func (st *sourceTask) prepare(p *prepared, inf *inflight, polled time.Time) {
+	*p = prepared{inf: inf, stage: stageTransformation}
+	rec := inf.r // an empty chain would only copy the record in and out
 	if st.chain.Len() > 0 {
-		out, keep, err := st.chain.Apply(*r)
+		out, keep, err := st.chain.Apply(*rec)
 		if err != nil || !keep {
 			p.err = err
-			return p
+			return
 		}
 		rec = &out
 	}
 	p.topic = rec.Topic
-	if stg, err := st.convert(rec, p.inf, polled); err != nil {
+	if stg, err := st.convert(rec, inf, polled); err != nil {
 		p.stage, p.err = stg, err
-		return p
+		return
 	}
 	p.keep = true
-	return p
 }
 
 // dispatch applies the error policy to a failed record and sends the
