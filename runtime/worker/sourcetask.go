@@ -344,9 +344,9 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 	now := time.Now() // one clock read per batch, not per record (see convert)
 	infs := d.newInflights(records)
 	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], infs[lo:hi], now) })
-	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
+	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, *connect.Offset) {
 		inf := prep[i].inf
-		return &inf.sub, inf.r.SourcePartition, inf.r.SourceOffset
+		return &inf.sub, inf.r.SourcePartition, &inf.r.SourceOffset
 	})
 	for i := range prep {
 		err := st.dispatch(ctx, &prep[i])

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -28,34 +29,45 @@ type submitted struct {
 	drained chan struct{}
 }
 
-// partitionQueue holds a partition's unsettled records by value, so that a
+// partitionQueue holds a partition's unsettled records, so that a
 // record's runtime state can be reused as soon as it is settled, whatever
-// still waits before it.
+// still waits before it. A record is a state byte: the queue writes no
+// pointer per record. Its offset stays with the record (submission.offset)
+// until it settles; only a record settled while an earlier one is not
+// leaves its offset in held, for when the queue reaches it.
 type partitionQueue struct {
 	partition connect.SourcePartition
-	entries   []pendingRecord // entries[first:] are the queue, in poll order
-	first     int
-	head      uint64 // the sequence number of entries[first]
-	next      uint64 // the sequence number of the next record
+	states    []recordState // states[first:] are the queue, in poll order
+	// held[i] is the offset of the record of states[i] when it settled
+	// before an earlier record, and is read for no other; held is as long
+	// as needed only, never longer than states.
+	held  []connect.Offset
+	first int
+	head  uint64 // the sequence number of states[first]
+	next  uint64 // the sequence number of the next record
 
 	committable connect.Offset
 	dirty       bool // committable changed since the last take
 }
 
-type pendingRecord struct {
-	offset    connect.Offset
-	settled   bool
-	abandoned bool // never written: blocks its partition's queue for good
-}
+type recordState uint8
 
-func (q *partitionQueue) len() int { return len(q.entries) - q.first }
+const (
+	pending   recordState = iota
+	settled               // written, dropped or tolerated
+	abandoned             // never written: blocks its partition's queue for good
+)
 
-// submission is one record's handle: its partition's queue and its place
-// in it.
+func (q *partitionQueue) len() int { return len(q.states) - q.first }
+
+// submission is one record's handle: its partition's queue, its place in
+// it and its offset, which the record owns (the polled record's, for a
+// source task) until it is settled.
 type submission struct {
-	queue *partitionQueue
-	seq   uint64
-	done  bool // settled or abandoned
+	queue  *partitionQueue
+	offset *connect.Offset
+	seq    uint64
+	done   bool // settled or abandoned
 }
 
 func newSubmitted() *submitted {
@@ -69,13 +81,14 @@ func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submiss
 	sub := &submission{}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.addLocked(sub, p, o)
+	s.addLocked(sub, p, &o)
 	return sub
 }
 
 // addEach registers n records in order under one lock: record(i) returns
-// the i-th record's submission storage, partition and offset.
-func (s *submitted) addEach(n int, record func(i int) (*submission, connect.SourcePartition, connect.Offset)) {
+// the i-th record's submission storage, partition and offset, which must
+// stay unchanged until the record is settled or abandoned.
+func (s *submitted) addEach(n int, record func(i int) (*submission, connect.SourcePartition, *connect.Offset)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range n {
@@ -83,7 +96,7 @@ func (s *submitted) addEach(n int, record func(i int) (*submission, connect.Sour
 	}
 }
 
-func (s *submitted) addLocked(sub *submission, p connect.SourcePartition, o connect.Offset) {
+func (s *submitted) addLocked(sub *submission, p connect.SourcePartition, o *connect.Offset) {
 	s.inFlight++
 	q := s.last
 	if q == nil || q.partition != p {
@@ -94,9 +107,9 @@ func (s *submitted) addLocked(sub *submission, p connect.SourcePartition, o conn
 		}
 		s.last = q
 	}
-	*sub = submission{queue: q, seq: q.next}
+	*sub = submission{queue: q, offset: o, seq: q.next}
 	q.next++
-	q.entries = append(q.entries, pendingRecord{offset: o})
+	q.states = append(q.states, pending)
 }
 
 // settle marks a record as done (written, dropped or tolerated) and advances
@@ -109,33 +122,62 @@ func (s *submitted) settle(sub *submission) {
 	}
 	sub.done = true
 	q := sub.queue
-	q.entries[q.first+int(sub.seq-q.head)].settled = true
-	n := q.first
-	for n < len(q.entries) && q.entries[n].settled && !q.entries[n].abandoned {
-		if !q.entries[n].offset.IsZero() {
-			q.committable = q.entries[n].offset
+	i := q.first + int(sub.seq-q.head)
+	q.states[i] = settled
+	if i != q.first { // an earlier record is unsettled: keep the offset for when it is
+		q.hold(i, *sub.offset)
+	} else {
+		if !sub.offset.IsZero() {
+			q.committable = *sub.offset
 			q.dirty = true
 		}
-		n++
-	}
-	if popped := n - q.first; popped > 0 {
-		clear(q.entries[q.first:n]) // drop the offsets' references
-		q.head += uint64(popped)
-		q.first = n
-		switch {
-		case q.first == len(q.entries):
-			q.entries, q.first = q.entries[:0], 0
-		case q.first >= 1024 && q.first >= len(q.entries)/2:
-			// mostly consumed: move the rest to the front
-			rest := copy(q.entries, q.entries[q.first:])
-			clear(q.entries[rest:])
-			q.entries, q.first = q.entries[:rest], 0
+		n := i + 1
+		for n < len(q.states) && q.states[n] == settled {
+			if n < len(q.held) && !q.held[n].IsZero() {
+				q.committable = q.held[n]
+				q.dirty = true
+			}
+			n++
 		}
+		q.pop(n)
 	}
+	sub.offset = nil
 	s.inFlight--
 	if s.inFlight == 0 {
 		close(s.drained)
 		s.drained = make(chan struct{})
+	}
+}
+
+// hold keeps o as the offset of states[i]'s record.
+func (q *partitionQueue) hold(i int, o connect.Offset) {
+	if i >= len(q.held) {
+		q.held = slices.Grow(q.held, i+1-len(q.held))[:i+1]
+	}
+	q.held[i] = o
+}
+
+// pop removes the queue's records before n, settled, from its front.
+func (q *partitionQueue) pop(n int) {
+	if q.first < len(q.held) {
+		clear(q.held[q.first:min(n, len(q.held))]) // drop the offsets' references
+	}
+	q.head += uint64(n - q.first)
+	q.first = n
+	switch {
+	case q.first == len(q.states):
+		q.states, q.held, q.first = q.states[:0], q.held[:0], 0
+	case q.first >= 1024 && q.first >= len(q.states)/2:
+		// mostly consumed: move the rest to the front
+		q.states = q.states[:copy(q.states, q.states[q.first:])]
+		if q.first < len(q.held) {
+			rest := copy(q.held, q.held[q.first:])
+			clear(q.held[rest:])
+			q.held = q.held[:rest]
+		} else {
+			q.held = q.held[:0]
+		}
+		q.first = 0
 	}
 }
 
@@ -150,8 +192,8 @@ func (s *submitted) abandon(sub *submission) {
 	}
 	sub.done = true
 	q := sub.queue
-	e := &q.entries[q.first+int(sub.seq-q.head)]
-	e.settled, e.abandoned = true, true // the queue keeps it, in front of every later record
+	q.states[q.first+int(sub.seq-q.head)] = abandoned // the queue keeps it, in front of every later record
+	sub.offset = nil
 	s.inFlight--
 	if s.inFlight == 0 {
 		close(s.drained)

@@ -106,9 +106,10 @@ func TestSubmittedAbandonBlocksPartition(t *testing.T) {
 
 // Against a model: records of three partitions registered in batches
 // (addEach) and settled in a shuffled order within a sliding window, so
-// queues grow, drain, compact and are dropped and re-created; after every
-// step each partition's committable offset is the last of its settled
-// prefix.
+// queues grow, drain, compact and are dropped and re-created; one record
+// in eight has no offset, and a record's offset is cleared as soon as it
+// is settled, as a reused inflight's is; after every step each partition's
+// committable offset is the last offset of its settled prefix.
 func TestSubmittedMatchesModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, uint64(len(t.Name()))))
 	s := newSubmitted()
@@ -119,6 +120,8 @@ func TestSubmittedMatchesModel(t *testing.T) {
 		sub     submission
 		part    int
 		off     int64
+		offset  connect.Offset // the record's, which it owns until settled
+		offset0 bool           // the record has no offset: tracked, never committed
 		settled bool
 	}
 	next := make([]int64, len(parts))
@@ -140,9 +143,12 @@ func TestSubmittedMatchesModel(t *testing.T) {
 			open = append(open[:k], open[k+1:]...)
 			r.settled = true
 			s.settle(&r.sub)
+			r.offset = connect.Offset{} // a settled record's state is reused at once
 			q := byPart[r.part]
 			for prefix[r.part] < len(q) && q[prefix[r.part]].settled {
-				want[r.part] = q[prefix[r.part]].off
+				if !q[prefix[r.part]].offset0 {
+					want[r.part] = q[prefix[r.part]].off
+				}
 				prefix[r.part]++
 			}
 		} else {
@@ -152,13 +158,16 @@ func TestSubmittedMatchesModel(t *testing.T) {
 				if i > 0 && rng.IntN(4) > 0 {
 					pi = batch[i-1].part // runs of one partition, as sources return them
 				}
-				batch[i] = &rec{part: pi, off: next[pi]}
+				batch[i] = &rec{part: pi, off: next[pi], offset: connect.Int64Offset("p", next[pi])}
+				if rng.IntN(8) == 0 {
+					batch[i].offset, batch[i].offset0 = connect.Offset{}, true
+				}
 				next[pi]++
 				byPart[pi] = append(byPart[pi], batch[i])
 			}
 			open = append(open, batch...)
-			s.addEach(len(batch), func(i int) (*submission, connect.SourcePartition, connect.Offset) {
-				return &batch[i].sub, parts[batch[i].part], connect.Int64Offset("p", batch[i].off)
+			s.addEach(len(batch), func(i int) (*submission, connect.SourcePartition, *connect.Offset) {
+				return &batch[i].sub, parts[batch[i].part], &batch[i].offset
 			})
 		}
 		if rng.IntN(10) == 0 {
