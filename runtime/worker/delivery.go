@@ -34,9 +34,9 @@ type delivery interface {
 	start(ctx context.Context) error
 	// describe returns attributes for the task's "started" log line.
 	describe() []any
-	// newInflights returns the runtime state of a poll batch's records,
-	// one per record of records, in order.
-	newInflights(records []connect.Record) []inflight
+	// newInflights returns the runtime state of a poll batch of n
+	// records, for prepare to fill in.
+	newInflights(n int) []inflight
 	// refuse returns the error that fails the task for a record the
 	// transforms kept but that the delivery cannot write, before its
 	// conversion is looked at; nil for the others.
@@ -119,8 +119,7 @@ func (d *atLeastOnce) endBatch(context.Context) error                   { return
 // newInflights returns pooled inflights for a poll batch, in one
 // inflightBatch. Pooling them saves the largest allocation of a record's
 // way through the runtime.
-func (d *atLeastOnce) newInflights(records []connect.Record) []inflight {
-	n := len(records)
+func (d *atLeastOnce) newInflights(n int) []inflight {
 	if n == 0 {
 		return nil
 	}
@@ -132,11 +131,7 @@ func (d *atLeastOnce) newInflights(records []connect.Record) []inflight {
 		}
 	}
 	b.pending.Store(int32(n))
-	infs := b.infs[:n]
-	for i := range infs {
-		infs[i].r, infs[i].buf = &records[i], &infs[i].own
-	}
-	return infs
+	return b.infs[:n]
 }
 
 // releaseInflight returns a settled record's buffer and inflight to their

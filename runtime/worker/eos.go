@@ -358,10 +358,10 @@ func (d *transactional) describe() []any {
 // newInflights returns new inflights for a poll batch, in one allocation:
 // a transaction keeps its records until it commits, so they are not
 // pooled; their buffers are, released once written.
-func (d *transactional) newInflights(records []connect.Record) []inflight {
-	infs := make([]inflight, len(records))
+func (d *transactional) newInflights(n int) []inflight {
+	infs := make([]inflight, n)
 	for i := range infs {
-		infs[i].Context, infs[i].r = d.st.produceCtx, &records[i]
+		infs[i].Context = d.st.produceCtx
 	}
 	return infs
 }

@@ -67,14 +67,12 @@ func TestPrepareAllRecoversEachPanic(t *testing.T) {
 		records[i] = connect.Record{Topic: "t", ValueSchema: connect.StringSchema, Value: v}
 	}
 	infs := make([]inflight, len(records))
-	for i := range infs {
-		infs[i].r = &records[i]
-	}
 	prep := make([]prepared, len(records))
-	st.prepareAll(prep, infs, time.Now())
+	st.prepareAll(prep, records, infs, time.Now())
 	for i, v := range values {
 		p := prep[i]
 		require.Same(t, &infs[i], p.inf, "record %d", i)
+		require.Same(t, &records[i], infs[i].r, "record %d", i)
 		if v == "bad" {
 			require.True(t, p.panicked, "record %d", i)
 			require.False(t, p.keep, "record %d", i)

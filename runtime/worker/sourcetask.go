@@ -296,9 +296,9 @@ type inflight struct {
 	context.Context
 	kr  kgo.Record
 	sub submission
-	// buf is the key and value's buffer: own, for a pooled inflight (which
-	// keeps its buffer from record to record), or one from the task's
-	// buffer pool (transactional delivery).
+	// buf is the key and value's buffer: own, for a pooled inflight (one
+	// with a batch, which keeps its buffer from record to record), or one
+	// from the task's buffer pool (transactional delivery).
 	buf *[]byte
 	own []byte
 	r   *connect.Record
@@ -342,8 +342,8 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 	prep := st.scratch(len(records))
 	defer clear(prep) // keep no polled record alive until the next poll
 	now := time.Now() // one clock read per batch, not per record (see convert)
-	infs := d.newInflights(records)
-	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], infs[lo:hi], now) })
+	infs := d.newInflights(len(records))
+	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], records[lo:hi], infs[lo:hi], now) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, *connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, &inf.r.SourceOffset
@@ -371,14 +371,15 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 // the caller clears it when done with the batch.
 func (st *sourceTask) scratch(n int) []prepared { return reuse(&st.prep, n) }
 
-// prepareAll transforms and converts each of infs' polled records into it,
-// with its result in prep at the same index; polled is when their poll
-// returned. It may run on any goroutine; a panic in a transform or
-// converter is caught and reported in that record's result, as it would be
-// on the task's goroutine, and the records after it are prepared still.
-func (st *sourceTask) prepareAll(prep []prepared, infs []inflight, polled time.Time) {
+// prepareAll transforms and converts each polled record into the inflight
+// at the same index, with its result in prep at the same index; polled is
+// when their poll returned. It may run on any goroutine; a panic in a
+// transform or converter is caught and reported in that record's result,
+// as it would be on the task's goroutine, and the records after it are
+// prepared still.
+func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, infs []inflight, polled time.Time) {
 	for i := 0; i < len(prep); {
-		i = st.prepareFrom(prep, infs, i, polled)
+		i = st.prepareFrom(prep, records, infs, i, polled)
 	}
 }
 
@@ -386,7 +387,7 @@ func (st *sourceTask) prepareAll(prep []prepared, infs []inflight, polled time.T
 // index after the last record prepared. Recovering once per run of
 // records, not once per record, keeps a deferred call off the per-record
 // path.
-func (st *sourceTask) prepareFrom(prep []prepared, infs []inflight, i int, polled time.Time) (next int) {
+func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, infs []inflight, i int, polled time.Time) (next int) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &prep[i]
@@ -395,6 +396,7 @@ func (st *sourceTask) prepareFrom(prep []prepared, infs []inflight, i int, polle
 		}
 	}()
 	for ; i < len(prep); i++ {
+		infs[i].r = &records[i]
 		st.prepare(&prep[i], &infs[i], polled)
 	}
 	return i
@@ -518,7 +520,11 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
 		}
 	}
-	if inf.buf == nil {
+	switch {
+	case inf.buf != nil:
+	case inf.batch != nil:
+		inf.buf = &inf.own
+	default:
 		inf.buf = st.getBuf()
 	}
 	buf := inf.buf
