@@ -91,11 +91,14 @@ type inflightBatch struct {
 	pending atomic.Int32
 }
 
-// inflightBatchSize is the length of a new inflightBatch for a poll batch
-// of n records: a power of two, so that one batch can serve the next few
-// however their sizes vary a little.
+// inflightBatchSize is the length of the inflightBatch for a poll batch of
+// n records: the power of two at or above n, so that a batch serves the
+// next polls however their sizes vary a little, and holds at most twice
+// the inflights its records need, whatever the polls before returned (a
+// batch of a thousand kept in flight by one record would hold the memory
+// of a thousand).
 func inflightBatchSize(n int) int {
-	size := 16
+	size := 1
 	for size < n {
 		size *= 2
 	}
@@ -123,9 +126,10 @@ func (d *atLeastOnce) newInflights(n int) []inflight {
 	if n == 0 {
 		return nil
 	}
+	size := inflightBatchSize(n)
 	b, _ := d.batches.Get().(*inflightBatch)
-	if b == nil || len(b.infs) < n {
-		b = &inflightBatch{infs: make([]inflight, inflightBatchSize(n))}
+	if b == nil || len(b.infs) != size { // one of another size is left to the collector
+		b = &inflightBatch{infs: make([]inflight, size)}
 		for i := range b.infs {
 			b.infs[i].Context, b.infs[i].batch = d.st.produceCtx, b
 		}
