@@ -34,9 +34,9 @@ type delivery interface {
 	start(ctx context.Context) error
 	// describe returns attributes for the task's "started" log line.
 	describe() []any
-	// newInflights returns the runtime state of a poll batch of n
-	// records, for prepare to fill in.
-	newInflights(n int) []inflight
+	// newInflights sets the inflight of each of a poll batch's records
+	// (prep[i].inf), the runtime state prepare fills in.
+	newInflights(prep []prepared)
 	// refuse returns the error that fails the task for a record the
 	// transforms kept but that the delivery cannot write, before its
 	// conversion is looked at; nil for the others.
@@ -67,10 +67,10 @@ type delivery interface {
 // produced as they come, tracked from poll to acknowledgement (submitted),
 // and the offsets of every record acknowledged are committed through the
 // connector's offsets (sourceOffsets) every OffsetFlushInterval and at the
-// end, each commit bounded by OffsetFlushTimeout. The runtime state of a
-// poll batch's records (inflights) is allocated together and reused once
-// every record of the batch is settled, so that the path allocates nothing
-// per record.
+// end, each commit bounded by OffsetFlushTimeout. The runtime state of
+// records (inflights) is allocated in arrays of up to inflightBatchMax
+// consecutive records of a poll batch, each reused once every record in it
+// is settled, so that the path allocates nothing per record.
 type atLeastOnce struct {
 	st *sourceTask
 	// ack is the one produce callback of every record (see inflight).
@@ -79,9 +79,10 @@ type atLeastOnce struct {
 	commitMu sync.Mutex // one offset commit at a time
 }
 
-// inflightBatch holds the inflights of a poll batch in one array, handed
-// out and taken back whole: a pool operation per batch instead of per
-// record, and the records of a batch next to each other in memory.
+// inflightBatch holds the inflights of consecutive records of a poll batch
+// in one array, handed out and taken back whole: a pool operation per
+// array instead of per record, and the records next to each other in
+// memory.
 type inflightBatch struct {
 	infs []inflight
 	// pending counts the records handed out and not yet released; the
@@ -91,12 +92,17 @@ type inflightBatch struct {
 	pending atomic.Int32
 }
 
-// inflightBatchSize is the length of the inflightBatch for a poll batch of
-// n records: the power of two at or above n, so that a batch serves the
-// next polls however their sizes vary a little, and holds at most twice
-// the inflights its records need, whatever the polls before returned (a
-// batch of a thousand kept in flight by one record would hold the memory
-// of a thousand).
+// inflightBatchMax bounds an inflightBatch: a record in flight keeps its
+// whole array from reuse (one waiting for a partition whose leader is
+// away, say), so a larger one would hold more memory per such record, for
+// no measurable saving.
+const inflightBatchMax = 64
+
+// inflightBatchSize is the length of the inflightBatch for n records, at
+// most inflightBatchMax: the power of two at or above n, so that an array
+// serves the next polls however their sizes vary a little, and holds at
+// most twice the inflights its records need, whatever the polls before
+// returned.
 func inflightBatchSize(n int) int {
 	size := 1
 	for size < n {
@@ -119,13 +125,22 @@ func (d *atLeastOnce) refuse(*prepared) error                  { return nil }
 func (d *atLeastOnce) endRecord(context.Context, *connect.Record) error { return nil }
 func (d *atLeastOnce) endBatch(context.Context) error                   { return nil }
 
-// newInflights returns pooled inflights for a poll batch, in one
-// inflightBatch. Pooling them saves the largest allocation of a record's
-// way through the runtime.
-func (d *atLeastOnce) newInflights(n int) []inflight {
-	if n == 0 {
-		return nil
+// newInflights gives a poll batch's records pooled inflights, from an
+// inflightBatch per inflightBatchMax records. Pooling them saves the
+// largest allocation of a record's way through the runtime.
+func (d *atLeastOnce) newInflights(prep []prepared) {
+	for lo := 0; lo < len(prep); lo += inflightBatchMax {
+		run := prep[lo:min(lo+inflightBatchMax, len(prep))]
+		b := d.inflightBatch(len(run))
+		for i := range run {
+			run[i].inf = &b.infs[i]
+		}
 	}
+}
+
+// inflightBatch returns a pooled inflightBatch for n records, at most
+// inflightBatchMax.
+func (d *atLeastOnce) inflightBatch(n int) *inflightBatch {
 	size := inflightBatchSize(n)
 	b, _ := d.batches.Get().(*inflightBatch)
 	if b == nil || len(b.infs) != size { // one of another size is left to the collector
@@ -135,7 +150,7 @@ func (d *atLeastOnce) newInflights(n int) []inflight {
 		}
 	}
 	b.pending.Store(int32(n))
-	return b.infs[:n]
+	return b
 }
 
 // releaseInflight returns a settled record's buffer and inflight to their

@@ -7,23 +7,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A poll batch's inflights come from an array at most twice its size,
-// whatever the batches before it: a small poll after a large one does not
-// keep the large one's array in flight.
+// A poll batch's inflights come from arrays of at most 64 inflights,
+// each at most twice the records it serves, whatever the polls before: a
+// small poll after a large one does not keep the large one's array in
+// flight, and one record in flight keeps no more than its array from
+// reuse.
 func TestInflightBatchFitsItsPoll(t *testing.T) {
 	d := newAtLeastOnce(&sourceTask{produceCtx: context.Background()})
-	for _, n := range []int{1000, 1, 3, 1000, 17, 1} {
-		infs := d.newInflights(n)
-		require.Len(t, infs, n)
-		b := infs[0].batch
-		require.LessOrEqual(t, len(b.infs), 2*n, "poll of %d", n)
-		for i := range infs {
-			require.Same(t, b, infs[i].batch)
-			require.Equal(t, context.Background(), infs[i].Context)
+	for _, n := range []int{1000, 1, 3, 1000, 17, 1, 64, 65} {
+		prep := make([]prepared, n)
+		d.newInflights(prep)
+		served := map[*inflightBatch]int{}
+		for i := range prep {
+			inf := prep[i].inf
+			require.NotNil(t, inf, "poll of %d, record %d", n, i)
+			require.Equal(t, context.Background(), inf.Context)
+			served[inf.batch]++
 		}
-		for i := range infs {
-			d.releaseInflight(&infs[i]) // the last one returns the array to the pool
+		for b, records := range served {
+			require.LessOrEqual(t, len(b.infs), 64, "poll of %d", n)
+			require.LessOrEqual(t, len(b.infs), 2*records, "poll of %d", n)
+			require.Equal(t, int32(records), b.pending.Load(), "poll of %d", n)
 		}
-		require.Zero(t, b.pending.Load())
+		for i := range prep {
+			d.releaseInflight(prep[i].inf) // the last of an array returns it to the pool
+		}
+		for b := range served {
+			require.Zero(t, b.pending.Load())
+		}
 	}
 }

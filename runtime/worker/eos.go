@@ -355,15 +355,15 @@ func (d *transactional) describe() []any {
 	return []any{"transactional_id", d.txnID, "transaction_boundary", string(d.txn.boundary)}
 }
 
-// newInflights returns new inflights for a poll batch, in one allocation:
-// a transaction keeps its records until it commits, so they are not
-// pooled; their buffers are, released once written.
-func (d *transactional) newInflights(n int) []inflight {
-	infs := make([]inflight, n)
+// newInflights gives a poll batch's records new inflights, in one
+// allocation: a transaction keeps its records until it commits, so they
+// are not pooled; their buffers are, released once written.
+func (d *transactional) newInflights(prep []prepared) {
+	infs := make([]inflight, len(prep))
 	for i := range infs {
 		infs[i].Context = d.st.produceCtx
+		prep[i].inf = &infs[i]
 	}
-	return infs
 }
 
 // refuse refuses records for the offsets topic, as Kafka Connect does: the

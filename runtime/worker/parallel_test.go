@@ -68,7 +68,10 @@ func TestPrepareAllRecoversEachPanic(t *testing.T) {
 	}
 	infs := make([]inflight, len(records))
 	prep := make([]prepared, len(records))
-	st.prepareAll(prep, records, infs, time.Now())
+	for i := range prep {
+		prep[i].inf = &infs[i]
+	}
+	st.prepareAll(prep, records, time.Now())
 	for i, v := range values {
 		p := prep[i]
 		require.Same(t, &infs[i], p.inf, "record %d", i)

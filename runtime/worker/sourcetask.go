@@ -286,8 +286,8 @@ func (st *sourceTask) pollLoop(ctx context.Context) error {
 	return nil
 }
 
-// inflight is one record on its way to Kafka, allocated with the rest of
-// its poll batch (newInflights): the Kafka record, its place in the offset
+// inflight is one record on its way to Kafka, allocated with the records
+// next to it in its poll batch (newInflights): the Kafka record, its place in the offset
 // tracking, the buffer holding its key and value, and the record the task
 // polled. It is the Kafka record's
 // Context (embedding the produce context), so the one shared callback finds
@@ -342,8 +342,8 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 	prep := st.scratch(len(records))
 	defer clear(prep) // keep no polled record alive until the next poll
 	now := time.Now() // one clock read per batch, not per record (see convert)
-	infs := d.newInflights(len(records))
-	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], records[lo:hi], infs[lo:hi], now) })
+	d.newInflights(prep)
+	inParallelRanges(len(records), st.parallelism, func(lo, hi int) { st.prepareAll(prep[lo:hi], records[lo:hi], now) })
 	st.sub.addEach(len(prep), func(i int) (*submission, connect.SourcePartition, *connect.Offset) {
 		inf := prep[i].inf
 		return &inf.sub, inf.r.SourcePartition, &inf.r.SourceOffset
@@ -371,15 +371,15 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 // the caller clears it when done with the batch.
 func (st *sourceTask) scratch(n int) []prepared { return reuse(&st.prep, n) }
 
-// prepareAll transforms and converts each polled record into the inflight
-// at the same index, with its result in prep at the same index; polled is
-// when their poll returned. It may run on any goroutine; a panic in a
-// transform or converter is caught and reported in that record's result,
-// as it would be on the task's goroutine, and the records after it are
-// prepared still.
-func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, infs []inflight, polled time.Time) {
+// prepareAll transforms and converts each polled record into its inflight
+// (prep[i].inf, newInflights), with its result in prep[i]; polled is when
+// their poll returned. It may run on any goroutine; a panic in a transform
+// or converter is caught and reported in that record's result, as it
+// would be on the task's goroutine, and the records after it are prepared
+// still.
+func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, polled time.Time) {
 	for i := 0; i < len(prep); {
-		i = st.prepareFrom(prep, records, infs, i, polled)
+		i = st.prepareFrom(prep, records, i, polled)
 	}
 }
 
@@ -387,7 +387,7 @@ func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, infs
 // index after the last record prepared. Recovering once per run of
 // records, not once per record, keeps a deferred call off the per-record
 // path.
-func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, infs []inflight, i int, polled time.Time) (next int) {
+func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, i int, polled time.Time) (next int) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &prep[i]
@@ -396,8 +396,9 @@ func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, inf
 		}
 	}()
 	for ; i < len(prep); i++ {
-		infs[i].r = &records[i]
-		st.prepare(&prep[i], &infs[i], polled)
+		inf := prep[i].inf
+		inf.r = &records[i]
+		st.prepare(&prep[i], inf, polled)
 	}
 	return i
 }
