@@ -180,6 +180,7 @@ func runSpoolWorker(b *testing.B, rows int) {
 	defer cancel()
 
 	run.rss = startBenchRSS()
+	b.ReportAllocs()
 	b.ResetTimer()
 	err = w.CreateConnector(ctx, "bench", map[string]string{
 		"connector.class": "SpoolDirCsvSourceConnector", "topic": topic, "tasks.max": "1",
@@ -239,6 +240,7 @@ func BenchmarkSpoolDirCsvToKafka(b *testing.B) {
 		ctx, cancel := context.WithTimeout(context.Background(), benchCSVTimeout)
 		defer cancel()
 		rss := startBenchRSS()
+		b.ReportAllocs()
 		b.ResetTimer()
 		n, err := handwrittenCSVToKafka(ctx, brokers, filepath.Join(in, "orders.csv"), topic)
 		b.StopTimer()
@@ -252,6 +254,7 @@ func BenchmarkSpoolDirCsvToKafka(b *testing.B) {
 	b.Run("csv", func(b *testing.B) {
 		in, _, _ := benchSpoolDirs(b, b.N)
 		rss := startBenchRSS()
+		b.ReportAllocs()
 		b.ResetTimer()
 		f, err := os.Open(filepath.Join(in, "orders.csv"))
 		require.NoError(b, err)
