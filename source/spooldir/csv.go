@@ -1,6 +1,7 @@
 package spooldir
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -115,11 +117,11 @@ func (cf *csvFormat) newReader(r io.Reader) *csv.Reader {
 }
 
 func (cf *csvFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openInput(f.path, 0, cf.bufferBytes)
+	in, err := openText(f.path, 0, cf.bufferBytes)
 	if err != nil {
 		return nil, err
 	}
-	r := &csvReader{f: cf, path: f.path, in: in}
+	r := &csvReader{f: cf, path: f.path, in: in, base: in.pos}
 	if err := r.start(resume); err != nil {
 		in.Close()
 		return nil, err
@@ -171,6 +173,7 @@ func (r *csvReader) start(resume position) error {
 			return fmt.Errorf("reading the header row: %w", err)
 		}
 		names = slices.Clone(rec)
+		validUTF8(names)
 		line, _ := r.cr.FieldPos(0)
 		end := r.line + int64(line)
 		for _, f := range rec {
@@ -226,6 +229,7 @@ func (r *csvReader) next() (item, error) {
 			}
 			return item{}, err
 		}
+		validUTF8(rec)
 		line, _ := r.cr.FieldPos(0)
 		start := r.line + int64(line)
 		// A record's newlines are those of its quoted fields: its last
@@ -235,6 +239,11 @@ func (r *csvReader) next() (item, error) {
 			end += int64(strings.Count(f, "\n"))
 		}
 		r.pos.bytes, r.pos.line = to, end
+		if end > start && r.atEnd() && oddQuotes(r.path, from, to) {
+			// encoding/csv's LazyQuotes reads a quote that is never closed
+			// as a field running to the end of the file, rows and all.
+			return item{}, &rowError{line: start, text: rawText(r.path, from, to), err: errors.New("a quoted field is not closed before the end of the file")}
+		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && len(r.f.value.Fields) > 1 {
 			continue // a blank line of spaces
 		}
@@ -254,6 +263,11 @@ func (r *csvReader) row(rec []string) (item, error) {
 	value := connect.NewStruct(f.value)
 	clear(r.valueSet)
 	for i, cell := range rec {
+		if i >= len(r.valueCol) && f.header && cell != "" {
+			// A cell the header does not name could not be read back from
+			// any field: refuse the row rather than drop it unseen.
+			return item{}, fmt.Errorf("%d cells where the header names %d columns", len(rec), len(r.valueCol))
+		}
 		if i >= len(r.valueCol) || r.valueCol[i] < 0 {
 			continue
 		}
@@ -317,6 +331,44 @@ func (r *csvReader) cell(s *connect.Schema, text string) (any, error) {
 }
 
 func (r *csvReader) Close() error { return r.in.Close() }
+
+// atEnd reports whether the CSV reader has read all of the content (it
+// reads through r.in's buffer).
+func (r *csvReader) atEnd() bool {
+	_, err := r.in.Peek(1)
+	return err == io.EOF
+}
+
+// validUTF8 replaces malformed UTF-8 in cells by U+FFFD, as Java's decoder
+// does with spooldir's csv.file.charset.
+func validUTF8(cells []string) {
+	for i, c := range cells {
+		if !utf8.ValidString(c) {
+			cells[i] = strings.ToValidUTF8(c, "\uFFFD")
+		}
+	}
+}
+
+// oddQuotes reports whether a file's content from one position to another
+// holds an odd number of '"': a quoted field left open.
+func oddQuotes(path string, from, to int64) bool {
+	in, err := openInput(path, from, 4096)
+	if err != nil {
+		return false
+	}
+	defer in.Close()
+	n := 0
+	for left := to - from; left > 0; {
+		b, err := in.Peek(int(min(left, 4096)))
+		n += bytes.Count(b, []byte{'"'})
+		in.Discard(len(b))
+		left -= int64(len(b))
+		if err != nil {
+			break
+		}
+	}
+	return n%2 == 1
+}
 
 // maxRawText bounds the text of a bad row put in an error.
 const maxRawText = 1024

@@ -58,7 +58,21 @@
 //     cannot be read), and the task goes on with the next one. Blank lines
 //     are skipped, and a CSV row shorter than the schema leaves the missing
 //     fields null (an error for a field that is not optional) where
-//     spooldir fails with an index out of bounds.
+//     spooldir fails with an index out of bounds. With halt.on.error=true
+//     the records before the bad one are returned, and the task fails at
+//     the next poll, so what reaches Kafka does not depend on batch.size.
+//   - Input that cannot be read is named, never dropped unseen: a CSV row
+//     with non-empty cells the header does not name, and a quoted field
+//     left open to the end of the file (which encoding/csv would read as
+//     one field holding the rest of the file), are malformed records; a
+//     file truncated while it is read is an error moved to error.path; a
+//     file removed while it is read is read to its end through the open
+//     file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
+//     makes it, and a UTF-8 byte order mark at the start of a CSV, JSON,
+//     line or ELF file is skipped (spooldir keeps it in CSV and lines, so
+//     the first header name does not match its field). A file that cannot
+//     be moved to error.path loses its processing flag, so that it is
+//     tried again when the task next starts.
 //   - Files ending in .gz, .bz2 or .zst are decompressed; symbolic links are
 //     never followed, so nothing outside input.path is read or moved; a
 //     file is never moved over another (a suffix "-1", "-2" is added).

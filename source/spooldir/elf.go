@@ -105,11 +105,11 @@ func elfSchema(names []string) (*connect.Schema, []elfColumn, error) {
 }
 
 func (ef *elfFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openInput(f.path, 0, ef.c.bufferSize)
+	in, err := openText(f.path, 0, ef.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}
-	r := &elfReader{in: in, path: f.path, bufSize: ef.c.bufferSize}
+	r := &elfReader{in: in, path: f.path, bufSize: ef.c.bufferSize, pos: position{bytes: in.pos}}
 	if err := r.start(resume); err != nil {
 		in.Close()
 		return nil, err

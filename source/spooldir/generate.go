@@ -162,7 +162,7 @@ func merge(a, b columnType) columnType {
 
 // sampleCSV reads a file's column names and the types of its first rows.
 func sampleCSV(dialect *csvFormat, f *fileInfo) ([]string, []columnType, error) {
-	in, err := openInput(f.path, 0, dialect.bufferBytes)
+	in, err := openText(f.path, 0, dialect.bufferBytes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -359,12 +359,12 @@ func generateJSON(cfg *connect.Config, c *common) (key, value *connect.Schema, e
 }
 
 func sampleJSON(root *jsonType, c *common, f *fileInfo) error {
-	in, err := openInput(f.path, 0, c.bufferSize)
+	in, err := openText(f.path, 0, c.bufferSize)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	s := jsonStream{in: in}
+	s := jsonStream{in: in, pos: in.pos}
 	var pos position
 	for range generateRows {
 		n, _, _, err := readJSON(&s, &pos)

@@ -2,6 +2,7 @@ package spooldir
 
 import (
 	"bufio"
+	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
 	"fmt"
@@ -88,6 +89,27 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 			in.Close()
 			return nil, err
 		}
+	}
+	return in, nil
+}
+
+// utf8BOM is the byte order mark some tools (Excel, Notepad) write at the
+// start of UTF-8 text.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// openText opens a text file as openInput does, but from its start skips a
+// UTF-8 byte order mark, so that it does not become part of the first
+// line, CSV header name or JSON value; in.pos is then after it. (Jackson
+// skips it in JSON too; spooldir's CSV and line readers keep it, so a
+// header's first column does not match its field.)
+func openText(path string, pos int64, bufSize int) (*input, error) {
+	in, err := openInput(path, pos, bufSize)
+	if err != nil || pos > 0 {
+		return in, err
+	}
+	if b, _ := in.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		in.Discard(len(utf8BOM))
+		in.pos += int64(len(utf8BOM))
 	}
 	return in, nil
 }

@@ -37,10 +37,11 @@ func newJSONFormat(cfg *connect.Config, c *common) (format, error) {
 }
 
 func (jf *jsonFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openInput(f.path, resume.bytes, jf.c.bufferSize)
+	in, err := openText(f.path, resume.bytes, jf.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}
+	resume.bytes = in.pos
 	return &jsonReader{f: jf, s: jsonStream{in: in, pos: resume.bytes, line: resume.line}, pos: resume}, nil
 }
 
@@ -237,10 +238,11 @@ func newSchemaLessFormat(_ *connect.Config, c *common) (format, error) {
 }
 
 func (sf *schemaLessFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openInput(f.path, resume.bytes, sf.c.bufferSize)
+	in, err := openText(f.path, resume.bytes, sf.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}
+	resume.bytes = in.pos
 	return &schemaLessReader{s: jsonStream{in: in, pos: resume.bytes, line: resume.line}, pos: resume}, nil
 }
 

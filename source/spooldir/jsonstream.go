@@ -1,10 +1,12 @@
 package spooldir
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
@@ -148,6 +150,10 @@ func readJSON(s *jsonStream, pos *position) (jsonparse.Node, []byte, int64, erro
 	pos.bytes, pos.line = s.pos, s.line
 	if err != nil {
 		return jsonparse.Node{}, nil, line, &rowError{line: line, text: clip(data), err: errors.New("the file ends inside a JSON value")}
+	}
+	if !utf8.Valid(data) {
+		// As Java's decoders do: malformed bytes become U+FFFD.
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
 	}
 	n, perr := jsonparse.Parse(data)
 	if perr != nil {

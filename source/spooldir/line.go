@@ -17,10 +17,11 @@ type lineFormat struct{ c *common }
 func newLineFormat(_ *connect.Config, c *common) (format, error) { return &lineFormat{c: c}, nil }
 
 func (lf *lineFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openInput(f.path, resume.bytes, lf.c.bufferSize)
+	in, err := openText(f.path, resume.bytes, lf.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}
+	resume.bytes = in.pos
 	return &lineReader{in: in, pos: resume}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -92,6 +93,7 @@ type task struct {
 	empty   bool // the last Poll found nothing
 	tracker tracker
 	notices []connect.Record // files.notifications records not yet returned
+	failed  error            // a halting error, returned after the records read before it
 }
 
 // current is the file being read.
@@ -139,6 +141,9 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 }
 
 func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
+	if t.failed != nil {
+		return nil, t.failed
+	}
 	if err := t.cleanup(ctx); err != nil {
 		return nil, err
 	}
@@ -157,6 +162,9 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 	for len(recs) < t.c.batchSize {
 		it, err := cur.r.next()
 		if err == io.EOF {
+			err = t.checkIntact(cur)
+		}
+		if err == io.EOF {
 			t.closeCurrent(true)
 			recs = t.notify(recs, "file_end", &cur.info)
 			break
@@ -168,9 +176,15 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 		}
 		if err != nil {
 			if ferr := t.failCurrent(err); ferr != nil {
-				return nil, ferr
+				if len(recs) == 0 {
+					return nil, ferr
+				}
+				// The records before the bad one are returned, and the
+				// task fails at the next Poll: what reaches Kafka does not
+				// depend on where batch.size cut the file.
+				t.failed = ferr
 			}
-			return recs, nil // the records read before stay read, as in spooldir
+			return recs, nil
 		}
 		recs = append(recs, t.record(cur, &it))
 	}
@@ -186,6 +200,22 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 		t.tracker.done(cur.part)
 	}
 	return recs, nil
+}
+
+// checkIntact is called at the end of a file's content: it returns io.EOF
+// when the file is as long as when it was opened, and an error when it was
+// truncated while it was read, since the records past the cut may be lost.
+// A file removed meanwhile was read whole through the open file.
+func (t *task) checkIntact(cur *current) error {
+	fi, err := os.Stat(cur.info.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		t.log.Warn("file was removed from input.path while it was read; every record was read from the open file", "file", cur.info.path)
+	case err != nil:
+	case fi.Size() < cur.info.size && !compressed(cur.info.name):
+		return fmt.Errorf("the file shrank from %d to %d bytes while it was read: the records past the cut may be lost", cur.info.size, fi.Size())
+	}
+	return io.EOF
 }
 
 // wait waits empty.poll.wait.ms after a poll that found nothing, but
@@ -348,6 +378,11 @@ func (t *task) fileError(f *fileInfo, err error) error {
 	dst, merr := t.c.fail(f)
 	if merr != nil {
 		err = fmt.Errorf("%w; and it could not be moved to %s: %v", err, ErrorPathConfig, merr)
+		// Left in input.path without its flag, the file is tried again
+		// when the task next starts.
+		if uerr := t.c.unflag(f); uerr != nil {
+			err = fmt.Errorf("%w; %v", err, uerr)
+		}
 	} else {
 		t.log.Warn("moved a file that could not be read", "file", f.path, "to", dst)
 	}
@@ -377,6 +412,13 @@ func (t *task) cleanup(ctx context.Context) error {
 		}
 	}
 	for _, f := range ready {
+		if _, err := os.Lstat(f.path); errors.Is(err, fs.ErrNotExist) {
+			t.log.Warn("file was removed from input.path before it could be cleaned up; its records are all committed", "file", f.path)
+			if err := t.c.unflag(f); err != nil && t.c.haltOnError {
+				return err
+			}
+			continue
+		}
 		if err := t.c.finish(f); err != nil {
 			err = fmt.Errorf("cleaning up (%s %s) after reading file %s: %w", CleanupPolicyConfig, t.c.cleanup, f.path, err)
 			if t.c.haltOnError {
