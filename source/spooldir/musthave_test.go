@@ -1,0 +1,101 @@
+package spooldir
+
+// The must-have behaviours of kafka-connect-spooldir users test first
+// (rows 1-12 of the reference's table), and the tests that show them:
+//
+//	 1 CSV with a header and 3 rows      TestMustHaveCSVFile, TestCSVRecords, TestWorkerCSV
+//	 2 whole-name pattern, flags         TestScanSelectsFiles, TestLineRecords (flag while read, gone after)
+//	 3 cleanup.policy                    TestCleanupPolicies
+//	 4 halt.on.error true/false          TestCSVBadRow, TestUnreadableFile, TestBadInputCorpus
+//	 5 stop mid-file, restart            TestCSVResume, TestJSONResume, TestLineResumesByPosition
+//	 6 worker killed mid-file            TestStaleFlagRecovered, TestWorkerRecoversCrashedFile
+//	 7 file.minimum.age.ms               TestFileStillBeingWritten, TestScanSelectsFiles
+//	 8 timestamp.mode                    TestMustHaveTimestampModes, TestCSVTimestampField
+//	 9 schema.generation.enabled         TestCSVSchemaGeneration, TestJSONSchemaGeneration
+//	10 TSV, quotes, nulls, charset       TestTSV, TestMustHaveCharset
+//	11 lines, schemaless JSON, binary    TestLineRecords, TestSchemaLessJSONValues, TestBinaryRecords
+//	12 tasks.max=2                       TestTasksShareFiles, TestWorkerCSV
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connecttest"
+)
+
+// TestMustHaveCSVFile: a.csv with a header and 3 rows gives 3 typed
+// records keyed from the key schema, with spooldir's headers, and moves
+// to finished.path once they are committed.
+func TestMustHaveCSVFile(t *testing.T) {
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.csv")
+	writeFile(t, path, "id,name,active\n1,ann,true\n2,bob,false\n3,cy,\n")
+	st := startTask(t, CsvPlugin(), d.csvConfig(), nil)
+	recs := st.poll(t, 3)
+	for i, r := range recs {
+		require.Equal(t, int64(i+1), r.Value.(*connect.Struct).Get("id"))
+		require.Equal(t, int64(i+1), r.Key.(*connect.Struct).Get("id"))
+		require.Equal(t, "a.csv", header(t, r, "file.name"))
+		require.Equal(t, "a", header(t, r, "file.name.without.extension"))
+		require.Equal(t, path, header(t, r, "file.path"))
+		require.Equal(t, "in", header(t, r, "file.parent.dir.name"))
+		require.Equal(t, int64(i+1), header(t, r, "file.offset"))
+		require.NotNil(t, header(t, r, "file.length"))
+		require.NotNil(t, header(t, r, "file.last.modified"))
+		require.Equal(t, "spool", r.Topic)
+	}
+	require.Equal(t, "bob", recs[1].Value.(*connect.Struct).Get("name"))
+	require.Equal(t, false, recs[1].Value.(*connect.Struct).Get("active"))
+	require.True(t, exists(path+".PROCESSING"))
+	st.settle(t, recs)
+	st.commit(t)
+	recs, err := st.Poll(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, recs)
+	require.True(t, exists(filepath.Join(d.finished, "a.csv")))
+	require.False(t, exists(path))
+	require.False(t, exists(path+".PROCESSING"))
+}
+
+// TestMustHaveTimestampModes: PROCESS_TIME leaves the record's time to
+// the producer, FILE_TIME takes the file's modification time and FIELD
+// the field's value.
+func TestMustHaveTimestampModes(t *testing.T) {
+	mod := time.Date(2024, 3, 9, 12, 0, 0, 0, time.UTC)
+	value := `{"type":"STRUCT","fieldSchemas":{"id":{"type":"INT64"},"ts":{"name":"org.apache.kafka.connect.data.Timestamp","type":"INT64","version":1}}}`
+	for mode, want := range map[string]time.Time{
+		TimestampProcessTime: {},
+		TimestampFileTime:    mod,
+		TimestampField:       time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
+	} {
+		t.Run(mode, func(t *testing.T) {
+			d := newDirs(t)
+			path := filepath.Join(d.in, "a.csv")
+			writeFile(t, path, "id,ts\n1,2024-05-06T07:08:09\n")
+			require.NoError(t, os.Chtimes(path, mod, mod))
+			st := startTask(t, CsvPlugin(), d.csvConfig(ValueSchemaConfig, value, TimestampModeConfig, mode, TimestampFieldConfig, "ts"), nil)
+			recs := st.poll(t, 1)
+			require.True(t, want.Equal(recs[0].Timestamp), "timestamp %v, want %v", recs[0].Timestamp, want)
+		})
+	}
+}
+
+// TestMustHaveCharset: UTF-8 text is decoded, and a charset that would
+// need translation is refused when the connector starts, naming the key,
+// rather than read as UTF-8.
+func TestMustHaveCharset(t *testing.T) {
+	d := newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "id,name\n1,Zoë ☃\n")
+	st := startTask(t, CsvPlugin(), d.csvConfig(CSVFileCharsetConfig, "UTF-8"), nil)
+	require.Equal(t, "Zoë ☃", st.poll(t, 1)[0].Value.(*connect.Struct).Get("name"))
+	c := CsvPlugin().New()
+	err := c.Start(context.Background(), d.csvConfig(CSVFileCharsetConfig, "ISO-8859-1"), connecttest.NewConnectorContext(nil))
+	require.ErrorContains(t, err, CSVFileCharsetConfig)
+	require.ErrorContains(t, err, "ISO-8859-1")
+}
