@@ -97,7 +97,25 @@ func (c *common) move(f *fileInfo, dir string) (string, error) {
 		if !errors.Is(err, fs.ErrExist) || i >= 10000 {
 			return "", fmt.Errorf("moving %s to %s: %w", f.path, dir, err)
 		}
+		if sameFile(f.path, dst) {
+			// A move cut short between the link and the removal of the
+			// source (a crash): finish it rather than keep a second copy.
+			if err := os.Remove(f.path); err != nil {
+				return "", fmt.Errorf("moving %s to %s: %w", f.path, dir, err)
+			}
+			return dst, nil
+		}
 	}
+}
+
+// sameFile reports whether two paths are links to one file.
+func sameFile(a, b string) bool {
+	fa, err := os.Lstat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Lstat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // splitExt splits a name before its first extension, so that "a.csv.gz"

@@ -51,7 +51,8 @@
 //     spooldir itself committed ({"fileName"} partitions) are not read.
 //   - A processing flag (processing.file.extension) left by a task that
 //     crashed is removed when the task owning the file starts again; the
-//     file resumes from its committed offset.
+//     file resumes from its committed offset. A move to finished.path cut
+//     short by a crash is finished, not made into a second copy.
 //   - With halt.on.error=false a malformed record is logged with its file,
 //     line and text, and the rest of the file is read; a file that cannot
 //     be read or moved is named in the error (moved to error.path when it

@@ -301,6 +301,24 @@ func TestMoveNeverReplaces(t *testing.T) {
 	require.Equal(t, "new", string(b))
 }
 
+// TestMoveCutShort: a move a crash cut short between linking the file into
+// finished.path and removing it from input.path is finished, not made into
+// a second copy.
+func TestMoveCutShort(t *testing.T) {
+	d := newDirs(t)
+	src := filepath.Join(d.in, "a.csv")
+	writeFile(t, src, "data")
+	require.NoError(t, os.Link(src, filepath.Join(d.finished, "a.csv")))
+	c := common{finishedPath: d.finished, cleanup: CleanupMove, inputPath: d.in, processingExt: ".PROCESSING"}
+	dst, err := c.move(&fileInfo{path: src, name: "a.csv"}, d.finished)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(d.finished, "a.csv"), dst)
+	require.False(t, exists(src))
+	entries, err := os.ReadDir(d.finished)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+}
+
 // TestUnreadableFile: a file that cannot be read is moved to error.path
 // and named in the error; with halt.on.error=false the task goes on with
 // the next file.

@@ -8,7 +8,7 @@ package spooldir
 //	 3 cleanup.policy                    TestCleanupPolicies
 //	 4 halt.on.error true/false          TestCSVBadRow, TestUnreadableFile, TestBadInputCorpus
 //	 5 stop mid-file, restart            TestCSVResume, TestJSONResume, TestLineResumesByPosition
-//	 6 worker killed mid-file            TestStaleFlagRecovered, TestWorkerRecoversCrashedFile
+//	 6 worker killed mid-file            TestStaleFlagRecovered, TestWorkerRecoversCrashedFile, TestWorkerKilledRepeatedly(ExactlyOnce)
 //	 7 file.minimum.age.ms               TestFileStillBeingWritten, TestScanSelectsFiles
 //	 8 timestamp.mode                    TestMustHaveTimestampModes, TestCSVTimestampField
 //	 9 schema.generation.enabled         TestCSVSchemaGeneration, TestJSONSchemaGeneration
