@@ -209,7 +209,7 @@ func TestCSVTimestampField(t *testing.T) {
 }
 
 // TestCSVSchemaGeneration infers typed, optional fields from the files'
-// rows, and refuses files whose columns differ.
+// rows; files whose columns differ give the union of their columns.
 func TestCSVSchemaGeneration(t *testing.T) {
 	d := newDirs(t)
 	cfg := d.config(`.*\.csv`, SchemaGenerationEnabledConfig, "true", CSVFirstRowAsHeaderConfig, "true",
@@ -234,11 +234,22 @@ func TestCSVSchemaGeneration(t *testing.T) {
 	require.Equal(t, int64(3), recs[2].Key.(*connect.Struct).Get("id"))
 	require.Equal(t, defaultSchemaGenerationKeyName, recs[2].KeySchema.Name)
 
-	writeFile(t, filepath.Join(d.in, "c.csv"), "id,other\n1,2\n")
-	c = CsvPlugin().New()
-	err := c.Start(context.Background(), cfg, connecttest.NewConnectorContext(nil))
-	require.ErrorContains(t, err, "different columns")
-	require.ErrorContains(t, err, "c.csv")
+	// c.csv lacks zip, price, ok and name, and adds other (spooldir: "More
+	// than one schema was found for the input pattern").
+	writeFile(t, filepath.Join(d.in, "c.csv"), "other,id\nx,4\n")
+	st = startTask(t, CsvPlugin(), cfg, nil)
+	recs = st.poll(t, 4)
+	require.Equal(t, []string{"id", "zip", "price", "ok", "name", "other"}, fieldNames(recs[0].ValueSchema))
+	for _, f := range recs[0].ValueSchema.Fields {
+		require.True(t, f.Schema.Optional)
+	}
+	require.Equal(t, connect.StringType, recs[0].ValueSchema.Fields[5].Schema.Type)
+	a, c3 := recs[0].Value.(*connect.Struct), recs[3].Value.(*connect.Struct)
+	require.Nil(t, a.Get("other"))
+	require.Equal(t, "x", c3.Get("other"))
+	require.Equal(t, int64(4), c3.Get("id"))
+	require.Nil(t, c3.Get("zip"))
+	require.Nil(t, c3.Get("name"))
 }
 
 // TestSchemaJSON reads key.schema's JSON shape and writes it back.
@@ -309,4 +320,27 @@ func FuzzCSV(f *testing.F) {
 		}
 		t.Fatal("more records than the input can hold")
 	})
+}
+
+// TestGenerateSchemas: the JSON connector's schemas too, and errors that
+// name what is wrong.
+func TestGenerateSchemas(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.json"), `{"id":1,"tags":["x"]}`+"\n"+`{"id":2,"name":"b"}`)
+	key, value, err := GenerateSchemas(JsonClass, map[string]string{InputPathConfig: dir, InputFilePatternConfig: `.*\.json`,
+		SchemaGenerationKeyFieldsCfg: "id"})
+	require.NoError(t, err)
+	require.Contains(t, string(key), `"id":{"type":"INT64","isOptional":true}`)
+	require.Contains(t, string(value), `"tags":{"type":"ARRAY","isOptional":true,"valueSchema":{"type":"STRING","isOptional":true}}`)
+	require.Contains(t, string(value), `"name":{"type":"STRING","isOptional":true}`)
+	s, err := parseSchema(string(value))
+	require.NoError(t, err)
+	require.Equal(t, []string{"id", "tags", "name"}, fieldNames(s))
+
+	_, _, err = GenerateSchemas(LineDelimitedClass, map[string]string{InputPathConfig: dir, InputFilePatternConfig: `.*`})
+	require.ErrorContains(t, err, LineDelimitedClass)
+	_, _, err = GenerateSchemas(CsvClass, map[string]string{InputPathConfig: dir, InputFilePatternConfig: `.*\.csv`})
+	require.ErrorContains(t, err, "no file")
+	_, _, err = GenerateSchemas(CsvClass, map[string]string{InputPathConfig: dir})
+	require.ErrorContains(t, err, InputFilePatternConfig)
 }

@@ -31,7 +31,11 @@
 // and a thousand records of each, with real types where spooldir makes
 // every field a STRING: INT64, FLOAT64 or BOOLEAN when every value of a
 // column or member is one (a number with leading zeros stays a STRING),
-// nested STRUCTs and ARRAYs for JSON; every field optional.
+// nested STRUCTs and ARRAYs for JSON; every field optional. Files with
+// different columns (or members) give the union of them, a file's rows
+// leaving the fields it lacks null, where spooldir fails with "More than
+// one schema was found". GenerateSchemas returns the schemas in the JSON
+// shape, to paste into key.schema and value.schema.
 //
 // Where spooldir loses or repeats data, these connectors do not:
 //

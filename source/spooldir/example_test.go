@@ -52,3 +52,29 @@ func Example() {
 	// first orders.txt {"offset":1,"line":1,"position":6}
 	// second orders.txt {"offset":2,"line":2,"position":13}
 }
+
+// GenerateSchemas prints the schemas schema.generation.enabled would
+// infer, in spooldir's JSON shape, to paste into key.schema and
+// value.schema. Files with different columns give the union of their
+// columns, each optional.
+func ExampleGenerateSchemas() {
+	dir, _ := os.MkdirTemp("", "spool")
+	defer os.RemoveAll(dir)
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("id,name\n1,ann\n2,bob\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("id,score\n3,4.5\n"), 0o644)
+
+	key, value, err := spooldir.GenerateSchemas(spooldir.CsvClass, map[string]string{
+		"input.path":                   dir,
+		"input.file.pattern":           `.*\.csv`,
+		"csv.first.row.as.header":      "true",
+		"schema.generation.key.fields": "id",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("key.schema=%s\nvalue.schema=%s\n", key, value)
+	// Output:
+	// key.schema={"name":"com.github.jcustenborder.kafka.connect.model.Key","type":"STRUCT","isOptional":false,"fieldSchemas":{"id":{"type":"INT64","isOptional":true}}}
+	// value.schema={"name":"com.github.jcustenborder.kafka.connect.model.Value","type":"STRUCT","isOptional":false,"fieldSchemas":{"id":{"type":"INT64","isOptional":true},"name":{"type":"STRING","isOptional":true},"score":{"type":"FLOAT64","isOptional":true}}}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +92,9 @@ func (t columnType) schema() *connect.Schema {
 // column's type from its cells (BOOLEAN, INT64, FLOAT64 when every
 // non-empty cell is one, STRING otherwise), every field optional. The key
 // schema holds the fields schema.generation.key.fields names. Files whose
-// columns differ are an error naming them.
+// columns differ give the union of their columns, in the order first seen
+// (by name with a header, by position without), where spooldir fails: a
+// row of a file without a column leaves its field null.
 func generateCSV(cfg *connect.Config, c *common) (key, value *connect.Schema, err error) {
 	dialect, err := csvDialect(cfg, c)
 	if err != nil {
@@ -111,22 +112,23 @@ func generateCSV(cfg *connect.Config, c *common) (key, value *connect.Schema, er
 	}
 	var names []string
 	var types []columnType
-	var from string
+	index := map[string]int{}
+	var sampled []string
 	for _, f := range files[:min(len(files), generateFiles)] {
 		fnames, ftypes, err := sampleCSV(dialect, &f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: file %s: %w", SchemaGenerationEnabledConfig, f.path, err)
 		}
-		if names == nil {
-			names, types, from = fnames, ftypes, f.path
-			continue
-		}
-		if !slices.Equal(names, fnames) {
-			return nil, nil, fmt.Errorf("%s: files %s and %s have different columns: %s and %s", SchemaGenerationEnabledConfig,
-				from, f.path, strings.Join(names, ","), strings.Join(fnames, ","))
-		}
-		for i, t := range ftypes {
-			types[i] = merge(types[i], t)
+		sampled = append(sampled, f.path)
+		for i, n := range fnames {
+			j, ok := index[n]
+			if !ok {
+				j = len(names)
+				index[n] = j
+				names = append(names, n)
+				types = append(types, colUnknown)
+			}
+			types[j] = merge(types[j], ftypes[i])
 		}
 	}
 	fields := make([]connect.Field, len(names))
@@ -139,7 +141,7 @@ func generateCSV(cfg *connect.Config, c *common) (key, value *connect.Schema, er
 	for _, k := range cfg.List(SchemaGenerationKeyFieldsCfg) {
 		f, ok := value.Field(k)
 		if !ok {
-			return nil, nil, fmt.Errorf("%s: %q is not a column of %s", SchemaGenerationKeyFieldsCfg, k, from)
+			return nil, nil, fmt.Errorf("%s: %q is not a column of %s", SchemaGenerationKeyFieldsCfg, k, strings.Join(sampled, ", "))
 		}
 		keyFields = append(keyFields, connect.F(k, f.Schema))
 	}
@@ -383,4 +385,53 @@ func sampleJSON(root *jsonType, c *common, f *fileInfo) error {
 		}
 	}
 	return nil
+}
+
+// GenerateSchemas infers the key and value schemas of a CSV or JSON
+// connector from the files its configuration reads, as
+// schema.generation.enabled does when the connector starts (up to five
+// files, a thousand records of each, the union of their columns or
+// members, every field optional), and returns them in spooldir's JSON
+// shape, ready for key.schema and value.schema: pasted there, they fix the
+// schemas, which generation at each start could infer otherwise from other
+// files. class is CsvClass or JsonClass. config takes the connector's
+// keys: input.path and input.file.pattern are required, the csv.* and
+// schema.generation.key.* keys apply, and the keys only tasks need (topic,
+// error.path, finished.path) may be left out. It fails when no file
+// matches, a file cannot be read, or a key field is not among the
+// columns.
+func GenerateSchemas(class string, config map[string]string) (key, value []byte, err error) {
+	var def *connect.ConfigDef
+	var gen generator
+	switch class {
+	case CsvClass:
+		def, gen = csvDef, generateCSV
+	case JsonClass:
+		def, gen = jsonDef, generateJSON
+	default:
+		return nil, nil, fmt.Errorf("schemas are generated for %s and %s, not %q", CsvClass, JsonClass, class)
+	}
+	m := make(map[string]string, len(config)+4)
+	for k, v := range config {
+		m[k] = v
+	}
+	defaults := map[string]string{TopicConfig: "schemas", ErrorPathConfig: config[InputPathConfig], CleanupPolicyConfig: CleanupNone}
+	for k, v := range defaults {
+		if m[k] == "" {
+			m[k] = v
+		}
+	}
+	cfg, err := def.Parse(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := parseCommon(cfg, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, v, err := gen(cfg, &c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return appendSchema(nil, k), appendSchema(nil, v), nil
 }

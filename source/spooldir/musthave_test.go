@@ -11,7 +11,8 @@ package spooldir
 //	 6 worker killed mid-file            TestStaleFlagRecovered, TestWorkerRecoversCrashedFile, TestWorkerKilledRepeatedly(ExactlyOnce)
 //	 7 file.minimum.age.ms               TestFileStillBeingWritten, TestScanSelectsFiles
 //	 8 timestamp.mode                    TestMustHaveTimestampModes, TestCSVTimestampField
-//	 9 schema.generation.enabled         TestCSVSchemaGeneration, TestJSONSchemaGeneration
+//	 9 schema.generation.enabled         TestCSVSchemaGeneration (no file: an error; different
+//	                                     headers: their union), TestJSONSchemaGeneration, TestGenerateSchemas
 //	10 TSV, quotes, nulls, charset       TestTSV, TestMustHaveCharset
 //	11 lines, schemaless JSON, binary    TestLineRecords, TestSchemaLessJSONValues, TestBinaryRecords
 //	12 tasks.max=2                       TestTasksShareFiles, TestWorkerCSV
