@@ -206,6 +206,8 @@ func run(ctx context.Context, args []string, s *settings) error {
 		return exit(ExitConfig, errors.New("distributed mode is not available yet: run kconnect standalone worker.properties [connector files...]"))
 	case "status":
 		return status(ctx, rest, s)
+	case "spooldir-schema":
+		return spoolSchema(ctx, rest, s)
 	case "version", "-version", "--version":
 		fmt.Fprintf(s.stdout, "kconnect %s\ncommit %s, %s\n", s.version, version.Commit(), runtime.Version())
 		return nil

@@ -13,6 +13,7 @@ func usage(w io.Writer) {
   standalone [-data-dir DIR] worker.properties [connector.properties|connector.json]...
   distributed worker.properties      (not available yet)
   status URL
+  spooldir-schema [-json] [-pattern REGEX] [-no-header] [-key FIELD,...] DIR
   version
   help
 
@@ -43,6 +44,13 @@ USAGE
       Print the connectors and tasks of the Kafka Connect worker or cluster
       at URL (kconnect's or a JVM one's): state, worker and the first line
       of a failure's trace.
+
+  kconnect spooldir-schema [-json] [-pattern REGEX] [-no-header] [-separator CODEPOINT] [-key FIELD,...] DIR
+      Print the key.schema and value.schema lines kafka-connect-spooldir's
+      schema generation infers from the CSV files of DIR (JSON with -json),
+      to paste into a connector file: typed, optional fields, the union of
+      the files' columns. -key names the key's fields; -separator is
+      csv.separator.char (9 for TSV).
 
   kconnect version
       Print the version.
