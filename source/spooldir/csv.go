@@ -332,6 +332,16 @@ func (r *csvReader) cell(s *connect.Schema, text string) (any, error) {
 
 func (r *csvReader) Close() error { return r.in.Close() }
 
+// jvmDone: spooldir's CSV offset is the lines opencsv read, less
+// csv.skip.lines and the header.
+func (cf *csvFormat) jvmDone(n int64) func(position) bool {
+	n += int64(cf.skipLines)
+	if cf.header {
+		n++
+	}
+	return func(p position) bool { return p.line >= n }
+}
+
 // atEnd reports whether the CSV reader has read all of the content (it
 // reads through r.in's buffer).
 func (r *csvReader) atEnd() bool {

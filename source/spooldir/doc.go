@@ -51,8 +51,15 @@
 //     sub-directory), so a new file that reuses an old one's name is read
 //     from its start. Offsets are {"offset": records, "position": bytes,
 //     "line": lines}: every format resumes at the byte after its last
-//     committed record, without reading what came before. Offsets that
-//     spooldir itself committed ({"fileName"} partitions) are not read.
+//     committed record, without reading what came before. A file without
+//     an offset of its own but with one a JVM spooldir committed under
+//     its name ({"fileName"} partitions, read through the connector's
+//     offsets when a worker takes over a JVM connector of the same name)
+//     is read on after the records that offset covers (CSV, JSON and
+//     lines; spooldir's off-by-one on resume left out), so a file the JVM
+//     worker was partway through is not read again. Such an offset is the
+//     name's, as in spooldir: a new file reusing the name of a file the
+//     JVM worker read partway loses as many records.
 //   - A processing flag (processing.file.extension) left by a task that
 //     crashed is removed when the task owning the file starts again; the
 //     file resumes from its committed offset. A move to finished.path cut

@@ -45,6 +45,12 @@ func (jf *jsonFormat) open(f *fileInfo, resume position) (reader, error) {
 	return &jsonReader{f: jf, s: jsonStream{in: in, pos: resume.bytes, line: resume.line}, pos: resume}, nil
 }
 
+// jvmDone: spooldir's JSON offset is the index, from 0, of the last
+// record.
+func (jf *jsonFormat) jvmDone(n int64) func(position) bool {
+	return func(p position) bool { return p.records > n }
+}
+
 type jsonReader struct {
 	f   *jsonFormat
 	s   jsonStream

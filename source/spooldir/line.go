@@ -25,6 +25,12 @@ func (lf *lineFormat) open(f *fileInfo, resume position) (reader, error) {
 	return &lineReader{in: in, pos: resume}, nil
 }
 
+// jvmDone: spooldir's line offset is the line number of the last line
+// (though spooldir itself reads the file again from the top).
+func (lf *lineFormat) jvmDone(n int64) func(position) bool {
+	return func(p position) bool { return p.records >= n }
+}
+
 type lineReader struct {
 	in  *input
 	pos position

@@ -19,6 +19,7 @@ package spooldir
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/source"
 )
 
 // TestMustHaveCSVFile: a.csv with a header and 3 rows gives 3 typed
@@ -99,4 +101,68 @@ func TestMustHaveCharset(t *testing.T) {
 	err := c.Start(context.Background(), d.csvConfig(CSVFileCharsetConfig, "ISO-8859-1"), connecttest.NewConnectorContext(nil))
 	require.ErrorContains(t, err, CSVFileCharsetConfig)
 	require.ErrorContains(t, err, "ISO-8859-1")
+}
+
+// TestJVMOffsets: a file a JVM spooldir was partway through, whose offset
+// it committed under {"fileName": name}, is read on after that offset
+// (CSV: lines read less the header; JSON: the index of the last record;
+// lines: the line number); an offset of kconnect's own comes first.
+func TestJVMOffsets(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		plugin   source.Plugin
+		file     string
+		content  string
+		offset   int64
+		want     []string
+		extraCfg []string
+	}{
+		{"csv", CsvPlugin(), "a.csv", "id,name\n1,a\n2,\"b\nb\"\n3,c\n4,d\n", 3, []string{"3", "4"}, nil},
+		{"csv skip lines", CsvPlugin(), "a.csv", "title\nid,name\n1,a\n2,b\n3,c\n", 1, []string{"2", "3"}, []string{CSVSkipLinesConfig, "1"}},
+		{"json", JsonPlugin(), "a.json", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n", 0, []string{"2", "3"}, nil},
+		{"lines", LineDelimitedPlugin(), "a.txt", "1\n2\n\n4\n", 3, []string{"4"}, nil},
+		{"csv done", CsvPlugin(), "a.csv", "id,name\n1,a\n", 1, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDirs(t)
+			path := filepath.Join(d.in, tc.file)
+			writeFile(t, path, tc.content)
+			offsets := connecttest.NewOffsets()
+			offsets.Commit(connect.NewSourcePartition(FileNameField, tc.file), connect.NewOffset(OffsetField, tc.offset))
+			cfg := d.config(`.*`, append([]string{KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue,
+				CSVFirstRowAsHeaderConfig, "true", EmptyPollWaitConfig, "1"}, tc.extraCfg...)...)
+			st := startTask(t, tc.plugin, cfg, offsets)
+			recs := st.poll(t, len(tc.want))
+			var got []string
+			for _, r := range recs {
+				if s, ok := r.Value.(*connect.Struct); ok {
+					got = append(got, fmt.Sprint(s.Get("id")))
+				} else {
+					got = append(got, r.Value.(string))
+				}
+			}
+			require.Equal(t, tc.want, got)
+			st.settle(t, recs)
+			st.commit(t)
+			more, err := st.Poll(context.Background())
+			require.NoError(t, err)
+			require.Empty(t, more)
+			require.Eventually(t, func() bool {
+				st.Poll(context.Background())
+				return exists(filepath.Join(d.finished, tc.file))
+			}, 5*time.Second, time.Millisecond)
+		})
+	}
+	// kconnect's own offset comes first.
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.txt")
+	writeFile(t, path, "1\n2\n3\n")
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	offsets := connecttest.NewOffsets()
+	offsets.Commit(connect.NewSourcePartition(FileNameField, "a.txt"), connect.NewOffset(OffsetField, int64(2)))
+	f := fileInfo{path: path, name: "a.txt", size: fi.Size(), mod: fi.ModTime()}
+	offsets.Commit(f.partition(), connect.NewOffset(OffsetField, int64(1), PositionField, int64(2), LineField, int64(1)))
+	st := startTask(t, LineDelimitedPlugin(), d.config(`.*`), offsets)
+	require.Equal(t, []any{"2", "3"}, values(st.poll(t, 2)))
 }

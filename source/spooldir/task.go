@@ -297,11 +297,75 @@ func (t *task) open(ctx context.Context, f fileInfo) error {
 	if err != nil {
 		return t.fileError(&f, err)
 	}
+	if committed.IsZero() {
+		readErr, err := t.resumeJVM(ctx, &f, r)
+		if readErr != nil {
+			r.Close()
+			return t.fileError(&f, readErr)
+		}
+		if err != nil {
+			r.Close()
+			t.c.unflag(&f)
+			return err
+		}
+	}
 	t.log.Info("reading file", "file", f.path, "position", resume.bytes)
 	t.notices = t.notify(t.notices, "file_start", &f)
 	t.cur = &current{info: f, part: part, r: r, headers: fileHeaders(&t.c, &f)}
 	t.tracker.begin(part, &f)
 	return nil
+}
+
+// jvmFormat is a format whose records a JVM spooldir counts in its
+// offsets in a way they can be found again.
+type jvmFormat interface {
+	// jvmDone returns whether a record read to p is the last one that a
+	// JVM spooldir offset n covers.
+	jvmDone(n int64) func(p position) bool
+}
+
+// resumeJVM moves r, a file opened at its start because it has no
+// committed offset of its own, past the records that a JVM spooldir
+// committed for a file of its name ({"fileName": name} partitions, as
+// Kafka Connect's offset store keeps them for the connector's name), so
+// that a file a JVM worker was partway through is read on rather than
+// again. Such an offset is keyed by the name alone: a new file reusing the
+// name of one the JVM read loses as many records, as with spooldir. It
+// returns readErr when the file cannot be read, err when the offset cannot.
+func (t *task) resumeJVM(ctx context.Context, f *fileInfo, r reader) (readErr, err error) {
+	jf, ok := t.format.(jvmFormat)
+	if !ok {
+		return nil, nil
+	}
+	o, err := t.tc.Offsets().Offset(ctx, connect.NewSourcePartition(FileNameField, f.name))
+	if err != nil {
+		return nil, fmt.Errorf("reading the JVM spooldir offset of %s: %w", f.path, err)
+	}
+	n, ok := o.Int64(OffsetField)
+	if !ok || n < 0 {
+		return nil, nil
+	}
+	done := jf.jvmDone(n)
+	skipped := 0
+	for {
+		it, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		var re *rowError
+		if errors.As(err, &re) {
+			continue // the JVM worker read past it already
+		}
+		if err != nil {
+			return err, nil
+		}
+		skipped++
+		if done(it.pos) {
+			break
+		}
+	}
+	t.log.Warn("resuming a file from the offset a JVM spooldir committed for its name", "file", f.path, OffsetField, n, "skipped", skipped)
+	return nil, nil
 }
 
 // notify appends a files.notifications record of event for f, when they
