@@ -17,7 +17,8 @@
 //     JsonNode (integers as written, other numbers as Java's
 //     Double.toString).
 //   - SpoolDirLineDelimitedSourceConnector (LineDelimitedPlugin): each line
-//     as a STRING.
+//     as a STRING; lines end at "\n", "\r\n" or a lone "\r", as Java's
+//     BufferedReader ends them.
 //   - SpoolDirBinaryFileSourceConnector (BinaryFilePlugin): each file as one
 //     BYTES value.
 //   - elf.SpoolDirELFSourceConnector (ELFPlugin): W3C Extended Log Format

@@ -1,7 +1,6 @@
 package spooldir
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"strings"
@@ -36,34 +35,51 @@ type lineReader struct {
 	pos position
 }
 
-// readLine returns the next line without its terminator ("\n" or "\r\n")
-// and the bytes it took, or io.EOF at the end of the content. A last line
-// without a terminator is a line.
+// readLine returns the next line without its terminator ("\n", "\r\n" or
+// a lone "\r", as Java's BufferedReader.readLine ends lines) and the bytes
+// it took, or io.EOF at the end of the content. A last line without a
+// terminator is a line.
 func readLine(in *input) ([]byte, int64, error) {
-	line, err := in.ReadSlice('\n')
-	if err == nil || (err == io.EOF && len(line) > 0) {
-		n := int64(len(line))
-		line = bytes.TrimSuffix(line, []byte{'\n'})
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		return line, n, nil
-	}
-	if err != bufio.ErrBufferFull {
-		return nil, 0, err
-	}
-	// Longer than the buffer: gather it.
-	buf := append([]byte(nil), line...)
+	var long []byte // a line longer than what the buffer holds
+	var n int64
 	for {
-		line, err = in.ReadSlice('\n')
-		buf = append(buf, line...)
-		if err == nil || err == io.EOF {
-			n := int64(len(buf))
-			buf = bytes.TrimSuffix(buf, []byte{'\n'})
-			buf = bytes.TrimSuffix(buf, []byte{'\r'})
-			return buf, n, nil
+		if in.Buffered() == 0 {
+			if _, err := in.Peek(1); err != nil {
+				if err == io.EOF && n > 0 {
+					return long, n, nil
+				}
+				return nil, 0, err
+			}
 		}
-		if err != bufio.ErrBufferFull {
-			return nil, 0, err
+		buf, _ := in.Peek(in.Buffered())
+		i := bytes.IndexAny(buf, "\r\n")
+		if i < 0 {
+			long = append(long, buf...)
+			n += int64(len(buf))
+			in.Discard(len(buf))
+			continue
 		}
+		size, known := i+1, buf[i] == '\n' || i+1 < len(buf)
+		if buf[i] == '\r' && i+1 < len(buf) && buf[i+1] == '\n' {
+			size++
+		}
+		if long == nil && known {
+			// The line stays in the buffer until the next read.
+			in.Discard(size)
+			return buf[:i], n + int64(size), nil
+		}
+		// A "\r" the buffer ends with: a "\n" may follow once it is filled
+		// again, which overwrites what it holds.
+		line := append(long, buf[:i]...)
+		in.Discard(size)
+		n += int64(size)
+		if !known {
+			if b, err := in.Peek(1); err == nil && b[0] == '\n' {
+				in.Discard(1)
+				n++
+			}
+		}
+		return line, n, nil
 	}
 }
 

@@ -424,3 +424,28 @@ func TestFileNotifications(t *testing.T) {
 	err = c.Start(context.Background(), d.config(`.*\.txt`, FilesNotificationsCreatorCfg, "com.example.Mine"), connecttest.NewConnectorContext(nil))
 	require.ErrorContains(t, err, FilesNotificationsCreatorCfg)
 }
+
+// TestLineLoneCR: a lone "\r" ends a line, as it does for Java's
+// BufferedReader, "\r\n" ends one line, and the lines resume from the byte
+// after the last committed one, also where a "\r\n" straddles the read
+// buffer.
+func TestLineLoneCR(t *testing.T) {
+	d := newDirs(t)
+	long := strings.Repeat("x", 4087) // its "\r" is the last byte of the first 4096-byte read
+	writeFile(t, filepath.Join(d.in, "a.txt"), "a\rb\r\n\rc\n"+long+"\r\nd\re")
+	cfg := d.config(`.*\.txt`, FileBufferSizeConfig, "4096")
+	st := startTask(t, LineDelimitedPlugin(), cfg, nil)
+	recs := st.poll(t, 7)
+	require.Equal(t, []any{"a", "b", "", "c", long, "d", "e"}, values(recs))
+	var ends []int64
+	for _, r := range recs {
+		p, _ := r.SourceOffset.Int64(PositionField)
+		ends = append(ends, p)
+	}
+	require.Equal(t, []int64{2, 5, 6, 8, 8 + 4089, 8 + 4089 + 2, 8 + 4089 + 3}, ends)
+	require.NoError(t, st.Stop(context.Background()))
+	offsets := connecttest.NewOffsets()
+	offsets.CommitRecords(recs[:2])
+	st = startTask(t, LineDelimitedPlugin(), cfg, offsets)
+	require.Equal(t, []any{"", "c", long, "d", "e"}, values(st.poll(t, 5)))
+}
