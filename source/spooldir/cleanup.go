@@ -1,6 +1,7 @@
 package spooldir
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -97,9 +98,10 @@ func (c *common) move(f *fileInfo, dir string) (string, error) {
 		if !errors.Is(err, fs.ErrExist) || i >= 10000 {
 			return "", fmt.Errorf("moving %s to %s: %w", f.path, dir, err)
 		}
-		if sameFile(f.path, dst) {
-			// A move cut short between the link and the removal of the
-			// source (a crash): finish it rather than keep a second copy.
+		if sameFile(f.path, dst) || sameContent(f.path, dst) {
+			// A move cut short between the link (or copy) and the removal
+			// of the source (a crash): finish it rather than keep a second
+			// copy.
 			if err := os.Remove(f.path); err != nil {
 				return "", fmt.Errorf("moving %s to %s: %w", f.path, dir, err)
 			}
@@ -118,6 +120,39 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
+// sameContent reports whether two regular files hold the same bytes.
+func sameContent(a, b string) bool {
+	fa, err := os.Lstat(a)
+	if err != nil || !fa.Mode().IsRegular() {
+		return false
+	}
+	fb, err := os.Lstat(b)
+	if err != nil || !fb.Mode().IsRegular() || fa.Size() != fb.Size() {
+		return false
+	}
+	ra, err := os.Open(a)
+	if err != nil {
+		return false
+	}
+	defer ra.Close()
+	rb, err := os.Open(b)
+	if err != nil {
+		return false
+	}
+	defer rb.Close()
+	ba, bb := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		na, ea := io.ReadFull(ra, ba)
+		nb, eb := io.ReadFull(rb, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false
+		}
+		if ea != nil || eb != nil {
+			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
+		}
+	}
+}
+
 // splitExt splits a name before its first extension, so that "a.csv.gz"
 // becomes "a-1.csv.gz".
 func splitExt(name string) (string, string) {
@@ -130,7 +165,8 @@ func splitExt(name string) (string, string) {
 // moveNoReplace moves src to dst, failing with fs.ErrExist when dst exists.
 // A hard link makes the new name atomically without replacing anything;
 // across file systems, or where links are refused, the file is copied to
-// a new file created exclusively.
+// a temporary file beside dst, synced, then given dst's name, so that a
+// crash never leaves a part of the file under dst's name.
 func moveNoReplace(src, dst string) error {
 	err := os.Link(src, dst)
 	if err == nil {
@@ -147,18 +183,38 @@ func moveNoReplace(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	tmp := dst + partialSuffix
+	os.Remove(tmp) // one a crash left
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
 	}
-	if err := out.Close(); err != nil {
-		os.Remove(dst)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		if err = os.Link(tmp, dst); err != nil && !errors.Is(err, fs.ErrExist) {
+			// No links on dst's file system either: a rename, after a
+			// check that nothing has dst's name (only this task moves
+			// this file).
+			if _, serr := os.Lstat(dst); serr == nil {
+				err = fs.ErrExist
+			} else {
+				err = os.Rename(tmp, dst)
+			}
+		}
+	}
+	os.Remove(tmp)
+	if err != nil {
 		return err
 	}
 	return os.Remove(src)
 }
+
+// partialSuffix names the temporary file a copy to another file system
+// writes before it takes the file's name.
+const partialSuffix = ".kconnect-partial"

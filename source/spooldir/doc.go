@@ -64,7 +64,10 @@
 //   - A processing flag (processing.file.extension) left by a task that
 //     crashed is removed when the task owning the file starts again; the
 //     file resumes from its committed offset. A move to finished.path cut
-//     short by a crash is finished, not made into a second copy.
+//     short by a crash is finished, not made into a second copy (a file
+//     already there under its name, linked or with the same bytes, is
+//     taken as the move done); a move to another file system copies to a
+//     temporary name first, so that no part of a file takes its name.
 //   - With halt.on.error=false a malformed record is logged with its file,
 //     line and text, and the rest of the file is read; a file that cannot
 //     be read or moved is named in the error (moved to error.path when it

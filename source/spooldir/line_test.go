@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -448,4 +449,38 @@ func TestLineLoneCR(t *testing.T) {
 	offsets.CommitRecords(recs[:2])
 	st = startTask(t, LineDelimitedPlugin(), cfg, offsets)
 	require.Equal(t, []any{"", "c", long, "d", "e"}, values(st.poll(t, 5)))
+}
+
+// TestMoveCopyCutShort: a move to another file system is a copy, written
+// under a temporary name and then given the file's; a copy a crash left
+// whole under the file's name is taken as the move done.
+func TestMoveCopyCutShort(t *testing.T) {
+	d := newDirs(t)
+	src := filepath.Join(d.in, "a.csv")
+	writeFile(t, src, "data")
+	writeFile(t, filepath.Join(d.finished, "a.csv"), "data")
+	writeFile(t, filepath.Join(d.finished, "a.csv"+partialSuffix), "da")
+	c := common{finishedPath: d.finished, cleanup: CleanupMove, inputPath: d.in, processingExt: ".PROCESSING"}
+	dst, err := c.move(&fileInfo{path: src, name: "a.csv"}, d.finished)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(d.finished, "a.csv"), dst)
+	require.False(t, exists(src))
+
+	// Across file systems, where there is another one to try.
+	other, err := os.MkdirTemp("/dev/shm", "spooldir")
+	if err != nil {
+		t.Skipf("no other file system to move to: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(other) })
+	writeFile(t, src, "more data")
+	require.NoError(t, moveNoReplace(src, filepath.Join(other, "a.csv")))
+	b, err := os.ReadFile(filepath.Join(other, "a.csv"))
+	require.NoError(t, err)
+	require.Equal(t, "more data", string(b))
+	require.False(t, exists(src))
+	entries, err := os.ReadDir(other)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "the temporary file is gone")
+	writeFile(t, src, "other data")
+	require.ErrorIs(t, moveNoReplace(src, filepath.Join(other, "a.csv")), fs.ErrExist)
 }
