@@ -102,7 +102,10 @@
 // quotes follow RFC 4180 (a doubled quote inside quotes is one quote) and
 // csv.escape.char is not interpreted, so `\"` inside quotes keeps its
 // backslash where opencsv drops it, and a quote inside an unquoted field is
-// kept as it is. csv.quote.char other than '"', csv.ignore.quotations,
+// kept as it is; a lone "\r" is part of a field, where opencsv ends the
+// row. A quote left open is read on to the next closing one, rows and
+// all; one left open to the end of the file is a malformed row.
+// csv.quote.char other than '"', csv.ignore.quotations,
 // csv.strict.quotes and csv.keep.carriage.return are refused when the
 // connector starts rather than read with another meaning.
 // csv.null.field.indicator EMPTY_QUOTES, EMPTY_SEPARATORS and BOTH make
