@@ -4,7 +4,7 @@ package spooldir
 // (rows 1-12 of the reference's table), and the tests that show them:
 //
 //	 1 CSV with a header and 3 rows      TestMustHaveCSVFile, TestCSVRecords, TestWorkerCSV
-//	 2 whole-name pattern, flags         TestScanSelectsFiles, TestLineRecords (flag while read, gone after)
+//	 2 whole-name pattern, flags         TestScanSelectsFiles, TestLineRecords, TestMustHaveCSVFile (flag while read, gone after)
 //	 3 cleanup.policy                    TestCleanupPolicies
 //	 4 halt.on.error true/false          TestCSVBadRow, TestUnreadableFile, TestBadInputCorpus
 //	 5 stop mid-file, restart            TestCSVResume, TestJSONResume, TestLineResumesByPosition

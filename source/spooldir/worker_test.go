@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/syncbuf"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -202,4 +204,58 @@ func TestWorkerRecoversCrashedFile(t *testing.T) {
 	require.Equal(t, []string{"3", "4", "5"}, got)
 	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.txt")) }, 10*time.Second, 5*time.Millisecond)
 	require.False(t, exists(path+".PROCESSING"))
+}
+
+// TestWorkerBadInput runs the CSV connector with halt.on.error=false in a
+// worker over files with bad rows and awkward encodings: every good row
+// reaches Kafka, every bad one is logged with its file and line, and every
+// file is moved to finished.path.
+func TestWorkerBadInput(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spoolbad")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	files := map[string]string{
+		"a-bom.csv":      "\uFEFFid,name\n1,a\n",
+		"b-ragged.csv":   "id,name\n2,b,surplus\n3\n",
+		"c-type.csv":     "id,name\nx,c\n4,d\n",
+		"d-utf8.csv":     "id,name\n5,e\xfff\n",
+		"e-unclosed.csv": "id,name\n6,f\n7,\"g\n8,h\n",
+		"f-empty.csv":    "",
+		"g-header.csv":   "id,name\n",
+	}
+	for name, content := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(in, name), []byte(content), 0o644))
+	}
+	var logs syncbuf.Buffer
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.CsvPlugin()), worker.OffsetStore(offset.NewMemory()),
+		worker.OffsetFlushInterval(20*time.Millisecond), worker.Logger(slog.New(slog.NewTextHandler(&logs, nil))), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "csv", map[string]string{
+		"connector.class": "SpoolDirCsvSourceConnector", "topic": topic, "halt.on.error": "false",
+		"input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `.*\.csv`,
+		"csv.first.row.as.header": "true", "empty.poll.wait.ms": "10",
+		"key.schema":      `{"type":"STRUCT","fieldSchemas":{"id":{"type":"INT64"}}}`,
+		"value.schema":    `{"type":"STRUCT","fieldSchemas":{"id":{"type":"INT64"},"name":{"type":"STRING","isOptional":true}}}`,
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+	}))
+	var got []string
+	for _, r := range consume(t, brokers, topic, 5) {
+		got = append(got, string(r.Value))
+	}
+	require.ElementsMatch(t, []string{`{"id":1,"name":"a"}`, `{"id":3,"name":null}`, `{"id":4,"name":"d"}`,
+		"{\"id\":5,\"name\":\"e\uFFFDf\"}", `{"id":6,"name":"f"}`}, got)
+	require.Eventually(t, func() bool {
+		done, _ := os.ReadDir(finished)
+		return len(done) == len(files)
+	}, 10*time.Second, 10*time.Millisecond)
+	left, _ := os.ReadDir(in)
+	require.Empty(t, left)
+	log := logs.String()
+	for _, bad := range []string{filepath.Join(in, "b-ragged.csv") + " line=2", filepath.Join(in, "c-type.csv") + " line=2",
+		filepath.Join(in, "e-unclosed.csv") + " line=3"} {
+		file, line, _ := strings.Cut(bad, " ")
+		require.Regexp(t, `msg="skipping a record that cannot be read".*file=`+regexp.QuoteMeta(file)+` `+line, log)
+	}
 }
