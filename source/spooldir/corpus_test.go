@@ -1,6 +1,8 @@
 package spooldir
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -123,6 +125,12 @@ func TestBadInputCorpus(t *testing.T) {
 	cases := []tc{
 		{name: "csv unbalanced quote at end", plugin: csv, file: "a.csv",
 			content: "id,name\n1,a\n2,\"b\n3,c\n", want: []string{"1|a"}, bad: []string{"line 3", "not closed"}, before: 1},
+		{name: "csv unbalanced quote", plugin: csv, file: "a.csv",
+			content: "id,name\n1,\"abc\n2,x\n3,\"y\"\n4,z\n", want: []string{"4|z"}, bad: []string{"line 2", "not closed", "2,x"}},
+		{name: "csv unbalanced quote compressed", plugin: csv, file: "a.csv.gz",
+			content: gz("id,name\n1,a\n2,\"b\n3,c\n"), want: []string{"1|a"}, bad: []string{"line 3", "not closed"}, before: 1},
+		{name: "csv multi-line and a lone quote", plugin: csv, file: "a.csv",
+			content: "id,name\n1,\"two\nlines\"\n2,5\" screen\n", want: []string{"1|two\nlines", "2|5\" screen"}},
 		{name: "csv ragged rows", plugin: csv, file: "a.csv",
 			content: "id,name\n1,a,surplus\n2\n3,c\n", want: []string{"2|<nil>", "3|c"}, bad: []string{"line 2", "surplus"}},
 		{name: "csv trailing empty cells", plugin: csv, file: "a.csv",
@@ -158,7 +166,7 @@ func TestBadInputCorpus(t *testing.T) {
 				d := newDirs(t)
 				path := filepath.Join(d.in, c.file)
 				writeFile(t, path, c.content)
-				pattern := `.*\.` + filepath.Ext(c.file)[1:]
+				pattern := `.*\.` + filepath.Ext(strings.TrimSuffix(c.file, ".gz"))[1:] + `(\.gz)?`
 				cfg := d.config(pattern, HaltOnErrorConfig, fmt.Sprint(halt), EmptyPollWaitConfig, "1",
 					KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue, CSVFirstRowAsHeaderConfig, "true")
 				r := startLogged(t, c.plugin(), cfg)
@@ -204,6 +212,14 @@ func TestBadInputCorpus(t *testing.T) {
 			})
 		}
 	}
+}
+
+func gz(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.String()
 }
 
 // numbered returns n lines "line-00001"... and their content.

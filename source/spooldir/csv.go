@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -141,7 +142,8 @@ type csvReader struct {
 	// (-1: none).
 	valueCol, keyCol []int
 	valueSet         []bool
-	done             bool // an empty file: nothing after the skipped lines
+	done             bool     // an empty file: nothing after the skipped lines
+	raw              *os.File // the file, read at positions for oddQuotes
 }
 
 // start reads the skipped lines and the header, then moves to resume when
@@ -239,10 +241,12 @@ func (r *csvReader) next() (item, error) {
 			end += int64(strings.Count(f, "\n"))
 		}
 		r.pos.bytes, r.pos.line = to, end
-		if end > start && r.atEnd() && oddQuotes(r.path, from, to) {
-			// encoding/csv's LazyQuotes reads a quote that is never closed
-			// as a field running to the end of the file, rows and all.
-			return item{}, &rowError{line: start, text: rawText(r.path, from, to), err: errors.New("a quoted field is not closed before the end of the file")}
+		if end > start && r.oddQuotes(from, to) {
+			// A row over several lines with an odd number of quotes: a
+			// quote left open, which encoding/csv's LazyQuotes reads on to
+			// the next quote it can take as closing (or to the end of the
+			// file), rows and all, and which opencsv would end elsewhere.
+			return item{}, &rowError{line: start, text: rawText(r.path, from, to), err: errors.New("a quoted field is not closed where the row ends")}
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && len(r.f.value.Fields) > 1 {
 			continue // a blank line of spaces
@@ -330,7 +334,39 @@ func (r *csvReader) cell(s *connect.Schema, text string) (any, error) {
 	return r.f.parser.parse(s, text)
 }
 
-func (r *csvReader) Close() error { return r.in.Close() }
+func (r *csvReader) Close() error {
+	if r.raw != nil {
+		r.raw.Close()
+	}
+	return r.in.Close()
+}
+
+// oddQuotes reports whether the content from one position to another, a
+// row over several lines, holds an odd number of '"'. A plain file is
+// read at those positions through a handle of its own; a compressed one,
+// which would be decompressed again from its start, only for its last row.
+func (r *csvReader) oddQuotes(from, to int64) bool {
+	if compressed(r.path) {
+		return r.atEnd() && oddQuotes(r.path, from, to)
+	}
+	if r.raw == nil {
+		var err error
+		if r.raw, err = os.Open(r.path); err != nil {
+			return false
+		}
+	}
+	buf := make([]byte, min(to-from, 64<<10))
+	n := 0
+	for at := from; at < to; {
+		m, err := r.raw.ReadAt(buf[:min(int64(len(buf)), to-at)], at)
+		n += bytes.Count(buf[:m], []byte{'"'})
+		at += int64(m)
+		if err != nil {
+			break
+		}
+	}
+	return n%2 == 1
+}
 
 // jvmDone: spooldir's CSV offset is the lines opencsv read, less
 // csv.skip.lines and the header.

@@ -79,8 +79,7 @@
 //     the next poll, so what reaches Kafka does not depend on batch.size.
 //   - Input that cannot be read is named, never dropped unseen: a CSV row
 //     with non-empty cells the header does not name, and a quoted field
-//     left open to the end of the file (which encoding/csv would read as
-//     one field holding the rest of the file), are malformed records; a
+//     left open (see below), are malformed records; a
 //     file truncated while it is read is an error moved to error.path; a
 //     file removed while it is read is read to its end through the open
 //     file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
@@ -103,8 +102,10 @@
 // csv.escape.char is not interpreted, so `\"` inside quotes keeps its
 // backslash where opencsv drops it, and a quote inside an unquoted field is
 // kept as it is; a lone "\r" is part of a field, where opencsv ends the
-// row. A quote left open is read on to the next closing one, rows and
-// all; one left open to the end of the file is a malformed row.
+// row. A row over several lines with an odd number of quotes (a quote left
+// open, which encoding/csv reads on to the next quote it can take as
+// closing, rows and all) is a malformed row, named with its text; in a
+// compressed file only when it runs to the end of the file.
 // csv.quote.char other than '"', csv.ignore.quotations,
 // csv.strict.quotes and csv.keep.carriage.return are refused when the
 // connector starts rather than read with another meaning.
