@@ -79,10 +79,9 @@
 //     the next poll, so what reaches Kafka does not depend on batch.size.
 //   - Input that cannot be read is named, never dropped unseen: a CSV row
 //     with non-empty cells the header does not name, and a quoted field
-//     left open (see below), are malformed records; a
-//     file truncated while it is read is an error moved to error.path; a
-//     file removed while it is read is read to its end through the open
-//     file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
+//     left open (see below), are malformed records; a file truncated while
+//     it is read is an error moved to error.path; a file removed while it
+//     is read is read to its end through the open file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
 //     makes it, and a UTF-8 byte order mark at the start of a CSV, JSON,
 //     line or ELF file is skipped (spooldir keeps it in CSV and lines, so
 //     the first header name does not match its field). A file that cannot
