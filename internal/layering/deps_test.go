@@ -36,3 +36,38 @@ func TestRuntimeLinksNoBroker(t *testing.T) {
 		}
 	}
 }
+
+// drivers are the database drivers the JDBC connectors bring in.
+var drivers = []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "modernc.org/"}
+
+// TestCoreLinksNoDatabaseDriver checks that the contracts and the runtime
+// link no database driver: the JDBC connectors live in this module, and
+// only a program that imports them (or the worker program, runtime/cli,
+// which has them built in) links the drivers.
+func TestCoreLinksNoDatabaseDriver(t *testing.T) {
+	root := moduleRoot(t)
+	pkgs := []string{"connect", "source", "sink", "transform", "offset", "connecttest", "configprovider",
+		"converter/jsonconv", "runtime/worker", "runtime/herder", "runtime/rest", "runtime/embedded"}
+	args := []string{"list", "-deps"}
+	for _, p := range pkgs {
+		args = append(args, module+"/"+p)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list -deps failed: %v\n%s", err, stderr.String())
+	}
+	deps := strings.Fields(stdout.String())
+	if len(deps) == 0 {
+		t.Fatal("go list -deps listed nothing")
+	}
+	for _, d := range deps {
+		for _, drv := range drivers {
+			if strings.HasPrefix(d, drv) {
+				t.Errorf("one of %v links %s: only the JDBC connectors and programs may depend on a database driver", pkgs, d)
+			}
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package jdbc
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// SQLite is the dialect of SQLite (modernc.org/sqlite, pure Go).
+// Booleans are 0 and 1; dates, times and timestamps are stored as
+// milliseconds since the epoch in NUMERIC columns, as Confluent's sink
+// writes them through the SQLite JDBC driver.
+var SQLite = &Dialect{
+	Name:        "SqliteDatabaseDialect",
+	quote:       '"',
+	placeholder: func(int) string { return "?" },
+	columnType: func(s *connect.Schema, _ bool) (string, bool) {
+		switch s.Logical() {
+		case connect.LogicalDecimal, connect.LogicalDate, connect.LogicalTime, connect.LogicalTimestamp:
+			return "NUMERIC", true
+		}
+		switch s.Type {
+		case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type, connect.BooleanType:
+			return "INTEGER", true
+		case connect.Float32Type, connect.Float64Type:
+			return "REAL", true
+		case connect.StringType:
+			return "TEXT", true
+		case connect.BytesType:
+			return "BLOB", true
+		}
+		return "", false
+	},
+	upsert:    onConflict("excluded"),
+	addColumn: "ADD COLUMN",
+	tablesQuery: `SELECT 1 FROM pragma_table_list WHERE schema = COALESCE(NULLIF(?1, ''), 'main') ` +
+		`AND name = ?2 COLLATE NOCASE AND type IN ('table', 'view')`,
+	columnsQuery: `SELECT name, type, NOT "notnull" FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) ORDER BY cid`,
+	bind: func(v any, s *connect.Schema, _ *time.Location) (any, error) {
+		if b, ok := bindCommon(v); ok {
+			return b, nil
+		}
+		switch v := v.(type) {
+		case bool:
+			if v {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		case time.Time:
+			return v.UnixMilli(), nil
+		}
+		return nil, unsupported(v, s)
+	},
+	transient: func(err error) bool {
+		var c interface{ Code() int }
+		if errors.As(err, &c) {
+			switch c.Code() & 0xff {
+			case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+				return true
+			}
+		}
+		return false
+	},
+	// One connection: writes to one file take turns anyway, and an
+	// in-memory database exists only in its connection.
+	maxOpen: 1,
+}
+
+// PostgreSQL is the dialect of PostgreSQL (pgx's database/sql driver).
+var PostgreSQL = &Dialect{
+	Name:        "PostgreSqlDatabaseDialect",
+	quote:       '"',
+	placeholder: func(i int) string { return "$" + strconv.Itoa(i) },
+	columnType: func(s *connect.Schema, _ bool) (string, bool) {
+		switch s.Logical() {
+		case connect.LogicalDecimal:
+			return "DECIMAL", true
+		case connect.LogicalDate:
+			return "DATE", true
+		case connect.LogicalTime:
+			return "TIME", true
+		case connect.LogicalTimestamp:
+			return "TIMESTAMP", true
+		}
+		switch s.Type {
+		case connect.Int8Type, connect.Int16Type:
+			return "SMALLINT", true
+		case connect.Int32Type:
+			return "INT", true
+		case connect.Int64Type:
+			return "BIGINT", true
+		case connect.Float32Type:
+			return "REAL", true
+		case connect.Float64Type:
+			return "DOUBLE PRECISION", true
+		case connect.BooleanType:
+			return "BOOLEAN", true
+		case connect.StringType:
+			return "TEXT", true
+		case connect.BytesType:
+			return "BYTEA", true
+		}
+		return "", false
+	},
+	upsert:    onConflict("EXCLUDED"),
+	addColumn: "ADD COLUMN",
+	tablesQuery: `SELECT 1 FROM information_schema.tables ` +
+		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2`,
+	columnsQuery: `SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns ` +
+		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
+	bind: func(v any, s *connect.Schema, loc *time.Location) (any, error) {
+		if b, ok := bindCommon(v); ok {
+			return b, nil
+		}
+		switch v := v.(type) {
+		case bool:
+			return v, nil
+		case time.Time:
+			switch s.Logical() {
+			case connect.LogicalTime:
+				return v.UTC().Format("15:04:05.000000"), nil
+			case connect.LogicalDate:
+				return v.UTC(), nil
+			}
+			// pgx writes a TIMESTAMP's wall clock in the time's location.
+			return v.In(loc), nil
+		}
+		return nil, unsupported(v, s)
+	},
+	transient: func(err error) bool {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			c := pe.Code
+			return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "40") || strings.HasPrefix(c, "53") ||
+				strings.HasPrefix(c, "57P") || c == "55P03"
+		}
+		return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+	},
+}
+
+// MySQL is the dialect of MySQL and MariaDB (go-sql-driver/mysql).
+// A STRING primary key column is a VARCHAR(256), since MySQL cannot index
+// a TEXT column without a prefix length.
+var MySQL = &Dialect{
+	Name:        "MySqlDatabaseDialect",
+	quote:       '`',
+	placeholder: func(int) string { return "?" },
+	columnType: func(s *connect.Schema, key bool) (string, bool) {
+		switch s.Logical() {
+		case connect.LogicalDecimal:
+			scale, err := s.DecimalScale()
+			if err != nil || scale < 0 || scale > 30 {
+				return "", false
+			}
+			return "DECIMAL(65," + strconv.Itoa(int(scale)) + ")", true
+		case connect.LogicalDate:
+			return "DATE", true
+		case connect.LogicalTime:
+			return "TIME(3)", true
+		case connect.LogicalTimestamp:
+			return "DATETIME(3)", true
+		}
+		switch s.Type {
+		case connect.Int8Type:
+			return "TINYINT", true
+		case connect.Int16Type:
+			return "SMALLINT", true
+		case connect.Int32Type:
+			return "INT", true
+		case connect.Int64Type:
+			return "BIGINT", true
+		case connect.Float32Type:
+			return "FLOAT", true
+		case connect.Float64Type:
+			return "DOUBLE", true
+		case connect.BooleanType:
+			return "TINYINT", true
+		case connect.StringType:
+			if key {
+				return "VARCHAR(256)", true
+			}
+			return "TEXT", true
+		case connect.BytesType:
+			return "VARBINARY(1024)", true
+		}
+		return "", false
+	},
+	upsert: func(d *Dialect, table string, keys, cols []string) string {
+		all := append(append([]string(nil), keys...), cols...)
+		set := cols
+		if len(set) == 0 {
+			set = keys
+		}
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES (" +
+			d.placeholders(1, len(all)) + ") ON DUPLICATE KEY UPDATE ")
+		for i, c := range set {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(c + "=VALUES(" + c + ")")
+		}
+		return b.String()
+	},
+	addColumn: "ADD COLUMN",
+	tablesQuery: `SELECT 1 FROM information_schema.tables ` +
+		`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ?`,
+	columnsQuery: `SELECT column_name, data_type, is_nullable FROM information_schema.columns ` +
+		`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? ORDER BY ordinal_position`,
+	bind: func(v any, s *connect.Schema, loc *time.Location) (any, error) {
+		if b, ok := bindCommon(v); ok {
+			return b, nil
+		}
+		switch v := v.(type) {
+		case bool:
+			return v, nil
+		case time.Time:
+			switch s.Logical() {
+			case connect.LogicalTime:
+				return v.UTC().Format("15:04:05.000"), nil
+			case connect.LogicalDate:
+				return v.UTC().Format("2006-01-02"), nil
+			}
+			// The driver writes a DATETIME's wall clock in its Loc, which
+			// Open sets to db.timezone.
+			return v.In(loc), nil
+		}
+		return nil, unsupported(v, s)
+	},
+	transient: func(err error) bool {
+		var me *mysql.MySQLError
+		if errors.As(err, &me) {
+			switch me.Number {
+			case 1040, 1053, 1205, 1213, 2006, 2013:
+				return true
+			}
+			return false
+		}
+		return errors.Is(err, mysql.ErrInvalidConn)
+	},
+}
+
+// Dialects are the dialects kconnect has, by Confluent's dialect.name.
+var Dialects = []*Dialect{SQLite, PostgreSQL, MySQL}
+
+// onConflict is the upsert of SQLite and PostgreSQL: INSERT … ON CONFLICT
+// (keys) DO UPDATE SET col = <excluded>.col, or DO NOTHING without other
+// columns.
+func onConflict(excluded string) func(d *Dialect, table string, keys, cols []string) string {
+	return func(d *Dialect, table string, keys, cols []string) string {
+		all := append(append([]string(nil), keys...), cols...)
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES (" +
+			d.placeholders(1, len(all)) + ") ON CONFLICT (" + strings.Join(keys, ",") + ") DO ")
+		if len(cols) == 0 {
+			b.WriteString("NOTHING")
+			return b.String()
+		}
+		b.WriteString("UPDATE SET ")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(c + "=" + excluded + "." + c)
+		}
+		return b.String()
+	}
+}
+
+func unsupported(v any, s *connect.Schema) error {
+	if s != nil {
+		return &UnsupportedError{Type: s.Type.String(), Name: s.Name}
+	}
+	return &UnsupportedError{Type: typeName(v)}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case []any:
+		return "ARRAY"
+	case *connect.Struct:
+		return "STRUCT"
+	}
+	return "a Go value of another type"
+}
+
+// UnsupportedError is a value a dialect cannot bind.
+type UnsupportedError struct {
+	Type string // the Connect type
+	Name string // the schema's name, if any
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.Name != "" {
+		return "values of type " + e.Type + " (" + e.Name + ") cannot be written"
+	}
+	return "values of type " + e.Type + " cannot be written"
+}
