@@ -1,0 +1,64 @@
+// Package jdbc is Confluent's JDBC sink connector for kconnect
+// (io.confluent.connect.jdbc.JdbcSinkConnector, also found as
+// JdbcSinkConnector): it writes records to tables of PostgreSQL, MySQL,
+// MariaDB or SQLite, with Confluent's configuration keys, so a connector
+// configuration written for it runs unchanged.
+//
+// # Databases
+//
+// connection.url is a JDBC URL, translated to the Go driver's settings:
+// jdbc:postgresql://host:port/db (pgx), jdbc:mysql:// and jdbc:mariadb://
+// (go-sql-driver/mysql), jdbc:sqlite:path (modernc.org/sqlite, pure Go, no
+// server needed). Native postgres://, mysql:// and sqlite: URLs work too.
+// connection.user and connection.password override credentials in the
+// URL; the password is never logged, and connection errors name the host,
+// never it. JDBC URL parameters without a Go equivalent are logged by name
+// and ignored.
+//
+// # Writes
+//
+// Records are Structs with a schema (as JsonConverter with schemas, Avro
+// or Protobuf converters give them); a record whose value is schemaless is
+// an errant record, as in Confluent's sink. The table is table.name.format
+// with ${topic} replaced by the record's topic; a dot separates a schema
+// (PostgreSQL), database (MySQL) or attached database (SQLite) from the
+// table. insert.mode is insert, upsert (INSERT … ON CONFLICT DO UPDATE on
+// PostgreSQL and SQLite, INSERT … ON DUPLICATE KEY UPDATE on MySQL) or
+// update (UPDATE … WHERE key). pk.mode says what the primary key is: none,
+// kafka (the record's topic, partition and offset, in the columns
+// __connect_topic, __connect_partition and __connect_offset or the three
+// pk.fields names), record_key (the key's fields, or pk.fields of them; a
+// primitive key is the one column pk.fields names) or record_value.
+// fields.whitelist narrows the value's fields written. With
+// delete.enabled (and pk.mode=record_key) a null value deletes the row of
+// its key. auto.create creates a missing table from the record's schema,
+// with its primary key; auto.evolve adds columns for new fields (nullable,
+// or NOT NULL with a numeric or boolean default); neither ever drops or
+// retypes a column. Types are Confluent's mapping (see internal/jdbc);
+// STRUCT, MAP and ARRAY fields cannot be written yet. Names are always
+// quoted (quote.sql.identifiers=never writes plain names bare and refuses
+// others) and values always bound, so no topic, field or value can change
+// a statement.
+//
+// # Delivery
+//
+// Each Put is written in one transaction, committed before Put returns, so
+// the consumer offsets the runtime commits afterwards are those of
+// committed rows: delivery is at least once, and exactly the rows once
+// with insert.mode=upsert and a stable key. A transient failure (a lost
+// connection, a deadlock, a busy database) rolls the batch back and asks
+// the runtime to deliver it again, up to max.retries times,
+// retry.backoff.ms apart. Any other failure, or the last transient one,
+// makes the task write the batch again one record per transaction: the
+// records that still fail go to the errant record reporter (the dead
+// letter queue, with errors.tolerance=all) with their table and the
+// reason, and the others are written; without tolerance the task fails
+// with an error naming the table and the record's Kafka position, the
+// records before it being written.
+//
+// batch.size is accepted; statements are prepared once per transaction
+// and executed per record. db.timezone is the zone of TIMESTAMP and
+// DATETIME wall clocks; SQLite stores dates, times and timestamps as
+// milliseconds since the epoch, as Confluent's sink does through the
+// SQLite JDBC driver.
+package jdbc

@@ -1,0 +1,134 @@
+package jdbc
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/jdbc"
+)
+
+type field struct {
+	name   string
+	schema *connect.Schema
+}
+
+// shape is the columns a record writes: its primary key columns and the
+// others.
+type shape struct {
+	mode         pkMode
+	keys, value  []field
+	fromKey      bool // the keys are the record key's
+	primitiveKey bool // the record key itself is the one key column
+}
+
+func (sh *shape) columns() []jdbc.Column {
+	out := make([]jdbc.Column, 0, len(sh.keys)+len(sh.value))
+	for _, k := range sh.keys {
+		out = append(out, jdbc.Column{Name: k.name, Schema: k.schema, Key: true})
+	}
+	for _, v := range sh.value {
+		out = append(out, jdbc.Column{Name: v.name, Schema: v.schema})
+	}
+	return out
+}
+
+// plan is a statement and how to bind a record's values to it.
+type plan struct {
+	sql   string
+	shape *shape
+	// order says which fields are bound, in the statement's order.
+	order []field
+	// keyIdx[i] is order[i]'s place among the key columns, or -1.
+	keyIdx []int
+}
+
+func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *settings, del bool) (*plan, error) {
+	name := func(f field) string {
+		c, _ := st.has(f.name)
+		return c
+	}
+	names := func(fs []field) []string {
+		out := make([]string, len(fs))
+		for i, f := range fs {
+			out[i] = name(f)
+		}
+		return out
+	}
+	keys, vals := names(sh.keys), names(sh.value)
+	p := &plan{shape: sh}
+	bindKeys := func() {
+		for i, k := range sh.keys {
+			p.order, p.keyIdx = append(p.order, k), append(p.keyIdx, i)
+		}
+	}
+	bindVals := func() {
+		for _, v := range sh.value {
+			p.order, p.keyIdx = append(p.order, v), append(p.keyIdx, -1)
+		}
+	}
+	var err error
+	switch {
+	case del:
+		p.sql, err = d.Delete(table, keys, s.quoting)
+		bindKeys()
+	case s.insert == modeUpsert:
+		p.sql, err = d.Upsert(table, keys, vals, s.quoting)
+		bindKeys()
+		bindVals()
+	case s.insert == modeUpdate:
+		if len(vals) == 0 {
+			return nil, errors.New("insert.mode=update has no column to set besides the primary key")
+		}
+		p.sql, err = d.Update(table, keys, vals, s.quoting)
+		bindVals()
+		bindKeys()
+	default:
+		p.sql, err = d.Insert(table, append(keys, vals...), s.quoting)
+		bindKeys()
+		bindVals()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// args appends the driver values of r's fields in the statement's order.
+func (p *plan) args(dst []any, r *connect.Record, d *jdbc.Dialect, s *settings) ([]any, error) {
+	value, _ := r.Value.(*connect.Struct)
+	key, _ := r.Key.(*connect.Struct)
+	for i, f := range p.order {
+		var v any
+		k := p.keyIdx[i]
+		switch {
+		case k >= 0 && p.shape.mode == pkKafka:
+			o, ok := r.Origin()
+			if !ok {
+				return nil, errors.New("pk.mode=kafka needs the record's Kafka position, which it has not")
+			}
+			v = [3]any{o.Topic, o.Partition, o.Offset}[k]
+		case k >= 0 && p.shape.primitiveKey:
+			if r.Key == nil {
+				return nil, errors.New("the key is null: pk.mode=record_key needs one")
+			}
+			v = r.Key
+		case k >= 0 && p.shape.fromKey:
+			if key == nil {
+				return nil, errors.New("the key is not a Struct: pk.mode=record_key needs one")
+			}
+			v = key.Get(f.name)
+		default:
+			if value == nil {
+				return nil, errors.New("the value is not a Struct")
+			}
+			v = value.Get(f.name)
+		}
+		b, err := d.Bind(v, f.schema, s.loc)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.name, err)
+		}
+		dst = append(dst, b)
+	}
+	return dst, nil
+}

@@ -1,0 +1,451 @@
+package jdbc
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/jdbc"
+	"github.com/kconnect-go/kconnect/internal/version"
+	"github.com/kconnect-go/kconnect/sink"
+)
+
+// Class is the Kafka Connect class name of the connector, Confluent's.
+const Class = "io.confluent.connect.jdbc.JdbcSinkConnector"
+
+// Plugin describes the connector to a runtime.
+func Plugin() sink.Plugin {
+	return sink.Plugin{
+		PluginInfo: connect.PluginInfo{
+			Class:   Class,
+			Aliases: []string{"JdbcSinkConnector"},
+			Kind:    connect.SinkPlugin,
+			Version: version.Kconnect(),
+			Doc:     "Writes records to tables of PostgreSQL, MySQL, MariaDB or SQLite, as Confluent's JDBC sink.",
+			Config:  configDef,
+		},
+		New: func() sink.Connector { return &connector{} },
+	}
+}
+
+type connector struct{ config map[string]string }
+
+// Start checks the configuration (without connecting: each task does).
+func (c *connector) Start(_ context.Context, config map[string]string, _ connect.ConnectorContext) error {
+	if _, err := parseSettings(config); err != nil {
+		return fmt.Errorf("JdbcSinkConnector: %w", err)
+	}
+	c.config = maps.Clone(config)
+	return nil
+}
+
+// TaskConfigs returns maxTasks copies of the configuration: the tasks share
+// the topics' partitions.
+func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	if c.config == nil {
+		return nil, errors.New("JdbcSinkConnector: TaskConfigs called before Start")
+	}
+	out := make([]map[string]string, max(maxTasks, 0))
+	for i := range out {
+		out[i] = maps.Clone(c.config)
+	}
+	return out, nil
+}
+
+func (c *connector) NewTask() sink.Task { return &task{} }
+
+func (c *connector) Stop(context.Context) error { return nil }
+
+var _ sink.OffsetAlterer = (*connector)(nil)
+
+// AlterOffsets accepts every change: the connector keeps no offsets outside
+// Kafka's consumer group.
+func (c *connector) AlterOffsets(context.Context, map[string]string, []sink.OffsetChange) (bool, error) {
+	return true, nil
+}
+
+// task writes each Put in one transaction.
+type task struct {
+	s       *settings
+	db      *sql.DB
+	d       *jdbc.Dialect
+	host    string
+	tc      sink.TaskContext
+	log     *slog.Logger
+	retries int // transient failures of the batch in a row
+	tables  map[jdbc.TableID]*tableState
+}
+
+// tableState is what the task knows of a table: its columns (as the
+// database names them) and the statements built for record shapes.
+type tableState struct {
+	cols  map[string]string // exact name → name; lower-cased name → name
+	plans map[planKey]*plan
+}
+
+type planKey struct {
+	key, value *connect.Schema
+	delete     bool
+}
+
+func (t *task) Start(ctx context.Context, config map[string]string, tc sink.TaskContext) error {
+	s, err := parseSettings(config)
+	if err != nil {
+		return fmt.Errorf("JdbcSinkConnector: %w", err)
+	}
+	target, err := jdbc.ParseURL(s.url)
+	if err != nil {
+		return fmt.Errorf("JdbcSinkConnector: %w", err)
+	}
+	t.tc, t.log = tc, slog.New(slog.DiscardHandler)
+	if tc != nil {
+		t.log = tc.Logger()
+	}
+	if len(target.Ignored) > 0 {
+		t.log.Warn("connection.url parameters without an equivalent in the Go driver are ignored", "parameters", target.Ignored)
+	}
+	db, err := target.Open(ctx, s.user, s.password.Value(), s.loc)
+	if err != nil {
+		return fmt.Errorf("JdbcSinkConnector: %w", err)
+	}
+	t.s, t.db, t.d, t.host = s, db, target.Dialect, target.Host
+	t.tables = make(map[jdbc.TableID]*tableState)
+	t.log.Info("JDBC sink task started", "database", target.Host, "dialect", target.Dialect.Name)
+	return nil
+}
+
+// Put writes records in one transaction, committed before it returns, so
+// the offsets the runtime then commits are those of written rows. A
+// transient failure (a lost connection, a deadlock) is retried by the
+// runtime up to max.retries times, retry.backoff.ms apart; any other
+// failure, or the last transient one, makes the task write the batch
+// again one record per transaction, giving those that still fail to the
+// errant record reporter (with their table and the reason) or, when
+// errors are not tolerated, failing with an error naming the table and
+// the record's position. Records written before it stay written.
+func (t *task) Put(ctx context.Context, records []connect.Record) error {
+	if t.db == nil {
+		return errors.New("JdbcSinkConnector: Put called on a task that is not started")
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	err := t.writeTx(ctx, records)
+	if err == nil {
+		t.retries = 0
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var we *writeError
+	transient := t.d.Transient(err)
+	if errors.As(err, &we) {
+		transient = t.d.Transient(we.err)
+	}
+	if transient && t.retries < t.s.maxRetries {
+		t.retries++
+		t.tc.SetRetryBackoff(t.s.backoff)
+		t.log.Warn("writing a batch failed; it is delivered again", "attempt", t.retries, "max.retries", t.s.maxRetries, "error", err)
+		return fmt.Errorf("JdbcSinkConnector: %w (%w)", err, connect.ErrRetriable)
+	}
+	t.retries = 0
+	return t.writeEach(ctx, records)
+}
+
+// writeEach writes records one per transaction, reporting those that fail.
+func (t *task) writeEach(ctx context.Context, records []connect.Record) error {
+	for i := range records {
+		err := t.writeTx(ctx, records[i:i+1])
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var we *writeError
+		if !errors.As(err, &we) {
+			return fmt.Errorf("JdbcSinkConnector: %w", err)
+		}
+		if t.d.Transient(we.err) {
+			t.tc.SetRetryBackoff(t.s.backoff)
+			return fmt.Errorf("JdbcSinkConnector: %w (%w)", err, connect.ErrRetriable)
+		}
+		rep := t.tc.Reporter()
+		if rep == nil {
+			return fmt.Errorf("JdbcSinkConnector: %w", err)
+		}
+		if rerr := rep.Report(ctx, records[i], err); rerr != nil {
+			return fmt.Errorf("JdbcSinkConnector: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeError is a record that could not be written.
+type writeError struct {
+	table jdbc.TableID
+	pos   connect.Position
+	err   error
+}
+
+func (e *writeError) Error() string {
+	return fmt.Sprintf("table %s, record %s: %v", e.table, e.pos, e.err)
+}
+
+func (e *writeError) Unwrap() error { return e.err }
+
+// writeTx writes records in one transaction.
+func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error) {
+	tx, err := t.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
+	}
+	stmts := make(map[string]*sql.Stmt)
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+		if err != nil {
+			tx.Rollback()
+			// DDL may have been rolled back with it: read the tables again.
+			clear(t.tables)
+		}
+	}()
+	args := make([]any, 0, 16)
+	for i := range records {
+		r := &records[i]
+		table := t.s.table(r.Topic)
+		p, err := t.plan(ctx, tx, table, r)
+		if err != nil {
+			return &writeError{table, r.Position(), err}
+		}
+		args, err = p.args(args[:0], r, t.d, t.s)
+		if err != nil {
+			return &writeError{table, r.Position(), err}
+		}
+		st := stmts[p.sql]
+		if st == nil {
+			if st, err = tx.PrepareContext(ctx, p.sql); err != nil {
+				return &writeError{table, r.Position(), err}
+			}
+			stmts[p.sql] = st
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return &writeError{table, r.Position(), err}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing the transaction on %s: %w", t.host, err)
+	}
+	return nil
+}
+
+func (t *task) Stop(context.Context) error {
+	if t.db == nil {
+		return nil
+	}
+	err := t.db.Close()
+	t.db = nil
+	return err
+}
+
+// BorrowsBatch reports that Put writes its records before it returns and
+// keeps nothing of the batch (sink.BatchBorrower).
+func (t *task) BorrowsBatch() bool { return true }
+
+// state returns what the task knows of table, reading its columns when it
+// knows nothing yet; nil when the table does not exist.
+func (t *task) state(ctx context.Context, q jdbc.Querier, table jdbc.TableID) (*tableState, error) {
+	if st, ok := t.tables[table]; ok {
+		return st, nil
+	}
+	cols, ok, err := t.d.Columns(ctx, q, table)
+	if err != nil || !ok {
+		return nil, err
+	}
+	st := &tableState{cols: make(map[string]string), plans: make(map[planKey]*plan)}
+	for _, c := range cols {
+		st.cols[c.Name] = c.Name
+		if _, dup := st.cols[strings.ToLower(c.Name)]; !dup {
+			st.cols[strings.ToLower(c.Name)] = c.Name
+		}
+	}
+	t.tables[table] = st
+	return st, nil
+}
+
+// has returns the table's column for name: the same name, or one equal
+// ignoring case (a database that folds unquoted names).
+func (st *tableState) has(name string) (string, bool) {
+	if c, ok := st.cols[name]; ok {
+		return c, true
+	}
+	c, ok := st.cols[strings.ToLower(name)]
+	return c, ok
+}
+
+func (t *task) plan(ctx context.Context, tx *sql.Tx, table jdbc.TableID, r *connect.Record) (*plan, error) {
+	del := r.Value == nil
+	key := planKey{key: r.KeySchema, value: r.ValueSchema, delete: del}
+	if st, ok := t.tables[table]; ok {
+		if p := st.plans[key]; p != nil {
+			return p, nil
+		}
+	}
+	shape, err := t.shapeOf(r)
+	if err != nil {
+		return nil, err
+	}
+	st, err := t.state(ctx, tx, table)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		if !t.s.autoCreate {
+			return nil, fmt.Errorf("table %s does not exist and auto.create is disabled", table)
+		}
+		if del {
+			return nil, fmt.Errorf("table %s does not exist: a tombstone cannot create it", table)
+		}
+		q, err := t.d.CreateTable(table, shape.columns(), t.s.quoting)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("creating table %s: %w", table, err)
+		}
+		t.log.Info("created table", "table", table.String())
+		if st, err = t.state(ctx, tx, table); err != nil {
+			return nil, err
+		}
+		if st == nil {
+			return nil, fmt.Errorf("table %s was created but is not found", table)
+		}
+	}
+	var missing []jdbc.Column
+	for _, c := range shape.columns() {
+		if del && !c.Key {
+			continue
+		}
+		if _, ok := st.has(c.Name); !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, c := range missing {
+			names[i] = c.Name
+		}
+		if !t.s.autoEvolve {
+			return nil, fmt.Errorf("table %s has no column %s and auto.evolve is disabled", table, strings.Join(names, ", "))
+		}
+		for _, c := range missing {
+			if c.Key {
+				return nil, fmt.Errorf("table %s has no primary key column %s, which auto.evolve cannot add", table, c.Name)
+			}
+			q, err := t.d.AddColumn(table, c, t.s.quoting)
+			if err != nil {
+				return nil, fmt.Errorf("table %s: %w", table, err)
+			}
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return nil, fmt.Errorf("adding column %s to table %s: %w", c.Name, table, err)
+			}
+			st.cols[c.Name] = c.Name
+			st.cols[strings.ToLower(c.Name)] = c.Name
+		}
+		t.log.Info("added columns", "table", table.String(), "columns", names)
+	}
+	p, err := shape.plan(t.d, table, st, t.s, del)
+	if err != nil {
+		return nil, err
+	}
+	st.plans[key] = p
+	return p, nil
+}
+
+// shapeOf works out a record's key and value columns from its schemas and
+// pk.mode, as Confluent's FieldsMetadata does.
+func (t *task) shapeOf(r *connect.Record) (*shape, error) {
+	s := t.s
+	sh := &shape{mode: s.pk}
+	if r.Value != nil {
+		vs := r.ValueSchema
+		if vs == nil || vs.Type != connect.StructType {
+			return nil, errors.New("the value is not a Struct with a schema, which the JDBC sink needs (use a converter with schemas, such as JsonConverter with schemas.enable=true)")
+		}
+		if _, ok := r.Value.(*connect.Struct); !ok {
+			return nil, errors.New("the value is not a Struct")
+		}
+		for _, f := range vs.Fields {
+			if len(s.whitelist) > 0 && !slices.Contains(s.whitelist, f.Name) {
+				continue
+			}
+			sh.value = append(sh.value, field{name: f.Name, schema: f.Schema})
+		}
+	} else if !s.deletes {
+		return nil, errors.New("the value is null (a tombstone) and delete.enabled is false")
+	}
+	switch s.pk {
+	case pkKafka:
+		names := kafkaPKNames
+		if len(s.pkFields) == 3 {
+			names = s.pkFields
+		}
+		sh.keys = []field{{names[0], connect.StringSchema}, {names[1], connect.Int32Schema}, {names[2], connect.Int64Schema}}
+	case pkRecordKey:
+		ks := r.KeySchema
+		switch {
+		case ks == nil || r.Key == nil:
+			return nil, errors.New("pk.mode=record_key needs a key with a schema; the key or its schema is null")
+		case ks.Type.Primitive():
+			if len(s.pkFields) != 1 {
+				return nil, fmt.Errorf("the key is a primitive (%s): pk.fields must name exactly one column for it, not %q", ks.Type, s.pkFields)
+			}
+			sh.keys = []field{{s.pkFields[0], ks}}
+			sh.primitiveKey = true
+		case ks.Type == connect.StructType:
+			for _, f := range ks.Fields {
+				if len(s.pkFields) == 0 || slices.Contains(s.pkFields, f.Name) {
+					sh.keys = append(sh.keys, field{f.Name, f.Schema})
+				}
+			}
+			for _, n := range s.pkFields {
+				if _, ok := ks.Field(n); !ok {
+					return nil, fmt.Errorf("pk.fields names %q, which the key's schema has no field of", n)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("pk.mode=record_key cannot use a key of type %s", ks.Type)
+		}
+		sh.fromKey = true
+	case pkRecordValue:
+		if r.Value == nil {
+			return nil, errors.New("pk.mode=record_value needs a value")
+		}
+		for _, f := range r.ValueSchema.Fields {
+			if len(s.pkFields) == 0 || slices.Contains(s.pkFields, f.Name) {
+				sh.keys = append(sh.keys, field{f.Name, f.Schema})
+			}
+		}
+		for _, n := range s.pkFields {
+			if _, ok := r.ValueSchema.Field(n); !ok {
+				return nil, fmt.Errorf("pk.fields names %q, which the value's schema has no field of", n)
+			}
+		}
+	}
+	// A key column is not written again as a value column.
+	sh.value = slices.DeleteFunc(sh.value, func(f field) bool {
+		return slices.ContainsFunc(sh.keys, func(k field) bool { return k.name == f.name })
+	})
+	if len(sh.keys) == 0 && len(sh.value) == 0 {
+		return nil, errors.New("the record has no field to write")
+	}
+	return sh, nil
+}

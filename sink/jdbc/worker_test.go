@@ -1,0 +1,89 @@
+package jdbc_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/jdbc/jdbctest"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
+)
+
+// TestWorkerPipeline runs the sink in a worker on Kafka, configured as
+// Confluent's connector is: JSON records with schemas are upserted by
+// their key, a tombstone deletes its row, and the consumer offsets
+// committed cover every record once the rows are written.
+func TestWorkerPipeline(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		brokers := testkafka.Brokers(t)
+		topic := testkafka.Topic(t, "users")
+		testkafka.CreateTopic(t, brokers, topic, 1, nil)
+
+		const keySchema = `{"type":"struct","fields":[{"field":"id","type":"int64","optional":false}],"optional":false}`
+		const valueSchema = `{"type":"struct","fields":[{"field":"id","type":"int64","optional":false},` +
+			`{"field":"name","type":"string","optional":true}],"optional":false}`
+		record := func(id int, name string) *kgo.Record {
+			r := &kgo.Record{Topic: topic,
+				Key: fmt.Appendf(nil, `{"schema":%s,"payload":{"id":%d}}`, keySchema, id)}
+			if name != "" {
+				r.Value = fmt.Appendf(nil, `{"schema":%s,"payload":{"id":%d,"name":%q}}`, valueSchema, id, name)
+			}
+			return r
+		}
+		cl := testkafka.Client(t, brokers)
+		ctx := context.Background()
+		recs := []*kgo.Record{record(1, "ann"), record(2, "bob"), record(3, "cy"), record(2, "bob2"), record(3, "")}
+		require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
+
+		w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(sinkjdbc.Plugin()),
+			worker.OffsetFlushInterval(50*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
+		require.NoError(t, err)
+		t.Cleanup(func() { w.Close() })
+		name := testkafka.Group(t, "jdbc-sink")
+		require.NoError(t, w.CreateConnector(ctx, name, map[string]string{
+			"connector.class": "JdbcSinkConnector", "topics": topic, "connection.url": db.URL,
+			"key.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+			"auto.create": "true", "insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true",
+			"table.name.format": "kc_${topic}",
+		}))
+		want := "[[1 ann] [2 bob2]]"
+		var got string
+		require.Eventually(t, func() bool {
+			rows, err := db.DB.QueryContext(ctx, `SELECT "id", "name" FROM "kc_`+topic+`" ORDER BY "id"`)
+			if err != nil { // not created yet
+				return false
+			}
+			defer rows.Close()
+			var out [][2]any
+			for rows.Next() {
+				var id int64
+				var name string
+				if rows.Scan(&id, &name) != nil {
+					return false
+				}
+				out = append(out, [2]any{id, name})
+			}
+			got = fmt.Sprint(out)
+			return got == want
+		}, 30*time.Second, 50*time.Millisecond, "rows %s, want %s", got, want)
+
+		require.Eventually(t, func() bool {
+			offs, err := w.ConnectorOffsets(ctx, name)
+			if err != nil || len(offs.Offsets) != 1 {
+				return false
+			}
+			n, _ := offs.Offsets[0].Offset.Int64("kafka_offset")
+			return n == int64(len(recs))
+		}, 30*time.Second, 50*time.Millisecond, "the committed offset never covered the %d records", len(recs))
+		st, err := w.Status(name)
+		require.NoError(t, err)
+		require.Equal(t, "RUNNING", fmt.Sprint(st.Tasks[0].State))
+	})
+}
