@@ -183,6 +183,9 @@ func TestHostileNames(t *testing.T) {
 		sentinel := jdbc.TableID{Name: "sentinel"}
 		exec(must(d.CreateTable(sentinel, []jdbc.Column{{Name: "id", Schema: connect.Int64Schema, Key: true}}, jdbc.Always)))
 		for i, name := range hostile {
+			if d == jdbc.MySQL && name == "🙂" {
+				continue // MariaDB and MySQL keep identifiers in utf8mb3: no character beyond the BMP
+			}
 			table := jdbc.TableID{Name: name}
 			cols := []jdbc.Column{
 				{Name: name, Schema: connect.Int64Schema, Key: true},

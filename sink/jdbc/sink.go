@@ -201,8 +201,20 @@ func (e *writeError) Error() string {
 
 func (e *writeError) Unwrap() error { return e.err }
 
-// writeTx writes records in one transaction.
+// writeTx writes records in one transaction. The tables are created and
+// evolved first, each statement committed on its own: MySQL commits a
+// transaction at any DDL statement, which would commit part of a batch.
 func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error) {
+	plans := make([]*plan, len(records))
+	for i := range records {
+		r := &records[i]
+		table := t.s.table(r.Topic)
+		if plans[i], err = t.plan(ctx, t.db, table, r); err != nil {
+			// The table may have changed under the task: read it again.
+			clear(t.tables)
+			return &writeError{table, r.Position(), err}
+		}
+	}
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
@@ -214,7 +226,6 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		}
 		if err != nil {
 			tx.Rollback()
-			// DDL may have been rolled back with it: read the tables again.
 			clear(t.tables)
 		}
 	}()
@@ -222,10 +233,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 	for i := range records {
 		r := &records[i]
 		table := t.s.table(r.Topic)
-		p, err := t.plan(ctx, tx, table, r)
-		if err != nil {
-			return &writeError{table, r.Position(), err}
-		}
+		p := plans[i]
 		args, err = p.args(args[:0], r, t.d, t.s)
 		if err != nil {
 			return &writeError{table, r.Position(), err}
@@ -291,7 +299,13 @@ func (st *tableState) has(name string) (string, bool) {
 	return c, ok
 }
 
-func (t *task) plan(ctx context.Context, tx *sql.Tx, table jdbc.TableID, r *connect.Record) (*plan, error) {
+// execQuerier is what plan needs of a *sql.DB.
+type execQuerier interface {
+	jdbc.Querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *connect.Record) (*plan, error) {
 	del := r.Value == nil
 	key := planKey{key: r.KeySchema, value: r.ValueSchema, delete: del}
 	if st, ok := t.tables[table]; ok {

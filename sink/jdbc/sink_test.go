@@ -54,16 +54,13 @@ func named(t testing.TB, topic string, offset, id int64, name string) connect.Re
 // (SQLite file, PostgreSQL schema) per check and the Kafka coordinates as
 // the primary key.
 func TestConformance(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		open func(testing.TB) *jdbctest.DB
-	}{{"sqlite", jdbctest.SQLite}, {"postgres", jdbctest.Postgres}} {
-		t.Run(db.name, func(t *testing.T) {
+	for _, db := range jdbctest.All {
+		t.Run(db.Name, func(t *testing.T) {
 			connecttest.Sink(t, connecttest.SinkSpec{
 				Plugin: sinkjdbc.Plugin(),
 				Config: func(t testing.TB) map[string]string {
 					return map[string]string{
-						"connection.url": db.open(t).URL, "auto.create": "true", "pk.mode": "kafka",
+						"connection.url": db.Open(t).URL, "auto.create": "true", "pk.mode": "kafka",
 						"table.name.format": "kc_${topic}",
 					}
 				},
@@ -393,4 +390,34 @@ func TestSchemalessValueIsReported(t *testing.T) {
 	if rep := s.tc.Reported(); len(rep) != 1 || !strings.Contains(rep[0].Err.Error(), "Struct") {
 		t.Fatalf("reported %v", rep)
 	}
+}
+
+// TestTableCreatedMidBatch creates a table in the middle of a batch that
+// then fails: MySQL and MariaDB commit a transaction at any DDL statement,
+// so the task creates tables before its transaction, and the records
+// before the new table's are not written twice when the batch is split.
+func TestTableCreatedMidBatch(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		s := start(t, db, map[string]string{"auto.create": "true"})
+		s.put(named(t, "a", 0, 1, "first"))
+		c := jdbc.TableID{Name: "c"}
+		q, err := db.Dialect.CreateTable(c, []jdbc.Column{
+			{Name: "id", Schema: connect.Int64Schema, Key: true}, {Name: "name", Schema: connect.OptionalStringSchema}}, jdbc.Always)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		s.put(named(t, "a", 1, 2, "second"), named(t, "b", 0, 1, "new table"), named(t, "c", 0, 5, "five"), named(t, "c", 1, 5, "five again"))
+		if got, want := s.rows(`SELECT "id", "name" FROM "a" ORDER BY "id"`), "[[1 first] [2 second]]"; got != want {
+			t.Errorf("table a holds %s, want %s", got, want)
+		}
+		if got, want := s.rows(`SELECT "id", "name" FROM "b"`)+s.rows(`SELECT "id", "name" FROM "c"`), "[[1 new table]][[5 five]]"; got != want {
+			t.Errorf("tables b and c hold %s, want %s", got, want)
+		}
+		if rep := s.tc.Reported(); len(rep) != 1 {
+			t.Errorf("reported %v, want the duplicate of c", rep)
+		}
+	})
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kconnect-go/kconnect/internal/jdbc"
 	"github.com/kconnect-go/kconnect/internal/jdbc/jdbctest"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -56,7 +58,11 @@ func TestWorkerPipeline(t *testing.T) {
 		want := "[[1 ann] [2 bob2]]"
 		var got string
 		require.Eventually(t, func() bool {
-			rows, err := db.DB.QueryContext(ctx, `SELECT "id", "name" FROM "kc_`+topic+`" ORDER BY "id"`)
+			q := `SELECT "id", "name" FROM "kc_` + topic + `" ORDER BY "id"`
+			if db.Dialect == jdbc.MySQL {
+				q = strings.ReplaceAll(q, `"`, "`")
+			}
+			rows, err := db.DB.QueryContext(ctx, q)
 			if err != nil { // not created yet
 				return false
 			}

@@ -1,6 +1,7 @@
 // Package jdbctest gives tests of the JDBC connectors their databases: a
-// new SQLite file always, and a new PostgreSQL schema when
-// KCONNECT_POSTGRES_URL names a server (as CI sets it).
+// new SQLite file always, a new PostgreSQL schema when
+// KCONNECT_POSTGRES_URL names a server and a new MariaDB (or MySQL)
+// database when KCONNECT_MARIADB_URL names one, as CI sets them.
 package jdbctest
 
 import (
@@ -19,6 +20,10 @@ import (
 // PostgresEnv names the PostgreSQL server of integration tests, as a
 // postgres:// URL.
 const PostgresEnv = "KCONNECT_POSTGRES_URL"
+
+// MariaDBEnv names the MariaDB or MySQL server of integration tests, as a
+// mysql:// URL whose user may create databases.
+const MariaDBEnv = "KCONNECT_MARIADB_URL"
 
 // DB is a fresh, empty database for one test.
 type DB struct {
@@ -41,9 +46,7 @@ func Postgres(t testing.TB) *DB {
 	t.Helper()
 	base := testenv.Integration(t, PostgresEnv)
 	admin := open(t, "postgres", base)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "kct_" + hex.EncodeToString(b[:])
+	schema := "kct_" + randomHex()
 	if _, err := admin.DB.ExecContext(context.Background(), `CREATE SCHEMA `+schema); err != nil {
 		t.Fatalf("creating schema %s: %v", schema, err)
 	}
@@ -60,12 +63,50 @@ func Postgres(t testing.TB) *DB {
 	return open(t, "postgres", u.String())
 }
 
-// Each runs fn as sub-tests "sqlite" and "postgres", each with a new
-// database; the second is skipped without a server.
+// MariaDB returns a new database of the server KCONNECT_MARIADB_URL names,
+// and skips the test without one.
+func MariaDB(t testing.TB) *DB {
+	t.Helper()
+	base := testenv.Integration(t, MariaDBEnv)
+	admin := open(t, "mariadb", base)
+	name := "kct_" + randomHex()
+	if _, err := admin.DB.ExecContext(context.Background(), `CREATE DATABASE `+name+` CHARACTER SET utf8mb4`); err != nil {
+		t.Fatalf("creating database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.DB.ExecContext(context.Background(), `DROP DATABASE `+name)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", MariaDBEnv, err)
+	}
+	u.Path = "/" + name
+	return open(t, "mariadb", u.String())
+}
+
+// Opener is one kind of database for a test.
+type Opener struct {
+	Name string
+	Open func(testing.TB) *DB
+}
+
+// All are the databases tests run on: SQLite always, the others when their
+// servers are configured.
+var All = []Opener{{"sqlite", SQLite}, {"postgres", Postgres}, {"mariadb", MariaDB}}
+
+// Each runs fn as a sub-test per database of All, each with a new
+// database; those without a server are skipped.
 func Each(t *testing.T, fn func(t *testing.T, db *DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	for _, o := range All {
+		t.Run(o.Name, func(t *testing.T) { fn(t, o.Open(t)) })
+	}
+}
+
+func randomHex() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func open(t testing.TB, name, u string) *DB {
