@@ -28,6 +28,13 @@ const (
 	RetryBackoffMsConfig     = "retry.backoff.ms"
 	QuoteIdentifiersConfig   = "quote.sql.identifiers"
 	DBTimezoneConfig         = "db.timezone"
+	ConnectionAttemptsConfig = "connection.attempts"
+	ConnectionBackoffConfig  = "connection.backoff.ms"
+	DialectNameConfig        = "dialect.name"
+	ReplaceNullConfig        = "replace.null.with.default"
+	TableTypesConfig         = "table.types"
+	DateTimezoneConfig       = "date.timezone"
+	TrimSensitiveLogConfig   = "trim.sensitive.log"
 )
 
 // The kafka pk.mode's default column names, Confluent's.
@@ -42,6 +49,22 @@ var configDef = connect.NewConfigDef().
 		Group: "Connection", OrderInGroup: 2, Doc: "JDBC connection user."}).
 	Define(connect.ConfigKey{Name: ConnectionPasswordConfig, Type: connect.ConfigPassword, Importance: connect.High,
 		Group: "Connection", OrderInGroup: 3, Doc: "JDBC connection password."}).
+	Define(connect.ConfigKey{Name: ConnectionAttemptsConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Low,
+		Validator: connect.AtLeast(1), Group: "Connection", OrderInGroup: 4,
+		Doc: "Maximum number of attempts to retrieve a valid JDBC connection. Must be a positive integer."}).
+	Define(connect.ConfigKey{Name: ConnectionBackoffConfig, Type: connect.ConfigLong, Default: int64(10000), Importance: connect.Low,
+		Validator: connect.AtLeast(int64(0)), Group: "Connection", OrderInGroup: 5,
+		Doc: "Backoff time in milliseconds between connection attempts."}).
+	Define(connect.ConfigKey{Name: DialectNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Low,
+		Validator: connect.ValidatorFunc(func(v any) error {
+			if n := v.(string); n != "" && dialectNamed(n) == nil {
+				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, dialectNames())
+			}
+			return nil
+		}), Group: "Connection", OrderInGroup: 6,
+		Doc: "The name of the database dialect that should be used for this connector. By default this is empty, and " +
+			"the connector automatically determines the dialect based upon the JDBC connection URL; set, it must be " +
+			"the dialect of that URL."}).
 	Define(connect.ConfigKey{Name: InsertModeConfig, Type: connect.ConfigString, Default: "insert", Importance: connect.High,
 		Validator: connect.OneOfIgnoreCase("insert", "upsert", "update"), Group: "Writes", OrderInGroup: 1,
 		Doc: "The insertion mode to use: insert (standard INSERT), upsert (the dialect's insert-or-update, by the " +
@@ -69,6 +92,31 @@ var configDef = connect.NewConfigDef().
 		Group: "Data Mapping", OrderInGroup: 4,
 		Doc: "List of comma-separated record value field names. If empty, all fields from the record value are utilized, " +
 			"otherwise used to filter to the desired fields. Primary key fields are handled by pk.mode."}).
+	Define(connect.ConfigKey{Name: ReplaceNullConfig, Type: connect.ConfigBoolean, Default: true, Importance: connect.Medium,
+		Group: "Data Mapping", OrderInGroup: 6,
+		Doc: "Whether to replace fields that have a default value and that are null to the default value. When set " +
+			"to true, the default value is used, otherwise null is used."}).
+	Define(connect.ConfigKey{Name: TableTypesConfig, Type: connect.ConfigList, Default: "TABLE", Importance: connect.Low,
+		Validator: connect.ValidatorFunc(func(v any) error {
+			for _, t := range v.([]string) {
+				switch strings.ToUpper(t) {
+				case "TABLE", "VIEW", "PARTITIONED_TABLE":
+				default:
+					return fmt.Errorf("unknown table type %q: TABLE, VIEW or PARTITIONED_TABLE", t)
+				}
+			}
+			return nil
+		}), Group: "Data Mapping", OrderInGroup: 7,
+		Doc: "The comma-separated types of database tables to which the sink connector can write: TABLE, VIEW, " +
+			"PARTITIONED_TABLE. kconnect writes to whatever exists under the table's name."}).
+	Define(connect.ConfigKey{Name: DateTimezoneConfig, Type: connect.ConfigString, Default: "DB_TIMEZONE", Importance: connect.Low,
+		Validator: connect.OneOfIgnoreCase("DB_TIMEZONE", "UTC"), Group: "Data Mapping", OrderInGroup: 8,
+		Doc: "Name of the JDBC timezone that should be used in the connector when inserting DATE type values: " +
+			"DB_TIMEZONE or UTC. Connect's Date values are days, which kconnect writes as those days either way."}).
+	Define(connect.ConfigKey{Name: TrimSensitiveLogConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low,
+		Group: "Data Mapping", OrderInGroup: 9,
+		Doc: "Whether to trim sensitive information from logs. kconnect's JDBC sink never logs record values or SQL " +
+			"arguments, so it is accepted and has no effect."}).
 	Define(connect.ConfigKey{Name: DBTimezoneConfig, Type: connect.ConfigString, Default: "UTC", Importance: connect.Medium,
 		Validator: connect.ValidatorFunc(func(v any) error {
 			_, err := time.LoadLocation(v.(string))
@@ -133,6 +181,27 @@ type settings struct {
 	backoff     time.Duration
 	quoting     jdbc.Quoting
 	loc         *time.Location
+	attempts    int
+	connBackoff time.Duration
+	dialect     *jdbc.Dialect // dialect.name's, or nil
+	defaults    bool          // replace.null.with.default
+}
+
+func dialectNamed(name string) *jdbc.Dialect {
+	for _, d := range jdbc.Dialects {
+		if strings.EqualFold(d.Name, name) {
+			return d
+		}
+	}
+	return nil
+}
+
+func dialectNames() string {
+	names := make([]string, len(jdbc.Dialects))
+	for i, d := range jdbc.Dialects {
+		names[i] = d.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func parseSettings(config map[string]string) (*settings, error) {
@@ -153,6 +222,10 @@ func parseSettings(config map[string]string) (*settings, error) {
 		deletes:     cfg.Bool(DeleteEnabledConfig),
 		maxRetries:  cfg.Int(MaxRetriesConfig),
 		backoff:     time.Duration(cfg.Int(RetryBackoffMsConfig)) * time.Millisecond,
+		attempts:    cfg.Int(ConnectionAttemptsConfig),
+		connBackoff: time.Duration(cfg.Long(ConnectionBackoffConfig)) * time.Millisecond,
+		dialect:     dialectNamed(cfg.String(DialectNameConfig)),
+		defaults:    cfg.Bool(ReplaceNullConfig),
 	}
 	s.insert = map[string]insertMode{"insert": modeInsert, "upsert": modeUpsert, "update": modeUpdate}[strings.ToLower(cfg.String(InsertModeConfig))]
 	s.pk = map[string]pkMode{"none": pkNone, "kafka": pkKafka, "record_key": pkRecordKey, "record_value": pkRecordValue}[strings.ToLower(cfg.String(PKModeConfig))]
@@ -190,8 +263,12 @@ func parseSettings(config map[string]string) (*settings, error) {
 		}
 		return nil, fmt.Errorf("invalid configuration: %s", b.String())
 	}
-	if _, err := jdbc.ParseURL(s.url); err != nil {
+	target, err := jdbc.ParseURL(s.url)
+	if err != nil {
 		return nil, err
+	}
+	if s.dialect != nil && s.dialect != target.Dialect {
+		return nil, fmt.Errorf("invalid configuration: %s: dialect %s is not that of connection.url (%s)", DialectNameConfig, s.dialect.Name, target.Dialect.Name)
 	}
 	return s, nil
 }

@@ -13,7 +13,10 @@
 // connection.user and connection.password override credentials in the
 // URL; the password is never logged, and connection errors name the host,
 // never it. JDBC URL parameters without a Go equivalent are logged by name
-// and ignored.
+// and ignored. A task connects up to connection.attempts times,
+// connection.backoff.ms apart. dialect.name, when set, must name the URL's
+// dialect (SqliteDatabaseDialect, PostgreSqlDatabaseDialect,
+// MySqlDatabaseDialect).
 //
 // # Writes
 //
@@ -31,7 +34,8 @@
 // primitive key is the one column pk.fields names) or record_value.
 // fields.whitelist narrows the value's fields written. With
 // delete.enabled (and pk.mode=record_key) a null value deletes the row of
-// its key. auto.create creates a missing table from the record's schema,
+// its key. A null field with a default is written as the default unless
+// replace.null.with.default is false. auto.create creates a missing table from the record's schema,
 // with its primary key; auto.evolve adds columns for new fields (nullable,
 // or NOT NULL with a numeric or boolean default); neither ever drops or
 // retypes a column. Types are Confluent's mapping (see internal/jdbc);
@@ -57,7 +61,10 @@
 // records before it being written.
 //
 // batch.size is accepted; statements are prepared once per transaction
-// and executed per record. db.timezone is the zone of TIMESTAMP and
+// and executed per record. table.types, date.timezone and
+// trim.sensitive.log are accepted: the sink writes to whatever exists
+// under a table's name, Date values are days whatever the zone, and no
+// value is ever logged. db.timezone is the zone of TIMESTAMP and
 // DATETIME wall clocks; SQLite stores dates, times and timestamps as
 // milliseconds since the epoch, as Confluent's sink does through the
 // SQLite JDBC driver.

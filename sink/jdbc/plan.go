@@ -122,7 +122,11 @@ func (p *plan) args(dst []any, r *connect.Record, d *jdbc.Dialect, s *settings) 
 			if value == nil {
 				return nil, errors.New("the value is not a Struct")
 			}
-			v = value.Get(f.name)
+			if s.defaults {
+				v = value.Get(f.name)
+			} else {
+				v = value.GetWithoutDefault(f.name)
+			}
 		}
 		b, err := d.Bind(v, f.schema, s.loc)
 		if err != nil {

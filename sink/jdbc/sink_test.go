@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
@@ -282,6 +284,9 @@ func TestConfigChecks(t *testing.T) {
 		{map[string]string{"insert.mode": "merge"}, "insert.mode"},
 		{map[string]string{"db.timezone": "Mars/Olympus"}, "db.timezone"},
 		{map[string]string{"connection.url": "jdbc:oracle:thin:@h:1521/x"}, "connection.url"},
+		{map[string]string{"dialect.name": "PostgreSqlDatabaseDialect"}, "dialect.name"},
+		{map[string]string{"dialect.name": "SqlServerDatabaseDialect"}, "dialect.name"},
+		{map[string]string{"table.types": "TABLE,SYNONYM"}, "table.types"},
 	} {
 		cfg := map[string]string{"connection.url": "jdbc:sqlite::memory:"}
 		for k, v := range tc.config {
@@ -420,4 +425,43 @@ func TestTableCreatedMidBatch(t *testing.T) {
 			t.Errorf("reported %v, want the duplicate of c", rep)
 		}
 	})
+}
+
+var withDefault = connect.StructOf(
+	connect.Field{Name: "id", Schema: connect.Int64Schema},
+	connect.Field{Name: "name", Schema: connect.OptionalStringSchema.WithDefault("dflt")},
+)
+
+func TestReplaceNullWithDefault(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		s := start(t, db, map[string]string{"auto.create": "true", "table.name.format": "d_${topic}"})
+		s.put(rec(t, "on", 0, 1, withDefault, value(t, withDefault, "id", int64(1))))
+		n := start(t, db, map[string]string{"auto.create": "true", "table.name.format": "d_${topic}", "replace.null.with.default": "false"})
+		n.put(rec(t, "off", 0, 1, withDefault, value(t, withDefault, "id", int64(1))))
+		if got, want := s.rows(`SELECT "name" FROM "d_on"`)+s.rows(`SELECT "name" FROM "d_off"`), "[[dflt]][[NULL]]"; got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+	})
+}
+
+// TestConnectionAttempts starts a task against a port nothing listens on:
+// it tries connection.attempts times, connection.backoff.ms apart, and
+// fails naming the host and the attempts, not the password.
+func TestConnectionAttempts(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	config := map[string]string{"connection.url": "jdbc:postgresql://" + addr + "/db", "connection.password": "hunter2-secret",
+		"connection.attempts": "3", "connection.backoff.ms": "100"}
+	begin := time.Now()
+	err = sinkjdbc.Plugin().New().NewTask().Start(context.Background(), config, connecttest.NewSinkTaskContext(config))
+	if err == nil || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "after 3 attempts") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("Start = %v; want an error naming %s and 3 attempts, without the password", err, addr)
+	}
+	if d := time.Since(begin); d < 200*time.Millisecond {
+		t.Errorf("three attempts took %v: connection.backoff.ms (100) was not waited twice", d)
+	}
 }
