@@ -191,6 +191,30 @@ func (d *Dialect) Insert(t TableID, cols []string, q Quoting) (string, error) {
 	return "INSERT INTO " + table + " (" + strings.Join(qc, ",") + ") VALUES (" + d.placeholders(1, len(cols)) + ")", nil
 }
 
+// MaxParams is how many bind parameters one statement may have in every
+// dialect: SQLite's limit (32766 since 3.32; PostgreSQL and MySQL take
+// 65535).
+const MaxParams = 32766
+
+// InsertRows returns INSERT INTO table (cols) VALUES (…), (…) with rows
+// rows, binding the columns of each row in order, row after row. rows ×
+// len(cols) must not exceed MaxParams.
+func (d *Dialect) InsertRows(t TableID, cols []string, rows int, q Quoting) (string, error) {
+	if rows < 1 || rows*len(cols) > MaxParams {
+		return "", fmt.Errorf("an insert of %d rows of %d columns into %s", rows, len(cols), t)
+	}
+	first, err := d.Insert(t, cols, q)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(first)
+	for r := 1; r < rows; r++ {
+		b.WriteString(",(" + d.placeholders(1+r*len(cols), len(cols)) + ")")
+	}
+	return b.String(), nil
+}
+
 // Upsert returns the dialect's insert-or-update of keys then cols, binding
 // the keys, then the other columns, in order: a row whose keys exist gets
 // the other columns' values.

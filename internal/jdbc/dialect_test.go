@@ -86,11 +86,13 @@ func TestStatements(t *testing.T) {
 	for _, tc := range []struct {
 		d                              *jdbc.Dialect
 		insert, upsert, update, delete string
+		insertRows                     string
 		upsertKeysOnly                 string
 	}{
 		{
 			d:              jdbc.SQLite,
 			insert:         `INSERT INTO "t" ("a","b") VALUES (?,?)`,
+			insertRows:     `INSERT INTO "t" ("a","b") VALUES (?,?),(?,?),(?,?)`,
 			upsert:         `INSERT INTO "t" ("k1","k2","a","b") VALUES (?,?,?,?) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=excluded."a","b"=excluded."b"`,
 			upsertKeysOnly: `INSERT INTO "t" ("k1","k2") VALUES (?,?) ON CONFLICT ("k1","k2") DO NOTHING`,
 			update:         `UPDATE "t" SET "a"=?,"b"=? WHERE "k1"=? AND "k2"=?`,
@@ -99,6 +101,7 @@ func TestStatements(t *testing.T) {
 		{
 			d:              jdbc.PostgreSQL,
 			insert:         `INSERT INTO "t" ("a","b") VALUES ($1,$2)`,
+			insertRows:     `INSERT INTO "t" ("a","b") VALUES ($1,$2),($3,$4),($5,$6)`,
 			upsert:         `INSERT INTO "t" ("k1","k2","a","b") VALUES ($1,$2,$3,$4) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=EXCLUDED."a","b"=EXCLUDED."b"`,
 			upsertKeysOnly: `INSERT INTO "t" ("k1","k2") VALUES ($1,$2) ON CONFLICT ("k1","k2") DO NOTHING`,
 			update:         `UPDATE "t" SET "a"=$1,"b"=$2 WHERE "k1"=$3 AND "k2"=$4`,
@@ -107,6 +110,7 @@ func TestStatements(t *testing.T) {
 		{
 			d:              jdbc.MySQL,
 			insert:         "INSERT INTO `t` (`a`,`b`) VALUES (?,?)",
+			insertRows:     "INSERT INTO `t` (`a`,`b`) VALUES (?,?),(?,?),(?,?)",
 			upsert:         "INSERT INTO `t` (`k1`,`k2`,`a`,`b`) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE `a`=VALUES(`a`),`b`=VALUES(`b`)",
 			upsertKeysOnly: "INSERT INTO `t` (`k1`,`k2`) VALUES (?,?) ON DUPLICATE KEY UPDATE `k1`=VALUES(`k1`),`k2`=VALUES(`k2`)",
 			update:         "UPDATE `t` SET `a`=?,`b`=? WHERE `k1`=? AND `k2`=?",
@@ -123,6 +127,8 @@ func TestStatements(t *testing.T) {
 		check("insert", tc.insert, got, err)
 		got, err = tc.d.Upsert(tb, keys, cols, jdbc.Always)
 		check("upsert", tc.upsert, got, err)
+		got, err = tc.d.InsertRows(tb, cols, 3, jdbc.Always)
+		check("insert of rows", tc.insertRows, got, err)
 		got, err = tc.d.Upsert(tb, keys, nil, jdbc.Always)
 		check("upsert of keys only", tc.upsertKeysOnly, got, err)
 		got, err = tc.d.Update(tb, keys, cols, jdbc.Always)

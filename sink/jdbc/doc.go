@@ -63,8 +63,10 @@
 // with an error naming the table and the record's Kafka position, the
 // records before it being written.
 //
-// batch.size is accepted; statements are prepared once per transaction
-// and executed per record. table.types, date.timezone and
+// In insert mode, a run of records of one table and schema is written by
+// one INSERT of up to batch.size rows (fewer when their columns would pass
+// 32766 bind parameters); upserts, updates and deletes are one prepared
+// statement per record. table.types, date.timezone and
 // trim.sensitive.log are accepted: the sink writes to whatever exists
 // under a table's name, Date values are days whatever the zone, and no
 // value is ever logged. db.timezone is the zone of TIMESTAMP and

@@ -41,6 +41,24 @@ type plan struct {
 	order []field
 	// keyIdx[i] is order[i]'s place among the key columns, or -1.
 	keyIdx []int
+	// cols are the columns of an insert, in order; rows holds its
+	// statements of several rows by their number. Both are nil for other
+	// statements.
+	cols []string
+	rows map[int]string
+}
+
+// insertRows returns the plan's insert of n rows.
+func (p *plan) insertRows(d *jdbc.Dialect, table jdbc.TableID, n int, q jdbc.Quoting) (string, error) {
+	if s, ok := p.rows[n]; ok {
+		return s, nil
+	}
+	s, err := d.InsertRows(table, p.cols, n, q)
+	if err != nil {
+		return "", err
+	}
+	p.rows[n] = s
+	return s, nil
 }
 
 func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *settings, del bool) (*plan, error) {
@@ -84,7 +102,9 @@ func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *se
 		bindVals()
 		bindKeys()
 	default:
-		p.sql, err = d.Insert(table, append(keys, vals...), s.quoting)
+		p.cols = append(keys, vals...)
+		p.rows = make(map[int]string)
+		p.sql, err = d.Insert(table, p.cols, s.quoting)
 		bindKeys()
 		bindVals()
 	}

@@ -254,24 +254,44 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		}
 	}()
 	args := make([]any, 0, 16)
-	for i := range records {
+	for i := 0; i < len(records); {
 		r := &records[i]
 		table := t.s.table(r.Topic)
 		p := plans[i]
-		args, err = p.args(args[:0], r, t.d, t.s)
-		if err != nil {
-			return &writeError{table, r.Position(), err}
+		// A run of inserts of one plan is one statement of up to
+		// batch.size rows: one round trip instead of one per record. An
+		// error names the run's first record; the split that follows
+		// finds the bad one.
+		n := 1
+		if p.rows != nil {
+			limit := min(max(t.s.batchSize, 1), jdbc.MaxParams/max(len(p.order), 1))
+			for i+n < len(records) && n < limit && plans[i+n] == p {
+				n++
+			}
 		}
-		st := stmts[p.sql]
-		if st == nil {
-			if st, err = tx.PrepareContext(ctx, p.sql); err != nil {
+		args = args[:0]
+		for j := i; j < i+n; j++ {
+			if args, err = p.args(args, &records[j], t.d, t.s); err != nil {
+				return &writeError{table, records[j].Position(), err}
+			}
+		}
+		q := p.sql
+		if n > 1 {
+			if q, err = p.insertRows(t.d, table, n, t.s.quoting); err != nil {
 				return &writeError{table, r.Position(), err}
 			}
-			stmts[p.sql] = st
+		}
+		st := stmts[q]
+		if st == nil {
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return &writeError{table, r.Position(), err}
+			}
+			stmts[q] = st
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return &writeError{table, r.Position(), err}
 		}
+		i += n
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing the transaction on %s: %w", t.host, err)
