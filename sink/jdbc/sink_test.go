@@ -465,3 +465,34 @@ func TestConnectionAttempts(t *testing.T) {
 		t.Errorf("three attempts took %v: connection.backoff.ms (100) was not waited twice", d)
 	}
 }
+
+// TestWideBatch puts 1000 records of 40 fields, 40000 values, more than
+// one statement may bind in SQLite: every record is written, none
+// reported.
+func TestWideBatch(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		var fields []connect.Field
+		for i := range 40 {
+			fields = append(fields, connect.Field{Name: "f" + strconv.Itoa(i), Schema: connect.Int64Schema})
+		}
+		wide := connect.StructOf(fields...)
+		s := start(t, db, map[string]string{"auto.create": "true"})
+		batch := make([]connect.Record, 1000)
+		for i := range batch {
+			v := connect.NewStruct(wide)
+			for j := range 40 {
+				if err := v.Put("f"+strconv.Itoa(j), int64(i*j)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			batch[i] = rec(t, "wide", int64(i), int64(i), wide, v)
+		}
+		s.put(batch...)
+		if got, want := s.rows(`SELECT COUNT(*), SUM("f39") FROM "wide"`), fmt.Sprintf("[[1000 %d]]", 39*999*1000/2); got != want {
+			t.Errorf("rows %s, want %s", got, want)
+		}
+		if rep := s.tc.Reported(); len(rep) != 0 {
+			t.Errorf("reported %d records, the first: %v", len(rep), rep[0].Err)
+		}
+	})
+}
