@@ -61,7 +61,8 @@
 // letter queue, with errors.tolerance=all) with their table and the
 // reason, and the others are written; without tolerance the task fails
 // with an error naming the table and the record's Kafka position, the
-// records before it being written.
+// records before it being written. A record that still fails transiently
+// fails the task, as the database is failing, not the record.
 //
 // In insert mode, a run of records of one table and schema is written by
 // one INSERT of up to batch.size rows (fewer when their columns would pass

@@ -152,7 +152,9 @@ func (t *task) open(ctx context.Context, target *jdbc.Target, s *settings) (*sql
 // again one record per transaction, giving those that still fail to the
 // errant record reporter (with their table and the reason) or, when
 // errors are not tolerated, failing with an error naming the table and
-// the record's position. Records written before it stay written.
+// the record's position. Records written before it stay written. A
+// record that fails transiently then fails the task: the database is
+// failing, not the record.
 func (t *task) Put(ctx context.Context, records []connect.Record) error {
 	if t.db == nil {
 		return errors.New("JdbcSinkConnector: Put called on a task that is not started")
@@ -198,8 +200,10 @@ func (t *task) writeEach(ctx context.Context, records []connect.Record) error {
 			return fmt.Errorf("JdbcSinkConnector: %w", err)
 		}
 		if t.d.Transient(we.err) {
-			t.tc.SetRetryBackoff(t.s.backoff)
-			return fmt.Errorf("JdbcSinkConnector: %w (%w)", err, connect.ErrRetriable)
+			// The database, not the record, failed, and max.retries is
+			// spent: fail rather than send good records to the dead
+			// letter queue.
+			return fmt.Errorf("JdbcSinkConnector: %w (failed %d times in a row; max.retries is %d)", err, t.s.maxRetries+1, t.s.maxRetries)
 		}
 		rep := t.tc.Reporter()
 		if rep == nil {
