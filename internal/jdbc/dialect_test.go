@@ -155,10 +155,23 @@ func TestColumnTypes(t *testing.T) {
 				t.Errorf("%s.ColumnType(%v) = %q, %v; want %q", d, s, got, err, types[i])
 			}
 		}
-		for _, s := range []*connect.Schema{connect.StructOf(connect.Field{Name: "a", Schema: connect.Int32Schema}), connect.MapOf(connect.StringSchema, connect.StringSchema), connect.ArrayOf(connect.Int32Schema)} {
+		unsupported := []*connect.Schema{connect.StructOf(connect.Field{Name: "a", Schema: connect.Int32Schema}),
+			connect.MapOf(connect.StringSchema, connect.StringSchema), connect.ArrayOf(connect.ArrayOf(connect.Int32Schema))}
+		if d != jdbc.PostgreSQL {
+			unsupported = append(unsupported, connect.ArrayOf(connect.Int32Schema))
+		}
+		for _, s := range unsupported {
 			if got, err := d.ColumnType(s, false); err == nil {
 				t.Errorf("%s.ColumnType(%v) = %q; want an error", d, s, got)
 			}
+		}
+	}
+	for s, want := range map[*connect.Schema]string{
+		connect.ArrayOf(connect.Int32Schema): "INT[]", connect.ArrayOf(connect.OptionalStringSchema): "TEXT[]",
+		connect.ArrayOf(connect.TimestampSchema): "TIMESTAMP[]",
+	} {
+		if got, err := jdbc.PostgreSQL.ColumnType(s, false); err != nil || got != want {
+			t.Errorf("PostgreSQL.ColumnType(%v) = %q, %v; want %q", s, got, err, want)
 		}
 	}
 	if got, _ := jdbc.MySQL.ColumnType(connect.StringSchema, true); got != "VARCHAR(256)" {

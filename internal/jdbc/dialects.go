@@ -72,75 +72,111 @@ var SQLite = &Dialect{
 }
 
 // PostgreSQL is the dialect of PostgreSQL (pgx's database/sql driver).
+// An ARRAY of a primitive or logical type is an array column of the
+// element's type, as in Confluent's dialect.
 var PostgreSQL = &Dialect{
 	Name:        "PostgreSqlDatabaseDialect",
 	quote:       '"',
 	placeholder: func(i int) string { return "$" + strconv.Itoa(i) },
-	columnType: func(s *connect.Schema, _ bool) (string, bool) {
-		switch s.Logical() {
-		case connect.LogicalDecimal:
-			return "DECIMAL", true
-		case connect.LogicalDate:
-			return "DATE", true
-		case connect.LogicalTime:
-			return "TIME", true
-		case connect.LogicalTimestamp:
-			return "TIMESTAMP", true
-		}
-		switch s.Type {
-		case connect.Int8Type, connect.Int16Type:
-			return "SMALLINT", true
-		case connect.Int32Type:
-			return "INT", true
-		case connect.Int64Type:
-			return "BIGINT", true
-		case connect.Float32Type:
-			return "REAL", true
-		case connect.Float64Type:
-			return "DOUBLE PRECISION", true
-		case connect.BooleanType:
-			return "BOOLEAN", true
-		case connect.StringType:
-			return "TEXT", true
-		case connect.BytesType:
-			return "BYTEA", true
-		}
-		return "", false
-	},
-	upsert:    onConflict("EXCLUDED"),
-	addColumn: "ADD COLUMN",
+	columnType:  pgColumnType,
+	upsert:      onConflict("EXCLUDED"),
+	addColumn:   "ADD COLUMN",
 	tablesQuery: `SELECT 1 FROM information_schema.tables ` +
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2`,
 	columnsQuery: `SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns ` +
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
-	bind: func(v any, s *connect.Schema, loc *time.Location) (any, error) {
-		if b, ok := bindCommon(v); ok {
-			return b, nil
+	bind:      pgBind,
+	transient: pgTransient,
+}
+
+func pgColumnType(s *connect.Schema, key bool) (string, bool) {
+	if s.Type == connect.ArrayType && s.Elem != nil && s.Elem.Type != connect.ArrayType {
+		if t, ok := pgColumnType(s.Elem, false); ok {
+			return t + "[]", true
 		}
-		switch v := v.(type) {
-		case bool:
-			return v, nil
-		case time.Time:
-			switch s.Logical() {
-			case connect.LogicalTime:
-				return v.UTC().Format("15:04:05.000000"), nil
-			case connect.LogicalDate:
-				return v.UTC(), nil
+		return "", false
+	}
+	return pgScalarType(s)
+}
+
+func pgScalarType(s *connect.Schema) (string, bool) {
+	switch s.Logical() {
+	case connect.LogicalDecimal:
+		return "DECIMAL", true
+	case connect.LogicalDate:
+		return "DATE", true
+	case connect.LogicalTime:
+		return "TIME", true
+	case connect.LogicalTimestamp:
+		return "TIMESTAMP", true
+	}
+	switch s.Type {
+	case connect.Int8Type, connect.Int16Type:
+		return "SMALLINT", true
+	case connect.Int32Type:
+		return "INT", true
+	case connect.Int64Type:
+		return "BIGINT", true
+	case connect.Float32Type:
+		return "REAL", true
+	case connect.Float64Type:
+		return "DOUBLE PRECISION", true
+	case connect.BooleanType:
+		return "BOOLEAN", true
+	case connect.StringType:
+		return "TEXT", true
+	case connect.BytesType:
+		return "BYTEA", true
+	}
+	return "", false
+}
+
+func pgBind(v any, s *connect.Schema, loc *time.Location) (any, error) {
+	if b, ok := bindCommon(v); ok {
+		return b, nil
+	}
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case time.Time:
+		switch s.Logical() {
+		case connect.LogicalTime:
+			return v.UTC().Format("15:04:05.000000"), nil
+		case connect.LogicalDate:
+			return v.UTC(), nil
+		}
+		// pgx writes a TIMESTAMP's wall clock in the time's location.
+		return v.In(loc), nil
+	case []any:
+		if s == nil || s.Type != connect.ArrayType || s.Elem == nil || s.Elem.Type == connect.ArrayType {
+			break
+		}
+		// pgx encodes a slice as the array the server expects; each
+		// element is bound as a value of its own.
+		out := make([]any, len(v))
+		for i, e := range v {
+			if e == nil {
+				continue
 			}
-			// pgx writes a TIMESTAMP's wall clock in the time's location.
-			return v.In(loc), nil
+			b, err := pgBind(e, s.Elem, loc)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = b
 		}
-		return nil, unsupported(v, s)
-	},
-	transient: func(err error) bool {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) {
-			c := pe.Code
-			return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "40") || strings.HasPrefix(c, "53") ||
-				strings.HasPrefix(c, "57P") || c == "55P03"
-		}
-		return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
-	},
+		return out, nil
+	}
+	return nil, unsupported(v, s)
+}
+
+func pgTransient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		c := pe.Code
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "40") || strings.HasPrefix(c, "53") ||
+			strings.HasPrefix(c, "57P") || c == "55P03"
+	}
+	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // MySQL is the dialect of MySQL and MariaDB (go-sql-driver/mysql).

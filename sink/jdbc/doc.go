@@ -38,11 +38,12 @@
 // replace.null.with.default is false. auto.create creates a missing table from the record's schema,
 // with its primary key; auto.evolve adds columns for new fields (nullable,
 // or NOT NULL with a numeric or boolean default); neither ever drops or
-// retypes a column. Types are Confluent's mapping (see internal/jdbc);
-// STRUCT, MAP and ARRAY fields cannot be written yet. Existing PostgreSQL
-// uuid, json and jsonb columns take STRING fields, as keys too, without
-// the casts Confluent's sink needs: pgx binds each parameter with the type
-// the server inferred for it. Names are always
+// retypes a column. Types are Confluent's mapping (see internal/jdbc): an
+// ARRAY field is an array column of its element's type on PostgreSQL and
+// cannot be written elsewhere, nor can STRUCT and MAP fields yet. Existing
+// PostgreSQL uuid, json and jsonb columns take STRING fields, as keys too,
+// without the casts Confluent's sink needs: pgx binds each parameter with
+// the type the server inferred for it. Names are always
 // quoted (quote.sql.identifiers=never writes plain names bare and refuses
 // others) and values always bound, so no topic, field or value can change
 // a statement.

@@ -47,3 +47,28 @@ func TestPostgresUUIDAndJSONColumns(t *testing.T) {
 		t.Errorf("rows %s after a tombstone keyed by the uuid, want none", got)
 	}
 }
+
+var arraySchema = connect.StructOf(
+	connect.Field{Name: "id", Schema: connect.Int64Schema},
+	connect.Field{Name: "nums", Schema: connect.ArrayOf(connect.Int32Schema)},
+	connect.Field{Name: "tags", Schema: connect.ArrayOf(connect.OptionalStringSchema).AsOptional()},
+	connect.Field{Name: "flags", Schema: connect.ArrayOf(connect.BooleanSchema)},
+)
+
+// TestPostgresArrays creates array columns for ARRAY fields, as
+// Confluent's PostgreSQL dialect does, and writes them, null elements and
+// a null array included.
+func TestPostgresArrays(t *testing.T) {
+	db := jdbctest.Postgres(t)
+	s := start(t, db, map[string]string{"auto.create": "true"})
+	s.put(rec(t, "arrays", 0, 1, arraySchema, value(t, arraySchema, "id", int64(1), "nums", []any{int32(1), int32(-2)},
+		"tags", []any{"a", nil, `b"c`}, "flags", []any{true, false})))
+	s.put(rec(t, "arrays", 1, 2, arraySchema, value(t, arraySchema, "id", int64(2), "nums", []any{}, "flags", []any{})))
+	if got, want := s.rows(`SELECT id, nums::text, tags::text, flags::text FROM arrays ORDER BY id`),
+		`[[1 {1,-2} {a,NULL,"b\"c"} {t,f}] [2 {} NULL {}]]`; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if got, want := s.rows(`SELECT data_type FROM information_schema.columns WHERE table_name = 'arrays' AND column_name = 'nums' AND table_schema = current_schema()`), "[[ARRAY]]"; got != want {
+		t.Errorf("nums is %s, want %s", got, want)
+	}
+}
