@@ -42,14 +42,23 @@ type TableID struct {
 	Name   string
 }
 
-// ParseTableID splits a table name as Confluent's dialects do: at the last
-// dot, the part before it naming the schema. A name without a dot is a
-// table of the connection's default schema.
+// ParseTableID splits a table name as Confluent's dialects do, at dots:
+// "table", "schema.table" or "catalog.schema.table", whose catalog (the
+// database the connection is to) is dropped. A name without a dot, or
+// with one at either end, is a table of the connection's default schema.
 func ParseTableID(s string) TableID {
-	if i := strings.LastIndexByte(s, '.'); i > 0 && i < len(s)-1 {
-		return TableID{Schema: s[:i], Name: s[i+1:]}
+	i := strings.LastIndexByte(s, '.')
+	if i <= 0 || i == len(s)-1 {
+		return TableID{Name: s}
 	}
-	return TableID{Name: s}
+	schema := s[:i]
+	if j := strings.LastIndexByte(schema, '.'); j >= 0 {
+		schema = schema[j+1:]
+	}
+	if schema == "" {
+		return TableID{Name: s}
+	}
+	return TableID{Schema: schema, Name: s[i+1:]}
 }
 
 // String returns the table's name unquoted, as errors show it.

@@ -82,3 +82,19 @@ func TestURLErrorsHideThePassword(t *testing.T) {
 		}
 	}
 }
+
+// A dot in a table name separates its schema, as in Confluent's dialects:
+// a topic db.public.users is the table users of schema public.
+func TestParseTableID(t *testing.T) {
+	for in, want := range map[string]jdbc.TableID{
+		"users":           {Name: "users"},
+		"public.users":    {Schema: "public", Name: "users"},
+		"db.public.users": {Schema: "public", Name: "users"},
+		".users":          {Name: ".users"},
+		"users.":          {Name: "users."},
+	} {
+		if got := jdbc.ParseTableID(in); got != want {
+			t.Errorf("ParseTableID(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}

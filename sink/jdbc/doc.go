@@ -23,9 +23,10 @@
 // Records are Structs with a schema (as JsonConverter with schemas, Avro
 // or Protobuf converters give them); a record whose value is schemaless is
 // an errant record, as in Confluent's sink. The table is table.name.format
-// with ${topic} replaced by the record's topic; a dot separates a schema
-// (PostgreSQL), database (MySQL) or attached database (SQLite) from the
-// table. insert.mode is insert, upsert (INSERT … ON CONFLICT DO UPDATE on
+// with ${topic} replaced by the record's topic; as in Confluent's sink, a
+// dot separates a schema (PostgreSQL), database (MySQL) or attached
+// database (SQLite) from the table, and a name of three parts
+// (db.public.users, as Debezium names topics) drops the first. insert.mode is insert, upsert (INSERT … ON CONFLICT DO UPDATE on
 // PostgreSQL and SQLite, INSERT … ON DUPLICATE KEY UPDATE on MySQL) or
 // update (UPDATE … WHERE key). pk.mode says what the primary key is: none,
 // kafka (the record's topic, partition and offset, in the columns
