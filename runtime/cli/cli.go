@@ -44,6 +44,7 @@ import (
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
+	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 	"github.com/kconnect-go/kconnect/source/spooldir"
 )
@@ -230,7 +231,7 @@ func newFlags(name string) *flag.FlagSet {
 // builtinPlugins are the connectors that come with kconnect; the worker
 // knows the converters and transforms itself.
 func builtinPlugins(s *settings) []connect.Plugin {
-	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
+	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
