@@ -108,6 +108,8 @@ type Dialect struct {
 	transient    func(err error) bool
 	// maxOpen bounds the connection pool (0: database/sql's default).
 	maxOpen int
+	// src is what a source reads with (source.go).
+	src sourceSide
 }
 
 // String returns the dialect's name.

@@ -1,6 +1,8 @@
 package jdbc
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -69,6 +71,17 @@ var SQLite = &Dialect{
 	// One connection: writes to one file take turns anyway, and an
 	// in-memory database exists only in its connection.
 	maxOpen: 1,
+	src: sourceSide{
+		listTables: `SELECT NULL, NULL, name, CASE type WHEN 'table' THEN 'TABLE' ELSE 'VIEW' END FROM pragma_table_list ` +
+			`WHERE schema = 'main' AND type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND ?1 = ?1 ORDER BY name`,
+		now: func(ctx context.Context, q Querier, _ *time.Location) (time.Time, error) {
+			var ms int64
+			err := scanOne(ctx, q, `SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`, &ms)
+			return time.UnixMilli(ms).UTC(), err
+		},
+		bindTime: func(t time.Time, _ *time.Location) any { return t.UnixMilli() },
+		typeName: declaredType,
+	},
 }
 
 // PostgreSQL is the dialect of PostgreSQL (pgx's database/sql driver).
@@ -87,6 +100,14 @@ var PostgreSQL = &Dialect{
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
 	bind:      pgBind,
 	transient: pgTransient,
+	src: sourceSide{
+		listTables: `SELECT current_database()::text, table_schema::text, table_name::text, ` +
+			`CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type::text END FROM information_schema.tables ` +
+			`WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND ($1::text = '' OR table_schema LIKE $1::text) ORDER BY 2, 3`,
+		now:      nowQuery(`SELECT CURRENT_TIMESTAMP`),
+		bindTime: func(t time.Time, loc *time.Location) any { return t.In(loc) },
+		typeName: declaredType,
+	},
 }
 
 func pgColumnType(s *connect.Schema, key bool) (string, bool) {
@@ -279,6 +300,13 @@ var MySQL = &Dialect{
 		}
 		return errors.Is(err, mysql.ErrInvalidConn)
 	},
+	src: sourceSide{
+		listTables: `SELECT table_schema, NULL, table_name, CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type END ` +
+			`FROM information_schema.tables WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) ORDER BY table_name`,
+		now:      nowQuery(`SELECT CURRENT_TIMESTAMP(6)`),
+		bindTime: func(t time.Time, loc *time.Location) any { return t.In(loc) },
+		typeName: declaredType,
+	},
 }
 
 // Dialects are the dialects kconnect has, by Confluent's dialect.name.
@@ -336,4 +364,41 @@ func (e *UnsupportedError) Error() string {
 		return "values of type " + e.Type + " (" + e.Name + ") cannot be written"
 	}
 	return "values of type " + e.Type + " cannot be written"
+}
+
+// declaredType is a result column's type as its driver names it, upper
+// case, without a size ("VARCHAR(20)" is VARCHAR).
+func declaredType(ct *sql.ColumnType) string {
+	t := strings.ToUpper(strings.TrimSpace(ct.DatabaseTypeName()))
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	return t
+}
+
+func scanOne(ctx context.Context, q Querier, query string, dst any) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dst); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// nowQuery reads the time with query, a SELECT of one timestamp.
+func nowQuery(query string) func(ctx context.Context, q Querier, loc *time.Location) (time.Time, error) {
+	return func(ctx context.Context, q Querier, _ *time.Location) (time.Time, error) {
+		var t time.Time
+		err := scanOne(ctx, q, query, &t)
+		return t, err
+	}
 }

@@ -1,0 +1,343 @@
+package jdbc
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// NumericMapping is Confluent's numeric.mapping: how NUMERIC and DECIMAL
+// columns are read.
+type NumericMapping int
+
+const (
+	// NumericNone reads every NUMERIC and DECIMAL column as a Decimal.
+	NumericNone NumericMapping = iota
+	// NumericPrecisionOnly reads one of scale 0 and known precision below
+	// 19 as the smallest integer type that holds it.
+	NumericPrecisionOnly
+	// NumericBestFit also reads one of positive scale and precision below
+	// 19 as a FLOAT64.
+	NumericBestFit
+	// NumericBestFitEagerDouble reads every one of positive scale as a
+	// FLOAT64.
+	NumericBestFitEagerDouble
+)
+
+// SourceTable is a table a source may read: its ID, and its name as
+// Confluent's connector writes it in source partitions (catalog, schema and
+// table as the JDBC driver reports them, unquoted and dot separated:
+// "db.public.t" on PostgreSQL, "db.t" on MySQL, "t" on SQLite).
+type SourceTable struct {
+	ID        TableID
+	Name      string // the table's own name
+	Qualified string
+}
+
+// sourceSide is what a source needs of a dialect beyond what the sink
+// needs; each Dialect value holds its own.
+type sourceSide struct {
+	// listTables returns catalog, schema, table name and type (TABLE or
+	// VIEW) of every user table; arguments: schema pattern ("" for any).
+	listTables string
+	// now returns the database's current time.
+	now func(ctx context.Context, q Querier, loc *time.Location) (time.Time, error)
+	// bindTime is how a time compared with a timestamp column is bound.
+	bindTime func(t time.Time, loc *time.Location) any
+	// typeName normalises the driver's type name of a result column.
+	typeName func(ct *sql.ColumnType) string
+}
+
+// Tables lists the tables (and views) of the database whose schema matches
+// schemaPattern (an SQL LIKE pattern; "" for any) and whose type is one of
+// types (TABLE, VIEW).
+func (d *Dialect) Tables(ctx context.Context, db Querier, schemaPattern string, types []string) ([]SourceTable, error) {
+	rows, err := db.QueryContext(ctx, d.src.listTables, schemaPattern)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables: %w", err)
+	}
+	defer rows.Close()
+	var out []SourceTable
+	for rows.Next() {
+		var cat, schema sql.NullString
+		var name, typ string
+		if err := rows.Scan(&cat, &schema, &name, &typ); err != nil {
+			return nil, fmt.Errorf("listing the tables: %w", err)
+		}
+		want := false
+		for _, t := range types {
+			want = want || strings.EqualFold(t, typ)
+		}
+		if !want {
+			continue
+		}
+		var parts []string
+		for _, p := range []sql.NullString{cat, schema} {
+			if p.Valid && p.String != "" {
+				parts = append(parts, p.String)
+			}
+		}
+		id := TableID{Name: name}
+		if d != SQLite {
+			id.Schema = schema.String
+			if d == MySQL {
+				id.Schema = cat.String
+			}
+		}
+		out = append(out, SourceTable{ID: id, Name: name, Qualified: strings.Join(append(parts, name), ".")})
+	}
+	return out, rows.Err()
+}
+
+// Now returns the database's current time, which bounds the rows a
+// timestamp query reads.
+func (d *Dialect) Now(ctx context.Context, q Querier, loc *time.Location) (time.Time, error) {
+	t, err := d.src.now(ctx, q, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the database's current time: %w", err)
+	}
+	return t, nil
+}
+
+// BindTime returns the value to compare with a timestamp column for t, in
+// loc (db.timezone) where the database stores wall clock times.
+func (d *Dialect) BindTime(t time.Time, loc *time.Location) any { return d.src.bindTime(t, loc) }
+
+// SourceSchema returns the Connect schema of the values of a result
+// column, as Confluent's dialects map JDBC types, or an error naming the
+// column when its type has no mapping.
+func (d *Dialect) SourceSchema(ct *sql.ColumnType, numeric NumericMapping) (*connect.Schema, error) {
+	typ := d.src.typeName(ct)
+	var s *connect.Schema
+	switch typ {
+	case "BOOL", "BOOLEAN", "BIT":
+		s = connect.BooleanSchema
+	case "TINYINT":
+		s = connect.Int8Schema
+	case "INT2", "SMALLINT", "UNSIGNED TINYINT":
+		s = connect.Int16Schema
+	case "INT4", "INT", "INTEGER", "MEDIUMINT", "UNSIGNED SMALLINT", "SERIAL":
+		s = connect.Int32Schema
+		if d == SQLite { // every SQLite integer is 64 bits
+			s = connect.Int64Schema
+		}
+	case "INT8", "BIGINT", "UNSIGNED INT", "UNSIGNED MEDIUMINT", "BIGSERIAL":
+		s = connect.Int64Schema
+	case "FLOAT4", "REAL", "FLOAT":
+		s = connect.Float32Schema
+		if d == SQLite {
+			s = connect.Float64Schema
+		}
+	case "FLOAT8", "DOUBLE", "DOUBLE PRECISION":
+		s = connect.Float64Schema
+	case "NUMERIC", "DECIMAL":
+		s = numericSchema(ct, numeric)
+	case "DATE":
+		s = connect.DateSchema
+	case "TIME", "TIMETZ":
+		s = connect.TimeSchema
+	case "TIMESTAMP", "TIMESTAMPTZ", "DATETIME":
+		s = connect.TimestampSchema
+	case "BYTEA", "BLOB", "BINARY", "VARBINARY", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB":
+		s = connect.BytesSchema
+	case "", "TEXT", "VARCHAR", "CHAR", "BPCHAR", "NAME", "UUID", "JSON", "JSONB", "XML", "ENUM", "SET",
+		"TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "NVARCHAR", "NCHAR", "CLOB", "CITEXT", "INTERVAL":
+		s = connect.StringSchema
+	default:
+		return nil, fmt.Errorf("column %s: %s cannot read values of type %s", ct.Name(), d.Name, typ)
+	}
+	if n, ok := ct.Nullable(); !ok || n {
+		s = s.AsOptional()
+	}
+	return s, nil
+}
+
+// decimalSize returns a NUMERIC column's precision and scale, from the
+// driver or, when it does not say (SQLite), from the declared type.
+func decimalSize(ct *sql.ColumnType) (p, scale int64, ok bool) {
+	if p, scale, ok = ct.DecimalSize(); ok {
+		return p, scale, ok
+	}
+	t := ct.DatabaseTypeName()
+	i, j := strings.IndexByte(t, '('), strings.LastIndexByte(t, ')')
+	if i < 0 || j < i {
+		return 0, 0, false
+	}
+	ps, ss, _ := strings.Cut(t[i+1:j], ",")
+	p, err := strconv.ParseInt(strings.TrimSpace(ps), 10, 32)
+	if err != nil {
+		return 0, 0, false
+	}
+	if ss = strings.TrimSpace(ss); ss != "" {
+		if scale, err = strconv.ParseInt(ss, 10, 32); err != nil {
+			return 0, 0, false
+		}
+	}
+	return p, scale, true
+}
+
+func numericSchema(ct *sql.ColumnType, m NumericMapping) *connect.Schema {
+	p, scale, ok := decimalSize(ct)
+	if ok && m != NumericNone && p > 0 && p < 19 && scale == 0 {
+		switch {
+		case p > 9:
+			return connect.Int64Schema
+		case p > 4:
+			return connect.Int32Schema
+		case p > 2:
+			return connect.Int16Schema
+		}
+		return connect.Int8Schema
+	}
+	if ok && scale > 0 && (m == NumericBestFitEagerDouble || m == NumericBestFit && p > 0 && p < 19) {
+		return connect.Float64Schema
+	}
+	if !ok || p <= 0 { // a NUMERIC of no declared precision: its scale varies by row
+		return connect.DecimalSchema(0).WithParameter("connect.decimal.precision", "0")
+	}
+	return connect.DecimalSchema(int32(scale))
+}
+
+// SourceValue converts a value scanned from a result column into the Go
+// value of its Connect schema s (SourceSchema's).
+func (d *Dialect) SourceValue(v any, s *connect.Schema, loc *time.Location) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if b, ok := v.([]byte); ok && s.Type != connect.BytesType {
+		v = string(b)
+	}
+	switch s.Logical() {
+	case connect.LogicalDecimal:
+		var dec connect.Decimal
+		var err error
+		switch x := v.(type) {
+		case string:
+			dec, err = connect.ParseDecimal(x)
+		case int64:
+			dec = connect.NewDecimal(x, 0)
+		case float64:
+			dec, err = connect.ParseDecimal(strconv.FormatFloat(x, 'f', -1, 64))
+		default:
+			dec, err = connect.ParseDecimal(fmt.Sprint(x))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if scale, _ := s.DecimalScale(); scale != 0 || dec.Scale < 0 {
+			return dec.Rescale(scale)
+		} else if p, _ := s.Parameter("connect.decimal.precision"); p == "0" {
+			// A NUMERIC of no declared scale: keep the row's digits,
+			// which a Decimal of scale 0 holds only when it is whole.
+			if r, err := dec.Rescale(0); err == nil {
+				return r, nil
+			}
+			return nil, fmt.Errorf("the value %s has digits after the point, which a NUMERIC column without a declared scale cannot be read with; declare its scale or cast it", dec)
+		}
+		return dec.Rescale(0)
+	case connect.LogicalDate, connect.LogicalTime, connect.LogicalTimestamp:
+		switch x := v.(type) {
+		case time.Time:
+			if x.Location() == time.UTC && loc != nil && loc != time.UTC && s.Logical() == connect.LogicalTimestamp && d != SQLite {
+				// the driver read a wall clock without zone as UTC
+				x = time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), loc)
+			}
+			return x, nil
+		case int64: // SQLite stores times as milliseconds since the epoch
+			return time.UnixMilli(x).UTC(), nil
+		case float64:
+			return time.UnixMilli(int64(x)).UTC(), nil
+		case string:
+			for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02", "15:04:05.999999999"} {
+				if t, err := time.ParseInLocation(layout, x, loc); err == nil {
+					if layout == "15:04:05.999999999" {
+						t = time.Date(1970, 1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+					}
+					return t, nil
+				}
+			}
+			return nil, fmt.Errorf("%q is not a time", x)
+		}
+	}
+	switch s.Type {
+	case connect.BooleanType:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case int64:
+			return x != 0, nil
+		case string:
+			return strconv.ParseBool(x)
+		}
+	case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type:
+		var n int64
+		switch x := v.(type) {
+		case int64:
+			n = x
+		case int32:
+			n = int64(x)
+		case float64:
+			n = int64(x)
+		case string:
+			bi, ok := new(big.Int).SetString(x, 10)
+			if !ok || !bi.IsInt64() {
+				return nil, fmt.Errorf("%q is not an integer of 64 bits", x)
+			}
+			n = bi.Int64()
+		default:
+			return nil, fmt.Errorf("%T is not an integer", v)
+		}
+		switch s.Type {
+		case connect.Int8Type:
+			return int8(n), nil
+		case connect.Int16Type:
+			return int16(n), nil
+		case connect.Int32Type:
+			return int32(n), nil
+		}
+		return n, nil
+	case connect.Float32Type, connect.Float64Type:
+		var f float64
+		switch x := v.(type) {
+		case float64:
+			f = x
+		case float32:
+			f = float64(x)
+		case int64:
+			f = float64(x)
+		case string:
+			var err error
+			if f, err = strconv.ParseFloat(x, 64); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("%T is not a number", v)
+		}
+		if s.Type == connect.Float32Type {
+			return float32(f), nil
+		}
+		return f, nil
+	case connect.StringType:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case time.Time:
+			return x.Format(time.RFC3339Nano), nil
+		}
+		return fmt.Sprint(v), nil
+	case connect.BytesType:
+		switch x := v.(type) {
+		case []byte:
+			return append([]byte(nil), x...), nil
+		case string:
+			return []byte(x), nil
+		}
+	}
+	return nil, fmt.Errorf("a %T cannot be read as %s", v, s.Type)
+}
