@@ -1,0 +1,72 @@
+// Package jdbc is Confluent's JDBC source connector for kconnect
+// (io.confluent.connect.jdbc.JdbcSourceConnector, also found as
+// JdbcSourceConnector): it reads the rows of tables, or of a query, of
+// PostgreSQL, MySQL, MariaDB or SQLite, with Confluent's configuration
+// keys, partitions and offsets, so a configuration written for it runs
+// unchanged and a JVM deployment's committed offsets resume here.
+//
+// # Databases
+//
+// connection.url is a JDBC URL (jdbc:postgresql:, jdbc:mysql:,
+// jdbc:mariadb:, jdbc:sqlite:) or a native one, as in the JDBC sink;
+// connection.password is never logged; the connector and each task
+// connect up to connection.attempts times, connection.backoff.ms apart.
+//
+// # Tables
+//
+// Without query, the connector lists the database's tables (table.types
+// TABLE and/or VIEW; on PostgreSQL those of the schemas schema.pattern
+// matches, on MySQL those of catalog.pattern's database or the
+// connection's), keeps those table.whitelist names (by table name or
+// qualified name) or table.blacklist does not, or whose qualified name
+// table.include.list matches and table.exclude.list does not, and spreads
+// them round-robin over min(tables, tasks.max) tasks; a table is read by
+// one task. Every table.poll.interval.ms it lists them again and asks for
+// new task configurations when they changed. Each table's rows go to
+// topic.prefix + the table's name, as Structs (key null) whose schema is
+// named after the table; with query, one task reads it and its topic is
+// topic.prefix itself.
+//
+// # Modes
+//
+// Values are always bound and identifiers quoted (quote.sql.identifiers).
+// The statements are Confluent's, query.suffix appended:
+//
+//   - bulk: SELECT * FROM t, every poll.interval.ms, without offsets.
+//   - incrementing: … WHERE inc > ? ORDER BY inc ASC.
+//   - timestamp: … WHERE ts > ? AND ts < ? ORDER BY ts ASC, the upper
+//     bound being the database's clock less timestamp.delay.interval.ms.
+//   - timestamp+incrementing: … WHERE ts < ? AND ((ts = ? AND inc > ?) OR
+//     ts > ?) ORDER BY ts,inc ASC.
+//
+// With several timestamp.column.name columns, ts is their COALESCE. With
+// query, the WHERE clause is appended to it, so a query with its own
+// WHERE must be wrapped as a sub-select. A poll returns up to
+// batch.max.rows rows, the rest of the result following at the next
+// polls. In timestamp mode a record's offset moves to its timestamp only
+// once the last row of that timestamp has been read, so a restart reads
+// again the rows sharing a timestamp rather than skip them.
+// validate.non.null (the default) fails a task whose incrementing or
+// timestamp column is nullable. timestamp.initial starts the timestamp
+// modes from an epoch millisecond (-1: the database's now) when no offset
+// is committed.
+//
+// # Partitions and offsets
+//
+// A table's partition is {"protocol":"1","table":"<catalog.schema.table>"}
+// (db.public.t on PostgreSQL, db.t on MySQL, t on SQLite), a query's
+// {"query":"query"}; the offset is {"incrementing": n}, {"timestamp": ms,
+// "timestamp_nanos": ns} or the three, as Confluent writes them. A task
+// with no offset under the protocol 1 partition reads the older
+// {"table": name}.
+//
+// # Types
+//
+// Result columns map as Confluent's dialects map JDBC types (internal/jdbc's
+// SourceSchema): integers by width, REAL and DOUBLE, BOOLEAN, text types
+// (and PostgreSQL's uuid, json, jsonb) as STRING, binary as BYTES, DATE,
+// TIME and TIMESTAMP as Connect's logical types read in db.timezone, and
+// NUMERIC or DECIMAL by numeric.mapping: none (a Decimal), precision_only
+// (an integer type for scale 0 below 19 digits), best_fit (also FLOAT64
+// for a positive scale below 19 digits) or best_fit_eager_double.
+package jdbc
