@@ -41,6 +41,7 @@ type connector struct {
 	s      *settings
 	cc     source.ConnectorContext
 	db     *sql.DB
+	cancel context.CancelFunc // ends the table monitor
 	wg     sync.WaitGroup
 
 	mu     sync.Mutex
@@ -71,6 +72,9 @@ func (c *connector) Start(ctx context.Context, config map[string]string, cc sour
 		c.db.Close()
 		return fmt.Errorf("JdbcSourceConnector: %w", err)
 	}
+	// The monitor ends at Stop at the latest, whether or not the runtime
+	// has cancelled ctx by then.
+	ctx, c.cancel = context.WithCancel(ctx)
 	c.wg.Add(1)
 	go c.monitor(ctx, log)
 	return nil
@@ -153,6 +157,9 @@ func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 func (c *connector) NewTask() source.Task { return &task{} }
 
 func (c *connector) Stop(context.Context) error {
+	if c.cancel != nil {
+		c.cancel()
+	}
 	c.wg.Wait()
 	if c.db != nil {
 		return c.db.Close()
