@@ -107,6 +107,11 @@ var PostgreSQL = &Dialect{
 		now:      nowQuery(`SELECT CURRENT_TIMESTAMP`),
 		bindTime: func(t time.Time, loc *time.Location) any { return t.In(loc) },
 		typeName: declaredType,
+		// A row's xmin (32 bits) precedes the statement's snapshot's
+		// oldest running transaction in PostgreSQL's modulo-2^32 order;
+		// xids below 3 are frozen or bootstrap, older than any.
+		settled: `(xmin::text::bigint < 3 OR ((xmin::text::bigint - ` +
+			`(SELECT txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)) % 4294967296 + 4294967296) % 4294967296 >= 2147483648)`,
 	},
 }
 

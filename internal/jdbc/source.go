@@ -52,7 +52,20 @@ type sourceSide struct {
 	bindTime func(t time.Time, loc *time.Location) any
 	// typeName normalises the driver's type name of a result column.
 	typeName func(ct *sql.ColumnType) string
+	// settled is a condition true of the rows of a table written by
+	// transactions older than every one still in flight ("" when the
+	// database cannot tell).
+	settled string
 }
+
+// Settled returns a WHERE condition on a table's rows (of a SELECT … FROM
+// the table alone) that holds only for rows written by transactions
+// older than the oldest transaction still in flight when the statement
+// runs, and "" when the dialect cannot tell. An incremental query that
+// adds it does not read a row of a higher id or timestamp, committed
+// first, ahead of a lower one of a transaction still open, and so does
+// not move its offset past the lower one for ever.
+func (d *Dialect) Settled() string { return d.src.settled }
 
 // Tables lists the tables (and views) of the database whose schema matches
 // schemaPattern (an SQL LIKE pattern; "" for any) and whose type is one of

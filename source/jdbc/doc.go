@@ -46,6 +46,15 @@
 // polls. In timestamp mode a record's offset moves to its timestamp only
 // once the last row of that timestamp has been read, so a restart reads
 // again the rows sharing a timestamp rather than skip them.
+// On PostgreSQL, beyond Confluent, the incremental modes over tables read
+// only rows written by transactions older than the oldest one still open
+// on the server (a row's xmin against txid_snapshot_xmin of the
+// statement's snapshot): a row of a higher id committed while a lower one's
+// transaction is open waits for it, instead of moving the offset past the
+// lower one, which would then never be read (jdbc#915). The price is that
+// a long transaction anywhere on the server delays the rows written after
+// it began; a transaction that takes its id (nextval) in one statement
+// and writes it in a later one is not covered.
 // validate.non.null (the default) fails a task whose incrementing or
 // timestamp column is nullable. timestamp.initial starts the timestamp
 // modes from an epoch millisecond (-1: the database's now) when no offset

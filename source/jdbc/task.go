@@ -265,15 +265,21 @@ func (t *task) statement(ctx context.Context, q *querier) (string, []any, error)
 		}
 		upper = now.Add(-s.delay)
 	}
+	var guard string
+	if settled := d.Settled(); settled != "" && q.name != "" {
+		// Rows of transactions newer than the oldest still open wait for
+		// it, so that one committed out of order is not skipped.
+		guard = settled + " AND "
+	}
 	switch s.mode {
 	case ModeIncrementing:
-		where = " WHERE " + inc + " > " + p(1) + " ORDER BY " + inc + " ASC"
+		where = " WHERE " + guard + inc + " > " + p(1) + " ORDER BY " + inc + " ASC"
 		args = []any{q.inc}
 	case ModeTimestamp:
-		where = " WHERE " + ts + " > " + p(1) + " AND " + ts + " < " + p(2) + " ORDER BY " + ts + " ASC"
+		where = " WHERE " + guard + ts + " > " + p(1) + " AND " + ts + " < " + p(2) + " ORDER BY " + ts + " ASC"
 		args = []any{d.BindTime(q.ts, s.loc), d.BindTime(upper, s.loc)}
 	case ModeTimestampIncrementing:
-		where = " WHERE " + ts + " < " + p(1) + " AND ((" + ts + " = " + p(2) + " AND " + inc + " > " + p(3) + ") OR " +
+		where = " WHERE " + guard + ts + " < " + p(1) + " AND ((" + ts + " = " + p(2) + " AND " + inc + " > " + p(3) + ") OR " +
 			ts + " > " + p(4) + ") ORDER BY " + ts + "," + inc + " ASC"
 		args = []any{d.BindTime(upper, s.loc), d.BindTime(q.ts, s.loc), q.inc, d.BindTime(q.ts, s.loc)}
 	}
