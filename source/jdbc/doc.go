@@ -77,5 +77,8 @@
 // TIME and TIMESTAMP as Connect's logical types read in db.timezone, and
 // NUMERIC or DECIMAL by numeric.mapping: none (a Decimal), precision_only
 // (an integer type for scale 0 below 19 digits), best_fit (also FLOAT64
-// for a positive scale below 19 digits) or best_fit_eager_double.
+// for a positive scale below 19 digits) or best_fit_eager_double. A table's
+// NOT NULL columns are required fields, the others optional (as are a
+// query's, whose nullability the drivers do not report); the value schema
+// is one *Schema for as long as the table's columns stay the same.
 package jdbc

@@ -167,6 +167,10 @@ func TestIncrementingResume(t *testing.T) {
 		rec := got[4]
 		require.Equal(t, "kc-items", rec.Topic)
 		require.Equal(t, "items", rec.ValueSchema.Name)
+		id, _ := rec.ValueSchema.Field("id")
+		name, _ := rec.ValueSchema.Field("name")
+		require.False(t, id.Schema.Optional, "a NOT NULL column is a required field")
+		require.True(t, name.Schema.Optional)
 		require.Equal(t, `{"incrementing":5}`, rec.SourceOffset.String())
 		p := rec.SourcePartition.AppendJSON(nil)
 		require.Equal(t, `{"protocol":"1","table":"`+qualified(t, db, "items")+`"}`, string(p))

@@ -40,6 +40,10 @@ type querier struct {
 	schema  *connect.Schema
 	schemas []*connect.Schema
 	pending []any // a row read ahead, in timestamp mode
+	// notNull holds the table's NOT NULL columns, whose fields are
+	// required (the drivers do not say so of result columns); nil until
+	// read, and read again when a result has a column it lacks.
+	notNull map[string]bool
 }
 
 func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
@@ -292,6 +296,18 @@ func (t *task) statement(ctx context.Context, q *querier) (string, []any, error)
 
 func (t *task) read(ctx context.Context, q *querier) ([]connect.Record, error) {
 	if q.rows == nil {
+		if q.name != "" && q.notNull == nil {
+			// Before the query: SQLite's one connection is the result's
+			// until it ends.
+			cols, _, err := t.d.Columns(ctx, t.db, q.id)
+			if err != nil {
+				return nil, err
+			}
+			q.notNull = map[string]bool{}
+			for _, c := range cols {
+				q.notNull[c.Name] = !c.Nullable
+			}
+		}
 		stmt, args, err := t.statement(ctx, q)
 		if err != nil {
 			return nil, err
@@ -372,13 +388,26 @@ func (t *task) describe(q *querier) error {
 		if q.schemas[i], err = t.d.SourceSchema(ct, t.s.numeric); err != nil {
 			return err
 		}
+		if nn, ok := q.notNull[ct.Name()]; ok && nn {
+			q.schemas[i] = q.schemas[i].AsRequired()
+		} else if !ok && q.name != "" {
+			q.notNull = nil // a column added since: read them again
+		}
 		fields[i] = connect.Field{Name: ct.Name(), Schema: q.schemas[i]}
 	}
-	q.schema = connect.StructOf(fields...)
+	schema := connect.StructOf(fields...)
 	if q.schemaNm != "" {
-		q.schema = q.schema.WithName(q.schemaNm)
+		schema = schema.WithName(q.schemaNm)
 	}
-	return q.schema.Validate()
+	if err := schema.Validate(); err != nil {
+		return err
+	}
+	if q.schema == nil || !q.schema.Equal(schema) {
+		// The same *Schema while the table is unchanged, which
+		// converters cache by.
+		q.schema = schema
+	}
+	return nil
 }
 
 func (t *task) column(q *querier, row []any, name string) any {
