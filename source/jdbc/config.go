@@ -40,6 +40,13 @@ const (
 	NumericMappingConfig     = "numeric.mapping"
 	DBTimezoneConfig         = "db.timezone"
 	QuoteIdentifiersConfig   = "quote.sql.identifiers"
+	QueryRetryConfig         = "query.retry.attempts"
+	QueryMaskedConfig        = "query.masked"
+	TimestampGranularity     = "timestamp.granularity"
+	IsolationModeConfig      = "transaction.isolation.mode"
+	NumericPrecisionConfig   = "numeric.precision.mapping"
+	CalendarConfig           = "date.calendar.system"
+	StartupLimitConfig       = "table.monitoring.startup.polling.limit.ms"
 
 	// tablesConfig is the task configuration's list of tables, by
 	// qualified name, one per line.
@@ -153,7 +160,28 @@ var configDef = connect.NewConfigDef().
 			_, err := time.LoadLocation(v.(string))
 			return err
 		}), Group: "Connector", OrderInGroup: 6,
-		Doc: "Name of the JDBC timezone used in the connector when querying with time-based criteria."})
+		Doc: "Name of the JDBC timezone used in the connector when querying with time-based criteria."}).
+	Define(connect.ConfigKey{Name: QueryRetryConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
+		Validator: connect.AtLeast(-1), Group: "Connector", OrderInGroup: 7,
+		Doc: "The number of times to retry a failing query in a row before the task fails; -1 retries for ever."}).
+	Define(connect.ConfigKey{Name: QueryMaskedConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low,
+		Group: "Mode", OrderInGroup: 9,
+		Doc: "Whether to mask the query in logs. kconnect never logs the query, so it has no effect."}).
+	Define(connect.ConfigKey{Name: TimestampGranularity, Type: connect.ConfigString, Default: "connect_logical", Importance: connect.Low,
+		Validator: connect.OneOfIgnoreCase("connect_logical"), Group: "Mode", OrderInGroup: 10,
+		Doc: "How timestamp columns are written in records: connect_logical (Connect's Timestamp), the only one kconnect has."}).
+	Define(connect.ConfigKey{Name: IsolationModeConfig, Type: connect.ConfigString, Default: "DEFAULT", Importance: connect.Low,
+		Validator: connect.OneOfIgnoreCase("DEFAULT"), Group: "Mode", OrderInGroup: 11,
+		Doc: "The transaction isolation of the queries: DEFAULT (the database's), the only one kconnect has."}).
+	Define(connect.ConfigKey{Name: NumericPrecisionConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low,
+		Group: "Database", OrderInGroup: 15,
+		Doc: "Deprecated: true is numeric.mapping=precision_only when numeric.mapping is not set."}).
+	Define(connect.ConfigKey{Name: CalendarConfig, Type: connect.ConfigString, Default: "LEGACY", Importance: connect.Low,
+		Validator: connect.OneOfIgnoreCase("LEGACY", "PROLEPTIC_GREGORIAN"), Group: "Connector", OrderInGroup: 8,
+		Doc: "The calendar of dates: Go's is the proleptic Gregorian one either way, which differs from LEGACY only before 1582."}).
+	Define(connect.ConfigKey{Name: StartupLimitConfig, Type: connect.ConfigLong, Default: int64(10000), Importance: connect.Low,
+		Validator: connect.AtLeast(int64(0)), Group: "Connector", OrderInGroup: 9,
+		Doc: "How long startup waits for the table list. kconnect lists the tables at start, so it has no effect."})
 
 // ConfigDef returns the connector's configuration definition. The result is
 // shared; do not Define keys on it.
@@ -191,6 +219,7 @@ type settings struct {
 	loc              *time.Location
 	quoting          jdbc.Quoting
 	tables           []string // a task's
+	queryRetries     int
 }
 
 func dialectNamed(name string) *jdbc.Dialect {
@@ -236,7 +265,10 @@ func parseSettings(config map[string]string) (*settings, error) {
 	}
 	if v := cfg.Get(NumericMappingConfig); v != nil {
 		s.numeric = numericMappings[strings.ToLower(v.(string))]
+	} else if cfg.Bool(NumericPrecisionConfig) {
+		s.numeric = jdbc.NumericPrecisionOnly
 	}
+	s.queryRetries = cfg.Int(QueryRetryConfig)
 	if strings.EqualFold(cfg.String(QuoteIdentifiersConfig), "never") {
 		s.quoting = jdbc.Never
 	}

@@ -60,6 +60,19 @@
 // modes from an epoch millisecond (-1: the database's now) when no offset
 // is committed.
 //
+// # Failures
+//
+// A failing query is retried (the poll returns an error wrapping
+// connect.ErrRetriable, and the runtime polls again after a back-off)
+// up to query.retry.attempts times in a row (-1, the default: for ever);
+// then the task fails with an error naming the table. query.masked,
+// table.monitoring.startup.polling.limit.ms and date.calendar.system are
+// accepted with no effect (the query is never logged, the tables are
+// listed at start, and Go's calendar is the proleptic Gregorian one);
+// timestamp.granularity and transaction.isolation.mode take only their
+// defaults, connect_logical and DEFAULT; numeric.precision.mapping=true
+// is numeric.mapping=precision_only.
+//
 // # Partitions and offsets
 //
 // A table's partition is {"protocol":"1","table":"<catalog.schema.table>"}

@@ -21,6 +21,7 @@ type task struct {
 	log    *slog.Logger
 	tables []*querier
 	now    func() time.Time
+	failed int // queries failed in a row
 }
 
 // querier reads one table (or the query): Confluent's TableQuerier.
@@ -220,11 +221,19 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 		if name == "" {
 			name = "the query"
 		}
-		if t.d.Transient(err) {
+		t.failed++
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if t.s.queryRetries < 0 || t.failed <= t.s.queryRetries {
+			t.log.Warn("reading failed; trying again", "table", name, "attempt", t.failed,
+				QueryRetryConfig, t.s.queryRetries, "error", err)
 			return nil, fmt.Errorf("JdbcSourceConnector: reading %s: %w: %w", name, err, connect.ErrRetriable)
 		}
-		return nil, fmt.Errorf("JdbcSourceConnector: reading %s: %w", name, err)
+		return nil, fmt.Errorf("JdbcSourceConnector: reading %s failed %d times in a row (%s=%d): %w",
+			name, t.failed, QueryRetryConfig, t.s.queryRetries, err)
 	}
+	t.failed = 0
 	return recs, nil
 }
 
