@@ -81,6 +81,8 @@ var SQLite = &Dialect{
 		},
 		bindTime: func(t time.Time, _ *time.Location) any { return t.UnixMilli() },
 		typeName: declaredType,
+		autoIncrement: `SELECT name FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) WHERE pk = 1 AND upper(type) = 'INTEGER' ` +
+			`AND (SELECT count(*) FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) WHERE pk > 0) = 1`,
 	},
 }
 
@@ -112,6 +114,9 @@ var PostgreSQL = &Dialect{
 		// xids below 3 are frozen or bootstrap, older than any.
 		settled: `(xmin::text::bigint < 3 OR ((xmin::text::bigint - ` +
 			`(SELECT txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)) % 4294967296 + 4294967296) % 4294967296 >= 2147483648)`,
+		autoIncrement: `SELECT column_name::text FROM information_schema.columns ` +
+			`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ` +
+			`AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') ORDER BY ordinal_position LIMIT 1`,
 	},
 }
 
@@ -311,6 +316,8 @@ var MySQL = &Dialect{
 		now:      nowQuery(`SELECT CURRENT_TIMESTAMP(6)`),
 		bindTime: func(t time.Time, loc *time.Location) any { return t.In(loc) },
 		typeName: declaredType,
+		autoIncrement: `SELECT column_name FROM information_schema.columns ` +
+			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND extra LIKE '%auto_increment%' LIMIT 1`,
 	},
 }
 

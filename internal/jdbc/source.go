@@ -56,6 +56,28 @@ type sourceSide struct {
 	// transactions older than every one still in flight ("" when the
 	// database cannot tell).
 	settled string
+	// autoIncrement returns the name of a table's auto-increment column,
+	// if it has one; arguments: schema ("" for the default), table.
+	autoIncrement string
+}
+
+// AutoIncrement returns the name of table t's auto-increment column (a
+// serial or identity column on PostgreSQL, AUTO_INCREMENT on MySQL, the
+// INTEGER PRIMARY KEY on SQLite), and false when it has none.
+func (d *Dialect) AutoIncrement(ctx context.Context, db Querier, t TableID) (string, bool, error) {
+	rows, err := db.QueryContext(ctx, d.src.autoIncrement, t.Schema, t.Name)
+	if err != nil {
+		return "", false, fmt.Errorf("looking up the auto-increment column of table %s: %w", t, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return "", false, rows.Err()
+	}
+	var name string
+	if err := rows.Scan(&name); err != nil {
+		return "", false, fmt.Errorf("looking up the auto-increment column of table %s: %w", t, err)
+	}
+	return name, true, rows.Close()
 }
 
 // Settled returns a WHERE condition on a table's rows (of a SELECT … FROM

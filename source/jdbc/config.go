@@ -122,7 +122,8 @@ var configDef = connect.NewConfigDef().
 		Group:     "Mode", OrderInGroup: 1,
 		Doc: "The mode for updating a table each time it is polled: bulk, incrementing, timestamp or timestamp+incrementing."}).
 	Define(str(IncrementingColumnConfig, "", connect.Medium, "Mode", 2,
-		"The name of the strictly incrementing column to use to detect new rows.")).
+		"The name of the strictly incrementing column to use to detect new rows. Empty, each table's auto-increment "+
+			"column is used (a query needs it named).")).
 	Define(connect.ConfigKey{Name: TimestampColumnConfig, Type: connect.ConfigList, Default: "", Importance: connect.Medium,
 		Group: "Mode", OrderInGroup: 3,
 		Doc: "Comma separated list of one or more timestamp columns to detect new or modified rows using the COALESCE " +
@@ -292,8 +293,8 @@ func parseSettings(config map[string]string) (*settings, error) {
 	switch {
 	case s.mode == "":
 		problems = append(problems, ModeConfig+": Query mode must be specified: bulk, incrementing, timestamp or timestamp+incrementing")
-	case (s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing) && s.incrementing == "":
-		problems = append(problems, IncrementingColumnConfig+": mode "+s.mode+" needs the incrementing column's name")
+	case (s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing) && s.incrementing == "" && s.query != "":
+		problems = append(problems, IncrementingColumnConfig+": mode "+s.mode+" with a query needs the incrementing column's name")
 	}
 	if (s.mode == ModeTimestamp || s.mode == ModeTimestampIncrementing) && len(s.timestamps) == 0 {
 		problems = append(problems, TimestampColumnConfig+": mode "+s.mode+" needs one or more timestamp columns")

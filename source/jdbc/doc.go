@@ -39,7 +39,10 @@
 //   - timestamp+incrementing: … WHERE ts < ? AND ((ts = ? AND inc > ?) OR
 //     ts > ?) ORDER BY ts,inc ASC.
 //
-// With several timestamp.column.name columns, ts is their COALESCE. With
+// With several timestamp.column.name columns, ts is their COALESCE. An
+// empty incrementing.column.name is each table's auto-increment column
+// (serial or identity on PostgreSQL, AUTO_INCREMENT on MySQL, the INTEGER
+// PRIMARY KEY on SQLite); a table without one fails the task. With
 // query, the WHERE clause is appended to it, so a query with its own
 // WHERE must be wrapped as a sub-select. A poll returns up to
 // batch.max.rows rows, the rest of the result following at the next

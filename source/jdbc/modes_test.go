@@ -181,7 +181,7 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{nil, "mode"},
-		{[]string{"mode", "incrementing"}, "incrementing.column.name"},
+		{[]string{"mode", "incrementing", "query", "SELECT 1"}, "incrementing.column.name"},
 		{[]string{"mode", "timestamp"}, "timestamp.column.name"},
 		{[]string{"mode", "bulk", "table.whitelist", "a", "table.blacklist", "b"}, "table.whitelist"},
 		{[]string{"mode", "bulk", "numeric.mapping", "most"}, "numeric.mapping"},
@@ -221,4 +221,33 @@ func start2(cfg map[string]string) error {
 		task.Stop(ctx)
 	}
 	return nil
+}
+
+// TestAutoIncrementColumn leaves incrementing.column.name empty: each
+// table's auto-increment column is used, and a table without one fails
+// the task naming the key.
+func TestAutoIncrementColumn(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		f := &fixture{t: t, db: db}
+		switch db.Dialect.Name {
+		case "PostgreSqlDatabaseDialect":
+			f.exec(`CREATE TABLE "auto" ("name" TEXT, "n" BIGINT GENERATED ALWAYS AS IDENTITY)`)
+		case "MySqlDatabaseDialect":
+			f.exec(`CREATE TABLE "auto" ("name" TEXT, "n" BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY)`)
+		default:
+			f.exec(`CREATE TABLE "auto" ("name" TEXT, "n" INTEGER PRIMARY KEY)`)
+		}
+		f.exec(`INSERT INTO "auto" ("name") VALUES ('a')`)
+		f.exec(`INSERT INTO "auto" ("name") VALUES ('b')`)
+		cfg := config(db, "mode", "incrementing", "table.whitelist", "auto", "validate.non.null", "false")
+		offsets := connecttest.NewOffsets()
+		r := start(t, cfg, offsets, 1)
+		got := r.poll(offsets, 2)
+		require.Len(t, got, 2)
+		require.Equal(t, map[string]any{"incrementing": int64(2)}, got[1].SourceOffset.Map())
+
+		newFixture(t, db, "plain")
+		cfg = config(db, "mode", "incrementing", "table.whitelist", "plain")
+		require.ErrorContains(t, start2(cfg), "incrementing.column.name")
+	})
 }

@@ -32,6 +32,7 @@ type querier struct {
 	partition connect.SourcePartition
 	base      string // SELECT * FROM t, or the query
 	schemaNm  string
+	incCol    string // the incrementing column, in the incremental modes
 
 	inc     int64     // the last incrementing value read; -1 for none
 	ts      time.Time // the last timestamp whose rows are all read
@@ -69,7 +70,8 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 func (t *task) setup(ctx context.Context, tc source.TaskContext) error {
 	s := t.s
 	if s.query != "" {
-		t.tables = []*querier{{topic: s.prefix, partition: connect.NewSourcePartition("query", "query"), base: s.query}}
+		t.tables = []*querier{{topic: s.prefix, partition: connect.NewSourcePartition("query", "query"), base: s.query,
+			incCol: s.incrementing}}
 	} else {
 		pattern := s.schema
 		if t.d == jdbc.MySQL {
@@ -92,11 +94,22 @@ func (t *task) setup(ctx context.Context, tc source.TaskContext) error {
 			if err != nil {
 				return fmt.Errorf("table %s: %w", name, err)
 			}
-			if err := t.checkColumns(ctx, tb); err != nil {
+			q := &querier{name: name, id: tb.ID, topic: s.prefix + tb.Name, schemaNm: tb.Name, incCol: s.incrementing,
+				partition: connect.NewSourcePartition("protocol", "1", "table", name), base: "SELECT * FROM " + from}
+			if q.incCol == "" && (s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing) {
+				col, ok, err := t.d.AutoIncrement(ctx, t.db, tb.ID)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("table %s has no auto-increment column: set %s", name, IncrementingColumnConfig)
+				}
+				q.incCol = col
+			}
+			if err := t.checkColumns(ctx, tb, q.incCol); err != nil {
 				return err
 			}
-			t.tables = append(t.tables, &querier{name: name, id: tb.ID, topic: s.prefix + tb.Name, schemaNm: tb.Name,
-				partition: connect.NewSourcePartition("protocol", "1", "table", name), base: "SELECT * FROM " + from})
+			t.tables = append(t.tables, q)
 		}
 	}
 	for _, q := range t.tables {
@@ -148,10 +161,10 @@ func (t *task) offset(ctx context.Context, tc source.TaskContext, q *querier) (c
 
 // checkColumns fails when validate.non.null is set and the incrementing
 // or a timestamp column of the table is nullable or missing.
-func (t *task) checkColumns(ctx context.Context, tb jdbc.SourceTable) error {
+func (t *task) checkColumns(ctx context.Context, tb jdbc.SourceTable, incCol string) error {
 	var want []string
 	if t.s.mode == ModeIncrementing || t.s.mode == ModeTimestampIncrementing {
-		want = append(want, t.s.incrementing)
+		want = append(want, incCol)
 	}
 	if t.s.mode == ModeTimestamp || t.s.mode == ModeTimestampIncrementing {
 		want = append(want, t.s.timestamps...)
@@ -251,7 +264,7 @@ func (t *task) statement(ctx context.Context, q *querier) (string, []any, error)
 	var inc, ts string
 	var err error
 	if s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing {
-		if inc, err = d.Ident(s.incrementing, s.quoting); err != nil {
+		if inc, err = d.Ident(q.incCol, s.quoting); err != nil {
 			return "", nil, err
 		}
 	}
@@ -454,7 +467,7 @@ func (t *task) record(q *querier, row []any) (connect.Record, error) {
 	rec := connect.Record{Topic: q.topic, ValueSchema: q.schema, Value: st, SourcePartition: q.partition}
 	s := t.s
 	if s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing {
-		switch v := t.column(q, row, s.incrementing).(type) {
+		switch v := t.column(q, row, q.incCol).(type) {
 		case int64:
 			q.inc = v
 		case int32:
@@ -465,11 +478,11 @@ func (t *task) record(q *querier, row []any) (connect.Record, error) {
 			q.inc = int64(v)
 		case connect.Decimal:
 			if v.Unscaled == nil || !v.Unscaled.IsInt64() || v.Scale != 0 {
-				return connect.Record{}, fmt.Errorf("incrementing column %s: %s is not an integer of 64 bits", s.incrementing, v)
+				return connect.Record{}, fmt.Errorf("incrementing column %s: %s is not an integer of 64 bits", q.incCol, v)
 			}
 			q.inc = v.Unscaled.Int64()
 		default:
-			return connect.Record{}, fmt.Errorf("incrementing column %s holds a %T, not an integer", s.incrementing, v)
+			return connect.Record{}, fmt.Errorf("incrementing column %s holds a %T, not an integer", q.incCol, v)
 		}
 	}
 	if s.mode == ModeTimestamp || s.mode == ModeTimestampIncrementing {
