@@ -46,6 +46,7 @@ import (
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
+	sourcejdbc "github.com/kconnect-go/kconnect/source/jdbc"
 	"github.com/kconnect-go/kconnect/source/spooldir"
 )
 
@@ -231,7 +232,8 @@ func newFlags(name string) *flag.FlagSet {
 // builtinPlugins are the connectors that come with kconnect; the worker
 // knows the converters and transforms itself.
 func builtinPlugins(s *settings) []connect.Plugin {
-	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin()}
+	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
+		sourcejdbc.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,5 +56,40 @@ func TestJDBCSinkIsBuiltIn(t *testing.T) {
 	// The topic may have several partitions: the order is theirs.
 	slices.Sort(got)
 	require.Equal(t, []string{"one", "three", "two"}, got)
+	require.NoError(t, r.stop(t))
+}
+
+// The JDBC source is built in: a connector file naming
+// JdbcSourceConnector copies a SQLite table's rows to a topic, which
+// FileStreamSink writes to a file.
+func TestJDBCSourceIsBuiltIn(t *testing.T) {
+	dir := t.TempDir()
+	dbPath, out := filepath.Join(dir, "in.db"), filepath.Join(dir, "out.txt")
+	target, err := jdbc.ParseURL("jdbc:sqlite:" + dbPath)
+	require.NoError(t, err)
+	db, err := target.Open(context.Background(), "", "", nil)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec(`CREATE TABLE "words" ("id" INTEGER NOT NULL PRIMARY KEY, "word" TEXT)`)
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO "words" VALUES (1, 'one'), (2, 'two'), (3, 'three')`)
+	require.NoError(t, err)
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\n")
+	src := writeFile(t, filepath.Join(dir, "src.properties"), strings.Join([]string{
+		"name=db", "connector.class=io.confluent.connect.jdbc.JdbcSourceConnector", "connection.url=jdbc:sqlite:" + dbPath,
+		"mode=incrementing", "incrementing.column.name=id", "topic.prefix=db-", "poll.interval.ms=50", ""}, "\n"))
+	sink := writeFile(t, filepath.Join(dir, "sink.json"),
+		`{"name":"out","connector.class":"FileStreamSink","file":"`+out+`","topics":"db-words"}`)
+
+	r := start(t, []string{"standalone", w, src, sink})
+	var got string
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(out)
+		got = string(b)
+		return strings.Count(got, "\n") == 3
+	}, 30*time.Second, 50*time.Millisecond, "file %q; log:\n%s", got, r.logs)
+	for _, word := range []string{"one", "two", "three"} {
+		require.Contains(t, got, "word="+word)
+	}
 	require.NoError(t, r.stop(t))
 }
