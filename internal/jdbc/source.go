@@ -245,7 +245,9 @@ func (d *Dialect) SourceValue(v any, s *connect.Schema, loc *time.Location) (any
 	if v == nil {
 		return nil, nil
 	}
-	if b, ok := v.([]byte); ok && s.Type != connect.BytesType {
+	// Drivers (MySQL's) hand numbers and text as bytes; a DECIMAL is a
+	// BYTES schema too, but its bytes here are its digits.
+	if b, ok := v.([]byte); ok && (s.Type != connect.BytesType || s.Logical() == connect.LogicalDecimal) {
 		v = string(b)
 	}
 	switch s.Logical() {
