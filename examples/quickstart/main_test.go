@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,41 +12,61 @@ import (
 )
 
 // The quickstart as go run runs it, on the embedded broker, smaller: every
-// row of every file reaches the sink's file, transformed, and every file is
-// moved to finished.path.
+// row of every file reaches the SQLite table once, transformed, and every
+// file is moved to finished.path.
 func TestQuickstart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out syncbuf.Buffer
 	require.NoError(t, run(ctx, &out, config{files: 3, rows: 500}), "output:\n%s", &out)
-	require.Contains(t, out.String(), "3 / 3 files done")
-	require.Contains(t, out.String(), "checked: all 1500 rows arrived")
+	require.Contains(t, out.String(), "1500 / 1500 rows in the table, 3 / 3 files done")
+	require.Contains(t, out.String(), "checked: all 1500 rows in table orders once each")
 }
 
-// verify fails when a row is missing or arrived changed, naming it, and
-// accepts a row repeated, as at-least-once delivery may.
+// verify fails when a row is missing, repeated, unknown or arrived
+// changed, naming it.
 func TestVerify(t *testing.T) {
-	line := func(id int, email string) string {
-		return fmt.Sprintf(`{"id":%d,"customer":%q,"email":%q,"amount":%s,"pipeline":"quickstart"}`+"\n",
-			id, customer(id), email, amount(id))
-	}
-	path := filepath.Join(t.TempDir(), "out.jsonl")
-	check := func(lines ...string) (summary, error) {
-		require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644))
-		return verify(path, 3)
+	ctx := context.Background()
+	check := func(ids ...int) func(edit string) error {
+		return func(edit string) error {
+			db, err := openDB(filepath.Join(t.TempDir(), "orders.db"))
+			require.NoError(t, err)
+			defer db.Close()
+			// As the sink creates it, but without the primary key, so
+			// that a repeated row can be written.
+			_, err = db.ExecContext(ctx, `CREATE TABLE "orders" ("id" INTEGER NOT NULL, "customer" TEXT NOT NULL,
+				"email" TEXT NOT NULL, "amount" REAL NOT NULL, "pipeline" TEXT NULL)`)
+			require.NoError(t, err)
+			for _, id := range ids {
+				_, err := db.ExecContext(ctx, `INSERT INTO "orders" VALUES (?, ?, '', ?, 'quickstart')`,
+					id, customer(id), amount(id))
+				require.NoError(t, err)
+			}
+			if edit != "" {
+				_, err := db.ExecContext(ctx, edit)
+				require.NoError(t, err)
+			}
+			return verify(ctx, db, 3)
+		}
 	}
 
-	sum, err := check(line(2, ""), line(1, ""), line(3, ""), line(1, ""))
-	require.NoError(t, err)
-	require.Equal(t, summary{lines: 4, repeated: 1}, sum)
+	require.NoError(t, check(2, 1, 3)(""))
 
-	_, err = check(line(1, ""), line(3, ""))
+	err := check(1, 3)("")
 	require.ErrorContains(t, err, "1 of 3 rows did not arrive")
 	require.ErrorContains(t, err, "id 2")
 
-	_, err = check(line(1, ""), line(2, "customer2@example.com"), line(3, ""))
-	require.ErrorContains(t, err, "line 2: row 2 arrived as")
+	require.ErrorContains(t, check(1, 2, 3, 2)(""), "row 2 is there more than once")
 
-	_, err = check(line(1, ""), line(2, ""), line(3, ""), line(4, ""))
-	require.ErrorContains(t, err, "id 4 was never written")
+	err = check(1, 2, 3)(`UPDATE "orders" SET "email" = 'customer2@example.com' WHERE "id" = 2`)
+	require.ErrorContains(t, err, `row 2 arrived as customer "Customer 2", email "customer2@example.com"`)
+
+	err = check(1, 2, 3)(`UPDATE "orders" SET "pipeline" = NULL WHERE "id" = 3`)
+	require.ErrorContains(t, err, "row 3 arrived as")
+	require.ErrorContains(t, err, "pipeline NULL")
+
+	err = check(1, 2, 3)(`UPDATE "orders" SET "amount" = 1.5 WHERE "id" = 1`)
+	require.ErrorContains(t, err, "amount 1.5,")
+
+	require.ErrorContains(t, check(1, 2, 3, 4)(""), "id 4 was never written")
 }
