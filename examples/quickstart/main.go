@@ -133,6 +133,10 @@ func run(ctx context.Context, stdout io.Writer, cfg config) error {
 		"transforms.route.type":        "org.apache.kafka.connect.transforms.RegexRouter",
 		"transforms.route.regex":       "raw-(.*)",
 		"transforms.route.replacement": "$1",
+		// The worker creates the topic (KIP-158), as a broker given with
+		// -brokers may not; -1 is the broker's default replication.
+		"topic.creation.default.partitions":         "1",
+		"topic.creation.default.replication.factor": "-1",
 	})
 	if err != nil {
 		return err

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/kconnect-go/kconnect/internal/syncbuf"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
 )
 
 // The quickstart as go run runs it, on the embedded broker, smaller: every
@@ -21,6 +23,17 @@ func TestQuickstart(t *testing.T) {
 	require.NoError(t, run(ctx, &out, config{files: 3, rows: 500}), "output:\n%s", &out)
 	require.Contains(t, out.String(), "1500 / 1500 rows in the table, 3 / 3 files done")
 	require.Contains(t, out.String(), "checked: all 1500 rows in table orders once each")
+}
+
+// With -brokers, on a Kafka that does not create topics as they are
+// written to (as the test broker does not), the worker creates them.
+func TestQuickstartBrokers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out syncbuf.Buffer
+	cfg := config{brokers: strings.Join(testkafka.Brokers(t), ","), files: 2, rows: 300}
+	require.NoError(t, run(ctx, &out, cfg), "output:\n%s", &out)
+	require.Contains(t, out.String(), "checked: all 600 rows in table orders once each")
 }
 
 // verify fails when a row is missing, repeated, unknown or arrived
