@@ -324,6 +324,27 @@ var MySQL = &Dialect{
 // Dialects are the dialects kconnect has, by Confluent's dialect.name.
 var Dialects = []*Dialect{SQLite, PostgreSQL, MySQL}
 
+// DialectNamed returns the dialect of a dialect.name, case ignored; nil
+// for a name kconnect has none of.
+func DialectNamed(name string) *Dialect {
+	for _, d := range Dialects {
+		if strings.EqualFold(d.Name, name) {
+			return d
+		}
+	}
+	return nil
+}
+
+// DialectNames lists the dialects' names, for an error about an unknown
+// one.
+func DialectNames() string {
+	names := make([]string, len(Dialects))
+	for i, d := range Dialects {
+		names[i] = d.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // onConflict is the upsert of SQLite and PostgreSQL: INSERT … ON CONFLICT
 // (keys) DO UPDATE SET col = <excluded>.col, or DO NOTHING without other
 // columns.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"strings"
@@ -342,4 +343,29 @@ func isConnErr(err error) bool {
 	var ne net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// OpenRetrying is Open tried up to attempts times, backoff apart, while
+// the database cannot be reached (Confluent's connection.attempts and
+// connection.backoff.ms); each failed attempt is logged, naming the host,
+// never the password. The error says how many attempts were made.
+func (t *Target) OpenRetrying(ctx context.Context, user, password string, loc *time.Location, attempts int, backoff time.Duration, log *slog.Logger) (*sql.DB, error) {
+	for attempt := 1; ; attempt++ {
+		db, err := t.Open(ctx, user, password, loc)
+		if err == nil {
+			return db, nil
+		}
+		if attempt >= attempts || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (after %d attempts)", err, attempt)
+		}
+		log.Warn("connecting failed; trying again", "database", t.Host, "attempt", attempt,
+			"connection.attempts", attempts, "error", err)
+		timer := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
 }

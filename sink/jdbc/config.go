@@ -57,8 +57,8 @@ var configDef = connect.NewConfigDef().
 		Doc: "Backoff time in milliseconds between connection attempts."}).
 	Define(connect.ConfigKey{Name: DialectNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Low,
 		Validator: connect.ValidatorFunc(func(v any) error {
-			if n := v.(string); n != "" && dialectNamed(n) == nil {
-				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, dialectNames())
+			if n := v.(string); n != "" && jdbc.DialectNamed(n) == nil {
+				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, jdbc.DialectNames())
 			}
 			return nil
 		}), Group: "Connection", OrderInGroup: 6,
@@ -187,23 +187,6 @@ type settings struct {
 	defaults    bool          // replace.null.with.default
 }
 
-func dialectNamed(name string) *jdbc.Dialect {
-	for _, d := range jdbc.Dialects {
-		if strings.EqualFold(d.Name, name) {
-			return d
-		}
-	}
-	return nil
-}
-
-func dialectNames() string {
-	names := make([]string, len(jdbc.Dialects))
-	for i, d := range jdbc.Dialects {
-		names[i] = d.Name
-	}
-	return strings.Join(names, ", ")
-}
-
 func parseSettings(config map[string]string) (*settings, error) {
 	cfg, err := configDef.Parse(config)
 	if err != nil {
@@ -224,7 +207,7 @@ func parseSettings(config map[string]string) (*settings, error) {
 		backoff:     time.Duration(cfg.Int(RetryBackoffMsConfig)) * time.Millisecond,
 		attempts:    cfg.Int(ConnectionAttemptsConfig),
 		connBackoff: time.Duration(cfg.Long(ConnectionBackoffConfig)) * time.Millisecond,
-		dialect:     dialectNamed(cfg.String(DialectNameConfig)),
+		dialect:     jdbc.DialectNamed(cfg.String(DialectNameConfig)),
 		defaults:    cfg.Bool(ReplaceNullConfig),
 	}
 	s.insert = map[string]insertMode{"insert": modeInsert, "upsert": modeUpsert, "update": modeUpdate}[strings.ToLower(cfg.String(InsertModeConfig))]

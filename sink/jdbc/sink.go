@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jdbc"
@@ -111,7 +110,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc sink.Task
 	if len(target.Ignored) > 0 {
 		t.log.Warn("connection.url parameters without an equivalent in the Go driver are ignored", "parameters", target.Ignored)
 	}
-	db, err := t.open(ctx, target, s)
+	db, err := target.OpenRetrying(ctx, s.user, s.password.Value(), s.loc, s.attempts, s.connBackoff, t.log)
 	if err != nil {
 		return fmt.Errorf("JdbcSinkConnector: %w", err)
 	}
@@ -119,29 +118,6 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc sink.Task
 	t.tables = make(map[jdbc.TableID]*tableState)
 	t.log.Info("JDBC sink task started", "database", target.Host, "dialect", target.Dialect.Name)
 	return nil
-}
-
-// open connects, trying connection.attempts times connection.backoff.ms
-// apart while the database cannot be reached.
-func (t *task) open(ctx context.Context, target *jdbc.Target, s *settings) (*sql.DB, error) {
-	for attempt := 1; ; attempt++ {
-		db, err := target.Open(ctx, s.user, s.password.Value(), s.loc)
-		if err == nil {
-			return db, nil
-		}
-		if attempt >= s.attempts || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (after %d attempts)", err, attempt)
-		}
-		t.log.Warn("connecting failed; trying again", "database", target.Host, "attempt", attempt,
-			"connection.attempts", s.attempts, "error", err)
-		timer := time.NewTimer(s.connBackoff)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, ctx.Err()
-		case <-timer.C:
-		}
-	}
 }
 
 // Put writes records in one transaction, committed before it returns, so

@@ -81,8 +81,8 @@ var configDef = connect.NewConfigDef().
 		Doc: "Backoff time in milliseconds between connection attempts."}).
 	Define(connect.ConfigKey{Name: DialectNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Low,
 		Validator: connect.ValidatorFunc(func(v any) error {
-			if n := v.(string); n != "" && dialectNamed(n) == nil {
-				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, dialectNames())
+			if n := v.(string); n != "" && jdbc.DialectNamed(n) == nil {
+				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, jdbc.DialectNames())
 			}
 			return nil
 		}), Group: "Database", OrderInGroup: 6,
@@ -223,23 +223,6 @@ type settings struct {
 	queryRetries     int
 }
 
-func dialectNamed(name string) *jdbc.Dialect {
-	for _, d := range jdbc.Dialects {
-		if strings.EqualFold(d.Name, name) {
-			return d
-		}
-	}
-	return nil
-}
-
-func dialectNames() string {
-	names := make([]string, len(jdbc.Dialects))
-	for i, d := range jdbc.Dialects {
-		names[i] = d.Name
-	}
-	return strings.Join(names, ", ")
-}
-
 func parseSettings(config map[string]string) (*settings, error) {
 	cfg, err := configDef.Parse(config)
 	if err != nil {
@@ -314,7 +297,7 @@ func parseSettings(config map[string]string) (*settings, error) {
 	if s.target, err = jdbc.ParseURL(s.url); err != nil {
 		return nil, err
 	}
-	if d := dialectNamed(cfg.String(DialectNameConfig)); d != nil && d != s.target.Dialect {
+	if d := jdbc.DialectNamed(cfg.String(DialectNameConfig)); d != nil && d != s.target.Dialect {
 		return nil, fmt.Errorf("invalid configuration: %s: dialect %s is not that of connection.url (%s)", DialectNameConfig, d.Name, s.target.Dialect.Name)
 	}
 	return s, nil

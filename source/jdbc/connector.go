@@ -168,27 +168,11 @@ func (c *connector) Stop(context.Context) error {
 }
 
 // open connects, trying connection.attempts times connection.backoff.ms
-// apart while the database cannot be reached.
+// apart while the database cannot be reached, after warning of the URL's
+// parameters the Go driver has no equivalent for.
 func open(ctx context.Context, s *settings, log *slog.Logger) (*sql.DB, error) {
 	if len(s.target.Ignored) > 0 {
 		log.Warn("connection.url parameters without an equivalent in the Go driver are ignored", "parameters", s.target.Ignored)
 	}
-	for attempt := 1; ; attempt++ {
-		db, err := s.target.Open(ctx, s.user, s.password.Value(), s.loc)
-		if err == nil {
-			return db, nil
-		}
-		if attempt >= s.attempts || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (after %d attempts)", err, attempt)
-		}
-		log.Warn("connecting failed; trying again", "database", s.target.Host, "attempt", attempt,
-			"connection.attempts", s.attempts, "error", err)
-		timer := time.NewTimer(s.connBackoff)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, ctx.Err()
-		case <-timer.C:
-		}
-	}
+	return s.target.OpenRetrying(ctx, s.user, s.password.Value(), s.loc, s.attempts, s.connBackoff, log)
 }
