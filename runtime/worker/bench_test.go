@@ -15,19 +15,18 @@ package worker
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/procstat"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter/bytesconv"
@@ -226,7 +225,7 @@ func benchWorkerSource(b *testing.B, preEncoded bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
 
-	rss := startRSS()
+	rss := procstat.Start()
 	b.ReportAllocs()
 	b.ResetTimer()
 	err = w.CreateConnector(ctx, "bench", map[string]string{
@@ -244,8 +243,8 @@ func benchWorkerSource(b *testing.B, preEncoded bool) {
 		b.Fatalf("%d of %d records acknowledged before the timeout; status %+v", src.settled.Load(), b.N, st)
 	}
 	b.StopTimer()
-	peak := rss.stop()
-	cpu := rss.cpu()
+	peak := rss.Stop()
+	cpu := rss.CPU()
 	elapsed := b.Elapsed()
 
 	if n := src.failed.Load(); n > 0 {
@@ -292,7 +291,7 @@ func benchRawProduce(b *testing.B, encode bool) {
 		}
 	}
 
-	rss := startRSS()
+	rss := procstat.Start()
 	b.ReportAllocs()
 	b.ResetTimer()
 	cl, err := kgo.NewClient(
@@ -322,8 +321,8 @@ func benchRawProduce(b *testing.B, encode bool) {
 		b.Fatalf("%d of %d records acknowledged before the timeout", settled.Load(), b.N)
 	}
 	b.StopTimer()
-	peak := rss.stop()
-	cpu := rss.cpu()
+	peak := rss.Stop()
+	cpu := rss.CPU()
 	if p := firstErr.Load(); p != nil {
 		b.Fatalf("%d records failed; first: %v", failed.Load(), *p)
 	}
@@ -371,7 +370,7 @@ func BenchmarkFileSourceToKafka(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
-		src.rss = startRSS()
+		src.rss = procstat.Start()
 		b.StartTimer()
 		err = w.CreateConnector(ctx, fmt.Sprintf("file-%d", i), map[string]string{
 			"connector.class": "FileStreamSource", "file": path, "topic": topic,
@@ -387,7 +386,7 @@ func BenchmarkFileSourceToKafka(b *testing.B) {
 			b.Fatalf("%d of %d lines acknowledged before the timeout", src.settled.Load(), lines)
 		}
 		b.StopTimer()
-		peak := src.rss.stop()
+		peak := src.rss.Stop()
 		cancel()
 		if n := src.failed.Load(); n > 0 {
 			b.Fatalf("%d lines settled without being written", n)
@@ -411,7 +410,7 @@ func BenchmarkFileSourceToKafka(b *testing.B) {
 // the file.
 type ackedFile struct {
 	lines, size int64
-	rss         *rssSampler
+	rss         *procstat.Sampler
 	settled     atomic.Int64
 	failed      atomic.Int64
 	done        chan struct{}
@@ -454,7 +453,7 @@ func (t ackedTask) CommitRecord(r *connect.Record, md *source.RecordMetadata) er
 			// is the file size.
 			thresholds := [len(a.marks)]int64{a.size / 4, a.size / 2, a.size}
 			for a.nextMark < len(a.marks) && pos >= thresholds[a.nextMark] {
-				a.marks[a.nextMark] = a.rss.current()
+				a.marks[a.nextMark] = a.rss.Current()
 				a.nextMark++
 			}
 		}
@@ -495,100 +494,4 @@ func writeLineFile(b *testing.B, path string, size int64) (int64, int) {
 		b.Fatal(err)
 	}
 	return n, lines
-}
-
-// rssSampler tracks the process's resident set size during a run. start
-// returns memory to the OS and resets the kernel's high-water mark (VmHWM),
-// so the peak is this run's; a goroutine also samples VmRSS every 10ms for
-// the record.
-type rssSampler struct {
-	cpu0   time.Duration // process CPU time (user+system) at start
-	peakKB atomic.Int64
-	quit   chan struct{}
-	done   chan struct{}
-}
-
-func startRSS() *rssSampler {
-	debug.FreeOSMemory()
-	// "5" resets VmHWM to the current RSS (Linux ≥ 4.0); without it the
-	// peak may be an earlier run's, which only overstates it.
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	s := &rssSampler{cpu0: processCPU(), quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			s.sample()
-			select {
-			case <-s.quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-func (s *rssSampler) sample() int64 {
-	rss, _ := readStatus()
-	for {
-		old := s.peakKB.Load()
-		if rss <= old || s.peakKB.CompareAndSwap(old, rss) {
-			return rss
-		}
-	}
-}
-
-// current returns the RSS now, in MiB.
-func (s *rssSampler) current() float64 { return float64(s.sample()) / 1024 }
-
-// stop ends the sampling and returns the peak RSS, in MiB: the larger of the
-// kernel's high-water mark and the highest sample.
-func (s *rssSampler) stop() float64 {
-	close(s.quit)
-	<-s.done
-	_, hwm := readStatus()
-	return float64(max(hwm, s.peakKB.Load())) / 1024
-}
-
-// cpu returns the process CPU time (user+system, every goroutine and, with
-// kfake, the broker) since start.
-func (s *rssSampler) cpu() time.Duration { return processCPU() - s.cpu0 }
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// readStatus returns VmRSS and VmHWM from /proc/self/status, in kB (0 when
-// unavailable, as off Linux).
-func readStatus() (rss, hwm int64) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	for line := range bytes.Lines(data) {
-		name, val, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		var dst *int64
-		switch string(name) {
-		case "VmRSS":
-			dst = &rss
-		case "VmHWM":
-			dst = &hwm
-		default:
-			continue
-		}
-		f := bytes.Fields(val) // "1234 kB"
-		if len(f) > 0 {
-			*dst, _ = strconv.ParseInt(string(f[0]), 10, 64)
-		}
-	}
-	return rss, hwm
 }

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kconnect-go/kconnect/internal/procstat"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter/bytesconv"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
@@ -149,7 +151,7 @@ func benchWorkerSink(b *testing.B, topics *sinkBenchTopics, converterClass strin
 	defer cancel()
 	name := testkafka.Group(b, "bench")
 
-	rss := startRSS()
+	rss := procstat.Start()
 	b.ReportAllocs()
 	b.ResetTimer()
 	err = w.CreateConnector(ctx, name, map[string]string{
@@ -167,8 +169,8 @@ func benchWorkerSink(b *testing.B, topics *sinkBenchTopics, converterClass strin
 		b.Fatalf("%d of %d records Put before the timeout; status %+v", sk.seen.Load(), b.N, st)
 	}
 	b.StopTimer()
-	peak := rss.stop()
-	cpu := rss.cpu()
+	peak := rss.Stop()
+	cpu := rss.CPU()
 	if got := sk.seen.Load(); got != int64(b.N) {
 		b.Fatalf("Put saw %d records, want %d", got, b.N)
 	}
@@ -185,7 +187,7 @@ func benchRawConsume(b *testing.B, topics *sinkBenchTopics, decode bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
 
-	rss := startRSS()
+	rss := procstat.Start()
 	b.ReportAllocs()
 	b.ResetTimer()
 	cl, err := kgo.NewClient(
@@ -224,8 +226,8 @@ func benchRawConsume(b *testing.B, topics *sinkBenchTopics, decode bool) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	peak := rss.stop()
-	cpu := rss.cpu()
+	peak := rss.Stop()
+	cpu := rss.CPU()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(peak, "peak-RSS-MiB")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/record")
