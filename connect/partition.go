@@ -296,6 +296,16 @@ func OffsetFromEntries(entries []MapEntry) (Offset, error) {
 			return Offset{key: entries[0].Key.(string), kind: v.kind, num: v.num, str: v.str}, nil
 		}
 	}
+	if len(entries) <= 4 {
+		// The slice and its array in one allocation: offsets of a few
+		// keys are made for every record of sources such as spooldir's.
+		b := new(struct {
+			s []MapEntry
+			a [4]MapEntry
+		})
+		b.s = append(b.a[:0:len(entries)], entries...)
+		return Offset{entries: &b.s}, nil
+	}
 	all := slices.Clone(entries)
 	return Offset{entries: &all}, nil
 }

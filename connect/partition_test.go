@@ -54,6 +54,25 @@ func TestOffsetAllocs(t *testing.T) {
 	require.Zero(t, allocs)
 }
 
+// An offset of a few keys, made for every record by sources such as
+// spooldir (three numbers), is one allocation besides its values', with
+// the same entries and JSON as any other.
+func TestFewKeyOffsetAllocs(t *testing.T) {
+	entries := []MapEntry{{Key: "offset", Value: int64(1 << 40)}, {Key: "position", Value: int64(77)}, {Key: "line", Value: int64(1)}}
+	allocs := testing.AllocsPerRun(100, func() {
+		o, err := OffsetFromEntries(entries)
+		if err != nil || o.Len() != 3 {
+			t.Fatal(o, err)
+		}
+	})
+	require.Equal(t, 1.0, allocs)
+	o, err := OffsetFromEntries(entries)
+	require.NoError(t, err)
+	entries[1].Value = int64(78) // the offset keeps a copy
+	require.Equal(t, `{"offset":1099511627776,"line":1,"position":77}`, o.String())
+	require.Equal(t, map[string]any{"offset": int64(1 << 40), "position": int64(77), "line": int64(1)}, o.Map())
+}
+
 // Every shape of one-key offset keeps its key, value, Go type and JSON;
 // numbers, strings and booleans are stored inline, the rest with their
 // entries.
