@@ -276,6 +276,20 @@ func (r *csvReader) row(rec []string) (item, error) {
 			continue
 		}
 		fl := f.value.Fields[r.valueCol[i]]
+		if cell != "" {
+			// A cell of a plain number, boolean or string is set as a
+			// connect.Value, without boxing it in an interface first.
+			if v, ok, err := f.parser.parsePlain(fl.Schema, cell); ok {
+				if err == nil {
+					err = value.SetAt(fl.Index, v)
+				}
+				if err != nil {
+					return item{}, fmt.Errorf("field %s: %w", fl.Name, err)
+				}
+				r.valueSet[fl.Index] = true
+				continue
+			}
+		}
 		v, err := r.cell(fl.Schema, cell)
 		if err != nil {
 			return item{}, fmt.Errorf("field %s: %w", fl.Name, err)

@@ -278,6 +278,41 @@ func (p *valueParser) parse(s *connect.Schema, text string) (any, error) {
 	return nil, fmt.Errorf("a %s field cannot be read from text", s.Type)
 }
 
+// parsePlain is parse for a non-empty text of a schema without a logical
+// type whose value is a number, boolean or string, as a connect.Value, with
+// parse's errors; ok is false for any other schema, which parse reads.
+func (p *valueParser) parsePlain(s *connect.Schema, text string) (v connect.Value, ok bool, err error) {
+	switch s.Logical() {
+	case connect.LogicalDecimal, connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime:
+		return connect.Value{}, false, nil
+	}
+	switch s.Type {
+	case connect.StringType:
+		return connect.StringValue(text), true, nil
+	case connect.Int32Type:
+		n, err := strconv.ParseInt(text, 10, 32)
+		return connect.Int32Value(int32(n)), true, numErr(err, text)
+	case connect.Int64Type:
+		n, err := strconv.ParseInt(text, 10, 64)
+		return connect.Int64Value(n), true, numErr(err, text)
+	case connect.Float64Type:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil {
+			return connect.Value{}, true, fmt.Errorf("%q is not a FLOAT64", text)
+		}
+		return connect.Float64Value(f), true, nil
+	case connect.BooleanType:
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "true":
+			return connect.BoolValue(true), true, nil
+		case "false":
+			return connect.BoolValue(false), true, nil
+		}
+		return connect.Value{}, true, fmt.Errorf("%q is not a BOOLEAN (true or false)", text)
+	}
+	return connect.Value{}, false, nil
+}
+
 func (p *valueParser) null(s *connect.Schema) (any, error) {
 	switch {
 	case s.Default != nil:

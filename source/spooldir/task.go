@@ -33,7 +33,8 @@ func positionOf(o connect.Offset) position {
 }
 
 func (p position) offset() connect.Offset {
-	return connect.NewOffset(OffsetField, p.records, PositionField, p.bytes, LineField, p.line)
+	o, _ := connect.OffsetFromEntries([]connect.MapEntry{{Key: OffsetField, Value: p.records}, {Key: PositionField, Value: p.bytes}, {Key: LineField, Value: p.line}})
+	return o
 }
 
 // item is one record read from a file.
@@ -157,7 +158,8 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 	}
 	t.empty = false
 	cur := t.cur
-	recs := t.notices
+	// At capacity from the start: batch.size rows, a file_end notice.
+	recs := append(make([]connect.Record, 0, max(t.c.batchSize, len(t.notices))+1), t.notices...)
 	t.notices = nil
 	for len(recs) < t.c.batchSize {
 		it, err := cur.r.next()
