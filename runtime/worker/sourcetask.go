@@ -378,8 +378,9 @@ func (st *sourceTask) scratch(n int) []prepared { return reuse(&st.prep, n) }
 // would be on the task's goroutine, and the records after it are prepared
 // still.
 func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, polled time.Time) {
+	hc := st.newHeaderCache()
 	for i := 0; i < len(prep); {
-		i = st.prepareFrom(prep, records, i, polled)
+		i = st.prepareFrom(prep, records, i, polled, hc)
 	}
 }
 
@@ -387,7 +388,7 @@ func (st *sourceTask) prepareAll(prep []prepared, records []connect.Record, poll
 // index after the last record prepared. Recovering once per run of
 // records, not once per record, keeps a deferred call off the per-record
 // path.
-func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, i int, polled time.Time) (next int) {
+func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, i int, polled time.Time, hc *headerCache) (next int) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &prep[i]
@@ -398,14 +399,15 @@ func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, i i
 	for ; i < len(prep); i++ {
 		inf := prep[i].inf
 		inf.r = &records[i]
-		st.prepare(&prep[i], inf, polled)
+		st.prepare(&prep[i], inf, polled, hc)
 	}
 	return i
 }
 
 // prepare transforms and converts inf's polled record into inf, and sets
-// p to the result. A panic is the caller's to recover (prepareFrom).
-func (st *sourceTask) prepare(p *prepared, inf *inflight, polled time.Time) {
+// p to the result. A panic is the caller's to recover (prepareFrom). hc,
+// if not nil, is the calling goroutine's header cache.
+func (st *sourceTask) prepare(p *prepared, inf *inflight, polled time.Time, hc *headerCache) {
 	*p = prepared{inf: inf, stage: stageTransformation}
 	rec := inf.r // an empty chain would only copy the record in and out
 	if st.chain.Len() > 0 {
@@ -417,7 +419,7 @@ func (st *sourceTask) prepare(p *prepared, inf *inflight, polled time.Time) {
 		rec = &out
 	}
 	p.topic = rec.Topic
-	if stg, err := st.convert(rec, inf, polled); err != nil {
+	if stg, err := st.convert(rec, inf, polled, hc); err != nil {
 		p.stage, p.err = stg, err
 		return
 	}
@@ -506,19 +508,30 @@ func (st *sourceTask) commitRecord(r *connect.Record, md *source.RecordMetadata)
 // as it takes the record: the same moment to the millisecond unless the
 // producer's buffer is full, for one clock read per poll instead of one per
 // record (franz-go's), which shows in profiles on virtual machines whose
-// clock is slow to read.
-func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time) (stage, error) {
+// clock is slow to read. Header values equal to the previous record's
+// are taken from hc, when not nil, instead of converted again.
+func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time, hc *headerCache) (stage, error) {
 	kr := &inf.kr
 	kr.Headers = nil
 	if n := r.Headers.Len(); n > 0 {
 		kr.Headers = make([]kgo.RecordHeader, 0, n)
-		for h := range r.Headers.All() {
-			hv, err := st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
-			if err != nil {
-				st.releaseBuf(inf)
-				return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
+		for i := range n {
+			h := r.Headers.At(i)
+			hv, ok := []byte(nil), false
+			if hc != nil {
+				hv, ok = hc.lookup(i, h)
+			}
+			if !ok {
+				var err error
+				if hv, err = st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value); err != nil {
+					st.releaseBuf(inf)
+					return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
+				}
 			}
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
+		}
+		if hc != nil {
+			hc.store(r.Headers, kr.Headers)
 		}
 	}
 	switch {

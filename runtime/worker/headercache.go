@@ -1,0 +1,80 @@
+package worker
+
+import (
+	"math"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/converter/simpleheader"
+)
+
+// headerCache keeps the Kafka header values of the last record a
+// goroutine converted, so that a header equal to the one at the same
+// place on that record is not converted again: a source often puts the
+// same headers on every record of a file, a table or a batch (spooldir's
+// file.* headers, converted for every row, cost a third of its
+// conversion). A cache belongs to one goroutine preparing a run of
+// records (prepareAll), so it needs no lock.
+//
+// Only a header converter whose output depends on the key, schema and
+// value alone can be cached (SimpleHeaderConverter; HeaderConverter does
+// not promise it in general). The values are shared by the records that
+// hit them, which is safe while nothing changes a header value's bytes
+// once the record is built: neither franz-go nor the runtime does, but a
+// key or value converter given the Kafka headers
+// (converter.HeadersFromConnect) could, so with one there is no cache.
+type headerCache struct {
+	prev connect.Headers // the last record's headers; Headers never change
+	vals [][]byte        // their converted values, in order
+}
+
+// newHeaderCache returns a cache for the task's converters, or nil when
+// their headers must be converted every time.
+func (tp *taskPlugins) newHeaderCache() *headerCache {
+	if _, ok := tp.headers.(*simpleheader.Converter); !ok || tp.keys.from != nil || tp.values.from != nil {
+		return nil
+	}
+	return &headerCache{}
+}
+
+// lookup returns the value converted for the i-th header of the last
+// record, when h is equal to it.
+func (c *headerCache) lookup(i int, h connect.Header) ([]byte, bool) {
+	if i >= c.prev.Len() || i >= len(c.vals) {
+		return nil, false
+	}
+	p := c.prev.At(i)
+	if p.Key != h.Key || p.Schema != h.Schema || !sameHeaderValue(p.Value, h.Value) {
+		return nil, false
+	}
+	return c.vals[i], true
+}
+
+// store remembers hs and their converted values, which the caller does
+// not change afterwards.
+func (c *headerCache) store(hs connect.Headers, vals []converter.KafkaHeader) {
+	c.prev = hs
+	c.vals = c.vals[:0]
+	for _, v := range vals {
+		c.vals = append(c.vals, v.Value)
+	}
+}
+
+// sameHeaderValue reports whether a and b are the same value of a type
+// whose string form they alone decide; false when unsure. Floats compare
+// by their bits: 0.0 and -0.0 print apart, and NaN is not equal to itself.
+func sameHeaderValue(a, b any) bool {
+	switch x := a.(type) {
+	case string, bool, int8, int16, int32, int64, time.Time:
+		// Comparable dynamic types: == cannot panic.
+		return a == b
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case float32:
+		y, ok := b.(float32)
+		return ok && math.Float32bits(x) == math.Float32bits(y)
+	}
+	return false
+}
