@@ -217,3 +217,44 @@ func TestSinkCloseBoundedWhileBrokerFrozen(t *testing.T) {
 	stopWithin(t, f, frozenShutdownTimeout+frozenFlushTimeout+frozenMargin, "Close", w.Close)
 	f.Resume() // before the cleanups that delete the topic
 }
+
+// TestSourceProducerBufferBounded: a source task's producer holds at most
+// producerMaxBufferedRecords records while the broker does not answer (not
+// franz-go's 50,000), the task's memory while polling outruns Kafka; the
+// worker's KafkaOpts may set another bound.
+func TestSourceProducerBufferBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []kgo.Opt
+		want int64
+	}{
+		{"default", nil, producerMaxBufferedRecords},
+		{"KafkaOpts", []kgo.Opt{kgo.MaxBufferedRecords(300)}, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := testkafka.Freezable(t)
+			topic := testkafka.Topic(t, "frozen-buffer")
+			testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
+			m := &shutdownMetrics{}
+			bc := &bufferCount{}
+			w, err := New(Brokers(f.Brokers...), Plugins(pacedPlugin()), OffsetStore(offset.NewMemory()),
+				KafkaOpts(append(tc.opts, kgo.WithHooks(bc))...), WithMetrics(m),
+				OffsetFlushTimeout(frozenFlushTimeout), TaskShutdownTimeout(frozenShutdownTimeout),
+				Logger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			defer w.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			f.Freeze()
+			require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 500, 0)))
+			// The task is blocked in Produce once it holds polled records
+			// the full buffer does not take.
+			require.Eventually(t, func() bool {
+				return bc.held() >= tc.want && m.polled.Load() > bc.buffered.Load()
+			}, 30*time.Second, 5*time.Millisecond, "the producer buffer never filled")
+			// franz-go may take one record past its bound.
+			require.LessOrEqual(t, bc.held(), tc.want+1, "records buffered")
+			stopWithin(t, f, frozenShutdownTimeout+frozenFlushTimeout+frozenMargin, "Close", w.Close)
+		})
+	}
+}

@@ -118,6 +118,15 @@ func (tc sourceTaskContext) Transaction() source.TransactionContext {
 // Logger is the task's own: the worker's logger with connector and task.
 func (tc sourceTaskContext) Logger() *slog.Logger { return tc.st.log }
 
+// producerMaxBufferedRecords bounds the records a task's producer holds
+// unacknowledged (franz-go's default is 50,000): when it is full, sending
+// waits and the task is not polled. Each record in flight keeps its polled
+// connect.Record (a Struct, headers, offset) and runtime state alive, a
+// few KB, so the bound is the task's memory when polling outruns Kafka, as
+// at start-up while the first produce requests are answered. The worker's
+// KafkaOpts may set another.
+const producerMaxBufferedRecords = 10000
+
 // producerOpts are the task producer's options: the worker's, kconnect's
 // defaults, then the worker's producer.* and the connector's
 // producer.override.* settings.
@@ -137,6 +146,8 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 		// create, if its auto.create.topics.enable allows.
 		kgo.AllowAutoTopicCreation(),
 	)
+	// Before the worker's KafkaOpts, which may set another bound.
+	opts = append([]kgo.Opt{kgo.MaxBufferedRecords(producerMaxBufferedRecords)}, opts...)
 	return append(opts, st.conn.clients.producer...)
 }
 
