@@ -25,13 +25,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kconnect-go/kconnect/internal/procstat"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -91,7 +91,7 @@ func writeBenchCSV(tb testing.TB, path string, rows int) int64 {
 // them were.
 type spoolCSVRun struct {
 	rows    int64
-	rss     *benchRSS
+	rss     *procstat.Sampler
 	settled atomic.Int64
 	failed  atomic.Int64
 	done    chan struct{}
@@ -139,7 +139,7 @@ func (t benchTask) CommitRecord(rec *connect.Record, md *source.RecordMetadata) 
 	if n*4 >= r.rows*int64(r.next+1) || n == r.rows {
 		r.mu.Lock()
 		for r.next < len(r.marks) && n*4 >= r.rows*int64(r.next+1) {
-			r.marks[r.next] = r.rss.current()
+			r.marks[r.next] = r.rss.Current()
 			r.next++
 		}
 		r.mu.Unlock()
@@ -179,7 +179,7 @@ func runSpoolWorker(b *testing.B, rows int) {
 	ctx, cancel := context.WithTimeout(context.Background(), benchCSVTimeout)
 	defer cancel()
 
-	run.rss = startBenchRSS()
+	run.rss = procstat.Start()
 	b.ReportAllocs()
 	b.ResetTimer()
 	err = w.CreateConnector(ctx, "bench", map[string]string{
@@ -197,7 +197,7 @@ func runSpoolWorker(b *testing.B, rows int) {
 		b.Fatalf("%d of %d rows acknowledged before the timeout; status %+v", run.settled.Load(), rows, st)
 	}
 	b.StopTimer()
-	peak, cpu := run.rss.stop(), run.rss.cpu()
+	peak, cpu := run.rss.Stop(), run.rss.CPU()
 	elapsed := b.Elapsed()
 	if n := run.failed.Load(); n > 0 {
 		b.Fatalf("%d rows settled without being written", n)
@@ -239,12 +239,12 @@ func BenchmarkSpoolDirCsvToKafka(b *testing.B) {
 		testkafka.CreateTopic(b, brokers, topic, benchCSVPartitions, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), benchCSVTimeout)
 		defer cancel()
-		rss := startBenchRSS()
+		rss := procstat.Start()
 		b.ReportAllocs()
 		b.ResetTimer()
 		n, err := handwrittenCSVToKafka(ctx, brokers, filepath.Join(in, "orders.csv"), topic)
 		b.StopTimer()
-		peak, cpu := rss.stop(), rss.cpu()
+		peak, cpu := rss.Stop(), rss.CPU()
 		require.NoError(b, err)
 		require.Equal(b, b.N, n)
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
@@ -253,7 +253,7 @@ func BenchmarkSpoolDirCsvToKafka(b *testing.B) {
 	})
 	b.Run("csv", func(b *testing.B) {
 		in, _, _ := benchSpoolDirs(b, b.N)
-		rss := startBenchRSS()
+		rss := procstat.Start()
 		b.ReportAllocs()
 		b.ResetTimer()
 		f, err := os.Open(filepath.Join(in, "orders.csv"))
@@ -271,7 +271,7 @@ func BenchmarkSpoolDirCsvToKafka(b *testing.B) {
 			n++
 		}
 		b.StopTimer()
-		peak, cpu := rss.stop(), rss.cpu()
+		peak, cpu := rss.Stop(), rss.CPU()
 		require.Equal(b, b.N, n)
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/record")
@@ -516,96 +516,4 @@ func benchConsume(t *testing.T, brokers []string, topic string, n int) []*kgo.Re
 		fs.EachRecord(func(r *kgo.Record) { out = append(out, r) })
 	}
 	return out
-}
-
-// benchRSS tracks the process's resident set size and CPU time during a
-// run. startBenchRSS returns memory to the OS and resets the kernel's
-// high-water mark (VmHWM), so the peak is this run's; a goroutine also
-// samples VmRSS every 10ms.
-type benchRSS struct {
-	cpu0   time.Duration
-	peakKB atomic.Int64
-	quit   chan struct{}
-	done   chan struct{}
-}
-
-func startBenchRSS() *benchRSS {
-	debug.FreeOSMemory()
-	// "5" resets VmHWM to the current RSS (Linux ≥ 4.0); without it the
-	// peak may be an earlier run's, which only overstates it.
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	s := &benchRSS{cpu0: benchCPU(), quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			s.sample()
-			select {
-			case <-s.quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-func (s *benchRSS) sample() int64 {
-	rss, _ := benchStatus()
-	for {
-		old := s.peakKB.Load()
-		if rss <= old || s.peakKB.CompareAndSwap(old, rss) {
-			return rss
-		}
-	}
-}
-
-// current returns the RSS now, in MiB.
-func (s *benchRSS) current() float64 { return float64(s.sample()) / 1024 }
-
-// stop ends the sampling and returns the peak RSS in MiB.
-func (s *benchRSS) stop() float64 {
-	close(s.quit)
-	<-s.done
-	_, hwm := benchStatus()
-	return float64(max(hwm, s.peakKB.Load())) / 1024
-}
-
-func (s *benchRSS) cpu() time.Duration { return benchCPU() - s.cpu0 }
-
-func benchCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// benchStatus returns VmRSS and VmHWM from /proc/self/status, in kB (0
-// when unavailable, as off Linux).
-func benchStatus() (rss, hwm int64) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	for line := range bytes.Lines(data) {
-		name, val, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		var dst *int64
-		switch string(name) {
-		case "VmRSS":
-			dst = &rss
-		case "VmHWM":
-			dst = &hwm
-		default:
-			continue
-		}
-		if f := bytes.Fields(val); len(f) > 0 {
-			*dst, _ = strconv.ParseInt(string(f[0]), 10, 64)
-		}
-	}
-	return rss, hwm
 }
