@@ -12,9 +12,9 @@ import (
 
 // The configuration keys, Confluent's JdbcSinkConnector's.
 const (
-	ConnectionURLConfig      = "connection.url"
-	ConnectionUserConfig     = "connection.user"
-	ConnectionPasswordConfig = "connection.password"
+	ConnectionURLConfig      = jdbc.ConnectionURLConfig
+	ConnectionUserConfig     = jdbc.ConnectionUserConfig
+	ConnectionPasswordConfig = jdbc.ConnectionPasswordConfig
 	InsertModeConfig         = "insert.mode"
 	PKModeConfig             = "pk.mode"
 	PKFieldsConfig           = "pk.fields"
@@ -28,9 +28,9 @@ const (
 	RetryBackoffMsConfig     = "retry.backoff.ms"
 	QuoteIdentifiersConfig   = "quote.sql.identifiers"
 	DBTimezoneConfig         = "db.timezone"
-	ConnectionAttemptsConfig = "connection.attempts"
-	ConnectionBackoffConfig  = "connection.backoff.ms"
-	DialectNameConfig        = "dialect.name"
+	ConnectionAttemptsConfig = jdbc.ConnectionAttemptsConfig
+	ConnectionBackoffConfig  = jdbc.ConnectionBackoffConfig
+	DialectNameConfig        = jdbc.DialectNameConfig
 	ReplaceNullConfig        = "replace.null.with.default"
 	TableTypesConfig         = "table.types"
 	DateTimezoneConfig       = "date.timezone"
@@ -40,31 +40,7 @@ const (
 // The kafka pk.mode's default column names, Confluent's.
 var kafkaPKNames = []string{"__connect_topic", "__connect_partition", "__connect_offset"}
 
-var configDef = connect.NewConfigDef().
-	Define(connect.ConfigKey{Name: ConnectionURLConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
-		Group: "Connection", OrderInGroup: 1,
-		Doc: "JDBC connection URL: jdbc:postgresql://host:port/db, jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db, " +
-			"jdbc:sqlite:path; or a native postgres://, mysql:// or sqlite: URL."}).
-	Define(connect.ConfigKey{Name: ConnectionUserConfig, Type: connect.ConfigString, Importance: connect.High,
-		Group: "Connection", OrderInGroup: 2, Doc: "JDBC connection user."}).
-	Define(connect.ConfigKey{Name: ConnectionPasswordConfig, Type: connect.ConfigPassword, Importance: connect.High,
-		Group: "Connection", OrderInGroup: 3, Doc: "JDBC connection password."}).
-	Define(connect.ConfigKey{Name: ConnectionAttemptsConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Low,
-		Validator: connect.AtLeast(1), Group: "Connection", OrderInGroup: 4,
-		Doc: "Maximum number of attempts to retrieve a valid JDBC connection. Must be a positive integer."}).
-	Define(connect.ConfigKey{Name: ConnectionBackoffConfig, Type: connect.ConfigLong, Default: int64(10000), Importance: connect.Low,
-		Validator: connect.AtLeast(int64(0)), Group: "Connection", OrderInGroup: 5,
-		Doc: "Backoff time in milliseconds between connection attempts."}).
-	Define(connect.ConfigKey{Name: DialectNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Low,
-		Validator: connect.ValidatorFunc(func(v any) error {
-			if n := v.(string); n != "" && jdbc.DialectNamed(n) == nil {
-				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, jdbc.DialectNames())
-			}
-			return nil
-		}), Group: "Connection", OrderInGroup: 6,
-		Doc: "The name of the database dialect that should be used for this connector. By default this is empty, and " +
-			"the connector automatically determines the dialect based upon the JDBC connection URL; set, it must be " +
-			"the dialect of that URL."}).
+var configDef = jdbc.DefineConnectionKeys(connect.NewConfigDef(), "Connection").
 	Define(connect.ConfigKey{Name: InsertModeConfig, Type: connect.ConfigString, Default: "insert", Importance: connect.High,
 		Validator: connect.OneOfIgnoreCase("insert", "upsert", "update"), Group: "Writes", OrderInGroup: 1,
 		Doc: "The insertion mode to use: insert (standard INSERT), upsert (the dialect's insert-or-update, by the " +
@@ -165,9 +141,7 @@ const (
 
 // settings is a parsed and checked configuration.
 type settings struct {
-	url         string
-	user        string
-	password    connect.Password
+	conn        jdbc.Connection // the connection keys
 	insert      insertMode
 	pk          pkMode
 	pkFields    []string
@@ -181,10 +155,7 @@ type settings struct {
 	backoff     time.Duration
 	quoting     jdbc.Quoting
 	loc         *time.Location
-	attempts    int
-	connBackoff time.Duration
-	dialect     *jdbc.Dialect // dialect.name's, or nil
-	defaults    bool          // replace.null.with.default
+	defaults    bool // replace.null.with.default
 }
 
 func parseSettings(config map[string]string) (*settings, error) {
@@ -193,9 +164,6 @@ func parseSettings(config map[string]string) (*settings, error) {
 		return nil, err
 	}
 	s := &settings{
-		url:         cfg.String(ConnectionURLConfig),
-		user:        cfg.String(ConnectionUserConfig),
-		password:    cfg.Password(ConnectionPasswordConfig),
 		pkFields:    cfg.List(PKFieldsConfig),
 		whitelist:   cfg.List(FieldsWhitelistConfig),
 		tableFormat: cfg.String(TableNameFormatConfig),
@@ -205,9 +173,6 @@ func parseSettings(config map[string]string) (*settings, error) {
 		deletes:     cfg.Bool(DeleteEnabledConfig),
 		maxRetries:  cfg.Int(MaxRetriesConfig),
 		backoff:     time.Duration(cfg.Int(RetryBackoffMsConfig)) * time.Millisecond,
-		attempts:    cfg.Int(ConnectionAttemptsConfig),
-		connBackoff: time.Duration(cfg.Long(ConnectionBackoffConfig)) * time.Millisecond,
-		dialect:     jdbc.DialectNamed(cfg.String(DialectNameConfig)),
 		defaults:    cfg.Bool(ReplaceNullConfig),
 	}
 	s.insert = map[string]insertMode{"insert": modeInsert, "upsert": modeUpsert, "update": modeUpdate}[strings.ToLower(cfg.String(InsertModeConfig))]
@@ -246,12 +211,8 @@ func parseSettings(config map[string]string) (*settings, error) {
 		}
 		return nil, fmt.Errorf("invalid configuration: %s", b.String())
 	}
-	target, err := jdbc.ParseURL(s.url)
-	if err != nil {
+	if s.conn, err = jdbc.ParseConnection(cfg); err != nil {
 		return nil, err
-	}
-	if s.dialect != nil && s.dialect != target.Dialect {
-		return nil, fmt.Errorf("invalid configuration: %s: dialect %s is not that of connection.url (%s)", DialectNameConfig, s.dialect.Name, target.Dialect.Name)
 	}
 	return s, nil
 }

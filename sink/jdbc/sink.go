@@ -99,18 +99,12 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc sink.Task
 	if err != nil {
 		return fmt.Errorf("JdbcSinkConnector: %w", err)
 	}
-	target, err := jdbc.ParseURL(s.url)
-	if err != nil {
-		return fmt.Errorf("JdbcSinkConnector: %w", err)
-	}
+	target := s.conn.Target
 	t.tc, t.log = tc, slog.New(slog.DiscardHandler)
 	if tc != nil {
 		t.log = tc.Logger()
 	}
-	if len(target.Ignored) > 0 {
-		t.log.Warn("connection.url parameters without an equivalent in the Go driver are ignored", "parameters", target.Ignored)
-	}
-	db, err := target.OpenRetrying(ctx, s.user, s.password.Value(), s.loc, s.attempts, s.connBackoff, t.log)
+	db, err := s.conn.Open(ctx, s.loc, t.log)
 	if err != nil {
 		return fmt.Errorf("JdbcSinkConnector: %w", err)
 	}

@@ -12,12 +12,12 @@ import (
 
 // The configuration keys, Confluent's JdbcSourceConnector's.
 const (
-	ConnectionURLConfig      = "connection.url"
-	ConnectionUserConfig     = "connection.user"
-	ConnectionPasswordConfig = "connection.password"
-	ConnectionAttemptsConfig = "connection.attempts"
-	ConnectionBackoffConfig  = "connection.backoff.ms"
-	DialectNameConfig        = "dialect.name"
+	ConnectionURLConfig      = jdbc.ConnectionURLConfig
+	ConnectionUserConfig     = jdbc.ConnectionUserConfig
+	ConnectionPasswordConfig = jdbc.ConnectionPasswordConfig
+	ConnectionAttemptsConfig = jdbc.ConnectionAttemptsConfig
+	ConnectionBackoffConfig  = jdbc.ConnectionBackoffConfig
+	DialectNameConfig        = jdbc.DialectNameConfig
 	ModeConfig               = "mode"
 	IncrementingColumnConfig = "incrementing.column.name"
 	TimestampColumnConfig    = "timestamp.column.name"
@@ -65,28 +65,7 @@ func str(name string, def any, imp connect.Importance, group string, order int, 
 	return connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: def, Importance: imp, Group: group, OrderInGroup: order, Doc: doc}
 }
 
-var configDef = connect.NewConfigDef().
-	Define(connect.ConfigKey{Name: ConnectionURLConfig, Type: connect.ConfigString, Required: true, Importance: connect.High,
-		Group: "Database", OrderInGroup: 1,
-		Doc: "JDBC connection URL: jdbc:postgresql://host:port/db, jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db, " +
-			"jdbc:sqlite:path; or a native postgres://, mysql:// or sqlite: URL."}).
-	Define(str(ConnectionUserConfig, nil, connect.High, "Database", 2, "JDBC connection user.")).
-	Define(connect.ConfigKey{Name: ConnectionPasswordConfig, Type: connect.ConfigPassword, Importance: connect.High,
-		Group: "Database", OrderInGroup: 3, Doc: "JDBC connection password."}).
-	Define(connect.ConfigKey{Name: ConnectionAttemptsConfig, Type: connect.ConfigInt, Default: 3, Importance: connect.Low,
-		Validator: connect.AtLeast(1), Group: "Database", OrderInGroup: 4,
-		Doc: "Maximum number of attempts to retrieve a valid JDBC connection. Must be a positive integer."}).
-	Define(connect.ConfigKey{Name: ConnectionBackoffConfig, Type: connect.ConfigLong, Default: int64(10000), Importance: connect.Low,
-		Validator: connect.AtLeast(int64(0)), Group: "Database", OrderInGroup: 5,
-		Doc: "Backoff time in milliseconds between connection attempts."}).
-	Define(connect.ConfigKey{Name: DialectNameConfig, Type: connect.ConfigString, Default: "", Importance: connect.Low,
-		Validator: connect.ValidatorFunc(func(v any) error {
-			if n := v.(string); n != "" && jdbc.DialectNamed(n) == nil {
-				return fmt.Errorf("unknown or unsupported dialect %q; kconnect has %s", n, jdbc.DialectNames())
-			}
-			return nil
-		}), Group: "Database", OrderInGroup: 6,
-		Doc: "The name of the database dialect; empty, it is that of connection.url, and set, it must be."}).
+var configDef = jdbc.DefineConnectionKeys(connect.NewConfigDef(), "Database").
 	Define(connect.ConfigKey{Name: TableWhitelistConfig, Type: connect.ConfigList, Default: "", Importance: connect.Medium,
 		Group: "Database", OrderInGroup: 7, Doc: "List of tables to include in copying. Use a comma-separated list."}).
 	Define(connect.ConfigKey{Name: TableBlacklistConfig, Type: connect.ConfigList, Default: "", Importance: connect.Medium,
@@ -195,11 +174,8 @@ var numericMappings = map[string]jdbc.NumericMapping{
 
 // settings is a parsed and checked configuration.
 type settings struct {
-	url, user        string
-	password         connect.Password
-	attempts         int
-	connBackoff      time.Duration
-	target           *jdbc.Target
+	conn             jdbc.Connection // the connection keys
+	target           *jdbc.Target    // conn.Target
 	mode             string
 	incrementing     string
 	timestamps       []string
@@ -229,9 +205,6 @@ func parseSettings(config map[string]string) (*settings, error) {
 		return nil, err
 	}
 	s := &settings{
-		url: cfg.String(ConnectionURLConfig), user: cfg.String(ConnectionUserConfig),
-		password: cfg.Password(ConnectionPasswordConfig), attempts: cfg.Int(ConnectionAttemptsConfig),
-		connBackoff:  time.Duration(cfg.Long(ConnectionBackoffConfig)) * time.Millisecond,
 		mode:         strings.ToLower(cfg.String(ModeConfig)),
 		incrementing: cfg.String(IncrementingColumnConfig), timestamps: cfg.List(TimestampColumnConfig),
 		delay:           time.Duration(cfg.Long(TimestampDelayConfig)) * time.Millisecond,
@@ -294,12 +267,10 @@ func parseSettings(config map[string]string) (*settings, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))
 	}
-	if s.target, err = jdbc.ParseURL(s.url); err != nil {
+	if s.conn, err = jdbc.ParseConnection(cfg); err != nil {
 		return nil, err
 	}
-	if d := jdbc.DialectNamed(cfg.String(DialectNameConfig)); d != nil && d != s.target.Dialect {
-		return nil, fmt.Errorf("invalid configuration: %s: dialect %s is not that of connection.url (%s)", DialectNameConfig, d.Name, s.target.Dialect.Name)
-	}
+	s.target = s.conn.Target
 	return s, nil
 }
 

@@ -171,8 +171,5 @@ func (c *connector) Stop(context.Context) error {
 // apart while the database cannot be reached, after warning of the URL's
 // parameters the Go driver has no equivalent for.
 func open(ctx context.Context, s *settings, log *slog.Logger) (*sql.DB, error) {
-	if len(s.target.Ignored) > 0 {
-		log.Warn("connection.url parameters without an equivalent in the Go driver are ignored", "parameters", s.target.Ignored)
-	}
-	return s.target.OpenRetrying(ctx, s.user, s.password.Value(), s.loc, s.attempts, s.connBackoff, log)
+	return s.conn.Open(ctx, s.loc, log)
 }
