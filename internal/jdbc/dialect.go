@@ -106,6 +106,12 @@ type Dialect struct {
 	tablesQuery  string // arguments: schema, table; returns a row if the table exists
 	bind         func(v any, s *connect.Schema, loc *time.Location) (any, error)
 	transient    func(err error) bool
+	// foldBare is the name the database gives a bare (unquoted)
+	// identifier; nil when the server decides (MySQL) or matches names
+	// without regard to case (SQLite).
+	foldBare func(string) string
+	// copyFrom bulk-loads rows on a driver connection (nil: no bulk load).
+	copyFrom func(ctx context.Context, driverConn any, t TableID, cols []string, rows [][]any) error
 	// maxOpen bounds the connection pool (0: database/sql's default).
 	maxOpen int
 	// src is what a source reads with (source.go).
@@ -159,6 +165,22 @@ func (d *Dialect) Table(t TableID, q Quoting) (string, error) {
 		return "", err
 	}
 	return schema + "." + name, nil
+}
+
+// Bare returns t as the database names a table written bare, as Never
+// writes it (PostgreSQL folds plain names to lower case), so that it is
+// looked up under that name; with Always, t itself.
+func (d *Dialect) Bare(t TableID, q Quoting) TableID {
+	if q != Never || d.foldBare == nil {
+		return t
+	}
+	if plainIdent(t.Name) {
+		t.Name = d.foldBare(t.Name)
+	}
+	if plainIdent(t.Schema) {
+		t.Schema = d.foldBare(t.Schema)
+	}
+	return t
 }
 
 // Placeholder returns the i-th bind parameter (from 1).

@@ -102,6 +102,8 @@ var PostgreSQL = &Dialect{
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
 	bind:      pgBind,
 	transient: pgTransient,
+	copyFrom:  pgCopyFrom,
+	foldBare:  strings.ToLower,
 	src: sourceSide{
 		listTables: `SELECT current_database()::text, table_schema::text, table_name::text, ` +
 			`CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type::text END FROM information_schema.tables ` +

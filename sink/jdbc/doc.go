@@ -68,8 +68,9 @@
 //
 // In insert mode, a run of records of one table and schema is written by
 // one INSERT of up to batch.size rows (fewer when their columns would pass
-// 32766 bind parameters); upserts, updates and deletes are one prepared
-// statement per record. table.types, date.timezone and
+// 32766 bind parameters), or on PostgreSQL by one COPY of up to batch.size
+// rows, in the Put's transaction; upserts, updates and deletes are one
+// prepared statement per record. table.types, date.timezone and
 // trim.sensitive.log are accepted: the sink writes to whatever exists
 // under a table's name, Date values are days whatever the zone, and no
 // value is ever logged. db.timezone is the zone of TIMESTAMP and

@@ -78,7 +78,8 @@ type task struct {
 	host    string
 	tc      sink.TaskContext
 	log     *slog.Logger
-	retries int // transient failures of the batch in a row
+	retries int   // transient failures of the batch in a row
+	copied  int64 // rows written by bulk load, for tests
 	tables  map[jdbc.TableID]*tableState
 }
 
@@ -186,6 +187,11 @@ func (t *task) writeEach(ctx context.Context, records []connect.Record) error {
 	return nil
 }
 
+// copyMinRows is the fewest rows of a run written by bulk load: a COPY
+// costs two round trips (the table's column types, then the rows), a
+// statement of one row one.
+const copyMinRows = 2
+
 // writeError is a record that could not be written.
 type writeError struct {
 	table jdbc.TableID
@@ -213,11 +219,19 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 			return &writeError{table, r.Position(), err}
 		}
 	}
-	tx, err := t.db.BeginTx(ctx, nil)
+	// The transaction is on a connection of its own so that a bulk load
+	// (COPY) can reach the driver's connection it runs on.
+	conn, err := t.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
 	}
 	stmts := make(map[string]*sql.Stmt)
+	var copied int64
 	defer func() {
 		for _, st := range stmts {
 			st.Close()
@@ -225,6 +239,8 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		if err != nil {
 			tx.Rollback()
 			clear(t.tables)
+		} else {
+			t.copied += copied
 		}
 	}()
 	args := make([]any, 0, 16)
@@ -238,7 +254,10 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		// finds the bad one.
 		n := 1
 		if p.rows != nil {
-			limit := min(max(t.s.batchSize, 1), jdbc.MaxParams/max(len(p.order), 1))
+			limit := max(t.s.batchSize, 1)
+			if !t.d.CanCopy() {
+				limit = min(limit, jdbc.MaxParams/max(len(p.order), 1))
+			}
 			for i+n < len(records) && n < limit && plans[i+n] == p {
 				n++
 			}
@@ -248,6 +267,21 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 			if args, err = p.args(args, &records[j], t.d, t.s); err != nil {
 				return &writeError{table, records[j].Position(), err}
 			}
+		}
+		if n >= copyMinRows && t.d.CanCopy() {
+			// PostgreSQL's COPY: no statement to parse or plan, rows
+			// streamed in its binary format, no bound on parameters.
+			w := len(p.order)
+			rows := make([][]any, n)
+			for j := range rows {
+				rows[j] = args[j*w : (j+1)*w : (j+1)*w]
+			}
+			if err := t.d.CopyFrom(ctx, conn, table, p.cols, rows, t.s.quoting); err != nil {
+				return &writeError{table, r.Position(), err}
+			}
+			copied += int64(n)
+			i += n
+			continue
 		}
 		q := p.sql
 		if n > 1 {

@@ -1,0 +1,7 @@
+package jdbc
+
+import "github.com/kconnect-go/kconnect/sink"
+
+// CopiedRows returns how many rows a started task has written by bulk load
+// (PostgreSQL's COPY) in committed transactions.
+func CopiedRows(t sink.Task) int64 { return t.(*task).copied }
