@@ -114,3 +114,20 @@ func TestPostgresCopyNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresNeverQuotedMixedCase writes, with quote.sql.identifiers=never,
+// to a topic named in mixed case: PostgreSQL folds the bare name the
+// table is created under, and the task finds it, and copies into it, by
+// that name.
+func TestPostgresNeverQuotedMixedCase(t *testing.T) {
+	db := jdbctest.Postgres(t)
+	n := start(t, db, map[string]string{"auto.create": "true", "quote.sql.identifiers": "never"})
+	n.put(named(t, "Mixed_Case", 0, 1, "a"), named(t, "Mixed_Case", 1, 2, "b"))
+	if got, want := n.rows(`SELECT id, name FROM mixed_case ORDER BY id`), "[[1 a] [2 b]]"; got != want || sinkjdbc.CopiedRows(n.task) != 2 {
+		t.Errorf("rows %s (%d copied), want %s copied", got, sinkjdbc.CopiedRows(n.task), want)
+	}
+	n.put(named(t, "Mixed_Case", 2, 3, "c"))
+	if got, want := n.rows(`SELECT id, name FROM mixed_case ORDER BY id`), "[[1 a] [2 b] [3 c]]"; got != want || len(n.tc.Reported()) != 0 {
+		t.Errorf("rows %s, reported %v; want %s", got, n.tc.Reported(), want)
+	}
+}

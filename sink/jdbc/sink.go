@@ -326,7 +326,7 @@ func (t *task) state(ctx context.Context, q jdbc.Querier, table jdbc.TableID) (*
 	if st, ok := t.tables[table]; ok {
 		return st, nil
 	}
-	cols, ok, err := t.d.Columns(ctx, q, table)
+	cols, ok, err := t.d.Columns(ctx, q, t.d.Bare(table, t.s.quoting))
 	if err != nil || !ok {
 		return nil, err
 	}
