@@ -100,7 +100,7 @@ type Dialect struct {
 	quote        byte
 	placeholder  func(i int) string // i counts from 1
 	columnType   func(s *connect.Schema, key bool) (string, bool)
-	upsert       func(d *Dialect, table string, keys, cols []string) string
+	upsert       func(d *Dialect, table string, keys, cols []string, rows int) string
 	addColumn    string // the ALTER TABLE clause before a new column
 	columnsQuery string // arguments: schema ("" for the default), table
 	tablesQuery  string // arguments: schema, table; returns a row if the table exists
@@ -229,6 +229,19 @@ func (d *Dialect) Insert(t TableID, cols []string, q Quoting) (string, error) {
 // 65535).
 const MaxParams = 32766
 
+// valuesRows returns the VALUES rows of a statement binding width
+// columns per row: (…),(…).
+func (d *Dialect) valuesRows(width, rows int) string {
+	var b strings.Builder
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("(" + d.placeholders(1+r*width, width) + ")")
+	}
+	return b.String()
+}
+
 // InsertRows returns INSERT INTO table (cols) VALUES (…), (…) with rows
 // rows, binding the columns of each row in order, row after row. rows ×
 // len(cols) must not exceed MaxParams.
@@ -252,8 +265,20 @@ func (d *Dialect) InsertRows(t TableID, cols []string, rows int, q Quoting) (str
 // the keys, then the other columns, in order: a row whose keys exist gets
 // the other columns' values.
 func (d *Dialect) Upsert(t TableID, keys, cols []string, q Quoting) (string, error) {
+	return d.UpsertRows(t, keys, cols, 1, q)
+}
+
+// UpsertRows is Upsert of rows rows in one statement, binding each row's
+// keys and other columns, row after row. rows × (len(keys)+len(cols))
+// must not exceed MaxParams. Two rows of one key in one statement are
+// refused by PostgreSQL (a row cannot be changed twice by one ON
+// CONFLICT DO UPDATE): the caller keeps the last of them.
+func (d *Dialect) UpsertRows(t TableID, keys, cols []string, rows int, q Quoting) (string, error) {
 	if len(keys) == 0 {
 		return "", fmt.Errorf("an upsert into %s needs primary key columns", t)
+	}
+	if rows < 1 || rows*(len(keys)+len(cols)) > MaxParams {
+		return "", fmt.Errorf("an upsert of %d rows of %d columns into %s", rows, len(keys)+len(cols), t)
 	}
 	table, err := d.Table(t, q)
 	if err != nil {
@@ -267,7 +292,7 @@ func (d *Dialect) Upsert(t TableID, keys, cols []string, q Quoting) (string, err
 	if err != nil {
 		return "", err
 	}
-	return d.upsert(d, table, qk, qc), nil
+	return d.upsert(d, table, qk, qc, rows), nil
 }
 
 // Update returns UPDATE table SET col=? … WHERE key=? …, binding the

@@ -87,7 +87,7 @@ func TestStatements(t *testing.T) {
 		d                              *jdbc.Dialect
 		insert, upsert, update, delete string
 		insertRows                     string
-		upsertKeysOnly                 string
+		upsertKeysOnly, upsertRows     string
 	}{
 		{
 			d:              jdbc.SQLite,
@@ -95,6 +95,7 @@ func TestStatements(t *testing.T) {
 			insertRows:     `INSERT INTO "t" ("a","b") VALUES (?,?),(?,?),(?,?)`,
 			upsert:         `INSERT INTO "t" ("k1","k2","a","b") VALUES (?,?,?,?) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=excluded."a","b"=excluded."b"`,
 			upsertKeysOnly: `INSERT INTO "t" ("k1","k2") VALUES (?,?) ON CONFLICT ("k1","k2") DO NOTHING`,
+			upsertRows:     `INSERT INTO "t" ("k1","k2","a","b") VALUES (?,?,?,?),(?,?,?,?) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=excluded."a","b"=excluded."b"`,
 			update:         `UPDATE "t" SET "a"=?,"b"=? WHERE "k1"=? AND "k2"=?`,
 			delete:         `DELETE FROM "t" WHERE "k1"=? AND "k2"=?`,
 		},
@@ -104,6 +105,7 @@ func TestStatements(t *testing.T) {
 			insertRows:     `INSERT INTO "t" ("a","b") VALUES ($1,$2),($3,$4),($5,$6)`,
 			upsert:         `INSERT INTO "t" ("k1","k2","a","b") VALUES ($1,$2,$3,$4) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=EXCLUDED."a","b"=EXCLUDED."b"`,
 			upsertKeysOnly: `INSERT INTO "t" ("k1","k2") VALUES ($1,$2) ON CONFLICT ("k1","k2") DO NOTHING`,
+			upsertRows:     `INSERT INTO "t" ("k1","k2","a","b") VALUES ($1,$2,$3,$4),($5,$6,$7,$8) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=EXCLUDED."a","b"=EXCLUDED."b"`,
 			update:         `UPDATE "t" SET "a"=$1,"b"=$2 WHERE "k1"=$3 AND "k2"=$4`,
 			delete:         `DELETE FROM "t" WHERE "k1"=$1 AND "k2"=$2`,
 		},
@@ -113,6 +115,7 @@ func TestStatements(t *testing.T) {
 			insertRows:     "INSERT INTO `t` (`a`,`b`) VALUES (?,?),(?,?),(?,?)",
 			upsert:         "INSERT INTO `t` (`k1`,`k2`,`a`,`b`) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE `a`=VALUES(`a`),`b`=VALUES(`b`)",
 			upsertKeysOnly: "INSERT INTO `t` (`k1`,`k2`) VALUES (?,?) ON DUPLICATE KEY UPDATE `k1`=VALUES(`k1`),`k2`=VALUES(`k2`)",
+			upsertRows:     "INSERT INTO `t` (`k1`,`k2`,`a`,`b`) VALUES (?,?,?,?),(?,?,?,?) ON DUPLICATE KEY UPDATE `a`=VALUES(`a`),`b`=VALUES(`b`)",
 			update:         "UPDATE `t` SET `a`=?,`b`=? WHERE `k1`=? AND `k2`=?",
 			delete:         "DELETE FROM `t` WHERE `k1`=? AND `k2`=?",
 		},
@@ -131,6 +134,8 @@ func TestStatements(t *testing.T) {
 		check("insert of rows", tc.insertRows, got, err)
 		got, err = tc.d.Upsert(tb, keys, nil, jdbc.Always)
 		check("upsert of keys only", tc.upsertKeysOnly, got, err)
+		got, err = tc.d.UpsertRows(tb, keys, cols, 2, jdbc.Always)
+		check("upsert of rows", tc.upsertRows, got, err)
 		got, err = tc.d.Update(tb, keys, cols, jdbc.Always)
 		check("update", tc.update, got, err)
 		got, err = tc.d.Delete(tb, keys, jdbc.Always)

@@ -259,15 +259,17 @@ var MySQL = &Dialect{
 		}
 		return "", false
 	},
-	upsert: func(d *Dialect, table string, keys, cols []string) string {
+	upsert: func(d *Dialect, table string, keys, cols []string, rows int) string {
 		all := append(append([]string(nil), keys...), cols...)
 		set := cols
 		if len(set) == 0 {
 			set = keys
 		}
 		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES (" +
-			d.placeholders(1, len(all)) + ") ON DUPLICATE KEY UPDATE ")
+		// Rows of one key in one statement are applied in turn, so the
+		// last one's values stay.
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES " +
+			d.valuesRows(len(all), rows) + " ON DUPLICATE KEY UPDATE ")
 		for i, c := range set {
 			if i > 0 {
 				b.WriteString(",")
@@ -350,12 +352,12 @@ func DialectNames() string {
 // onConflict is the upsert of SQLite and PostgreSQL: INSERT … ON CONFLICT
 // (keys) DO UPDATE SET col = <excluded>.col, or DO NOTHING without other
 // columns.
-func onConflict(excluded string) func(d *Dialect, table string, keys, cols []string) string {
-	return func(d *Dialect, table string, keys, cols []string) string {
+func onConflict(excluded string) func(d *Dialect, table string, keys, cols []string, rows int) string {
+	return func(d *Dialect, table string, keys, cols []string, rows int) string {
 		all := append(append([]string(nil), keys...), cols...)
 		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES (" +
-			d.placeholders(1, len(all)) + ") ON CONFLICT (" + strings.Join(keys, ",") + ") DO ")
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(all, ",") + ") VALUES " +
+			d.valuesRows(len(all), rows) + " ON CONFLICT (" + strings.Join(keys, ",") + ") DO ")
 		if len(cols) == 0 {
 			b.WriteString("NOTHING")
 			return b.String()

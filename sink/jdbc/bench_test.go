@@ -2,6 +2,7 @@ package jdbc_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"testing"
 
@@ -13,13 +14,21 @@ import (
 
 // BenchmarkPut writes batches of 1000 records in insert mode, one row per
 // statement (batch.size=1) and up to 3000 (the default), to SQLite and,
-// when configured, PostgreSQL and MariaDB.
-func BenchmarkPut(b *testing.B) {
+// when configured, PostgreSQL and MariaDB; and BenchmarkPutUpsert the same
+// in upsert mode, keyed by the record key.
+func BenchmarkPut(b *testing.B) { benchmarkPut(b, map[string]string{}) }
+
+func BenchmarkPutUpsert(b *testing.B) {
+	benchmarkPut(b, map[string]string{"insert.mode": "upsert", "pk.mode": "record_key"})
+}
+
+func benchmarkPut(b *testing.B, mode map[string]string) {
 	for _, o := range jdbctest.All {
 		for _, size := range []string{"1", "3000"} {
 			b.Run(o.Name+"/batch.size="+size, func(b *testing.B) {
 				db := o.Open(b)
 				config := map[string]string{"connection.url": db.URL, "auto.create": "true", "batch.size": size}
+				maps.Copy(config, mode)
 				task := sinkjdbc.Plugin().New().NewTask()
 				ctx := context.Background()
 				if err := task.Start(ctx, config, connecttest.NewSinkTaskContext(config)); err != nil {

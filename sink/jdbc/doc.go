@@ -69,8 +69,10 @@
 // In insert mode, a run of records of one table and schema is written by
 // one INSERT of up to batch.size rows (fewer when their columns would pass
 // 32766 bind parameters), or on PostgreSQL by one COPY of up to batch.size
-// rows, in the Put's transaction; upserts, updates and deletes are one
-// prepared statement per record. table.types, date.timezone and
+// rows, in the Put's transaction. In upsert mode such a run is one
+// multi-row upsert holding the last record of each key in it, which
+// leaves the rows as one statement per record would; updates and deletes
+// are one prepared statement per record. table.types, date.timezone and
 // trim.sensitive.log are accepted: the sink writes to whatever exists
 // under a table's name, Date values are days whatever the zone, and no
 // value is ever logged. db.timezone is the zone of TIMESTAMP and

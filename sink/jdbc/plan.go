@@ -1,8 +1,11 @@
 package jdbc
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jdbc"
@@ -41,24 +44,90 @@ type plan struct {
 	order []field
 	// keyIdx[i] is order[i]'s place among the key columns, or -1.
 	keyIdx []int
-	// cols are the columns of an insert, in order; rows holds its
-	// statements of several rows by their number. Both are nil for other
-	// statements.
+	// cols are the columns of an insert or upsert, in order; rows holds
+	// its statements of several rows by their number. Both are nil for
+	// other statements.
 	cols []string
 	rows map[int]string
+	// keys is how many of cols are an upsert's key columns, the first
+	// ones; 0 for an insert.
+	keys int
 }
 
-// insertRows returns the plan's insert of n rows.
-func (p *plan) insertRows(d *jdbc.Dialect, table jdbc.TableID, n int, q jdbc.Quoting) (string, error) {
+// multiRows returns the plan's insert or upsert of n rows.
+func (p *plan) multiRows(d *jdbc.Dialect, table jdbc.TableID, n int, q jdbc.Quoting) (string, error) {
 	if s, ok := p.rows[n]; ok {
 		return s, nil
 	}
-	s, err := d.InsertRows(table, p.cols, n, q)
+	var s string
+	var err error
+	if p.keys > 0 {
+		s, err = d.UpsertRows(table, p.cols[:p.keys], p.cols[p.keys:], n, q)
+	} else {
+		s, err = d.InsertRows(table, p.cols, n, q)
+	}
 	if err != nil {
 		return "", err
 	}
 	p.rows[n] = s
 	return s, nil
+}
+
+// lastOfEachKey keeps, of n rows of width bound values whose first keys
+// values are the key, the last row of each key, in their order, and
+// returns how many rows are left: within one transaction the last upsert
+// of a key decides the row, and PostgreSQL refuses a statement that
+// changes one row twice.
+func lastOfEachKey(args []any, width, keys, n int) int {
+	sigs := make([]string, n)
+	last := make(map[string]int, n)
+	var b []byte
+	for j := range n {
+		b = b[:0]
+		for _, v := range args[j*width : j*width+keys] {
+			b = appendKeyValue(b, v)
+		}
+		sigs[j] = string(b)
+		last[sigs[j]] = j
+	}
+	if len(last) == n {
+		return n
+	}
+	out := 0
+	for j := range n {
+		if last[sigs[j]] != j {
+			continue
+		}
+		copy(args[out*width:(out+1)*width], args[j*width:(j+1)*width])
+		out++
+	}
+	return out
+}
+
+// appendKeyValue appends a bound key value, tagged with its type, so that
+// two values give equal bytes only when they are equal.
+func appendKeyValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, 'n')
+	case int64:
+		return binary.BigEndian.AppendUint64(append(b, 'i'), uint64(v))
+	case float64:
+		return binary.BigEndian.AppendUint64(append(b, 'f'), math.Float64bits(v))
+	case bool:
+		if v {
+			return append(b, 'T')
+		}
+		return append(b, 'F')
+	case string:
+		return append(binary.AppendUvarint(append(b, 's'), uint64(len(v))), v...)
+	case []byte:
+		return append(binary.AppendUvarint(append(b, 'b'), uint64(len(v))), v...)
+	case time.Time:
+		return binary.BigEndian.AppendUint64(append(b, 't'), uint64(v.UnixNano()))
+	}
+	s := fmt.Sprintf("%T %v", v, v)
+	return append(binary.AppendUvarint(append(b, 'x'), uint64(len(s))), s...)
 }
 
 func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *settings, del bool) (*plan, error) {
@@ -92,6 +161,8 @@ func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *se
 		bindKeys()
 	case s.insert == modeUpsert:
 		p.sql, err = d.Upsert(table, keys, vals, s.quoting)
+		p.cols, p.keys = append(keys, vals...), len(keys)
+		p.rows = make(map[int]string)
 		bindKeys()
 		bindVals()
 	case s.insert == modeUpdate:

@@ -78,9 +78,11 @@ type task struct {
 	host    string
 	tc      sink.TaskContext
 	log     *slog.Logger
-	retries int   // transient failures of the batch in a row
-	copied  int64 // rows written by bulk load, for tests
-	tables  map[jdbc.TableID]*tableState
+	retries int // transient failures of the batch in a row
+	// rows written by bulk load and statements (COPY included) of
+	// committed transactions, for tests
+	copied, statements int64
+	tables             map[jdbc.TableID]*tableState
 }
 
 // tableState is what the task knows of a table: its columns (as the
@@ -231,7 +233,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
 	}
 	stmts := make(map[string]*sql.Stmt)
-	var copied int64
+	var copied, statements int64
 	defer func() {
 		for _, st := range stmts {
 			st.Close()
@@ -241,6 +243,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 			clear(t.tables)
 		} else {
 			t.copied += copied
+			t.statements += statements
 		}
 	}()
 	args := make([]any, 0, 16)
@@ -253,9 +256,10 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		// error names the run's first record; the split that follows
 		// finds the bad one.
 		n := 1
+		copyable := p.keys == 0 && t.d.CanCopy()
 		if p.rows != nil {
 			limit := max(t.s.batchSize, 1)
-			if !t.d.CanCopy() {
+			if !copyable {
 				limit = min(limit, jdbc.MaxParams/max(len(p.order), 1))
 			}
 			for i+n < len(records) && n < limit && plans[i+n] == p {
@@ -268,7 +272,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 				return &writeError{table, records[j].Position(), err}
 			}
 		}
-		if n >= copyMinRows && t.d.CanCopy() {
+		if n >= copyMinRows && copyable {
 			// PostgreSQL's COPY: no statement to parse or plan, rows
 			// streamed in its binary format, no bound on parameters.
 			w := len(p.order)
@@ -280,12 +284,17 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 				return &writeError{table, r.Position(), err}
 			}
 			copied += int64(n)
+			statements++
 			i += n
 			continue
 		}
-		q := p.sql
-		if n > 1 {
-			if q, err = p.insertRows(t.d, table, n, t.s.quoting); err != nil {
+		q, rows := p.sql, n
+		if p.keys > 0 && n > 1 {
+			rows = lastOfEachKey(args, len(p.order), p.keys, n)
+			args = args[:rows*len(p.order)]
+		}
+		if rows > 1 {
+			if q, err = p.multiRows(t.d, table, rows, t.s.quoting); err != nil {
 				return &writeError{table, r.Position(), err}
 			}
 		}
@@ -299,6 +308,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return &writeError{table, r.Position(), err}
 		}
+		statements++
 		i += n
 	}
 	if err := tx.Commit(); err != nil {
