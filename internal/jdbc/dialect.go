@@ -106,6 +106,9 @@ type Dialect struct {
 	tablesQuery  string // arguments: schema, table; returns a row if the table exists
 	bind         func(v any, s *connect.Schema, loc *time.Location) (any, error)
 	transient    func(err error) bool
+	// nativeArray says a column type names an array of the database's
+	// own (nil: the database has none).
+	nativeArray func(colType string) bool
 	// foldBare is the name the database gives a bare (unquoted)
 	// identifier; nil when the server decides (MySQL) or matches names
 	// without regard to case (SQLite).
@@ -371,6 +374,22 @@ func (d *Dialect) ColumnType(s *connect.Schema, key bool) (string, error) {
 		name += " (" + s.Name + ")"
 	}
 	return "", fmt.Errorf("%s cannot store %s values", d.Name, name)
+}
+
+// JSON reports whether a value of schema s is written to a column of type
+// colType (as Columns or ColumnType name it) as JSON text: a STRUCT or a
+// MAP always, an ARRAY unless the column is an array of the database's
+// own (PostgreSQL's). The columns auto.create makes for them are
+// PostgreSQL's JSONB, MySQL's JSON (on MariaDB a LONGTEXT checked to hold
+// JSON) and SQLite's TEXT.
+func (d *Dialect) JSON(s *connect.Schema, colType string) bool {
+	switch s.Type {
+	case connect.StructType, connect.MapType:
+		return true
+	case connect.ArrayType:
+		return d.nativeArray == nil || !d.nativeArray(colType)
+	}
+	return false
 }
 
 // columnDef returns "name TYPE [NOT NULL] [DEFAULT x]". Only numbers and

@@ -160,16 +160,27 @@ func TestColumnTypes(t *testing.T) {
 				t.Errorf("%s.ColumnType(%v) = %q, %v; want %q", d, s, got, err, types[i])
 			}
 		}
-		unsupported := []*connect.Schema{connect.StructOf(connect.Field{Name: "a", Schema: connect.Int32Schema}),
-			connect.MapOf(connect.StringSchema, connect.StringSchema), connect.ArrayOf(connect.ArrayOf(connect.Int32Schema))}
+		json := map[*jdbc.Dialect]string{jdbc.SQLite: "TEXT", jdbc.PostgreSQL: "JSONB", jdbc.MySQL: "JSON"}[d]
+		nested := []*connect.Schema{connect.StructOf(connect.Field{Name: "a", Schema: connect.Int32Schema}),
+			connect.MapOf(connect.StringSchema, connect.StringSchema), connect.ArrayOf(connect.ArrayOf(connect.Int32Schema)),
+			connect.ArrayOf(connect.StructOf(connect.Field{Name: "a", Schema: connect.Int32Schema}))}
 		if d != jdbc.PostgreSQL {
-			unsupported = append(unsupported, connect.ArrayOf(connect.Int32Schema))
+			nested = append(nested, connect.ArrayOf(connect.Int32Schema))
 		}
-		for _, s := range unsupported {
-			if got, err := d.ColumnType(s, false); err == nil {
-				t.Errorf("%s.ColumnType(%v) = %q; want an error", d, s, got)
+		for _, s := range nested {
+			if got, err := d.ColumnType(s, false); err != nil || got != json {
+				t.Errorf("%s.ColumnType(%v) = %q, %v; want %s", d, s, got, err, json)
+			}
+			if !d.JSON(s, json) {
+				t.Errorf("%s.JSON(%v, %s) = false", d, s, json)
 			}
 		}
+		if d.JSON(connect.StringSchema, json) {
+			t.Errorf("%s.JSON(STRING) = true", d)
+		}
+	}
+	if jdbc.PostgreSQL.JSON(connect.ArrayOf(connect.Int32Schema), "ARRAY") || !jdbc.PostgreSQL.JSON(connect.ArrayOf(connect.Int32Schema), "jsonb") {
+		t.Errorf("PostgreSQL writes an ARRAY to an array column as JSON, or to a jsonb one as an array")
 	}
 	for s, want := range map[*connect.Schema]string{
 		connect.ArrayOf(connect.Int32Schema): "INT[]", connect.ArrayOf(connect.OptionalStringSchema): "TEXT[]",

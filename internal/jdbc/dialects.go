@@ -35,6 +35,8 @@ var SQLite = &Dialect{
 			return "TEXT", true
 		case connect.BytesType:
 			return "BLOB", true
+		case connect.StructType, connect.MapType, connect.ArrayType:
+			return "TEXT", true // JSON
 		}
 		return "", false
 	},
@@ -100,10 +102,11 @@ var PostgreSQL = &Dialect{
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2`,
 	columnsQuery: `SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns ` +
 		`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
-	bind:      pgBind,
-	transient: pgTransient,
-	copyFrom:  pgCopyFrom,
-	foldBare:  strings.ToLower,
+	bind:        pgBind,
+	transient:   pgTransient,
+	copyFrom:    pgCopyFrom,
+	foldBare:    strings.ToLower,
+	nativeArray: pgNativeArray,
 	src: sourceSide{
 		listTables: `SELECT current_database()::text, table_schema::text, table_name::text, ` +
 			`CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type::text END FROM information_schema.tables ` +
@@ -122,14 +125,23 @@ var PostgreSQL = &Dialect{
 	},
 }
 
-func pgColumnType(s *connect.Schema, key bool) (string, bool) {
-	if s.Type == connect.ArrayType && s.Elem != nil && s.Elem.Type != connect.ArrayType {
-		if t, ok := pgColumnType(s.Elem, false); ok {
-			return t + "[]", true
+func pgColumnType(s *connect.Schema, _ bool) (string, bool) {
+	switch s.Type {
+	case connect.ArrayType:
+		if s.Elem != nil {
+			if t, ok := pgScalarType(s.Elem); ok {
+				return t + "[]", true
+			}
 		}
-		return "", false
+		return "JSONB", true
+	case connect.StructType, connect.MapType:
+		return "JSONB", true
 	}
 	return pgScalarType(s)
+}
+
+func pgNativeArray(colType string) bool {
+	return strings.EqualFold(colType, "ARRAY") || strings.HasSuffix(colType, "[]")
 }
 
 func pgScalarType(s *connect.Schema) (string, bool) {
@@ -256,6 +268,8 @@ var MySQL = &Dialect{
 			return "TEXT", true
 		case connect.BytesType:
 			return "VARBINARY(1024)", true
+		case connect.StructType, connect.MapType, connect.ArrayType:
+			return "JSON", true
 		}
 		return "", false
 	},

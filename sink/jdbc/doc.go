@@ -40,8 +40,18 @@
 // with its primary key; auto.evolve adds columns for new fields (nullable,
 // or NOT NULL with a numeric or boolean default); neither ever drops or
 // retypes a column. Types are Confluent's mapping (see internal/jdbc): an
-// ARRAY field is an array column of its element's type on PostgreSQL and
-// cannot be written elsewhere, nor can STRUCT and MAP fields yet. Existing
+// ARRAY field of a primitive or logical type is an array column of its
+// element's type on PostgreSQL. Where Confluent's sink refuses nested
+// values ("Unsupported source data type: STRUCT"), kconnect writes STRUCT,
+// MAP and other ARRAY fields as JSON text: auto.create makes them JSONB
+// columns on PostgreSQL, JSON on MySQL (a LONGTEXT holding valid JSON on
+// MariaDB) and TEXT on SQLite, and an existing column of another type
+// (TEXT, json) gets the same text; an ARRAY goes to an existing
+// PostgreSQL array column as an array. The JSON is what JsonConverter
+// writes without a schema: a Struct as an object of its fields, a MAP of
+// string keys as an object and of other keys as an array of [key, value]
+// pairs, BYTES as base64, Decimals as numbers, Date, Time and Timestamp as
+// epoch milliseconds. Existing
 // PostgreSQL uuid, json and jsonb columns take STRING fields, as keys too,
 // without the casts Confluent's sink needs: pgx binds each parameter with
 // the type the server inferred for it. Names are always

@@ -44,6 +44,8 @@ type plan struct {
 	order []field
 	// keyIdx[i] is order[i]'s place among the key columns, or -1.
 	keyIdx []int
+	// json[i] says order[i] is written as JSON text (jdbc.Dialect.JSON).
+	json []bool
 	// cols are the columns of an insert or upsert, in order; rows holds
 	// its statements of several rows by their number. Both are nil for
 	// other statements.
@@ -182,6 +184,10 @@ func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *se
 	if err != nil {
 		return nil, err
 	}
+	p.json = make([]bool, len(p.order))
+	for i, f := range p.order {
+		p.json[i] = d.JSON(f.schema, st.types[name(f)])
+	}
 	return p, nil
 }
 
@@ -219,7 +225,18 @@ func (p *plan) args(dst []any, r *connect.Record, d *jdbc.Dialect, s *settings) 
 				v = value.GetWithoutDefault(f.name)
 			}
 		}
-		b, err := d.Bind(v, f.schema, s.loc)
+		schema := f.schema
+		if p.json[i] && v != nil {
+			// connect.AppendJSON writes what JsonConverter writes without
+			// a schema, decimals as numbers and times as epoch
+			// milliseconds.
+			text, err := connect.AppendJSON(nil, v)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.name, err)
+			}
+			v, schema = string(text), connect.StringSchema
+		}
+		b, err := d.Bind(v, schema, s.loc)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.name, err)
 		}

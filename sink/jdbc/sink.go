@@ -89,6 +89,7 @@ type task struct {
 // database names them) and the statements built for record shapes.
 type tableState struct {
 	cols  map[string]string // exact name → name; lower-cased name → name
+	types map[string]string // name → type, as the database names it
 	plans map[planKey]*plan
 }
 
@@ -340,9 +341,10 @@ func (t *task) state(ctx context.Context, q jdbc.Querier, table jdbc.TableID) (*
 	if err != nil || !ok {
 		return nil, err
 	}
-	st := &tableState{cols: make(map[string]string), plans: make(map[planKey]*plan)}
+	st := &tableState{cols: make(map[string]string), types: make(map[string]string), plans: make(map[planKey]*plan)}
 	for _, c := range cols {
 		st.cols[c.Name] = c.Name
+		st.types[c.Name] = c.Type
 		if _, dup := st.cols[strings.ToLower(c.Name)]; !dup {
 			st.cols[strings.ToLower(c.Name)] = c.Name
 		}
@@ -435,6 +437,7 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 			}
 			st.cols[c.Name] = c.Name
 			st.cols[strings.ToLower(c.Name)] = c.Name
+			st.types[c.Name], _ = t.d.ColumnType(c.Schema, false)
 		}
 		t.log.Info("added columns", "table", table.String(), "columns", names)
 	}
