@@ -21,8 +21,22 @@
 // # Writes
 //
 // Records are Structs with a schema (as JsonConverter with schemas, Avro
-// or Protobuf converters give them); a record whose value is schemaless is
-// an errant record, as in Confluent's sink. The table is table.name.format
+// or Protobuf converters give them) or, where Confluent's sink refuses
+// them, schemaless JSON objects: a value (or record key) without a schema,
+// or with a MAP schema, that is a map of string keys (JsonConverter with
+// schemas.enable=false gives a []connect.MapEntry; a map[string]any works
+// too). Its keys name the columns, matched to an existing table's columns
+// as field names are; the database converts each value bound to its
+// column's type (a string to a timestamp, a number to a decimal).
+// auto.create and auto.evolve infer a column's type from the first value
+// seen for it: a JSON integer is INT64 (BIGINT; INTEGER on SQLite), any
+// other number FLOAT64 (DOUBLE PRECISION, DOUBLE, REAL), a string STRING
+// (TEXT), true or false BOOLEAN, an object or an array JSON (below); the
+// columns are nullable. A null member adds no column (its type is
+// unknown) and is NULL in a column that exists. Records of one table with
+// the same members of the same types share one statement, as records of
+// one schema do. A value of another kind (a string, an array) is an
+// errant record. The table is table.name.format
 // with ${topic} replaced by the record's topic; as in Confluent's sink, a
 // dot separates a schema (PostgreSQL), database (MySQL) or attached
 // database (SQLite) from the table, and a name of three parts

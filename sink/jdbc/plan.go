@@ -13,7 +13,12 @@ import (
 
 type field struct {
 	name   string
-	schema *connect.Schema
+	schema *connect.Schema // nil: a schemaless null, of no inferable type
+	// idx is the field's place among a schemaless value's entries.
+	idx int
+	// create, when set, is the schema auto.create and auto.evolve make
+	// the column for, rather than schema.
+	create *connect.Schema
 }
 
 // shape is the columns a record writes: its primary key columns and the
@@ -31,7 +36,11 @@ func (sh *shape) columns() []jdbc.Column {
 		out = append(out, jdbc.Column{Name: k.name, Schema: k.schema, Key: true})
 	}
 	for _, v := range sh.value {
-		out = append(out, jdbc.Column{Name: v.name, Schema: v.schema})
+		schema := v.schema
+		if v.create != nil {
+			schema = v.create
+		}
+		out = append(out, jdbc.Column{Name: v.name, Schema: schema})
 	}
 	return out
 }
@@ -211,19 +220,24 @@ func (p *plan) args(dst []any, r *connect.Record, d *jdbc.Dialect, s *settings) 
 			}
 			v = r.Key
 		case k >= 0 && p.shape.fromKey:
-			if key == nil {
+			switch {
+			case key != nil:
+				v = key.Get(f.name)
+			case isSchemaless(r.KeySchema, r.Key):
+				v = member(r.Key, f)
+			default:
 				return nil, errors.New("the key is not a Struct: pk.mode=record_key needs one")
 			}
-			v = key.Get(f.name)
-		default:
-			if value == nil {
-				return nil, errors.New("the value is not a Struct")
-			}
+		case value != nil:
 			if s.defaults {
 				v = value.Get(f.name)
 			} else {
 				v = value.GetWithoutDefault(f.name)
 			}
+		case isSchemaless(r.ValueSchema, r.Value):
+			v = member(r.Value, f)
+		default:
+			return nil, errors.New("the value is not a Struct")
 		}
 		schema := f.schema
 		if p.json[i] && v != nil {

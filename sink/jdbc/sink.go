@@ -83,6 +83,9 @@ type task struct {
 	// committed transactions, for tests
 	copied, statements int64
 	tables             map[jdbc.TableID]*tableState
+	// scratch space of schemaless records' plan lookups
+	fields, keyFields []mapField
+	sig               []byte
 }
 
 // tableState is what the task knows of a table: its columns (as the
@@ -91,6 +94,9 @@ type tableState struct {
 	cols  map[string]string // exact name → name; lower-cased name → name
 	types map[string]string // name → type, as the database names it
 	plans map[planKey]*plan
+	// byShape holds the plans of records with a schemaless value or
+	// key, by their signature.
+	byShape map[string]*plan
 }
 
 type planKey struct {
@@ -341,7 +347,8 @@ func (t *task) state(ctx context.Context, q jdbc.Querier, table jdbc.TableID) (*
 	if err != nil || !ok {
 		return nil, err
 	}
-	st := &tableState{cols: make(map[string]string), types: make(map[string]string), plans: make(map[planKey]*plan)}
+	st := &tableState{cols: make(map[string]string), types: make(map[string]string), plans: make(map[planKey]*plan),
+		byShape: make(map[string]*plan)}
 	for _, c := range cols {
 		st.cols[c.Name] = c.Name
 		st.types[c.Name] = c.Type
@@ -372,18 +379,73 @@ type execQuerier interface {
 func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *connect.Record) (*plan, error) {
 	del := r.Value == nil
 	key := planKey{key: r.KeySchema, value: r.ValueSchema, delete: del}
-	if st, ok := t.tables[table]; ok {
-		if p := st.plans[key]; p != nil {
-			return p, nil
+	var (
+		shape *shape
+		sig   []byte
+		err   error
+	)
+	schemalessKey := t.s.pk == pkRecordKey && r.KeySchema == nil && r.Key != nil
+	if isSchemaless(r.ValueSchema, r.Value) || schemalessKey {
+		var value, keys []mapField
+		if isSchemaless(r.ValueSchema, r.Value) {
+			if value, err = mapFields(r.Value, t.fields[:0]); err != nil {
+				return nil, err
+			}
+			t.fields = value
 		}
-	}
-	shape, err := t.shapeOf(r)
-	if err != nil {
-		return nil, err
+		var primitive any
+		if schemalessKey {
+			if keys, err = mapFields(r.Key, t.keyFields[:0]); err != nil {
+				keys, primitive = nil, r.Key
+			} else {
+				t.keyFields = keys
+			}
+		}
+		t.sig = signature(t.sig[:0], del, value, keys, primitive)
+		sig = t.sig
+		if st, ok := t.tables[table]; ok {
+			if p := st.byShape[string(sig)]; p != nil {
+				return p, nil
+			}
+		}
+		if shape, err = t.schemalessShape(r, value, keys); err != nil {
+			return nil, err
+		}
+	} else {
+		if st, ok := t.tables[table]; ok {
+			if p := st.plans[key]; p != nil {
+				return p, nil
+			}
+		}
+		if shape, err = t.shapeOf(r); err != nil {
+			return nil, err
+		}
 	}
 	st, err := t.state(ctx, tx, table)
 	if err != nil {
 		return nil, err
+	}
+	if sig != nil {
+		// A null member names a column only if the table has it: its
+		// type cannot be inferred, and leaving it out writes NULL.
+		shape.value = slices.DeleteFunc(shape.value, func(f field) bool {
+			if f.schema != nil {
+				return false
+			}
+			if st == nil {
+				return true
+			}
+			_, ok := st.has(f.name)
+			return !ok
+		})
+		for i := range shape.value {
+			if shape.value[i].schema == nil {
+				shape.value[i].schema = connect.OptionalStringSchema // bound as NULL
+			}
+		}
+		if len(shape.keys) == 0 && len(shape.value) == 0 {
+			return nil, errors.New("the record has no member to write")
+		}
 	}
 	if st == nil {
 		if !t.s.autoCreate {
@@ -445,7 +507,11 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 	if err != nil {
 		return nil, err
 	}
-	st.plans[key] = p
+	if sig != nil {
+		st.byShape[string(sig)] = p
+	} else {
+		st.plans[key] = p
+	}
 	return p, nil
 }
 
@@ -477,7 +543,7 @@ func (t *task) shapeOf(r *connect.Record) (*shape, error) {
 		if len(s.pkFields) == 3 {
 			names = s.pkFields
 		}
-		sh.keys = []field{{names[0], connect.StringSchema}, {names[1], connect.Int32Schema}, {names[2], connect.Int64Schema}}
+		sh.keys = []field{{name: names[0], schema: connect.StringSchema}, {name: names[1], schema: connect.Int32Schema}, {name: names[2], schema: connect.Int64Schema}}
 	case pkRecordKey:
 		ks := r.KeySchema
 		switch {
@@ -487,12 +553,12 @@ func (t *task) shapeOf(r *connect.Record) (*shape, error) {
 			if len(s.pkFields) != 1 {
 				return nil, fmt.Errorf("the key is a primitive (%s): pk.fields must name exactly one column for it, not %q", ks.Type, s.pkFields)
 			}
-			sh.keys = []field{{s.pkFields[0], ks}}
+			sh.keys = []field{{name: s.pkFields[0], schema: ks}}
 			sh.primitiveKey = true
 		case ks.Type == connect.StructType:
 			for _, f := range ks.Fields {
 				if len(s.pkFields) == 0 || slices.Contains(s.pkFields, f.Name) {
-					sh.keys = append(sh.keys, field{f.Name, f.Schema})
+					sh.keys = append(sh.keys, field{name: f.Name, schema: f.Schema})
 				}
 			}
 			for _, n := range s.pkFields {
@@ -510,7 +576,7 @@ func (t *task) shapeOf(r *connect.Record) (*shape, error) {
 		}
 		for _, f := range r.ValueSchema.Fields {
 			if len(s.pkFields) == 0 || slices.Contains(s.pkFields, f.Name) {
-				sh.keys = append(sh.keys, field{f.Name, f.Schema})
+				sh.keys = append(sh.keys, field{name: f.Name, schema: f.Schema})
 			}
 		}
 		for _, n := range s.pkFields {

@@ -398,16 +398,6 @@ func TestBadRecordFailsWithoutTolerance(t *testing.T) {
 	}
 }
 
-func TestSchemalessValueIsReported(t *testing.T) {
-	s := start(t, jdbctest.SQLite(t), map[string]string{"auto.create": "true"})
-	r := connect.Record{Topic: "t", Value: map[string]any{"a": 1}}
-	r.SetOrigin(connect.KafkaPosition{Topic: "t", Offset: 0})
-	s.put(r)
-	if rep := s.tc.Reported(); len(rep) != 1 || !strings.Contains(rep[0].Err.Error(), "Struct") {
-		t.Fatalf("reported %v", rep)
-	}
-}
-
 // TestTableCreatedMidBatch creates a table in the middle of a batch that
 // then fails: MySQL and MariaDB commit a transaction at any DDL statement,
 // so the task creates tables before its transaction, and the records

@@ -2,6 +2,7 @@ package jdbc_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -94,7 +95,7 @@ func TestWorkerPipeline(t *testing.T) {
 	})
 }
 
-// TestWorkerDeadLetterQueue sends a record the sink cannot write (a value
+// TestWorkerDeadLetterQueue sends a record the sink cannot write (a string
 // without a schema) among good ones, with errors.tolerance=all and a dead
 // letter queue: the good records are written, the bad one is in the
 // queue with the table and reason in its headers, and the task runs on.
@@ -108,7 +109,7 @@ func TestWorkerDeadLetterQueue(t *testing.T) {
 	good := func(id int) *kgo.Record {
 		return &kgo.Record{Topic: topic, Value: fmt.Appendf(nil, `{"schema":%s,"payload":{"id":%d}}`, valueSchema, id)}
 	}
-	bad := &kgo.Record{Topic: topic, Value: []byte(`{"schema":null,"payload":{"id":2}}`)}
+	bad := &kgo.Record{Topic: topic, Value: []byte(`{"schema":null,"payload":"not an object"}`)}
 	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(dlq), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	ctx := context.Background()
 	require.NoError(t, cl.ProduceSync(ctx, good(1), bad, good(3)).FirstErr())
@@ -140,11 +141,82 @@ func TestWorkerDeadLetterQueue(t *testing.T) {
 		}
 	}
 	require.Contains(t, msg, "table kc_users")
-	require.Contains(t, msg, "Struct")
+	require.Contains(t, msg, "but a string")
 	require.Eventually(t, func() bool {
 		return fmt.Sprint(query(t, db.URL, `SELECT "id" FROM "kc_users" ORDER BY "id"`)) == "[[1] [3]]"
 	}, 30*time.Second, 50*time.Millisecond)
 	st, err := w.Status(name)
 	require.NoError(t, err)
 	require.Equal(t, "RUNNING", fmt.Sprint(st.Tasks[0].State))
+}
+
+// TestWorkerSchemaless runs the sink on JSON without schemas
+// (schemas.enable=false), which Confluent's sink refuses: the table is
+// created from the members' types, nested members are JSON, a key update
+// keeps the last values and a tombstone deletes its row.
+func TestWorkerSchemaless(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		brokers := testkafka.Brokers(t)
+		topic := testkafka.Topic(t, "docs")
+		testkafka.CreateTopic(t, brokers, topic, 1, nil)
+		record := func(id int, value string) *kgo.Record {
+			r := &kgo.Record{Topic: topic, Key: fmt.Appendf(nil, `{"id":%d}`, id)}
+			if value != "" {
+				r.Value = []byte(value)
+			}
+			return r
+		}
+		cl := testkafka.Client(t, brokers)
+		ctx := context.Background()
+		recs := []*kgo.Record{
+			record(1, `{"name":"ann","score":1.5,"tags":["x"],"addr":{"city":"Oslo"}}`),
+			record(2, `{"name":"bob","score":2,"tags":[],"addr":null}`),
+			record(3, `{"name":"cy"}`),
+			record(1, `{"name":"ann2","score":3.25,"tags":["y","z"],"addr":{"city":"Bergen"}}`),
+			record(3, ""),
+		}
+		require.NoError(t, cl.ProduceSync(ctx, recs...).FirstErr())
+		w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(sinkjdbc.Plugin()),
+			worker.OffsetFlushInterval(50*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
+		require.NoError(t, err)
+		t.Cleanup(func() { w.Close() })
+		name := testkafka.Group(t, "jdbc-schemaless")
+		require.NoError(t, w.CreateConnector(ctx, name, map[string]string{
+			"connector.class": "JdbcSinkConnector", "topics": topic, "connection.url": db.URL,
+			"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+			"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+			"auto.create": "true", "auto.evolve": "true", "insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true",
+			"table.name.format": "kc_${topic}",
+		}))
+		q := `SELECT "id", "name", "score", "tags", "addr" FROM "kc_` + topic + `" ORDER BY "id"`
+		if db.Dialect == jdbc.MySQL {
+			q = strings.ReplaceAll(q, `"`, "`")
+		}
+		want := `[[1 ann2 3.25 ["y","z"] {"city":"Bergen"}] [2 bob 2 [] NULL]]`
+		var got string
+		require.Eventually(t, func() bool {
+			rows, err := db.DB.QueryContext(ctx, q)
+			if err != nil { // not created yet
+				return false
+			}
+			defer rows.Close()
+			var out [][]string
+			for rows.Next() {
+				var id, name, score, tags, addr sql.NullString
+				if rows.Scan(&id, &name, &score, &tags, &addr) != nil {
+					return false
+				}
+				row := []string{}
+				for _, v := range []sql.NullString{id, name, score, tags, addr} {
+					row = append(row, map[bool]string{true: strings.ReplaceAll(v.String, " ", ""), false: "NULL"}[v.Valid])
+				}
+				out = append(out, row)
+			}
+			got = fmt.Sprint(out)
+			return got == want
+		}, 30*time.Second, 50*time.Millisecond, "rows %s, want %s", got, want)
+		st, err := w.Status(name)
+		require.NoError(t, err)
+		require.Equal(t, "RUNNING", fmt.Sprint(st.Tasks[0].State))
+	})
 }
