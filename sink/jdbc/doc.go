@@ -78,7 +78,18 @@
 // Each Put is written in one transaction, committed before Put returns, so
 // the consumer offsets the runtime commits afterwards are those of
 // committed rows: delivery is at least once, and exactly the rows once
-// with insert.mode=upsert and a stable key. A transient failure (a lost
+// with insert.mode=upsert and a stable key.
+//
+// The idempotent mode is pk.mode=kafka with insert.mode=upsert: each row
+// is keyed by its record's topic, partition and offset, so records
+// delivered again after a crash (written and committed to the database,
+// their offsets not yet to Kafka) upsert the rows they wrote before, and
+// the table holds one row per record whatever the deliveries. It suits a
+// topic whose records are events without a key of their own. With
+// insert.mode=insert the same key makes a redelivered record fail as a
+// duplicate (an errant record), and with pk.mode=none it is a second row.
+//
+// A transient failure (a lost
 // connection, a deadlock, a busy database) rolls the batch back and asks
 // the runtime to deliver it again, up to max.retries times,
 // retry.backoff.ms apart. Any other failure, or the last transient one,
