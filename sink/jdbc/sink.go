@@ -177,6 +177,9 @@ func (t *task) writeEach(ctx context.Context, records []connect.Record) error {
 		}
 		var we *writeError
 		if !errors.As(err, &we) {
+			if t.d.Transient(err) {
+				return fmt.Errorf("JdbcSinkConnector: %w (failed %d times in a row; max.retries is %d)", err, t.s.maxRetries+1, t.s.maxRetries)
+			}
 			return fmt.Errorf("JdbcSinkConnector: %w", err)
 		}
 		if t.d.Transient(we.err) {
