@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -313,7 +314,21 @@ func parseMySQL(rest string) (*Target, error) {
 }
 
 func parseSQLite(rest string) (*Target, error) {
-	path, _, _ := strings.Cut(rest, "?") // the JDBC driver's parameters have no equivalent
+	// Of the JDBC driver's parameters only busy_timeout (milliseconds)
+	// has an equivalent.
+	path, query, _ := strings.Cut(rest, "?")
+	busy := 10000
+	if query != "" {
+		params, err := parseQuery(query)
+		if err != nil {
+			return nil, err
+		}
+		if v := params.Get("busy_timeout"); v != "" {
+			if busy, err = strconv.Atoi(v); err != nil || busy < 0 {
+				return nil, errors.New("connection.url: busy_timeout must be a number of milliseconds")
+			}
+		}
+	}
 	path = strings.TrimPrefix(path, "file:")
 	memory := path == "" || path == ":memory:"
 	host := path
@@ -333,7 +348,7 @@ func parseSQLite(rest string) (*Target, error) {
 		// Writers take the database's write lock when they begin, so two
 		// writers wait for each other (busy_timeout) instead of failing
 		// when the second upgrades its lock.
-		return sqlite.NewConnector(dsn + "?_txlock=immediate&_busy_timeout=10000")
+		return sqlite.NewConnector(dsn + "?_txlock=immediate&_busy_timeout=" + strconv.Itoa(busy))
 	}
 	return t, nil
 }

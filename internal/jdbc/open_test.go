@@ -2,10 +2,13 @@ package jdbc_test
 
 import (
 	"context"
+	"database/sql"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kconnect-go/kconnect/internal/jdbc"
 )
@@ -96,5 +99,41 @@ func TestParseTableID(t *testing.T) {
 		if got := jdbc.ParseTableID(in); got != want {
 			t.Errorf("ParseTableID(%q) = %+v, want %+v", in, got, want)
 		}
+	}
+}
+
+// TestSQLiteBusyTimeout reads sqlite-jdbc's busy_timeout parameter: a
+// writer waits that long for another's lock, then fails as busy.
+func TestSQLiteBusyTimeout(t *testing.T) {
+	if _, err := jdbc.ParseURL("jdbc:sqlite:/tmp/x.db?busy_timeout=soon"); err == nil || !strings.Contains(err.Error(), "busy_timeout") {
+		t.Errorf("a busy_timeout that is no number: %v; want an error naming it", err)
+	}
+	path := filepath.Join(t.TempDir(), "busy.db")
+	ctx := context.Background()
+	open := func(u string) *sql.DB {
+		target, err := jdbc.ParseURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := target.Open(ctx, "", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	holder := open("jdbc:sqlite:" + path)
+	tx, err := holder.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	begin := time.Now()
+	_, err = open("jdbc:sqlite:"+path+"?busy_timeout=100").BeginTx(ctx, nil)
+	if err == nil || !jdbc.SQLite.Transient(err) {
+		t.Fatalf("a second writer: %v; want a transient busy error", err)
+	}
+	if d := time.Since(begin); d < 100*time.Millisecond || d > 5*time.Second {
+		t.Errorf("the second writer failed after %v; want about busy_timeout (100ms)", d)
 	}
 }

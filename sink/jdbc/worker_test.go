@@ -96,58 +96,63 @@ func TestWorkerPipeline(t *testing.T) {
 }
 
 // TestWorkerDeadLetterQueue sends a record the sink cannot write (a string
-// without a schema) among good ones, with errors.tolerance=all and a dead
+// without a schema) among good ones, and one breaking the primary key, with errors.tolerance=all and a dead
 // letter queue: the good records are written, the bad one is in the
 // queue with the table and reason in its headers, and the task runs on.
 func TestWorkerDeadLetterQueue(t *testing.T) {
-	db := jdbctest.SQLite(t)
-	brokers := testkafka.Brokers(t)
-	topic, dlq := testkafka.Topic(t, "users"), testkafka.Topic(t, "dlq")
-	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	testkafka.CreateTopic(t, brokers, dlq, 1, nil)
-	const valueSchema = `{"type":"struct","fields":[{"field":"id","type":"int64","optional":false}],"optional":false}`
-	good := func(id int) *kgo.Record {
-		return &kgo.Record{Topic: topic, Value: fmt.Appendf(nil, `{"schema":%s,"payload":{"id":%d}}`, valueSchema, id)}
-	}
-	bad := &kgo.Record{Topic: topic, Value: []byte(`{"schema":null,"payload":"not an object"}`)}
-	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(dlq), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	ctx := context.Background()
-	require.NoError(t, cl.ProduceSync(ctx, good(1), bad, good(3)).FirstErr())
-
-	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(sinkjdbc.Plugin()),
-		worker.OffsetFlushInterval(50*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
-	require.NoError(t, err)
-	t.Cleanup(func() { w.Close() })
-	name := testkafka.Group(t, "jdbc-dlq")
-	require.NoError(t, w.CreateConnector(ctx, name, map[string]string{
-		"connector.class": "JdbcSinkConnector", "topics": topic, "connection.url": db.URL,
-		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "auto.create": "true",
-		"table.name.format": "kc_users", "errors.tolerance": "all",
-		"errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.context.headers.enable": "true",
-		"errors.deadletterqueue.topic.replication.factor": "1",
-	}))
-	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var dead []*kgo.Record
-	for len(dead) == 0 && fctx.Err() == nil {
-		dead = append(dead, cl.PollFetches(fctx).Records()...)
-	}
-	require.Len(t, dead, 1, "the dead letter queue")
-	require.Equal(t, string(bad.Value), string(dead[0].Value))
-	var msg string
-	for _, h := range dead[0].Headers {
-		if h.Key == worker.DLQHeaderExceptionMessage {
-			msg = string(h.Value)
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		brokers := testkafka.Brokers(t)
+		topic, dlq := testkafka.Topic(t, "users"), testkafka.Topic(t, "dlq")
+		testkafka.CreateTopic(t, brokers, topic, 1, nil)
+		testkafka.CreateTopic(t, brokers, dlq, 1, nil)
+		const valueSchema = `{"type":"struct","fields":[{"field":"id","type":"int64","optional":false}],"optional":false}`
+		good := func(id int) *kgo.Record {
+			return &kgo.Record{Topic: topic, Value: fmt.Appendf(nil, `{"schema":%s,"payload":{"id":%d}}`, valueSchema, id)}
 		}
-	}
-	require.Contains(t, msg, "table kc_users")
-	require.Contains(t, msg, "but a string")
-	require.Eventually(t, func() bool {
-		return fmt.Sprint(query(t, db.URL, `SELECT "id" FROM "kc_users" ORDER BY "id"`)) == "[[1] [3]]"
-	}, 30*time.Second, 50*time.Millisecond)
-	st, err := w.Status(name)
-	require.NoError(t, err)
-	require.Equal(t, "RUNNING", fmt.Sprint(st.Tasks[0].State))
+		bad := &kgo.Record{Topic: topic, Value: []byte(`{"schema":null,"payload":"not an object"}`)}
+		cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(dlq), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		ctx := context.Background()
+		require.NoError(t, cl.ProduceSync(ctx, good(1), bad, good(1), good(3)).FirstErr())
+
+		w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(sinkjdbc.Plugin()),
+			worker.OffsetFlushInterval(50*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
+		require.NoError(t, err)
+		t.Cleanup(func() { w.Close() })
+		name := testkafka.Group(t, "jdbc-dlq")
+		require.NoError(t, w.CreateConnector(ctx, name, map[string]string{
+			"connector.class": "JdbcSinkConnector", "topics": topic, "connection.url": db.URL,
+			"value.converter": "org.apache.kafka.connect.json.JsonConverter", "auto.create": "true",
+			"table.name.format": "kc_users", "errors.tolerance": "all", "pk.mode": "record_value",
+			"errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.context.headers.enable": "true",
+			"errors.deadletterqueue.topic.replication.factor": "1",
+		}))
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var dead []*kgo.Record
+		for len(dead) < 2 && fctx.Err() == nil {
+			dead = append(dead, cl.PollFetches(fctx).Records()...)
+		}
+		require.Len(t, dead, 2, "the dead letter queue")
+		message := func(r *kgo.Record) string {
+			for _, h := range r.Headers {
+				if h.Key == worker.DLQHeaderExceptionMessage {
+					return string(h.Value)
+				}
+			}
+			return ""
+		}
+		require.Equal(t, string(bad.Value), string(dead[0].Value))
+		require.Contains(t, message(dead[0]), "table kc_users")
+		require.Contains(t, message(dead[0]), "but a string")
+		require.Equal(t, string(good(1).Value), string(dead[1].Value))
+		require.Contains(t, message(dead[1]), "table kc_users, record topic "+topic+" partition 0 offset 2")
+		require.Eventually(t, func() bool {
+			return fmt.Sprint(query(t, db.URL, `SELECT "id" FROM "kc_users" ORDER BY "id"`)) == "[[1] [3]]"
+		}, 30*time.Second, 50*time.Millisecond)
+		st, err := w.Status(name)
+		require.NoError(t, err)
+		require.Equal(t, "RUNNING", fmt.Sprint(st.Tasks[0].State))
+	})
 }
 
 // TestWorkerSchemaless runs the sink on JSON without schemas
