@@ -89,8 +89,18 @@ func TestWorkerIdempotentRedelivery(t *testing.T) {
 			}
 			return fmt.Sprint(n, " rows of ", distinct, " records")
 		}
-		var last string
-		require.Eventually(t, func() bool { last = count(); return last == "50 rows of 50 records" }, 30*time.Second, 50*time.Millisecond, "table: %s", last)
+		waitCount := func(want string) {
+			t.Helper()
+			var last string
+			for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+				if last = count(); last == want {
+					return
+				}
+			}
+			st, _ := w.Status(name)
+			t.Fatalf("the table holds %s, want %s (task %+v)", last, want, st.Tasks)
+		}
+		waitCount("50 rows of 50 records")
 		require.NoError(t, w.StopConnector(ctx, name))
 		require.Eventually(t, func() bool {
 			_, err := w.ResetConnectorOffsets(ctx, name)

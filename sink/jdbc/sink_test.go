@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -157,6 +158,7 @@ type started struct {
 
 func start(t *testing.T, db *jdbctest.DB, config map[string]string) *started {
 	t.Helper()
+	config = maps.Clone(config)
 	config["connection.url"] = db.URL
 	conn := sinkjdbc.Plugin().New()
 	ctx := context.Background()
