@@ -130,3 +130,19 @@ func TestSchemalessNotAnObject(t *testing.T) {
 		}
 	})
 }
+
+// TestMapSchemaValues writes a value and a key with MAP schemas (as a
+// converter reading JSON objects with a map schema gives them) as it
+// writes schemaless ones: columns from their keys.
+func TestMapSchemaValues(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		s := start(t, db, map[string]string{"auto.create": "true", "insert.mode": "upsert", "pk.mode": "record_key"})
+		r := schemaless("maps", 0, map[string]any{"id": int64(1)}, map[string]any{"name": "ann", "city": "Oslo"})
+		r.KeySchema = connect.MapOf(connect.StringSchema, connect.Int64Schema)
+		r.ValueSchema = connect.MapOf(connect.StringSchema, connect.OptionalStringSchema)
+		s.put(r)
+		if got, want := s.rows(`SELECT "id", "name", "city" FROM "maps"`), "[[1 ann Oslo]]"; got != want {
+			t.Errorf("rows %s, want %s (reported %v)", got, want, s.tc.Reported())
+		}
+	})
+}

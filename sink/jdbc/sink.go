@@ -387,7 +387,7 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 		sig   []byte
 		err   error
 	)
-	schemalessKey := t.s.pk == pkRecordKey && r.KeySchema == nil && r.Key != nil
+	schemalessKey := t.s.pk == pkRecordKey && isSchemaless(r.KeySchema, r.Key)
 	if isSchemaless(r.ValueSchema, r.Value) || schemalessKey {
 		var value, keys []mapField
 		if isSchemaless(r.ValueSchema, r.Value) {
@@ -399,7 +399,10 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 		var primitive any
 		if schemalessKey {
 			if keys, err = mapFields(r.Key, t.keyFields[:0]); err != nil {
-				keys, primitive = nil, r.Key
+				if r.KeySchema != nil {
+					return nil, fmt.Errorf("the key: %w", err)
+				}
+				keys, primitive = nil, r.Key // a primitive without a schema
 			} else {
 				t.keyFields = keys
 			}
