@@ -9,7 +9,9 @@
 // connection.url is a JDBC URL, translated to the Go driver's settings:
 // jdbc:postgresql://host:port/db (pgx), jdbc:mysql:// and jdbc:mariadb://
 // (go-sql-driver/mysql), jdbc:sqlite:path (modernc.org/sqlite, pure Go, no
-// server needed). Native postgres://, mysql:// and sqlite: URLs work too.
+// server needed; its busy_timeout parameter, as sqlite-jdbc's, is how many
+// milliseconds a writer waits for another's lock before failing
+// transiently, 10000 by default). Native postgres://, mysql:// and sqlite: URLs work too.
 // connection.user and connection.password override credentials in the
 // URL; the password is never logged, and connection errors name the host,
 // never it. JDBC URL parameters without a Go equivalent are logged by name
