@@ -392,6 +392,16 @@ func (d *Dialect) JSON(s *connect.Schema, colType string) bool {
 	return false
 }
 
+// TextColumn reports whether a column type (as Columns names it) holds
+// text: CHAR, VARCHAR, TEXT and their kinds, not an array of them.
+func (d *Dialect) TextColumn(colType string) bool {
+	t := strings.ToLower(colType)
+	if strings.HasSuffix(t, "[]") {
+		return false
+	}
+	return strings.Contains(t, "char") || strings.Contains(t, "text") || strings.Contains(t, "clob")
+}
+
 // columnDef returns "name TYPE [NOT NULL] [DEFAULT x]". Only numbers and
 // booleans are written as defaults, by strconv: no other value is ever
 // written into SQL text, so a column whose default is of another type is

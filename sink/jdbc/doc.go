@@ -29,7 +29,9 @@
 // schemas.enable=false gives a []connect.MapEntry; a map[string]any works
 // too). Its keys name the columns, matched to an existing table's columns
 // as field names are; the database converts each value bound to its
-// column's type (a string to a timestamp, a number to a decimal).
+// column's type (a string to a timestamp, a number to a decimal), and a
+// number or boolean going to a text column, from a schemaless value or a
+// field, is written as its JSON text (5, 2.5, false).
 // auto.create and auto.evolve infer a column's type from the first value
 // seen for it: a JSON integer is INT64 (BIGINT; INTEGER on SQLite), any
 // other number FLOAT64 (DOUBLE PRECISION, DOUBLE, REAL), a string STRING

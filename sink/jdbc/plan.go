@@ -53,8 +53,10 @@ type plan struct {
 	order []field
 	// keyIdx[i] is order[i]'s place among the key columns, or -1.
 	keyIdx []int
-	// json[i] says order[i] is written as JSON text (jdbc.Dialect.JSON).
-	json []bool
+	// json[i] says order[i] is written as JSON text (jdbc.Dialect.JSON);
+	// text[i] that it is a number or boolean going to a text column,
+	// written as its text since pgx binds no number to a text parameter.
+	json, text []bool
 	// cols are the columns of an insert or upsert, in order; rows holds
 	// its statements of several rows by their number. Both are nil for
 	// other statements.
@@ -193,9 +195,15 @@ func (sh *shape) plan(d *jdbc.Dialect, table jdbc.TableID, st *tableState, s *se
 	if err != nil {
 		return nil, err
 	}
-	p.json = make([]bool, len(p.order))
+	p.json, p.text = make([]bool, len(p.order)), make([]bool, len(p.order))
 	for i, f := range p.order {
-		p.json[i] = d.JSON(f.schema, st.types[name(f)])
+		colType := st.types[name(f)]
+		p.json[i] = d.JSON(f.schema, colType)
+		switch f.schema.Type {
+		case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type,
+			connect.Float32Type, connect.Float64Type, connect.BooleanType:
+			p.text[i] = f.schema.Logical() == connect.NotLogical && d.TextColumn(colType)
+		}
 	}
 	return p, nil
 }
@@ -244,6 +252,14 @@ func (p *plan) args(dst []any, r *connect.Record, d *jdbc.Dialect, s *settings) 
 			// connect.AppendJSON writes what JsonConverter writes without
 			// a schema, decimals as numbers and times as epoch
 			// milliseconds.
+			text, err := connect.AppendJSON(nil, v)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.name, err)
+			}
+			v, schema = string(text), connect.StringSchema
+		} else if p.text[i] && v != nil {
+			// The JSON text of a number or boolean is what the
+			// database's own cast to text gives.
 			text, err := connect.AppendJSON(nil, v)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.name, err)

@@ -74,8 +74,9 @@ func TestSchemalessAutoCreate(t *testing.T) {
 
 // TestSchemalessIntoExistingTable writes schemaless values into a table
 // of other types: the database converts the values bound (a string to a
-// timestamp, a number to a decimal), keyed by a schemaless record key and
-// deleted by a tombstone of that key.
+// timestamp, a number to a decimal; a number or boolean to a text column
+// is its JSON text), keyed by a schemaless record key and deleted by a
+// tombstone of that key.
 func TestSchemalessIntoExistingTable(t *testing.T) {
 	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
 		ts := map[string]string{"sqlite": "TEXT", "postgres": "TIMESTAMP", "mariadb": "DATETIME"}[db.Name]
@@ -88,6 +89,9 @@ func TestSchemalessIntoExistingTable(t *testing.T) {
 		}
 		s := start(t, db, map[string]string{"insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true"})
 		s.put(schemaless("orders", 0, map[string]any{"id": int64(1)}, map[string]any{"at": "2024-01-02 03:04:05", "amount": 12.5, "note": "first", "flag": true}),
+			schemaless("orders", 4, map[string]any{"id": int64(4)}, map[string]any{"note": int64(5)}),
+			schemaless("orders", 5, map[string]any{"id": int64(5)}, map[string]any{"note": 2.5}),
+			schemaless("orders", 6, map[string]any{"id": int64(6)}, map[string]any{"note": false}),
 			schemaless("orders", 1, map[string]any{"id": int64(2)}, map[string]any{"amount": int64(7), "note": nil}),
 			schemaless("orders", 2, map[string]any{"id": int64(3)}, map[string]any{"note": "gone soon"}),
 			schemaless("orders", 3, map[string]any{"id": int64(3)}, nil))
@@ -95,9 +99,9 @@ func TestSchemalessIntoExistingTable(t *testing.T) {
 			t.Fatalf("reported %v", rep[0].Err)
 		}
 		want := map[string]string{
-			"sqlite":   "[[1 2024-01-02 03:04:05 12.5 first 1] [2 NULL 7 NULL NULL]]",
-			"postgres": "[[1 2024-01-02 03:04:05 12.50 first true] [2 NULL 7.00 NULL NULL]]",
-			"mariadb":  "[[1 2024-01-02 03:04:05 12.50 first 1] [2 NULL 7.00 NULL NULL]]",
+			"sqlite":   "[[1 2024-01-02 03:04:05 12.5 first 1] [2 NULL 7 NULL NULL] [4 NULL NULL 5 NULL] [5 NULL NULL 2.5 NULL] [6 NULL NULL false NULL]]",
+			"postgres": "[[1 2024-01-02 03:04:05 12.50 first true] [2 NULL 7.00 NULL NULL] [4 NULL NULL 5 NULL] [5 NULL NULL 2.5 NULL] [6 NULL NULL false NULL]]",
+			"mariadb":  "[[1 2024-01-02 03:04:05 12.50 first 1] [2 NULL 7.00 NULL NULL] [4 NULL NULL 5 NULL] [5 NULL NULL 2.5 NULL] [6 NULL NULL false NULL]]",
 		}[db.Name]
 		q := `SELECT "id", "at", "amount", "note", "flag" FROM "orders" ORDER BY "id"`
 		switch db.Dialect {
