@@ -1,7 +1,9 @@
 // Package jdbctest gives tests of the JDBC connectors their databases: a
 // new SQLite file always, a new PostgreSQL schema when
 // KCONNECT_POSTGRES_URL names a server and a new MariaDB (or MySQL)
-// database when KCONNECT_MARIADB_URL names one, as CI sets them.
+// database when KCONNECT_MARIADB_URL names one, as CI sets them; and, to
+// tests that stop their database, a PostgreSQL or MariaDB server of their
+// own (PrivatePostgres, PrivateMariaDB).
 package jdbctest
 
 import (
