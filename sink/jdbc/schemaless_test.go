@@ -150,3 +150,20 @@ func TestMapSchemaValues(t *testing.T) {
 		}
 	})
 }
+
+// TestSchemalessValueBesideKeys writes schemaless values of one shape
+// keyed by a Struct key, then by a primitive key with a schema, then by
+// a schemaless one: each is its own plan.
+func TestSchemalessValueBesideKeys(t *testing.T) {
+	jdbctest.Each(t, func(t *testing.T, db *jdbctest.DB) {
+		s := start(t, db, map[string]string{"auto.create": "true", "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id"})
+		byStruct := schemaless("mixed", 0, value(t, keySchema, "id", int64(1)), map[string]any{"name": "struct"})
+		byStruct.KeySchema = keySchema
+		byInt := schemaless("mixed", 1, int64(2), map[string]any{"name": "int"})
+		byInt.KeySchema = connect.Int64Schema
+		s.put(byStruct, byInt, schemaless("mixed", 2, int64(3), map[string]any{"name": "schemaless"}))
+		if got, want := s.rows(`SELECT "id", "name" FROM "mixed" ORDER BY "id"`), "[[1 struct] [2 int] [3 schemaless]]"; got != want {
+			t.Errorf("rows %s, want %s (reported %v)", got, want, s.tc.Reported())
+		}
+	})
+}

@@ -95,8 +95,8 @@ type tableState struct {
 	types map[string]string // name → type, as the database names it
 	plans map[planKey]*plan
 	// byShape holds the plans of records with a schemaless value or
-	// key, by their signature.
-	byShape map[string]*plan
+	// key, by their schemas (one may have one) and their signature.
+	byShape map[planKey]map[string]*plan
 }
 
 type planKey struct {
@@ -351,7 +351,7 @@ func (t *task) state(ctx context.Context, q jdbc.Querier, table jdbc.TableID) (*
 		return nil, err
 	}
 	st := &tableState{cols: make(map[string]string), types: make(map[string]string), plans: make(map[planKey]*plan),
-		byShape: make(map[string]*plan)}
+		byShape: make(map[planKey]map[string]*plan)}
 	for _, c := range cols {
 		st.cols[c.Name] = c.Name
 		st.types[c.Name] = c.Type
@@ -410,7 +410,7 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 		t.sig = signature(t.sig[:0], del, value, keys, primitive)
 		sig = t.sig
 		if st, ok := t.tables[table]; ok {
-			if p := st.byShape[string(sig)]; p != nil {
+			if p := st.byShape[key][string(sig)]; p != nil {
 				return p, nil
 			}
 		}
@@ -514,7 +514,10 @@ func (t *task) plan(ctx context.Context, tx execQuerier, table jdbc.TableID, r *
 		return nil, err
 	}
 	if sig != nil {
-		st.byShape[string(sig)] = p
+		if st.byShape[key] == nil {
+			st.byShape[key] = make(map[string]*plan)
+		}
+		st.byShape[key][string(sig)] = p
 	} else {
 		st.plans[key] = p
 	}
