@@ -8,7 +8,12 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// ErrNoCopy marks a bulk load the database refuses for the table itself
+// (PostgreSQL copies into no view): a statement may still write to it.
+var ErrNoCopy = errors.New("the table takes no COPY")
 
 // CanCopy reports whether the dialect bulk-loads rows with CopyFrom
 // (PostgreSQL's COPY).
@@ -66,6 +71,10 @@ func pgCopyFrom(ctx context.Context, dc any, t TableID, cols []string, rows [][]
 		table = pgx.Identifier{t.Schema, t.Name}
 	}
 	n, err := c.Conn().CopyFrom(ctx, table, cols, pgx.CopyFromRows(rows))
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42809" { // wrong_object_type: a view
+		return fmt.Errorf("%w: %w", ErrNoCopy, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@
 // In insert mode, a run of records of one table and schema is written by
 // one INSERT of up to batch.size rows (fewer when their columns would pass
 // 32766 bind parameters), or on PostgreSQL by one COPY of up to batch.size
-// rows, in the Put's transaction. In upsert mode such a run is one
+// rows, in the Put's transaction (a view, which takes no COPY, by INSERT). In upsert mode such a run is one
 // multi-row upsert holding the last record of each key in it, which
 // leaves the rows as one statement per record would; updates and deletes
 // are one prepared statement per record. table.types, date.timezone and

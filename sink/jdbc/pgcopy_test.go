@@ -131,3 +131,26 @@ func TestPostgresNeverQuotedMixedCase(t *testing.T) {
 		t.Errorf("rows %s, reported %v; want %s", got, n.tc.Reported(), want)
 	}
 }
+
+// TestPostgresCopyIntoView writes to a view, which takes no COPY: the
+// first batch is written again one row at a time, none reported, and the
+// next by one multi-row INSERT.
+func TestPostgresCopyIntoView(t *testing.T) {
+	db := jdbctest.Postgres(t)
+	if _, err := db.DB.Exec(`CREATE TABLE base (id bigint PRIMARY KEY, name text); CREATE VIEW v AS SELECT id, name FROM base`); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, db, map[string]string{"table.name.format": "v"})
+	s.put(named(t, "x", 0, 1, "a"), named(t, "x", 1, 2, "b"))
+	before := sinkjdbc.Statements(s.task)
+	s.put(named(t, "x", 2, 3, "c"), named(t, "x", 3, 4, "d"), named(t, "x", 4, 5, "e"))
+	if got, want := s.rows(`SELECT id, name FROM base ORDER BY id`), "[[1 a] [2 b] [3 c] [4 d] [5 e]]"; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if rep := s.tc.Reported(); len(rep) != 0 {
+		t.Errorf("reported %v", rep[0].Err)
+	}
+	if n := sinkjdbc.Statements(s.task) - before; n != 1 || sinkjdbc.CopiedRows(s.task) != 0 {
+		t.Errorf("the second batch took %d statements and %d rows were copied; want one INSERT", n, sinkjdbc.CopiedRows(s.task))
+	}
+}

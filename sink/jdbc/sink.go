@@ -83,6 +83,8 @@ type task struct {
 	// committed transactions, for tests
 	copied, statements int64
 	tables             map[jdbc.TableID]*tableState
+	// noCopy are the tables the database takes no COPY into.
+	noCopy map[jdbc.TableID]bool
 	// scratch space of schemaless records' plan lookups
 	fields, keyFields []mapField
 	sig               []byte
@@ -120,6 +122,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc sink.Task
 	}
 	t.s, t.db, t.d, t.host = s, db, target.Dialect, target.Host
 	t.tables = make(map[jdbc.TableID]*tableState)
+	t.noCopy = make(map[jdbc.TableID]bool)
 	t.log.Info("JDBC sink task started", "database", target.Host, "dialect", target.Dialect.Name)
 	return nil
 }
@@ -266,7 +269,7 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		// error names the run's first record; the split that follows
 		// finds the bad one.
 		n := 1
-		copyable := p.keys == 0 && t.d.CanCopy()
+		copyable := p.keys == 0 && t.d.CanCopy() && !t.noCopy[table]
 		if p.rows != nil {
 			limit := max(t.s.batchSize, 1)
 			if !copyable {
@@ -291,6 +294,10 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 				rows[j] = args[j*w : (j+1)*w : (j+1)*w]
 			}
 			if err := t.d.CopyFrom(ctx, conn, table, p.cols, rows, t.s.quoting); err != nil {
+				if errors.Is(err, jdbc.ErrNoCopy) {
+					// A view: its rows go by INSERT from now on.
+					t.noCopy[table] = true
+				}
 				return &writeError{table, r.Position(), err}
 			}
 			copied += int64(n)
