@@ -1,6 +1,7 @@
 package jdbc
 
 import (
+	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,41 +13,46 @@ import (
 
 // The configuration keys, Confluent's JdbcSourceConnector's.
 const (
-	ConnectionURLConfig      = jdbc.ConnectionURLConfig
-	ConnectionUserConfig     = jdbc.ConnectionUserConfig
-	ConnectionPasswordConfig = jdbc.ConnectionPasswordConfig
-	ConnectionAttemptsConfig = jdbc.ConnectionAttemptsConfig
-	ConnectionBackoffConfig  = jdbc.ConnectionBackoffConfig
-	DialectNameConfig        = jdbc.DialectNameConfig
-	ModeConfig               = "mode"
-	IncrementingColumnConfig = "incrementing.column.name"
-	TimestampColumnConfig    = "timestamp.column.name"
-	TimestampDelayConfig     = "timestamp.delay.interval.ms"
-	TimestampInitialConfig   = "timestamp.initial"
-	ValidateNonNullConfig    = "validate.non.null"
-	QueryConfig              = "query"
-	QuerySuffixConfig        = "query.suffix"
-	TableWhitelistConfig     = "table.whitelist"
-	TableBlacklistConfig     = "table.blacklist"
-	TableIncludeListConfig   = "table.include.list"
-	TableExcludeListConfig   = "table.exclude.list"
-	TableTypesConfig         = "table.types"
-	CatalogPatternConfig     = "catalog.pattern"
-	SchemaPatternConfig      = "schema.pattern"
-	TablePollIntervalConfig  = "table.poll.interval.ms"
-	PollIntervalConfig       = "poll.interval.ms"
-	BatchMaxRowsConfig       = "batch.max.rows"
-	TopicPrefixConfig        = "topic.prefix"
-	NumericMappingConfig     = "numeric.mapping"
-	DBTimezoneConfig         = "db.timezone"
-	QuoteIdentifiersConfig   = "quote.sql.identifiers"
-	QueryRetryConfig         = "query.retry.attempts"
-	QueryMaskedConfig        = "query.masked"
-	TimestampGranularity     = "timestamp.granularity"
-	IsolationModeConfig      = "transaction.isolation.mode"
-	NumericPrecisionConfig   = "numeric.precision.mapping"
-	CalendarConfig           = "date.calendar.system"
-	StartupLimitConfig       = "table.monitoring.startup.polling.limit.ms"
+	ConnectionURLConfig       = jdbc.ConnectionURLConfig
+	ConnectionUserConfig      = jdbc.ConnectionUserConfig
+	ConnectionPasswordConfig  = jdbc.ConnectionPasswordConfig
+	ConnectionAttemptsConfig  = jdbc.ConnectionAttemptsConfig
+	ConnectionBackoffConfig   = jdbc.ConnectionBackoffConfig
+	DialectNameConfig         = jdbc.DialectNameConfig
+	ModeConfig                = "mode"
+	IncrementingColumnConfig  = "incrementing.column.name"
+	TimestampColumnConfig     = "timestamp.column.name"
+	TimestampDelayConfig      = "timestamp.delay.interval.ms"
+	TimestampInitialConfig    = "timestamp.initial"
+	ValidateNonNullConfig     = "validate.non.null"
+	QueryConfig               = "query"
+	QuerySuffixConfig         = "query.suffix"
+	TableWhitelistConfig      = "table.whitelist"
+	TableBlacklistConfig      = "table.blacklist"
+	TableIncludeListConfig    = "table.include.list"
+	TableExcludeListConfig    = "table.exclude.list"
+	TableTypesConfig          = "table.types"
+	CatalogPatternConfig      = "catalog.pattern"
+	SchemaPatternConfig       = "schema.pattern"
+	TablePollIntervalConfig   = "table.poll.interval.ms"
+	PollIntervalConfig        = "poll.interval.ms"
+	BatchMaxRowsConfig        = "batch.max.rows"
+	TopicPrefixConfig         = "topic.prefix"
+	NumericMappingConfig      = "numeric.mapping"
+	DBTimezoneConfig          = "db.timezone"
+	QuoteIdentifiersConfig    = "quote.sql.identifiers"
+	QueryRetryConfig          = "query.retry.attempts"
+	QueryMaskedConfig         = "query.masked"
+	TimestampGranularity      = "timestamp.granularity"
+	IsolationModeConfig       = "transaction.isolation.mode"
+	NumericPrecisionConfig    = "numeric.precision.mapping"
+	CalendarConfig            = "date.calendar.system"
+	StartupLimitConfig        = "table.monitoring.startup.polling.limit.ms"
+	TimestampMappingConfig    = "timestamp.columns.mapping"
+	IncrementingMappingConfig = "incrementing.column.mapping"
+	MaxBufferSizeConfig       = "max.buffer.size"
+	PollLingerConfig          = "poll.linger.ms"
+	CredentialsProviderConfig = "jdbc.credentials.provider.class"
 
 	// tablesConfig is the task configuration's list of tables, by
 	// qualified name, one per line.
@@ -123,7 +129,7 @@ var configDef = jdbc.DefineConnectionKeys(connect.NewConfigDef(), "Database").
 	Define(connect.ConfigKey{Name: PollIntervalConfig, Type: connect.ConfigInt, Default: 5000, Importance: connect.High,
 		Validator: connect.AtLeast(0), Group: "Connector", OrderInGroup: 1,
 		Doc: "Frequency in ms to poll for new data in each table."}).
-	Define(connect.ConfigKey{Name: BatchMaxRowsConfig, Type: connect.ConfigInt, Default: 100, Importance: connect.Low,
+	Define(connect.ConfigKey{Name: BatchMaxRowsConfig, Type: connect.ConfigInt, Default: 1000, Importance: connect.Low,
 		Validator: connect.AtLeast(1), Group: "Connector", OrderInGroup: 2,
 		Doc: "Maximum number of rows to include in a single batch when polling for new data."}).
 	Define(connect.ConfigKey{Name: TablePollIntervalConfig, Type: connect.ConfigLong, Default: int64(60000), Importance: connect.Low,
@@ -144,15 +150,38 @@ var configDef = jdbc.DefineConnectionKeys(connect.NewConfigDef(), "Database").
 	Define(connect.ConfigKey{Name: QueryRetryConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
 		Validator: connect.AtLeast(-1), Group: "Connector", OrderInGroup: 7,
 		Doc: "The number of times to retry a failing query in a row before the task fails; -1 retries for ever."}).
-	Define(connect.ConfigKey{Name: QueryMaskedConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low,
+	Define(connect.ConfigKey{Name: QueryMaskedConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
 		Group: "Mode", OrderInGroup: 9,
-		Doc: "Whether to mask the query in logs. kconnect never logs the query, so it has no effect."}).
+		Doc: "The query, as query, kept as a secret: never shown by the REST API. It cannot be set with query."}).
 	Define(connect.ConfigKey{Name: TimestampGranularity, Type: connect.ConfigString, Default: "connect_logical", Importance: connect.Low,
-		Validator: connect.OneOfIgnoreCase("connect_logical"), Group: "Mode", OrderInGroup: 10,
-		Doc: "How timestamp columns are written in records: connect_logical (Connect's Timestamp), the only one kconnect has."}).
+		Validator: connect.OneOfIgnoreCase(granularityNames...), Group: "Connector", OrderInGroup: 10,
+		Doc: "How timestamp columns are written in records: connect_logical (Connect's Timestamp, the default), " +
+			"micros_long, micros_string (microseconds since the epoch), micros_iso_datetime_string " +
+			"(yyyy-MM-dd'T'HH:mm:ss.SSSSSS in db.timezone), nanos_long, nanos_string, nanos_iso_datetime_string."}).
 	Define(connect.ConfigKey{Name: IsolationModeConfig, Type: connect.ConfigString, Default: "DEFAULT", Importance: connect.Low,
-		Validator: connect.OneOfIgnoreCase("DEFAULT"), Group: "Mode", OrderInGroup: 11,
-		Doc: "The transaction isolation of the queries: DEFAULT (the database's), the only one kconnect has."}).
+		Validator: connect.OneOf("DEFAULT", "READ_UNCOMMITTED", "READ_COMMITTED", "REPEATABLE_READ", "SERIALIZABLE", "SQL_SERVER_SNAPSHOT"),
+		Group:     "Mode", OrderInGroup: 11,
+		Doc: "The transaction isolation level of the queries: DEFAULT (the connection's own), READ_UNCOMMITTED, " +
+			"READ_COMMITTED, REPEATABLE_READ, SERIALIZABLE; SQL_SERVER_SNAPSHOT only with SQL Server."}).
+	Define(connect.ConfigKey{Name: TimestampMappingConfig, Type: connect.ConfigList, Default: "", Importance: connect.Medium,
+		Validator: mappingValidator(true), Group: "Mode", OrderInGroup: 12,
+		Doc: "Per table, the timestamp columns, as regex1:[col1|col2],regex2:[col3]: each table's fully-qualified " +
+			"name must match exactly one regex. Used with table.include.list, instead of timestamp.column.name."}).
+	Define(connect.ConfigKey{Name: IncrementingMappingConfig, Type: connect.ConfigList, Default: "", Importance: connect.Medium,
+		Validator: mappingValidator(false), Group: "Mode", OrderInGroup: 13,
+		Doc: "Per table, the incrementing column, as regex1:col1,regex2:col2: each table's fully-qualified name " +
+			"must match exactly one regex. Used with table.include.list, instead of incrementing.column.name."}).
+	Define(connect.ConfigKey{Name: MaxBufferSizeConfig, Type: connect.ConfigInt, Default: 0, Importance: connect.Low,
+		Group: "Connector", OrderInGroup: 11,
+		Doc: "Confluent's bound of the rows read ahead of poll; kconnect reads a batch at each poll, so it has no effect."}).
+	Define(connect.ConfigKey{Name: PollLingerConfig, Type: connect.ConfigLong, Default: int64(5000), Importance: connect.Low,
+		Group: "Connector", OrderInGroup: 12,
+		Doc: "Confluent's wait for a fuller batch; kconnect returns each batch as it is read, so it has no effect."}).
+	Define(connect.ConfigKey{Name: CredentialsProviderConfig, Type: connect.ConfigClass,
+		Default: "io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider", Importance: connect.Low,
+		Validator: connect.OneOf("io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"), Group: "Database", OrderInGroup: 16,
+		Doc: "The provider of the credentials: only the default, connection.user and connection.password (a config " +
+			"provider can supply those)."}).
 	Define(connect.ConfigKey{Name: NumericPrecisionConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Low,
 		Group: "Database", OrderInGroup: 15,
 		Doc: "Deprecated: true is numeric.mapping=precision_only when numeric.mapping is not set."}).
@@ -197,6 +226,93 @@ type settings struct {
 	quoting          jdbc.Quoting
 	tables           []string // a task's
 	queryRetries     int
+	granularity      granularity
+	isolation        sql.IsolationLevel // LevelDefault: no transaction of the task's own
+	incMapping       []columnMapping    // incrementing.column.mapping
+	tsMapping        []columnMapping    // timestamp.columns.mapping
+}
+
+// columnMapping is an entry of timestamp.columns.mapping or
+// incrementing.column.mapping: the columns of the tables whose qualified
+// name re matches.
+type columnMapping struct {
+	re   *regexp.Regexp
+	cols []string
+}
+
+// parseMapping splits an entry "regex:col" (bracketed, "regex:[c1|c2]",
+// when multi), as Confluent's validators check it: one colon, a regex
+// matching the whole name, no empty column.
+func parseMapping(entry string, multi bool) (columnMapping, error) {
+	parts := strings.Split(strings.TrimSpace(entry), ":")
+	if len(parts) != 2 {
+		if multi {
+			return columnMapping{}, fmt.Errorf("%q: Invalid format. Expected 'regex:[col1|col2|...]'", entry)
+		}
+		return columnMapping{}, fmt.Errorf("%q: Invalid format. Expected 'regex:columnName'", entry)
+	}
+	re, err := regexp.Compile("^(?:" + strings.TrimSpace(parts[0]) + ")$")
+	if err != nil {
+		return columnMapping{}, fmt.Errorf("%q: Invalid regular expression: %w", parts[0], err)
+	}
+	cols := strings.TrimSpace(parts[1])
+	if !multi {
+		if cols == "" {
+			return columnMapping{}, fmt.Errorf("%q: Column name cannot be empty", entry)
+		}
+		return columnMapping{re: re, cols: []string{cols}}, nil
+	}
+	if !strings.HasPrefix(cols, "[") || !strings.HasSuffix(cols, "]") {
+		return columnMapping{}, fmt.Errorf("%q: Columns list must be enclosed in square brackets", cols)
+	}
+	inner := cols[1 : len(cols)-1]
+	if strings.TrimSpace(inner) == "" {
+		return columnMapping{}, fmt.Errorf("%q: Columns list cannot be empty", cols)
+	}
+	m := columnMapping{re: re}
+	for _, c := range strings.Split(inner, "|") {
+		if c = strings.TrimSpace(c); c == "" {
+			return columnMapping{}, fmt.Errorf("%q: Every column name should be non-empty string", cols)
+		}
+		m.cols = append(m.cols, c)
+	}
+	return m, nil
+}
+
+func mappingValidator(multi bool) connect.Validator {
+	return connect.ValidatorFunc(func(v any) error {
+		for _, e := range v.([]string) {
+			if _, err := parseMapping(e, multi); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mapped returns the columns of the one entry of ms matching table, or an
+// error, as Confluent's task fails, when none or several match.
+func mapped(ms []columnMapping, key, table string) ([]string, error) {
+	var found []string
+	n := 0
+	for _, m := range ms {
+		if m.re.MatchString(table) {
+			found = m.cols
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, fmt.Errorf("Error while validating %s: Included table '%s' does not match any of the provided regexes", key, table)
+	case n > 1:
+		return nil, fmt.Errorf("Error while validating %s: Included table '%s' matches more than one of the provided regexes", key, table)
+	}
+	return found, nil
+}
+
+var isolationLevels = map[string]sql.IsolationLevel{
+	"DEFAULT": sql.LevelDefault, "READ_UNCOMMITTED": sql.LevelReadUncommitted, "READ_COMMITTED": sql.LevelReadCommitted,
+	"REPEATABLE_READ": sql.LevelRepeatableRead, "SERIALIZABLE": sql.LevelSerializable,
 }
 
 func parseSettings(config map[string]string) (*settings, error) {
@@ -209,7 +325,7 @@ func parseSettings(config map[string]string) (*settings, error) {
 		incrementing: cfg.String(IncrementingColumnConfig), timestamps: cfg.List(TimestampColumnConfig),
 		delay:           time.Duration(cfg.Long(TimestampDelayConfig)) * time.Millisecond,
 		validateNonNull: cfg.Bool(ValidateNonNullConfig),
-		query:           strings.TrimSpace(cfg.String(QueryConfig)), suffix: cfg.String(QuerySuffixConfig),
+		query:           cfg.String(QueryConfig), suffix: strings.TrimSpace(cfg.String(QuerySuffixConfig)),
 		whitelist: cfg.List(TableWhitelistConfig), blacklist: cfg.List(TableBlacklistConfig),
 		types: cfg.List(TableTypesConfig), catalog: cfg.String(CatalogPatternConfig), schema: cfg.String(SchemaPatternConfig),
 		tablePoll: time.Duration(cfg.Long(TablePollIntervalConfig)) * time.Millisecond,
@@ -226,6 +342,33 @@ func parseSettings(config map[string]string) (*settings, error) {
 		s.numeric = jdbc.NumericPrecisionOnly
 	}
 	s.queryRetries = cfg.Int(QueryRetryConfig)
+	s.granularity = granularities[strings.ToLower(cfg.String(TimestampGranularity))]
+	var problems []string
+	if masked := cfg.Password(QueryMaskedConfig).Value(); masked != "" {
+		if s.query != "" {
+			problems = append(problems, "Both 'query' and 'query.masked' configs cannot be set at the same time. Please use only one of them.")
+		}
+		s.query = masked
+	}
+	s.query = strings.TrimSpace(s.query)
+	iso := cfg.String(IsolationModeConfig)
+	if iso == "SQL_SERVER_SNAPSHOT" {
+		problems = append(problems, IsolationModeConfig+": Isolation mode of `SQL_SERVER_SNAPSHOT` can only be configured with a Sql Server Dialect")
+	}
+	s.isolation = isolationLevels[iso]
+	for _, p := range []struct {
+		key   string
+		multi bool
+		dst   *[]columnMapping
+	}{{IncrementingMappingConfig, false, &s.incMapping}, {TimestampMappingConfig, true, &s.tsMapping}} {
+		for _, e := range cfg.List(p.key) {
+			m, err := parseMapping(e, p.multi)
+			if err != nil {
+				return nil, fmt.Errorf("invalid configuration: %s: %w", p.key, err)
+			}
+			*p.dst = append(*p.dst, m)
+		}
+	}
 	if strings.EqualFold(cfg.String(QuoteIdentifiersConfig), "never") {
 		s.quoting = jdbc.Never
 	}
@@ -245,21 +388,45 @@ func parseSettings(config map[string]string) (*settings, error) {
 	if t, ok := config[tablesConfig]; ok && t != "" {
 		s.tables = strings.Split(t, "\n")
 	}
-	var problems []string
+	legacy := len(s.whitelist) > 0 || len(s.blacklist) > 0 || s.incrementing != "" || len(s.timestamps) > 0
+	newer := len(s.include) > 0 || len(s.exclude) > 0 || len(s.incMapping) > 0 || len(s.tsMapping) > 0
+	usesInc := s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing
+	usesTS := s.mode == ModeTimestamp || s.mode == ModeTimestampIncrementing
+	if s.query == "" && legacy && newer {
+		problems = append(problems, "Cannot mix legacy and new configuration approaches. Legacy configurations (table.whitelist, "+
+			"table.blacklist, timestamp.column.name, incrementing.column.name) cannot be used together with new configurations "+
+			"(table.include.list, table.exclude.list, timestamp.columns.mapping, incrementing.column.mapping).")
+	}
+	if newer && s.query == "" && !legacy {
+		switch {
+		case len(s.exclude) > 0 && len(s.include) == 0:
+			problems = append(problems, TableExcludeListConfig+" cannot be used without "+TableIncludeListConfig+
+				". Exclude list only applies to tables that match the include list.")
+		case usesTS && len(s.tsMapping) == 0:
+			problems = append(problems, ModeConfig+": Timestamp column configuration must be provided when using mode 'timestamp' "+
+				"or 'timestamp+incrementing'. Provide 'timestamp.columns.mapping'.")
+		case !usesTS && len(s.tsMapping) > 0:
+			problems = append(problems, ModeConfig+": Timestamp column configurations should not be provided if mode is not "+
+				"'timestamp' or 'timestamp+incrementing'. Remove 'timestamp.columns.mapping'.")
+		case usesInc && len(s.incMapping) == 0:
+			problems = append(problems, ModeConfig+": Incrementing column configuration must be provided when using mode "+
+				"'incrementing' or 'timestamp+incrementing'. Provide 'incrementing.column.mapping'.")
+		case !usesInc && len(s.incMapping) > 0:
+			problems = append(problems, ModeConfig+": Incrementing column configurations should not be provided if mode is not "+
+				"'incrementing' or 'timestamp+incrementing'. Remove 'incrementing.column.mapping'.")
+		}
+	}
 	switch {
 	case s.mode == "":
 		problems = append(problems, ModeConfig+": Query mode must be specified: bulk, incrementing, timestamp or timestamp+incrementing")
 	case (s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing) && s.incrementing == "" && s.query != "":
 		problems = append(problems, IncrementingColumnConfig+": mode "+s.mode+" with a query needs the incrementing column's name")
 	}
-	if (s.mode == ModeTimestamp || s.mode == ModeTimestampIncrementing) && len(s.timestamps) == 0 {
+	if usesTS && len(s.timestamps) == 0 && len(s.tsMapping) == 0 {
 		problems = append(problems, TimestampColumnConfig+": mode "+s.mode+" needs one or more timestamp columns")
 	}
 	if len(s.whitelist) > 0 && len(s.blacklist) > 0 {
 		problems = append(problems, TableWhitelistConfig+": cannot be set with "+TableBlacklistConfig)
-	}
-	if (len(s.include) > 0 || len(s.exclude) > 0) && (len(s.whitelist) > 0 || len(s.blacklist) > 0) {
-		problems = append(problems, TableIncludeListConfig+": cannot be set with "+TableWhitelistConfig+" or "+TableBlacklistConfig)
 	}
 	if s.query != "" && (len(s.whitelist) > 0 || len(s.blacklist) > 0 || len(s.include) > 0 || len(s.exclude) > 0) {
 		problems = append(problems, QueryConfig+": a query cannot be combined with table lists")

@@ -39,7 +39,13 @@
 //   - timestamp+incrementing: … WHERE ts < ? AND ((ts = ? AND inc > ?) OR
 //     ts > ?) ORDER BY ts,inc ASC.
 //
-// With several timestamp.column.name columns, ts is their COALESCE. An
+// With several timestamp.column.name columns, ts is their COALESCE. With
+// table.include.list, Confluent's newer keys name each table's columns
+// instead: incrementing.column.mapping (regex:col, …) and
+// timestamp.columns.mapping (regex:[col1|col2], …), each table's
+// qualified name matching exactly one regex (or the task fails); they
+// cannot be mixed with table.whitelist, table.blacklist,
+// incrementing.column.name or timestamp.column.name. An
 // empty incrementing.column.name is each table's auto-increment column
 // (serial or identity on PostgreSQL, AUTO_INCREMENT on MySQL, the INTEGER
 // PRIMARY KEY on SQLite); a table without one fails the task. With
@@ -58,8 +64,8 @@
 // a long transaction anywhere on the server delays the rows written after
 // it began; a transaction that takes its id (nextval) in one statement
 // and writes it in a later one is not covered.
-// validate.non.null (the default) fails a task whose incrementing or
-// timestamp column is nullable. timestamp.initial starts the timestamp
+// validate.non.null (the default) fails a task whose incrementing column
+// is nullable, or whose timestamp columns all are. timestamp.initial starts the timestamp
 // modes from an epoch millisecond (-1: the database's now) when no offset
 // is committed.
 //
@@ -68,13 +74,19 @@
 // A failing query is retried (the poll returns an error wrapping
 // connect.ErrRetriable, and the runtime polls again after a back-off)
 // up to query.retry.attempts times in a row (-1, the default: for ever);
-// then the task fails with an error naming the table. query.masked,
-// table.monitoring.startup.polling.limit.ms and date.calendar.system are
-// accepted with no effect (the query is never logged, the tables are
-// listed at start, and Go's calendar is the proleptic Gregorian one);
-// timestamp.granularity and transaction.isolation.mode take only their
-// defaults, connect_logical and DEFAULT; numeric.precision.mapping=true
-// is numeric.mapping=precision_only.
+// then the task fails with an error naming the table.
+// transaction.isolation.mode other than DEFAULT runs each query in a
+// read-only transaction of that level (SQLite has one level, whatever is
+// asked); SQL_SERVER_SNAPSHOT is refused, as Confluent refuses it off SQL
+// Server. query.masked is the query kept as a secret (it cannot be set
+// with query). table.monitoring.startup.polling.limit.ms, max.buffer.size,
+// poll.linger.ms and date.calendar.system are accepted with no effect
+// (the tables are listed at start, a batch is read at each poll and
+// returned as it is, and Go's calendar is the proleptic Gregorian one);
+// jdbc.credentials.provider.class takes only its default;
+// numeric.precision.mapping=true is numeric.mapping=precision_only. Unlike
+// Confluent's newest validation, a configuration naming no tables at all
+// (no whitelist, include list or column names) copies every table.
 //
 // # Partitions and offsets
 //
@@ -90,7 +102,11 @@
 // Result columns map as Confluent's dialects map JDBC types (internal/jdbc's
 // SourceSchema): integers by width, REAL and DOUBLE, BOOLEAN, text types
 // (and PostgreSQL's uuid, json, jsonb) as STRING, binary as BYTES, DATE,
-// TIME and TIMESTAMP as Connect's logical types read in db.timezone, and
+// TIME and TIMESTAMP as Connect's logical types read in db.timezone
+// (TIMESTAMP columns as timestamp.granularity says: connect_logical, or
+// micros or nanos since the epoch as an INT64 or a STRING, or an ISO
+// date-time without zone in db.timezone; the offset is the timestamp of
+// the value written), and
 // NUMERIC or DECIMAL by numeric.mapping: none (a Decimal), precision_only
 // (an integer type for scale 0 below 19 digits), best_fit (also FLOAT64
 // for a positive scale below 19 digits) or best_fit_eager_double. A table's

@@ -13,7 +13,7 @@ import (
 	srcjdbc "github.com/kconnect-go/kconnect/source/jdbc"
 )
 
-// TestQueryRetries drops the table a task reads: its polls fail as
+// TestQueryRetries renames the column a task reads by: its polls fail as
 // retriable query.retry.attempts times in a row, then the task fails
 // with an error naming the table and the key.
 func TestQueryRetries(t *testing.T) {
@@ -24,7 +24,7 @@ func TestQueryRetries(t *testing.T) {
 	offsets := connecttest.NewOffsets()
 	r := start(t, cfg, offsets, 1)
 	require.Equal(t, "1:a", ids(r.poll(offsets, 1)))
-	f.exec(`DROP TABLE "items"`)
+	f.exec(`ALTER TABLE "items" RENAME COLUMN "id" TO "id2"`)
 	var errs []error
 	for len(errs) < 3 {
 		_, err := r.tasks[0].Poll(context.Background())
@@ -47,12 +47,13 @@ func TestConfluentKeys(t *testing.T) {
 	cfg := config(db, "mode", "timestamp+incrementing", "incrementing.column.name", "id", "timestamp.column.name", "ts",
 		"connection.user", "u", "connection.password", "secret-pw", "connection.attempts", "2", "connection.backoff.ms", "10",
 		"timestamp.delay.interval.ms", "0", "timestamp.initial", "0", "validate.non.null", "true", "query.suffix", "",
-		"table.include.list", "items", "table.exclude.list", "none", "table.types", "TABLE,VIEW", "catalog.pattern", "",
+		"table.whitelist", "items", "table.types", "TABLE,VIEW", "catalog.pattern", "",
 		"batch.max.rows", "10", "numeric.mapping", "best_fit", "db.timezone", "UTC", "dialect.name", "SqliteDatabaseDialect",
-		"quote.sql.identifiers", "always", "query.retry.attempts", "-1", "query.masked", "true",
+		"quote.sql.identifiers", "always", "query.retry.attempts", "-1", "query.masked", "",
 		"timestamp.granularity", "connect_logical", "transaction.isolation.mode", "DEFAULT",
 		"numeric.precision.mapping", "false", "date.calendar.system", "LEGACY",
-		"table.monitoring.startup.polling.limit.ms", "10000")
+		"table.monitoring.startup.polling.limit.ms", "10000", "max.buffer.size", "0", "poll.linger.ms", "5000",
+		"jdbc.credentials.provider.class", "io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider")
 	info := srcjdbc.Plugin().Info()
 	for k := range cfg {
 		require.True(t, info.AcceptsKey(k), k)

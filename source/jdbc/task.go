@@ -32,16 +32,24 @@ type querier struct {
 	partition connect.SourcePartition
 	base      string // SELECT * FROM t, or the query
 	schemaNm  string
-	incCol    string // the incrementing column, in the incremental modes
+	incCol    string   // the incrementing column, in the incremental modes
+	tsCols    []string // the timestamp columns, in the timestamp modes
+	// ready is set once the table is found and its columns checked;
+	// missing while it does not exist (dropped, or not created yet).
+	ready, missing bool
 
-	inc     int64     // the last incrementing value read; -1 for none
-	ts      time.Time // the last timestamp whose rows are all read
-	next    time.Time // when the next query is due
-	rows    *sql.Rows
-	cols    []string
-	schema  *connect.Schema
-	schemas []*connect.Schema
-	pending []any // a row read ahead, in timestamp mode
+	inc  int64     // the last incrementing value read; -1 for none
+	ts   time.Time // the last timestamp whose rows are all read
+	next time.Time // when the next query is due
+	rows *sql.Rows
+	tx   *sql.Tx // the result's, with transaction.isolation.mode
+	cols []string
+	// asGranularity marks the TIMESTAMP columns written as
+	// timestamp.granularity says.
+	asGranularity []bool
+	schema        *connect.Schema
+	schemas       []*connect.Schema
+	pending       []any // a row read ahead, in timestamp mode
 	// notNull holds the table's NOT NULL columns, whose fields are
 	// required (the drivers do not say so of result columns); nil until
 	// read, and read again when a result has a column it lacks.
@@ -71,7 +79,7 @@ func (t *task) setup(ctx context.Context, tc source.TaskContext) error {
 	s := t.s
 	if s.query != "" {
 		t.tables = []*querier{{topic: s.prefix, partition: connect.NewSourcePartition("query", "query"), base: s.query,
-			incCol: s.incrementing}}
+			incCol: s.incrementing, tsCols: s.timestamps, ready: true}}
 	} else {
 		pattern := s.schema
 		if t.d == jdbc.MySQL {
@@ -88,25 +96,31 @@ func (t *task) setup(ctx context.Context, tc source.TaskContext) error {
 		for _, name := range s.tables {
 			tb, ok := byName[name]
 			if !ok {
-				return fmt.Errorf("table %s no longer exists", name)
+				// Dropped since the connector listed it: the querier waits
+				// for it (prepare).
+				tb = jdbc.SourceTable{ID: jdbc.ParseTableID(name), Qualified: name}
+				tb.Name = tb.ID.Name
 			}
 			from, err := t.d.Table(tb.ID, s.quoting)
 			if err != nil {
 				return fmt.Errorf("table %s: %w", name, err)
 			}
 			q := &querier{name: name, id: tb.ID, topic: s.prefix + tb.Name, schemaNm: tb.Name, incCol: s.incrementing,
-				partition: connect.NewSourcePartition("protocol", "1", "table", name), base: "SELECT * FROM " + from}
-			if q.incCol == "" && (s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing) {
-				col, ok, err := t.d.AutoIncrement(ctx, t.db, tb.ID)
+				tsCols: s.timestamps, partition: connect.NewSourcePartition("protocol", "1", "table", name),
+				base: "SELECT * FROM " + from}
+			if usesInc(s.mode) && len(s.incMapping) > 0 {
+				cols, err := mapped(s.incMapping, "incrementing column mappings", name)
 				if err != nil {
 					return err
 				}
-				if !ok {
-					return fmt.Errorf("table %s has no auto-increment column: set %s", name, IncrementingColumnConfig)
-				}
-				q.incCol = col
+				q.incCol = cols[0]
 			}
-			if err := t.checkColumns(ctx, tb, q.incCol); err != nil {
+			if usesTS(s.mode) && len(s.tsMapping) > 0 {
+				if q.tsCols, err = mapped(s.tsMapping, "timestamp column mappings", name); err != nil {
+					return err
+				}
+			}
+			if _, err := t.prepare(ctx, q); err != nil {
 				return err
 			}
 			t.tables = append(t.tables, q)
@@ -159,35 +173,93 @@ func (t *task) offset(ctx context.Context, tc source.TaskContext, q *querier) (c
 	return tc.Offsets().Offset(ctx, connect.NewSourcePartition("table", q.id.Name))
 }
 
-// checkColumns fails when validate.non.null is set and the incrementing
-// or a timestamp column of the table is nullable or missing.
-func (t *task) checkColumns(ctx context.Context, tb jdbc.SourceTable, incCol string) error {
-	var want []string
-	if t.s.mode == ModeIncrementing || t.s.mode == ModeTimestampIncrementing {
-		want = append(want, incCol)
-	}
-	if t.s.mode == ModeTimestamp || t.s.mode == ModeTimestampIncrementing {
-		want = append(want, t.s.timestamps...)
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	cols, _, err := t.d.Columns(ctx, t.db, tb.ID)
+func usesInc(mode string) bool { return mode == ModeIncrementing || mode == ModeTimestampIncrementing }
+func usesTS(mode string) bool  { return mode == ModeTimestamp || mode == ModeTimestampIncrementing }
+
+// prepare finds q's table and checks its columns, returning false while
+// the table does not exist: a table dropped, or not created yet, is
+// waited for (logged once) rather than failing the task, and read once it
+// exists again.
+func (t *task) prepare(ctx context.Context, q *querier) (bool, error) {
+	cols, exists, err := t.d.Columns(ctx, t.db, q.id)
 	if err != nil {
-		return err
+		return false, err
 	}
-	for _, w := range want {
-		found := false
+	if !exists {
+		t.wait(q)
+		return false, nil
+	}
+	if q.missing {
+		t.log.Info("the table exists again; reading it", "table", q.name)
+		q.missing = false
+	}
+	if q.incCol == "" && usesInc(t.s.mode) {
+		col, ok, err := t.d.AutoIncrement(ctx, t.db, q.id)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, fmt.Errorf("table %s has no auto-increment column: set %s", q.name, IncrementingColumnConfig)
+		}
+		q.incCol = col
+	}
+	if err := t.checkColumns(q, cols); err != nil {
+		return false, err
+	}
+	q.notNull = map[string]bool{}
+	for _, c := range cols {
+		q.notNull[c.Name] = !c.Nullable
+	}
+	q.ready = true
+	return true, nil
+}
+
+// wait marks q's table missing, logging it the first time, and polls
+// for it again after poll.interval.ms.
+func (t *task) wait(q *querier) {
+	if !q.missing {
+		t.log.Warn("the table does not exist; waiting for it to be created", "table", q.name,
+			PollIntervalConfig, t.s.poll.Milliseconds())
+		q.missing = true
+	}
+	q.ready = false
+	q.next = time.Now().Add(t.s.poll)
+}
+
+// checkColumns fails when one of the incrementing and timestamp columns
+// is missing or, with validate.non.null, as Confluent checks, when the
+// incrementing column is nullable or every timestamp column is (the
+// COALESCE of several is null only when all are).
+func (t *task) checkColumns(q *querier, cols []jdbc.ColumnInfo) error {
+	find := func(name string) (jdbc.ColumnInfo, error) {
 		for _, c := range cols {
-			if strings.EqualFold(c.Name, w) {
-				found = true
-				if c.Nullable && t.s.validateNonNull {
-					return fmt.Errorf("table %s: column %s is nullable; it must be NOT NULL (or set %s=false)", tb.Qualified, w, ValidateNonNullConfig)
-				}
+			if strings.EqualFold(c.Name, name) {
+				return c, nil
 			}
 		}
-		if !found {
-			return fmt.Errorf("table %s has no column %s", tb.Qualified, w)
+		return jdbc.ColumnInfo{}, fmt.Errorf("table %s has no column %s", q.name, name)
+	}
+	if usesInc(t.s.mode) {
+		c, err := find(q.incCol)
+		if err != nil {
+			return err
+		}
+		if c.Nullable && t.s.validateNonNull {
+			return fmt.Errorf("table %s: column %s is nullable; it must be NOT NULL (or set %s=false)", q.name, q.incCol, ValidateNonNullConfig)
+		}
+	}
+	if usesTS(t.s.mode) {
+		notNull := false
+		for _, name := range q.tsCols {
+			c, err := find(name)
+			if err != nil {
+				return err
+			}
+			notNull = notNull || !c.Nullable
+		}
+		if !notNull && t.s.validateNonNull {
+			return fmt.Errorf("table %s: the timestamp columns %s are all nullable; one must be NOT NULL (or set %s=false)",
+				q.name, strings.Join(q.tsCols, ","), ValidateNonNullConfig)
 		}
 	}
 	return nil
@@ -230,6 +302,13 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 	if err != nil {
 		t.closeRows(q)
 		q.next = time.Now().Add(t.s.poll)
+		if q.name != "" && ctx.Err() == nil {
+			if _, exists, cerr := t.d.Columns(ctx, t.db, q.id); cerr == nil && !exists {
+				// Dropped while read: waited for, not a failure.
+				t.wait(q)
+				return nil, nil
+			}
+		}
 		name := q.name
 		if name == "" {
 			name = "the query"
@@ -255,6 +334,11 @@ func (t *task) closeRows(q *querier) {
 		q.rows.Close()
 		q.rows, q.pending = nil, nil
 	}
+	if q.tx != nil {
+		// Read only: committing or rolling back is the same.
+		_ = q.tx.Rollback()
+		q.tx = nil
+	}
 }
 
 // statement returns the mode's query of q and its arguments, in
@@ -268,9 +352,9 @@ func (t *task) statement(ctx context.Context, q *querier) (string, []any, error)
 			return "", nil, err
 		}
 	}
-	if s.mode == ModeTimestamp || s.mode == ModeTimestampIncrementing {
-		cols := make([]string, len(s.timestamps))
-		for i, c := range s.timestamps {
+	if usesTS(s.mode) {
+		cols := make([]string, len(q.tsCols))
+		for i, c := range q.tsCols {
 			if cols[i], err = d.Ident(c, s.quoting); err != nil {
 				return "", nil, err
 			}
@@ -318,27 +402,20 @@ func (t *task) statement(ctx context.Context, q *querier) (string, []any, error)
 
 func (t *task) read(ctx context.Context, q *querier) ([]connect.Record, error) {
 	if q.rows == nil {
-		if q.name != "" && q.notNull == nil {
+		if q.name != "" && (!q.ready || q.notNull == nil) {
 			// Before the query: SQLite's one connection is the result's
 			// until it ends.
-			cols, _, err := t.d.Columns(ctx, t.db, q.id)
-			if err != nil {
+			if ok, err := t.prepare(ctx, q); !ok || err != nil {
 				return nil, err
-			}
-			q.notNull = map[string]bool{}
-			for _, c := range cols {
-				q.notNull[c.Name] = !c.Nullable
 			}
 		}
 		stmt, args, err := t.statement(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		rows, err := t.db.QueryContext(ctx, stmt, args...)
-		if err != nil {
+		if err := t.query(ctx, q, stmt, args); err != nil {
 			return nil, err
 		}
-		q.rows = rows
 		if err := t.describe(q); err != nil {
 			return nil, err
 		}
@@ -391,11 +468,42 @@ func (t *task) scan(q *querier) ([]any, error) {
 	vals := make([]any, len(raw))
 	for i, v := range raw {
 		var err error
-		if vals[i], err = t.d.SourceValue(v, q.schemas[i], t.s.loc); err != nil {
+		s := q.schemas[i]
+		if q.asGranularity[i] {
+			s = connect.TimestampSchema
+		}
+		if vals[i], err = t.d.SourceValue(v, s, t.s.loc); err != nil {
 			return nil, fmt.Errorf("column %s: %w", q.cols[i], err)
+		}
+		if q.asGranularity[i] && vals[i] != nil {
+			vals[i] = t.s.granularity.from(vals[i].(time.Time), t.s.loc)
 		}
 	}
 	return vals, nil
+}
+
+// query runs q's statement, in a read-only transaction of
+// transaction.isolation.mode's level unless it is DEFAULT.
+func (t *task) query(ctx context.Context, q *querier, stmt string, args []any) error {
+	if t.s.isolation == sql.LevelDefault {
+		rows, err := t.db.QueryContext(ctx, stmt, args...)
+		if err != nil {
+			return err
+		}
+		q.rows = rows
+		return nil
+	}
+	tx, err := t.db.BeginTx(ctx, &sql.TxOptions{Isolation: t.s.isolation, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("beginning a transaction (%s): %w", IsolationModeConfig, err)
+	}
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	q.rows, q.tx = rows, tx
+	return nil
 }
 
 func (t *task) describe(q *querier) error {
@@ -404,6 +512,7 @@ func (t *task) describe(q *querier) error {
 		return err
 	}
 	q.cols, q.schemas = make([]string, len(cts)), make([]*connect.Schema, len(cts))
+	q.asGranularity = make([]bool, len(cts))
 	fields := make([]connect.Field, len(cts))
 	for i, ct := range cts {
 		q.cols[i] = ct.Name()
@@ -414,6 +523,10 @@ func (t *task) describe(q *querier) error {
 			q.schemas[i] = q.schemas[i].AsRequired()
 		} else if !ok && q.name != "" {
 			q.notNull = nil // a column added since: read them again
+		}
+		if q.schemas[i].Logical() == connect.LogicalTimestamp && t.s.granularity != connectLogical {
+			q.asGranularity[i] = true
+			q.schemas[i] = t.s.granularity.schema(q.schemas[i].Optional)
 		}
 		fields[i] = connect.Field{Name: ct.Name(), Schema: q.schemas[i]}
 	}
@@ -433,16 +546,29 @@ func (t *task) describe(q *querier) error {
 }
 
 func (t *task) column(q *querier, row []any, name string) any {
-	for i, c := range q.cols {
-		if strings.EqualFold(c, name) {
-			return row[i]
-		}
+	if i := t.index(q, name); i >= 0 {
+		return row[i]
 	}
 	return nil
 }
 
+func (t *task) index(q *querier, name string) int {
+	for i, c := range q.cols {
+		if strings.EqualFold(c, name) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (t *task) rowTime(q *querier, row []any) (time.Time, error) {
-	for _, c := range t.s.timestamps {
+	for _, c := range q.tsCols {
+		i := t.index(q, c)
+		if i >= 0 && q.asGranularity[i] && row[i] != nil {
+			// The offset is the timestamp of the value written, as
+			// Confluent reads it back.
+			return t.s.granularity.to(row[i], t.s.loc)
+		}
 		switch v := t.column(q, row, c).(type) {
 		case time.Time:
 			return v, nil
@@ -454,7 +580,7 @@ func (t *task) rowTime(q *querier, row []any) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("timestamp column %s holds a %T", c, v)
 		}
 	}
-	return time.Time{}, fmt.Errorf("the timestamp columns %s are all null", strings.Join(t.s.timestamps, ","))
+	return time.Time{}, fmt.Errorf("the timestamp columns %s are all null", strings.Join(q.tsCols, ","))
 }
 
 func (t *task) record(q *querier, row []any) (connect.Record, error) {
