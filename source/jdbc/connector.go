@@ -46,6 +46,7 @@ type connector struct {
 
 	mu     sync.Mutex
 	tables []string // qualified names, sorted
+	absent []string // table.whitelist names no table has, last logged
 }
 
 // Start checks the configuration and, unless a query is set, lists the
@@ -68,7 +69,7 @@ func (c *connector) Start(ctx context.Context, config map[string]string, cc sour
 	if c.db, err = open(ctx, s, log); err != nil {
 		return fmt.Errorf("JdbcSourceConnector: %w", err)
 	}
-	if c.tables, err = c.list(ctx); err != nil {
+	if c.tables, err = c.list(ctx, log); err != nil {
 		c.db.Close()
 		return fmt.Errorf("JdbcSourceConnector: %w", err)
 	}
@@ -80,7 +81,10 @@ func (c *connector) Start(ctx context.Context, config map[string]string, cc sour
 	return nil
 }
 
-func (c *connector) list(ctx context.Context) ([]string, error) {
+// list returns the tables to copy, and warns (once until it changes) of
+// the table.whitelist names no table has: those are waited for, and
+// copied once created.
+func (c *connector) list(ctx context.Context, log *slog.Logger) ([]string, error) {
 	d := c.s.target.Dialect
 	pattern := c.s.schema
 	if d == jdbc.MySQL {
@@ -91,12 +95,25 @@ func (c *connector) list(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var out []string
+	found := map[string]bool{}
 	for _, t := range all {
 		if c.s.wanted(t) {
 			out = append(out, t.Qualified)
+			found[t.Qualified], found[t.Name], found[t.ID.String()] = true, true, true
 		}
 	}
 	slices.Sort(out)
+	var absent []string
+	for _, n := range c.s.whitelist {
+		if !found[n] {
+			absent = append(absent, n)
+		}
+	}
+	if !slices.Equal(absent, c.absent) && len(absent) > 0 {
+		log.Warn("tables of table.whitelist do not exist; each is copied once it is created", "tables", absent,
+			TablePollIntervalConfig, c.s.tablePoll.Milliseconds())
+	}
+	c.absent = absent
 	return out, nil
 }
 
@@ -110,7 +127,7 @@ func (c *connector) monitor(ctx context.Context, log *slog.Logger) {
 			return
 		case <-tick.C:
 		}
-		tables, err := c.list(ctx)
+		tables, err := c.list(ctx, log)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("listing the tables failed; the tasks keep theirs", "error", err)

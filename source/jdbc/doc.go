@@ -27,6 +27,21 @@
 // named after the table; with query, one task reads it and its topic is
 // topic.prefix itself.
 //
+// A table dropped while it is read, or listed but gone by the time its
+// task starts, is waited for: the task logs it once, polls for it every
+// poll.interval.ms without an error (query.retry.attempts counts only
+// failures of tables that exist) and reads it on from its offset once
+// it exists again, while the connector, seeing it gone, gives its tasks
+// the tables that remain (none: no task) and, when it is back, gives it
+// to one again. table.whitelist names no table has are logged by the
+// connector and copied once created. Confluent's task instead fails
+// its queries of a dropped table (retried query.retry.attempts times,
+// then the task fails) until the reconfiguration, and with no table at
+// all it runs one task that fails at start ("Task is being killed
+// because it was not assigned a table nor a query to execute"). A table
+// created again with ids below the committed offset is read only from
+// that offset on, as in Confluent's.
+//
 // # Modes
 //
 // Values are always bound and identifiers quoted (quote.sql.identifiers).
