@@ -122,6 +122,9 @@ var PostgreSQL = &Dialect{
 		autoIncrement: `SELECT column_name::text FROM information_schema.columns ` +
 			`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ` +
 			`AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') ORDER BY ordinal_position LIMIT 1`,
+		bitLengths: `SELECT column_name::text, character_maximum_length::bigint FROM information_schema.columns ` +
+			`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 AND data_type = 'bit'`,
+		typeByOID: `SELECT typtype::text, typname::text FROM pg_catalog.pg_type WHERE oid = $1::text::oid`,
 	},
 }
 
@@ -336,6 +339,8 @@ var MySQL = &Dialect{
 		typeName: declaredType,
 		autoIncrement: `SELECT column_name FROM information_schema.columns ` +
 			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND extra LIKE '%auto_increment%' LIMIT 1`,
+		bitLengths: `SELECT column_name, numeric_precision FROM information_schema.columns ` +
+			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND data_type = 'bit'`,
 	},
 }
 

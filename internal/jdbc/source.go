@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -59,6 +60,259 @@ type sourceSide struct {
 	// autoIncrement returns the name of a table's auto-increment column,
 	// if it has one; arguments: schema ("" for the default), table.
 	autoIncrement string
+	// bitLengths returns name and declared length of a table's BIT
+	// columns; arguments: schema ("" for the default), table ("" when the
+	// dialect has no BIT type).
+	bitLengths string
+	// typeByOID returns typtype and typname of a type the driver names
+	// only by its number (PostgreSQL's); argument: the number.
+	typeByOID string
+}
+
+// BitLengths returns the declared lengths of table t's BIT columns, by
+// column name, which the drivers do not report of result columns.
+func (d *Dialect) BitLengths(ctx context.Context, db Querier, t TableID) (map[string]int64, error) {
+	out := map[string]int64{}
+	if d.src.bitLengths == "" {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, d.src.bitLengths, t.Schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the BIT columns of table %s: %w", t, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n sql.NullInt64
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("reading the BIT columns of table %s: %w", t, err)
+		}
+		out[name] = n.Int64
+	}
+	return out, rows.Err()
+}
+
+// SourceType returns the type name of a result column that SourceColumn
+// maps: the driver's, upper case and without size, or, for a PostgreSQL
+// type pgx knows only by its number, "ENUM" for an enum type, "DOMAIN"
+// or "COMPOSITE" for those, or else the type's name from pg_type.
+func (d *Dialect) SourceType(ctx context.Context, db Querier, ct *sql.ColumnType) (string, error) {
+	typ := d.src.typeName(ct)
+	if d.src.typeByOID == "" || typ == "" || strings.Trim(typ, "0123456789") != "" {
+		return typ, nil
+	}
+	rows, err := db.QueryContext(ctx, d.src.typeByOID, typ)
+	if err != nil {
+		return "", fmt.Errorf("looking up the type of column %s: %w", ct.Name(), err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return typ, rows.Err()
+	}
+	var kind, name string
+	if err := rows.Scan(&kind, &name); err != nil {
+		return "", fmt.Errorf("looking up the type of column %s: %w", ct.Name(), err)
+	}
+	switch kind {
+	case "e":
+		return "ENUM", nil
+	case "d":
+		return "DOMAIN", nil
+	case "c":
+		return "COMPOSITE", nil
+	}
+	return strings.ToUpper(name), nil
+}
+
+// SourceColumn is how a source reads a result column.
+type SourceColumn struct {
+	// Schema is the Connect schema of its values; nil when the column is
+	// left out, its type being one Confluent's connector does not read
+	// either (it leaves such a column out of the record with a warning,
+	// "JDBC type … not currently supported").
+	Schema *connect.Schema
+	// Type is the column's type name (SourceType's).
+	Type string
+	// conv converts a driver value where SourceValue's conversion by
+	// schema is not the type's (BIT strings, MySQL's YEAR, money, ...).
+	conv func(v any) (any, error)
+}
+
+// SourceColumn returns how to read a result column of type typ
+// (SourceType's): its schema as Confluent's dialects map the JDBC type
+// their drivers report for it. bits is the declared length of a BIT
+// column (0 when unknown, as of a query's columns).
+func (d *Dialect) SourceColumn(ct *sql.ColumnType, typ string, bits int64, numeric NumericMapping) (SourceColumn, error) {
+	c := SourceColumn{Type: typ}
+	switch {
+	case typ == "BIT" && d == PostgreSQL:
+		// pgJDBC reports bit(n) as BIT of precision n: BOOLEAN for 1,
+		// INT8 up to 8, BYTES beyond (a bit without length is bit(1)).
+		switch {
+		case bits == 1:
+			c.Schema, c.conv = connect.BooleanSchema, func(v any) (any, error) { return bitString(v, 1) }
+		case bits > 1 && bits <= 8:
+			c.Schema, c.conv = connect.Int8Schema, func(v any) (any, error) { return bitString(v, 8) }
+		default:
+			c.Schema, c.conv = connect.BytesSchema, func(v any) (any, error) { return bitString(v, 0) }
+		}
+	case typ == "BIT" && d == MySQL:
+		// Connector/J reports every BIT(n) as BIT, which Confluent reads
+		// as an INT8; beyond 8 bits it would fail, here it is an INT64.
+		c.Schema = connect.Int8Schema
+		if bits > 8 {
+			c.Schema = connect.Int64Schema
+		}
+		c.conv = func(v any) (any, error) { return bitBytes(v, c.Schema.Type) }
+	case typ == "YEAR":
+		// Connector/J's yearIsDateType: a Date, January 1st of the year.
+		c.Schema = connect.DateSchema
+		c.conv = func(v any) (any, error) {
+			y, err := strconv.Atoi(fmt.Sprint(text(v)))
+			if err != nil {
+				return nil, fmt.Errorf("%v is not a year", v)
+			}
+			return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), nil
+		}
+	case typ == "MONEY":
+		// pgJDBC reports money as DOUBLE; the server writes it with its
+		// currency symbol and group separators.
+		c.Schema = connect.Float64Schema
+		c.conv = func(v any) (any, error) {
+			s := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' || r == '.' || r == '-' {
+					return r
+				}
+				return -1
+			}, fmt.Sprint(text(v)))
+			if strings.HasPrefix(fmt.Sprint(text(v)), "(") { // a negative amount in some locales
+				s = "-" + s
+			}
+			return strconv.ParseFloat(s, 64)
+		}
+	case typ == "TIMETZ":
+		// pgJDBC's TIME: the time of day in UTC.
+		c.Schema = connect.TimeSchema
+		c.conv = func(v any) (any, error) {
+			s := fmt.Sprint(text(v))
+			for _, layout := range []string{"15:04:05.999999999Z07:00", "15:04:05.999999999Z07", "15:04:05.999999999Z07:00:00"} {
+				if t, err := time.Parse(layout, s); err == nil {
+					u := t.UTC()
+					return time.Date(1970, 1, 1, u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), time.UTC), nil
+				}
+			}
+			return nil, fmt.Errorf("%q is not a time with time zone", s)
+		}
+	case typ == "UNSIGNED BIGINT":
+		// Connector/J reports BIGINT UNSIGNED as BIGINT, an INT64;
+		// getLong fails beyond its range, as this does.
+		c.Schema = connect.Int64Schema
+		c.conv = func(v any) (any, error) {
+			switch x := v.(type) {
+			case uint64:
+				if x > math.MaxInt64 {
+					return nil, fmt.Errorf("%d does not fit the INT64 a BIGINT UNSIGNED is read as", x)
+				}
+				return int64(x), nil
+			case int64:
+				return x, nil
+			}
+			n, err := strconv.ParseInt(fmt.Sprint(text(v)), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%v does not fit the INT64 a BIGINT UNSIGNED is read as", text(v))
+			}
+			return n, nil
+		}
+	case d == PostgreSQL && (strings.HasPrefix(typ, "_") || unreadPG[typ] || strings.Trim(typ, "0123456789") == ""):
+		// pgJDBC's ARRAY, OTHER, DISTINCT and STRUCT, which Confluent
+		// leaves out.
+		return c, nil
+	default:
+		s, err := d.sourceSchema(ct, typ, numeric)
+		if err != nil {
+			return c, err
+		}
+		c.Schema = s
+	}
+	if n, ok := ct.Nullable(); !ok || n {
+		c.Schema = c.Schema.AsOptional()
+	}
+	return c, nil
+}
+
+// unreadPG are the PostgreSQL types pgJDBC reports as OTHER (or
+// DISTINCT, STRUCT), other than json, jsonb and uuid, which Confluent's
+// dialect does not read.
+var unreadPG = map[string]bool{
+	"INTERVAL": true, "INET": true, "CIDR": true, "MACADDR": true, "MACADDR8": true, "VARBIT": true,
+	"TSVECTOR": true, "TSQUERY": true, "POINT": true, "LINE": true, "LSEG": true, "BOX": true, "PATH": true,
+	"POLYGON": true, "CIRCLE": true, "DOMAIN": true, "COMPOSITE": true, "INT4RANGE": true, "INT8RANGE": true,
+	"NUMRANGE": true, "TSRANGE": true, "TSTZRANGE": true, "DATERANGE": true, "PG_LSN": true, "TXID_SNAPSHOT": true,
+	"HSTORE": true,
+}
+
+// Read converts a value scanned from the column into the Go value of its
+// schema.
+func (d *Dialect) Read(c SourceColumn, v any, loc *time.Location) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if c.conv != nil {
+		return c.conv(v)
+	}
+	return d.SourceValue(v, c.Schema, loc)
+}
+
+func text(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
+}
+
+// bitString reads PostgreSQL's text of a bit string ("0101"): as a
+// boolean (width 1), as the number its bits write (width 8), or packed
+// into bytes, the first bit the highest of the first byte (width 0).
+func bitString(v any, width int) (any, error) {
+	s := fmt.Sprint(text(v))
+	if strings.Trim(s, "01") != "" {
+		return nil, fmt.Errorf("%q is not a bit string", s)
+	}
+	switch width {
+	case 1:
+		return s == "1", nil
+	case 8:
+		n, err := strconv.ParseUint(s, 2, 8)
+		return int8(n), err
+	}
+	out := make([]byte, (len(s)+7)/8)
+	for i := range len(s) {
+		if s[i] == '1' {
+			out[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	return out, nil
+}
+
+// bitBytes reads MySQL's BIT value, its bytes big-endian, as an INT8 or
+// an INT64 holding those bits.
+func bitBytes(v any, t connect.Type) (any, error) {
+	b, ok := v.([]byte)
+	if !ok {
+		if n, ok := v.(int64); ok {
+			b = big.NewInt(n).Bytes()
+		} else {
+			return nil, fmt.Errorf("%T is not a BIT value", v)
+		}
+	}
+	var n uint64
+	for _, c := range b {
+		n = n<<8 | uint64(c)
+	}
+	if t == connect.Int8Type {
+		return int8(n), nil
+	}
+	return int64(n), nil
 }
 
 // AutoIncrement returns the name of table t's auto-increment column (a
@@ -148,7 +402,17 @@ func (d *Dialect) BindTime(t time.Time, loc *time.Location) any { return d.src.b
 // column, as Confluent's dialects map JDBC types, or an error naming the
 // column when its type has no mapping.
 func (d *Dialect) SourceSchema(ct *sql.ColumnType, numeric NumericMapping) (*connect.Schema, error) {
-	typ := d.src.typeName(ct)
+	s, err := d.sourceSchema(ct, d.src.typeName(ct), numeric)
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := ct.Nullable(); !ok || n {
+		s = s.AsOptional()
+	}
+	return s, nil
+}
+
+func (d *Dialect) sourceSchema(ct *sql.ColumnType, typ string, numeric NumericMapping) (*connect.Schema, error) {
 	var s *connect.Schema
 	switch typ {
 	case "BOOL", "BOOLEAN", "BIT":
@@ -182,13 +446,12 @@ func (d *Dialect) SourceSchema(ct *sql.ColumnType, numeric NumericMapping) (*con
 	case "BYTEA", "BLOB", "BINARY", "VARBINARY", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB":
 		s = connect.BytesSchema
 	case "", "TEXT", "VARCHAR", "CHAR", "BPCHAR", "NAME", "UUID", "JSON", "JSONB", "XML", "ENUM", "SET",
-		"TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "NVARCHAR", "NCHAR", "CLOB", "CITEXT", "INTERVAL":
+		"TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "NVARCHAR", "NCHAR", "CLOB", "CITEXT":
 		s = connect.StringSchema
+	case "OID":
+		s = connect.Int64Schema
 	default:
 		return nil, fmt.Errorf("column %s: %s cannot read values of type %s", ct.Name(), d.Name, typ)
-	}
-	if n, ok := ct.Nullable(); !ok || n {
-		s = s.AsOptional()
 	}
 	return s, nil
 }

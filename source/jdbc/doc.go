@@ -114,18 +114,29 @@
 //
 // # Types
 //
-// Result columns map as Confluent's dialects map JDBC types (internal/jdbc's
-// SourceSchema): integers by width, REAL and DOUBLE, BOOLEAN, text types
-// (and PostgreSQL's uuid, json, jsonb) as STRING, binary as BYTES, DATE,
-// TIME and TIMESTAMP as Connect's logical types read in db.timezone
+// Result columns map as Confluent's dialects map the JDBC types their
+// drivers report (internal/jdbc's SourceColumn): integers by width
+// (unsigned ones one size up; MySQL's BIGINT UNSIGNED an INT64, a value
+// beyond it failing the poll, as Connector/J's getLong fails), REAL and
+// DOUBLE, BOOLEAN, text types (and PostgreSQL's uuid, json, jsonb, xml and
+// enum types, MySQL's ENUM, SET and JSON) as STRING, binary as BYTES,
+// DATE, TIME and TIMESTAMP as Connect's logical types read in db.timezone
 // (TIMESTAMP columns as timestamp.granularity says: connect_logical, or
 // micros or nanos since the epoch as an INT64 or a STRING, or an ISO
 // date-time without zone in db.timezone; the offset is the timestamp of
-// the value written), and
-// NUMERIC or DECIMAL by numeric.mapping: none (a Decimal), precision_only
-// (an integer type for scale 0 below 19 digits), best_fit (also FLOAT64
-// for a positive scale below 19 digits) or best_fit_eager_double. A table's
-// NOT NULL columns are required fields, the others optional (as are a
-// query's, whose nullability the drivers do not report); the value schema
-// is one *Schema for as long as the table's columns stay the same.
+// the value written), and NUMERIC or DECIMAL by numeric.mapping: none (a
+// Decimal), precision_only (an integer type for scale 0 below 19 digits),
+// best_fit (also FLOAT64 for a positive scale below 19 digits) or
+// best_fit_eager_double. PostgreSQL's money is a FLOAT64, oid an INT64,
+// timetz a Time (in UTC), bit(1) a BOOLEAN, bit(2..8) an INT8 and longer
+// bit strings BYTES (the bits packed from the first byte's highest;
+// Confluent reads the bit string's text as a decimal number there);
+// MySQL's YEAR is a Date (January 1st), BIT(1..8) and TINYINT(1) INT8s
+// and longer BITs INT64s (where Confluent fails). Columns of the types
+// Confluent leaves out (PostgreSQL's arrays, interval, inet, cidr,
+// macaddr, varbit, geometric, range and domain types, ...) are left out
+// of the records too, with a warning naming the column, once per table.
+// A table's NOT NULL columns are required fields, the others optional (as
+// are a query's, whose nullability the drivers do not report); the value
+// schema is one *Schema for as long as the table's columns stay the same.
 package jdbc

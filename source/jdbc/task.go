@@ -22,6 +22,8 @@ type task struct {
 	tables []*querier
 	now    func() time.Time
 	failed int // queries failed in a row
+	// types caches the column type names SourceType looked up.
+	types map[string]string
 }
 
 // querier reads one table (or the query): Confluent's TableQuerier.
@@ -47,6 +49,9 @@ type querier struct {
 	// asGranularity marks the TIMESTAMP columns written as
 	// timestamp.granularity says.
 	asGranularity []bool
+	columns       []jdbc.SourceColumn
+	warned        map[string]bool  // the columns left out, logged
+	bits          map[string]int64 // the declared lengths of BIT columns
 	schema        *connect.Schema
 	schemas       []*connect.Schema
 	pending       []any // a row read ahead, in timestamp mode
@@ -204,6 +209,9 @@ func (t *task) prepare(ctx context.Context, q *querier) (bool, error) {
 		q.incCol = col
 	}
 	if err := t.checkColumns(q, cols); err != nil {
+		return false, err
+	}
+	if q.bits, err = t.d.BitLengths(ctx, t.db, q.id); err != nil {
 		return false, err
 	}
 	q.notNull = map[string]bool{}
@@ -416,7 +424,7 @@ func (t *task) read(ctx context.Context, q *querier) ([]connect.Record, error) {
 		if err := t.query(ctx, q, stmt, args); err != nil {
 			return nil, err
 		}
-		if err := t.describe(q); err != nil {
+		if err := t.describe(ctx, q); err != nil {
 			return nil, err
 		}
 	}
@@ -467,12 +475,11 @@ func (t *task) scan(q *querier) ([]any, error) {
 	}
 	vals := make([]any, len(raw))
 	for i, v := range raw {
-		var err error
-		s := q.schemas[i]
-		if q.asGranularity[i] {
-			s = connect.TimestampSchema
+		if q.schemas[i] == nil {
+			continue // left out
 		}
-		if vals[i], err = t.d.SourceValue(v, s, t.s.loc); err != nil {
+		var err error
+		if vals[i], err = t.d.Read(q.columns[i], v, t.s.loc); err != nil {
 			return nil, fmt.Errorf("column %s: %w", q.cols[i], err)
 		}
 		if q.asGranularity[i] && vals[i] != nil {
@@ -506,18 +513,43 @@ func (t *task) query(ctx context.Context, q *querier, stmt string, args []any) e
 	return nil
 }
 
-func (t *task) describe(q *querier) error {
+// describe reads the result's columns: their schemas (nil for a column
+// left out, of a type Confluent's connector does not read, warned of
+// once) and the record's.
+func (t *task) describe(ctx context.Context, q *querier) error {
 	cts, err := q.rows.ColumnTypes()
 	if err != nil {
 		return err
 	}
 	q.cols, q.schemas = make([]string, len(cts)), make([]*connect.Schema, len(cts))
+	q.columns = make([]jdbc.SourceColumn, len(cts))
 	q.asGranularity = make([]bool, len(cts))
-	fields := make([]connect.Field, len(cts))
+	fields := make([]connect.Field, 0, len(cts))
+	if t.types == nil {
+		t.types = map[string]string{}
+	}
 	for i, ct := range cts {
 		q.cols[i] = ct.Name()
-		if q.schemas[i], err = t.d.SourceSchema(ct, t.s.numeric); err != nil {
+		typ, ok := t.types[ct.DatabaseTypeName()]
+		if !ok {
+			if typ, err = t.d.SourceType(ctx, t.db, ct); err != nil {
+				return err
+			}
+			t.types[ct.DatabaseTypeName()] = typ
+		}
+		if q.columns[i], err = t.d.SourceColumn(ct, typ, q.bits[ct.Name()], t.s.numeric); err != nil {
 			return err
+		}
+		if q.schemas[i] = q.columns[i].Schema; q.schemas[i] == nil {
+			if !q.warned[ct.Name()] {
+				if q.warned == nil {
+					q.warned = map[string]bool{}
+				}
+				q.warned[ct.Name()] = true
+				t.log.Warn("a column's type is not supported, as in Confluent's connector (\"JDBC type not currently "+
+					"supported\"); its values are left out of the records", "table", q.name, "column", ct.Name(), "type", typ)
+			}
+			continue
 		}
 		if nn, ok := q.notNull[ct.Name()]; ok && nn {
 			q.schemas[i] = q.schemas[i].AsRequired()
@@ -528,7 +560,7 @@ func (t *task) describe(q *querier) error {
 			q.asGranularity[i] = true
 			q.schemas[i] = t.s.granularity.schema(q.schemas[i].Optional)
 		}
-		fields[i] = connect.Field{Name: ct.Name(), Schema: q.schemas[i]}
+		fields = append(fields, connect.Field{Name: ct.Name(), Schema: q.schemas[i]})
 	}
 	schema := connect.StructOf(fields...)
 	if q.schemaNm != "" {
@@ -586,6 +618,9 @@ func (t *task) rowTime(q *querier, row []any) (time.Time, error) {
 func (t *task) record(q *querier, row []any) (connect.Record, error) {
 	st := connect.NewStruct(q.schema)
 	for i, c := range q.cols {
+		if q.schemas[i] == nil {
+			continue
+		}
 		if err := st.Put(c, row[i]); err != nil {
 			return connect.Record{}, fmt.Errorf("column %s: %w", c, err)
 		}
