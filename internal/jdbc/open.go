@@ -1,15 +1,20 @@
 package jdbc
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,11 +56,11 @@ func ParseURL(raw string) (*Target, error) {
 		_, rest, _ := strings.Cut(s, ":")
 		return parsePostgres(rest, false)
 	case strings.HasPrefix(lower, "jdbc:mysql:"), strings.HasPrefix(lower, "jdbc:mariadb:"):
-		_, rest, _ := strings.Cut(s[len("jdbc:"):], ":")
-		return parseMySQL(rest)
+		flavour, rest, _ := strings.Cut(s[len("jdbc:"):], ":")
+		return parseMySQL(rest, strings.ToLower(flavour))
 	case strings.HasPrefix(lower, "mysql://"), strings.HasPrefix(lower, "mariadb://"):
 		_, rest, _ := strings.Cut(s, ":")
-		return parseMySQL(rest)
+		return parseMySQL(rest, "")
 	case strings.HasPrefix(lower, "jdbc:sqlite:"):
 		return parseSQLite(s[len("jdbc:sqlite:"):])
 	case strings.HasPrefix(lower, "sqlite:"):
@@ -167,6 +172,7 @@ var pgParams = map[string]string{
 	"sslcert":          "sslcert",
 	"sslkey":           "sslkey",
 	"sslrootcert":      "sslrootcert",
+	"sslpassword":      "sslpassword",
 	"currentschema":    "search_path",
 	"applicationname":  "application_name",
 	"connecttimeout":   "connect_timeout",
@@ -192,6 +198,7 @@ func parsePostgres(rest string, jdbcURL bool) (*Target, error) {
 	}
 	out := url.Values{}
 	var ignored []string
+	var sslPassword string
 	for k, vs := range params {
 		switch lk := strings.ToLower(k); {
 		case lk == "user":
@@ -199,9 +206,25 @@ func parsePostgres(rest string, jdbcURL bool) (*Target, error) {
 		case lk == "password":
 			urlPassword = vs[0]
 		case lk == "ssl" && jdbcURL:
-			if vs[0] == "true" && params.Get("sslmode") == "" {
-				out.Set("sslmode", "require")
+			// pgJDBC: ssl=true (or ssl alone) without sslmode is
+			// verify-full; otherwise its default, prefer, as libpq's.
+			if (vs[0] == "" || strings.EqualFold(vs[0], "true")) && pgParam(params, "sslmode") == "" &&
+				!nonValidating(params) {
+				out.Set("sslmode", "verify-full")
 			}
+		case lk == "sslfactory" && jdbcURL:
+			// pgJDBC's factory that trusts any server certificate: TLS
+			// without verification.
+			if nonValidating(params) && !strings.EqualFold(pgParam(params, "sslmode"), "disable") {
+				out.Set("sslmode", "require")
+			} else {
+				ignored = append(ignored, k)
+			}
+		case lk == "sslmode" && jdbcURL && nonValidating(params):
+			// the factory's, above
+		case lk == "sslpassword":
+			sslPassword = vs[0]
+			out.Set("sslpassword", vs[0])
 		case jdbcURL && pgParams[lk] != "":
 			if lk == "targetservertype" {
 				// pgJDBC's primary/master/secondary/any are libpq's
@@ -228,16 +251,48 @@ func parsePostgres(rest string, jdbcURL bool) (*Target, error) {
 	// pgx parses a URL without user or password: those are set on the
 	// parsed configuration, so no password is ever in a string pgx might
 	// quote in an error.
+	// pgJDBC reads a client key in PKCS#8 DER (its default,
+	// postgresql.pk8) as well as PEM, pgx only PEM: a DER key is loaded
+	// here, with its certificate.
+	var clientCert *tls.Certificate
+	if key := out.Get("sslkey"); key != "" && out.Get("sslcert") != "" {
+		if buf, err := os.ReadFile(key); err == nil && !bytes.Contains(buf, []byte("-----BEGIN")) {
+			cert, err := derClientCert(out.Get("sslcert"), buf)
+			if err != nil {
+				return nil, fmt.Errorf("connection.url for %s: sslkey: %w", hosts, err)
+			}
+			clientCert = &cert
+			out.Del("sslkey")
+			out.Del("sslcert")
+		}
+	}
 	connString := "postgres://" + hosts + "/" + url.PathEscape(db)
 	if len(out) > 0 {
 		connString += "?" + out.Encode()
 	}
-	if _, err := pgx.ParseConfig(connString); err != nil {
-		return nil, fmt.Errorf("connection.url for %s: %w", hosts, err)
+	parse := func() (*pgx.ConnConfig, error) {
+		cfg, err := pgx.ParseConfig(connString)
+		if err != nil {
+			if sslPassword != "" && strings.Contains(err.Error(), sslPassword) {
+				return nil, fmt.Errorf("connection.url for %s: its TLS settings cannot be read (the driver's error is not shown, as it holds sslpassword)", hosts)
+			}
+			return nil, fmt.Errorf("connection.url for %s: %w", hosts, err)
+		}
+		if clientCert != nil {
+			for _, tc := range append([]*tls.Config{cfg.TLSConfig}, fallbackTLS(cfg)...) {
+				if tc != nil {
+					tc.Certificates = []tls.Certificate{*clientCert}
+				}
+			}
+		}
+		return cfg, nil
+	}
+	if _, err := parse(); err != nil {
+		return nil, err
 	}
 	t := &Target{Dialect: PostgreSQL, Host: hosts, Ignored: ignored}
 	t.connect = func(user, password string, _ *time.Location) (driver.Connector, error) {
-		cfg, err := pgx.ParseConfig(connString)
+		cfg, err := parse()
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +306,56 @@ func parsePostgres(rest string, jdbcURL bool) (*Target, error) {
 	return t, nil
 }
 
-func parseMySQL(rest string) (*Target, error) {
+// pgParam returns a URL parameter, its name's case ignored.
+func pgParam(params url.Values, name string) string {
+	for k, vs := range params {
+		if strings.EqualFold(k, name) {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+func nonValidating(params url.Values) bool {
+	return pgParam(params, "sslfactory") == "org.postgresql.ssl.NonValidatingFactory"
+}
+
+func fallbackTLS(cfg *pgx.ConnConfig) []*tls.Config {
+	var out []*tls.Config
+	for _, fb := range cfg.Fallbacks {
+		out = append(out, fb.TLSConfig)
+	}
+	return out
+}
+
+// derClientCert pairs a PEM certificate file with a PKCS#8 DER key.
+func derClientCert(certFile string, der []byte) (tls.Certificate, error) {
+	key, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return tls.Certificate{}, errors.New("neither PEM nor a PKCS#8 DER private key")
+	}
+	buf, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	var cert tls.Certificate
+	for {
+		var b *pem.Block
+		if b, buf = pem.Decode(buf); b == nil {
+			break
+		}
+		if b.Type == "CERTIFICATE" {
+			cert.Certificate = append(cert.Certificate, b.Bytes)
+		}
+	}
+	if len(cert.Certificate) == 0 {
+		return tls.Certificate{}, errors.New("sslcert holds no PEM certificate")
+	}
+	cert.PrivateKey = key
+	return cert, nil
+}
+
+func parseMySQL(rest, flavour string) (*Target, error) {
 	userinfo, hosts, path, query, hasAuth := splitAuthority(rest)
 	if !hasAuth {
 		return nil, errors.New("connection.url: a MySQL URL names its server: jdbc:mysql://host:port/database")
@@ -275,28 +379,28 @@ func parseMySQL(rest string) (*Target, error) {
 		return nil, errors.New("connection.url: its database name holds a bad %-escape")
 	}
 	var ignored []string
-	var tlsMode string
 	for k, vs := range params {
 		switch strings.ToLower(k) {
 		case "user":
 			urlUser = vs[0]
 		case "password":
 			urlPassword = vs[0]
-		case "usessl":
-			if vs[0] == "true" {
-				tlsMode = "true"
-			}
-		case "sslmode":
-			switch strings.ToLower(vs[0]) {
-			case "required", "require":
-				tlsMode = "skip-verify"
-			case "verify_ca", "verify_identity", "verify-ca", "verify-full":
-				tlsMode = "true"
-			}
+		case "usessl", "requiressl", "verifyservercertificate", "sslmode", "serversslcert", "trustservercertificate":
 		default:
 			ignored = append(ignored, k)
 		}
 	}
+	mode, ca, err := mysqlTLSMode(params, flavour)
+	if err != nil {
+		return nil, err
+	}
+	var roots *x509.CertPool
+	if ca != "" {
+		if roots, err = certPool(ca); err != nil {
+			return nil, fmt.Errorf("connection.url for %s: serverSslCert: %w", hosts, err)
+		}
+	}
+	host, _, _ := net.SplitHostPort(hosts)
 	t := &Target{Dialect: MySQL, Host: hosts, Ignored: ignored}
 	t.connect = func(user, password string, loc *time.Location) (driver.Connector, error) {
 		cfg := mysql.NewConfig()
@@ -305,12 +409,125 @@ func parseMySQL(rest string) (*Target, error) {
 		cfg.Passwd = pick(password, urlPassword)
 		cfg.ParseTime = true
 		cfg.Loc = loc
-		if tlsMode != "" {
-			cfg.TLSConfig = tlsMode
-		}
+		cfg.TLS, cfg.AllowFallbackToPlaintext = mysqlTLS(mode, roots, host)
 		return mysql.NewConnector(cfg)
 	}
 	return t, nil
+}
+
+// The TLS modes of MySQL's Connector/J (sslMode), to which MariaDB's
+// Connector/J's (disable, trust, verify-ca, verify-full) and the older
+// useSSL, requireSSL and verifyServerCertificate translate.
+const (
+	tlsDisabled       = "DISABLED"
+	tlsPreferred      = "PREFERRED"
+	tlsRequired       = "REQUIRED"
+	tlsVerifyCA       = "VERIFY_CA"
+	tlsVerifyIdentity = "VERIFY_IDENTITY"
+)
+
+// mysqlTLSMode reads a MySQL URL's TLS parameters as its driver does:
+// flavour "mysql" (Connector/J: PREFERRED unless told otherwise),
+// "mariadb" (MariaDB Connector/J: no TLS unless told) or "" (a native URL,
+// no TLS unless told). It returns the mode and MariaDB's serverSslCert (a
+// CA file, or a PEM certificate inline).
+func mysqlTLSMode(params url.Values, flavour string) (mode, ca string, err error) {
+	get := func(name string) (string, bool) {
+		for k, vs := range params {
+			if strings.EqualFold(k, name) {
+				return vs[0], true
+			}
+		}
+		return "", false
+	}
+	isTrue := func(name string) bool { v, ok := get(name); return ok && (v == "" || strings.EqualFold(v, "true")) }
+	isFalse := func(name string) bool { v, ok := get(name); return ok && strings.EqualFold(v, "false") }
+	mode = tlsDisabled
+	if flavour == "mysql" {
+		mode = tlsPreferred
+	}
+	ca, _ = get("serverSslCert")
+	if flavour == "mysql" {
+		// Connector/J 8's legacy keys, which sslMode overrides.
+		switch {
+		case isFalse("useSSL"):
+			mode = tlsDisabled
+		case isTrue("verifyServerCertificate") && !isFalse("useSSL"):
+			mode = tlsVerifyCA
+		case isTrue("requireSSL"):
+			mode = tlsRequired
+		}
+	} else if isTrue("useSSL") || isTrue("useSsl") {
+		// MariaDB's Connector/J: useSsl verifies the server's certificate
+		// unless trustServerCertificate.
+		mode = tlsVerifyIdentity
+		if isTrue("trustServerCertificate") {
+			mode = tlsRequired
+		}
+	}
+	if v, ok := get("sslMode"); ok {
+		switch strings.ToUpper(strings.ReplaceAll(v, "-", "_")) {
+		case "DISABLED", "DISABLE":
+			mode = tlsDisabled
+		case "PREFERRED":
+			mode = tlsPreferred
+		case "REQUIRED", "REQUIRE", "TRUST":
+			mode = tlsRequired
+		case "VERIFY_CA":
+			mode = tlsVerifyCA
+		case "VERIFY_IDENTITY", "VERIFY_FULL":
+			mode = tlsVerifyIdentity
+		default:
+			return "", "", fmt.Errorf("connection.url: sslMode %q: DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY "+
+				"(MariaDB's disable, trust, verify-ca, verify-full)", v)
+		}
+	}
+	return mode, ca, nil
+}
+
+// certPool reads PEM certificates from a file, or from the value itself
+// when it is one (MariaDB's serverSslCert takes both).
+func certPool(ca string) (*x509.CertPool, error) {
+	pemData := []byte(ca)
+	if !strings.Contains(ca, "-----BEGIN") {
+		var err error
+		if pemData, err = os.ReadFile(strings.TrimPrefix(ca, "file:")); err != nil {
+			return nil, err
+		}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, errors.New("no PEM certificate in it")
+	}
+	return pool, nil
+}
+
+// mysqlTLS returns the driver's TLS configuration of a mode, and whether
+// it may fall back to a connection without TLS (PREFERRED). roots nil is
+// the system's.
+func mysqlTLS(mode string, roots *x509.CertPool, host string) (*tls.Config, bool) {
+	switch mode {
+	case tlsPreferred, tlsRequired:
+		return &tls.Config{InsecureSkipVerify: true}, mode == tlsPreferred //nolint:gosec // the modes without verification
+	case tlsVerifyCA:
+		// The chain is verified, not the name, which Go's verification
+		// does together: it is done here.
+		return &tls.Config{InsecureSkipVerify: true, //nolint:gosec // verified by VerifyConnection
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				if len(cs.PeerCertificates) == 0 {
+					return errors.New("the server sent no certificate")
+				}
+				opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
+				for _, c := range cs.PeerCertificates[1:] {
+					opts.Intermediates.AddCert(c)
+				}
+				_, err := cs.PeerCertificates[0].Verify(opts)
+				return err
+			}}, false
+	case tlsVerifyIdentity:
+		return &tls.Config{RootCAs: roots, ServerName: host}, false
+	}
+	return nil, false
 }
 
 func parseSQLite(rest string) (*Target, error) {

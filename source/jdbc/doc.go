@@ -11,6 +11,18 @@
 // jdbc:mariadb:, jdbc:sqlite:) or a native one, as in the JDBC sink;
 // connection.password is never logged; the connector and each task
 // connect up to connection.attempts times, connection.backoff.ms apart.
+// The URL's TLS parameters mean what they mean to the JDBC drivers:
+// pgJDBC's ssl (ssl=true without sslmode is verify-full), sslmode,
+// sslrootcert, sslcert, sslkey (PEM, or PKCS#8 DER as pgJDBC's default
+// postgresql.pk8), sslpassword and sslfactory=…NonValidatingFactory (TLS
+// without verification); Connector/J's useSSL, requireSSL,
+// verifyServerCertificate and sslMode (DISABLED, PREFERRED, the default
+// of jdbc:mysql:, REQUIRED, VERIFY_CA, VERIFY_IDENTITY) and MariaDB
+// Connector/J's useSsl, trustServerCertificate, sslMode (disable, the
+// default of jdbc:mariadb:, trust, verify-ca, verify-full) and
+// serverSslCert (the CA, a PEM file or inline). Java key stores
+// (trustCertificateKeyStoreUrl, ...) have no equivalent: they are logged,
+// by name, as ignored parameters.
 //
 // # Tables
 //
