@@ -49,12 +49,18 @@ type querier struct {
 	// asGranularity marks the TIMESTAMP columns written as
 	// timestamp.granularity says.
 	asGranularity []bool
-	columns       []jdbc.SourceColumn
-	warned        map[string]bool  // the columns left out, logged
-	bits          map[string]int64 // the declared lengths of BIT columns
-	schema        *connect.Schema
-	schemas       []*connect.Schema
-	pending       []any // a row read ahead, in timestamp mode
+	// raw and ptrs are what a row is scanned into, bufs the rows read
+	// (which the last), reused row after row.
+	raw, ptrs []any
+	bufs      [2][]any
+	which     int
+	field     []int // each column's field in the schema; -1 when left out
+	columns   []jdbc.SourceColumn
+	warned    map[string]bool  // the columns left out, logged
+	bits      map[string]int64 // the declared lengths of BIT columns
+	schema    *connect.Schema
+	schemas   []*connect.Schema
+	pending   []any // a row read ahead, in timestamp mode
 	// notNull holds the table's NOT NULL columns, whose fields are
 	// required (the drivers do not say so of result columns); nil until
 	// read, and read again when a result has a column it lacks.
@@ -428,7 +434,7 @@ func (t *task) read(ctx context.Context, q *querier) ([]connect.Record, error) {
 			return nil, err
 		}
 	}
-	var out []connect.Record
+	out := make([]connect.Record, 0, min(t.s.batch, 4096))
 	for len(out) < t.s.batch {
 		row := q.pending
 		q.pending = nil
@@ -465,15 +471,24 @@ func (t *task) scan(q *querier) ([]any, error) {
 		}
 		return nil, nil
 	}
-	raw := make([]any, len(q.cols))
-	ptrs := make([]any, len(raw))
-	for i := range raw {
-		ptrs[i] = &raw[i]
+	if len(q.raw) != len(q.cols) {
+		q.raw, q.ptrs = make([]any, len(q.cols)), make([]any, len(q.cols))
+		for i := range q.raw {
+			q.ptrs[i] = &q.raw[i]
+		}
+		q.bufs = [2][]any{make([]any, len(q.cols)), make([]any, len(q.cols))}
 	}
-	if err := q.rows.Scan(ptrs...); err != nil {
+	raw := q.raw
+	clear(raw)
+	if err := q.rows.Scan(q.ptrs...); err != nil {
 		return nil, err
 	}
-	vals := make([]any, len(raw))
+	// Two rows at most are alive: the one made a record and the one read
+	// ahead (timestamp mode); their values are kept in the record's
+	// Struct, not in the buffer.
+	q.which ^= 1
+	vals := q.bufs[q.which]
+	clear(vals)
 	for i, v := range raw {
 		if q.schemas[i] == nil {
 			continue // left out
@@ -524,6 +539,7 @@ func (t *task) describe(ctx context.Context, q *querier) error {
 	q.cols, q.schemas = make([]string, len(cts)), make([]*connect.Schema, len(cts))
 	q.columns = make([]jdbc.SourceColumn, len(cts))
 	q.asGranularity = make([]bool, len(cts))
+	q.field = make([]int, len(cts))
 	fields := make([]connect.Field, 0, len(cts))
 	if t.types == nil {
 		t.types = map[string]string{}
@@ -540,6 +556,7 @@ func (t *task) describe(ctx context.Context, q *querier) error {
 		if q.columns[i], err = t.d.SourceColumn(ct, typ, q.bits[ct.Name()], t.s.numeric); err != nil {
 			return err
 		}
+		q.field[i] = -1
 		if q.schemas[i] = q.columns[i].Schema; q.schemas[i] == nil {
 			if !q.warned[ct.Name()] {
 				if q.warned == nil {
@@ -560,6 +577,7 @@ func (t *task) describe(ctx context.Context, q *querier) error {
 			q.asGranularity[i] = true
 			q.schemas[i] = t.s.granularity.schema(q.schemas[i].Optional)
 		}
+		q.field[i] = len(fields)
 		fields = append(fields, connect.Field{Name: ct.Name(), Schema: q.schemas[i]})
 	}
 	schema := connect.StructOf(fields...)
@@ -618,10 +636,10 @@ func (t *task) rowTime(q *querier, row []any) (time.Time, error) {
 func (t *task) record(q *querier, row []any) (connect.Record, error) {
 	st := connect.NewStruct(q.schema)
 	for i, c := range q.cols {
-		if q.schemas[i] == nil {
+		if q.field[i] < 0 {
 			continue
 		}
-		if err := st.Put(c, row[i]); err != nil {
+		if err := st.SetAt(q.field[i], connect.AnyValue(row[i])); err != nil {
 			return connect.Record{}, fmt.Errorf("column %s: %w", c, err)
 		}
 	}
