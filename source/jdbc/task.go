@@ -52,6 +52,7 @@ type querier struct {
 	// raw and ptrs are what a row is scanned into, bufs the rows read
 	// (which the last), reused row after row.
 	raw, ptrs []any
+	rawBytes  []sql.RawBytes
 	bufs      [2][]any
 	which     int
 	field     []int // each column's field in the schema; -1 when left out
@@ -471,17 +472,16 @@ func (t *task) scan(q *querier) ([]any, error) {
 		}
 		return nil, nil
 	}
-	if len(q.raw) != len(q.cols) {
-		q.raw, q.ptrs = make([]any, len(q.cols)), make([]any, len(q.cols))
-		for i := range q.raw {
-			q.ptrs[i] = &q.raw[i]
-		}
-		q.bufs = [2][]any{make([]any, len(q.cols)), make([]any, len(q.cols))}
-	}
 	raw := q.raw
 	clear(raw)
 	if err := q.rows.Scan(q.ptrs...); err != nil {
 		return nil, err
+	}
+	for i, b := range q.rawBytes {
+		if q.ptrs[i] == &q.rawBytes[i] && b != nil {
+			// Valid until the next row: SourceValue copies it.
+			raw[i] = []byte(b)
+		}
 	}
 	// Two rows at most are alive: the one made a record and the one read
 	// ahead (timestamp mode); their values are kept in the record's
@@ -580,6 +580,18 @@ func (t *task) describe(ctx context.Context, q *querier) error {
 		q.field[i] = len(fields)
 		fields = append(fields, connect.Field{Name: ct.Name(), Schema: q.schemas[i]})
 	}
+	q.raw, q.ptrs, q.rawBytes = make([]any, len(cts)), make([]any, len(cts)), make([]sql.RawBytes, len(cts))
+	for i := range q.raw {
+		q.ptrs[i] = &q.raw[i]
+		if t.d == jdbc.MySQL && q.schemas[i] != nil && (q.schemas[i].Type == connect.StringType ||
+			q.schemas[i].Type == connect.BytesType) && !q.asGranularity[i] {
+			// The MySQL driver hands text, binary and DECIMAL values as
+			// bytes, which database/sql copies into an any: read in place
+			// instead, and copied once, into the value.
+			q.ptrs[i] = &q.rawBytes[i]
+		}
+	}
+	q.bufs = [2][]any{make([]any, len(cts)), make([]any, len(cts))}
 	schema := connect.StructOf(fields...)
 	if q.schemaNm != "" {
 		schema = schema.WithName(q.schemaNm)
