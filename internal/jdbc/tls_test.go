@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,4 +86,16 @@ func TestMySQLTLSModes(t *testing.T) {
 	}
 	_, err := jdbc.ParseURL("jdbc:mysql://h/db?sslMode=SOMETIMES")
 	require.ErrorContains(t, err, "sslMode")
+}
+
+// TestTLSSecretsNotInErrors: a key's sslpassword, or a key store's
+// password, is in no error nor in the names of the parameters ignored.
+func TestTLSSecretsNotInErrors(t *testing.T) {
+	const secret = "k3y-s3cret"
+	_, err := jdbc.ParseURL("jdbc:postgresql://h/db?sslmode=require&sslcert=/nonexistent/c.pem&sslkey=/nonexistent/k.pem&sslpassword=" + secret)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), secret)
+	target, err := jdbc.ParseURL("jdbc:mysql://h/db?trustCertificateKeyStoreUrl=file:/x.jks&trustCertificateKeyStorePassword=" + secret)
+	require.NoError(t, err)
+	require.Equal(t, "trustCertificateKeyStorePassword,trustCertificateKeyStoreUrl", strings.Join(slices.Sorted(slices.Values(target.Ignored)), ","))
 }
