@@ -1,0 +1,618 @@
+// Package avro is Confluent's AvroConverter
+// (io.confluent.connect.avro.AvroConverter): Connect values written as Avro
+// in Confluent's wire format, a zero byte, the schema's registry id as four
+// big-endian bytes and the Avro binary encoding, with the schema kept in a
+// Confluent Schema Registry.
+//
+// Connect schemas map to Avro schemas as Confluent's AvroData maps them:
+// optional schemas as unions with null (null first, default null; the type
+// first when it has a default), Decimal, Date, Time and Timestamp as the
+// Avro logical types, INT8 and INT16 as ints marked connect.type, names,
+// versions, docs, parameters and defaults in connect.* properties, maps
+// with string keys as Avro maps and others as arrays of MapEntry records,
+// unnamed structs as io.confluent.connect.avro.ConnectDefault records, and
+// with enhanced.avro.schema.support enums and fixed types. Reading, records
+// written with an older schema are read with the reader schema (the latest
+// version, with use.latest.version) by Avro's schema resolution.
+//
+// A registry that cannot be reached, answers 5xx or times out is retried
+// with back-off (max.retries, retries.wait.ms, retries.max.wait.ms); after
+// that the error is marked connect.ErrRetriable, so the runtime retries the
+// record rather than drop it. Data that does not fit its schema, bytes that
+// are not in the wire format, an unknown schema id and a schema the
+// registry refuses are *connect.DataError naming the topic and, where
+// there is one, the field.
+//
+// Differences from Confluent's converter: a value without a schema is
+// refused (Confluent writes it with its io.confluent.connect.avro.Anything
+// union); unions other than a type with null, recursive records, schema
+// references and the rule, context and bearer-token-provider machinery are
+// not supported; and parameters read from connect.parameters come back
+// sorted by key, since their JSON order is not kept.
+package avro
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	hamba "github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/version"
+)
+
+// Config keys, as Confluent names them.
+const (
+	SchemaRegistryURLConfig         = "schema.registry.url"
+	BasicAuthCredentialsSource      = "basic.auth.credentials.source"
+	BasicAuthUserInfoConfig         = "basic.auth.user.info"
+	BearerAuthCredentialsSource     = "bearer.auth.credentials.source"
+	BearerAuthTokenConfig           = "bearer.auth.token"
+	AutoRegisterSchemasConfig       = "auto.register.schemas"
+	UseLatestVersionConfig          = "use.latest.version"
+	LatestCompatibilityStrictConfig = "latest.compatibility.strict"
+	NormalizeSchemasConfig          = "normalize.schemas"
+	KeySubjectNameStrategyConfig    = "key.subject.name.strategy"
+	ValueSubjectNameStrategyConfig  = "value.subject.name.strategy"
+	SchemasCacheConfig              = "schemas.cache.config"
+	ConnectMetaDataConfig           = "connect.meta.data"
+	EnhancedAvroSchemaSupportConfig = "enhanced.avro.schema.support"
+	ScrubInvalidNamesConfig         = "scrub.invalid.names"
+	MaxSchemasPerSubjectConfig      = "max.schemas.per.subject"
+	MaxRetriesConfig                = "max.retries"
+	RetriesWaitMsConfig             = "retries.wait.ms"
+	RetriesMaxWaitMsConfig          = "retries.max.wait.ms"
+	HTTPReadTimeoutMsConfig         = "http.read.timeout.ms"
+	SSLTruststoreLocationConfig     = "schema.registry.ssl.truststore.location"
+	SSLTruststoreTypeConfig         = "schema.registry.ssl.truststore.type"
+	SSLKeystoreLocationConfig       = "schema.registry.ssl.keystore.location"
+	SSLKeystoreTypeConfig           = "schema.registry.ssl.keystore.type"
+	SSLKeyLocationConfig            = "schema.registry.ssl.key.location"
+	SSLKeyPasswordConfig            = "schema.registry.ssl.key.password"
+	SSLEndpointIdentificationConfig = "schema.registry.ssl.endpoint.identification.algorithm"
+)
+
+// The subject name strategies, by Confluent's class names.
+const (
+	TopicNameStrategy       = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
+	RecordNameStrategy      = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
+	TopicRecordNameStrategy = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
+)
+
+func strategy(s string) (string, bool) {
+	for _, full := range []string{TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy} {
+		if s == full || s == full[strings.LastIndexByte(full, '.')+1:] {
+			return full, true
+		}
+	}
+	return "", false
+}
+
+// ConfigDef defines AvroConverter's configuration keys.
+func ConfigDef() *connect.ConfigDef {
+	b := func(name string, def bool, doc string) connect.ConfigKey {
+		return connect.ConfigKey{Name: name, Type: connect.ConfigBoolean, Default: def, Importance: connect.Medium, Doc: doc}
+	}
+	i := func(name string, def int, doc string) connect.ConfigKey {
+		return connect.ConfigKey{Name: name, Type: connect.ConfigInt, Default: def, Importance: connect.Low, Validator: connect.AtLeast(0), Doc: doc}
+	}
+	s := func(name, def, doc string) connect.ConfigKey {
+		return connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: def, Importance: connect.Medium, Doc: doc}
+	}
+	strat := func(name string) connect.ConfigKey {
+		k := s(name, TopicNameStrategy, "How the subject a schema is registered under is named: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy.")
+		k.Validator = connect.ValidatorFunc(func(v any) error {
+			if _, ok := strategy(v.(string)); !ok {
+				return fmt.Errorf("unknown subject name strategy %q", v)
+			}
+			return nil
+		})
+		return k
+	}
+	return connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: SchemaRegistryURLConfig, Type: connect.ConfigList, Importance: connect.High,
+			Doc: "Comma-separated list of URLs for Schema Registry instances, tried in turn."}).
+		Define(connect.ConfigKey{Name: BasicAuthCredentialsSource, Type: connect.ConfigString, Default: "URL", Importance: connect.Medium,
+			Validator: connect.OneOf("URL", "USER_INFO", "SASL_INHERIT"),
+			Doc:       "Where the basic auth credentials come from: URL (the user info of the URL), USER_INFO (basic.auth.user.info) or SASL_INHERIT (the worker's SASL/PLAIN credentials, given as sasl.jaas.config)."}).
+		Define(connect.ConfigKey{Name: BasicAuthUserInfoConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
+			Doc: "The basic auth credentials, user:password, with basic.auth.credentials.source=USER_INFO."}).
+		Define(connect.ConfigKey{Name: "schema.registry.basic.auth.user.info", Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
+			Doc: "Deprecated name of basic.auth.user.info."}).
+		Define(connect.ConfigKey{Name: "sasl.jaas.config", Type: connect.ConfigPassword, Default: "", Importance: connect.Low,
+			Doc: "The SASL/PLAIN login module configuration whose username and password SASL_INHERIT uses."}).
+		Define(s(BearerAuthCredentialsSource, "STATIC_TOKEN", "Where the bearer token comes from; only STATIC_TOKEN (bearer.auth.token) is supported.")).
+		Define(connect.ConfigKey{Name: BearerAuthTokenConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
+			Doc: "A static bearer token sent to the registry."}).
+		Define(b(AutoRegisterSchemasConfig, true, "Register the schema of a written value when the registry does not have it.")).
+		Define(b(UseLatestVersionConfig, false, "Write with, and read into, the subject's latest registered schema.")).
+		Define(b(LatestCompatibilityStrictConfig, true, "With use.latest.version, refuse a value whose schema the latest is not backward compatible with.")).
+		Define(b(NormalizeSchemasConfig, false, "Ask the registry to normalize schemas when registering and looking them up.")).
+		Define(strat(KeySubjectNameStrategyConfig)).
+		Define(strat(ValueSubjectNameStrategyConfig)).
+		Define(i(SchemasCacheConfig, 1000, "The number of Connect schemas whose Avro schema is cached.")).
+		Define(i(MaxSchemasPerSubjectConfig, 1000, "The number of registry answers cached.")).
+		Define(b(ConnectMetaDataConfig, true, "Write and read Connect's names, versions, docs, parameters and defaults as connect.* properties.")).
+		Define(b(EnhancedAvroSchemaSupportConfig, false, "Keep Avro enums and their names.")).
+		Define(b(ScrubInvalidNamesConfig, false, "Replace characters Avro names may not hold.")).
+		Define(i(MaxRetriesConfig, 3, "How many times a registry request is retried after a transient failure.")).
+		Define(i(RetriesWaitMsConfig, 1000, "The wait before the first retry, doubled after each.")).
+		Define(i(RetriesMaxWaitMsConfig, 20000, "The longest wait between retries.")).
+		Define(i(HTTPReadTimeoutMsConfig, 60000, "How long a registry request may take.")).
+		Define(s(SSLTruststoreLocationConfig, "", "PEM file of the certificates that sign the registry's certificate.")).
+		Define(s(SSLTruststoreTypeConfig, "PEM", "The trust store's format; only PEM is supported.")).
+		Define(s(SSLKeystoreLocationConfig, "", "PEM file of the client certificate (and key, unless schema.registry.ssl.key.location is set).")).
+		Define(s(SSLKeystoreTypeConfig, "PEM", "The key store's format; only PEM is supported.")).
+		Define(s(SSLKeyLocationConfig, "", "PEM file of the client certificate's private key.")).
+		Define(connect.ConfigKey{Name: SSLKeyPasswordConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Low,
+			Doc: "Password of an encrypted private key; encrypted PEM keys are not supported."}).
+		Define(s(SSLEndpointIdentificationConfig, "https", "https checks the registry's host name against its certificate; empty does not."))
+}
+
+// Converter is Confluent's AvroConverter. It is safe for concurrent use;
+// Close releases its registry connections.
+type Converter struct {
+	isKey     bool
+	data      dataConfig
+	reg       *registry
+	register  bool
+	useLatest bool
+	strict    bool
+	normalize bool
+	strategy  string
+
+	mu        sync.RWMutex
+	toAvro    map[*connect.Schema]*writeSchema
+	fromAvro  map[readKey]*readSchema
+	cacheSize int
+}
+
+type writeSchema struct {
+	text   string
+	parsed hamba.Schema
+}
+
+type readKey struct {
+	id     int
+	reader int // the reader schema's id; 0 when it is the writer's
+}
+
+type readSchema struct {
+	schema *connect.Schema
+	dec    *decoder
+}
+
+// Configure returns a Converter from Confluent's string configuration (the
+// converter's keys with key.converter. or value.converter. removed); isKey
+// says whether it converts keys, which names the subject. The error names
+// the key at fault and never holds a credential.
+func Configure(config map[string]string, isKey bool) (*Converter, error) {
+	cfg, err := ConfigDef().Parse(config)
+	if err != nil {
+		return nil, fmt.Errorf("avro: %w", err)
+	}
+	urls := cfg.List(SchemaRegistryURLConfig)
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("avro: %s is required", SchemaRegistryURLConfig)
+	}
+	var opts []sr.ClientOpt
+	var urlUser *url.Userinfo
+	clean := make([]string, len(urls))
+	for i, u := range urls {
+		p, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
+			// The URL may hold credentials: name the key, not the value.
+			return nil, fmt.Errorf("avro: %s: entry %d is not an http or https URL", SchemaRegistryURLConfig, i+1)
+		}
+		if p.User != nil && urlUser == nil {
+			urlUser = p.User
+		}
+		// Credentials are sent as a header, never kept in a URL that the
+		// client puts in its errors.
+		p.User = nil
+		clean[i] = p.String()
+	}
+	opts = append(opts, sr.URLs(clean...))
+	switch cfg.String(BasicAuthCredentialsSource) {
+	case "URL":
+		if urlUser != nil {
+			pass, _ := urlUser.Password()
+			opts = append(opts, sr.BasicAuth(urlUser.Username(), pass))
+		}
+	case "USER_INFO":
+		info := cfg.Password(BasicAuthUserInfoConfig).Value()
+		if info == "" {
+			info = cfg.Password("schema.registry.basic.auth.user.info").Value()
+		}
+		user, pass, ok := strings.Cut(info, ":")
+		if !ok {
+			return nil, fmt.Errorf("avro: %s must be user:password", BasicAuthUserInfoConfig)
+		}
+		opts = append(opts, sr.BasicAuth(user, pass))
+	case "SASL_INHERIT":
+		user, pass, ok := plainJAAS(cfg.Password("sasl.jaas.config").Value())
+		if !ok {
+			return nil, fmt.Errorf("avro: %s=SASL_INHERIT needs sasl.jaas.config with a username and password", BasicAuthCredentialsSource)
+		}
+		opts = append(opts, sr.BasicAuth(user, pass))
+	}
+	if tok := cfg.Password(BearerAuthTokenConfig).Value(); tok != "" {
+		if cfg.String(BearerAuthCredentialsSource) != "STATIC_TOKEN" {
+			return nil, fmt.Errorf("avro: %s: only STATIC_TOKEN is supported", BearerAuthCredentialsSource)
+		}
+		opts = append(opts, sr.BearerToken(tok))
+	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("avro: %w", err)
+	}
+	timeout := time.Duration(cfg.Int(HTTPReadTimeoutMsConfig)) * time.Millisecond
+	opts = append(opts, sr.HTTPClient(&http.Client{Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsCfg, MaxIdleConnsPerHost: 4,
+	}, Timeout: timeout}))
+	cl, err := sr.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("avro: %w", err)
+	}
+	stratKey := ValueSubjectNameStrategyConfig
+	if isKey {
+		stratKey = KeySubjectNameStrategyConfig
+	}
+	strat, _ := strategy(cfg.String(stratKey))
+	c := &Converter{
+		isKey: isKey,
+		data: dataConfig{connectMetaData: cfg.Bool(ConnectMetaDataConfig), enhanced: cfg.Bool(EnhancedAvroSchemaSupportConfig),
+			scrub: cfg.Bool(ScrubInvalidNamesConfig)},
+		reg: &registry{cl: cl, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
+			maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
+			maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
+			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]sr.SubjectSchema{}},
+		register: cfg.Bool(AutoRegisterSchemasConfig), useLatest: cfg.Bool(UseLatestVersionConfig),
+		strict: cfg.Bool(LatestCompatibilityStrictConfig), normalize: cfg.Bool(NormalizeSchemasConfig),
+		strategy: strat, toAvro: map[*connect.Schema]*writeSchema{}, fromAvro: map[readKey]*readSchema{},
+		cacheSize: max(cfg.Int(SchemasCacheConfig), 1),
+	}
+	if c.reg.timeout <= 0 {
+		c.reg.timeout = time.Minute
+	}
+	return c, nil
+}
+
+// plainJAAS reads username and password from a PlainLoginModule line.
+func plainJAAS(jaas string) (user, pass string, ok bool) {
+	get := func(k string) (string, bool) {
+		i := strings.Index(jaas, k+"=")
+		if i < 0 {
+			return "", false
+		}
+		rest := strings.TrimLeft(jaas[i+len(k)+1:], " ")
+		if !strings.HasPrefix(rest, `"`) {
+			return "", false
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return "", false
+		}
+		return rest[1 : 1+end], true
+	}
+	user, ok1 := get("username")
+	pass, ok2 := get("password")
+	return user, pass, ok1 && ok2
+}
+
+func tlsConfig(cfg *connect.Config) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.String(SSLEndpointIdentificationConfig) == "" {
+		// Kafka's empty endpoint identification algorithm: the chain is
+		// still checked, the host name is not.
+		c.InsecureSkipVerify = true
+	}
+	if t := cfg.String(SSLTruststoreTypeConfig); t != "PEM" {
+		return nil, fmt.Errorf("%s: only PEM is supported, not %s", SSLTruststoreTypeConfig, t)
+	}
+	if t := cfg.String(SSLKeystoreTypeConfig); t != "PEM" {
+		return nil, fmt.Errorf("%s: only PEM is supported, not %s", SSLKeystoreTypeConfig, t)
+	}
+	if loc := cfg.String(SSLTruststoreLocationConfig); loc != "" {
+		pem, err := os.ReadFile(loc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", SSLTruststoreLocationConfig, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no certificate in %s", SSLTruststoreLocationConfig, loc)
+		}
+		c.RootCAs = pool
+	}
+	if c.InsecureSkipVerify {
+		roots := c.RootCAs
+		c.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			certs := make([]*x509.Certificate, len(raw))
+			for i, r := range raw {
+				cert, err := x509.ParseCertificate(r)
+				if err != nil {
+					return err
+				}
+				certs[i] = cert
+			}
+			if len(certs) == 0 {
+				return errors.New("no certificate from the registry")
+			}
+			inter := x509.NewCertPool()
+			for _, ic := range certs[1:] {
+				inter.AddCert(ic)
+			}
+			_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+			return err
+		}
+	}
+	if loc := cfg.String(SSLKeystoreLocationConfig); loc != "" {
+		keyLoc := cfg.String(SSLKeyLocationConfig)
+		if keyLoc == "" {
+			keyLoc = loc
+		}
+		if cfg.Password(SSLKeyPasswordConfig).Value() != "" {
+			return nil, fmt.Errorf("%s: encrypted private keys are not supported", SSLKeyPasswordConfig)
+		}
+		cert, err := tls.LoadX509KeyPair(loc, keyLoc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", SSLKeystoreLocationConfig, err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
+}
+
+// Class is AvroConverter's class name.
+const Class = "io.confluent.connect.avro.AvroConverter"
+
+// Plugin describes the Converter to a runtime.
+func Plugin() converter.Plugin {
+	return converter.Plugin{
+		PluginInfo: connect.PluginInfo{Class: Class, Aliases: []string{"AvroConverter"}, Kind: connect.ConverterPlugin,
+			Version: version.Kconnect(), Doc: "Confluent's Avro format with a Schema Registry.", Config: ConfigDef()},
+		New: func(config map[string]string, isKey bool) (converter.Converter, error) {
+			return Configure(config, isKey)
+		},
+	}
+}
+
+// Close releases the registry client's idle connections.
+func (c *Converter) Close() error {
+	if hc, ok := c.reg.cl.OptValue(sr.HTTPClient).(*http.Client); ok {
+		hc.CloseIdleConnections()
+	}
+	return nil
+}
+
+func dataErr(topic string, err error) error {
+	if connect.IsRetriable(err) {
+		return fmt.Errorf("avro: topic %s: %w", topic, err)
+	}
+	var de *connect.DataError
+	if errors.As(err, &de) {
+		c := *de
+		c.Err = fmt.Errorf("topic %s: %w", topic, de.Err)
+		return &c
+	}
+	return &connect.DataError{Err: fmt.Errorf("topic %s: %w", topic, err)}
+}
+
+// writeSchemaOf returns the Avro schema of s, derived once.
+func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
+	c.mu.RLock()
+	ws, ok := c.toAvro[s]
+	c.mu.RUnlock()
+	if ok {
+		return ws, nil
+	}
+	text, err := c.data.avroSchemaJSON(s)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := hamba.ParseBytesWithCache(text, "", &hamba.SchemaCache{})
+	if err != nil {
+		return nil, fmt.Errorf("the Avro schema derived from the Connect schema is invalid: %w", err)
+	}
+	ws = &writeSchema{text: string(text), parsed: parsed}
+	c.mu.Lock()
+	if len(c.toAvro) >= c.cacheSize {
+		clear(c.toAvro)
+	}
+	c.toAvro[s] = ws
+	c.mu.Unlock()
+	return ws, nil
+}
+
+func (c *Converter) subject(topic string, ws hamba.Schema) string {
+	suffix := "-value"
+	if c.isKey {
+		suffix = "-key"
+	}
+	name := string(ws.Type())
+	if n, ok := ws.(hamba.NamedSchema); ok {
+		name = n.FullName()
+	}
+	switch c.strategy {
+	case RecordNameStrategy:
+		return name
+	case TopicRecordNameStrategy:
+		return topic + "-" + name
+	}
+	return topic + suffix
+}
+
+// FromConnect writes value in Confluent's wire format, registering its
+// schema (auto.register.schemas), looking it up, or writing with the
+// subject's latest schema (use.latest.version). A nil value is a Kafka null.
+func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	if schema == nil {
+		return nil, dataErr(topic, errors.New("a value without a schema cannot be written as Avro"))
+	}
+	ws, err := c.writeSchemaOf(schema)
+	if err != nil {
+		return nil, dataErr(topic, err)
+	}
+	subject := c.subject(topic, ws.parsed)
+	target := schema
+	var id int
+	if c.useLatest {
+		latest, err := c.reg.latestVersion(subject)
+		if err != nil {
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		}
+		rs, err := c.readSchemaOf(latest.ID, 0, latest.Version)
+		if err != nil {
+			return nil, dataErr(topic, err)
+		}
+		if c.strict {
+			if err := hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed); err != nil {
+				return nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
+			}
+		}
+		id, target = latest.ID, rs.schema
+	} else {
+		id, err = c.reg.id(subject, ws.text, c.register, c.normalize)
+		if err != nil {
+			if notFound(err) {
+				return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
+			}
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		}
+	}
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(dst[start+1:], uint32(id))
+	e := encoder{d: c.data}
+	out, err := e.value(dst, target, connect.AnyValue(value))
+	if err != nil {
+		return nil, dataErr(topic, err)
+	}
+	return out, nil
+}
+
+// ToConnect reads Confluent's wire format. The value may alias data.
+func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return nil, nil, nil
+	}
+	if len(data) < 5 {
+		return nil, nil, dataErr(topic, fmt.Errorf("%d bytes are too short for the Avro wire format's magic byte and schema id", len(data)))
+	}
+	if data[0] != 0 {
+		return nil, nil, dataErr(topic, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's Avro wire format", data[0]))
+	}
+	id := int(binary.BigEndian.Uint32(data[1:5]))
+	readerID := 0
+	if c.useLatest {
+		ws, err := c.reg.schemaByID(id)
+		if err != nil {
+			return nil, nil, c.idErr(topic, id, err)
+		}
+		parsed, err := hamba.ParseWithCache(ws.Schema, "", &hamba.SchemaCache{})
+		if err != nil {
+			return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+		}
+		latest, err := c.reg.latestVersion(c.subject(topic, parsed))
+		if err != nil {
+			return nil, nil, dataErr(topic, err)
+		}
+		readerID = latest.ID
+	}
+	rs, err := c.decoderOf(id, readerID)
+	if err != nil {
+		return nil, nil, c.idErr(topic, id, err)
+	}
+	r := reader{b: data, pos: 5}
+	v, err := rs.dec.decode(&r)
+	if err != nil {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+	}
+	if r.pos != len(data) {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %d bytes left after the value", id, len(data)-r.pos))
+	}
+	return rs.schema, v.Any(), nil
+}
+
+func (c *Converter) idErr(topic string, id int, err error) error {
+	if notFound(err) {
+		return dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
+	}
+	return dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+}
+
+type parsedSchema struct {
+	schema *connect.Schema
+	parsed hamba.Schema
+}
+
+// readSchemaOf returns the Connect schema of a registered schema.
+func (c *Converter) readSchemaOf(id, _ int, version int) (*parsedSchema, error) {
+	s, err := c.reg.schemaByID(id)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := hamba.ParseWithCache(s.Schema, "", &hamba.SchemaCache{})
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d is not a valid Avro schema: %w", id, err)
+	}
+	cs, err := c.data.toConnectSchema(parsed, version)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	return &parsedSchema{schema: cs, parsed: parsed}, nil
+}
+
+// decoderOf returns the decoder of data written with schema id, read with
+// schema readerID (0: the same), compiled once.
+func (c *Converter) decoderOf(id, readerID int) (*readSchema, error) {
+	k := readKey{id, readerID}
+	if readerID == id {
+		k.reader = 0
+	}
+	c.mu.RLock()
+	rs, ok := c.fromAvro[k]
+	c.mu.RUnlock()
+	if ok {
+		return rs, nil
+	}
+	w, err := c.readSchemaOf(id, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	r := w
+	if k.reader != 0 {
+		if r, err = c.readSchemaOf(k.reader, 0, 0); err != nil {
+			return nil, err
+		}
+		if err := hamba.NewSchemaCompatibility().Compatible(r.parsed, w.parsed); err != nil {
+			return nil, fmt.Errorf("reader schema id %d cannot read writer schema id %d: %w", k.reader, id, err)
+		}
+	}
+	dec, err := compile(w.parsed, r.parsed, r.schema)
+	if err != nil {
+		return nil, err
+	}
+	rs = &readSchema{schema: r.schema, dec: dec}
+	c.mu.Lock()
+	if len(c.fromAvro) >= c.cacheSize {
+		clear(c.fromAvro)
+	}
+	c.fromAvro[k] = rs
+	c.mu.Unlock()
+	return rs, nil
+}

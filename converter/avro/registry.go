@@ -1,0 +1,163 @@
+package avro
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// registry is the schema registry client: franz-go's sr.Client, which fails
+// over between the configured URLs, with retries and caches on top. Ids,
+// schemas and a subject's latest version are cached (Confluent caches the
+// latest without expiry by default, latest.cache.ttl.sec -1), bounded by
+// max.schemas.per.subject.
+type registry struct {
+	cl       *sr.Client
+	retries  int
+	wait     time.Duration
+	maxWait  time.Duration
+	timeout  time.Duration
+	maxCache int
+
+	mu     sync.Mutex
+	byID   map[int]sr.Schema
+	ids    map[subjectSchema]int
+	latest map[string]sr.SubjectSchema
+}
+
+type subjectSchema struct{ subject, schema string }
+
+// call runs f, retrying a transient failure (a 5xx answer, a refused
+// connection, a timeout) with exponential back-off, and returns an error
+// marked retriable once the retries are spent, so the runtime retries the
+// record instead of losing it.
+func (r *registry) call(what string, f func(ctx context.Context) error) error {
+	wait := r.wait
+	var err error
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+		err = f(ctx)
+		cancel()
+		if err == nil || !transient(err) {
+			return err
+		}
+		if attempt >= r.retries {
+			break
+		}
+		time.Sleep(wait)
+		wait = min(wait*2, r.maxWait)
+	}
+	return connect.Retriable(fmt.Errorf("schema registry unavailable for %s after %d attempts: %w", what, r.retries+1, err))
+}
+
+func transient(err error) bool {
+	var re *sr.ResponseError
+	if errors.As(err, &re) {
+		return re.StatusCode >= 500 || re.StatusCode == http.StatusTooManyRequests || re.StatusCode == http.StatusRequestTimeout
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, net.ErrClosed)
+}
+
+func notFound(err error) bool {
+	var re *sr.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
+}
+
+func (r *registry) put(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.byID)+len(r.ids)+len(r.latest) >= r.maxCache {
+		// A bounded cache: start over rather than track use, since a
+		// converter sees few schemas and this is a safety net.
+		clear(r.byID)
+		clear(r.ids)
+		clear(r.latest)
+	}
+	fn()
+}
+
+// schemaByID returns the schema registered under id.
+func (r *registry) schemaByID(id int) (sr.Schema, error) {
+	r.mu.Lock()
+	s, ok := r.byID[id]
+	r.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	err := r.call(fmt.Sprintf("schema id %d", id), func(ctx context.Context) error {
+		var err error
+		s, err = r.cl.SchemaByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return sr.Schema{}, err
+	}
+	r.put(func() { r.byID[id] = s })
+	return s, nil
+}
+
+// register registers schema under subject, or with register false only
+// looks up its id, and returns the id.
+func (r *registry) id(subject, schema string, register, normalize bool) (int, error) {
+	k := subjectSchema{subject, schema}
+	r.mu.Lock()
+	id, ok := r.ids[k]
+	r.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	s := sr.Schema{Schema: schema, Type: sr.TypeAvro}
+	err := r.call("subject "+subject, func(ctx context.Context) error {
+		if normalize {
+			ctx = sr.WithParams(ctx, sr.Normalize)
+		}
+		if register {
+			ss, err := r.cl.CreateSchema(ctx, subject, s)
+			id = ss.ID
+			return err
+		}
+		ss, err := r.cl.LookupSchema(ctx, subject, s)
+		id = ss.ID
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	r.put(func() {
+		r.ids[k] = id
+		r.byID[id] = s
+	})
+	return id, nil
+}
+
+// latestVersion returns the latest schema of subject.
+func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
+	r.mu.Lock()
+	s, ok := r.latest[subject]
+	r.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	err := r.call("latest version of subject "+subject, func(ctx context.Context) error {
+		var err error
+		s, err = r.cl.SchemaByVersion(ctx, subject, -1)
+		return err
+	})
+	if err != nil {
+		return s, err
+	}
+	r.put(func() {
+		r.latest[subject] = s
+		r.byID[s.ID] = s.Schema
+	})
+	return s, nil
+}
