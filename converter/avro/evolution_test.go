@@ -1,0 +1,96 @@
+package avro
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// TestEvolution: a record written with an older schema is read, with
+// use.latest.version, in the shape of the subject's latest schema: a new
+// optional field null, a new field with a default set to it, a removed
+// field gone, an int widened to long and a field renamed with an alias.
+func TestEvolution(t *testing.T) {
+	reg := newRegistry(t)
+	w := newConv(t, reg.URL(), false)
+	v1 := connect.StructOf(
+		connect.F("id", connect.Int32Schema),
+		connect.F("name", connect.StringSchema),
+		connect.F("note", connect.OptionalStringSchema),
+	).WithName("com.example.Customer")
+	old := connect.NewStruct(v1)
+	require.NoError(t, old.Put("id", int32(7)))
+	require.NoError(t, old.Put("name", "Ada"))
+	require.NoError(t, old.Put("note", "gone"))
+	data, err := w.FromConnect(nil, "customers", connect.Headers{}, v1, old)
+	require.NoError(t, err)
+
+	// Reading without use.latest.version gives the writer's shape.
+	s, v, err := w.ToConnect("customers", connect.Headers{}, data)
+	require.NoError(t, err)
+	require.Len(t, s.Fields, 3)
+	require.Equal(t, "gone", v.(*connect.Struct).Get("note"))
+
+	_, _, err = reg.RegisterSchema("customers-value", sr.Schema{Schema: `{"type":"record","name":"Customer","namespace":"com.example","fields":[
+		{"name":"id","type":"long"},
+		{"name":"fullname","type":"string","aliases":["name"]},
+		{"name":"email","type":["null","string"],"default":null},
+		{"name":"tier","type":"int","default":3}]}`})
+	require.NoError(t, err)
+
+	r := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	s, v, err = r.ToConnect("customers", connect.Headers{}, data)
+	require.NoError(t, err)
+	st := v.(*connect.Struct)
+	require.Equal(t, []string{"id", "fullname", "email", "tier"}, fieldNames(s))
+	require.Equal(t, int64(7), st.Get("id"))
+	require.Equal(t, "Ada", st.Get("fullname"))
+	require.Nil(t, st.Get("email"))
+	require.Equal(t, int32(3), st.Get("tier"))
+	require.Equal(t, connect.Int64Type, s.Fields[0].Schema.Type)
+
+	// A latest schema that cannot read the writer's is refused by name.
+	_, _, err = reg.RegisterSchema("customers-value", sr.Schema{Schema: `{"type":"record","name":"Customer","namespace":"com.example","fields":[
+		{"name":"id","type":"long"},{"name":"must","type":"string"}]}`})
+	require.NoError(t, err)
+	r2 := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	_, _, err = r2.ToConnect("customers", connect.Headers{}, data)
+	require.Error(t, err)
+	require.ErrorContains(t, err, "customers")
+	require.False(t, connect.IsRetriable(err))
+}
+
+// TestUseLatestVersionWrite: with use.latest.version the value is written
+// with the latest schema and its id, its fields taken by name; with
+// latest.compatibility.strict a latest schema that cannot read the value's
+// is refused.
+func TestUseLatestVersionWrite(t *testing.T) {
+	reg := newRegistry(t)
+	id, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"record","name":"R","fields":[
+		{"name":"a","type":"long"},{"name":"b","type":["null","string"],"default":null}]}`})
+	require.NoError(t, err)
+	c := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false")
+	s := connect.StructOf(connect.F("a", connect.Int64Schema)).WithName("R")
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("a", int64(1)))
+	out, err := c.FromConnect(nil, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	require.Equal(t, []byte{0, 0, 0, 0, byte(id), 2, 0}, out)
+
+	bad := connect.StructOf(connect.F("z", connect.StringSchema)).WithName("R")
+	bv := connect.NewStruct(bad)
+	require.NoError(t, bv.Put("z", "x"))
+	_, err = c.FromConnect(nil, "t", connect.Headers{}, bad, bv)
+	require.ErrorContains(t, err, "not backward compatible")
+}
+
+func fieldNames(s *connect.Schema) []string {
+	var out []string
+	for _, f := range s.Fields {
+		out = append(out, f.Name)
+	}
+	return out
+}
