@@ -1,6 +1,11 @@
 package avro
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+)
 
 type atomicString struct{ v atomic.Value }
 
@@ -10,3 +15,9 @@ func (a *atomicString) Load() string {
 }
 
 func (a *atomicString) Store(s string) { a.v.Store(s) }
+
+func newRegistryB(b *testing.B) string {
+	reg := srfake.New()
+	b.Cleanup(reg.Close)
+	return reg.URL()
+}
