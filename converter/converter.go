@@ -3,8 +3,8 @@
 //
 // The implementations live in subpackages whose names do not shadow the
 // standard library: jsonconv (JsonConverter), stringconv (StringConverter),
-// bytesconv (ByteArrayConverter) and numconv (the Short, Integer, Long, Float,
-// Double and Boolean converters).
+// bytesconv (ByteArrayConverter), numconv (the Short, Integer, Long, Float,
+// Double and Boolean converters), and avro (Confluent's AvroConverter).
 //
 // # Buffers
 //

@@ -71,3 +71,39 @@ func TestCoreLinksNoDatabaseDriver(t *testing.T) {
 		}
 	}
 }
+
+// schemaRegistryDeps are what converter/avro brings in: the Avro library
+// and the registry client.
+var schemaRegistryDeps = []string{"github.com/hamba/avro", "github.com/twmb/franz-go/pkg/sr"}
+
+// TestCoreLinksNoAvro checks that the contracts, the other converters and
+// the runtime link neither Avro nor a schema registry client: only a
+// program importing converter/avro (or the worker program, runtime/cli,
+// which has it built in) does.
+func TestCoreLinksNoAvro(t *testing.T) {
+	root := moduleRoot(t)
+	pkgs := []string{"connect", "source", "sink", "transform", "offset", "connecttest", "configprovider",
+		"converter/jsonconv", "converter/stringconv", "runtime/worker", "runtime/herder", "runtime/rest", "runtime/embedded"}
+	args := []string{"list", "-deps"}
+	for _, p := range pkgs {
+		args = append(args, module+"/"+p)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list -deps failed: %v\n%s", err, stderr.String())
+	}
+	deps := strings.Fields(stdout.String())
+	if len(deps) == 0 {
+		t.Fatal("go list -deps listed nothing")
+	}
+	for _, d := range deps {
+		for _, dep := range schemaRegistryDeps {
+			if strings.HasPrefix(d, dep) {
+				t.Errorf("one of %v links %s: only converter/avro and programs may depend on it", pkgs, d)
+			}
+		}
+	}
+}

@@ -21,3 +21,14 @@ func TestBuiltinSpoolDir(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinAvroConverter: the worker program knows Confluent's
+// AvroConverter by its class name and alias.
+func TestBuiltinAvroConverter(t *testing.T) {
+	ps := connect.Plugins(builtinPlugins(&settings{}))
+	for _, name := range []string{"io.confluent.connect.avro.AvroConverter", "AvroConverter"} {
+		if _, err := ps.Find(connect.ConverterPlugin, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -40,6 +40,7 @@ import (
 	"runtime"
 
 	"github.com/kconnect-go/kconnect/connect"
+	avroconv "github.com/kconnect-go/kconnect/converter/avro"
 	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -229,11 +230,13 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// builtinPlugins are the connectors that come with kconnect; the worker
-// knows the converters and transforms itself.
+// builtinPlugins are the connectors that come with kconnect, and Confluent's
+// AvroConverter; the worker knows Kafka's converters and the transforms
+// itself. AvroConverter is here, not in the worker, so that a program
+// embedding only the worker links no schema registry client.
 func builtinPlugins(s *settings) []connect.Plugin {
 	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin()}
+		sourcejdbc.Plugin(), avroconv.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
