@@ -37,6 +37,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -179,13 +180,15 @@ type Converter struct {
 }
 
 type writeSchema struct {
-	text   string
-	parsed hamba.Schema
+	text     string
+	parsed   hamba.Schema
+	subjects sync.Map // topic -> subject, so a record does not build its subject's name
 }
 
 type readKey struct {
-	id     int
-	reader int // the reader schema's id; 0 when it is the writer's
+	id      int
+	reader  int    // the reader schema's id; 0 when it is the writer's
+	subject string // the writer's version in it is the Connect schema's version
 }
 
 type readSchema struct {
@@ -277,7 +280,8 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 		reg: &registry{cl: cl, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
 			maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
 			maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
-			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]sr.SubjectSchema{}},
+			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]sr.SubjectSchema{},
+			vers: map[subjectSchema]int{}, guids: map[string]int{}},
 		register: cfg.Bool(AutoRegisterSchemasConfig), useLatest: cfg.Bool(UseLatestVersionConfig),
 		strict: cfg.Bool(LatestCompatibilityStrictConfig), normalize: cfg.Bool(NormalizeSchemasConfig),
 		strategy: strat, toAvro: map[*connect.Schema]*writeSchema{}, fromAvro: map[readKey]*readSchema{},
@@ -435,6 +439,15 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	return ws, nil
 }
 
+func (c *Converter) writeSubject(topic string, ws *writeSchema) string {
+	if s, ok := ws.subjects.Load(topic); ok {
+		return s.(string)
+	}
+	s := c.subject(topic, ws.parsed)
+	ws.subjects.Store(topic, s)
+	return s
+}
+
 func (c *Converter) subject(topic string, ws hamba.Schema) string {
 	suffix := "-value"
 	if c.isKey {
@@ -467,7 +480,7 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	if err != nil {
 		return nil, dataErr(topic, err)
 	}
-	subject := c.subject(topic, ws.parsed)
+	subject := c.writeSubject(topic, ws)
 	target := schema
 	var id int
 	if c.useLatest {
@@ -475,7 +488,7 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 		if err != nil {
 			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		rs, err := c.readSchemaOf(latest.ID, 0, latest.Version)
+		rs, err := c.readSchemaOf(latest.ID, latest.Version)
 		if err != nil {
 			return nil, dataErr(topic, err)
 		}
@@ -505,7 +518,9 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	return out, nil
 }
 
-// ToConnect reads Confluent's wire format. The value may alias data.
+// ToConnect reads Confluent's wire format. The value may alias data. The
+// Connect schema's version is the writer schema's version in its subject
+// where the schema has no connect.version, as with Confluent's converter.
 func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
 	if data == nil {
 		return nil, nil, nil
@@ -516,34 +531,79 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 	if data[0] != 0 {
 		return nil, nil, dataErr(topic, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's Avro wire format", data[0]))
 	}
-	id := int(binary.BigEndian.Uint32(data[1:5]))
-	readerID := 0
-	if c.useLatest {
-		ws, err := c.reg.schemaByID(id)
-		if err != nil {
-			return nil, nil, c.idErr(topic, id, err)
-		}
-		parsed, err := hamba.ParseWithCache(ws.Schema, "", &hamba.SchemaCache{})
-		if err != nil {
-			return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
-		}
-		latest, err := c.reg.latestVersion(c.subject(topic, parsed))
-		if err != nil {
-			return nil, nil, dataErr(topic, err)
-		}
-		readerID = latest.ID
+	return c.decode(topic, int(binary.BigEndian.Uint32(data[1:5])), data[5:])
+}
+
+// Header names of Confluent's schema ids in headers.
+const (
+	KeySchemaIDHeader   = "__key_schema_id"
+	ValueSchemaIDHeader = "__value_schema_id"
+)
+
+// ToConnectWithHeaders is ToConnect for records whose schema id may be in
+// a header, as Confluent's DualSchemaIdDeserializer reads them: the last
+// __value_schema_id (__key_schema_id for keys) header, a zero byte and a
+// 4-byte id or a one byte and a 16-byte GUID, names the schema of the
+// whole payload; without it the payload starts with the id.
+func (c *Converter) ToConnectWithHeaders(topic string, headers []converter.KafkaHeader, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return nil, nil, nil
 	}
-	rs, err := c.decoderOf(id, readerID)
+	name := ValueSchemaIDHeader
+	if c.isKey {
+		name = KeySchemaIDHeader
+	}
+	var h []byte
+	for i := len(headers) - 1; i >= 0; i-- {
+		if headers[i].Key == name {
+			h = headers[i].Value
+			break
+		}
+	}
+	if h == nil {
+		return c.ToConnect(topic, connect.Headers{}, data)
+	}
+	switch {
+	case len(h) >= 5 && h[0] == 0:
+		return c.decode(topic, int(binary.BigEndian.Uint32(h[1:5])), data)
+	case len(h) >= 17 && h[0] == 1:
+		guid := formatGUID(h[1:17])
+		id, err := c.reg.idByGUID(guid)
+		if err != nil {
+			if notFound(err) {
+				return nil, nil, dataErr(topic, fmt.Errorf("header %s: unknown schema GUID %s: %w", name, guid, err))
+			}
+			return nil, nil, dataErr(topic, fmt.Errorf("header %s: schema GUID %s: %w", name, guid, err))
+		}
+		return c.decode(topic, id, data)
+	}
+	return nil, nil, dataErr(topic, fmt.Errorf("header %s holds neither a schema id nor a GUID", name))
+}
+
+func formatGUID(b []byte) string {
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[x>>4], hexd[x&15])
+	}
+	return string(out)
+}
+
+func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schema, any, error) {
+	rs, err := c.decoderOf(topic, id)
 	if err != nil {
-		return nil, nil, c.idErr(topic, id, err)
+		return nil, nil, err
 	}
-	r := reader{b: data, pos: 5}
+	r := reader{b: payload}
 	v, err := rs.dec.decode(&r)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	if r.pos != len(data) {
-		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %d bytes left after the value", id, len(data)-r.pos))
+	if r.pos != len(payload) {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %d bytes left after the value", id, len(payload)-r.pos))
 	}
 	return rs.schema, v.Any(), nil
 }
@@ -560,8 +620,8 @@ type parsedSchema struct {
 	parsed hamba.Schema
 }
 
-// readSchemaOf returns the Connect schema of a registered schema.
-func (c *Converter) readSchemaOf(id, _ int, version int) (*parsedSchema, error) {
+// parse returns a registered schema, parsed.
+func (c *Converter) parse(id int) (hamba.Schema, error) {
 	s, err := c.reg.schemaByID(id)
 	if err != nil {
 		return nil, err
@@ -570,6 +630,16 @@ func (c *Converter) readSchemaOf(id, _ int, version int) (*parsedSchema, error) 
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d is not a valid Avro schema: %w", id, err)
 	}
+	return parsed, nil
+}
+
+// readSchemaOf returns the Connect schema of a registered schema, of
+// version unless it says otherwise.
+func (c *Converter) readSchemaOf(id, version int) (*parsedSchema, error) {
+	parsed, err := c.parse(id)
+	if err != nil {
+		return nil, err
+	}
 	cs, err := c.data.toConnectSchema(parsed, version)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
@@ -577,42 +647,62 @@ func (c *Converter) readSchemaOf(id, _ int, version int) (*parsedSchema, error) 
 	return &parsedSchema{schema: cs, parsed: parsed}, nil
 }
 
-// decoderOf returns the decoder of data written with schema id, read with
-// schema readerID (0: the same), compiled once.
-func (c *Converter) decoderOf(id, readerID int) (*readSchema, error) {
-	k := readKey{id, readerID}
-	if readerID == id {
-		k.reader = 0
-	}
+// decoderOf returns the decoder of data written with schema id on topic:
+// read with the writer's schema, or with use.latest.version the subject's
+// latest, and compiled once.
+func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 	c.mu.RLock()
-	rs, ok := c.fromAvro[k]
+	rs, ok := c.fromAvro[readKey{id: id, subject: topic}]
 	c.mu.RUnlock()
 	if ok {
 		return rs, nil
 	}
-	w, err := c.readSchemaOf(id, 0, 0)
+	w, err := c.parse(id)
 	if err != nil {
-		return nil, err
+		return nil, c.idErr(topic, id, err)
 	}
-	r := w
-	if k.reader != 0 {
-		if r, err = c.readSchemaOf(k.reader, 0, 0); err != nil {
-			return nil, err
-		}
-		if err := hamba.NewSchemaCompatibility().Compatible(r.parsed, w.parsed); err != nil {
-			return nil, fmt.Errorf("reader schema id %d cannot read writer schema id %d: %w", k.reader, id, err)
-		}
-	}
-	dec, err := compile(w.parsed, r.parsed, r.schema)
+	subject := c.subject(topic, w)
+	text, _ := c.reg.schemaByID(id)
+	version, err := c.reg.version(subject, text.Schema)
 	if err != nil {
-		return nil, err
+		if notFound(err) {
+			return nil, dataErr(topic, fmt.Errorf("schema id %d is not registered in subject %s, so it has no version there: %w", id, subject, err))
+		}
+		return nil, dataErr(topic, fmt.Errorf("version of schema id %d in subject %s: %w", id, subject, err))
+	}
+	readerID := id
+	if c.useLatest {
+		latest, err := c.reg.latestVersion(subject)
+		if err != nil {
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		}
+		readerID = latest.ID
+	}
+	r, err := c.readSchemaOf(readerID, version)
+	if err != nil {
+		return nil, c.idErr(topic, readerID, err)
+	}
+	if readerID != id {
+		if err := hamba.NewSchemaCompatibility().Compatible(r.parsed, w); err != nil {
+			return nil, dataErr(topic, fmt.Errorf("the latest schema of subject %s (id %d) cannot read schema id %d: %w", subject, readerID, id, err))
+		}
+	}
+	dec, err := compile(w, r.parsed, r.schema)
+	if err != nil {
+		return nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
 	rs = &readSchema{schema: r.schema, dec: dec}
 	c.mu.Lock()
 	if len(c.fromAvro) >= c.cacheSize {
 		clear(c.fromAvro)
 	}
-	c.fromAvro[k] = rs
+	c.fromAvro[readKey{id: id, subject: topic}] = rs
 	c.mu.Unlock()
 	return rs, nil
 }
+
+var (
+	_ converter.Converter        = (*Converter)(nil)
+	_ converter.HeadersToConnect = (*Converter)(nil)
+	_ io.Closer                  = (*Converter)(nil)
+)

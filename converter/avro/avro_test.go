@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
 )
 
 // newRegistry starts franz-go's fake registry over real HTTP on 127.0.0.1.
@@ -69,6 +70,8 @@ func TestWireFormat(t *testing.T) {
 	rs, rv, err := c.ToConnect("orders", connect.Headers{}, out)
 	require.NoError(t, err)
 	require.Equal(t, "com.example.Order", rs.Name)
+	// Without connect.version, the version is the schema's in its subject.
+	require.Equal(t, int32(1), rs.Version)
 	st := rv.(*connect.Struct)
 	require.Equal(t, int64(42), st.Get("id"))
 	require.Equal(t, "ab", st.Get("name"))
@@ -356,4 +359,40 @@ func TestLogicalAndComplexRoundTrip(t *testing.T) {
 		require.Contains(t, got2.Schema.Schema, want)
 	}
 	require.True(t, strings.HasPrefix(got2.Schema.Schema, `{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro"`), got2.Schema.Schema)
+}
+
+// TestSchemaIDInHeader: a schema id or GUID in the __value_schema_id
+// header names the schema of the whole payload, as Confluent's
+// DualSchemaIdDeserializer reads it; without the header the payload's
+// prefix does.
+func TestSchemaIDInHeader(t *testing.T) {
+	reg := newRegistry(t)
+	c := newConv(t, reg.URL(), false)
+	out, err := c.FromConnect(nil, "t", connect.Headers{}, connect.StringSchema, "hi")
+	require.NoError(t, err)
+	payload := out[5:]
+	ss, ok := reg.GetSchema("t-value", 1)
+	require.True(t, ok)
+
+	byID := []converter.KafkaHeader{{Key: "other", Value: []byte{9}}, {Key: ValueSchemaIDHeader, Value: out[:5]}}
+	_, v, err := c.ToConnectWithHeaders("t", byID, payload)
+	require.NoError(t, err)
+	require.Equal(t, "hi", v)
+
+	require.NotEmpty(t, ss.GUID)
+	guid, err := hex.DecodeString(strings.ReplaceAll(ss.GUID, "-", ""))
+	require.NoError(t, err)
+	byGUID := []converter.KafkaHeader{{Key: ValueSchemaIDHeader, Value: append([]byte{1}, guid...)}}
+	_, v, err = c.ToConnectWithHeaders("t", byGUID, payload)
+	require.NoError(t, err)
+	require.Equal(t, "hi", v)
+
+	_, v, err = c.ToConnectWithHeaders("t", []converter.KafkaHeader{{Key: KeySchemaIDHeader, Value: out[:5]}}, out)
+	require.NoError(t, err, "a key header does not concern the value")
+	require.Equal(t, "hi", v)
+
+	_, _, err = c.ToConnectWithHeaders("t", []converter.KafkaHeader{{Key: ValueSchemaIDHeader, Value: []byte{7}}}, payload)
+	var de *connect.DataError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, ValueSchemaIDHeader)
 }

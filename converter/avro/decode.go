@@ -19,6 +19,16 @@ var errTruncated = errors.New("truncated Avro data")
 type reader struct {
 	b   []byte
 	pos int
+	str string // b as a string, made at the first string read
+}
+
+// string returns b[i:j] as a string. The strings of a record share one
+// copy of its bytes, made once, rather than one allocation each.
+func (r *reader) string(i, j int) string {
+	if r.str == "" {
+		r.str = string(r.b)
+	}
+	return r.str[i:j]
 }
 
 func (r *reader) long() (int64, error) {
@@ -462,6 +472,9 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 		if err != nil {
 			return connect.Value{}, err
 		}
+		if d.target != nil && d.target.Type == connect.StringType {
+			return connect.StringValue(r.string(r.pos-len(b), r.pos)), nil
+		}
 		return d.bytesValue(b)
 	case opFixed:
 		b, err := r.next(d.size)
@@ -534,12 +547,13 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 				if err != nil {
 					return connect.Value{}, err
 				}
+				kEnd := r.pos
 				v, err := d.elem.decode(r)
 				if err != nil {
 					return connect.Value{}, prefix(err, "["+string(k)+"]")
 				}
 				if d.target != nil {
-					out[string(k)] = v.Any()
+					out[r.string(kEnd-len(k), kEnd)] = v.Any()
 				}
 			}
 		}

@@ -63,12 +63,9 @@ func describe(v connect.Value) string {
 	return fmt.Sprintf("%T", v.Any())
 }
 
-// value appends v, a value of s. A null takes the schema's default, as
-// AvroData does; a null of a required schema without one is an error.
+// value appends v, a value of s. A null of a required schema is an error,
+// as in AvroData; only a struct's field takes its default (see record).
 func (e *encoder) value(dst []byte, s *connect.Schema, v connect.Value) ([]byte, error) {
-	if v.IsNull() && s.Default != nil {
-		v = connect.AnyValue(s.Default)
-	}
 	if s.Optional {
 		first := unionDefaultFirst(s)
 		if v.IsNull() {
@@ -83,7 +80,7 @@ func (e *encoder) value(dst []byte, s *connect.Schema, v connect.Value) ([]byte,
 			dst = append(dst, 2)
 		}
 	} else if v.IsNull() {
-		return dst, &connect.DataError{Err: fmt.Errorf("null value for a required %s schema without a default", s.Type)}
+		return dst, &connect.DataError{Err: fmt.Errorf("null value for a required %s schema", s.Type)}
 	}
 	return e.base(dst, s, v)
 }
@@ -195,9 +192,10 @@ func fits(t connect.Type, n int64) bool {
 	return true
 }
 
-// record appends st's fields in the order of s. A Struct of another schema
-// than s (the registry's latest, with use.latest.version) is read by field
-// name: a field it lacks takes s's default.
+// record appends st's fields in the order of s, a null field as its
+// default, as Connect's Struct.get gives it to AvroData. A Struct of
+// another schema than s (the registry's latest, with use.latest.version)
+// is read by field name: a field it lacks takes s's default.
 func (e *encoder) record(dst []byte, s *connect.Schema, st *connect.Struct) ([]byte, error) {
 	same := st.Schema() == s
 	for i, f := range s.Fields {
@@ -209,6 +207,9 @@ func (e *encoder) record(dst []byte, s *connect.Schema, st *connect.Struct) ([]b
 			if v.IsNull() && sf.Schema.Default != nil {
 				v = connect.AnyValue(sf.Schema.Default)
 			}
+		}
+		if v.IsNull() && f.Schema.Default != nil {
+			v = connect.AnyValue(f.Schema.Default)
 		}
 		var err error
 		if dst, err = e.value(dst, f.Schema, v); err != nil {

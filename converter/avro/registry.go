@@ -31,6 +31,8 @@ type registry struct {
 	byID   map[int]sr.Schema
 	ids    map[subjectSchema]int
 	latest map[string]sr.SubjectSchema
+	vers   map[subjectSchema]int
+	guids  map[string]int
 }
 
 type subjectSchema struct{ subject, schema string }
@@ -75,12 +77,14 @@ func notFound(err error) bool {
 func (r *registry) put(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.byID)+len(r.ids)+len(r.latest) >= r.maxCache {
+	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids) >= r.maxCache {
 		// A bounded cache: start over rather than track use, since a
 		// converter sees few schemas and this is a safety net.
 		clear(r.byID)
 		clear(r.ids)
 		clear(r.latest)
+		clear(r.vers)
+		clear(r.guids)
 	}
 	fn()
 }
@@ -160,4 +164,49 @@ func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
 		r.byID[s.ID] = s.Schema
 	})
 	return s, nil
+}
+
+// version returns the version of schema in subject.
+func (r *registry) version(subject, schema string) (int, error) {
+	k := subjectSchema{subject, schema}
+	r.mu.Lock()
+	v, ok := r.vers[k]
+	r.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	err := r.call("version in subject "+subject, func(ctx context.Context) error {
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: sr.TypeAvro})
+		v = ss.Version
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	r.put(func() { r.vers[k] = v })
+	return v, nil
+}
+
+// idByGUID returns the id of the schema with a GUID.
+func (r *registry) idByGUID(guid string) (int, error) {
+	r.mu.Lock()
+	id, ok := r.guids[guid]
+	r.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	var s sr.SubjectSchema
+	err := r.call("schema GUID "+guid, func(ctx context.Context) error {
+		var err error
+		s, err = r.cl.SchemaByGUID(ctx, guid)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	r.put(func() {
+		r.guids[guid] = s.ID
+		r.byID[s.ID] = s.Schema
+	})
+	return s.ID, nil
 }
