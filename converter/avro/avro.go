@@ -17,11 +17,18 @@
 //
 // A registry that cannot be reached, answers 5xx or times out is retried
 // with back-off (max.retries, retries.wait.ms, retries.max.wait.ms); after
-// that the error is marked connect.ErrRetriable, so the runtime retries the
-// record rather than drop it. Data that does not fit its schema, bytes that
-// are not in the wire format, an unknown schema id and a schema the
-// registry refuses are *connect.DataError naming the topic and, where
-// there is one, the field.
+// that the error is marked connect.ErrRetriable and is not a
+// *connect.DataError. The runtime does not retry a conversion (Kafka
+// Connect retries one within errors.retry.timeout), so the task fails with
+// it and commits no offset past the record, which a restart converts
+// again. Data that does not fit its schema, bytes that are not in the
+// wire format, an unknown schema id and a schema the registry refuses are
+// *connect.DataError naming the topic and, where there is one, the field.
+//
+// Reading, the schema id may also be in the __value_schema_id or
+// __key_schema_id header, as an id or a GUID (ToConnectWithHeaders), as
+// Confluent's deserializer accepts it; writing always puts the id in the
+// payload, Confluent's default.
 //
 // Differences from Confluent's converter: a value without a schema is
 // refused (Confluent writes it with its io.confluent.connect.avro.Anything
