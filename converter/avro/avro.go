@@ -30,12 +30,17 @@
 // Confluent's deserializer accepts it; writing always puts the id in the
 // payload, Confluent's default.
 //
+// Other unions are structs named io.confluent.connect.avro.Union with an
+// optional field per type (named by the type, or a named type's name), one
+// of them set, as in AvroData.
+//
 // Differences from Confluent's converter: a value without a schema is
 // refused (Confluent writes it with its io.confluent.connect.avro.Anything
-// union); unions other than a type with null, recursive records, schema
-// references and the rule, context and bearer-token-provider machinery are
-// not supported; and parameters read from connect.parameters come back
-// sorted by key, since their JSON order is not kept.
+// union); recursive records, schema references, generalized sum types, the
+// schema id written in a header, and the rule, context and
+// bearer-token-provider machinery are not supported; and parameters read
+// from connect.parameters come back sorted by key, since their JSON order
+// is not kept.
 package avro
 
 import (

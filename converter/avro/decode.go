@@ -20,7 +20,14 @@ type reader struct {
 	b   []byte
 	pos int
 	str string // b as a string, made at the first string read
+	// empties counts the items of zero bytes (empty records) read, which
+	// the data's length cannot bound.
+	empties int
 }
+
+// maxEmpties bounds the items of zero bytes in one value, so that a few
+// bytes cannot claim billions of them.
+const maxEmpties = 1 << 12
 
 // string returns b[i:j] as a string. The strings of a record share one
 // copy of its bytes, made once, rather than one allocation each.
@@ -83,11 +90,14 @@ func (r *reader) blockCount(minSize int) (int, error) {
 			return 0, err
 		}
 	}
-	limit := int64(len(r.b) - r.pos)
 	if minSize == 0 {
-		limit = 1 << 20
+		if n > int64(maxEmpties-r.empties) {
+			return 0, fmt.Errorf("more than %d items of no bytes", maxEmpties)
+		}
+		r.empties += int(n)
+		return int(n), nil
 	}
-	if n > limit {
+	if n > int64(len(r.b)-r.pos)/int64(minSize) {
 		return 0, fmt.Errorf("block of %d items is longer than the data", n)
 	}
 	return int(n), nil
@@ -111,6 +121,7 @@ const (
 	opMapEntries // an array of key/value records read as a Connect MAP
 	opRecord
 	opUnion
+	opUnionStruct // a union read into a struct named io.confluent.connect.avro.Union
 )
 
 // decoder reads a value written with a writer schema into the Connect
@@ -133,6 +144,8 @@ type decoder struct {
 	missing  []missingField
 	branches []*decoder // union: per writer branch; nil is null
 	bad      []string   // union: why a branch cannot be read, "" when it can
+	fieldIdx []int      // union struct: the field each writer branch sets
+	single   bool       // union struct: the writer's type is not a union
 }
 
 type recField struct {
@@ -150,6 +163,9 @@ type missingField struct {
 // Connect schema target (nil to skip).
 func compile(writer, reader hamba.Schema, target *connect.Schema) (*decoder, error) {
 	writer, reader = deref(writer), deref(reader)
+	if target != nil && isUnion(target) {
+		return compileUnionStruct(writer, reader, target)
+	}
 	if writer.Type() != hamba.Union && reader != nil && reader.Type() == hamba.Union {
 		rb, _, err := pickBranch(writer, reader.(*hamba.UnionSchema))
 		if err != nil {
@@ -615,6 +631,8 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 			}
 		}
 		return connect.AnyValue(st), nil
+	case opUnionStruct:
+		return d.decodeUnionStruct(r)
 	case opUnion:
 		n, err := r.long()
 		if err != nil {
@@ -706,4 +724,83 @@ func (d *decoder) bytesValue(b []byte) (connect.Value, error) {
 		return connect.StringValue(string(b)), nil
 	}
 	return connect.BytesValue(b), nil
+}
+
+// compileUnionStruct builds the decoder of a union read into Connect's
+// union struct: each writer branch sets the field of the reader's branch
+// that reads it. A writer type that is not a union is one branch.
+func compileUnionStruct(writer, reader hamba.Schema, target *connect.Schema) (*decoder, error) {
+	ru, ok := reader.(*hamba.UnionSchema)
+	if !ok {
+		return nil, fmt.Errorf("a Connect union needs an Avro union, not %s", reader.Type())
+	}
+	d := &decoder{op: opUnionStruct, target: target, minLen: 1}
+	wbs := []hamba.Schema{writer}
+	if wu, ok := writer.(*hamba.UnionSchema); ok {
+		wbs = wu.Types()
+	} else {
+		d.single, d.minLen = true, 0
+	}
+	for _, wb := range wbs {
+		d.fieldIdx = append(d.fieldIdx, -1)
+		d.branches = append(d.branches, nil)
+		d.bad = append(d.bad, "")
+		i := len(d.branches) - 1
+		if deref(wb).Type() == hamba.Null {
+			continue
+		}
+		rb, ri, err := pickBranch(wb, ru)
+		if err != nil {
+			d.bad[i] = err.Error()
+			continue
+		}
+		fi := ri
+		for _, t := range ru.Types()[:ri] {
+			if deref(t).Type() == hamba.Null {
+				fi--
+			}
+		}
+		b, err := compile(wb, rb, target.Fields[fi].Schema)
+		if err != nil {
+			d.bad[i] = err.Error()
+			continue
+		}
+		d.branches[i], d.fieldIdx[i] = b, fi
+	}
+	if d.single && d.bad[0] != "" {
+		return nil, errors.New(d.bad[0])
+	}
+	return d, nil
+}
+
+func (d *decoder) decodeUnionStruct(r *reader) (connect.Value, error) {
+	n := int64(0)
+	if !d.single {
+		var err error
+		if n, err = r.long(); err != nil {
+			return connect.Value{}, err
+		}
+		if n < 0 || n >= int64(len(d.branches)) {
+			return connect.Value{}, fmt.Errorf("union branch %d out of range", n)
+		}
+	}
+	if d.bad[n] != "" {
+		return connect.Value{}, errors.New(d.bad[n])
+	}
+	b := d.branches[n]
+	if b == nil {
+		if !d.target.Optional {
+			return connect.Value{}, errors.New("null written for a required union")
+		}
+		return connect.Value{}, nil
+	}
+	v, err := b.decode(r)
+	if err != nil {
+		return connect.Value{}, err
+	}
+	st := connect.NewStruct(d.target)
+	if err := st.SetAt(d.fieldIdx[n], v); err != nil {
+		return connect.Value{}, err
+	}
+	return connect.AnyValue(st), nil
 }

@@ -1,6 +1,7 @@
 package avro
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -66,6 +67,9 @@ func describe(v connect.Value) string {
 // value appends v, a value of s. A null of a required schema is an error,
 // as in AvroData; only a struct's field takes its default (see record).
 func (e *encoder) value(dst []byte, s *connect.Schema, v connect.Value) ([]byte, error) {
+	if isUnion(s) {
+		return e.union(dst, s, v)
+	}
 	if s.Optional {
 		first := unionDefaultFirst(s)
 		if v.IsNull() {
@@ -312,6 +316,37 @@ func (e *encoder) mapValue(dst []byte, s *connect.Schema, v connect.Value) ([]by
 				return dst, prefix(err, path)
 			}
 		}
+	}
+	return append(dst, 0), nil
+}
+
+// union writes a union held as a struct: the branch of its first field
+// that is set, or null.
+func (e *encoder) union(dst []byte, s *connect.Schema, v connect.Value) ([]byte, error) {
+	base := 0
+	if s.Optional {
+		base = 1
+	}
+	if !v.IsNull() {
+		st, ok := v.Ref().(*connect.Struct)
+		if !ok {
+			return dst, typeErr(s, v)
+		}
+		for i, f := range s.Fields {
+			fv := connect.AnyValue(st.Get(f.Name))
+			if fv.IsNull() {
+				continue
+			}
+			dst = appendLong(dst, int64(base+i))
+			out, err := e.base(dst, f.Schema, fv)
+			if err != nil {
+				return out, prefix(err, f.Name)
+			}
+			return out, nil
+		}
+	}
+	if !s.Optional {
+		return dst, &connect.DataError{Err: errors.New("null value for a required union")}
 	}
 	return append(dst, 0), nil
 }

@@ -38,6 +38,25 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(out)
 	}
+	for _, text := range []string{
+		`["null","string","long",{"type":"record","name":"P","fields":[{"name":"x","type":"int"}]}]`,
+		`{"type":"array","items":{"type":"record","name":"Z","fields":[]}}`,
+		`{"type":"map","values":{"type":"enum","name":"E","symbols":["A","B"]}}`,
+	} {
+		parsed, err := hamba.Parse(text)
+		if err != nil {
+			f.Fatal(err)
+		}
+		cs, err := d.toConnectSchema(parsed, 0)
+		if err != nil {
+			f.Fatal(err)
+		}
+		dec, err := compile(parsed, parsed, cs)
+		if err != nil {
+			f.Fatal(err)
+		}
+		decs = append(decs, dec)
+	}
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
 	f.Add([]byte{0x01, 0x02})
 	f.Fuzz(func(t *testing.T, data []byte) {

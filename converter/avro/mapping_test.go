@@ -1,6 +1,7 @@
 package avro
 
 import (
+	"encoding/hex"
 	"math/big"
 	"testing"
 	"time"
@@ -223,5 +224,95 @@ func TestEncodeRefusesMismatches(t *testing.T) {
 		var de *connect.DataError
 		require.ErrorAs(t, err, &de, name)
 		require.Equal(t, c.path, de.Path, name)
+	}
+}
+
+// TestGeneralUnion: a union other than a type with null is a struct named
+// io.confluent.connect.avro.Union with an optional field per type, one of
+// them set, both ways; the null branch makes the struct optional.
+func TestGeneralUnion(t *testing.T) {
+	parsed, err := hamba.Parse(`{"type":"record","name":"R","fields":[{"name":"u","type":
+		["null","string","long",{"type":"record","name":"P","fields":[{"name":"x","type":"int"}]}],"default":null}]}`)
+	require.NoError(t, err)
+	cs, err := meta.toConnectSchema(parsed, 0)
+	require.NoError(t, err)
+	u := cs.Fields[0].Schema
+	require.Equal(t, unionName, u.Name)
+	require.True(t, u.Optional)
+	require.Equal(t, []string{"string", "long", "P"}, fieldNames(u))
+	for _, f := range u.Fields {
+		require.True(t, f.Schema.Optional, f.Name)
+	}
+
+	dec, err := compile(parsed, parsed, cs)
+	require.NoError(t, err)
+	for hexIn, check := range map[string]func(*connect.Struct){
+		"00":     func(st *connect.Struct) { require.Nil(t, st.Get("u")) },
+		"040a":   func(st *connect.Struct) { require.Equal(t, int64(5), st.Get("u").(*connect.Struct).Get("long")) },
+		"020278": func(st *connect.Struct) { require.Equal(t, "x", st.Get("u").(*connect.Struct).Get("string")) },
+		"060e": func(st *connect.Struct) {
+			require.Equal(t, int32(7), st.Get("u").(*connect.Struct).Get("P").(*connect.Struct).Get("x"))
+		},
+	} {
+		in, _ := hex.DecodeString(hexIn)
+		r := reader{b: in}
+		v, err := dec.decode(&r)
+		require.NoError(t, err, hexIn)
+		st := v.Any().(*connect.Struct)
+		check(st)
+		// Written again, the same bytes.
+		e := encoder{d: meta}
+		out, err := e.value(nil, cs, v)
+		require.NoError(t, err, hexIn)
+		require.Equal(t, hexIn, hex.EncodeToString(out))
+	}
+	require.Equal(t, `{"type":"record","name":"R","fields":[{"name":"u","type":["null","string","long",`+
+		`{"type":"record","name":"P","fields":[{"name":"x","type":"int"}],"connect.name":"P"}],"default":null}],"connect.name":"R"}`,
+		schemaText(t, meta, cs))
+
+	// A required union: no null branch, a struct with nothing set refused.
+	parsed, err = hamba.Parse(`["int","string"]`)
+	require.NoError(t, err)
+	cs, err = meta.toConnectSchema(parsed, 0)
+	require.NoError(t, err)
+	require.False(t, cs.Optional)
+	e := encoder{d: meta}
+	_, err = e.value(nil, cs, connect.AnyValue(connect.NewStruct(cs)))
+	require.ErrorContains(t, err, "required union")
+	// A writer's plain string read with a reader union sets the string.
+	w, err := hamba.Parse(`"string"`)
+	require.NoError(t, err)
+	dec, err = compile(w, parsed, cs)
+	require.NoError(t, err)
+	r := reader{b: []byte{2, 'z'}}
+	v, err := dec.decode(&r)
+	require.NoError(t, err)
+	require.Equal(t, "z", v.Any().(*connect.Struct).Get("string"))
+}
+
+// TestDecodeBounds: counts and lengths are checked against the data, so a
+// few corrupt bytes fail at once instead of allocating or looping.
+func TestDecodeBounds(t *testing.T) {
+	for text, in := range map[string][]byte{
+		`{"type":"array","items":"string"}`:                                 {0xfe, 0xff, 0xff, 0xff, 0x0f, 2, 'a'},
+		`{"type":"array","items":{"type":"record","name":"Z","fields":[]}}`: {0xfe, 0xff, 0x07, 0},
+		`"string"`:                      {0xfe, 0xff, 0xff, 0xff, 0x0f, 'a'},
+		`"long"`:                        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		`{"type":"map","values":"int"}`: {0x01},
+		`["null","int"]`:                {0x06},
+		`{"type":"enum","name":"E","symbols":["A"]}`: {0x02},
+		`"boolean"`: {0x02},
+		`{"type":"record","name":"R","fields":[{"name":"i","type":"int"}]}`: {0xff, 0xff, 0xff, 0xff, 0x7f},
+		`{"type":"fixed","name":"F","size":4}`:                              {1, 2, 3},
+	} {
+		parsed, err := hamba.Parse(text)
+		require.NoError(t, err)
+		cs, err := meta.toConnectSchema(parsed, 0)
+		require.NoError(t, err)
+		dec, err := compile(parsed, parsed, cs)
+		require.NoError(t, err)
+		r := reader{b: in}
+		_, err = dec.decode(&r)
+		require.Error(t, err, text)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	defaultSchemaName  = "ConnectDefault"
 	defaultFullName    = namespace + "." + defaultSchemaName
 	mapEntryName       = "MapEntry"
+	unionName          = namespace + ".Union"
 	propConnectName    = "connect.name"
 	propConnectDoc     = "connect.doc"
 	propConnectVersion = "connect.version"
@@ -157,6 +158,23 @@ func unionDefaultFirst(s *connect.Schema) bool {
 
 // schema writes s; ignoreOptional writes the base type of an optional one.
 func (w *schemaWriter) schema(s *connect.Schema, ignoreOptional bool) error {
+	if isUnion(s) {
+		// A union takes no properties: its optionality is a null member.
+		w.buf.WriteByte('[')
+		if s.Optional {
+			w.buf.WriteString(`"null"`)
+		}
+		for i, f := range s.Fields {
+			if i > 0 || s.Optional {
+				w.buf.WriteByte(',')
+			}
+			if err := w.schema(f.Schema, true); err != nil {
+				return prefix(err, f.Name)
+			}
+		}
+		w.buf.WriteByte(']')
+		return nil
+	}
 	if s.Optional && !ignoreOptional {
 		if unionDefaultFirst(s) {
 			w.buf.WriteByte('[')
@@ -432,7 +450,7 @@ func (w *schemaWriter) field(name string, s *connect.Schema, doc string) error {
 		w.str(doc)
 	}
 	switch {
-	case s.Default != nil && !(s.Optional && s.Type == connect.StructType):
+	case s.Default != nil && !(s.Optional && s.Type == connect.StructType) && !isUnion(s):
 		// An optional struct's union starts with null, which its default
 		// cannot be: Avro refuses the default and AvroData drops it.
 		w.key("default")

@@ -195,13 +195,35 @@ func (d dataConfig) toConnect(as hamba.Schema, optional bool, fieldDefault any, 
 		}
 	case hamba.Union:
 		t, ok := optionalBranch(as.(*hamba.UnionSchema))
-		if !ok {
-			return nil, fmt.Errorf("union %s is not supported: only a type with null maps to Connect", as)
-		}
-		if len(as.(*hamba.UnionSchema).Types()) == 1 {
+		if ok && len(as.(*hamba.UnionSchema).Types()) == 1 {
 			return d.toConnect(t, optional, nil, false, 0, seen)
 		}
-		return d.toConnect(t, true, nil, false, 0, seen)
+		if ok {
+			return d.toConnect(t, true, nil, false, 0, seen)
+		}
+		// Any other union is a struct named io.confluent.connect.avro.Union
+		// with an optional field per type, of which one is set.
+		var fields []connect.Field
+		names := map[string]bool{}
+		for _, m := range as.(*hamba.UnionSchema).Types() {
+			m = deref(m)
+			if m.Type() == hamba.Null {
+				s.Optional = true
+				continue
+			}
+			name := d.unionMemberName(m)
+			if names[name] {
+				return nil, fmt.Errorf("multiple union schemas map to the Connect union field name %s", name)
+			}
+			names[name] = true
+			fs, err := d.toConnect(m, true, nil, false, 0, seen)
+			if err != nil {
+				return nil, prefix(err, name)
+			}
+			fields = append(fields, connect.F(name, fs))
+		}
+		s.Name = unionName
+		s = withFields(s, connect.StructOf(fields...))
 	case hamba.Null:
 		return nil, errors.New("standalone null schemas are not supported by this converter")
 	default:
@@ -524,3 +546,19 @@ func defaultBytes(v any) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("default %v is not bytes", v)
 }
+
+// unionMemberName names the Connect union field of a union member, as
+// AvroData's unionMemberFieldName does: a named type by its name (its full
+// name with enhanced.avro.schema.support), any other by its type.
+func (d dataConfig) unionMemberName(m hamba.Schema) string {
+	if n, ok := m.(hamba.NamedSchema); ok {
+		if d.enhanced {
+			return n.FullName()
+		}
+		return n.Name()
+	}
+	return string(m.Type())
+}
+
+// isUnion reports whether s is a union held as a struct.
+func isUnion(s *connect.Schema) bool { return s.Type == connect.StructType && s.Name == unionName }
