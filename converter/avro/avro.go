@@ -87,6 +87,7 @@ const (
 	RetriesWaitMsConfig             = "retries.wait.ms"
 	RetriesMaxWaitMsConfig          = "retries.max.wait.ms"
 	HTTPReadTimeoutMsConfig         = "http.read.timeout.ms"
+	LatestCacheTTLSecConfig         = "latest.cache.ttl.sec"
 	SSLTruststoreLocationConfig     = "schema.registry.ssl.truststore.location"
 	SSLTruststoreTypeConfig         = "schema.registry.ssl.truststore.type"
 	SSLKeystoreLocationConfig       = "schema.registry.ssl.keystore.location"
@@ -163,6 +164,8 @@ func ConfigDef() *connect.ConfigDef {
 		Define(i(RetriesWaitMsConfig, 1000, "The wait before the first retry, doubled after each.")).
 		Define(i(RetriesMaxWaitMsConfig, 20000, "The longest wait between retries.")).
 		Define(i(HTTPReadTimeoutMsConfig, 60000, "How long a registry request may take.")).
+		Define(connect.ConfigKey{Name: LatestCacheTTLSecConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
+			Doc: "How long the latest version of a subject is cached, in seconds; -1 for ever."}).
 		Define(s(SSLTruststoreLocationConfig, "", "PEM file of the certificates that sign the registry's certificate.")).
 		Define(s(SSLTruststoreTypeConfig, "PEM", "The trust store's format; only PEM is supported.")).
 		Define(s(SSLKeystoreLocationConfig, "", "PEM file of the client certificate (and key, unless schema.registry.ssl.key.location is set).")).
@@ -273,9 +276,10 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 		return nil, fmt.Errorf("avro: %w", err)
 	}
 	timeout := time.Duration(cfg.Int(HTTPReadTimeoutMsConfig)) * time.Millisecond
-	opts = append(opts, sr.HTTPClient(&http.Client{Transport: &http.Transport{
+	hc := &http.Client{Transport: &http.Transport{
 		Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsCfg, MaxIdleConnsPerHost: 4,
-	}, Timeout: timeout}))
+	}, Timeout: timeout}
+	opts = append(opts, sr.HTTPClient(hc))
 	cl, err := sr.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("avro: %w", err)
@@ -289,10 +293,10 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 		isKey: isKey,
 		data: dataConfig{connectMetaData: cfg.Bool(ConnectMetaDataConfig), enhanced: cfg.Bool(EnhancedAvroSchemaSupportConfig),
 			scrub: cfg.Bool(ScrubInvalidNamesConfig)},
-		reg: &registry{cl: cl, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
+		reg: &registry{cl: cl, http: hc, ttl: time.Duration(cfg.Int(LatestCacheTTLSecConfig)) * time.Second, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
 			maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
 			maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
-			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]sr.SubjectSchema{},
+			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]latestEntry{},
 			vers: map[subjectSchema]int{}, guids: map[string]int{}},
 		register: cfg.Bool(AutoRegisterSchemasConfig), useLatest: cfg.Bool(UseLatestVersionConfig),
 		strict: cfg.Bool(LatestCompatibilityStrictConfig), normalize: cfg.Bool(NormalizeSchemasConfig),
@@ -406,9 +410,7 @@ func Plugin() converter.Plugin {
 
 // Close releases the registry client's idle connections.
 func (c *Converter) Close() error {
-	if hc, ok := c.reg.cl.OptValue(sr.HTTPClient).(*http.Client); ok {
-		hc.CloseIdleConnections()
-	}
+	c.reg.http.CloseIdleConnections()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package avro
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -93,4 +94,29 @@ func fieldNames(s *connect.Schema) []string {
 		out = append(out, f.Name)
 	}
 	return out
+}
+
+// TestLatestCacheTTL: the latest version is cached for ever by default and
+// for latest.cache.ttl.sec when set.
+func TestLatestCacheTTL(t *testing.T) {
+	reg := newRegistry(t)
+	id1, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `"long"`})
+	require.NoError(t, err)
+	forever := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	ttl := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", LatestCacheTTLSecConfig, "1")
+	for _, c := range []*Converter{forever, ttl} {
+		out, err := c.FromConnect(nil, "t", connect.Headers{}, connect.Int64Schema, int64(1))
+		require.NoError(t, err)
+		require.Equal(t, byte(id1), out[4])
+	}
+	id2, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"long","connect.doc":"v2"}`})
+	require.NoError(t, err)
+	ttl.reg.ttl = time.Millisecond // a second is long for a test
+	require.Eventually(t, func() bool {
+		out, err := ttl.FromConnect(nil, "t", connect.Headers{}, connect.Int64Schema, int64(1))
+		return err == nil && out[4] == byte(id2)
+	}, 10*time.Second, 5*time.Millisecond)
+	out, err := forever.FromConnect(nil, "t", connect.Headers{}, connect.Int64Schema, int64(1))
+	require.NoError(t, err)
+	require.Equal(t, byte(id1), out[4])
 }

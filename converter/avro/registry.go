@@ -16,11 +16,13 @@ import (
 
 // registry is the schema registry client: franz-go's sr.Client, which fails
 // over between the configured URLs, with retries and caches on top. Ids,
-// schemas and a subject's latest version are cached (Confluent caches the
-// latest without expiry by default, latest.cache.ttl.sec -1), bounded by
-// max.schemas.per.subject.
+// schemas and versions never change once registered and are cached, bounded
+// by max.schemas.per.subject; a subject's latest version is cached for
+// latest.cache.ttl.sec (for ever by default, as in Confluent's client).
 type registry struct {
 	cl       *sr.Client
+	http     *http.Client
+	ttl      time.Duration // of a subject's latest version; 0: for ever
 	retries  int
 	wait     time.Duration
 	maxWait  time.Duration
@@ -30,12 +32,17 @@ type registry struct {
 	mu     sync.Mutex
 	byID   map[int]sr.Schema
 	ids    map[subjectSchema]int
-	latest map[string]sr.SubjectSchema
+	latest map[string]latestEntry
 	vers   map[subjectSchema]int
 	guids  map[string]int
 }
 
 type subjectSchema struct{ subject, schema string }
+
+type latestEntry struct {
+	s  sr.SubjectSchema
+	at time.Time
+}
 
 // call runs f, retrying a transient failure (a 5xx answer, a refused
 // connection, a timeout) with exponential back-off, and returns an error
@@ -125,8 +132,9 @@ func (r *registry) id(subject, schema string, register, normalize bool) (int, er
 			ctx = sr.WithParams(ctx, sr.Normalize)
 		}
 		if register {
-			ss, err := r.cl.CreateSchema(ctx, subject, s)
-			id = ss.ID
+			// One request: sr's CreateSchema asks again for details not needed.
+			var err error
+			id, err = r.cl.RegisterSchema(ctx, subject, s, -1, -1)
 			return err
 		}
 		ss, err := r.cl.LookupSchema(ctx, subject, s)
@@ -143,14 +151,16 @@ func (r *registry) id(subject, schema string, register, normalize bool) (int, er
 	return id, nil
 }
 
-// latestVersion returns the latest schema of subject.
+// latestVersion returns the latest schema of subject, cached for
+// latest.cache.ttl.sec.
 func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
 	r.mu.Lock()
-	s, ok := r.latest[subject]
+	e, ok := r.latest[subject]
 	r.mu.Unlock()
-	if ok {
-		return s, nil
+	if ok && (r.ttl <= 0 || time.Since(e.at) < r.ttl) {
+		return e.s, nil
 	}
+	var s sr.SubjectSchema
 	err := r.call("latest version of subject "+subject, func(ctx context.Context) error {
 		var err error
 		s, err = r.cl.SchemaByVersion(ctx, subject, -1)
@@ -160,7 +170,7 @@ func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
 		return s, err
 	}
 	r.put(func() {
-		r.latest[subject] = s
+		r.latest[subject] = latestEntry{s, time.Now()}
 		r.byID[s.ID] = s.Schema
 	})
 	return s, nil
