@@ -200,15 +200,20 @@ type writeSchema struct {
 	subjects sync.Map // topic -> subject, so a record does not build its subject's name
 }
 
+// readKey names what a record is read with: its schema id and topic (which
+// with the strategy names the subject).
 type readKey struct {
-	id      int
-	reader  int    // the reader schema's id; 0 when it is the writer's
-	subject string // the writer's version in it is the Connect schema's version
+	id    int
+	topic string
 }
 
+// readSchema is a writer schema's decoder for one reader schema: the
+// writer's own, or the subject's latest with use.latest.version.
 type readSchema struct {
-	schema *connect.Schema
-	dec    *decoder
+	subject  string
+	readerID int
+	schema   *connect.Schema
+	dec      *decoder
 }
 
 // Configure returns a Converter from Confluent's string configuration (the
@@ -663,19 +668,34 @@ func (c *Converter) readSchemaOf(id, version int) (*parsedSchema, error) {
 
 // decoderOf returns the decoder of data written with schema id on topic:
 // read with the writer's schema, or with use.latest.version the subject's
-// latest, and compiled once.
+// latest, compiled once per reader schema.
 func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
+	k := readKey{id: id, topic: topic}
 	c.mu.RLock()
-	rs, ok := c.fromAvro[readKey{id: id, subject: topic}]
+	rs, ok := c.fromAvro[k]
 	c.mu.RUnlock()
-	if ok {
+	if ok && !c.useLatest {
 		return rs, nil
+	}
+	var subject string
+	if ok {
+		subject = rs.subject
+	}
+	readerID := id
+	if c.useLatest && ok {
+		latest, err := c.reg.latestVersion(subject)
+		if err != nil {
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		}
+		if latest.ID == rs.readerID {
+			return rs, nil
+		}
 	}
 	w, err := c.parse(id)
 	if err != nil {
 		return nil, c.idErr(topic, id, err)
 	}
-	subject := c.subject(topic, w)
+	subject = c.subject(topic, w)
 	text, _ := c.reg.schemaByID(id)
 	version, err := c.reg.version(subject, text.Schema)
 	if err != nil {
@@ -684,7 +704,6 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 		}
 		return nil, dataErr(topic, fmt.Errorf("version of schema id %d in subject %s: %w", id, subject, err))
 	}
-	readerID := id
 	if c.useLatest {
 		latest, err := c.reg.latestVersion(subject)
 		if err != nil {
@@ -705,12 +724,12 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	rs = &readSchema{schema: r.schema, dec: dec}
+	rs = &readSchema{subject: subject, readerID: readerID, schema: r.schema, dec: dec}
 	c.mu.Lock()
 	if len(c.fromAvro) >= c.cacheSize {
 		clear(c.fromAvro)
 	}
-	c.fromAvro[readKey{id: id, subject: topic}] = rs
+	c.fromAvro[k] = rs
 	c.mu.Unlock()
 	return rs, nil
 }

@@ -120,3 +120,27 @@ func TestLatestCacheTTL(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, byte(id1), out[4])
 }
+
+// TestLatestCacheTTLReading: with use.latest.version, a record is read
+// with the latest version as of latest.cache.ttl.sec.
+func TestLatestCacheTTLReading(t *testing.T) {
+	reg := newRegistry(t)
+	w := newConv(t, reg.URL(), false)
+	s := connect.StructOf(connect.F("a", connect.Int64Schema)).WithName("R")
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("a", int64(1)))
+	data, err := w.FromConnect(nil, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	r := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", LatestCacheTTLSecConfig, "1")
+	got, _, err := r.ToConnect("t", connect.Headers{}, data)
+	require.NoError(t, err)
+	require.Len(t, got.Fields, 1)
+	_, _, err = reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"record","name":"R","fields":[
+		{"name":"a","type":"long"},{"name":"b","type":"string","default":"new"}]}`})
+	require.NoError(t, err)
+	r.reg.ttl = time.Millisecond
+	require.Eventually(t, func() bool {
+		got, val, err := r.ToConnect("t", connect.Headers{}, data)
+		return err == nil && len(got.Fields) == 2 && val.(*connect.Struct).Get("b") == "new"
+	}, 10*time.Second, 5*time.Millisecond)
+}
