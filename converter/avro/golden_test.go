@@ -28,6 +28,13 @@ func goldenCases() map[string]goldenCase {
 	_ = ov.Put("name", "ab")
 	enum := connect.StringSchema.WithName("E").WithParameter(paramEnum, "E").
 		WithParameter(paramEnum+".RED", "RED").WithParameter(paramEnum+".GREEN", "GREEN")
+	union := connect.StructOf(connect.F("string", connect.OptionalStringSchema), connect.F("long", connect.OptionalInt64Schema)).
+		WithName(unionName).AsOptional()
+	unionLong := connect.NewStruct(union)
+	_ = unionLong.Put("long", int64(5))
+	optStruct := connect.StructOf(connect.F("x", connect.Int32Schema)).AsOptional()
+	optStructV := connect.NewStruct(optStruct)
+	_ = optStructV.Put("x", int32(7))
 	return map[string]goldenCase{
 		"int32_0":                          {connect.Int32Schema, int32(0)},
 		"int32_-1":                         {connect.Int32Schema, int32(-1)},
@@ -58,6 +65,11 @@ func goldenCases() map[string]goldenCase {
 		"struct_id42_nameab_notenull_qty1": {order, ov},
 		"enum_GREEN_of_RED_GREEN":          {enum, "GREEN"},
 		"fixed4_09080706":                  {connect.BytesSchema.WithName("F").WithParameter(propFixedSize, "4"), []byte{9, 8, 7, 6}},
+		"union_long_5":                     {union, unionLong},
+		"union_null":                       {union, nil},
+		"optional_struct_x7":               {optStruct, optStructV},
+		"decimal_fixed4_-2":                {connect.DecimalSchema(2).WithParameter(propFixedSize, "4"), connect.NewDecimal(-2, 2)},
+		"array_optional_int_1_null":        {connect.ArrayOf(connect.OptionalInt32Schema), []any{int32(1), nil}},
 	}
 }
 
@@ -96,7 +108,10 @@ func TestGolden(t *testing.T) {
 		require.NoError(t, err, name)
 		require.Equal(t, len(want), r.pos, name)
 		if st, ok := c.value.(*connect.Struct); ok {
-			require.Equal(t, st.Get("name"), v.Any().(*connect.Struct).Get("name"), name)
+			got := v.Any().(*connect.Struct)
+			for _, f := range st.Schema().Fields {
+				require.True(t, connect.ValuesEqual(st.Get(f.Name), got.Get(f.Name)), "%s.%s", name, f.Name)
+			}
 			continue
 		}
 		require.True(t, connect.ValuesEqual(c.value, v.Any()), "%s: %v != %v", name, c.value, v.Any())

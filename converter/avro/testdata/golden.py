@@ -74,6 +74,15 @@ cases = [
     ("struct_id42_nameab_notenull_qty1", zz(42) + s("ab") + zz(0) + zz(1)),
     ("enum_GREEN_of_RED_GREEN", zz(1)),
     ("fixed4_09080706", b"\x09\x08\x07\x06"),
+    # A union held as io.confluent.connect.avro.Union [null, string, long].
+    ("union_long_5", zz(2) + zz(5)),
+    ("union_null", zz(0)),
+    # An optional struct is ["null", record]: branch 1, then the fields.
+    ("optional_struct_x7", zz(1) + zz(7)),
+    # A Decimal in a fixed of 4: sign-extended big-endian two's complement.
+    ("decimal_fixed4_-2", b"\xff\xff\xff\xfe"),
+    # Array of optional ints: each element a union.
+    ("array_optional_int_1_null", zz(2) + zz(1) + zz(1) + zz(0) + zz(0)),
 ]
 
 for name, b in cases:
