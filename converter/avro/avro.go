@@ -27,8 +27,9 @@
 //
 // Reading, the schema id may also be in the __value_schema_id or
 // __key_schema_id header, as an id or a GUID (ToConnectWithHeaders), as
-// Confluent's deserializer accepts it; writing always puts the id in the
-// payload, Confluent's default.
+// Confluent's DualSchemaIdDeserializer accepts it. Writing puts the id
+// before the payload, Confluent's default, or with HeaderSchemaIdSerializer
+// the GUID in the header (HeaderIDConverter).
 //
 // Other unions are structs named io.confluent.connect.avro.Union with an
 // optional field per type (named by the type, or a named type's name), one
@@ -36,9 +37,9 @@
 //
 // Differences from Confluent's converter: a value without a schema is
 // refused (Confluent writes it with its io.confluent.connect.avro.Anything
-// union); recursive records, schema references, generalized sum types, the
-// schema id written in a header, and the rule, context and
-// bearer-token-provider machinery are not supported; and parameters read
+// union); recursive records, schema references, generalized sum types,
+// AssociatedNameStrategy, and the rule, context and bearer-token-provider
+// machinery are not supported; and parameters read
 // from connect.parameters come back sorted by key, since their JSON order
 // is not kept.
 package avro
@@ -47,6 +48,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -88,6 +90,10 @@ const (
 	RetriesMaxWaitMsConfig          = "retries.max.wait.ms"
 	HTTPReadTimeoutMsConfig         = "http.read.timeout.ms"
 	LatestCacheTTLSecConfig         = "latest.cache.ttl.sec"
+	KeySchemaIDSerializerConfig     = "key.schema.id.serializer"
+	ValueSchemaIDSerializerConfig   = "value.schema.id.serializer"
+	KeySchemaIDDeserializerConfig   = "key.schema.id.deserializer"
+	ValueSchemaIDDeserializerConfig = "value.schema.id.deserializer"
 	SSLTruststoreLocationConfig     = "schema.registry.ssl.truststore.location"
 	SSLTruststoreTypeConfig         = "schema.registry.ssl.truststore.type"
 	SSLKeystoreLocationConfig       = "schema.registry.ssl.keystore.location"
@@ -97,6 +103,34 @@ const (
 	SSLEndpointIdentificationConfig = "schema.registry.ssl.endpoint.identification.algorithm"
 )
 
+// Where the schema id goes, by Confluent's class names.
+const (
+	PrefixSchemaIDSerializer   = "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdSerializer"
+	HeaderSchemaIDSerializer   = "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer"
+	DualSchemaIDDeserializer   = "io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer"
+	PrefixSchemaIDDeserializer = "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdDeserializer"
+)
+
+// className returns the full class name among names that s is, by its full
+// or short name.
+func className(s string, names ...string) (string, bool) {
+	for _, full := range names {
+		if s == full || s == full[strings.LastIndexByte(full, '.')+1:] {
+			return full, true
+		}
+	}
+	return "", false
+}
+
+func classValidator(names ...string) connect.Validator {
+	return connect.ValidatorFunc(func(v any) error {
+		if _, ok := className(v.(string), names...); !ok {
+			return fmt.Errorf("must be one of %s", strings.Join(names, ", "))
+		}
+		return nil
+	})
+}
+
 // The subject name strategies, by Confluent's class names.
 const (
 	TopicNameStrategy       = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
@@ -105,12 +139,7 @@ const (
 )
 
 func strategy(s string) (string, bool) {
-	for _, full := range []string{TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy} {
-		if s == full || s == full[strings.LastIndexByte(full, '.')+1:] {
-			return full, true
-		}
-	}
-	return "", false
+	return className(s, TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy)
 }
 
 // ConfigDef defines AvroConverter's configuration keys.
@@ -134,6 +163,10 @@ func ConfigDef() *connect.ConfigDef {
 		})
 		return k
 	}
+	idKey := func(name, def, doc string, names ...string) connect.ConfigKey {
+		return connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: def, Importance: connect.Low,
+			Validator: classValidator(names...), Doc: doc}
+	}
 	return connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: SchemaRegistryURLConfig, Type: connect.ConfigList, Importance: connect.High,
 			Doc: "Comma-separated list of URLs for Schema Registry instances, tried in turn."}).
@@ -153,6 +186,10 @@ func ConfigDef() *connect.ConfigDef {
 		Define(b(UseLatestVersionConfig, false, "Write with, and read into, the subject's latest registered schema.")).
 		Define(b(LatestCompatibilityStrictConfig, true, "With use.latest.version, refuse a value whose schema the latest is not backward compatible with.")).
 		Define(b(NormalizeSchemasConfig, false, "Ask the registry to normalize schemas when registering and looking them up.")).
+		Define(idKey(KeySchemaIDSerializerConfig, PrefixSchemaIDSerializer, "Where the key's schema id goes: before the payload (PrefixSchemaIdSerializer) or, as a GUID, in the __key_schema_id header (HeaderSchemaIdSerializer).", PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)).
+		Define(idKey(ValueSchemaIDSerializerConfig, PrefixSchemaIDSerializer, "Where the value's schema id goes: before the payload (PrefixSchemaIdSerializer) or, as a GUID, in the __value_schema_id header (HeaderSchemaIdSerializer).", PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)).
+		Define(idKey(KeySchemaIDDeserializerConfig, DualSchemaIDDeserializer, "Where the key's schema id is read from: the __key_schema_id header if there is one, else the payload (DualSchemaIdDeserializer), or the payload only (PrefixSchemaIdDeserializer).", DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)).
+		Define(idKey(ValueSchemaIDDeserializerConfig, DualSchemaIDDeserializer, "Where the value's schema id is read from: the __value_schema_id header if there is one, else the payload (DualSchemaIdDeserializer), or the payload only (PrefixSchemaIdDeserializer).", DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)).
 		Define(strat(KeySubjectNameStrategyConfig)).
 		Define(strat(ValueSubjectNameStrategyConfig)).
 		Define(i(SchemasCacheConfig, 1000, "The number of Connect schemas whose Avro schema is cached.")).
@@ -180,6 +217,8 @@ func ConfigDef() *connect.ConfigDef {
 // Close releases its registry connections.
 type Converter struct {
 	isKey     bool
+	headerIDs bool // write the GUID in a header (HeaderIDConverter)
+	prefixIDs bool // read the id from the payload only
 	data      dataConfig
 	reg       *registry
 	register  bool
@@ -219,7 +258,9 @@ type readSchema struct {
 // Configure returns a Converter from Confluent's string configuration (the
 // converter's keys with key.converter. or value.converter. removed); isKey
 // says whether it converts keys, which names the subject. The error names
-// the key at fault and never holds a credential.
+// the key at fault and never holds a credential. With
+// HeaderSchemaIdSerializer configured, write through HeaderIDConverter{c}
+// (Plugin does so); the Converter itself puts the id before the payload.
 func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	cfg, err := ConfigDef().Parse(config)
 	if err != nil {
@@ -289,20 +330,22 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("avro: %w", err)
 	}
-	stratKey := ValueSubjectNameStrategyConfig
+	stratKey, serKey, deserKey := ValueSubjectNameStrategyConfig, ValueSchemaIDSerializerConfig, ValueSchemaIDDeserializerConfig
 	if isKey {
-		stratKey = KeySubjectNameStrategyConfig
+		stratKey, serKey, deserKey = KeySubjectNameStrategyConfig, KeySchemaIDSerializerConfig, KeySchemaIDDeserializerConfig
 	}
+	ser, _ := className(cfg.String(serKey), PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)
+	deser, _ := className(cfg.String(deserKey), DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)
 	strat, _ := strategy(cfg.String(stratKey))
 	c := &Converter{
-		isKey: isKey,
+		isKey: isKey, headerIDs: ser == HeaderSchemaIDSerializer, prefixIDs: deser == PrefixSchemaIDDeserializer,
 		data: dataConfig{connectMetaData: cfg.Bool(ConnectMetaDataConfig), enhanced: cfg.Bool(EnhancedAvroSchemaSupportConfig),
 			scrub: cfg.Bool(ScrubInvalidNamesConfig)},
 		reg: &registry{cl: cl, http: hc, ttl: time.Duration(cfg.Int(LatestCacheTTLSecConfig)) * time.Second, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
 			maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
 			maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
 			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]latestEntry{},
-			vers: map[subjectSchema]int{}, guids: map[string]int{}},
+			vers: map[subjectSchema]int{}, guids: map[string]int{}, byText: map[subjectSchema]string{}},
 		register: cfg.Bool(AutoRegisterSchemasConfig), useLatest: cfg.Bool(UseLatestVersionConfig),
 		strict: cfg.Bool(LatestCompatibilityStrictConfig), normalize: cfg.Bool(NormalizeSchemasConfig),
 		strategy: strat, toAvro: map[*connect.Schema]*writeSchema{}, fromAvro: map[readKey]*readSchema{},
@@ -408,7 +451,14 @@ func Plugin() converter.Plugin {
 		PluginInfo: connect.PluginInfo{Class: Class, Aliases: []string{"AvroConverter"}, Kind: connect.ConverterPlugin,
 			Version: version.Kconnect(), Doc: "Confluent's Avro format with a Schema Registry.", Config: ConfigDef()},
 		New: func(config map[string]string, isKey bool) (converter.Converter, error) {
-			return Configure(config, isKey)
+			c, err := Configure(config, isKey)
+			if err != nil {
+				return nil, err
+			}
+			if c.headerIDs {
+				return HeaderIDConverter{c}, nil
+			}
+			return c, nil
 		},
 	}
 }
@@ -492,49 +542,132 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	if value == nil {
 		return nil, nil
 	}
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0)
+	out, id, _, err := c.write(dst, topic, schema, value, false)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(out[start+1:], uint32(id))
+	return out, nil
+}
+
+// write appends value's Avro encoding to dst and returns its schema's id,
+// and with guid its GUID.
+func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, g string, err error) {
 	if schema == nil {
-		return nil, dataErr(topic, errors.New("a value without a schema cannot be written as Avro"))
+		return nil, 0, "", dataErr(topic, errors.New("a value without a schema cannot be written as Avro"))
 	}
 	ws, err := c.writeSchemaOf(schema)
 	if err != nil {
-		return nil, dataErr(topic, err)
+		return nil, 0, "", dataErr(topic, err)
 	}
 	subject := c.writeSubject(topic, ws)
 	target := schema
-	var id int
 	if c.useLatest {
 		latest, err := c.reg.latestVersion(subject)
 		if err != nil {
-			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
 		rs, err := c.readSchemaOf(latest.ID, latest.Version)
 		if err != nil {
-			return nil, dataErr(topic, err)
+			return nil, 0, "", dataErr(topic, err)
 		}
 		if c.strict {
 			if err := hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed); err != nil {
-				return nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
+				return nil, 0, "", dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
 			}
 		}
-		id, target = latest.ID, rs.schema
+		id, g, target = latest.ID, latest.GUID, rs.schema
 	} else {
 		id, err = c.reg.id(subject, ws.text, c.register, c.normalize)
 		if err != nil {
 			if notFound(err) {
-				return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
+				return nil, 0, "", dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
 			}
-			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
 	}
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, 0)
-	binary.BigEndian.PutUint32(dst[start+1:], uint32(id))
+	if guid && g == "" {
+		text := ws.text
+		if c.useLatest {
+			latest, _ := c.reg.schemaByID(id)
+			text = latest.Schema
+		}
+		if g, err = c.reg.guid(subject, text); err != nil {
+			return nil, 0, "", dataErr(topic, fmt.Errorf("GUID of schema id %d in subject %s: %w", id, subject, err))
+		}
+		if g == "" {
+			return nil, 0, "", dataErr(topic, fmt.Errorf("the registry gives schema id %d in subject %s no GUID", id, subject))
+		}
+	}
 	e := encoder{d: c.data}
-	out, err := e.value(dst, target, connect.AnyValue(value))
+	out, err = e.value(dst, target, connect.AnyValue(value))
+	if err != nil {
+		return nil, 0, "", dataErr(topic, err)
+	}
+	return out, id, g, nil
+}
+
+// HeaderIDConverter is a Converter that writes the schema's GUID in the
+// __value_schema_id (__key_schema_id) header rather than its id before the
+// payload, as Confluent's HeaderSchemaIdSerializer does
+// (value.schema.id.serializer, key.schema.id.serializer); the payload is
+// the bare Avro encoding. Plugin gives one when so configured.
+type HeaderIDConverter struct{ *Converter }
+
+// FromConnectWithHeaders writes value with its schema's GUID in the
+// header, adding the header unless the last one of that name already
+// holds it.
+func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, headers *[]converter.KafkaHeader, schema *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	out, _, g, err := c.write(dst, topic, schema, value, true)
+	if err != nil {
+		return nil, err
+	}
+	hv, err := guidBytes(g)
 	if err != nil {
 		return nil, dataErr(topic, err)
 	}
-	return out, nil
+	name := c.idHeader()
+	for i := len(*headers) - 1; i >= 0; i-- {
+		if (*headers)[i].Key == name {
+			if string((*headers)[i].Value) == string(hv) {
+				return converter.NonNil(out), nil
+			}
+			break
+		}
+	}
+	*headers = append(*headers, converter.KafkaHeader{Key: name, Value: hv})
+	return converter.NonNil(out), nil
+}
+
+// FromConnect is FromConnectWithHeaders for a caller that cannot take
+// headers: it fails, since the schema would be lost.
+func (c HeaderIDConverter) FromConnect(_ []byte, topic string, _ connect.Headers, _ *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	return nil, connect.Fatal(fmt.Errorf("avro: topic %s: the schema id goes in a header, which this caller does not take", topic))
+}
+
+func (c *Converter) idHeader() string {
+	if c.isKey {
+		return KeySchemaIDHeader
+	}
+	return ValueSchemaIDHeader
+}
+
+// guidBytes is a GUID's header form: a one byte, then its 16 bytes.
+func guidBytes(g string) ([]byte, error) {
+	h := strings.ReplaceAll(g, "-", "")
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != 16 {
+		return nil, fmt.Errorf("schema GUID %q is not a UUID", g)
+	}
+	return append([]byte{1}, b...), nil
 }
 
 // ToConnect reads Confluent's wire format. The value may alias data. The
@@ -568,10 +701,10 @@ func (c *Converter) ToConnectWithHeaders(topic string, headers []converter.Kafka
 	if data == nil {
 		return nil, nil, nil
 	}
-	name := ValueSchemaIDHeader
-	if c.isKey {
-		name = KeySchemaIDHeader
+	if c.prefixIDs {
+		return c.ToConnect(topic, connect.Headers{}, data)
 	}
+	name := c.idHeader()
 	var h []byte
 	for i := len(headers) - 1; i >= 0; i-- {
 		if headers[i].Key == name {
@@ -735,7 +868,8 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 }
 
 var (
-	_ converter.Converter        = (*Converter)(nil)
-	_ converter.HeadersToConnect = (*Converter)(nil)
-	_ io.Closer                  = (*Converter)(nil)
+	_ converter.HeadersFromConnect = HeaderIDConverter{}
+	_ converter.Converter          = (*Converter)(nil)
+	_ converter.HeadersToConnect   = (*Converter)(nil)
+	_ io.Closer                    = (*Converter)(nil)
 )

@@ -396,3 +396,55 @@ func TestSchemaIDInHeader(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	require.ErrorContains(t, err, ValueSchemaIDHeader)
 }
+
+// TestSchemaGUIDInHeaderWritten: with HeaderSchemaIdSerializer the value is
+// the bare Avro encoding and its schema's GUID is in the __value_schema_id
+// header, added once; a reader finds it there, unless configured to read
+// the payload only.
+func TestSchemaGUIDInHeaderWritten(t *testing.T) {
+	reg := newRegistry(t)
+	p := Plugin()
+	cv, err := p.New(map[string]string{SchemaRegistryURLConfig: reg.URL(), ValueSchemaIDSerializerConfig: "HeaderSchemaIdSerializer"}, false)
+	require.NoError(t, err)
+	hc, ok := cv.(converter.HeadersFromConnect)
+	require.True(t, ok)
+	headers := []converter.KafkaHeader{{Key: "a", Value: []byte("b")}}
+	out, err := hc.FromConnectWithHeaders(nil, "t", &headers, connect.StringSchema, "hi")
+	require.NoError(t, err)
+	require.Equal(t, []byte{4, 'h', 'i'}, out)
+	require.Len(t, headers, 2)
+	ss, ok := reg.GetSchema("t-value", 1)
+	require.True(t, ok)
+	guid, err := hex.DecodeString(strings.ReplaceAll(ss.GUID, "-", ""))
+	require.NoError(t, err)
+	require.Equal(t, converter.KafkaHeader{Key: ValueSchemaIDHeader, Value: append([]byte{1}, guid...)}, headers[1])
+	_, err = hc.FromConnectWithHeaders(nil, "t", &headers, connect.StringSchema, "again")
+	require.NoError(t, err)
+	require.Len(t, headers, 2, "the same GUID is not added twice")
+
+	_, err = cv.FromConnect(nil, "t", connect.Headers{}, connect.StringSchema, "hi")
+	require.ErrorIs(t, err, connect.ErrFatal)
+
+	r := newConv(t, reg.URL(), false)
+	_, v, err := r.ToConnectWithHeaders("t", headers, out)
+	require.NoError(t, err)
+	require.Equal(t, "hi", v)
+	prefixOnly := newConv(t, reg.URL(), false, ValueSchemaIDDeserializerConfig, PrefixSchemaIDDeserializer)
+	_, _, err = prefixOnly.ToConnectWithHeaders("t", headers, out)
+	require.ErrorContains(t, err, "too short for the Avro wire format")
+
+	// A key converter writes __key_schema_id; the default writes a prefix.
+	kc, err := p.New(map[string]string{SchemaRegistryURLConfig: reg.URL(), KeySchemaIDSerializerConfig: HeaderSchemaIDSerializer}, true)
+	require.NoError(t, err)
+	var kh []converter.KafkaHeader
+	_, err = kc.(converter.HeadersFromConnect).FromConnectWithHeaders(nil, "t", &kh, connect.StringSchema, "k")
+	require.NoError(t, err)
+	require.Equal(t, KeySchemaIDHeader, kh[0].Key)
+	def, err := p.New(map[string]string{SchemaRegistryURLConfig: reg.URL()}, false)
+	require.NoError(t, err)
+	_, isHeader := def.(converter.HeadersFromConnect)
+	require.False(t, isHeader, "the prefix writer costs the runtime no header handling")
+
+	_, err = Configure(map[string]string{SchemaRegistryURLConfig: reg.URL(), ValueSchemaIDSerializerConfig: "Nope"}, false)
+	require.ErrorContains(t, err, ValueSchemaIDSerializerConfig)
+}

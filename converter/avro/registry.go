@@ -35,6 +35,7 @@ type registry struct {
 	latest map[string]latestEntry
 	vers   map[subjectSchema]int
 	guids  map[string]int
+	byText map[subjectSchema]string // GUIDs
 }
 
 type subjectSchema struct{ subject, schema string }
@@ -84,7 +85,7 @@ func notFound(err error) bool {
 func (r *registry) put(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids) >= r.maxCache {
+	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText) >= r.maxCache {
 		// A bounded cache: start over rather than track use, since a
 		// converter sees few schemas and this is a safety net.
 		clear(r.byID)
@@ -92,6 +93,7 @@ func (r *registry) put(fn func()) {
 		clear(r.latest)
 		clear(r.vers)
 		clear(r.guids)
+		clear(r.byText)
 	}
 	fn()
 }
@@ -219,4 +221,25 @@ func (r *registry) idByGUID(guid string) (int, error) {
 		r.byID[s.ID] = s.Schema
 	})
 	return s.ID, nil
+}
+
+// guid returns the GUID of schema in subject.
+func (r *registry) guid(subject, schema string) (string, error) {
+	k := subjectSchema{subject, schema}
+	r.mu.Lock()
+	g, ok := r.byText[k]
+	r.mu.Unlock()
+	if ok {
+		return g, nil
+	}
+	err := r.call("GUID in subject "+subject, func(ctx context.Context) error {
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: sr.TypeAvro})
+		g = ss.GUID
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	r.put(func() { r.byText[k] = g })
+	return g, nil
 }

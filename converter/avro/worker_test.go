@@ -121,3 +121,53 @@ func TestWorkerPipeline(t *testing.T) {
 	require.Equal(t, uint32(ss.ID), binary.BigEndian.Uint32(first.Value[1:5]))
 	require.Equal(t, "line 0", string(first.Value[6:]))
 }
+
+// TestWorkerPipelineHeaderIDs: with value.schema.id.serializer=
+// HeaderSchemaIdSerializer the worker writes the GUID header the converter
+// adds and the bare Avro value; the sink reads the lines back through the
+// header.
+func TestWorkerPipelineHeaderIDs(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "avrohdr")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	require.NoError(t, os.WriteFile(in, []byte("one\ntwo\nthree\n"), 0o644))
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(sourcefile.Plugin(), sinkfile.Plugin(), avro.Plugin()),
+		worker.OffsetStore(offset.NewMemory()), worker.Logger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Close() })
+	ctx := context.Background()
+	require.NoError(t, w.CreateConnector(ctx, "file-in", map[string]string{
+		"connector.class": "FileStreamSource", "file": in, "topic": topic,
+		"value.converter": avro.Class, "value.converter.schema.registry.url": reg.URL(),
+		"value.converter.value.schema.id.serializer": avro.HeaderSchemaIDSerializer}))
+	require.NoError(t, w.CreateConnector(ctx, testkafka.Group(t, "file-out"), map[string]string{
+		"connector.class": "FileStreamSink", "file": out, "topics": topic,
+		"value.converter": "AvroConverter", "value.converter.schema.registry.url": reg.URL()}))
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return string(b) == "one\ntwo\nthree\n"
+	}, 60*time.Second, 20*time.Millisecond)
+
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var first *kgo.Record
+	for first == nil {
+		fs := cl.PollFetches(pctx)
+		require.NoError(t, pctx.Err())
+		fs.EachRecord(func(r *kgo.Record) {
+			if first == nil {
+				first = r
+			}
+		})
+	}
+	require.Equal(t, []byte{6, 'o', 'n', 'e'}, first.Value)
+	require.Len(t, first.Headers, 1)
+	require.Equal(t, avro.ValueSchemaIDHeader, first.Headers[0].Key)
+	require.Len(t, first.Headers[0].Value, 17)
+	require.Equal(t, byte(1), first.Headers[0].Value[0])
+}
