@@ -148,6 +148,15 @@ func TestCredentialsNeverInErrors(t *testing.T) {
 	_, err = c.FromConnect(nil, "t", connect.Headers{}, connect.StringSchema, "x")
 	require.NoError(t, err)
 
+	c = newConv(t, reg.URL(), false, BasicAuthCredentialsSource, "SASL_INHERIT",
+		"sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="user" password="s3cret";`)
+	_, err = c.FromConnect(nil, "t", connect.Headers{}, connect.StringSchema, "x")
+	require.NoError(t, err)
+	_, err = Configure(map[string]string{SchemaRegistryURLConfig: reg.URL(), BasicAuthCredentialsSource: "SASL_INHERIT",
+		"sasl.jaas.config": `PlainLoginModule required password="s3cret";`}, false)
+	require.ErrorContains(t, err, "SASL_INHERIT")
+	require.NotContains(t, err.Error(), "s3cret")
+
 	c = newConv(t, reg.URL(), false, BasicAuthCredentialsSource, "USER_INFO", BasicAuthUserInfoConfig, "user:wr0ng")
 	_, err = c.FromConnect(nil, "t", connect.Headers{}, connect.StringSchema, "x")
 	require.Error(t, err)
