@@ -280,11 +280,7 @@ func compile(writer, reader hamba.Schema, target *connect.Schema) (*decoder, err
 					continue
 				}
 			}
-			bt := target
-			if bt != nil && target.Optional {
-				bt = target
-			}
-			b, err := compile(wb, rb, bt)
+			b, err := compile(wb, rb, target)
 			if err != nil {
 				d.branches = append(d.branches, nil)
 				d.bad = append(d.bad, err.Error())

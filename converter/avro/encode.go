@@ -53,7 +53,7 @@ type encoder struct {
 }
 
 func typeErr(s *connect.Schema, v connect.Value) error {
-	return &connect.DataError{Err: fmt.Errorf("%s value expected for %s schema, got %s", s.Type, s.Type, describe(v))}
+	return &connect.DataError{Err: fmt.Errorf("a %s schema cannot hold a %s value", s.Type, describe(v))}
 }
 
 func describe(v connect.Value) string {
