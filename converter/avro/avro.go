@@ -17,11 +17,13 @@
 //
 // A registry that cannot be reached, answers 5xx or times out is retried
 // with back-off (max.retries, retries.wait.ms, retries.max.wait.ms); after
-// that the error is marked connect.ErrRetriable and is not a
-// *connect.DataError. The runtime does not retry a conversion (Kafka
-// Connect retries one within errors.retry.timeout), so the task fails with
-// it and commits no offset past the record, which a restart converts
-// again. Data that does not fit its schema, bytes that are not in the
+// that the error is marked connect.ErrRetriable (the call may succeed
+// later) and connect.ErrFatal, and is not a *connect.DataError: the record
+// is fine, so errors.tolerance=all must not skip it, as Kafka Connect would
+// once errors.retry.timeout passed. The task fails and commits no offset
+// past the record, which a restart converts again. (The runtime does not
+// retry a conversion; Kafka Connect retries one within
+// errors.retry.timeout.) Data that does not fit its schema, bytes that are not in the
 // wire format, an unknown schema id and a schema the registry refuses are
 // *connect.DataError naming the topic and, where there is one, the field.
 //

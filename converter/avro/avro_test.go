@@ -217,6 +217,7 @@ func TestRegistryDown(t *testing.T) {
 		_, err := c.FromConnect(nil, "orders", connect.Headers{}, connect.StringSchema, "x")
 		require.Error(t, err, mode)
 		require.True(t, connect.IsRetriable(err), "%s: %v", mode, err)
+		require.ErrorIs(t, err, connect.ErrFatal, "errors.tolerance=all must not skip the record")
 		require.ErrorContains(t, err, "orders")
 	}
 	fail.set("")

@@ -47,8 +47,7 @@ type latestEntry struct {
 
 // call runs f, retrying a transient failure (a 5xx answer, a refused
 // connection, a timeout) with exponential back-off, and returns an error
-// marked retriable once the retries are spent, so the runtime retries the
-// record instead of losing it.
+// marked retriable and fatal once the retries are spent.
 func (r *registry) call(what string, f func(ctx context.Context) error) error {
 	wait := r.wait
 	var err error
@@ -65,7 +64,10 @@ func (r *registry) call(what string, f func(ctx context.Context) error) error {
 		time.Sleep(wait)
 		wait = min(wait*2, r.maxWait)
 	}
-	return connect.Retriable(fmt.Errorf("schema registry unavailable for %s after %d attempts: %w", what, r.retries+1, err))
+	// Retriable: the same call may succeed later. Fatal too: the record's
+	// data is fine, so errors.tolerance=all must not skip it, losing it;
+	// the task fails instead and commits nothing past it.
+	return connect.Retriable(connect.Fatal(fmt.Errorf("schema registry unavailable for %s after %d attempts: %w", what, r.retries+1, err)))
 }
 
 func transient(err error) bool {

@@ -31,10 +31,9 @@ import (
 // FileStreamSink with value.converter=AvroConverter: the topic holds
 // Confluent's wire format under the registry's id, and the sink writes
 // every line back. While the registry answers 503 the source task fails
-// with the converter's retriable error naming the topic (the runtime does
-// not retry a conversion, see the package doc) and commits nothing past
-// the record, so once the registry is back a restart delivers every line
-// once.
+// with the converter's error naming the topic, even with
+// errors.tolerance=all, and commits nothing past the record, so once the
+// registry is back a restart delivers every line once.
 func TestWorkerPipeline(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "avro")
@@ -69,6 +68,7 @@ func TestWorkerPipeline(t *testing.T) {
 	conv := map[string]string{
 		"value.converter": "AvroConverter", "value.converter.schema.registry.url": srv.URL,
 		"value.converter.retries.wait.ms": "1", "value.converter.max.retries": "1",
+		"errors.tolerance": "all",
 	}
 	with := func(m map[string]string) map[string]string {
 		for k, v := range conv {
