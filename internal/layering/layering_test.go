@@ -91,6 +91,8 @@ var layers = []struct {
 	{"cmd", kindProgram},
 	{"examples", kindProgram},
 	{"internal", kindInternal},
+	// Distributed mode's building blocks, for the distributed herder.
+	{"internal/connectproto", kindInternal}, // the Connect group protocol's bytes
 }
 
 // rel returns path relative to the module ("" for the module root) and
