@@ -3,6 +3,7 @@
 package jvmgolden
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,4 +49,47 @@ func JavaOrder(t testing.TB) (cases []string, golden [][]string) {
 		t.Fatalf("jvmgolden: %d cases but %d golden lines: golden.txt is stale, regenerate it (connect/testdata/javaorder/jvm/README.md)", len(cases), len(golden))
 	}
 	return cases, golden
+}
+
+// Record is one record of a topic a JVM worker wrote: Key and Value are
+// nil for a null key or value (a tombstone).
+type Record struct {
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Value     []byte
+}
+
+// DistributedTopic returns the records of topic "config" or "status" that
+// a JVM Kafka Connect 4.4 distributed worker wrote through the scenario of
+// internal/jvmgolden/testdata/distributed/record.sh (its README says what
+// the scenario does and how to record it again), in partition then offset
+// order.
+func DistributedTopic(t testing.TB, topic string) []Record {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root(t), "internal", "jvmgolden", "testdata", "distributed", topic+".jsonl"))
+	if err != nil {
+		t.Fatalf("jvmgolden: %v", err)
+	}
+	var out []Record
+	for i, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var r struct {
+			Partition int32
+			Offset    int64
+			Key       *[]byte
+			Value     *[]byte
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("jvmgolden: %s.jsonl line %d: %v", topic, i+1, err)
+		}
+		rec := Record{Partition: r.Partition, Offset: r.Offset}
+		if r.Key != nil {
+			rec.Key = *r.Key
+		}
+		if r.Value != nil {
+			rec.Value = *r.Value
+		}
+		out = append(out, rec)
+	}
+	return out
 }
