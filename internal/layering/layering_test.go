@@ -93,6 +93,7 @@ var layers = []struct {
 	{"internal", kindInternal},
 	// Distributed mode's building blocks, for the distributed herder.
 	{"internal/connectproto", kindInternal}, // the Connect group protocol's bytes
+	{"internal/configtopic", kindInternal},  // the config topic (KafkaConfigBackingStore)
 }
 
 // rel returns path relative to the module ("" for the module root) and
