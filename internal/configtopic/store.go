@@ -95,7 +95,8 @@ type Store struct {
 
 	mu     sync.Mutex
 	st     state
-	open   bool // reporting updates
+	pos    int64 // the reader's next offset, markers included
+	open   bool  // reporting updates
 	closed bool
 
 	writeMu sync.Mutex // the transactional producer
@@ -237,6 +238,7 @@ func (s *Store) applyBatch(b kafkalog.Batch) error {
 	for _, r := range b.Records {
 		updates = append(updates, s.st.apply(r, s.log)...)
 	}
+	s.pos = b.Next
 	report := s.open && s.onUpdate != nil
 	s.mu.Unlock()
 	if report {
@@ -342,8 +344,46 @@ func (s *Store) send(ctx context.Context, recs ...*kgo.Record) error {
 	return nil
 }
 
+// lastOffset is the highest offset of records a write produced.
+func lastOffset(recs []*kgo.Record) int64 {
+	last := int64(-1)
+	for _, r := range recs {
+		last = max(last, r.Offset)
+	}
+	return last
+}
+
+// readPast reads the topic until it has read the record at offset. A
+// transaction's records become readable only once its markers are written,
+// which the broker does after ending the transaction, so one read to the
+// end may stop short of them; Kafka's readToEnd has that race, and a
+// write here returns only once the store has read it back.
+func (s *Store) readPast(ctx context.Context, offset int64) error {
+	wait := 5 * time.Millisecond
+	for {
+		if err := s.Refresh(ctx); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		pos := s.pos
+		s.mu.Unlock()
+		if pos > offset {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("configtopic: reading config topic %q back to offset %d: %w", s.topic, offset, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
 // sendPrivileged writes records as the leader: through the transactional
-// producer, in one transaction, when the store has one.
+// producer, in one transaction, when the store has one. The records hold
+// their offsets once it returns.
 func (s *Store) sendPrivileged(ctx context.Context, recs ...*kgo.Record) error {
 	if s.txnID == "" {
 		return s.send(ctx, recs...)
@@ -373,7 +413,8 @@ func (s *Store) sendPrivileged(ctx context.Context, recs ...*kgo.Record) error {
 }
 
 // PutConnectorConfig writes a connector's configuration, and its target
-// state first when state is not empty, then reads the topic to its end.
+// state first when state is not empty, then reads the topic until it has
+// read them back (so do the other writes that say they read the topic).
 // Without a target state record, a new connector is STARTED.
 func (s *Store) PutConnectorConfig(ctx context.Context, name string, config map[string]string, state TargetState) error {
 	var recs []*kgo.Record
@@ -387,16 +428,17 @@ func (s *Store) PutConnectorConfig(ctx context.Context, name string, config map[
 	if err := s.sendPrivileged(ctx, recs...); err != nil {
 		return fmt.Errorf("connector %q: %w", name, err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, lastOffset(recs))
 }
 
 // RemoveConnectorConfig deletes a connector: tombstones for its
 // configuration and its target state, then reads the topic to its end.
 func (s *Store) RemoveConnectorConfig(ctx context.Context, name string) error {
-	if err := s.sendPrivileged(ctx, s.record(ConnectorKey(name), nil), s.record(TargetStateKey(name), nil)); err != nil {
+	recs := []*kgo.Record{s.record(ConnectorKey(name), nil), s.record(TargetStateKey(name), nil)}
+	if err := s.sendPrivileged(ctx, recs...); err != nil {
 		return fmt.Errorf("connector %q: %w", name, err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, lastOffset(recs))
 }
 
 // PutTaskConfigs writes a connector's task configurations and then the
@@ -416,14 +458,15 @@ func (s *Store) PutTaskConfigs(ctx context.Context, name string, configs []map[s
 		if err := s.sendPrivileged(ctx, recs...); err != nil {
 			return fmt.Errorf("connector %q: task configurations: %w", name, err)
 		}
-		if err := s.Refresh(ctx); err != nil {
+		if err := s.readPast(ctx, lastOffset(recs)); err != nil {
 			return err
 		}
 	}
-	if err := s.sendPrivileged(ctx, s.record(CommitKey(name), CommitValue(len(configs)))); err != nil {
+	commit := s.record(CommitKey(name), CommitValue(len(configs)))
+	if err := s.sendPrivileged(ctx, commit); err != nil {
 		return fmt.Errorf("connector %q: task commit: %w", name, err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, commit.Offset)
 }
 
 // PutTargetState writes a connector's target state and waits for its
@@ -441,28 +484,31 @@ func (s *Store) PutTargetState(ctx context.Context, name string, state TargetSta
 
 // PutSessionKey writes the session key and reads the topic to its end.
 func (s *Store) PutSessionKey(ctx context.Context, k SessionKey) error {
-	if err := s.sendPrivileged(ctx, s.record(SessionKeyKey, SessionKeyValue(k))); err != nil {
+	rec := s.record(SessionKeyKey, SessionKeyValue(k))
+	if err := s.sendPrivileged(ctx, rec); err != nil {
 		return fmt.Errorf("session key: %w", err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, rec.Offset)
 }
 
 // PutRestartRequest writes a restart request and reads the topic to its
 // end.
 func (s *Store) PutRestartRequest(ctx context.Context, r RestartRequest) error {
-	if err := s.sendPrivileged(ctx, s.record(RestartKey(r.Connector), RestartValue(r))); err != nil {
+	rec := s.record(RestartKey(r.Connector), RestartValue(r))
+	if err := s.sendPrivileged(ctx, rec); err != nil {
 		return fmt.Errorf("connector %q: restart request: %w", r.Connector, err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, rec.Offset)
 }
 
 // PutTaskCountRecord writes the task count whose producers were fenced
 // (exactly-once source) and reads the topic to its end.
 func (s *Store) PutTaskCountRecord(ctx context.Context, name string, tasks int) error {
-	if err := s.sendPrivileged(ctx, s.record(TaskCountKey(name), TaskCountValue(tasks))); err != nil {
+	rec := s.record(TaskCountKey(name), TaskCountValue(tasks))
+	if err := s.sendPrivileged(ctx, rec); err != nil {
 		return fmt.Errorf("connector %q: task count record: %w", name, err)
 	}
-	return s.Refresh(ctx)
+	return s.readPast(ctx, rec.Offset)
 }
 
 // PutLoggerLevel writes a cluster-wide logger level and waits for its
