@@ -94,6 +94,7 @@ var layers = []struct {
 	// Distributed mode's building blocks, for the distributed herder.
 	{"internal/connectproto", kindInternal}, // the Connect group protocol's bytes
 	{"internal/configtopic", kindInternal},  // the config topic (KafkaConfigBackingStore)
+	{"internal/statustopic", kindInternal},  // the status topic (KafkaStatusBackingStore)
 }
 
 // rel returns path relative to the module ("" for the module root) and
