@@ -95,6 +95,7 @@ var layers = []struct {
 	{"internal/connectproto", kindInternal}, // the Connect group protocol's bytes
 	{"internal/configtopic", kindInternal},  // the config topic (KafkaConfigBackingStore)
 	{"internal/statustopic", kindInternal},  // the status topic (KafkaStatusBackingStore)
+	{"internal/workergroup", kindInternal},  // a worker's group membership (WorkerCoordinator)
 }
 
 // rel returns path relative to the module ("" for the module root) and
