@@ -64,7 +64,7 @@ func (s *Snapshot) Tasks(connector string) []TaskID {
 	if s.Inconsistent[connector] {
 		return nil
 	}
-	n := s.TaskCounts[connector]
+	n := max(s.TaskCounts[connector], 0)
 	out := make([]TaskID, n)
 	for i := range out {
 		out[i] = TaskID{Connector: connector, Task: i}
@@ -348,6 +348,11 @@ func (st *state) commit(name string, v value, bad func(string)) []Update {
 		return nil
 	}
 	n := int(int32(n64)) // Kafka's (int) of the Long
+	if n < 0 {
+		// Kafka would apply it and then fail listing the tasks.
+		bad("'tasks' is negative")
+		return nil
+	}
 	deferred := st.deferred[name]
 	var updated []TaskID
 	if !complete(deferred, n) {

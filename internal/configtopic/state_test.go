@@ -289,3 +289,28 @@ func TestCorruptRecords(t *testing.T) {
 	require.NotContains(t, out, "hunter2", "values may hold secrets")
 	require.Equal(t, 10, bytes.Count([]byte(out), []byte("level=ERROR")))
 }
+
+// FuzzApply checks that no record, whatever its key and value, makes the
+// store panic, and that the snapshot's offset never goes back.
+func FuzzApply(f *testing.F) {
+	for _, r := range jvmgolden.DistributedTopic(f, "config") {
+		f.Add(r.Key, r.Value)
+	}
+	f.Add([]byte("commit-a"), []byte(`{"tasks":-5}`))
+	f.Add([]byte("task-a-1"), []byte(`{"properties":{"a":null,"b":[1]}}`))
+	f.Add([]byte("session-key"), []byte(`{"key":"AAAA","algorithm":"x","creation-timestamp":1e3}`))
+	f.Fuzz(func(t *testing.T, key, val []byte) {
+		st := newState()
+		applyAll(&st, discard(), "connector-a", string(ConfigValue(map[string]string{"x": "y"})), "task-a-0", `{"properties":{}}`)
+		before := st.offset
+		st.apply(&kgo.Record{Key: key, Value: val, Offset: 2}, discard())
+		st.apply(&kgo.Record{Key: []byte("commit-a"), Value: val, Offset: 3}, discard())
+		s := st.snapshot()
+		if s.Offset < before {
+			t.Fatalf("offset went back from %d to %d", before, s.Offset)
+		}
+		for _, c := range s.Connectors() {
+			_ = s.Tasks(c)
+		}
+	})
+}

@@ -262,3 +262,17 @@ func TestRefuses(t *testing.T) {
 	_, err = Open(ctx, testkafka.Client(t, brokers), Options{})
 	require.ErrorContains(t, err, "status.storage.topic is empty")
 }
+
+// FuzzApply checks that no record makes the store panic.
+func FuzzApply(f *testing.F) {
+	for _, r := range jvmgolden.DistributedTopic(f, "status") {
+		f.Add(r.Key, r.Value)
+	}
+	f.Fuzz(func(t *testing.T, key, val []byte) {
+		s := unopened(nil)
+		apply(s, jvmgolden.Record{Key: []byte("status-task-a-0"), Value: []byte(`{"state":"RUNNING","worker_id":"w","generation":3}`)},
+			jvmgolden.Record{Key: key, Value: val}, jvmgolden.Record{Key: []byte("status-task-a-0"), Value: val})
+		_ = s.Connectors()
+		_ = s.Tasks("a")
+	})
+}
