@@ -16,6 +16,15 @@
 // field of the wrong type) are logged with their offset and key, never
 // their value, and skipped; where Kafka's reading thread would die on such
 // a record, the store skips it too.
+//
+// Two choices differ from Kafka's and are deliberate. The store reads
+// read_committed always, where a JVM worker reads uncommitted unless
+// exactly.once.source.support is enabled: it never applies a leader's
+// aborted write, and sees a transaction's records once it commits. And
+// its plain writes go through the caller's client as it is, idempotent by
+// kgo's default, where Kafka turns idempotence off for old brokers (before
+// 2.8 it needed the IDEMPOTENT_WRITE ACL): a retried write cannot then
+// land twice or out of order.
 package configtopic
 
 import (

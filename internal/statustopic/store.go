@@ -12,6 +12,11 @@
 // was read RUNNING in the same or a newer generation. A status of
 // Destroyed is written as a tombstone, which removes the connector (and
 // its tasks) or the task.
+//
+// A put waits for the broker's acknowledgement, and kgo retries what is
+// worth retrying; Kafka sends without waiting and resends a retriable
+// failure itself unless the status went stale meanwhile. A caller that
+// must not wait puts from a goroutine of its own.
 package statustopic
 
 import (
