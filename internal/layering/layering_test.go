@@ -96,6 +96,7 @@ var layers = []struct {
 	{"internal/configtopic", kindInternal},  // the config topic (KafkaConfigBackingStore)
 	{"internal/statustopic", kindInternal},  // the status topic (KafkaStatusBackingStore)
 	{"internal/workergroup", kindInternal},  // a worker's group membership (WorkerCoordinator)
+	{"internal/jvmworker", kindInternal},    // tests: a live JVM distributed worker to check against
 }
 
 // rel returns path relative to the module ("" for the module root) and
