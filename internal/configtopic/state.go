@@ -48,19 +48,19 @@ type Snapshot struct {
 }
 
 // Contains reports whether the connector has a configuration.
-func (s *Snapshot) Contains(connector string) bool {
+func (s Snapshot) Contains(connector string) bool {
 	_, ok := s.ConnectorConfigs[connector]
 	return ok
 }
 
 // Connectors returns the configured connectors' names, sorted.
-func (s *Snapshot) Connectors() []string {
+func (s Snapshot) Connectors() []string {
 	return slices.Sorted(maps.Keys(s.ConnectorConfigs))
 }
 
 // Tasks returns the connector's tasks, 0 to its task count less one; none
 // when the connector is inconsistent.
-func (s *Snapshot) Tasks(connector string) []TaskID {
+func (s Snapshot) Tasks(connector string) []TaskID {
 	if s.Inconsistent[connector] {
 		return nil
 	}
