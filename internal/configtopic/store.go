@@ -347,7 +347,7 @@ func (s *Store) record(key string, value []byte) *kgo.Record {
 // send writes records through the store's client and waits until all are
 // acknowledged.
 func (s *Store) send(ctx context.Context, recs ...*kgo.Record) error {
-	if err := s.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	if err := kafkalog.Produce(ctx, s.cl, recs...); err != nil {
 		return fmt.Errorf("configtopic: writing to config topic %q: %w", s.topic, err)
 	}
 	return nil
@@ -404,7 +404,7 @@ func (s *Store) sendPrivileged(ctx context.Context, recs ...*kgo.Record) error {
 	}
 	err := s.txn.BeginTransaction()
 	if err == nil {
-		err = s.txn.ProduceSync(ctx, recs...).FirstErr()
+		err = kafkalog.Produce(ctx, s.txn, recs...)
 		commit := kgo.TryCommit
 		if err != nil {
 			commit = kgo.TryAbort

@@ -376,7 +376,7 @@ func (s *Store) put(ctx context.Context, key string, st Status, safe bool, e fun
 		return false, nil
 	}
 	s.mu.Unlock()
-	if err := s.cl.ProduceSync(ctx, &kgo.Record{Topic: s.topic, Key: []byte(key), Value: StatusValue(st)}).FirstErr(); err != nil {
+	if err := kafkalog.Produce(ctx, s.cl, &kgo.Record{Topic: s.topic, Key: []byte(key), Value: StatusValue(st)}); err != nil {
 		return false, fmt.Errorf("statustopic: writing to status topic %q: %w", s.topic, err)
 	}
 	return true, nil
@@ -385,7 +385,7 @@ func (s *Store) put(ctx context.Context, key string, st Status, safe bool, e fun
 // PutTopic records that a connector's task used a topic.
 func (s *Store) PutTopic(ctx context.Context, ts TopicStatus) error {
 	rec := &kgo.Record{Topic: s.topic, Key: []byte(TopicKey(ts.Connector, ts.Topic)), Value: TopicValue(ts)}
-	if err := s.cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+	if err := kafkalog.Produce(ctx, s.cl, rec); err != nil {
 		return fmt.Errorf("statustopic: connector %q, topic %q: writing to status topic %q: %w", ts.Connector, ts.Topic, s.topic, err)
 	}
 	return nil
@@ -395,7 +395,7 @@ func (s *Store) PutTopic(ctx context.Context, ts TopicStatus) error {
 // resetting a connector's active topics does.
 func (s *Store) DeleteTopic(ctx context.Context, connector, topic string) error {
 	rec := &kgo.Record{Topic: s.topic, Key: []byte(TopicKey(connector, topic))}
-	if err := s.cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+	if err := kafkalog.Produce(ctx, s.cl, rec); err != nil {
 		return fmt.Errorf("statustopic: connector %q, topic %q: writing to status topic %q: %w", connector, topic, s.topic, err)
 	}
 	return nil
