@@ -12,8 +12,9 @@
 // whatever protocol the group chose: a version-0 buffer is read as a
 // version-1 one whose trailing fields are missing (no allocation, nothing
 // revoked, no delay), bytes after the last field are ignored, and a count
-// larger than the bytes left is an error, so no input makes a decoder
-// allocate more than the input's size or panic.
+// larger than the bytes left is an error, so what a decoder allocates is
+// bounded by a small multiple of its input's size, and no input makes it
+// panic.
 package connectproto
 
 import (
