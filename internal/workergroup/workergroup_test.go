@@ -183,3 +183,33 @@ func TestConfig(t *testing.T) {
 	_, err = New(cl, Config{Group: "g"})
 	require.ErrorContains(t, err, "required")
 }
+
+// TestSessionExpires lets a member's session run out: the coordinator
+// drops it, its heartbeat asks for a rejoin and forgets the member id, and
+// it joins again as a new member of a new generation.
+func TestSessionExpires(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	group := testkafka.Group(t, "connect")
+	ctx := bounded(t)
+	w := &worker{url: "http://a:8083/"}
+	m, err := New(testkafka.Client(t, brokers), Config{Group: group, Highest: connectproto.V1, SessionTimeout: 6 * time.Second,
+		RebalanceTimeout: 10 * time.Second, State: w.state, Assign: w.assign})
+	require.NoError(t, err)
+	first, err := m.Join(ctx)
+	require.NoError(t, err)
+
+	adm := kadm.NewClient(testkafka.Client(t, brokers))
+	require.Eventually(t, func() bool {
+		d, err := adm.DescribeGroups(ctx, group)
+		return err == nil && len(d[group].Members) == 0
+	}, 60*time.Second, 200*time.Millisecond, "the coordinator drops the silent member")
+	require.ErrorIs(t, m.Heartbeat(ctx), ErrRejoin)
+	require.Empty(t, m.MemberID())
+
+	again, err := m.Join(ctx)
+	require.NoError(t, err)
+	require.NotEqual(t, first.MemberID, again.MemberID)
+	require.Greater(t, again.Generation, first.Generation)
+	require.NoError(t, m.Heartbeat(ctx))
+	require.NoError(t, m.Leave(ctx))
+}
