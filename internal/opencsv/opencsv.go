@@ -201,11 +201,10 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 			if first {
 				return nil, nil, io.EOF
 			}
-			err := ErrUnterminatedQuote
 			if over {
-				err = ErrRowTooLong
+				return nil, nil, r.tooLong()
 			}
-			return nil, nil, &ParseError{Line: r.rowLine, Err: err}
+			return nil, nil, &ParseError{Line: r.rowLine, Err: ErrUnterminatedQuote}
 		}
 		r.linesRead++
 		if first {
@@ -221,7 +220,7 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 		if over {
 			quotes += q
 			if quotes%2 == 0 {
-				return nil, nil, &ParseError{Line: r.rowLine, Err: ErrRowTooLong}
+				return nil, nil, r.tooLong()
 			}
 			continue
 		}
@@ -232,7 +231,7 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 		}
 		if len(r.buf)+len(r.pending) > r.max {
 			if !pending {
-				return nil, nil, &ParseError{Line: r.rowLine, Err: ErrRowTooLong}
+				return nil, nil, r.tooLong()
 			}
 			over, quotes = true, 1
 			r.buf, r.pending = r.buf[:0], r.pending[:0]
@@ -251,6 +250,10 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 		from = to
 	}
 	return r.cells, r.nulls, nil
+}
+
+func (r *Reader) tooLong() error {
+	return &ParseError{Line: r.rowLine, Err: fmt.Errorf("%w of %d bytes", ErrRowTooLong, r.max)}
 }
 
 // Line returns the first line (from 1) of the row Read last returned.

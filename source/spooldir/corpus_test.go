@@ -125,12 +125,18 @@ func TestBadInputCorpus(t *testing.T) {
 	cases := []tc{
 		{name: "csv unbalanced quote at end", plugin: csv, file: "a.csv",
 			content: "id,name\n1,a\n2,\"b\n3,c\n", want: []string{"1|a"}, bad: []string{"line 3", "not closed"}, before: 1},
+		// As opencsv reads it: the quote opened on line 2 closes before y
+		// on line 4, and the one after y is open to the end of the file.
 		{name: "csv unbalanced quote", plugin: csv, file: "a.csv",
-			content: "id,name\n1,\"abc\n2,x\n3,\"y\"\n4,z\n", want: []string{"4|z"}, bad: []string{"line 2", "not closed", "2,x"}},
+			content: "id,name\n1,\"abc\n2,x\n3,\"y\"\n4,z\n", bad: []string{"line 2", "not closed", "2,x"}},
 		{name: "csv unbalanced quote compressed", plugin: csv, file: "a.csv.gz",
 			content: gz("id,name\n1,a\n2,\"b\n3,c\n"), want: []string{"1|a"}, bad: []string{"line 3", "not closed"}, before: 1},
+		// opencsv opens a quoted field at the quote after 5, left open to
+		// the end of the file.
 		{name: "csv multi-line and a lone quote", plugin: csv, file: "a.csv",
-			content: "id,name\n1,\"two\nlines\"\n2,5\" screen\n", want: []string{"1|two\nlines", "2|5\" screen"}},
+			content: "id,name\n1,\"two\nlines\"\n2,5\" screen\n", want: []string{"1|two\nlines"}, bad: []string{"line 4", "not closed"}, before: 1},
+		{name: "csv escaped quotes", plugin: csv, file: "a.csv",
+			content: "id,name\n1,\"say \\\"hi\\\"\"\n2,a\\b\n", want: []string{"1|say \"hi\"", "2|ab"}},
 		{name: "csv ragged rows", plugin: csv, file: "a.csv",
 			content: "id,name\n1,a,surplus\n2\n3,c\n", want: []string{"2|<nil>", "3|c"}, bad: []string{"line 2", "surplus"}},
 		{name: "csv trailing empty cells", plugin: csv, file: "a.csv",
@@ -144,7 +150,9 @@ func TestBadInputCorpus(t *testing.T) {
 		{name: "csv bom", plugin: csv, file: "a.csv",
 			content: "\uFEFFid,name\n1,a\n", want: []string{"1|a"}},
 		{name: "csv 10MB cell", plugin: csv, file: "a.csv",
-			content: "id,name\n1," + big + "\n2,b\n", want: []string{"1|" + big, "2|b"}},
+			content: "id,name\n1," + big + "\n2,b\n", want: []string{"2|b"}, bad: []string{"line 2", "longer than"}},
+		{name: "csv 10MB quoted field left open", plugin: csv, file: "a.csv",
+			content: "id,name\n1,a\n2,\"" + big + "\n", want: []string{"1|a"}, bad: []string{"line 3", "longer than"}, before: 1},
 		{name: "csv empty", plugin: csv, file: "a.csv", content: ""},
 		{name: "csv header only", plugin: csv, file: "a.csv", content: "id,name\n"},
 		{name: "csv header only no newline", plugin: csv, file: "a.csv", content: "id,name"},

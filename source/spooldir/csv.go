@@ -1,30 +1,27 @@
 package spooldir
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/opencsv"
 )
 
 // csvFormat reads CSV (or, with another csv.separator.char, TSV and the
-// like) with encoding/csv; the package documentation says where that
-// reads differently from spooldir's opencsv.
+// like) as spooldir's opencsv reads it (internal/opencsv); the package
+// documentation says where that differs.
 type csvFormat struct {
 	c           *common
 	key, value  *connect.Schema
-	sep         rune
+	dialect     opencsv.Options // without SkipLines
 	header      bool
 	skipLines   int
-	nullEmpty   bool
 	parser      *valueParser
 	bufferBytes int
 }
@@ -46,26 +43,29 @@ func newCSVFormat(cfg *connect.Config, c *common) (format, error) {
 	return f, nil
 }
 
-// csvDialect reads the keys that say how rows are split.
+// csvDialect reads the keys that say how rows are split, as spooldir's
+// SpoolDirCsvSourceConnectorConfig builds opencsv's parser from them: its
+// RFC4180Parser when csv.rfc.4180.parser.enabled is set or the separator
+// is 0 (which that parser then splits at, as spooldir's does), its
+// CSVParser otherwise. csv.verify.reader changes nothing that can be
+// seen in a file's rows.
 func csvDialect(cfg *connect.Config, c *common) (*csvFormat, error) {
 	f := &csvFormat{c: c, header: cfg.Bool(CSVFirstRowAsHeaderConfig), skipLines: cfg.Int(CSVSkipLinesConfig), bufferBytes: c.bufferSize}
 	sep := cfg.Int(CSVSeparatorCharConfig)
-	if sep == 0 { // spooldir's RFC 4180 parser, whose separator is a comma
-		sep = ','
+	f.dialect = opencsv.Options{
+		RFC4180:   sep == 0 || cfg.Bool(CSVRFC4180ParserEnabledConfig),
+		Separator: rune(sep), Quote: rune(cfg.Int(CSVQuoteCharConfig)), Escape: rune(cfg.Int(CSVEscapeCharConfig)),
+		StrictQuotes:            cfg.Bool(CSVStrictQuotesConfig),
+		IgnoreLeadingWhiteSpace: cfg.Bool(CSVIgnoreLeadingWhitespaceCfg),
+		IgnoreQuotations:        cfg.Bool(CSVIgnoreQuotationsConfig),
+		KeepCarriageReturn:      cfg.Bool(CSVKeepCarriageReturnConfig),
+		NullField: map[string]opencsv.NullField{"NEITHER": opencsv.Neither, "EMPTY_SEPARATORS": opencsv.EmptySeparators,
+			"EMPTY_QUOTES": opencsv.EmptyQuotes, "BOTH": opencsv.Both}[cfg.String(CSVNullFieldIndicatorConfig)],
 	}
-	f.sep = rune(sep)
-	if f.sep == '"' || f.sep == '\r' || f.sep == '\n' || f.sep == 0xFFFD {
-		return nil, fmt.Errorf("%s %d cannot separate fields", CSVSeparatorCharConfig, sep)
+	if _, err := opencsv.NewReader(strings.NewReader(""), f.dialect); err != nil {
+		return nil, fmt.Errorf("%s %d, %s %d, %s %d: %w", CSVSeparatorCharConfig, sep, CSVQuoteCharConfig, f.dialect.Quote,
+			CSVEscapeCharConfig, f.dialect.Escape, err)
 	}
-	if q := cfg.Int(CSVQuoteCharConfig); q != '"' {
-		return nil, fmt.Errorf("%s %d is not supported: fields are quoted with '\"' (34)", CSVQuoteCharConfig, q)
-	}
-	for _, k := range []string{CSVIgnoreQuotationsConfig, CSVStrictQuotesConfig, CSVKeepCarriageReturnConfig} {
-		if cfg.Bool(k) {
-			return nil, fmt.Errorf("%s=true is not supported", k)
-		}
-	}
-	f.nullEmpty = cfg.String(CSVNullFieldIndicatorConfig) != "NEITHER"
 	return f, nil
 }
 
@@ -108,13 +108,15 @@ func checkTimestampField(c *common, value *connect.Schema) error {
 	return nil
 }
 
-func (cf *csvFormat) newReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.Comma = cf.sep
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return cr
+// newReader reads rows from in, skipping csv.skip.lines first when skip
+// is set.
+func (cf *csvFormat) newReader(in io.Reader, skip bool) *opencsv.Reader {
+	o := cf.dialect
+	if skip {
+		o.SkipLines = cf.skipLines
+	}
+	r, _ := opencsv.NewReader(in, o) // the options were checked by csvDialect
+	return r
 }
 
 func (cf *csvFormat) open(f *fileInfo, resume position) (reader, error) {
@@ -134,7 +136,7 @@ type csvReader struct {
 	f    *csvFormat
 	path string
 	in   *input
-	cr   *csv.Reader
+	cr   *opencsv.Reader
 	base int64 // byte position where cr began
 	line int64 // lines before cr began
 	pos  position
@@ -142,31 +144,20 @@ type csvReader struct {
 	// (-1: none).
 	valueCol, keyCol []int
 	valueSet         []bool
-	done             bool     // an empty file: nothing after the skipped lines
-	raw              *os.File // the file, read at positions for oddQuotes
+	nulls            []bool // the row's null cells
+	done             bool   // an empty file: nothing after the skipped lines
 }
 
 // start reads the skipped lines and the header, then moves to resume when
 // it is further on.
 func (r *csvReader) start(resume position) error {
-	for range r.f.skipLines {
-		_, n, err := readLine(r.in)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		r.base += n
-		r.line++
-	}
-	r.cr = r.f.newReader(r.in.Reader)
+	r.cr = r.f.newReader(r.in.Reader, true)
 	names := make([]string, len(r.f.value.Fields))
 	for i, fl := range r.f.value.Fields {
 		names[i] = fl.Name
 	}
 	if r.f.header {
-		rec, err := r.cr.Read()
+		rec, _, err := r.cr.Read()
 		if err == io.EOF {
 			r.done = true
 			return nil
@@ -176,15 +167,8 @@ func (r *csvReader) start(resume position) error {
 		}
 		names = slices.Clone(rec)
 		validUTF8(names)
-		line, _ := r.cr.FieldPos(0)
-		end := r.line + int64(line)
-		for _, f := range rec {
-			end += int64(strings.Count(f, "\n"))
-		}
-		r.pos = position{bytes: r.base + r.cr.InputOffset(), line: end}
-	} else {
-		r.pos = position{bytes: r.base, line: r.line}
 	}
+	r.pos = position{bytes: r.base + r.cr.InputOffset(), line: r.cr.LinesRead()}
 	r.valueCol, r.keyCol = make([]int, len(names)), make([]int, len(names))
 	for i, n := range names {
 		r.valueCol[i], r.keyCol[i] = -1, -1
@@ -202,12 +186,9 @@ func (r *csvReader) start(resume position) error {
 		if err != nil {
 			return err
 		}
-		r.in, r.cr = in, r.f.newReader(in.Reader)
+		r.in, r.cr = in, r.f.newReader(in.Reader, false)
 		r.base, r.line = resume.bytes, resume.line
 		r.pos = resume
-	} else {
-		r.base, r.line = r.pos.bytes, r.pos.line
-		r.cr = r.f.newReader(r.in.Reader)
 	}
 	r.pos.records = resume.records
 	return nil
@@ -219,41 +200,27 @@ func (r *csvReader) next() (item, error) {
 	}
 	for {
 		from := r.base + r.cr.InputOffset()
-		rec, err := r.cr.Read()
+		rec, nulls, err := r.cr.Read()
 		if err == io.EOF {
 			return item{}, io.EOF
 		}
 		to := r.base + r.cr.InputOffset()
+		r.pos.bytes, r.pos.line = to, r.line+r.cr.LinesRead()
 		if err != nil {
-			var pe *csv.ParseError
+			var pe *opencsv.ParseError
 			if errors.As(err, &pe) {
-				return item{}, &rowError{line: r.line + int64(pe.StartLine), text: rawText(r.path, from, to), err: pe.Err}
+				return item{}, &rowError{line: r.line + pe.Line, text: rawText(r.path, from, to), err: pe.Err}
 			}
 			return item{}, err
 		}
 		validUTF8(rec)
-		line, _ := r.cr.FieldPos(0)
-		start := r.line + int64(line)
-		// A record's newlines are those of its quoted fields: its last
-		// line is where the next record's lines are counted from.
-		end := start
-		for _, f := range rec {
-			end += int64(strings.Count(f, "\n"))
-		}
-		r.pos.bytes, r.pos.line = to, end
-		if end > start && r.oddQuotes(from, to) {
-			// A row over several lines with an odd number of quotes: a
-			// quote left open, which encoding/csv's LazyQuotes reads on to
-			// the next quote it can take as closing (or to the end of the
-			// file), rows and all, and which opencsv would end elsewhere.
-			return item{}, &rowError{line: start, text: rawText(r.path, from, to), err: errors.New("a quoted field is not closed where the row ends")}
-		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && len(r.f.value.Fields) > 1 {
 			continue // a blank line of spaces
 		}
+		r.nulls = nulls
 		it, err := r.row(rec)
 		if err != nil {
-			return item{}, &rowError{line: start, text: rawText(r.path, from, to), err: err}
+			return item{}, &rowError{line: r.line + r.cr.Line(), text: rawText(r.path, from, to), err: err}
 		}
 		r.pos.records++
 		it.pos = r.pos
@@ -290,7 +257,7 @@ func (r *csvReader) row(rec []string) (item, error) {
 				continue
 			}
 		}
-		v, err := r.cell(fl.Schema, cell)
+		v, err := r.cell(fl.Schema, cell, r.nulls[i])
 		if err != nil {
 			return item{}, fmt.Errorf("field %s: %w", fl.Name, err)
 		}
@@ -318,7 +285,7 @@ func (r *csvReader) row(rec []string) (item, error) {
 			v = value.GetWithoutDefault(vf.Name)
 		} else if i := slices.Index(r.keyCol, kf.Index); i >= 0 && i < len(rec) {
 			var err error
-			if v, err = r.cell(kf.Schema, rec[i]); err != nil {
+			if v, err = r.cell(kf.Schema, rec[i], r.nulls[i]); err != nil {
 				return item{}, fmt.Errorf("key field %s: %w", kf.Name, err)
 			}
 		}
@@ -341,46 +308,16 @@ func (r *csvReader) row(rec []string) (item, error) {
 	return it, nil
 }
 
-func (r *csvReader) cell(s *connect.Schema, text string) (any, error) {
-	if text == "" && r.f.nullEmpty {
+// cell parses a cell; a null one (opencsv's csv.null.field.indicator) is
+// the field's null.
+func (r *csvReader) cell(s *connect.Schema, text string, null bool) (any, error) {
+	if null {
 		return r.f.parser.null(s)
 	}
 	return r.f.parser.parse(s, text)
 }
 
-func (r *csvReader) Close() error {
-	if r.raw != nil {
-		r.raw.Close()
-	}
-	return r.in.Close()
-}
-
-// oddQuotes reports whether the content from one position to another, a
-// row over several lines, holds an odd number of '"'. A plain file is
-// read at those positions through a handle of its own; a compressed one,
-// which would be decompressed again from its start, only for its last row.
-func (r *csvReader) oddQuotes(from, to int64) bool {
-	if compressed(r.path) {
-		return r.atEnd() && oddQuotes(r.path, from, to)
-	}
-	if r.raw == nil {
-		var err error
-		if r.raw, err = os.Open(r.path); err != nil {
-			return false
-		}
-	}
-	buf := make([]byte, min(to-from, 64<<10))
-	n := 0
-	for at := from; at < to; {
-		m, err := r.raw.ReadAt(buf[:min(int64(len(buf)), to-at)], at)
-		n += bytes.Count(buf[:m], []byte{'"'})
-		at += int64(m)
-		if err != nil {
-			break
-		}
-	}
-	return n%2 == 1
-}
+func (r *csvReader) Close() error { return r.in.Close() }
 
 // jvmDone: spooldir's CSV offset is the lines opencsv read, less
 // csv.skip.lines and the header.
@@ -392,13 +329,6 @@ func (cf *csvFormat) jvmDone(n int64) func(position) bool {
 	return func(p position) bool { return p.line >= n }
 }
 
-// atEnd reports whether the CSV reader has read all of the content (it
-// reads through r.in's buffer).
-func (r *csvReader) atEnd() bool {
-	_, err := r.in.Peek(1)
-	return err == io.EOF
-}
-
 // validUTF8 replaces malformed UTF-8 in cells by U+FFFD, as Java's decoder
 // does with spooldir's csv.file.charset.
 func validUTF8(cells []string) {
@@ -407,27 +337,6 @@ func validUTF8(cells []string) {
 			cells[i] = strings.ToValidUTF8(c, "\uFFFD")
 		}
 	}
-}
-
-// oddQuotes reports whether a file's content from one position to another
-// holds an odd number of '"': a quoted field left open.
-func oddQuotes(path string, from, to int64) bool {
-	in, err := openInput(path, from, 4096)
-	if err != nil {
-		return false
-	}
-	defer in.Close()
-	n := 0
-	for left := to - from; left > 0; {
-		b, err := in.Peek(int(min(left, 4096)))
-		n += bytes.Count(b, []byte{'"'})
-		in.Discard(len(b))
-		left -= int64(len(b))
-		if err != nil {
-			break
-		}
-	}
-	return n%2 == 1
 }
 
 // maxRawText bounds the text of a bad row put in an error.

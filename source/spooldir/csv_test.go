@@ -18,6 +18,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/internal/opencsv"
 	"github.com/kconnect-go/kconnect/source"
 )
 
@@ -127,6 +128,46 @@ func TestTSV(t *testing.T) {
 			require.Nil(t, recs[1].Value.(*connect.Struct).Get("ts"))
 		})
 	}
+}
+
+// TestCSVDialect: the keys that say how rows are split give the rows
+// spooldir's opencsv gives (internal/opencsv's goldens check the parser
+// itself), where they were refused before: another quote and escape
+// character, strict quotes, ignore quotations, keep carriage return,
+// EMPTY_QUOTES told from EMPTY_SEPARATORS, the RFC 4180 parser and
+// separator 0.
+func TestCSVDialect(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		content string
+		cfg     []string
+		want    []string // id|name
+	}{
+		{"defaults", "1,\"say \\\"hi\\\"\"\n2,a\\b\n3,ab\"c\"d\n", nil, []string{`1|say "hi"`, "2|ab", `3|ab"c"d`}},
+		{"quote and escape", "1,'it''s'\n2,'a/'b'\n", []string{CSVQuoteCharConfig, "39", CSVEscapeCharConfig, "47"}, []string{"1|it's", "2|a'b"}},
+		{"strict quotes", "\"1\",x\"a\"y\n", []string{CSVStrictQuotesConfig, "true"}, []string{"1|a"}},
+		{"ignore quotations", "1,\"a,b\"\n", []string{CSVIgnoreQuotationsConfig, "true"}, []string{"1|a"}},
+		{"keep carriage return", "1,a\r\n2,\"b\r\nc\"\r\n", []string{CSVKeepCarriageReturnConfig, "true"}, []string{"1|a\r", "2|b\r\nc\r"}},
+		{"lone carriage return", "1,a\r2,b\r", nil, []string{"1|a", "2|b"}},
+		{"empty quotes", "1,\"\"\n2,\n", []string{CSVNullFieldIndicatorConfig, "EMPTY_QUOTES"}, []string{"1|<nil>", "2|"}},
+		{"empty separators", "1,\"\"\n2,\n", []string{CSVNullFieldIndicatorConfig, "EMPTY_SEPARATORS"}, []string{"1|", "2|<nil>"}},
+		{"rfc 4180", "1,\"a\\\"\n2,\"b\"\"c\"\n", []string{CSVRFC4180ParserEnabledConfig, "true"}, []string{`1|a\`, `2|b"c`}},
+		{"separator 0", "1\x00\"a,b\"\n", []string{CSVSeparatorCharConfig, "0"}, []string{"1|a,b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDirs(t)
+			writeFile(t, filepath.Join(d.in, "a.csv"), tc.content)
+			cfg := d.config(`.*\.csv`, append([]string{KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue}, tc.cfg...)...)
+			st := startTask(t, CsvPlugin(), cfg, nil)
+			require.Equal(t, tc.want, rows(st.poll(t, len(tc.want))))
+		})
+	}
+	// What opencsv refuses is refused when the connector starts.
+	d := newDirs(t)
+	err := CsvPlugin().New().Start(context.Background(), d.config(`.*\.csv`, KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue,
+		CSVEscapeCharConfig, "34"), connecttest.NewConnectorContext(nil))
+	require.ErrorContains(t, err, CSVEscapeCharConfig)
+	require.ErrorContains(t, err, "must be different")
 }
 
 // logged is a task context whose logger keeps what it is given.
@@ -296,7 +337,7 @@ func FuzzCSV(f *testing.F) {
 		path := filepath.Join(dir, "fuzz.csv")
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 		c := &common{bufferSize: 4096, timestampMode: TimestampProcessTime}
-		cf := &csvFormat{c: c, key: key, value: value, sep: ',', header: header, parser: vp, bufferBytes: 4096}
+		cf := &csvFormat{c: c, key: key, value: value, dialect: opencsv.Options{Separator: ',', Quote: '"', Escape: '\\', IgnoreLeadingWhiteSpace: true}, header: header, parser: vp, bufferBytes: 4096}
 		r, err := cf.open(&fileInfo{path: path, name: "fuzz.csv"}, position{})
 		if err != nil {
 			return // a header that cannot be read

@@ -96,21 +96,30 @@
 //   - ELF: the entry on the line after the directives is read, where
 //     spooldir's parser drops it.
 //
-// CSV is read with encoding/csv, which differs from spooldir's opencsv:
-// quotes follow RFC 4180 (a doubled quote inside quotes is one quote) and
-// csv.escape.char is not interpreted, so `\"` inside quotes keeps its
-// backslash where opencsv drops it, and a quote inside an unquoted field is
-// kept as it is; a lone "\r" is part of a field, where opencsv ends the
-// row. A row over several lines with an odd number of quotes (a quote left
-// open, which encoding/csv reads on to the next quote it can take as
-// closing, rows and all) is a malformed row, named with its text; in a
-// compressed file only when it runs to the end of the file.
-// csv.quote.char other than '"', csv.ignore.quotations,
-// csv.strict.quotes and csv.keep.carriage.return are refused when the
-// connector starts rather than read with another meaning.
-// csv.null.field.indicator EMPTY_QUOTES, EMPTY_SEPARATORS and BOTH make
-// every empty cell null, as encoding/csv does not tell "" from nothing;
-// with NEITHER an empty cell is "" for a STRING field and null for others.
+// CSV is read as spooldir's opencsv 4.6 reads it (internal/opencsv,
+// checked against goldens recorded from opencsv itself): its CSVParser
+// by default, with csv.separator.char, csv.quote.char, csv.escape.char
+// ('\\' by default, so `\"` is a quote inside quotes and a backslash
+// before another character is dropped), csv.strict.quotes,
+// csv.ignore.leading.whitespace, csv.ignore.quotations and
+// csv.null.field.indicator as opencsv takes them (EMPTY_QUOTES makes ""
+// null, EMPTY_SEPARATORS an empty unquoted cell); its RFC4180Parser with
+// csv.rfc.4180.parser.enabled or a separator of 0 (which then separates
+// at NUL characters, as in spooldir); rows over several lines where a
+// quote is open, lines ended by "\n", "\r\n" or a lone "\r" (only "\n"
+// with csv.keep.carriage.return, whose "\r" stays in the last cell);
+// csv.skip.lines. Options opencsv refuses (the same character as two of
+// separator, quote and escape) are refused when the connector starts.
+// Where kconnect differs: a quoted field still open at the end of the
+// file is a malformed row named by its first line, the rows before it
+// read (spooldir fails the file); with csv.keep.carriage.return an empty
+// line is an empty row, where opencsv ends the file there and drops the
+// rest unseen; a row or line of more than 8 MiB
+// (internal/opencsv.DefaultMaxRowBytes) is a malformed row named by its first line, read
+// past without holding it in memory, where spooldir would hold it whole;
+// csv.verify.reader changes nothing (it changes nothing in a file's rows
+// in spooldir either). With NEITHER an empty cell is "" for a STRING
+// field and null for others.
 // Files are read as UTF-8 (csv.file.charset and file.charset accept UTF-8
 // and US-ASCII only).
 package spooldir

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,27 +170,21 @@ func sampleCSV(dialect *csvFormat, f *fileInfo) ([]string, []columnType, error) 
 		return nil, nil, err
 	}
 	defer in.Close()
-	for range dialect.skipLines {
-		if _, _, err := readLine(in); err != nil {
-			break
-		}
-	}
-	cr := dialect.newReader(in.Reader)
-	cr.ReuseRecord = false
+	cr := dialect.newReader(in.Reader, true)
 	var names []string
 	if dialect.header {
-		rec, err := cr.Read()
+		rec, _, err := cr.Read()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, nil, errors.New("no header row")
 			}
 			return nil, nil, err
 		}
-		names = rec
+		names = slices.Clone(rec)
 	}
 	var types []columnType
 	for rows := 0; rows < generateRows; rows++ {
-		rec, err := cr.Read()
+		rec, _, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
