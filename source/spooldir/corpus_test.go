@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +159,11 @@ func TestBadInputCorpus(t *testing.T) {
 		{name: "csv header only no newline", plugin: csv, file: "a.csv", content: "id,name"},
 		{name: "line bom", plugin: line, file: "a.txt", content: "\uFEFFfirst\nsecond\n", want: []string{"first", "second"}},
 		{name: "line invalid utf-8", plugin: line, file: "a.txt", content: "a\xffb\n", want: []string{"a\uFFFDb"}},
-		{name: "line 10MB", plugin: line, file: "a.txt", content: big + "\nshort\n", want: []string{big, "short"}},
+		{name: "line 10MB", plugin: line, file: "a.txt", content: "a\n" + big + "\nshort\n", want: []string{"a", "short"}, bad: []string{"line 2", "longer than"}, before: 1},
+		{name: "json 10MB value", plugin: JsonPlugin, file: "a.json",
+			content: "{\"id\":1}\n{\"id\":2,\"name\":\"" + big + "\"}\n{\"id\":3}\n", want: []string{"1|<nil>", "3|<nil>"}, bad: []string{"line 2", "longer than"}, before: 1},
+		{name: "json 10MB value left open", plugin: JsonPlugin, file: "a.json",
+			content: "{\"id\":1}\n{\"id\":2,\"name\":\"" + big, want: []string{"1|<nil>"}, bad: []string{"line 2", "ends inside"}, before: 1},
 		{name: "line empty", plugin: line, file: "a.txt", content: ""},
 		{name: "json bom", plugin: JsonPlugin, file: "a.json", content: "\uFEFF{\"id\":1,\"name\":\"a\"}\n", want: []string{"1|a"}},
 		{name: "json wrong type", plugin: JsonPlugin, file: "a.json",
@@ -219,6 +224,43 @@ func TestBadInputCorpus(t *testing.T) {
 				require.True(t, exists(filepath.Join(d.finished, c.file)), "the file is read on")
 			})
 		}
+	}
+}
+
+// TestHugeRecordMemory reads files holding one 64 MB record (a line, a
+// CSV quoted field left open, a JSON string) between good ones: the huge
+// one is a malformed record, the others are read, and the task allocates
+// less than the huge record's size, which it does not hold.
+func TestHugeRecordMemory(t *testing.T) {
+	big := strings.Repeat("x", 64<<20)
+	for _, tc := range []struct {
+		name    string
+		plugin  func() source.Plugin
+		file    string
+		content string
+		want    int
+	}{
+		{"line", LineDelimitedPlugin, "a.txt", "a\n" + big + "\nb\n", 2},
+		{"csv line", CsvPlugin, "a.csv", "id,name\n1,a\n2," + big + "\n3,c\n", 2},
+		{"csv quoted field left open", CsvPlugin, "a.csv", "id,name\n1,a\n2,\"" + big, 1},
+		{"json", JsonPlugin, "a.json", "{\"id\":1}\n{\"id\":2,\"name\":\"" + big + "\"}\n{\"id\":3}\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDirs(t)
+			writeFile(t, filepath.Join(d.in, tc.file), tc.content)
+			cfg := d.config(`.*`, HaltOnErrorConfig, "false", EmptyPollWaitConfig, "1",
+				KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue, CSVFirstRowAsHeaderConfig, "true")
+			r := startLogged(t, tc.plugin(), cfg)
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			recs, err := r.drain(t, d.in)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			require.Len(t, recs, tc.want)
+			require.Contains(t, r.tc.String(), "longer than")
+			require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(len(big)), "allocated reading a file of %d bytes", len(tc.content))
+		})
 	}
 }
 

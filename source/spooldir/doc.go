@@ -78,8 +78,10 @@
 //     the records before the bad one are returned, and the task fails at
 //     the next poll, so what reaches Kafka does not depend on batch.size.
 //   - Input that cannot be read is named, never dropped unseen: a CSV row
-//     with non-empty cells the header does not name, and a quoted field
-//     left open (see below), are malformed records; a file truncated while
+//     with non-empty cells the header does not name, a quoted field
+//     left open (see below), and a line, CSV row or JSON value of more
+//     than 8 MiB (read past without being held in memory, where spooldir
+//     holds it whole or fails) are malformed records; a file truncated while
 //     it is read is an error moved to error.path; a file removed while it
 //     is read is read to its end through the open file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
 //     makes it, and a UTF-8 byte order mark at the start of a CSV, JSON,
@@ -114,9 +116,7 @@
 // file is a malformed row named by its first line, the rows before it
 // read (spooldir fails the file); with csv.keep.carriage.return an empty
 // line is an empty row, where opencsv ends the file there and drops the
-// rest unseen; a row or line of more than 8 MiB
-// (internal/opencsv.DefaultMaxRowBytes) is a malformed row named by its first line, read
-// past without holding it in memory, where spooldir would hold it whole;
+// rest unseen; a row of more than 8 MiB is a malformed row (above);
 // csv.verify.reader changes nothing (it changes nothing in a file's rows
 // in spooldir either). With NEITHER an empty cell is "" for a STRING
 // field and null for others.

@@ -184,7 +184,11 @@ func (r *elfReader) next() (item, error) {
 			line, n, r.pending = r.pending, r.pendLen, nil
 		} else {
 			var err error
-			if line, n, err = readLine(r.in); err != nil {
+			if line, n, err = readLine(r.in); err == errTooLong {
+				r.pos.bytes += n
+				r.pos.line++
+				return item{}, &rowError{line: r.pos.line, text: string(line), err: err}
+			} else if err != nil {
 				return item{}, err
 			}
 		}

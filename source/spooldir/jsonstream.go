@@ -3,7 +3,6 @@ package spooldir
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -11,10 +10,6 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
 )
-
-// maxJSONValue bounds one JSON value of a stream, so that a file without
-// the end of its value cannot take all memory.
-const maxJSONValue = 64 << 20
 
 // jsonStream splits a stream of JSON values (one after another, separated
 // by whitespace or nothing, as Jackson's MappingIterator reads them) into
@@ -24,14 +19,16 @@ type jsonStream struct {
 	pos  int64 // bytes consumed
 	line int64 // newlines consumed
 	buf  []byte
+	over bool // the value is past maxRecordBytes
 }
 
 // next returns the bytes of the next value and the line it starts on, or
 // io.EOF. The value is not checked: a value that is not well-formed is
 // found when it is parsed. A value cut by the end of the file is an
-// io.ErrUnexpectedEOF.
+// io.ErrUnexpectedEOF; one of more than maxRecordBytes is read to its end
+// and returned cut to its start, with errTooLong.
 func (s *jsonStream) next() ([]byte, int64, error) {
-	s.buf = s.buf[:0]
+	s.buf, s.over = s.buf[:0], false
 	// Skip whitespace.
 	var c byte
 	for {
@@ -63,10 +60,7 @@ func (s *jsonStream) next() ([]byte, int64, error) {
 			if b == '\n' {
 				s.line++
 			}
-			s.buf = append(s.buf, b)
-			if len(s.buf) > maxJSONValue {
-				return nil, start, fmt.Errorf("a JSON value starting on line %d is longer than %d bytes", start, maxJSONValue)
-			}
+			s.add(b)
 			switch {
 			case escaped:
 				escaped = false
@@ -92,10 +86,7 @@ func (s *jsonStream) next() ([]byte, int64, error) {
 			if b == '\n' {
 				s.line++
 			}
-			s.buf = append(s.buf, b)
-			if len(s.buf) > maxJSONValue {
-				return nil, start, fmt.Errorf("a JSON value starting on line %d is longer than %d bytes", start, maxJSONValue)
-			}
+			s.add(b)
 			if escaped {
 				escaped = false
 			} else if b == '\\' {
@@ -118,18 +109,30 @@ func (s *jsonStream) next() ([]byte, int64, error) {
 				if b == '}' || b == ']' || b == ',' { // never a value's start: part of this bad one
 					s.in.ReadByte()
 					s.pos++
-					s.buf = append(s.buf, b)
+					s.add(b)
 				}
 				break
 			}
 			s.pos++
-			s.buf = append(s.buf, b)
-			if len(s.buf) > maxJSONValue {
-				return nil, start, fmt.Errorf("a JSON value starting on line %d is longer than %d bytes", start, maxJSONValue)
-			}
+			s.add(b)
 		}
 	}
+	if s.over {
+		return s.buf, start, errTooLong
+	}
 	return s.buf, start, nil
+}
+
+// add appends a byte of the value; past maxRecordBytes the value is only
+// read on, its start kept for the error.
+func (s *jsonStream) add(b byte) {
+	if s.over {
+		return
+	}
+	s.buf = append(s.buf, b)
+	if len(s.buf) > maxRecordBytes {
+		s.over, s.buf = true, s.buf[:maxRawText]
+	}
 }
 
 func (s *jsonStream) cut(err error) error {
@@ -144,10 +147,13 @@ func (s *jsonStream) cut(err error) error {
 // stream goes on after it.
 func readJSON(s *jsonStream, pos *position) (jsonparse.Node, []byte, int64, error) {
 	data, line, err := s.next()
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && err != errTooLong {
 		return jsonparse.Node{}, nil, line, err
 	}
 	pos.bytes, pos.line = s.pos, s.line
+	if err == errTooLong {
+		return jsonparse.Node{}, nil, line, &rowError{line: line, text: clip(data), err: err}
+	}
 	if err != nil {
 		return jsonparse.Node{}, nil, line, &rowError{line: line, text: clip(data), err: errors.New("the file ends inside a JSON value")}
 	}

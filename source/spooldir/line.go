@@ -2,10 +2,12 @@ package spooldir
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/opencsv"
 )
 
 // lineFormat reads each line of a file as a STRING value without a key,
@@ -35,26 +37,45 @@ type lineReader struct {
 	pos position
 }
 
+// maxRecordBytes bounds a line, CSV row or JSON value: one longer is a
+// malformed record (errTooLong), read past without holding it in memory.
+// Kafka takes records of 1 MB by default, so no record this long is lost
+// that a default producer would have delivered.
+const maxRecordBytes = opencsv.DefaultMaxRowBytes
+
+// errTooLong is a record of more than maxRecordBytes.
+var errTooLong = fmt.Errorf("the record is longer than %d bytes", maxRecordBytes)
+
 // readLine returns the next line without its terminator ("\n", "\r\n" or
 // a lone "\r", as Java's BufferedReader.readLine ends lines) and the bytes
 // it took, or io.EOF at the end of the content. A last line without a
-// terminator is a line.
+// terminator is a line. A line of more than maxRecordBytes is read to its
+// end and returned cut to its start, with errTooLong.
 func readLine(in *input) ([]byte, int64, error) {
 	var long []byte // a line longer than what the buffer holds
 	var n int64
+	var err error
+	keep := func(b []byte) {
+		if err == nil && len(long)+len(b) > maxRecordBytes {
+			err, long = errTooLong, long[:min(len(long), maxRawText)]
+		}
+		if err == nil {
+			long = append(long, b...)
+		}
+	}
 	for {
 		if in.Buffered() == 0 {
-			if _, err := in.Peek(1); err != nil {
-				if err == io.EOF && n > 0 {
-					return long, n, nil
+			if _, perr := in.Peek(1); perr != nil {
+				if perr == io.EOF && n > 0 {
+					return long, n, err
 				}
-				return nil, 0, err
+				return nil, 0, perr
 			}
 		}
 		buf, _ := in.Peek(in.Buffered())
 		i := bytes.IndexAny(buf, "\r\n")
 		if i < 0 {
-			long = append(long, buf...)
+			keep(buf)
 			n += int64(len(buf))
 			in.Discard(len(buf))
 			continue
@@ -63,33 +84,37 @@ func readLine(in *input) ([]byte, int64, error) {
 		if buf[i] == '\r' && i+1 < len(buf) && buf[i+1] == '\n' {
 			size++
 		}
-		if long == nil && known {
+		if long == nil && err == nil && known {
 			// The line stays in the buffer until the next read.
 			in.Discard(size)
 			return buf[:i], n + int64(size), nil
 		}
 		// A "\r" the buffer ends with: a "\n" may follow once it is filled
 		// again, which overwrites what it holds.
-		line := append(long, buf[:i]...)
+		keep(buf[:i])
+		line := long
 		in.Discard(size)
 		n += int64(size)
 		if !known {
-			if b, err := in.Peek(1); err == nil && b[0] == '\n' {
+			if b, perr := in.Peek(1); perr == nil && b[0] == '\n' {
 				in.Discard(1)
 				n++
 			}
 		}
-		return line, n, nil
+		return line, n, err
 	}
 }
 
 func (r *lineReader) next() (item, error) {
 	line, n, err := readLine(r.in)
-	if err != nil {
+	if err != nil && err != errTooLong {
 		return item{}, err
 	}
 	r.pos.bytes += n
 	r.pos.line++
+	if err != nil {
+		return item{}, &rowError{line: r.pos.line, text: string(line), err: err}
+	}
 	r.pos.records++
 	return item{valueSchema: connect.StringSchema, value: strings.ToValidUTF8(string(line), "\uFFFD"), pos: r.pos}, nil
 }
