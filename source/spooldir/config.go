@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/javaregex"
 )
@@ -258,24 +260,11 @@ func loadZone(s string) (*time.Location, error) {
 	return time.LoadLocation(s)
 }
 
-// validCharset accepts the charsets read without translation: a
-// byte position in the file is then a position in the text.
+// validCharset accepts the Java charset names lookupCharset knows.
 func validCharset(v any) error {
 	s, _ := v.(string)
-	if normCharset(s) == "" {
-		return fmt.Errorf("charset %q is not supported: only UTF-8 and US-ASCII are read", s)
-	}
-	return nil
-}
-
-func normCharset(s string) string {
-	switch strings.ToUpper(strings.ReplaceAll(s, "_", "-")) {
-	case "UTF-8", "UTF8", "":
-		return "UTF-8"
-	case "US-ASCII", "ASCII":
-		return "US-ASCII"
-	}
-	return ""
+	_, err := lookupCharset(s)
+	return err
 }
 
 func contains(l []string, s string) bool {
@@ -311,6 +300,8 @@ type common struct {
 	dateFormats    []string
 	zone           *time.Location
 	notifyTopic    string // files.notifications.topic when notifications are enabled
+
+	charset encoding.Encoding // of text files (set by their formats); nil for UTF-8
 }
 
 // parseCommon reads the common keys and checks what spooldir's task checks

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/opencsv"
 )
@@ -51,6 +53,10 @@ func newCSVFormat(cfg *connect.Config, c *common) (format, error) {
 // seen in a file's rows.
 func csvDialect(cfg *connect.Config, c *common) (*csvFormat, error) {
 	f := &csvFormat{c: c, header: cfg.Bool(CSVFirstRowAsHeaderConfig), skipLines: cfg.Int(CSVSkipLinesConfig), bufferBytes: c.bufferSize}
+	var err error
+	if c.charset, err = lookupCharset(cfg.String(CSVFileCharsetConfig)); err != nil {
+		return nil, fmt.Errorf("%s: %w", CSVFileCharsetConfig, err)
+	}
 	sep := cfg.Int(CSVSeparatorCharConfig)
 	f.dialect = opencsv.Options{
 		RFC4180:   sep == 0 || cfg.Bool(CSVRFC4180ParserEnabledConfig),
@@ -120,7 +126,7 @@ func (cf *csvFormat) newReader(in io.Reader, skip bool) *opencsv.Reader {
 }
 
 func (cf *csvFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openText(f.path, 0, cf.bufferBytes)
+	in, err := openText(f.path, 0, cf.bufferBytes, cf.c.charset)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +188,7 @@ func (r *csvReader) start(resume position) error {
 	r.valueSet = make([]bool, len(r.f.value.Fields))
 	if resume.bytes > r.pos.bytes {
 		r.in.Close()
-		in, err := openInput(r.path, resume.bytes, r.f.bufferBytes)
+		in, err := openContent(r.path, resume.bytes, r.f.bufferBytes, r.f.c.charset)
 		if err != nil {
 			return err
 		}
@@ -209,7 +215,7 @@ func (r *csvReader) next() (item, error) {
 		if err != nil {
 			var pe *opencsv.ParseError
 			if errors.As(err, &pe) {
-				return item{}, &rowError{line: r.line + pe.Line, text: rawText(r.path, from, to), err: pe.Err}
+				return item{}, &rowError{line: r.line + pe.Line, text: rawText(r.path, r.f.c.charset, from, to), err: pe.Err}
 			}
 			return item{}, err
 		}
@@ -220,7 +226,7 @@ func (r *csvReader) next() (item, error) {
 		r.nulls = nulls
 		it, err := r.row(rec)
 		if err != nil {
-			return item{}, &rowError{line: r.line + r.cr.Line(), text: rawText(r.path, from, to), err: err}
+			return item{}, &rowError{line: r.line + r.cr.Line(), text: rawText(r.path, r.f.c.charset, from, to), err: err}
 		}
 		r.pos.records++
 		it.pos = r.pos
@@ -342,13 +348,14 @@ func validUTF8(cells []string) {
 // maxRawText bounds the text of a bad row put in an error.
 const maxRawText = 1024
 
-// rawText returns the bytes of a file's content from one position to
-// another (at most maxRawText), without its line ending, for an error.
-func rawText(path string, from, to int64) string {
+// rawText returns the bytes of a file's content (in charset cs) from one
+// position to another (at most maxRawText), without its line ending, for
+// an error.
+func rawText(path string, cs encoding.Encoding, from, to int64) string {
 	if to <= from {
 		return ""
 	}
-	in, err := openInput(path, from, 4096)
+	in, err := openContent(path, from, 4096, cs)
 	if err != nil {
 		return ""
 	}

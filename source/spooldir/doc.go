@@ -52,7 +52,9 @@
 //     sub-directory), so a new file that reuses an old one's name is read
 //     from its start. Offsets are {"offset": records, "position": bytes,
 //     "line": lines}: every format resumes at the byte after its last
-//     committed record, without reading what came before. A file without
+//     committed record, without reading what came before (a compressed
+//     file, or one in another charset than UTF-8, is decoded from its
+//     start up to there). A file without
 //     an offset of its own but with one a JVM spooldir committed under
 //     its name ({"fileName"} partitions, read through the connector's
 //     offsets when a worker takes over a JVM connector of the same name)
@@ -120,6 +122,18 @@
 // csv.verify.reader changes nothing (it changes nothing in a file's rows
 // in spooldir either). With NEITHER an empty cell is "" for a STRING
 // field and null for others.
-// Files are read as UTF-8 (csv.file.charset and file.charset accept UTF-8
-// and US-ASCII only).
+//
+// csv.file.charset (CSV) and file.charset (lines) take Java's charset
+// names (IANA names such as ISO-8859-1, windows-1252, Shift_JIS, and
+// Java's aliases such as Cp1252 and UTF_16LE); text is decoded with
+// golang.org/x/text, bytes a charset cannot map becoming U+FFFD as with
+// Java's decoder. UTF-16 takes its byte order from a byte order mark
+// (big-endian without one); a byte order mark left in the text (UTF-8,
+// UTF-16LE, UTF-16BE) is skipped at the start of a file, where Java keeps
+// it. In a charset other than UTF-8 a record's position is one in the
+// UTF-8 text the file decodes to, so a file resumes by decoding it from
+// its start to that position, as a compressed file does. UTF-32 is
+// refused when the connector starts. The JSON
+// connectors read UTF-8, as spooldir's Jackson does for UTF-8 files
+// (file.charset is accepted and not used, as in spooldir).
 package spooldir

@@ -105,7 +105,7 @@ func elfSchema(names []string) (*connect.Schema, []elfColumn, error) {
 }
 
 func (ef *elfFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openText(f.path, 0, ef.c.bufferSize)
+	in, err := openText(f.path, 0, ef.c.bufferSize, nil)
 	if err != nil {
 		return nil, err
 	}

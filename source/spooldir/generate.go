@@ -165,7 +165,7 @@ func merge(a, b columnType) columnType {
 
 // sampleCSV reads a file's column names and the types of its first rows.
 func sampleCSV(dialect *csvFormat, f *fileInfo) ([]string, []columnType, error) {
-	in, err := openText(f.path, 0, dialect.bufferBytes)
+	in, err := openText(f.path, 0, dialect.bufferBytes, dialect.c.charset)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -356,7 +356,7 @@ func generateJSON(cfg *connect.Config, c *common) (key, value *connect.Schema, e
 }
 
 func sampleJSON(root *jsonType, c *common, f *fileInfo) error {
-	in, err := openText(f.path, 0, c.bufferSize)
+	in, err := openText(f.path, 0, c.bufferSize, nil)
 	if err != nil {
 		return err
 	}

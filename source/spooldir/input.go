@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
 )
 
 // input is a file's content, decompressed when its extension says it is
@@ -37,6 +39,14 @@ func compressed(name string) bool {
 // discarded. A path that is no longer a regular file (replaced by a link)
 // is refused.
 func openInput(path string, pos int64, bufSize int) (*input, error) {
+	return openContent(path, pos, bufSize, nil)
+}
+
+// openContent is openInput for text in charset cs (nil: UTF-8): the
+// content is then the UTF-8 text it decodes to, decoded from the start
+// of the file (a byte position in it is not one in the file), and pos a
+// byte position in that text.
+func openContent(path string, pos int64, bufSize int, cs encoding.Encoding) (*input, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -49,7 +59,7 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 		return nil, err
 	}
 	// At least bufio's default size, so that a reader given in.Reader
-	// (encoding/csv) reads from it rather than buffering ahead of it.
+	// (the CSV reader) reads from it rather than buffering ahead of it.
 	bufSize = max(bufSize, 4096)
 	in := &input{file: f, close: func() {}}
 	var r io.Reader = f
@@ -72,6 +82,7 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 		}
 		in.close = zr.Close
 		r = zr
+	case cs != nil: // decoded from the start, not seeked
 	default:
 		if pos > 0 {
 			if _, err := f.Seek(pos, io.SeekStart); err != nil {
@@ -80,6 +91,9 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 			}
 			in.pos = pos
 		}
+	}
+	if cs != nil {
+		r = transform.NewReader(r, cs.NewDecoder())
 	}
 	in.Reader = bufio.NewReaderSize(r, bufSize)
 	if in.pos < pos {
@@ -97,13 +111,13 @@ func openInput(path string, pos int64, bufSize int) (*input, error) {
 // start of UTF-8 text.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// openText opens a text file as openInput does, but from its start skips a
-// UTF-8 byte order mark, so that it does not become part of the first
+// openText opens a text file as openContent does, but from its start skips a
+// byte order mark, so that it does not become part of the first
 // line, CSV header name or JSON value; in.pos is then after it. (Jackson
 // skips it in JSON too; spooldir's CSV and line readers keep it, so a
 // header's first column does not match its field.)
-func openText(path string, pos int64, bufSize int) (*input, error) {
-	in, err := openInput(path, pos, bufSize)
+func openText(path string, pos int64, bufSize int, cs encoding.Encoding) (*input, error) {
+	in, err := openContent(path, pos, bufSize, cs)
 	if err != nil || pos > 0 {
 		return in, err
 	}

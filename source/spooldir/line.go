@@ -15,10 +15,16 @@ import (
 // the last committed line rather than from the top.
 type lineFormat struct{ c *common }
 
-func newLineFormat(_ *connect.Config, c *common) (format, error) { return &lineFormat{c: c}, nil }
+func newLineFormat(cfg *connect.Config, c *common) (format, error) {
+	var err error
+	if c.charset, err = lookupCharset(cfg.String(FileCharsetConfig)); err != nil {
+		return nil, fmt.Errorf("%s: %w", FileCharsetConfig, err)
+	}
+	return &lineFormat{c: c}, nil
+}
 
 func (lf *lineFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openText(f.path, resume.bytes, lf.c.bufferSize)
+	in, err := openText(f.path, resume.bytes, lf.c.bufferSize, lf.c.charset)
 	if err != nil {
 		return nil, err
 	}

@@ -19,11 +19,14 @@ package spooldir
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/require"
 
@@ -89,18 +92,66 @@ func TestMustHaveTimestampModes(t *testing.T) {
 	}
 }
 
-// TestMustHaveCharset: UTF-8 text is decoded, and a charset that would
-// need translation is refused when the connector starts, naming the key,
-// rather than read as UTF-8.
+// TestMustHaveCharset: csv.file.charset and file.charset take Java's
+// charset names, text is decoded from them (a UTF-16 byte order mark
+// giving the byte order, one in UTF-16LE skipped as in UTF-8), a file
+// resumes after its committed record, and a charset Java would know but
+// this connector does not is refused naming the key.
 func TestMustHaveCharset(t *testing.T) {
+	enc16 := func(order binary.AppendByteOrder, bom bool, s string) string {
+		var b []byte
+		if bom {
+			b = order.AppendUint16(b, 0xFEFF)
+		}
+		for _, u := range utf16.Encode([]rune(s)) {
+			b = order.AppendUint16(b, u)
+		}
+		return string(b)
+	}
+	const text = "id,name\n1,Zoë ☃\n2,\"a\nb\"\n3,𝄞 ü\n"
+	for _, tc := range []struct {
+		charset, content string
+		want             []string
+	}{
+		{"UTF-8", text, []string{"1|Zoë ☃", "2|a\nb", "3|𝄞 ü"}},
+		{"ISO-8859-1", "id,name\n1,Zo\xeb\n2,\"a\nb\"\n3,\xfc\x80\n", []string{"1|Zoë", "2|a\nb", "3|ü\u0080"}},
+		{"windows-1252", "id,name\n1,Zo\xeb\n2,\"a\nb\"\n3,\x80\x81\n", []string{"1|Zoë", "2|a\nb", "3|€\uFFFD"}},
+		{"Cp1252", "id,name\n1,\x80\n2,b\n3,c\n", []string{"1|€", "2|b", "3|c"}},
+		{"UTF-16", enc16(binary.LittleEndian, true, text), []string{"1|Zoë ☃", "2|a\nb", "3|𝄞 ü"}},
+		{"UTF-16", enc16(binary.BigEndian, false, text), []string{"1|Zoë ☃", "2|a\nb", "3|𝄞 ü"}},
+		{"UTF-16LE", enc16(binary.LittleEndian, true, text), []string{"1|Zoë ☃", "2|a\nb", "3|𝄞 ü"}},
+		{"UTF_16BE", enc16(binary.BigEndian, false, text), []string{"1|Zoë ☃", "2|a\nb", "3|𝄞 ü"}},
+	} {
+		t.Run(tc.charset, func(t *testing.T) {
+			d := newDirs(t)
+			writeFile(t, filepath.Join(d.in, "a.csv"), tc.content)
+			cfg := d.config(`.*\.csv`, KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue, CSVFirstRowAsHeaderConfig, "true",
+				CSVFileCharsetConfig, tc.charset, CleanupPolicyConfig, CleanupNone)
+			st := startTask(t, CsvPlugin(), cfg, nil)
+			all := st.poll(t, 3)
+			require.Equal(t, tc.want, rows(all))
+			require.NoError(t, st.Stop(context.Background()))
+			for n := range 2 {
+				offsets := connecttest.NewOffsets()
+				offsets.CommitRecords(all[:n+1])
+				st := startTask(t, CsvPlugin(), cfg, offsets)
+				require.Equal(t, tc.want[n+1:], rows(st.poll(t, 2-n)), "resumed after record %d", n+1)
+				require.NoError(t, st.Stop(context.Background()))
+			}
+			// The line connector decodes with file.charset.
+			lcfg := d.config(`.*\.csv`, FileCharsetConfig, tc.charset, CleanupPolicyConfig, CleanupNone, BatchSizeConfig, "2")
+			lines := values(startTask(t, LineDelimitedPlugin(), lcfg, nil).poll(t, 2))
+			require.Equal(t, "1,"+strings.SplitN(tc.want[0], "|", 2)[1], lines[1])
+		})
+	}
 	d := newDirs(t)
-	writeFile(t, filepath.Join(d.in, "a.csv"), "id,name\n1,Zoë ☃\n")
-	st := startTask(t, CsvPlugin(), d.csvConfig(CSVFileCharsetConfig, "UTF-8"), nil)
-	require.Equal(t, "Zoë ☃", st.poll(t, 1)[0].Value.(*connect.Struct).Get("name"))
-	c := CsvPlugin().New()
-	err := c.Start(context.Background(), d.csvConfig(CSVFileCharsetConfig, "ISO-8859-1"), connecttest.NewConnectorContext(nil))
-	require.ErrorContains(t, err, CSVFileCharsetConfig)
-	require.ErrorContains(t, err, "ISO-8859-1")
+	for _, cs := range []string{"UTF-32", "no-such-charset"} {
+		err := CsvPlugin().New().Start(context.Background(), d.csvConfig(CSVFileCharsetConfig, cs), connecttest.NewConnectorContext(nil))
+		require.ErrorContains(t, err, CSVFileCharsetConfig)
+		require.ErrorContains(t, err, cs)
+		err = LineDelimitedPlugin().New().Start(context.Background(), d.config(`.*`, FileCharsetConfig, cs), connecttest.NewConnectorContext(nil))
+		require.ErrorContains(t, err, FileCharsetConfig)
+	}
 }
 
 // TestJVMOffsets: a file a JVM spooldir was partway through, whose offset
