@@ -91,7 +91,11 @@
 //     the first header name does not match its field). A file that cannot
 //     be moved to error.path loses its processing flag, so that it is
 //     tried again when the task next starts.
-//   - Files ending in .gz, .bz2 or .zst are decompressed; symbolic links are
+//   - Files ending in .gz, .bz2, .snappy, .lz4 or .z (in any case) are
+//     decompressed as spooldir's commons-compress does (.snappy: one raw
+//     Snappy block, not the framed format; .lz4: LZ4 block sequences, not
+//     the frame format; .z: Unix compress), in bounded memory, and .zst
+//     files too; symbolic links are
 //     never followed, so nothing outside input.path is read or moved; a
 //     file is never moved over another (a suffix "-1", "-2" is added).
 //   - tasks.max tasks share the files by a hash of their names

@@ -16,7 +16,7 @@ import (
 )
 
 // input is a file's content, decompressed when its extension says it is
-// compressed (.gz, .bz2, .zst), read from a byte position of that content.
+// compressed (compressions), read from a byte position of that content.
 type input struct {
 	*bufio.Reader
 	pos   int64 // of the next byte the Reader returns
@@ -24,9 +24,13 @@ type input struct {
 	close func()
 }
 
+// compressions are the extensions of compressed files: spooldir's (gz,
+// bz2, snappy, lz4, z) and zstd's.
+var compressions = []string{".gz", ".bz2", ".zst", ".snappy", ".lz4", ".z"}
+
 // compressed reports whether name's extension names a compression.
 func compressed(name string) bool {
-	for _, ext := range []string{".gz", ".bz2", ".zst"} {
+	for _, ext := range compressions {
 		if strings.HasSuffix(strings.ToLower(name), ext) {
 			return true
 		}
@@ -74,6 +78,18 @@ func openContent(path string, pos int64, bufSize int, cs encoding.Encoding) (*in
 		r = zr
 	case strings.HasSuffix(lower, ".bz2"):
 		r = bzip2.NewReader(bufio.NewReaderSize(f, bufSize))
+	case strings.HasSuffix(lower, ".snappy"):
+		if r, err = newSnappyRaw(bufio.NewReaderSize(f, bufSize)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading snappy: %w", err)
+		}
+	case strings.HasSuffix(lower, ".lz4"):
+		r = newLZ4Block(bufio.NewReaderSize(f, bufSize))
+	case strings.HasSuffix(lower, ".z"):
+		if r, err = newZ(bufio.NewReaderSize(f, bufSize)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading .z: %w", err)
+		}
 	case strings.HasSuffix(lower, ".zst"):
 		zr, err := zstd.NewReader(bufio.NewReaderSize(f, bufSize), zstd.WithDecoderConcurrency(1))
 		if err != nil {
