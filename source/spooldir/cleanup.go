@@ -26,7 +26,9 @@ func (c *common) finish(f *fileInfo) error {
 	case CleanupMove:
 		_, err = c.move(f, filepath.Join(c.finishedPath, f.rel))
 	case CleanupMoveByDate:
-		_, err = c.move(f, filepath.Join(c.finishedPath, f.mod.Local().Format("2006-01-02"), f.rel))
+		// The date spooldir's SimpleDateFormat gives: the modification
+		// time's in the JVM's default zone, the process's local zone (TZ).
+		_, err = c.move(f, filepath.Join(c.finishedPath, f.mod.In(c.local).Format("2006-01-02"), f.rel))
 	}
 	if err != nil {
 		return err

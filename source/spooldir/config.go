@@ -302,6 +302,7 @@ type common struct {
 	notifyTopic    string // files.notifications.topic when notifications are enabled
 
 	charset encoding.Encoding // of text files (set by their formats); nil for UTF-8
+	local   *time.Location    // the zone of MOVEBYDATE's dates
 }
 
 // parseCommon reads the common keys and checks what spooldir's task checks
@@ -326,6 +327,7 @@ func parseCommon(cfg *connect.Config, schemaKeys bool) (common, error) {
 		taskIndex:     cfg.Int(TaskIndexConfig),
 		taskCount:     cfg.Int(TaskCountConfig),
 		bufferSize:    cfg.Int(FileBufferSizeConfig),
+		local:         time.Local,
 	}
 	if cfg.Bool(FilesNotificationsConfig) {
 		c.notifyTopic = cfg.String(FilesNotificationsTopicConfig)

@@ -169,3 +169,54 @@ func (c *connector) NewTask() source.Task {
 }
 
 func (c *connector) Stop(context.Context) error { return nil }
+
+var (
+	_ source.ExactlyOnceConnector = (*connector)(nil)
+	_ source.OffsetAlterer        = (*connector)(nil)
+)
+
+// ExactlyOnceSupport is supported: a record's offset is the position
+// after it in its file (the file's identity being its partition), and a
+// task reads on from the committed offset, so with offsets committed in
+// the records' transaction a restart neither repeats nor skips a record.
+// With files.notifications.enabled it is unsupported: a file resumed
+// after a restart is announced again with another file_start record. A
+// configuration that cannot be parsed is unsupported.
+func (c *connector) ExactlyOnceSupport(config map[string]string) source.ExactlyOnceSupport {
+	cfg, err := c.def.Parse(config)
+	if err != nil || cfg.Bool(FilesNotificationsConfig) {
+		return source.ExactlyOnceUnsupported
+	}
+	return source.ExactlyOnceSupported
+}
+
+// AlterOffsets checks offsets being altered or reset: each partition
+// names its file ("fileName"), and an offset that is not a reset holds a
+// non-negative "offset" (records read) and, for the partitions this
+// connector writes (with "file.length" and "file.last.modified"), a
+// non-negative "position" and "line", which is where the task resumes:
+// an offset with the records but not the position would read the file
+// again from its top under later record numbers. A partition of a JVM
+// spooldir ({"fileName"} alone) takes "offset" alone, as spooldir writes
+// it. The connector keeps no offsets outside Kafka, so it returns false.
+func (c *connector) AlterOffsets(_ context.Context, _ map[string]string, changes []source.OffsetChange) (bool, error) {
+	for _, ch := range changes {
+		name, ok := ch.Partition.Get(FileNameField)
+		if _, isString := name.(string); !ok || !isString {
+			return false, fmt.Errorf("%s: a source partition must hold the file's name as %q: %v", c.class, FileNameField, ch.Partition)
+		}
+		if ch.Offset.IsZero() {
+			continue // a reset: the file is read from its top
+		}
+		keys := []string{OffsetField}
+		if _, ok := ch.Partition.Get(FileLengthField); ok {
+			keys = append(keys, PositionField, LineField)
+		}
+		for _, k := range keys {
+			if n, ok := ch.Offset.Int64(k); !ok || n < 0 {
+				return false, fmt.Errorf("%s: the offset of %v must hold %q as a non-negative integer: %v", c.class, ch.Partition, k, ch.Offset)
+			}
+		}
+	}
+	return false, nil
+}

@@ -91,13 +91,30 @@
 //     the first header name does not match its field). A file that cannot
 //     be moved to error.path loses its processing flag, so that it is
 //     tried again when the task next starts.
-//   - Files ending in .gz, .bz2, .snappy, .lz4 or .z (in any case) are
+//   - Files ending in .gz, .bz2, .snappy, .lz4 or .z (in any case, where
+//     spooldir takes lower case only) are
 //     decompressed as spooldir's commons-compress does (.snappy: one raw
 //     Snappy block, not the framed format; .lz4: LZ4 block sequences, not
 //     the frame format; .z: Unix compress), in bounded memory, and .zst
 //     files too; symbolic links are
 //     never followed, so nothing outside input.path is read or moved; a
 //     file is never moved over another (a suffix "-1", "-2" is added).
+//   - A file is its identity (name, length, modification time): with
+//     cleanup.policy NONE a file left in input.path is not read again
+//     while it is unchanged, in this run or after a restart (its
+//     committed offset says it was read; spooldir reads it again after
+//     a restart), and once changed it is another file, read again from
+//     its top (spooldir reads files whole and does not follow appends:
+//     drop new rows in a new file). MOVEBYDATE's directory is the
+//     modification date in the process's local zone (TZ), as spooldir's
+//     SimpleDateFormat takes the JVM's default zone.
+//   - The connectors support exactly-once delivery
+//     (source.ExactlyOnceConnector; not with files.notifications.enabled,
+//     whose file_start record is written again for a file resumed after
+//     a restart), and check offsets altered through the runtime
+//     (source.OffsetAlterer): an offset of a kconnect partition holds
+//     "offset", "position" and "line", one of a JVM spooldir's
+//     {"fileName"} partition "offset".
 //   - tasks.max tasks share the files by a hash of their names
 //     (task.partitioner ByName, as spooldir), so no file is read by two
 //     tasks.

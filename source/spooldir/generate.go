@@ -103,7 +103,7 @@ func generateCSV(cfg *connect.Config, c *common) (key, value *connect.Schema, er
 	}
 	all := *c
 	all.taskIndex, all.taskCount, all.minAge = 0, 1, 0
-	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(string) bool { return false })
+	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(*fileInfo) bool { return false })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -323,7 +323,7 @@ func (t *jsonType) schema(name string) *connect.Schema {
 func generateJSON(cfg *connect.Config, c *common) (key, value *connect.Schema, err error) {
 	all := *c
 	all.taskIndex, all.taskCount, all.minAge = 0, 1, 0
-	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(string) bool { return false })
+	files, err := (&scanner{c: all, flagged: true}).scan(time.Now(), func(*fileInfo) bool { return false })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -228,7 +228,7 @@ func TestScanSelectsFiles(t *testing.T) {
 		require.NoError(t, err)
 		c, err := parseCommon(cfg, false)
 		require.NoError(t, err)
-		files, err := (&scanner{c: c}).scan(time.Now(), func(string) bool { return false })
+		files, err := (&scanner{c: c}).scan(time.Now(), func(*fileInfo) bool { return false })
 		require.NoError(t, err)
 		var out []string
 		for _, f := range files {
@@ -282,6 +282,27 @@ func TestCleanupPolicies(t *testing.T) {
 			require.Equal(t, tc.maintain || tc.policy == CleanupNone, subKept)
 		})
 	}
+}
+
+// TestMoveByDateZone: MOVEBYDATE's directory is the file's modification
+// date in the process's local zone, as spooldir's SimpleDateFormat takes
+// the JVM's default zone, not UTC: 23:30 UTC is the next day in UTC+2.
+func TestMoveByDateZone(t *testing.T) {
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.txt")
+	writeFile(t, path, "1\n")
+	mod := time.Date(2024, 3, 9, 23, 30, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(path, mod, mod))
+	st := startTask(t, LineDelimitedPlugin(), d.config(`.*\.txt`, CleanupPolicyConfig, CleanupMoveByDate), nil)
+	require.Same(t, time.Local, st.Task.(*task).c.local, "the process's zone")
+	st.Task.(*task).c.local = time.FixedZone("UTC+2", 2*60*60)
+	recs := st.poll(t, 1)
+	st.settle(t, recs)
+	st.commit(t)
+	require.Eventually(t, func() bool {
+		st.Poll(context.Background())
+		return exists(filepath.Join(d.finished, "2024-03-10", "a.txt"))
+	}, 5*time.Second, time.Millisecond)
 }
 
 // TestMoveNeverReplaces: a file moved where one of its name is gets a
@@ -483,4 +504,40 @@ func TestMoveCopyCutShort(t *testing.T) {
 	require.Len(t, entries, 1, "the temporary file is gone")
 	writeFile(t, src, "other data")
 	require.ErrorIs(t, moveNoReplace(src, filepath.Join(other, "a.csv")), fs.ErrExist)
+}
+
+// TestCleanupNoneChangedFile: with cleanup.policy NONE a file read whole
+// is not read again while it is unchanged, in this run or after a
+// restart; once changed (another length or modification time) it is
+// another file, read again from its top, in this run as after a restart.
+func TestCleanupNoneChangedFile(t *testing.T) {
+	d := newDirs(t)
+	path := filepath.Join(d.in, "a.txt")
+	writeFile(t, path, "1\n2\n")
+	cfg := d.config(`.*\.txt`, CleanupPolicyConfig, CleanupNone, EmptyPollWaitConfig, "1")
+	st := startTask(t, LineDelimitedPlugin(), cfg, nil)
+	recs := st.poll(t, 2)
+	st.settle(t, recs)
+	st.commit(t)
+	quiet := func(st *started) {
+		for range 5 {
+			more, err := st.Poll(context.Background())
+			require.NoError(t, err)
+			require.Empty(t, more, "an unchanged file is not read again")
+		}
+	}
+	quiet(st)
+	require.True(t, exists(path))
+
+	writeFile(t, path, "1\n2\n3\n")
+	require.NoError(t, os.Chtimes(path, time.Now(), time.Now().Add(time.Minute)))
+	recs = st.poll(t, 3)
+	require.Equal(t, []any{"1", "2", "3"}, values(recs))
+	st.settle(t, recs)
+	st.commit(t)
+	quiet(st)
+	require.NoError(t, st.Stop(context.Background()))
+
+	st = startTask(t, LineDelimitedPlugin(), cfg, st.offsets)
+	quiet(st)
 }

@@ -44,6 +44,16 @@ type fileInfo struct {
 	mod  time.Time
 }
 
+// fileKey is a file's identity as a map key: its path, length and
+// modification time. A file changed after it was read is another file.
+type fileKey struct {
+	path string
+	size int64
+	mod  int64
+}
+
+func (f *fileInfo) key() fileKey { return fileKey{f.path, f.size, f.mod.UnixNano()} }
+
 // partition returns the file's source partition: its identity.
 func (f *fileInfo) partition() connect.SourcePartition {
 	kv := []any{FileNameField, f.name, FileLengthField, f.size, FileModifiedField, f.mod.UnixMilli()}
@@ -106,12 +116,12 @@ func (s *scanner) walk(visit func(path, rel string, d fs.DirEntry) error) error 
 // files.sort.attributes: matching input.file.pattern, in the task's share,
 // without a processing flag, not modified for file.minimum.age.ms, and not
 // refused by skip.
-func (s *scanner) scan(now time.Time, skip func(path string) bool) ([]fileInfo, error) {
+func (s *scanner) scan(now time.Time, skip func(f *fileInfo) bool) ([]fileInfo, error) {
 	var files []fileInfo
 	err := s.walk(func(path, rel string, d fs.DirEntry) error {
 		name := d.Name()
 		if strings.HasSuffix(name, s.c.processingExt) || !s.c.pattern.MatchString(name) ||
-			!ownedBy(name, s.c.taskIndex, s.c.taskCount) || skip(path) {
+			!ownedBy(name, s.c.taskIndex, s.c.taskCount) {
 			return nil
 		}
 		if _, err := os.Lstat(path + s.c.processingExt); !s.flagged && (err == nil || !errors.Is(err, fs.ErrNotExist)) {
@@ -124,7 +134,10 @@ func (s *scanner) scan(now time.Time, skip func(path string) bool) ([]fileInfo, 
 		if s.c.minAge > 0 && now.Sub(fi.ModTime()) < s.c.minAge {
 			return nil
 		}
-		files = append(files, fileInfo{path: path, rel: rel, name: name, size: fi.Size(), mod: fi.ModTime()})
+		f := fileInfo{path: path, rel: rel, name: name, size: fi.Size(), mod: fi.ModTime()}
+		if !skip(&f) {
+			files = append(files, f)
+		}
 		return nil
 	})
 	if err != nil {

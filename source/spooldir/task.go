@@ -89,7 +89,7 @@ type task struct {
 	scan   scanner
 
 	queue   []fileInfo
-	skip    map[string]bool // paths done or failed in this run, not to be read again
+	skip    map[fileKey]bool // files done or failed in this run, not to be read again unless changed
 	cur     *current
 	empty   bool // the last Poll found nothing
 	tracker tracker
@@ -124,7 +124,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 		return err
 	}
 	t.scan = scanner{c: t.c}
-	t.skip = make(map[string]bool)
+	t.skip = make(map[fileKey]bool)
 	t.tracker.files = make(map[connect.SourcePartition]*tracked)
 	// A flag of this task's share was left by a task that stopped without
 	// cleaning up: the file's committed offset says where to resume.
@@ -261,7 +261,7 @@ func (t *task) record(cur *current, it *item) connect.Record {
 func (t *task) openNext(ctx context.Context) error {
 	for t.cur == nil {
 		if len(t.queue) == 0 {
-			files, err := t.scan.scan(time.Now(), func(p string) bool { return t.skip[p] })
+			files, err := t.scan.scan(time.Now(), func(f *fileInfo) bool { return t.skip[f.key()] })
 			if err != nil {
 				return err
 			}
@@ -421,7 +421,11 @@ func (t *task) closeCurrent(atEnd bool) {
 		t.log.Warn("closing file", "file", cur.info.path, "err", err)
 	}
 	if atEnd {
-		t.skip[cur.info.path] = true
+		t.skip[cur.info.key()] = true
+		if fi, err := os.Stat(cur.info.path); err == nil {
+			// Written to while it was read, and read to this end.
+			t.skip[fileKey{cur.info.path, fi.Size(), fi.ModTime().UnixNano()}] = true
+		}
 		t.log.Info("read file to its end; cleaning up once its offsets are committed", "file", cur.info.path)
 	}
 }
@@ -439,7 +443,7 @@ func (t *task) failCurrent(err error) error {
 // fileError moves a file that cannot be read to error.path and returns the
 // error when halt.on.error is set, nil after logging it otherwise.
 func (t *task) fileError(f *fileInfo, err error) error {
-	t.skip[f.path] = true
+	t.skip[f.key()] = true
 	err = fmt.Errorf("file %s: %w", f.path, err)
 	dst, merr := t.c.fail(f)
 	if merr != nil {
