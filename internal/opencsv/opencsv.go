@@ -27,6 +27,7 @@ package opencsv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,8 @@ type Reader struct {
 	sep, quote, esc []byte // UTF-8 encodings; esc empty for RFC4180
 	ascii           bool   // every special character is one byte
 	special         [256]bool
+	specialQuoted   [256]bool // special, less the separator
+	swar            [3]uint64 // the special bytes repeated eight times (ASCII)
 
 	skipped   bool
 	linesRead int64
@@ -157,6 +160,9 @@ func NewReader(r io.Reader, o Options) (*Reader, error) {
 		if rd.esc, err = enc(o.Escape); err != nil {
 			return nil, err
 		}
+		const lo = 0x0101010101010101
+		rd.swar = [3]uint64{uint64(rd.sep[0]) * lo, uint64(rd.quote[0]) * lo, uint64(rd.esc[0]) * lo}
+		rd.specialQuoted[rd.quote[0]], rd.specialQuoted[rd.esc[0]] = true, true
 	}
 	if br, ok := r.(*bufio.Reader); ok && br.Size() >= 4096 {
 		rd.in = br
@@ -243,13 +249,16 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 	}
 	// One string for the row, which its cells share.
 	s := string(r.buf)
-	r.cells = r.cells[:0]
+	if cap(r.cells) < len(r.ends) {
+		r.cells = make([]string, len(r.ends), 2*len(r.ends))
+	}
+	cells = r.cells[:len(r.ends)]
 	from := 0
-	for _, to := range r.ends {
-		r.cells = append(r.cells, s[from:to])
+	for i, to := range r.ends {
+		cells[i] = s[from:to]
 		from = to
 	}
-	return r.cells, r.nulls, nil
+	return cells, r.nulls, nil
 }
 
 func (r *Reader) tooLong() error {
@@ -335,13 +344,14 @@ func (r *Reader) physLine(limit int) (line []byte, ok, long bool, quotes int, er
 				lf = false
 			}
 		}
-		count(buf[:end])
-		if !long && len(r.long) == 0 && lf {
-			// The line stays in the buffer until the next read.
+		if n == 0 && lf && end <= limit {
+			// The line, whole in the buffer, stays there until the next
+			// read.
 			r.in.Discard(size)
 			r.offset += int64(size)
 			return buf[:end], true, false, 0, nil
 		}
+		count(buf[:end])
 		if !long {
 			r.long = append(r.long, buf[:end]...)
 		}
@@ -358,12 +368,9 @@ func (r *Reader) physLine(limit int) (line []byte, ok, long bool, quotes int, er
 	}
 }
 
-// decode returns the character at line[i] and its size, as far as the
-// special characters need: a byte of a multi-byte sequence is a plain
-// character when they are all ASCII.
+// decode returns the character at line[i] and its size.
 func (r *Reader) decode(line []byte, i int) (rune, int) {
-	c := line[i]
-	if c < utf8.RuneSelf || r.ascii {
+	if c := line[i]; c < utf8.RuneSelf {
 		return rune(c), 1
 	}
 	return utf8.DecodeRune(line[i:])
@@ -373,13 +380,10 @@ func (r *Reader) isSpecial(c rune) bool {
 	if c < utf8.RuneSelf {
 		return r.special[c]
 	}
-	return !r.ascii && (c == r.o.Separator || c == r.o.Quote || (!r.o.RFC4180 && c == r.o.Escape))
+	return (c == r.o.Separator || c == r.o.Quote || (!r.o.RFC4180 && c == r.o.Escape))
 }
 
 func (r *Reader) is(line []byte, i int, c []byte) bool {
-	if r.ascii {
-		return i < len(line) && line[i] == c[0]
-	}
 	return i < len(line) && bytes.HasPrefix(line[i:], c)
 }
 
@@ -388,6 +392,9 @@ func (r *Reader) is(line []byte, i int, c []byte) bool {
 // returns whether a quoted field goes on on the next line. pending says
 // whether it went on from the line before.
 func (r *Reader) csvLine(line []byte, pending bool) bool {
+	if r.ascii {
+		return r.csvLineASCII(line, pending)
+	}
 	o := &r.o
 	// Locals for what the loop changes, stored back at the end.
 	buf, inField, ends, nulls := r.buf, r.inField, r.ends, r.nulls
@@ -399,30 +406,10 @@ func (r *Reader) csvLine(line []byte, pending bool) bool {
 	inQuotes := pending && grouping
 	fromQuoted := false
 	keep := !o.StrictQuotes // characters outside quotes are kept
-	special := &r.special
-	ascii := r.ascii
+	escape, quote, sep := o.Escape, o.Quote, o.Separator
 	for i := 0; i < len(line); {
-		var c rune
-		size := 1
-		if ascii {
-			if b := line[i]; special[b] {
-				c = rune(b)
-			} else {
-				if keep || (inQuotes && grouping) {
-					// A run of plain characters is copied at once.
-					j := i + 1
-					for j < len(line) && !special[line[j]] {
-						j++
-					}
-					buf = append(buf, line[i:j]...)
-					inField, fromQuoted = true, true
-					i = j
-				} else {
-					i++
-				}
-				continue
-			}
-		} else if c, size = r.decode(line, i); !r.isSpecial(c) {
+		c, size := r.decode(line, i)
+		if !r.isSpecial(c) {
 			if keep || (inQuotes && grouping) {
 				buf = append(buf, line[i:i+size]...)
 				inField, fromQuoted = true, true
@@ -432,13 +419,13 @@ func (r *Reader) csvLine(line []byte, pending bool) bool {
 		}
 		next := i + size
 		switch {
-		case c == o.Escape:
+		case c == escape:
 			if ((inQuotes && grouping) || inField) && (r.is(line, next, r.quote) || r.is(line, next, r.esc)) {
 				_, n := r.decode(line, next)
 				buf = append(buf, line[next:next+n]...)
 				next += n
 			}
-		case c == o.Quote:
+		case c == quote:
 			if ((inQuotes && grouping) || inField) && r.is(line, next, r.quote) {
 				buf = append(buf, r.quote...)
 				next += len(r.quote)
@@ -459,7 +446,7 @@ func (r *Reader) csvLine(line []byte, pending bool) bool {
 				}
 			}
 			inField = !inField
-		case c == o.Separator && !(inQuotes && grouping):
+		case c == sep && !(inQuotes && grouping):
 			ends, nulls = append(ends, len(buf)), append(nulls, len(buf) == from && r.nullable(fromQuoted))
 			from = len(buf)
 			fromQuoted, inField = false, false
@@ -470,6 +457,108 @@ func (r *Reader) csvLine(line []byte, pending bool) bool {
 			}
 		}
 		i = next
+	}
+	if inQuotes && grouping {
+		r.buf, r.inField, r.ends, r.nulls = append(buf, '\n'), inField, ends, nulls
+		return true
+	}
+	r.buf, r.inField, r.ends, r.nulls = buf, false, append(ends, len(buf)), append(nulls, len(buf) == from && r.nullable(fromQuoted))
+	return false
+}
+
+// csvLineASCII is csvLine for special characters of one byte each, the
+// usual case, on bytes rather than characters.
+func (r *Reader) csvLineASCII(line []byte, pending bool) bool {
+	o := &r.o
+	buf, inField, ends, nulls := r.buf, r.inField, r.ends, r.nulls
+	from := 0 // where the current cell starts in buf
+	if len(ends) > 0 {
+		from = ends[len(ends)-1]
+	}
+	grouping := !o.IgnoreQuotations
+	inQuotes := pending && grouping
+	fromQuoted := false
+	keep := !o.StrictQuotes // characters outside quotes are kept
+	sep, quote, esc := r.sep[0], r.quote[0], r.esc[0]
+	special, specialQ := &r.special, &r.specialQuoted
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	sw, qw, ew := r.swar[0], r.swar[1], r.swar[2]
+	n := len(line)
+	for i := 0; i < n; {
+		b := line[i]
+		if !special[b] {
+			quoted := inQuotes && grouping
+			if !keep && !quoted {
+				i++
+				continue
+			}
+			// A run of plain characters (inside quotes the separator is
+			// one) is copied at once, found eight bytes at a time with
+			// the zero-byte test of each special byte's pattern.
+			j := i + 1
+			ps, table := sw, special
+			if quoted {
+				ps, table = qw, specialQ
+			}
+			for ; j+8 <= n; j += 8 {
+				w := binary.LittleEndian.Uint64(line[j:])
+				x, y, z := w^ps, w^qw, w^ew
+				if ((x-lo)&^x|(y-lo)&^y|(z-lo)&^z)&hi != 0 {
+					break
+				}
+			}
+			for j < n && !table[line[j]] {
+				j++
+			}
+			buf = append(buf, line[i:j]...)
+			inField, fromQuoted = true, true
+			if j < n && line[j] == sep && !quoted {
+				// The separator after it, the commonest case.
+				ends, nulls = append(ends, len(buf)), append(nulls, false)
+				from, fromQuoted, inField = len(buf), false, false
+				i = j + 1
+				continue
+			}
+			if j == n {
+				break
+			}
+			i, b = j, line[j]
+		}
+		switch {
+		case b == esc:
+			if ((inQuotes && grouping) || inField) && i+1 < n && (line[i+1] == quote || line[i+1] == esc) {
+				buf = append(buf, line[i+1])
+				i++
+			}
+		case b == quote:
+			if ((inQuotes && grouping) || inField) && i+1 < n && line[i+1] == quote {
+				buf = append(buf, quote)
+				i++
+			} else {
+				inQuotes = !inQuotes
+				if len(buf) == from {
+					fromQuoted = true
+				}
+				// A quote inside a field ("the tricky case" a,bc"d"ef,g).
+				if keep && i+1 < n && line[i+1] != sep && i > 0 && line[i-1] != sep && javaChars(line[:i]) >= 3 {
+					if o.IgnoreLeadingWhiteSpace && len(buf) > from && javaWhitespace(buf[from:]) {
+						buf = buf[:from]
+					} else {
+						buf = append(buf, quote)
+					}
+				}
+			}
+			inField = !inField
+		case b == sep && !(inQuotes && grouping):
+			ends, nulls = append(ends, len(buf)), append(nulls, len(buf) == from && r.nullable(fromQuoted))
+			from, fromQuoted, inField = len(buf), false, false
+		default: // the separator inside quotes
+			if keep || (inQuotes && grouping) {
+				buf = append(buf, b)
+				inField, fromQuoted = true, true
+			}
+		}
+		i++
 	}
 	if inQuotes && grouping {
 		r.buf, r.inField, r.ends, r.nulls = append(buf, '\n'), inField, ends, nulls
