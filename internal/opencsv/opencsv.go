@@ -616,6 +616,15 @@ func javaWhitespace(b []byte) bool {
 // the text left open on the line before (r.pending) and this line are
 // split again as one.
 func (r *Reader) rfcLine(line []byte, pending bool) bool {
+	if pending && r.o.Separator != '\n' && !bytes.Contains(line, r.quote) && !bytes.Contains(line, r.sep) {
+		// Split again, the open field would take this line whole and stay
+		// open (it starts with a quote it does not end with, or holds an
+		// odd number of them): taken as that without splitting it all
+		// again, so that a field over many lines costs no more than its
+		// length.
+		r.pending = append(append(r.pending, line...), '\n')
+		return true
+	}
 	if pending {
 		r.logical = append(append(r.logical[:0], r.pending...), line...)
 		line = r.logical

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -129,6 +130,38 @@ func TestHugeRowMemory(t *testing.T) {
 		}
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
 			t.Errorf("%s: allocated %d MB reading a %d MB row", tc.name, grew>>20, size>>20)
+		}
+	}
+}
+
+// TestRFCLongOpenField: with the RFC 4180 parser, a quoted field over
+// 200,000 lines (left open, then closed) is read in time linear in its
+// length, not split again from its start at each line.
+func TestRFCLongOpenField(t *testing.T) {
+	o := spooldirDefaults
+	o.RFC4180 = true
+	in := "a,\"" + strings.Repeat("text\n", 200000) + "end\",b\nc,d\n"
+	r, err := NewReader(strings.NewReader(in), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		rows    []row
+		errLine int64
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rows, errLine, err := readAll(r)
+		done <- result{rows, errLine, err}
+	}()
+	select {
+	case <-time.After(5 * time.Second):
+		t.Fatal("not read in 5s")
+	case res := <-done:
+		if res.err != nil || res.errLine != 0 || len(res.rows) != 2 || len(res.rows[0].cells) != 3 ||
+			*res.rows[0].cells[1] != strings.Repeat("text\n", 200000)+"end" {
+			t.Fatalf("%d rows, malformed at %d, err %v", len(res.rows), res.errLine, res.err)
 		}
 	}
 }
