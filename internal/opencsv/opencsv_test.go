@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -233,6 +234,22 @@ func FuzzReader(f *testing.F) {
 		}
 		if _, _, err := r.Read(); err != io.EOF {
 			t.Fatalf("no end after %d reads: %v", len(in)+2, err)
+		}
+		if o.RFC4180 {
+			// The open field taken line by line reads as split again.
+			a, _ := NewReader(strings.NewReader(in), o)
+			b, _ := NewReader(strings.NewReader(in), o)
+			b.rescan = true
+			rowsA, lineA, errA := readAll(a)
+			rowsB, lineB, errB := readAll(b)
+			if fmt.Sprint(errA) != fmt.Sprint(errB) || lineA != lineB || len(rowsA) != len(rowsB) {
+				t.Fatalf("%q: %d rows (malformed %d), split again %d (malformed %d)", in, len(rowsA), lineA, len(rowsB), lineB)
+			}
+			for i := range rowsA {
+				if show(rowsA[i].cells) != show(rowsB[i].cells) || rowsA[i].line != rowsB[i].line {
+					t.Fatalf("%q row %d: %s, split again %s", in, i, show(rowsA[i].cells), show(rowsB[i].cells))
+				}
+			}
 		}
 		if flags != 0 || malformed || !agrees(in) {
 			return
