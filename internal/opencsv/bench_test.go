@@ -19,8 +19,26 @@ func benchInput() []byte {
 	return b.Bytes()
 }
 
+// benchNumbers is 20,000 rows without quotes: numbers, short strings and
+// a timestamp.
+func benchNumbers() []byte {
+	var b bytes.Buffer
+	for i := range 20000 {
+		fmt.Fprintf(&b, "%d,user%d,%d.%02d,2024-01-%02dT10:11:12,%d,%d,true\n", i, i, i*7, i%100, i%28+1, i*13, i%7)
+	}
+	return b.Bytes()
+}
+
 func BenchmarkRead(b *testing.B) {
-	in := benchInput()
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"quoted", benchInput()}, {"numbers", benchNumbers()}} {
+		b.Run(in.name, func(b *testing.B) { benchRead(b, in.data) })
+	}
+}
+
+func benchRead(b *testing.B, in []byte) {
 	b.Run("opencsv", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		b.ReportAllocs()

@@ -481,6 +481,23 @@ func (r *Reader) csvLineASCII(line []byte, pending bool) bool {
 	fromQuoted := false
 	keep := !o.StrictQuotes // characters outside quotes are kept
 	sep, quote, esc := r.sep[0], r.quote[0], r.esc[0]
+	if !pending && keep && bytes.IndexByte(line, quote) < 0 && bytes.IndexByte(line, esc) < 0 {
+		// No quote and no escape character: the cells are what the
+		// separators split, found with the vectorised search.
+		for {
+			k := bytes.IndexByte(line, sep)
+			if k < 0 {
+				k = len(line)
+			}
+			buf = append(buf, line[:k]...)
+			ends, nulls = append(ends, len(buf)), append(nulls, k == 0 && r.nullable(false))
+			if k == len(line) {
+				r.buf, r.inField, r.ends, r.nulls = buf, false, ends, nulls
+				return false
+			}
+			line = line[k+1:]
+		}
+	}
 	special, specialQ := &r.special, &r.specialQuoted
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	sw, qw, ew := r.swar[0], r.swar[1], r.swar[2]
@@ -550,6 +567,13 @@ func (r *Reader) csvLineASCII(line []byte, pending bool) bool {
 				}
 			}
 			inField = !inField
+			if !(inQuotes && grouping) && i+1 < n && line[i+1] == sep {
+				// The separator after a closing quote, as the next round
+				// would take it.
+				ends, nulls = append(ends, len(buf)), append(nulls, len(buf) == from && r.nullable(fromQuoted))
+				from, fromQuoted, inField = len(buf), false, false
+				i++
+			}
 		case b == sep && !(inQuotes && grouping):
 			ends, nulls = append(ends, len(buf)), append(nulls, len(buf) == from && r.nullable(fromQuoted))
 			from, fromQuoted, inField = len(buf), false, false
