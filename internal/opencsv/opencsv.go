@@ -564,6 +564,14 @@ func (r *Reader) csvLineASCII(line []byte, pending bool) bool {
 					} else {
 						buf = append(buf, quote)
 					}
+				} else if inQuotes && grouping && !inField && len(buf) == from {
+					// A quoted field's content up to its next quote, with
+					// no escape character in it, is copied at once.
+					rest := line[i+1:]
+					if k := bytes.IndexByte(rest, quote); k > 0 && bytes.IndexByte(rest[:k], esc) < 0 {
+						buf = append(buf, rest[:k]...) // inField stays as they leave it
+						i += k
+					}
 				}
 			}
 			inField = !inField
