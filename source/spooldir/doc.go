@@ -54,8 +54,8 @@
 //     "line": lines}: every format resumes at the byte after its last
 //     committed record, without reading what came before (a compressed
 //     file, or one in another charset than UTF-8, is decoded from its
-//     start up to there). A file without
-//     an offset of its own but with one a JVM spooldir committed under
+//     start up to there). A file without an offset of its own but with
+//     one a JVM spooldir committed under
 //     its name ({"fileName"} partitions, read through the connector's
 //     offsets when a worker takes over a JVM connector of the same name)
 //     is read on after the records that offset covers (CSV, JSON and
@@ -80,25 +80,26 @@
 //     the records before the bad one are returned, and the task fails at
 //     the next poll, so what reaches Kafka does not depend on batch.size.
 //   - Input that cannot be read is named, never dropped unseen: a CSV row
-//     with non-empty cells the header does not name, a quoted field
-//     left open (see below), and a line, CSV row or JSON value of more
-//     than 8 MiB (read past without being held in memory, where spooldir
-//     holds it whole or fails) are malformed records; a file truncated while
-//     it is read is an error moved to error.path; a file removed while it
-//     is read is read to its end through the open file, and logged. Malformed UTF-8 becomes U+FFFD, as Java's decoder
-//     makes it, and a UTF-8 byte order mark at the start of a CSV, JSON,
+//     with non-empty cells the header does not name, a quoted field left
+//     open (see below), and a line, CSV row or JSON value of more than 8
+//     MiB (read past without being held in memory, where spooldir holds
+//     it whole or fails) are malformed records; a file truncated while it
+//     is read is an error moved to error.path; a file removed while it is
+//     read is read to its end through the open file, and logged.
+//     Malformed UTF-8 becomes U+FFFD, as Java's decoder makes it, and a
+//     UTF-8 byte order mark at the start of a CSV, JSON,
 //     line or ELF file is skipped (spooldir keeps it in CSV and lines, so
 //     the first header name does not match its field). A file that cannot
 //     be moved to error.path loses its processing flag, so that it is
 //     tried again when the task next starts.
 //   - Files ending in .gz, .bz2, .snappy, .lz4 or .z (in any case, where
-//     spooldir takes lower case only) are
-//     decompressed as spooldir's commons-compress does (.snappy: one raw
-//     Snappy block, not the framed format; .lz4: LZ4 block sequences, not
-//     the frame format; .z: Unix compress), in bounded memory, and .zst
-//     files too; symbolic links are
-//     never followed, so nothing outside input.path is read or moved; a
-//     file is never moved over another (a suffix "-1", "-2" is added).
+//     spooldir takes lower case only) are decompressed as spooldir's
+//     commons-compress does (.snappy: one raw Snappy block, not the
+//     framed format; .lz4: LZ4 block sequences, not the frame format; .z:
+//     Unix compress), in bounded memory, and .zst files too; symbolic
+//     links are never followed, so nothing outside input.path is read or
+//     moved; a file is never moved over another (a suffix "-1", "-2" is
+//     added).
 //   - A file is its identity (name, length, modification time): with
 //     cleanup.policy NONE a file left in input.path is not read again
 //     while it is unchanged, in this run or after a restart (its
@@ -154,7 +155,7 @@
 // it. In a charset other than UTF-8 a record's position is one in the
 // UTF-8 text the file decodes to, so a file resumes by decoding it from
 // its start to that position, as a compressed file does. UTF-32 is
-// refused when the connector starts. The JSON
-// connectors read UTF-8, as spooldir's Jackson does for UTF-8 files
-// (file.charset is accepted and not used, as in spooldir).
+// refused when the connector starts. The JSON connectors read UTF-8, as
+// spooldir's Jackson does for UTF-8 files (file.charset is accepted and
+// not used, as in spooldir).
 package spooldir
