@@ -117,6 +117,7 @@ type Reader struct {
 
 	inField bool   // CSVParser's inField, carried over a row's lines
 	rescan  bool   // (tests) RFC4180Parser's open field split again at every line
+	generic bool   // (tests) csvLine character by character, one-byte specials too
 	pending []byte // RFC4180Parser's pending text
 	logical []byte // RFC4180Parser's pending text and line
 }
@@ -393,7 +394,7 @@ func (r *Reader) is(line []byte, i int, c []byte) bool {
 // returns whether a quoted field goes on on the next line. pending says
 // whether it went on from the line before.
 func (r *Reader) csvLine(line []byte, pending bool) bool {
-	if r.ascii {
+	if r.ascii && !r.generic {
 		return r.csvLineASCII(line, pending)
 	}
 	o := &r.o
