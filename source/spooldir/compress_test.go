@@ -190,3 +190,32 @@ func TestCompressedFiles(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecompressors: no input makes a decompressor panic or write past
+// what its input can say.
+func FuzzDecompressors(f *testing.F) {
+	z, err := os.ReadFile(filepath.Join("testdata", "compress", "rows.csv.z"))
+	require.NoError(f, err)
+	f.Add(snappyBlock([]byte("id,name\nid,name\n1,a\n")), uint8(0))
+	f.Add([]byte{0x40, 'a', 'b', 'c', 'd', 0x01, 0x00}, uint8(1))
+	f.Add(z, uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
+		var r io.Reader
+		var err error
+		switch kind % 3 {
+		case 0:
+			r, err = newSnappyRaw(bytes.NewReader(data))
+		case 1:
+			r = newLZ4Block(bytes.NewReader(data))
+		case 2:
+			r, err = newZ(bytes.NewReader(data))
+		}
+		if err != nil {
+			return
+		}
+		out, _ := io.ReadAll(io.LimitReader(r, 1<<20))
+		if kind%3 == 2 && len(out) > 1<<16*len(data) {
+			t.Fatalf(".Z of %d bytes gave %d", len(data), len(out))
+		}
+	})
+}
