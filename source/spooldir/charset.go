@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // javaCodePage is Java's alias of a Windows code page ("Cp1252").
@@ -41,4 +42,42 @@ func lookupCharset(name string) (encoding.Encoding, error) {
 		return nil, fmt.Errorf("charset %q is not supported", name)
 	}
 	return e, nil
+}
+
+// jsonCharset returns the charset Jackson finds for JSON whose content
+// starts with head (its first four bytes): a UTF-32 or UTF-16 byte order
+// mark, or the zero bytes that ASCII characters have in UTF-32 and UTF-16
+// (JSON starts with one); nil for UTF-8, and for the UCS-4 byte orders
+// Jackson refuses, which then read as UTF-8 and fail to parse.
+func jsonCharset(head []byte) encoding.Encoding {
+	var quad uint32
+	for i, b := range head[:min(len(head), 4)] {
+		quad |= uint32(b) << (24 - 8*i)
+	}
+	switch {
+	case len(head) >= 4 && (quad == 0x0000FEFF || quad>>8 == 0):
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)
+	case len(head) >= 4 && (quad == 0xFFFE0000 || quad&0x00FFFFFF == 0):
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)
+	case len(head) >= 4 && (quad == 0x0000FFFE || quad == 0xFEFF0000 || quad&^0x00FF0000 == 0 || quad&^0x0000FF00 == 0):
+		return nil
+	case len(head) >= 2 && (quad>>16 == 0xFEFF || quad>>16&0xFF00 == 0):
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	case len(head) >= 2 && (quad>>16 == 0xFFFE || quad>>16&0x00FF == 0):
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	}
+	return nil
+}
+
+// openJSON opens a JSON file as openText does, in the charset Jackson
+// would find for it (jsonCharset); its byte order mark is skipped.
+func openJSON(path string, pos int64, bufSize int) (*input, error) {
+	in, err := openInput(path, 0, 4096)
+	if err != nil {
+		return nil, err
+	}
+	head, _ := in.Peek(4)
+	cs := jsonCharset(head)
+	in.Close()
+	return openText(path, pos, bufSize, cs)
 }

@@ -155,7 +155,9 @@
 // it. In a charset other than UTF-8 a record's position is one in the
 // UTF-8 text the file decodes to, so a file resumes by decoding it from
 // its start to that position, as a compressed file does. UTF-32 is
-// refused when the connector starts. The JSON connectors read UTF-8, as
-// spooldir's Jackson does for UTF-8 files (file.charset is accepted and
-// not used, as in spooldir).
+// refused when the connector starts. The JSON connectors find a file's
+// charset as spooldir's Jackson does, from its first bytes: UTF-8, or
+// UTF-16 or UTF-32 by their byte order mark or the zero bytes of their
+// ASCII characters (file.charset is accepted and not used, as in
+// spooldir).
 package spooldir

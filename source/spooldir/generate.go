@@ -356,7 +356,7 @@ func generateJSON(cfg *connect.Config, c *common) (key, value *connect.Schema, e
 }
 
 func sampleJSON(root *jsonType, c *common, f *fileInfo) error {
-	in, err := openText(f.path, 0, c.bufferSize, nil)
+	in, err := openJSON(f.path, 0, c.bufferSize)
 	if err != nil {
 		return err
 	}

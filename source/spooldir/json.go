@@ -37,7 +37,7 @@ func newJSONFormat(cfg *connect.Config, c *common) (format, error) {
 }
 
 func (jf *jsonFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openText(f.path, resume.bytes, jf.c.bufferSize, nil)
+	in, err := openJSON(f.path, resume.bytes, jf.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func newSchemaLessFormat(_ *connect.Config, c *common) (format, error) {
 }
 
 func (sf *schemaLessFormat) open(f *fileInfo, resume position) (reader, error) {
-	in, err := openText(f.path, resume.bytes, sf.c.bufferSize, nil)
+	in, err := openJSON(f.path, resume.bytes, sf.c.bufferSize)
 	if err != nil {
 		return nil, err
 	}

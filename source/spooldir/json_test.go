@@ -2,6 +2,7 @@ package spooldir
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/require"
 
@@ -210,4 +212,61 @@ func FuzzJSONStream(f *testing.F) {
 			r.Close()
 		}
 	})
+}
+
+// TestJSONCharsets: JSON in UTF-16 or UTF-32, with or without a byte
+// order mark, is read as Jackson reads it, finding the charset from the
+// first bytes, and resumes after a committed record.
+func TestJSONCharsets(t *testing.T) {
+	const text = "{\"id\":1,\"name\":\"Zoë\"}\n{\"id\":2,\"name\":\"𝄞\"}\n{\"id\":3}\n"
+	enc := func(order binary.AppendByteOrder, width int, bom bool) string {
+		var b []byte
+		put := func(r rune) {
+			if width == 4 {
+				b = order.AppendUint32(b, uint32(r))
+				return
+			}
+			for _, u := range utf16.Encode([]rune{r}) {
+				b = order.AppendUint16(b, u)
+			}
+		}
+		if bom {
+			put(0xFEFF)
+		}
+		for _, r := range text {
+			put(r)
+		}
+		return string(b)
+	}
+	want := []string{"1|Zoë", "2|𝄞", "3|<nil>"}
+	for name, content := range map[string]string{
+		"utf-8 bom":     "\uFEFF" + text,
+		"utf-16le bom":  enc(binary.LittleEndian, 2, true),
+		"utf-16be":      enc(binary.BigEndian, 2, false),
+		"utf-16le":      enc(binary.LittleEndian, 2, false),
+		"utf-32le":      enc(binary.LittleEndian, 4, false),
+		"utf-32be bom":  enc(binary.BigEndian, 4, true),
+		"utf-16be gzip": gz(enc(binary.BigEndian, 2, true)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := newDirs(t)
+			file := "a.json"
+			if strings.HasSuffix(name, "gzip") {
+				file += ".gz"
+			}
+			writeFile(t, filepath.Join(d.in, file), content)
+			cfg := d.config(`.*`, KeySchemaConfig, corpusKey, ValueSchemaConfig, corpusValue, CleanupPolicyConfig, CleanupNone)
+			st := startTask(t, JsonPlugin(), cfg, nil)
+			all := st.poll(t, 3)
+			require.Equal(t, want, rows(all))
+			require.NoError(t, st.Stop(context.Background()))
+			offsets := connecttest.NewOffsets()
+			offsets.CommitRecords(all[:1])
+			st = startTask(t, JsonPlugin(), cfg, offsets)
+			require.Equal(t, want[1:], rows(st.poll(t, 2)))
+			require.NoError(t, st.Stop(context.Background()))
+			sl := startTask(t, SchemaLessJsonPlugin(), d.config(`.*`, CleanupPolicyConfig, CleanupNone), nil)
+			require.Equal(t, `{"id":1,"name":"Zoë"}`, sl.poll(t, 3)[0].Value)
+		})
+	}
 }
