@@ -482,28 +482,42 @@ func (r *Reader) csvLineASCII(line []byte, pending bool) bool {
 	fromQuoted := false
 	keep := !o.StrictQuotes // characters outside quotes are kept
 	sep, quote, esc := r.sep[0], r.quote[0], r.esc[0]
-	if !pending && keep && bytes.IndexByte(line, quote) < 0 && bytes.IndexByte(line, esc) < 0 {
-		// No quote and no escape character: the cells are what the
-		// separators split, found with the vectorised search.
-		for {
-			k := bytes.IndexByte(line, sep)
-			if k < 0 {
-				k = len(line)
-			}
-			buf = append(buf, line[:k]...)
-			ends, nulls = append(ends, len(buf)), append(nulls, k == 0 && r.nullable(false))
-			if k == len(line) {
-				r.buf, r.inField, r.ends, r.nulls = buf, false, ends, nulls
-				return false
-			}
-			line = line[k+1:]
+	start := 0 // where the loop below starts
+	if !pending && keep {
+		// The cells before the first quote or escape character are what
+		// the separators split, found with the vectorised search.
+		stop := bytes.IndexByte(line, quote)
+		if e := bytes.IndexByte(line, esc); e >= 0 && (stop < 0 || e < stop) {
+			stop = e
 		}
+		plain := line
+		if stop >= 0 {
+			plain = line[:max(bytes.LastIndexByte(line[:stop], sep), 0)]
+		}
+		for len(plain) > 0 || stop < 0 {
+			k := bytes.IndexByte(plain, sep)
+			if k < 0 {
+				k = len(plain)
+			}
+			buf = append(buf, plain[:k]...)
+			ends, nulls = append(ends, len(buf)), append(nulls, k == 0 && r.nullable(false))
+			start += k + 1
+			if k == len(plain) {
+				if stop < 0 {
+					r.buf, r.inField, r.ends, r.nulls = buf, false, ends, nulls
+					return false
+				}
+				break
+			}
+			plain = plain[k+1:]
+		}
+		from = len(buf)
 	}
 	special, specialQ := &r.special, &r.specialQuoted
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	sw, qw, ew := r.swar[0], r.swar[1], r.swar[2]
 	n := len(line)
-	for i := 0; i < n; {
+	for i := start; i < n; {
 		b := line[i]
 		if !special[b] {
 			quoted := inQuotes && grouping
