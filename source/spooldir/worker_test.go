@@ -259,3 +259,70 @@ func TestWorkerBadInput(t *testing.T) {
 		require.Regexp(t, `msg="skipping a record that cannot be read".*file=`+regexp.QuoteMeta(file)+` `+line, log)
 	}
 }
+
+// TestWorkerCSVRecordBytes pins what a worker writes to Kafka for CSV
+// rows: each record's key, value and headers, byte for byte and in order,
+// with a key whose fields are in another order than the value's and one
+// of them in no value field, optional fields left empty, a value field no
+// column names, and the key converter writing its schema.
+func TestWorkerCSVRecordBytes(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spoolbytes")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	path := filepath.Join(in, "rows.csv")
+	content := "id,customer,email,amount,active,region\n" +
+		"1,\"Ann \"\"A\"\" Smith\",ann@example.com,0.01,true,north\n" +
+		"2,Bo\u00e9,,12.5,,\n" +
+		"300000,Cy,c@x,-1000.25,false,south\n"
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	mod := time.Date(2026, 3, 4, 5, 6, 7, 890_000_000, time.UTC)
+	require.NoError(t, os.Chtimes(path, mod, mod))
+
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.CsvPlugin()), worker.OffsetStore(offset.NewMemory()),
+		worker.Logger(slog.New(slog.DiscardHandler)), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "csv", map[string]string{
+		"connector.class": "SpoolDirCsvSourceConnector", "topic": topic,
+		"input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `.*\.csv`,
+		"csv.first.row.as.header": "true",
+		"key.schema": `{"name":"com.example.Key","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+			`"email":{"type":"STRING","isOptional":true},"id":{"type":"INT64","isOptional":false},` +
+			`"region":{"type":"STRING","isOptional":true}}}`,
+		"value.schema": `{"name":"com.example.Order","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+			`"id":{"type":"INT64","isOptional":false},` +
+			`"customer":{"type":"STRING","isOptional":false},` +
+			`"email":{"type":"STRING","isOptional":true},` +
+			`"amount":{"type":"FLOAT64","isOptional":false},` +
+			`"active":{"type":"BOOLEAN","isOptional":true},` +
+			`"note":{"type":"STRING","isOptional":true}}}`,
+		"key.converter": "JsonConverter", "key.converter.schemas.enable": "true",
+		"value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+	}))
+	keySchema := `{"type":"struct","fields":[{"type":"string","optional":true,"field":"email"},` +
+		`{"type":"int64","optional":false,"field":"id"},{"type":"string","optional":true,"field":"region"}],` +
+		`"optional":false,"name":"com.example.Key"}`
+	want := []struct{ key, value string }{
+		{`{"schema":` + keySchema + `,"payload":{"email":"ann@example.com","id":1,"region":"north"}}`,
+			`{"id":1,"customer":"Ann \"A\" Smith","email":"ann@example.com","amount":0.01,"active":true,"note":null}`},
+		{`{"schema":` + keySchema + `,"payload":{"email":"","id":2,"region":""}}`,
+			"{\"id\":2,\"customer\":\"Bo\u00e9\",\"email\":\"\",\"amount\":12.5,\"active\":null,\"note\":null}"},
+		{`{"schema":` + keySchema + `,"payload":{"email":"c@x","id":300000,"region":"south"}}`,
+			`{"id":300000,"customer":"Cy","email":"c@x","amount":-1000.25,"active":false,"note":null}`},
+	}
+	recs := consume(t, brokers, topic, len(want))
+	for i, r := range recs {
+		require.Equal(t, want[i].key, string(r.Key), "row %d key", i+1)
+		require.Equal(t, want[i].value, string(r.Value), "row %d value", i+1)
+		var hs []string
+		for _, h := range r.Headers {
+			hs = append(hs, h.Key+"="+string(h.Value))
+		}
+		require.Equal(t, []string{
+			"file.name=rows.csv", "file.name.without.extension=rows", "file.path=" + path, "file.parent.dir.name=in",
+			fmt.Sprintf("file.length=%d", len(content)), "file.last.modified=" + mod.Format("2006-01-02T15:04:05.000Z"),
+			fmt.Sprintf("file.offset=%d", i+1),
+		}, hs, "row %d headers", i+1)
+	}
+}
