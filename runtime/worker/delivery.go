@@ -164,6 +164,11 @@ func (d *atLeastOnce) releaseInflight(inf *inflight) {
 	if cap(inf.own) > maxPooledBuf {
 		inf.own = nil
 	}
+	if cap(inf.hdrs) > maxPooledHeaders {
+		inf.hdrs = nil
+	} else {
+		clear(inf.hdrs[:cap(inf.hdrs)]) // keep no header value alive from the pool
+	}
 	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
 	if b := inf.batch; b.pending.Add(-1) == 0 {
 		d.batches.Put(b)

@@ -312,7 +312,10 @@ type inflight struct {
 	// from the task's buffer pool (transactional delivery).
 	buf *[]byte
 	own []byte
-	r   *connect.Record
+	// hdrs is a pooled inflight's own array for its Kafka headers, kept
+	// from record to record as own is.
+	hdrs []kgo.RecordHeader
+	r    *connect.Record
 	// md is given to the task's CommitRecord, which may not keep it.
 	md source.RecordMetadata
 	// batch is the pooled array inf belongs to (at least once), nil for
@@ -525,7 +528,11 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	kr := &inf.kr
 	kr.Headers = nil
 	if n := r.Headers.Len(); n > 0 {
-		kr.Headers = make([]kgo.RecordHeader, 0, n)
+		if inf.batch != nil && cap(inf.hdrs) >= n {
+			kr.Headers = inf.hdrs[:0]
+		} else {
+			kr.Headers = make([]kgo.RecordHeader, 0, n)
+		}
 		for i := range n {
 			h := r.Headers.At(i)
 			hv, ok := []byte(nil), false
@@ -571,6 +578,9 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 	if key != nil {
 		key = key[:len(key):len(key)]
 	}
+	if inf.batch != nil && cap(kr.Headers) > cap(inf.hdrs) {
+		inf.hdrs = kr.Headers[:0] // keep the larger array next time
+	}
 	switch {
 	case value != nil && cap(value) > cap(b):
 		*buf = value[:0] // grew: keep the larger array next time
@@ -599,6 +609,9 @@ func (st *sourceTask) releaseBuf(inf *inflight) {
 
 // maxPooledBuf bounds the buffers kept for reuse.
 const maxPooledBuf = 1 << 20
+
+// maxPooledHeaders bounds the header arrays kept for reuse (inflight.hdrs).
+const maxPooledHeaders = 64
 
 func (st *sourceTask) getBuf() *[]byte {
 	if b, ok := st.bufs.Get().(*[]byte); ok {
