@@ -18,7 +18,19 @@ type Header struct {
 // return a new Headers and never modify the receiver, so a transform cannot
 // change the headers of the record it was given. The zero Headers is empty
 // and ready to use.
-type Headers struct{ list []Header }
+type Headers struct {
+	// list is never written once built: Add copies it before appending
+	// (the three-index slice forces append to copy) and the other changes
+	// build new lists. When its first element's Schema is sharedMark, that
+	// element stands for headers shared with other Headers (Shared), a
+	// *[]Header in its Value, which come before the rest of list. Headers
+	// stays one slice so that a Record stays small.
+	list []Header
+}
+
+// sharedMark marks the first element of a list that begins with shared
+// headers.
+var sharedMark = &Schema{Name: "kconnect.shared.headers"}
 
 // NewHeaders returns Headers holding hs, in order. It copies hs.
 func NewHeaders(hs ...Header) Headers {
@@ -28,16 +40,68 @@ func NewHeaders(hs ...Header) Headers {
 	return Headers{slices.Clone(hs)}
 }
 
+// Shared returns h's headers in a form made to be added to many times: the
+// Headers that Add and AddString return from it share these headers
+// instead of copying them, and copy only the headers added since. A source
+// that puts the same headers on many records (a file's, a table's) and a
+// few of each record's own calls Shared once and adds each record's to
+// the result, which costs a small allocation per record instead of a copy
+// of the whole list. The headers, their order and every method's results
+// are the same as h's; only the cost of Add differs, and Headers built by
+// the two ways are not equal for reflect.DeepEqual (compare their headers).
+func (h Headers) Shared() Headers {
+	shared, own := h.parts()
+	var all []Header
+	switch {
+	case len(own) == 0:
+		return h
+	case shared == nil:
+		all = own[:len(own):len(own)]
+	default:
+		all = h.appendTo(make([]Header, 0, h.Len()))
+	}
+	return Headers{[]Header{{Schema: sharedMark, Value: &all}}}
+}
+
+// parts returns the shared headers (nil for none) and those after them.
+func (h Headers) parts() (shared, own []Header) {
+	if len(h.list) > 0 && h.list[0].Schema == sharedMark {
+		return *h.list[0].Value.(*[]Header), h.list[1:]
+	}
+	return nil, h.list
+}
+
+// appendTo appends every header to dst, in order.
+func (h Headers) appendTo(dst []Header) []Header {
+	shared, own := h.parts()
+	return append(append(dst, shared...), own...)
+}
+
 // Len returns the number of headers.
-func (h Headers) Len() int { return len(h.list) }
+func (h Headers) Len() int {
+	shared, own := h.parts()
+	return len(shared) + len(own)
+}
 
 // At returns the i-th header.
-func (h Headers) At(i int) Header { return h.list[i] }
+func (h Headers) At(i int) Header {
+	shared, own := h.parts()
+	if i < len(shared) {
+		return shared[i]
+	}
+	return own[i-len(shared)]
+}
 
 // All yields every header in order.
 func (h Headers) All() iter.Seq[Header] {
 	return func(yield func(Header) bool) {
-		for _, x := range h.list {
+		shared, own := h.parts()
+		for _, x := range shared {
+			if !yield(x) {
+				return
+			}
+		}
+		for _, x := range own {
 			if !yield(x) {
 				return
 			}
@@ -48,7 +112,7 @@ func (h Headers) All() iter.Seq[Header] {
 // Values yields every header called key, in order.
 func (h Headers) Values(key string) iter.Seq[Header] {
 	return func(yield func(Header) bool) {
-		for _, x := range h.list {
+		for x := range h.All() {
 			if x.Key == key && !yield(x) {
 				return
 			}
@@ -58,9 +122,15 @@ func (h Headers) Values(key string) iter.Seq[Header] {
 
 // Last returns the last header called key, as Kafka Connect's lastWithName.
 func (h Headers) Last(key string) (Header, bool) {
-	for i := len(h.list) - 1; i >= 0; i-- {
-		if h.list[i].Key == key {
-			return h.list[i], true
+	shared, own := h.parts()
+	for i := len(own) - 1; i >= 0; i-- {
+		if own[i].Key == key {
+			return own[i], true
+		}
+	}
+	for i := len(shared) - 1; i >= 0; i-- {
+		if shared[i].Key == key {
+			return shared[i], true
 		}
 	}
 	return Header{}, false
@@ -80,32 +150,36 @@ func (h Headers) AddString(key, value string) Headers {
 
 // Remove returns h without any header called key.
 func (h Headers) Remove(key string) Headers {
-	if !slices.ContainsFunc(h.list, func(x Header) bool { return x.Key == key }) {
+	shared, own := h.parts()
+	if !slices.ContainsFunc(shared, func(x Header) bool { return x.Key == key }) &&
+		!slices.ContainsFunc(own, func(x Header) bool { return x.Key == key }) {
 		return h
 	}
-	out := make([]Header, 0, len(h.list))
-	for _, x := range h.list {
-		if x.Key != key {
-			out = append(out, x)
-		}
-	}
-	return Headers{out}
+	return h.Filter(func(x Header) bool { return x.Key != key })
 }
 
 // Set returns h with every header called key replaced by one header at the
 // position of the first of them (or appended when there was none).
 func (h Headers) Set(key string, schema *Schema, value any) Headers {
-	i := slices.IndexFunc(h.list, func(x Header) bool { return x.Key == key })
-	if i < 0 {
+	found := false
+	for x := range h.All() {
+		if x.Key == key {
+			found = true
+			break
+		}
+	}
+	if !found {
 		return h.Add(key, schema, value)
 	}
-	out := make([]Header, 0, len(h.list))
-	for j, x := range h.list {
+	out := make([]Header, 0, h.Len())
+	set := false
+	for x := range h.All() {
 		switch {
-		case j == i:
-			out = append(out, Header{key, schema, value})
 		case x.Key != key:
 			out = append(out, x)
+		case !set:
+			out = append(out, Header{key, schema, value})
+			set = true
 		}
 	}
 	return Headers{out}
@@ -114,9 +188,13 @@ func (h Headers) Set(key string, schema *Schema, value any) Headers {
 // RetainLatest returns h keeping only the last header of each key, in the
 // order of those last headers.
 func (h Headers) RetainLatest() Headers {
-	out := make([]Header, 0, len(h.list))
-	for i, x := range h.list {
-		later := slices.ContainsFunc(h.list[i+1:], func(y Header) bool { return y.Key == x.Key })
+	shared, all := h.parts()
+	if shared != nil {
+		all = h.appendTo(nil)
+	}
+	out := make([]Header, 0, len(all))
+	for i, x := range all {
+		later := slices.ContainsFunc(all[i+1:], func(y Header) bool { return y.Key == x.Key })
 		if !later {
 			out = append(out, x)
 		}
@@ -126,8 +204,8 @@ func (h Headers) RetainLatest() Headers {
 
 // Filter returns h keeping the headers for which keep returns true.
 func (h Headers) Filter(keep func(Header) bool) Headers {
-	out := make([]Header, 0, len(h.list))
-	for _, x := range h.list {
+	out := make([]Header, 0, h.Len())
+	for x := range h.All() {
 		if keep(x) {
 			out = append(out, x)
 		}

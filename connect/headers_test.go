@@ -67,3 +67,62 @@ func TestRecordPartitionZeroValue(t *testing.T) {
 	require.Equal(t, "orders", o.Topic)
 	require.Contains(t, r.Position().String(), "topic orders partition 3 offset 42")
 }
+
+// headerList is every header of h, in order, as At gives them.
+func headerList(h Headers) []Header {
+	out := []Header{}
+	for i := range h.Len() {
+		out = append(out, h.At(i))
+	}
+	return out
+}
+
+// TestHeadersShared checks that Headers built on a Shared list behave as
+// the same headers built by Add alone, for every method, and that adding
+// to them copies only the headers added.
+func TestHeadersShared(t *testing.T) {
+	base := NewHeaders().AddString("a", "1").AddString("b", "2").Add("n", Int64Schema, int64(7))
+	shared := base.Shared()
+	require.Equal(t, headerList(base), headerList(shared))
+	require.Equal(t, headerList(shared), headerList(shared.Shared()))
+	cases := map[string]func(Headers) Headers{
+		"as is":        func(h Headers) Headers { return h },
+		"added to":     func(h Headers) Headers { return h.AddString("a", "3").AddString("c", "4") },
+		"added to one": func(h Headers) Headers { return h.AddString("c", "4") },
+		"shared again": func(h Headers) Headers { return h.AddString("c", "4").Shared().AddString("a", "5") },
+	}
+	for name, build := range cases {
+		t.Run(name, func(t *testing.T) {
+			plain, sh := build(base), build(shared)
+			require.Equal(t, headerList(plain), headerList(sh))
+			require.Equal(t, plain.Len(), sh.Len())
+			var all []Header
+			for x := range sh.All() {
+				all = append(all, x)
+			}
+			require.Equal(t, headerList(plain), append([]Header{}, all...))
+			for _, k := range []string{"a", "b", "c", "n", "none"} {
+				pl, pok := plain.Last(k)
+				sl, sok := sh.Last(k)
+				require.Equal(t, pok, sok, k)
+				require.Equal(t, pl, sl, k)
+				require.Equal(t, slices.Collect(plain.Values(k)), slices.Collect(sh.Values(k)), k)
+				require.Equal(t, headerList(plain.Remove(k)), headerList(sh.Remove(k)), k)
+				require.Equal(t, headerList(plain.Set(k, StringSchema, "x")), headerList(sh.Set(k, StringSchema, "x")), k)
+			}
+			require.Equal(t, headerList(plain.RetainLatest()), headerList(sh.RetainLatest()))
+			keepA := func(x Header) bool { return x.Key == "a" }
+			require.Equal(t, headerList(plain.Filter(keepA)), headerList(sh.Filter(keepA)))
+		})
+	}
+
+	// Adding to the shared list in two ways: neither sees the other, and
+	// the shared headers are not copied.
+	x, y := shared.AddString("x", "1"), shared.AddString("y", "2")
+	require.Equal(t, []string{"a", "b", "n", "x"}, keys(x))
+	require.Equal(t, []string{"a", "b", "n", "y"}, keys(y))
+	require.Equal(t, []string{"a", "b", "n"}, keys(shared))
+	var v any = int64(42)
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = shared.Add("file.offset", Int64Schema, v) }))
+	require.Len(t, x.list, 2, "the shared headers were copied")
+}

@@ -388,7 +388,8 @@ func (t *task) notify(recs []connect.Record, event string, f *fileInfo) []connec
 }
 
 // fileHeaders are the file.* headers spooldir puts on every record, but
-// file.offset.
+// file.offset: shared by the file's records, which add their file.offset
+// without copying them.
 func fileHeaders(c *common, f *fileInfo) connect.Headers {
 	h := connect.NewHeaders().
 		AddString("file.name", f.name).
@@ -400,7 +401,7 @@ func fileHeaders(c *common, f *fileInfo) connect.Headers {
 	if f.rel != "" {
 		h = h.AddString("file.relative.path", filepath.ToSlash(f.rel))
 	}
-	return h
+	return h.Shared()
 }
 
 // withoutExtension strips the last extension, as Guava's
