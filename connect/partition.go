@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"encoding/binary"
 	"fmt"
 	"iter"
 	"maps"
@@ -205,13 +206,18 @@ func (p SourcePartition) Equal(o SourcePartition) bool {
 // Offset is a position within a source partition: Kafka Connect's
 // sourceOffset map. An offset of one key with a number, string or boolean
 // value, the common case ("position", "lsn"), is stored inline and costs no
-// allocation; offsets are encoded to JSON only when the runtime commits them.
+// allocation; an offset of a few int64 numbers made with OffsetKeys costs
+// one small allocation; offsets are encoded to JSON only when the runtime
+// commits them.
 //
 // The zero Offset is "none". Like SourcePartition, values must be primitives.
 type Offset struct {
 	// An offset of one key with a value of an inline kind (see inlineKind)
 	// is key, kind and num or str, as in a Value. Any other has all its
-	// entries, in insertion order, and key, kind, num and str unused. The
+	// entries, in insertion order, and key, kind and num unused; str is
+	// empty, except in an offset made by OffsetKeys.Int64s, whose entries
+	// are its keys' (their values unused) and str its int64 values, eight
+	// little-endian bytes each, in order. The
 	// layout keeps an Offset at 56 bytes: every source record, and every
 	// record tracked in flight, carries one.
 	key     string
@@ -310,6 +316,66 @@ func OffsetFromEntries(entries []MapEntry) (Offset, error) {
 	return Offset{entries: &all}, nil
 }
 
+// OffsetKeys are the keys, in insertion order, of offsets whose values are
+// all int64 numbers, such as a file source's {"offset": n, "position": p,
+// "line": l}. Made once, they make each such offset (Int64s) without boxing
+// its numbers: one allocation of eight bytes a number, where NewOffset and
+// OffsetFromEntries take the entries and a boxed value per number above
+// 255. The offsets are the same as NewOffset's with the same int64 values
+// (Len, All, Get, Int64, Map, Equal, the JSON). The zero OffsetKeys has no
+// keys; use NewOffsetKeys.
+type OffsetKeys struct{ layout *[]MapEntry }
+
+// NewOffsetKeys returns the keys of offsets made with Int64s. It panics when
+// there is none or a key repeats: a programming error, never the result of
+// input data.
+func NewOffsetKeys(keys ...string) OffsetKeys {
+	if len(keys) == 0 {
+		panic("connect: NewOffsetKeys needs at least one key")
+	}
+	layout := make([]MapEntry, len(keys))
+	for i, k := range keys {
+		if slices.Contains(keys[:i], k) {
+			panic(fmt.Sprintf("connect: offset key %q appears twice", k))
+		}
+		layout[i].Key = k
+	}
+	return OffsetKeys{&layout}
+}
+
+// Int64s returns the offset of k's keys with the values vals, in order. It
+// panics when vals are not one per key, a programming error.
+func (k OffsetKeys) Int64s(vals ...int64) Offset {
+	if k.layout == nil || len(vals) != len(*k.layout) {
+		panic(fmt.Sprintf("connect: OffsetKeys.Int64s got %d values for %d keys", len(vals), k.Len()))
+	}
+	var small [64]byte
+	b := small[:0]
+	if len(vals) > len(small)/8 {
+		b = make([]byte, 0, 8*len(vals))
+	}
+	for _, v := range vals {
+		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+	}
+	return Offset{entries: k.layout, str: string(b)}
+}
+
+// Len returns the number of keys.
+func (k OffsetKeys) Len() int {
+	if k.layout == nil {
+		return 0
+	}
+	return len(*k.layout)
+}
+
+// packedInt64 returns the i-th value of an offset made by
+// OffsetKeys.Int64s.
+func (o Offset) packedInt64(i int) int64 {
+	b := o.str[8*i : 8*i+8]
+	return int64(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+}
+
 // IsZero reports whether o is the zero Offset.
 func (o Offset) IsZero() bool { return o.kind == KindNull && o.entries == nil }
 
@@ -333,8 +399,13 @@ func (o Offset) All() iter.Seq2[string, any] {
 			}
 			return
 		}
-		for _, e := range *o.entries {
-			if !yield(e.Key.(string), e.Value) {
+		packed := o.str != ""
+		for i, e := range *o.entries {
+			v := e.Value
+			if packed {
+				v = o.packedInt64(i)
+			}
+			if !yield(e.Key.(string), v) {
 				return
 			}
 		}
@@ -359,6 +430,14 @@ func (o Offset) Int64(key string) (int64, bool) {
 		case KindInt8, KindInt16, KindInt32, KindInt64:
 			if o.key == key {
 				return o.value().Int64(), true
+			}
+		}
+		return 0, false
+	}
+	if o.str != "" {
+		for i, e := range *o.entries {
+			if e.Key.(string) == key {
+				return o.packedInt64(i), true
 			}
 		}
 		return 0, false

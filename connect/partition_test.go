@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"math"
 	"testing"
 	"unsafe"
 
@@ -132,4 +133,51 @@ func TestOneKeyOffsets(t *testing.T) {
 func TestOffsetAndRecordSize(t *testing.T) {
 	require.LessOrEqual(t, unsafe.Sizeof(Offset{}), uintptr(56))
 	require.LessOrEqual(t, unsafe.Sizeof(Record{}), uintptr(216))
+}
+
+// An offset made by OffsetKeys.Int64s is the offset NewOffset makes of the
+// same int64 values, for every method, in one allocation.
+func TestOffsetKeysInt64s(t *testing.T) {
+	keys := NewOffsetKeys("offset", "position", "line")
+	for _, vals := range [][3]int64{{0, 0, 0}, {1, 74, 2}, {1_000_000, 74_000_123, -5}, {math.MaxInt64, math.MinInt64, 255}} {
+		got := keys.Int64s(vals[0], vals[1], vals[2])
+		want := NewOffset("offset", vals[0], "position", vals[1], "line", vals[2])
+		require.False(t, got.IsZero())
+		require.Equal(t, want.Len(), got.Len())
+		require.Equal(t, want.String(), got.String())
+		require.Equal(t, want.Map(), got.Map())
+		require.True(t, got.Equal(want))
+		require.True(t, want.Equal(got))
+		var wantAll, gotAll []any
+		for k, v := range want.All() {
+			wantAll = append(wantAll, k, v)
+		}
+		for k, v := range got.All() {
+			gotAll = append(gotAll, k, v)
+		}
+		require.Equal(t, wantAll, gotAll)
+		for _, k := range []string{"offset", "position", "line", "none"} {
+			wv, wok := want.Get(k)
+			gv, gok := got.Get(k)
+			require.Equal(t, wok, gok, k)
+			require.Equal(t, wv, gv, k)
+			wn, wok := want.Int64(k)
+			gn, gok := got.Int64(k)
+			require.Equal(t, wok, gok, k)
+			require.Equal(t, wn, gn, k)
+		}
+		require.False(t, got.Equal(keys.Int64s(vals[0], vals[1], vals[2]+1)))
+	}
+	one := NewOffsetKeys("position").Int64s(30)
+	require.Equal(t, `{"position":30}`, one.String())
+	require.True(t, one.Equal(Int64Offset("position", 30)))
+
+	var sink Offset
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { sink = keys.Int64s(1_000_000, 74_000_123, 1_000_001) }))
+	_ = sink
+	require.Equal(t, 3, keys.Len())
+	require.Panics(t, func() { NewOffsetKeys() })
+	require.Panics(t, func() { NewOffsetKeys("a", "b", "a") })
+	require.Panics(t, func() { keys.Int64s(1, 2) })
+	require.Panics(t, func() { OffsetKeys{}.Int64s(1) })
 }

@@ -32,9 +32,11 @@ func positionOf(o connect.Offset) position {
 	return p
 }
 
+// offsetKeys are the keys of a file's offsets, whose numbers are not boxed.
+var offsetKeys = connect.NewOffsetKeys(OffsetField, PositionField, LineField)
+
 func (p position) offset() connect.Offset {
-	o, _ := connect.OffsetFromEntries([]connect.MapEntry{{Key: OffsetField, Value: p.records}, {Key: PositionField, Value: p.bytes}, {Key: LineField, Value: p.line}})
-	return o
+	return offsetKeys.Int64s(p.records, p.bytes, p.line)
 }
 
 // item is one record read from a file.
@@ -190,12 +192,16 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 		}
 		recs = append(recs, t.record(cur, &it))
 	}
-	n, last := 0, int64(0) // the file's records, not notifications
+	n, lastAt := 0, -1 // the file's records, not notifications
 	for i := range recs {
 		if recs[i].SourcePartition == cur.part {
 			n++
-			last, _ = recs[i].SourceOffset.Int64(PositionField)
+			lastAt = i
 		}
+	}
+	last := int64(0)
+	if lastAt >= 0 {
+		last, _ = recs[lastAt].SourceOffset.Int64(PositionField)
 	}
 	t.tracker.add(cur.part, n, last)
 	if t.cur == nil {
