@@ -63,6 +63,23 @@ func (h Headers) Shared() Headers {
 	return Headers{[]Header{{Schema: sharedMark, Value: &all}}}
 }
 
+// SharedPrefix returns how many of the first headers of h and o are the
+// same Shared list, which both were built on: the very same headers, which
+// a runtime converting the headers of many records need not compare again
+// to reuse what it converted for the record before. It is 0 when h and o
+// do not begin with the same Shared list, whatever their headers; it
+// compares no header.
+func (h Headers) SharedPrefix(o Headers) int {
+	if len(h.list) == 0 || len(o.list) == 0 || h.list[0].Schema != sharedMark || o.list[0].Schema != sharedMark {
+		return 0
+	}
+	hl, ol := h.list[0].Value.(*[]Header), o.list[0].Value.(*[]Header)
+	if hl != ol {
+		return 0
+	}
+	return len(*hl)
+}
+
 // parts returns the shared headers (nil for none) and those after them.
 func (h Headers) parts() (shared, own []Header) {
 	if len(h.list) > 0 && h.list[0].Schema == sharedMark {

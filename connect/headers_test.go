@@ -126,3 +126,21 @@ func TestHeadersShared(t *testing.T) {
 	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = shared.Add("file.offset", Int64Schema, v) }))
 	require.Len(t, x.list, 2, "the shared headers were copied")
 }
+
+// SharedPrefix counts the headers two Headers share by being built on the
+// same Shared list, and nothing else.
+func TestHeadersSharedPrefix(t *testing.T) {
+	base := NewHeaders().AddString("a", "1").AddString("b", "2")
+	shared := base.Shared()
+	x, y := shared.AddString("x", "1"), shared.AddString("y", "2").AddString("z", "3")
+	require.Equal(t, 2, x.SharedPrefix(y))
+	require.Equal(t, 2, y.SharedPrefix(x))
+	require.Equal(t, 2, shared.SharedPrefix(x))
+	require.Equal(t, 2, shared.SharedPrefix(shared))
+	require.Equal(t, 0, base.SharedPrefix(base), "not shared")
+	require.Equal(t, 0, base.SharedPrefix(x))
+	require.Equal(t, 0, base.Shared().SharedPrefix(x), "equal headers, another Shared list")
+	require.Equal(t, 0, x.Shared().SharedPrefix(x))
+	require.Equal(t, 0, Headers{}.SharedPrefix(x))
+	require.Equal(t, 0, x.SharedPrefix(Headers{}))
+}

@@ -24,9 +24,13 @@ import (
 // once the record is built: neither franz-go nor the runtime does, but a
 // key or value converter given the Kafka headers
 // (converter.HeadersFromConnect) could, so with one there is no cache.
+//
+// A record whose headers begin with the same shared list as the last
+// record's (connect.Headers.Shared, SharedPrefix) takes the converted
+// headers of that list whole, without comparing them one by one.
 type headerCache struct {
-	prev connect.Headers // the last record's headers; Headers never change
-	vals [][]byte        // their converted values, in order
+	prev  connect.Headers         // the last record's headers; Headers never change
+	kafka []converter.KafkaHeader // the last record's converted headers, in order
 }
 
 // newHeaderCache returns a cache for the task's converters, or nil when
@@ -38,27 +42,30 @@ func (tp *taskPlugins) newHeaderCache() *headerCache {
 	return &headerCache{}
 }
 
+// shared returns the converted headers of the last record that hs shares
+// with it: those of the Shared list both begin with.
+func (c *headerCache) shared(hs connect.Headers) []converter.KafkaHeader {
+	return c.kafka[:min(hs.SharedPrefix(c.prev), len(c.kafka))]
+}
+
 // lookup returns the value converted for the i-th header of the last
 // record, when h is equal to it.
 func (c *headerCache) lookup(i int, h connect.Header) ([]byte, bool) {
-	if i >= c.prev.Len() || i >= len(c.vals) {
+	if i >= c.prev.Len() || i >= len(c.kafka) {
 		return nil, false
 	}
 	p := c.prev.At(i)
 	if p.Key != h.Key || p.Schema != h.Schema || !sameHeaderValue(p.Value, h.Value) {
 		return nil, false
 	}
-	return c.vals[i], true
+	return c.kafka[i].Value, true
 }
 
-// store remembers hs and their converted values, which the caller does
-// not change afterwards.
-func (c *headerCache) store(hs connect.Headers, vals []converter.KafkaHeader) {
+// store remembers hs and their converted headers, whose values the caller
+// does not change afterwards.
+func (c *headerCache) store(hs connect.Headers, kafka []converter.KafkaHeader) {
 	c.prev = hs
-	c.vals = c.vals[:0]
-	for _, v := range vals {
-		c.vals = append(c.vals, v.Value)
-	}
+	c.kafka = append(c.kafka[:0], kafka...)
 }
 
 // sameHeaderValue reports whether a and b are the same value of a type

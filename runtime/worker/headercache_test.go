@@ -169,3 +169,38 @@ func TestPrepareAllReusesPooledHeaderArrays(t *testing.T) {
 	// Kafka header list for each record made 2.
 	require.LessOrEqual(t, allocs/n, 1.5, "allocations per record")
 }
+
+// Records built on shared header lists (connect.Headers.Shared, as
+// spooldir's rows on their file's headers) are written with their own
+// headers, as converted one by one, whichever list the record before them
+// was built on: another list of the same keys, the same headers not
+// shared, or none.
+func TestPrepareAllSharedHeadersWrittenAsConverted(t *testing.T) {
+	file := func(name string, length int64) connect.Headers {
+		return connect.NewHeaders().AddString("file.name", name).Add("file.length", connect.Int64Schema, length)
+	}
+	a, b := file("a.csv", 74).Shared(), file("b.csv", 75).Shared()
+	aAgain := file("a.csv", 74).Shared()
+	var headers []connect.Headers
+	for i, base := range []connect.Headers{a, a, b, a, aAgain, file("a.csv", 74), a, connect.Headers{}, b, b.Shared(), b, a.Remove("file.offset"), a} {
+		headers = append(headers, base.Add("file.offset", connect.Int64Schema, int64(i)))
+	}
+	headers = append(headers, a, b, a.AddString("x", "y").Shared().AddString("z", "w"), a)
+	records := make([]connect.Record, len(headers))
+	for i, h := range headers {
+		records[i] = connect.Record{Topic: "t", ValueSchema: connect.StringSchema, Value: "v", Headers: h}
+	}
+	st, prep, infs := headerTask(len(records))
+	st.prepareAll(prep, records, time.Now())
+	hc := simpleheader.New()
+	for i, r := range records {
+		require.True(t, prep[i].keep, "record %d: %v", i, prep[i].err)
+		var want []converter.KafkaHeader
+		for h := range r.Headers.All() {
+			v, err := hc.FromConnectHeader(nil, "t", h.Key, h.Schema, h.Value)
+			require.NoError(t, err)
+			want = append(want, converter.KafkaHeader{Key: h.Key, Value: v})
+		}
+		require.Equal(t, want, infs[i].kr.Headers, "record %d", i)
+	}
+}

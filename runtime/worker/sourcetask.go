@@ -533,7 +533,13 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 		} else {
 			kr.Headers = make([]kgo.RecordHeader, 0, n)
 		}
-		for i := range n {
+		from := 0
+		if hc != nil {
+			shared := hc.shared(r.Headers)
+			kr.Headers = append(kr.Headers, shared...)
+			from = len(shared)
+		}
+		for i := from; i < n; i++ {
 			h := r.Headers.At(i)
 			hv, ok := []byte(nil), false
 			if hc != nil {
