@@ -152,6 +152,10 @@ type csvReader struct {
 	valueSet         []bool
 	nulls            []bool // the row's null cells
 	done             bool   // an empty file: nothing after the skipped lines
+
+	// keyFrom[i] is the index of the value field that key field i takes
+	// its value from, -1 for none; made by the first row.
+	keyFrom []int
 }
 
 // start reads the skipped lines and the header, then moves to resume when
@@ -285,10 +289,24 @@ func (r *csvReader) row(rec []string) (item, error) {
 		}
 	}
 	key := connect.NewStruct(f.key)
+	if r.keyFrom == nil {
+		r.keyFrom = make([]int, len(f.key.Fields))
+		for i, kf := range f.key.Fields {
+			r.keyFrom[i] = -1
+			if vf, ok := f.value.Field(kf.Name); ok {
+				r.keyFrom[i] = vf.Index
+			}
+		}
+	}
 	for _, kf := range f.key.Fields {
 		var v any
-		if vf, ok := f.value.Field(kf.Name); ok {
-			v = value.GetWithoutDefault(vf.Name)
+		if j := r.keyFrom[kf.Index]; j >= 0 {
+			// A number, boolean or string the key field takes is copied
+			// without boxing it; any other value goes the general way.
+			if cv := value.At(j); plainKind(cv.Kind()) && key.SetAt(kf.Index, cv) == nil {
+				continue
+			}
+			v = value.GetWithoutDefault(kf.Name)
 		} else if i := slices.Index(r.keyCol, kf.Index); i >= 0 && i < len(rec) {
 			var err error
 			if v, err = r.cell(kf.Schema, rec[i], r.nulls[i]); err != nil {
@@ -312,6 +330,17 @@ func (r *csvReader) row(rec []string) (item, error) {
 		it.timestamp, _ = value.Get(f.c.timestampField).(time.Time)
 	}
 	return it, nil
+}
+
+// plainKind reports whether a value of kind k is one that a Struct field
+// takes, with SetAt, exactly when it takes the same value with Put.
+func plainKind(k connect.Kind) bool {
+	switch k {
+	case connect.KindInt8, connect.KindInt16, connect.KindInt32, connect.KindInt64,
+		connect.KindFloat32, connect.KindFloat64, connect.KindBool, connect.KindString:
+		return true
+	}
+	return false
 }
 
 // cell parses a cell; a null one (opencsv's csv.null.field.indicator) is

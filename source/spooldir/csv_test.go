@@ -385,3 +385,41 @@ func TestGenerateSchemas(t *testing.T) {
 	_, _, err = GenerateSchemas(CsvClass, map[string]string{InputPathConfig: dir})
 	require.ErrorContains(t, err, InputFilePatternConfig)
 }
+
+// TestCSVKeyFromValue: a key field takes the value field of its name as
+// it is, a null one its own default or null, and a value its type does not
+// take fails the row, naming the key field.
+func TestCSVKeyFromValue(t *testing.T) {
+	d := newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "id,name,n,flag\n1,a,5,true\n2,,6,\n")
+	key := `{"type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+		`"flag":{"type":"BOOLEAN","isOptional":true,"defaultValue":true},` +
+		`"name":{"type":"STRING","isOptional":true},"id":{"type":"INT64","isOptional":false}}}`
+	value := `{"type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+		`"id":{"type":"INT64","isOptional":false},"name":{"type":"STRING","isOptional":true},` +
+		`"n":{"type":"INT32","isOptional":false},"flag":{"type":"BOOLEAN","isOptional":true}}}`
+	st := startTask(t, CsvPlugin(), d.config(`.*\.csv`, KeySchemaConfig, key, ValueSchemaConfig, value,
+		CSVFirstRowAsHeaderConfig, "true"), nil)
+	recs := st.poll(t, 2)
+	for i, want := range []map[string]any{
+		{"flag": true, "name": "a", "id": int64(1)},
+		{"flag": true, "name": "", "id": int64(2)}, // flag: the key field's default
+	} {
+		k := recs[i].Key.(*connect.Struct)
+		for name, v := range want {
+			require.Equal(t, v, k.GetWithoutDefault(name), "row %d key field %s", i+1, name)
+		}
+	}
+
+	d = newDirs(t)
+	writeFile(t, filepath.Join(d.in, "a.csv"), "id,name,n,flag\n1,a,5,true\n")
+	badKey := `{"type":"STRUCT","isOptional":false,"fieldSchemas":{"n":{"type":"INT64","isOptional":false}}}`
+	st = startTask(t, CsvPlugin(), d.config(`.*\.csv`, KeySchemaConfig, badKey, ValueSchemaConfig, value,
+		CSVFirstRowAsHeaderConfig, "true"), nil)
+	var err error
+	for i := 0; err == nil && i < 100; i++ {
+		_, err = st.Poll(context.Background())
+	}
+	require.ErrorContains(t, err, "key field n: connect: n: int32 is not a valid INT64 value")
+	require.ErrorContains(t, err, "line 2")
+}
