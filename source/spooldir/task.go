@@ -61,6 +61,20 @@ func (e *rowError) Error() string {
 
 func (e *rowError) Unwrap() error { return e.err }
 
+// asRowError returns the *rowError in err's chain, nil for none: the
+// variable errors.As fills escapes, so it is made only for an error, not
+// for every record read.
+func asRowError(err error) *rowError {
+	if err == nil {
+		return nil
+	}
+	var re *rowError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	return re
+}
+
 // reader reads a file's records. next returns io.EOF after the last one,
 // a *rowError for a record it skips past, and any other error when the
 // file cannot be read further.
@@ -173,8 +187,7 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 			recs = t.notify(recs, "file_end", &cur.info)
 			break
 		}
-		var re *rowError
-		if errors.As(err, &re) && !t.c.haltOnError {
+		if re := asRowError(err); re != nil && !t.c.haltOnError {
 			t.log.Error("skipping a record that cannot be read", "file", cur.info.path, "line", re.line, "text", re.text, "err", re.err)
 			continue
 		}
