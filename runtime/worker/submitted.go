@@ -34,14 +34,17 @@ type submitted struct {
 // still waits before it. A record is a state byte: the queue writes no
 // pointer per record. Its offset stays with the record (submission.offset)
 // until it settles; only a record settled while an earlier one is not
-// leaves its offset in held, for when the queue reaches it.
+// leaves the address of its offset in held, for when the queue reaches
+// it: the polled record's, which the runtime owns and leaves unchanged, so
+// that settling out of order, as records written to several Kafka
+// partitions are, stores a pointer, not a copy of the offset.
 type partitionQueue struct {
 	partition connect.SourcePartition
 	states    []recordState // states[first:] are the queue, in poll order
 	// held[i] is the offset of the record of states[i] when it settled
 	// before an earlier record, and is read for no other; held is as long
 	// as needed only, never longer than states.
-	held  []connect.Offset
+	held  []*connect.Offset
 	first int
 	head  uint64 // the sequence number of states[first]
 	next  uint64 // the sequence number of the next record
@@ -61,8 +64,8 @@ const (
 func (q *partitionQueue) len() int { return len(q.states) - q.first }
 
 // submission is one record's handle: its partition's queue, its place in
-// it and its offset, which the record owns (the polled record's, for a
-// source task) until it is settled.
+// it and the address of its offset (the polled record's, for a source
+// task), read until the queue passes the record.
 type submission struct {
 	queue  *partitionQueue
 	offset *connect.Offset
@@ -86,8 +89,10 @@ func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submiss
 }
 
 // addEach registers n records in order under one lock: record(i) returns
-// the i-th record's submission storage, partition and offset, which must
-// stay unchanged until the record is settled or abandoned.
+// the i-th record's submission storage, partition and offset. The
+// submission must stay until the record is settled or abandoned; the
+// offset unchanged until it and every record before it in its partition
+// are settled, or it is abandoned.
 func (s *submitted) addEach(n int, record func(i int) (*submission, connect.SourcePartition, *connect.Offset)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,7 +130,7 @@ func (s *submitted) settle(sub *submission) {
 	i := q.first + int(sub.seq-q.head)
 	q.states[i] = settled
 	if i != q.first { // an earlier record is unsettled: keep the offset for when it is
-		q.hold(i, *sub.offset)
+		q.hold(i, sub.offset)
 	} else {
 		if !sub.offset.IsZero() {
 			q.committable = *sub.offset
@@ -133,8 +138,8 @@ func (s *submitted) settle(sub *submission) {
 		}
 		n := i + 1
 		for n < len(q.states) && q.states[n] == settled {
-			if n < len(q.held) && !q.held[n].IsZero() {
-				q.committable = q.held[n]
+			if n < len(q.held) && q.held[n] != nil && !q.held[n].IsZero() {
+				q.committable = *q.held[n]
 				q.dirty = true
 			}
 			n++
@@ -150,7 +155,7 @@ func (s *submitted) settle(sub *submission) {
 }
 
 // hold keeps o as the offset of states[i]'s record.
-func (q *partitionQueue) hold(i int, o connect.Offset) {
+func (q *partitionQueue) hold(i int, o *connect.Offset) {
 	if i >= len(q.held) {
 		q.held = slices.Grow(q.held, i+1-len(q.held))[:i+1]
 	}
