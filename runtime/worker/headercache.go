@@ -62,10 +62,11 @@ func (c *headerCache) lookup(i int, h connect.Header) ([]byte, bool) {
 }
 
 // store remembers hs and their converted headers, whose values the caller
-// does not change afterwards.
-func (c *headerCache) store(hs connect.Headers, kafka []converter.KafkaHeader) {
+// does not change afterwards. The first shared of them are those shared
+// returned, which the cache holds already.
+func (c *headerCache) store(hs connect.Headers, kafka []converter.KafkaHeader, shared int) {
 	c.prev = hs
-	c.kafka = append(c.kafka[:0], kafka...)
+	c.kafka = append(c.kafka[:shared], kafka[shared:]...)
 }
 
 // sameHeaderValue reports whether a and b are the same value of a type

@@ -555,7 +555,7 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: hv})
 		}
 		if hc != nil {
-			hc.store(r.Headers, kr.Headers)
+			hc.store(r.Headers, kr.Headers, from)
 		}
 	}
 	switch {
