@@ -144,13 +144,18 @@ func compileTyped(s *connect.Schema) encoder {
 }
 
 // compileStruct returns the encoder of a struct: each field's name is
-// quoted once, with the brace or comma before it.
+// quoted once, with the brace or comma before it. A field of a plain
+// number, boolean, string or timestamp is written in the loop itself
+// (fieldOp) rather than through its compiled encoder, as that encoder
+// would write it: a flat struct of such fields, the usual row of a table
+// or file, costs no call per field.
 func compileStruct(s *connect.Schema) encoder {
 	type field struct {
 		prefix []byte // {"name": or ,"name":
 		name   string
 		schema *connect.Schema
 		typed  encoder // nil: the general path writes it
+		op     fieldOp
 	}
 	fields := make([]field, len(s.Fields))
 	for i, f := range s.Fields {
@@ -162,7 +167,7 @@ func compileStruct(s *connect.Schema) encoder {
 			sep = '{'
 		}
 		prefix := connect.AppendJSONString([]byte{sep}, f.Name)
-		fields[i] = field{prefix: append(prefix, ':'), name: f.Name, schema: f.Schema, typed: compileTyped(f.Schema)}
+		fields[i] = field{prefix: append(prefix, ':'), name: f.Name, schema: f.Schema, typed: compileTyped(f.Schema), op: opOf(f.Schema)}
 	}
 	return func(c *Converter, dst []byte, v connect.Value) ([]byte, error) {
 		st, ok := v.Ref().(*connect.Struct)
@@ -176,8 +181,28 @@ func compileStruct(s *connect.Schema) encoder {
 		for i := range fields {
 			f := &fields[i]
 			dst = append(dst, f.prefix...)
-			// compile's null check, inlined: this loop is the hot path
-			if v := st.At(i); f.typed == nil || v.IsNull() {
+			v := st.At(i)
+			// compileTyped's encoders, inlined for the kinds they expect:
+			// this loop is the hot path
+			switch k := v.Kind(); {
+			case f.op == opInt && (k == connect.KindInt64 || k == connect.KindInt32 || k == connect.KindInt16 || k == connect.KindInt8) && fitsInt(f.schema.Type, v):
+				dst = strconv.AppendInt(dst, v.Int64(), 10)
+				continue
+			case f.op == opString && k == connect.KindString:
+				dst = connect.AppendJSONString(dst, v.Str())
+				continue
+			case f.op == opFloat64 && k == connect.KindFloat64:
+				dst = connect.AppendJavaFloat(dst, v.Float64(), 64)
+				continue
+			case f.op == opFloat32 && k == connect.KindFloat32:
+				dst = connect.AppendJavaFloat(dst, v.Float64(), 32)
+				continue
+			case f.op == opBool && k == connect.KindBool:
+				dst = strconv.AppendBool(dst, v.Bool())
+				continue
+			}
+			// compile's null check, inlined
+			if f.typed == nil || v.IsNull() {
 				dst, err = c.appendValue(dst, f.schema, v)
 			} else {
 				dst, err = f.typed(c, dst, v)
@@ -188,4 +213,38 @@ func compileStruct(s *connect.Schema) encoder {
 		}
 		return append(dst, '}'), nil
 	}
+}
+
+// fieldOp says how compileStruct writes a field's non-null value of the
+// kind its schema expects; opTyped: through the field's encoder.
+type fieldOp uint8
+
+const (
+	opTyped fieldOp = iota
+	opInt
+	opString
+	opFloat64
+	opFloat32
+	opBool
+)
+
+// opOf returns the fieldOp of a field of schema s: one for the schemas
+// compileTyped writes with strconv or connect's appenders alone.
+func opOf(s *connect.Schema) fieldOp {
+	if s.Logical() != connect.NotLogical {
+		return opTyped
+	}
+	switch s.Type {
+	case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type:
+		return opInt
+	case connect.StringType:
+		return opString
+	case connect.Float64Type:
+		return opFloat64
+	case connect.Float32Type:
+		return opFloat32
+	case connect.BooleanType:
+		return opBool
+	}
+	return opTyped
 }

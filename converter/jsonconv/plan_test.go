@@ -24,13 +24,20 @@ func TestCompiledMatchesGeneral(t *testing.T) {
 		connect.F("s", connect.OptionalStringSchema),
 	).WithName("Inner")
 	other := connect.StructOf(connect.F("x", connect.BooleanSchema))
-
-	withDefault := func(s *connect.Schema, d any) *connect.Schema {
-		c := *s
-		c.Optional = true
-		c.Default = d
-		return &c
+	// A flat row of every plain type, which compileStruct writes in its
+	// own loop, and an equal schema, another pointer.
+	flatOf := func() *connect.Schema {
+		return connect.StructOf(connect.F("i8", connect.Int8Schema), connect.F("i16", connect.Int16Schema),
+			connect.F("i32", connect.Int32Schema), connect.F("i64", connect.Int64Schema),
+			connect.F("f32", connect.Float32Schema), connect.F("f64", connect.Float64Schema),
+			connect.F("b", connect.BooleanSchema), connect.F("s", connect.StringSchema),
+			connect.F("oi", connect.OptionalInt64Schema), connect.F("of", connect.OptionalFloat64Schema),
+			connect.F("os", connect.OptionalStringSchema), connect.F("ts", connect.TimestampSchema),
+			connect.F("d", withDefaultOf(connect.Int32Schema, int32(7))))
 	}
+	flat, flatTwin := flatOf(), flatOf()
+
+	withDefault := withDefaultOf
 	schemas := []*connect.Schema{
 		connect.Int8Schema, connect.Int16Schema, connect.Int32Schema, connect.Int64Schema,
 		connect.Float32Schema, connect.Float64Schema, connect.BooleanSchema, connect.StringSchema,
@@ -42,7 +49,7 @@ func TestCompiledMatchesGeneral(t *testing.T) {
 		inner, other,
 		connect.StructOf(connect.F("in", inner), connect.F("list", connect.ArrayOf(connect.Float64Schema)),
 			connect.F("ts", connect.TimestampSchema), connect.F("def", withDefault(connect.Int64Schema, int64(-1)))),
-		connect.StructOf(),
+		connect.StructOf(), flat,
 	}
 
 	mk := func(s *connect.Schema, kv ...any) *connect.Struct {
@@ -63,10 +70,18 @@ func TestCompiledMatchesGeneral(t *testing.T) {
 		map[string]any{"a": int64(1), "b": "no"}, map[string]any{"k": int64(2)},
 		mk(inner, "n", int32(9), "s", "nine"), mk(inner), mk(innerTwin, "n", int32(3)),
 		mk(other, "x", true),
-		mk(schemas[len(schemas)-2], "in", mk(inner, "n", int32(4)), "list", []any{1.5, math.Inf(1)},
+		mk(schemas[len(schemas)-3], "in", mk(inner, "n", int32(4)), "list", []any{1.5, math.Inf(1)},
 			"ts", time.UnixMilli(-1).UTC()),
-		mk(schemas[len(schemas)-2], "in", mk(innerTwin, "n", int32(4)), "list", []any{2.5}, "def", int64(8)),
-		mk(schemas[len(schemas)-1]),
+		mk(schemas[len(schemas)-3], "in", mk(innerTwin, "n", int32(4)), "list", []any{2.5}, "def", int64(8)),
+		mk(schemas[len(schemas)-2]),
+		mk(flat, "i8", int8(-128), "i16", int16(32767), "i32", int32(-7), "i64", int64(math.MinInt64),
+			"f32", float32(0.1), "f64", 199.99, "b", true, "s", "row \"one\"\n", "oi", int64(3), "of", math.Copysign(0, -1),
+			"os", "é", "ts", time.UnixMilli(1700000000123).UTC(), "d", int32(1)),
+		mk(flatTwin, "i8", int8(1), "i16", int16(2), "i32", int32(3), "i64", int64(4),
+			"f32", float32(1e10), "f64", math.NaN(), "b", false, "s", "", "f64", 1e7, "ts", time.UnixMilli(-1).UTC()),
+		mk(flat, "i8", int8(0), "i16", int16(0), "i32", int32(0), "i64", int64(0), "f32", float32(0), "f64", 0.001,
+			"b", false, "s", "x", "ts", time.UnixMilli(0).UTC()),
+		mk(flat),
 	}
 
 	for _, opts := range [][]Opt{nil, {SchemasEnable(false)}, {ReplaceNullWithDefault(false)}} {
@@ -89,4 +104,12 @@ func TestCompiledMatchesGeneral(t *testing.T) {
 			}
 		}
 	}
+}
+
+// withDefaultOf returns s, optional, with the default d.
+func withDefaultOf(s *connect.Schema, d any) *connect.Schema {
+	c := *s
+	c.Optional = true
+	c.Default = d
+	return &c
 }
