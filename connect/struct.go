@@ -35,6 +35,32 @@ func NewStruct(schema *Schema) *Struct {
 	return newStructStorage(schema, len(schema.Fields))
 }
 
+// NewStructs returns n new empty Structs of a STRUCT schema, each as
+// NewStruct returns it, allocated together: three allocations whatever n,
+// where NewStruct makes one a Struct. They are reclaimed together too: as
+// long as one of them is reachable, the memory of all of them is kept. It
+// is for a source that builds many Structs of one schema, a batch of
+// records at a time. It panics as NewStruct does.
+func NewStructs(schema *Schema, n int) []*Struct {
+	if schema == nil || schema.Type != StructType {
+		panic(fmt.Sprintf("connect: NewStructs needs a STRUCT schema, got %v", schema))
+	}
+	if n <= 0 {
+		return nil
+	}
+	k := len(schema.Fields)
+	vals := make([]Value, n*k)
+	structs := make([]Struct, n)
+	out := make([]*Struct, n)
+	for i := range structs {
+		// The capacity is the length: a Struct never grows into its
+		// neighbour's values.
+		structs[i] = Struct{schema: schema, vals: vals[i*k : (i+1)*k : (i+1)*k]}
+		out[i] = &structs[i]
+	}
+	return out
+}
+
 // Schema returns the struct's schema.
 func (s *Struct) Schema() *Schema { return s.schema }
 

@@ -140,3 +140,25 @@ func BenchmarkStructCopy10Fields(b *testing.B) {
 		}
 	})
 }
+
+// NewStructs makes Structs as NewStruct does, which do not share their
+// values, in three allocations.
+func TestNewStructs(t *testing.T) {
+	s := StructOf(F("id", Int64Schema), F("name", OptionalStringSchema))
+	structs := NewStructs(s, 3)
+	require.Len(t, structs, 3)
+	for i, st := range structs {
+		require.Equal(t, NewStruct(s), st)
+		require.NoError(t, st.PutInt64("id", int64(i)))
+		require.NoError(t, st.PutString("name", fmt.Sprint("n", i)))
+	}
+	for i, st := range structs {
+		require.Equal(t, int64(i), st.Get("id"))
+		require.Equal(t, fmt.Sprint("n", i), st.Get("name"))
+	}
+	require.Nil(t, NewStructs(s, 0))
+	require.Equal(t, 3.0, testing.AllocsPerRun(100, func() { _ = NewStructs(s, 64) }))
+	require.Panics(t, func() { NewStructs(Int64Schema, 1) })
+	empty := NewStructs(StructOf(), 2)
+	require.Equal(t, 0, empty[0].Len())
+}

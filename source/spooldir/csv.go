@@ -155,7 +155,8 @@ type csvReader struct {
 
 	// keyFrom[i] is the index of the value field that key field i takes
 	// its value from, -1 for none; made by the first row.
-	keyFrom []int
+	keyFrom      []int
+	keys, values structChunk
 }
 
 // start reads the skipped lines and the header, then moves to resume when
@@ -241,7 +242,7 @@ func (r *csvReader) next() (item, error) {
 // row makes a record of a row's cells.
 func (r *csvReader) row(rec []string) (item, error) {
 	f := r.f
-	value := connect.NewStruct(f.value)
+	value := r.values.next(f.value)
 	clear(r.valueSet)
 	for i, cell := range rec {
 		if i >= len(r.valueCol) && f.header && cell != "" {
@@ -288,7 +289,7 @@ func (r *csvReader) row(rec []string) (item, error) {
 			}
 		}
 	}
-	key := connect.NewStruct(f.key)
+	key := r.keys.next(f.key)
 	if r.keyFrom == nil {
 		r.keyFrom = make([]int, len(f.key.Fields))
 		for i, kf := range f.key.Fields {

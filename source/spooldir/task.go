@@ -47,6 +47,24 @@ type item struct {
 	pos                    position  // after the record
 }
 
+// structChunk hands out new Structs of one schema, made structChunkSize
+// at a time (connect.NewStructs): a reader builds one or two for every
+// record it reads.
+type structChunk struct{ free []*connect.Struct }
+
+const structChunkSize = 64
+
+// next returns a new empty Struct of s, the schema of every Struct c
+// hands out.
+func (c *structChunk) next(s *connect.Schema) *connect.Struct {
+	if len(c.free) == 0 {
+		c.free = connect.NewStructs(s, structChunkSize)
+	}
+	st := c.free[0]
+	c.free[0], c.free = nil, c.free[1:]
+	return st
+}
+
 // rowError is a record of a file that cannot be read (a malformed row):
 // with halt.on.error=false it is logged and skipped.
 type rowError struct {
