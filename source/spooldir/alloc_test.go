@@ -62,3 +62,34 @@ func TestCSVPollAllocations(t *testing.T) {
 	require.LessOrEqual(t, allocs, 4.5, "allocations a row")
 	require.LessOrEqual(t, bytes, 900.0, "bytes a row")
 }
+
+// The tracker counts each file's records settled, whichever file was
+// settled before, and a file begun again after it was dropped starts from
+// nothing.
+func TestTrackerSettle(t *testing.T) {
+	tr := tracker{files: map[connect.SourcePartition]*tracked{}}
+	a, b := connect.NewSourcePartition("f", "a"), connect.NewSourcePartition("f", "b")
+	tr.begin(a, &fileInfo{path: "a"})
+	tr.begin(b, &fileInfo{path: "b"})
+	tr.add(a, 3, 30)
+	tr.add(b, 2, 20)
+	for _, p := range []connect.SourcePartition{a, a, b, a, b} {
+		tr.settle(p)
+	}
+	require.Equal(t, int64(0), tr.files[a].outstanding.Load())
+	require.Equal(t, int64(0), tr.files[b].outstanding.Load())
+	tr.drop(a)
+	tr.settle(a) // a record of the dropped file
+	tr.begin(a, &fileInfo{path: "a"})
+	tr.add(a, 2, 20)
+	tr.settle(a)
+	require.Equal(t, int64(1), tr.files[a].outstanding.Load())
+	tr.done(a)
+	check, ready := tr.candidates()
+	require.Empty(t, check, "a record of a is not settled")
+	require.Empty(t, ready)
+	tr.settle(a)
+	check, _ = tr.candidates()
+	require.Len(t, check, 1)
+	require.Equal(t, a, check[0].part)
+}

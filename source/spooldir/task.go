@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -585,22 +586,29 @@ type tracker struct {
 	mu      sync.Mutex
 	commits int64
 	files   map[connect.SourcePartition]*tracked
+	// last is the file a record was settled for last, looked up in files
+	// under mu: a file's records are settled one after the other, from
+	// the producer's goroutines, and settling one takes no lock then.
+	// Every change of files (begin, drop, a clean-up) clears it, so that
+	// it is always the entry files holds for its partition.
+	last atomic.Pointer[tracked]
 }
 
 type tracked struct {
 	info        fileInfo
 	part        connect.SourcePartition
-	outstanding int   // records returned by Poll and not yet settled
-	emitted     int   // records returned by Poll
-	last        int64 // byte position after the last record returned
-	done        bool  // read to the end
-	checked     int64 // commits when the committed offset was last read; -1 for never
+	outstanding atomic.Int64 // records returned by Poll and not yet settled
+	emitted     int          // records returned by Poll
+	last        int64        // byte position after the last record returned
+	done        bool         // read to the end
+	checked     int64        // commits when the committed offset was last read; -1 for never
 }
 
 func (tr *tracker) begin(p connect.SourcePartition, f *fileInfo) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.files[p] = &tracked{info: *f, part: p, checked: -1}
+	tr.last.Store(nil)
 }
 
 // add counts n records returned by Poll, the last at position last.
@@ -608,7 +616,7 @@ func (tr *tracker) add(p connect.SourcePartition, n int, last int64) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if f := tr.files[p]; f != nil && n > 0 {
-		f.outstanding += n
+		f.outstanding.Add(int64(n))
 		f.emitted += n
 		f.last = last
 	}
@@ -623,10 +631,15 @@ func (tr *tracker) done(p connect.SourcePartition) {
 }
 
 func (tr *tracker) settle(p connect.SourcePartition) {
+	if f := tr.last.Load(); f != nil && f.part == p {
+		f.outstanding.Add(-1)
+		return
+	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if f := tr.files[p]; f != nil {
-		f.outstanding--
+		f.outstanding.Add(-1)
+		tr.last.Store(f)
 	}
 }
 
@@ -634,6 +647,7 @@ func (tr *tracker) drop(p connect.SourcePartition) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	delete(tr.files, p)
+	tr.last.Store(nil)
 }
 
 func (tr *tracker) commit() {
@@ -658,10 +672,11 @@ func (tr *tracker) candidates() (check []candidate, ready []*fileInfo) {
 	defer tr.mu.Unlock()
 	for p, f := range tr.files {
 		switch {
-		case !f.done || f.outstanding > 0:
+		case !f.done || f.outstanding.Load() > 0:
 		case f.emitted == 0:
 			ready = append(ready, &f.info)
 			delete(tr.files, p)
+			tr.last.Store(nil)
 		case f.checked < tr.commits || f.checked < 0:
 			check = append(check, candidate{part: p, last: f.last, at: tr.commits})
 		}
@@ -680,6 +695,7 @@ func (tr *tracker) checkedOffset(c candidate, committed int64) *fileInfo {
 	}
 	if committed >= c.last {
 		delete(tr.files, c.part)
+		tr.last.Store(nil)
 		return &f.info
 	}
 	f.checked = c.at
