@@ -139,7 +139,10 @@ func benchJDBCTopic(b *testing.B, brokers []string, n int) string {
 //     transactions of 10,000 rows on SQLite, timed from the client's start
 //     until the last transaction is committed;
 //   - handwritten/copy (PostgreSQL, insert mode): the same with each poll's
-//     rows written by pgx's CopyFrom.
+//     rows written by pgx's CopyFrom;
+//   - handwritten/tx-per-poll (SQLite): the same with a transaction per
+//     poll of up to 500 records, as the sink commits each Put, instead of
+//     per 10,000 rows.
 //
 // One op is one pass over the topic, in a new consumer group into a new
 // table, which is checked to hold every row and then dropped; run it with
@@ -162,6 +165,11 @@ func BenchmarkKafkaToJDBC(b *testing.B) {
 					b.Run(mode+"/handwritten/copy", func(b *testing.B) { r.run(b, r.handwritten) })
 					r.copy = false
 				}
+				if db.Dialect == jdbc.SQLite {
+					r.txRows = 1
+					b.Run(mode+"/handwritten/tx-per-poll", func(b *testing.B) { r.run(b, r.handwritten) })
+					r.txRows = 0
+				}
 			}
 		})
 	}
@@ -174,6 +182,7 @@ type jdbcBench struct {
 	rows    int
 	upsert  bool
 	copy    bool
+	txRows  int            // SQLite: 0 commits every 10,000 rows, 1 every poll
 	n       int            // tables made so far
 	stmts   map[int]string // multi-row statements by row count, per table
 }
@@ -445,6 +454,9 @@ func (r *jdbcBench) writer(b *testing.B, ctx context.Context, table string) (wri
 						return err
 					}
 				}
+			}
+			if r.txRows == 1 {
+				return commit()
 			}
 			return nil
 		}, commit
