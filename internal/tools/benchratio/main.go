@@ -1,5 +1,5 @@
 // Command benchratio prints, for go test -bench output holding several runs
-// of one benchmark's sub-benchmarks, each sub-benchmark's records/s as a
+// of one benchmark's sub-benchmarks, each sub-benchmark's records/s (or -unit) as a
 // ratio to a base sub-benchmark within the same run, and the median of those
 // ratios.
 //
@@ -13,6 +13,7 @@
 // Usage:
 //
 //	benchratio -base SourceToKafka/kgo src-new.txt [more files...]
+//	benchratio -unit rows/s -base KafkaToJDBC/postgres/insert/handwritten jdbc.txt
 package main
 
 import (
@@ -27,13 +28,14 @@ import (
 
 func main() {
 	base := flag.String("base", "", "the sub-benchmark the others are divided by, without Benchmark and -N")
+	unit := flag.String("unit", "records/s", "the metric compared")
 	flag.Parse()
 	if *base == "" || flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: benchratio -base Name/sub file...")
 		os.Exit(2)
 	}
 	for _, path := range flag.Args() {
-		runs, err := readRuns(path)
+		runs, err := readRuns(path, *unit)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchratio:", err)
 			os.Exit(1)
@@ -66,8 +68,8 @@ func main() {
 	}
 }
 
-// readRuns returns, per run in path, each sub-benchmark's mean records/s.
-func readRuns(path string) ([]map[string]float64, error) {
+// readRuns returns, per run in path, each sub-benchmark's mean of unit.
+func readRuns(path, unit string) ([]map[string]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -93,12 +95,12 @@ func readRuns(path string) ([]map[string]float64, error) {
 			name = name[:i]
 		}
 		for i := 2; i+1 < len(fields); i += 2 {
-			if fields[i+1] != "records/s" {
+			if fields[i+1] != unit {
 				continue
 			}
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: records/s %q: %v", path, line, fields[i], err)
+				return nil, fmt.Errorf("%s:%d: %s %q: %v", path, line, unit, fields[i], err)
 			}
 			runs[len(runs)-1][name] = append(runs[len(runs)-1][name], v)
 		}
