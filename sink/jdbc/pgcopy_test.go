@@ -77,6 +77,26 @@ func TestPostgresCopy(t *testing.T) {
 	}
 }
 
+// TestPostgresCopyAlone checks that a batch that is one COPY is written
+// without a transaction around it (a COPY is atomic on its own), and
+// that a batch of more than one statement still is one transaction.
+func TestPostgresCopyAlone(t *testing.T) {
+	db := jdbctest.Postgres(t)
+	s := start(t, db, map[string]string{"auto.create": "true"})
+	s.put(named(t, "a", 0, 1, "ann"), named(t, "a", 1, 2, "bob"), named(t, "a", 2, 3, "cy"))
+	if got, copied := sinkjdbc.Transactions(s.task), sinkjdbc.CopiedRows(s.task); got != 0 || copied != 3 {
+		t.Errorf("one COPY of 3 rows: %d transactions, %d rows copied; want none and 3", got, copied)
+	}
+	s.put(named(t, "a", 3, 4, "di"), named(t, "a", 4, 5, "ed"), named(t, "b", 0, 6, "flo"), named(t, "b", 1, 7, "gus"))
+	if got, copied := sinkjdbc.Transactions(s.task), sinkjdbc.CopiedRows(s.task); got != 1 || copied != 7 {
+		t.Errorf("two COPYs: %d transactions, %d rows copied; want 1 and 7", got, copied)
+	}
+	if got, want := s.rows(`SELECT id, name FROM a ORDER BY id`)+s.rows(`SELECT id, name FROM b ORDER BY id`),
+		"[[1 ann] [2 bob] [3 cy] [4 di] [5 ed]][[6 flo] [7 gus]]"; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+}
+
 // TestPostgresCopyBadRow puts a batch whose middle record repeats a key:
 // the COPY fails as a whole, the batch is written again one record at a
 // time, and the bad record alone is reported.

@@ -79,10 +79,10 @@ type task struct {
 	tc      sink.TaskContext
 	log     *slog.Logger
 	retries int // transient failures of the batch in a row
-	// rows written by bulk load and statements (COPY included) of
-	// committed transactions, for tests
-	copied, statements int64
-	tables             map[jdbc.TableID]*tableState
+	// rows written by bulk load, statements (COPY included) and explicit
+	// transactions of committed writes, for tests
+	copied, statements, transactions int64
+	tables                           map[jdbc.TableID]*tableState
 	// noCopy are the tables the database takes no COPY into.
 	noCopy map[jdbc.TableID]bool
 	// scratch space of schemaless records' plan lookups
@@ -241,9 +241,13 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
+	// A batch that is one COPY is atomic on its own: without BEGIN and
+	// COMMIT it costs two round trips to the server fewer.
+	var tx *sql.Tx
+	if !t.oneCopy(records, plans) {
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("beginning a transaction on %s: %w", t.host, err)
+		}
 	}
 	stmts := make(map[string]*sql.Stmt)
 	var copied, statements int64
@@ -252,11 +256,16 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 			st.Close()
 		}
 		if err != nil {
-			tx.Rollback()
+			if tx != nil {
+				tx.Rollback()
+			}
 			clear(t.tables)
 		} else {
 			t.copied += copied
 			t.statements += statements
+			if tx != nil {
+				t.transactions++
+			}
 		}
 	}()
 	args := make([]any, 0, 16)
@@ -328,10 +337,30 @@ func (t *task) writeTx(ctx context.Context, records []connect.Record) (err error
 		statements++
 		i += n
 	}
+	if tx == nil {
+		return nil
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing the transaction on %s: %w", t.host, err)
 	}
 	return nil
+}
+
+// oneCopy reports whether writeTx writes records by one COPY: all of one
+// plan of inserts, into a table that takes COPY, at least copyMinRows and
+// at most batch.size of them.
+func (t *task) oneCopy(records []connect.Record, plans []*plan) bool {
+	p := plans[0]
+	if len(records) < copyMinRows || len(records) > max(t.s.batchSize, 1) || p.rows == nil || p.keys != 0 ||
+		!t.d.CanCopy() || t.noCopy[t.s.table(records[0].Topic)] {
+		return false
+	}
+	for _, q := range plans[1:] {
+		if q != p {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *task) Stop(context.Context) error {
