@@ -100,6 +100,12 @@ var producerProps = map[string]clientProp{
 }
 
 var consumerProps = map[string]clientProp{
+	// max.poll.records is the runtime's, not franz-go's: it bounds the
+	// batch a sink task's Put gets (maxPollRecords reads it).
+	"max.poll.records": func(v string) (kgo.Opt, error) {
+		_, err := parseMaxPollRecords(v)
+		return nil, err
+	},
 	"fetch.max.bytes":           int32Prop(func(n int32) kgo.Opt { return kgo.FetchMaxBytes(n) }),
 	"fetch.min.bytes":           int32Prop(func(n int32) kgo.Opt { return kgo.FetchMinBytes(n) }),
 	"max.partition.fetch.bytes": int32Prop(func(n int32) kgo.Opt { return kgo.FetchMaxPartitionBytes(n) }),
@@ -189,6 +195,30 @@ func clientTable(k clientKind, name string) (clientProp, bool) {
 	return conv, ok
 }
 
+// defaultMaxPollRecords is Java's consumer default for max.poll.records,
+// the most records a sink task's Put gets.
+const defaultMaxPollRecords = 500
+
+func parseMaxPollRecords(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("want a positive integer, got %q", v)
+	}
+	return n, nil
+}
+
+// maxPollRecords returns the max.poll.records of a client's properties
+// (without prefix), or def when they have none or a bad one (which
+// translate reports).
+func maxPollRecords(props map[string]string, def int) int {
+	if v, ok := props["max.poll.records"]; ok {
+		if n, err := parseMaxPollRecords(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
 // prop is a client property with the key it was given under.
 type prop struct{ value, key string }
 
@@ -198,6 +228,9 @@ type clientSettings struct {
 	opts    [numClientKinds][]kgo.Opt       // a kind's prefixed keys, after the runtime's own settings
 	grouped [numClientKinds]map[string]prop // groupedProps, top-level then prefixed, per kind
 	sec     [numClientKinds][]kgo.Opt       // built from grouped
+	// maxPollRecords is consumer.max.poll.records: the most records a
+	// sink task's Put gets, unless its connector overrides it.
+	maxPollRecords int
 }
 
 // ClientConfig sets the worker's Kafka clients from Java Kafka client
@@ -245,7 +278,9 @@ type clientSettings struct {
 //   - with consumer.: fetch.max.bytes, fetch.min.bytes,
 //     max.partition.fetch.bytes, fetch.max.wait.ms, session.timeout.ms,
 //     heartbeat.interval.ms, max.poll.interval.ms, group.instance.id,
-//     isolation.level, auto.offset.reset.
+//     isolation.level, auto.offset.reset, and max.poll.records (the most
+//     records a sink task's Put gets, 500 by default, as Java's consumer
+//     returns from one poll).
 //
 // Any other key is an error naming it, Kafka Connect's worker keys
 // (bootstrap.servers, group.id, offset.flush.interval.ms…) included: those
@@ -287,6 +322,7 @@ func parseClientConfig(props map[string]string) (clientSettings, error) {
 			prefixed[kind][name] = v
 		}
 	}
+	cs.maxPollRecords = maxPollRecords(prefixed[consumerClient], defaultMaxPollRecords)
 	var errs []*connect.ConfigKeyError
 	cs.common, errs = translate(flat, "", workerClient)
 	bad = append(bad, errs...)

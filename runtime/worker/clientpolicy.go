@@ -119,6 +119,9 @@ type connectorClients struct {
 	producer, consumer, admin          []kgo.Opt
 	producerSec, consumerSec, adminSec []kgo.Opt
 	hasAdminOverrides                  bool
+	// maxPollRecords is the most records a sink task's Put gets:
+	// consumer.override.max.poll.records, else the worker's.
+	maxPollRecords int
 }
 
 // overrideClient is one client a connector uses, with its overrides.
@@ -148,7 +151,7 @@ func usedClients(kind connect.PluginKind, raw map[string]string) []overrideClien
 // translates them. The error is a *connect.ConfigError naming every key
 // refused or not understood.
 func (w *engine) connectorClients(kind connect.PluginKind, raw map[string]string) (connectorClients, error) {
-	var cc connectorClients
+	cc := connectorClients{maxPollRecords: w.clients.maxPollRecords}
 	var bad []*connect.ConfigKeyError
 	for _, c := range usedClients(kind, raw) {
 		overrides := map[string]string{}
@@ -170,6 +173,7 @@ func (w *engine) connectorClients(kind connect.PluginKind, raw map[string]string
 			cc.producer, cc.producerSec = opts, sec
 		case consumerClient:
 			cc.consumer, cc.consumerSec = opts, sec
+			cc.maxPollRecords = maxPollRecords(overrides, cc.maxPollRecords)
 		case adminClient:
 			cc.admin, cc.adminSec, cc.hasAdminOverrides = opts, sec, len(overrides) > 0
 		}

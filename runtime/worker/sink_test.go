@@ -253,7 +253,7 @@ func TestSinkBorrowedBatchReused(t *testing.T) {
 		t.Run(fmt.Sprintf("borrows=%v", borrows), func(t *testing.T) {
 			topic := testkafka.Topic(t, "borrow")
 			testkafka.CreateTopic(t, brokers, topic, 1, nil)
-			const n = 3000 // several batches of at most maxPollRecords
+			const n = 3000 // several batches of at most max.poll.records
 			cl := testkafka.Client(t, brokers, kgo.DefaultProduceTopic(topic))
 			var recs []*kgo.Record
 			for i := range n {

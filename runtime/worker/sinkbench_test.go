@@ -205,7 +205,7 @@ func benchRawConsume(b *testing.B, topics *sinkBenchTopics, decode bool) {
 	defer cl.Close()
 	seen := 0
 	for seen < b.N {
-		fetches := cl.PollRecords(ctx, maxPollRecords)
+		fetches := cl.PollRecords(ctx, defaultMaxPollRecords)
 		if ctx.Err() != nil {
 			b.Fatalf("%d of %d records consumed before the timeout", seen, b.N)
 		}

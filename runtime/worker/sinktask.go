@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -271,9 +272,6 @@ func fromTPs(tps []sink.TopicPartition) map[string][]int32 {
 	return m
 }
 
-// maxPollRecords bounds a batch handed to Put.
-const maxPollRecords = 500
-
 func (st *sinkTask) run(ctx context.Context, t *taskRun) error {
 	// Dead-letter queue (dlq.go): set up before the task starts, closed
 	// after the final commit.
@@ -341,7 +339,7 @@ func (st *sinkTask) loop(ctx context.Context) error {
 		st.taskMu.Unlock()
 
 		pctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
-		fetches := st.consumer.PollRecords(pctx, maxPollRecords)
+		fetches := st.consumer.PollRecords(pctx, cmp.Or(st.conn.clients.maxPollRecords, defaultMaxPollRecords))
 		cancel()
 		if ctx.Err() != nil {
 			st.consumer.AllowRebalance()

@@ -166,6 +166,12 @@ func BenchmarkKafkaToJDBC(b *testing.B) {
 					r.copy = false
 				}
 				if db.Dialect == jdbc.SQLite {
+					// The sink commits once per Put: with Puts of up to
+					// 10,000 records, as many rows as the hand-written
+					// program's transactions hold.
+					r.maxPoll = "10000"
+					b.Run(mode+"/worker/max-poll-10000", func(b *testing.B) { r.run(b, r.worker) })
+					r.maxPoll = ""
 					r.txRows = 1
 					b.Run(mode+"/handwritten/tx-per-poll", func(b *testing.B) { r.run(b, r.handwritten) })
 					r.txRows = 0
@@ -183,6 +189,7 @@ type jdbcBench struct {
 	upsert  bool
 	copy    bool
 	txRows  int            // SQLite: 0 commits every 10,000 rows, 1 every poll
+	maxPoll string         // the worker's consumer.override.max.poll.records, if set
 	n       int            // tables made so far
 	stmts   map[int]string // multi-row statements by row count, per table
 }
@@ -262,6 +269,9 @@ func (r *jdbcBench) worker(b *testing.B, table string) {
 	}
 	if r.upsert {
 		config["insert.mode"], config["pk.mode"], config["pk.fields"] = "upsert", "record_value", "id"
+	}
+	if r.maxPoll != "" {
+		config["consumer.override.max.poll.records"] = r.maxPoll
 	}
 	if err := w.CreateConnector(ctx, name, config); err != nil {
 		b.Fatal(err)
