@@ -23,6 +23,7 @@ const (
 	LineDelimitedClass   = classPrefix + "SpoolDirLineDelimitedSourceConnector"
 	BinaryFileClass      = classPrefix + "SpoolDirBinaryFileSourceConnector"
 	ELFClass             = classPrefix + "elf.SpoolDirELFSourceConnector"
+	AvroClass            = classPrefix + "SpoolDirAvroSourceConnector"
 	lineDelimitedDocText = "Reads each line of the files of a directory as a STRING record."
 )
 
@@ -34,7 +35,16 @@ var (
 	schemaLessDef = charsetKey(commonKeys(connect.NewConfigDef()), FileCharsetConfig)
 	binaryDef     = commonKeys(connect.NewConfigDef())
 	elfDef        = commonKeys(connect.NewConfigDef())
+	avroDef       = commonKeys(connect.NewConfigDef())
 )
+
+// AvroPlugin is SpoolDirAvroSourceConnector: each record of Avro object
+// container files as a value of the Connect schema Confluent's AvroData
+// gives the file's schema, without a key.
+func AvroPlugin() source.Plugin {
+	return plugin(AvroClass, "Reads the records of the Avro object container files of a directory, with the Connect schema of each file's Avro schema.",
+		avroDef, false, newAvroFormat, nil)
+}
 
 // BinaryFilePlugin is SpoolDirBinaryFileSourceConnector: each file as one
 // BYTES value without a key (files up to 1 GiB).
@@ -79,7 +89,7 @@ func LineDelimitedPlugin() source.Plugin {
 
 // Plugins returns every connector of the package.
 func Plugins() []source.Plugin {
-	return []source.Plugin{CsvPlugin(), JsonPlugin(), SchemaLessJsonPlugin(), LineDelimitedPlugin(), BinaryFilePlugin(), ELFPlugin()}
+	return []source.Plugin{CsvPlugin(), JsonPlugin(), SchemaLessJsonPlugin(), LineDelimitedPlugin(), BinaryFilePlugin(), ELFPlugin(), AvroPlugin()}
 }
 
 func plugin(class, doc string, def *connect.ConfigDef, schemas bool, nf newFormat, gen generator) source.Plugin {

@@ -72,9 +72,13 @@ type rowError struct {
 	line int64
 	text string
 	err  error
+	at   string // where the record is, for a format without lines (then line and text are not used)
 }
 
 func (e *rowError) Error() string {
+	if e.at != "" {
+		return fmt.Sprintf("%s: %v", e.at, e.err)
+	}
 	return fmt.Sprintf("line %d: %v: %q", e.line, e.err, e.text)
 }
 
@@ -207,6 +211,10 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 			break
 		}
 		if re := asRowError(err); re != nil && !t.c.haltOnError {
+			if re.at != "" {
+				t.log.Error("skipping a record that cannot be read", "file", cur.info.path, "at", re.at, "err", re.err)
+				continue
+			}
 			t.log.Error("skipping a record that cannot be read", "file", cur.info.path, "line", re.line, "text", re.text, "err", re.err)
 			continue
 		}
