@@ -1,7 +1,7 @@
 // Package spooldir is kafka-connect-spooldir: source connectors that read
 // the files dropped into a directory (input.path), one record per line,
-// CSV row, JSON value or log entry, and move them away once read. Its
-// connectors take spooldir's class names, keys and defaults, and write its
+// CSV row, JSON value, log entry or Avro record, and move them away once
+// read. Its connectors take spooldir's class names, keys and defaults, and write its
 // records and file.* headers, so a spooldir connector configuration runs
 // unchanged. Plugins returns them all:
 //
@@ -23,8 +23,14 @@
 //     BYTES value.
 //   - elf.SpoolDirELFSourceConnector (ELFPlugin): W3C Extended Log Format
 //     entries as Structs of the fields #Fields: names.
-//
-// SpoolDirAvroSourceConnector is not built.
+//   - SpoolDirAvroSourceConnector (AvroPlugin): the records of Avro object
+//     container files, without a key, each value of the Connect schema
+//     Confluent's AvroData gives the file's schema (converter/avro's
+//     DatumReader, the AvroConverter's mapping with AvroData's defaults),
+//     as spooldir converts them. Codecs null, deflate, snappy, bzip2 and
+//     zstandard are read; a file in another (xz) is named and moved to
+//     error.path, as is one that is not a container file (wrong magic, a
+//     header cut short, a schema that cannot be parsed).
 //
 // key.schema and value.schema take spooldir's JSON shape ({"name", "type",
 // "isOptional", "fieldSchemas": {...}}). With schema.generation.enabled the
@@ -71,7 +77,8 @@
 //     taken as the move done); a move to another file system copies to a
 //     temporary name first, so that no part of a file takes its name.
 //   - With halt.on.error=false a malformed record is logged with its file,
-//     line and text, and the rest of the file is read; a file that cannot
+//     line and text (an Avro record by its block's byte position and its
+//     number in the block), and the rest of the file is read; a file that cannot
 //     be read or moved is named in the error (moved to error.path when it
 //     cannot be read), and the task goes on with the next one. Blank lines
 //     are skipped, and a CSV row shorter than the schema leaves the missing
@@ -121,6 +128,19 @@
 //     tasks.
 //   - ELF: the entry on the line after the directives is read, where
 //     spooldir's parser drops it.
+//   - Avro: a file is read block by block, not as a datum stream, so that
+//     an offset's "position" is the byte at which the block holding the
+//     next record starts (the end of the file after its last record) and
+//     "line" the records of that block already read: a restart decodes
+//     that one block again and skips those records, where spooldir reads
+//     the file from its top and counts "offset" records. A block that
+//     cannot be read (its count or size corrupt, its sync marker wrong, its
+//     codec's data corrupt, a record that does not decode, more than 64
+//     MiB stored or decompressed) is a malformed record; the file is read
+//     on from the next block, found by its sync marker when the block's
+//     own size cannot be trusted, as Java's DataFileReader.sync finds it.
+//     A file that ends inside a block ends with a malformed record, its
+//     records before it read.
 //
 // CSV is read as spooldir's opencsv 4.6 reads it (internal/opencsv,
 // checked against goldens recorded from opencsv itself): its CSVParser
