@@ -1,6 +1,7 @@
 package spooldir_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	hamba "github.com/hamba/avro/v2"
+	"github.com/hamba/avro/v2/ocf"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -325,4 +328,56 @@ func TestWorkerCSVRecordBytes(t *testing.T) {
 			fmt.Sprintf("file.offset=%d", i+1),
 		}, hs, "row %d headers", i+1)
 	}
+}
+
+// TestWorkerAvroResumesInsideBlock: an Avro file left with its processing
+// flag and a committed offset inside its second block, as a worker killed
+// while reading it leaves it, is read on from the record after that
+// offset, with no record before it written again, then moved.
+func TestWorkerAvroResumesInsideBlock(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := testkafka.Topic(t, "spoolavro")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	in, finished, errs := mkdirs(t)
+	var buf bytes.Buffer
+	enc, err := ocf.NewEncoder(`{"type":"record","name":"R","fields":[{"name":"id","type":"long"}]}`, &buf,
+		ocf.WithCodec(ocf.Deflate), ocf.WithBlockLength(3), ocf.WithEncoderSchemaCache(&hamba.SchemaCache{}))
+	require.NoError(t, err)
+	for id := range 9 {
+		require.NoError(t, enc.Encode(map[string]any{"id": int64(id)}))
+	}
+	require.NoError(t, enc.Close())
+	data := buf.Bytes()
+	sync := data[len(data)-16:]
+	headerEnd := bytes.Index(data, sync) + 16
+	block2 := headerEnd + bytes.Index(data[headerEnd:], sync) + 16
+	path := filepath.Join(in, "a.avro")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	require.NoError(t, os.WriteFile(path+".PROCESSING", nil, 0o644))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	store := offset.NewMemory()
+	part := connect.NewSourcePartition(spooldir.FileNameField, "a.avro", spooldir.FileLengthField, fi.Size(),
+		spooldir.FileModifiedField, fi.ModTime().UnixMilli())
+	// Four records read: the second block's first is committed.
+	require.NoError(t, store.Put(context.Background(), "spool", []offset.Entry{{Partition: part,
+		Offset: connect.NewOffset(spooldir.OffsetField, int64(4), spooldir.PositionField, int64(block2), spooldir.LineField, int64(1))}}))
+
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(spooldir.AvroPlugin()), worker.OffsetStore(store),
+		worker.OffsetFlushInterval(20*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)), worker.ID("spooldir-test"))
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.CreateConnector(context.Background(), "spool", map[string]string{
+		"connector.class": "SpoolDirAvroSourceConnector", "topic": topic,
+		"input.path": in, "finished.path": finished, "error.path": errs, "input.file.pattern": `.*\.avro`,
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+		"empty.poll.wait.ms": "10",
+	}))
+	var got []string
+	for _, r := range consume(t, brokers, topic, 5) {
+		got = append(got, string(r.Value))
+	}
+	require.Equal(t, []string{`{"id":4}`, `{"id":5}`, `{"id":6}`, `{"id":7}`, `{"id":8}`}, got)
+	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.avro")) }, 10*time.Second, 5*time.Millisecond)
+	require.False(t, exists(path+".PROCESSING"))
 }
