@@ -40,8 +40,9 @@ func NewDatumReader(writer hamba.Schema) (*DatumReader, error) {
 func (d *DatumReader) Schema() *connect.Schema { return d.schema }
 
 // Reset makes d read the datums of data, one after the other from its
-// start. Strings read share one copy of data, made at the first; d keeps
-// no reference to data after the next Reset.
+// start. Strings read share one copy of data, made at the first; BYTES
+// values are slices of data, which must not be changed while they are in
+// use.
 func (d *DatumReader) Reset(data []byte) { d.r = reader{b: data} }
 
 // Read reads the next datum of the data given to Reset. It returns an

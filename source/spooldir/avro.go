@@ -31,6 +31,10 @@ import (
 // records of that block already read. A task resumes by decoding that
 // block again and skipping its first line records; the records before it
 // are not read, where spooldir counts through them from the top.
+// hamba/avro's ocf.Decoder is not used to read: it hides where blocks
+// start, stops at the first block it cannot read, and allocates the size
+// a block claims before reading it (a negative one panics). Its encoder
+// writes the tests' files.
 type avroFormat struct{ c *common }
 
 func newAvroFormat(_ *connect.Config, c *common) (format, error) { return &avroFormat{c: c}, nil }
@@ -100,10 +104,9 @@ type avroReader struct {
 	skip   int64 // records of the first block already read before a resume
 	done   bool  // nothing more can be read
 
-	block        []byte // as stored
-	blockAt      int64  // where the current block starts
-	nextAt       int64  // where the block after it starts
-	count, taken int64  // the block's records, and those read
+	blockAt      int64 // where the current block starts
+	nextAt       int64 // where the block after it starts
+	count, taken int64 // the block's records, and those read
 }
 
 func (r *avroReader) Close() error {
@@ -141,12 +144,21 @@ func (r *avroReader) long() (int64, error) {
 	return 0, errors.New("a varint longer than 10 bytes")
 }
 
-// full reads n bytes into buf's start, growing it only as the file has
-// them, so that a corrupt length cannot claim more memory than the file's
-// size.
-func (r *avroReader) full(buf []byte, n int64) ([]byte, error) {
+// full reads n bytes, in a new slice (a block's records keep their BYTES
+// values in it). A large n is allocated only as the file yields the
+// bytes, so that a corrupt length cannot claim more memory than the file
+// holds.
+func (r *avroReader) full(n int64) ([]byte, error) {
+	if n <= 64<<10 {
+		b := make([]byte, n)
+		m, err := io.ReadFull(r.in, b)
+		r.off += int64(m)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return b, err
+	}
 	var b bytes.Buffer
-	b.Write(buf[:0])
 	m, err := io.CopyN(&b, r.in, n)
 	r.off += m
 	if err == io.EOF {
@@ -165,7 +177,7 @@ func (r *avroReader) header() error {
 		}
 		return fmt.Errorf("not a readable Avro object container file: %w", err)
 	}
-	magic, err := r.full(nil, 4)
+	magic, err := r.full(4)
 	if err != nil {
 		return fail(err)
 	}
@@ -198,14 +210,14 @@ func (r *avroReader) header() error {
 				if size += l; l < 0 || size > maxAvroHeader {
 					return fail(fmt.Errorf("metadata of a negative length or over %d bytes", maxAvroHeader))
 				}
-				if kv[i], err = r.full(nil, l); err != nil {
+				if kv[i], err = r.full(l); err != nil {
 					return fail(err)
 				}
 			}
 			meta[string(kv[0])] = kv[1]
 		}
 	}
-	sync, err := r.full(nil, 16)
+	sync, err := r.full(16)
 	if err != nil {
 		return fail(err)
 	}
@@ -322,6 +334,7 @@ func (r *avroReader) readBlock() error {
 		return io.EOF
 	}
 	var size int64
+	var block []byte
 	if err == nil {
 		size, err = r.long()
 	}
@@ -329,11 +342,11 @@ func (r *avroReader) readBlock() error {
 		return r.resync(at, fmt.Errorf("corrupt block header: %d records in %d bytes", count, size))
 	}
 	if err == nil {
-		r.block, err = r.full(r.block, size)
+		block, err = r.full(size)
 	}
 	var sync []byte
 	if err == nil {
-		sync, err = r.full(nil, 16)
+		sync, err = r.full(16)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		r.done = true
@@ -346,7 +359,7 @@ func (r *avroReader) readBlock() error {
 		return r.resync(at, errors.New("the block does not end with the file's sync marker"))
 	}
 	r.blockAt, r.nextAt = at, r.off
-	data, err := r.decode(r.block)
+	data, err := r.decode(block)
 	if err != nil {
 		r.pos.bytes, r.pos.line = r.nextAt, 0
 		return r.blockError(at, fmt.Errorf("decompressing: %w", err))
