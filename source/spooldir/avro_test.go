@@ -419,3 +419,68 @@ func TestAvroJavaFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestAvroCleanupPolicies: a file read and committed is deleted, moved
+// under its date, or left and not read again after a restart; a
+// processing flag left by a stopped task is removed at the next start and
+// the file read on from its committed offset.
+func TestAvroCleanupPolicies(t *testing.T) {
+	data := string(avroFile(t, ocf.Null, 0, 4, 3))
+	drainAll := func(t *testing.T, st *started, n int) {
+		recs := st.poll(t, n)
+		st.settle(t, recs)
+		st.commit(t)
+	}
+	t.Run("DELETE", func(t *testing.T) {
+		d := newDirs(t)
+		path := filepath.Join(d.in, "a.avro")
+		writeFile(t, path, data)
+		st := startTask(t, AvroPlugin(), d.config(`.*\.avro`, CleanupPolicyConfig, CleanupDelete), nil)
+		drainAll(t, st, 4)
+		require.Eventually(t, func() bool {
+			_, err := st.Poll(context.Background())
+			require.NoError(t, err)
+			return !exists(path)
+		}, 5*time.Second, time.Millisecond)
+		require.Empty(t, listDir(d.finished))
+	})
+	t.Run("MOVEBYDATE", func(t *testing.T) {
+		d := newDirs(t)
+		path := filepath.Join(d.in, "a.avro")
+		writeFile(t, path, data)
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		st := startTask(t, AvroPlugin(), d.config(`.*\.avro`, CleanupPolicyConfig, CleanupMoveByDate), nil)
+		drainAll(t, st, 4)
+		require.Eventually(t, func() bool {
+			_, err := st.Poll(context.Background())
+			require.NoError(t, err)
+			return exists(filepath.Join(d.finished, fi.ModTime().Format("2006-01-02"), "a.avro"))
+		}, 5*time.Second, time.Millisecond)
+	})
+	t.Run("NONE and a stale flag", func(t *testing.T) {
+		d := newDirs(t)
+		path := filepath.Join(d.in, "a.avro")
+		writeFile(t, path, data)
+		cfg := d.config(`.*\.avro`, CleanupPolicyConfig, CleanupNone, BatchSizeConfig, "2")
+		offsets := connecttest.NewOffsets()
+		st := startTask(t, AvroPlugin(), cfg, offsets)
+		recs := st.poll(t, 2)
+		st.settle(t, recs)
+		writeFile(t, path+".PROCESSING", "") // as a task killed while reading leaves it
+		st = startTask(t, AvroPlugin(), cfg, offsets)
+		require.False(t, exists(path+".PROCESSING"), "the stale flag is removed at start")
+		rest := st.poll(t, 2)
+		require.Equal(t, seq(2, 3), avroIDs(rest))
+		st.settle(t, rest)
+		st.commit(t)
+		require.NoError(t, st.Stop(context.Background()))
+		st = startTask(t, AvroPlugin(), cfg, offsets)
+		for range 3 {
+			more, err := st.Poll(context.Background())
+			require.NoError(t, err)
+			require.Empty(t, more, "a file left in place and read is not read again")
+		}
+		require.True(t, exists(path))
+	})
+}
