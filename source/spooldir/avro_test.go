@@ -225,6 +225,12 @@ func TestAvroBadInputCorpus(t *testing.T) {
 	}
 	badCount := bytes.Clone(good)
 	badCount[blocks[1]] = 0x01 // the second block's count becomes -1
+	plain := avroFile(t, ocf.Null, 0, 9, 3)
+	plainBlocks := avroBlocks(t, plain)
+	badDatum := bytes.Clone(plain)
+	// The union index of the second block's first record's name (after
+	// the block's count and size and the record's id, a byte each).
+	badDatum[plainBlocks[1]+3] = 0x7f
 	badSync := bytes.Clone(good)
 	badSync[blocks[2]-1] ^= 0xff // the second block's sync marker
 
@@ -250,6 +256,8 @@ func TestAvroBadInputCorpus(t *testing.T) {
 			bad: []string{fmt.Sprintf("block at byte %d", blocks[1]), "decompressing"}, before: 3},
 		{name: "corrupt block count", content: badCount, want: append(seq(0, 2), seq(6, 8)...),
 			bad: []string{fmt.Sprintf("block at byte %d", blocks[1]), "corrupt block header"}, before: 3},
+		{name: "record that does not decode", content: badDatum, want: append(seq(0, 2), seq(6, 8)...),
+			bad: []string{fmt.Sprintf("block at byte %d", plainBlocks[1]), "record 1 of 3"}, before: 3},
 		{name: "corrupt sync marker", content: badSync, want: seq(0, 2),
 			bad: []string{fmt.Sprintf("block at byte %d", blocks[1]), "sync marker"}, before: 3},
 	}
