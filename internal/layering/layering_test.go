@@ -97,6 +97,8 @@ var layers = []struct {
 	{"internal/statustopic", kindInternal},  // the status topic (KafkaStatusBackingStore)
 	{"internal/workergroup", kindInternal},  // a worker's group membership (WorkerCoordinator)
 	{"internal/jvmworker", kindInternal},    // tests: a live JVM distributed worker to check against
+
+	{"internal/connectassign", kindInternal}, // the leader's assignors (EagerAssignor, IncrementalCooperativeAssignor)
 }
 
 // rel returns path relative to the module ("" for the module root) and
