@@ -65,6 +65,14 @@ func NewIncremental(cfg Config) (*Incremental, error) {
 // leader is behind a member even after Fresh, every member gets
 // ConfigMismatch and the assignor's memory is unchanged. It fails when
 // the group has no member or its leader is not among them.
+//
+// Where Kafka's decision follows its HashMap of members (which worker
+// keeps one extra task when revoking for balance), members are taken in
+// the order such a map iterates when filled in g.Members' order; Kafka
+// fills it in JoinGroup response order, so the two agree unless two
+// member ids share a hash bucket and g.Members lists them in another
+// order than the coordinator did. What a member runs is taken in the
+// order its metadata lists it: Kafka revokes the first ones listed.
 func (a *Incremental) Assign(_ context.Context, g workergroup.Group) (map[string]*connectproto.Assignment, error) {
 	if err := checkGroup(g); err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ type harness struct {
 	members    map[string]*load
 	generation int32
 	last       result
+	name       string // for TestMatchesKafka
+	round      int
 }
 
 type fixedConfigs struct{ s func() Snapshot }

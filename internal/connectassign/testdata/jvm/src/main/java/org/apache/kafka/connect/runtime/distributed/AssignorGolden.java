@@ -1,0 +1,146 @@
+/*
+ * Runs Apache Kafka's own IncrementalCooperativeAssignor over the scenarios of
+ * ../scenarios.txt and writes what it decides each round to ../golden.txt. It sits in
+ * Kafka's package to reach performTaskAssignment, the entry point Kafka's own
+ * IncrementalCooperativeAssignorTest drives. See README.md.
+ */
+package org.apache.kafka.connect.runtime.distributed;
+
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.internals.LogContext;
+import org.apache.kafka.connect.runtime.TargetState;
+import org.apache.kafka.connect.runtime.distributed.WorkerCoordinator.ConnectorsAndTasks;
+import org.apache.kafka.connect.storage.AppliedConnectorConfig;
+import org.apache.kafka.connect.storage.ClusterConfigState;
+import org.apache.kafka.connect.util.ConnectorTaskId;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+public class AssignorGolden {
+    static final class FakeTime implements Time {
+        long ms = 1_700_000_000_000L;
+        public long milliseconds() { return ms; }
+        public long nanoseconds() { return ms * 1_000_000L; }
+        public void sleep(long d) { ms += d; }
+        public void waitObject(Object o, Supplier<Boolean> c, long deadline) { throw new UnsupportedOperationException(); }
+    }
+
+    String name;
+    int maxDelay;
+    FakeTime time;
+    IncrementalCooperativeAssignor assignor;
+    int generation;
+    int round;
+    Map<String, Integer> connectors;
+    Map<String, ConnectorsAndTasks> members;
+
+    void start(String name, int maxDelay) {
+        this.name = name;
+        this.maxDelay = maxDelay;
+        time = new FakeTime();
+        generation = 1000;
+        round = 0;
+        connectors = new LinkedHashMap<>();
+        members = new LinkedHashMap<>();
+        newLeader();
+    }
+
+    void newLeader() {
+        assignor = new IncrementalCooperativeAssignor(new LogContext(), time, maxDelay);
+        assignor.previousGenerationId = generation;
+    }
+
+    ClusterConfigState snapshot() {
+        Map<String, Integer> counts = new HashMap<>(connectors);
+        Map<String, Map<String, String>> configs = new HashMap<>();
+        Map<String, TargetState> states = new HashMap<>();
+        Map<ConnectorTaskId, Map<String, String>> taskConfigs = new HashMap<>();
+        Map<String, AppliedConnectorConfig> applied = new HashMap<>();
+        counts.forEach((c, n) -> {
+            configs.put(c, Collections.emptyMap());
+            states.put(c, TargetState.STARTED);
+            applied.put(c, new AppliedConnectorConfig(Collections.emptyMap()));
+            for (int i = 0; i < n; i++)
+                taskConfigs.put(new ConnectorTaskId(c, i), Collections.emptyMap());
+        });
+        return new ClusterConfigState(618, null, counts, configs, states, taskConfigs,
+                Collections.emptyMap(), Collections.emptyMap(), applied, Collections.emptySet(), Collections.emptySet());
+    }
+
+    static String list(Collection<?> xs, boolean sort) {
+        List<String> out = new ArrayList<>();
+        for (Object x : xs) out.add(x.toString());
+        if (sort) Collections.sort(out);
+        return "[" + String.join(",", out) + "]";
+    }
+
+    void rebalance(PrintWriter w, boolean failed, boolean mismatch) {
+        generation++;
+        int last = mismatch ? generation - 2 : generation - 1;
+        // Kafka's leader holds its members in a HashMap filled in JoinGroup order.
+        Map<String, ConnectorsAndTasks> copy = new HashMap<>();
+        members.forEach((m, a) -> copy.put(m, new ConnectorsAndTasks.Builder().with(a.connectors(), a.tasks()).build()));
+        IncrementalCooperativeAssignor.ClusterAssignment r = assignor.performTaskAssignment(snapshot(), last, generation, copy);
+        round++;
+        w.println(name + " round " + round + " delay=" + assignor.delay);
+        List<String> sorted = new ArrayList<>(members.keySet());
+        Collections.sort(sorted);
+        for (String m : sorted) {
+            w.println("  " + m + " +c" + list(r.newlyAssignedConnectors(m), false) + " +t" + list(r.newlyAssignedTasks(m), false)
+                    + " -c" + list(r.newlyRevokedConnectors(m), true) + " -t" + list(r.newlyRevokedTasks(m), true));
+        }
+        if (failed) return;
+        members.forEach((m, a) -> {
+            a.connectors().removeAll(r.newlyRevokedConnectors(m));
+            a.connectors().addAll(r.newlyAssignedConnectors(m));
+            a.tasks().removeAll(r.newlyRevokedTasks(m));
+            a.tasks().addAll(r.newlyAssignedTasks(m));
+        });
+    }
+
+    public static void main(String[] args) throws Exception {
+        AssignorGolden g = new AssignorGolden();
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(Paths.get(args[1]), StandardCharsets.UTF_8))) {
+            for (String line : Files.readAllLines(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+                line = line.trim();
+                if (line.isEmpty() || line.startsWith("#")) continue;
+                String[] f = line.split("\\s+");
+                switch (f[0]) {
+                    case "scenario": g.start(f[1], Integer.parseInt(f[2])); break;
+                    case "connector": g.connectors.put(f[1], Integer.parseInt(f[2])); break;
+                    case "delete": g.connectors.remove(f[1]); break;
+                    case "join": {
+                        List<String> conns = new ArrayList<>();
+                        List<ConnectorTaskId> tasks = new ArrayList<>();
+                        for (int i = 2; i < f.length; i++) {
+                            int colon = f[i].lastIndexOf(':');
+                            if (colon < 0) conns.add(f[i]);
+                            else tasks.add(new ConnectorTaskId(f[i].substring(0, colon), Integer.parseInt(f[i].substring(colon + 1))));
+                        }
+                        g.members.put(f[1], new ConnectorsAndTasks.Builder().with(conns, tasks).build());
+                        break;
+                    }
+                    case "leave": g.members.remove(f[1]); break;
+                    case "sleep": g.time.sleep(Long.parseLong(f[1])); break;
+                    case "sleepdelay": g.time.sleep(g.assignor.delay / Integer.parseInt(f[1])); break;
+                    case "leader": g.newLeader(); break;
+                    case "rebalance": g.rebalance(w, false, false); break;
+                    case "failed": g.rebalance(w, true, false); break;
+                    case "mismatch": g.rebalance(w, false, true); break;
+                    default: throw new IllegalArgumentException("unknown step: " + line);
+                }
+            }
+        }
+    }
+}
