@@ -561,7 +561,7 @@ type expBackoff struct {
 func newExpBackoff(initial int64, multiplier int, maxInterval int64) expBackoff {
 	b := expBackoff{initial: min(maxInterval, initial), max: maxInterval, multiplier: float64(multiplier)}
 	if maxInterval > b.initial {
-		b.expMax = math.Log(float64(maxInterval)/float64(max(b.initial, 1))) / math.Log(b.multiplier)
+		b.expMax = javaLog(float64(maxInterval)/float64(max(b.initial, 1))) / javaLog(b.multiplier)
 	}
 	return b
 }
@@ -571,7 +571,7 @@ func (b expBackoff) backoff(attempts int64) int64 {
 		return b.initial
 	}
 	exp := min(float64(attempts), b.expMax)
-	term := float64(b.initial) * math.Pow(b.multiplier, exp)
+	term := float64(b.initial) * javaPow(b.multiplier, exp)
 	return min(int64(term), b.max)
 }
 
