@@ -323,6 +323,47 @@ func javaStringHash(s string) int32 {
 	return h
 }
 
+// hashSetOrder returns xs, which are distinct, in the order Java 17's
+// new HashSet<>(xs) iterates them: its table holds
+// tableSizeFor(max(len/0.75 + 1, 16)) buckets, a key sits in bucket
+// (h ^ h>>>16) & (buckets-1) of its hash code h, and keys of one bucket
+// keep their order.
+func hashSetOrder(xs []string) []string {
+	return bucketOrder(xs, javaStringHash, setCapacity(len(xs)))
+}
+
+// taskHashSetOrder is hashSetOrder for ConnectorTaskIds, whose hash code
+// is 31·connector's hash code + task.
+func taskHashSetOrder(ts []taskID) []taskID {
+	return bucketOrder(ts, func(t taskID) int32 { return 31*javaStringHash(t.Connector) + t.Task }, setCapacity(len(ts)))
+}
+
+func setCapacity(n int) int {
+	want := max(int(float32(n)/0.75)+1, 16)
+	c := 1
+	for c < want {
+		c <<= 1
+	}
+	return c
+}
+
+func bucketOrder[E any](xs []E, hash func(E) int32, capacity int) []E {
+	mask := int32(capacity - 1)
+	buckets := make([]int32, len(xs))
+	idx := make([]int, len(xs))
+	for i, x := range xs {
+		h := hash(x)
+		buckets[i] = (h ^ int32(uint32(h)>>16)) & mask
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return buckets[idx[a]] < buckets[idx[b]] })
+	out := make([]E, len(xs))
+	for i, j := range idx {
+		out[i] = xs[j]
+	}
+	return out
+}
+
 // hashOrder returns keys in the order a java.util.HashMap or HashSet
 // iterates them when they were put one at a time, in keys' order, into a
 // map created empty (new HashMap<>(), Collectors.toMap, Collectors.toSet):
@@ -336,20 +377,5 @@ func hashOrder(keys []string) []string {
 	for float64(len(keys)) > 0.75*float64(capacity) {
 		capacity <<= 1
 	}
-	mask := int32(capacity - 1)
-	type kb struct {
-		k string
-		b int32
-	}
-	kbs := make([]kb, len(keys))
-	for i, k := range keys {
-		h := javaStringHash(k)
-		kbs[i] = kb{k, (h ^ int32(uint32(h)>>16)) & mask}
-	}
-	sort.SliceStable(kbs, func(i, j int) bool { return kbs[i].b < kbs[j].b })
-	out := make([]string, len(kbs))
-	for i, x := range kbs {
-		out[i] = x.k
-	}
-	return out
+	return bucketOrder(keys, javaStringHash, capacity)
 }

@@ -58,7 +58,10 @@ func NewIncremental(cfg Config) (*Incremental, error) {
 
 // Assign decides the round's assignments; it has
 // workergroup.Config.Assign's signature. Each member's assignment lists
-// what it must start and what it must stop (sorted), and the delay after
+// what it must start and what it must stop, in the order Kafka's
+// assignor lists them (so the bytes are a JVM leader's, and a worker
+// that keeps what it starts in that order reports it as a JVM worker
+// would), and the delay after
 // which it must rejoin when lost connectors and tasks are held back or
 // revocations are postponed; all carry the leader, its REST URL, the
 // config offset assigned at and the group's protocol version. When the
@@ -105,8 +108,8 @@ func (a *Incremental) Assign(_ context.Context, g workergroup.Group) (map[string
 	for _, id := range ids {
 		as := &connectproto.Assignment{Version: g.Protocol, Leader: g.LeaderID, LeaderURL: leaderURL,
 			ConfigOffset: offset, Delay: a.delay,
-			Connectors: sortedConns(r.newConns[id]), Tasks: sortedTasks(r.newTasks[id]),
-			RevokedConnectors: sortedConns(r.revokedConns[id]), RevokedTasks: sortedTasks(r.revokedTasks[id])}
+			Connectors: r.newConns[id], Tasks: r.newTasks[id],
+			RevokedConnectors: r.revokedConns[id], RevokedTasks: r.revokedTasks[id]}
 		out[id] = as
 	}
 	return out, nil
@@ -132,18 +135,35 @@ func (l *load) removeAll(conns map[string]bool, tasks map[taskID]bool) {
 	l.tasks = slices.DeleteFunc(l.tasks, func(t taskID) bool { return tasks[t] })
 }
 
-// revocation is what is revoked from one worker.
+// revocation is what is revoked from one worker, in the order Kafka's
+// LinkedHashSets list it (the order it goes on the wire).
 type revocation struct {
-	conns map[string]bool
-	tasks map[taskID]bool
+	conns    map[string]bool
+	tasks    map[taskID]bool
+	connList []string
+	taskList []taskID
 }
 
-func (r *revocation) add(conns map[string]bool, tasks map[taskID]bool) {
-	for c := range conns {
+func (r *revocation) addConn(c string) {
+	if !r.conns[c] {
 		r.conns[c] = true
+		r.connList = append(r.connList, c)
 	}
-	for t := range tasks {
+}
+
+func (r *revocation) addTask(t taskID) {
+	if !r.tasks[t] {
 		r.tasks[t] = true
+		r.taskList = append(r.taskList, t)
+	}
+}
+
+func (r *revocation) addAll(o *revocation) {
+	for _, c := range o.connList {
+		r.addConn(c)
+	}
+	for _, t := range o.taskList {
+		r.addTask(t)
 	}
 }
 
@@ -226,19 +246,37 @@ func (a *Incremental) assign(snap Snapshot, lastCompleted, generation int32, mem
 		}
 		return r
 	}
+	// Kafka revokes every member's deleted ones, then its duplicated
+	// ones, each taken from a HashSet copy of what the member runs.
+	for _, m := range members {
+		r := revoke(m.worker)
+		for _, c := range hashSetOrder(m.conns) {
+			if deletedConns[c] {
+				r.addConn(c)
+			}
+		}
+		for _, t := range taskHashSetOrder(m.tasks) {
+			if deletedTasks[t] {
+				r.addTask(t)
+			}
+		}
+	}
+	for _, m := range members {
+		r := revoke(m.worker)
+		for _, c := range hashSetOrder(m.conns) {
+			if dupConns[c] {
+				r.addConn(c)
+			}
+		}
+		for _, t := range taskHashSetOrder(m.tasks) {
+			if dupTasks[t] {
+				r.addTask(t)
+			}
+		}
+	}
 	next := make([]*load, len(members))
 	for i, m := range members {
-		r := revoke(m.worker)
-		for _, c := range m.conns {
-			if deletedConns[c] || dupConns[c] {
-				r.conns[c] = true
-			}
-		}
-		for _, t := range m.tasks {
-			if deletedTasks[t] || dupTasks[t] {
-				r.tasks[t] = true
-			}
-		}
+		r := toRevoke[m.worker]
 		n := m.clone()
 		n.removeAll(r.conns, r.tasks)
 		next[i] = n
@@ -284,8 +322,8 @@ func (a *Incremental) assign(snap Snapshot, lastCompleted, generation int32, mem
 		r.newConns[n.worker] = without(n.conns, setOf(cur.conns))
 		r.newTasks[n.worker] = without(n.tasks, setOf(cur.tasks))
 		rv := toRevoke[n.worker]
-		r.revokedConns[n.worker] = keys(rv.conns)
-		r.revokedTasks[n.worker] = keys(rv.tasks)
+		r.revokedConns[n.worker] = rv.connList
+		r.revokedTasks[n.worker] = rv.taskList
 		r.allConns[n.worker] = without(n.conns, rv.conns)
 		r.allTasks[n.worker] = without(n.tasks, rv.tasks)
 		for _, c := range n.conns {
@@ -327,7 +365,7 @@ func (a *Incremental) assign(snap Snapshot, lastCompleted, generation int32, mem
 // takes them out of what the workers will run.
 func applyRevocations(revoke func(string) *revocation, lb map[string]*revocation, next []*load) {
 	for w, rv := range lb {
-		revoke(w).add(rv.conns, rv.tasks)
+		revoke(w).addAll(rv)
 	}
 	for _, n := range next {
 		if rv, ok := lb[n.worker]; ok {
@@ -452,13 +490,13 @@ func loadBalancingRevocations(totalConns, totalTasks int, workers []*load) map[s
 	for w, cs := range balance(totalConns, workers, func(l *load) []string { return l.conns }) {
 		r := get(w)
 		for _, c := range cs {
-			r.conns[c] = true
+			r.addConn(c)
 		}
 	}
 	for w, ts := range balance(totalTasks, workers, func(l *load) []taskID { return l.tasks }) {
 		r := get(w)
 		for _, t := range ts {
-			r.tasks[t] = true
+			r.addTask(t)
 		}
 	}
 	return out

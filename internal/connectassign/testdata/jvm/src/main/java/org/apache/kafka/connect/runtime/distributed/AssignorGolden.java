@@ -1,8 +1,9 @@
 /*
  * Runs Apache Kafka's own IncrementalCooperativeAssignor over the scenarios of
- * ../scenarios.txt and writes what it decides each round to ../golden.txt. It sits in
+ * ../scenarios.txt and writes what it decides each round to ../golden.txt, and the
+ * assignments performAssignment encodes to ../golden-wire.txt. It sits in
  * Kafka's package to reach performTaskAssignment, the entry point Kafka's own
- * IncrementalCooperativeAssignorTest drives. See README.md.
+ * IncrementalCooperativeAssignorTest drives, and the coordinator's fields. See README.md.
  */
 package org.apache.kafka.connect.runtime.distributed;
 
@@ -14,7 +15,12 @@ import org.apache.kafka.connect.storage.AppliedConnectorConfig;
 import org.apache.kafka.connect.storage.ClusterConfigState;
 import org.apache.kafka.connect.util.ConnectorTaskId;
 
+import org.apache.kafka.clients.consumer.internals.AbstractCoordinator;
+import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
+
 import java.io.PrintWriter;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -42,6 +48,7 @@ public class AssignorGolden {
     IncrementalCooperativeAssignor assignor;
     int generation;
     int round;
+    boolean wire;
     Map<String, Integer> connectors;
     Map<String, ConnectorsAndTasks> members;
 
@@ -85,7 +92,80 @@ public class AssignorGolden {
         return "[" + String.join(",", out) + "]";
     }
 
-    void rebalance(PrintWriter w, boolean failed, boolean mismatch) {
+    static final String HEX = "0123456789abcdef";
+
+    static String hex(ByteBuffer b) {
+        StringBuilder sb = new StringBuilder();
+        ByteBuffer d = b.duplicate();
+        while (d.hasRemaining()) {
+            int x = d.get() & 0xff;
+            sb.append(HEX.charAt(x >> 4)).append(HEX.charAt(x & 15));
+        }
+        return sb.toString();
+    }
+
+    static void set(Class<?> c, Object o, String field, Object value) throws Exception {
+        Field f = c.getDeclaredField(field);
+        f.setAccessible(true);
+        f.set(o, value);
+    }
+
+    // A WorkerCoordinator with only what performAssignment reads: the config snapshot,
+    // the generation and the last completed generation. Building a real one takes a
+    // network client; Unsafe allocates one without running a constructor.
+    WorkerCoordinator coordinator(int last) throws Exception {
+        Field uf = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+        uf.setAccessible(true);
+        sun.misc.Unsafe unsafe = (sun.misc.Unsafe) uf.get(null);
+        WorkerCoordinator c = (WorkerCoordinator) unsafe.allocateInstance(WorkerCoordinator.class);
+        set(WorkerCoordinator.class, c, "configSnapshot", snapshot());
+        set(WorkerCoordinator.class, c, "lastCompletedGenerationId", last);
+        String leader = members.keySet().iterator().next();
+        java.lang.reflect.Constructor<?> gen = Class.forName(AbstractCoordinator.class.getName() + "$Generation")
+                .getConstructor(int.class, String.class, String.class);
+        gen.setAccessible(true);
+        set(AbstractCoordinator.class, c, "generation", gen.newInstance(generation, leader, "sessioned"));
+        return c;
+    }
+
+    // wire runs a round through performAssignment, the bytes in and out: members send
+    // their metadata (sessioned) in the order they joined, the first of them leads, and
+    // each gets the bytes Kafka encodes, which it decodes and applies.
+    void wire(PrintWriter w, boolean failed, boolean mismatch) throws Exception {
+        generation++;
+        int last = mismatch ? generation - 2 : generation - 1;
+        String leader = members.keySet().iterator().next();
+        List<JoinGroupResponseMember> joined = new ArrayList<>();
+        for (Map.Entry<String, ConnectorsAndTasks> e : members.entrySet()) {
+            ExtendedAssignment held = new ExtendedAssignment((short) 2, (short) 0, "", "", 618,
+                    e.getValue().connectors(), e.getValue().tasks(), Collections.emptyList(), Collections.emptyList(), 0);
+            ExtendedWorkerState state = new ExtendedWorkerState("http://" + e.getKey() + ":8083/", 618, held);
+            ByteBuffer meta = IncrementalCooperativeConnectProtocol.serializeMetadata(state, true);
+            byte[] b = new byte[meta.remaining()];
+            meta.get(b);
+            joined.add(new JoinGroupResponseMember().setMemberId(e.getKey()).setMetadata(b));
+        }
+        Map<String, ByteBuffer> out = assignor.performAssignment(leader, ConnectProtocolCompatibility.SESSIONED, joined, coordinator(last));
+        round++;
+        w.println(name + " round " + round + " delay=" + assignor.delay);
+        List<String> sorted = new ArrayList<>(members.keySet());
+        Collections.sort(sorted);
+        for (String m : sorted) w.println("  " + m + " " + hex(out.get(m)));
+        if (failed) return;
+        for (Map.Entry<String, ConnectorsAndTasks> e : members.entrySet()) {
+            ExtendedAssignment a = IncrementalCooperativeConnectProtocol.deserializeAssignment(out.get(e.getKey()).duplicate());
+            e.getValue().connectors().removeAll(a.revokedConnectors());
+            e.getValue().connectors().addAll(a.connectors());
+            e.getValue().tasks().removeAll(a.revokedTasks());
+            e.getValue().tasks().addAll(a.tasks());
+        }
+    }
+
+    void rebalance(PrintWriter w, boolean failed, boolean mismatch) throws Exception {
+        if (wire) {
+            wire(w, failed, mismatch);
+            return;
+        }
         generation++;
         int last = mismatch ? generation - 2 : generation - 1;
         // Kafka's leader holds its members in a HashMap filled in JoinGroup order.
@@ -109,10 +189,18 @@ public class AssignorGolden {
         });
     }
 
+    // Arguments: the scenarios, the golden file of decisions and the golden file of
+    // assignments on the wire.
     public static void main(String[] args) throws Exception {
+        run(args[0], args[1], false);
+        run(args[0], args[2], true);
+    }
+
+    static void run(String scenarios, String golden, boolean wire) throws Exception {
         AssignorGolden g = new AssignorGolden();
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(Paths.get(args[1]), StandardCharsets.UTF_8))) {
-            for (String line : Files.readAllLines(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+        g.wire = wire;
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(Paths.get(golden), StandardCharsets.UTF_8))) {
+            for (String line : Files.readAllLines(Paths.get(scenarios), StandardCharsets.UTF_8)) {
                 line = line.trim();
                 if (line.isEmpty() || line.startsWith("#")) continue;
                 String[] f = line.split("\\s+");
