@@ -56,6 +56,7 @@ func TestMatchesKafka(t *testing.T) {
 			h.sleep(int64(h.a.delay) / num(1))
 		case "leader":
 			h.initAssignor()
+		case "eager": // compared on the wire only
 		case "rebalance", "failed", "mismatch":
 			h.rebalance(fs[0] == "failed", fs[0] == "mismatch")
 			got = append(got, h.render()...)
@@ -109,7 +110,8 @@ func held(t *testing.T, xs []string) ([]string, []taskID) {
 // the bytes Kafka 4.4's IncrementalCooperativeAssignor.performAssignment
 // encoded (testdata/golden-wire.txt): members send their sessioned
 // metadata in the order they joined, the first of them leads, and each
-// applies what it decodes.
+// applies what it decodes. Its eager steps compare Eager with Kafka's
+// EagerAssignor likewise.
 func TestMatchesKafkaOnTheWire(t *testing.T) {
 	golden, err := os.ReadFile("testdata/golden-wire.txt")
 	require.NoError(t, err)
@@ -166,6 +168,25 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 			now += int64(a.delay) / num(1)
 		case "leader":
 			newLeader()
+		case "eager":
+			e, err := NewEager(Config{Configs: fixedConfigs{func() Snapshot { return Snapshot{Offset: 618, Tasks: maps.Clone(connectors)} }},
+				LastCompletedGeneration: func() int32 { return last }})
+			require.NoError(t, err)
+			g := workergroup.Group{Generation: generation, LeaderID: order[0], Protocol: connectproto.V0, MaxConfigOffset: 618}
+			for _, m := range order {
+				g.Members = append(g.Members, workergroup.GroupMember{ID: m,
+					WorkerState: connectproto.WorkerState{URL: "http://" + m + ":8083/", ConfigOffset: 618}})
+			}
+			out, err := e.Assign(t.Context(), g)
+			require.NoError(t, err)
+			got = append(got, name+" eager")
+			sorted := slices.Clone(order)
+			sortJava(sorted)
+			for _, m := range sorted {
+				b, err := connectproto.AppendAssignment(nil, connectproto.V0, out[m])
+				require.NoError(t, err)
+				got = append(got, fmt.Sprintf("  %s %x", m, b))
+			}
 		case "rebalance", "failed", "mismatch":
 			generation++
 			last = generation - 1

@@ -161,6 +161,25 @@ public class AssignorGolden {
         }
     }
 
+    // eager runs Kafka's EagerAssignor over the members (version 0 metadata, in the order
+    // they joined, the first leading) and the connectors, writing each member's bytes.
+    void eager(PrintWriter w) throws Exception {
+        String leader = members.keySet().iterator().next();
+        List<JoinGroupResponseMember> joined = new ArrayList<>();
+        for (String m : members.keySet()) {
+            ByteBuffer meta = ConnectProtocol.serializeMetadata(new ConnectProtocol.WorkerState("http://" + m + ":8083/", 618));
+            byte[] b = new byte[meta.remaining()];
+            meta.get(b);
+            joined.add(new JoinGroupResponseMember().setMemberId(m).setMetadata(b));
+        }
+        Map<String, ByteBuffer> out = new EagerAssignor(new LogContext())
+                .performAssignment(leader, ConnectProtocolCompatibility.EAGER, joined, coordinator(generation));
+        w.println(name + " eager");
+        List<String> sorted = new ArrayList<>(members.keySet());
+        Collections.sort(sorted);
+        for (String m : sorted) w.println("  " + m + " " + hex(out.get(m)));
+    }
+
     void rebalance(PrintWriter w, boolean failed, boolean mismatch) throws Exception {
         if (wire) {
             wire(w, failed, mismatch);
@@ -223,6 +242,7 @@ public class AssignorGolden {
                     case "sleep": g.time.sleep(Long.parseLong(f[1])); break;
                     case "sleepdelay": g.time.sleep(g.assignor.delay / Integer.parseInt(f[1])); break;
                     case "leader": g.newLeader(); break;
+                    case "eager": if (g.wire) g.eager(w); break;
                     case "rebalance": g.rebalance(w, false, false); break;
                     case "failed": g.rebalance(w, true, false); break;
                     case "mismatch": g.rebalance(w, false, true); break;
