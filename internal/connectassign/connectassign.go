@@ -61,9 +61,10 @@ type ConfigSource interface {
 	Snapshot() Snapshot
 	// Fresh returns the config store's latest snapshot
 	// (configFreshSnapshot). The assignors ask for it only when Snapshot
-	// is behind a member; when it is not behind, they assign from it, and
-	// the worker should then take it as its joined snapshot, as Kafka's
-	// coordinator does.
+	// is behind a member; when Fresh has caught up with every member,
+	// they assign from it, and the worker should then take it as its
+	// joined snapshot, as Kafka's coordinator does; when it has not,
+	// every member gets ConfigMismatch.
 	Fresh() Snapshot
 }
 
