@@ -56,7 +56,7 @@ func TestMatchesKafka(t *testing.T) {
 			h.sleep(int64(h.a.delay) / num(1))
 		case "leader":
 			h.initAssignor()
-		case "eager": // compared on the wire only
+		case "eager", "behind": // compared on the wire only
 		case "rebalance", "failed", "mismatch":
 			h.rebalance(fs[0] == "failed", fs[0] == "mismatch")
 			got = append(got, h.render()...)
@@ -125,6 +125,7 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 		generation int32
 		last       int32
 		maxDelay   time.Duration
+		behind     int64 = -1
 		a          *Incremental
 		connectors map[string]int
 		order      []string
@@ -133,7 +134,7 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 	newLeader := func() {
 		var err error
 		a, err = NewIncremental(Config{MaxDelay: maxDelay,
-			Configs:                 fixedConfigs{func() Snapshot { return Snapshot{Offset: 618, Tasks: maps.Clone(connectors)} }},
+			Configs:                 &behindConfigs{connectors: &connectors, behind: &behind},
 			LastCompletedGeneration: func() int32 { return last },
 			Now:                     func() time.Time { return time.UnixMilli(now) }})
 		require.NoError(t, err)
@@ -168,6 +169,8 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 			now += int64(a.delay) / num(1)
 		case "leader":
 			newLeader()
+		case "behind":
+			behind = num(1)
 		case "eager":
 			e, err := NewEager(Config{Configs: fixedConfigs{func() Snapshot { return Snapshot{Offset: 618, Tasks: maps.Clone(connectors)} }},
 				LastCompletedGeneration: func() int32 { return last }})
@@ -206,6 +209,7 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 			}
 			out, err := a.Assign(t.Context(), g)
 			require.NoError(t, err)
+			behind = -1
 			round++
 			got = append(got, fmt.Sprintf("%s round %d delay=%d", name, round, a.delay))
 			sorted := slices.Clone(order)
@@ -237,6 +241,26 @@ func TestMatchesKafkaOnTheWire(t *testing.T) {
 	for i := range want {
 		require.Equal(t, want[i], got[i], "line %d", i+1)
 	}
+}
+
+// behindConfigs is the wire test's ConfigSource: a leader at offset 618,
+// or, for a round after a behind step, one that joined at 600 while the
+// store has read to the step's offset.
+type behindConfigs struct {
+	connectors *map[string]int
+	behind     *int64
+}
+
+func (c *behindConfigs) Snapshot() Snapshot {
+	off := int64(618)
+	if *c.behind >= 0 {
+		off = 600
+	}
+	return Snapshot{Offset: off, Tasks: maps.Clone(*c.connectors)}
+}
+
+func (c *behindConfigs) Fresh() Snapshot {
+	return Snapshot{Offset: *c.behind, Tasks: maps.Clone(*c.connectors)}
 }
 
 // render writes the last round as the JVM generator does.

@@ -49,6 +49,7 @@ public class AssignorGolden {
     int generation;
     int round;
     boolean wire;
+    long behind = -1; // the next wire round's fresh snapshot offset, its joined one being 600
     Map<String, Integer> connectors;
     Map<String, ConnectorsAndTasks> members;
 
@@ -69,6 +70,10 @@ public class AssignorGolden {
     }
 
     ClusterConfigState snapshot() {
+        return snapshot(618);
+    }
+
+    ClusterConfigState snapshot(long offset) {
         Map<String, Integer> counts = new HashMap<>(connectors);
         Map<String, Map<String, String>> configs = new HashMap<>();
         Map<String, TargetState> states = new HashMap<>();
@@ -81,7 +86,7 @@ public class AssignorGolden {
             for (int i = 0; i < n; i++)
                 taskConfigs.put(new ConnectorTaskId(c, i), Collections.emptyMap());
         });
-        return new ClusterConfigState(618, null, counts, configs, states, taskConfigs,
+        return new ClusterConfigState(offset, null, counts, configs, states, taskConfigs,
                 Collections.emptyMap(), Collections.emptyMap(), applied, Collections.emptySet(), Collections.emptySet());
     }
 
@@ -118,7 +123,17 @@ public class AssignorGolden {
         uf.setAccessible(true);
         sun.misc.Unsafe unsafe = (sun.misc.Unsafe) uf.get(null);
         WorkerCoordinator c = (WorkerCoordinator) unsafe.allocateInstance(WorkerCoordinator.class);
-        set(WorkerCoordinator.class, c, "configSnapshot", snapshot());
+        set(WorkerCoordinator.class, c, "configSnapshot", snapshot(behind < 0 ? 618 : 600));
+        if (behind >= 0) {
+            ClusterConfigState fresh = snapshot(behind);
+            Object store = java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {org.apache.kafka.connect.storage.ConfigBackingStore.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("snapshot")) return fresh;
+                        throw new UnsupportedOperationException(method.getName());
+                    });
+            set(WorkerCoordinator.class, c, "configStorage", store);
+            behind = -1;
+        }
         set(WorkerCoordinator.class, c, "lastCompletedGenerationId", last);
         String leader = members.keySet().iterator().next();
         java.lang.reflect.Constructor<?> gen = Class.forName(AbstractCoordinator.class.getName() + "$Generation")
@@ -243,6 +258,7 @@ public class AssignorGolden {
                     case "sleepdelay": g.time.sleep(g.assignor.delay / Integer.parseInt(f[1])); break;
                     case "leader": g.newLeader(); break;
                     case "eager": if (g.wire) g.eager(w); break;
+                    case "behind": if (g.wire) g.behind = Long.parseLong(f[1]); break;
                     case "rebalance": g.rebalance(w, false, false); break;
                     case "failed": g.rebalance(w, true, false); break;
                     case "mismatch": g.rebalance(w, false, true); break;
