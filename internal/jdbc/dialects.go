@@ -85,6 +85,7 @@ var SQLite = &Dialect{
 		typeName: declaredType,
 		autoIncrement: `SELECT name FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) WHERE pk = 1 AND upper(type) = 'INTEGER' ` +
 			`AND (SELECT count(*) FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) WHERE pk > 0) = 1`,
+		primaryKey: `SELECT name FROM pragma_table_info(?2, COALESCE(NULLIF(?1, ''), 'main')) WHERE pk > 0 ORDER BY pk`,
 	},
 }
 
@@ -122,6 +123,13 @@ var PostgreSQL = &Dialect{
 		autoIncrement: `SELECT column_name::text FROM information_schema.columns ` +
 			`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 ` +
 			`AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') ORDER BY ordinal_position LIMIT 1`,
+		// pg_index rather than information_schema, which shows only the
+		// constraints of tables the user owns.
+		primaryKey: `SELECT a.attname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid ` +
+			`JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ` +
+			`JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) ` +
+			`WHERE i.indisprimary AND n.nspname = COALESCE(NULLIF($1, ''), current_schema()) AND c.relname = $2 ` +
+			`ORDER BY array_position(i.indkey::int2[], a.attnum)`,
 		bitLengths: `SELECT column_name::text, character_maximum_length::bigint FROM information_schema.columns ` +
 			`WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2 AND data_type = 'bit'`,
 		typeByOID: `SELECT typtype::text, typname::text FROM pg_catalog.pg_type WHERE oid = $1::text::oid`,
@@ -341,6 +349,9 @@ var MySQL = &Dialect{
 			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND extra LIKE '%auto_increment%' LIMIT 1`,
 		bitLengths: `SELECT column_name, numeric_precision FROM information_schema.columns ` +
 			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND data_type = 'bit'`,
+		primaryKey: `SELECT column_name FROM information_schema.key_column_usage ` +
+			`WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? AND constraint_name = 'PRIMARY' ` +
+			`ORDER BY ordinal_position`,
 	},
 }
 

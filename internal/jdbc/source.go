@@ -60,6 +60,9 @@ type sourceSide struct {
 	// autoIncrement returns the name of a table's auto-increment column,
 	// if it has one; arguments: schema ("" for the default), table.
 	autoIncrement string
+	// primaryKey returns the names of a table's primary key columns, in
+	// key order; arguments: schema ("" for the default), table.
+	primaryKey string
 	// bitLengths returns name and declared length of a table's BIT
 	// columns; arguments: schema ("" for the default), table ("" when the
 	// dialect has no BIT type).
@@ -332,6 +335,29 @@ func (d *Dialect) AutoIncrement(ctx context.Context, db Querier, t TableID) (str
 		return "", false, fmt.Errorf("looking up the auto-increment column of table %s: %w", t, err)
 	}
 	return name, true, rows.Close()
+}
+
+// PrimaryKey returns the names of table t's primary key columns, in the
+// key's order, read from the database's catalog; none for a table (or a
+// view) without one.
+func (d *Dialect) PrimaryKey(ctx context.Context, db Querier, t TableID) ([]string, error) {
+	rows, err := db.QueryContext(ctx, d.src.primaryKey, t.Schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the primary key of table %s: %w", t, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("reading the primary key of table %s: %w", t, err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the primary key of table %s: %w", t, err)
+	}
+	return out, nil
 }
 
 // Settled returns a WHERE condition on a table's rows (of a SELECT … FROM

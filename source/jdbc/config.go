@@ -54,6 +54,11 @@ const (
 	PollLingerConfig          = "poll.linger.ms"
 	CredentialsProviderConfig = "jdbc.credentials.provider.class"
 
+	// KeyFromPrimaryKeyConfig is kconnect's own key, not Confluent's:
+	// true keys each record of a table by its primary key columns (see
+	// the package documentation).
+	KeyFromPrimaryKeyConfig = "kconnect.key.from.primary.key"
+
 	// tablesConfig is the task configuration's list of tables, by
 	// qualified name, one per line.
 	tablesConfig = "tables"
@@ -190,7 +195,11 @@ var configDef = jdbc.DefineConnectionKeys(connect.NewConfigDef(), "Database").
 		Doc: "The calendar of dates: Go's is the proleptic Gregorian one either way, which differs from LEGACY only before 1582."}).
 	Define(connect.ConfigKey{Name: StartupLimitConfig, Type: connect.ConfigLong, Default: int64(10000), Importance: connect.Low,
 		Validator: connect.AtLeast(int64(0)), Group: "Connector", OrderInGroup: 9,
-		Doc: "How long startup waits for the table list. kconnect lists the tables at start, so it has no effect."})
+		Doc: "How long startup waits for the table list. kconnect lists the tables at start, so it has no effect."}).
+	Define(connect.ConfigKey{Name: KeyFromPrimaryKeyConfig, Type: connect.ConfigBoolean, Default: false, Importance: connect.Medium,
+		Group: "Connector", OrderInGroup: 13,
+		Doc: "kconnect's own, not Confluent's: key each record by its table's primary key, a Struct of the key's columns " +
+			"in key order (null for a table without one), instead of Confluent's null key. Cannot be set with query."})
 
 // ConfigDef returns the connector's configuration definition. The result is
 // shared; do not Define keys on it.
@@ -230,6 +239,7 @@ type settings struct {
 	isolation        sql.IsolationLevel // LevelDefault: no transaction of the task's own
 	incMapping       []columnMapping    // incrementing.column.mapping
 	tsMapping        []columnMapping    // timestamp.columns.mapping
+	keyByPK          bool               // kconnect.key.from.primary.key
 }
 
 // columnMapping is an entry of timestamp.columns.mapping or
@@ -342,6 +352,7 @@ func parseSettings(config map[string]string) (*settings, error) {
 		s.numeric = jdbc.NumericPrecisionOnly
 	}
 	s.queryRetries = cfg.Int(QueryRetryConfig)
+	s.keyByPK = cfg.Bool(KeyFromPrimaryKeyConfig)
 	s.granularity = granularities[strings.ToLower(cfg.String(TimestampGranularity))]
 	var problems []string
 	if masked := cfg.Password(QueryMaskedConfig).Value(); masked != "" {
@@ -430,6 +441,10 @@ func parseSettings(config map[string]string) (*settings, error) {
 	}
 	if s.query != "" && (len(s.whitelist) > 0 || len(s.blacklist) > 0 || len(s.include) > 0 || len(s.exclude) > 0) {
 		problems = append(problems, QueryConfig+": a query cannot be combined with table lists")
+	}
+	if s.keyByPK && s.query != "" {
+		// A query's result has no primary key to read from the catalog.
+		problems = append(problems, KeyFromPrimaryKeyConfig+": a query has no primary key; it keys only the records of tables")
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))

@@ -11,7 +11,8 @@ import (
 
 // TestConfluentConfigDef lists every key of Confluent's
 // JdbcSourceConnectorConfig (kafka-connect-jdbc's current version) with
-// its type and default: each is defined, alike, and no other key is.
+// its type and default: each is defined, alike, and no other key is but
+// kconnect's own, named kconnect.*, off by default.
 func TestConfluentConfigDef(t *testing.T) {
 	want := []struct {
 		name string
@@ -59,8 +60,16 @@ func TestConfluentConfigDef(t *testing.T) {
 		{"db.timezone", connect.ConfigString, "UTC"},
 		{"timestamp.granularity", connect.ConfigString, "connect_logical"},
 	}
+	own := []struct {
+		name string
+		typ  connect.ConfigType
+		def  any
+	}{
+		{"kconnect.key.from.primary.key", connect.ConfigBoolean, false},
+	}
 	def := srcjdbc.ConfigDef()
-	require.Equal(t, len(want), def.Len(), "the keys are Confluent's, no more")
+	require.Equal(t, len(want)+len(own), def.Len(), "the keys are Confluent's and kconnect's own, no more")
+	want = append(want, own...)
 	// The parsed defaults: a configuration of the required keys only.
 	cfg, err := def.Parse(map[string]string{"connection.url": "jdbc:sqlite::memory:", "topic.prefix": "p"})
 	require.NoError(t, err)

@@ -39,6 +39,19 @@
 // named after the table; with query, one task reads it and its topic is
 // topic.prefix itself.
 //
+// kconnect.key.from.primary.key, kconnect's own key (false by default,
+// when records are Confluent's), keys each record by its table's primary
+// key, as Confluent's users do with the ValueToKey and ExtractField
+// transforms: a Struct named after the table with ".Key" ("orders.Key"),
+// of the key's columns in the key's order, each field the value's. The
+// key is read from the database's catalog (pg_index on PostgreSQL,
+// information_schema's PRIMARY constraint on MySQL, pragma_table_info on
+// SQLite) when the table is first read and again when its columns change.
+// A table without a primary key (a view, say), or whose key has a column
+// of a type left out of the records, keeps null keys, logged once per
+// table. It cannot be set with query, whose result has no primary key:
+// the connector refuses to start.
+//
 // A table dropped while it is read, or listed but gone by the time its
 // task starts, is waited for: the task logs it once, polls for it every
 // poll.interval.ms without an error (query.retry.attempts counts only

@@ -66,6 +66,14 @@ type querier struct {
 	// required (the drivers do not say so of result columns); nil until
 	// read, and read again when a result has a column it lacks.
 	notNull map[string]bool
+	// pk holds the table's primary key columns, in key order, with
+	// kconnect.key.from.primary.key; keySchema is the records' key
+	// schema (nil: a null key), keyCols the key's columns in the result.
+	pk        []string
+	keySchema *connect.Schema
+	keyCols   []int
+	// keyless is set once a table without a usable key is logged.
+	keyless bool
 }
 
 func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
@@ -221,6 +229,14 @@ func (t *task) prepare(ctx context.Context, q *querier) (bool, error) {
 	if q.bits, err = t.d.BitLengths(ctx, t.db, q.id); err != nil {
 		return false, err
 	}
+	if t.s.keyByPK {
+		if q.pk, err = t.d.PrimaryKey(ctx, t.db, q.id); err != nil {
+			return false, err
+		}
+		if len(q.pk) == 0 {
+			t.noKey(q, "the table has no primary key")
+		}
+	}
 	q.notNull = map[string]bool{}
 	for _, c := range cols {
 		q.notNull[c.Name] = !c.Nullable
@@ -239,6 +255,15 @@ func (t *task) wait(q *querier) {
 	}
 	q.ready = false
 	q.next = time.Now().Add(t.s.poll)
+}
+
+// noKey logs, once per table, that its records have a null key although
+// kconnect.key.from.primary.key is set.
+func (t *task) noKey(q *querier, why string) {
+	if !q.keyless {
+		t.log.Warn(why+"; its records' keys are null", "table", q.name, KeyFromPrimaryKeyConfig, true)
+		q.keyless = true
+	}
 }
 
 // checkColumns fails when one of the incrementing and timestamp columns
@@ -604,6 +629,37 @@ func (t *task) describe(ctx context.Context, q *querier) error {
 		// converters cache by.
 		q.schema = schema
 	}
+	return t.describeKey(q)
+}
+
+// describeKey finds the primary key's columns in the result and makes the
+// key's schema: a Struct named after the table with ".Key", of those
+// columns, in key order, each with its value field's schema.
+func (t *task) describeKey(q *querier) error {
+	if len(q.pk) == 0 {
+		q.keySchema, q.keyCols = nil, nil
+		return nil
+	}
+	fields := make([]connect.Field, len(q.pk))
+	q.keyCols = make([]int, len(q.pk))
+	for j, name := range q.pk {
+		i := t.index(q, name)
+		if i < 0 || q.field[i] < 0 {
+			// Left out of the value (a type Confluent does not read).
+			t.noKey(q, "the primary key column "+name+" is not read")
+			q.keySchema, q.keyCols = nil, nil
+			return nil
+		}
+		q.keyCols[j] = i
+		fields[j] = connect.Field{Name: q.cols[i], Schema: q.schemas[i]}
+	}
+	schema := connect.StructOf(fields...).WithName(q.schemaNm + ".Key")
+	if err := schema.Validate(); err != nil {
+		return err
+	}
+	if q.keySchema == nil || !q.keySchema.Equal(schema) {
+		q.keySchema = schema
+	}
 	return nil
 }
 
@@ -656,6 +712,15 @@ func (t *task) record(q *querier, row []any) (connect.Record, error) {
 		}
 	}
 	rec := connect.Record{Topic: q.topic, ValueSchema: q.schema, Value: st, SourcePartition: q.partition}
+	if q.keySchema != nil {
+		key := connect.NewStruct(q.keySchema)
+		for j, i := range q.keyCols {
+			if err := key.SetAt(j, connect.AnyValue(row[i])); err != nil {
+				return connect.Record{}, fmt.Errorf("primary key column %s: %w", q.cols[i], err)
+			}
+		}
+		rec.KeySchema, rec.Key = q.keySchema, key
+	}
 	s := t.s
 	if s.mode == ModeIncrementing || s.mode == ModeTimestampIncrementing {
 		switch v := t.column(q, row, q.incCol).(type) {
