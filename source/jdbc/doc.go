@@ -104,6 +104,23 @@
 // a long transaction anywhere on the server delays the rows written after
 // it began; a transaction that takes its id (nextval) in one statement
 // and writes it in a later one is not covered.
+//
+// MariaDB, MySQL and SQLite tell no such thing, as in Confluent's:
+// there timestamp.delay.interval.ms is the only bound. The timestamp
+// modes read a row once the database's clock is that delay past its
+// timestamp, so a row committed within the delay of its timestamp is
+// read, in timestamp order, but one committed later than that, after a
+// row of a later timestamp was read, is skipped for ever. Set the delay
+// above the longest time between a row's timestamp being taken
+// (CURRENT_TIMESTAMP is the statement's start; an application's clock
+// earlier still) and its transaction's commit. Incrementing mode has no
+// such guard: MariaDB takes an AUTO_INCREMENT id at the insert, not at
+// the commit, so a row of a lower id committed after a higher one was
+// read is skipped; use timestamp+incrementing with a delay, or have
+// writers commit in id order. SQLite's write lock, held from a
+// transaction's first write to its commit, commits the ids an INTEGER
+// PRIMARY KEY assigns, and CURRENT_TIMESTAMP values, in order; ids and
+// timestamps an application chooses before that are not covered.
 // validate.non.null (the default) fails a task whose incrementing column
 // is nullable, or whose timestamp columns all are. timestamp.initial starts the timestamp
 // modes from an epoch millisecond (-1: the database's now) when no offset
