@@ -13,10 +13,12 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/internal/jdbc"
 	"github.com/kconnect-go/kconnect/internal/jdbc/jdbctest"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/runtime/worker"
+	"github.com/kconnect-go/kconnect/source"
 	srcjdbc "github.com/kconnect-go/kconnect/source/jdbc"
 )
 
@@ -109,6 +111,26 @@ func TestKeyFromPrimaryKey(t *testing.T) {
 		require.Nil(t, byTopic["kc-nokey"][0].Key)
 		require.Equal(t, 1, strings.Count(logs.String(), "has no primary key"), logs.String())
 		require.Contains(t, logs.String(), "table="+qualified(t, db, "nokey"))
+
+		if db.Dialect == jdbc.PostgreSQL {
+			// A key of a type left out of the records cannot make one.
+			f.exec(`CREATE TABLE "netkey" ("addr" INET NOT NULL PRIMARY KEY, "name" TEXT)`)
+			f.exec(`INSERT INTO "netkey" VALUES ('10.0.0.1', 'x')`)
+			var logs logBuffer
+			cfg := config(db, "mode", "bulk", "table.whitelist", "netkey", srcjdbc.KeyFromPrimaryKeyConfig, "true")
+			r := start(t, cfg, nil, 1)
+			require.NoError(t, r.tasks[0].Stop(ctx))
+			task := r.c.NewTask()
+			require.NoError(t, task.Start(ctx, r.cfgs[0],
+				loggedTaskContext{connecttest.SourceTaskContext(r.cfgs[0], nil), slog.New(slog.NewTextHandler(&logs, nil))}))
+			r.tasks = []source.Task{task}
+			recs := r.poll(connecttest.NewOffsets(), 2)
+			require.GreaterOrEqual(t, len(recs), 2)
+			for _, rec := range recs {
+				require.Nil(t, rec.Key)
+			}
+			require.Equal(t, 1, strings.Count(logs.String(), "the primary key column addr is not read"), logs.String())
+		}
 
 		// Unset: Confluent's null keys.
 		plain := start(t, config(db, "mode", "bulk", "table.whitelist", "orders"), nil, 1)
