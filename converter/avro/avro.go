@@ -47,187 +47,91 @@
 package avro
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
-	"time"
 
 	hamba "github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/schemaregistry"
 	"github.com/kconnect-go/kconnect/internal/version"
 )
 
 // Config keys, as Confluent names them.
 const (
-	SchemaRegistryURLConfig         = "schema.registry.url"
-	BasicAuthCredentialsSource      = "basic.auth.credentials.source"
-	BasicAuthUserInfoConfig         = "basic.auth.user.info"
-	BearerAuthCredentialsSource     = "bearer.auth.credentials.source"
-	BearerAuthTokenConfig           = "bearer.auth.token"
-	AutoRegisterSchemasConfig       = "auto.register.schemas"
-	UseLatestVersionConfig          = "use.latest.version"
-	LatestCompatibilityStrictConfig = "latest.compatibility.strict"
-	NormalizeSchemasConfig          = "normalize.schemas"
-	KeySubjectNameStrategyConfig    = "key.subject.name.strategy"
-	ValueSubjectNameStrategyConfig  = "value.subject.name.strategy"
+	SchemaRegistryURLConfig         = schemaregistry.SchemaRegistryURLConfig
+	BasicAuthCredentialsSource      = schemaregistry.BasicAuthCredentialsSource
+	BasicAuthUserInfoConfig         = schemaregistry.BasicAuthUserInfoConfig
+	BearerAuthCredentialsSource     = schemaregistry.BearerAuthCredentialsSource
+	BearerAuthTokenConfig           = schemaregistry.BearerAuthTokenConfig
+	AutoRegisterSchemasConfig       = schemaregistry.AutoRegisterSchemasConfig
+	UseLatestVersionConfig          = schemaregistry.UseLatestVersionConfig
+	LatestCompatibilityStrictConfig = schemaregistry.LatestCompatibilityStrictConfig
+	NormalizeSchemasConfig          = schemaregistry.NormalizeSchemasConfig
+	KeySubjectNameStrategyConfig    = schemaregistry.KeySubjectNameStrategyConfig
+	ValueSubjectNameStrategyConfig  = schemaregistry.ValueSubjectNameStrategyConfig
+	MaxSchemasPerSubjectConfig      = schemaregistry.MaxSchemasPerSubjectConfig
+	MaxRetriesConfig                = schemaregistry.MaxRetriesConfig
+	RetriesWaitMsConfig             = schemaregistry.RetriesWaitMsConfig
+	RetriesMaxWaitMsConfig          = schemaregistry.RetriesMaxWaitMsConfig
+	HTTPReadTimeoutMsConfig         = schemaregistry.HTTPReadTimeoutMsConfig
+	LatestCacheTTLSecConfig         = schemaregistry.LatestCacheTTLSecConfig
+	KeySchemaIDSerializerConfig     = schemaregistry.KeySchemaIDSerializerConfig
+	ValueSchemaIDSerializerConfig   = schemaregistry.ValueSchemaIDSerializerConfig
+	KeySchemaIDDeserializerConfig   = schemaregistry.KeySchemaIDDeserializerConfig
+	ValueSchemaIDDeserializerConfig = schemaregistry.ValueSchemaIDDeserializerConfig
+	SSLTruststoreLocationConfig     = schemaregistry.SSLTruststoreLocationConfig
+	SSLTruststoreTypeConfig         = schemaregistry.SSLTruststoreTypeConfig
+	SSLKeystoreLocationConfig       = schemaregistry.SSLKeystoreLocationConfig
+	SSLKeystoreTypeConfig           = schemaregistry.SSLKeystoreTypeConfig
+	SSLKeyLocationConfig            = schemaregistry.SSLKeyLocationConfig
+	SSLKeyPasswordConfig            = schemaregistry.SSLKeyPasswordConfig
+	SSLEndpointIdentificationConfig = schemaregistry.SSLEndpointIdentificationConfig
 	SchemasCacheConfig              = "schemas.cache.config"
 	ConnectMetaDataConfig           = "connect.meta.data"
 	EnhancedAvroSchemaSupportConfig = "enhanced.avro.schema.support"
 	ScrubInvalidNamesConfig         = "scrub.invalid.names"
-	MaxSchemasPerSubjectConfig      = "max.schemas.per.subject"
-	MaxRetriesConfig                = "max.retries"
-	RetriesWaitMsConfig             = "retries.wait.ms"
-	RetriesMaxWaitMsConfig          = "retries.max.wait.ms"
-	HTTPReadTimeoutMsConfig         = "http.read.timeout.ms"
-	LatestCacheTTLSecConfig         = "latest.cache.ttl.sec"
-	KeySchemaIDSerializerConfig     = "key.schema.id.serializer"
-	ValueSchemaIDSerializerConfig   = "value.schema.id.serializer"
-	KeySchemaIDDeserializerConfig   = "key.schema.id.deserializer"
-	ValueSchemaIDDeserializerConfig = "value.schema.id.deserializer"
-	SSLTruststoreLocationConfig     = "schema.registry.ssl.truststore.location"
-	SSLTruststoreTypeConfig         = "schema.registry.ssl.truststore.type"
-	SSLKeystoreLocationConfig       = "schema.registry.ssl.keystore.location"
-	SSLKeystoreTypeConfig           = "schema.registry.ssl.keystore.type"
-	SSLKeyLocationConfig            = "schema.registry.ssl.key.location"
-	SSLKeyPasswordConfig            = "schema.registry.ssl.key.password"
-	SSLEndpointIdentificationConfig = "schema.registry.ssl.endpoint.identification.algorithm"
 )
 
 // Where the schema id goes, by Confluent's class names.
 const (
-	PrefixSchemaIDSerializer   = "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdSerializer"
-	HeaderSchemaIDSerializer   = "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer"
-	DualSchemaIDDeserializer   = "io.confluent.kafka.serializers.schema.id.DualSchemaIdDeserializer"
-	PrefixSchemaIDDeserializer = "io.confluent.kafka.serializers.schema.id.PrefixSchemaIdDeserializer"
+	PrefixSchemaIDSerializer   = schemaregistry.PrefixSchemaIDSerializer
+	HeaderSchemaIDSerializer   = schemaregistry.HeaderSchemaIDSerializer
+	DualSchemaIDDeserializer   = schemaregistry.DualSchemaIDDeserializer
+	PrefixSchemaIDDeserializer = schemaregistry.PrefixSchemaIDDeserializer
 )
-
-// className returns the full class name among names that s is, by its full
-// or short name.
-func className(s string, names ...string) (string, bool) {
-	for _, full := range names {
-		if s == full || s == full[strings.LastIndexByte(full, '.')+1:] {
-			return full, true
-		}
-	}
-	return "", false
-}
-
-func classValidator(names ...string) connect.Validator {
-	return connect.ValidatorFunc(func(v any) error {
-		if _, ok := className(v.(string), names...); !ok {
-			return fmt.Errorf("must be one of %s", strings.Join(names, ", "))
-		}
-		return nil
-	})
-}
 
 // The subject name strategies, by Confluent's class names.
 const (
-	TopicNameStrategy       = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-	RecordNameStrategy      = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
-	TopicRecordNameStrategy = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
+	TopicNameStrategy       = schemaregistry.TopicNameStrategy
+	RecordNameStrategy      = schemaregistry.RecordNameStrategy
+	TopicRecordNameStrategy = schemaregistry.TopicRecordNameStrategy
 )
-
-func strategy(s string) (string, bool) {
-	return className(s, TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy)
-}
 
 // ConfigDef defines AvroConverter's configuration keys.
 func ConfigDef() *connect.ConfigDef {
 	b := func(name string, def bool, doc string) connect.ConfigKey {
 		return connect.ConfigKey{Name: name, Type: connect.ConfigBoolean, Default: def, Importance: connect.Medium, Doc: doc}
 	}
-	i := func(name string, def int, doc string) connect.ConfigKey {
-		return connect.ConfigKey{Name: name, Type: connect.ConfigInt, Default: def, Importance: connect.Low, Validator: connect.AtLeast(0), Doc: doc}
-	}
-	s := func(name, def, doc string) connect.ConfigKey {
-		return connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: def, Importance: connect.Medium, Doc: doc}
-	}
-	strat := func(name string) connect.ConfigKey {
-		k := s(name, TopicNameStrategy, "How the subject a schema is registered under is named: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy.")
-		k.Validator = connect.ValidatorFunc(func(v any) error {
-			if _, ok := strategy(v.(string)); !ok {
-				return fmt.Errorf("unknown subject name strategy %q", v)
-			}
-			return nil
-		})
-		return k
-	}
-	idKey := func(name, def, doc string, names ...string) connect.ConfigKey {
-		return connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: def, Importance: connect.Low,
-			Validator: classValidator(names...), Doc: doc}
-	}
-	return connect.NewConfigDef().
-		Define(connect.ConfigKey{Name: SchemaRegistryURLConfig, Type: connect.ConfigList, Importance: connect.High,
-			Doc: "Comma-separated list of URLs for Schema Registry instances, tried in turn."}).
-		Define(connect.ConfigKey{Name: BasicAuthCredentialsSource, Type: connect.ConfigString, Default: "URL", Importance: connect.Medium,
-			Validator: connect.OneOf("URL", "USER_INFO", "SASL_INHERIT"),
-			Doc:       "Where the basic auth credentials come from: URL (the user info of the URL), USER_INFO (basic.auth.user.info) or SASL_INHERIT (the worker's SASL/PLAIN credentials, given as sasl.jaas.config)."}).
-		Define(connect.ConfigKey{Name: BasicAuthUserInfoConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
-			Doc: "The basic auth credentials, user:password, with basic.auth.credentials.source=USER_INFO."}).
-		Define(connect.ConfigKey{Name: "schema.registry.basic.auth.user.info", Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
-			Doc: "Deprecated name of basic.auth.user.info."}).
-		Define(connect.ConfigKey{Name: "sasl.jaas.config", Type: connect.ConfigPassword, Default: "", Importance: connect.Low,
-			Doc: "The SASL/PLAIN login module configuration whose username and password SASL_INHERIT uses."}).
-		Define(s(BearerAuthCredentialsSource, "STATIC_TOKEN", "Where the bearer token comes from; only STATIC_TOKEN (bearer.auth.token) is supported.")).
-		Define(connect.ConfigKey{Name: BearerAuthTokenConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
-			Doc: "A static bearer token sent to the registry."}).
-		Define(b(AutoRegisterSchemasConfig, true, "Register the schema of a written value when the registry does not have it.")).
-		Define(b(UseLatestVersionConfig, false, "Write with, and read into, the subject's latest registered schema.")).
-		Define(b(LatestCompatibilityStrictConfig, true, "With use.latest.version, refuse a value whose schema the latest is not backward compatible with.")).
-		Define(b(NormalizeSchemasConfig, false, "Ask the registry to normalize schemas when registering and looking them up.")).
-		Define(idKey(KeySchemaIDSerializerConfig, PrefixSchemaIDSerializer, "Where the key's schema id goes: before the payload (PrefixSchemaIdSerializer) or, as a GUID, in the __key_schema_id header (HeaderSchemaIdSerializer).", PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)).
-		Define(idKey(ValueSchemaIDSerializerConfig, PrefixSchemaIDSerializer, "Where the value's schema id goes: before the payload (PrefixSchemaIdSerializer) or, as a GUID, in the __value_schema_id header (HeaderSchemaIdSerializer).", PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)).
-		Define(idKey(KeySchemaIDDeserializerConfig, DualSchemaIDDeserializer, "Where the key's schema id is read from: the __key_schema_id header if there is one, else the payload (DualSchemaIdDeserializer), or the payload only (PrefixSchemaIdDeserializer).", DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)).
-		Define(idKey(ValueSchemaIDDeserializerConfig, DualSchemaIDDeserializer, "Where the value's schema id is read from: the __value_schema_id header if there is one, else the payload (DualSchemaIdDeserializer), or the payload only (PrefixSchemaIdDeserializer).", DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)).
-		Define(strat(KeySubjectNameStrategyConfig)).
-		Define(strat(ValueSubjectNameStrategyConfig)).
-		Define(i(SchemasCacheConfig, 1000, "The number of Connect schemas whose Avro schema is cached.")).
-		Define(i(MaxSchemasPerSubjectConfig, 1000, "The number of registry answers cached.")).
+	return schemaregistry.Define(connect.NewConfigDef()).
+		Define(connect.ConfigKey{Name: SchemasCacheConfig, Type: connect.ConfigInt, Default: 1000, Importance: connect.Low, Validator: connect.AtLeast(0),
+			Doc: "The number of Connect schemas whose Avro schema is cached."}).
 		Define(b(ConnectMetaDataConfig, true, "Write and read Connect's names, versions, docs, parameters and defaults as connect.* properties.")).
 		Define(b(EnhancedAvroSchemaSupportConfig, false, "Keep Avro enums and their names.")).
-		Define(b(ScrubInvalidNamesConfig, false, "Replace characters Avro names may not hold.")).
-		Define(i(MaxRetriesConfig, 3, "How many times a registry request is retried after a transient failure.")).
-		Define(i(RetriesWaitMsConfig, 1000, "The wait before the first retry, doubled after each.")).
-		Define(i(RetriesMaxWaitMsConfig, 20000, "The longest wait between retries.")).
-		Define(i(HTTPReadTimeoutMsConfig, 60000, "How long a registry request may take.")).
-		Define(connect.ConfigKey{Name: LatestCacheTTLSecConfig, Type: connect.ConfigInt, Default: -1, Importance: connect.Low,
-			Doc: "How long the latest version of a subject is cached, in seconds; -1 for ever."}).
-		Define(s(SSLTruststoreLocationConfig, "", "PEM file of the certificates that sign the registry's certificate.")).
-		Define(s(SSLTruststoreTypeConfig, "PEM", "The trust store's format; only PEM is supported.")).
-		Define(s(SSLKeystoreLocationConfig, "", "PEM file of the client certificate (and key, unless schema.registry.ssl.key.location is set).")).
-		Define(s(SSLKeystoreTypeConfig, "PEM", "The key store's format; only PEM is supported.")).
-		Define(s(SSLKeyLocationConfig, "", "PEM file of the client certificate's private key.")).
-		Define(connect.ConfigKey{Name: SSLKeyPasswordConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Low,
-			Doc: "Password of an encrypted private key; encrypted PEM keys are not supported."}).
-		Define(s(SSLEndpointIdentificationConfig, "https", "https checks the registry's host name against its certificate; empty does not."))
+		Define(b(ScrubInvalidNamesConfig, false, "Replace characters Avro names may not hold."))
 }
 
 // Converter is Confluent's AvroConverter. It is safe for concurrent use;
 // Close releases its registry connections.
 type Converter struct {
-	isKey     bool
-	headerIDs bool // write the GUID in a header (HeaderIDConverter)
-	prefixIDs bool // read the id from the payload only
-	data      dataConfig
-	reg       *registry
-	register  bool
-	useLatest bool
-	strict    bool
-	normalize bool
-	strategy  string
+	set  schemaregistry.Settings
+	data dataConfig
+	reg  *schemaregistry.Client
 
 	mu        sync.RWMutex
 	toAvro    map[*connect.Schema]*writeSchema
@@ -268,180 +172,17 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("avro: %w", err)
 	}
-	urls := cfg.List(SchemaRegistryURLConfig)
-	if len(urls) == 0 {
-		return nil, fmt.Errorf("avro: %s is required", SchemaRegistryURLConfig)
-	}
-	var opts []sr.ClientOpt
-	var urlUser *url.Userinfo
-	clean := make([]string, len(urls))
-	for i, u := range urls {
-		p, err := url.Parse(strings.TrimSpace(u))
-		if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
-			// The URL may hold credentials: name the key, not the value.
-			return nil, fmt.Errorf("avro: %s: entry %d is not an http or https URL", SchemaRegistryURLConfig, i+1)
-		}
-		if p.User != nil && urlUser == nil {
-			urlUser = p.User
-		}
-		// Credentials are sent as a header, never kept in a URL that the
-		// client puts in its errors.
-		p.User = nil
-		clean[i] = p.String()
-	}
-	opts = append(opts, sr.URLs(clean...))
-	switch cfg.String(BasicAuthCredentialsSource) {
-	case "URL":
-		if urlUser != nil {
-			pass, _ := urlUser.Password()
-			opts = append(opts, sr.BasicAuth(urlUser.Username(), pass))
-		}
-	case "USER_INFO":
-		info := cfg.Password(BasicAuthUserInfoConfig).Value()
-		if info == "" {
-			info = cfg.Password("schema.registry.basic.auth.user.info").Value()
-		}
-		user, pass, ok := strings.Cut(info, ":")
-		if !ok {
-			return nil, fmt.Errorf("avro: %s must be user:password", BasicAuthUserInfoConfig)
-		}
-		opts = append(opts, sr.BasicAuth(user, pass))
-	case "SASL_INHERIT":
-		user, pass, ok := plainJAAS(cfg.Password("sasl.jaas.config").Value())
-		if !ok {
-			return nil, fmt.Errorf("avro: %s=SASL_INHERIT needs sasl.jaas.config with a username and password", BasicAuthCredentialsSource)
-		}
-		opts = append(opts, sr.BasicAuth(user, pass))
-	}
-	if tok := cfg.Password(BearerAuthTokenConfig).Value(); tok != "" {
-		if cfg.String(BearerAuthCredentialsSource) != "STATIC_TOKEN" {
-			return nil, fmt.Errorf("avro: %s: only STATIC_TOKEN is supported", BearerAuthCredentialsSource)
-		}
-		opts = append(opts, sr.BearerToken(tok))
-	}
-	tlsCfg, err := tlsConfig(cfg)
+	reg, set, err := schemaregistry.New(cfg, sr.TypeAvro, isKey)
 	if err != nil {
 		return nil, fmt.Errorf("avro: %w", err)
 	}
-	timeout := time.Duration(cfg.Int(HTTPReadTimeoutMsConfig)) * time.Millisecond
-	hc := &http.Client{Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsCfg, MaxIdleConnsPerHost: 4,
-	}, Timeout: timeout}
-	opts = append(opts, sr.HTTPClient(hc))
-	cl, err := sr.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("avro: %w", err)
-	}
-	stratKey, serKey, deserKey := ValueSubjectNameStrategyConfig, ValueSchemaIDSerializerConfig, ValueSchemaIDDeserializerConfig
-	if isKey {
-		stratKey, serKey, deserKey = KeySubjectNameStrategyConfig, KeySchemaIDSerializerConfig, KeySchemaIDDeserializerConfig
-	}
-	ser, _ := className(cfg.String(serKey), PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)
-	deser, _ := className(cfg.String(deserKey), DualSchemaIDDeserializer, PrefixSchemaIDDeserializer)
-	strat, _ := strategy(cfg.String(stratKey))
-	c := &Converter{
-		isKey: isKey, headerIDs: ser == HeaderSchemaIDSerializer, prefixIDs: deser == PrefixSchemaIDDeserializer,
+	return &Converter{
+		set: set, reg: reg,
 		data: dataConfig{connectMetaData: cfg.Bool(ConnectMetaDataConfig), enhanced: cfg.Bool(EnhancedAvroSchemaSupportConfig),
 			scrub: cfg.Bool(ScrubInvalidNamesConfig)},
-		reg: &registry{cl: cl, http: hc, ttl: time.Duration(cfg.Int(LatestCacheTTLSecConfig)) * time.Second, retries: cfg.Int(MaxRetriesConfig), wait: time.Duration(cfg.Int(RetriesWaitMsConfig)) * time.Millisecond,
-			maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
-			maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
-			byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]latestEntry{},
-			vers: map[subjectSchema]int{}, guids: map[string]int{}, byText: map[subjectSchema]string{}},
-		register: cfg.Bool(AutoRegisterSchemasConfig), useLatest: cfg.Bool(UseLatestVersionConfig),
-		strict: cfg.Bool(LatestCompatibilityStrictConfig), normalize: cfg.Bool(NormalizeSchemasConfig),
-		strategy: strat, toAvro: map[*connect.Schema]*writeSchema{}, fromAvro: map[readKey]*readSchema{},
+		toAvro: map[*connect.Schema]*writeSchema{}, fromAvro: map[readKey]*readSchema{},
 		cacheSize: max(cfg.Int(SchemasCacheConfig), 1),
-	}
-	if c.reg.timeout <= 0 {
-		c.reg.timeout = time.Minute
-	}
-	return c, nil
-}
-
-// plainJAAS reads username and password from a PlainLoginModule line.
-func plainJAAS(jaas string) (user, pass string, ok bool) {
-	get := func(k string) (string, bool) {
-		i := strings.Index(jaas, k+"=")
-		if i < 0 {
-			return "", false
-		}
-		rest := strings.TrimLeft(jaas[i+len(k)+1:], " ")
-		if !strings.HasPrefix(rest, `"`) {
-			return "", false
-		}
-		end := strings.IndexByte(rest[1:], '"')
-		if end < 0 {
-			return "", false
-		}
-		return rest[1 : 1+end], true
-	}
-	user, ok1 := get("username")
-	pass, ok2 := get("password")
-	return user, pass, ok1 && ok2
-}
-
-func tlsConfig(cfg *connect.Config) (*tls.Config, error) {
-	c := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.String(SSLEndpointIdentificationConfig) == "" {
-		// Kafka's empty endpoint identification algorithm: the chain is
-		// still checked, the host name is not.
-		c.InsecureSkipVerify = true
-	}
-	if t := cfg.String(SSLTruststoreTypeConfig); t != "PEM" {
-		return nil, fmt.Errorf("%s: only PEM is supported, not %s", SSLTruststoreTypeConfig, t)
-	}
-	if t := cfg.String(SSLKeystoreTypeConfig); t != "PEM" {
-		return nil, fmt.Errorf("%s: only PEM is supported, not %s", SSLKeystoreTypeConfig, t)
-	}
-	if loc := cfg.String(SSLTruststoreLocationConfig); loc != "" {
-		pem, err := os.ReadFile(loc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", SSLTruststoreLocationConfig, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: no certificate in %s", SSLTruststoreLocationConfig, loc)
-		}
-		c.RootCAs = pool
-	}
-	if c.InsecureSkipVerify {
-		roots := c.RootCAs
-		c.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
-			certs := make([]*x509.Certificate, len(raw))
-			for i, r := range raw {
-				cert, err := x509.ParseCertificate(r)
-				if err != nil {
-					return err
-				}
-				certs[i] = cert
-			}
-			if len(certs) == 0 {
-				return errors.New("no certificate from the registry")
-			}
-			inter := x509.NewCertPool()
-			for _, ic := range certs[1:] {
-				inter.AddCert(ic)
-			}
-			_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
-	}
-	if loc := cfg.String(SSLKeystoreLocationConfig); loc != "" {
-		keyLoc := cfg.String(SSLKeyLocationConfig)
-		if keyLoc == "" {
-			keyLoc = loc
-		}
-		if cfg.Password(SSLKeyPasswordConfig).Value() != "" {
-			return nil, fmt.Errorf("%s: encrypted private keys are not supported", SSLKeyPasswordConfig)
-		}
-		cert, err := tls.LoadX509KeyPair(loc, keyLoc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", SSLKeystoreLocationConfig, err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
+	}, nil
 }
 
 // Class is AvroConverter's class name.
@@ -457,7 +198,7 @@ func Plugin() converter.Plugin {
 			if err != nil {
 				return nil, err
 			}
-			if c.headerIDs {
+			if c.set.HeaderIDs {
 				return HeaderIDConverter{c}, nil
 			}
 			return c, nil
@@ -467,7 +208,7 @@ func Plugin() converter.Plugin {
 
 // Close releases the registry client's idle connections.
 func (c *Converter) Close() error {
-	c.reg.http.CloseIdleConnections()
+	c.reg.Close()
 	return nil
 }
 
@@ -520,21 +261,11 @@ func (c *Converter) writeSubject(topic string, ws *writeSchema) string {
 }
 
 func (c *Converter) subject(topic string, ws hamba.Schema) string {
-	suffix := "-value"
-	if c.isKey {
-		suffix = "-key"
-	}
 	name := string(ws.Type())
 	if n, ok := ws.(hamba.NamedSchema); ok {
 		name = n.FullName()
 	}
-	switch c.strategy {
-	case RecordNameStrategy:
-		return name
-	case TopicRecordNameStrategy:
-		return topic + "-" + name
-	}
-	return topic + suffix
+	return c.set.Subject(topic, name)
 }
 
 // FromConnect writes value in Confluent's wire format, registering its
@@ -566,8 +297,8 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 	}
 	subject := c.writeSubject(topic, ws)
 	target := schema
-	if c.useLatest {
-		latest, err := c.reg.latestVersion(subject)
+	if c.set.UseLatest {
+		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
@@ -575,16 +306,16 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 		if err != nil {
 			return nil, 0, "", dataErr(topic, err)
 		}
-		if c.strict {
+		if c.set.Strict {
 			if err := hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed); err != nil {
 				return nil, 0, "", dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
 			}
 		}
 		id, g, target = latest.ID, latest.GUID, rs.schema
 	} else {
-		id, err = c.reg.id(subject, ws.text, c.register, c.normalize)
+		id, err = c.reg.ID(subject, ws.text, c.set.Register, c.set.Normalize)
 		if err != nil {
-			if notFound(err) {
+			if schemaregistry.NotFound(err) {
 				return nil, 0, "", dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
 			}
 			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
@@ -592,11 +323,11 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 	}
 	if guid && g == "" {
 		text := ws.text
-		if c.useLatest {
-			latest, _ := c.reg.schemaByID(id)
+		if c.set.UseLatest {
+			latest, _ := c.reg.SchemaByID(id)
 			text = latest.Schema
 		}
-		if g, err = c.reg.guid(subject, text); err != nil {
+		if g, err = c.reg.GUID(subject, text); err != nil {
 			return nil, 0, "", dataErr(topic, fmt.Errorf("GUID of schema id %d in subject %s: %w", id, subject, err))
 		}
 		if g == "" {
@@ -629,20 +360,11 @@ func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, head
 	if err != nil {
 		return nil, err
 	}
-	hv, err := guidBytes(g)
+	hv, err := schemaregistry.GUIDBytes(g)
 	if err != nil {
 		return nil, dataErr(topic, err)
 	}
-	name := c.idHeader()
-	for i := len(*headers) - 1; i >= 0; i-- {
-		if (*headers)[i].Key == name {
-			if string((*headers)[i].Value) == string(hv) {
-				return converter.NonNil(out), nil
-			}
-			break
-		}
-	}
-	*headers = append(*headers, converter.KafkaHeader{Key: name, Value: hv})
+	schemaregistry.AddIDHeader(headers, c.set.IDHeader(), hv)
 	return converter.NonNil(out), nil
 }
 
@@ -653,23 +375,6 @@ func (c HeaderIDConverter) FromConnect(_ []byte, topic string, _ connect.Headers
 		return nil, nil
 	}
 	return nil, connect.Fatal(fmt.Errorf("avro: topic %s: the schema id goes in a header, which this caller does not take", topic))
-}
-
-func (c *Converter) idHeader() string {
-	if c.isKey {
-		return KeySchemaIDHeader
-	}
-	return ValueSchemaIDHeader
-}
-
-// guidBytes is a GUID's header form: a one byte, then its 16 bytes.
-func guidBytes(g string) ([]byte, error) {
-	h := strings.ReplaceAll(g, "-", "")
-	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != 16 {
-		return nil, fmt.Errorf("schema GUID %q is not a UUID", g)
-	}
-	return append([]byte{1}, b...), nil
 }
 
 // ToConnect reads Confluent's wire format. The value may alias data. The
@@ -690,8 +395,8 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 
 // Header names of Confluent's schema ids in headers.
 const (
-	KeySchemaIDHeader   = "__key_schema_id"
-	ValueSchemaIDHeader = "__value_schema_id"
+	KeySchemaIDHeader   = schemaregistry.KeySchemaIDHeader
+	ValueSchemaIDHeader = schemaregistry.ValueSchemaIDHeader
 )
 
 // ToConnectWithHeaders is ToConnect for records whose schema id may be in
@@ -703,47 +408,17 @@ func (c *Converter) ToConnectWithHeaders(topic string, headers []converter.Kafka
 	if data == nil {
 		return nil, nil, nil
 	}
-	if c.prefixIDs {
+	if c.set.PrefixIDs {
 		return c.ToConnect(topic, connect.Headers{}, data)
 	}
-	name := c.idHeader()
-	var h []byte
-	for i := len(headers) - 1; i >= 0; i-- {
-		if headers[i].Key == name {
-			h = headers[i].Value
-			break
-		}
+	id, found, err := c.reg.HeaderID(headers, c.set.IDHeader())
+	if err != nil {
+		return nil, nil, dataErr(topic, err)
 	}
-	if h == nil {
+	if !found {
 		return c.ToConnect(topic, connect.Headers{}, data)
 	}
-	switch {
-	case len(h) >= 5 && h[0] == 0:
-		return c.decode(topic, int(binary.BigEndian.Uint32(h[1:5])), data)
-	case len(h) >= 17 && h[0] == 1:
-		guid := formatGUID(h[1:17])
-		id, err := c.reg.idByGUID(guid)
-		if err != nil {
-			if notFound(err) {
-				return nil, nil, dataErr(topic, fmt.Errorf("header %s: unknown schema GUID %s: %w", name, guid, err))
-			}
-			return nil, nil, dataErr(topic, fmt.Errorf("header %s: schema GUID %s: %w", name, guid, err))
-		}
-		return c.decode(topic, id, data)
-	}
-	return nil, nil, dataErr(topic, fmt.Errorf("header %s holds neither a schema id nor a GUID", name))
-}
-
-func formatGUID(b []byte) string {
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexd[x>>4], hexd[x&15])
-	}
-	return string(out)
+	return c.decode(topic, id, data)
 }
 
 func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schema, any, error) {
@@ -763,7 +438,7 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 }
 
 func (c *Converter) idErr(topic string, id int, err error) error {
-	if notFound(err) {
+	if schemaregistry.NotFound(err) {
 		return dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
 	}
 	return dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
@@ -776,7 +451,7 @@ type parsedSchema struct {
 
 // parse returns a registered schema, parsed.
 func (c *Converter) parse(id int) (hamba.Schema, error) {
-	s, err := c.reg.schemaByID(id)
+	s, err := c.reg.SchemaByID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -809,7 +484,7 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 	c.mu.RLock()
 	rs, ok := c.fromAvro[k]
 	c.mu.RUnlock()
-	if ok && !c.useLatest {
+	if ok && !c.set.UseLatest {
 		return rs, nil
 	}
 	var subject string
@@ -817,8 +492,8 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 		subject = rs.subject
 	}
 	readerID := id
-	if c.useLatest && ok {
-		latest, err := c.reg.latestVersion(subject)
+	if c.set.UseLatest && ok {
+		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
@@ -831,16 +506,16 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 		return nil, c.idErr(topic, id, err)
 	}
 	subject = c.subject(topic, w)
-	text, _ := c.reg.schemaByID(id)
-	version, err := c.reg.version(subject, text.Schema)
+	text, _ := c.reg.SchemaByID(id)
+	version, err := c.reg.Version(subject, text.Schema)
 	if err != nil {
-		if notFound(err) {
+		if schemaregistry.NotFound(err) {
 			return nil, dataErr(topic, fmt.Errorf("schema id %d is not registered in subject %s, so it has no version there: %w", id, subject, err))
 		}
 		return nil, dataErr(topic, fmt.Errorf("version of schema id %d in subject %s: %w", id, subject, err))
 	}
-	if c.useLatest {
-		latest, err := c.reg.latestVersion(subject)
+	if c.set.UseLatest {
+		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}

@@ -111,7 +111,7 @@ func TestLatestCacheTTL(t *testing.T) {
 	}
 	id2, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"long","connect.doc":"v2"}`})
 	require.NoError(t, err)
-	ttl.reg.ttl = time.Millisecond // a second is long for a test
+	ttl.reg.SetLatestTTL(time.Millisecond) // a second is long for a test
 	require.Eventually(t, func() bool {
 		out, err := ttl.FromConnect(nil, "t", connect.Headers{}, connect.Int64Schema, int64(1))
 		return err == nil && out[4] == byte(id2)
@@ -138,7 +138,7 @@ func TestLatestCacheTTLReading(t *testing.T) {
 	_, _, err = reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"record","name":"R","fields":[
 		{"name":"a","type":"long"},{"name":"b","type":"string","default":"new"}]}`})
 	require.NoError(t, err)
-	r.reg.ttl = time.Millisecond
+	r.reg.SetLatestTTL(time.Millisecond)
 	require.Eventually(t, func() bool {
 		got, val, err := r.ToConnect("t", connect.Headers{}, data)
 		return err == nil && len(got.Fields) == 2 && val.(*connect.Struct).Get("b") == "new"

@@ -99,6 +99,8 @@ var layers = []struct {
 	{"internal/jvmworker", kindInternal},    // tests: a live JVM distributed worker to check against
 
 	{"internal/connectassign", kindInternal}, // the leader's assignors (EagerAssignor, IncrementalCooperativeAssignor)
+	// What the schema-registry converters share: registry client, keys, subject strategies.
+	{"internal/schemaregistry", kindInternal},
 }
 
 // rel returns path relative to the module ("" for the module root) and

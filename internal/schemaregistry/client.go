@@ -1,4 +1,9 @@
-package avro
+// Package schemaregistry is what Confluent's schema-registry converters
+// share: the registry client (failover between URLs, retries with
+// back-off, caches, basic and bearer auth, TLS), the configuration keys
+// of AbstractKafkaSchemaSerDeConfig, the subject name strategies and the
+// schema id's place (before the payload or in a header).
+package schemaregistry
 
 import (
 	"context"
@@ -14,12 +19,12 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 )
 
-// registry is the schema registry client: franz-go's sr.Client, which fails
+// Client is the schema registry client: franz-go's sr.Client, which fails
 // over between the configured URLs, with retries and caches on top. Ids,
 // schemas and versions never change once registered and are cached, bounded
 // by max.schemas.per.subject; a subject's latest version is cached for
 // latest.cache.ttl.sec (for ever by default, as in Confluent's client).
-type registry struct {
+type Client struct {
 	cl       *sr.Client
 	http     *http.Client
 	ttl      time.Duration // of a subject's latest version; 0: for ever
@@ -27,6 +32,7 @@ type registry struct {
 	wait     time.Duration
 	maxWait  time.Duration
 	timeout  time.Duration
+	typ      sr.SchemaType
 	maxCache int
 
 	mu     sync.Mutex
@@ -48,7 +54,7 @@ type latestEntry struct {
 // call runs f, retrying a transient failure (a 5xx answer, a refused
 // connection, a timeout) with exponential back-off, and returns an error
 // marked retriable and fatal once the retries are spent.
-func (r *registry) call(what string, f func(ctx context.Context) error) error {
+func (r *Client) call(what string, f func(ctx context.Context) error) error {
 	wait := r.wait
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -79,12 +85,13 @@ func transient(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, net.ErrClosed)
 }
 
-func notFound(err error) bool {
+// NotFound tells an error that is the registry's 404 answer.
+func NotFound(err error) bool {
 	var re *sr.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
 }
 
-func (r *registry) put(fn func()) {
+func (r *Client) put(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText) >= r.maxCache {
@@ -100,8 +107,8 @@ func (r *registry) put(fn func()) {
 	fn()
 }
 
-// schemaByID returns the schema registered under id.
-func (r *registry) schemaByID(id int) (sr.Schema, error) {
+// SchemaByID returns the schema registered under id.
+func (r *Client) SchemaByID(id int) (sr.Schema, error) {
 	r.mu.Lock()
 	s, ok := r.byID[id]
 	r.mu.Unlock()
@@ -120,9 +127,9 @@ func (r *registry) schemaByID(id int) (sr.Schema, error) {
 	return s, nil
 }
 
-// register registers schema under subject, or with register false only
+// ID registers schema under subject, or with register false only
 // looks up its id, and returns the id.
-func (r *registry) id(subject, schema string, register, normalize bool) (int, error) {
+func (r *Client) ID(subject, schema string, register, normalize bool) (int, error) {
 	k := subjectSchema{subject, schema}
 	r.mu.Lock()
 	id, ok := r.ids[k]
@@ -130,7 +137,7 @@ func (r *registry) id(subject, schema string, register, normalize bool) (int, er
 	if ok {
 		return id, nil
 	}
-	s := sr.Schema{Schema: schema, Type: sr.TypeAvro}
+	s := sr.Schema{Schema: schema, Type: r.typ}
 	err := r.call("subject "+subject, func(ctx context.Context) error {
 		if normalize {
 			ctx = sr.WithParams(ctx, sr.Normalize)
@@ -155,13 +162,14 @@ func (r *registry) id(subject, schema string, register, normalize bool) (int, er
 	return id, nil
 }
 
-// latestVersion returns the latest schema of subject, cached for
+// LatestVersion returns the latest schema of subject, cached for
 // latest.cache.ttl.sec.
-func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
+func (r *Client) LatestVersion(subject string) (sr.SubjectSchema, error) {
 	r.mu.Lock()
 	e, ok := r.latest[subject]
+	ttl := r.ttl
 	r.mu.Unlock()
-	if ok && (r.ttl <= 0 || time.Since(e.at) < r.ttl) {
+	if ok && (ttl <= 0 || time.Since(e.at) < ttl) {
 		return e.s, nil
 	}
 	var s sr.SubjectSchema
@@ -180,8 +188,8 @@ func (r *registry) latestVersion(subject string) (sr.SubjectSchema, error) {
 	return s, nil
 }
 
-// version returns the version of schema in subject.
-func (r *registry) version(subject, schema string) (int, error) {
+// Version returns the version of schema in subject.
+func (r *Client) Version(subject, schema string) (int, error) {
 	k := subjectSchema{subject, schema}
 	r.mu.Lock()
 	v, ok := r.vers[k]
@@ -190,7 +198,7 @@ func (r *registry) version(subject, schema string) (int, error) {
 		return v, nil
 	}
 	err := r.call("version in subject "+subject, func(ctx context.Context) error {
-		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: sr.TypeAvro})
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: r.typ})
 		v = ss.Version
 		return err
 	})
@@ -201,8 +209,8 @@ func (r *registry) version(subject, schema string) (int, error) {
 	return v, nil
 }
 
-// idByGUID returns the id of the schema with a GUID.
-func (r *registry) idByGUID(guid string) (int, error) {
+// IDByGUID returns the id of the schema with a GUID.
+func (r *Client) IDByGUID(guid string) (int, error) {
 	r.mu.Lock()
 	id, ok := r.guids[guid]
 	r.mu.Unlock()
@@ -225,8 +233,8 @@ func (r *registry) idByGUID(guid string) (int, error) {
 	return s.ID, nil
 }
 
-// guid returns the GUID of schema in subject.
-func (r *registry) guid(subject, schema string) (string, error) {
+// GUID returns the GUID of schema in subject.
+func (r *Client) GUID(subject, schema string) (string, error) {
 	k := subjectSchema{subject, schema}
 	r.mu.Lock()
 	g, ok := r.byText[k]
@@ -235,7 +243,7 @@ func (r *registry) guid(subject, schema string) (string, error) {
 		return g, nil
 	}
 	err := r.call("GUID in subject "+subject, func(ctx context.Context) error {
-		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: sr.TypeAvro})
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: r.typ})
 		g = ss.GUID
 		return err
 	})
@@ -244,4 +252,15 @@ func (r *registry) guid(subject, schema string) (string, error) {
 	}
 	r.put(func() { r.byText[k] = g })
 	return g, nil
+}
+
+// Close releases the client's idle connections.
+func (r *Client) Close() { r.http.CloseIdleConnections() }
+
+// SetLatestTTL sets how long a subject's latest version is cached; tests
+// shorten it.
+func (r *Client) SetLatestTTL(d time.Duration) {
+	r.mu.Lock()
+	r.ttl = d
+	r.mu.Unlock()
 }
