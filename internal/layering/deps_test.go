@@ -72,14 +72,15 @@ func TestCoreLinksNoDatabaseDriver(t *testing.T) {
 	}
 }
 
-// schemaRegistryDeps are what converter/avro brings in: the Avro library
-// and the registry client.
-var schemaRegistryDeps = []string{"github.com/hamba/avro", "github.com/twmb/franz-go/pkg/sr"}
+// schemaRegistryDeps are what the schema-registry converters bring in: the
+// Avro library, the JSON Schema validator and the registry client.
+var schemaRegistryDeps = []string{"github.com/hamba/avro", "github.com/santhosh-tekuri/jsonschema", "github.com/twmb/franz-go/pkg/sr"}
 
 // TestCoreLinksNoAvro checks that the contracts, the other converters and
-// the runtime link neither Avro nor a schema registry client: only a
-// program importing converter/avro (or the worker program, runtime/cli,
-// which has it built in) does.
+// the runtime link neither Avro, a JSON Schema validator nor a schema
+// registry client: only a program importing converter/avro or
+// converter/jsonschema (or the worker program, runtime/cli, which has them
+// built in) does.
 func TestCoreLinksNoAvro(t *testing.T) {
 	root := moduleRoot(t)
 	pkgs := []string{"connect", "source", "sink", "transform", "offset", "connecttest", "configprovider",
@@ -102,7 +103,7 @@ func TestCoreLinksNoAvro(t *testing.T) {
 	for _, d := range deps {
 		for _, dep := range schemaRegistryDeps {
 			if strings.HasPrefix(d, dep) {
-				t.Errorf("one of %v links %s: only converter/avro and programs may depend on it", pkgs, d)
+				t.Errorf("one of %v links %s: only the schema-registry converters and programs may depend on it", pkgs, d)
 			}
 		}
 	}

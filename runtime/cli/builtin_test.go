@@ -32,3 +32,14 @@ func TestBuiltinAvroConverter(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinJsonSchemaConverter: the worker program knows Confluent's
+// JsonSchemaConverter by its class name and alias.
+func TestBuiltinJsonSchemaConverter(t *testing.T) {
+	ps := connect.Plugins(builtinPlugins(&settings{}))
+	for _, name := range []string{"io.confluent.connect.json.JsonSchemaConverter", "JsonSchemaConverter"} {
+		if _, err := ps.Find(connect.ConverterPlugin, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
