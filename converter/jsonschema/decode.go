@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
@@ -117,8 +116,9 @@ func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (an
 			bits = 32
 		}
 		f, err := strconv.ParseFloat(n.Str, bits)
-		if err != nil && !strings.Contains(err.Error(), "range") {
-			return nil, fail("%s is not a number", n.Str)
+		if err != nil {
+			// Jackson would read Infinity, which JSON cannot hold.
+			return nil, fail("%s is out of range for a %s", n.Str, s.Type)
 		}
 		if bits == 32 {
 			return float32(f), nil
@@ -237,6 +237,11 @@ func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (an
 func parseInt(text string) (int64, error) {
 	if x, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return x, nil
+	}
+	// A huge exponent would make big.Rat build a huge number: check the
+	// magnitude first.
+	if f, err := strconv.ParseFloat(text, 64); err != nil || math.Abs(f) > 1<<63 {
+		return 0, fmt.Errorf("%s is not an integer of 64 bits", text)
 	}
 	r, ok := new(big.Rat).SetString(text)
 	if !ok || !r.IsInt() || !r.Num().IsInt64() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/jsonparse"
 )
 
 func newRegistry(t testing.TB) *srfake.Registry {
@@ -417,4 +418,26 @@ func TestOneOf(t *testing.T) {
 	require.Equal(t, "io.confluent.connect.json.OneOf", gs.Name)
 	require.Equal(t, "hi", got.(*connect.Struct).Get("io.confluent.connect.json.OneOf.field.1"))
 	require.True(t, strings.HasPrefix(gs.Fields[0].Name, "io.confluent.connect.json.OneOf.field."))
+}
+
+// TestNumbersOutOfRange: numbers a schema's type cannot hold are errors,
+// not Infinity or a truncated integer; whole numbers written with a
+// fraction or exponent read as integers.
+func TestNumbersOutOfRange(t *testing.T) {
+	d := dataConfig{}
+	read := func(s *connect.Schema, text string) (any, error) {
+		n, err := jsonparse.Parse([]byte(text))
+		require.NoError(t, err)
+		return d.value(s, &n, "")
+	}
+	for s, text := range map[*connect.Schema]string{
+		connect.Float32Schema: "1e39", connect.Float64Schema: "1e400", connect.Int8Schema: "128",
+		connect.Int64Schema: "1e999999999", connect.Int32Schema: "1.5",
+	} {
+		_, err := read(s, text)
+		require.Error(t, err, "%s %s", s, text)
+	}
+	v, err := read(connect.Int16Schema, "2.0e2")
+	require.NoError(t, err)
+	require.Equal(t, int16(200), v)
 }
