@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
@@ -13,56 +15,82 @@ import (
 
 // value reads n as a value of s, as JsonSchemaData.toConnectData does,
 // except that a number out of its type's range, or a JSON type that does
-// not fit the schema, is an error rather than truncated or a crash. path
-// names where n is, for errors.
-func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (any, error) {
-	fail := func(format string, args ...any) error {
-		if path == "" {
-			return fmt.Errorf(format, args...)
-		}
-		return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
+// not fit the schema, is an error rather than truncated or a crash. The
+// error names where in the value it fails. path is unused: a schema's
+// default is read with it for the same signature as the schema reader's.
+func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, _ string) (any, error) {
+	v, err := d.val(s, n)
+	if err != nil {
+		return nil, err
 	}
+	return v.Any(), nil
+}
+
+// pathError is an error at a place within a value: "a.b[2]".
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string { return e.path + ": " + e.err.Error() }
+func (e *pathError) Unwrap() error { return e.err }
+
+// at places err under elem, a field name or "[i]"; paths are built only
+// for errors, so that reading costs no string building.
+func at(elem string, err error) error {
+	if pe, ok := err.(*pathError); ok {
+		sep := "."
+		if strings.HasPrefix(pe.path, "[") {
+			sep = ""
+		}
+		return &pathError{elem + sep + pe.path, pe.err}
+	}
+	return &pathError{elem, err}
+}
+
+func (d dataConfig) val(s *connect.Schema, n *jsonparse.Node) (connect.Value, error) {
+	fail := func(format string, args ...any) error { return fmt.Errorf(format, args...) }
 	if n == nil || n.Kind == jsonparse.Null || n.Kind == 0 {
 		switch {
 		case s.Default != nil:
-			return s.Default, nil
+			return connect.AnyValue(s.Default), nil
 		case s.Optional:
-			return nil, nil
+			return connect.Value{}, nil
 		}
-		return nil, fail("null value for a required %s", s.Type)
+		return connect.Value{}, fail("null value for a required %s", s.Type)
 	}
 	want := func(what string) error { return fail("%s where %s is expected", n.Describe(), what) }
 	switch s.Logical() {
 	case connect.LogicalDecimal:
 		scale, err := s.DecimalScale()
 		if err != nil {
-			return nil, fail("%v", err)
+			return connect.Value{}, fail("%v", err)
 		}
 		switch n.Kind {
 		case jsonparse.Number:
 			dec, err := connect.ParseDecimal(n.Str)
 			if err != nil {
-				return nil, fail("%v", err)
+				return connect.Value{}, fail("%v", err)
 			}
 			if dec, err = dec.Rescale(scale); err != nil {
-				return nil, fail("%v", err)
+				return connect.Value{}, fail("%v", err)
 			}
-			return dec, nil
+			return connect.DecimalValue(dec), nil
 		case jsonparse.String:
 			b, err := base64.StdEncoding.DecodeString(n.Str)
 			if err != nil {
-				return nil, fail("a Decimal string must be base64: %v", err)
+				return connect.Value{}, fail("a Decimal string must be base64: %v", err)
 			}
 			dec, err := connect.DecimalFromBytes(b, scale)
 			if err != nil {
-				return nil, fail("%v", err)
+				return connect.Value{}, fail("%v", err)
 			}
-			return dec, nil
+			return connect.DecimalValue(dec), nil
 		}
-		return nil, want("a Decimal (number or base64 string)")
+		return connect.Value{}, want("a Decimal (number or base64 string)")
 	case connect.LogicalDate, connect.LogicalTime, connect.LogicalTimestamp:
 		if n.Kind != jsonparse.Number {
-			return nil, want("an integer")
+			return connect.Value{}, want("an integer")
 		}
 		bits := 32
 		if s.Logical() == connect.LogicalTimestamp {
@@ -70,46 +98,46 @@ func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (an
 		}
 		x, err := strconv.ParseInt(n.Str, 10, bits)
 		if err != nil {
-			return nil, fail("%s is not an integer of %d bits", n.Str, bits)
+			return connect.Value{}, fail("%s is not an integer of %d bits", n.Str, bits)
 		}
 		switch s.Logical() {
 		case connect.LogicalDate:
-			return connect.DaysToDate(int32(x)), nil
+			return connect.TimeValue(connect.DaysToDate(int32(x))), nil
 		case connect.LogicalTime:
-			return connect.MillisToTime(int32(x)), nil
+			return connect.TimeValue(connect.MillisToTime(int32(x))), nil
 		}
-		return connect.MillisToTimestamp(x), nil
+		return connect.TimeValue(connect.MillisToTimestamp(x)), nil
 	}
 	switch s.Type {
 	case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type:
 		if n.Kind != jsonparse.Number {
-			return nil, want("an integer")
+			return connect.Value{}, want("an integer")
 		}
 		x, err := parseInt(n.Str)
 		if err != nil {
-			return nil, fail("%v", err)
+			return connect.Value{}, fail("%v", err)
 		}
 		switch s.Type {
 		case connect.Int8Type:
 			if x < math.MinInt8 || x > math.MaxInt8 {
-				return nil, fail("%d is out of range for an INT8", x)
+				return connect.Value{}, fail("%d is out of range for an INT8", x)
 			}
-			return int8(x), nil
+			return connect.Int8Value(int8(x)), nil
 		case connect.Int16Type:
 			if x < math.MinInt16 || x > math.MaxInt16 {
-				return nil, fail("%d is out of range for an INT16", x)
+				return connect.Value{}, fail("%d is out of range for an INT16", x)
 			}
-			return int16(x), nil
+			return connect.Int16Value(int16(x)), nil
 		case connect.Int32Type:
 			if x < math.MinInt32 || x > math.MaxInt32 {
-				return nil, fail("%d is out of range for an INT32", x)
+				return connect.Value{}, fail("%d is out of range for an INT32", x)
 			}
-			return int32(x), nil
+			return connect.Int32Value(int32(x)), nil
 		}
-		return x, nil
+		return connect.Int64Value(x), nil
 	case connect.Float32Type, connect.Float64Type:
 		if n.Kind != jsonparse.Number {
-			return nil, want("a number")
+			return connect.Value{}, want("a number")
 		}
 		bits := 64
 		if s.Type == connect.Float32Type {
@@ -118,82 +146,82 @@ func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (an
 		f, err := strconv.ParseFloat(n.Str, bits)
 		if err != nil {
 			// Jackson would read Infinity, which JSON cannot hold.
-			return nil, fail("%s is out of range for a %s", n.Str, s.Type)
+			return connect.Value{}, fail("%s is out of range for a %s", n.Str, s.Type)
 		}
 		if bits == 32 {
-			return float32(f), nil
+			return connect.Float32Value(float32(f)), nil
 		}
-		return f, nil
+		return connect.Float64Value(f), nil
 	case connect.BooleanType:
 		switch n.Kind {
 		case jsonparse.True:
-			return true, nil
+			return connect.BoolValue(true), nil
 		case jsonparse.False:
-			return false, nil
+			return connect.BoolValue(false), nil
 		}
-		return nil, want("a boolean")
+		return connect.Value{}, want("a boolean")
 	case connect.StringType:
 		if n.Kind != jsonparse.String {
-			return nil, want("a string")
+			return connect.Value{}, want("a string")
 		}
-		return n.Str, nil
+		return connect.StringValue(n.Str), nil
 	case connect.BytesType:
 		if n.Kind != jsonparse.String {
-			return nil, want("a base64 string")
+			return connect.Value{}, want("a base64 string")
 		}
 		b, err := base64.StdEncoding.DecodeString(n.Str)
 		if err != nil {
-			return nil, fail("bytes must be base64: %v", err)
+			return connect.Value{}, fail("bytes must be base64: %v", err)
 		}
-		return b, nil
+		return connect.BytesValue(b), nil
 	case connect.ArrayType:
 		if n.Kind != jsonparse.Array {
-			return nil, want("an array")
+			return connect.Value{}, want("an array")
 		}
 		out := make([]any, len(n.Kids))
 		for i := range n.Kids {
-			v, err := d.value(s.Elem, &n.Kids[i], fmt.Sprintf("%s[%d]", path, i))
+			v, err := d.val(s.Elem, &n.Kids[i])
 			if err != nil {
-				return nil, err
+				return connect.Value{}, at("["+strconv.Itoa(i)+"]", err)
 			}
-			out[i] = v
+			out[i] = v.Any()
 		}
-		return out, nil
+		return connect.AnyValue(out), nil
 	case connect.MapType:
 		if s.Key.Type == connect.StringType && !s.Key.Optional {
 			if n.Kind != jsonparse.Object {
-				return nil, want("an object (a map with string keys)")
+				return connect.Value{}, want("an object (a map with string keys)")
 			}
 			out := make(map[string]any, len(n.Keys))
 			for i, k := range n.Keys {
-				v, err := d.value(s.Elem, &n.Kids[i], fmt.Sprintf("%s[%q]", path, k))
+				v, err := d.val(s.Elem, &n.Kids[i])
 				if err != nil {
-					return nil, err
+					return connect.Value{}, at("["+strconv.Quote(k)+"]", err)
 				}
-				out[k] = v
+				out[k] = v.Any()
 			}
-			return out, nil
+			return connect.AnyValue(out), nil
 		}
 		if n.Kind != jsonparse.Array {
-			return nil, want("an array of key and value objects (a map)")
+			return connect.Value{}, want("an array of key and value objects (a map)")
 		}
 		out := make([]connect.MapEntry, len(n.Kids))
 		for i := range n.Kids {
 			e := &n.Kids[i]
 			if e.Kind != jsonparse.Object || len(e.Keys) != 2 {
-				return nil, fail("map entry %d must be an object of key and value", i)
+				return connect.Value{}, fail("map entry %d must be an object of key and value", i)
 			}
-			k, err := d.value(s.Key, e.Member("key"), fmt.Sprintf("%s[%d].key", path, i))
+			k, err := d.val(s.Key, e.Member("key"))
 			if err != nil {
-				return nil, err
+				return connect.Value{}, at("["+strconv.Itoa(i)+"]", at("key", err))
 			}
-			v, err := d.value(s.Elem, e.Member("value"), fmt.Sprintf("%s[%d].value", path, i))
+			v, err := d.val(s.Elem, e.Member("value"))
 			if err != nil {
-				return nil, err
+				return connect.Value{}, at("["+strconv.Itoa(i)+"]", at("value", err))
 			}
-			out[i] = connect.MapEntry{Key: k, Value: v}
+			out[i] = connect.MapEntry{Key: k.Any(), Value: v.Any()}
 		}
-		return out, nil
+		return connect.AnyValue(out), nil
 	case connect.StructType:
 		st := connect.NewStruct(s)
 		if s.Name == oneOfName {
@@ -201,35 +229,47 @@ func (d dataConfig) value(s *connect.Schema, n *jsonparse.Node, path string) (an
 				if !matches(f.Schema, n) {
 					continue
 				}
-				v, err := d.value(f.Schema, n, path)
+				v, err := d.val(f.Schema, n)
 				if err != nil {
-					return nil, err
+					return connect.Value{}, err
 				}
-				if err := st.Put(s.Fields[i].Name, v); err != nil {
-					return nil, fail("%v", err)
+				if err := st.SetAt(i, v); err != nil {
+					return connect.Value{}, err
 				}
-				return st, nil
+				return connect.AnyValue(st), nil
 			}
-			return nil, fail("%s matches none of the oneOf schemas", n.Describe())
+			return connect.Value{}, fail("%s matches none of the oneOf schemas", n.Describe())
 		}
 		if n.Kind != jsonparse.Object {
-			return nil, want("an object")
+			return connect.Value{}, want("an object")
 		}
-		for _, f := range s.Fields {
-			v, err := d.value(f.Schema, n.Member(f.Name), joinPath(path, f.Name))
+		for i, f := range s.Fields {
+			v, err := d.val(f.Schema, memberAt(n, f.Name, i))
 			if err != nil {
-				return nil, err
+				return connect.Value{}, at(f.Name, err)
 			}
-			if v == nil {
+			if v.IsNull() {
 				continue
 			}
-			if err := st.Put(f.Name, v); err != nil {
-				return nil, fail("%v", err)
+			if err := st.SetAt(i, v); err != nil {
+				return connect.Value{}, at(f.Name, err)
 			}
 		}
-		return st, nil
+		return connect.AnyValue(st), nil
 	}
-	return nil, fail("unsupported schema type %s", s.Type)
+	return connect.Value{}, fail("unsupported schema type %s", s.Type)
+}
+
+// memberAt finds an object's member name, looking first at position i,
+// where a writer that follows the schema put it.
+func memberAt(n *jsonparse.Node, name string, i int) *jsonparse.Node {
+	if i < len(n.Keys) && n.Keys[i] == name {
+		// Repeated keys keep the last value, as Member does.
+		if !slices.Contains(n.Keys[i+1:], name) {
+			return &n.Kids[i]
+		}
+	}
+	return n.Member(name)
 }
 
 // parseInt reads an integral JSON number; a number with a fraction or

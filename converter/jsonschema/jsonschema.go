@@ -105,6 +105,7 @@ type Converter struct {
 	fromJSON  map[readKey]*readSchema
 	checks    map[int]*validator // by schema id
 	cacheSize int
+	keys      jsonparse.Keys // member names, read without allocating
 }
 
 type writeSchema struct {
@@ -396,7 +397,7 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 			return nil, nil, dataErr(topic, fmt.Errorf("the value does not match schema id %d: %w", rs.readerID, err))
 		}
 	}
-	n, err := jsonparse.Parse(payload)
+	n, err := c.parse(payload)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: the payload is not JSON: %w", id, err))
 	}
@@ -405,6 +406,25 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
 	return rs.schema, v, nil
+}
+
+// parse reads one JSON document, as jsonparse.Parse does, interning member
+// names.
+func (c *Converter) parse(data []byte) (jsonparse.Node, error) {
+	p := jsonparse.Parser{Data: data, Keys: &c.keys}
+	p.SkipSpace()
+	if p.Pos == len(data) {
+		return jsonparse.Node{}, errors.New("no JSON value")
+	}
+	n, err := p.Value()
+	if err != nil {
+		return n, err
+	}
+	p.SkipSpace()
+	if p.Pos != len(data) {
+		return n, p.Errorf("unexpected data after the JSON value")
+	}
+	return n, nil
 }
 
 func (c *Converter) idErr(id int, err error) error {
