@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -263,11 +262,9 @@ func (d dataConfig) val(s *connect.Schema, n *jsonparse.Node) (connect.Value, er
 // memberAt finds an object's member name, looking first at position i,
 // where a writer that follows the schema put it.
 func memberAt(n *jsonparse.Node, name string, i int) *jsonparse.Node {
+	// The parser keeps one member of repeated keys, so a match is the one.
 	if i < len(n.Keys) && n.Keys[i] == name {
-		// Repeated keys keep the last value, as Member does.
-		if !slices.Contains(n.Keys[i+1:], name) {
-			return &n.Kids[i]
-		}
+		return &n.Kids[i]
 	}
 	return n.Member(name)
 }
@@ -321,4 +318,200 @@ func matches(s *connect.Schema, n *jsonparse.Node) bool {
 		return true
 	}
 	return false
+}
+
+// read reads the value at r.Pos as a value of s, as val does, but straight
+// from the bytes: structs, arrays, integers and strings build no nodes, and
+// a struct's member names are matched without allocating. Other values
+// (OneOf unions, maps, logical types, bytes, floats) go through a node.
+func (d dataConfig) read(r *jsonparse.Parser, s *connect.Schema, depth int) (connect.Value, error) {
+	if depth > jsonparse.MaxDepth {
+		return connect.Value{}, r.Errorf("nested deeper than %d", jsonparse.MaxDepth)
+	}
+	if r.Pos >= len(r.Data) {
+		return connect.Value{}, r.Errorf("unexpected end of JSON")
+	}
+	c := r.Data[r.Pos]
+	plain := s.Logical() == connect.NotLogical
+	switch {
+	case c == 'n':
+		if !r.Literal("null") {
+			return connect.Value{}, r.Errorf("invalid literal")
+		}
+		return d.val(s, nil)
+	case c == '{' && s.Type == connect.StructType && s.Name != oneOfName:
+		return d.readStruct(r, s, depth)
+	case c == '[' && s.Type == connect.ArrayType:
+		return d.readArray(r, s, depth)
+	case c == '"' && s.Type == connect.StringType:
+		str, err := r.ReadString()
+		if err != nil {
+			return connect.Value{}, err
+		}
+		return connect.StringValue(str), nil
+	case (c == '-' || c >= '0' && c <= '9') && plain &&
+		(s.Type == connect.Int8Type || s.Type == connect.Int16Type || s.Type == connect.Int32Type || s.Type == connect.Int64Type):
+		start := r.Pos
+		if err := r.SkipNumber(); err != nil {
+			return connect.Value{}, err
+		}
+		if x, ok := jsonparse.PlainInt64(r.Data[start:r.Pos]); ok {
+			switch s.Type {
+			case connect.Int64Type:
+				return connect.Int64Value(x), nil
+			case connect.Int32Type:
+				if x >= math.MinInt32 && x <= math.MaxInt32 {
+					return connect.Int32Value(int32(x)), nil
+				}
+			case connect.Int16Type:
+				if x >= math.MinInt16 && x <= math.MaxInt16 {
+					return connect.Int16Value(int16(x)), nil
+				}
+			case connect.Int8Type:
+				if x >= math.MinInt8 && x <= math.MaxInt8 {
+					return connect.Int8Value(int8(x)), nil
+				}
+			}
+		}
+		n := jsonparse.Node{Kind: jsonparse.Number, Str: string(r.Data[start:r.Pos])}
+		return d.val(s, &n)
+	}
+	n, err := r.Value()
+	if err != nil {
+		return connect.Value{}, err
+	}
+	return d.val(s, &n)
+}
+
+func (d dataConfig) readArray(r *jsonparse.Parser, s *connect.Schema, depth int) (connect.Value, error) {
+	r.Pos++
+	r.SkipSpace()
+	out := []any{}
+	if r.Pos < len(r.Data) && r.Data[r.Pos] == ']' {
+		r.Pos++
+		return connect.AnyValue(out), nil
+	}
+	for i := 0; ; i++ {
+		r.SkipSpace()
+		v, err := d.read(r, s.Elem, depth+1)
+		if err != nil {
+			return connect.Value{}, at("["+strconv.Itoa(i)+"]", err)
+		}
+		out = append(out, v.Any())
+		r.SkipSpace()
+		if r.Pos >= len(r.Data) {
+			return connect.Value{}, r.Errorf("unexpected end of JSON in an array")
+		}
+		switch r.Data[r.Pos] {
+		case ',':
+			r.Pos++
+		case ']':
+			r.Pos++
+			return connect.AnyValue(out), nil
+		default:
+			return connect.Value{}, r.Errorf("expected , or ] in an array")
+		}
+	}
+}
+
+func (d dataConfig) readStruct(r *jsonparse.Parser, s *connect.Schema, depth int) (connect.Value, error) {
+	st := connect.NewStruct(s)
+	var seenSmall [64]bool
+	seen := seenSmall[:0]
+	if len(s.Fields) <= len(seenSmall) {
+		seen = seenSmall[:len(s.Fields)]
+	} else {
+		seen = make([]bool, len(s.Fields))
+	}
+	r.Pos++
+	r.SkipSpace()
+	closed := r.Pos < len(r.Data) && r.Data[r.Pos] == '}'
+	if closed {
+		r.Pos++
+	}
+	for m := 0; !closed; m++ {
+		r.SkipSpace()
+		if r.Pos >= len(r.Data) || r.Data[r.Pos] != '"' {
+			return connect.Value{}, r.Errorf("expected a member name")
+		}
+		// A name without escapes is compared in place.
+		var key []byte
+		j := r.Pos + 1
+		for j < len(r.Data) && r.Data[j] != '"' && r.Data[j] != '\\' {
+			j++
+		}
+		if j < len(r.Data) && r.Data[j] == '"' {
+			key = r.Data[r.Pos+1 : j]
+			r.Pos = j + 1
+		} else {
+			k, err := r.ReadString()
+			if err != nil {
+				return connect.Value{}, err
+			}
+			key = []byte(k)
+		}
+		idx := -1
+		if m < len(s.Fields) && s.Fields[m].Name == string(key) {
+			idx = m
+		} else {
+			for i := range s.Fields {
+				if s.Fields[i].Name == string(key) {
+					idx = i
+					break
+				}
+			}
+		}
+		r.SkipSpace()
+		if r.Pos >= len(r.Data) || r.Data[r.Pos] != ':' {
+			return connect.Value{}, r.Errorf("expected : after a member name")
+		}
+		r.Pos++
+		r.SkipSpace()
+		if idx < 0 {
+			// A property the schema does not name is skipped, as Confluent
+			// reads only the schema's fields.
+			if err := r.Skip(); err != nil {
+				return connect.Value{}, err
+			}
+		} else {
+			f := s.Fields[idx]
+			v, err := d.read(r, f.Schema, depth+1)
+			if err != nil {
+				return connect.Value{}, at(f.Name, err)
+			}
+			// A repeated key keeps its last value, as Jackson does.
+			if err := st.SetAt(idx, v); err != nil {
+				return connect.Value{}, at(f.Name, err)
+			}
+			seen[idx] = true
+		}
+		r.SkipSpace()
+		if r.Pos >= len(r.Data) {
+			return connect.Value{}, r.Errorf("unexpected end of JSON in an object")
+		}
+		switch r.Data[r.Pos] {
+		case ',':
+			r.Pos++
+		case '}':
+			r.Pos++
+			closed = true
+		default:
+			return connect.Value{}, r.Errorf("expected , or } in an object")
+		}
+	}
+	for i, f := range s.Fields {
+		if seen[i] {
+			continue
+		}
+		v, err := d.val(f.Schema, nil)
+		if err != nil {
+			return connect.Value{}, at(f.Name, err)
+		}
+		if !v.IsNull() {
+			if err := st.SetAt(i, v); err != nil {
+				return connect.Value{}, at(f.Name, err)
+			}
+		}
+	}
+	return connect.AnyValue(st), nil
 }

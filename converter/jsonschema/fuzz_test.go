@@ -8,8 +8,9 @@ import (
 )
 
 // FuzzDecode: no payload makes the decoder panic or run away, whatever
-// the schema; it returns a value or an error. The schemas are those the
-// converter derives and a hand-written one it reads.
+// the schema; it returns a value or an error, and the same as reading the
+// payload's parsed nodes does. A value read writes back. The schemas are
+// those the converter derives and a hand-written one it reads.
 func FuzzDecode(f *testing.F) {
 	d := dataConfig{additionalProps: true}
 	var schemas []*connect.Schema
@@ -37,12 +38,29 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n, err := jsonparse.Parse(data)
-		if err != nil {
-			return
-		}
+		n, perr := jsonparse.Parse(data)
 		for _, s := range schemas {
+			p := jsonparse.Parser{Data: data}
+			p.SkipSpace()
+			sv, serr := d.read(&p, s, 0)
+			if serr == nil {
+				if p.SkipSpace(); p.Pos != len(data) {
+					serr = p.Errorf("trailing data")
+				}
+			}
+			if perr != nil {
+				if serr == nil {
+					t.Fatalf("schema %s: the streaming reader takes what the parser refuses (%v)", s, perr)
+				}
+				continue
+			}
 			v, err := d.value(s, &n, "")
+			if (err == nil) != (serr == nil) {
+				t.Fatalf("schema %s: node reader: %v, streaming reader: %v", s, err, serr)
+			}
+			if err == nil && !connect.AnyValue(v).Equal(sv) {
+				t.Fatalf("schema %s: node reader: %v, streaming reader: %v", s, v, sv.Any())
+			}
 			if err == nil && v != nil {
 				if _, err := d.appendValue(nil, s, connect.AnyValue(v)); err != nil {
 					t.Fatalf("a value read with schema %s does not write back: %v", s, err)

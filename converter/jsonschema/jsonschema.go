@@ -397,34 +397,22 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 			return nil, nil, dataErr(topic, fmt.Errorf("the value does not match schema id %d: %w", rs.readerID, err))
 		}
 	}
-	n, err := c.parse(payload)
-	if err != nil {
-		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: the payload is not JSON: %w", id, err))
+	p := jsonparse.Parser{Data: payload, Keys: &c.keys}
+	p.SkipSpace()
+	v, err := c.data.read(&p, rs.schema, 0)
+	if err == nil {
+		if p.SkipSpace(); p.Pos != len(payload) {
+			err = p.Errorf("unexpected data after the JSON value")
+		}
 	}
-	v, err := c.data.value(rs.schema, &n, "")
 	if err != nil {
+		var se *jsonparse.SyntaxError
+		if errors.As(err, &se) {
+			return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: the payload is not JSON: %w", id, err))
+		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	return rs.schema, v, nil
-}
-
-// parse reads one JSON document, as jsonparse.Parse does, interning member
-// names.
-func (c *Converter) parse(data []byte) (jsonparse.Node, error) {
-	p := jsonparse.Parser{Data: data, Keys: &c.keys}
-	p.SkipSpace()
-	if p.Pos == len(data) {
-		return jsonparse.Node{}, errors.New("no JSON value")
-	}
-	n, err := p.Value()
-	if err != nil {
-		return n, err
-	}
-	p.SkipSpace()
-	if p.Pos != len(data) {
-		return n, p.Errorf("unexpected data after the JSON value")
-	}
-	return n, nil
+	return rs.schema, v.Any(), nil
 }
 
 func (c *Converter) idErr(id int, err error) error {
