@@ -112,6 +112,7 @@ type writeSchema struct {
 	text     string
 	name     string   // the title, which RecordNameStrategy names the subject by
 	subjects sync.Map // topic -> subject
+	ids      sync.Map // topic -> the schema's id in its subject
 }
 
 type readKey struct {
@@ -279,6 +280,8 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
 		id, g, text = latest.ID, latest.GUID, latest.Schema.Schema
+	} else if cached, ok := ws.ids.Load(topic); ok {
+		id = cached.(int)
 	} else {
 		id, err = c.reg.ID(subject, ws.text, c.set.Register, c.set.Normalize)
 		if err != nil {
@@ -287,6 +290,9 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 			}
 			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
+		// An id never changes once registered; keeping it here spares
+		// hashing the schema's text for every record.
+		ws.ids.Store(topic, id)
 	}
 	if guid && g == "" {
 		if g, err = c.reg.GUID(subject, text); err != nil {
