@@ -320,6 +320,27 @@ func matches(s *connect.Schema, n *jsonparse.Node) bool {
 	return false
 }
 
+// document reads a whole JSON document as a value of s. It reads straight
+// from the bytes; should that fail, it reads the document's nodes, so that
+// what it accepts and the error it gives are those of a reader of the
+// parsed document, as Confluent's: a repeated member whose first value
+// does not fit the schema is read by its last, as Jackson keeps it.
+func (d dataConfig) document(data []byte, s *connect.Schema, keys *jsonparse.Keys) (connect.Value, error) {
+	p := jsonparse.Parser{Data: data, Keys: keys}
+	p.SkipSpace()
+	v, err := d.read(&p, s, 0)
+	if err == nil {
+		if p.SkipSpace(); p.Pos == len(data) {
+			return v, nil
+		}
+	}
+	n, err := jsonparse.Parse(data)
+	if err != nil {
+		return connect.Value{}, err
+	}
+	return d.val(s, &n)
+}
+
 // read reads the value at r.Pos as a value of s, as val does, but straight
 // from the bytes: structs, arrays, integers and strings build no nodes, and
 // a struct's member names are matched without allocating. Other values

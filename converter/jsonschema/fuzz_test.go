@@ -40,14 +40,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, perr := jsonparse.Parse(data)
 		for _, s := range schemas {
-			p := jsonparse.Parser{Data: data}
-			p.SkipSpace()
-			sv, serr := d.read(&p, s, 0)
-			if serr == nil {
-				if p.SkipSpace(); p.Pos != len(data) {
-					serr = p.Errorf("trailing data")
-				}
-			}
+			sv, serr := d.document(data, s, nil)
 			if perr != nil {
 				if serr == nil {
 					t.Fatalf("schema %s: the streaming reader takes what the parser refuses (%v)", s, perr)

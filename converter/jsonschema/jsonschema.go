@@ -403,14 +403,7 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 			return nil, nil, dataErr(topic, fmt.Errorf("the value does not match schema id %d: %w", rs.readerID, err))
 		}
 	}
-	p := jsonparse.Parser{Data: payload, Keys: &c.keys}
-	p.SkipSpace()
-	v, err := c.data.read(&p, rs.schema, 0)
-	if err == nil {
-		if p.SkipSpace(); p.Pos != len(payload) {
-			err = p.Errorf("unexpected data after the JSON value")
-		}
-	}
+	v, err := c.data.document(payload, rs.schema, &c.keys)
 	if err != nil {
 		var se *jsonparse.SyntaxError
 		if errors.As(err, &se) {

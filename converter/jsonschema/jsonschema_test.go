@@ -441,3 +441,15 @@ func TestNumbersOutOfRange(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int16(200), v)
 }
+
+// TestRepeatedMember: a member given twice is read by its last value, as
+// Jackson keeps it, even when the first does not fit the schema.
+func TestRepeatedMember(t *testing.T) {
+	d := dataConfig{}
+	v, err := d.document([]byte(`{"id":"x","name":"a","id":3}`), orderSchema(), nil)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), v.Any().(*connect.Struct).Get("id"))
+	_, err = d.document([]byte(`{"id":3,"name":"a"} x`), orderSchema(), nil)
+	var se *jsonparse.SyntaxError
+	require.ErrorAs(t, err, &se)
+}
