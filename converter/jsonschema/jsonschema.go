@@ -50,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/sr"
@@ -86,7 +87,7 @@ func ConfigDef() *connect.ConfigDef {
 		Define(b(UseOptionalForNonRequiredConfig, false, "Read a property that the JSON Schema does not list in required as optional.")).
 		Define(b(ObjectAdditionalPropertiesConfig, true, "Let a struct's JSON Schema allow properties it does not name; false writes additionalProperties false.")).
 		Define(connect.ConfigKey{Name: DecimalFormatConfig, Type: connect.ConfigString, Default: "BASE64", Importance: connect.Low,
-			Validator: connect.OneOf("BASE64", "NUMERIC"),
+			Validator: connect.OneOfIgnoreCase("BASE64", "NUMERIC"),
 			Doc:       "How a Decimal value is written: BASE64 (its unscaled bytes as a base64 string) or NUMERIC (a JSON number)."}).
 		Define(connect.ConfigKey{Name: SchemasCacheSizeConfig, Type: connect.ConfigInt, Default: 1000, Importance: connect.Low, Validator: connect.AtLeast(0),
 			Doc: "The number of Connect schemas whose JSON Schema is cached."})
@@ -144,7 +145,7 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	return &Converter{
 		set: set, reg: reg,
 		data: dataConfig{additionalProps: cfg.Bool(ObjectAdditionalPropertiesConfig), optionalNonReq: cfg.Bool(UseOptionalForNonRequiredConfig),
-			numericDecimals: cfg.String(DecimalFormatConfig) == "NUMERIC"},
+			numericDecimals: strings.EqualFold(cfg.String(DecimalFormatConfig), "NUMERIC")},
 		failInvalid: cfg.Bool(FailInvalidSchemaConfig),
 		toJSON:      map[*connect.Schema]*writeSchema{}, fromJSON: map[readKey]*readSchema{}, checks: map[int]*validator{},
 		cacheSize: max(cfg.Int(SchemasCacheSizeConfig), 1),

@@ -198,7 +198,8 @@ func TestMapping(t *testing.T) {
 // the struct's schema.
 func TestDecimalFormatAndAdditionalProperties(t *testing.T) {
 	reg := newRegistry(t)
-	c := newConv(t, reg.URL(), false, DecimalFormatConfig, "NUMERIC", ObjectAdditionalPropertiesConfig, "false")
+	// decimal.format is case-insensitive, as Confluent's is.
+	c := newConv(t, reg.URL(), false, DecimalFormatConfig, "numeric", ObjectAdditionalPropertiesConfig, "false")
 	s := connect.StructOf(connect.F("d", connect.DecimalSchema(3)))
 	v := connect.NewStruct(s)
 	require.NoError(t, v.Put("d", connect.Decimal{Unscaled: big.NewInt(-1500), Scale: 3}))
