@@ -1,0 +1,405 @@
+// Package protobuf is Confluent's ProtobufConverter
+// (io.confluent.connect.protobuf.ProtobufConverter): Connect structs written
+// as Protobuf messages in Confluent's wire format, a zero byte, the schema's
+// registry id as four big-endian bytes, the message's indexes in its file
+// (zig-zag varints: a count and the path, or a single 0 for the first
+// top-level message) and the Protobuf binary encoding, with the .proto
+// schema kept in a Confluent Schema Registry.
+//
+// Connect schemas map to proto3 as Confluent's ProtobufData maps them: a
+// struct is a message named by the schema's name (its namespace is the
+// package; ConnectDefault1, 2, ... when it has none), fields numbered in
+// order or by their io.confluent.connect.protobuf.Tag parameter, optional
+// primitives as google.protobuf.*Value wrappers (wrapper.for.nullables) or
+// proto3 optional fields (optional.for.nullables), arrays as repeated
+// fields, maps as map fields, structs named io.confluent.connect.protobuf.Union
+// as oneofs, strings with io.confluent.connect.protobuf.Enum parameters as
+// enums, and Timestamp, Date, Time and Decimal as google.protobuf.Timestamp,
+// google.type.Date, google.type.TimeOfDay and confluent.type.Decimal.
+// Reading, every message field is an optional Connect field (a proto3 field
+// always has a value), enums are strings (int32 with int.for.enums) and
+// oneofs are Union structs (their field named oneof_N with
+// generate.index.for.unions).
+//
+// The registry client is converter/avro's (see avro.Registry): failover,
+// retries with back-off, caches, basic and bearer auth and TLS, with the
+// same keys and the same failure modes: an unreachable registry gives an
+// error marked connect.ErrRetriable and connect.ErrFatal; bytes that are not
+// in the wire format, an unknown schema id, a schema that does not compile
+// and a value that does not fit are *connect.DataError naming the topic.
+//
+// Differences from Confluent's converter: only structs are written (no
+// top-level primitives); INT8 and INT16 are written as int32 and read back
+// as INT32 (Confluent keeps them in confluent.field_meta options); Decimal
+// is written but read back only as the confluent.type.Decimal message;
+// schema references, use.latest.version, the schema id header serializers,
+// generate.struct.for.nulls and wrapper.for.raw.primitives are accepted
+// but have no effect.
+package protobuf
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/converter/avro"
+	"github.com/kconnect-go/kconnect/internal/version"
+)
+
+// Config keys of ProtobufDataConfig and ProtobufConverterConfig; the
+// registry keys are avro's (avro.SchemaRegistryURLConfig, ...).
+const (
+	EnhancedProtobufSchemaSupportConfig = "enhanced.protobuf.schema.support"
+	ScrubInvalidNamesConfig             = "scrub.invalid.names"
+	IntForEnumsConfig                   = "int.for.enums"
+	OptionalForNullablesConfig          = "optional.for.nullables"
+	WrapperForNullablesConfig           = "wrapper.for.nullables"
+	WrapperForRawPrimitivesConfig       = "wrapper.for.raw.primitives"
+	GenerateStructForNullsConfig        = "generate.struct.for.nulls"
+	GenerateIndexForUnionsConfig        = "generate.index.for.unions"
+)
+
+// Class is ProtobufConverter's class name.
+const Class = "io.confluent.connect.protobuf.ProtobufConverter"
+
+type dataConfig struct {
+	enhanced, scrubNames, intForEnums, optionalForNullables, wrapperForNullables, indexForUnions bool
+}
+
+// ConfigDef defines ProtobufConverter's keys: the registry's, as
+// AvroConverter's, and ProtobufData's.
+func ConfigDef() *connect.ConfigDef {
+	b := func(name string, def bool, doc string) connect.ConfigKey {
+		return connect.ConfigKey{Name: name, Type: connect.ConfigBoolean, Default: def, Importance: connect.Medium, Doc: doc}
+	}
+	def := connect.NewConfigDef()
+	for _, k := range avro.ConfigDef().Keys() {
+		switch k.Name {
+		case avro.EnhancedAvroSchemaSupportConfig, avro.ConnectMetaDataConfig, avro.ScrubInvalidNamesConfig:
+			continue
+		}
+		def.Define(k)
+	}
+	return def.
+		Define(b(EnhancedProtobufSchemaSupportConfig, false, "Name Connect structs by the message's full name, package included.")).
+		Define(b(ScrubInvalidNamesConfig, false, "Replace characters Protobuf names may not hold.")).
+		Define(b(IntForEnumsConfig, false, "Read enums as INT32 numbers rather than symbol strings.")).
+		Define(b(OptionalForNullablesConfig, false, "Write optional Connect fields as proto3 optional fields.")).
+		Define(b(WrapperForNullablesConfig, false, "Write optional primitives as google.protobuf wrapper messages, and read those as optional primitives.")).
+		Define(b(WrapperForRawPrimitivesConfig, true, "Accepted for compatibility; top-level primitives are not supported.")).
+		Define(b(GenerateStructForNullsConfig, false, "Accepted for compatibility; no effect.")).
+		Define(b(GenerateIndexForUnionsConfig, true, "Name a oneof's Connect field <oneof>_<index>."))
+}
+
+// Converter is Confluent's ProtobufConverter. It is safe for concurrent
+// use; Close releases its registry connections.
+type Converter struct {
+	isKey     bool
+	data      dataConfig
+	reg       schemaRegistry
+	register  bool
+	normalize bool
+	strategy  string
+
+	mu     sync.RWMutex
+	write  map[*connect.Schema]*writeSchema
+	read   map[int]*readSchema
+	maxLen int
+}
+
+type writeSchema struct {
+	text, name string
+	md         protoreflect.MessageDescriptor
+}
+
+type readSchema struct {
+	file protoreflect.FileDescriptor
+	msgs map[string]*readMsg // by message index path
+}
+
+type readMsg struct {
+	md     protoreflect.MessageDescriptor
+	schema *connect.Schema
+}
+
+// Configure returns a Converter from Confluent's string configuration (the
+// converter's keys, prefix removed); isKey names the subject's -key or
+// -value suffix. The error names the key at fault and holds no credential.
+func Configure(config map[string]string, isKey bool) (*Converter, error) {
+	cfg, err := ConfigDef().Parse(config)
+	if err != nil {
+		return nil, fmt.Errorf("protobuf: %w", err)
+	}
+	reg, err := newRegistry(config)
+	if err != nil {
+		return nil, fmt.Errorf("protobuf: %w", err)
+	}
+	strat := avro.ValueSubjectNameStrategyConfig
+	if isKey {
+		strat = avro.KeySubjectNameStrategyConfig
+	}
+	return &Converter{
+		isKey: isKey, reg: reg,
+		data: dataConfig{enhanced: cfg.Bool(EnhancedProtobufSchemaSupportConfig), scrubNames: cfg.Bool(ScrubInvalidNamesConfig),
+			intForEnums: cfg.Bool(IntForEnumsConfig), optionalForNullables: cfg.Bool(OptionalForNullablesConfig),
+			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig)},
+		register: cfg.Bool(avro.AutoRegisterSchemasConfig), normalize: cfg.Bool(avro.NormalizeSchemasConfig),
+		strategy: shortClass(cfg.String(strat)),
+		write:    map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
+		maxLen: max(cfg.Int(avro.SchemasCacheConfig), 1),
+	}, nil
+}
+
+func shortClass(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
+
+// Plugin describes the Converter to a runtime.
+func Plugin() converter.Plugin {
+	return converter.Plugin{
+		PluginInfo: connect.PluginInfo{Class: Class, Aliases: []string{"ProtobufConverter"}, Kind: connect.ConverterPlugin,
+			Version: version.Kconnect(), Doc: "Confluent's Protobuf format with a Schema Registry.", Config: ConfigDef()},
+		New: func(config map[string]string, isKey bool) (converter.Converter, error) {
+			return Configure(config, isKey)
+		},
+	}
+}
+
+// Close releases the registry client's idle connections.
+func (c *Converter) Close() error { return c.reg.Close() }
+
+func dataErr(topic string, err error) error {
+	if connect.IsRetriable(err) {
+		return fmt.Errorf("protobuf: topic %s: %w", topic, err)
+	}
+	return &connect.DataError{Err: fmt.Errorf("protobuf: topic %s: %w", topic, err)}
+}
+
+// compile compiles a .proto file's text, resolving the well-known imports.
+func compile(text string) (protoreflect.FileDescriptor, error) {
+	const name = "schema.proto"
+	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+		Accessor: func(path string) (io.ReadCloser, error) {
+			if path == name {
+				return io.NopCloser(strings.NewReader(text)), nil
+			}
+			if src, ok := extraImports[path]; ok {
+				return io.NopCloser(strings.NewReader(src)), nil
+			}
+			return nil, os.ErrNotExist
+		}})}
+	files, err := comp.Compile(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	return files[0], nil
+}
+
+func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
+	c.mu.RLock()
+	ws, ok := c.write[s]
+	c.mu.RUnlock()
+	if ok {
+		return ws, nil
+	}
+	text, name, err := c.data.protoText(s)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := compile(text)
+	if err != nil {
+		return nil, fmt.Errorf("the .proto schema derived from the Connect schema does not compile: %w", err)
+	}
+	ws = &writeSchema{text: text, name: name, md: fd.Messages().Get(0)}
+	c.mu.Lock()
+	if len(c.write) >= c.maxLen {
+		clear(c.write)
+	}
+	c.write[s] = ws
+	c.mu.Unlock()
+	return ws, nil
+}
+
+func (c *Converter) subject(topic, record string) string {
+	switch c.strategy {
+	case "RecordNameStrategy":
+		return record
+	case "TopicRecordNameStrategy":
+		return topic + "-" + record
+	}
+	if c.isKey {
+		return topic + "-key"
+	}
+	return topic + "-value"
+}
+
+// FromConnect writes value, a struct, in Confluent's wire format,
+// registering its schema (auto.register.schemas) or looking it up. A nil
+// value is a Kafka null.
+func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	if schema == nil {
+		return nil, dataErr(topic, errors.New("a value without a schema cannot be written as Protobuf"))
+	}
+	ws, err := c.writeSchemaOf(schema)
+	if err != nil {
+		return nil, dataErr(topic, err)
+	}
+	st, ok := value.(*connect.Struct)
+	if !ok {
+		return nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
+	}
+	subject := c.subject(topic, ws.name)
+	id, err := c.reg.id(subject, ws.text, c.register, c.normalize)
+	if err != nil {
+		if c.reg.notFound(err) {
+			return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
+		}
+		return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+	}
+	m := dynamicpb.NewMessage(ws.md)
+	if err := c.data.fromConnect(m, schema, st); err != nil {
+		return nil, dataErr(topic, err)
+	}
+	dst = append(dst, 0) // magic
+	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
+	dst = appendIndexes(dst, []int{0}) // the schema's message is its file's first
+	return proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
+}
+
+// ToConnect reads Confluent's wire format. The value does not alias data.
+func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return nil, nil, nil
+	}
+	if len(data) < 6 {
+		return nil, nil, dataErr(topic, fmt.Errorf("%d bytes are too short for the Protobuf wire format's magic byte, schema id and message indexes", len(data)))
+	}
+	if data[0] != 0 {
+		return nil, nil, dataErr(topic, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's Protobuf wire format", data[0]))
+	}
+	id := int(binary.BigEndian.Uint32(data[1:5]))
+	path, rest, err := readIndexes(data[5:])
+	if err != nil {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+	}
+	rm, err := c.message(id, path)
+	if err != nil {
+		if c.reg.notFound(err) {
+			return nil, nil, dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
+		}
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+	}
+	m := dynamicpb.NewMessage(rm.md)
+	if err := proto.Unmarshal(rest, m); err != nil {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
+	}
+	v, err := c.data.toConnect(rm.schema, m)
+	if err != nil {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
+	}
+	return rm.schema, v, nil
+}
+
+// readIndexes reads the message index path: a zig-zag varint count, 0
+// meaning the path [0], then that many zig-zag varints.
+func readIndexes(b []byte) ([]int, []byte, error) {
+	n, k := binary.Varint(b)
+	if k <= 0 {
+		return nil, nil, errors.New("bad message index count")
+	}
+	b = b[k:]
+	if n == 0 {
+		return []int{0}, b, nil
+	}
+	if n < 0 || n > int64(len(b)) {
+		return nil, nil, fmt.Errorf("message index count %d is out of range", n)
+	}
+	path := make([]int, n)
+	for i := range path {
+		x, k := binary.Varint(b)
+		if k <= 0 || x < 0 || x > 1<<20 {
+			return nil, nil, fmt.Errorf("bad message index %d", i)
+		}
+		path[i] = int(x)
+		b = b[k:]
+	}
+	return path, b, nil
+}
+
+// appendIndexes writes a message index path as Confluent's serializer does.
+func appendIndexes(dst []byte, path []int) []byte {
+	if len(path) == 1 && path[0] == 0 {
+		return append(dst, 0)
+	}
+	dst = binary.AppendVarint(dst, int64(len(path)))
+	for _, i := range path {
+		dst = binary.AppendVarint(dst, int64(i))
+	}
+	return dst
+}
+
+// message returns the message at path in the schema registered as id.
+func (c *Converter) message(id int, path []int) (*readMsg, error) {
+	key := fmt.Sprint(path)
+	c.mu.RLock()
+	rs, ok := c.read[id]
+	var rm *readMsg
+	if ok {
+		rm = rs.msgs[key]
+	}
+	c.mu.RUnlock()
+	if rm != nil {
+		return rm, nil
+	}
+	if !ok {
+		text, err := c.reg.schemaText(id)
+		if err != nil {
+			return nil, err
+		}
+		fd, err := compile(text)
+		if err != nil {
+			return nil, fmt.Errorf("the registered .proto schema does not compile: %w", err)
+		}
+		rs = &readSchema{file: fd, msgs: map[string]*readMsg{}}
+	}
+	msgs := rs.file.Messages()
+	var md protoreflect.MessageDescriptor
+	for _, i := range path {
+		if i >= msgs.Len() {
+			return nil, fmt.Errorf("message index %v names no message", path)
+		}
+		md = msgs.Get(i)
+		msgs = md.Messages()
+	}
+	rm = &readMsg{md: md, schema: c.data.connectSchema(md, false)}
+	c.mu.Lock()
+	if len(c.read) >= c.maxLen {
+		clear(c.read)
+	}
+	if old, ok := c.read[id]; ok {
+		rs = old
+	} else {
+		c.read[id] = rs
+	}
+	rs.msgs[key] = rm
+	c.mu.Unlock()
+	return rm, nil
+}
+
+var (
+	_ converter.Converter = (*Converter)(nil)
+	_ io.Closer           = (*Converter)(nil)
+)

@@ -1,0 +1,42 @@
+package protobuf
+
+import (
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/schemaregistry"
+)
+
+// registryClient adapts the schema-registry converters' shared client to
+// schemaRegistry.
+type registryClient struct{ c *schemaregistry.Client }
+
+func newRegistry(config map[string]string) (schemaRegistry, error) {
+	cfg, err := schemaregistry.Define(connect.NewConfigDef()).Parse(config)
+	if err != nil {
+		return nil, err
+	}
+	// The client does not depend on whether it serves keys or values;
+	// the subjects are the converter's.
+	c, _, err := schemaregistry.New(cfg, sr.TypeProtobuf, false)
+	if err != nil {
+		return nil, err
+	}
+	return registryClient{c}, nil
+}
+
+func (r registryClient) schemaText(id int) (string, error) {
+	s, err := r.c.SchemaByID(id)
+	return s.Schema, err
+}
+
+func (r registryClient) id(subject, schema string, register, normalize bool) (int, error) {
+	return r.c.ID(subject, schema, register, normalize)
+}
+
+func (r registryClient) notFound(err error) bool { return schemaregistry.NotFound(err) }
+
+func (r registryClient) Close() error {
+	r.c.Close()
+	return nil
+}
