@@ -73,8 +73,11 @@ func TestCoreLinksNoDatabaseDriver(t *testing.T) {
 }
 
 // schemaRegistryDeps are what the schema-registry converters bring in: the
-// Avro library, the JSON Schema validator and the registry client.
-var schemaRegistryDeps = []string{"github.com/hamba/avro", "github.com/santhosh-tekuri/jsonschema", "github.com/twmb/franz-go/pkg/sr"}
+// Avro and Protobuf libraries, the JSON Schema validator, the registry
+// client and the converters themselves.
+var schemaRegistryDeps = []string{"github.com/hamba/avro", "github.com/santhosh-tekuri/jsonschema", "github.com/twmb/franz-go/pkg/sr",
+	"github.com/bufbuild/protocompile", "google.golang.org/protobuf", module + "/converter/avro", module + "/converter/protobuf",
+	module + "/converter/jsonschema"}
 
 // TestCoreLinksNoAvro checks that the contracts, the other converters and
 // the runtime link neither Avro, a JSON Schema validator nor a schema

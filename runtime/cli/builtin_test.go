@@ -23,10 +23,11 @@ func TestBuiltinSpoolDir(t *testing.T) {
 }
 
 // TestBuiltinAvroConverter: the worker program knows Confluent's
-// AvroConverter by its class name and alias.
+// AvroConverter and ProtobufConverter by their class names and aliases.
 func TestBuiltinAvroConverter(t *testing.T) {
 	ps := connect.Plugins(builtinPlugins(&settings{}))
-	for _, name := range []string{"io.confluent.connect.avro.AvroConverter", "AvroConverter"} {
+	for _, name := range []string{"io.confluent.connect.avro.AvroConverter", "AvroConverter",
+		"io.confluent.connect.protobuf.ProtobufConverter", "ProtobufConverter"} {
 		if _, err := ps.Find(connect.ConverterPlugin, name); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}

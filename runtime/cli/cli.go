@@ -42,6 +42,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	avroconv "github.com/kconnect-go/kconnect/converter/avro"
 	jsonschemaconv "github.com/kconnect-go/kconnect/converter/jsonschema"
+	protoconv "github.com/kconnect-go/kconnect/converter/protobuf"
 	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -232,13 +233,13 @@ func newFlags(name string) *flag.FlagSet {
 }
 
 // builtinPlugins are the connectors that come with kconnect, and Confluent's
-// AvroConverter and JsonSchemaConverter; the worker knows Kafka's converters
-// and the transforms itself. The schema-registry converters are here, not in
-// the worker, so that a program embedding only the worker links no schema
-// registry client.
+// AvroConverter, JsonSchemaConverter and ProtobufConverter; the worker
+// knows Kafka's converters and the transforms itself. The schema-registry
+// converters are here, not in the worker, so that a program embedding only
+// the worker links no schema registry client.
 func builtinPlugins(s *settings) []connect.Plugin {
 	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin()}
+		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
