@@ -303,7 +303,7 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
 	m := dynamicpb.NewMessage(rm.md)
-	if err := proto.Unmarshal(rest, m); err != nil {
+	if err := unmarshal(rest, m); err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
 	}
 	v, err := c.data.toConnect(rm.schema, m)
@@ -311,6 +311,18 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
 	}
 	return rm.schema, v, nil
+}
+
+// unmarshal is proto.Unmarshal, turning a panic into an error: the
+// library's reflective path panics on some malformed map entries of a
+// dynamic message (a field of the wrong wire type where the key is).
+func unmarshal(b []byte, m *dynamicpb.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed Protobuf data: %v", r)
+		}
+	}()
+	return proto.Unmarshal(b, m)
 }
 
 // readIndexes reads the message index path: a zig-zag varint count, 0
