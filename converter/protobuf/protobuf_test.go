@@ -46,7 +46,7 @@ func order(t testing.TB, s *connect.Schema) *connect.Struct {
 	a := connect.NewStruct(addrS.Schema)
 	require.NoError(t, a.Put("city", "Oslo"))
 	for k, x := range map[string]any{"id": int64(42), "name": "ab", "note": "hi", "tags": []any{"x", "y"},
-		"counts": map[string]any{"a": int32(1)}, "addr": a, "created": time.Unix(1700000000, 5).UTC(), "status": "SHIPPED"} {
+		"counts": map[string]any{"a": int32(1)}, "addr": a, "created": time.UnixMilli(1700000000123).UTC(), "status": "SHIPPED"} {
 		require.NoError(t, v.Put(k, x))
 	}
 	return v
@@ -85,7 +85,7 @@ func goldenPayload() []byte {
 	ts = protowire.AppendTag(ts, 1, protowire.VarintType)
 	ts = protowire.AppendVarint(ts, 1700000000)
 	ts = protowire.AppendTag(ts, 2, protowire.VarintType)
-	ts = protowire.AppendVarint(ts, 5)
+	ts = protowire.AppendVarint(ts, 123000000)
 	b = protowire.AppendTag(b, 7, protowire.BytesType)
 	b = protowire.AppendBytes(b, ts)
 	b = protowire.AppendTag(b, 8, protowire.VarintType)
@@ -116,7 +116,7 @@ func TestGoldenBytes(t *testing.T) {
 	require.Equal(t, []any{"x", "y"}, got.Get("tags"))
 	require.Equal(t, map[string]any{"a": int32(1)}, got.Get("counts"))
 	require.Equal(t, "Oslo", got.Get("addr").(*connect.Struct).Get("city"))
-	require.Equal(t, time.Unix(1700000000, 5).UTC(), got.Get("created"))
+	require.Equal(t, time.UnixMilli(1700000000123).UTC(), got.Get("created"))
 	require.Equal(t, "SHIPPED", got.Get("status"))
 	f, _ := rs.Field("note")
 	require.Equal(t, connect.StringType, f.Schema.Type)
@@ -205,4 +205,49 @@ func TestIndexes(t *testing.T) {
 	}
 	require.Equal(t, []byte{0}, appendIndexes(nil, []int{0}))
 	require.Equal(t, []byte{4, 2, 4}, appendIndexes(nil, []int{1, 2}))
+}
+
+// TestLogicalAndSmallInts: Date, Time, Decimal, INT8 and INT16 come back as
+// they went, the small integers and the decimal's scale through
+// confluent.field_meta options.
+func TestLogicalAndSmallInts(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	c := newConv(t, reg.URL())
+	s := connect.StructOf(
+		connect.F("d", connect.DateSchema),
+		connect.F("tm", connect.TimeSchema),
+		connect.F("amount", connect.DecimalSchema(2)),
+		connect.F("b", connect.Int8Schema),
+		connect.F("h", connect.Int16Schema),
+		connect.F("kind", connect.StringSchema.WithName("Kind").WithParameter(enumParam, "Kind").
+			WithParameter(enumParam+".A", "0").WithParameter(enumParam+".B", "1")),
+	).WithName("x.L")
+	v := connect.NewStruct(s)
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	tod := time.Date(1970, 1, 1, 13, 4, 5, 6e6, time.UTC)
+	amt := connect.NewDecimal(-12345, 2)
+	for k, x := range map[string]any{"d": day, "tm": tod, "amount": amt, "b": int8(-3), "h": int16(300), "kind": "B"} {
+		require.NoError(t, v.Put(k, x))
+	}
+	out, err := c.FromConnect(nil, "l", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	rs, got, err := c.ToConnect("l", connect.Headers{}, out)
+	require.NoError(t, err)
+	g := got.(*connect.Struct)
+	require.Equal(t, day, g.Get("d"))
+	require.Equal(t, tod, g.Get("tm"))
+	require.True(t, amt.Equal(g.Get("amount").(connect.Decimal)), "%v", g.Get("amount"))
+	require.Equal(t, int8(-3), g.Get("b"))
+	require.Equal(t, int16(300), g.Get("h"))
+	require.Equal(t, "B", g.Get("kind"))
+	f, _ := rs.Field("amount")
+	sc, err := f.Schema.DecimalScale()
+	require.NoError(t, err)
+	require.Equal(t, int32(2), sc)
+
+	ci := newConv(t, reg.URL(), IntForEnumsConfig, "true")
+	_, got, err = ci.ToConnect("l", connect.Headers{}, out)
+	require.NoError(t, err)
+	require.Equal(t, int32(1), got.(*connect.Struct).Get("kind"))
 }

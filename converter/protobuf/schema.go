@@ -114,7 +114,7 @@ func (g *gen) message(b *strings.Builder, s *connect.Schema, name, indent string
 				if err != nil {
 					return fmt.Errorf("field %s.%s: %w", f.Name, m.Name, err)
 				}
-				fmt.Fprintf(b, "%s    %s %s = %d;\n", indent, typ, g.d.scrub(m.Name), tag)
+				fmt.Fprintf(b, "%s    %s %s = %d%s;\n", indent, typ, g.d.scrub(m.Name), tag, g.meta(m.Schema))
 			}
 			b.WriteString(indent + "  }\n")
 			continue
@@ -137,11 +137,47 @@ func (g *gen) message(b *strings.Builder, s *connect.Schema, name, indent string
 		if err != nil {
 			return fmt.Errorf("field %s: %w", f.Name, err)
 		}
-		fmt.Fprintf(b, "%s  %s%s %s = %d;\n", indent, label, typ, g.d.scrub(f.Name), tag)
+		fmt.Fprintf(b, "%s  %s%s %s = %d%s;\n", indent, label, typ, g.d.scrub(f.Name), tag, g.meta(fs))
 	}
 	b.WriteString(nested.String())
 	b.WriteString(indent + "}\n")
 	return nil
+}
+
+// meta is a field's confluent.field_meta option: the params that keep
+// INT8, INT16 and a decimal's precision and scale.
+func (g *gen) meta(s *connect.Schema) string {
+	if s.Type == connect.ArrayType {
+		s = s.Elem
+	}
+	var params [][2]string
+	switch {
+	case s.Logical() == connect.LogicalDecimal:
+		if p, ok := s.Parameter(precisionKey); ok {
+			params = append(params, [2]string{"precision", p})
+		}
+		if sc, ok := s.Parameter(connect.DecimalScaleParameter); ok {
+			params = append(params, [2]string{"scale", sc})
+		}
+	case s.Type == connect.Int8Type:
+		params = append(params, [2]string{"connect.type", "int8"})
+	case s.Type == connect.Int16Type:
+		params = append(params, [2]string{"connect.type", "int16"})
+	}
+	if len(params) == 0 {
+		return ""
+	}
+	g.imports["confluent/meta.proto"] = true
+	var b strings.Builder
+	b.WriteString(" [(confluent.field_meta) = { params: [")
+	for i, p := range params {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "{ key: %q, value: %q }", p[0], p[1])
+	}
+	b.WriteString("] }]")
+	return b.String()
 }
 
 // nextTag is the field's number: its Tag parameter, else one past the last.
@@ -191,6 +227,10 @@ func (g *gen) fieldType(nested *strings.Builder, s *connect.Schema, field, inden
 			name = g.defaultName()
 		}
 		_, short := splitName(name)
+		if short == field {
+			// A message and a field may not share a name.
+			short += "Message"
+		}
 		if err := g.message(nested, s, short, indent+"  "); err != nil {
 			return "", err
 		}
@@ -212,6 +252,9 @@ func (g *gen) fieldType(nested *strings.Builder, s *connect.Schema, field, inden
 		return "map<" + k + ", " + v + ">", nil
 	case connect.StringType:
 		if enum, ok := s.Parameter(enumParam); ok {
+			if s.Name != "" {
+				enum = s.Name
+			}
 			return g.enum(nested, s, enum, indent)
 		}
 	}

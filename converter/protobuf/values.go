@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -14,33 +15,37 @@ import (
 )
 
 // connectSchema is ProtobufData.toConnectSchema for a message: a struct
-// whose fields are all optional, since a proto3 field always has a value.
+// with the message's oneofs first, as Union structs, then its other fields.
 func (d dataConfig) connectSchema(md protoreflect.MessageDescriptor, optional bool) *connect.Schema {
 	name := string(md.Name())
 	if d.enhanced {
 		name = string(md.FullName())
 	}
 	var fields []connect.Field
-	seen := map[protoreflect.OneofDescriptor]bool{}
+	for i := 0; i < md.Oneofs().Len(); i++ {
+		od := md.Oneofs().Get(i)
+		if od.IsSynthetic() {
+			continue
+		}
+		var members []connect.Field
+		for j := 0; j < od.Fields().Len(); j++ {
+			m := od.Fields().Get(j)
+			members = append(members, connect.F(string(m.Name()), d.fieldSchema(m)))
+		}
+		fname := string(od.Name())
+		if d.indexForUnions {
+			fname += "_" + strconv.Itoa(od.Index())
+		}
+		uname := string(od.Name())
+		if d.enhanced {
+			uname = string(od.FullName())
+		}
+		fields = append(fields, connect.F(fname, connect.StructOf(members...).WithName(unionName+"."+uname).AsOptional()))
+	}
 	fds := md.Fields()
 	for i := 0; i < fds.Len(); i++ {
 		fd := fds.Get(i)
 		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
-			if seen[od] {
-				continue
-			}
-			seen[od] = true
-			var members []connect.Field
-			for j := 0; j < od.Fields().Len(); j++ {
-				m := od.Fields().Get(j)
-				members = append(members, connect.F(string(m.Name()), d.fieldSchema(m)))
-			}
-			fname := string(od.Name())
-			if d.indexForUnions {
-				fname += "_" + strconv.Itoa(od.Index())
-			}
-			u := connect.StructOf(members...).WithName(unionName + "." + string(od.Name())).AsOptional()
-			fields = append(fields, connect.F(fname, u))
 			continue
 		}
 		fields = append(fields, connect.F(string(fd.Name()), d.fieldSchema(fd)))
@@ -52,43 +57,67 @@ func (d dataConfig) connectSchema(md protoreflect.MessageDescriptor, optional bo
 	return s
 }
 
-func wrapperType(md protoreflect.MessageDescriptor) (*connect.Schema, bool) {
-	if md.ParentFile() == nil || md.ParentFile().Package() != "google.protobuf" {
-		return nil, false
+// oneofOf returns the oneof a Union struct schema stands for.
+func oneofOf(md protoreflect.MessageDescriptor, s *connect.Schema) protoreflect.OneofDescriptor {
+	name := strings.TrimPrefix(s.Name, unionName+".")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
 	}
-	switch md.Name() {
-	case "DoubleValue":
-		return connect.OptionalFloat64Schema, true
-	case "FloatValue":
-		return connect.OptionalFloat32Schema, true
-	case "Int64Value", "UInt64Value", "UInt32Value":
-		return connect.OptionalInt64Schema, true
-	case "Int32Value":
-		return connect.OptionalInt32Schema, true
-	case "BoolValue":
-		return connect.OptionalBooleanSchema, true
-	case "StringValue":
-		return connect.OptionalStringSchema, true
-	case "BytesValue":
-		return connect.OptionalBytesSchema, true
+	return md.Oneofs().ByName(protoreflect.Name(name))
+}
+
+func wrapperType(md protoreflect.MessageDescriptor) (*connect.Schema, bool) {
+	switch md.FullName() {
+	case "google.protobuf.DoubleValue":
+		return connect.Float64Schema, true
+	case "google.protobuf.FloatValue":
+		return connect.Float32Schema, true
+	case "google.protobuf.Int64Value", "google.protobuf.UInt64Value", "google.protobuf.UInt32Value":
+		return connect.Int64Schema, true
+	case "google.protobuf.Int32Value":
+		return connect.Int32Schema, true
+	case "google.protobuf.BoolValue":
+		return connect.BooleanSchema, true
+	case "google.protobuf.StringValue":
+		return connect.StringSchema, true
+	case "google.protobuf.BytesValue":
+		return connect.BytesSchema, true
 	}
 	return nil, false
 }
 
+// fieldSchema is the schema of field fd. Messages, enums, repeated fields
+// and maps are optional; a scalar is optional unless wrapper.for.nullables
+// is set, or optional.for.nullables is and it lacks the optional keyword.
 func (d dataConfig) fieldSchema(fd protoreflect.FieldDescriptor) *connect.Schema {
 	var s *connect.Schema
 	switch {
 	case fd.IsMap():
-		s = connect.MapOf(d.single(fd.MapKey()).AsRequired(), d.single(fd.MapValue())).AsOptional()
+		s = connect.MapOf(d.fieldSchema(fd.MapKey()), d.fieldSchema(fd.MapValue()))
+		if n := string(fd.Message().Name()); strings.HasSuffix(n, "Entry") {
+			n = strings.TrimSuffix(n, "Entry")
+			s.Name = strings.ToLower(n[:1]) + n[1:]
+		}
+		s = s.AsOptional()
 	case fd.IsList():
-		s = connect.ArrayOf(d.single(fd).AsRequired()).AsOptional()
+		s = connect.ArrayOf(d.single(fd).AsOptional()).AsOptional()
 	default:
 		s = d.single(fd)
+		if fd.Kind() != protoreflect.MessageKind && fd.Kind() != protoreflect.EnumKind {
+			if d.optionalForNullables {
+				if fd.HasOptionalKeyword() {
+					s = s.AsOptional()
+				}
+			} else if !d.wrapperForNullables {
+				s = s.AsOptional()
+			}
+		}
 	}
 	return s.WithParameter(tagParam, strconv.Itoa(int(fd.Number())))
 }
 
-// single is the schema of one value of fd, optional.
+// single is the schema of one value of fd; messages and enums are
+// optional, scalars required.
 func (d dataConfig) single(fd protoreflect.FieldDescriptor) *connect.Schema {
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
@@ -100,41 +129,60 @@ func (d dataConfig) single(fd protoreflect.FieldDescriptor) *connect.Schema {
 			return connect.OptionalDateSchema
 		case timeOfDayPB:
 			return connect.OptionalTimeSchema
+		case decimalPB:
+			meta := fieldMeta(fd)
+			scale, _ := strconv.Atoi(meta["scale"])
+			s := connect.DecimalSchema(int32(scale))
+			if p, ok := meta["precision"]; ok {
+				s = s.WithParameter(precisionKey, p)
+			}
+			return s.AsOptional()
 		}
 		if w, ok := wrapperType(md); ok && d.wrapperForNullables {
-			return w
+			return w.AsOptional()
 		}
 		return d.connectSchema(md, true)
 	case protoreflect.EnumKind:
 		ed := fd.Enum()
-		s := connect.OptionalStringSchema
+		s := connect.StringSchema
 		if d.intForEnums {
-			s = connect.OptionalInt32Schema
+			s = connect.Int32Schema
 		}
-		s = s.WithParameter(enumParam, string(ed.Name()))
+		name := string(ed.Name())
+		if d.enhanced {
+			name = string(ed.FullName())
+		}
+		s = s.WithName(name).WithParameter(enumParam, string(ed.Name()))
 		for i := 0; i < ed.Values().Len(); i++ {
 			v := ed.Values().Get(i)
 			s = s.WithParameter(enumParam+"."+string(v.Name()), strconv.Itoa(int(v.Number())))
 		}
-		return s
+		return s.AsOptional()
 	case protoreflect.BoolKind:
-		return connect.OptionalBooleanSchema
+		return connect.BooleanSchema
 	case protoreflect.StringKind:
-		return connect.OptionalStringSchema
+		return connect.StringSchema
 	case protoreflect.BytesKind:
-		return connect.OptionalBytesSchema
+		return connect.BytesSchema
 	case protoreflect.FloatKind:
-		return connect.OptionalFloat32Schema
+		return connect.Float32Schema
 	case protoreflect.DoubleKind:
-		return connect.OptionalFloat64Schema
-	case protoreflect.Int32Kind:
-		return connect.OptionalInt32Schema
-	case protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
-		return connect.OptionalInt32Schema.WithParameter(typeParam, fd.Kind().String())
+		return connect.Float64Schema
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		switch fieldMeta(fd)["connect.type"] {
+		case "int8":
+			return connect.Int8Schema
+		case "int16":
+			return connect.Int16Schema
+		}
+		if fd.Kind() == protoreflect.Int32Kind {
+			return connect.Int32Schema
+		}
+		return connect.Int32Schema.WithParameter(typeParam, fd.Kind().String())
 	case protoreflect.Int64Kind:
-		return connect.OptionalInt64Schema
+		return connect.Int64Schema
 	default: // uint32, fixed32 (which do not fit INT32), and the other 64-bit kinds
-		return connect.OptionalInt64Schema.WithParameter(typeParam, fd.Kind().String())
+		return connect.Int64Schema.WithParameter(typeParam, fd.Kind().String())
 	}
 }
 
@@ -144,7 +192,7 @@ func (d dataConfig) toConnect(s *connect.Schema, m protoreflect.Message) (*conne
 	md := m.Descriptor()
 	for _, f := range s.Fields {
 		if strings.HasPrefix(f.Schema.Name, unionName+".") {
-			od := md.Oneofs().ByName(protoreflect.Name(strings.TrimPrefix(f.Schema.Name, unionName+".")))
+			od := oneofOf(md, f.Schema)
 			if od == nil {
 				continue
 			}
@@ -233,13 +281,29 @@ func (d dataConfig) single1(s *connect.Schema, fd protoreflect.FieldDescriptor, 
 		f := m.Descriptor().Fields()
 		switch s.Logical() {
 		case connect.LogicalTimestamp:
-			return time.Unix(m.Get(f.ByNumber(1)).Int(), m.Get(f.ByNumber(2)).Int()).UTC(), nil
+			// Connect's Timestamp holds milliseconds, as Timestamps.toMillis.
+			ms := m.Get(f.ByNumber(1)).Int()*1000 + m.Get(f.ByNumber(2)).Int()/1e6
+			return time.UnixMilli(ms).UTC(), nil
 		case connect.LogicalDate:
 			y, mo, dd := m.Get(f.ByNumber(1)).Int(), m.Get(f.ByNumber(2)).Int(), m.Get(f.ByNumber(3)).Int()
 			return time.Date(int(y), time.Month(mo), int(dd), 0, 0, 0, 0, time.UTC), nil
 		case connect.LogicalTime:
 			h, mi, se, n := m.Get(f.ByNumber(1)).Int(), m.Get(f.ByNumber(2)).Int(), m.Get(f.ByNumber(3)).Int(), m.Get(f.ByNumber(4)).Int()
-			return time.Date(1970, 1, 1, int(h), int(mi), int(se), int(n), time.UTC), nil
+			return time.Date(1970, 1, 1, int(h), int(mi), int(se), int(n/1e6*1e6), time.UTC), nil
+		case connect.LogicalDecimal:
+			b := m.Get(f.ByNumber(1)).Bytes()
+			dec := connect.NewDecimal(0, int32(m.Get(f.ByNumber(3)).Int()))
+			if len(b) > 0 {
+				var err error
+				if dec, err = connect.DecimalFromBytes(b, dec.Scale); err != nil {
+					return nil, err
+				}
+			}
+			// The message carries its own scale; Connect's schema fixes one.
+			if want, err := s.DecimalScale(); err == nil && want != dec.Scale {
+				return dec.Rescale(want)
+			}
+			return dec, nil
 		}
 		if s.Type != connect.StructType {
 			return d.single1(s, f.ByNumber(1), m.Get(f.ByNumber(1)))
@@ -266,6 +330,12 @@ func (d dataConfig) single1(s *connect.Schema, fd protoreflect.FieldDescriptor, 
 	case protoreflect.DoubleKind:
 		return v.Float(), nil
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		switch s.Type {
+		case connect.Int8Type:
+			return int8(v.Int()), nil
+		case connect.Int16Type:
+			return int16(v.Int()), nil
+		}
 		return int32(v.Int()), nil
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
 		return int64(v.Uint()), nil
@@ -399,8 +469,9 @@ func (d dataConfig) protoValue(newMsg func() protoreflect.Value, fd protoreflect
 			t = t.UTC()
 			switch s.Logical() {
 			case connect.LogicalTimestamp:
+				// Connect's Timestamp holds milliseconds, as Timestamps.fromMillis.
 				m.Set(f.ByNumber(1), protoreflect.ValueOfInt64(t.Unix()))
-				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Nanosecond())))
+				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Nanosecond()/1e6*1e6)))
 			case connect.LogicalDate:
 				m.Set(f.ByNumber(1), protoreflect.ValueOfInt32(int32(t.Year())))
 				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Month())))
@@ -409,7 +480,7 @@ func (d dataConfig) protoValue(newMsg func() protoreflect.Value, fd protoreflect
 				m.Set(f.ByNumber(1), protoreflect.ValueOfInt32(int32(t.Hour())))
 				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Minute())))
 				m.Set(f.ByNumber(3), protoreflect.ValueOfInt32(int32(t.Second())))
-				m.Set(f.ByNumber(4), protoreflect.ValueOfInt32(int32(t.Nanosecond())))
+				m.Set(f.ByNumber(4), protoreflect.ValueOfInt32(int32(t.Nanosecond()/1e6*1e6)))
 			}
 			return pv, nil
 		case connect.LogicalDecimal:
@@ -417,7 +488,14 @@ func (d dataConfig) protoValue(newMsg func() protoreflect.Value, fd protoreflect
 			if !ok {
 				return pv, fmt.Errorf("%T is not a connect.Decimal", v)
 			}
+			// As DecimalUtils.fromBigDecimal: the unscaled value's two's
+			// complement bytes, BigDecimal's precision and the scale.
 			m.Set(f.ByNumber(1), protoreflect.ValueOfBytes(connect.DecimalBytes(nil, dec)))
+			prec := 1
+			if dec.Unscaled != nil && dec.Unscaled.Sign() != 0 {
+				prec = len(new(big.Int).Abs(dec.Unscaled).String())
+			}
+			m.Set(f.ByNumber(2), protoreflect.ValueOfUint32(uint32(prec)))
 			m.Set(f.ByNumber(3), protoreflect.ValueOfInt32(dec.Scale))
 			return pv, nil
 		}
