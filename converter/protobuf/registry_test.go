@@ -1,0 +1,119 @@
+package protobuf
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+func userSchema() *connect.Schema {
+	return connect.StructOf(connect.F("id", connect.Int64Schema)).WithName("com.example.User")
+}
+
+func user() *connect.Struct {
+	v := connect.NewStruct(userSchema())
+	_ = v.Put("id", int64(1))
+	return v
+}
+
+// TestRegisteredSchema: the schema is registered as PROTOBUF, its text a
+// proto3 file in the struct's package; the subject follows the strategy.
+func TestRegisteredSchema(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	for _, tc := range []struct{ strategy, subject string }{
+		{"", "users-value"},
+		{"io.confluent.kafka.serializers.subject.RecordNameStrategy", "com.example.User"},
+		{"TopicRecordNameStrategy", "users-com.example.User"},
+	} {
+		var extra []string
+		if tc.strategy != "" {
+			extra = []string{"value.subject.name.strategy", tc.strategy}
+		}
+		c := newConv(t, reg.URL(), extra...)
+		_, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+		require.NoError(t, err)
+		ss, ok := reg.GetSchema(tc.subject, 1)
+		require.True(t, ok, tc.subject)
+		require.Equal(t, sr.TypeProtobuf, ss.Type)
+		require.Equal(t, "syntax = \"proto3\";\npackage com.example;\n\nmessage User {\n  int64 id = 1;\n}\n", ss.Schema.Schema)
+	}
+}
+
+// TestAutoRegisterOff: without auto.register.schemas an unknown schema is a
+// data error naming the topic and subject.
+func TestAutoRegisterOff(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	c := newConv(t, reg.URL(), "auto.register.schemas", "false")
+	_, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	var de *connect.DataError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, "topic users")
+	require.ErrorContains(t, err, "users-value")
+}
+
+// TestRegistryDown: a registry answering 5xx is retried, then the error is
+// retriable and fatal (errors.tolerance=all must not skip the record) and
+// names the topic; once it answers, the same record goes through.
+func TestRegistryDown(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	var down atomic.Bool
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			calls.Add(1)
+			http.Error(w, `{"error_code":50001,"message":"store down"}`, http.StatusInternalServerError)
+			return
+		}
+		reg.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newConv(t, srv.URL)
+	down.Store(true)
+	_, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.True(t, connect.IsRetriable(err), "%v", err)
+	require.ErrorIs(t, err, connect.ErrFatal)
+	require.ErrorContains(t, err, "users")
+	require.Equal(t, int32(2), calls.Load(), "max.retries=1: two attempts")
+	_, _, err = c.ToConnect("users", connect.Headers{}, []byte{0, 0, 0, 0, 1, 0})
+	require.True(t, connect.IsRetriable(err), "%v", err)
+	down.Store(false)
+	out, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.NoError(t, err)
+	_, v, err := c.ToConnect("users", connect.Headers{}, out)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v.(*connect.Struct).Get("id"))
+}
+
+// TestMessageIndexes: a record of a nested message, written by another
+// producer with the index path [1, 0], reads as that message.
+func TestMessageIndexes(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	id, _, err := reg.RegisterSchema("m-value", sr.Schema{Type: sr.TypeProtobuf, Schema: strings.Join([]string{
+		`syntax = "proto3";`, `package p;`,
+		`message A { string a = 1; }`,
+		`message B { message Inner { int32 x = 1; } Inner in = 1; }`}, "\n")})
+	require.NoError(t, err)
+	c := newConv(t, reg.URL())
+	data := append([]byte{0, 0, 0, 0, byte(id)}, appendIndexes(nil, []int{1, 0})...)
+	data = append(data, 0x08, 9)
+	s, v, err := c.ToConnect("m", connect.Headers{}, data)
+	require.NoError(t, err)
+	require.Equal(t, "Inner", s.Name)
+	require.Equal(t, int32(9), v.(*connect.Struct).Get("x"))
+
+	_, _, err = c.ToConnect("m", connect.Headers{}, append([]byte{0, 0, 0, 0, byte(id)}, appendIndexes(nil, []int{5})...))
+	require.ErrorContains(t, err, "names no message")
+	require.ErrorContains(t, err, "topic m")
+}
