@@ -122,6 +122,7 @@ type Converter struct {
 type writeSchema struct {
 	text, name string
 	md         protoreflect.MessageDescriptor
+	plan       *plan
 }
 
 type readSchema struct {
@@ -220,7 +221,12 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the .proto schema derived from the Connect schema does not compile: %w", err)
 	}
-	ws = &writeSchema{text: text, name: name, md: fd.Messages().Get(0)}
+	md := fd.Messages().Get(0)
+	p, err := c.data.newPlan(md, s)
+	if err != nil {
+		return nil, err
+	}
+	ws = &writeSchema{text: text, name: name, md: md, plan: p}
 	c.mu.Lock()
 	if len(c.write) >= c.maxLen {
 		clear(c.write)
@@ -269,14 +275,14 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 		}
 		return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 	}
-	m := dynamicpb.NewMessage(ws.md)
-	if err := c.data.fromConnect(m, schema, st); err != nil {
-		return nil, dataErr(topic, err)
-	}
 	dst = append(dst, 0) // magic
 	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
 	dst = appendIndexes(dst, []int{0}) // the schema's message is its file's first
-	return proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
+	out, err := c.data.appendMessage(dst, ws.plan, st)
+	if err != nil {
+		return nil, dataErr(topic, err)
+	}
+	return out, nil
 }
 
 // ToConnect reads Confluent's wire format. The value does not alias data.

@@ -73,6 +73,7 @@ type gen struct {
 	d       dataConfig
 	n       int
 	imports map[string]bool
+	scope   map[string]bool // the types declared in the message being written
 }
 
 func (g *gen) defaultName() string {
@@ -99,6 +100,9 @@ func (d dataConfig) scrub(name string) string {
 func (g *gen) message(b *strings.Builder, s *connect.Schema, name, indent string) error {
 	b.WriteString(indent + "message " + g.d.scrub(name) + " {\n")
 	var nested strings.Builder
+	outer := g.scope
+	g.scope = map[string]bool{}
+	defer func() { g.scope = outer }()
 	tag := 0
 	for _, f := range s.Fields {
 		fs := f.Schema
@@ -231,8 +235,12 @@ func (g *gen) fieldType(nested *strings.Builder, s *connect.Schema, field, inden
 			// A message and a field may not share a name.
 			short += "Message"
 		}
-		if err := g.message(nested, s, short, indent+"  "); err != nil {
-			return "", err
+		// Fields of one struct type share its one declaration.
+		if !g.scope[short] {
+			g.scope[short] = true
+			if err := g.message(nested, s, short, indent+"  "); err != nil {
+				return "", err
+			}
 		}
 		return g.d.scrub(short), nil
 	case connect.ArrayType:
@@ -294,7 +302,11 @@ func (g *gen) enum(nested *strings.Builder, s *connect.Schema, enum, indent stri
 	if len(syms) == 0 {
 		return "", fmt.Errorf("enum %s has no symbols", enum)
 	}
-	sort.SliceStable(syms, func(i, j int) bool { return syms[i].n < syms[j].n })
+	if g.scope["enum "+short] {
+		return g.d.scrub(short), nil
+	}
+	g.scope["enum "+short] = true
+	// The symbols in the parameters' order, as ProtobufData writes them.
 	nested.WriteString(indent + "  enum " + g.d.scrub(short) + " {\n")
 	for _, y := range syms {
 		fmt.Fprintf(nested, "%s    %s = %d;\n", indent, g.d.scrub(y.name), y.n)

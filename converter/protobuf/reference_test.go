@@ -1,0 +1,242 @@
+package protobuf
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// The reference encoder: Connect values set on a dynamicpb message, which
+// google.golang.org/protobuf marshals. The converter writes the bytes
+// itself (encode.go); the tests check it against this.
+
+// fromConnect sets m's fields from st, as ProtobufData.fromConnectData.
+func (d dataConfig) fromConnect(m protoreflect.Message, s *connect.Schema, st *connect.Struct) error {
+	md := m.Descriptor()
+	for _, f := range s.Fields {
+		v := st.Get(f.Name)
+		if v == nil {
+			continue
+		}
+		if f.Schema.Type == connect.StructType && strings.HasPrefix(f.Schema.Name, unionName) {
+			u, ok := v.(*connect.Struct)
+			if !ok {
+				return fmt.Errorf("field %s: %T is not a struct", f.Name, v)
+			}
+			for _, mf := range f.Schema.Fields {
+				mv := u.Get(mf.Name)
+				if mv == nil {
+					continue
+				}
+				fd := md.Fields().ByName(protoreflect.Name(d.scrub(mf.Name)))
+				if fd == nil {
+					return fmt.Errorf("field %s.%s is not in message %s", f.Name, mf.Name, md.FullName())
+				}
+				if err := d.set(m, fd, mf.Schema, mv); err != nil {
+					return fmt.Errorf("field %s.%s: %w", f.Name, mf.Name, err)
+				}
+				break
+			}
+			continue
+		}
+		fd := md.Fields().ByName(protoreflect.Name(d.scrub(f.Name)))
+		if fd == nil {
+			return fmt.Errorf("field %s is not in message %s", f.Name, md.FullName())
+		}
+		if err := d.set(m, fd, f.Schema, v); err != nil {
+			return fmt.Errorf("field %s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+func (d dataConfig) set(m protoreflect.Message, fd protoreflect.FieldDescriptor, s *connect.Schema, v any) error {
+	switch {
+	case fd.IsList():
+		arr, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("%T is not an array", v)
+		}
+		l := m.Mutable(fd).List()
+		for i, x := range arr {
+			if x == nil {
+				return fmt.Errorf("element %d: a repeated field cannot hold null", i)
+			}
+			pv, err := d.protoValue(l.NewElement, fd, s.Elem, x)
+			if err != nil {
+				return fmt.Errorf("element %d: %w", i, err)
+			}
+			l.Append(pv)
+		}
+		return nil
+	case fd.IsMap():
+		mp := m.Mutable(fd).Map()
+		put := func(k, x any) error {
+			if k == nil || x == nil {
+				return errors.New("a map entry cannot hold null")
+			}
+			kv, err := d.protoValue(nil, fd.MapKey(), s.Key, k)
+			if err != nil {
+				return fmt.Errorf("key: %w", err)
+			}
+			vv, err := d.protoValue(mp.NewValue, fd.MapValue(), s.Elem, x)
+			if err != nil {
+				return fmt.Errorf("key %v: %w", k, err)
+			}
+			mp.Set(kv.MapKey(), vv)
+			return nil
+		}
+		switch mv := v.(type) {
+		case map[string]any:
+			for k, x := range mv {
+				if err := put(k, x); err != nil {
+					return err
+				}
+			}
+		case map[any]any:
+			for k, x := range mv {
+				if err := put(k, x); err != nil {
+					return err
+				}
+			}
+		case []connect.MapEntry:
+			for _, e := range mv {
+				if err := put(e.Key, e.Value); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("%T is not a map", v)
+		}
+		return nil
+	}
+	pv, err := d.protoValue(func() protoreflect.Value { return m.NewField(fd) }, fd, s, v)
+	if err != nil {
+		return err
+	}
+	m.Set(fd, pv)
+	return nil
+}
+
+func (d dataConfig) protoValue(newMsg func() protoreflect.Value, fd protoreflect.FieldDescriptor, s *connect.Schema, v any) (protoreflect.Value, error) {
+	switch fd.Kind() {
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		pv := newMsg()
+		m := pv.Message()
+		f := m.Descriptor().Fields()
+		switch s.Logical() {
+		case connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime:
+			t, ok := v.(time.Time)
+			if !ok {
+				return pv, fmt.Errorf("%T is not a time.Time", v)
+			}
+			t = t.UTC()
+			switch s.Logical() {
+			case connect.LogicalTimestamp:
+				// Connect's Timestamp holds milliseconds, as Timestamps.fromMillis.
+				m.Set(f.ByNumber(1), protoreflect.ValueOfInt64(t.Unix()))
+				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Nanosecond()/1e6*1e6)))
+			case connect.LogicalDate:
+				m.Set(f.ByNumber(1), protoreflect.ValueOfInt32(int32(t.Year())))
+				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Month())))
+				m.Set(f.ByNumber(3), protoreflect.ValueOfInt32(int32(t.Day())))
+			default:
+				m.Set(f.ByNumber(1), protoreflect.ValueOfInt32(int32(t.Hour())))
+				m.Set(f.ByNumber(2), protoreflect.ValueOfInt32(int32(t.Minute())))
+				m.Set(f.ByNumber(3), protoreflect.ValueOfInt32(int32(t.Second())))
+				m.Set(f.ByNumber(4), protoreflect.ValueOfInt32(int32(t.Nanosecond()/1e6*1e6)))
+			}
+			return pv, nil
+		case connect.LogicalDecimal:
+			dec, ok := v.(connect.Decimal)
+			if !ok {
+				return pv, fmt.Errorf("%T is not a connect.Decimal", v)
+			}
+			// As DecimalUtils.fromBigDecimal: the unscaled value's two's
+			// complement bytes, BigDecimal's precision and the scale.
+			m.Set(f.ByNumber(1), protoreflect.ValueOfBytes(connect.DecimalBytes(nil, dec)))
+			prec := 1
+			if dec.Unscaled != nil && dec.Unscaled.Sign() != 0 {
+				prec = len(new(big.Int).Abs(dec.Unscaled).String())
+			}
+			m.Set(f.ByNumber(2), protoreflect.ValueOfUint32(uint32(prec)))
+			m.Set(f.ByNumber(3), protoreflect.ValueOfInt32(dec.Scale))
+			return pv, nil
+		}
+		if s.Type == connect.StructType {
+			st, ok := v.(*connect.Struct)
+			if !ok {
+				return pv, fmt.Errorf("%T is not a struct", v)
+			}
+			return pv, d.fromConnect(m, s, st)
+		}
+		// A wrapper: its value is field 1.
+		inner, err := d.protoValue(nil, f.ByNumber(1), s, v)
+		if err != nil {
+			return pv, err
+		}
+		m.Set(f.ByNumber(1), inner)
+		return pv, nil
+	case protoreflect.EnumKind:
+		switch x := v.(type) {
+		case string:
+			ev := fd.Enum().Values().ByName(protoreflect.Name(x))
+			if ev == nil {
+				return protoreflect.Value{}, fmt.Errorf("%q is not a symbol of enum %s", x, fd.Enum().FullName())
+			}
+			return protoreflect.ValueOfEnum(ev.Number()), nil
+		case int32:
+			return protoreflect.ValueOfEnum(protoreflect.EnumNumber(x)), nil
+		}
+		return protoreflect.Value{}, fmt.Errorf("%T is not an enum symbol", v)
+	case protoreflect.BoolKind:
+		if b, ok := v.(bool); ok {
+			return protoreflect.ValueOfBool(b), nil
+		}
+	case protoreflect.StringKind:
+		if x, ok := v.(string); ok {
+			return protoreflect.ValueOfString(x), nil
+		}
+	case protoreflect.BytesKind:
+		if x, ok := v.([]byte); ok {
+			return protoreflect.ValueOfBytes(x), nil
+		}
+	case protoreflect.FloatKind:
+		if x, ok := v.(float32); ok {
+			return protoreflect.ValueOfFloat32(x), nil
+		}
+	case protoreflect.DoubleKind:
+		if x, ok := v.(float64); ok {
+			return protoreflect.ValueOfFloat64(x), nil
+		}
+	default:
+		n, ok := integer(v)
+		if !ok {
+			break
+		}
+		switch fd.Kind() {
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				return protoreflect.Value{}, fmt.Errorf("%d does not fit %s", n, fd.Kind())
+			}
+			return protoreflect.ValueOfInt32(int32(n)), nil
+		case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+			if n < 0 || n > math.MaxUint32 {
+				return protoreflect.Value{}, fmt.Errorf("%d does not fit %s", n, fd.Kind())
+			}
+			return protoreflect.ValueOfUint32(uint32(n)), nil
+		case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+			return protoreflect.ValueOfUint64(uint64(n)), nil
+		default:
+			return protoreflect.ValueOfInt64(n), nil
+		}
+	}
+	return protoreflect.Value{}, fmt.Errorf("%T does not fit a %s field", v, fd.Kind())
+}
