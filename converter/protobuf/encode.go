@@ -24,8 +24,33 @@ type plan struct {
 	fields []planField
 }
 
+// info is what the encoder asks of a field descriptor, read once:
+// protocompile's descriptors resolve kind and presence on every call.
+type info struct {
+	fd       protoreflect.FieldDescriptor
+	kind     protoreflect.Kind
+	num      protowire.Number
+	presence bool
+	packed   bool
+	list     bool
+	wrapper  *info // a wrapper message's value field
+}
+
+func newInfo(fd protoreflect.FieldDescriptor) *info {
+	in := &info{fd: fd, kind: fd.Kind(), num: fd.Number(), presence: fd.HasPresence(), packed: fd.IsPacked(), list: fd.IsList()}
+	if in.kind == protoreflect.MessageKind && !fd.IsMap() {
+		if _, ok := wrapperType(fd.Message()); ok && fd.Message().Fields().Len() == 1 {
+			in.wrapper = newInfo(fd.Message().Fields().Get(0))
+		}
+	}
+	return in
+}
+
 type planField struct {
 	idx    int // the Connect field's index
+	in     *info
+	key    *info // of a map entry
+	val    *info
 	fd     protoreflect.FieldDescriptor
 	schema *connect.Schema
 	sub    *plan       // the message of a struct field, element or map value
@@ -52,7 +77,7 @@ func (d dataConfig) newPlan(md protoreflect.MessageDescriptor, s *connect.Schema
 				if err != nil {
 					return nil, fmt.Errorf("field %s.%s: %w", f.Name, m.Name, err)
 				}
-				pf.union = append(pf.union, planField{idx: j, fd: fd, schema: m.Schema, sub: mp})
+				pf.union = append(pf.union, newPlanField(j, fd, m.Schema, mp))
 			}
 			oneofIndex[len(p.fields)] = oneof
 			p.fields = append(p.fields, pf)
@@ -66,7 +91,7 @@ func (d dataConfig) newPlan(md protoreflect.MessageDescriptor, s *connect.Schema
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name, err)
 		}
-		p.fields = append(p.fields, planField{idx: i, fd: fd, schema: fs, sub: sub})
+		p.fields = append(p.fields, newPlanField(i, fd, fs, sub))
 	}
 	// Union fields sort after the others, by their oneof's index.
 	key := func(i int, f planField) (int, int) {
@@ -93,6 +118,14 @@ func (d dataConfig) newPlan(md protoreflect.MessageDescriptor, s *connect.Schema
 	}
 	p.fields = sorted
 	return p, nil
+}
+
+func newPlanField(idx int, fd protoreflect.FieldDescriptor, s *connect.Schema, sub *plan) planField {
+	pf := planField{idx: idx, fd: fd, in: newInfo(fd), schema: s, sub: sub}
+	if fd.IsMap() {
+		pf.key, pf.val = newInfo(fd.MapKey()), newInfo(fd.MapValue())
+	}
+	return pf
 }
 
 // memberPlan is the plan of the message a field of schema s holds, if it
@@ -150,10 +183,12 @@ func (d dataConfig) appendMessage(dst []byte, p *plan, st *connect.Struct) ([]by
 }
 
 func (d dataConfig) appendField(dst []byte, pf planField, v connect.Value) ([]byte, error) {
-	fd := pf.fd
+	in := pf.in
 	var err error
 	switch {
-	case fd.IsList():
+	case pf.key != nil:
+		return d.appendMap(dst, pf, v)
+	case in.list:
 		arr, ok := v.Ref().([]any)
 		if !ok {
 			return nil, fmt.Errorf("%v is not an array", v.Kind())
@@ -161,14 +196,14 @@ func (d dataConfig) appendField(dst []byte, pf planField, v connect.Value) ([]by
 		if len(arr) == 0 {
 			return dst, nil
 		}
-		if fd.IsPacked() {
-			dst = protowire.AppendTag(dst, fd.Number(), protowire.BytesType)
+		if in.packed {
+			dst = protowire.AppendTag(dst, in.num, protowire.BytesType)
 			start := len(dst)
 			for i, x := range arr {
 				if x == nil {
 					return nil, fmt.Errorf("element %d: a repeated field cannot hold null", i)
 				}
-				if dst, err = d.appendScalar(dst, fd, pf.schema.Elem, connect.AnyValue(x)); err != nil {
+				if dst, err = d.appendScalar(dst, in, connect.AnyValue(x)); err != nil {
 					return nil, fmt.Errorf("element %d: %w", i, err)
 				}
 			}
@@ -178,43 +213,41 @@ func (d dataConfig) appendField(dst []byte, pf planField, v connect.Value) ([]by
 			if x == nil {
 				return nil, fmt.Errorf("element %d: a repeated field cannot hold null", i)
 			}
-			if dst, err = d.appendOne(dst, fd, pf.schema.Elem, pf.sub, connect.AnyValue(x)); err != nil {
+			if dst, err = d.appendOne(dst, in, pf.schema.Elem, pf.sub, connect.AnyValue(x)); err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
 		}
 		return dst, nil
-	case fd.IsMap():
-		return d.appendMap(dst, pf, v)
 	}
-	if fd.Kind() == protoreflect.EnumKind && !fd.HasPresence() {
-		if n, err := enumNumber(fd, v); err == nil && n == 0 {
+	if !in.presence {
+		// proto3 writes no scalar that holds its zero value.
+		if in.kind == protoreflect.EnumKind {
+			if n, err := enumNumber(in.fd, v); err == nil && n == 0 {
+				return dst, nil
+			}
+		} else if in.kind != protoreflect.MessageKind && isZero(v) {
 			return dst, nil
 		}
-	} else if !fd.HasPresence() && fd.Kind() != protoreflect.MessageKind && isZero(v) {
-		// proto3 writes no scalar that holds its zero value.
-		return dst, nil
 	}
-	return d.appendOne(dst, fd, pf.schema, pf.sub, v)
+	return d.appendOne(dst, in, pf.schema, pf.sub, v)
 }
 
 // appendOne appends one tagged value of fd.
-func (d dataConfig) appendOne(dst []byte, fd protoreflect.FieldDescriptor, s *connect.Schema, sub *plan, v connect.Value) ([]byte, error) {
-	if fd.Kind() == protoreflect.MessageKind {
-		dst = protowire.AppendTag(dst, fd.Number(), protowire.BytesType)
+func (d dataConfig) appendOne(dst []byte, in *info, s *connect.Schema, sub *plan, v connect.Value) ([]byte, error) {
+	if in.kind == protoreflect.MessageKind {
+		dst = protowire.AppendTag(dst, in.num, protowire.BytesType)
 		start := len(dst)
-		dst, err := d.appendMessageValue(dst, fd.Message(), s, sub, v)
+		dst, err := d.appendMessageValue(dst, in, s, sub, v)
 		if err != nil {
 			return nil, err
 		}
 		return closeLength(dst, start), nil
 	}
-	dst = protowire.AppendTag(dst, fd.Number(), wireType(fd.Kind()))
-	return d.appendScalar(dst, fd, s, v)
+	dst = protowire.AppendTag(dst, in.num, wireType(in.kind))
+	return d.appendScalar(dst, in, v)
 }
 
 func (d dataConfig) appendMap(dst []byte, pf planField, v connect.Value) ([]byte, error) {
-	fd := pf.fd
-	kd, vd := fd.MapKey(), fd.MapValue()
 	type entry struct{ k, v any }
 	var entries []entry
 	switch m := v.Ref().(type) {
@@ -240,12 +273,12 @@ func (d dataConfig) appendMap(dst []byte, pf planField, v connect.Value) ([]byte
 		if e.k == nil || e.v == nil {
 			return nil, errors.New("a map entry cannot hold null")
 		}
-		dst = protowire.AppendTag(dst, fd.Number(), protowire.BytesType)
+		dst = protowire.AppendTag(dst, pf.in.num, protowire.BytesType)
 		start := len(dst)
-		if dst, err = d.appendOne(dst, kd, pf.schema.Key, nil, connect.AnyValue(e.k)); err != nil {
+		if dst, err = d.appendOne(dst, pf.key, pf.schema.Key, nil, connect.AnyValue(e.k)); err != nil {
 			return nil, fmt.Errorf("key %v: %w", e.k, err)
 		}
-		if dst, err = d.appendOne(dst, vd, pf.schema.Elem, pf.sub, connect.AnyValue(e.v)); err != nil {
+		if dst, err = d.appendOne(dst, pf.val, pf.schema.Elem, pf.sub, connect.AnyValue(e.v)); err != nil {
 			return nil, fmt.Errorf("key %v: %w", e.k, err)
 		}
 		dst = closeLength(dst, start)
@@ -274,7 +307,7 @@ func compareKeys(a, b any) int {
 }
 
 // appendMessageValue appends the body of a message field's value.
-func (d dataConfig) appendMessageValue(dst []byte, md protoreflect.MessageDescriptor, s *connect.Schema, sub *plan, v connect.Value) ([]byte, error) {
+func (d dataConfig) appendMessageValue(dst []byte, in *info, s *connect.Schema, sub *plan, v connect.Value) ([]byte, error) {
 	switch s.Logical() {
 	case connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime:
 		if v.Kind() != connect.KindTime {
@@ -326,16 +359,15 @@ func (d dataConfig) appendMessageValue(dst []byte, md protoreflect.MessageDescri
 		}
 		return d.appendMessage(dst, sub, st)
 	}
-	if _, ok := wrapperType(md); ok && md.Fields().Len() == 1 {
+	if w := in.wrapper; w != nil {
 		// A wrapper: its value is field 1, left out when zero.
-		inner := md.Fields().Get(0)
 		if isZero(v) {
 			return dst, nil
 		}
-		dst = protowire.AppendTag(dst, 1, wireType(inner.Kind()))
-		return d.appendScalar(dst, inner, s, v)
+		dst = protowire.AppendTag(dst, w.num, wireType(w.kind))
+		return d.appendScalar(dst, w, v)
 	}
-	return nil, fmt.Errorf("a %s value does not fit message %s", s.Type, md.FullName())
+	return nil, fmt.Errorf("a %s value does not fit message %s", s.Type, in.fd.Message().FullName())
 }
 
 func wireType(k protoreflect.Kind) protowire.Type {
@@ -394,11 +426,11 @@ func enumNumber(fd protoreflect.FieldDescriptor, v connect.Value) (int32, error)
 }
 
 // appendScalar appends a scalar or enum value without its tag.
-func (d dataConfig) appendScalar(dst []byte, fd protoreflect.FieldDescriptor, s *connect.Schema, v connect.Value) ([]byte, error) {
+func (d dataConfig) appendScalar(dst []byte, in *info, v connect.Value) ([]byte, error) {
 	k := v.Kind()
-	switch fd.Kind() {
+	switch in.kind {
 	case protoreflect.EnumKind:
-		n, err := enumNumber(fd, v)
+		n, err := enumNumber(in.fd, v)
 		if err != nil {
 			return nil, err
 		}
@@ -428,12 +460,12 @@ func (d dataConfig) appendScalar(dst []byte, fd protoreflect.FieldDescriptor, s 
 			break
 		}
 		n := v.Int64()
-		switch fd.Kind() {
+		switch in.kind {
 		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
 			if n < math.MinInt32 || n > math.MaxInt32 {
-				return nil, fmt.Errorf("%d does not fit %s", n, fd.Kind())
+				return nil, fmt.Errorf("%d does not fit %s", n, in.kind)
 			}
-			switch fd.Kind() {
+			switch in.kind {
 			case protoreflect.Sint32Kind:
 				return protowire.AppendVarint(dst, protowire.EncodeZigZag(n)), nil
 			case protoreflect.Sfixed32Kind:
@@ -442,9 +474,9 @@ func (d dataConfig) appendScalar(dst []byte, fd protoreflect.FieldDescriptor, s 
 			return protowire.AppendVarint(dst, uint64(n)), nil
 		case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
 			if n < 0 || n > math.MaxUint32 {
-				return nil, fmt.Errorf("%d does not fit %s", n, fd.Kind())
+				return nil, fmt.Errorf("%d does not fit %s", n, in.kind)
 			}
-			if fd.Kind() == protoreflect.Fixed32Kind {
+			if in.kind == protoreflect.Fixed32Kind {
 				return protowire.AppendFixed32(dst, uint32(n)), nil
 			}
 			return protowire.AppendVarint(dst, uint64(n)), nil
@@ -456,7 +488,7 @@ func (d dataConfig) appendScalar(dst []byte, fd protoreflect.FieldDescriptor, s 
 			return protowire.AppendVarint(dst, uint64(n)), nil
 		}
 	}
-	return nil, fmt.Errorf("%v does not fit a %s field", k, fd.Kind())
+	return nil, fmt.Errorf("%v does not fit a %s field", k, in.kind)
 }
 
 // closeLength writes the length of dst[start:] before it, as a varint,

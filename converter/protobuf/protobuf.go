@@ -123,6 +123,7 @@ type writeSchema struct {
 	text, name string
 	md         protoreflect.MessageDescriptor
 	plan       *plan
+	ids        sync.Map // topic -> registry id: a written record hashes neither subject nor text
 }
 
 type readSchema struct {
@@ -267,13 +268,18 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	if !ok {
 		return nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
 	}
-	subject := c.subject(topic, ws.name)
-	id, err := c.reg.id(subject, ws.text, c.register, c.normalize)
-	if err != nil {
-		if c.reg.notFound(err) {
-			return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
+	var id int
+	if x, ok := ws.ids.Load(topic); ok {
+		id = x.(int)
+	} else {
+		subject := c.subject(topic, ws.name)
+		if id, err = c.reg.id(subject, ws.text, c.register, c.normalize); err != nil {
+			if c.reg.notFound(err) {
+				return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
+			}
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		ws.ids.Store(topic, id)
 	}
 	dst = append(dst, 0) // magic
 	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
