@@ -14,27 +14,33 @@
 // proto3 optional fields (optional.for.nullables), arrays as repeated
 // fields, maps as map fields, structs named io.confluent.connect.protobuf.Union
 // as oneofs, strings with io.confluent.connect.protobuf.Enum parameters as
-// enums, and Timestamp, Date, Time and Decimal as google.protobuf.Timestamp,
-// google.type.Date, google.type.TimeOfDay and confluent.type.Decimal.
-// Reading, every message field is an optional Connect field (a proto3 field
-// always has a value), enums are strings (int32 with int.for.enums) and
-// oneofs are Union structs (their field named oneof_N with
-// generate.index.for.unions).
+// enums, Timestamp, Date, Time and Decimal as google.protobuf.Timestamp,
+// google.type.Date, google.type.TimeOfDay and confluent.type.Decimal, and
+// INT8, INT16 and a decimal's scale and precision in confluent.field_meta
+// options. Reading, message fields, enums, repeated fields and maps are
+// optional Connect fields, scalars too unless wrapper.for.nullables or
+// optional.for.nullables says otherwise; enums are strings (INT32 with
+// int.for.enums), oneofs are Union structs (named oneof_N with
+// generate.index.for.unions), message indexes other than [0] name nested
+// or later messages of the registered file, and names carry the package
+// with enhanced.protobuf.schema.support. Timestamp and Time hold
+// milliseconds, as in Connect.
 //
 // The registry client is converter/avro's (see avro.Registry): failover,
 // retries with back-off, caches, basic and bearer auth and TLS, with the
 // same keys and the same failure modes: an unreachable registry gives an
-// error marked connect.ErrRetriable and connect.ErrFatal; bytes that are not
-// in the wire format, an unknown schema id, a schema that does not compile
-// and a value that does not fit are *connect.DataError naming the topic.
+// error marked connect.ErrRetriable and connect.ErrFatal, so that
+// errors.tolerance=all does not skip the record; bytes that are not in the
+// wire format, an unknown schema id, a schema that does not compile and a
+// value that does not fit are *connect.DataError naming the topic.
 //
 // Differences from Confluent's converter: only structs are written (no
-// top-level primitives); INT8 and INT16 are written as int32 and read back
-// as INT32 (Confluent keeps them in confluent.field_meta options); Decimal
-// is written but read back only as the confluent.type.Decimal message;
-// schema references, use.latest.version, the schema id header serializers,
-// generate.struct.for.nulls and wrapper.for.raw.primitives are accepted
-// but have no effect.
+// top-level primitives, so wrapper.for.raw.primitives has no effect);
+// schema references, use.latest.version, the schema id header serializers
+// and generate.struct.for.nulls are not supported (the keys are accepted);
+// a map is written as a map field, the descriptor protoc makes of
+// Confluent's repeated map-entry messages; and two struct schemas with the
+// same simple name in one message share a declaration, as in ProtobufData.
 package protobuf
 
 import (
