@@ -4,12 +4,14 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/sr/srfake"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
 
-// FuzzToConnect: no input makes the decoder panic; it returns a value or
-// an error.
+// FuzzToConnect: no input makes the decoder panic; and whatever payload
+// google.golang.org/protobuf reads into the record's message, the decoder
+// reads too, into the same Struct.
 func FuzzToConnect(f *testing.F) {
 	reg := srfake.New()
 	f.Cleanup(reg.Close)
@@ -21,7 +23,28 @@ func FuzzToConnect(f *testing.F) {
 	}
 	f.Add(out)
 	f.Add([]byte{0, 0, 0, 0, 1, 2, 2})
+	rm, err := c.message(1, []int{0})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _, _ = c.ToConnect("fz", connect.Headers{}, data)
+		_, v, err := c.ToConnect("fz", connect.Headers{}, data)
+		if len(data) < 6 || data[0] != 0 || data[4] != 1 || data[1]|data[2]|data[3] != 0 || data[5] != 0 {
+			return
+		}
+		m := dynamicpb.NewMessage(rm.md)
+		if unmarshal(data[6:], m) != nil {
+			return
+		}
+		ref, rerr := c.data.toConnect(rm.schema, m)
+		if rerr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("google.golang.org/protobuf reads %x, the decoder does not: %v", data[6:], err)
+		}
+		if !v.(*connect.Struct).Equal(ref) {
+			t.Fatalf("%x:\nread:      %v\nreference: %v", data[6:], v, ref)
+		}
 	})
 }

@@ -79,7 +79,8 @@ func corpus() []corpusCase {
 
 // TestEncodeMatchesProtobuf: for every case of the corpus the converter's
 // bytes are those google.golang.org/protobuf writes for the same values set
-// on a dynamicpb message of the same descriptor, and they read back.
+// on a dynamicpb message of the same descriptor, and they read back as
+// they went and as google.golang.org/protobuf reads them.
 func TestEncodeMatchesProtobuf(t *testing.T) {
 	for _, tc := range corpus() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,8 +107,11 @@ func TestEncodeMatchesProtobuf(t *testing.T) {
 			back := dynamicpb.NewMessage(md)
 			require.NoError(t, proto.Unmarshal(got, back))
 			rs := tc.config.connectSchema(md, false)
-			st, err := tc.config.toConnect(rs, back)
+			refSt, err := tc.config.toConnect(rs, back)
 			require.NoError(t, err)
+			st, err := tc.config.readMessage(tc.config.newRPlan(md, rs), got, 0)
+			require.NoError(t, err)
+			require.True(t, st.Equal(refSt), "read:      %v\nreference: %v", st, refSt)
 			for k, x := range tc.values {
 				name := k
 				if tc.config.scrubNames {

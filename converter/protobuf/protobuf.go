@@ -54,9 +54,7 @@ import (
 	"sync"
 
 	"github.com/bufbuild/protocompile"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
@@ -140,6 +138,7 @@ type readSchema struct {
 type readMsg struct {
 	md     protoreflect.MessageDescriptor
 	schema *connect.Schema
+	plan   *rplan
 }
 
 // Configure returns a Converter from Confluent's string configuration (the
@@ -320,27 +319,11 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	m := dynamicpb.NewMessage(rm.md)
-	if err := unmarshal(rest, m); err != nil {
-		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
-	}
-	v, err := c.data.toConnect(rm.schema, m)
+	v, err := c.data.readMessage(rm.plan, rest, 0)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
 	}
 	return rm.schema, v, nil
-}
-
-// unmarshal is proto.Unmarshal, turning a panic into an error: the
-// library's reflective path panics on some malformed map entries of a
-// dynamic message (a field of the wrong wire type where the key is).
-func unmarshal(b []byte, m *dynamicpb.Message) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed Protobuf data: %v", r)
-		}
-	}()
-	return proto.Unmarshal(b, m)
 }
 
 // readIndexes reads the message index path: a zig-zag varint count, 0
@@ -414,7 +397,8 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 		md = msgs.Get(i)
 		msgs = md.Messages()
 	}
-	rm = &readMsg{md: md, schema: c.data.connectSchema(md, false)}
+	schema := c.data.connectSchema(md, false)
+	rm = &readMsg{md: md, schema: schema, plan: c.data.newRPlan(md, schema)}
 	c.mu.Lock()
 	if len(c.read) >= c.maxLen {
 		clear(c.read)

@@ -2,7 +2,10 @@ package protobuf
 
 import (
 	"errors"
+
 	"fmt"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/dynamicpb"
 	"math"
 	"math/big"
 	"strings"
@@ -13,9 +16,10 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 )
 
-// The reference encoder: Connect values set on a dynamicpb message, which
-// google.golang.org/protobuf marshals. The converter writes the bytes
-// itself (encode.go); the tests check it against this.
+// The reference encoder and decoder: Connect values set on and read from a
+// dynamicpb message, which google.golang.org/protobuf marshals and
+// unmarshals. The converter writes and reads the bytes itself (encode.go,
+// decode.go); the tests check it against these.
 
 // fromConnect sets m's fields from st, as ProtobufData.fromConnectData.
 func (d dataConfig) fromConnect(m protoreflect.Message, s *connect.Schema, st *connect.Struct) error {
@@ -239,4 +243,177 @@ func (d dataConfig) protoValue(newMsg func() protoreflect.Value, fd protoreflect
 		}
 	}
 	return protoreflect.Value{}, fmt.Errorf("%T does not fit a %s field", v, fd.Kind())
+}
+
+// toConnect is ProtobufData.toConnectData for a message read with schema s.
+func (d dataConfig) toConnect(s *connect.Schema, m protoreflect.Message) (*connect.Struct, error) {
+	st := connect.NewStruct(s)
+	md := m.Descriptor()
+	for _, f := range s.Fields {
+		if strings.HasPrefix(f.Schema.Name, unionName+".") {
+			od := oneofOf(md, f.Schema)
+			if od == nil {
+				continue
+			}
+			set := m.WhichOneof(od)
+			if set == nil {
+				continue
+			}
+			u := connect.NewStruct(f.Schema)
+			mf, _ := f.Schema.Field(string(set.Name()))
+			v, err := d.fieldValue(mf.Schema, set, m.Get(set))
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", f.Name, set.Name(), err)
+			}
+			if err := u.Put(string(set.Name()), v); err != nil {
+				return nil, err
+			}
+			if err := st.Put(f.Name, u); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fd := md.Fields().ByName(protoreflect.Name(f.Name))
+		if fd == nil {
+			continue
+		}
+		if (fd.HasPresence() || fd.Kind() == protoreflect.MessageKind) && !fd.IsList() && !fd.IsMap() && !m.Has(fd) {
+			continue
+		}
+		v, err := d.fieldValue(f.Schema, fd, m.Get(fd))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		if err := st.Put(f.Name, v); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+func (d dataConfig) fieldValue(s *connect.Schema, fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, error) {
+	switch {
+	case fd.IsList():
+		l := v.List()
+		out := make([]any, l.Len())
+		for i := range out {
+			x, err := d.single1(s.Elem, fd, l.Get(i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case fd.IsMap():
+		out := map[any]any{}
+		var err error
+		v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+			var kv, vv any
+			if kv, err = d.single1(s.Key, fd.MapKey(), k.Value()); err != nil {
+				return false
+			}
+			if vv, err = d.single1(s.Elem, fd.MapValue(), mv); err != nil {
+				return false
+			}
+			out[kv] = vv
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		if s.Key.Type == connect.StringType {
+			sm := make(map[string]any, len(out))
+			for k, x := range out {
+				sm[k.(string)] = x
+			}
+			return sm, nil
+		}
+		return out, nil
+	}
+	return d.single1(s, fd, v)
+}
+
+func (d dataConfig) single1(s *connect.Schema, fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, error) {
+	switch fd.Kind() {
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		m := v.Message()
+		f := m.Descriptor().Fields()
+		switch s.Logical() {
+		case connect.LogicalTimestamp:
+			// Connect's Timestamp holds milliseconds, as Timestamps.toMillis.
+			ms := m.Get(f.ByNumber(1)).Int()*1000 + m.Get(f.ByNumber(2)).Int()/1e6
+			return time.UnixMilli(ms).UTC(), nil
+		case connect.LogicalDate:
+			y, mo, dd := m.Get(f.ByNumber(1)).Int(), m.Get(f.ByNumber(2)).Int(), m.Get(f.ByNumber(3)).Int()
+			return time.Date(int(y), time.Month(mo), int(dd), 0, 0, 0, 0, time.UTC), nil
+		case connect.LogicalTime:
+			h, mi, se, n := m.Get(f.ByNumber(1)).Int(), m.Get(f.ByNumber(2)).Int(), m.Get(f.ByNumber(3)).Int(), m.Get(f.ByNumber(4)).Int()
+			return time.Date(1970, 1, 1, int(h), int(mi), int(se), int(n/1e6*1e6), time.UTC), nil
+		case connect.LogicalDecimal:
+			b := m.Get(f.ByNumber(1)).Bytes()
+			dec := connect.NewDecimal(0, int32(m.Get(f.ByNumber(3)).Int()))
+			if len(b) > 0 {
+				var err error
+				if dec, err = connect.DecimalFromBytes(b, dec.Scale); err != nil {
+					return nil, err
+				}
+			}
+			// The message carries its own scale; Connect's schema fixes one.
+			if want, err := s.DecimalScale(); err == nil && want != dec.Scale {
+				return dec.Rescale(want)
+			}
+			return dec, nil
+		}
+		if s.Type != connect.StructType {
+			return d.single1(s, f.ByNumber(1), m.Get(f.ByNumber(1)))
+		}
+		return d.toConnect(s, m)
+	case protoreflect.EnumKind:
+		n := v.Enum()
+		if d.intForEnums {
+			return int32(n), nil
+		}
+		ev := fd.Enum().Values().ByNumber(n)
+		if ev == nil {
+			return nil, fmt.Errorf("enum %s has no value %d", fd.Enum().FullName(), n)
+		}
+		return string(ev.Name()), nil
+	case protoreflect.BoolKind:
+		return v.Bool(), nil
+	case protoreflect.StringKind:
+		return v.String(), nil
+	case protoreflect.BytesKind:
+		// An absent bytes field is empty, as getField gives it in Java.
+		return append([]byte{}, v.Bytes()...), nil
+	case protoreflect.FloatKind:
+		return float32(v.Float()), nil
+	case protoreflect.DoubleKind:
+		return v.Float(), nil
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		switch s.Type {
+		case connect.Int8Type:
+			return int8(v.Int()), nil
+		case connect.Int16Type:
+			return int16(v.Int()), nil
+		}
+		return int32(v.Int()), nil
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return int64(v.Uint()), nil
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return int64(v.Uint()), nil
+	default:
+		return v.Int(), nil
+	}
+}
+
+// unmarshal is proto.Unmarshal, turning a panic into an error: the
+// library's reflective path panics on some malformed map entries of a
+// dynamic message (a field of the wrong wire type where the key is).
+func unmarshal(b []byte, m *dynamicpb.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed Protobuf data: %v", r)
+		}
+	}()
+	return proto.Unmarshal(b, m)
 }
