@@ -22,6 +22,7 @@ import (
 // scalar may be packed or not, a message field seen twice is merged, proto3
 // strings must be UTF-8), which the tests check against it.
 type rplan struct {
+	aux    int // fields that gather occurrences: repeated, maps, messages, oneof members
 	schema *connect.Schema
 	byNum  map[protowire.Number]*rfield
 	fields []*rfield
@@ -29,6 +30,7 @@ type rplan struct {
 
 type rfield struct {
 	pos     int // in rplan.fields
+	aux     int // in the states of a message being read; -1 for a scalar read in place
 	idx     int // the Connect field, or the Union struct holding it
 	uidx    int // the member of the Union struct; -1 outside oneofs
 	in      *info
@@ -71,6 +73,13 @@ func (d dataConfig) newRPlan(md protoreflect.MessageDescriptor, s *connect.Schem
 
 func (p *rplan) add(rf *rfield) {
 	rf.pos = len(p.fields)
+	rf.aux = -1
+	// An enum gathers too: a number it lacks is an error only if it is the
+	// last one read, as google.golang.org/protobuf keeps the last.
+	if rf.uidx >= 0 || rf.key != nil || rf.in.list || rf.in.kind == protoreflect.MessageKind || rf.in.kind == protoreflect.EnumKind {
+		rf.aux = p.aux
+		p.aux++
+	}
 	p.byNum[rf.in.num] = rf
 	p.fields = append(p.fields, rf)
 }
@@ -101,6 +110,35 @@ func (d dataConfig) newRField(fd protoreflect.FieldDescriptor, s *connect.Schema
 
 var errTruncated = errors.New("truncated or malformed Protobuf data")
 
+// reader reads one payload. Its strings share one copy of the payload
+// (one allocation, not one per string), as jsonconv's do.
+type reader struct {
+	src []byte
+	str string // string(src), made at the first string
+}
+
+// read reads payload as a message of p.
+func (d dataConfig) read(p *rplan, payload []byte) (*connect.Struct, error) {
+	r := reader{src: payload}
+	return r.readMessage(p, payload, 0)
+}
+
+// string returns x as a string, a substring of the payload's copy when x
+// lies in the payload (a merged message's bytes do not).
+func (r *reader) string(x []byte) string {
+	if len(x) == 0 {
+		return ""
+	}
+	off := cap(r.src) - cap(x)
+	if off < 0 || off+len(x) > len(r.src) || &r.src[off] != &x[0] {
+		return string(x)
+	}
+	if r.str == "" {
+		r.str = string(r.src)
+	}
+	return r.str[off : off+len(x)]
+}
+
 // fieldState gathers a field's occurrences while a message is read.
 type fieldState struct {
 	seen  bool
@@ -113,11 +151,22 @@ type fieldState struct {
 }
 
 // readMessage reads b as a message of p.
-func (d dataConfig) readMessage(p *rplan, b []byte, depth int) (*connect.Struct, error) {
+func (r *reader) readMessage(p *rplan, b []byte, depth int) (*connect.Struct, error) {
 	if depth > 100 {
 		return nil, errors.New("messages nested too deep")
 	}
-	states := make([]fieldState, len(p.fields))
+	// Scalars outside oneofs go straight into the Struct; the rest gather
+	// their occurrences first.
+	out := connect.NewStruct(p.schema)
+	var seen uint64
+	var seenMore []bool
+	if len(p.fields) > 64 {
+		seenMore = make([]bool, len(p.fields))
+	}
+	var states []fieldState
+	if p.aux > 0 {
+		states = make([]fieldState, p.aux)
+	}
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -133,25 +182,50 @@ func (d dataConfig) readMessage(p *rplan, b []byte, depth int) (*connect.Struct,
 			b = b[n:]
 			continue
 		}
-		st := &states[rf.pos]
+		if rf.aux < 0 {
+			v, n, err := r.readScalar(rf.in, rf.schema, typ, b)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", rf.in.fd.Name(), err)
+			}
+			b = b[n:]
+			if err := out.SetAt(rf.idx, v); err != nil {
+				return nil, err
+			}
+			if seenMore != nil {
+				seenMore[rf.pos] = true
+			} else {
+				seen |= 1 << rf.pos
+			}
+			continue
+		}
+		st := &states[rf.aux]
 		var err error
-		if b, err = d.readField(rf, st, typ, b, depth); err != nil {
+		if b, err = r.readField(rf, st, typ, b, depth); err != nil {
 			return nil, fmt.Errorf("field %s: %w", rf.in.fd.Name(), err)
 		}
 		if rf.uidx >= 0 {
 			// Setting a oneof member clears the others.
-			for i, o := range p.fields {
-				if o != rf && o.idx == rf.idx {
-					states[i] = fieldState{}
+			for _, o := range p.fields {
+				if o != rf && o.uidx >= 0 && o.idx == rf.idx {
+					states[o.aux] = fieldState{}
 				}
 			}
 		}
 	}
-	out := connect.NewStruct(p.schema)
 	var unions map[int]*connect.Struct
-	for i, rf := range p.fields {
-		st := &states[i]
-		v, err := d.finish(rf, st, depth)
+	for _, rf := range p.fields {
+		if rf.aux < 0 {
+			if (seenMore != nil && seenMore[rf.pos]) || (seenMore == nil && seen&(1<<rf.pos) != 0) {
+				continue
+			}
+			if v := zeroValue(rf.in, rf.schema, rf.enumDef); !rf.in.presence {
+				if err := out.SetAt(rf.idx, v); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		v, err := r.finish(rf, &states[rf.aux], depth)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", rf.in.fd.Name(), err)
 		}
@@ -195,7 +269,7 @@ func wireMatches(rf *rfield, typ protowire.Type) bool {
 	return typ == want
 }
 
-func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b []byte, depth int) ([]byte, error) {
+func (r *reader) readField(rf *rfield, st *fieldState, typ protowire.Type, b []byte, depth int) ([]byte, error) {
 	in := rf.in
 	switch {
 	case rf.key != nil:
@@ -203,7 +277,7 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 		if n < 0 {
 			return nil, errTruncated
 		}
-		if err := d.readEntry(rf, st, entry, depth); err != nil {
+		if err := r.readEntry(rf, st, entry, depth); err != nil {
 			return nil, err
 		}
 		st.seen = true
@@ -216,7 +290,7 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 			}
 			et := wireType(in.kind)
 			for len(packed) > 0 {
-				v, k, err := d.readScalar(in, rf.schema.Elem, et, packed)
+				v, k, err := r.readScalar(in, rf.schema.Elem, et, packed)
 				if err != nil {
 					return nil, err
 				}
@@ -231,7 +305,7 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 			if n < 0 {
 				return nil, errTruncated
 			}
-			v, err := d.readMessageValue(rf, rf.schema.Elem, body, depth)
+			v, err := r.readMessageValue(rf, rf.schema.Elem, body, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -239,7 +313,7 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 			st.seen = true
 			return b[n:], nil
 		}
-		v, n, err := d.readScalar(in, rf.schema.Elem, typ, b)
+		v, n, err := r.readScalar(in, rf.schema.Elem, typ, b)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +333,15 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 		st.seen = true
 		return b[n:], nil
 	}
-	v, n, err := d.readScalar(in, rf.schema, typ, b)
+	if in.kind == protoreflect.EnumKind {
+		x, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return nil, errTruncated
+		}
+		st.val, st.seen = connect.Int32Value(int32(x)), true
+		return b[n:], nil
+	}
+	v, n, err := r.readScalar(in, rf.schema, typ, b)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +349,7 @@ func (d dataConfig) readField(rf *rfield, st *fieldState, typ protowire.Type, b 
 	return b[n:], nil
 }
 
-func (d dataConfig) readEntry(rf *rfield, st *fieldState, b []byte, depth int) error {
+func (r *reader) readEntry(rf *rfield, st *fieldState, b []byte, depth int) error {
 	var k, v connect.Value
 	var vmsg []byte
 	vseen := false
@@ -303,7 +385,7 @@ func (d dataConfig) readEntry(rf *rfield, st *fieldState, b []byte, depth int) e
 			b = b[n:]
 			continue
 		}
-		x, n, err := d.readScalar(in, s, typ, b)
+		x, n, err := r.readScalar(in, s, typ, b)
 		if err != nil {
 			return err
 		}
@@ -318,7 +400,7 @@ func (d dataConfig) readEntry(rf *rfield, st *fieldState, b []byte, depth int) e
 		k = zeroValue(rf.key, rf.schema.Key, "")
 	}
 	if rf.val.kind == protoreflect.MessageKind {
-		x, err := d.readMessageValue(&rfield{in: rf.val, sub: rf.sub}, rf.schema.Elem, vmsg, depth)
+		x, err := r.readMessageValue(&rfield{in: rf.val, sub: rf.sub}, rf.schema.Elem, vmsg, depth)
 		if err != nil {
 			return err
 		}
@@ -351,7 +433,7 @@ func enumDefault(in *info) string {
 }
 
 // finish is the Connect value of a field once its message is read.
-func (d dataConfig) finish(rf *rfield, st *fieldState, depth int) (connect.Value, error) {
+func (r *reader) finish(rf *rfield, st *fieldState, depth int) (connect.Value, error) {
 	in := rf.in
 	switch {
 	case rf.key != nil:
@@ -374,7 +456,18 @@ func (d dataConfig) finish(rf *rfield, st *fieldState, depth int) (connect.Value
 		if !st.seen {
 			return connect.Value{}, nil
 		}
-		return d.readMessageValue(rf, rf.schema, st.msg, depth)
+		return r.readMessageValue(rf, rf.schema, st.msg, depth)
+	}
+	if st.seen && in.kind == protoreflect.EnumKind {
+		num := protoreflect.EnumNumber(st.val.Int64())
+		if rf.schema.Type == connect.Int32Type {
+			return st.val, nil
+		}
+		ev := in.fd.Enum().Values().ByNumber(num)
+		if ev == nil {
+			return connect.Value{}, fmt.Errorf("enum %s has no value %d", in.fd.Enum().FullName(), num)
+		}
+		return connect.StringValue(string(ev.Name())), nil
 	}
 	if st.seen {
 		return st.val, nil
@@ -420,7 +513,7 @@ func intValue(s *connect.Schema, n int64) connect.Value {
 }
 
 // readScalar reads one scalar or enum value of wire type typ.
-func (d dataConfig) readScalar(in *info, s *connect.Schema, typ protowire.Type, b []byte) (connect.Value, int, error) {
+func (r *reader) readScalar(in *info, s *connect.Schema, typ protowire.Type, b []byte) (connect.Value, int, error) {
 	switch typ {
 	case protowire.VarintType:
 		x, n := protowire.ConsumeVarint(b)
@@ -481,7 +574,7 @@ func (d dataConfig) readScalar(in *info, s *connect.Schema, typ protowire.Type, 
 			if !utf8.Valid(x) {
 				return connect.Value{}, 0, errors.New("a string field holds invalid UTF-8")
 			}
-			return connect.StringValue(string(x)), n, nil
+			return connect.StringValue(r.string(x)), n, nil
 		}
 		return connect.BytesValue(append([]byte{}, x...)), n, nil
 	}
@@ -490,7 +583,7 @@ func (d dataConfig) readScalar(in *info, s *connect.Schema, typ protowire.Type, 
 
 // readMessageValue reads a message field's body: a logical type, a
 // wrapper or a struct.
-func (d dataConfig) readMessageValue(rf *rfield, s *connect.Schema, b []byte, depth int) (connect.Value, error) {
+func (r *reader) readMessageValue(rf *rfield, s *connect.Schema, b []byte, depth int) (connect.Value, error) {
 	switch s.Logical() {
 	case connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime, connect.LogicalDecimal:
 		var f [4]int64
@@ -552,7 +645,7 @@ func (d dataConfig) readMessageValue(rf *rfield, s *connect.Schema, b []byte, de
 		return connect.DecimalValue(dec), nil
 	}
 	if rf.sub != nil {
-		st, err := d.readMessage(rf.sub, b, depth+1)
+		st, err := r.readMessage(rf.sub, b, depth+1)
 		if err != nil {
 			return connect.Value{}, err
 		}
@@ -567,7 +660,7 @@ func (d dataConfig) readMessageValue(rf *rfield, s *connect.Schema, b []byte, de
 			}
 			b = b[n:]
 			if num == 1 && typ == wireType(w.kind) {
-				x, n, err := d.readScalar(w, s, typ, b)
+				x, n, err := r.readScalar(w, s, typ, b)
 				if err != nil {
 					return connect.Value{}, err
 				}

@@ -109,7 +109,7 @@ func TestEncodeMatchesProtobuf(t *testing.T) {
 			rs := tc.config.connectSchema(md, false)
 			refSt, err := tc.config.toConnect(rs, back)
 			require.NoError(t, err)
-			st, err := tc.config.readMessage(tc.config.newRPlan(md, rs), got, 0)
+			st, err := tc.config.read(tc.config.newRPlan(md, rs), got)
 			require.NoError(t, err)
 			require.True(t, st.Equal(refSt), "read:      %v\nreference: %v", st, refSt)
 			for k, x := range tc.values {

@@ -36,8 +36,9 @@
 //
 // Differences from Confluent's converter: only structs are written (no
 // top-level primitives, so wrapper.for.raw.primitives has no effect);
-// schema references, use.latest.version, the schema id header serializers
-// and generate.struct.for.nulls are not supported (the keys are accepted);
+// schema references, schema ids in headers and generate.struct.for.nulls
+// are not supported, and use.latest.version=true and
+// HeaderSchemaIdSerializer are refused;
 // a map is written as a map field, the descriptor protoc makes of
 // Confluent's repeated map-entry messages; and two struct schemas with the
 // same simple name in one message share a declaration, as in ProtobufData.
@@ -148,6 +149,16 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	cfg, err := ConfigDef().Parse(config)
 	if err != nil {
 		return nil, fmt.Errorf("protobuf: %w", err)
+	}
+	// Refused rather than ignored: a record written otherwise than
+	// configured would be read wrongly elsewhere.
+	if cfg.Bool(avro.UseLatestVersionConfig) {
+		return nil, fmt.Errorf("protobuf: %s=true is not supported", avro.UseLatestVersionConfig)
+	}
+	for _, k := range []string{avro.KeySchemaIDSerializerConfig, avro.ValueSchemaIDSerializerConfig} {
+		if shortClass(cfg.String(k)) != shortClass(avro.PrefixSchemaIDSerializer) {
+			return nil, fmt.Errorf("protobuf: %s: only PrefixSchemaIdSerializer is supported", k)
+		}
 	}
 	reg, err := newRegistry(config)
 	if err != nil {
@@ -319,7 +330,7 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	v, err := c.data.readMessage(rm.plan, rest, 0)
+	v, err := c.data.read(rm.plan, rest)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
 	}

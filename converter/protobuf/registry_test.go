@@ -117,3 +117,15 @@ func TestMessageIndexes(t *testing.T) {
 	require.ErrorContains(t, err, "names no message")
 	require.ErrorContains(t, err, "topic m")
 }
+
+// TestUnsupportedRefused: settings that would write records otherwise than
+// configured are refused by name.
+func TestUnsupportedRefused(t *testing.T) {
+	for k, v := range map[string]string{
+		"use.latest.version":         "true",
+		"value.schema.id.serializer": "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer",
+	} {
+		_, err := Configure(map[string]string{"schema.registry.url": "http://127.0.0.1:1", k: v}, false)
+		require.ErrorContains(t, err, k)
+	}
+}
