@@ -24,6 +24,7 @@ import (
 type rplan struct {
 	aux    int // fields that gather occurrences: repeated, maps, messages, oneof members
 	schema *connect.Schema
+	small  []*rfield // by number, for numbers below 128: no map lookup
 	byNum  map[protowire.Number]*rfield
 	fields []*rfield
 }
@@ -74,6 +75,12 @@ func (d dataConfig) newRPlan(md protoreflect.MessageDescriptor, s *connect.Schem
 func (p *rplan) add(rf *rfield) {
 	rf.pos = len(p.fields)
 	rf.aux = -1
+	if n := int(rf.in.num); n < 128 {
+		if n >= len(p.small) {
+			p.small = append(p.small, make([]*rfield, n+1-len(p.small))...)
+		}
+		p.small[n] = rf
+	}
 	// An enum gathers too: a number it lacks is an error only if it is the
 	// last one read, as google.golang.org/protobuf keeps the last.
 	if rf.uidx >= 0 || rf.key != nil || rf.in.list || rf.in.kind == protoreflect.MessageKind || rf.in.kind == protoreflect.EnumKind {
@@ -141,13 +148,12 @@ func (r *reader) string(x []byte) string {
 
 // fieldState gathers a field's occurrences while a message is read.
 type fieldState struct {
-	seen  bool
-	val   connect.Value
-	msg   []byte // a singular message's bytes, occurrences concatenated (merged)
-	list  []any
-	smap  map[string]any
-	amap  map[any]any
-	union bool
+	seen bool
+	val  connect.Value
+	msg  []byte // a singular message's bytes, occurrences concatenated (merged)
+	list []any
+	smap map[string]any
+	amap map[any]any
 }
 
 // readMessage reads b as a message of p.
@@ -163,8 +169,11 @@ func (r *reader) readMessage(p *rplan, b []byte, depth int) (*connect.Struct, er
 	if len(p.fields) > 64 {
 		seenMore = make([]bool, len(p.fields))
 	}
-	var states []fieldState
-	if p.aux > 0 {
+	var buf [4]fieldState
+	states := buf[:0]
+	if p.aux <= len(buf) {
+		states = buf[:p.aux]
+	} else {
 		states = make([]fieldState, p.aux)
 	}
 	for len(b) > 0 {
@@ -173,7 +182,12 @@ func (r *reader) readMessage(p *rplan, b []byte, depth int) (*connect.Struct, er
 			return nil, errTruncated
 		}
 		b = b[n:]
-		rf := p.byNum[num]
+		var rf *rfield
+		if int(num) < len(p.small) {
+			rf = p.small[num]
+		} else if num >= 128 {
+			rf = p.byNum[num]
+		}
 		if rf == nil || !wireMatches(rf, typ) {
 			n = protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {

@@ -337,6 +337,9 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 	return rm.schema, v, nil
 }
 
+// firstMessage is the path [0]; never modified.
+var firstMessage = []int{0}
+
 // readIndexes reads the message index path: a zig-zag varint count, 0
 // meaning the path [0], then that many zig-zag varints.
 func readIndexes(b []byte) ([]int, []byte, error) {
@@ -346,7 +349,7 @@ func readIndexes(b []byte) ([]int, []byte, error) {
 	}
 	b = b[k:]
 	if n == 0 {
-		return []int{0}, b, nil
+		return firstMessage, b, nil
 	}
 	if n < 0 || n > int64(len(b)) {
 		return nil, nil, fmt.Errorf("message index count %d is out of range", n)
@@ -377,7 +380,10 @@ func appendIndexes(dst []byte, path []int) []byte {
 
 // message returns the message at path in the schema registered as id.
 func (c *Converter) message(id int, path []int) (*readMsg, error) {
-	key := fmt.Sprint(path)
+	key := "0" // the usual path, [0], costs no formatting
+	if len(path) != 1 || path[0] != 0 {
+		key = fmt.Sprint(path)
+	}
 	c.mu.RLock()
 	rs, ok := c.read[id]
 	var rm *readMsg
