@@ -34,9 +34,14 @@
 // wire format, an unknown schema id, a schema that does not compile and a
 // value that does not fit are *connect.DataError naming the topic.
 //
-// Differences from Confluent's converter: only structs are written (no
-// top-level primitives, so wrapper.for.raw.primitives has no effect);
-// schema references, schema ids in headers and generate.struct.for.nulls
+// A primitive value is written as its google.protobuf wrapper message
+// (StringValue for a string, and so on), the schema registered being
+// wrappers.proto and the message index the wrapper's, as ProtobufData
+// does; with wrapper.for.raw.primitives (the default) such a record reads
+// back as the primitive.
+//
+// Differences from Confluent's converter: a top-level array, map or
+// logical type is refused; schema references, schema ids in headers and generate.struct.for.nulls
 // are not supported, and use.latest.version=true and
 // HeaderSchemaIdSerializer are refused;
 // a map is written as a map field, the descriptor protoc makes of
@@ -55,6 +60,7 @@ import (
 	"sync"
 
 	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -81,6 +87,7 @@ const Class = "io.confluent.connect.protobuf.ProtobufConverter"
 
 type dataConfig struct {
 	enhanced, scrubNames, intForEnums, optionalForNullables, wrapperForNullables, indexForUnions bool
+	rawPrimitives                                                                                bool
 }
 
 // ConfigDef defines ProtobufConverter's keys: the registry's, as
@@ -103,7 +110,7 @@ func ConfigDef() *connect.ConfigDef {
 		Define(b(IntForEnumsConfig, false, "Read enums as INT32 numbers rather than symbol strings.")).
 		Define(b(OptionalForNullablesConfig, false, "Write optional Connect fields as proto3 optional fields.")).
 		Define(b(WrapperForNullablesConfig, false, "Write optional primitives as google.protobuf wrapper messages, and read those as optional primitives.")).
-		Define(b(WrapperForRawPrimitivesConfig, true, "Accepted for compatibility; top-level primitives are not supported.")).
+		Define(b(WrapperForRawPrimitivesConfig, true, "Read a record whose message is a google.protobuf wrapper as its primitive value.")).
 		Define(b(GenerateStructForNullsConfig, false, "Accepted for compatibility; no effect.")).
 		Define(b(GenerateIndexForUnionsConfig, true, "Name a oneof's Connect field <oneof>_<index>."))
 }
@@ -128,6 +135,8 @@ type writeSchema struct {
 	text, name string
 	md         protoreflect.MessageDescriptor
 	plan       *plan
+	path       []int    // the message's index path in its file
+	wrapper    *info    // a top-level primitive's wrapper field
 	ids        sync.Map // topic -> registry id: a written record hashes neither subject nor text
 }
 
@@ -137,9 +146,10 @@ type readSchema struct {
 }
 
 type readMsg struct {
-	md     protoreflect.MessageDescriptor
-	schema *connect.Schema
-	plan   *rplan
+	md      protoreflect.MessageDescriptor
+	schema  *connect.Schema
+	plan    *rplan
+	wrapper *info // with wrapper.for.raw.primitives, a wrapper message's value field
 }
 
 // Configure returns a Converter from Confluent's string configuration (the
@@ -172,7 +182,8 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 		isKey: isKey, reg: reg,
 		data: dataConfig{enhanced: cfg.Bool(EnhancedProtobufSchemaSupportConfig), scrubNames: cfg.Bool(ScrubInvalidNamesConfig),
 			intForEnums: cfg.Bool(IntForEnumsConfig), optionalForNullables: cfg.Bool(OptionalForNullablesConfig),
-			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig)},
+			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig),
+			rawPrimitives: cfg.Bool(WrapperForRawPrimitivesConfig)},
 		register: cfg.Bool(avro.AutoRegisterSchemasConfig), normalize: cfg.Bool(avro.NormalizeSchemasConfig),
 		strategy: shortClass(cfg.String(strat)),
 		write:    map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
@@ -230,6 +241,16 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	if ok {
 		return ws, nil
 	}
+	if s.Type.Primitive() {
+		ws, err := primitiveSchema(s)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.write[s] = ws
+		c.mu.Unlock()
+		return ws, nil
+	}
 	text, name, err := c.data.protoText(s)
 	if err != nil {
 		return nil, err
@@ -243,7 +264,7 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws = &writeSchema{text: text, name: name, md: md, plan: p}
+	ws = &writeSchema{text: text, name: name, md: md, plan: p, path: firstMessage}
 	c.mu.Lock()
 	if len(c.write) >= c.maxLen {
 		clear(c.write)
@@ -280,10 +301,6 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	if err != nil {
 		return nil, dataErr(topic, err)
 	}
-	st, ok := value.(*connect.Struct)
-	if !ok {
-		return nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
-	}
 	var id int
 	if x, ok := ws.ids.Load(topic); ok {
 		id = x.(int)
@@ -299,7 +316,23 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	}
 	dst = append(dst, 0) // magic
 	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
-	dst = appendIndexes(dst, []int{0}) // the schema's message is its file's first
+	dst = appendIndexes(dst, ws.path)
+	if ws.wrapper != nil {
+		v := connect.AnyValue(value)
+		if isZero(v) {
+			return dst, nil
+		}
+		dst = protowire.AppendTag(dst, ws.wrapper.num, wireType(ws.wrapper.kind))
+		out, err := c.data.appendScalar(dst, ws.wrapper, v)
+		if err != nil {
+			return nil, dataErr(topic, err)
+		}
+		return out, nil
+	}
+	st, ok := value.(*connect.Struct)
+	if !ok {
+		return nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
+	}
 	out, err := c.data.appendMessage(dst, ws.plan, st)
 	if err != nil {
 		return nil, dataErr(topic, err)
@@ -329,6 +362,14 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 			return nil, nil, dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
 		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+	}
+	if rm.wrapper != nil {
+		r := reader{src: rest}
+		v, err := r.readMessageValue(&rfield{in: &info{fd: rm.md.Fields().Get(0), wrapper: rm.wrapper}}, rm.schema, rest, 0)
+		if err != nil {
+			return nil, nil, dataErr(topic, fmt.Errorf("schema id %d, message %s: %w", id, rm.md.FullName(), err))
+		}
+		return rm.schema, v.Any(), nil
 	}
 	v, err := c.data.read(rm.plan, rest)
 	if err != nil {
@@ -414,8 +455,13 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 		md = msgs.Get(i)
 		msgs = md.Messages()
 	}
-	schema := c.data.connectSchema(md, false)
-	rm = &readMsg{md: md, schema: schema, plan: c.data.newRPlan(md, schema)}
+	if w, ok := wrapperType(md); ok && c.data.rawPrimitives && md.Fields().Len() == 1 {
+		// As ProtobufData's toUnwrappedSchema: a required primitive.
+		rm = &readMsg{md: md, schema: w, wrapper: newInfo(md.Fields().Get(0))}
+	} else {
+		schema := c.data.connectSchema(md, false)
+		rm = &readMsg{md: md, schema: schema, plan: c.data.newRPlan(md, schema)}
+	}
 	c.mu.Lock()
 	if len(c.read) >= c.maxLen {
 		clear(c.read)

@@ -189,7 +189,7 @@ func TestBadInput(t *testing.T) {
 		require.True(t, errors.As(err, &de), "%s: %v", name, err)
 		require.Contains(t, err.Error(), "topic bad-topic", name)
 	}
-	_, err := c.FromConnect(nil, "bad-topic", connect.Headers{}, connect.StringSchema, "x")
+	_, err := c.FromConnect(nil, "bad-topic", connect.Headers{}, connect.ArrayOf(connect.StringSchema), []any{"x"})
 	var de *connect.DataError
 	require.ErrorAs(t, err, &de)
 	require.Contains(t, err.Error(), "topic bad-topic")
@@ -250,4 +250,36 @@ func TestLogicalAndSmallInts(t *testing.T) {
 	_, got, err = ci.ToConnect("l", connect.Headers{}, out)
 	require.NoError(t, err)
 	require.Equal(t, int32(1), got.(*connect.Struct).Get("kind"))
+}
+
+// TestPrimitive: a string is written as google.protobuf.StringValue, the
+// eighth message of wrappers.proto (index path [7]), and reads back as a
+// string; with wrapper.for.raw.primitives=false as the wrapper's struct.
+func TestPrimitive(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	c := newConv(t, reg.URL())
+	out, err := c.FromConnect(nil, "lines", connect.Headers{}, connect.StringSchema, "hi")
+	require.NoError(t, err)
+	require.Equal(t, []byte{0, 0, 0, 0, 1, 2, 14, 0x0a, 2, 'h', 'i'}, out)
+	ss, ok := reg.GetSchema("lines-value", 1)
+	require.True(t, ok)
+	require.Equal(t, wrappersProto, ss.Schema.Schema)
+	s, v, err := c.ToConnect("lines", connect.Headers{}, out)
+	require.NoError(t, err)
+	require.Equal(t, connect.StringType, s.Type)
+	require.Equal(t, "hi", v)
+
+	out, err = c.FromConnect(nil, "n", connect.Headers{}, connect.Int64Schema, int64(0))
+	require.NoError(t, err)
+	require.Equal(t, []byte{0, 0, 0, 0, 1, 2, 4}, out, "a zero is an empty Int64Value")
+	_, v, err = c.ToConnect("n", connect.Headers{}, out)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), v)
+
+	raw := newConv(t, reg.URL(), WrapperForRawPrimitivesConfig, "false")
+	s, v, err = raw.ToConnect("lines", connect.Headers{}, []byte{0, 0, 0, 0, 1, 2, 14, 0x0a, 2, 'h', 'i'})
+	require.NoError(t, err)
+	require.Equal(t, "StringValue", s.Name)
+	require.Equal(t, "hi", v.(*connect.Struct).Get("value"))
 }
