@@ -95,9 +95,10 @@ func (d dataConfig) newRField(fd protoreflect.FieldDescriptor, s *connect.Schema
 	rf := &rfield{uidx: -1, in: newInfo(fd), schema: s}
 	elem := s
 	switch {
-	case fd.IsMap():
-		rf.key, rf.val = newInfo(fd.MapKey()), newInfo(fd.MapValue())
-		if vd := fd.MapValue(); vd.Kind() == protoreflect.MessageKind && s.Elem.Type == connect.StructType && s.Elem.Logical() == connect.NotLogical {
+	case isMap(fd):
+		kd, vd := mapFields(fd)
+		rf.key, rf.val = newInfo(kd), newInfo(vd)
+		if vd.Kind() == protoreflect.MessageKind && s.Elem.Type == connect.StructType && s.Elem.Logical() == connect.NotLogical {
 			rf.sub = d.newRPlan(vd.Message(), s.Elem)
 		}
 		return rf

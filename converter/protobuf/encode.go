@@ -38,7 +38,7 @@ type info struct {
 
 func newInfo(fd protoreflect.FieldDescriptor) *info {
 	in := &info{fd: fd, kind: fd.Kind(), num: fd.Number(), presence: fd.HasPresence(), packed: fd.IsPacked(), list: fd.IsList()}
-	if in.kind == protoreflect.MessageKind && !fd.IsMap() {
+	if in.kind == protoreflect.MessageKind && !isMap(fd) {
 		if _, ok := wrapperType(fd.Message()); ok && fd.Message().Fields().Len() == 1 {
 			in.wrapper = newInfo(fd.Message().Fields().Get(0))
 		}
@@ -122,8 +122,9 @@ func (d dataConfig) newPlan(md protoreflect.MessageDescriptor, s *connect.Schema
 
 func newPlanField(idx int, fd protoreflect.FieldDescriptor, s *connect.Schema, sub *plan) planField {
 	pf := planField{idx: idx, fd: fd, in: newInfo(fd), schema: s, sub: sub}
-	if fd.IsMap() {
-		pf.key, pf.val = newInfo(fd.MapKey()), newInfo(fd.MapValue())
+	if isMap(fd) {
+		kd, vd := mapFields(fd)
+		pf.key, pf.val = newInfo(kd), newInfo(vd)
 	}
 	return pf
 }
@@ -132,8 +133,8 @@ func newPlanField(idx int, fd protoreflect.FieldDescriptor, s *connect.Schema, s
 // holds structs.
 func (d dataConfig) memberPlan(fd protoreflect.FieldDescriptor, s *connect.Schema) (*plan, error) {
 	switch {
-	case fd.IsMap():
-		vd := fd.MapValue()
+	case isMap(fd):
+		_, vd := mapFields(fd)
 		if vd.Kind() == protoreflect.MessageKind && s.Elem.Type == connect.StructType && s.Elem.Logical() == connect.NotLogical {
 			return d.newPlan(vd.Message(), s.Elem)
 		}

@@ -45,7 +45,8 @@
 // are not supported, and use.latest.version=true and
 // HeaderSchemaIdSerializer are refused;
 // a map is written as a map field, the descriptor protoc makes of
-// Confluent's repeated map-entry messages; and two struct schemas with the
+// Confluent's repeated map-entry messages (a repeated ...Entry message of
+// only a key and a value reads as a map too, as in ProtobufData); and two struct schemas with the
 // same simple name in one message share a declaration, as in ProtobufData.
 package protobuf
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -128,4 +129,36 @@ func TestUnsupportedRefused(t *testing.T) {
 		_, err := Configure(map[string]string{"schema.registry.url": "http://127.0.0.1:1", k: v}, false)
 		require.ErrorContains(t, err, k)
 	}
+}
+
+// TestEntryMessageMap: a repeated CountsEntry message with only a key and
+// a value, registered without the map_entry option, is a map, as in
+// ProtobufData, both ways.
+func TestEntryMessageMap(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	text := "syntax = \"proto3\";\nmessage M {\n  repeated CountsEntry counts = 1;\n  message CountsEntry {\n    string key = 1;\n    int32 value = 2;\n  }\n}\n"
+	id, _, err := reg.RegisterSchema("e-value", sr.Schema{Type: sr.TypeProtobuf, Schema: text})
+	require.NoError(t, err)
+	var entry, b []byte
+	entry = protowire.AppendTag(entry, 1, protowire.BytesType)
+	entry = protowire.AppendString(entry, "a")
+	entry = protowire.AppendTag(entry, 2, protowire.VarintType)
+	entry = protowire.AppendVarint(entry, 3)
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendBytes(b, entry)
+	c := newConv(t, reg.URL())
+	s, v, err := c.ToConnect("e", connect.Headers{}, append([]byte{0, 0, 0, 0, byte(id), 0}, b...))
+	require.NoError(t, err)
+	f, _ := s.Field("counts")
+	require.Equal(t, connect.MapType, f.Schema.Type)
+	require.Equal(t, map[string]any{"a": int32(3)}, v.(*connect.Struct).Get("counts"))
+
+	rm, err := c.message(id, []int{0})
+	require.NoError(t, err)
+	p, err := c.data.newPlan(rm.md, s)
+	require.NoError(t, err)
+	out, err := c.data.appendMessage(nil, p, v.(*connect.Struct))
+	require.NoError(t, err)
+	require.Equal(t, b, out)
 }

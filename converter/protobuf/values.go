@@ -61,6 +61,33 @@ func oneofOf(md protoreflect.MessageDescriptor, s *connect.Schema) protoreflect.
 	return md.Oneofs().ByName(protoreflect.Name(name))
 }
 
+// isMap reports whether fd is a map: a map field, or as ProtobufData's
+// isMapDescriptor has it, a repeated message named ...Entry whose only
+// fields are a singular key and value, which some producers register
+// without the map_entry option.
+func isMap(fd protoreflect.FieldDescriptor) bool {
+	if fd.IsMap() {
+		return true
+	}
+	if !fd.IsList() || fd.Kind() != protoreflect.MessageKind {
+		return false
+	}
+	md := fd.Message()
+	f := md.Fields()
+	return strings.HasSuffix(string(md.Name()), "Entry") && f.Len() == 2 &&
+		f.Get(0).Name() == "key" && f.Get(1).Name() == "value" && !f.Get(0).IsList() && !f.Get(1).IsList() &&
+		f.Get(0).Number() == 1 && f.Get(1).Number() == 2
+}
+
+// mapFields returns a map's key and value fields.
+func mapFields(fd protoreflect.FieldDescriptor) (key, val protoreflect.FieldDescriptor) {
+	if fd.IsMap() {
+		return fd.MapKey(), fd.MapValue()
+	}
+	f := fd.Message().Fields()
+	return f.Get(0), f.Get(1)
+}
+
 func wrapperType(md protoreflect.MessageDescriptor) (*connect.Schema, bool) {
 	switch md.FullName() {
 	case "google.protobuf.DoubleValue":
@@ -87,8 +114,9 @@ func wrapperType(md protoreflect.MessageDescriptor) (*connect.Schema, bool) {
 func (d dataConfig) fieldSchema(fd protoreflect.FieldDescriptor) *connect.Schema {
 	var s *connect.Schema
 	switch {
-	case fd.IsMap():
-		s = connect.MapOf(d.fieldSchema(fd.MapKey()), d.fieldSchema(fd.MapValue()))
+	case isMap(fd):
+		k, v := mapFields(fd)
+		s = connect.MapOf(d.fieldSchema(k), d.fieldSchema(v))
 		if n := string(fd.Message().Name()); strings.HasSuffix(n, "Entry") {
 			n = strings.TrimSuffix(n, "Entry")
 			s.Name = strings.ToLower(n[:1]) + n[1:]
