@@ -26,8 +26,9 @@
 // with enhanced.protobuf.schema.support. Timestamp and Time hold
 // milliseconds, as in Connect.
 //
-// The registry client is converter/avro's (see avro.Registry): failover,
-// retries with back-off, caches, basic and bearer auth and TLS, with the
+// The registry client is the one AvroConverter and JsonSchemaConverter
+// use: failover, retries with back-off, caches, basic and bearer auth and
+// TLS, with the
 // same keys and the same failure modes: an unreachable registry gives an
 // error marked connect.ErrRetriable and connect.ErrFatal, so that
 // errors.tolerance=all does not skip the record; bytes that are not in the
