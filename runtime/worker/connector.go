@@ -67,6 +67,11 @@ type connectorRun struct {
 	// from the traces and errors of the connector and its tasks
 	// (passwords.go).
 	secrets []string
+	// publish, when set, receives the task configs the connector
+	// generates instead of this run starting tasks from them: a
+	// distributed herder writes them to its config topic, and the workers
+	// its group assigns the tasks to start them (Run.StartConnector).
+	publish func([]map[string]string)
 }
 
 // taskRun is one running task.
@@ -301,16 +306,21 @@ func (c *connectorRun) launch(ctx context.Context) error {
 	c.mu.Lock()
 	c.started = true
 	c.mu.Unlock()
-	if target == TargetPaused {
+	switch {
+	case c.publish != nil:
+		err = c.publishTaskConfigs()
+	case target == TargetPaused:
 		err = c.keepTasksPaused()
-	} else {
+	default:
 		err = c.reconfigureTasks(ctx)
 	}
 	if err != nil {
 		close(done)
 		return c.failed(err)
 	}
-	if target != TargetPaused {
+	if c.publish != nil && target == TargetPaused {
+		c.setState(Paused, "")
+	} else if target != TargetPaused {
 		c.setState(Running, "")
 		c.log.Info("connector started", "class", c.plugin.Info().Class)
 	}
@@ -336,7 +346,11 @@ func (c *connectorRun) watch(ctx context.Context, done chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-c.reconfigure:
-			if err := c.reconfigureTasks(ctx); err != nil {
+			reconfigure := c.reconfigureTasks
+			if c.publish != nil {
+				reconfigure = func(context.Context) error { return c.publishTaskConfigs() }
+			}
+			if err := reconfigure(ctx); err != nil {
 				c.fail(err)
 			}
 		}
@@ -369,6 +383,23 @@ func (c *connectorRun) taskConfigsFromConnector() ([]map[string]string, error) {
 		c.log.Warn("connector generated more task configs than tasks.max", "configs", len(configs), "tasks.max", maxTasks)
 	}
 	return configs, nil
+}
+
+// publishTaskConfigs asks the connector for its task configs and hands
+// them to publish, keeping them as the run's.
+func (c *connectorRun) publishTaskConfigs() error {
+	configs, err := c.taskConfigsFromConnector()
+	if err != nil {
+		return err
+	}
+	if configs == nil {
+		configs = []map[string]string{}
+	}
+	c.mu.Lock()
+	c.taskConfigs = configs
+	c.mu.Unlock()
+	c.publish(configs)
+	return nil
 }
 
 // reconfigureTasks asks the connector for its task configs and, when they

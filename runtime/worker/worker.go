@@ -245,6 +245,17 @@ func defaultID() string {
 // package runtime/embedded); without either it returns an error
 // naming both.
 func New(opts ...Opt) (*Worker, error) {
+	e, err := newEngine(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{engine: e, connectors: make(map[string]*connectorRun)}, nil
+}
+
+// newEngine is New's engine: the options applied and checked, the
+// cluster reached (or the embedded broker started), the offset store
+// open.
+func newEngine(opts ...Opt) (*engine, error) {
 	o := options{
 		log:                 slog.Default(),
 		flushInterval:       60 * time.Second,
@@ -279,7 +290,7 @@ func New(opts ...Opt) (*Worker, error) {
 	if err := checkDefaultConverters(&o, plugins); err != nil {
 		return nil, err
 	}
-	w := &Worker{engine: &engine{opts: o, store: o.store, clients: clients}, connectors: make(map[string]*connectorRun)}
+	w := &engine{opts: o, store: o.store, clients: clients}
 	if len(o.embedded) > 0 {
 		seeds, err := w.startEmbedded()
 		if err != nil {

@@ -1,0 +1,172 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/sink"
+	"github.com/kconnect-go/kconnect/source"
+)
+
+// Engine runs connectors and tasks for a herder other than Worker, such as
+// runtime/distributed's: it decides nothing, keeps no list of connectors,
+// and runs, for each connector the herder hands it a configuration of,
+// the connector instance, some of its tasks, or both, as the herder's
+// group assigns them. It is built from the same options as a Worker
+// (OnStateChange reports every state its connectors and tasks take, which
+// a distributed herder writes to its status topic). Its methods are safe
+// for concurrent use.
+type Engine struct {
+	*engine
+	// plain answers the calls that need no connector (plugins, validation)
+	// as a Worker with no connectors does.
+	plain *Worker
+}
+
+// NewEngine returns an Engine, connected to Kafka as New's Worker is, that
+// runs nothing until told.
+func NewEngine(opts ...Opt) (*Engine, error) {
+	e, err := newEngine(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{engine: e, plain: &Worker{engine: e, connectors: map[string]*connectorRun{}}}, nil
+}
+
+// ID returns the engine's worker id (ID), which its status reports carry.
+func (e *Engine) ID() string { return e.opts.id }
+
+// Close waits for every connector and task goroutine, which the herder
+// stopped first (Run.Stop), and releases the clients, the offset store the
+// engine opened and the embedded broker.
+func (e *Engine) Close() error {
+	e.wg.Wait()
+	e.admin.Close()
+	var errs []error
+	if e.opts.store == nil {
+		errs = append(errs, e.store.Close())
+	}
+	errs = append(errs, e.closeCluster())
+	return errors.Join(errs...)
+}
+
+// ValidateConfig is herder.Herder's ValidateConfig for a connector that
+// has no stored configuration here: a "[hidden]" password is an error.
+func (e *Engine) ValidateConfig(ctx context.Context, config map[string]string) (connect.ConfigInfos, error) {
+	return e.plain.ValidateConfig(ctx, config)
+}
+
+// ConnectorPlugins is herder.Herder's ConnectorPlugins.
+func (e *Engine) ConnectorPlugins(ctx context.Context, connectorsOnly bool) ([]herder.PluginInfo, error) {
+	return e.plain.ConnectorPlugins(ctx, connectorsOnly)
+}
+
+// ConnectorPluginConfig is herder.Herder's ConnectorPluginConfig.
+func (e *Engine) ConnectorPluginConfig(ctx context.Context, plugin string) ([]connect.ConfigKeyInfo, error) {
+	return e.plain.ConnectorPluginConfig(ctx, plugin)
+}
+
+// CheckConfig resolves and validates connector name's configuration in
+// full, as PutConnectorConfig does before keeping one, and returns the
+// connector's type ("source" or "sink"). It starts and opens nothing. The
+// error wraps herder.ErrInvalidConfig, naming every bad key, and holds no
+// resolved value and none of the configuration's passwords.
+func (e *Engine) CheckConfig(ctx context.Context, name string, config map[string]string) (string, error) {
+	res, err := e.resolve(ctx, config)
+	if err != nil {
+		return "", invalidConfig(fmt.Errorf("worker: connector %s: %w", name, err))
+	}
+	c, err := e.newConnectorRun(name, config, res.Config)
+	if err != nil {
+		return "", invalidConfig(scrubError(redact(res, err), e.secrets(res.Config)))
+	}
+	return c.kind.String(), nil
+}
+
+// HidePasswords returns config with the value of each of its password keys
+// shown as connect.PasswordHidden, as herder.Herder's answers show them.
+func (e *Engine) HidePasswords(config map[string]string) map[string]string {
+	return e.hidePasswords(config)
+}
+
+// Run is one connector's configuration prepared to run on an Engine: its
+// connector instance (StartConnector), some of its tasks (StartTask), or
+// both. A new configuration is a new Run.
+type Run struct {
+	c                *connectorRun
+	connectorStarted bool
+}
+
+// Prepare resolves and validates connector name's configuration and
+// returns its Run, with what it needs opened (its own offsets topic),
+// running nothing yet. Errors are CheckConfig's, or opening what the
+// connector needs.
+func (e *Engine) Prepare(ctx context.Context, name string, config map[string]string) (*Run, error) {
+	c, err := e.prepare(ctx, name, config)
+	if err != nil {
+		return nil, err
+	}
+	return &Run{c: c}, nil
+}
+
+// StartConnector starts the connector instance in target. Started or
+// paused, the connector generates its task configs, which are handed to
+// publish, not run here, now and each time it requests a
+// reconfiguration; publish must return quickly. It reports the connector
+// RUNNING (PAUSED, STOPPED) once that is done. A failure to start leaves
+// the connector FAILED and wraps ErrConnectorFailed. Call it at most
+// once, before any StartTask.
+func (r *Run) StartConnector(ctx context.Context, target TargetState, publish func(taskConfigs []map[string]string)) error {
+	r.c.publish = publish
+	r.connectorStarted = true
+	return r.c.startAs(ctx, target)
+}
+
+// StartTask starts task i of the connector with its config, or in target
+// TargetPaused reports it PAUSED without running it. A task that cannot
+// be created is FAILED in its place and the error says why; one that
+// fails later is restarted as a Worker restarts it.
+func (r *Run) StartTask(ctx context.Context, i int, config map[string]string, target TargetState) error {
+	c := r.c
+	c.mu.Lock()
+	if c.instance == nil {
+		// The task's connector runs on another worker: tasks are made by
+		// an instance of the plugin, which need not be started for that.
+		switch p := c.plugin.(type) {
+		case source.Plugin:
+			c.instance = p.New()
+		case sink.Plugin:
+			c.instance = p.New()
+		}
+	}
+	c.mu.Unlock()
+	if target == TargetPaused {
+		c.mu.Lock()
+		c.tasks[i] = c.pausedTask(i)
+		c.mu.Unlock()
+		return nil
+	}
+	return c.startTask(ctx, i, config)
+}
+
+// Status returns what the Run runs here: its connector's state (UNASSIGNED
+// when the connector instance does not run here) and its tasks'.
+func (r *Run) Status() ConnectorStatus { return r.c.status() }
+
+// Stop stops the Run's tasks, committing their offsets, and then its
+// connector instance if it runs here, within the engine's task shutdown
+// budget; the error wraps ErrTaskAbandoned for tasks that did not stop in
+// time.
+func (r *Run) Stop(ctx context.Context) error {
+	var err error
+	if r.connectorStarted {
+		err = r.c.stop(ctx)
+	} else {
+		err = r.c.stopTasks(ctx)
+	}
+	r.c.w.releaseSourceOffsets(r.c)
+	return err
+}
