@@ -87,7 +87,8 @@ var layers = []struct {
 	{"source/*", kindConnector},
 	{"sink/*", kindConnector},
 	{"runtime", kindRuntime},
-	{"runtime/cli", kindRuntime}, // the worker program as a library, over the rest of the runtime
+	{"runtime/cli", kindRuntime},         // the worker program as a library, over the rest of the runtime
+	{"runtime/distributed", kindRuntime}, // the distributed herder, over the worker's engine and the distributed building blocks
 	{"cmd", kindProgram},
 	{"examples", kindProgram},
 	{"internal", kindInternal},

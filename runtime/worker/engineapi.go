@@ -170,3 +170,13 @@ func (r *Run) Stop(ctx context.Context) error {
 	r.c.w.releaseSourceOffsets(r.c)
 	return err
 }
+
+// ConnectorType returns the type ("source" or "sink") of the connector
+// plugin class names, by class or alias; "unknown" for no such plugin.
+func (e *Engine) ConnectorType(class string) string {
+	p, err := e.connectorPlugin(class)
+	if err != nil {
+		return "unknown"
+	}
+	return p.Info().Kind.String()
+}

@@ -1,0 +1,679 @@
+// Package distributed is Kafka Connect's distributed herder: workers that
+// share a group.id share the connectors kept in their config topic. Each
+// worker joins the group (internal/workergroup), reads the config topic
+// (internal/configtopic) to the offset its assignment was made at, runs
+// the connectors and tasks the leader assigns it through a worker.Engine,
+// and writes their statuses, with its id and the group generation, to the
+// status topic (internal/statustopic). Source offsets go to the offset
+// topic (offset.Kafka).
+//
+// As in Kafka Connect, only the leader writes connector and task
+// configurations: a follower answers such a call with a *NotLeaderError
+// naming the leader's URL (it wraps herder.ErrRebalancing, so a REST layer
+// that does not forward answers 409), and forwards the task
+// configurations its connectors generate to the leader through
+// Config.ForwardTaskConfigs. Target states (pause, resume, stop) are
+// written by whichever worker is asked, as Kafka lets any worker write
+// them.
+//
+// The group protocol is eager: every change to the configuration (a
+// connector added, updated, removed, new task configurations, a new
+// target state) makes the worker that reads it join again, and each
+// assignment stops everything the worker ran and starts what it is
+// assigned.
+package distributed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectproto"
+	"github.com/kconnect-go/kconnect/internal/statustopic"
+	"github.com/kconnect-go/kconnect/internal/workergroup"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+)
+
+// Config configures a distributed Herder.
+type Config struct {
+	// GroupID is the workers' group.id; required.
+	GroupID string
+	// URL is the worker's advertised REST URL (http://host:port), which
+	// the group's members learn from each other; required. Its host:port
+	// is the worker id its statuses carry.
+	URL string
+	// Brokers are the Kafka bootstrap servers; KafkaOpts further options
+	// of the herder's client and the engine's.
+	Brokers   []string
+	KafkaOpts []kgo.Opt
+	// ConfigTopic, StatusTopic and OffsetTopic are config.storage.topic,
+	// status.storage.topic and offset.storage.topic; required. They are
+	// created when missing, with ReplicationFactor (0 or -1: the broker's
+	// default) and StatusPartitions and OffsetPartitions (0: Kafka
+	// Connect's defaults, 5 and 25).
+	ConfigTopic, StatusTopic, OffsetTopic string
+	ReplicationFactor                     int16
+	StatusPartitions, OffsetPartitions    int32
+	// HeartbeatInterval (heartbeat.interval.ms, 3s), SessionTimeout
+	// (session.timeout.ms, 10s) and RebalanceTimeout
+	// (rebalance.timeout.ms, 60s): zero takes Kafka Connect's default.
+	HeartbeatInterval, SessionTimeout, RebalanceTimeout time.Duration
+	// Logger receives the herder's lines; nil is slog.Default.
+	Logger *slog.Logger
+	// WorkerOpts configure the engine (plugins, converters, timeouts).
+	// The herder sets the worker id, the brokers, the offset store and
+	// OnStateChange itself.
+	WorkerOpts []worker.Opt
+	// Assign is the leader's assignor: it gets the group's members and
+	// the configuration they share and returns each member's assignment
+	// under the eager protocol. Required.
+	Assign func(ctx context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error)
+	// ForwardTaskConfigs hands task configurations a connector running on
+	// a follower generated to the leader at leaderURL, whose Herder
+	// writes them (PutTaskConfigs; Kafka Connect's PUT
+	// /connectors/{name}/tasks). nil: a follower's connectors' task
+	// configurations are logged and dropped until it leads.
+	ForwardTaskConfigs func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error
+}
+
+// NotLeaderError is the answer of a follower to a call only the leader
+// serves: it names the leader's URL, to which a REST layer forwards the
+// request, as Kafka Connect's does. It wraps herder.ErrRebalancing.
+type NotLeaderError struct {
+	LeaderURL string // "" while the group has no leader
+}
+
+func (e *NotLeaderError) Error() string {
+	if e.LeaderURL == "" {
+		return "distributed: this worker is not the leader, and the group has none yet"
+	}
+	return "distributed: this worker is not the leader; the leader is " + e.LeaderURL
+}
+
+func (e *NotLeaderError) Unwrap() error { return herder.ErrRebalancing }
+
+// Herder is a distributed herder (herder.Herder). Its methods are safe for
+// concurrent use.
+type Herder struct {
+	cfg    Config
+	id     string
+	log    *slog.Logger
+	client *kgo.Client
+	engine *worker.Engine
+	offs   *offset.Kafka
+	cfgs   *configtopic.Store
+	stats  *statustopic.Store
+	member *workergroup.Member
+
+	rejoin  chan struct{} // a configuration change read: join again
+	cancel  context.CancelFunc
+	done    chan struct{}
+	statusQ *queue[statusWrite]
+	pubQ    *queue[published]
+
+	mu         sync.Mutex
+	joined     *workergroup.Joined // nil while rebalancing
+	generation int32
+	held       *connectproto.Assignment
+	runs       map[string]*worker.Run
+	targets    map[string]configtopic.TargetState // target state each held connector was started in
+	closed     bool
+}
+
+var _ herder.Herder = (*Herder)(nil)
+
+// New opens the worker's topics, reads the config topic to its end and
+// starts joining the group; the worker serves calls that need the group
+// (writes) once it has joined, answering herder.ErrRebalancing until
+// then. It fails when a required field is missing, when a topic cannot
+// be opened (see configtopic.Open, statustopic.Open, offset.NewKafka) or
+// when ctx ends first.
+func New(ctx context.Context, cfg Config) (*Herder, error) {
+	switch {
+	case cfg.GroupID == "":
+		return nil, errors.New("distributed: group.id: missing")
+	case cfg.ConfigTopic == "" || cfg.StatusTopic == "" || cfg.OffsetTopic == "":
+		return nil, errors.New("distributed: config.storage.topic, status.storage.topic and offset.storage.topic are required")
+	case cfg.Assign == nil:
+		return nil, errors.New("distributed: no assignor")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("distributed: advertised URL %q: not an http(s)://host:port URL", cfg.URL)
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 3 * time.Second
+	}
+	if cfg.ReplicationFactor == 0 {
+		cfg.ReplicationFactor = -1
+	}
+	if cfg.OffsetPartitions == 0 {
+		cfg.OffsetPartitions = 25
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Herder{cfg: cfg, id: u.Host, log: log.With("worker", u.Host, "group", cfg.GroupID),
+		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
+		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}}
+	h.statusQ = newQueue(h.writeStatus)
+	h.pubQ = newQueue(h.publish)
+	fail := func(err error) (*Herder, error) {
+		h.closeStores()
+		return nil, err
+	}
+	h.client, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.KafkaOpts...)...)
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	h.offs, err = offset.NewKafka(ctx, h.client, cfg.OffsetTopic, offset.TopicPartitions(cfg.OffsetPartitions),
+		offset.ReplicationFactor(cfg.ReplicationFactor), offset.WithLogger(h.log))
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %s: %w", cfg.OffsetTopic, err))
+	}
+	h.stats, err = statustopic.Open(ctx, h.client, statustopic.Options{Topic: cfg.StatusTopic,
+		Partitions: cfg.StatusPartitions, ReplicationFactor: cfg.ReplicationFactor, Logger: h.log})
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	h.cfgs, err = configtopic.Open(ctx, h.client, configtopic.Options{Topic: cfg.ConfigTopic,
+		ReplicationFactor: cfg.ReplicationFactor, Logger: h.log, OnUpdate: h.onUpdate})
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	opts := append(slices.Clone(cfg.WorkerOpts), worker.ID(h.id), worker.Brokers(cfg.Brokers...),
+		worker.KafkaOpts(cfg.KafkaOpts...), worker.OffsetStore(h.offs), worker.OnStateChange(h.onState), worker.Logger(log))
+	h.engine, err = worker.NewEngine(opts...)
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	h.member, err = workergroup.New(h.client, workergroup.Config{Group: cfg.GroupID, Highest: connectproto.V0,
+		SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
+		State: h.workerState, Assign: h.assign})
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go h.run(rctx)
+	return h, nil
+}
+
+// ID returns the worker id: the advertised URL's host:port.
+func (h *Herder) ID() string { return h.id }
+
+// Close stops every connector and task the worker runs, leaves the group
+// so that it rebalances at once, and closes the worker's topics and
+// clients. It is safe to call more than once.
+func (h *Herder) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	<-h.done
+	errs := h.stopAll(context.Background(), configtopic.Snapshot{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.member.Leave(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("distributed: leaving group %s: %w", h.cfg.GroupID, err))
+	}
+	h.pubQ.close()
+	h.statusQ.close()
+	errs = append(errs, h.engine.Close())
+	errs = append(errs, h.closeStores()...)
+	return errors.Join(errs...)
+}
+
+func (h *Herder) closeStores() []error {
+	var errs []error
+	if h.cfgs != nil {
+		errs = append(errs, h.cfgs.Close())
+	}
+	if h.stats != nil {
+		errs = append(errs, h.stats.Close())
+	}
+	if h.offs != nil {
+		errs = append(errs, h.offs.Close())
+	}
+	if h.client != nil {
+		h.client.Close()
+	}
+	return errs
+}
+
+// onUpdate hears of each change read from the config topic: those that
+// change what runs where make the worker join again.
+func (h *Herder) onUpdate(u configtopic.Update) {
+	switch u.Kind {
+	case configtopic.ConnectorConfigUpdated, configtopic.ConnectorConfigRemoved,
+		configtopic.TargetStateChanged, configtopic.TaskConfigsUpdated:
+		select {
+		case h.rejoin <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (h *Herder) workerState() connectproto.WorkerState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return connectproto.WorkerState{URL: h.cfg.URL, ConfigOffset: h.cfgs.Snapshot().Offset, Assignment: h.held}
+}
+
+// assign is the leader's part of a join: the assignor, given the
+// configuration read to the highest offset a member has read, or Kafka's
+// mismatch answer when this worker cannot read that far.
+func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*connectproto.Assignment, error) {
+	snap := h.cfgs.Snapshot()
+	if snap.Offset < g.MaxConfigOffset {
+		if err := h.cfgs.Refresh(ctx); err != nil {
+			return nil, err
+		}
+		if snap = h.cfgs.Snapshot(); snap.Offset < g.MaxConfigOffset {
+			return workergroup.MismatchAssignments(g), nil
+		}
+	}
+	return h.cfg.Assign(ctx, g, snap)
+}
+
+// run joins the group, applies each assignment and heartbeats, joining
+// again when the coordinator asks or the configuration changes, until
+// ctx ends.
+func (h *Herder) run(ctx context.Context) {
+	defer close(h.done)
+	for ctx.Err() == nil {
+		h.mu.Lock()
+		h.joined = nil
+		h.mu.Unlock()
+		// Changes read from here on are in the offset this join reports.
+		select {
+		case <-h.rejoin:
+		default:
+		}
+		if err := h.cfgs.Refresh(ctx); err != nil {
+			h.log.Warn("reading the config topic before joining", "err", err)
+		}
+		j, err := h.member.Join(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("joining the group", "err", err)
+				h.wait(ctx, time.Second)
+			}
+			continue
+		}
+		if j.Assignment.Error != connectproto.NoError {
+			h.log.Info("the leader answered a config mismatch: reading the config topic and joining again", "offset", j.Assignment.ConfigOffset)
+			continue
+		}
+		if !h.apply(ctx, j) {
+			continue
+		}
+		h.heartbeat(ctx)
+	}
+}
+
+// heartbeat keeps the member in its generation until it must join again.
+func (h *Herder) heartbeat(ctx context.Context) {
+	t := time.NewTicker(h.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.rejoin:
+			return
+		case <-t.C:
+			if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
+				return
+			} else if err != nil && ctx.Err() == nil {
+				h.log.Warn("heartbeat", "err", err)
+			}
+		}
+	}
+}
+
+func (h *Herder) wait(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// apply carries out an eager assignment: everything held is stopped, then
+// what is assigned starts from the configuration read to the
+// assignment's offset. It reports false when that offset cannot be read,
+// for the worker to join again.
+func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
+	a := j.Assignment
+	if h.cfgs.Snapshot().Offset < a.ConfigOffset {
+		if err := h.cfgs.Refresh(ctx); err != nil {
+			h.log.Warn("reading the config topic to the assignment's offset", "offset", a.ConfigOffset, "err", err)
+			return false
+		}
+	}
+	snap := h.cfgs.Snapshot()
+	for _, err := range h.stopAll(ctx, snap) {
+		h.log.Warn("stopping for a rebalance", "err", err)
+	}
+	h.mu.Lock()
+	h.generation = j.Generation
+	h.held = &a
+	// Joined before its connectors start: they publish task
+	// configurations at once, which the leader writes only once joined.
+	h.joined = &j
+	h.mu.Unlock()
+	h.log.Info("joined", "generation", j.Generation, "leader", j.IsLeader(), "connectors", a.Connectors, "tasks", len(a.Tasks))
+
+	for _, name := range a.Connectors {
+		if run := h.runFor(ctx, snap, name); run != nil {
+			target := targetOf(snap, name)
+			if target == configtopic.Stopped && snap.TaskCounts[name] > 0 {
+				// A stopped connector has no tasks, as Kafka Connect's
+				// leader records by writing none.
+				h.pubQ.push(published{connector: name, configs: []map[string]string{}})
+			}
+			err := run.StartConnector(ctx, worker.TargetState(target), func(configs []map[string]string) {
+				h.pubQ.push(published{connector: name, configs: configs})
+			})
+			if err != nil {
+				h.log.Warn("starting connector", "connector", name, "err", err)
+			}
+		}
+	}
+	for _, id := range a.Tasks {
+		name := id.Connector
+		tc, ok := snap.TaskConfigs[configtopic.TaskID{Connector: name, Task: int(id.Task)}]
+		if !ok || targetOf(snap, name) == configtopic.Stopped {
+			continue // its connector was removed or reconfigured since
+		}
+		run := h.runFor(ctx, snap, name)
+		if run == nil {
+			continue
+		}
+		target := worker.TargetStarted
+		if targetOf(snap, name) == configtopic.Paused {
+			target = worker.TargetPaused
+		}
+		if err := run.StartTask(ctx, int(id.Task), tc, target); err != nil {
+			h.log.Warn("starting task", "connector", name, "task", id.Task, "err", err)
+		}
+	}
+	return true
+}
+
+func targetOf(snap configtopic.Snapshot, name string) configtopic.TargetState {
+	if t, ok := snap.TargetStates[name]; ok {
+		return t
+	}
+	return configtopic.Started
+}
+
+// runFor returns the Run of connector name, preparing it from the
+// configuration in snap the first time; nil when it cannot be prepared
+// (its failure is written as the connector's status).
+func (h *Herder) runFor(ctx context.Context, snap configtopic.Snapshot, name string) *worker.Run {
+	h.mu.Lock()
+	run := h.runs[name]
+	h.mu.Unlock()
+	if run != nil {
+		return run
+	}
+	config, ok := snap.ConnectorConfigs[name]
+	if !ok {
+		return nil
+	}
+	run, err := h.engine.Prepare(ctx, name, maps.Clone(config))
+	if err != nil {
+		h.log.Warn("preparing connector", "connector", name, "err", err)
+		h.statusQ.push(statusWrite{connector: name, task: -1, status: statustopic.Status{State: statustopic.Failed,
+			Trace: err.Error(), WorkerID: h.id, Generation: h.currentGeneration()}})
+		return nil
+	}
+	h.mu.Lock()
+	h.runs[name] = run
+	h.mu.Unlock()
+	return run
+}
+
+func (h *Herder) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+func (h *Herder) currentGeneration() int32 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.generation
+}
+
+// stopAll stops every Run, side by side. A connector snap no longer has
+// (removed) gets DESTROYED statuses for what ran here, as Kafka
+// Connect's worker writes on a deletion.
+func (h *Herder) stopAll(ctx context.Context, snap configtopic.Snapshot) []error {
+	h.mu.Lock()
+	runs := h.runs
+	h.runs = map[string]*worker.Run{}
+	h.held = nil
+	gen := h.generation
+	h.mu.Unlock()
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for name, run := range runs {
+		wg.Go(func() {
+			st := run.Status() // what runs here; Stop forgets the tasks
+			err := run.Stop(ctx)
+			if snap.ConnectorConfigs != nil && !snap.Contains(name) {
+				h.statusQ.push(statusWrite{connector: name, task: -1, status: statustopic.Status{State: statustopic.Destroyed, WorkerID: h.id, Generation: gen}})
+				for _, t := range st.Tasks {
+					h.statusQ.push(statusWrite{connector: name, task: t.ID, status: statustopic.Status{State: statustopic.Destroyed, WorkerID: h.id, Generation: gen}})
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// statusWrite is one status for the status topic, in the order the
+// engine reported them.
+type statusWrite struct {
+	connector string
+	task      int // -1: the connector
+	status    statustopic.Status
+	safe      bool // a shutdown's: not over a newer generation's report
+}
+
+// onState hears of each state the engine's connectors and tasks take; it
+// runs with the engine's locks held, so the write is queued.
+func (h *Herder) onState(c worker.StateChange) {
+	st := statustopic.Status{State: statustopic.State(c.State), Trace: c.Trace, WorkerID: h.id,
+		Generation: h.currentGeneration(), Version: c.Version}
+	safe := c.State == worker.Unassigned
+	if c.Task < 0 && c.State == worker.Stopped {
+		// A connector stopped for a rebalance is UNASSIGNED until its
+		// next owner reports, as in Kafka Connect; one stopped as asked is
+		// STOPPED.
+		if targetOf(h.cfgs.Snapshot(), c.Connector) != configtopic.Stopped {
+			st.State, safe = statustopic.Unassigned, true
+		}
+	}
+	h.statusQ.push(statusWrite{connector: c.Connector, task: c.Task, status: st, safe: safe})
+}
+
+func (h *Herder) writeStatus(w statusWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	switch {
+	case w.task < 0 && w.safe:
+		_, err = h.stats.PutConnectorSafe(ctx, w.connector, w.status)
+	case w.task < 0:
+		err = h.stats.PutConnector(ctx, w.connector, w.status)
+	case w.safe:
+		_, err = h.stats.PutTaskSafe(ctx, statustopic.TaskID{Connector: w.connector, Task: w.task}, w.status)
+	default:
+		err = h.stats.PutTask(ctx, statustopic.TaskID{Connector: w.connector, Task: w.task}, w.status)
+	}
+	if err != nil {
+		h.log.Warn("writing a status", "connector", w.connector, "task", w.task, "state", w.status.State, "err", err)
+	}
+}
+
+// published is a connector's task configurations, generated here.
+type published struct {
+	connector string
+	configs   []map[string]string
+}
+
+// publish writes task configurations a connector running here generated,
+// as the leader, or forwards them to the leader. Configurations the
+// config topic already has are not written again: writing them would
+// rebalance the group for nothing.
+func (h *Herder) publish(p published) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	// During a rebalance there is no leader to take them: they wait for
+	// one, unless the worker closes.
+	for {
+		err = h.PutTaskConfigs(ctx, p.connector, p.configs)
+		var nl *NotLeaderError
+		if errors.As(err, &nl) && nl.LeaderURL != "" && h.cfg.ForwardTaskConfigs != nil {
+			err = h.cfg.ForwardTaskConfigs(ctx, nl.LeaderURL, p.connector, p.configs)
+		}
+		if !errors.Is(err, herder.ErrRebalancing) || h.isClosed() {
+			break
+		}
+		if h.wait(ctx, 100*time.Millisecond); ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		h.log.Warn("publishing task configurations", "connector", p.connector, "tasks", len(p.configs), "err", err)
+	}
+}
+
+// PutTaskConfigs writes a connector's task configurations, which the
+// worker running it generated, unless the config topic has these already
+// (Kafka Connect's PUT /connectors/{name}/tasks). Only the leader writes
+// them: a follower answers *NotLeaderError. A connector the configuration
+// no longer has is herder.ErrNotFound.
+func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
+	if _, err := h.leader(); err != nil {
+		return err
+	}
+	snap := h.cfgs.Snapshot()
+	if !snap.Contains(name) {
+		return fmt.Errorf("distributed: connector %s: %w", name, herder.ErrNotFound)
+	}
+	if !snap.Inconsistent[name] && snap.TaskCounts[name] == len(configs) {
+		same := true
+		for i, c := range configs {
+			if !maps.Equal(c, snap.TaskConfigs[configtopic.TaskID{Connector: name, Task: i}]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return nil
+		}
+	}
+	if err := h.cfgs.PutTaskConfigs(ctx, name, configs); err != nil {
+		return fmt.Errorf("distributed: connector %s: writing %d task configurations: %w", name, len(configs), err)
+	}
+	return nil
+}
+
+// leader returns the current generation when this worker leads it, else
+// *NotLeaderError.
+func (h *Herder) leader() (workergroup.Joined, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.joined == nil:
+		return workergroup.Joined{}, &NotLeaderError{}
+	case !h.joined.IsLeader():
+		return workergroup.Joined{}, &NotLeaderError{LeaderURL: h.joined.Assignment.LeaderURL}
+	}
+	return *h.joined, nil
+}
+
+// queue runs f on each value pushed, in order, on its own goroutine, so
+// that pushing never blocks.
+type queue[T any] struct {
+	mu     sync.Mutex
+	items  []T
+	wake   chan struct{}
+	done   chan struct{}
+	closed bool
+}
+
+func newQueue[T any](f func(T)) *queue[T] {
+	q := &queue[T]{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		for {
+			q.mu.Lock()
+			items, closed := q.items, q.closed
+			q.items = nil
+			q.mu.Unlock()
+			for _, it := range items {
+				f(it)
+			}
+			if closed && len(items) == 0 {
+				return
+			}
+			if len(items) == 0 {
+				<-q.wake
+			}
+		}
+	}()
+	return q
+}
+
+func (q *queue[T]) push(v T) {
+	q.mu.Lock()
+	q.items = append(q.items, v)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close runs what was pushed and then ends the goroutine.
+func (q *queue[T]) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	<-q.done
+}

@@ -1,0 +1,331 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectproto"
+	"github.com/kconnect-go/kconnect/internal/statustopic"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/internal/workergroup"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	"github.com/kconnect-go/kconnect/source"
+)
+
+// roundRobin is an eager assignor for these tests only: the members sorted
+// by id take the connectors, then all their tasks, in turn.
+func roundRobin(_ context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error) {
+	ids := make([]string, 0, len(g.Members))
+	for _, m := range g.Members {
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+	out := make(map[string]*connectproto.Assignment, len(ids))
+	for _, id := range ids {
+		out[id] = &connectproto.Assignment{Version: g.Protocol, Leader: g.LeaderID, LeaderURL: g.Leader().URL, ConfigOffset: snap.Offset}
+	}
+	next := 0
+	for _, c := range snap.Connectors() {
+		a := out[ids[next%len(ids)]]
+		a.Connectors = append(a.Connectors, c)
+		next++
+	}
+	for _, c := range snap.Connectors() {
+		for _, t := range snap.Tasks(c) {
+			a := out[ids[next%len(ids)]]
+			a.Tasks = append(a.Tasks, connectproto.TaskID{Connector: c, Task: int32(t.Task)})
+			next++
+		}
+	}
+	return out, nil
+}
+
+// spreadPlugin is a source whose connector makes tasks.max tasks, task i
+// writing "<tag>/<i>/<n>" to topic every 20ms, so that a test sees which
+// tasks run and with which configuration.
+func spreadPlugin() source.Plugin {
+	def := connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High}).
+		Define(connect.ConfigKey{Name: "tag", Type: connect.ConfigString, Default: "", Importance: connect.High})
+	return source.Plugin{
+		PluginInfo: connect.PluginInfo{Class: "test.SpreadSource", Kind: connect.SourcePlugin, Config: def},
+		New:        func() source.Connector { return &spreadConnector{} },
+	}
+}
+
+type spreadConnector struct{ config map[string]string }
+
+func (c *spreadConnector) Start(_ context.Context, config map[string]string, _ source.ConnectorContext) error {
+	c.config = config
+	return nil
+}
+
+func (c *spreadConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	out := make([]map[string]string, maxTasks)
+	for i := range out {
+		out[i] = map[string]string{"topic": c.config["topic"], "tag": c.config["tag"], "task": strconv.Itoa(i)}
+	}
+	return out, nil
+}
+
+func (c *spreadConnector) NewTask() source.Task       { return &spreadTask{} }
+func (c *spreadConnector) Stop(context.Context) error { return nil }
+
+type spreadTask struct {
+	topic, prefix string
+	n             int
+}
+
+func (t *spreadTask) Start(_ context.Context, config map[string]string, _ source.TaskContext) error {
+	t.topic, t.prefix = config["topic"], config["tag"]+"/"+config["task"]+"/"
+	return nil
+}
+
+func (t *spreadTask) Poll(ctx context.Context) ([]connect.Record, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(20 * time.Millisecond):
+	}
+	t.n++
+	return []connect.Record{{Topic: t.topic, ValueSchema: connect.StringSchema, Value: t.prefix + strconv.Itoa(t.n),
+		SourcePartition: connect.NewSourcePartition("task", t.prefix), SourceOffset: connect.Int64Offset("n", int64(t.n))}}, nil
+}
+
+func (t *spreadTask) Stop(context.Context) error { return nil }
+
+// cluster is workers of one group in this process, the leader's calls
+// reached as a REST layer forwards them.
+type cluster struct {
+	t      *testing.T
+	mu     sync.Mutex
+	byURL  map[string]*Herder
+	order  []*Herder
+	closed map[*Herder]bool
+}
+
+func newCluster(t *testing.T, brokers []string, n int) *cluster {
+	group := testkafka.Group(t, "connect")
+	topics := [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")}
+	cl := &cluster{t: t, byURL: map[string]*Herder{}, closed: map[*Herder]bool{}}
+	for i := range n {
+		url := fmt.Sprintf("http://worker-%d.test:%d", i, 8083+i)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		h, err := New(ctx, Config{
+			GroupID: group, URL: url, Brokers: brokers,
+			ConfigTopic: topics[0], StatusTopic: topics[1], OffsetTopic: topics[2],
+			ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3,
+			HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
+			Logger:     testLogger(),
+			WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
+			Assign:     roundRobin,
+			ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
+				leader := cl.herder(leaderURL)
+				if leader == nil {
+					return &NotLeaderError{}
+				}
+				return leader.PutTaskConfigs(ctx, connector, configs)
+			},
+		})
+		cancel()
+		require.NoError(t, err)
+		cl.mu.Lock()
+		cl.byURL[url] = h
+		cl.order = append(cl.order, h)
+		cl.mu.Unlock()
+		t.Cleanup(func() { cl.close(h) })
+	}
+	return cl
+}
+
+func testLogger() *slog.Logger {
+	if os.Getenv("KCONNECT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (cl *cluster) herder(url string) *Herder {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if h := cl.byURL[url]; h != nil && !cl.closed[h] {
+		return h
+	}
+	return nil
+}
+
+func (cl *cluster) close(h *Herder) {
+	cl.mu.Lock()
+	cl.closed[h] = true
+	cl.mu.Unlock()
+	require.NoError(cl.t, h.Close())
+}
+
+func (cl *cluster) live() []*Herder {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	var out []*Herder
+	for _, h := range cl.order {
+		if !cl.closed[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// viaLeader calls f on h, and on the leader h names when h is a follower,
+// as a REST layer forwards a write, until the group has settled.
+func (cl *cluster) viaLeader(h *Herder, f func(*Herder) error) {
+	cl.t.Helper()
+	var last error
+	require.Eventually(cl.t, func() bool {
+		last = f(h)
+		var nl *NotLeaderError
+		if errors.As(last, &nl) {
+			if leader := cl.herder(nl.LeaderURL); leader != nil {
+				last = f(leader)
+			}
+		}
+		return last == nil
+	}, 30*time.Second, 50*time.Millisecond, "last error: %v", &last)
+}
+
+// records collects the values written to topic.
+type records struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func consume(t *testing.T, brokers []string, topic string) *records {
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic))
+	r := &records{seen: map[string]bool{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			r.mu.Lock()
+			fs.EachRecord(func(rec *kgo.Record) { r.seen[string(rec.Value)] = true })
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+// tasksWriting reports which tasks wrote a record with tag since the
+// values were last forgotten.
+func (r *records) tasksWriting(tag string) map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]bool{}
+	for v := range r.seen {
+		if parts := strings.Split(v, "/"); len(parts) == 3 && parts[0] == tag {
+			out[parts[1]] = true
+		}
+	}
+	return out
+}
+
+func (r *records) forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.seen)
+}
+
+// allRunning reports whether every live worker sees the connector
+// RUNNING with n RUNNING tasks, on the workers ok accepts.
+func allRunning(cl *cluster, name string, n int, ok func(workers map[string]bool) bool) bool {
+	for _, h := range cl.live() {
+		st, err := h.ConnectorStatus(context.Background(), name)
+		if err != nil || st.Connector.State != herder.State(statustopic.Running) || len(st.Tasks) != n {
+			return false
+		}
+		workers := map[string]bool{}
+		for _, ts := range st.Tasks {
+			if ts.State != herder.State(statustopic.Running) {
+				return false
+			}
+			workers[ts.WorkerID] = true
+		}
+		if !ok(workers) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestTasksSpreadAcrossWorkersAndMoveWhenOneLeaves(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := newCluster(t, brokers, 3)
+	topic := testkafka.Topic(t, "spread")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	recs := consume(t, brokers, topic)
+	const name = "spread"
+	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "4", "topic": topic, "tag": "a",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+
+	// Created through one worker: the tasks run on all three.
+	cl.viaLeader(cl.order[1], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+		return err
+	})
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 3 })
+	}, 60*time.Second, 100*time.Millisecond, "4 RUNNING tasks on 3 workers, seen from every worker")
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("a")) == 4 }, 30*time.Second, 50*time.Millisecond)
+	for _, h := range cl.live() {
+		tcs, err := h.TaskConfigs(context.Background(), name)
+		require.NoError(t, err)
+		require.Len(t, tcs, 4)
+	}
+
+	// A new configuration reaches every task.
+	cl.viaLeader(cl.order[2], func(h *Herder) error {
+		tag := "b"
+		_, err := h.PatchConnectorConfig(context.Background(), name, map[string]*string{"tag": &tag})
+		return err
+	})
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("b")) == 4 }, 60*time.Second, 50*time.Millisecond)
+
+	// A worker leaves: its tasks move to the other two.
+	gone := cl.order[0]
+	cl.close(gone)
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 2 && !w[gone.ID()] })
+	}, 60*time.Second, 100*time.Millisecond, "4 RUNNING tasks on the 2 workers left")
+	recs.forget()
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("b")) == 4 }, 30*time.Second, 50*time.Millisecond)
+
+	// Deleted: gone from every worker, its statuses with it.
+	cl.viaLeader(cl.live()[0], func(h *Herder) error { return h.DeleteConnector(context.Background(), name) })
+	require.Eventually(t, func() bool {
+		for _, h := range cl.live() {
+			names, _ := h.ListConnectors(context.Background())
+			_, err := h.ConnectorStatus(context.Background(), name)
+			if len(names) != 0 || !errors.Is(err, herder.ErrNotFound) {
+				return false
+			}
+			if _, ok := h.stats.Connector(name); ok || len(h.stats.Tasks(name)) != 0 {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 100*time.Millisecond, "connector and statuses gone everywhere")
+}

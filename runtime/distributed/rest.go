@@ -1,0 +1,271 @@
+package distributed
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/statustopic"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+)
+
+// This file is the herder's answers to the REST API's calls: reads from
+// the config and status topics as this worker has read them, writes to
+// the config topic.
+
+// errNotYet is the answer of the calls the distributed herder does not
+// serve yet.
+func errNotYet(call string) error {
+	return fmt.Errorf("distributed: %s is not supported in distributed mode yet", call)
+}
+
+func (h *Herder) snapshotWith(name string) (configtopic.Snapshot, map[string]string, error) {
+	snap := h.cfgs.Snapshot()
+	config, ok := snap.ConnectorConfigs[name]
+	if !ok {
+		return snap, nil, fmt.Errorf("distributed: connector %s: %w", name, herder.ErrNotFound)
+	}
+	return snap, config, nil
+}
+
+// ListConnectors implements herder.Herder.
+func (h *Herder) ListConnectors(context.Context) ([]string, error) {
+	return h.cfgs.Snapshot().Connectors(), nil
+}
+
+// ConnectorInfo implements herder.Herder.
+func (h *Herder) ConnectorInfo(_ context.Context, name string) (herder.ConnectorInfo, error) {
+	snap, config, err := h.snapshotWith(name)
+	if err != nil {
+		return herder.ConnectorInfo{}, err
+	}
+	return h.info(snap, name, config), nil
+}
+
+func (h *Herder) info(snap configtopic.Snapshot, name string, config map[string]string) herder.ConnectorInfo {
+	info := herder.ConnectorInfo{Name: name, Config: h.engine.HidePasswords(config), Tasks: []herder.TaskID{},
+		Type: h.engine.ConnectorType(config[worker.ConnectorClassConfig])}
+	for _, t := range snap.Tasks(name) {
+		info.Tasks = append(info.Tasks, herder.TaskID{Connector: name, Task: t.Task})
+	}
+	return info
+}
+
+// ConnectorConfig implements herder.Herder.
+func (h *Herder) ConnectorConfig(_ context.Context, name string) (map[string]string, error) {
+	_, config, err := h.snapshotWith(name)
+	if err != nil {
+		return nil, err
+	}
+	return h.engine.HidePasswords(config), nil
+}
+
+// TaskConfigs implements herder.Herder.
+func (h *Herder) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo, error) {
+	snap, _, err := h.snapshotWith(name)
+	if err != nil {
+		return nil, err
+	}
+	out := []herder.TaskInfo{}
+	for _, t := range snap.Tasks(name) {
+		out = append(out, herder.TaskInfo{ID: herder.TaskID{Connector: name, Task: t.Task},
+			Config: h.engine.HidePasswords(snap.TaskConfigs[t])})
+	}
+	return out, nil
+}
+
+// PutConnectorConfig implements herder.Herder: on the leader, the
+// configuration is validated and written to the config topic, and the
+// call returns once the topic has been read back; the worker the
+// connector is assigned to starts it after the rebalance that follows. A
+// follower answers *NotLeaderError.
+func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, opts herder.PutOptions) (herder.ConnectorInfo, bool, error) {
+	if _, err := h.leader(); err != nil {
+		return herder.ConnectorInfo{}, false, err
+	}
+	if n, ok := config[worker.NameConfig]; ok && n != name {
+		return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: connector %s: %w: the configuration's name is %q", name, herder.ErrBadRequest, n)
+	}
+	config = maps.Clone(config)
+	config[worker.NameConfig] = name
+	snap := h.cfgs.Snapshot()
+	old, exists := snap.ConnectorConfigs[name]
+	if exists && opts.CreateOnly {
+		return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: connector %s %w", name, herder.ErrAlreadyExists)
+	}
+	for k, v := range config {
+		if v == connect.PasswordHidden {
+			if ov, ok := old[k]; ok {
+				config[k] = ov
+			}
+		}
+	}
+	if _, err := h.engine.CheckConfig(ctx, name, config); err != nil {
+		return herder.ConnectorInfo{}, false, err
+	}
+	var state configtopic.TargetState
+	if !exists {
+		switch opts.InitialState {
+		case "", herder.TargetStarted:
+		case herder.TargetPaused:
+			state = configtopic.Paused
+		case herder.TargetStopped:
+			state = configtopic.Stopped
+		default:
+			return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: connector %s: %w: initial state %q", name, herder.ErrBadRequest, opts.InitialState)
+		}
+	}
+	if err := h.cfgs.PutConnectorConfig(ctx, name, config, state); err != nil {
+		return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: %w", err)
+	}
+	info := h.info(h.cfgs.Snapshot(), name, config)
+	info.ConfigOrder = herder.OrderedKeys(config, opts.KeyOrder)
+	return info, !exists, nil
+}
+
+// PatchConnectorConfig implements herder.Herder, as PutConnectorConfig.
+func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
+	_, config, err := h.snapshotWith(name)
+	if err != nil {
+		return herder.ConnectorInfo{}, err
+	}
+	config = maps.Clone(config)
+	for k, v := range patch {
+		if v == nil {
+			delete(config, k)
+		} else {
+			config[k] = *v
+		}
+	}
+	info, _, err := h.PutConnectorConfig(ctx, name, config, herder.PutOptions{})
+	return info, err
+}
+
+// DeleteConnector implements herder.Herder: on the leader, the
+// connector's configuration is removed from the config topic; the workers
+// that ran it stop it after the rebalance that follows and write its
+// statuses DESTROYED. A follower answers *NotLeaderError.
+func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
+	if _, err := h.leader(); err != nil {
+		return err
+	}
+	if _, _, err := h.snapshotWith(name); err != nil {
+		return err
+	}
+	if err := h.cfgs.RemoveConnectorConfig(ctx, name); err != nil {
+		return fmt.Errorf("distributed: %w", err)
+	}
+	return nil
+}
+
+// ValidateConfig implements herder.Herder.
+func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (connect.ConfigInfos, error) {
+	return h.engine.ValidateConfig(ctx, config)
+}
+
+// ConnectorPlugins implements herder.Herder.
+func (h *Herder) ConnectorPlugins(ctx context.Context, connectorsOnly bool) ([]herder.PluginInfo, error) {
+	return h.engine.ConnectorPlugins(ctx, connectorsOnly)
+}
+
+// ConnectorPluginConfig implements herder.Herder.
+func (h *Herder) ConnectorPluginConfig(ctx context.Context, plugin string) ([]connect.ConfigKeyInfo, error) {
+	return h.engine.ConnectorPluginConfig(ctx, plugin)
+}
+
+// ConnectorStatus implements herder.Herder: the statuses the workers
+// running the connector and its tasks wrote to the status topic, as this
+// worker has read them; UNASSIGNED for one not reported yet.
+func (h *Herder) ConnectorStatus(_ context.Context, name string) (herder.ConnectorStatus, error) {
+	snap, config, err := h.snapshotWith(name)
+	if err != nil {
+		return herder.ConnectorStatus{}, err
+	}
+	st := herder.ConnectorStatus{Name: name, Tasks: []herder.TaskState{},
+		Type: h.engine.ConnectorType(config[worker.ConnectorClassConfig])}
+	st.Connector = stateInfo(h.stats.Connector(name))
+	reported := h.stats.Tasks(name)
+	for _, t := range snap.Tasks(name) {
+		s, ok := reported[t.Task]
+		st.Tasks = append(st.Tasks, herder.TaskState{ID: t.Task, StateInfo: stateInfo(s, ok)})
+	}
+	return st, nil
+}
+
+func stateInfo(s statustopic.Status, ok bool) herder.StateInfo {
+	if !ok {
+		return herder.StateInfo{State: herder.State(statustopic.Unassigned)}
+	}
+	return herder.StateInfo{State: herder.State(s.State), WorkerID: s.WorkerID, Trace: s.Trace, Version: s.Version}
+}
+
+// TaskStatus implements herder.Herder.
+func (h *Herder) TaskStatus(ctx context.Context, name string, task int) (herder.TaskState, error) {
+	st, err := h.ConnectorStatus(ctx, name)
+	if err != nil {
+		return herder.TaskState{}, err
+	}
+	for _, t := range st.Tasks {
+		if t.ID == task {
+			return t, nil
+		}
+	}
+	return herder.TaskState{}, fmt.Errorf("distributed: task %d of connector %s: %w", task, name, herder.ErrNotFound)
+}
+
+// PauseConnector implements herder.Herder: it writes the target state,
+// which any worker may; the workers running the connector's tasks pause
+// them after the rebalance that follows.
+func (h *Herder) PauseConnector(ctx context.Context, name string) error {
+	return h.putTarget(ctx, name, configtopic.Paused)
+}
+
+// ResumeConnector implements herder.Herder, as PauseConnector.
+func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
+	return h.putTarget(ctx, name, configtopic.Started)
+}
+
+// StopConnector implements herder.Herder, as PauseConnector. The
+// connector's task configurations are kept (Kafka Connect's leader
+// writes none for a stopped connector: not yet).
+func (h *Herder) StopConnector(ctx context.Context, name string) error {
+	return h.putTarget(ctx, name, configtopic.Stopped)
+}
+
+func (h *Herder) putTarget(ctx context.Context, name string, state configtopic.TargetState) error {
+	if _, _, err := h.snapshotWith(name); err != nil {
+		return err
+	}
+	if err := h.cfgs.PutTargetState(ctx, name, state); err != nil {
+		return fmt.Errorf("distributed: %w", err)
+	}
+	return nil
+}
+
+// RestartConnectorAndTasks implements herder.Herder: not yet.
+func (h *Herder) RestartConnectorAndTasks(context.Context, string, herder.RestartOptions) (herder.ConnectorStatus, error) {
+	return herder.ConnectorStatus{}, errNotYet("restarting a connector")
+}
+
+// RestartTask implements herder.Herder: not yet.
+func (h *Herder) RestartTask(context.Context, string, int) error {
+	return errNotYet("restarting a task")
+}
+
+// ConnectorOffsets implements herder.Herder: not yet.
+func (h *Herder) ConnectorOffsets(context.Context, string) (herder.ConnectorOffsets, error) {
+	return herder.ConnectorOffsets{}, errNotYet("reading a connector's offsets")
+}
+
+// AlterConnectorOffsets implements herder.Herder: not yet.
+func (h *Herder) AlterConnectorOffsets(context.Context, string, herder.ConnectorOffsets) (herder.Message, error) {
+	return herder.Message{}, errNotYet("altering a connector's offsets")
+}
+
+// ResetConnectorOffsets implements herder.Herder: not yet.
+func (h *Herder) ResetConnectorOffsets(context.Context, string) (herder.Message, error) {
+	return herder.Message{}, errNotYet("resetting a connector's offsets")
+}
