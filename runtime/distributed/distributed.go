@@ -75,10 +75,12 @@ type Config struct {
 	// The herder sets the worker id, the brokers, the offset store and
 	// OnStateChange itself.
 	WorkerOpts []worker.Opt
-	// Assign is the leader's assignor: it gets the group's members and
+	// assign is the leader's assignor: it gets the group's members and
 	// the configuration they share and returns each member's assignment
-	// under the eager protocol. Required.
-	Assign func(ctx context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error)
+	// under the eager protocol. Kafka Connect's assignors
+	// (internal/connectassign) are to be the default; until then only
+	// this package's tests set one.
+	assign func(ctx context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error)
 	// ForwardTaskConfigs hands task configurations a connector running on
 	// a follower generated to the leader at leaderURL, whose Herder
 	// writes them (PutTaskConfigs; Kafka Connect's PUT
@@ -145,8 +147,8 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		return nil, errors.New("distributed: group.id: missing")
 	case cfg.ConfigTopic == "" || cfg.StatusTopic == "" || cfg.OffsetTopic == "":
 		return nil, errors.New("distributed: config.storage.topic, status.storage.topic and offset.storage.topic are required")
-	case cfg.Assign == nil:
-		return nil, errors.New("distributed: no assignor")
+	case cfg.assign == nil:
+		return nil, errors.New("distributed: no assignor: Kafka Connect's eager assignor is not built in yet")
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Host == "" {
@@ -289,7 +291,7 @@ func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*c
 			return workergroup.MismatchAssignments(g), nil
 		}
 	}
-	return h.cfg.Assign(ctx, g, snap)
+	return h.cfg.assign(ctx, g, snap)
 }
 
 // run joins the group, applies each assignment and heartbeats, joining

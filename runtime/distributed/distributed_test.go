@@ -133,7 +133,7 @@ func newCluster(t *testing.T, brokers []string, n int) *cluster {
 			HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 			Logger:     testLogger(),
 			WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
-			Assign:     roundRobin,
+			assign:     roundRobin,
 			ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
 				leader := cl.herder(leaderURL)
 				if leader == nil {
@@ -328,4 +328,75 @@ func TestTasksSpreadAcrossWorkersAndMoveWhenOneLeaves(t *testing.T) {
 		}
 		return true
 	}, 60*time.Second, 100*time.Millisecond, "connector and statuses gone everywhere")
+}
+
+// states reports whether every live worker sees the connector in state
+// with n tasks in taskState.
+func states(cl *cluster, name string, state herder.State, n int, taskState herder.State) bool {
+	for _, h := range cl.live() {
+		st, err := h.ConnectorStatus(context.Background(), name)
+		if err != nil || st.Connector.State != state || len(st.Tasks) != n {
+			return false
+		}
+		for _, ts := range st.Tasks {
+			if ts.State != taskState {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func TestFollowersLeaveConfigWritesToTheLeaderAndTargetStatesApplyEverywhere(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := newCluster(t, brokers, 2)
+	topic := testkafka.Topic(t, "states")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	recs := consume(t, brokers, topic)
+	const name = "states"
+	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "2", "topic": topic, "tag": "a",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+
+	// A follower writes no configuration: it names the leader.
+	var follower, leader *Herder
+	require.Eventually(t, func() bool {
+		for _, h := range cl.live() {
+			var nl *NotLeaderError
+			if _, err := h.leader(); errors.As(err, &nl) && nl.LeaderURL != "" {
+				follower, leader = h, cl.herder(nl.LeaderURL)
+				return leader != nil && leader != h
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond)
+	require.False(t, follower.cfgs.Snapshot().Contains(name), "a follower wrote the configuration")
+	_, _, err := follower.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+	require.ErrorIs(t, err, herder.ErrRebalancing)
+	require.ErrorAs(t, follower.PutTaskConfigs(context.Background(), name, nil), new(*NotLeaderError))
+
+	_, created, err := leader.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+	require.NoError(t, err)
+	require.True(t, created)
+	running, paused := herder.State(statustopic.Running), herder.State(statustopic.Paused)
+	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+
+	// Target states are written by any worker and apply on every one.
+	require.NoError(t, follower.PauseConnector(context.Background(), name))
+	require.Eventually(t, func() bool { return states(cl, name, paused, 2, paused) }, 60*time.Second, 100*time.Millisecond)
+	require.NoError(t, follower.ResumeConnector(context.Background(), name))
+	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+	recs.forget()
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("a")) == 2 }, 30*time.Second, 50*time.Millisecond)
+
+	// A stopped connector has no tasks.
+	require.NoError(t, leader.StopConnector(context.Background(), name))
+	require.Eventually(t, func() bool {
+		for _, h := range cl.live() {
+			tcs, err := h.TaskConfigs(context.Background(), name)
+			if err != nil || len(tcs) != 0 {
+				return false
+			}
+		}
+		return states(cl, name, herder.State(statustopic.Stopped), 0, "")
+	}, 60*time.Second, 100*time.Millisecond)
 }
