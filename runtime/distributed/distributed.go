@@ -323,7 +323,12 @@ func (h *Herder) run(ctx context.Context) {
 			h.log.Info("the leader answered a config mismatch: reading the config topic and joining again", "offset", j.Assignment.ConfigOffset)
 			continue
 		}
-		if !h.apply(ctx, j) {
+		// Stopping what ran may take longer than the session timeout: the
+		// member heartbeats meanwhile, as Kafka's heartbeat thread does.
+		stopBeating := h.beatDuring(ctx)
+		applied := h.apply(ctx, j)
+		stopBeating()
+		if !applied {
 			continue
 		}
 		h.heartbeat(ctx)
@@ -348,6 +353,33 @@ func (h *Herder) heartbeat(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// beatDuring heartbeats until the function it returns is called; a
+// rebalance it hears of makes the worker join again afterwards.
+func (h *Herder) beatDuring(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(h.cfg.HeartbeatInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
+					select {
+					case h.rejoin <- struct{}{}:
+					default:
+					}
+					return
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func (h *Herder) wait(ctx context.Context, d time.Duration) {
@@ -565,7 +597,11 @@ func (h *Herder) publish(p published) {
 	for {
 		err = h.PutTaskConfigs(ctx, p.connector, p.configs)
 		var nl *NotLeaderError
-		if errors.As(err, &nl) && nl.LeaderURL != "" && h.cfg.ForwardTaskConfigs != nil {
+		if errors.As(err, &nl) && nl.LeaderURL != "" {
+			if h.cfg.ForwardTaskConfigs == nil {
+				err = fmt.Errorf("distributed: no way to forward them to the leader %s", nl.LeaderURL)
+				break
+			}
 			err = h.cfg.ForwardTaskConfigs(ctx, nl.LeaderURL, p.connector, p.configs)
 		}
 		if !errors.Is(err, herder.ErrRebalancing) || h.isClosed() {
