@@ -123,6 +123,10 @@ type Herder struct {
 	done    chan struct{}
 	statusQ *queue[statusWrite]
 	pubQ    *queue[published]
+	// writeMu serialises the leader's configuration writes, as Kafka
+	// Connect's herder thread does, so that what a write checks (the
+	// connector exists, the task configs differ) holds when it writes.
+	writeMu sync.Mutex
 
 	mu         sync.Mutex
 	joined     *workergroup.Joined // nil while rebalancing
@@ -622,6 +626,8 @@ func (h *Herder) publish(p published) {
 // them: a follower answers *NotLeaderError. A connector the configuration
 // no longer has is herder.ErrNotFound.
 func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
 	if _, err := h.leader(); err != nil {
 		return err
 	}

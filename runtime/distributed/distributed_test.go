@@ -61,7 +61,8 @@ func roundRobin(_ context.Context, g workergroup.Group, snap configtopic.Snapsho
 func spreadPlugin() source.Plugin {
 	def := connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High}).
-		Define(connect.ConfigKey{Name: "tag", Type: connect.ConfigString, Default: "", Importance: connect.High})
+		Define(connect.ConfigKey{Name: "tag", Type: connect.ConfigString, Default: "", Importance: connect.High}).
+		Define(connect.ConfigKey{Name: "secret", Type: connect.ConfigPassword, Default: "", Importance: connect.Low})
 	return source.Plugin{
 		PluginInfo: connect.PluginInfo{Class: "test.SpreadSource", Kind: connect.SourcePlugin, Config: def},
 		New:        func() source.Connector { return &spreadConnector{} },
@@ -374,9 +375,25 @@ func TestFollowersLeaveConfigWritesToTheLeaderAndTargetStatesApplyEverywhere(t *
 	require.ErrorIs(t, err, herder.ErrRebalancing)
 	require.ErrorAs(t, follower.PutTaskConfigs(context.Background(), name, nil), new(*NotLeaderError))
 
+	// A password given hidden keeps the stored one, and a new connector
+	// has none to keep.
+	config["secret"] = connect.PasswordHidden
+	_, _, err = leader.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+	require.ErrorIs(t, err, herder.ErrInvalidConfig)
+	require.ErrorContains(t, err, "secret")
+	config["secret"] = "s3cret"
 	_, created, err := leader.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
 	require.NoError(t, err)
 	require.True(t, created)
+	shown, err := leader.ConnectorConfig(context.Background(), name)
+	require.NoError(t, err)
+	require.Equal(t, connect.PasswordHidden, shown["secret"])
+	cl.viaLeader(leader, func(h *Herder) error { // during the rebalance the creation began, a retry
+		_, created, err = h.PutConnectorConfig(context.Background(), name, shown, herder.PutOptions{})
+		return err
+	})
+	require.False(t, created)
+	require.Equal(t, "s3cret", leader.cfgs.Snapshot().ConnectorConfigs[name]["secret"])
 	running, paused := herder.State(statustopic.Running), herder.State(statustopic.Paused)
 	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
 

@@ -83,6 +83,13 @@ func (h *Herder) TaskConfigs(_ context.Context, name string) ([]herder.TaskInfo,
 // connector is assigned to starts it after the rebalance that follows. A
 // follower answers *NotLeaderError.
 func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, opts herder.PutOptions) (herder.ConnectorInfo, bool, error) {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	return h.putLocked(ctx, name, config, opts)
+}
+
+// putLocked is PutConnectorConfig for a caller holding writeMu.
+func (h *Herder) putLocked(ctx context.Context, name string, config map[string]string, opts herder.PutOptions) (herder.ConnectorInfo, bool, error) {
 	if _, err := h.leader(); err != nil {
 		return herder.ConnectorInfo{}, false, err
 	}
@@ -96,12 +103,9 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if exists && opts.CreateOnly {
 		return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: connector %s %w", name, herder.ErrAlreadyExists)
 	}
-	for k, v := range config {
-		if v == connect.PasswordHidden {
-			if ov, ok := old[k]; ok {
-				config[k] = ov
-			}
-		}
+	config, err := h.engine.RestorePasswords(name, config, old)
+	if err != nil {
+		return herder.ConnectorInfo{}, false, err
 	}
 	if _, err := h.engine.CheckConfig(ctx, name, config); err != nil {
 		return herder.ConnectorInfo{}, false, err
@@ -128,6 +132,8 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 
 // PatchConnectorConfig implements herder.Herder, as PutConnectorConfig.
 func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
 	_, config, err := h.snapshotWith(name)
 	if err != nil {
 		return herder.ConnectorInfo{}, err
@@ -140,7 +146,7 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 			config[k] = *v
 		}
 	}
-	info, _, err := h.PutConnectorConfig(ctx, name, config, herder.PutOptions{})
+	info, _, err := h.putLocked(ctx, name, config, herder.PutOptions{})
 	return info, err
 }
 
@@ -149,6 +155,8 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 // that ran it stop it after the rebalance that follows and write its
 // statuses DESTROYED. A follower answers *NotLeaderError.
 func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
 	if _, err := h.leader(); err != nil {
 		return err
 	}

@@ -180,3 +180,17 @@ func (e *Engine) ConnectorType(class string) string {
 	}
 	return p.Info().Kind.String()
 }
+
+// RestorePasswords returns connector name's config with each password
+// key given as connect.PasswordHidden set to its value in old, the
+// configuration it replaces (nil for a new connector), as
+// herder.Herder's PutConnectorConfig keeps them. A hidden password old
+// has no value for is an error wrapping herder.ErrInvalidConfig naming the
+// key.
+func (e *Engine) RestorePasswords(name string, config, old map[string]string) (map[string]string, error) {
+	config, hidden := e.restorePasswords(config, old)
+	if len(hidden) > 0 {
+		return nil, invalidConfig(fmt.Errorf("worker: connector %s: %w", name, &connect.ConfigError{Errors: hidden}))
+	}
+	return config, nil
+}
