@@ -113,45 +113,57 @@ func (t *spreadTask) Stop(context.Context) error { return nil }
 // cluster is workers of one group in this process, the leader's calls
 // reached as a REST layer forwards them.
 type cluster struct {
-	t      *testing.T
-	mu     sync.Mutex
-	byURL  map[string]*Herder
-	order  []*Herder
-	closed map[*Herder]bool
+	t       *testing.T
+	brokers []string
+	group   string
+	topics  [3]string // config, status, offset
+	mu      sync.Mutex
+	byURL   map[string]*Herder
+	order   []*Herder
+	closed  map[*Herder]bool
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
-	group := testkafka.Group(t, "connect")
-	topics := [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")}
-	cl := &cluster{t: t, byURL: map[string]*Herder{}, closed: map[*Herder]bool{}}
-	for i := range n {
-		url := fmt.Sprintf("http://worker-%d.test:%d", i, 8083+i)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		h, err := New(ctx, Config{
-			GroupID: group, URL: url, Brokers: brokers,
-			ConfigTopic: topics[0], StatusTopic: topics[1], OffsetTopic: topics[2],
-			ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3,
-			HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
-			Logger:     testLogger(),
-			WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
-			assign:     roundRobin,
-			ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
-				leader := cl.herder(leaderURL)
-				if leader == nil {
-					return &NotLeaderError{}
-				}
-				return leader.PutTaskConfigs(ctx, connector, configs)
-			},
-		})
-		cancel()
-		require.NoError(t, err)
-		cl.mu.Lock()
-		cl.byURL[url] = h
-		cl.order = append(cl.order, h)
-		cl.mu.Unlock()
-		t.Cleanup(func() { cl.close(h) })
+	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
+		topics: [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")}}
+	for range n {
+		cl.add()
 	}
 	return cl
+}
+
+// add starts one more worker.
+func (cl *cluster) add() *Herder {
+	t := cl.t
+	cl.mu.Lock()
+	i := len(cl.order)
+	cl.mu.Unlock()
+	url := fmt.Sprintf("http://worker-%d.test:%d", i, 8083+i)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := New(ctx, Config{
+		GroupID: cl.group, URL: url, Brokers: cl.brokers,
+		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
+		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3,
+		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
+		Logger:     testLogger(),
+		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
+		assign:     roundRobin,
+		ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
+			leader := cl.herder(leaderURL)
+			if leader == nil {
+				return &NotLeaderError{}
+			}
+			return leader.PutTaskConfigs(ctx, connector, configs)
+		},
+	})
+	require.NoError(t, err)
+	cl.mu.Lock()
+	cl.byURL[url] = h
+	cl.order = append(cl.order, h)
+	cl.mu.Unlock()
+	t.Cleanup(func() { cl.close(h) })
+	return h
 }
 
 func testLogger() *slog.Logger {
@@ -274,7 +286,7 @@ func allRunning(cl *cluster, name string, n int, ok func(workers map[string]bool
 
 func TestTasksSpreadAcrossWorkersAndMoveWhenOneLeaves(t *testing.T) {
 	brokers := testkafka.Brokers(t)
-	cl := newCluster(t, brokers, 3)
+	cl := newCluster(t, brokers, 2)
 	topic := testkafka.Topic(t, "spread")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	recs := consume(t, brokers, topic)
@@ -282,11 +294,17 @@ func TestTasksSpreadAcrossWorkersAndMoveWhenOneLeaves(t *testing.T) {
 	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "4", "topic": topic, "tag": "a",
 		"key.converter": "StringConverter", "value.converter": "StringConverter"}
 
-	// Created through one worker: the tasks run on all three.
+	// Created through one worker: the tasks run on both.
 	cl.viaLeader(cl.order[1], func(h *Herder) error {
 		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
 		return err
 	})
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 2 })
+	}, 60*time.Second, 100*time.Millisecond, "4 RUNNING tasks on 2 workers, seen from every worker")
+
+	// A worker joins: it takes a share.
+	cl.add()
 	require.Eventually(t, func() bool {
 		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 3 })
 	}, 60*time.Second, 100*time.Millisecond, "4 RUNNING tasks on 3 workers, seen from every worker")
