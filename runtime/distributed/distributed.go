@@ -549,16 +549,22 @@ type statusWrite struct {
 // onState hears of each state the engine's connectors and tasks take; it
 // runs with the engine's locks held, so the write is queued.
 func (h *Herder) onState(c worker.StateChange) {
+	snap := h.cfgs.Snapshot()
 	st := statustopic.Status{State: statustopic.State(c.State), Trace: c.Trace, WorkerID: h.id,
-		Generation: h.currentGeneration(), Version: c.Version}
+		Generation: h.currentGeneration()}
 	safe := c.State == worker.Unassigned
 	if c.Task < 0 && c.State == worker.Stopped {
 		// A connector stopped for a rebalance is UNASSIGNED until its
 		// next owner reports, as in Kafka Connect; one stopped as asked is
 		// STOPPED.
-		if targetOf(h.cfgs.Snapshot(), c.Connector) != configtopic.Stopped {
+		if targetOf(snap, c.Connector) != configtopic.Stopped {
 			st.State, safe = statustopic.Unassigned, true
 		}
+	}
+	if st.State != statustopic.Unassigned {
+		// As a JVM worker writes them: the plugin's version, none for
+		// UNASSIGNED.
+		st.Version = h.engine.PluginVersion(snap.ConnectorConfigs[c.Connector][worker.ConnectorClassConfig])
 	}
 	h.statusQ.push(statusWrite{connector: c.Connector, task: c.Task, status: st, safe: safe})
 }

@@ -64,7 +64,7 @@ func spreadPlugin() source.Plugin {
 		Define(connect.ConfigKey{Name: "tag", Type: connect.ConfigString, Default: "", Importance: connect.High}).
 		Define(connect.ConfigKey{Name: "secret", Type: connect.ConfigPassword, Default: "", Importance: connect.Low})
 	return source.Plugin{
-		PluginInfo: connect.PluginInfo{Class: "test.SpreadSource", Kind: connect.SourcePlugin, Config: def},
+		PluginInfo: connect.PluginInfo{Class: "test.SpreadSource", Kind: connect.SourcePlugin, Config: def, Version: "1.2.3"},
 		New:        func() source.Connector { return &spreadConnector{} },
 	}
 }
@@ -414,6 +414,10 @@ func TestFollowersLeaveConfigWritesToTheLeaderAndTargetStatesApplyEverywhere(t *
 	require.Equal(t, "s3cret", leader.cfgs.Snapshot().ConnectorConfigs[name]["secret"])
 	running, paused := herder.State(statustopic.Running), herder.State(statustopic.Paused)
 	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+	st, err := follower.ConnectorStatus(context.Background(), name)
+	require.NoError(t, err)
+	require.Equal(t, "1.2.3", st.Connector.Version, "statuses carry the plugin's version")
+	require.Equal(t, "1.2.3", st.Tasks[1].Version)
 
 	// Target states are written by any worker and apply on every one.
 	require.NoError(t, follower.PauseConnector(context.Background(), name))

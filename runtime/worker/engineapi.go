@@ -194,3 +194,14 @@ func (e *Engine) RestorePasswords(name string, config, old map[string]string) (m
 	}
 	return config, nil
 }
+
+// PluginVersion returns the version of the connector plugin class names,
+// by class or alias, which its statuses carry (KIP-891); "" for no such
+// plugin or one without a version.
+func (e *Engine) PluginVersion(class string) string {
+	p, err := e.connectorPlugin(class)
+	if err != nil {
+		return ""
+	}
+	return p.Info().Version
+}
