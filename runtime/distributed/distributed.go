@@ -315,6 +315,19 @@ func (h *Herder) run(ctx context.Context) {
 		if err := h.cfgs.Refresh(ctx); err != nil {
 			h.log.Warn("reading the config topic before joining", "err", err)
 		}
+		// The eager protocol revokes everything before the join, as
+		// Kafka's onRevoked: a connector or task never runs on two workers
+		// at once, the one that ran it stopping before another is told
+		// to start it. Stopping may take longer than the session timeout:
+		// the member heartbeats meanwhile.
+		stopBeating := h.beatDuring(ctx, false)
+		for _, err := range h.stopAll(ctx, h.cfgs.Snapshot()) {
+			h.log.Warn("stopping for a rebalance", "err", err)
+		}
+		// Their UNASSIGNED statuses are written before the next owners
+		// can report RUNNING, which they would otherwise hide.
+		h.flushStatuses(ctx)
+		stopBeating()
 		j, err := h.member.Join(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -327,9 +340,8 @@ func (h *Herder) run(ctx context.Context) {
 			h.log.Info("the leader answered a config mismatch: reading the config topic and joining again", "offset", j.Assignment.ConfigOffset)
 			continue
 		}
-		// Stopping what ran may take longer than the session timeout: the
-		// member heartbeats meanwhile, as Kafka's heartbeat thread does.
-		stopBeating := h.beatDuring(ctx)
+		// Starting may take longer than the session timeout too.
+		stopBeating = h.beatDuring(ctx, true)
 		applied := h.apply(ctx, j)
 		stopBeating()
 		if !applied {
@@ -359,9 +371,9 @@ func (h *Herder) heartbeat(ctx context.Context) {
 	}
 }
 
-// beatDuring heartbeats until the function it returns is called; a
-// rebalance it hears of makes the worker join again afterwards.
-func (h *Herder) beatDuring(ctx context.Context) (stop func()) {
+// beatDuring heartbeats until the function it returns is called; with
+// rejoin, a rebalance it hears of makes the worker join again afterwards.
+func (h *Herder) beatDuring(ctx context.Context, rejoin bool) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -374,9 +386,11 @@ func (h *Herder) beatDuring(ctx context.Context) (stop func()) {
 				return
 			case <-t.C:
 				if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
-					select {
-					case h.rejoin <- struct{}{}:
-					default:
+					if rejoin {
+						select {
+						case h.rejoin <- struct{}{}:
+						default:
+						}
 					}
 					return
 				}
@@ -395,10 +409,10 @@ func (h *Herder) wait(ctx context.Context, d time.Duration) {
 	}
 }
 
-// apply carries out an eager assignment: everything held is stopped, then
-// what is assigned starts from the configuration read to the
-// assignment's offset. It reports false when that offset cannot be read,
-// for the worker to join again.
+// apply carries out an eager assignment, everything held having been
+// stopped before the join: what is assigned starts from the
+// configuration read to the assignment's offset. It reports false when
+// that offset cannot be read, for the worker to join again.
 func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 	a := j.Assignment
 	if h.cfgs.Snapshot().Offset < a.ConfigOffset {
@@ -408,9 +422,6 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		}
 	}
 	snap := h.cfgs.Snapshot()
-	for _, err := range h.stopAll(ctx, snap) {
-		h.log.Warn("stopping for a rebalance", "err", err)
-	}
 	h.mu.Lock()
 	h.generation = j.Generation
 	h.held = &a
@@ -544,6 +555,20 @@ type statusWrite struct {
 	task      int // -1: the connector
 	status    statustopic.Status
 	safe      bool // a shutdown's: not over a newer generation's report
+	// flushed, when set, is closed once the writes queued before are
+	// done, instead of writing anything.
+	flushed chan struct{}
+}
+
+// flushStatuses waits until the statuses queued so far are written, or
+// ctx ends.
+func (h *Herder) flushStatuses(ctx context.Context) {
+	flushed := make(chan struct{})
+	h.statusQ.push(statusWrite{flushed: flushed})
+	select {
+	case <-flushed:
+	case <-ctx.Done():
+	}
 }
 
 // onState hears of each state the engine's connectors and tasks take; it
@@ -570,6 +595,10 @@ func (h *Herder) onState(c worker.StateChange) {
 }
 
 func (h *Herder) writeStatus(w statusWrite) {
+	if w.flushed != nil {
+		close(w.flushed)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var err error

@@ -55,21 +55,40 @@ func roundRobin(_ context.Context, g workergroup.Group, snap configtopic.Snapsho
 	return out, nil
 }
 
+// overlap counts the instances of each task that run at once, across the
+// workers of a test.
+type overlap struct {
+	mu      sync.Mutex
+	running map[string]int
+	most    int
+}
+
+func (o *overlap) add(task string, n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.running[task] += n
+	o.most = max(o.most, o.running[task])
+}
+
 // spreadPlugin is a source whose connector makes tasks.max tasks, task i
 // writing "<tag>/<i>/<n>" to topic every 20ms, so that a test sees which
-// tasks run and with which configuration.
-func spreadPlugin() source.Plugin {
+// tasks run and with which configuration. Its tasks take 200ms to stop,
+// and o counts them.
+func spreadPlugin(o *overlap) source.Plugin {
 	def := connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High}).
 		Define(connect.ConfigKey{Name: "tag", Type: connect.ConfigString, Default: "", Importance: connect.High}).
 		Define(connect.ConfigKey{Name: "secret", Type: connect.ConfigPassword, Default: "", Importance: connect.Low})
 	return source.Plugin{
 		PluginInfo: connect.PluginInfo{Class: "test.SpreadSource", Kind: connect.SourcePlugin, Config: def, Version: "1.2.3"},
-		New:        func() source.Connector { return &spreadConnector{} },
+		New:        func() source.Connector { return &spreadConnector{o: o} },
 	}
 }
 
-type spreadConnector struct{ config map[string]string }
+type spreadConnector struct {
+	config map[string]string
+	o      *overlap
+}
 
 func (c *spreadConnector) Start(_ context.Context, config map[string]string, _ source.ConnectorContext) error {
 	c.config = config
@@ -84,16 +103,18 @@ func (c *spreadConnector) TaskConfigs(maxTasks int) ([]map[string]string, error)
 	return out, nil
 }
 
-func (c *spreadConnector) NewTask() source.Task       { return &spreadTask{} }
+func (c *spreadConnector) NewTask() source.Task       { return &spreadTask{o: c.o} }
 func (c *spreadConnector) Stop(context.Context) error { return nil }
 
 type spreadTask struct {
-	topic, prefix string
-	n             int
+	topic, prefix, id string
+	n                 int
+	o                 *overlap
 }
 
 func (t *spreadTask) Start(_ context.Context, config map[string]string, _ source.TaskContext) error {
-	t.topic, t.prefix = config["topic"], config["tag"]+"/"+config["task"]+"/"
+	t.topic, t.prefix, t.id = config["topic"], config["tag"]+"/"+config["task"]+"/", config["task"]
+	t.o.add(t.id, 1)
 	return nil
 }
 
@@ -108,7 +129,11 @@ func (t *spreadTask) Poll(ctx context.Context) ([]connect.Record, error) {
 		SourcePartition: connect.NewSourcePartition("task", t.prefix), SourceOffset: connect.Int64Offset("n", int64(t.n))}}, nil
 }
 
-func (t *spreadTask) Stop(context.Context) error { return nil }
+func (t *spreadTask) Stop(context.Context) error {
+	time.Sleep(200 * time.Millisecond) // a task slow to stop, not synchronisation
+	t.o.add(t.id, -1)
+	return nil
+}
 
 // cluster is workers of one group in this process, the leader's calls
 // reached as a REST layer forwards them.
@@ -117,6 +142,7 @@ type cluster struct {
 	brokers []string
 	group   string
 	topics  [3]string // config, status, offset
+	overlap *overlap
 	mu      sync.Mutex
 	byURL   map[string]*Herder
 	order   []*Herder
@@ -125,7 +151,8 @@ type cluster struct {
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics: [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")}}
+		topics:  [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		overlap: &overlap{running: map[string]int{}}}
 	for range n {
 		cl.add()
 	}
@@ -147,7 +174,7 @@ func (cl *cluster) add() *Herder {
 		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:     testLogger(),
-		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
+		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
 		assign:     roundRobin,
 		ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
 			leader := cl.herder(leaderURL)
@@ -331,6 +358,11 @@ func TestTasksSpreadAcrossWorkersAndMoveWhenOneLeaves(t *testing.T) {
 	}, 60*time.Second, 100*time.Millisecond, "4 RUNNING tasks on the 2 workers left")
 	recs.forget()
 	require.Eventually(t, func() bool { return len(recs.tasksWriting("b")) == 4 }, 30*time.Second, 50*time.Millisecond)
+
+	cl.overlap.mu.Lock()
+	most := cl.overlap.most
+	cl.overlap.mu.Unlock()
+	require.Equal(t, 1, most, "a task ran on two workers at once")
 
 	// Deleted: gone from every worker, its statuses with it.
 	cl.viaLeader(cl.live()[0], func(h *Herder) error { return h.DeleteConnector(context.Background(), name) })
