@@ -18,9 +18,14 @@
 //
 // The group protocol is eager: every change to the configuration (a
 // connector added, updated, removed, new task configurations, a new
-// target state) makes the worker that reads it join again, and each
-// assignment stops everything the worker ran and starts what it is
+// target state) makes the worker that reads it join again. Before each
+// join the worker stops everything it ran, so that no connector or task
+// runs on two workers at once, and each assignment starts what it is
 // assigned.
+//
+// Not yet served: restarts (RestartConnectorAndTasks, RestartTask) and
+// the offsets calls answer an error (HTTP 500). The leader's assignor is
+// not built in yet: New fails without one.
 package distributed
 
 import (
