@@ -28,10 +28,25 @@ import (
 // A record whose headers begin with the same shared list as the last
 // record's (connect.Headers.Shared, SharedPrefix) takes the converted
 // headers of that list whole, without comparing them one by one.
+//
+// The values it converts are appended to one array, a new one when full,
+// instead of each allocated on its own (spooldir's file.offset, new on
+// every row). Bytes once written there are never written again, so a
+// value shared with later records, or kept by franz-go until its record
+// is acknowledged, stays as it was; an array lives while any record
+// holds a value in it.
 type headerCache struct {
 	prev  connect.Headers         // the last record's headers; Headers never change
 	kafka []converter.KafkaHeader // the last record's converted headers, in order
+	arena []byte                  // converted values so far; appended to only
 }
+
+// Bounds of the arrays header values are written to: a small first one
+// for a run of few records, doubling up to the largest.
+const (
+	minHeaderArena = 64
+	maxHeaderArena = 4096
+)
 
 // newHeaderCache returns a cache for the task's converters, or nil when
 // their headers must be converted every time.
@@ -59,6 +74,25 @@ func (c *headerCache) lookup(i int, h connect.Header) ([]byte, bool) {
 		return nil, false
 	}
 	return c.kafka[i].Value, true
+}
+
+// convert converts h with conv (the task's SimpleHeaderConverter) into
+// the cache's array, returning the value with no room after it, so that
+// appending to it cannot reach a later value.
+func (c *headerCache) convert(conv converter.HeaderConverter, topic string, h connect.Header) ([]byte, error) {
+	if cap(c.arena)-len(c.arena) < 32 {
+		// Room for any number; a longer value makes its own array.
+		c.arena = make([]byte, 0, min(max(2*cap(c.arena), minHeaderArena), maxHeaderArena))
+	}
+	start := len(c.arena)
+	out, err := conv.FromConnectHeader(c.arena, topic, h.Key, h.Schema, h.Value)
+	if err != nil || out == nil {
+		return nil, err
+	}
+	if cap(out) == cap(c.arena) {
+		c.arena = out
+	} // else grown past the array: the value stays alone in its new one
+	return out[start:len(out):len(out)], nil
 }
 
 // store remembers hs and their converted headers, whose values the caller

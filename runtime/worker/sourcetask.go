@@ -547,7 +547,12 @@ func (st *sourceTask) convert(r *connect.Record, inf *inflight, polled time.Time
 			}
 			if !ok {
 				var err error
-				if hv, err = st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value); err != nil {
+				if hc != nil {
+					hv, err = hc.convert(st.headers, r.Topic, h)
+				} else {
+					hv, err = st.headers.FromConnectHeader(nil, r.Topic, h.Key, h.Schema, h.Value)
+				}
+				if err != nil {
 					st.releaseBuf(inf)
 					return stageHeaderConverter, fmt.Errorf("header %s: %w", h.Key, err)
 				}
