@@ -263,6 +263,26 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 	return cells, r.nulls, nil
 }
 
+// ASCII reports whether the cells Read returned last are all ASCII, so
+// valid UTF-8 whatever the input held: a caller that checks cells for
+// malformed UTF-8 can skip rows for which it returns true. It looks at
+// the row's bytes once, eight at a time.
+func (r *Reader) ASCII() bool {
+	b := r.buf
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *Reader) tooLong() error {
 	return &ParseError{Line: r.rowLine, Err: fmt.Errorf("%w of %d bytes", ErrRowTooLong, r.max)}
 }

@@ -328,3 +328,33 @@ func agrees(in string) bool {
 	}
 	return true
 }
+
+// ASCII tells a row of ASCII cells from one with any other byte, wherever
+// that byte is in the row.
+func TestASCII(t *testing.T) {
+	rows := []struct {
+		line  string
+		ascii bool
+	}{
+		{"a,b,c", true},
+		{"", true},
+		{`1,"Customer Number 0000000",customer.0000000@example.com,0.01,true`, true},
+		{"é", false},
+		{"abcdefgh,é", false},
+		{"abcdefghijklmnop,\xff", false},
+		{"\x80abcdefghijklmnop", false},
+		{`"caf` + "\xc3" + `",` + "\xa9", false},
+	}
+	for _, row := range rows {
+		r, err := NewReader(strings.NewReader(row.line+"\n"), Options{Separator: ',', Quote: '"', Escape: '\\'})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := r.Read(); err != nil {
+			t.Fatalf("%q: %v", row.line, err)
+		}
+		if got := r.ASCII(); got != row.ascii {
+			t.Errorf("%q: ASCII() = %v, want %v", row.line, got, row.ascii)
+		}
+	}
+}
