@@ -224,7 +224,9 @@ func (r *csvReader) next() (item, error) {
 			}
 			return item{}, err
 		}
-		validUTF8(rec)
+		if !r.cr.ASCII() {
+			validUTF8(rec)
+		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && len(r.f.value.Fields) > 1 {
 			continue // a blank line of spaces
 		}
