@@ -93,3 +93,36 @@ func TestTrackerSettle(t *testing.T) {
 	require.Len(t, check, 1)
 	require.Equal(t, a, check[0].part)
 }
+
+// A plain cell is read the same whichever spelling it takes: booleans in
+// any case and with spaces around them, as Java's Boolean.parseBoolean
+// after spooldir's trim, and others refused with the cell named.
+func TestParsePlainOp(t *testing.T) {
+	for _, tc := range []struct {
+		op   plainOp
+		text string
+		want connect.Value
+		err  string
+	}{
+		{plainBool, "true", connect.BoolValue(true), ""},
+		{plainBool, "false", connect.BoolValue(false), ""},
+		{plainBool, " TRUE ", connect.BoolValue(true), ""},
+		{plainBool, "False", connect.BoolValue(false), ""},
+		{plainBool, "yes", connect.Value{}, `"yes" is not a BOOLEAN`},
+		{plainInt64, "42", connect.Int64Value(42), ""},
+		{plainInt32, "3000000000", connect.Int32Value(-1294967296), `"3000000000" is not a whole number in range`},
+		{plainFloat64, " 0.01", connect.Float64Value(0.01), ""},
+		{plainString, "a b", connect.StringValue("a b"), ""},
+	} {
+		v, ok, err := parsePlainOp(tc.op, tc.text)
+		require.True(t, ok, "%q", tc.text)
+		if tc.err != "" {
+			require.ErrorContains(t, err, tc.err)
+			continue
+		}
+		require.NoError(t, err, "%q", tc.text)
+		require.True(t, v.Equal(tc.want), "%q: got %v", tc.text, v)
+	}
+	_, ok, _ := parsePlainOp(notPlain, "x")
+	require.False(t, ok)
+}

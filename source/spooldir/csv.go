@@ -149,6 +149,7 @@ type csvReader struct {
 	// column i of a row is value field valueCol[i] and key field keyCol[i]
 	// (-1: none).
 	valueCol, keyCol []int
+	valueOp          []plainOp // how column i's cells are read (parsePlainOp)
 	valueSet         []bool
 	nulls            []bool // the row's null cells
 	done             bool   // an empty file: nothing after the skipped lines
@@ -191,6 +192,12 @@ func (r *csvReader) start(resume position) error {
 		}
 	}
 	r.valueSet = make([]bool, len(r.f.value.Fields))
+	r.valueOp = make([]plainOp, len(names))
+	for i, j := range r.valueCol {
+		if j >= 0 {
+			r.valueOp[i] = plainOpOf(r.f.value.Fields[j].Schema)
+		}
+	}
 	if resume.bytes > r.pos.bytes {
 		r.in.Close()
 		in, err := openContent(r.path, resume.bytes, r.f.bufferBytes, r.f.c.charset)
@@ -255,21 +262,21 @@ func (r *csvReader) row(rec []string) (item, error) {
 		if i >= len(r.valueCol) || r.valueCol[i] < 0 {
 			continue
 		}
-		fl := f.value.Fields[r.valueCol[i]]
-		if cell != "" {
+		if op := r.valueOp[i]; op != notPlain && cell != "" {
 			// A cell of a plain number, boolean or string is set as a
 			// connect.Value, without boxing it in an interface first.
-			if v, ok, err := f.parser.parsePlain(fl.Schema, cell); ok {
-				if err == nil {
-					err = value.SetAt(fl.Index, v)
-				}
-				if err != nil {
-					return item{}, fmt.Errorf("field %s: %w", fl.Name, err)
-				}
-				r.valueSet[fl.Index] = true
-				continue
+			j := r.valueCol[i]
+			v, _, err := parsePlainOp(op, cell)
+			if err == nil {
+				err = value.SetAt(j, v)
 			}
+			if err != nil {
+				return item{}, fmt.Errorf("field %s: %w", f.value.Fields[j].Name, err)
+			}
+			r.valueSet[j] = true
+			continue
 		}
+		fl := f.value.Fields[r.valueCol[i]]
 		v, err := r.cell(fl.Schema, cell, r.nulls[i])
 		if err != nil {
 			return item{}, fmt.Errorf("field %s: %w", fl.Name, err)

@@ -278,30 +278,67 @@ func (p *valueParser) parse(s *connect.Schema, text string) (any, error) {
 	return nil, fmt.Errorf("a %s field cannot be read from text", s.Type)
 }
 
-// parsePlain is parse for a non-empty text of a schema without a logical
-// type whose value is a number, boolean or string, as a connect.Value, with
-// parse's errors; ok is false for any other schema, which parse reads.
-func (p *valueParser) parsePlain(s *connect.Schema, text string) (v connect.Value, ok bool, err error) {
+// plainOp says how parsePlainOp reads a schema's text, found once for a
+// column rather than for each of its cells: notPlain for a schema parse
+// reads.
+type plainOp uint8
+
+const (
+	notPlain plainOp = iota
+	plainString
+	plainInt32
+	plainInt64
+	plainFloat64
+	plainBool
+)
+
+func plainOpOf(s *connect.Schema) plainOp {
 	switch s.Logical() {
 	case connect.LogicalDecimal, connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime:
-		return connect.Value{}, false, nil
+		return notPlain
 	}
 	switch s.Type {
 	case connect.StringType:
-		return connect.StringValue(text), true, nil
+		return plainString
 	case connect.Int32Type:
+		return plainInt32
+	case connect.Int64Type:
+		return plainInt64
+	case connect.Float64Type:
+		return plainFloat64
+	case connect.BooleanType:
+		return plainBool
+	}
+	return notPlain
+}
+
+// parsePlainOp is parse for a non-empty text of a schema without a
+// logical type whose value is a number, boolean or string (plainOpOf), as
+// a connect.Value, with parse's errors; ok is false for notPlain.
+func parsePlainOp(op plainOp, text string) (v connect.Value, ok bool, err error) {
+	switch op {
+	case plainString:
+		return connect.StringValue(text), true, nil
+	case plainInt32:
 		n, err := strconv.ParseInt(text, 10, 32)
 		return connect.Int32Value(int32(n)), true, numErr(err, text)
-	case connect.Int64Type:
+	case plainInt64:
 		n, err := strconv.ParseInt(text, 10, 64)
 		return connect.Int64Value(n), true, numErr(err, text)
-	case connect.Float64Type:
+	case plainFloat64:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 		if err != nil {
 			return connect.Value{}, true, fmt.Errorf("%q is not a FLOAT64", text)
 		}
 		return connect.Float64Value(f), true, nil
-	case connect.BooleanType:
+	case plainBool:
+		// The usual spellings first, without folding case or trimming.
+		switch text {
+		case "true":
+			return connect.BoolValue(true), true, nil
+		case "false":
+			return connect.BoolValue(false), true, nil
+		}
 		switch strings.ToLower(strings.TrimSpace(text)) {
 		case "true":
 			return connect.BoolValue(true), true, nil
