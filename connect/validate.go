@@ -88,8 +88,10 @@ func validateValue(s *Schema, v any, path string) error {
 			break
 		}
 		for i, e := range a {
-			if err := validateValue(s.Elem, e, path+"["+strconv.Itoa(i)+"]"); err != nil {
-				return err
+			// The element's path is built only for its error: checking
+			// again with the path gives the same error, naming it.
+			if validateValue(s.Elem, e, "") != nil {
+				return validateValue(s.Elem, e, path+"["+strconv.Itoa(i)+"]")
 			}
 		}
 		return nil
@@ -144,6 +146,10 @@ type MapEntry struct {
 
 func validateMap(s *Schema, v any, path string) error {
 	check := func(k, val any) error {
+		// The entry's path is built only for its error (see ArrayType).
+		if validateValue(s.Key, k, "") == nil && validateValue(s.Elem, val, "") == nil {
+			return nil
+		}
 		kp := path + "[" + fmt.Sprint(k) + "]"
 		if err := validateValue(s.Key, k, kp+".key"); err != nil {
 			return err
