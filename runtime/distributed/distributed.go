@@ -21,11 +21,14 @@
 // target state) makes the worker that reads it join again. Before each
 // join the worker stops everything it ran, so that no connector or task
 // runs on two workers at once, and each assignment starts what it is
-// assigned.
+// assigned. The leader assigns with Kafka Connect's EagerAssignor
+// (internal/connectassign), so the worker offers only connect.protocol
+// "default" (V0): it does not yet apply the incremental cooperative
+// protocols' revocations, and a group whose members all offer
+// "compatible" or "sessioned" would pick one of those.
 //
 // Not yet served: restarts (RestartConnectorAndTasks, RestartTask) and
-// the offsets calls answer an error (HTTP 500). The leader's assignor is
-// not built in yet: New fails without one.
+// the offsets calls answer an error (HTTP 500).
 package distributed
 
 import (
@@ -42,6 +45,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectassign"
 	"github.com/kconnect-go/kconnect/internal/connectproto"
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/workergroup"
@@ -80,12 +84,6 @@ type Config struct {
 	// The herder sets the worker id, the brokers, the offset store and
 	// OnStateChange itself.
 	WorkerOpts []worker.Opt
-	// assign is the leader's assignor: it gets the group's members and
-	// the configuration they share and returns each member's assignment
-	// under the eager protocol. Kafka Connect's assignors
-	// (internal/connectassign) are to be the default; until then only
-	// this package's tests set one.
-	assign func(ctx context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error)
 	// ForwardTaskConfigs hands task configurations a connector running on
 	// a follower generated to the leader at leaderURL, whose Herder
 	// writes them (PutTaskConfigs; Kafka Connect's PUT
@@ -122,6 +120,9 @@ type Herder struct {
 	cfgs   *configtopic.Store
 	stats  *statustopic.Store
 	member *workergroup.Member
+	// assignor is Kafka Connect's, one for the worker's life as the
+	// incremental assignor keeps state between rounds.
+	assignor *connectassign.Assignor
 
 	rejoin  chan struct{} // a configuration change read: join again
 	cancel  context.CancelFunc
@@ -139,7 +140,13 @@ type Herder struct {
 	held       *connectproto.Assignment
 	runs       map[string]*worker.Run
 	targets    map[string]configtopic.TargetState // target state each held connector was started in
-	closed     bool
+	// joinedSnap is the configuration the worker joined with, whose
+	// offset its metadata reported; the assignor assigns from it.
+	joinedSnap connectassign.Snapshot
+	// lastGen is the generation of the last completed join, -1 before
+	// any (WorkerCoordinator's lastCompletedGenerationId).
+	lastGen int32
+	closed  bool
 }
 
 var _ herder.Herder = (*Herder)(nil)
@@ -156,8 +163,6 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		return nil, errors.New("distributed: group.id: missing")
 	case cfg.ConfigTopic == "" || cfg.StatusTopic == "" || cfg.OffsetTopic == "":
 		return nil, errors.New("distributed: config.storage.topic, status.storage.topic and offset.storage.topic are required")
-	case cfg.assign == nil:
-		return nil, errors.New("distributed: no assignor: Kafka Connect's eager assignor is not built in yet")
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Host == "" {
@@ -178,7 +183,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	}
 	h := &Herder{cfg: cfg, id: u.Host, log: log.With("worker", u.Host, "group", cfg.GroupID),
 		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
-		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}}
+		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1}
 	h.statusQ = newQueue(h.writeStatus)
 	h.pubQ = newQueue(h.publish)
 	fail := func(err error) (*Herder, error) {
@@ -207,6 +212,11 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	opts := append(slices.Clone(cfg.WorkerOpts), worker.ID(h.id), worker.Brokers(cfg.Brokers...),
 		worker.KafkaOpts(cfg.KafkaOpts...), worker.OffsetStore(h.offs), worker.OnStateChange(h.onState), worker.Logger(log))
 	h.engine, err = worker.NewEngine(opts...)
+	if err != nil {
+		return fail(fmt.Errorf("distributed: %w", err))
+	}
+	h.assignor, err = connectassign.New(connectassign.Config{Configs: joinedConfigs{h},
+		LastCompletedGeneration: h.lastCompletedGeneration})
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
@@ -282,25 +292,52 @@ func (h *Herder) onUpdate(u configtopic.Update) {
 }
 
 func (h *Herder) workerState() connectproto.WorkerState {
+	snap := connectassign.SnapshotOf(h.cfgs.Snapshot())
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return connectproto.WorkerState{URL: h.cfg.URL, ConfigOffset: h.cfgs.Snapshot().Offset, Assignment: h.held}
+	h.joinedSnap = snap
+	return connectproto.WorkerState{URL: h.cfg.URL, ConfigOffset: snap.Offset, Assignment: h.held}
 }
 
-// assign is the leader's part of a join: the assignor, given the
-// configuration read to the highest offset a member has read, or Kafka's
-// mismatch answer when this worker cannot read that far.
+// assign is the leader's part of a join: Kafka Connect's assignor, which
+// answers every member ConfigMismatch when this worker cannot read the
+// config topic as far as a member has. The store is read to its end
+// first when behind, so that the assignor's Fresh has what there is.
 func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*connectproto.Assignment, error) {
-	snap := h.cfgs.Snapshot()
-	if snap.Offset < g.MaxConfigOffset {
+	h.mu.Lock()
+	behind := h.joinedSnap.Offset < g.MaxConfigOffset
+	h.mu.Unlock()
+	if behind && h.cfgs.Snapshot().Offset < g.MaxConfigOffset {
 		if err := h.cfgs.Refresh(ctx); err != nil {
 			return nil, err
 		}
-		if snap = h.cfgs.Snapshot(); snap.Offset < g.MaxConfigOffset {
-			return workergroup.MismatchAssignments(g), nil
-		}
 	}
-	return h.cfg.assign(ctx, g, snap)
+	return h.assignor.Assign(ctx, g)
+}
+
+func (h *Herder) lastCompletedGeneration() int32 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastGen
+}
+
+// joinedConfigs is the leader's view of the config topic for its
+// assignor: the snapshot it joined with, and the store's latest, which
+// becomes the joined one once asked for, as in Kafka's coordinator.
+type joinedConfigs struct{ h *Herder }
+
+func (c joinedConfigs) Snapshot() connectassign.Snapshot {
+	c.h.mu.Lock()
+	defer c.h.mu.Unlock()
+	return c.h.joinedSnap
+}
+
+func (c joinedConfigs) Fresh() connectassign.Snapshot {
+	snap := connectassign.SnapshotOf(c.h.cfgs.Snapshot())
+	c.h.mu.Lock()
+	defer c.h.mu.Unlock()
+	c.h.joinedSnap = snap
+	return snap
 }
 
 // run joins the group, applies each assignment and heartbeats, joining
@@ -341,6 +378,9 @@ func (h *Herder) run(ctx context.Context) {
 			}
 			continue
 		}
+		h.mu.Lock()
+		h.lastGen = j.Generation
+		h.mu.Unlock()
 		if j.Assignment.Error != connectproto.NoError {
 			h.log.Info("the leader answered a config mismatch: reading the config topic and joining again", "offset", j.Assignment.ConfigOffset)
 			continue

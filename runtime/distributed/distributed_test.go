@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,43 +16,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
-	"github.com/kconnect-go/kconnect/internal/configtopic"
-	"github.com/kconnect-go/kconnect/internal/connectproto"
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
-	"github.com/kconnect-go/kconnect/internal/workergroup"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/kconnect-go/kconnect/source"
 )
-
-// roundRobin is an eager assignor for these tests only: the members sorted
-// by id take the connectors, then all their tasks, in turn.
-func roundRobin(_ context.Context, g workergroup.Group, snap configtopic.Snapshot) (map[string]*connectproto.Assignment, error) {
-	ids := make([]string, 0, len(g.Members))
-	for _, m := range g.Members {
-		ids = append(ids, m.ID)
-	}
-	slices.Sort(ids)
-	out := make(map[string]*connectproto.Assignment, len(ids))
-	for _, id := range ids {
-		out[id] = &connectproto.Assignment{Version: g.Protocol, Leader: g.LeaderID, LeaderURL: g.Leader().URL, ConfigOffset: snap.Offset}
-	}
-	next := 0
-	for _, c := range snap.Connectors() {
-		a := out[ids[next%len(ids)]]
-		a.Connectors = append(a.Connectors, c)
-		next++
-	}
-	for _, c := range snap.Connectors() {
-		for _, t := range snap.Tasks(c) {
-			a := out[ids[next%len(ids)]]
-			a.Tasks = append(a.Tasks, connectproto.TaskID{Connector: c, Task: int32(t.Task)})
-			next++
-		}
-	}
-	return out, nil
-}
 
 // overlap counts the instances of each task that run at once, across the
 // workers of a test.
@@ -175,7 +143,6 @@ func (cl *cluster) add() *Herder {
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:     testLogger(),
 		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
-		assign:     roundRobin,
 		ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
 			leader := cl.herder(leaderURL)
 			if leader == nil {
