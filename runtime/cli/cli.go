@@ -21,7 +21,7 @@
 //	kconnect standalone worker.properties [connector.properties|connector.json]...
 //	kconnect status URL
 //	kconnect version
-//	kconnect distributed worker.properties   (not available yet)
+//	kconnect distributed worker.properties
 //
 // Run returns when its context is cancelled: the worker then stops every
 // connector, bounded by its shutdown and flush timeouts
@@ -208,7 +208,7 @@ func run(ctx context.Context, args []string, s *settings) error {
 	case "standalone":
 		return standalone(ctx, rest, s)
 	case "distributed":
-		return exit(ExitConfig, errors.New("distributed mode is not available yet: run kconnect standalone worker.properties [connector files...]"))
+		return runDistributed(ctx, rest, s)
 	case "status":
 		return status(ctx, rest, s)
 	case "spooldir-schema":

@@ -242,7 +242,8 @@ func TestBadFilesStartNothing(t *testing.T) {
 		{"no command", nil, cli.ExitUsage, []string{"no command given"}},
 		{"unknown command", []string{"run"}, cli.ExitUsage, []string{`unknown command "run"`}},
 		{"standalone without files", []string{"standalone"}, cli.ExitUsage, []string{"usage: kconnect standalone"}},
-		{"distributed", []string{"distributed", good}, cli.ExitConfig, []string{"distributed mode is not available yet"}},
+		{"distributed without its keys", []string{"distributed", good}, cli.ExitConfig,
+			[]string{"good.properties: bootstrap.servers: missing", "good.properties: group.id: missing", "good.properties: config.storage.topic: missing"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut syncbuf.Buffer

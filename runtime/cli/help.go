@@ -11,7 +11,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: kconnect <command> [arguments]
 
   standalone [-data-dir DIR] worker.properties [connector.properties|connector.json]...
-  distributed worker.properties      (not available yet)
+  distributed worker.properties
   status URL
   spooldir-schema [-json] [-pattern REGEX] [-no-header] [-key FIELD,...] DIR
   version
@@ -38,7 +38,15 @@ USAGE
       -data-dir DIR  keep the embedded broker in DIR (the worker key %s)
 
   kconnect distributed worker.properties
-      Not available yet.
+      Run a worker of the group group.id names, as Kafka's
+      connect-distributed: connectors and their statuses and offsets are
+      kept in config.storage.topic, status.storage.topic and
+      offset.storage.topic (created when missing, with
+      *.replication.factor and *.partitions), shared by every worker of
+      the group, JVM ones included. Eager rebalancing only
+      (connect.protocol=default). Not yet: restarts, the offsets calls,
+      forwarding a write sent to a follower (answered 409), Kafka client
+      security settings.
 
   kconnect status URL
       Print the connectors and tasks of the Kafka Connect worker or cluster

@@ -211,6 +211,14 @@ func workerOptions(cfg *workerConfig, s *settings, log *slog.Logger) ([]worker.O
 		}
 		log.Info("source offsets are kept "+where+": the offsets file is unused", "key", keyOffsetFile)
 	}
+	return append(opts, engineOptions(cfg)...), closeStore, nil
+}
+
+// engineOptions are the worker options of a configuration's keys that a
+// standalone and a distributed worker share: converters, timeouts,
+// exactly-once, client overrides.
+func engineOptions(cfg *workerConfig) []worker.Opt {
+	var opts []worker.Opt
 	if cfg.keyConv != "" || cfg.keyConvCfg != nil {
 		opts = append(opts, worker.DefaultKeyConverter(orDefault(cfg.keyConv, "JsonConverter"), cfg.keyConvCfg))
 	}
@@ -242,7 +250,7 @@ func workerOptions(cfg *workerConfig, s *settings, log *slog.Logger) ([]worker.O
 		}
 		opts = append(opts, worker.ClientOverridePolicy(policy, allow...))
 	}
-	return opts, closeStore, nil
+	return opts
 }
 
 func orDefault(v, def string) string {

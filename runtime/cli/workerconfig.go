@@ -137,6 +137,13 @@ type workerConfig struct {
 // they may be secrets, except where a bad one is a number or a listener.
 // Keys kconnect does not read are logged once each.
 func parseWorkerConfig(file string, props map[string]string, dataDirFlag string, log *slog.Logger) (*workerConfig, error) {
+	return parseWorkerConfigFor(false, file, props, dataDirFlag, log)
+}
+
+// parseWorkerConfigFor is parseWorkerConfig for a standalone worker or,
+// with distributed, a distributed one, which keeps its offsets in a topic
+// and reads distributedKeys (see parseDistributedConfig).
+func parseWorkerConfigFor(distributed bool, file string, props map[string]string, dataDirFlag string, log *slog.Logger) (*workerConfig, error) {
 	c := &workerConfig{file: file, props: props}
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -160,7 +167,7 @@ func parseWorkerConfig(file string, props map[string]string, dataDirFlag string,
 	c.headerConv, c.headerConvCfg = strings.TrimSpace(props[keyHeaderConverter]), withPrefix(props, keyHeaderConverter+".")
 
 	c.offsetFile = strings.TrimSpace(props[keyOffsetFile])
-	if len(c.brokers) > 0 && c.offsetFile == "" {
+	if len(c.brokers) > 0 && c.offsetFile == "" && !distributed {
 		bad(keyOffsetFile, "missing: a standalone worker with %s keeps its source offsets in this file, as Kafka Connect's requires", keyBootstrapServers)
 	}
 	for _, d := range []struct {
@@ -197,7 +204,7 @@ func parseWorkerConfig(file string, props map[string]string, dataDirFlag string,
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	warnUnreadKeys(file, props, log)
+	warnUnreadKeys(file, props, distributed, log)
 	return c, nil
 }
 
@@ -267,7 +274,7 @@ func configProviders(props map[string]string) map[string]string {
 // that kconnect does not read: Kafka Connect's keys it does not support,
 // distributed mode's keys, and keys nobody defines, with the nearest known
 // key. Values are never logged.
-func warnUnreadKeys(file string, props map[string]string, log *slog.Logger) {
+func warnUnreadKeys(file string, props map[string]string, distributed bool, log *slog.Logger) {
 	var pluginKeys []string
 	for _, k := range slices.Sorted(maps.Keys(props)) {
 		switch {
@@ -282,6 +289,9 @@ func warnUnreadKeys(file string, props map[string]string, log *slog.Logger) {
 			log.Warn("worker key not supported, ignored", "file", file, "key", k, "why", kafkaUnsupportedKeys["admin.listeners"])
 		case strings.HasPrefix(k, "internal.key.converter") || strings.HasPrefix(k, "internal.value.converter"):
 			log.Warn("worker key removed from Kafka Connect in 3.0, ignored", "file", file, "key", k)
+		case distributed && slices.Contains(distributedRead, k):
+		case slices.Contains(distributedKeys, k) && distributed:
+			log.Warn("worker key of distributed mode not supported yet, ignored", "file", file, "key", k)
 		case slices.Contains(distributedKeys, k):
 			log.Warn("worker key of distributed mode, unused by a standalone worker", "file", file, "key", k)
 		default:
