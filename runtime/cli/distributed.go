@@ -173,13 +173,13 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 		return exit(ExitConfig, fmt.Errorf("%s: %w", wp.path, err))
 	}
 	errc := make(chan error, len(cfg.rest.listeners))
-	api := handler(h, reg, cfg.rest.auth, rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log))
+	api := handler(leaderNoting{h}, reg, cfg.rest.auth, rest.Version(s.version, version.Commit()), rest.Loggers(s.levels), rest.Logger(log))
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	// Kafka Connect's internal endpoint, by which a follower hands the
 	// leader the task configurations its connectors generate.
 	mux.Handle("POST /connectors/{name}/tasks", taskConfigsHandler(h))
-	srv.serve(mux, log, errc)
+	srv.serve(forwardToLeader(mux, &http.Client{Timeout: 90 * time.Second}), log, errc)
 	stop := func() error {
 		err := h.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout(cfg))

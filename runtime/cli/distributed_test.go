@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,25 +44,48 @@ func TestDistributedWorkersShareConnectors(t *testing.T) {
 	}
 	require.NotEqual(t, workers[0].ready.WorkerID, workers[1].ready.WorkerID)
 
-	create := `{"name":"lines","config":{"connector.class":"FileStreamSource","file":"` + in + `","topic":"` + topic + `","tasks.max":"1"}}`
-	// Only the leader writes; during the first rebalances nobody does.
-	created := -1
+	// Each worker is asked to create a connector: the follower forwards
+	// its request to the leader, as only the leader writes. Until the
+	// group has a leader both answer 409.
+	post := func(w *running, path, body string) (int, string) {
+		resp, err := http.Post(w.ready.Listeners[0]+path, "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	config := func(name string) string {
+		return `{"connector.class":"FileStreamSource","file":"` + in + `","topic":"` + topic + `","tasks.max":"1","name":"` + name + `"}`
+	}
+	for i, name := range []string{"lines", "more"} {
+		require.Eventually(t, func() bool {
+			code, body := post(workers[i], "connectors", `{"name":"`+name+`","config":`+config(name)+`}`)
+			require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, code, body)
+			return code == http.StatusCreated
+		}, 30*time.Second, 200*time.Millisecond)
+	}
+	// forward=false is a request already forwarded once: a follower
+	// answers it 409 instead of forwarding it again.
 	require.Eventually(t, func() bool {
-		for i, w := range workers {
-			resp, err := http.Post(w.ready.Listeners[0]+"connectors", "application/json", strings.NewReader(create))
-			if err != nil {
-				continue
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
+		var codes []int
+		for _, w := range workers {
+			req, err := http.NewRequest(http.MethodPut, w.ready.Listeners[0]+"connectors/more/config?forward=false", strings.NewReader(config("more")))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusCreated {
-				created = i
-				return true
+			if resp.StatusCode == http.StatusConflict {
+				require.Contains(t, string(b), "Cannot complete request because of a conflicting operation (e.g. worker rebalance)")
 			}
+			codes = append(codes, resp.StatusCode)
 		}
-		return false
+		slices.Sort(codes)
+		return slices.Equal(codes, []int{http.StatusOK, http.StatusConflict})
 	}, 30*time.Second, 200*time.Millisecond)
 
+	created := 0
 	other := workers[1-created]
 	var st struct {
 		Connector struct {

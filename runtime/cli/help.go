@@ -44,8 +44,8 @@ USAGE
       offset.storage.topic (created when missing, with
       *.replication.factor and *.partitions), shared by every worker of
       the group, JVM ones included. Eager rebalancing only
-      (connect.protocol=default). Not yet: restarts, the offsets calls,
-      forwarding a write sent to a follower (answered 409), Kafka client
+      (connect.protocol=default). A write sent to a follower is forwarded
+      to the leader. Not yet: restarts, the offsets calls, Kafka client
       security settings.
 
   kconnect status URL

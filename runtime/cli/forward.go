@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kconnect-go/kconnect/runtime/distributed"
+	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/rest"
+)
+
+// A distributed worker's follower forwards the writes only the leader
+// serves to the leader's REST API, as Kafka Connect's
+// HerderRequestHandler does: the herder's *NotLeaderError, noted in the
+// request's context by leaderNoting, makes forwardToLeader send the
+// request again to the leader's URL. The forward query parameter bounds
+// the hops to two: a request from a user (no forward) is forwarded with
+// forward=true, which a worker that is not the leader either forwards
+// again with forward=false, and a request with forward=false is answered
+// 409, as a rebalance has moved the leader meanwhile.
+
+// Kafka Connect's answers when a write cannot be forwarded.
+const (
+	msgNoLeader   = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
+	msgTwoHops    = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+	forwardParam  = "forward"
+	forwardLimit  = rest.DefaultMaxBodyBytes
+	forwardHeader = "Content-Type"
+)
+
+type notLeaderKey struct{}
+
+// notLeaderSlot holds the *NotLeaderError a request's herder call
+// answered, if any.
+type notLeaderSlot struct {
+	mu  sync.Mutex
+	err *distributed.NotLeaderError
+}
+
+func (s *notLeaderSlot) get() *distributed.NotLeaderError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// leaderNoting is the distributed herder with its leader-only writes'
+// *NotLeaderError noted in the request's context.
+type leaderNoting struct{ *distributed.Herder }
+
+func note(ctx context.Context, err error) error {
+	var nl *distributed.NotLeaderError
+	if s, ok := ctx.Value(notLeaderKey{}).(*notLeaderSlot); ok && errors.As(err, &nl) {
+		s.mu.Lock()
+		s.err = nl
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (h leaderNoting) PutConnectorConfig(ctx context.Context, name string, config map[string]string, opts herder.PutOptions) (herder.ConnectorInfo, bool, error) {
+	info, created, err := h.Herder.PutConnectorConfig(ctx, name, config, opts)
+	return info, created, note(ctx, err)
+}
+
+func (h leaderNoting) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
+	info, err := h.Herder.PatchConnectorConfig(ctx, name, patch)
+	return info, note(ctx, err)
+}
+
+func (h leaderNoting) DeleteConnector(ctx context.Context, name string) error {
+	return note(ctx, h.Herder.DeleteConnector(ctx, name))
+}
+
+// bufferedResponse keeps a response until it is known not to be a
+// follower's refusal.
+type bufferedResponse struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+
+func (b *bufferedResponse) writeTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	w.WriteHeader(b.code)
+	_, _ = w.Write(b.body.Bytes())
+}
+
+// forwardToLeader serves writes with next and, when the herder answered
+// that this worker is not the leader, forwards them to the leader.
+func forwardToLeader(next http.Handler, client *http.Client) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, forwardLimit+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("reading the request body: %v", err))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		slot := &notLeaderSlot{}
+		rec := &bufferedResponse{header: http.Header{}}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), notLeaderKey{}, slot)))
+		nl := slot.get()
+		if nl == nil {
+			rec.writeTo(w)
+			return
+		}
+		forward := r.URL.Query().Get(forwardParam)
+		switch {
+		case strings.EqualFold(forward, "false"):
+			writeError(w, http.StatusConflict, msgTwoHops)
+			return
+		case nl.LeaderURL == "":
+			writeError(w, http.StatusConflict, msgNoLeader)
+			return
+		}
+		q := r.URL.Query()
+		q.Set(forwardParam, strconv.FormatBool(forward == ""))
+		u := strings.TrimSuffix(nl.LeaderURL, "/") + r.URL.EscapedPath() + "?" + q.Encode()
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, u, bytes.NewReader(body))
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("forwarding to the leader %s: %v", nl.LeaderURL, err))
+			return
+		}
+		// As Kafka's RestClient: the body's type and the caller's
+		// credentials go with it.
+		for _, k := range []string{forwardHeader, "Authorization"} {
+			if v := r.Header.Get(k); v != "" {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("IO Error trying to forward REST request: %v", err))
+			return
+		}
+		defer resp.Body.Close()
+		for _, k := range []string{forwardHeader, "Location"} {
+			if v := resp.Header.Get(k); v != "" {
+				w.Header().Set(k, v)
+			}
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	})
+}
