@@ -1,6 +1,8 @@
 // Package cli is the kconnect worker program as a library: the command
 // line of cmd/kconnect, a drop-in for Kafka's connect-standalone that runs
-// the same worker and connector properties files unchanged.
+// the same worker and connector properties files unchanged, and, as a
+// first slice, for connect-distributed (see runtime/distributed for what
+// it does not do yet).
 //
 // A program that needs connectors, converters or transforms of its own
 // (what a JVM worker would load from plugin.path) is a main of a few
@@ -127,10 +129,11 @@ func Logger(l *slog.Logger) Option { return func(s *settings) { s.log = l } }
 func Version(v string) Option { return func(s *settings) { s.version = v } }
 
 // OnReady makes a standalone worker call f once its REST listeners serve
-// and the connectors of its files are created.
+// and the connectors of its files are created, and a distributed one once
+// its REST listeners serve (it may not have joined its group yet).
 func OnReady(f func(Ready)) Option { return func(s *settings) { s.onReady = f } }
 
-// Ready describes a standalone worker that is ready.
+// Ready describes a worker that is ready.
 type Ready struct {
 	// WorkerID is the worker's id, host:port of its advertised URL.
 	WorkerID string
