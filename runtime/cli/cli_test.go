@@ -244,6 +244,11 @@ func TestBadFilesStartNothing(t *testing.T) {
 		{"standalone without files", []string{"standalone"}, cli.ExitUsage, []string{"usage: kconnect standalone"}},
 		{"distributed without its keys", []string{"distributed", good}, cli.ExitConfig,
 			[]string{"good.properties: bootstrap.servers: missing", "good.properties: group.id: missing", "good.properties: config.storage.topic: missing"}},
+		{"distributed keys kconnect cannot follow", []string{"distributed", writeFile(t, filepath.Join(dir, "d1.properties"),
+			"bootstrap.servers=localhost:1\nlisteners=http://127.0.0.1:0\ngroup.id=g\nconfig.storage.topic=c\noffset.storage.topic=o\nstatus.storage.topic=s\n"+
+				"connect.protocol=sessioned\nconfig.storage.replication.factor=1\n")}, cli.ExitConfig,
+			[]string{`d1.properties: connect.protocol: only "default" (eager rebalancing) is supported yet, got "sessioned"`,
+				"d1.properties: offset.storage.replication.factor: is 3, config.storage.replication.factor is 1"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut syncbuf.Buffer
