@@ -213,16 +213,7 @@ func (c *Converter) Close() error {
 }
 
 func dataErr(topic string, err error) error {
-	if connect.IsRetriable(err) {
-		return fmt.Errorf("avro: topic %s: %w", topic, err)
-	}
-	var de *connect.DataError
-	if errors.As(err, &de) {
-		c := *de
-		c.Err = fmt.Errorf("topic %s: %w", topic, de.Err)
-		return &c
-	}
-	return &connect.DataError{Err: fmt.Errorf("topic %s: %w", topic, err)}
+	return schemaregistry.TopicError("avro", topic, err)
 }
 
 // writeSchemaOf returns the Avro schema of s, derived once.

@@ -180,16 +180,7 @@ func (c *Converter) Close() error {
 }
 
 func dataErr(topic string, err error) error {
-	if connect.IsRetriable(err) {
-		return fmt.Errorf("jsonschema: topic %s: %w", topic, err)
-	}
-	var de *connect.DataError
-	if errors.As(err, &de) {
-		c := *de
-		c.Err = fmt.Errorf("jsonschema: topic %s: %w", topic, de.Err)
-		return &c
-	}
-	return &connect.DataError{Err: fmt.Errorf("jsonschema: topic %s: %w", topic, err)}
+	return schemaregistry.TopicError("jsonschema", topic, err)
 }
 
 func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {

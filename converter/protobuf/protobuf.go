@@ -68,6 +68,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/converter/avro"
+	"github.com/kconnect-go/kconnect/internal/schemaregistry"
 	"github.com/kconnect-go/kconnect/internal/version"
 )
 
@@ -210,10 +211,7 @@ func Plugin() converter.Plugin {
 func (c *Converter) Close() error { return c.reg.Close() }
 
 func dataErr(topic string, err error) error {
-	if connect.IsRetriable(err) {
-		return fmt.Errorf("protobuf: topic %s: %w", topic, err)
-	}
-	return &connect.DataError{Err: fmt.Errorf("protobuf: topic %s: %w", topic, err)}
+	return schemaregistry.TopicError("protobuf", topic, err)
 }
 
 // compile compiles a .proto file's text, resolving the well-known imports.

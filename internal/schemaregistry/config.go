@@ -443,3 +443,20 @@ func (r *Client) HeaderID(headers []converter.KafkaHeader, name string) (id int,
 	}
 	return 0, true, &connect.DataError{Err: fmt.Errorf("header %s holds neither a schema id nor a GUID", name)}
 }
+
+// TopicError names the converter (as its package, "avro") and the topic
+// in err. A retriable error stays one, wrapped; a *connect.DataError keeps
+// its path; any other error becomes a *connect.DataError, as bytes or
+// values a converter cannot handle are the record's fault.
+func TopicError(converter, topic string, err error) error {
+	if connect.IsRetriable(err) {
+		return fmt.Errorf("%s: topic %s: %w", converter, topic, err)
+	}
+	var de *connect.DataError
+	if errors.As(err, &de) {
+		c := *de
+		c.Err = fmt.Errorf("%s: topic %s: %w", converter, topic, de.Err)
+		return &c
+	}
+	return &connect.DataError{Err: fmt.Errorf("%s: topic %s: %w", converter, topic, err)}
+}
