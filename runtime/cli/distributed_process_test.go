@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testchild"
@@ -257,7 +260,156 @@ func TestDistributedProcesses(t *testing.T) {
 		require.Equal(t, countClass, got["connector.class"])
 		require.Equal(t, "6", got["tasks.max"])
 	}
+
+	killWorkerWhileCounting(t, brokers, workers)
 	t.Logf("took %v", time.Since(began).Round(time.Millisecond))
+}
+
+// killWorkerWhileCounting kills -9 a worker running a task of a counting
+// source, and checks that its tasks run on the others within the session
+// timeout plus a rebalance, that every number arrives, and that numbers
+// arrive twice only as a replay from the last committed offset.
+func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerProcess) {
+	const tasks, limit = 3, 300
+	topic := testkafka.Topic(t, "killed")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+
+	var mu sync.Mutex
+	seen := map[int][]int{} // task → numbers in the order they arrived
+	consumer := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithCancel(context.Background())
+	consumed := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-consumed })
+	go func() {
+		defer close(consumed)
+		for ctx.Err() == nil {
+			consumer.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				task, n, ok := strings.Cut(string(r.Value), ":")
+				i, err1 := strconv.Atoi(task)
+				v, err2 := strconv.Atoi(n)
+				mu.Lock()
+				defer mu.Unlock()
+				if !ok || err1 != nil || err2 != nil {
+					seen[-1] = append(seen[-1], len(seen[-1]))
+					return
+				}
+				seen[i] = append(seen[i], v)
+			})
+		}
+	}()
+
+	config := `{"connector.class":"` + countClass + `","topic":"` + topic + `","tasks.max":"` + strconv.Itoa(tasks) +
+		`","limit":"` + strconv.Itoa(limit) + `","batch":"5","interval.ms":"20","name":"count"}`
+	// The previous write's rebalance may still be under way: 409 until
+	// it is done.
+	require.Eventually(t, func() bool {
+		code, body := doJSON(t, http.MethodPut, workers[0].url("connectors/count/config"), config)
+		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, code, body)
+		return code == http.StatusCreated
+	}, 30*time.Second, 200*time.Millisecond)
+
+	// The victim is the worker running task 0; it is killed once task 0
+	// has written some numbers and has more to write.
+	var st connectorStatus
+	require.Eventually(t, func() bool {
+		st = connectorStatus{}
+		code, body := doJSON(t, http.MethodGet, workers[0].url("connectors/count/status"), "")
+		return code == http.StatusOK && json.Unmarshal([]byte(body), &st) == nil && len(st.Tasks) == tasks &&
+			st.Tasks[0].State == "RUNNING"
+	}, 30*time.Second, 100*time.Millisecond, "status: %+v", st)
+	victim := slices.IndexFunc(workers, func(w *workerProcess) bool { return w.ready.WorkerID == st.Tasks[0].WorkerID })
+	require.GreaterOrEqual(t, victim, 0, "task 0 on an unknown worker: %+v", st)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		// A third of the way: past the first offset flushes (every
+		// 200ms, at 5 numbers per 20ms), with more to write.
+		return len(seen[0]) >= limit/3
+	}, 30*time.Second, 10*time.Millisecond)
+	var victimTasks []int
+	for _, task := range st.Tasks {
+		if task.WorkerID == workers[victim].ready.WorkerID {
+			victimTasks = append(victimTasks, task.ID)
+		}
+	}
+	workers[victim].child.Kill(t)
+	killed := time.Now()
+	mu.Lock()
+	atKill := len(seen[0])
+	mu.Unlock()
+	t.Logf("killed worker %d (tasks %v) with %d numbers of task 0 written", victim, victimTasks, atKill)
+	survivor := workers[(victim+1)%len(workers)]
+
+	// Its tasks run elsewhere within session.timeout.ms plus a rebalance
+	// (rebalance.timeout.ms bounds the rebalance).
+	require.Eventually(t, func() bool {
+		st = connectorStatus{}
+		code, body := doJSON(t, http.MethodGet, survivor.url("connectors/count/status"), "")
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || len(st.Tasks) != tasks {
+			return false
+		}
+		for _, task := range st.Tasks {
+			if task.State != "RUNNING" || task.WorkerID == workers[victim].ready.WorkerID {
+				return false
+			}
+		}
+		return true
+	}, 6*time.Second+10*time.Second, 100*time.Millisecond, "status after the kill: %+v", st)
+	t.Logf("tasks running on the other workers %v after the kill", time.Since(killed).Round(time.Millisecond))
+
+	// Every number of every task arrives.
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range tasks {
+			if len(distinct(seen[i])) < limit {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 100*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Empty(t, seen[-1], "records that are not task:number")
+	for i := range tasks {
+		got := seen[i]
+		require.Equal(t, limit, len(distinct(got)), "task %d", i)
+		for n := range distinct(got) {
+			require.True(t, n >= 0 && n < limit, "task %d wrote %d", i, n)
+		}
+		// A task restarted elsewhere resumes after its last committed
+		// offset: what it repeats is one run of numbers it wrote before,
+		// no more than the flush interval's worth (200ms at 5 numbers
+		// per 20ms is 50; slack for a slow machine).
+		dups := len(got) - limit
+		if dups > 0 {
+			require.True(t, slices.Contains(victimTasks, i), "task %d did not move but repeated %d numbers: %v", i, dups, got)
+			require.LessOrEqual(t, dups, 150, "task %d repeated %d numbers", i, dups)
+			first := slices.IndexFunc(got, func(n int) bool { return n == 0 })
+			for k := first + 1; k < len(got); k++ {
+				if got[k] != got[k-1]+1 {
+					// The one replay: back to a number already written,
+					// then counting on without a gap.
+					require.Less(t, got[k], got[k-1], "task %d skipped from %d to %d", i, got[k-1], got[k])
+					require.Positive(t, got[k], "task %d started over instead of resuming after its committed offset", i)
+					for m := k + 1; m < len(got); m++ {
+						require.Equal(t, got[m-1]+1, got[m], "task %d: a second replay or a gap at %d: %v", i, m, got)
+					}
+					break
+				}
+			}
+		}
+		t.Logf("task %d: %d numbers, %d repeated", i, limit, max(dups, 0))
+	}
+}
+
+// distinct returns the set of ns.
+func distinct(ns []int) map[int]bool {
+	set := make(map[int]bool, len(ns))
+	for _, n := range ns {
+		set[n] = true
+	}
+	return set
 }
 
 type connectorStatus struct {
