@@ -27,8 +27,15 @@
 // protocols' revocations, and a group whose members all offer
 // "compatible" or "sessioned" would pick one of those.
 //
-// Not yet served: restarts (RestartConnectorAndTasks, RestartTask) and
-// the offsets calls answer an error (HTTP 500).
+// Restarts are Kafka Connect's: RestartConnectorAndTasks is the leader's
+// (a follower answers *NotLeaderError); it writes a restart request to
+// the config topic and answers the restart plan, and every worker that
+// reads the request restarts what of it it runs. RestartTask is served by
+// the worker that runs the task; the leader answers *NotAssignedError
+// naming that worker's URL, a follower *NotLeaderError, both wrapping
+// herder.ErrRebalancing, for a REST layer to forward the request.
+//
+// Not yet served: the offsets calls answer an error (HTTP 500).
 package distributed
 
 import (
@@ -133,6 +140,10 @@ type Herder struct {
 	// Connect's herder thread does, so that what a write checks (the
 	// connector exists, the task configs differ) holds when it writes.
 	writeMu sync.Mutex
+	// runMu is held while the worker's Runs are stopped, started or
+	// restarted, so that a restart never starts what a rebalance stops.
+	runMu    sync.Mutex
+	restartQ *queue[configtopic.RestartRequest]
 
 	mu         sync.Mutex
 	joined     *workergroup.Joined // nil while rebalancing
@@ -143,6 +154,9 @@ type Herder struct {
 	// joinedSnap is the configuration the worker joined with, whose
 	// offset its metadata reported; the assignor assigns from it.
 	joinedSnap connectassign.Snapshot
+	// owners is, on the leader, the URL of the worker each task was
+	// assigned to in the last assignment it made.
+	owners map[configtopic.TaskID]string
 	// lastGen is the generation of the last completed join, -1 before
 	// any (WorkerCoordinator's lastCompletedGenerationId).
 	lastGen int32
@@ -186,6 +200,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1}
 	h.statusQ = newQueue(h.writeStatus)
 	h.pubQ = newQueue(h.publish)
+	h.restartQ = newQueue(h.applyRestart)
 	fail := func(err error) (*Herder, error) {
 		h.closeStores()
 		return nil, err
@@ -254,6 +269,7 @@ func (h *Herder) Close() error {
 	if err := h.member.Leave(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("distributed: leaving group %s: %w", h.cfg.GroupID, err))
 	}
+	h.restartQ.close()
 	h.pubQ.close()
 	h.statusQ.close()
 	errs = append(errs, h.engine.Close())
@@ -288,6 +304,10 @@ func (h *Herder) onUpdate(u configtopic.Update) {
 		case h.rejoin <- struct{}{}:
 		default:
 		}
+	case configtopic.RestartRequested:
+		// Every worker restarts what it runs, as Kafka Connect's
+		// herders apply a restart request read from the config topic.
+		h.restartQ.push(u.Restart)
 	}
 }
 
@@ -312,7 +332,22 @@ func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*c
 			return nil, err
 		}
 	}
-	return h.assignor.Assign(ctx, g)
+	as, err := h.assignor.Assign(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	owners := map[configtopic.TaskID]string{}
+	for _, m := range g.Members {
+		if a := as[m.ID]; a != nil {
+			for _, id := range a.Tasks {
+				owners[configtopic.TaskID{Connector: id.Connector, Task: int(id.Task)}] = m.URL
+			}
+		}
+	}
+	h.mu.Lock()
+	h.owners = owners
+	h.mu.Unlock()
+	return as, nil
 }
 
 func (h *Herder) lastCompletedGeneration() int32 {
@@ -459,6 +494,8 @@ func (h *Herder) wait(ctx context.Context, d time.Duration) {
 // configuration read to the assignment's offset. It reports false when
 // that offset cannot be read, for the worker to join again.
 func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
 	a := j.Assignment
 	if h.cfgs.Snapshot().Offset < a.ConfigOffset {
 		if err := h.cfgs.Refresh(ctx); err != nil {
@@ -563,6 +600,8 @@ func (h *Herder) currentGeneration() int32 {
 // (removed) gets DESTROYED statuses for what ran here, as Kafka
 // Connect's worker writes on a deletion.
 func (h *Herder) stopAll(ctx context.Context, snap configtopic.Snapshot) []error {
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
 	h.mu.Lock()
 	runs := h.runs
 	h.runs = map[string]*worker.Run{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,22 @@ type overlap struct {
 	mu      sync.Mutex
 	running map[string]int
 	most    int
+	// starts counts the starts of each task and of the connector
+	// ("connector"); failing are the tasks whose Poll fails.
+	starts  map[string]int
+	failing map[string]bool
+}
+
+func (o *overlap) started(what string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.starts[what]
+}
+
+func (o *overlap) setFailing(task string, fail bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failing[task] = fail
 }
 
 func (o *overlap) add(task string, n int) {
@@ -36,6 +53,9 @@ func (o *overlap) add(task string, n int) {
 	defer o.mu.Unlock()
 	o.running[task] += n
 	o.most = max(o.most, o.running[task])
+	if n > 0 {
+		o.starts[task]++
+	}
 }
 
 // spreadPlugin is a source whose connector makes tasks.max tasks, task i
@@ -60,6 +80,9 @@ type spreadConnector struct {
 
 func (c *spreadConnector) Start(_ context.Context, config map[string]string, _ source.ConnectorContext) error {
 	c.config = config
+	c.o.mu.Lock()
+	c.o.starts["connector"]++
+	c.o.mu.Unlock()
 	return nil
 }
 
@@ -92,6 +115,12 @@ func (t *spreadTask) Poll(ctx context.Context) ([]connect.Record, error) {
 		return nil, ctx.Err()
 	case <-time.After(20 * time.Millisecond):
 	}
+	t.o.mu.Lock()
+	fail := t.o.failing[t.id]
+	t.o.mu.Unlock()
+	if fail {
+		return nil, errors.New("task " + t.id + " was told to fail")
+	}
 	t.n++
 	return []connect.Record{{Topic: t.topic, ValueSchema: connect.StringSchema, Value: t.prefix + strconv.Itoa(t.n),
 		SourcePartition: connect.NewSourcePartition("task", t.prefix), SourceOffset: connect.Int64Offset("n", int64(t.n))}}, nil
@@ -120,7 +149,7 @@ type cluster struct {
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
 		topics:  [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
-		overlap: &overlap{running: map[string]int{}}}
+		overlap: &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}}}
 	for range n {
 		cl.add()
 	}
@@ -437,4 +466,127 @@ func TestFollowersLeaveConfigWritesToTheLeaderAndTargetStatesApplyEverywhere(t *
 		}
 		return states(cl, name, herder.State(statustopic.Stopped), 0, "")
 	}, 60*time.Second, 100*time.Millisecond)
+}
+
+// forward calls f on h and follows the worker it names, the leader or the
+// one that runs the task, as a REST layer forwards a request, until the
+// group has settled; it returns the worker that served it.
+func (cl *cluster) forward(h *Herder, f func(*Herder) error) *Herder {
+	cl.t.Helper()
+	var last error
+	var served *Herder
+	require.Eventually(cl.t, func() bool {
+		served = h
+		for hops := 0; hops < 3; hops++ {
+			last = f(served)
+			var nl *NotLeaderError
+			var na *NotAssignedError
+			var next *Herder
+			switch {
+			case errors.As(last, &nl):
+				next = cl.herder(nl.LeaderURL)
+			case errors.As(last, &na):
+				next = cl.herder(na.OwnerURL)
+			}
+			if next == nil {
+				break
+			}
+			served = next
+		}
+		return last == nil
+	}, 30*time.Second, 50*time.Millisecond, "last error: %v", &last)
+	return served
+}
+
+// startFailing runs connector name with two tasks across the cluster's
+// two workers, and has the tasks in fail fail.
+func startFailing(t *testing.T, cl *cluster, name string, fail ...string) {
+	brokers := cl.brokers
+	topic := testkafka.Topic(t, "restarts")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "2", "topic": topic, "tag": "r",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+		return err
+	})
+	running := herder.State(statustopic.Running)
+	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+	for _, task := range fail {
+		cl.overlap.setFailing(task, true)
+	}
+	require.Eventually(t, func() bool {
+		st, err := cl.live()[0].ConnectorStatus(context.Background(), name)
+		if err != nil || len(st.Tasks) != 2 {
+			return false
+		}
+		for _, ts := range st.Tasks {
+			if (ts.State == herder.State(statustopic.Failed)) != slices.Contains(fail, strconv.Itoa(ts.ID)) {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 100*time.Millisecond)
+	for _, task := range fail {
+		cl.overlap.setFailing(task, false)
+	}
+}
+
+func TestRestartTaskIsServedByTheWorkerThatRunsIt(t *testing.T) {
+	cl := newCluster(t, testkafka.Brokers(t), 2)
+	const name = "restart-task"
+	startFailing(t, cl, name, "0", "1")
+	st, err := cl.live()[0].ConnectorStatus(context.Background(), name)
+	require.NoError(t, err)
+	owner := st.Tasks[1].WorkerID
+	var other *Herder
+	for _, h := range cl.live() {
+		if h.ID() != owner {
+			other = h
+		}
+	}
+	require.NotNil(t, other, "both tasks run on %s", owner)
+	starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
+
+	// Asked of the worker that does not run it, the restart goes to the
+	// one that does.
+	served := cl.forward(other, func(h *Herder) error { return h.RestartTask(context.Background(), name, 1) })
+	require.Equal(t, owner, served.ID())
+	require.Eventually(t, func() bool {
+		st, err := other.ConnectorStatus(context.Background(), name)
+		return err == nil && st.Tasks[1].State == herder.State(statustopic.Running)
+	}, 60*time.Second, 100*time.Millisecond)
+	st, err = other.ConnectorStatus(context.Background(), name)
+	require.NoError(t, err)
+	require.Equal(t, herder.State(statustopic.Failed), st.Tasks[0].State, "only task 1 was restarted")
+	require.Equal(t, starts1+1, cl.overlap.started("1"))
+	require.Equal(t, starts0, cl.overlap.started("0"))
+
+	err = other.RestartTask(context.Background(), name, 2)
+	require.ErrorIs(t, err, herder.ErrNotFound)
+}
+
+func TestRestartConnectorAndFailedTasksGoesThroughTheConfigTopic(t *testing.T) {
+	cl := newCluster(t, testkafka.Brokers(t), 2)
+	const name = "restart-failed"
+	startFailing(t, cl, name, "1")
+	connectorStarts := cl.overlap.started("connector")
+	starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
+
+	var plan herder.ConnectorStatus
+	cl.viaLeader(cl.live()[1], func(h *Herder) error {
+		var err error
+		plan, err = h.RestartConnectorAndTasks(context.Background(), name, herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+		return err
+	})
+	require.Equal(t, herder.State(statustopic.Running), plan.Connector.State)
+	require.Len(t, plan.Tasks, 2)
+	require.Equal(t, herder.State(statustopic.Running), plan.Tasks[0].State)
+	require.Equal(t, herder.Restarting, plan.Tasks[1].State)
+
+	running := herder.State(statustopic.Running)
+	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+	require.Equal(t, starts1+1, cl.overlap.started("1"), "the failed task was restarted once")
+	require.Equal(t, starts0, cl.overlap.started("0"), "the running task was left alone")
+	require.Equal(t, connectorStarts, cl.overlap.started("connector"), "the running connector was left alone")
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectproto"
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -253,14 +256,137 @@ func (h *Herder) putTarget(ctx context.Context, name string, state configtopic.T
 	return nil
 }
 
-// RestartConnectorAndTasks implements herder.Herder: not yet.
-func (h *Herder) RestartConnectorAndTasks(context.Context, string, herder.RestartOptions) (herder.ConnectorStatus, error) {
-	return herder.ConnectorStatus{}, errNotYet("restarting a connector")
+// NotAssignedError is the leader's answer to a restart of a task that
+// another worker runs: it names that worker's URL, to which a REST layer
+// forwards the request, as Kafka Connect's forwards on its
+// NotAssignedException. It wraps herder.ErrRebalancing.
+type NotAssignedError struct {
+	Task     herder.TaskID
+	OwnerURL string // "" when the last assignment gave the task to no worker
 }
 
-// RestartTask implements herder.Herder: not yet.
-func (h *Herder) RestartTask(context.Context, string, int) error {
-	return errNotYet("restarting a task")
+func (e *NotAssignedError) Error() string {
+	if e.OwnerURL == "" {
+		return fmt.Sprintf("distributed: task %d of connector %s is assigned to no worker", e.Task.Task, e.Task.Connector)
+	}
+	return fmt.Sprintf("distributed: task %d of connector %s is not assigned to this worker; it runs on %s", e.Task.Task, e.Task.Connector, e.OwnerURL)
+}
+
+func (e *NotAssignedError) Unwrap() error { return herder.ErrRebalancing }
+
+// RestartConnectorAndTasks implements herder.Herder as Kafka Connect's
+// distributed herder does: the leader writes the restart request to the
+// config topic and answers the restart plan, the status as the status
+// topic has it with what the request restarts shown RESTARTING; every
+// worker that reads the request restarts what of it it runs, judged
+// FAILED or not by its own view. A follower answers *NotLeaderError.
+func (h *Herder) RestartConnectorAndTasks(ctx context.Context, name string, opts herder.RestartOptions) (herder.ConnectorStatus, error) {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	if _, err := h.leader(); err != nil {
+		return herder.ConnectorStatus{}, err
+	}
+	plan, err := h.ConnectorStatus(ctx, name)
+	if err != nil {
+		return herder.ConnectorStatus{}, err
+	}
+	if !opts.OnlyFailed || plan.Connector.State == herder.State(statustopic.Failed) {
+		plan.Connector.State = herder.Restarting
+	}
+	for i, t := range plan.Tasks {
+		if opts.IncludeTasks && (!opts.OnlyFailed || t.State == herder.State(statustopic.Failed)) {
+			plan.Tasks[i].State = herder.Restarting
+		}
+	}
+	req := configtopic.RestartRequest{Connector: name, OnlyFailed: opts.OnlyFailed, IncludeTasks: opts.IncludeTasks}
+	if err := h.cfgs.PutRestartRequest(ctx, req); err != nil {
+		return herder.ConnectorStatus{}, fmt.Errorf("distributed: connector %s: writing a restart request: %w", name, err)
+	}
+	return plan, nil
+}
+
+// applyRestart restarts what of a restart request this worker runs: its
+// connector instance unless OnlyFailed and it is not FAILED, and with
+// IncludeTasks its tasks likewise, writing them RESTARTING first as
+// Kafka Connect's workers do.
+func (h *Herder) applyRestart(req configtopic.RestartRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	h.mu.Lock()
+	run, held, gen := h.runs[req.Connector], h.held, h.generation
+	h.mu.Unlock()
+	if run == nil || held == nil {
+		return
+	}
+	snap := h.cfgs.Snapshot()
+	target := targetOf(snap, req.Connector)
+	st := run.Status()
+	restarting := statustopic.Status{State: statustopic.Restarting, WorkerID: h.id, Generation: gen}
+	if slices.Contains(held.Connectors, req.Connector) && (!req.OnlyFailed || st.Connector.State == worker.Failed) {
+		h.statusQ.push(statusWrite{connector: req.Connector, task: -1, status: restarting})
+		if err := run.RestartConnector(ctx); err != nil {
+			h.log.Warn("restarting connector", "connector", req.Connector, "err", err)
+		}
+	}
+	if !req.IncludeTasks || target == configtopic.Stopped {
+		return
+	}
+	states := map[int]herder.State{}
+	for _, t := range st.Tasks {
+		states[t.ID] = t.State
+	}
+	wt := worker.TargetState(target)
+	for _, id := range held.Tasks {
+		i := int(id.Task)
+		if id.Connector != req.Connector || (req.OnlyFailed && states[i] != worker.Failed) {
+			continue
+		}
+		tc, ok := snap.TaskConfigs[configtopic.TaskID{Connector: req.Connector, Task: i}]
+		if !ok {
+			continue
+		}
+		h.statusQ.push(statusWrite{connector: req.Connector, task: i, status: restarting})
+		if err := run.RestartTask(ctx, i, tc, wt); err != nil {
+			h.log.Warn("restarting task", "connector", req.Connector, "task", i, "err", err)
+		}
+	}
+}
+
+// RestartTask implements herder.Herder as Kafka Connect's distributed
+// herder does: the worker that runs the task restarts it in its
+// connector's target state; the leader answers *NotAssignedError naming
+// the worker that does, and a follower *NotLeaderError, for a REST layer
+// to forward the request there. A task the configuration does not have
+// is herder.ErrNotFound, as is every task of a STOPPED connector.
+func (h *Herder) RestartTask(ctx context.Context, name string, task int) error {
+	snap, _, err := h.snapshotWith(name)
+	if err != nil {
+		return err
+	}
+	id := configtopic.TaskID{Connector: name, Task: task}
+	tc, ok := snap.TaskConfigs[id]
+	if !ok || targetOf(snap, name) == configtopic.Stopped {
+		return fmt.Errorf("distributed: task %d of connector %s: %w", task, name, herder.ErrNotFound)
+	}
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	h.mu.Lock()
+	run, held, joined, owner := h.runs[name], h.held, h.joined, h.owners[id]
+	h.mu.Unlock()
+	if run != nil && held != nil && slices.Contains(held.Tasks, connectproto.TaskID{Connector: name, Task: int32(task)}) {
+		h.statusQ.push(statusWrite{connector: name, task: task,
+			status: statustopic.Status{State: statustopic.Restarting, WorkerID: h.id, Generation: h.currentGeneration()}})
+		return run.RestartTask(ctx, task, tc, worker.TargetState(targetOf(snap, name)))
+	}
+	switch {
+	case joined == nil:
+		return &NotLeaderError{}
+	case !joined.IsLeader():
+		return &NotLeaderError{LeaderURL: joined.Assignment.LeaderURL}
+	}
+	return &NotAssignedError{Task: herder.TaskID{Connector: name, Task: task}, OwnerURL: owner}
 }
 
 // ConnectorOffsets implements herder.Herder: not yet.

@@ -152,6 +152,34 @@ func (r *Run) StartTask(ctx context.Context, i int, config map[string]string, ta
 	return c.startTask(ctx, i, config)
 }
 
+// RestartConnector stops the Run's connector instance and starts a new
+// one in the target state it was started in, as RestartConnector of a
+// Worker restarts one; the Run's tasks are left as they are. It is
+// ErrNotFound when the instance does not run here (no StartConnector).
+func (r *Run) RestartConnector(ctx context.Context) error {
+	if !r.connectorStarted {
+		return fmt.Errorf("worker: %w: connector %s does not run here", ErrNotFound, r.c.name)
+	}
+	return r.c.restartInstance(ctx)
+}
+
+// RestartTask stops task i if it runs here and starts it again with
+// config in target, as StartTask; an instance that did not stop in time
+// is abandoned and the error wraps ErrTaskAbandoned, the new one
+// starting all the same.
+func (r *Run) RestartTask(ctx context.Context, i int, config map[string]string, target TargetState) error {
+	c := r.c
+	c.mu.Lock()
+	t := c.tasks[i]
+	delete(c.restartDelay, i)
+	c.mu.Unlock()
+	var abandoned error
+	if t != nil {
+		abandoned = c.awaitTasks(ctx, []*taskRun{t})
+	}
+	return errors.Join(abandoned, r.StartTask(ctx, i, config, target))
+}
+
 // Status returns what the Run runs here: its connector's state (UNASSIGNED
 // when the connector instance does not run here) and its tasks'.
 func (r *Run) Status() ConnectorStatus { return r.c.status() }
