@@ -35,7 +35,11 @@
 // naming that worker's URL, a follower *NotLeaderError, both wrapping
 // herder.ErrRebalancing, for a REST layer to forward the request.
 //
-// Not yet served: the offsets calls answer an error (HTTP 500).
+// The offsets calls are Kafka Connect's too: any worker reads a
+// connector's offsets (a source connector's from its offset topics, a
+// sink connector's from its consumer group); only the leader alters or
+// resets them, and only for a connector that is STOPPED with no task
+// configurations left (else herder.ErrBadRequest).
 package distributed
 
 import (

@@ -590,3 +590,80 @@ func TestRestartConnectorAndFailedTasksGoesThroughTheConfigTopic(t *testing.T) {
 	require.Equal(t, starts0, cl.overlap.started("0"), "the running task was left alone")
 	require.Equal(t, connectorStarts, cl.overlap.started("connector"), "the running connector was left alone")
 }
+
+func TestOffsetsAreReadAnywhereAndChangedByTheLeaderOnceStopped(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := newCluster(t, brokers, 2)
+	const name = "offsets"
+	topic := testkafka.Topic(t, "offsets-data")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "2", "topic": topic, "tag": "o",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+		return err
+	})
+	// Both tasks' offsets are read by every worker from the offset topic.
+	for _, h := range cl.live() {
+		require.Eventually(t, func() bool {
+			offs, err := h.ConnectorOffsets(context.Background(), name)
+			return err == nil && len(offs.Offsets) == 2
+		}, 60*time.Second, 100*time.Millisecond)
+	}
+	part := connect.NewSourcePartition("task", "o/0/")
+	alter := herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{{Partition: part, Offset: connect.Int64Offset("n", 1000)}}}
+
+	// A running connector's offsets are not changed.
+	var err error
+	cl.forward(cl.live()[1], func(h *Herder) error {
+		_, err = h.AlterConnectorOffsets(context.Background(), name, alter)
+		if errors.Is(err, herder.ErrBadRequest) {
+			return nil
+		}
+		return err
+	})
+	require.ErrorIs(t, err, herder.ErrBadRequest)
+	require.ErrorContains(t, err, "STOPPED")
+
+	require.NoError(t, cl.live()[0].StopConnector(context.Background(), name))
+	require.Eventually(t, func() bool { return states(cl, name, herder.State(statustopic.Stopped), 0, "") }, 60*time.Second, 100*time.Millisecond)
+	follower := cl.live()[0]
+	var nl *NotLeaderError
+	if _, err := follower.leader(); !errors.As(err, &nl) {
+		follower = cl.live()[1]
+	}
+	_, err = follower.AlterConnectorOffsets(context.Background(), name, alter)
+	require.ErrorAs(t, err, new(*NotLeaderError), "only the leader changes offsets")
+	var msg herder.Message
+	cl.viaLeader(follower, func(h *Herder) error {
+		msg, err = h.AlterConnectorOffsets(context.Background(), name, alter)
+		return err
+	})
+	require.Contains(t, msg.Message, "altered successfully")
+	for _, h := range cl.live() {
+		require.Eventually(t, func() bool {
+			offs, err := h.ConnectorOffsets(context.Background(), name)
+			if err != nil {
+				return false
+			}
+			for _, o := range offs.Offsets {
+				if o.Partition.String() == part.String() {
+					n, _ := o.Offset.Int64("n")
+					return n == 1000
+				}
+			}
+			return false
+		}, 30*time.Second, 100*time.Millisecond)
+	}
+	cl.viaLeader(follower, func(h *Herder) error {
+		msg, err = h.ResetConnectorOffsets(context.Background(), name)
+		return err
+	})
+	require.Contains(t, msg.Message, "reset successfully")
+	for _, h := range cl.live() {
+		require.Eventually(t, func() bool {
+			offs, err := h.ConnectorOffsets(context.Background(), name)
+			return err == nil && len(offs.Offsets) == 0
+		}, 30*time.Second, 100*time.Millisecond)
+	}
+}

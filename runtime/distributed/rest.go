@@ -19,12 +19,6 @@ import (
 // the config and status topics as this worker has read them, writes to
 // the config topic.
 
-// errNotYet is the answer of the calls the distributed herder does not
-// serve yet.
-func errNotYet(call string) error {
-	return fmt.Errorf("distributed: %s is not supported in distributed mode yet", call)
-}
-
 func (h *Herder) snapshotWith(name string) (configtopic.Snapshot, map[string]string, error) {
 	snap := h.cfgs.Snapshot()
 	config, ok := snap.ConnectorConfigs[name]
@@ -389,17 +383,63 @@ func (h *Herder) RestartTask(ctx context.Context, name string, task int) error {
 	return &NotAssignedError{Task: herder.TaskID{Connector: name, Task: task}, OwnerURL: owner}
 }
 
-// ConnectorOffsets implements herder.Herder: not yet.
-func (h *Herder) ConnectorOffsets(context.Context, string) (herder.ConnectorOffsets, error) {
-	return herder.ConnectorOffsets{}, errNotYet("reading a connector's offsets")
+// withRun runs f on a Run of connector name made for the call from the
+// configuration this worker has read, which opens what the connector's
+// offsets need (its own offsets topic), and releases it after.
+func withRun[T any](ctx context.Context, h *Herder, name string, f func(*worker.Run) (T, error)) (T, error) {
+	var zero T
+	_, config, err := h.snapshotWith(name)
+	if err != nil {
+		return zero, err
+	}
+	run, err := h.engine.Prepare(ctx, name, maps.Clone(config))
+	if err != nil {
+		return zero, fmt.Errorf("distributed: connector %s: %w", name, err)
+	}
+	out, err := f(run)
+	if serr := run.Stop(ctx); serr != nil && err == nil {
+		h.log.Warn("releasing a connector prepared for its offsets", "connector", name, "err", serr)
+	}
+	return out, err
 }
 
-// AlterConnectorOffsets implements herder.Herder: not yet.
-func (h *Herder) AlterConnectorOffsets(context.Context, string, herder.ConnectorOffsets) (herder.Message, error) {
-	return herder.Message{}, errNotYet("altering a connector's offsets")
+// ConnectorOffsets implements herder.Herder, on any worker as in Kafka
+// Connect: a source connector's offsets from its offset topics (its own
+// first, then the worker's), a sink connector's from its consumer group.
+func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (herder.ConnectorOffsets, error) {
+	return withRun(ctx, h, name, func(r *worker.Run) (herder.ConnectorOffsets, error) { return r.Offsets(ctx) })
 }
 
-// ResetConnectorOffsets implements herder.Herder: not yet.
-func (h *Herder) ResetConnectorOffsets(context.Context, string) (herder.Message, error) {
-	return herder.Message{}, errNotYet("resetting a connector's offsets")
+// AlterConnectorOffsets implements herder.Herder as Kafka Connect's
+// distributed herder does: only the leader serves it (a follower answers
+// *NotLeaderError), and only for a connector that is STOPPED and has no
+// task configurations left, so that no task of it commits meanwhile;
+// otherwise herder.ErrBadRequest.
+func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, offsets herder.ConnectorOffsets) (herder.Message, error) {
+	if len(offsets.Offsets) == 0 {
+		return herder.Message{}, fmt.Errorf("distributed: connector %s: %w: Partitions / offsets need to be provided for an alter offsets request", name, herder.ErrBadRequest)
+	}
+	return h.modifyOffsets(ctx, name, func(r *worker.Run) (herder.Message, error) { return r.AlterOffsets(ctx, offsets.Offsets) })
+}
+
+// ResetConnectorOffsets implements herder.Herder, as AlterConnectorOffsets.
+func (h *Herder) ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error) {
+	return h.modifyOffsets(ctx, name, func(r *worker.Run) (herder.Message, error) { return r.ResetOffsets(ctx) })
+}
+
+func (h *Herder) modifyOffsets(ctx context.Context, name string, modify func(*worker.Run) (herder.Message, error)) (herder.Message, error) {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	if _, err := h.leader(); err != nil {
+		return herder.Message{}, err
+	}
+	snap, _, err := h.snapshotWith(name)
+	if err != nil {
+		return herder.Message{}, err
+	}
+	if targetOf(snap, name) != configtopic.Stopped || len(snap.Tasks(name)) != 0 {
+		return herder.Message{}, fmt.Errorf("distributed: connector %s: %w: Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name, herder.ErrBadRequest, name)
+	}
+	return withRun(ctx, h, name, modify)
 }

@@ -180,6 +180,27 @@ func (r *Run) RestartTask(ctx context.Context, i int, config map[string]string, 
 	return errors.Join(abandoned, r.StartTask(ctx, i, config, target))
 }
 
+// Offsets returns the connector's committed offsets, as
+// Worker.ConnectorOffsets does: a source connector's from its offset
+// stores, a sink connector's from its consumer group.
+func (r *Run) Offsets(ctx context.Context) (herder.ConnectorOffsets, error) {
+	return r.c.w.connectorOffsets(ctx, r.c)
+}
+
+// AlterOffsets writes offsets for the connector, as
+// Worker.AlterConnectorOffsets does, and ResetOffsets forgets them all,
+// as Worker.ResetConnectorOffsets does. The caller sees to it that the
+// connector is STOPPED on every worker, so that no task commits
+// meanwhile.
+func (r *Run) AlterOffsets(ctx context.Context, offsets []herder.ConnectorOffset) (herder.Message, error) {
+	return r.c.w.alterOffsets(ctx, r.c, offsets)
+}
+
+// ResetOffsets: see AlterOffsets.
+func (r *Run) ResetOffsets(ctx context.Context) (herder.Message, error) {
+	return r.c.w.resetOffsets(ctx, r.c)
+}
+
 // Status returns what the Run runs here: its connector's state (UNASSIGNED
 // when the connector instance does not run here) and its tasks'.
 func (r *Run) Status() ConnectorStatus { return r.c.status() }
