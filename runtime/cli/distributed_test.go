@@ -106,4 +106,23 @@ func TestDistributedWorkersShareConnectors(t *testing.T) {
 		return st.Connector.State == "RUNNING" && len(st.Tasks) == 1 && st.Tasks[0].State == "RUNNING"
 	}, 60*time.Second, 200*time.Millisecond, "status through %s: %+v\nlogs:\n%s\n%s", other.ready.URL, st, workers[0].logs, workers[1].logs)
 	require.Contains(t, []string{workers[0].ready.WorkerID, workers[1].ready.WorkerID}, st.Connector.WorkerID)
+
+	// Restarts asked of either worker are served: a connector's by the
+	// leader, a task's by the worker that runs it, the request forwarded
+	// there as Kafka Connect forwards it.
+	// A rebalance under way answers 409, for the client to try again.
+	served := func(w *running, path string, want int) string {
+		var body string
+		require.Eventually(t, func() bool {
+			var code int
+			code, body = post(w, path, "")
+			require.Contains(t, []int{want, http.StatusConflict}, code, body)
+			return code == want
+		}, 30*time.Second, 200*time.Millisecond)
+		return body
+	}
+	for _, w := range workers {
+		require.Contains(t, served(w, "connectors/lines/restart?includeTasks=true", http.StatusAccepted), `"RESTARTING"`)
+		served(w, "connectors/lines/tasks/0/restart", http.StatusNoContent)
+	}
 }

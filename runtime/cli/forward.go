@@ -20,7 +20,8 @@ import (
 // serves to the leader's REST API, as Kafka Connect's
 // HerderRequestHandler does: the herder's *NotLeaderError, noted in the
 // request's context by leaderNoting, makes forwardToLeader send the
-// request again to the leader's URL. The forward query parameter bounds
+// request again to the leader's URL; the leader's *NotAssignedError, to a
+// task's restart, sends it on to the worker running the task. The forward query parameter bounds
 // the hops to two: a request from a user (no forward) is forwarded with
 // forward=true, which a worker that is not the leader either forwards
 // again with forward=false, and a request with forward=false is answered
@@ -37,17 +38,20 @@ const (
 
 type notLeaderKey struct{}
 
-// notLeaderSlot holds the *NotLeaderError a request's herder call
-// answered, if any.
+// notLeaderSlot holds the URL of the worker a request's herder call
+// named, if it answered *NotLeaderError (the leader) or
+// *NotAssignedError (the worker running the task to restart, to which
+// Kafka Connect forwards likewise); "" when none is known.
 type notLeaderSlot struct {
-	mu  sync.Mutex
-	err *distributed.NotLeaderError
+	mu    sync.Mutex
+	set   bool
+	toURL string
 }
 
-func (s *notLeaderSlot) get() *distributed.NotLeaderError {
+func (s *notLeaderSlot) get() (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.err
+	return s.toURL, s.set
 }
 
 // leaderNoting is the distributed herder with its leader-only writes'
@@ -55,10 +59,20 @@ func (s *notLeaderSlot) get() *distributed.NotLeaderError {
 type leaderNoting struct{ *distributed.Herder }
 
 func note(ctx context.Context, err error) error {
+	s, ok := ctx.Value(notLeaderKey{}).(*notLeaderSlot)
+	if !ok {
+		return err
+	}
 	var nl *distributed.NotLeaderError
-	if s, ok := ctx.Value(notLeaderKey{}).(*notLeaderSlot); ok && errors.As(err, &nl) {
+	var na *distributed.NotAssignedError
+	switch {
+	case errors.As(err, &nl):
 		s.mu.Lock()
-		s.err = nl
+		s.set, s.toURL = true, nl.LeaderURL
+		s.mu.Unlock()
+	case errors.As(err, &na):
+		s.mu.Lock()
+		s.set, s.toURL = true, na.OwnerURL
 		s.mu.Unlock()
 	}
 	return err
@@ -76,6 +90,25 @@ func (h leaderNoting) PatchConnectorConfig(ctx context.Context, name string, pat
 
 func (h leaderNoting) DeleteConnector(ctx context.Context, name string) error {
 	return note(ctx, h.Herder.DeleteConnector(ctx, name))
+}
+
+func (h leaderNoting) RestartConnectorAndTasks(ctx context.Context, name string, opts herder.RestartOptions) (herder.ConnectorStatus, error) {
+	st, err := h.Herder.RestartConnectorAndTasks(ctx, name, opts)
+	return st, note(ctx, err)
+}
+
+func (h leaderNoting) RestartTask(ctx context.Context, name string, task int) error {
+	return note(ctx, h.Herder.RestartTask(ctx, name, task))
+}
+
+func (h leaderNoting) AlterConnectorOffsets(ctx context.Context, name string, offsets herder.ConnectorOffsets) (herder.Message, error) {
+	msg, err := h.Herder.AlterConnectorOffsets(ctx, name, offsets)
+	return msg, note(ctx, err)
+}
+
+func (h leaderNoting) ResetConnectorOffsets(ctx context.Context, name string) (herder.Message, error) {
+	msg, err := h.Herder.ResetConnectorOffsets(ctx, name)
+	return msg, note(ctx, err)
 }
 
 // bufferedResponse keeps a response until it is known not to be a
@@ -127,8 +160,8 @@ func forwardToLeader(next http.Handler, client *http.Client) http.Handler {
 		slot := &notLeaderSlot{}
 		rec := &bufferedResponse{header: http.Header{}}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), notLeaderKey{}, slot)))
-		nl := slot.get()
-		if nl == nil {
+		to, named := slot.get()
+		if !named {
 			rec.writeTo(w)
 			return
 		}
@@ -137,16 +170,16 @@ func forwardToLeader(next http.Handler, client *http.Client) http.Handler {
 		case strings.EqualFold(forward, "false"):
 			writeError(w, http.StatusConflict, msgTwoHops)
 			return
-		case nl.LeaderURL == "":
+		case to == "":
 			writeError(w, http.StatusConflict, msgNoLeader)
 			return
 		}
 		q := r.URL.Query()
 		q.Set(forwardParam, strconv.FormatBool(forward == ""))
-		u := strings.TrimSuffix(nl.LeaderURL, "/") + r.URL.EscapedPath() + "?" + q.Encode()
+		u := strings.TrimSuffix(to, "/") + r.URL.EscapedPath() + "?" + q.Encode()
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, u, bytes.NewReader(body))
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("forwarding to the leader %s: %v", nl.LeaderURL, err))
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("forwarding to %s: %v", to, err))
 			return
 		}
 		// As Kafka's RestClient: the body's type and the caller's

@@ -45,8 +45,8 @@ USAGE
       *.replication.factor and *.partitions), shared by every worker of
       the group, JVM ones included. Eager rebalancing only
       (connect.protocol=default). A write sent to a follower is forwarded
-      to the leader. Not yet: restarts, the offsets calls, Kafka client
-      security settings.
+      to the leader, a task's restart to the worker running the task.
+      Not yet: Kafka client security settings.
 
   kconnect status URL
       Print the connectors and tasks of the Kafka Connect worker or cluster
