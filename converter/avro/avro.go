@@ -375,13 +375,11 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 	if data == nil {
 		return nil, nil, nil
 	}
-	if len(data) < 5 {
-		return nil, nil, dataErr(topic, fmt.Errorf("%d bytes are too short for the Avro wire format's magic byte and schema id", len(data)))
+	id, payload, err := schemaregistry.SplitWire("Avro", data)
+	if err != nil {
+		return nil, nil, dataErr(topic, err)
 	}
-	if data[0] != 0 {
-		return nil, nil, dataErr(topic, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's Avro wire format", data[0]))
-	}
-	return c.decode(topic, int(binary.BigEndian.Uint32(data[1:5])), data[5:])
+	return c.decode(topic, id, payload)
 }
 
 // Header names of Confluent's schema ids in headers.

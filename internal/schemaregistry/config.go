@@ -460,3 +460,21 @@ func TopicError(converter, topic string, err error) error {
 	}
 	return &connect.DataError{Err: fmt.Errorf("%s: topic %s: %w", converter, topic, err)}
 }
+
+// SplitWire reads Confluent's wire header, the magic byte 0 and the
+// schema id in 4 bytes big-endian, and returns the id and the payload
+// after it. format names the payload's format in errors ("Avro"), or is
+// empty.
+func SplitWire(format string, data []byte) (int, []byte, error) {
+	wire := "wire format"
+	if format != "" {
+		wire = format + " " + wire
+	}
+	if len(data) < 5 {
+		return 0, nil, fmt.Errorf("%d bytes are too short for the %s's magic byte and schema id", len(data), wire)
+	}
+	if data[0] != 0 {
+		return 0, nil, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's %s", data[0], wire)
+	}
+	return int(binary.BigEndian.Uint32(data[1:5])), data[5:], nil
+}
