@@ -168,6 +168,13 @@ func (d Decimal) String() string {
 	return string(d.AppendText(nil))
 }
 
+// AppendJava appends d as Java's BigDecimal.toString writes it, which is
+// also how Jackson writes a decimal number: plain when the scale is not
+// negative and the adjusted exponent is at least -6 ("123.45",
+// "0.00000"), otherwise in scientific notation with one digit before the
+// point ("1E-10", "1.2E+3").
+func (d Decimal) AppendJava(dst []byte) []byte { return appendJavaBigDecimal(dst, d) }
+
 // AppendText appends d as String formats it.
 func (d Decimal) AppendText(dst []byte) []byte {
 	u := d.unscaled()

@@ -316,43 +316,30 @@ func javaDecimalOf(x Decimal) javaDecimal {
 // plain notation when the scale is not negative and the adjusted exponent is
 // at least -6, otherwise scientific notation such as 1E+3 or 1.2345E-8.
 func appendJavaBigDecimal(dst []byte, x Decimal) []byte {
-	u := x.unscaled()
-	if x.Scale == 0 {
-		return u.Append(dst, 10)
+	var buf [48]byte
+	digits := x.unscaled().Append(buf[:0], 10)
+	neg := digits[0] == '-'
+	if neg {
+		digits = digits[1:]
 	}
-	if u.Sign() < 0 {
+	adjusted := -int64(x.Scale) + int64(len(digits)-1)
+	if x.Scale >= 0 && adjusted >= -6 {
+		return x.AppendText(dst)
+	}
+	if neg {
 		dst = append(dst, '-')
 	}
-	var buf [40]byte
-	coeff := new(big.Int).Abs(u).Append(buf[:0], 10)
-	scale := int64(x.Scale)
-	adjusted := -scale + int64(len(coeff)-1)
-	if scale >= 0 && adjusted >= -6 {
-		pad := scale - int64(len(coeff))
-		if pad >= 0 {
-			dst = append(dst, '0', '.')
-			for ; pad > 0; pad-- {
-				dst = append(dst, '0')
-			}
-			return append(dst, coeff...)
-		}
-		dst = append(dst, coeff[:-pad]...)
+	dst = append(dst, digits[0])
+	if len(digits) > 1 {
 		dst = append(dst, '.')
-		return append(dst, coeff[-pad:]...)
+		dst = append(dst, digits[1:]...)
 	}
-	dst = append(dst, coeff[0])
-	if len(coeff) > 1 {
-		dst = append(dst, '.')
-		dst = append(dst, coeff[1:]...)
+	// adjusted is never 0 here: a negative scale makes it positive.
+	dst = append(dst, 'E')
+	if adjusted > 0 {
+		dst = append(dst, '+')
 	}
-	if adjusted != 0 {
-		dst = append(dst, 'E')
-		if adjusted > 0 {
-			dst = append(dst, '+')
-		}
-		dst = strconv.AppendInt(dst, adjusted, 10)
-	}
-	return dst
+	return strconv.AppendInt(dst, adjusted, 10)
 }
 
 // appendJavaNumber appends a float as Java's Float.toString or

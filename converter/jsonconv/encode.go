@@ -3,7 +3,6 @@ package jsonconv
 import (
 	"encoding/base64"
 	"math"
-	"math/big"
 	"slices"
 	"strconv"
 
@@ -203,7 +202,7 @@ func (c *Converter) appendValue(dst []byte, s *connect.Schema, v connect.Value) 
 			return dst, connect.Errorf("", "decimal %s has scale %d, but its schema has scale %d", d, d.Scale, scale)
 		}
 		if c.decimalFormat == Numeric {
-			return appendJavaBigDecimal(dst, d), nil
+			return d.AppendJava(dst), nil
 		}
 		var buf [32]byte
 		return appendBase64(dst, connect.DecimalBytes(buf[:0], d)), nil
@@ -385,40 +384,6 @@ func appendBase64(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	dst = base64.StdEncoding.AppendEncode(dst, b)
 	return append(dst, '"')
-}
-
-// appendJavaBigDecimal writes d as Java's BigDecimal.toString does, which is
-// how Jackson writes a decimal number: plain when the scale is not negative
-// and the adjusted exponent is at least -6 ("123.45", "0.00000"), otherwise
-// in scientific notation with one digit before the point ("1E-10", "1.2E+3").
-func appendJavaBigDecimal(dst []byte, d connect.Decimal) []byte {
-	u := d.Unscaled
-	if u == nil {
-		u = new(big.Int)
-	}
-	var buf [48]byte
-	digits := u.Append(buf[:0], 10)
-	neg := digits[0] == '-'
-	if neg {
-		digits = digits[1:]
-	}
-	adjusted := -int64(d.Scale) + int64(len(digits)-1)
-	if d.Scale >= 0 && adjusted >= -6 {
-		return d.AppendText(dst)
-	}
-	if neg {
-		dst = append(dst, '-')
-	}
-	dst = append(dst, digits[0])
-	if len(digits) > 1 {
-		dst = append(dst, '.')
-		dst = append(dst, digits[1:]...)
-	}
-	dst = append(dst, 'E')
-	if adjusted >= 0 {
-		dst = append(dst, '+')
-	}
-	return strconv.AppendInt(dst, adjusted, 10)
 }
 
 // sized returns dst, or when it has no room a buffer sized by the last

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"math/big"
 	"slices"
 	"strconv"
 
@@ -42,7 +41,7 @@ func (d dataConfig) appendValue(dst []byte, s *connect.Schema, v connect.Value) 
 			return dst, fmt.Errorf("decimal %s has scale %d, but its schema has scale %d", dec, dec.Scale, scale)
 		}
 		if d.numericDecimals {
-			return appendBigDecimal(dst, dec), nil
+			return dec.AppendJava(dst), nil
 		}
 		var buf [32]byte
 		return appendBase64(dst, connect.DecimalBytes(buf[:0], dec)), nil
@@ -238,37 +237,4 @@ func appendBase64(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	dst = base64.StdEncoding.AppendEncode(dst, b)
 	return append(dst, '"')
-}
-
-// appendBigDecimal writes d as Jackson writes a BigDecimal number node,
-// BigDecimal.toString: plain unless the scale is negative or the adjusted
-// exponent is below -6, then in scientific notation.
-func appendBigDecimal(dst []byte, d connect.Decimal) []byte {
-	u := d.Unscaled
-	if u == nil {
-		u = new(big.Int)
-	}
-	var buf [48]byte
-	digits := u.Append(buf[:0], 10)
-	neg := digits[0] == '-'
-	if neg {
-		digits = digits[1:]
-	}
-	adjusted := -int64(d.Scale) + int64(len(digits)-1)
-	if d.Scale >= 0 && adjusted >= -6 {
-		return d.AppendText(dst)
-	}
-	if neg {
-		dst = append(dst, '-')
-	}
-	dst = append(dst, digits[0])
-	if len(digits) > 1 {
-		dst = append(dst, '.')
-		dst = append(dst, digits[1:]...)
-	}
-	dst = append(dst, 'E')
-	if adjusted >= 0 {
-		dst = append(dst, '+')
-	}
-	return strconv.AppendInt(dst, adjusted, 10)
 }
