@@ -104,8 +104,20 @@ func newErrorPolicy(cfg *connect.Config, log *slog.Logger, m TaskMetrics) *error
 // doubles; past errors.retry.delay.max.ms it becomes a random delay below
 // that maximum, as in Kafka Connect.
 func (p *errorPolicy) retry(ctx context.Context, st stage, op func() error) error {
-	err := op()
-	if err == nil || !connect.IsRetriable(err) || errors.Is(err, connect.ErrFatal) || p.retryTimeout == 0 {
+	return p.retryAfter(ctx, st, op(), op)
+}
+
+// retried says whether err, a stage's failure, is retried under
+// errors.retry.timeout.
+func (p *errorPolicy) retried(err error) bool {
+	return err != nil && p.retryTimeout != 0 && connect.IsRetriable(err) && !errors.Is(err, connect.ErrFatal)
+}
+
+// retryAfter is retry for an op whose first attempt already failed with
+// err. Kafka Connect's RetryWithToleranceOperator retries every stage this
+// way: the poll, each transform and each converter.
+func (p *errorPolicy) retryAfter(ctx context.Context, st stage, err error, op func() error) error {
+	if !p.retried(err) {
 		return err
 	}
 	var deadline time.Time

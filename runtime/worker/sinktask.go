@@ -423,6 +423,16 @@ func (st *sinkTask) deliver(ctx context.Context, recs []*kgo.Record) error {
 	n := 0 // batch[:n] holds the records to Put
 	for i := range results {
 		c := &results[i]
+		if !c.panicked && st.errs.retried(c.err) {
+			// As Kafka Connect retries each converter and transform,
+			// within errors.retry.timeout.
+			st.errs.retryAfter(ctx, c.stage, c.err, func() error {
+				if *c = st.convert(kept[i], &batch[i]); c.panicked {
+					return nil
+				}
+				return c.err
+			})
+		}
 		if c.err != nil {
 			if c.panicked {
 				return &stageError{stage: c.stage, err: c.err}

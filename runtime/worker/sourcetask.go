@@ -363,6 +363,7 @@ func (st *sourceTask) sendBatch(ctx context.Context, records []connect.Record) e
 		return &inf.sub, inf.r.SourcePartition, &inf.r.SourceOffset
 	})
 	for i := range prep {
+		st.retryPrepare(ctx, prep[i:i+1], records[i:i+1], now)
 		err := st.dispatch(ctx, &prep[i])
 		if err == nil {
 			// The record's inflight may be settled and reused by now: the
@@ -416,6 +417,24 @@ func (st *sourceTask) prepareFrom(prep []prepared, records []connect.Record, i i
 		st.prepare(&prep[i], inf, polled, hc)
 	}
 	return i
+}
+
+// retryPrepare prepares again, within errors.retry.timeout, a record
+// (prep[0] for records[0]) whose transforms or converters failed with a
+// retriable error: a schema registry that is briefly down, say. Records
+// are retried one at a time, in poll order, on the task's goroutine.
+func (st *sourceTask) retryPrepare(ctx context.Context, prep []prepared, records []connect.Record, polled time.Time) {
+	p := &prep[0]
+	if p.panicked || !st.errs.retried(p.err) {
+		return
+	}
+	st.errs.retryAfter(ctx, p.stage, p.err, func() error {
+		st.prepareFrom(prep, records, 0, polled, nil)
+		if p.panicked {
+			return nil // not retried: dispatch fails the task
+		}
+		return p.err
+	})
 }
 
 // prepare transforms and converts inf's polled record into inf, and sets
