@@ -33,13 +33,20 @@
 // before the payload, Confluent's default, or with HeaderSchemaIdSerializer
 // the GUID in the header (HeaderIDConverter).
 //
+// A registered schema may reference schemas of other subjects (named
+// types defined there): reading, and writing with use.latest.version, the
+// references are fetched by subject and version, recursively, cached, and
+// parsed before the schema. Writing registers the self-contained schema
+// derived from the Connect schema, with no references, as Confluent's
+// AvroConverter does.
+//
 // Other unions are structs named io.confluent.connect.avro.Union with an
 // optional field per type (named by the type, or a named type's name), one
 // of them set, as in AvroData.
 //
 // Differences from Confluent's converter: a value without a schema is
 // refused (Confluent writes it with its io.confluent.connect.avro.Anything
-// union); recursive records, schema references, generalized sum types,
+// union); recursive records, generalized sum types,
 // AssociatedNameStrategy, and the rule, context and bearer-token-provider
 // machinery are not supported; and parameters read
 // from connect.parameters come back sorted by key, since their JSON order
@@ -444,7 +451,20 @@ func (c *Converter) parse(id int) (hamba.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := hamba.ParseWithCache(s.Schema, "", &hamba.SchemaCache{})
+	// The named types of referenced schemas are parsed first into the
+	// cache the schema is parsed with, as Confluent's AvroSchema adds them
+	// to its parser.
+	refs, err := c.reg.References(s)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	cache := &hamba.SchemaCache{}
+	for _, ref := range refs {
+		if _, err := hamba.ParseWithCache(ref.Schema.Schema, "", cache); err != nil {
+			return nil, &connect.DataError{Err: fmt.Errorf("schema id %d: reference %q is not a valid Avro schema: %w", id, ref.Name, err)}
+		}
+	}
+	parsed, err := hamba.ParseWithCache(s.Schema, "", cache)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d is not a valid Avro schema: %w", id, err)
 	}
@@ -496,7 +516,7 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 	}
 	subject = c.subject(topic, w)
 	text, _ := c.reg.SchemaByID(id)
-	version, err := c.reg.Version(subject, text.Schema)
+	version, err := c.reg.Version(subject, text)
 	if err != nil {
 		if schemaregistry.NotFound(err) {
 			return nil, dataErr(topic, fmt.Errorf("schema id %d is not registered in subject %s, so it has no version there: %w", id, subject, err))

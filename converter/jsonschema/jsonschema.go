@@ -440,7 +440,7 @@ func (c *Converter) readSchemaOf(topic string, id int) (*readSchema, error) {
 		return nil, dataErr(topic, fmt.Errorf("schema id %d is not JSON: %w", id, err))
 	}
 	subject := c.set.Subject(topic, title(&n))
-	ver, err := c.reg.Version(subject, w.Schema)
+	ver, err := c.reg.Version(subject, w)
 	if err != nil {
 		if schemaregistry.NotFound(err) {
 			return nil, dataErr(topic, fmt.Errorf("schema id %d is not registered in subject %s, so it has no version there: %w", id, subject, err))

@@ -42,9 +42,15 @@ type Client struct {
 	vers   map[subjectSchema]int
 	guids  map[string]int
 	byText map[subjectSchema]string // GUIDs
+	byVer  map[subjectVersion]sr.SubjectSchema
 }
 
 type subjectSchema struct{ subject, schema string }
+
+type subjectVersion struct {
+	subject string
+	version int
+}
 
 type latestEntry struct {
 	s  sr.SubjectSchema
@@ -94,7 +100,7 @@ func NotFound(err error) bool {
 func (r *Client) put(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText) >= r.maxCache {
+	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText)+len(r.byVer) >= r.maxCache {
 		// A bounded cache: start over rather than track use, since a
 		// converter sees few schemas and this is a safety net.
 		clear(r.byID)
@@ -103,6 +109,7 @@ func (r *Client) put(fn func()) {
 		clear(r.vers)
 		clear(r.guids)
 		clear(r.byText)
+		clear(r.byVer)
 	}
 	fn()
 }
@@ -188,9 +195,15 @@ func (r *Client) LatestVersion(subject string) (sr.SubjectSchema, error) {
 	return s, nil
 }
 
-// Version returns the version of schema in subject.
-func (r *Client) Version(subject, schema string) (int, error) {
-	k := subjectSchema{subject, schema}
+// Version returns the version of schema, its text and references, in
+// subject.
+func (r *Client) Version(subject string, schema sr.Schema) (int, error) {
+	k := subjectSchema{subject, schema.Schema}
+	if len(schema.References) > 0 {
+		// The registry tells two schemas of one text apart by their
+		// references.
+		k.schema = fmt.Sprint(schema.References, schema.Schema)
+	}
 	r.mu.Lock()
 	v, ok := r.vers[k]
 	r.mu.Unlock()
@@ -198,7 +211,7 @@ func (r *Client) Version(subject, schema string) (int, error) {
 		return v, nil
 	}
 	err := r.call("version in subject "+subject, func(ctx context.Context) error {
-		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: r.typ})
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema.Schema, Type: r.typ, References: schema.References})
 		v = ss.Version
 		return err
 	})
@@ -207,6 +220,86 @@ func (r *Client) Version(subject, schema string) (int, error) {
 	}
 	r.put(func() { r.vers[k] = v })
 	return v, nil
+}
+
+// Reference is a schema that another schema references, by the name it
+// is referenced as (an Avro type's full name, a JSON Schema's URL, a
+// .proto file's import path).
+type Reference struct {
+	Name   string
+	Schema sr.Schema
+}
+
+// maxReferenceDepth bounds a chain of references, which a registry that
+// does not check for cycles could make endless.
+const maxReferenceDepth = 32
+
+// References returns the schemas s references, directly or through the
+// schemas it references, each once, and each after the schemas it
+// references: the order in which a parser that needs a type defined
+// before its use takes them. They are fetched by subject and version, as
+// Confluent's clients fetch them, and cached, since a registered version
+// never changes. A reference the registry does not have is a
+// *connect.DataError naming it: the schema cannot be read.
+func (r *Client) References(s sr.Schema) ([]Reference, error) {
+	var out []Reference
+	seen := map[subjectVersion]bool{}
+	var walk func(refs []sr.SchemaReference, depth int) error
+	walk = func(refs []sr.SchemaReference, depth int) error {
+		if depth > maxReferenceDepth {
+			return &connect.DataError{Err: fmt.Errorf("schema references nested more than %d deep", maxReferenceDepth)}
+		}
+		for _, ref := range refs {
+			k := subjectVersion{ref.Subject, ref.Version}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			rs, err := r.SchemaByVersion(ref.Subject, ref.Version)
+			if err != nil {
+				if NotFound(err) {
+					return &connect.DataError{Err: fmt.Errorf("reference %q: subject %s has no version %d: %v", ref.Name, ref.Subject, ref.Version, err)}
+				}
+				return fmt.Errorf("reference %q: %w", ref.Name, err)
+			}
+			if err := walk(rs.References, depth+1); err != nil {
+				return err
+			}
+			out = append(out, Reference{Name: ref.Name, Schema: rs.Schema})
+		}
+		return nil
+	}
+	if err := walk(s.References, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SchemaByVersion returns version of subject; a version number (not -1,
+// the latest) is cached.
+func (r *Client) SchemaByVersion(subject string, version int) (sr.SubjectSchema, error) {
+	k := subjectVersion{subject, version}
+	r.mu.Lock()
+	s, ok := r.byVer[k]
+	r.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	err := r.call(fmt.Sprintf("version %d of subject %s", version, subject), func(ctx context.Context) error {
+		var err error
+		s, err = r.cl.SchemaByVersion(ctx, subject, version)
+		return err
+	})
+	if err != nil {
+		return s, err
+	}
+	if version > 0 {
+		r.put(func() {
+			r.byVer[k] = s
+			r.byID[s.ID] = s.Schema
+		})
+	}
+	return s, nil
 }
 
 // IDByGUID returns the id of the schema with a GUID.

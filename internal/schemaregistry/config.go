@@ -254,7 +254,8 @@ func New(cfg *connect.Config, typ sr.SchemaType, isKey bool) (*Client, Settings,
 		maxWait: time.Duration(cfg.Int(RetriesMaxWaitMsConfig)) * time.Millisecond, timeout: timeout,
 		maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
 		byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]latestEntry{},
-		vers: map[subjectSchema]int{}, guids: map[string]int{}, byText: map[subjectSchema]string{}}
+		vers: map[subjectSchema]int{}, guids: map[string]int{}, byText: map[subjectSchema]string{},
+		byVer: map[subjectVersion]sr.SubjectSchema{}}
 	if r.timeout <= 0 {
 		r.timeout = time.Minute
 	}
