@@ -90,7 +90,7 @@ func TestEncodeMatchesProtobuf(t *testing.T) {
 			}
 			text, _, err := tc.config.protoText(tc.schema)
 			require.NoError(t, err)
-			fd, err := compile(text)
+			fd, err := compile(text, nil)
 			require.NoError(t, err, text)
 			md := fd.Messages().Get(0)
 			p, err := tc.config.newPlan(md, tc.schema)

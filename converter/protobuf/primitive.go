@@ -55,7 +55,7 @@ var primitiveWrappers = map[connect.Type]protoreflect.Name{
 	connect.BooleanType: "BoolValue", connect.StringType: "StringValue", connect.BytesType: "BytesValue",
 }
 
-var wrappersFile = sync.OnceValues(func() (protoreflect.FileDescriptor, error) { return compile(wrappersProto) })
+var wrappersFile = sync.OnceValues(func() (protoreflect.FileDescriptor, error) { return compile(wrappersProto, nil) })
 
 // primitiveSchema is how a top-level primitive is written: as
 // ProtobufData.descriptorFromConnectSchema does, its wrapper message.

@@ -41,8 +41,17 @@
 // does; with wrapper.for.raw.primitives (the default) such a record reads
 // back as the primitive.
 //
+// A registered schema may import files registered under other subjects
+// (its references, named by import path): reading, they are fetched by
+// subject and version, recursively, cached, and compiled with it. Writing
+// registers the derived schema with no references: it imports only
+// well-known files, which Confluent's serializer skips too
+// (skip.known.types=true, its default) rather than registering each as a
+// subject named by reference.subject.name.strategy; skip.known.types=false
+// is refused.
+//
 // Differences from Confluent's converter: a top-level array, map or
-// logical type is refused; schema references, schema ids in headers and generate.struct.for.nulls
+// logical type is refused; schema ids in headers and generate.struct.for.nulls
 // are not supported, and use.latest.version=true and
 // HeaderSchemaIdSerializer are refused;
 // a map is written as a map field, the descriptor protoc makes of
@@ -83,7 +92,14 @@ const (
 	WrapperForRawPrimitivesConfig       = "wrapper.for.raw.primitives"
 	GenerateStructForNullsConfig        = "generate.struct.for.nulls"
 	GenerateIndexForUnionsConfig        = "generate.index.for.unions"
+	SkipKnownTypesConfig                = "skip.known.types"
+	ReferenceSubjectNameStrategyConfig  = "reference.subject.name.strategy"
+	ReferenceLookupOnlyConfig           = "reference.lookup.only"
 )
+
+// DefaultReferenceSubjectNameStrategy names an imported file's subject by
+// its import path, Confluent's default and only built-in strategy.
+const DefaultReferenceSubjectNameStrategy = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
 
 // Class is ProtobufConverter's class name.
 const Class = "io.confluent.connect.protobuf.ProtobufConverter"
@@ -115,7 +131,12 @@ func ConfigDef() *connect.ConfigDef {
 		Define(b(WrapperForNullablesConfig, false, "Write optional primitives as google.protobuf wrapper messages, and read those as optional primitives.")).
 		Define(b(WrapperForRawPrimitivesConfig, true, "Read a record whose message is a google.protobuf wrapper as its primitive value.")).
 		Define(b(GenerateStructForNullsConfig, false, "Accepted for compatibility; no effect.")).
-		Define(b(GenerateIndexForUnionsConfig, true, "Name a oneof's Connect field <oneof>_<index>."))
+		Define(b(GenerateIndexForUnionsConfig, true, "Name a oneof's Connect field <oneof>_<index>.")).
+		Define(connect.ConfigKey{Name: SkipKnownTypesConfig, Type: connect.ConfigBoolean, Default: true, Importance: connect.Low,
+			Doc: "Register a schema without registering the well-known files it imports as references; only true is supported."}).
+		Define(connect.ConfigKey{Name: ReferenceSubjectNameStrategyConfig, Type: connect.ConfigString, Default: DefaultReferenceSubjectNameStrategy,
+			Importance: connect.Low, Doc: "How the subject of an imported file registered as a reference is named; only DefaultReferenceSubjectNameStrategy, its import path."}).
+		Define(b(ReferenceLookupOnlyConfig, false, "Only look up the references of a schema, never register them; written schemas import only well-known files, so it changes nothing."))
 }
 
 // Converter is Confluent's ProtobufConverter. It is safe for concurrent
@@ -168,6 +189,18 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if cfg.Bool(avro.UseLatestVersionConfig) {
 		return nil, fmt.Errorf("protobuf: %s=true is not supported", avro.UseLatestVersionConfig)
 	}
+	// The schema ProtobufData derives imports only well-known files
+	// (google/protobuf/*, google/type/*, confluent/*), which Confluent's
+	// serializer registers as references of their own only with
+	// skip.known.types=false, each under its import path as the text of
+	// its own rendering of the file, which this converter does not
+	// reproduce.
+	if !cfg.Bool(SkipKnownTypesConfig) {
+		return nil, fmt.Errorf("protobuf: %s=false is not supported", SkipKnownTypesConfig)
+	}
+	if shortClass(cfg.String(ReferenceSubjectNameStrategyConfig)) != shortClass(DefaultReferenceSubjectNameStrategy) {
+		return nil, fmt.Errorf("protobuf: %s: only DefaultReferenceSubjectNameStrategy is supported", ReferenceSubjectNameStrategyConfig)
+	}
 	for _, k := range []string{avro.KeySchemaIDSerializerConfig, avro.ValueSchemaIDSerializerConfig} {
 		if shortClass(cfg.String(k)) != shortClass(avro.PrefixSchemaIDSerializer) {
 			return nil, fmt.Errorf("protobuf: %s: only PrefixSchemaIdSerializer is supported", k)
@@ -214,13 +247,18 @@ func dataErr(topic string, err error) error {
 	return schemaregistry.TopicError("protobuf", topic, err)
 }
 
-// compile compiles a .proto file's text, resolving the well-known imports.
-func compile(text string) (protoreflect.FileDescriptor, error) {
+// compile compiles a .proto file's text, resolving its imports from
+// imports (the registered schema's references, by import path) and the
+// well-known files.
+func compile(text string, imports map[string]string) (protoreflect.FileDescriptor, error) {
 	const name = "schema.proto"
 	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 		Accessor: func(path string) (io.ReadCloser, error) {
 			if path == name {
 				return io.NopCloser(strings.NewReader(text)), nil
+			}
+			if src, ok := imports[path]; ok {
+				return io.NopCloser(strings.NewReader(src)), nil
 			}
 			if src, ok := extraImports[path]; ok {
 				return io.NopCloser(strings.NewReader(src)), nil
@@ -255,7 +293,7 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	fd, err := compile(text)
+	fd, err := compile(text, nil)
 	if err != nil {
 		return nil, fmt.Errorf("the .proto schema derived from the Connect schema does not compile: %w", err)
 	}
@@ -436,11 +474,11 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 		return rm, nil
 	}
 	if !ok {
-		text, err := c.reg.schemaText(id)
+		text, imports, err := c.reg.schemaText(id)
 		if err != nil {
 			return nil, err
 		}
-		fd, err := compile(text)
+		fd, err := compile(text, imports)
 		if err != nil {
 			return nil, fmt.Errorf("the registered .proto schema does not compile: %w", err)
 		}

@@ -1,12 +1,13 @@
 package protobuf
 
 // schemaRegistry is what the converter needs of a schema registry: the
-// text registered under an id, and a subject's id for a schema text.
+// text registered under an id with the files it imports from other
+// subjects (by import path), and a subject's id for a schema text.
 // registry_client.go satisfies it with the client the schema-registry
 // converters share (internal/schemaregistry), which brings failover,
 // retries, caches, auth and TLS.
 type schemaRegistry interface {
-	schemaText(id int) (string, error)
+	schemaText(id int) (text string, imports map[string]string, err error)
 	id(subject, schema string, register, normalize bool) (int, error)
 	notFound(err error) bool
 	Close() error

@@ -25,9 +25,20 @@ func newRegistry(config map[string]string) (schemaRegistry, error) {
 	return registryClient{c}, nil
 }
 
-func (r registryClient) schemaText(id int) (string, error) {
+func (r registryClient) schemaText(id int) (string, map[string]string, error) {
 	s, err := r.c.SchemaByID(id)
-	return s.Schema, err
+	if err != nil || len(s.References) == 0 {
+		return s.Schema, nil, err
+	}
+	refs, err := r.c.References(s)
+	if err != nil {
+		return "", nil, err
+	}
+	imports := make(map[string]string, len(refs))
+	for _, ref := range refs {
+		imports[ref.Name] = ref.Schema.Schema
+	}
+	return s.Schema, imports, nil
 }
 
 func (r registryClient) id(subject, schema string, register, normalize bool) (int, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -161,4 +162,66 @@ func TestEntryMessageMap(t *testing.T) {
 	out, err := c.data.appendMessage(nil, p, v.(*connect.Struct))
 	require.NoError(t, err)
 	require.Equal(t, b, out)
+}
+
+// TestReadSchemaWithReferences: a registered .proto that imports files of
+// other subjects (its references, named by import path) compiles with
+// them, fetched by subject and version, references of references too.
+func TestReadSchemaWithReferences(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	const currency = "syntax = \"proto3\";\npackage common;\n\nenum Currency {\n  EUR = 0;\n  USD = 1;\n}\n"
+	const money = "syntax = \"proto3\";\npackage common;\nimport \"common/currency.proto\";\n\nmessage Money {\n  common.Currency currency = 1;\n  int64 units = 2;\n}\n"
+	const order = "syntax = \"proto3\";\npackage shop;\nimport \"common/money.proto\";\n\nmessage Order {\n  int64 id = 1;\n  common.Money price = 2;\n}\n"
+	_, cv, err := reg.RegisterSchema("common/currency.proto", sr.Schema{Schema: currency, Type: sr.TypeProtobuf})
+	require.NoError(t, err)
+	_, mv, err := reg.RegisterSchema("common/money.proto", sr.Schema{Schema: money, Type: sr.TypeProtobuf,
+		References: []sr.SchemaReference{{Name: "common/currency.proto", Subject: "common/currency.proto", Version: cv}}})
+	require.NoError(t, err)
+	id, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: order, Type: sr.TypeProtobuf,
+		References: []sr.SchemaReference{{Name: "common/money.proto", Subject: "common/money.proto", Version: mv}}})
+	require.NoError(t, err)
+
+	c := newConv(t, reg.URL())
+	// id 7; price {currency USD, units 5}.
+	msg := protowire.AppendTag(nil, 1, protowire.VarintType)
+	msg = protowire.AppendVarint(msg, 7)
+	price := protowire.AppendTag(nil, 1, protowire.VarintType)
+	price = protowire.AppendVarint(price, 1)
+	price = protowire.AppendTag(price, 2, protowire.VarintType)
+	price = protowire.AppendVarint(price, 5)
+	msg = protowire.AppendTag(msg, 2, protowire.BytesType)
+	msg = protowire.AppendBytes(msg, price)
+	data := append([]byte{0, 0, 0, 0, byte(id), 0}, msg...)
+	s, v, err := c.ToConnect("orders", connect.Headers{}, data)
+	require.NoError(t, err)
+	require.Equal(t, "Order", s.Name)
+	p := v.(*connect.Struct).Get("price").(*connect.Struct)
+	require.Equal(t, "USD", p.Get("currency"))
+	require.Equal(t, int64(5), p.Get("units"))
+}
+
+// TestReferenceKeys: the derived schema imports only well-known files,
+// which, as with Confluent's default skip.known.types=true, are not
+// registered as references; skip.known.types=false and another reference
+// subject name strategy are refused rather than ignored.
+func TestReferenceKeys(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	s := connect.StructOf(connect.F("at", connect.TimestampSchema), connect.F("n", connect.OptionalInt32Schema)).WithName("com.example.Event")
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("at", time.UnixMilli(5).UTC()))
+	c := newConv(t, reg.URL(), "wrapper.for.nullables", "true", "reference.subject.name.strategy", "DefaultReferenceSubjectNameStrategy")
+	_, err := c.FromConnect(nil, "events", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	ss, ok := reg.GetSchema("events-value", 1)
+	require.True(t, ok)
+	require.Contains(t, ss.Schema.Schema, `import "google/protobuf/timestamp.proto";`)
+	require.Empty(t, ss.Schema.References)
+	require.False(t, reg.SubjectExists("google/protobuf/timestamp.proto"))
+
+	for _, kv := range [][2]string{{"skip.known.types", "false"}, {"reference.subject.name.strategy", "com.example.MyStrategy"}} {
+		_, err := Configure(map[string]string{"schema.registry.url": reg.URL(), kv[0]: kv[1]}, false)
+		require.ErrorContains(t, err, kv[0])
+	}
 }
