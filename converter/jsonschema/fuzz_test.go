@@ -20,13 +20,13 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		cs, _, err := d.toConnectSchema(string(text), 1)
+		cs, _, err := d.toConnectSchema(string(text), 1, nil)
 		if err != nil {
 			f.Fatal(err)
 		}
 		schemas = append(schemas, cs)
 	}
-	oneOf, _, err := d.toConnectSchema(`{"oneOf":[{"type":"integer"},{"type":"string"},{"type":"object","properties":{"a":{"type":"boolean"}}},{"type":"null"}]}`, 0)
+	oneOf, _, err := d.toConnectSchema(`{"oneOf":[{"type":"integer"},{"type":"string"},{"type":"object","properties":{"a":{"type":"boolean"}}},{"type":"null"}]}`, 0, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -71,7 +71,11 @@ func FuzzSchema(f *testing.F) {
 	f.Add([]byte(`{"$ref":"#"}`))
 	f.Add([]byte(`{"type":["null","integer","string"],"default":3}`))
 	f.Add([]byte(`{"type":"array","connect.type":"map","items":{"properties":{"key":{"$ref":"#/items"},"value":{"type":"string"}}}}`))
+	f.Add([]byte(`{"$id":"https://x/a.json","properties":{"b":{"$ref":"b.json#/definitions/c"}}}`))
+	// A referenced schema that refers back to the schema and to itself.
+	refs := map[string]string{"b.json": `{"definitions":{"c":{"$ref":"a.json"},"d":{"$ref":"#/definitions/c"}},"$ref":"#/definitions/d"}`}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _, _ = d.toConnectSchema(string(data), 1)
+		_, _, _ = d.toConnectSchema(string(data), 1, nil)
+		_, _, _ = d.toConnectSchema(string(data), 1, refs)
 	})
 }

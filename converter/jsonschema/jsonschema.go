@@ -19,7 +19,12 @@
 // schemas. Reading, a registered schema maps back the same way; a plain
 // "integer" is INT64, "number" FLOAT64, an enum a string with Confluent's
 // enum parameters, and with use.optional.for.nonrequired a property not
-// listed in "required" is optional. Local $refs (#/definitions/…) resolve.
+// listed in "required" is optional. Local $refs (#/definitions/…) resolve,
+// and so do $refs to the schemas of other subjects a registered schema
+// references: by the reference's name resolved against the schema's $id,
+// as Confluent's JsonSchema registers them, fetched by subject and
+// version, recursively, and cached. Writing registers the self-contained
+// schema JsonSchemaData derives, with no references.
 //
 // With json.fail.invalid.schema every value written and read is validated
 // against its JSON Schema (santhosh-tekuri/jsonschema); a value that fails
@@ -37,8 +42,7 @@
 //
 // Differences from Confluent's converter: a value without a schema is
 // refused; latest.compatibility.strict is not checked (the registry checks
-// compatibility when a schema is registered); references to other
-// registered schemas, generalized sum types, recursive schemas and
+// compatibility when a schema is registered); generalized sum types, recursive schemas and
 // allOf of more than one schema are not supported; an integer out of its
 // type's range, or a JSON type that does not fit the schema, is an error
 // where Confluent truncates it; and parameters read from
@@ -229,7 +233,11 @@ func (c *Converter) validatorOf(id int) (*validator, error) {
 	if err != nil {
 		return nil, c.idErr(id, err)
 	}
-	v, err = compileValidator(s.Schema)
+	refs, err := c.references(s)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	v, err = compileValidator(s.Schema, refs)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -404,6 +412,23 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 	return rs.schema, v.Any(), nil
 }
 
+// references returns the texts of the schemas s references, directly or
+// not, by reference name.
+func (c *Converter) references(s sr.Schema) (map[string]string, error) {
+	if len(s.References) == 0 {
+		return nil, nil
+	}
+	refs, err := c.reg.References(s)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(refs))
+	for _, r := range refs {
+		m[r.Name] = r.Schema.Schema
+	}
+	return m, nil
+}
+
 func (c *Converter) idErr(id int, err error) error {
 	if schemaregistry.NotFound(err) {
 		return fmt.Errorf("unknown schema id %d: %w", id, err)
@@ -447,15 +472,19 @@ func (c *Converter) readSchemaOf(topic string, id int) (*readSchema, error) {
 		}
 		return nil, dataErr(topic, fmt.Errorf("version of schema id %d in subject %s: %w", id, subject, err))
 	}
-	readerID, text := id, w.Schema
+	readerID, reader := id, w
 	if c.set.UseLatest {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		readerID, text, ver = latest.ID, latest.Schema.Schema, latest.Version
+		readerID, reader, ver = latest.ID, latest.Schema, latest.Version
 	}
-	cs, _, err := c.data.toConnectSchema(text, ver)
+	refs, err := c.references(reader)
+	if err != nil {
+		return nil, dataErr(topic, fmt.Errorf("schema id %d: %w", readerID, err))
+	}
+	cs, _, err := c.data.toConnectSchema(reader.Schema, ver, refs)
 	if err != nil {
 		return nil, dataErr(topic, fmt.Errorf("schema id %d: %w", readerID, err))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,18 +236,33 @@ func joinPath(path, name string) string {
 // JsonSchemaData.toConnectSchema does.
 type schemaReader struct {
 	d     dataConfig
-	root  *jsonparse.Node
+	root  *jsonparse.Node // the document being read: the schema or a referenced one
+	base  string          // root's URL, which its relative $refs resolve against
+	docs  map[string]*jsonparse.Node
 	depth int
 }
 
 // toConnectSchema parses a registered schema's text. version is the
 // schema's version in its subject, used where it has no connect.version.
-func (d dataConfig) toConnectSchema(text string, version int) (*connect.Schema, *jsonparse.Node, error) {
+// refs are the schemas it references, by reference name.
+func (d dataConfig) toConnectSchema(text string, version int, refs map[string]string) (*connect.Schema, *jsonparse.Node, error) {
 	n, err := jsonparse.Parse([]byte(text))
 	if err != nil {
 		return nil, nil, fmt.Errorf("not JSON: %w", err)
 	}
-	r := schemaReader{d: d, root: &n}
+	r := schemaReader{d: d, root: &n, base: docID(&n)}
+	if len(refs) > 0 {
+		r.docs = make(map[string]*jsonparse.Node, len(refs))
+		for name, text := range refs {
+			rn, err := jsonparse.Parse([]byte(text))
+			if err != nil {
+				return nil, nil, fmt.Errorf("reference %q is not JSON: %w", name, err)
+			}
+			// As Confluent's JsonSchema registers a reference: under
+			// its name resolved against the schema's $id.
+			r.docs[resolveURL(r.base, name)] = &rn
+		}
+	}
 	s, err := r.schema(&n, false, "")
 	if err != nil {
 		return nil, nil, err
@@ -259,6 +275,31 @@ func (d dataConfig) toConnectSchema(text string, version int) (*connect.Schema, 
 	return s, &n, nil
 }
 
+// docID is a schema document's $id, or "".
+func docID(n *jsonparse.Node) string {
+	if id := n.Member("$id"); id != nil && id.Kind == jsonparse.String {
+		return id.Str
+	}
+	return ""
+}
+
+// resolveURL resolves ref against base as a URL reference; without a
+// base, or where either is no URL, ref stands as it is.
+func resolveURL(base, ref string) string {
+	if base == "" {
+		return ref
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(r).String()
+}
+
 // title is a schema's name, as Confluent's JsonSchema.name() gives it.
 func title(n *jsonparse.Node) string {
 	if t := n.Member("title"); t != nil && t.Kind == jsonparse.String {
@@ -267,29 +308,68 @@ func title(n *jsonparse.Node) string {
 	return defaultName
 }
 
+// doc is a document a $ref leads into: its root and URL.
+type doc struct {
+	root *jsonparse.Node
+	base string
+}
+
+// resolve follows n's $refs.
 func (r *schemaReader) resolve(n *jsonparse.Node, path string) (*jsonparse.Node, error) {
+	n, _, err := r.resolveIn(n, path)
+	return n, err
+}
+
+// enter makes d the document that local $refs resolve in, until leave.
+func (r *schemaReader) enter(d doc) (leave func()) {
+	old := doc{r.root, r.base}
+	r.root, r.base = d.root, d.base
+	return func() { r.root, r.base = old.root, old.base }
+}
+
+// resolveIn follows n's $refs, within the schema or, by a reference's
+// name, into a referenced schema, and returns the schema found and the
+// document it is in.
+func (r *schemaReader) resolveIn(n *jsonparse.Node, path string) (*jsonparse.Node, doc, error) {
+	cur := doc{r.root, r.base}
 	for hops := 0; ; hops++ {
 		ref := n.Member("$ref")
 		if ref == nil {
-			return n, nil
+			return n, cur, nil
 		}
 		if hops > 32 {
-			return nil, fmt.Errorf("%s: $ref %q goes round in a loop", where(path), ref.Str)
+			return nil, cur, fmt.Errorf("%s: $ref %q goes round in a loop", where(path), ref.Str)
 		}
-		if ref.Kind != jsonparse.String || !strings.HasPrefix(ref.Str, "#") {
-			return nil, fmt.Errorf("%s: only $ref within the schema (#/...) is supported, not %q", where(path), ref.Str)
+		if ref.Kind != jsonparse.String {
+			return nil, cur, fmt.Errorf("%s: $ref must be a string", where(path))
 		}
-		cur := r.root
-		for _, part := range strings.Split(strings.TrimPrefix(ref.Str, "#"), "/") {
+		target, frag, _ := strings.Cut(ref.Str, "#")
+		if target != "" {
+			u := resolveURL(cur.base, target)
+			d, ok := r.docs[u]
+			if !ok && u == cur.base {
+				d, ok = cur.root, true
+			}
+			if !ok {
+				return nil, cur, fmt.Errorf("%s: $ref %q names neither a place in the schema nor one of its references", where(path), ref.Str)
+			}
+			base := docID(d)
+			if base == "" {
+				base = u
+			}
+			cur = doc{d, resolveURL(u, base)}
+		}
+		at := cur.root
+		for _, part := range strings.Split(frag, "/") {
 			if part == "" {
 				continue
 			}
 			part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
-			if cur = cur.Member(part); cur == nil {
-				return nil, fmt.Errorf("%s: $ref %q names nothing in the schema", where(path), ref.Str)
+			if at = at.Member(part); at == nil {
+				return nil, cur, fmt.Errorf("%s: $ref %q names nothing in the schema", where(path), ref.Str)
 			}
 		}
-		n = cur
+		n = at
 	}
 }
 
@@ -306,10 +386,11 @@ func (r *schemaReader) schema(n *jsonparse.Node, forceOptional bool, path string
 	if r.depth > 64 {
 		return nil, fmt.Errorf("%s: nested too deep (recursive schemas are not supported)", where(path))
 	}
-	n, err := r.resolve(n, path)
+	n, d, err := r.resolveIn(n, path)
 	if err != nil {
 		return nil, err
 	}
+	defer r.enter(d)()
 	if n.Kind != jsonparse.Object {
 		return nil, fmt.Errorf("%s: a schema must be an object, not %s", where(path), n.Describe())
 	}
@@ -452,7 +533,7 @@ func (r *schemaReader) schema(n *jsonparse.Node, forceOptional bool, path string
 			if items == nil || items.Kind != jsonparse.Object {
 				return nil, fmt.Errorf("%s: an array schema must give its items' schema", where(path))
 			}
-			ri, err := r.resolve(items, path)
+			ri, d, err := r.resolveIn(items, path)
 			if err != nil {
 				return nil, err
 			}
@@ -462,11 +543,16 @@ func (r *schemaReader) schema(n *jsonparse.Node, forceOptional bool, path string
 				if k == nil || v == nil {
 					return nil, fmt.Errorf("%s: a map's entries need key and value properties", where(path))
 				}
+				// The entry schema may be in a referenced document,
+				// whose local $refs resolve there.
+				leave := r.enter(d)
 				ks, err := r.schema(k, false, joinPath(path, "key"))
 				if err != nil {
+					leave()
 					return nil, err
 				}
 				vs, err := r.schema(v, false, joinPath(path, "value"))
+				leave()
 				if err != nil {
 					return nil, err
 				}

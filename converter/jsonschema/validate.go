@@ -10,11 +10,18 @@ import (
 )
 
 // validator checks JSON documents against one JSON Schema, draft 7 unless
-// the schema's $schema says otherwise. Only references within the schema
-// resolve: nothing is fetched.
+// the schema's $schema says otherwise. References resolve within the
+// schema and to the registered schemas it references; nothing else is
+// fetched.
 type validator struct{ s *js.Schema }
 
-func compileValidator(text string) (*validator, error) {
+// defaultBase is the URL of a schema without an $id, so that the names of
+// its references, relative URLs, resolve against something.
+const defaultBase = "https://kconnect.invalid/schema.json"
+
+// compileValidator compiles a schema and the schemas it references, by
+// reference name.
+func compileValidator(text string, refs map[string]string) (*validator, error) {
 	doc, err := js.UnmarshalJSON(strings.NewReader(text))
 	if err != nil {
 		return nil, fmt.Errorf("not JSON: %w", err)
@@ -22,11 +29,25 @@ func compileValidator(text string) (*validator, error) {
 	c := js.NewCompiler()
 	c.DefaultDraft(js.Draft7)
 	c.UseLoader(noLoader{})
-	const url = "urn:kconnect:schema.json"
-	if err := c.AddResource(url, doc); err != nil {
+	base := defaultBase
+	if m, ok := doc.(map[string]any); ok {
+		if id, ok := m["$id"].(string); ok && id != "" {
+			base = id
+		}
+	}
+	for name, rt := range refs {
+		rd, err := js.UnmarshalJSON(strings.NewReader(rt))
+		if err != nil {
+			return nil, fmt.Errorf("reference %q is not JSON: %w", name, err)
+		}
+		if err := c.AddResource(resolveURL(base, name), rd); err != nil {
+			return nil, fmt.Errorf("reference %q: %w", name, err)
+		}
+	}
+	if err := c.AddResource(base, doc); err != nil {
 		return nil, err
 	}
-	s, err := c.Compile(url)
+	s, err := c.Compile(base)
 	if err != nil {
 		return nil, fmt.Errorf("not a valid JSON Schema: %w", err)
 	}

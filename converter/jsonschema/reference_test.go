@@ -1,0 +1,55 @@
+package jsonschema
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// TestReadSchemaWithReferences: a schema's $ref to a schema of another
+// subject, by the reference's name (relative to the schema's $id, as
+// Confluent's JsonSchema resolves it), reads with the referenced schema,
+// whose own local and further references resolve within it; validation
+// (json.fail.invalid.schema) sees the referenced schemas too.
+func TestReadSchemaWithReferences(t *testing.T) {
+	reg := newRegistry(t)
+	const city = `{"type":"string","minLength":1}`
+	const address = `{"type":"object","title":"Address","properties":{` +
+		`"city":{"$ref":"city.json"},"zip":{"$ref":"#/definitions/zip"}},"required":["city","zip"],` +
+		`"definitions":{"zip":{"type":"integer"}}}`
+	const order = `{"$id":"https://example.com/schemas/order.json","type":"object","title":"Order","properties":{` +
+		`"id":{"type":"integer"},"to":{"$ref":"address.json"},"from":{"$ref":"https://example.com/schemas/address.json#"}},"required":["id","to"]}`
+	_, cv, err := reg.RegisterSchema("city", sr.Schema{Schema: city, Type: sr.TypeJSON})
+	require.NoError(t, err)
+	_, av, err := reg.RegisterSchema("address", sr.Schema{Schema: address, Type: sr.TypeJSON,
+		References: []sr.SchemaReference{{Name: "city.json", Subject: "city", Version: cv}}})
+	require.NoError(t, err)
+	id, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: order, Type: sr.TypeJSON,
+		References: []sr.SchemaReference{{Name: "address.json", Subject: "address", Version: av}}})
+	require.NoError(t, err)
+
+	for _, validate := range []string{"false", "true"} {
+		c := newConv(t, reg.URL(), false, FailInvalidSchemaConfig, validate)
+		doc := `{"id":7,"to":{"city":"Oslo","zip":150},"from":{"city":"Bergen","zip":5000}}`
+		s, v, err := c.ToConnect("orders", connect.Headers{}, append([]byte{0, 0, 0, 0, byte(id)}, doc...))
+		require.NoError(t, err, "validate=%s", validate)
+		to, ok := s.Field("to")
+		require.True(t, ok)
+		require.Equal(t, "Address", to.Schema.Name)
+		require.Equal(t, "Oslo", v.(*connect.Struct).Get("to").(*connect.Struct).Get("city"))
+		require.Equal(t, int64(150), v.(*connect.Struct).Get("to").(*connect.Struct).Get("zip"))
+		from, _ := s.Field("from")
+		require.Equal(t, "Address", from.Schema.Name)
+
+		bad := `{"id":7,"to":{"city":"","zip":150},"from":{"city":"Bergen","zip":5000}}`
+		_, _, err = c.ToConnect("orders", connect.Headers{}, append([]byte{0, 0, 0, 0, byte(id)}, bad...))
+		if validate == "true" {
+			require.Error(t, err, "the referenced schema's minLength applies")
+		} else {
+			require.NoError(t, err)
+		}
+	}
+}
