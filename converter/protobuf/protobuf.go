@@ -51,9 +51,10 @@
 // is refused.
 //
 // Differences from Confluent's converter: a top-level array, map or
-// logical type is refused; schema ids in headers and generate.struct.for.nulls
-// are not supported, and use.latest.version=true and
-// HeaderSchemaIdSerializer are refused;
+// logical type is refused; generate.struct.for.nulls is not supported,
+// and use.latest.version=true and HeaderSchemaIdSerializer are refused
+// (a schema id in a header is read, as DualSchemaIdDeserializer reads
+// it, by ToConnectWithHeaders, but not written);
 // a map is written as a map field, the descriptor protoc makes of
 // Confluent's repeated map-entry messages (a repeated ...Entry message of
 // only a key and a value reads as a map too, as in ProtobufData); and two struct schemas with the
@@ -148,6 +149,7 @@ type Converter struct {
 	register  bool
 	normalize bool
 	strategy  string
+	prefixIDs bool // PrefixSchemaIdDeserializer: never read the id from a header
 
 	mu     sync.RWMutex
 	write  map[*connect.Schema]*writeSchema
@@ -210,9 +212,9 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protobuf: %w", err)
 	}
-	strat := avro.ValueSubjectNameStrategyConfig
+	strat, deser := avro.ValueSubjectNameStrategyConfig, avro.ValueSchemaIDDeserializerConfig
 	if isKey {
-		strat = avro.KeySubjectNameStrategyConfig
+		strat, deser = avro.KeySubjectNameStrategyConfig, avro.KeySchemaIDDeserializerConfig
 	}
 	return &Converter{
 		isKey: isKey, reg: reg,
@@ -221,8 +223,9 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig),
 			rawPrimitives: cfg.Bool(WrapperForRawPrimitivesConfig)},
 		register: cfg.Bool(avro.AutoRegisterSchemasConfig), normalize: cfg.Bool(avro.NormalizeSchemasConfig),
-		strategy: shortClass(cfg.String(strat)),
-		write:    map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
+		strategy:  shortClass(cfg.String(strat)),
+		prefixIDs: shortClass(cfg.String(deser)) == shortClass(avro.PrefixSchemaIDDeserializer),
+		write:     map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
 		maxLen: max(cfg.Int(avro.SchemasCacheConfig), 1),
 	}, nil
 }
@@ -389,8 +392,42 @@ func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*co
 	if data[0] != 0 {
 		return nil, nil, dataErr(topic, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's Protobuf wire format", data[0]))
 	}
-	id := int(binary.BigEndian.Uint32(data[1:5]))
-	path, rest, err := readIndexes(data[5:])
+	return c.decode(topic, int(binary.BigEndian.Uint32(data[1:5])), data[5:])
+}
+
+// ToConnectWithHeaders is ToConnect for records whose schema id may be in
+// a header, as Confluent's DualSchemaIdDeserializer reads them: the last
+// __value_schema_id (__key_schema_id for keys) header, a zero byte and a
+// 4-byte id or a one byte and a 16-byte GUID, names the schema, and the
+// payload is the message indexes and the message; without it the payload
+// starts with the magic byte and the id.
+func (c *Converter) ToConnectWithHeaders(topic string, headers []converter.KafkaHeader, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return nil, nil, nil
+	}
+	if c.prefixIDs {
+		return c.ToConnect(topic, connect.Headers{}, data)
+	}
+	name := avro.ValueSchemaIDHeader
+	if c.isKey {
+		name = avro.KeySchemaIDHeader
+	}
+	id, found, err := c.reg.headerID(headers, name)
+	if err != nil {
+		return nil, nil, dataErr(topic, err)
+	}
+	if !found {
+		return c.ToConnect(topic, connect.Headers{}, data)
+	}
+	if len(data) == 0 {
+		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: no message indexes", id))
+	}
+	return c.decode(topic, id, data)
+}
+
+// decode reads the message indexes and the message after a schema id.
+func (c *Converter) decode(topic string, id int, data []byte) (*connect.Schema, any, error) {
+	path, rest, err := readIndexes(data)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
@@ -515,6 +552,7 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 }
 
 var (
-	_ converter.Converter = (*Converter)(nil)
-	_ io.Closer           = (*Converter)(nil)
+	_ converter.Converter        = (*Converter)(nil)
+	_ converter.HeadersToConnect = (*Converter)(nil)
+	_ io.Closer                  = (*Converter)(nil)
 )

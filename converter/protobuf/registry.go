@@ -1,5 +1,7 @@
 package protobuf
 
+import "github.com/kconnect-go/kconnect/converter"
+
 // schemaRegistry is what the converter needs of a schema registry: the
 // text registered under an id with the files it imports from other
 // subjects (by import path), and a subject's id for a schema text.
@@ -10,5 +12,8 @@ type schemaRegistry interface {
 	schemaText(id int) (text string, imports map[string]string, err error)
 	id(subject, schema string, register, normalize bool) (int, error)
 	notFound(err error) bool
+	// headerID reads a schema id from the last header called name, as
+	// schemaregistry.Client.HeaderID does.
+	headerID(headers []converter.KafkaHeader, name string) (id int, found bool, err error)
 	Close() error
 }

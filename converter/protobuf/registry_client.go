@@ -4,6 +4,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
 	"github.com/kconnect-go/kconnect/internal/schemaregistry"
 )
 
@@ -43,6 +44,10 @@ func (r registryClient) schemaText(id int) (string, map[string]string, error) {
 
 func (r registryClient) id(subject, schema string, register, normalize bool) (int, error) {
 	return r.c.ID(subject, schema, register, normalize)
+}
+
+func (r registryClient) headerID(headers []converter.KafkaHeader, name string) (int, bool, error) {
+	return r.c.HeaderID(headers, name)
 }
 
 func (r registryClient) notFound(err error) bool { return schemaregistry.NotFound(err) }

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter"
+	"github.com/kconnect-go/kconnect/internal/schemaregistry"
 )
 
 func userSchema() *connect.Schema {
@@ -224,4 +226,36 @@ func TestReferenceKeys(t *testing.T) {
 		_, err := Configure(map[string]string{"schema.registry.url": reg.URL(), kv[0]: kv[1]}, false)
 		require.ErrorContains(t, err, kv[0])
 	}
+}
+
+// TestHeaderIDs: a schema id in the __value_schema_id header, a zero byte
+// and the id or a one byte and the schema's GUID, names the schema of a
+// payload that starts with the message indexes, as Confluent's
+// DualSchemaIdDeserializer reads it; without the header the payload holds
+// the id; with PrefixSchemaIdDeserializer the header is not read.
+func TestHeaderIDs(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	c := newConv(t, reg.URL())
+	out, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.NoError(t, err)
+	ss, ok := reg.GetSchema("users-value", 1)
+	require.True(t, ok)
+	guid, err := schemaregistry.GUIDBytes(ss.GUID)
+	require.NoError(t, err)
+	for _, hv := range [][]byte{out[:5], guid} {
+		headers := []converter.KafkaHeader{{Key: "__value_schema_id", Value: []byte{0, 0, 0, 0, 99}}, {Key: "__value_schema_id", Value: hv}}
+		_, v, err := c.ToConnectWithHeaders("users", headers, out[5:])
+		require.NoError(t, err)
+		require.Equal(t, int64(1), v.(*connect.Struct).Get("id"))
+	}
+	_, v, err := c.ToConnectWithHeaders("users", nil, out)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v.(*connect.Struct).Get("id"))
+	_, _, err = c.ToConnectWithHeaders("users", []converter.KafkaHeader{{Key: "__value_schema_id", Value: []byte{7}}}, out[5:])
+	require.ErrorContains(t, err, "topic users")
+
+	prefix := newConv(t, reg.URL(), "value.schema.id.deserializer", "PrefixSchemaIdDeserializer")
+	_, _, err = prefix.ToConnectWithHeaders("users", []converter.KafkaHeader{{Key: "__value_schema_id", Value: out[:5]}}, out[5:])
+	require.ErrorContains(t, err, "magic byte")
 }
