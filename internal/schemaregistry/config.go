@@ -467,15 +467,20 @@ func TopicError(converter, topic string, err error) error {
 // after it. format names the payload's format in errors ("Avro"), or is
 // empty.
 func SplitWire(format string, data []byte) (int, []byte, error) {
-	wire := "wire format"
-	if format != "" {
-		wire = format + " " + wire
-	}
 	if len(data) < 5 {
-		return 0, nil, fmt.Errorf("%d bytes are too short for the %s's magic byte and schema id", len(data), wire)
+		return 0, nil, fmt.Errorf("%d bytes are too short for the %s's magic byte and schema id", len(data), wireName(format))
 	}
 	if data[0] != 0 {
-		return 0, nil, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's %s", data[0], wire)
+		return 0, nil, fmt.Errorf("unknown magic byte %d: the data is not in Confluent's %s", data[0], wireName(format))
 	}
 	return int(binary.BigEndian.Uint32(data[1:5])), data[5:], nil
+}
+
+// wireName names the wire format in an error; built only then, since
+// every record read goes through SplitWire.
+func wireName(format string) string {
+	if format == "" {
+		return "wire format"
+	}
+	return format + " wire format"
 }

@@ -92,3 +92,19 @@ func TestHeaderID(t *testing.T) {
 	AddIDHeader(&hs, name, gb)
 	require.Len(t, hs, 1, "the same GUID is not added twice")
 }
+
+// TestSplitWireAllocates: reading the header of well-formed data
+// allocates nothing, as every record read goes through it.
+func TestSplitWireAllocates(t *testing.T) {
+	data := []byte{0, 0, 0, 1, 2, 42}
+	var id int
+	n := testing.AllocsPerRun(100, func() {
+		id, _, _ = SplitWire("Avro", data)
+	})
+	require.Equal(t, 258, id)
+	require.Zero(t, n)
+	_, _, err := SplitWire("Avro", data[:3])
+	require.ErrorContains(t, err, "too short for the Avro wire format's")
+	_, _, err = SplitWire("", []byte{1, 0, 0, 0, 0})
+	require.ErrorContains(t, err, "not in Confluent's wire format")
+}
