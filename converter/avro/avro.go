@@ -11,7 +11,11 @@
 // versions, docs, parameters and defaults in connect.* properties, maps
 // with string keys as Avro maps and others as arrays of MapEntry records,
 // unnamed structs as io.confluent.connect.avro.ConnectDefault records, and
-// with enhanced.avro.schema.support enums and fixed types. Reading, records
+// with enhanced.avro.schema.support enums and fixed types. The schema
+// text registered is the one AvroData builds, as Avro's Schema.toString
+// writes it: fields in order, properties in the order AvroData adds them,
+// docs from the record and field doc parameters, defaults on the field
+// and as connect.default. Reading, records
 // written with an older schema are read with the reader schema (the latest
 // version, with use.latest.version) by Avro's schema resolution.
 //
