@@ -41,6 +41,13 @@
 // does; with wrapper.for.raw.primitives (the default) such a record reads
 // back as the primitive.
 //
+// With use.latest.version, a value is written with the id of its
+// subject's latest schema and the index of its message there (by name),
+// its bytes those of the derived message, as Confluent's serializer
+// writes them; with latest.compatibility.strict (the default) the latest
+// message must read the derived one. Reading, a record is read with the
+// latest schema's message of the same name.
+//
 // A registered schema may import files registered under other subjects
 // (its references, named by import path): reading, they are fetched by
 // subject and version, recursively, cached, and compiled with it. Writing
@@ -52,9 +59,11 @@
 //
 // Differences from Confluent's converter: a top-level array, map or
 // logical type is refused; generate.struct.for.nulls is not supported,
-// and use.latest.version=true and HeaderSchemaIdSerializer are refused
-// (a schema id in a header is read, as DualSchemaIdDeserializer reads
-// it, by ToConnectWithHeaders, but not written);
+// and HeaderSchemaIdSerializer is refused (a schema id in a header is
+// read, as DualSchemaIdDeserializer reads it, by ToConnectWithHeaders,
+// but not written); latest.compatibility.strict checks fields (numbers,
+// wire-compatible kinds, message and enum names, repetition), not
+// Confluent's every rule (packages, oneofs, proto2 required fields);
 // a map is written as a map field, the descriptor protoc makes of
 // Confluent's repeated map-entry messages (a repeated ...Entry message of
 // only a key and a value reads as a map too, as in ProtobufData); and two struct schemas with the
@@ -150,11 +159,28 @@ type Converter struct {
 	normalize bool
 	strategy  string
 	prefixIDs bool // PrefixSchemaIdDeserializer: never read the id from a header
+	useLatest bool // use.latest.version
+	strict    bool // latest.compatibility.strict
 
 	mu     sync.RWMutex
 	write  map[*connect.Schema]*writeSchema
 	read   map[int]*readSchema
+	onto   map[latestKey]latestWrite
 	maxLen int
+}
+
+// latestKey is a derived message written with a subject's latest
+// schema, which use.latest.version writes with.
+type latestKey struct {
+	ws *writeSchema
+	id int
+}
+
+// latestWrite is where the message is in the latest schema, or why it
+// cannot be written with it.
+type latestWrite struct {
+	path []int
+	err  error
 }
 
 type writeSchema struct {
@@ -188,9 +214,6 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	}
 	// Refused rather than ignored: a record written otherwise than
 	// configured would be read wrongly elsewhere.
-	if cfg.Bool(avro.UseLatestVersionConfig) {
-		return nil, fmt.Errorf("protobuf: %s=true is not supported", avro.UseLatestVersionConfig)
-	}
 	// The schema ProtobufData derives imports only well-known files
 	// (google/protobuf/*, google/type/*, confluent/*), which Confluent's
 	// serializer registers as references of their own only with
@@ -225,7 +248,9 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 		register: cfg.Bool(avro.AutoRegisterSchemasConfig), normalize: cfg.Bool(avro.NormalizeSchemasConfig),
 		strategy:  shortClass(cfg.String(strat)),
 		prefixIDs: shortClass(cfg.String(deser)) == shortClass(avro.PrefixSchemaIDDeserializer),
-		write:     map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
+		useLatest: cfg.Bool(avro.UseLatestVersionConfig), strict: cfg.Bool(avro.LatestCompatibilityStrictConfig),
+		onto:  map[latestKey]latestWrite{},
+		write: map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
 		maxLen: max(cfg.Int(avro.SchemasCacheConfig), 1),
 	}, nil
 }
@@ -343,7 +368,16 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 		return nil, dataErr(topic, err)
 	}
 	var id int
-	if x, ok := ws.ids.Load(topic); ok {
+	path := ws.path
+	if c.useLatest {
+		subject := c.subject(topic, ws.name)
+		if id, err = c.reg.latest(subject); err != nil {
+			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+		}
+		if path, err = c.latestPath(ws, id); err != nil {
+			return nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, id, err))
+		}
+	} else if x, ok := ws.ids.Load(topic); ok {
 		id = x.(int)
 	} else {
 		subject := c.subject(topic, ws.name)
@@ -357,7 +391,7 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	}
 	dst = append(dst, 0) // magic
 	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
-	dst = appendIndexes(dst, ws.path)
+	dst = appendIndexes(dst, path)
 	if ws.wrapper != nil {
 		v := connect.AnyValue(value)
 		if isZero(v) {
@@ -437,6 +471,11 @@ func (c *Converter) decode(topic string, id int, data []byte) (*connect.Schema, 
 			return nil, nil, dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
 		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
+	}
+	if c.useLatest {
+		if rm, err = c.latestReader(topic, id, rm); err != nil {
+			return nil, nil, dataErr(topic, err)
+		}
 	}
 	if rm.wrapper != nil {
 		r := reader{src: rest}
@@ -549,6 +588,166 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 	rs.msgs[key] = rm
 	c.mu.Unlock()
 	return rm, nil
+}
+
+// latestPath returns the index path of ws's message in the schema
+// registered as id, a subject's latest, checking with
+// latest.compatibility.strict that the latest message reads what ws
+// writes, as Confluent's serializer checks the latest version is backward
+// compatible with the value's schema.
+func (c *Converter) latestPath(ws *writeSchema, id int) ([]int, error) {
+	k := latestKey{ws, id}
+	c.mu.RLock()
+	lw, ok := c.onto[k]
+	c.mu.RUnlock()
+	if ok {
+		return lw.path, lw.err
+	}
+	lw.err = func() error {
+		file, err := c.file(id)
+		if err != nil {
+			return err
+		}
+		var md protoreflect.MessageDescriptor
+		md, lw.path = findMessage(file.Messages(), ws.md.FullName(), nil)
+		if md == nil {
+			return fmt.Errorf("message %s is not in it", ws.md.FullName())
+		}
+		if c.strict {
+			if err := readable(md, ws.md, map[protoreflect.FullName]bool{}); err != nil {
+				return fmt.Errorf("it is not backward compatible with the value's schema: %w", err)
+			}
+		}
+		return nil
+	}()
+	c.mu.Lock()
+	if len(c.onto) >= c.maxLen {
+		clear(c.onto)
+	}
+	c.onto[k] = lw
+	c.mu.Unlock()
+	return lw.path, lw.err
+}
+
+// latestReader returns the message of the subject's latest schema that
+// reads a record written as rm with schema id, as Confluent's
+// deserializer reads with use.latest.version: the latest schema's message
+// of the same name, or rm where the latest has none.
+func (c *Converter) latestReader(topic string, id int, rm *readMsg) (*readMsg, error) {
+	subject := c.subject(topic, string(rm.md.FullName()))
+	latest, err := c.reg.latest(subject)
+	if err != nil {
+		return nil, fmt.Errorf("subject %s: %w", subject, err)
+	}
+	if latest == id {
+		return rm, nil
+	}
+	file, err := c.file(latest)
+	if err != nil {
+		return nil, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, latest, err)
+	}
+	md, path := findMessage(file.Messages(), rm.md.FullName(), nil)
+	if md == nil {
+		return rm, nil
+	}
+	lrm, err := c.message(latest, path)
+	if err != nil {
+		return nil, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, latest, err)
+	}
+	return lrm, nil
+}
+
+// file returns the file registered as id, compiled.
+func (c *Converter) file(id int) (protoreflect.FileDescriptor, error) {
+	if _, err := c.message(id, firstMessage); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	rs := c.read[id]
+	c.mu.RUnlock()
+	if rs == nil {
+		// The cache was cleared in between: compile again.
+		text, imports, err := c.reg.schemaText(id)
+		if err != nil {
+			return nil, err
+		}
+		return compile(text, imports)
+	}
+	return rs.file, nil
+}
+
+// findMessage returns the message called name among msgs and their
+// nested messages, and its index path.
+func findMessage(msgs protoreflect.MessageDescriptors, name protoreflect.FullName, path []int) (protoreflect.MessageDescriptor, []int) {
+	for i := range msgs.Len() {
+		md := msgs.Get(i)
+		p := append(path[:len(path):len(path)], i)
+		if md.FullName() == name {
+			return md, p
+		}
+		if found, fp := findMessage(md.Messages(), name, p); found != nil {
+			return found, fp
+		}
+	}
+	return nil, nil
+}
+
+// readable checks that reader reads what writer writes: each field
+// number both have is of a compatible kind (Protobuf's wire-compatible
+// scalar groups, or the same message or enum by name), and repeated in
+// both or neither; fields only one of them has are skipped or default, as
+// Confluent's Protobuf compatibility check allows of proto3 fields.
+// Messages are compared by name, recursively.
+func readable(reader, writer protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) error {
+	if seen[writer.FullName()] {
+		return nil
+	}
+	seen[writer.FullName()] = true
+	wf := writer.Fields()
+	for i := range wf.Len() {
+		w := wf.Get(i)
+		r := reader.Fields().ByNumber(w.Number())
+		if r == nil {
+			continue
+		}
+		if r.Cardinality() == protoreflect.Repeated != (w.Cardinality() == protoreflect.Repeated) || r.IsMap() != w.IsMap() {
+			return fmt.Errorf("field %s (%d) is repeated in one schema and not the other", r.FullName(), r.Number())
+		}
+		if kindGroup(r.Kind()) != kindGroup(w.Kind()) {
+			return fmt.Errorf("field %s (%d) is %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Kind(), w.Kind())
+		}
+		switch w.Kind() {
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			if r.Message().FullName() != w.Message().FullName() {
+				return fmt.Errorf("field %s (%d) is message %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Message().FullName(), w.Message().FullName())
+			}
+			if err := readable(r.Message(), w.Message(), seen); err != nil {
+				return err
+			}
+		case protoreflect.EnumKind:
+			if r.Enum().FullName() != w.Enum().FullName() {
+				return fmt.Errorf("field %s (%d) is enum %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Enum().FullName(), w.Enum().FullName())
+			}
+		}
+	}
+	return nil
+}
+
+// kindGroup puts the kinds whose encodings read as each other together.
+func kindGroup(k protoreflect.Kind) int {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Uint32Kind, protoreflect.Int64Kind, protoreflect.Uint64Kind, protoreflect.BoolKind:
+		return 1
+	case protoreflect.Sint32Kind, protoreflect.Sint64Kind:
+		return 2
+	case protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind:
+		return 3
+	case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind:
+		return 4
+	case protoreflect.StringKind, protoreflect.BytesKind:
+		return 5
+	}
+	return 100 + int(k)
 }
 
 var (

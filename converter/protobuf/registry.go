@@ -12,6 +12,8 @@ type schemaRegistry interface {
 	schemaText(id int) (text string, imports map[string]string, err error)
 	id(subject, schema string, register, normalize bool) (int, error)
 	notFound(err error) bool
+	// latest is the id of subject's latest version.
+	latest(subject string) (int, error)
 	// headerID reads a schema id from the last header called name, as
 	// schemaregistry.Client.HeaderID does.
 	headerID(headers []converter.KafkaHeader, name string) (id int, found bool, err error)

@@ -50,6 +50,11 @@ func (r registryClient) headerID(headers []converter.KafkaHeader, name string) (
 	return r.c.HeaderID(headers, name)
 }
 
+func (r registryClient) latest(subject string) (int, error) {
+	s, err := r.c.LatestVersion(subject)
+	return s.ID, err
+}
+
 func (r registryClient) notFound(err error) bool { return schemaregistry.NotFound(err) }
 
 func (r registryClient) Close() error {

@@ -126,7 +126,6 @@ func TestMessageIndexes(t *testing.T) {
 // configured are refused by name.
 func TestUnsupportedRefused(t *testing.T) {
 	for k, v := range map[string]string{
-		"use.latest.version":         "true",
 		"value.schema.id.serializer": "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer",
 	} {
 		_, err := Configure(map[string]string{"schema.registry.url": "http://127.0.0.1:1", k: v}, false)
@@ -258,4 +257,50 @@ func TestHeaderIDs(t *testing.T) {
 	prefix := newConv(t, reg.URL(), "value.schema.id.deserializer", "PrefixSchemaIdDeserializer")
 	_, _, err = prefix.ToConnectWithHeaders("users", []converter.KafkaHeader{{Key: "__value_schema_id", Value: out[:5]}}, out[5:])
 	require.ErrorContains(t, err, "magic byte")
+}
+
+// TestUseLatestVersion: with use.latest.version a value is written with
+// the id of the subject's latest schema and its message's index there,
+// the bytes those of the derived message, as Confluent's serializer
+// writes them; latest.compatibility.strict refuses a latest message that
+// cannot read it, and reading uses the latest message of the same name.
+func TestUseLatestVersion(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	// The latest declares another message first, and a field the value
+	// lacks; id is wire compatible (int64 and uint64).
+	const latest = "syntax = \"proto3\";\npackage com.example;\n\nmessage Other {\n  string x = 1;\n}\nmessage User {\n  uint64 id = 1;\n  string name = 2;\n}\n"
+	id, _, err := reg.RegisterSchema("users-value", sr.Schema{Schema: latest, Type: sr.TypeProtobuf})
+	require.NoError(t, err)
+	c := newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false")
+	out, err := c.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.NoError(t, err)
+	// magic, id, indexes [1] (count 1, index 1, zig-zag), id=1.
+	require.Equal(t, []byte{0, 0, 0, 0, byte(id), 2, 2, 0x08, 1}, out)
+
+	s, v, err := c.ToConnect("users", connect.Headers{}, out)
+	require.NoError(t, err)
+	_, ok := s.Field("name")
+	require.True(t, ok, "read with the latest message")
+	require.Equal(t, int64(1), v.(*connect.Struct).Get("id"))
+
+	// A latest schema whose id is a string cannot read the value.
+	const bad = "syntax = \"proto3\";\npackage com.example;\n\nmessage User {\n  string id = 1;\n}\n"
+	_, _, err = reg.RegisterSchema("users-value", sr.Schema{Schema: bad, Type: sr.TypeProtobuf})
+	require.NoError(t, err)
+	strict := newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false")
+	_, err = strict.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	var de *connect.DataError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, "not backward compatible")
+	lax := newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false", "latest.compatibility.strict", "false")
+	_, err = lax.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.NoError(t, err)
+
+	// A latest schema without the message cannot be written with.
+	const none = "syntax = \"proto3\";\npackage com.example;\n\nmessage Other {\n  string x = 1;\n}\n"
+	_, _, err = reg.RegisterSchema("users-value", sr.Schema{Schema: none, Type: sr.TypeProtobuf})
+	require.NoError(t, err)
+	_, err = newConv(t, reg.URL(), "use.latest.version", "true").FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.ErrorContains(t, err, "message com.example.User is not in it")
 }
