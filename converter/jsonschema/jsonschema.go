@@ -40,9 +40,14 @@
 // use.latest.version and schema ids in the __value_schema_id and
 // __key_schema_id headers (ToConnectWithHeaders, HeaderIDConverter).
 //
+// With use.latest.version and latest.compatibility.strict (the default),
+// a value is written with the subject's latest schema only if that schema
+// reads the value's: compared as Connect schemas (the same types, integers
+// widened, fields the latest requires present, nothing optional made
+// required), an approximation of Confluent's JSON Schema comparison.
+//
 // Differences from Confluent's converter: a value without a schema is
-// refused; latest.compatibility.strict is not checked (the registry checks
-// compatibility when a schema is registered); generalized sum types, recursive schemas and
+// refused; generalized sum types, recursive schemas and
 // allOf of more than one schema are not supported; an integer out of its
 // type's range, or a JSON type that does not fit the schema, is an error
 // where Confluent truncates it; and parameters read from
@@ -118,6 +123,7 @@ type writeSchema struct {
 	name     string   // the title, which RecordNameStrategy names the subject by
 	subjects sync.Map // topic -> subject
 	ids      sync.Map // topic -> the schema's id in its subject
+	compat   sync.Map // latest schema id -> error, nil when it reads this schema's values
 }
 
 type readKey struct {
@@ -280,6 +286,11 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
 		id, g, text = latest.ID, latest.GUID, latest.Schema.Schema
+		if c.set.Strict {
+			if err := c.latestReads(ws, schema, latest); err != nil {
+				return nil, 0, "", dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, id, err))
+			}
+		}
 	} else if cached, ok := ws.ids.Load(topic); ok {
 		id = cached.(int)
 	} else {
@@ -410,6 +421,116 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
 	return rs.schema, v.Any(), nil
+}
+
+// latestReads checks, once per latest schema, that the latest schema
+// reads the values of schema, as Confluent's serializer checks with
+// latest.compatibility.strict that the latest version is backward
+// compatible with the value's schema. The check compares the two as
+// Connect schemas (see readable), not by every rule of Confluent's JSON
+// Schema comparison.
+func (c *Converter) latestReads(ws *writeSchema, schema *connect.Schema, latest sr.SubjectSchema) error {
+	if e, ok := ws.compat.Load(latest.ID); ok {
+		err, _ := e.(error)
+		return err
+	}
+	err := func() error {
+		refs, err := c.references(latest.Schema)
+		if err != nil {
+			return err
+		}
+		reader, _, err := c.data.toConnectSchema(latest.Schema.Schema, latest.Version, refs)
+		if err != nil {
+			return err
+		}
+		return readable(reader, schema, "")
+	}()
+	if err != nil && connect.IsRetriable(err) {
+		return err
+	}
+	ws.compat.Store(latest.ID, err)
+	return err
+}
+
+// readable checks that values written with writer read as reader: the
+// same types, or an integer read as a wider integer or a number; the same
+// logical type; a value the writer may leave null only where the reader
+// takes null; a reader's struct field the writer lacks optional or with a
+// default, and the writer's fields the reader lacks ignored, as an open
+// content model (object.additional.properties, the default) ignores them.
+func readable(reader, writer *connect.Schema, path string) error {
+	at := func(format string, args ...any) error {
+		where := "the value"
+		if path != "" {
+			where = "field " + path
+		}
+		return fmt.Errorf("%s: "+format, append([]any{where}, args...)...)
+	}
+	if writer.Optional && !reader.Optional {
+		return at("optional in the value's schema and required in the latest")
+	}
+	if reader.Logical() != writer.Logical() {
+		return at("%s in the latest schema and %s in the value's", describe(reader), describe(writer))
+	}
+	if reader.Type != writer.Type {
+		if !widens(writer.Type, reader.Type) {
+			return at("%s in the latest schema and %s in the value's", describe(reader), describe(writer))
+		}
+		return nil
+	}
+	switch reader.Type {
+	case connect.ArrayType:
+		return readable(reader.Elem, writer.Elem, path+"[]")
+	case connect.MapType:
+		if err := readable(reader.Key, writer.Key, path+"{key}"); err != nil {
+			return err
+		}
+		return readable(reader.Elem, writer.Elem, path+"{value}")
+	case connect.StructType:
+		for _, rf := range reader.Fields {
+			wf, ok := writer.Field(rf.Name)
+			if !ok {
+				if !rf.Schema.Optional && rf.Schema.Default == nil {
+					return at("the latest schema requires field %s, which the value's lacks", rf.Name)
+				}
+				continue
+			}
+			if err := readable(rf.Schema, wf.Schema, joinPath(path, rf.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func describe(s *connect.Schema) string {
+	if s.Logical() != connect.NotLogical {
+		return s.Name
+	}
+	return s.Type.String()
+}
+
+// widens tells a type whose values the wider type reads.
+func widens(from, to connect.Type) bool {
+	rank := func(t connect.Type) int {
+		switch t {
+		case connect.Int8Type:
+			return 1
+		case connect.Int16Type:
+			return 2
+		case connect.Int32Type:
+			return 3
+		case connect.Int64Type:
+			return 4
+		case connect.Float32Type:
+			return 5
+		case connect.Float64Type:
+			return 6
+		}
+		return 0
+	}
+	f, t := rank(from), rank(to)
+	return f > 0 && t > 0 && f < t
 }
 
 // references returns the texts of the schemas s references, directly or

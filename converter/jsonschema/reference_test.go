@@ -53,3 +53,55 @@ func TestReadSchemaWithReferences(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestCompatibilityStrict: with use.latest.version, a value is
+// written with the latest schema only if that schema reads the value's
+// (latest.compatibility.strict, the default): a new optional field or an
+// integer read as a number passes, a new required field or a changed
+// type does not; without strictness anything is written.
+func TestLatestCompatibilityStrict(t *testing.T) {
+	reg := newRegistry(t)
+	register := func(s *connect.Schema) {
+		t.Helper()
+		v := connect.NewStruct(s)
+		for _, f := range s.Fields {
+			if !f.Schema.Optional {
+				switch f.Schema.Type {
+				case connect.Int64Type:
+					require.NoError(t, v.Put(f.Name, int64(1)))
+				case connect.Float64Type:
+					require.NoError(t, v.Put(f.Name, 1.5))
+				case connect.StringType:
+					require.NoError(t, v.Put(f.Name, "x"))
+				}
+			}
+		}
+		_, err := newConv(t, reg.URL(), false).FromConnect(nil, "orders", connect.Headers{}, s, v)
+		require.NoError(t, err)
+	}
+	value := connect.StructOf(connect.F("id", connect.Int64Schema), connect.F("name", connect.StringSchema)).WithName("Order")
+	v := connect.NewStruct(value)
+	require.NoError(t, v.Put("id", int64(7)))
+	require.NoError(t, v.Put("name", "Ada"))
+	write := func(extra ...string) error {
+		c := newConv(t, reg.URL(), false, append([]string{UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false"}, extra...)...)
+		_, err := c.FromConnect(nil, "orders", connect.Headers{}, value, v)
+		return err
+	}
+
+	register(connect.StructOf(connect.F("id", connect.Float64Schema), connect.F("name", connect.StringSchema),
+		connect.F("note", connect.OptionalStringSchema)).WithName("Order"))
+	require.NoError(t, write())
+
+	register(connect.StructOf(connect.F("id", connect.Int64Schema), connect.F("name", connect.StringSchema),
+		connect.F("zip", connect.StringSchema)).WithName("Order"))
+	err := write()
+	var de *connect.DataError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, "not backward compatible")
+	require.ErrorContains(t, err, "requires field zip")
+	require.NoError(t, write("latest.compatibility.strict", "false"))
+
+	register(connect.StructOf(connect.F("id", connect.StringSchema), connect.F("name", connect.StringSchema)).WithName("Order"))
+	require.ErrorContains(t, write(), "field id: STRING in the latest schema and INT64 in the value's")
+}
