@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Records what Debezium's PostgreSQL connector 3.6.1.Final, run by JVM Kafka
+# Connect 4.4 standalone, writes for workload.sql: records.jsonl (every
+# record, as Kafka holds it), offsets-snapshot.jsonl (the source offset
+# Connect stored once the snapshot was over) and offsets.jsonl (the one it
+# stored at the end). See README.md.
+#
+# Usage (from anywhere in the repo):
+#   source/postgrescdc/testdata/debezium/record.sh [--check] [WORKDIR]
+#
+# With --check it records into WORKDIR only and compares the normalised
+# output with the committed goldens (normalise.py): a second run must differ
+# from the first only in the fields that differ by nature.
+#
+# Needs KCONNECT_POSTGRES_URL (a PostgreSQL with wal_level=logical whose user
+# may create databases, publications and replication slots), java, javac,
+# jar, mvn, psql, curl, python3; uses the broker at KCONNECT_KAFKA_BROKERS or
+# starts one. It creates the database dbz_golden (dropped first if it exists)
+# and the topics dbzgolden.* (deleted first and at the end): the names are
+# part of the records, so two recordings on one server and broker take turns
+# (a lock in the cache directory).
+set -euo pipefail
+
+dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$dir/../../../.." && pwd)
+mode=record
+if [[ ${1-} == --check ]]; then
+  mode=check
+  shift
+fi
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+# shellcheck source=../../../../runtime/rest/testdata/jvm/worker.sh
+source "$root/runtime/rest/testdata/jvm/worker.sh"
+
+# Names that appear in the records (topic.prefix is every topic's first
+# part, source.name and the schema names' first part; the database is
+# source.db; the connector's name is in the offsets' keys).
+prefix=dbzgolden
+db=dbz_golden
+connector=dbzgolden
+# Names that do not: unique, so a run never picks up another's slot.
+run=$(date +%s)_$$
+slot=kcgolden_$run
+publication=kcgolden_pub_$run
+
+# Debezium writes zoned times in UTC whatever the zone, but the JVM's and the
+# session's zone stay fixed so a run here and one elsewhere agree.
+export TZ=UTC PGTZ=UTC
+
+[[ -n ${KCONNECT_POSTGRES_URL-} ]] || die "KCONNECT_POSTGRES_URL is not set (postgres://user[:password]@host:port/db)"
+for c in javac jar psql curl python3; do
+  command -v "$c" >/dev/null || die "$c not found on PATH"
+done
+admin_url=$KCONNECT_POSTGRES_URL
+# The same server and credentials, database $db.
+db_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$admin_url" "$db")
+read -r pg_host pg_port pg_user pg_password < <(python3 -c '
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+print(p.hostname or "127.0.0.1", p.port or 5432, u.unquote(p.username or "postgres"), u.unquote(p.password or "") or "-")
+' "$admin_url")
+
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -At "$admin_url" "$@"; }
+
+cache=${KCONNECT_CI_CACHE:-$HOME/.cache/kconnect-ci}
+mkdir -p "$cache"
+exec 9>"$cache/.debezium-golden.lock"
+flock 9
+
+cleanup() {
+  worker_cleanup
+  if [[ -n ${golden_cp-} ]]; then
+    java -cp "$golden_cp" golden.Golden delete-topics "$brokers" "$prefix" || true
+  fi
+  psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null 2>&1 || true
+  psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# debezium_plugin sets plugin_path: a directory holding one plugin, the
+# connector with its runtime dependencies from Maven Central (without the
+# Kafka and SLF4J jars the worker provides, as Debezium's plugin archive has
+# it) and the Sanitizer stand-in, cached under a key that changes with the
+# pom or the stand-in.
+debezium_plugin() {
+  local pom key plugin ok attempt
+  pom=$(
+    cat <<'POM'
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <!-- Written by source/postgrescdc/testdata/debezium/record.sh to fetch the
+       connector's jars; nothing is built from it. -->
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>io.github.kconnect-go.golden</groupId>
+  <artifactId>debezium-postgres-plugin</artifactId>
+  <version>0</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>io.debezium</groupId>
+      <artifactId>debezium-connector-postgres</artifactId>
+      <version>3.6.1.Final</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  )
+  key=$( (echo "$pom" && cat "$dir/src/org/apache/kafka/common/utils/Sanitizer.java") | sha256sum | cut -c1-16)
+  plugin="$cache/debezium-postgres-$key"
+  exec 8>"$cache/.fetch.lock"
+  flock 8
+  if [[ ! -f $plugin/.complete ]]; then
+    rm -rf "$plugin"
+    mkdir -p "$plugin/plugins/debezium-connector-postgres" "$plugin/standin"
+    echo "$pom" >"$plugin/pom.xml"
+    ok=""
+    for attempt in 1 2 3; do
+      if mvn -B -q -Dstyle.color=never -f "$plugin/pom.xml" dependency:copy-dependencies \
+        -DincludeScope=runtime -DexcludeGroupIds=org.apache.kafka,org.slf4j \
+        -DoutputDirectory="$plugin/plugins/debezium-connector-postgres" >"$work/mvn-debezium.log" 2>&1; then
+        ok=1
+        break
+      fi
+      echo "mvn attempt $attempt failed:" >&2
+      tail -n 30 "$work/mvn-debezium.log" >&2
+      sleep $((attempt * 5))
+    done
+    [[ -n $ok ]] || die "could not fetch Debezium's jars (see $work/mvn-debezium.log)"
+    javac -nowarn -d "$plugin/standin" -cp "$jvm_cp" \
+      "$dir/src/org/apache/kafka/common/utils/Sanitizer.java" || die "compiling the Sanitizer stand-in failed"
+    jar --create --file "$plugin/plugins/debezium-connector-postgres/kafka-sanitizer-standin.jar" \
+      -C "$plugin/standin" . || die "packing the Sanitizer stand-in failed"
+    touch "$plugin/.complete"
+  fi
+  flock -u 8
+  exec 8>&-
+  plugin_path=$plugin/plugins
+}
+
+jvm_jars
+debezium_plugin
+need_broker
+mkdir -p "$work/classes"
+javac -nowarn -d "$work/classes" -cp "$jvm_cp" "$dir/src/golden/Golden.java" || die "compiling Golden.java failed"
+golden_cp="$work/classes:$jvm_cp"
+golden() { java -cp "$golden_cp" golden.Golden "$@"; }
+
+# A fresh database, and no topics left from an earlier run.
+psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db' AND NOT active" >/dev/null
+psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" -c "ALTER DATABASE $db SET timezone TO 'UTC'" >/dev/null
+golden delete-topics "$brokers" "$prefix" || die "deleting the topics $prefix.* failed"
+
+awk -v out1="$work/snapshot.sql" -v out2="$work/streaming.sql" \
+  '/^-- ==== streaming ====$/ { part = 2; next } { print > (part == 2 ? out2 : out1) }' "$dir/workload.sql"
+[[ -s $work/streaming.sql ]] || die "workload.sql has no '-- ==== streaming ====' line"
+psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/snapshot.sql" || die "the snapshot part of workload.sql failed"
+
+worker_config "$work/worker"
+# A later line wins: offsets flushed each second, so the offset Debezium
+# stores once the snapshot is over shows up before the streaming part runs.
+cat >>"$work/worker/worker.properties" <<PROPS
+plugin.path=$plugin_path
+offset.flush.interval.ms=1000
+PROPS
+jvm_start "$work/worker"
+echo "record.sh: ConnectStandalone pid $worker_pid on $worker_url, log $work/worker/connect.log"
+worker_wait_ready
+
+config=$(python3 -c '
+import json, sys
+host, port, user, password, db, prefix, slot, publication = sys.argv[1:]
+c = {
+    "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+    "tasks.max": "1",
+    "database.hostname": host,
+    "database.port": port,
+    "database.user": user,
+    "database.dbname": db,
+    "topic.prefix": prefix,
+    "plugin.name": "pgoutput",
+    "slot.name": slot,
+    "publication.name": publication,
+    "publication.autocreate.mode": "all_tables",
+    "snapshot.mode": "initial",
+    "tombstones.on.delete": "true",
+    # Debezium skips truncates by default; record them too.
+    "skipped.operations": "none",
+    # The worker creates the topics (a broker may not auto-create them).
+    "topic.creation.default.replication.factor": "1",
+    "topic.creation.default.partitions": "1",
+}
+if password != "-":
+    c["database.password"] = password
+print(json.dumps(c))
+' "$pg_host" "$pg_port" "$pg_user" "$pg_password" "$db" "$prefix" "$slot" "$publication")
+curl -sf -o "$work/create.json" -X PUT -H 'Content-Type: application/json' \
+  --data "$config" "$worker_url/connectors/$connector/config" || die "creating the connector failed"
+
+# The streaming part runs once the snapshot is over, so each change is a
+# streamed event and never part of the snapshot: once the offset Connect
+# stored says snapshot_completed (the slot, made before the snapshot, keeps
+# every later change). That offset is what a connector resumes from after a
+# completed snapshot.
+deadline=$((SECONDS + 180))
+until [[ -f $work/worker/connect.offsets ]] &&
+  golden offsets "$work/worker/connect.offsets" "$work/offsets-snapshot.jsonl" 2>/dev/null &&
+  grep -q '"snapshot_completed":true' "$work/offsets-snapshot.jsonl"; do
+  if curl -sf "$worker_url/connectors/$connector/status" | grep -q FAILED; then
+    curl -s "$worker_url/connectors/$connector/status" >&2
+    die "the connector failed"
+  fi
+  ((SECONDS < deadline)) || die "no offset with snapshot_completed=true within 180 s"
+  sleep 0.5
+done
+psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/streaming.sql" || die "the streaming part of workload.sql failed"
+
+# golden_end's row is the workload's last change; stopping the worker then
+# flushes the producer and commits the final offsets.
+golden wait "$brokers" "$prefix.public.golden_end" 180 || {
+  curl -s "$worker_url/connectors/$connector/status" >&2
+  die "the last change did not reach Kafka"
+}
+worker_stop
+# A task that overran its graceful stop may not have committed its last
+# offsets.
+if grep -q 'Graceful stop of task' "$work/worker/connect.log"; then
+  die "the task did not stop in time (see $work/worker/connect.log): offsets.jsonl may be stale"
+fi
+
+golden dump "$brokers" "$prefix" "$work/records.jsonl"
+golden offsets "$work/worker/connect.offsets" "$work/offsets.jsonl"
+
+if [[ $mode == check ]]; then
+  status=0
+  for f in records.jsonl offsets-snapshot.jsonl offsets.jsonl; do
+    if ! diff -u <(python3 "$dir/normalise.py" "$dir/$f") <(python3 "$dir/normalise.py" "$work/$f") >"$work/$f.diff"; then
+      echo "record.sh: $f differs from the golden beyond the fields that differ by nature (normalise.py):" >&2
+      head -n 40 "$work/$f.diff" >&2
+      status=1
+    fi
+  done
+  ((status == 0)) && echo "record.sh: $work matches the goldens after normalising"
+  exit $status
+fi
+cp "$work/records.jsonl" "$work/offsets-snapshot.jsonl" "$work/offsets.jsonl" "$dir/"
+echo "record.sh: wrote $dir/records.jsonl ($(wc -l <"$dir/records.jsonl") records), offsets-snapshot.jsonl and offsets.jsonl"
