@@ -21,7 +21,8 @@ import sys
 PLACEHOLDER = '"<by-nature>"'
 
 # Paths of fields, from the line's top-level object. A path names object
-# keys; "*" matches any key.
+# keys; "*" matches any key. A path may be limited to the records of topics
+# whose name ends with a suffix: (suffix, path).
 BY_NATURE = [
     # records.jsonl: the envelope's processing times.
     ("value", "payload", "ts_ms"),
@@ -36,8 +37,12 @@ BY_NATURE = [
     ("value", "payload", "source", "lsn"),
     ("value", "payload", "source", "xmin"),
     ("value", "payload", "source", "sequence"),
-    # Transaction metadata, when provide.transaction.metadata is on.
+    # Transaction metadata, when provide.transaction.metadata is on: the
+    # block in each event, and the BEGIN/END records' "<txId>:<lsn>" ids
+    # (their ts_ms is covered above).
     ("value", "payload", "transaction", "id"),
+    (".transaction", ("key", "payload", "id")),
+    (".transaction", ("value", "payload", "id")),
     # A new UUID each time the task starts.
     ("headers", "__debezium.context.runId"),
     # offsets.jsonl: log positions, transaction id and commit time.
@@ -46,6 +51,7 @@ BY_NATURE = [
     ("value", "lsn_commit"),
     ("value", "txId"),
     ("value", "ts_usec"),
+    ("value", "transaction_id"),
 ]
 
 
@@ -55,7 +61,7 @@ class Scanner:
     def __init__(self, text):
         self.s = text
         self.i = 0
-        self.spans = []  # (start, end) of values to replace
+        self.spans = []  # (path, start, end) of every value that is not null
 
     def ws(self):
         s = self.s
@@ -76,8 +82,8 @@ class Scanner:
             while self.i < len(self.s) and self.s[self.i] not in ",]} \t\r\n":
                 self.i += 1
         end = self.i
-        if self.s[start:end] != "null" and matches(path):
-            self.spans.append((start, end))
+        if self.s[start:end] != "null":
+            self.spans.append((path, start, end))
 
     def string(self):
         s = self.s
@@ -126,8 +132,13 @@ class Scanner:
             assert c == ",", f"',' or ']' expected at {self.i - 1}"
 
 
-def matches(path):
-    for p in BY_NATURE:
+def matches(path, topic):
+    for rule in BY_NATURE:
+        p = rule
+        if isinstance(rule[1], tuple):
+            suffix, p = rule
+            if topic is None or not topic.endswith(suffix):
+                continue
         if len(p) == len(path) and all(a == "*" or a == b for a, b in zip(p, path)):
             return True
     return False
@@ -136,9 +147,14 @@ def matches(path):
 def normalise(line):
     sc = Scanner(line)
     sc.value(())
+    topic = None
+    for path, start, end in sc.spans:
+        if path == ("topic",):
+            topic = line[start + 1 : end - 1]
     out = []
     last = 0
-    for start, end in sorted(sc.spans):
+    spans = sorted((start, end) for path, start, end in sc.spans if matches(path, topic))
+    for start, end in spans:
         out.append(line[last:start])
         out.append(PLACEHOLDER)
         last = end

@@ -8,6 +8,10 @@
 # Usage (from anywhere in the repo):
 #   source/postgrescdc/testdata/debezium/record.sh [--check] [WORKDIR]
 #
+# It records two variants one after the other: "default" (Debezium's default
+# value mapping) into this directory, "modes" (the other decimal, time,
+# binary and interval handling modes, with transaction metadata) into modes/.
+#
 # With --check it records into WORKDIR only and compares the normalised
 # output with the committed goldens (normalise.py): a second run must differ
 # from the first only in the fields that differ by nature.
@@ -40,10 +44,10 @@ source "$root/runtime/rest/testdata/jvm/worker.sh"
 prefix=dbzgolden
 db=dbz_golden
 connector=dbzgolden
-# Names that do not: unique, so a run never picks up another's slot.
+# Names that do not: unique, so a run never picks up another's slot (set
+# per variant by record_variant).
 run=$(date +%s)_$$
-slot=kcgolden_$run
-publication=kcgolden_pub_$run
+slot=""
 
 # Debezium writes zoned times in UTC whatever the zone, but the JVM's and the
 # session's zone stay fixed so a run here and one elsewhere agree.
@@ -74,7 +78,9 @@ cleanup() {
   if [[ -n ${golden_cp-} ]]; then
     java -cp "$golden_cp" golden.Golden delete-topics "$brokers" "$prefix" || true
   fi
-  psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null 2>&1 || true
+  if [[ -n $slot ]]; then
+    psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null 2>&1 || true
+  fi
   psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -146,30 +152,54 @@ javac -nowarn -d "$work/classes" -cp "$jvm_cp" "$dir/src/golden/Golden.java" || 
 golden_cp="$work/classes:$jvm_cp"
 golden() { java -cp "$golden_cp" golden.Golden "$@"; }
 
-# A fresh database, and no topics left from an earlier run.
-psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db' AND NOT active" >/dev/null
-psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" -c "ALTER DATABASE $db SET timezone TO 'UTC'" >/dev/null
-golden delete-topics "$brokers" "$prefix" || die "deleting the topics $prefix.* failed"
+# The variants: the connector's configuration beyond the common one (as a
+# Python dict) and where their goldens go. "default" is Debezium's default
+# value mapping; "modes" the other handling modes and transaction metadata.
+variants=(default modes)
+declare -A variant_dir=([default]=. [modes]=modes)
+declare -A variant_config=(
+  [default]='{}'
+  [modes]='{
+    "decimal.handling.mode": "string",
+    "time.precision.mode": "connect",
+    "binary.handling.mode": "hex",
+    "interval.handling.mode": "string",
+    "provide.transaction.metadata": "true",
+  }'
+)
 
 awk -v out1="$work/snapshot.sql" -v out2="$work/streaming.sql" \
   '/^-- ==== streaming ====$/ { part = 2; next } { print > (part == 2 ? out2 : out1) }' "$dir/workload.sql"
 [[ -s $work/streaming.sql ]] || die "workload.sql has no '-- ==== streaming ====' line"
-psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/snapshot.sql" || die "the snapshot part of workload.sql failed"
 
-worker_config "$work/worker"
-# A later line wins: offsets flushed each second, so the offset Debezium
-# stores once the snapshot is over shows up before the streaming part runs.
-cat >>"$work/worker/worker.properties" <<PROPS
+# record_variant NAME records variant NAME into $work/NAME: records.jsonl,
+# offsets-snapshot.jsonl, offsets.jsonl.
+record_variant() {
+  local name=$1 out=$work/$1 config deadline
+  mkdir -p "$out"
+  slot=kcgolden_${run}_$name
+  local publication=kcgolden_pub_${run}_$name
+
+  # A fresh database, and no topics left from an earlier run.
+  psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db' AND NOT active" >/dev/null
+  psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" -c "ALTER DATABASE $db SET timezone TO 'UTC'" >/dev/null
+  golden delete-topics "$brokers" "$prefix" || die "deleting the topics $prefix.* failed"
+  psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/snapshot.sql" || die "the snapshot part of workload.sql failed"
+
+  worker_config "$out/worker"
+  # A later line wins: offsets flushed each second, so the offset Debezium
+  # stores once the snapshot is over shows up before the streaming part runs.
+  cat >>"$out/worker/worker.properties" <<PROPS
 plugin.path=$plugin_path
 offset.flush.interval.ms=1000
 PROPS
-jvm_start "$work/worker"
-echo "record.sh: ConnectStandalone pid $worker_pid on $worker_url, log $work/worker/connect.log"
-worker_wait_ready
+  jvm_start "$out/worker"
+  echo "record.sh: $name: ConnectStandalone pid $worker_pid on $worker_url, log $out/worker/connect.log"
+  worker_wait_ready
 
-config=$(python3 -c '
-import json, sys
-host, port, user, password, db, prefix, slot, publication = sys.argv[1:]
+  config=$(python3 -c '
+import ast, json, sys
+host, port, user, password, db, prefix, slot, publication, extra = sys.argv[1:]
 c = {
     "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
     "tasks.max": "1",
@@ -190,58 +220,68 @@ c = {
     "topic.creation.default.replication.factor": "1",
     "topic.creation.default.partitions": "1",
 }
+c.update(ast.literal_eval(extra))
 if password != "-":
     c["database.password"] = password
 print(json.dumps(c))
-' "$pg_host" "$pg_port" "$pg_user" "$pg_password" "$db" "$prefix" "$slot" "$publication")
-curl -sf -o "$work/create.json" -X PUT -H 'Content-Type: application/json' \
-  --data "$config" "$worker_url/connectors/$connector/config" || die "creating the connector failed"
+' "$pg_host" "$pg_port" "$pg_user" "$pg_password" "$db" "$prefix" "$slot" "$publication" "${variant_config[$name]}")
+  curl -sf -o "$out/create.json" -X PUT -H 'Content-Type: application/json' \
+    --data "$config" "$worker_url/connectors/$connector/config" || die "creating the connector failed"
 
-# The streaming part runs once the snapshot is over, so each change is a
-# streamed event and never part of the snapshot: once the offset Connect
-# stored says snapshot_completed (the slot, made before the snapshot, keeps
-# every later change). That offset is what a connector resumes from after a
-# completed snapshot.
-deadline=$((SECONDS + 180))
-until [[ -f $work/worker/connect.offsets ]] &&
-  golden offsets "$work/worker/connect.offsets" "$work/offsets-snapshot.jsonl" 2>/dev/null &&
-  grep -q '"snapshot_completed":true' "$work/offsets-snapshot.jsonl"; do
-  if curl -sf "$worker_url/connectors/$connector/status" | grep -q FAILED; then
-    curl -s "$worker_url/connectors/$connector/status" >&2
-    die "the connector failed"
-  fi
-  ((SECONDS < deadline)) || die "no offset with snapshot_completed=true within 180 s"
-  sleep 0.5
-done
-psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/streaming.sql" || die "the streaming part of workload.sql failed"
-
-# golden_end's row is the workload's last change; stopping the worker then
-# flushes the producer and commits the final offsets.
-golden wait "$brokers" "$prefix.public.golden_end" 180 || {
-  curl -s "$worker_url/connectors/$connector/status" >&2
-  die "the last change did not reach Kafka"
-}
-worker_stop
-# A task that overran its graceful stop may not have committed its last
-# offsets.
-if grep -q 'Graceful stop of task' "$work/worker/connect.log"; then
-  die "the task did not stop in time (see $work/worker/connect.log): offsets.jsonl may be stale"
-fi
-
-golden dump "$brokers" "$prefix" "$work/records.jsonl"
-golden offsets "$work/worker/connect.offsets" "$work/offsets.jsonl"
-
-if [[ $mode == check ]]; then
-  status=0
-  for f in records.jsonl offsets-snapshot.jsonl offsets.jsonl; do
-    if ! diff -u <(python3 "$dir/normalise.py" "$dir/$f") <(python3 "$dir/normalise.py" "$work/$f") >"$work/$f.diff"; then
-      echo "record.sh: $f differs from the golden beyond the fields that differ by nature (normalise.py):" >&2
-      head -n 40 "$work/$f.diff" >&2
-      status=1
+  # The streaming part runs once the snapshot is over, so each change is a
+  # streamed event and never part of the snapshot: once the offset Connect
+  # stored says snapshot_completed (the slot, made before the snapshot,
+  # keeps every later change). That offset is what a connector resumes from
+  # after a completed snapshot.
+  deadline=$((SECONDS + 180))
+  until [[ -f $out/worker/connect.offsets ]] &&
+    golden offsets "$out/worker/connect.offsets" "$out/offsets-snapshot.jsonl" 2>/dev/null &&
+    grep -q '"snapshot_completed":true' "$out/offsets-snapshot.jsonl"; do
+    if curl -sf "$worker_url/connectors/$connector/status" | grep -q FAILED; then
+      curl -s "$worker_url/connectors/$connector/status" >&2
+      die "the connector failed"
     fi
+    ((SECONDS < deadline)) || die "no offset with snapshot_completed=true within 180 s"
+    sleep 0.5
   done
-  ((status == 0)) && echo "record.sh: $work matches the goldens after normalising"
-  exit $status
-fi
-cp "$work/records.jsonl" "$work/offsets-snapshot.jsonl" "$work/offsets.jsonl" "$dir/"
-echo "record.sh: wrote $dir/records.jsonl ($(wc -l <"$dir/records.jsonl") records), offsets-snapshot.jsonl and offsets.jsonl"
+  psql -X -q -v ON_ERROR_STOP=1 "$db_url" -f "$work/streaming.sql" || die "the streaming part of workload.sql failed"
+
+  # golden_end's row is the workload's last change; stopping the worker
+  # then flushes the producer and commits the final offsets.
+  golden wait "$brokers" "$prefix.public.golden_end" 180 || {
+    curl -s "$worker_url/connectors/$connector/status" >&2
+    die "the last change did not reach Kafka"
+  }
+  worker_stop
+  # A task that overran its graceful stop may not have committed its last
+  # offsets.
+  if grep -q 'Graceful stop of task' "$out/worker/connect.log"; then
+    die "the task did not stop in time (see $out/worker/connect.log): offsets.jsonl may be stale"
+  fi
+
+  golden dump "$brokers" "$prefix" "$out/records.jsonl"
+  golden offsets "$out/worker/connect.offsets" "$out/offsets.jsonl"
+  psql_admin -c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+  slot=""
+}
+
+status=0
+for v in "${variants[@]}"; do
+  record_variant "$v"
+  golden_dir=$dir/${variant_dir[$v]}
+  if [[ $mode == check ]]; then
+    for f in records.jsonl offsets-snapshot.jsonl offsets.jsonl; do
+      if ! diff -u <(python3 "$dir/normalise.py" "$golden_dir/$f") <(python3 "$dir/normalise.py" "$work/$v/$f") >"$work/$v/$f.diff"; then
+        echo "record.sh: $v: $f differs from the golden beyond the fields that differ by nature (normalise.py):" >&2
+        head -n 40 "$work/$v/$f.diff" >&2
+        status=1
+      fi
+    done
+    ((status == 0)) && echo "record.sh: $v: $work/$v matches the goldens after normalising"
+  else
+    mkdir -p "$golden_dir"
+    cp "$work/$v/records.jsonl" "$work/$v/offsets-snapshot.jsonl" "$work/$v/offsets.jsonl" "$golden_dir/"
+    echo "record.sh: $v: wrote $golden_dir/records.jsonl ($(wc -l <"$golden_dir/records.jsonl") records), offsets-snapshot.jsonl and offsets.jsonl"
+  fi
+done
+exit $status
