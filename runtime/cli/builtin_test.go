@@ -44,3 +44,14 @@ func TestBuiltinJsonSchemaConverter(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinPostgresCDC: the worker program runs the PostgreSQL change
+// data capture source by Debezium's class name and its alias.
+func TestBuiltinPostgresCDC(t *testing.T) {
+	ps := connect.Plugins(builtinPlugins(&settings{}))
+	for _, name := range []string{"io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector"} {
+		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -52,6 +52,7 @@ import (
 	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 	sourcejdbc "github.com/kconnect-go/kconnect/source/jdbc"
+	"github.com/kconnect-go/kconnect/source/postgrescdc"
 	"github.com/kconnect-go/kconnect/source/spooldir"
 )
 
@@ -246,5 +247,6 @@ func builtinPlugins(s *settings) []connect.Plugin {
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
+	ps = append(ps, postgrescdc.Plugin())
 	return ps
 }

@@ -1,0 +1,78 @@
+// Package postgrescdc is a change-data-capture source for PostgreSQL that
+// answers to Debezium's class name
+// (io.debezium.connector.postgresql.PostgresConnector, also found as
+// PostgresConnector), takes Debezium's configuration keys and writes
+// Debezium 3.x's records and offsets, so that a configuration written for
+// Debezium runs unchanged and consumers of its topics read the same
+// events.
+//
+// # Reading
+//
+// The connector has one task. It reads a logical replication slot
+// (slot.name) through PostgreSQL's built-in pgoutput plugin and a
+// publication (publication.name), both created when missing: the
+// publication FOR ALL TABLES, or for the captured tables only
+// (publication.autocreate.mode=filtered), or not at all (disabled). Both
+// connections set DateStyle ISO, TimeZone UTC, IntervalStyle iso_8601 and
+// bytea_output hex, and every value is read from its text form, as
+// pgoutput sends it. Relation messages are read as they come, so a column
+// added or dropped by ALTER TABLE changes the record schemas from the
+// next change on; the primary key and nullability are read from the
+// catalog at that moment, as Debezium does.
+//
+// # Snapshot
+//
+// With snapshot.mode initial (the default), when there is no committed
+// offset, the slot is created with an exported snapshot and the captured
+// tables are read, snapshot.fetch.size rows at a time, in a REPEATABLE READ
+// transaction on that snapshot, as op "r" events with Debezium's markers
+// (first, first_in_data_collection, last_in_data_collection, last); the
+// stream then starts at the slot's consistent point, so no change is
+// missed or repeated. initial_only stops after the snapshot, no_data
+// (never) takes none, always takes one at every start and when_needed
+// also when the slot has gone. A snapshot taken while the slot already
+// exists cannot share its snapshot: changes made meanwhile may then be
+// read twice, once in the snapshot and once streamed.
+//
+// # Records
+//
+// Topics are <topic.prefix>.<schema>.<table>; keys are the
+// <prefix>.<schema>.<table>.Key struct of the primary key (of the first
+// unique index without one, of message.key.columns when it names the
+// table, none without either); values are Debezium's Envelope (before,
+// after, source, transaction, op, ts_ms, ts_us, ts_ns) with the
+// io.debezium.connector.postgresql.Source block. A delete is followed by
+// a tombstone (tombstones.on.delete). Before images are what the table's
+// REPLICA IDENTITY gives: none on update and the key on delete with
+// DEFAULT, the whole row with FULL. An update that changes the key is a
+// delete, its tombstone and a create, as in Debezium.
+//
+// # Offsets and the slot
+//
+// The source partition is {"server": topic.prefix}; offsets carry
+// Debezium's keys (lsn, lsn_proc, lsn_commit, txId, ts_usec, messageType,
+// and snapshot, last_snapshot_record and snapshot_completed during a
+// snapshot), so a connector moved from a JVM deployment resumes from its
+// offsets and the other way round. The slot is told to release WAL only up
+// to the committed offset's lsn_commit (lsn_proc without one), once the
+// runtime has committed it (source.Committer); changes the slot sends
+// again after a restart, at or before the committed position, are
+// skipped. heartbeat.interval.ms sends Debezium's heartbeat records
+// (topic __debezium-heartbeat.<prefix>) so that the offsets, and the slot,
+// advance while the captured tables are quiet.
+//
+// # Differences from Debezium
+//
+//   - plugin.name defaults to pgoutput, the only plugin decoded; Debezium's
+//     default, decoderbufs, is refused.
+//   - provide.transaction.metadata=true is refused for now; the
+//     transaction block is always null.
+//   - Columns of types not mapped (geometric types, ranges of numbers,
+//     bit strings longer than one, hstore, vectors) are left out of the
+//     events, with a warning, as Debezium does with
+//     include.unknown.datatypes=false.
+//   - Column defaults are not carried in the schemas.
+//   - source.version is kconnect's version, not Debezium's.
+//   - Losing the replication connection fails the task; the runtime's
+//     restart resumes from the committed offset.
+package postgrescdc

@@ -1,0 +1,271 @@
+package postgrescdc
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// sourceSchemaName is the name of the source block's schema, Debezium's.
+const sourceSchemaName = "io.debezium.connector.postgresql.Source"
+
+// snapshotMarkers are the values of the source block's snapshot field, in
+// the order of Debezium's SnapshotRecord enum (the Enum's allowed list).
+const snapshotMarkers = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
+
+// sourceSchema is Debezium 3.x's PostgreSQL source block: the common
+// fields, then the PostgreSQL ones.
+var sourceSchema = func() *connect.Schema {
+	snapshot := &connect.Schema{Type: connect.StringType, Optional: true, Default: "false", Name: enumName, Version: 1,
+		Parameters: []connect.Parameter{{Key: "allowed", Value: snapshotMarkers}}}
+	s := connect.StructOf(
+		connect.F("version", connect.StringSchema),
+		connect.F("connector", connect.StringSchema),
+		connect.F("name", connect.StringSchema),
+		connect.F("ts_ms", connect.Int64Schema),
+		connect.F("snapshot", snapshot),
+		connect.F("db", connect.StringSchema),
+		connect.F("sequence", connect.OptionalStringSchema),
+		connect.F("ts_us", connect.OptionalInt64Schema),
+		connect.F("ts_ns", connect.OptionalInt64Schema),
+		connect.F("schema", connect.StringSchema),
+		connect.F("table", connect.StringSchema),
+		connect.F("txId", connect.OptionalInt64Schema),
+		connect.F("lsn", connect.OptionalInt64Schema),
+		connect.F("xmin", connect.OptionalInt64Schema),
+		connect.F("origin", connect.OptionalStringSchema),
+		connect.F("origin_lsn", connect.OptionalInt64Schema),
+	)
+	s.Name, s.Version = sourceSchemaName, 1
+	return s
+}()
+
+// transactionSchema is Debezium's transaction block (event.block).
+var transactionSchema = func() *connect.Schema {
+	s := connect.StructOf(
+		connect.F("id", connect.StringSchema),
+		connect.F("total_order", connect.Int64Schema),
+		connect.F("data_collection_order", connect.Int64Schema),
+	)
+	s.Name, s.Version, s.Optional = "event.block", 1, true
+	return s
+}()
+
+// The heartbeat record's schemas, Debezium's.
+var (
+	heartbeatKeySchema = func() *connect.Schema {
+		s := connect.StructOf(connect.F("serverName", connect.StringSchema))
+		s.Name, s.Version = "io.debezium.connector.common.ServerNameKey", 1
+		return s
+	}()
+	heartbeatValueSchema = func() *connect.Schema {
+		s := connect.StructOf(connect.F("ts_ms", connect.Int64Schema))
+		s.Name, s.Version = "io.debezium.connector.common.Heartbeat", 1
+		return s
+	}()
+)
+
+// column is one column of a captured table.
+type column struct {
+	name     string
+	typ      typeInfo
+	optional bool
+	m        mapper
+	schema   *connect.Schema // m.schema, optional when the column is
+	mapped   bool            // false: a type the connector does not map
+}
+
+// table is a captured table as the connector knows it now: its columns in
+// the order the database sends them, and the schemas of its records.
+type table struct {
+	oid          uint32
+	schema, name string
+	topic        string
+	columns      []column
+	// keyIdx and valIdx are the positions in columns of the key's and the
+	// value's fields.
+	keyIdx, valIdx []int
+	key            *connect.Schema // nil without a primary key
+	value          *connect.Schema
+	envelope       *connect.Schema
+}
+
+// build makes a table's schemas from its columns and key columns.
+func (s *settings) build(t *table, keyNames []string) {
+	t.topic = s.prefix + "." + t.schema + "." + t.name
+	base := t.topic
+	var vf []connect.Field
+	t.valIdx = t.valIdx[:0]
+	for i, c := range t.columns {
+		if !c.mapped || !s.columnWanted(t.schema, t.name, c.name) {
+			continue
+		}
+		t.valIdx = append(t.valIdx, i)
+		vf = append(vf, connect.F(c.name, c.schema))
+	}
+	t.value = connect.StructOf(vf...)
+	t.value.Name, t.value.Optional = base+".Value", true
+	t.key, t.keyIdx = nil, nil
+	if custom := s.keyColumnsOf(t.schema, t.name); custom != nil {
+		keyNames = nil
+		for _, c := range t.columns {
+			for _, k := range custom {
+				if c.name == k {
+					keyNames = append(keyNames, k)
+				}
+			}
+		}
+	}
+	var kf []connect.Field
+	for _, k := range keyNames {
+		for i, c := range t.columns {
+			if c.name == k && c.mapped {
+				t.keyIdx = append(t.keyIdx, i)
+				kf = append(kf, connect.F(c.name, c.schema))
+			}
+		}
+	}
+	if len(kf) > 0 {
+		t.key = connect.StructOf(kf...)
+		t.key.Name = base + ".Key"
+	}
+	t.envelope = connect.StructOf(
+		connect.F("before", t.value),
+		connect.F("after", t.value),
+		connect.F("source", sourceSchema),
+		connect.F("transaction", transactionSchema),
+		connect.F("op", connect.StringSchema),
+		connect.F("ts_ms", connect.OptionalInt64Schema),
+		connect.F("ts_us", connect.OptionalInt64Schema),
+		connect.F("ts_ns", connect.OptionalInt64Schema),
+	)
+	t.envelope.Name, t.envelope.Version = base+".Envelope", 2
+}
+
+// cell is one column's value as the database sent it.
+type cell struct {
+	text string
+	kind byte // 't' text, 'n' null, 'u' unchanged TOAST value
+}
+
+// row turns cells (one per column, in column order) into the struct of
+// the positions idx, with schema sc.
+func (t *table) row(sc *connect.Schema, idx []int, cells []cell) (*connect.Struct, error) {
+	st := connect.NewStruct(sc)
+	for f, i := range idx {
+		c := &t.columns[i]
+		var v any
+		if i < len(cells) {
+			switch cells[i].kind {
+			case 't':
+				var err error
+				if v, err = c.m.parse(cells[i].text); err != nil {
+					return nil, fmt.Errorf("table %s.%s column %s (%s): %w", t.schema, t.name, c.name, c.typ.name, err)
+				}
+			case 'u':
+				switch c.m.schema.Type {
+				case connect.StringType:
+					v = unavailableValue
+				case connect.BytesType:
+					v = []byte(unavailableValue)
+				}
+			}
+		}
+		if v == nil && !c.optional {
+			v = c.m.zero
+		}
+		if v == nil {
+			continue
+		}
+		if err := st.SetAt(f, connect.AnyValue(v)); err != nil {
+			return nil, fmt.Errorf("table %s.%s column %s (%s): %w", t.schema, t.name, c.name, c.typ.name, err)
+		}
+	}
+	return st, nil
+}
+
+// position is where in the WAL an event is, as Debezium's offsets and
+// source block say it.
+type position struct {
+	lsn, lsnProc, lsnCommit uint64 // 0: absent
+	txID                    int64  // 0: absent
+	commitTime              time.Time
+	msgType                 string
+	// snapshot is the source block's marker of a snapshot record, ""
+	// for a streamed one; last says it is the snapshot's last record.
+	snapshot string
+	last     bool
+}
+
+// offset is the position as Debezium's PostgresOffsetContext writes it.
+func (p *position) offset() connect.Offset {
+	m := map[string]any{"ts_usec": p.commitTime.UnixMicro()}
+	if p.txID != 0 {
+		m["txId"] = p.txID
+	}
+	if p.lsn != 0 {
+		m["lsn"] = int64(p.lsn)
+	}
+	if p.snapshot != "" {
+		m["snapshot"] = "INITIAL"
+		m["last_snapshot_record"] = p.last
+		m["snapshot_completed"] = p.last
+	} else {
+		if p.lsnProc != 0 {
+			m["lsn_proc"] = int64(p.lsnProc)
+		}
+		if p.lsnCommit != 0 {
+			m["lsn_commit"] = int64(p.lsnCommit)
+		}
+		if p.msgType != "" {
+			m["messageType"] = p.msgType
+		}
+	}
+	o, err := connect.OffsetFromMap(m)
+	if err != nil {
+		panic(err) // the values above are all primitives
+	}
+	return o
+}
+
+// source fills the source block of an event of table t.
+func (s *settings) source(t *table, p *position, version string) *connect.Struct {
+	st := connect.NewStruct(sourceSchema)
+	ts := p.commitTime
+	set := func(i int, v any) { _ = st.SetAt(i, connect.AnyValue(v)) }
+	set(0, version)
+	set(1, "postgresql")
+	set(2, s.prefix)
+	set(3, ts.UnixMilli())
+	if p.snapshot != "" {
+		set(4, p.snapshot)
+	} else {
+		set(4, "false")
+	}
+	set(5, s.dbname)
+	seq := []byte{'['}
+	for i, l := range []uint64{p.lsnCommit, p.lsn} {
+		if i > 0 {
+			seq = append(seq, ',')
+		}
+		if l == 0 {
+			seq = append(seq, "null"...)
+		} else {
+			seq = append(strconv.AppendUint(append(seq, '"'), l, 10), '"')
+		}
+	}
+	set(6, string(append(seq, ']')))
+	set(7, ts.UnixMicro())
+	set(8, ts.UnixNano())
+	set(9, t.schema)
+	set(10, t.name)
+	if p.txID != 0 {
+		set(11, p.txID)
+	}
+	if p.lsn != 0 {
+		set(12, int64(p.lsn))
+	}
+	return st
+}

@@ -1,0 +1,720 @@
+package postgrescdc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/version"
+	"github.com/kconnect-go/kconnect/source"
+)
+
+// sessionParams are set on both connections so that values come as text
+// in the forms the mappers read, whatever the server's defaults.
+var sessionParams = map[string]string{
+	"DateStyle":          "ISO, YMD",
+	"TimeZone":           "UTC",
+	"IntervalStyle":      "iso_8601",
+	"extra_float_digits": "3",
+	"bytea_output":       "hex",
+	"lc_monetary":        "C",
+	"application_name":   "kconnect-postgrescdc",
+}
+
+// connConfig returns the connection configuration of the settings; the
+// password is set on the parsed configuration, so that it never appears
+// in a connection string an error might quote.
+func (s *settings) connConfig(replication bool) (*pgx.ConnConfig, error) {
+	var dsn strings.Builder
+	for _, kv := range [][2]string{{"host", s.host}, {"port", strconv.Itoa(s.port)}, {"user", s.user},
+		{"dbname", s.dbname}, {"sslmode", s.sslmode}} {
+		fmt.Fprintf(&dsn, "%s='%s' ", kv[0], strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(kv[1]))
+	}
+	cfg, err := pgx.ParseConfig(dsn.String())
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", HostnameConfig, PortConfig, err)
+	}
+	cfg.Password = s.password.Value()
+	for k, v := range sessionParams {
+		cfg.RuntimeParams[k] = v
+	}
+	if replication {
+		cfg.RuntimeParams["replication"] = "database"
+	}
+	return cfg, nil
+}
+
+// task is the connector's one task: it reads the slot (after a snapshot
+// when one is due) on a goroutine of its own, which queues records for
+// Poll.
+type task struct {
+	s         *settings
+	log       *slog.Logger
+	tc        source.TaskContext
+	partition connect.SourcePartition
+	version   string
+
+	conn *pgx.Conn
+	repl *pgconn.PgConn
+	cat  *catalog
+
+	queue  chan connect.Record
+	done   chan struct{}
+	err    error // set before done is closed
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	// flushTarget is the LSN the committed offsets allow the slot to
+	// confirm; the reading goroutine sends it to the server.
+	flushTarget atomic.Uint64
+	flushKick   chan struct{}
+
+	// Set by Start for the reading goroutine.
+	snapshot     bool
+	snapshotName string // an exported snapshot, already imported in snapTx
+	snapTx       pgx.Tx
+	snapLSN      uint64
+	streaming    bool
+	startLSN     uint64
+	flushed      uint64 // the LSN last confirmed to the server
+	resume       position
+}
+
+func newTask() *task { return &task{} }
+
+// Start connects, makes sure the publication and the slot exist, and
+// decides whether to take a snapshot, then starts reading.
+func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) (err error) {
+	s, err := parseSettings(config)
+	if err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	if s.txMetadata {
+		return fmt.Errorf("PostgresConnector: %s=true is not supported yet", TransactionMetadataConfig)
+	}
+	t.s, t.tc, t.log = s, tc, tc.Logger()
+	t.version = version.Kconnect()
+	t.partition = connect.NewSourcePartition("server", s.prefix)
+	defer func() {
+		if err != nil {
+			t.close(context.Background())
+		}
+	}()
+	off, err := tc.Offsets().Offset(ctx, t.partition)
+	if err != nil {
+		return fmt.Errorf("PostgresConnector: reading the committed offset of %s: %w", t.partition, err)
+	}
+	cfg, err := s.connConfig(false)
+	if err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	if t.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("PostgresConnector: connecting to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
+	}
+	rcfg, err := s.connConfig(true)
+	if err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	if t.repl, err = pgconn.ConnectConfig(ctx, &rcfg.Config); err != nil {
+		return fmt.Errorf("PostgresConnector: opening a replication connection to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
+	}
+	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}, warned: map[string]bool{}}
+	if err := t.ensurePublication(ctx); err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	if err := t.prepare(ctx, off); err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	t.queue = make(chan connect.Record, s.maxQueue)
+	t.done = make(chan struct{})
+	t.flushKick = make(chan struct{}, 1)
+	t.flushTarget.Store(t.flushed)
+	rctx, cancel := context.WithCancel(context.Background())
+	t.cancel = cancel
+	t.wg.Add(1)
+	go t.run(rctx)
+	return nil
+}
+
+// ensurePublication creates the publication as publication.autocreate.mode
+// says when it does not exist.
+func (t *task) ensurePublication(ctx context.Context) error {
+	var exists bool
+	if err := t.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)", t.s.publication).
+		Scan(&exists); err != nil {
+		return fmt.Errorf("looking for publication %q: %w", t.s.publication, err)
+	}
+	if exists {
+		return nil
+	}
+	name := pgx.Identifier{t.s.publication}.Sanitize()
+	var q string
+	switch t.s.autocreate {
+	case "disabled":
+		return fmt.Errorf("publication %q does not exist and %s is disabled: create it, or set %s to all_tables or filtered",
+			t.s.publication, PublicationAutocreateConfig, PublicationAutocreateConfig)
+	case "filtered":
+		tables, err := t.cat.capturedTables(ctx)
+		if err != nil {
+			return err
+		}
+		if len(tables) == 0 {
+			return fmt.Errorf("%s is filtered and no table is captured: publication %q cannot be created",
+				PublicationAutocreateConfig, t.s.publication)
+		}
+		var names []string
+		for _, tb := range tables {
+			names = append(names, pgx.Identifier{tb.schema, tb.name}.Sanitize())
+		}
+		q = "CREATE PUBLICATION " + name + " FOR TABLE " + strings.Join(names, ", ")
+	default:
+		q = "CREATE PUBLICATION " + name + " FOR ALL TABLES"
+	}
+	if _, err := t.conn.Exec(ctx, q); err != nil {
+		return fmt.Errorf("creating publication %q (%s): %w", t.s.publication, PublicationAutocreateConfig, err)
+	}
+	t.log.Info("created the publication", "publication", t.s.publication, "mode", t.s.autocreate)
+	return nil
+}
+
+// prepare creates the slot when it does not exist, and works out from the
+// committed offset and snapshot.mode whether to take a snapshot and where
+// to start streaming.
+func (t *task) prepare(ctx context.Context, off connect.Offset) error {
+	s := t.s
+	var (
+		plugin, db string
+		flush      pglogrepl.LSN
+		exists     = true
+	)
+	err := t.conn.QueryRow(ctx, `SELECT plugin, database, coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots
+		WHERE slot_name = $1`, s.slot).Scan(&plugin, &db, &flush)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		exists = false
+	case err != nil:
+		return fmt.Errorf("looking for slot %q: %w", s.slot, err)
+	case plugin != "pgoutput":
+		return fmt.Errorf("%s: slot %q decodes with %q, not pgoutput: drop it or name another slot", SlotNameConfig, s.slot, plugin)
+	case db != s.dbname:
+		return fmt.Errorf("%s: slot %q belongs to database %q, not %q", SlotNameConfig, s.slot, db, s.dbname)
+	}
+	hasOffset := !off.IsZero()
+	_, inSnapshot := off.Get("snapshot")
+	lastSnap, _ := off.Get("last_snapshot_record")
+	incomplete := inSnapshot && lastSnap != true
+	switch s.snapshotMode {
+	case SnapshotInitial, SnapshotInitialOnly:
+		t.snapshot = !hasOffset || incomplete
+	case SnapshotAlways:
+		t.snapshot = true
+	case SnapshotWhenNeeded:
+		t.snapshot = !hasOffset || incomplete || !exists
+	}
+	t.streaming = s.snapshotMode != SnapshotInitialOnly
+	if hasOffset && !inSnapshot {
+		t.resume = readPosition(off)
+		t.startLSN = t.resume.lsnProc
+		if t.startLSN == 0 {
+			t.startLSN = t.resume.lsn
+		}
+	}
+	if !exists {
+		if hasOffset && !t.snapshot {
+			t.log.Warn("the replication slot does not exist: it is created anew, and the changes since the committed "+
+				"offset are not read (snapshot.mode=when_needed takes a snapshot instead)", "slot", s.slot, "offset", off.String())
+		}
+		action := "NOEXPORT_SNAPSHOT"
+		if t.snapshot {
+			action = "EXPORT_SNAPSHOT"
+		}
+		res, err := pglogrepl.CreateReplicationSlot(ctx, t.repl, s.slot, "pgoutput",
+			pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: action})
+		if err != nil {
+			return fmt.Errorf("creating slot %q: %w", s.slot, err)
+		}
+		lsn, err := pglogrepl.ParseLSN(res.ConsistentPoint)
+		if err != nil {
+			return fmt.Errorf("slot %q's consistent point %q: %w", s.slot, res.ConsistentPoint, err)
+		}
+		flush = lsn
+		t.log.Info("created the replication slot", "slot", s.slot, "consistent_point", res.ConsistentPoint)
+		if t.snapshot {
+			t.snapshotName = res.SnapshotName
+			t.snapLSN = uint64(lsn)
+			t.startLSN = uint64(lsn)
+			t.resume = position{}
+		} else if t.startLSN < uint64(lsn) {
+			t.startLSN = uint64(lsn)
+		}
+	}
+	t.flushed = uint64(flush)
+	if t.snapshot {
+		// The exported snapshot lives only until the replication
+		// connection's next command: import it now.
+		tx, err := t.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return fmt.Errorf("starting the snapshot transaction: %w", err)
+		}
+		t.snapTx = tx
+		if t.snapshotName != "" {
+			if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+t.snapshotName+"'"); err != nil {
+				return fmt.Errorf("importing the slot's snapshot: %w", err)
+			}
+		} else {
+			// No exported snapshot (the slot existed): streaming
+			// from the slot may repeat changes the snapshot has.
+			var cur pglogrepl.LSN
+			if err := tx.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&cur); err != nil {
+				return fmt.Errorf("reading the WAL position: %w", err)
+			}
+			t.snapLSN = uint64(cur)
+		}
+	}
+	return nil
+}
+
+// readPosition reads a committed offset, as Debezium's
+// PostgresOffsetContext.Loader does: lsn_commit falls back to lsn_proc.
+func readPosition(off connect.Offset) position {
+	get := func(k string) uint64 {
+		n, _ := off.Int64(k)
+		return uint64(n)
+	}
+	p := position{lsn: get("lsn"), lsnProc: get("lsn_proc"), lsnCommit: get("lsn_commit")}
+	if p.lsnCommit == 0 {
+		p.lsnCommit = p.lsnProc
+	}
+	p.txID, _ = off.Int64("txId")
+	if v, ok := off.Get("messageType"); ok {
+		p.msgType, _ = v.(string)
+	}
+	return p
+}
+
+// Poll returns the queued records, waiting up to poll.interval.ms for the
+// first.
+func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
+	var first connect.Record
+	select {
+	case first = <-t.queue:
+	case <-t.done:
+		select {
+		case first = <-t.queue:
+		default:
+			return nil, t.err
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(t.s.poll):
+		return nil, nil
+	}
+	out := make([]connect.Record, 1, min(t.s.maxBatch, len(t.queue)+1))
+	out[0] = first
+	for len(out) < t.s.maxBatch {
+		select {
+		case r := <-t.queue:
+			out = append(out, r)
+		default:
+			return out, nil
+		}
+	}
+	return out, nil
+}
+
+// Commit lets the slot confirm the LSN of the committed offset, as
+// Debezium's commitOffset does: lsn_commit, or lsn_proc without it. WAL
+// before it is then released by the server.
+func (t *task) Commit(ctx context.Context) error {
+	off, err := t.tc.Offsets().Offset(ctx, t.partition)
+	if err != nil || off.IsZero() {
+		return err
+	}
+	if _, snap := off.Get("snapshot"); snap {
+		return nil
+	}
+	p := readPosition(off)
+	if p.lsnCommit == 0 {
+		return nil
+	}
+	for {
+		cur := t.flushTarget.Load()
+		if p.lsnCommit <= cur {
+			return nil
+		}
+		if t.flushTarget.CompareAndSwap(cur, p.lsnCommit) {
+			break
+		}
+	}
+	select {
+	case t.flushKick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Stop ends the reading goroutine and closes the connections; with
+// slot.drop.on.stop it drops the slot.
+func (t *task) Stop(ctx context.Context) error {
+	return t.close(ctx)
+}
+
+func (t *task) close(ctx context.Context) error {
+	if t.cancel != nil {
+		t.cancel()
+		t.wg.Wait()
+	}
+	if t.snapTx != nil {
+		_ = t.snapTx.Rollback(ctx)
+		t.snapTx = nil
+	}
+	if t.repl != nil {
+		_ = t.repl.Close(ctx)
+		t.repl = nil
+	}
+	var err error
+	if t.conn != nil {
+		if t.s.dropSlot {
+			err = t.dropSlot(ctx)
+		}
+		_ = t.conn.Close(ctx)
+		t.conn = nil
+	}
+	return err
+}
+
+// dropSlot drops the slot, waiting for the server to see it released.
+func (t *task) dropSlot(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := t.conn.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, t.s.slot)
+		if err == nil {
+			t.log.Info("dropped the replication slot", "slot", t.s.slot)
+			return nil
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "55006" || time.Now().After(deadline) { // object_in_use
+			return fmt.Errorf("PostgresConnector: dropping slot %q (%s): %w", t.s.slot, SlotDropOnStopConfig, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// run reads: the snapshot when one is due, then the slot.
+func (t *task) run(ctx context.Context) {
+	defer t.wg.Done()
+	err := t.read(ctx)
+	if ctx.Err() != nil {
+		err = nil
+	}
+	if err != nil {
+		err = fmt.Errorf("PostgresConnector: %w", err)
+	}
+	t.err = err
+	close(t.done)
+}
+
+func (t *task) read(ctx context.Context) error {
+	if t.snapshot {
+		if err := t.takeSnapshot(ctx); err != nil {
+			return err
+		}
+	}
+	if !t.streaming {
+		t.log.Info("snapshot.mode is initial_only: the snapshot is taken, nothing is streamed")
+		<-ctx.Done()
+		return nil
+	}
+	return t.stream(ctx)
+}
+
+// push queues a record, keeping the replication connection alive while
+// the queue is full.
+func (t *task) push(ctx context.Context, r connect.Record, keepalive func() error) error {
+	for {
+		select {
+		case t.queue <- r:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(t.s.statusInterval):
+			if keepalive != nil {
+				if err := keepalive(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// changeRecord builds a change event of table tb.
+func (t *task) changeRecord(tb *table, op string, before, after *connect.Struct, key *connect.Struct, p *position) connect.Record {
+	env := connect.NewStruct(tb.envelope)
+	if before != nil {
+		_ = env.SetAt(0, connect.AnyValue(before))
+	}
+	if after != nil {
+		_ = env.SetAt(1, connect.AnyValue(after))
+	}
+	_ = env.SetAt(2, connect.AnyValue(t.s.source(tb, p, t.version)))
+	_ = env.SetAt(4, connect.AnyValue(op))
+	now := time.Now()
+	_ = env.SetAt(5, connect.AnyValue(now.UnixMilli()))
+	_ = env.SetAt(6, connect.AnyValue(now.UnixMicro()))
+	_ = env.SetAt(7, connect.AnyValue(now.UnixNano()))
+	r := connect.Record{Topic: tb.topic, ValueSchema: tb.envelope, Value: env,
+		SourcePartition: t.partition, SourceOffset: p.offset()}
+	if tb.key != nil && key != nil {
+		r.KeySchema, r.Key = tb.key, key
+	}
+	return r
+}
+
+// tombstone is the record that follows a delete: its key, no value.
+func tombstone(r connect.Record) connect.Record {
+	return connect.Record{Topic: r.Topic, KeySchema: r.KeySchema, Key: r.Key,
+		SourcePartition: r.SourcePartition, SourceOffset: r.SourceOffset}
+}
+
+// heartbeat is Debezium's heartbeat record at position p.
+func (t *task) heartbeat(p *position) connect.Record {
+	k := connect.NewStruct(heartbeatKeySchema)
+	_ = k.SetAt(0, connect.AnyValue(t.s.prefix))
+	v := connect.NewStruct(heartbeatValueSchema)
+	_ = v.SetAt(0, connect.AnyValue(time.Now().UnixMilli()))
+	return connect.Record{Topic: t.s.heartbeatTopic, KeySchema: heartbeatKeySchema, Key: k,
+		ValueSchema: heartbeatValueSchema, Value: v, SourcePartition: t.partition, SourceOffset: p.offset()}
+}
+
+// takeSnapshot reads the captured tables in the snapshot transaction, each
+// in fetches of snapshot.fetch.size rows, as op "r" events. Each record is
+// held until the next is read, so that the last of a table and of the
+// snapshot carry Debezium's markers.
+func (t *task) takeSnapshot(ctx context.Context) error {
+	tx := t.snapTx
+	defer func() {
+		_ = tx.Rollback(context.Background())
+		t.snapTx = nil
+	}()
+	var txid int64
+	if err := tx.QueryRow(ctx, "SELECT txid_current()").Scan(&txid); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	tables, err := t.cat.capturedTables(ctx)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	t.log.Info("taking a snapshot", "tables", len(tables), "lsn", pglogrepl.LSN(t.snapLSN).String())
+	type held struct {
+		tb                *table
+		cells             []cell
+		firstInTable, set bool
+		when              time.Time
+	}
+	var prev held
+	first := true
+	emit := func(lastInTable, last bool) error {
+		if !prev.set {
+			return nil
+		}
+		marker := "true"
+		switch {
+		case last:
+			marker = "last"
+		case first:
+			marker = "first"
+		case lastInTable:
+			marker = "last_in_data_collection"
+		case prev.firstInTable:
+			marker = "first_in_data_collection"
+		}
+		first = false
+		p := position{lsn: t.snapLSN, txID: txid, commitTime: prev.when, snapshot: marker, last: last}
+		tb := prev.tb
+		after, err := tb.row(tb.value, tb.valIdx, prev.cells)
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		var key *connect.Struct
+		if tb.key != nil {
+			if key, err = tb.row(tb.key, tb.keyIdx, prev.cells); err != nil {
+				return fmt.Errorf("snapshot: %w", err)
+			}
+		}
+		prev.set = false
+		return t.push(ctx, t.changeRecord(tb, "r", nil, after, key, &p), nil)
+	}
+	rowsRead := 0
+	for _, ref := range tables {
+		tb, err := t.cat.describe(ctx, ref.oid, ref.schema, ref.name, nil)
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		var cols []string
+		for _, c := range tb.columns {
+			cols = append(cols, pgx.Identifier{c.name}.Sanitize())
+		}
+		q := "DECLARE kconnect_snapshot NO SCROLL CURSOR FOR SELECT " + strings.Join(cols, ", ") + " FROM " +
+			pgx.Identifier{ref.schema, ref.name}.Sanitize()
+		if len(cols) == 0 {
+			continue
+		}
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("snapshot of %s.%s: %w", ref.schema, ref.name, err)
+		}
+		fetch := "FETCH " + strconv.Itoa(t.s.fetchSize) + " FROM kconnect_snapshot"
+		n := 0
+		for {
+			// The simple protocol returns every value as text, as
+			// pgoutput sends them.
+			res := tx.Conn().PgConn().Exec(ctx, fetch)
+			got := 0
+			for res.NextResult() {
+				rr := res.ResultReader()
+				for rr.NextRow() {
+					vals := rr.Values()
+					cells := make([]cell, len(vals))
+					for i, v := range vals {
+						if v == nil {
+							cells[i] = cell{kind: 'n'}
+						} else {
+							cells[i] = cell{kind: 't', text: string(v)}
+						}
+					}
+					if prev.set {
+						if err := emit(prev.tb != tb, false); err != nil {
+							res.Close()
+							return err
+						}
+					}
+					prev = held{tb: tb, cells: cells, firstInTable: n == 0, set: true, when: time.Now()}
+					n++
+					got++
+				}
+				if _, err := rr.Close(); err != nil {
+					res.Close()
+					return fmt.Errorf("snapshot of %s.%s: %w", ref.schema, ref.name, err)
+				}
+			}
+			if err := res.Close(); err != nil {
+				return fmt.Errorf("snapshot of %s.%s: %w", ref.schema, ref.name, err)
+			}
+			if got < t.s.fetchSize {
+				break
+			}
+		}
+		if _, err := tx.Exec(ctx, "CLOSE kconnect_snapshot"); err != nil {
+			return fmt.Errorf("snapshot of %s.%s: %w", ref.schema, ref.name, err)
+		}
+		rowsRead += n
+		t.log.Info("snapshot of a table read", "table", ref.schema+"."+ref.name, "rows", n)
+	}
+	if err := emit(true, true); err != nil {
+		return err
+	}
+	t.log.Info("snapshot taken", "tables", len(tables), "rows", rowsRead)
+	return nil
+}
+
+// stream reads the slot from startLSN.
+func (t *task) stream(ctx context.Context) error {
+	s := t.s
+	start := pglogrepl.LSN(t.startLSN)
+	err := pglogrepl.StartReplication(ctx, t.repl, s.slot, start, pglogrepl.StartReplicationOptions{
+		PluginArgs: []string{"proto_version '1'", "publication_names '" + strings.ReplaceAll(s.publication, "'", "''") + "'"},
+	})
+	if err != nil {
+		return fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err)
+	}
+	t.log.Info("streaming", "slot", s.slot, "publication", s.publication, "from", start.String())
+	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,
+		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now()}
+	nextStatus := time.Now()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if want := t.flushTarget.Load(); want > t.flushed || time.Now().After(nextStatus) {
+			if want > t.flushed {
+				t.flushed = want
+			}
+			if err := t.sendStatus(ctx, false); err != nil {
+				return err
+			}
+			nextStatus = time.Now().Add(s.statusInterval)
+		}
+		wait := time.Until(nextStatus)
+		if wait > 200*time.Millisecond {
+			wait = 200 * time.Millisecond
+		}
+		rctx, cancel := context.WithTimeout(ctx, wait)
+		msg, err := t.repl.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if pgconn.Timeout(err) && ctx.Err() == nil {
+				if err := st.idle(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			return fmt.Errorf("reading slot %q: %w", s.slot, err)
+		}
+		switch msg := msg.(type) {
+		case *pgproto3.CopyData:
+			if len(msg.Data) == 0 {
+				continue
+			}
+			switch msg.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("reading slot %q: %w", s.slot, err)
+				}
+				if !st.inTx && uint64(ka.ServerWALEnd) > st.walEnd {
+					st.walEnd = uint64(ka.ServerWALEnd)
+				}
+				if ka.ReplyRequested {
+					nextStatus = time.Time{}
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("reading slot %q: %w", s.slot, err)
+				}
+				if err := st.handle(ctx, uint64(xld.WALStart), xld.WALData); err != nil {
+					return err
+				}
+			}
+		case *pgproto3.ErrorResponse:
+			return fmt.Errorf("reading slot %q: %w", s.slot, pgconn.ErrorResponseToPgError(msg))
+		}
+	}
+}
+
+// sendStatus tells the server the LSN the committed offsets allow it to
+// release.
+func (t *task) sendStatus(ctx context.Context, reply bool) error {
+	lsn := pglogrepl.LSN(t.flushed)
+	err := pglogrepl.SendStandbyStatusUpdate(ctx, t.repl, pglogrepl.StandbyStatusUpdate{
+		WALWritePosition: lsn, WALFlushPosition: lsn, WALApplyPosition: lsn, ReplyRequested: reply})
+	if err != nil {
+		return fmt.Errorf("sending the status of slot %q: %w", t.s.slot, err)
+	}
+	return nil
+}
