@@ -1,0 +1,108 @@
+package postgrescdc_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/source/postgrescdc"
+)
+
+func baseConfig() map[string]string {
+	return map[string]string{"database.hostname": "127.0.0.1", "database.user": "u", "database.password": "s3cret-pw",
+		"database.dbname": "d", "topic.prefix": "p"}
+}
+
+// TestDefaults: Debezium's defaults.
+func TestDefaults(t *testing.T) {
+	def := postgrescdc.Plugin().Config
+	for k, want := range map[string]string{"database.port": "5432", "slot.name": "debezium", "slot.drop.on.stop": "false",
+		"publication.name": "dbz_publication", "publication.autocreate.mode": "all_tables", "snapshot.mode": "initial",
+		"snapshot.fetch.size": "10240", "decimal.handling.mode": "precise", "time.precision.mode": "adaptive",
+		"binary.handling.mode": "bytes", "tombstones.on.delete": "true", "heartbeat.interval.ms": "0",
+		"max.batch.size": "2048", "max.queue.size": "8192", "poll.interval.ms": "500", "skipped.operations": "t",
+		"provide.transaction.metadata": "false"} {
+		k2, ok := def.Key(k)
+		if !ok {
+			t.Errorf("%s is not defined", k)
+			continue
+		}
+		got := fmtAny(k2.Default)
+		if got != want {
+			t.Errorf("%s defaults to %q, want %q", k, got, want)
+		}
+	}
+}
+
+// TestBadConfig: each bad configuration fails Start with an error naming
+// its key, and the password never shows.
+func TestBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"decoderbufs", "plugin.name", "decoderbufs", "plugin.name"},
+		{"wal2json", "plugin.name", "wal2json", "pgoutput"},
+		{"no prefix", "topic.prefix", "", "topic.prefix"},
+		{"bad regex", "table.include.list", "public.(a", "table.include.list"},
+		{"both lists", "table.exclude.list", "x", "table.exclude.list"},
+		{"bad snapshot mode", "snapshot.mode", "sometimes", "snapshot.mode"},
+		{"bad decimal mode", "decimal.handling.mode", "float", "decimal.handling.mode"},
+		{"bad skipped op", "skipped.operations", "x", "skipped.operations"},
+		{"bad slot name", "slot.name", "My-Slot", "slot.name"},
+		{"queue below batch", "max.queue.size", "100", "max.queue.size"},
+		{"bad key columns", "message.key.columns", "public.t", "message.key.columns"},
+		{"transaction metadata", "provide.transaction.metadata", "true", "provide.transaction.metadata"},
+		{"no hostname", "database.hostname", "", "database.hostname"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := baseConfig()
+			if tc.name == "both lists" {
+				cfg["table.include.list"] = "y"
+			}
+			cfg[tc.key] = tc.value
+			if tc.value == "" {
+				delete(cfg, tc.key)
+			}
+			err := postgrescdc.Plugin().New().Start(context.Background(), cfg, connecttest.NewConnectorContext(nil))
+			if err == nil {
+				t.Fatal("Start accepted it")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not name %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "s3cret-pw") {
+				t.Fatalf("error %q shows the password", err)
+			}
+		})
+	}
+}
+
+// TestPublicationDisabledMissing: with publication.autocreate.mode
+// disabled, a missing publication fails the task's start, naming it and
+// the key; and a wrong password fails without showing it.
+func TestPublicationDisabledMissing(t *testing.T) {
+	p := newPG(t)
+	cfg := p.config("publication.autocreate.mode", "disabled")
+	task := postgrescdc.Plugin().New().NewTask()
+	err := task.Start(context.Background(), cfg, connecttest.SourceTaskContext(cfg, connecttest.NewOffsets()))
+	if err == nil || !strings.Contains(err.Error(), cfg["publication.name"]) || !strings.Contains(err.Error(), "publication.autocreate.mode") {
+		t.Fatalf("Start: %v", err)
+	}
+	cfg = p.config("database.password", "wrong-pw-123", "database.user", "no_such_user")
+	err = task.Start(context.Background(), cfg, connecttest.SourceTaskContext(cfg, connecttest.NewOffsets()))
+	if err == nil || strings.Contains(err.Error(), "wrong-pw-123") {
+		t.Fatalf("Start: %v", err)
+	}
+}
+
+func fmtAny(v any) string {
+	switch v := v.(type) {
+	case []string:
+		return strings.Join(v, ",")
+	case nil:
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
