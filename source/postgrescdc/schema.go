@@ -179,6 +179,11 @@ func (t *table) row(sc *connect.Schema, idx []int, cells []cell) (*connect.Struc
 		if v == nil {
 			continue
 		}
+		if inner, ok := v.(*connect.Struct); ok && inner.Schema() != sc.Fields[f].Schema {
+			// A struct-valued type (VariableScaleDecimal) is built on
+			// the required schema; the field may be its optional copy.
+			v = restruct(inner, sc.Fields[f].Schema)
+		}
 		if err := st.SetAt(f, connect.AnyValue(v)); err != nil {
 			return nil, fmt.Errorf("table %s.%s column %s (%s): %w", t.schema, t.name, c.name, c.typ.name, err)
 		}
@@ -268,4 +273,14 @@ func (s *settings) source(t *table, p *position, version string) *connect.Struct
 		set(12, int64(p.lsn))
 	}
 	return st
+}
+
+// restruct copies st's values into a struct of schema sc, which has the
+// same fields.
+func restruct(st *connect.Struct, sc *connect.Schema) *connect.Struct {
+	out := connect.NewStruct(sc)
+	for i := range sc.Fields {
+		_ = out.SetAt(i, st.At(i))
+	}
+	return out
 }
