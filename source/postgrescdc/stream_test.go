@@ -1,8 +1,10 @@
 package postgrescdc_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -109,5 +111,49 @@ func TestStreamShapes(t *testing.T) {
 	}
 	if field(t, recs[2].Value, "before", "note") != "n" {
 		t.Fatalf("FULL delete %v", recs[2].Value)
+	}
+}
+
+// TestFilteredPublicationAndTruncate: a filtered publication lists the
+// captured tables only; a truncate is an op "t" record once
+// skipped.operations no longer names it, and updates are skipped when it
+// names u; slot.drop.on.stop drops the slot at Stop.
+func TestFilteredPublicationAndTruncate(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.kept (id int PRIMARY KEY)`)
+	p.exec(t, `CREATE TABLE public.other (id int PRIMARY KEY)`)
+	cfg := p.config("snapshot.mode", "no_data", "publication.autocreate.mode", "filtered",
+		"table.include.list", `public\.kept`, "skipped.operations", "u", "slot.drop.on.stop", "true")
+	r := start(t, cfg, nil)
+	var tables []string
+	rows, err := p.conn.Query(context.Background(), `SELECT tablename FROM pg_publication_tables WHERE pubname = $1`, cfg["publication.name"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	if strings.Join(tables, ",") != "kept" {
+		t.Fatalf("publication tables %v", tables)
+	}
+	p.exec(t, `INSERT INTO public.other VALUES (1)`)
+	p.exec(t, `INSERT INTO public.kept VALUES (1)`)
+	p.exec(t, `UPDATE public.kept SET id = id`)
+	p.exec(t, `TRUNCATE public.kept`)
+	recs := r.until(2)
+	if field(t, recs[0].Value, "op") != "c" || field(t, recs[1].Value, "op") != "t" || recs[1].Key != nil {
+		t.Fatalf("records %v", recs)
+	}
+	if field(t, recs[1].Value, "source", "table") != "kept" {
+		t.Fatalf("truncate %v", recs[1].Value)
+	}
+	r.quiet(200 * time.Millisecond)
+	r.stop()
+	var n int
+	if err := p.conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1",
+		cfg["slot.name"]).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d slots named %s after Stop with slot.drop.on.stop (%v)", n, cfg["slot.name"], err)
 	}
 }
