@@ -206,29 +206,30 @@ type position struct {
 
 // offset is the position as Debezium's PostgresOffsetContext writes it.
 func (p *position) offset() connect.Offset {
-	m := map[string]any{"ts_usec": p.commitTime.UnixMicro()}
+	e := make([]connect.MapEntry, 0, 7)
+	e = append(e, connect.MapEntry{Key: "ts_usec", Value: p.commitTime.UnixMicro()})
 	if p.txID != 0 {
-		m["txId"] = p.txID
+		e = append(e, connect.MapEntry{Key: "txId", Value: p.txID})
 	}
 	if p.lsn != 0 {
-		m["lsn"] = int64(p.lsn)
+		e = append(e, connect.MapEntry{Key: "lsn", Value: int64(p.lsn)})
 	}
 	if p.snapshot != "" {
-		m["snapshot"] = "INITIAL"
-		m["last_snapshot_record"] = p.last
-		m["snapshot_completed"] = p.last
+		e = append(e, connect.MapEntry{Key: "snapshot", Value: "INITIAL"},
+			connect.MapEntry{Key: "last_snapshot_record", Value: p.last},
+			connect.MapEntry{Key: "snapshot_completed", Value: p.last})
 	} else {
 		if p.lsnProc != 0 {
-			m["lsn_proc"] = int64(p.lsnProc)
+			e = append(e, connect.MapEntry{Key: "lsn_proc", Value: int64(p.lsnProc)})
 		}
 		if p.lsnCommit != 0 {
-			m["lsn_commit"] = int64(p.lsnCommit)
+			e = append(e, connect.MapEntry{Key: "lsn_commit", Value: int64(p.lsnCommit)})
 		}
 		if p.msgType != "" {
-			m["messageType"] = p.msgType
+			e = append(e, connect.MapEntry{Key: "messageType", Value: p.msgType})
 		}
 	}
-	o, err := connect.OffsetFromMap(m)
+	o, err := connect.OffsetFromEntries(e)
 	if err != nil {
 		panic(err) // the values above are all primitives
 	}
@@ -239,18 +240,19 @@ func (p *position) offset() connect.Offset {
 func (s *settings) source(t *table, p *position, version string) *connect.Struct {
 	st := connect.NewStruct(sourceSchema)
 	ts := p.commitTime
-	set := func(i int, v any) { _ = st.SetAt(i, connect.AnyValue(v)) }
-	set(0, version)
-	set(1, "postgresql")
-	set(2, s.prefix)
-	set(3, ts.UnixMilli())
+	set := func(i int, v connect.Value) { _ = st.SetAt(i, v) }
+	set(0, connect.StringValue(version))
+	set(1, connect.StringValue("postgresql"))
+	set(2, connect.StringValue(s.prefix))
+	set(3, connect.Int64Value(ts.UnixMilli()))
 	if p.snapshot != "" {
-		set(4, p.snapshot)
+		set(4, connect.StringValue(p.snapshot))
 	} else {
-		set(4, "false")
+		set(4, connect.StringValue("false"))
 	}
-	set(5, s.dbname)
-	seq := []byte{'['}
+	set(5, connect.StringValue(s.dbname))
+	seq := make([]byte, 0, 48)
+	seq = append(seq, '[')
 	for i, l := range []uint64{p.lsnCommit, p.lsn} {
 		if i > 0 {
 			seq = append(seq, ',')
@@ -261,16 +263,16 @@ func (s *settings) source(t *table, p *position, version string) *connect.Struct
 			seq = append(strconv.AppendUint(append(seq, '"'), l, 10), '"')
 		}
 	}
-	set(6, string(append(seq, ']')))
-	set(7, ts.UnixMicro())
-	set(8, ts.UnixNano())
-	set(9, t.schema)
-	set(10, t.name)
+	set(6, connect.StringValue(string(append(seq, ']'))))
+	set(7, connect.Int64Value(ts.UnixMicro()))
+	set(8, connect.Int64Value(ts.UnixNano()))
+	set(9, connect.StringValue(t.schema))
+	set(10, connect.StringValue(t.name))
 	if p.txID != 0 {
-		set(11, p.txID)
+		set(11, connect.Int64Value(p.txID))
 	}
 	if p.lsn != 0 {
-		set(12, int64(p.lsn))
+		set(12, connect.Int64Value(int64(p.lsn)))
 	}
 	return st
 }

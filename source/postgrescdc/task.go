@@ -473,11 +473,11 @@ func (t *task) changeRecord(tb *table, op string, before, after *connect.Struct,
 		_ = env.SetAt(1, connect.AnyValue(after))
 	}
 	_ = env.SetAt(2, connect.AnyValue(t.s.source(tb, p, t.version)))
-	_ = env.SetAt(4, connect.AnyValue(op))
+	_ = env.SetAt(4, connect.StringValue(op))
 	now := time.Now()
-	_ = env.SetAt(5, connect.AnyValue(now.UnixMilli()))
-	_ = env.SetAt(6, connect.AnyValue(now.UnixMicro()))
-	_ = env.SetAt(7, connect.AnyValue(now.UnixNano()))
+	_ = env.SetAt(5, connect.Int64Value(now.UnixMilli()))
+	_ = env.SetAt(6, connect.Int64Value(now.UnixMicro()))
+	_ = env.SetAt(7, connect.Int64Value(now.UnixNano()))
 	r := connect.Record{Topic: tb.topic, ValueSchema: tb.envelope, Value: env,
 		SourcePartition: t.partition, SourceOffset: p.offset()}
 	if tb.key != nil && key != nil {
@@ -646,6 +646,16 @@ func (t *task) stream(ctx context.Context) error {
 	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,
 		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now()}
 	nextStatus := time.Now()
+	var wait struct {
+		ctx    context.Context
+		cancel context.CancelFunc
+		at     time.Time
+	}
+	defer func() {
+		if wait.cancel != nil {
+			wait.cancel()
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -659,15 +669,19 @@ func (t *task) stream(ctx context.Context) error {
 			}
 			nextStatus = time.Now().Add(s.statusInterval)
 		}
-		wait := time.Until(nextStatus)
-		if wait > 200*time.Millisecond {
-			wait = 200 * time.Millisecond
+		// One deadline serves every message until it passes, rather than
+		// a context and a timer a message.
+		if wait.ctx == nil || !time.Now().Before(wait.at) {
+			if wait.cancel != nil {
+				wait.cancel()
+			}
+			wait.at = time.Now().Add(min(time.Until(nextStatus), 200*time.Millisecond))
+			wait.ctx, wait.cancel = context.WithDeadline(ctx, wait.at)
 		}
-		rctx, cancel := context.WithTimeout(ctx, wait)
-		msg, err := t.repl.ReceiveMessage(rctx)
-		cancel()
+		msg, err := t.repl.ReceiveMessage(wait.ctx)
 		if err != nil {
 			if pgconn.Timeout(err) && ctx.Err() == nil {
+				wait.ctx = nil
 				if err := st.idle(ctx); err != nil {
 					return err
 				}
