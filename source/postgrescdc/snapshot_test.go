@@ -197,3 +197,38 @@ func TestMessageKeyColumns(t *testing.T) {
 		t.Fatalf("key %v", rec.Key)
 	}
 }
+
+// TestRestartAfterSnapshot: a task stopped in the middle of the snapshot
+// takes it again at the next start (at least once), and one stopped after
+// the snapshot's last record is committed streams on from the snapshot's
+// point, without taking it again and without losing the changes made
+// meanwhile.
+func TestRestartAfterSnapshot(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, 20)`)
+	cfg := p.config("max.batch.size", "5", "max.queue.size", "6")
+	offsets := connecttest.NewOffsets()
+	r := start(t, cfg, offsets)
+	recs := r.until(5)
+	offsets.CommitRecords(recs[:5])
+	r.stop()
+
+	r = start(t, cfg, offsets)
+	recs = r.until(20)
+	for i, rec := range recs {
+		if field(t, rec.Value, "op") != "r" || field(t, rec.Key, "id") != int32(i+1) {
+			t.Fatalf("record %d after a restart mid-snapshot: %v", i, rec.Value)
+		}
+	}
+	offsets.CommitRecords(recs)
+	r.stop()
+
+	p.exec(t, `INSERT INTO public.t VALUES (21)`)
+	r = start(t, cfg, offsets)
+	rec := r.until(1)[0]
+	if field(t, rec.Value, "op") != "c" || field(t, rec.Key, "id") != int32(21) {
+		t.Fatalf("after the snapshot: %v", rec.Value)
+	}
+	r.quiet(300 * time.Millisecond)
+}
