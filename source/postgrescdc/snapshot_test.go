@@ -232,3 +232,20 @@ func TestRestartAfterSnapshot(t *testing.T) {
 	}
 	r.quiet(300 * time.Millisecond)
 }
+
+// TestDropSlotOnStopMidSnapshot: slot.drop.on.stop drops the slot even
+// when the task is stopped in the middle of a snapshot.
+func TestDropSlotOnStopMidSnapshot(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, 5000)`)
+	cfg := p.config("slot.drop.on.stop", "true", "snapshot.fetch.size", "100", "max.batch.size", "10", "max.queue.size", "20")
+	r := start(t, cfg, nil)
+	r.until(10)
+	r.stop()
+	var n int
+	if err := p.conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1",
+		cfg["slot.name"]).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d slots named %s after Stop (%v)", n, cfg["slot.name"], err)
+	}
+}

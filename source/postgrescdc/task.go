@@ -397,6 +397,15 @@ func (t *task) close(ctx context.Context) error {
 
 // dropSlot drops the slot, waiting for the server to see it released.
 func (t *task) dropSlot(ctx context.Context) error {
+	if t.conn.IsClosed() { // a snapshot query cancelled by Stop closes it
+		cfg, err := t.s.connConfig(false)
+		if err != nil {
+			return fmt.Errorf("PostgresConnector: dropping slot %q (%s): %w", t.s.slot, SlotDropOnStopConfig, err)
+		}
+		if t.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+			return fmt.Errorf("PostgresConnector: dropping slot %q (%s): %w", t.s.slot, SlotDropOnStopConfig, err)
+		}
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := t.conn.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, t.s.slot)
