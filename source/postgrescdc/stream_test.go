@@ -157,3 +157,25 @@ func TestFilteredPublicationAndTruncate(t *testing.T) {
 		t.Fatalf("%d slots named %s after Stop with slot.drop.on.stop (%v)", n, cfg["slot.name"], err)
 	}
 }
+
+// TestKeyUpdate: an update that changes the primary key is a delete of
+// the old key, its tombstone and a create of the new one, as in Debezium.
+func TestKeyUpdate(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY, v text)`)
+	r := start(t, p.config("snapshot.mode", "no_data"), nil)
+	p.exec(t, `INSERT INTO public.t VALUES (1, 'x')`)
+	p.exec(t, `UPDATE public.t SET id = 2 WHERE id = 1`)
+	recs := r.until(4)[1:]
+	if field(t, recs[0].Value, "op") != "d" || field(t, recs[0].Key, "id") != int32(1) ||
+		field(t, recs[0].Value, "before", "id") != int32(1) {
+		t.Fatalf("delete %v %v", recs[0].Key, recs[0].Value)
+	}
+	if recs[1].Value != nil || field(t, recs[1].Key, "id") != int32(1) {
+		t.Fatalf("tombstone %v %v", recs[1].Key, recs[1].Value)
+	}
+	if field(t, recs[2].Value, "op") != "c" || field(t, recs[2].Key, "id") != int32(2) ||
+		field(t, recs[2].Value, "after", "v") != "x" {
+		t.Fatalf("create %v %v", recs[2].Key, recs[2].Value)
+	}
+}
