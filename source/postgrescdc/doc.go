@@ -61,6 +61,12 @@
 // (topic __debezium-heartbeat.<prefix>) so that the offsets, and the slot,
 // advance while the captured tables are quiet.
 //
+// When the server ends a connection while the task streams (a restart, a
+// network failure, pg_terminate_backend), the task connects again by
+// itself, waiting 1s, then up to 30s, between attempts, and streams on
+// from the last record it queued. Losing it during a snapshot fails the
+// task; the next start takes the snapshot again.
+//
 // # Differences from Debezium
 //
 //   - plugin.name defaults to pgoutput, the only plugin decoded; Debezium's
@@ -73,6 +79,4 @@
 //     include.unknown.datatypes=false.
 //   - Column defaults are not carried in the schemas.
 //   - source.version is kconnect's version, not Debezium's.
-//   - Losing the replication connection fails the task; the runtime's
-//     restart resumes from the committed offset.
 package postgrescdc

@@ -23,6 +23,17 @@ type streamState struct {
 	// outside a transaction: everything before it has been sent.
 	walEnd        uint64
 	lastHeartbeat time.Time
+	// emitted is the position of the last record queued.
+	emitted position
+}
+
+// emit queues a record at the current position.
+func (st *streamState) emit(ctx context.Context, r connect.Record) error {
+	if err := st.t.push(ctx, r, st.keepalive); err != nil {
+		return err
+	}
+	st.emitted = st.pos
+	return nil
 }
 
 func (st *streamState) keepalive() error {
@@ -98,7 +109,7 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 			if tb == nil {
 				continue
 			}
-			if err := t.push(ctx, t.changeRecord(tb, "t", nil, nil, nil, &st.pos), st.keepalive); err != nil {
+			if err := st.emit(ctx, t.changeRecord(tb, "t", nil, nil, nil, &st.pos)); err != nil {
 				return err
 			}
 		}
@@ -165,23 +176,23 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 		}
 		if !oldKey.Equal(key) {
 			del := t.changeRecord(tb, "d", before, nil, oldKey, &st.pos)
-			if err := t.push(ctx, del, st.keepalive); err != nil {
+			if err := st.emit(ctx, del); err != nil {
 				return err
 			}
 			if t.s.tombstones {
-				if err := t.push(ctx, tombstone(del), st.keepalive); err != nil {
+				if err := st.emit(ctx, tombstone(del)); err != nil {
 					return err
 				}
 			}
-			return t.push(ctx, t.changeRecord(tb, "c", nil, after, key, &st.pos), st.keepalive)
+			return st.emit(ctx, t.changeRecord(tb, "c", nil, after, key, &st.pos))
 		}
 	}
 	r := t.changeRecord(tb, op, before, after, key, &st.pos)
-	if err := t.push(ctx, r, st.keepalive); err != nil {
+	if err := st.emit(ctx, r); err != nil {
 		return err
 	}
 	if op == "d" && t.s.tombstones {
-		return t.push(ctx, tombstone(r), st.keepalive)
+		return st.emit(ctx, tombstone(r))
 	}
 	return nil
 }
@@ -195,7 +206,7 @@ func (st *streamState) maybeHeartbeat(ctx context.Context) error {
 		return nil
 	}
 	st.lastHeartbeat = time.Now()
-	return t.push(ctx, t.heartbeat(&st.pos), st.keepalive)
+	return st.emit(ctx, t.heartbeat(&st.pos))
 }
 
 // idle runs when the slot has had nothing to send for a while: outside a

@@ -179,3 +179,25 @@ func TestKeyUpdate(t *testing.T) {
 		t.Fatalf("create %v %v", recs[2].Key, recs[2].Value)
 	}
 }
+
+// TestReconnect: when the server ends the task's connections in the
+// middle of the stream, the task connects again by itself and goes on
+// from the last record it queued: nothing lost, nothing repeated.
+func TestReconnect(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	r := start(t, p.config("snapshot.mode", "no_data"), nil)
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, 5)`)
+	got := r.until(5)
+	p.exec(t, `BEGIN; INSERT INTO public.t SELECT generate_series(6, 10); COMMIT`)
+	p.exec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1
+		AND application_name = 'kconnect-postgrescdc'`, p.name)
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(11, 15)`)
+	got = append(got, r.until(10)...)
+	for i, rec := range got[:15] {
+		if id := field(t, rec.Key, "id"); id != int32(i+1) {
+			t.Fatalf("record %d has id %v, want %d", i, id, i+1)
+		}
+	}
+	r.quiet(500 * time.Millisecond)
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,19 +118,8 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	if err != nil {
 		return fmt.Errorf("PostgresConnector: reading the committed offset of %s: %w", t.partition, err)
 	}
-	cfg, err := s.connConfig(false)
-	if err != nil {
+	if err := t.connect(ctx); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
-	}
-	if t.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
-		return fmt.Errorf("PostgresConnector: connecting to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
-	}
-	rcfg, err := s.connConfig(true)
-	if err != nil {
-		return fmt.Errorf("PostgresConnector: %w", err)
-	}
-	if t.repl, err = pgconn.ConnectConfig(ctx, &rcfg.Config); err != nil {
-		return fmt.Errorf("PostgresConnector: opening a replication connection to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
 	}
 	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}, warned: map[string]bool{}}
 	if err := t.ensurePublication(ctx); err != nil {
@@ -145,6 +136,27 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	t.cancel = cancel
 	t.wg.Add(1)
 	go t.run(rctx)
+	return nil
+}
+
+// connect opens the two connections: the ordinary one and the
+// replication one.
+func (t *task) connect(ctx context.Context) error {
+	s := t.s
+	cfg, err := s.connConfig(false)
+	if err != nil {
+		return err
+	}
+	if t.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("connecting to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
+	}
+	rcfg, err := s.connConfig(true)
+	if err != nil {
+		return err
+	}
+	if t.repl, err = pgconn.ConnectConfig(ctx, &rcfg.Config); err != nil {
+		return fmt.Errorf("opening a replication connection to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
+	}
 	return nil
 }
 
@@ -425,10 +437,29 @@ func (t *task) dropSlot(ctx context.Context) error {
 	}
 }
 
-// run reads: the snapshot when one is due, then the slot.
+// run reads: the snapshot when one is due, then the slot. When the
+// connection to the server is lost while streaming, it connects again,
+// backing off up to 30s between attempts, and streams on from the last
+// record it queued.
 func (t *task) run(ctx context.Context) {
 	defer t.wg.Done()
 	err := t.read(ctx)
+	backoff := time.Second
+	for lost := (*lostConn)(nil); err != nil && ctx.Err() == nil && errors.As(err, &lost); {
+		t.log.Warn("the connection to the server was lost; connecting again", "error", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		backoff = min(2*backoff, 30*time.Second)
+		if err = t.reconnect(ctx); err == nil {
+			backoff = time.Second
+			err = t.stream(ctx)
+		}
+	}
 	if ctx.Err() != nil {
 		err = nil
 	}
@@ -451,6 +482,55 @@ func (t *task) read(ctx context.Context) error {
 		return nil
 	}
 	return t.stream(ctx)
+}
+
+// lostConn marks an error that lost the connection to the server, after
+// which the task connects again rather than failing.
+type lostConn struct{ err error }
+
+func (e *lostConn) Error() string { return e.err.Error() }
+func (e *lostConn) Unwrap() error { return e.err }
+
+// lost wraps err in lostConn when it is the connection's failure (a
+// network error, the server shutting down or refusing connections), not
+// a data or SQL error.
+func lost(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		if strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") {
+			return &lostConn{err}
+		}
+		return err
+	}
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &netErr) || errors.As(err, &connectErr) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed") {
+		return &lostConn{err}
+	}
+	return err
+}
+
+// reconnect replaces the connections, and has the stream start at the
+// position the server confirmed, skipping what was queued already.
+func (t *task) reconnect(ctx context.Context) error {
+	if t.repl != nil {
+		_ = t.repl.Close(ctx)
+	}
+	if t.conn != nil {
+		_ = t.conn.Close(ctx)
+	}
+	if err := t.connect(ctx); err != nil {
+		return lost(err)
+	}
+	t.cat.conn = t.conn
+	t.startLSN = t.flushed
+	t.log.Info("connected again", "from", pglogrepl.LSN(t.startLSN).String())
+	return nil
 }
 
 // push queues a record, keeping the replication connection alive while
@@ -649,11 +729,20 @@ func (t *task) stream(ctx context.Context) error {
 		PluginArgs: []string{"proto_version '1'", "publication_names '" + strings.ReplaceAll(s.publication, "'", "''") + "'"},
 	})
 	if err != nil {
-		return fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err)
+		return lost(fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err))
 	}
 	t.log.Info("streaming", "slot", s.slot, "publication", s.publication, "from", start.String())
 	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,
 		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now()}
+	defer func() {
+		// Should the stream start again, it skips what was queued.
+		if st.emitted.lsnProc != 0 || st.emitted.lsnCommit != 0 {
+			t.resume = st.emitted
+			if t.resume.lsnCommit == 0 {
+				t.resume.lsnCommit = t.resume.lsnProc
+			}
+		}
+	}()
 	nextStatus := time.Now()
 	var wait struct {
 		ctx    context.Context
@@ -696,7 +785,7 @@ func (t *task) stream(ctx context.Context) error {
 				}
 				continue
 			}
-			return fmt.Errorf("reading slot %q: %w", s.slot, err)
+			return lost(fmt.Errorf("reading slot %q: %w", s.slot, err))
 		}
 		switch msg := msg.(type) {
 		case *pgproto3.CopyData:
@@ -721,11 +810,11 @@ func (t *task) stream(ctx context.Context) error {
 					return fmt.Errorf("reading slot %q: %w", s.slot, err)
 				}
 				if err := st.handle(ctx, uint64(xld.WALStart), xld.WALData); err != nil {
-					return err
+					return lost(err)
 				}
 			}
 		case *pgproto3.ErrorResponse:
-			return fmt.Errorf("reading slot %q: %w", s.slot, pgconn.ErrorResponseToPgError(msg))
+			return lost(fmt.Errorf("reading slot %q: %w", s.slot, pgconn.ErrorResponseToPgError(msg)))
 		}
 	}
 }
@@ -737,7 +826,7 @@ func (t *task) sendStatus(ctx context.Context, reply bool) error {
 	err := pglogrepl.SendStandbyStatusUpdate(ctx, t.repl, pglogrepl.StandbyStatusUpdate{
 		WALWritePosition: lsn, WALFlushPosition: lsn, WALApplyPosition: lsn, ReplyRequested: reply})
 	if err != nil {
-		return fmt.Errorf("sending the status of slot %q: %w", t.s.slot, err)
+		return lost(fmt.Errorf("sending the status of slot %q: %w", t.s.slot, err))
 	}
 	return nil
 }
