@@ -106,3 +106,28 @@ func fmtAny(v any) string {
 	}
 	return strings.TrimSpace(fmt.Sprint(v))
 }
+
+// TestPublicationLacksTable: an existing publication that does not
+// publish a table table.include.list names fails the start, naming the
+// table, the publication and the key.
+func TestPublicationLacksTable(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.a (id int PRIMARY KEY)`)
+	p.exec(t, `CREATE TABLE public.b (id int PRIMARY KEY)`)
+	cfg := p.config("table.include.list", `public\.(a|b)`)
+	p.exec(t, `CREATE PUBLICATION `+cfg["publication.name"]+` FOR TABLE public.a`)
+	task := postgrescdc.Plugin().New().NewTask()
+	err := task.Start(context.Background(), cfg, connecttest.SourceTaskContext(cfg, connecttest.NewOffsets()))
+	if err == nil {
+		task.Stop(context.Background())
+		t.Fatal("Start accepted a publication without public.b")
+	}
+	for _, want := range []string{"public.b", cfg["publication.name"], "table.include.list"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Fatalf("error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "public.a,") || strings.Contains(err.Error(), "public.a ") {
+		t.Fatalf("error %q names a published table", err)
+	}
+}

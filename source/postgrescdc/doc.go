@@ -12,7 +12,9 @@
 // (slot.name) through PostgreSQL's built-in pgoutput plugin and a
 // publication (publication.name), both created when missing: the
 // publication FOR ALL TABLES, or for the captured tables only
-// (publication.autocreate.mode=filtered), or not at all (disabled). Both
+// (publication.autocreate.mode=filtered), or not at all (disabled). An
+// existing publication that does not publish a table table.include.list
+// names fails the start (other captured tables it lacks are logged). Both
 // connections set DateStyle ISO, TimeZone UTC, IntervalStyle iso_8601 and
 // bytea_output hex, and every value is read from its text form, as
 // pgoutput sends it. Relation messages are read as they come, so a column

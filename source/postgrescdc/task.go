@@ -169,7 +169,7 @@ func (t *task) ensurePublication(ctx context.Context) error {
 		return fmt.Errorf("looking for publication %q: %w", t.s.publication, err)
 	}
 	if exists {
-		return nil
+		return t.checkPublication(ctx)
 	}
 	name := pgx.Identifier{t.s.publication}.Sanitize()
 	var q string
@@ -198,6 +198,50 @@ func (t *task) ensurePublication(ctx context.Context) error {
 		return fmt.Errorf("creating publication %q (%s): %w", t.s.publication, PublicationAutocreateConfig, err)
 	}
 	t.log.Info("created the publication", "publication", t.s.publication, "mode", t.s.autocreate)
+	return nil
+}
+
+// checkPublication looks for captured tables an existing publication
+// does not publish, whose changes would never come: with
+// table.include.list naming them it is an error, otherwise a warning.
+func (t *task) checkPublication(ctx context.Context) error {
+	var all bool
+	if err := t.conn.QueryRow(ctx, "SELECT puballtables FROM pg_publication WHERE pubname = $1", t.s.publication).
+		Scan(&all); err != nil || all {
+		return err
+	}
+	tables, err := t.cat.capturedTables(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := t.conn.Query(ctx, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+		t.s.publication)
+	if err != nil {
+		return fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
+	}
+	published, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
+	}
+	in := map[string]bool{}
+	for _, p := range published {
+		in[p] = true
+	}
+	var missing []string
+	for _, tb := range tables {
+		if n := tb.schema + "." + tb.name; !in[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if len(t.s.tableInclude) > 0 {
+		return fmt.Errorf("%s: publication %q (%s) does not publish %s: add them to it (ALTER PUBLICATION ... ADD TABLE)",
+			TableIncludeListConfig, t.s.publication, PublicationNameConfig, strings.Join(missing, ", "))
+	}
+	t.log.Warn("the publication does not publish some captured tables: their changes are not streamed",
+		"publication", t.s.publication, "tables", missing)
 	return nil
 }
 
