@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
@@ -214,5 +213,3 @@ func field(t testing.TB, v any, path ...string) any {
 	}
 	return v
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
