@@ -102,6 +102,8 @@ var layers = []struct {
 	{"internal/connectassign", kindInternal}, // the leader's assignors (EagerAssignor, IncrementalCooperativeAssignor)
 	// What the schema-registry converters share: registry client, keys, subject strategies.
 	{"internal/schemaregistry", kindInternal},
+	// What the MongoDB source and sink share: client, credential redaction, Connect values as BSON.
+	{"internal/mongodb", kindInternal},
 }
 
 // rel returns path relative to the module ("" for the module root) and
