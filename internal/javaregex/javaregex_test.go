@@ -129,6 +129,25 @@ func TestReplaceFirst(t *testing.T) {
 	require.Equal(t, "bc", Replacement{}.ReplaceFirst(regexp.MustCompile("a"), "abc"), "the zero Replacement inserts nothing")
 }
 
+func TestReplaceAll(t *testing.T) {
+	tests := []struct {
+		expr, replacement, input, want string
+	}{
+		{"a", "b", "aaa", "bbb"},
+		{`\.`, "_", "a.b.c", "a_b_c"},
+		{"(o)(r)", "$2$1", "order-or", "roder-ro"},
+		{"x", "y", "orders", "orders"},
+		{"^my", "", "myField", "Field"},
+	}
+	for _, tt := range tests {
+		re, err := Compile(tt.expr)
+		require.NoError(t, err, tt.expr)
+		rp, err := ParseReplacement(tt.replacement, re)
+		require.NoError(t, err, tt.replacement)
+		require.Equal(t, tt.want, rp.ReplaceAll(re, tt.input), "%s / %s on %s", tt.expr, tt.replacement, tt.input)
+	}
+}
+
 func TestParseReplacementErrors(t *testing.T) {
 	tests := []struct{ replacement, want string }{
 		{"$2", "No group 2"},

@@ -134,3 +134,23 @@ func (rp Replacement) ReplaceFirst(re *regexp.Regexp, src string) string {
 	buf = append(buf, src[m[1]:]...)
 	return string(buf)
 }
+
+// ReplaceAll is Java's Matcher.replaceAll: src with every match of re
+// (leftmost-first, non-overlapping, as Matcher.find walks them) replaced by
+// rp, or src itself when re does not match. rp must have been parsed for
+// re.
+func (rp Replacement) ReplaceAll(re *regexp.Regexp, src string) string {
+	ms := re.FindAllStringSubmatchIndex(src, -1)
+	if ms == nil {
+		return src
+	}
+	buf := make([]byte, 0, len(src)+16)
+	last := 0
+	for _, m := range ms {
+		buf = append(buf, src[last:m[0]]...)
+		buf = rp.appendTo(buf, src, m)
+		last = m[1]
+	}
+	buf = append(buf, src[last:]...)
+	return string(buf)
+}
