@@ -50,6 +50,7 @@ import (
 	"github.com/kconnect-go/kconnect/runtime/worker"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
+	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 	sourcejdbc "github.com/kconnect-go/kconnect/source/jdbc"
 	"github.com/kconnect-go/kconnect/source/postgrescdc"
@@ -243,7 +244,7 @@ func newFlags(name string) *flag.FlagSet {
 // the worker links no schema registry client.
 func builtinPlugins(s *settings) []connect.Plugin {
 	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin()}
+		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}

@@ -1,0 +1,355 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/mongodb"
+	"github.com/kconnect-go/kconnect/internal/version"
+	"github.com/kconnect-go/kconnect/sink"
+)
+
+// Class is the Kafka Connect class name of the connector, the official
+// MongoDB connector's.
+const Class = "com.mongodb.kafka.connect.MongoSinkConnector"
+
+// Plugin describes the connector to a runtime.
+func Plugin() sink.Plugin {
+	return sink.Plugin{
+		PluginInfo: connect.PluginInfo{
+			Class:   Class,
+			Aliases: []string{"MongoSinkConnector"},
+			Kind:    connect.SinkPlugin,
+			Version: version.Kconnect(),
+			Doc:     "Writes records to MongoDB collections, as the official MongoDB Kafka sink connector.",
+			Config:  configDef,
+		},
+		New: func() sink.Connector { return &connector{} },
+	}
+}
+
+type connector struct{ config map[string]string }
+
+// checkConfig parses the connector-wide keys and the settings of every
+// topic the configuration names (in topics or in an override), as the
+// official MongoSinkConfig does when it starts.
+func checkConfig(config map[string]string) (*connect.Config, error) {
+	cfg, err := configDef.Parse(config)
+	if err != nil {
+		return nil, err
+	}
+	topics := overrideTopics(config)
+	for _, t := range strings.Split(config["topics"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			topics = append(topics, t)
+		}
+	}
+	for _, t := range topics {
+		if _, err := parseTopicSettings(config, t); err != nil {
+			return nil, fmt.Errorf("topic %s: %w", t, err)
+		}
+	}
+	return cfg, nil
+}
+
+// Start checks the configuration (without connecting: each task does).
+func (c *connector) Start(_ context.Context, config map[string]string, _ connect.ConnectorContext) error {
+	if _, err := checkConfig(config); err != nil {
+		return fmt.Errorf("MongoSinkConnector: %w", err)
+	}
+	c.config = maps.Clone(config)
+	return nil
+}
+
+// TaskConfigs returns maxTasks copies of the configuration: the tasks share
+// the topics' partitions.
+func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	if c.config == nil {
+		return nil, errors.New("MongoSinkConnector: TaskConfigs called before Start")
+	}
+	out := make([]map[string]string, max(maxTasks, 0))
+	for i := range out {
+		out[i] = maps.Clone(c.config)
+	}
+	return out, nil
+}
+
+func (c *connector) NewTask() sink.Task { return &task{} }
+
+func (c *connector) Stop(context.Context) error { return nil }
+
+var _ sink.OffsetAlterer = (*connector)(nil)
+
+// AlterOffsets accepts every change: the connector keeps no offsets outside
+// Kafka's consumer group.
+func (c *connector) AlterOffsets(context.Context, map[string]string, []sink.OffsetChange) (bool, error) {
+	return true, nil
+}
+
+// task writes each Put with one bulk write per run of records bound for
+// the same collection.
+type task struct {
+	config     map[string]string
+	uri        string
+	client     *mongo.Client
+	tc         sink.TaskContext
+	log        *slog.Logger
+	topics     map[string]*topicSettings
+	maxRetries int
+	deferBy    time.Duration
+	retries    int // transient failures of the batch in a row
+	// models is scratch space for a bulk write's models.
+	models []mongo.WriteModel
+}
+
+var _ sink.BatchBorrower = (*task)(nil)
+
+// BorrowsBatch is true: Put keeps no record once it returns.
+func (t *task) BorrowsBatch() bool { return true }
+
+func (t *task) Start(ctx context.Context, config map[string]string, tc sink.TaskContext) error {
+	cfg, err := checkConfig(config)
+	if err != nil {
+		return fmt.Errorf("MongoSinkConnector: %w", err)
+	}
+	t.config, t.tc, t.log = maps.Clone(config), tc, slog.New(slog.DiscardHandler)
+	if tc != nil {
+		t.log = tc.Logger()
+	}
+	t.uri = cfg.Password(ConnectionURIConfig).Value()
+	t.maxRetries = cfg.Int(MaxNumRetriesConfig)
+	t.deferBy = time.Duration(cfg.Int(RetriesDeferTimeoutConfig)) * time.Millisecond
+	t.topics = map[string]*topicSettings{}
+	client, err := mongodb.Connect(ctx, t.uri, "mongo-kafka|sink", "kconnect "+version.Kconnect())
+	if err != nil {
+		return fmt.Errorf("MongoSinkConnector: %w", err)
+	}
+	t.client = client
+	t.log.Info("MongoDB sink task started", "connection.uri", mongodb.Redact(t.uri))
+	return nil
+}
+
+// settings returns the settings of topic's records, parsed on first use so
+// that topics matched by topics.regex take their overrides too.
+func (t *task) settings(topic string) (*topicSettings, error) {
+	if s, ok := t.topics[topic]; ok {
+		return s, nil
+	}
+	s, err := parseTopicSettings(t.config, topic)
+	if err != nil {
+		return nil, fmt.Errorf("MongoSinkConnector: topic %s: %w", topic, err)
+	}
+	t.topics[topic] = s
+	return s, nil
+}
+
+// recordName names a record in errors: its topic, partition and offset.
+func recordName(r *connect.Record) string {
+	topic, part, offset := kafkaPosition(r)
+	return fmt.Sprintf("record topic %s partition %d offset %d", topic, part, offset)
+}
+
+// pending is a record's write, ready for a bulk write.
+type pending struct {
+	rec   *connect.Record
+	ns    namespace
+	s     *topicSettings
+	model mongo.WriteModel
+}
+
+// Put writes records with bulk writes, one per run of consecutive records
+// of the same topic and collection (split at max.batch.size), each done
+// before Put returns, so the offsets the runtime then commits are those of
+// written or reported records. A record that cannot become a write (its
+// value is not a document, its key does not give the id strategy an _id,
+// ...) or that the server refuses goes to the errant record reporter with
+// an error naming its topic, partition and offset; the others are written.
+// When errors are not tolerated, Put returns that error instead. A write
+// that fails for a transient reason is delivered again, max.num.retries
+// times, retries.defer.timeout apart, before the task fails.
+func (t *task) Put(ctx context.Context, records []connect.Record) error {
+	if t.client == nil {
+		return errors.New("MongoSinkConnector: Put called on a task that is not started")
+	}
+	writes := make([]pending, 0, len(records))
+	for i := range records {
+		r := &records[i]
+		s, err := t.settings(r.Topic)
+		if err != nil {
+			return err
+		}
+		ns, model, err := t.prepare(s, r)
+		if err != nil {
+			if err := t.report(ctx, r, fmt.Errorf("MongoSinkConnector: %s: %w", recordName(r), err)); err != nil {
+				return err
+			}
+			continue
+		}
+		writes = append(writes, pending{rec: r, ns: ns, s: s, model: model})
+	}
+	for start := 0; start < len(writes); {
+		end := start + 1
+		for end < len(writes) && writes[end].s == writes[start].s && writes[end].ns == writes[start].ns &&
+			(writes[start].s.maxBatch == 0 || end-start < writes[start].s.maxBatch) {
+			end++
+		}
+		if err := t.bulkWrite(ctx, writes[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	t.retries = 0
+	return nil
+}
+
+// prepare turns a record into its collection and write, as the official
+// MongoProcessedSinkRecordData does.
+func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.WriteModel, error) {
+	var d sinkDoc
+	var err error
+	if r.Key != nil {
+		if d.key, err = mongodb.ToDocument(r.KeySchema, r.Key); err != nil {
+			return namespace{}, nil, fmt.Errorf("key: %w", err)
+		}
+		d.hasKey = true
+	}
+	if r.Value != nil {
+		if d.value, err = mongodb.ToDocument(r.ValueSchema, r.Value); err != nil {
+			return namespace{}, nil, fmt.Errorf("value: %w", err)
+		}
+		d.hasValue = true
+	}
+	ns, err := s.namespace(&d)
+	if err != nil {
+		return namespace{}, nil, fmt.Errorf("namespace: %w", err)
+	}
+	var model mongo.WriteModel
+	switch {
+	case d.hasValue:
+		for _, p := range s.processors {
+			if err := p.process(&d, r); err != nil {
+				return ns, nil, err
+			}
+		}
+		model, err = s.write(&d)
+	case d.hasKey && s.delete != nil:
+		model, err = s.delete(&d)
+	case d.hasKey:
+		err = errors.New("the value is null and delete.on.null.values is false: there is no write for it")
+	default:
+		err = errors.New("neither the key nor the value is a document: both are null")
+	}
+	return ns, model, err
+}
+
+// bulkWrite writes one run of records to one collection.
+func (t *task) bulkWrite(ctx context.Context, batch []pending) error {
+	s, ns := batch[0].s, batch[0].ns
+	t.models = t.models[:0]
+	for _, w := range batch {
+		t.models = append(t.models, w.model)
+	}
+	coll := t.client.Database(ns.db).Collection(ns.coll)
+	_, err := coll.BulkWrite(ctx, t.models, options.BulkWrite().SetOrdered(s.ordered))
+	clear(t.models)
+	if err == nil {
+		return t.rateLimit(ctx, s)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	err = mongodb.RedactError(err, t.uri)
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 && bwe.WriteConcernError == nil {
+		return t.reportWriteErrors(ctx, batch, ns, s.ordered, bwe)
+	}
+	if mongodb.Transient(err) && t.retries < t.maxRetries {
+		t.retries++
+		if t.tc != nil {
+			t.tc.SetRetryBackoff(t.deferBy)
+		}
+		t.log.Warn("a bulk write failed; the batch is delivered again", "namespace", ns.String(),
+			"attempt", t.retries, "max.num.retries", t.maxRetries, "error", err)
+		return fmt.Errorf("MongoSinkConnector: writing %d records to %s: %w (%w)", len(batch), ns, err, connect.ErrRetriable)
+	}
+	return fmt.Errorf("MongoSinkConnector: writing %d records to %s (from %s to %s): %w",
+		len(batch), ns, recordName(batch[0].rec), recordName(batch[len(batch)-1].rec), err)
+}
+
+// reportWriteErrors reports the records the server refused and, for an
+// ordered bulk write, those after the first refused one, which were not
+// attempted, as the official connector's AnalyzedBatchFailedWithBulkWriteException does.
+func (t *task) reportWriteErrors(ctx context.Context, batch []pending, ns namespace, ordered bool, bwe mongo.BulkWriteException) error {
+	failed := map[int]error{}
+	first := len(batch)
+	for _, we := range bwe.WriteErrors {
+		if we.Index < 0 || we.Index >= len(batch) {
+			continue
+		}
+		failed[we.Index] = fmt.Errorf("write error %d: %s", we.Code, we.Message)
+		first = min(first, we.Index)
+	}
+	for i := range batch {
+		cause, ok := failed[i]
+		switch {
+		case ok:
+		case ordered && i > first:
+			cause = fmt.Errorf("not written: the ordered bulk write stopped at the failed write of %s", recordName(batch[first].rec))
+		default:
+			continue
+		}
+		err := fmt.Errorf("MongoSinkConnector: %s: writing to %s: %w", recordName(batch[i].rec), ns, cause)
+		if rerr := t.report(ctx, batch[i].rec, err); rerr != nil {
+			return rerr
+		}
+	}
+	return nil
+}
+
+// report gives a record that cannot be written to the errant record
+// reporter, returning err when there is none or it does not tolerate it.
+func (t *task) report(ctx context.Context, r *connect.Record, err error) error {
+	if t.tc == nil || t.tc.Reporter() == nil {
+		return err
+	}
+	if rerr := t.tc.Reporter().Report(ctx, *r, err); rerr != nil {
+		return err
+	}
+	t.log.Debug("a record was not written and is reported", "error", err)
+	return nil
+}
+
+// rateLimit waits rate.limiting.timeout after every rate.limiting.every.n
+// bulk writes of a topic.
+func (t *task) rateLimit(ctx context.Context, s *topicSettings) error {
+	s.batches++
+	if s.rateEvery <= 0 || s.rateWait <= 0 || s.batches%s.rateEvery != 0 {
+		return nil
+	}
+	timer := time.NewTimer(s.rateWait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *task) Stop(ctx context.Context) error {
+	if t.client == nil {
+		return nil
+	}
+	err := t.client.Disconnect(ctx)
+	t.client = nil
+	return mongodb.RedactError(err, t.uri)
+}
