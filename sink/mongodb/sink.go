@@ -281,6 +281,7 @@ func (t *task) bulkWrite(ctx context.Context, batch []pending) error {
 			"attempt", t.retries, "max.num.retries", t.maxRetries, "error", err)
 		return fmt.Errorf("MongoSinkConnector: writing %d records to %s: %w (%w)", len(batch), ns, err, connect.ErrRetriable)
 	}
+	t.retries = 0
 	return fmt.Errorf("MongoSinkConnector: writing %d records to %s (from %s to %s): %w",
 		len(batch), ns, recordName(batch[0].rec), recordName(batch[len(batch)-1].rec), err)
 }
