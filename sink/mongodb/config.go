@@ -190,12 +190,14 @@ var configDef = connect.NewConfigDef().
 		Doc: "For use with the `PartialValueStrategy` allows custom value fields to be projected for the id strategy. A comma separated list of field names for value projection."}).
 	Define(connect.ConfigKey{Name: ChangeDataCaptureHandlerConfig, Type: connect.ConfigString, Default: "",
 		Validator: connect.ValidatorFunc(func(v any) error {
-			if v.(string) != "" {
-				return fmt.Errorf("kconnect's MongoDB sink has no change data capture handlers yet (%q)", v)
+			if h := strings.TrimSpace(v.(string)); h != "" && !cdcHandlers[h] {
+				return fmt.Errorf("unknown or unsupported CDC handler %q; kconnect has %s", h,
+					strings.Join(slices.Sorted(maps.Keys(cdcHandlers)), ", "))
 			}
 			return nil
 		}), Importance: connect.Low, Group: "Change Data Capture", OrderInGroup: 1,
-		Doc: "The class name of the CDC handler to use for processing. kconnect has none yet: it must be empty."}).
+		Doc: "The class name of the CDC handler to use for processing. kconnect has Debezium's relational handlers " +
+			"(RdbmsHandler, PostgresHandler, MysqlHandler); the MongoDB ones are not there yet."}).
 	Define(connect.ConfigKey{Name: TimeseriesTimefieldConfig, Type: connect.ConfigString, Default: "",
 		Validator: connect.ValidatorFunc(func(v any) error {
 			if strings.TrimSpace(v.(string)) != "" {

@@ -72,12 +72,23 @@
 // task. connection.uri is a password: its credentials never appear in
 // logs or errors.
 //
+// # Change data capture
+//
+// change.data.capture.handler set to Debezium's relational handlers
+// (…cdc.debezium.rdbms.RdbmsHandler, …rdbms.postgres.PostgresHandler,
+// …rdbms.mysql.MysqlHandler) replays change events instead: the
+// document's _id is the event's key, c and r and u replace (upsert) it
+// with the after image less the key fields, d deletes it; a tombstone or
+// a schema change event is skipped. The post processors and the id and
+// write model strategies are then ignored, as in the official connector.
+//
 // # Not yet
 //
-// change.data.capture.handler (the Debezium and MongoDB change-stream
-// handlers) and timeseries.* are refused when set; mongo.errors.tolerance,
-// field.value.transformer, NullFieldValueRemover, the CSFLE and custom
-// credential provider keys are not implemented.
+// The MongoDB change event handlers (…cdc.debezium.mongodb.*,
+// …cdc.mongodb.ChangeStreamHandler) and timeseries.* are refused when
+// set; change.data.capture.handler.remove.null.values,
+// mongo.errors.tolerance, field.value.transformer, NullFieldValueRemover,
+// the CSFLE and custom credential provider keys are not implemented.
 //
 // # Tested against
 //

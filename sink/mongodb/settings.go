@@ -15,6 +15,7 @@ type topicSettings struct {
 	processors []postProcessor
 	write      writeModelStrategy
 	delete     writeModelStrategy // nil unless delete.on.null.values
+	cdc        cdcHandler         // nil unless change.data.capture.handler
 	maxBatch   int
 	ordered    bool
 	rateEvery  int
@@ -35,6 +36,11 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 		ordered:   cfg.Bool(BulkWriteOrderedConfig),
 		rateEvery: cfg.Int(RateLimitingEveryNConfig),
 		rateWait:  time.Duration(cfg.Int(RateLimitingTimeoutConfig)) * time.Millisecond,
+	}
+	if h := strings.TrimSpace(cfg.String(ChangeDataCaptureHandlerConfig)); h != "" {
+		// The official connector then ignores the post processors and
+		// the id and write model strategies.
+		s.cdc = rdbmsHandler
 	}
 	name, _ := className(cfg.String(NamespaceMapperConfig), namespaceMappers)
 	if s.namespace, err = newNamespaceMapper(name, cfg, topic); err != nil {

@@ -194,6 +194,9 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 			}
 			continue
 		}
+		if model == nil {
+			continue // a change event that needs no write
+		}
 		writes = append(writes, pending{rec: r, ns: ns, s: s, model: model})
 	}
 	for start := 0; start < len(writes); {
@@ -212,7 +215,8 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 }
 
 // prepare turns a record into its collection and write, as the official
-// MongoProcessedSinkRecordData does.
+// MongoProcessedSinkRecordData does; the write is nil for a change event
+// that needs none.
 func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.WriteModel, error) {
 	var d sinkDoc
 	var err error
@@ -234,6 +238,8 @@ func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.Wr
 	}
 	var model mongo.WriteModel
 	switch {
+	case s.cdc != nil:
+		model, err = s.cdc(&d)
 	case d.hasValue:
 		for _, p := range s.processors {
 			if err := p.process(&d, r); err != nil {

@@ -329,3 +329,25 @@ func TestCredentialsNotInErrors(t *testing.T) {
 	require.NotContains(t, err.Error(), "hunter2secret")
 	require.True(t, strings.Contains(err.Error(), "127.0.0.1:1"), err.Error())
 }
+
+// TestDebeziumReplay replays Debezium PostgreSQL change events (insert,
+// update, delete, the delete's tombstone) into a collection.
+func TestDebeziumReplay(t *testing.T) {
+	uri, client, db := server(t)
+	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
+		"change.data.capture.handler": "com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.postgres.PostgresHandler"}
+	task, tc := started(t, config)
+	event := func(op, before, after string) string {
+		return `{"before": ` + before + `, "after": ` + after + `, "source": {"connector": "postgresql"}, "op": "` + op + `", "ts_ms": 1}`
+	}
+	require.NoError(t, task.Put(context.Background(), []connect.Record{
+		rec("t", 0, `{"id": 1}`, event("r", `null`, `{"id": 1, "name": "ann"}`)),
+		rec("t", 1, `{"id": 2}`, event("c", `null`, `{"id": 2, "name": "bob"}`)),
+		rec("t", 2, `{"id": 1}`, event("u", `{"id": 1, "name": "ann"}`, `{"id": 1, "name": "ann2"}`)),
+		rec("t", 3, `{"id": 2}`, event("d", `{"id": 2, "name": "bob"}`, `null`)),
+		rec("t", 4, `{"id": 2}`, nil),
+	}))
+	require.Empty(t, tc.Reported())
+	require.Equal(t, []bson.D{{{Key: "_id", Value: bson.D{{Key: "id", Value: int32(1)}}}, {Key: "name", Value: "ann2"}}},
+		find(t, client, db, "c", nil))
+}

@@ -260,3 +260,44 @@ func TestConfigClassNames(t *testing.T) {
 	_, err = checkConfig(baseConfig("topic.override.a.b.writemodel.strategy", "Nope"))
 	require.ErrorContains(t, err, "topic a.b")
 }
+
+func TestRdbmsHandler(t *testing.T) {
+	cfg := baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.postgres.PostgresHandler",
+		"writemodel.strategy", writeModelPkg+"InsertOneDefaultStrategy") // ignored with a handler
+	key := `{"id": 1}`
+	event := func(op, before, after string) string {
+		return `{"before": ` + before + `, "after": ` + after + `, "source": {"db": "shop"}, "op": "` + op + `", "ts_ms": 1}`
+	}
+	want := mongo.NewReplaceOneModel().SetFilter(doc("_id", doc("id", int32(1)))).
+		SetReplacement(doc("_id", doc("id", int32(1)), "name", "ann")).SetUpsert(true)
+	for _, op := range []string{"c", "r", "u"} {
+		_, m, err := prepared(t, cfg, record(key, event(op, `null`, `{"id": 1, "name": "ann"}`)))
+		require.NoError(t, err, op)
+		require.Equal(t, want, m, op)
+	}
+	_, m, err := prepared(t, cfg, record(key, event("d", `{"id": 1, "name": "ann"}`, `null`)))
+	require.NoError(t, err)
+	require.Equal(t, mongo.NewDeleteOneModel().SetFilter(doc("_id", doc("id", int32(1)))), m)
+
+	// Without a key, an update matches the before image.
+	_, m, err = prepared(t, cfg, record(nil, event("u", `{"id": 1, "name": "ann"}`, `{"id": 1, "name": "bob"}`)))
+	require.NoError(t, err)
+	require.Equal(t, mongo.NewReplaceOneModel().SetFilter(doc("id", int32(1), "name", "ann")).
+		SetReplacement(doc("id", int32(1), "name", "bob")).SetUpsert(true), m)
+
+	// Tombstones and schema changes need no write.
+	for _, v := range []any{nil, `{"ddl": "CREATE TABLE t (id int)"}`} {
+		_, m, err = prepared(t, cfg, record(key, v))
+		require.NoError(t, err)
+		require.Nil(t, m)
+	}
+	_, _, err = prepared(t, cfg, record(key, event("t", `null`, `null`)))
+	require.ErrorContains(t, err, "unknown operation type t")
+	_, _, err = prepared(t, cfg, record(key, event("u", `null`, `null`)))
+	require.ErrorContains(t, err, "non-empty 'after'")
+	_, _, err = prepared(t, cfg, record(nil, event("d", `null`, `null`)))
+	require.ErrorContains(t, err, "'before' field is empty")
+
+	_, err = checkConfig(baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler"))
+	require.ErrorContains(t, err, "change.data.capture.handler")
+}
