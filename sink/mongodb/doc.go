@@ -27,7 +27,8 @@
 // BlockList/AllowList Key/Value projectors (key.projection.list,
 // value.projection.list, with * and ** wildcards), RenameByMapping
 // (field.renamer.mapping) and RenameByRegExp (field.renamer.regexp, Java
-// regular expressions) and KafkaMetaAdder change the documents. The id
+// regular expressions), NullFieldValueRemover and KafkaMetaAdder change
+// the documents. The id
 // strategies are BsonOidStrategy (the default), ProvidedInKeyStrategy,
 // ProvidedInValueStrategy, PartialKeyStrategy and PartialValueStrategy
 // (document.id.strategy.partial.key|value.projection.type and .list,
@@ -87,8 +88,8 @@
 // The MongoDB change event handlers (…cdc.debezium.mongodb.*,
 // …cdc.mongodb.ChangeStreamHandler) and timeseries.* are refused when
 // set; change.data.capture.handler.remove.null.values,
-// mongo.errors.tolerance, field.value.transformer, NullFieldValueRemover,
-// the CSFLE and custom credential provider keys are not implemented.
+// mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
+// credential provider keys are not implemented.
 //
 // # Tested against
 //

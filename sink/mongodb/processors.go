@@ -58,6 +58,35 @@ var kafkaMetaAdder = processorFunc(func(d *sinkDoc, r *connect.Record) error {
 	return nil
 })
 
+// nullFieldValueRemover removes the value's null fields, in nested
+// documents and in documents in arrays too.
+var nullFieldValueRemover = processorFunc(func(d *sinkDoc, _ *connect.Record) error {
+	if d.hasValue {
+		d.value = removeNulls(d.value)
+	}
+	return nil
+})
+
+func removeNulls(doc bson.D) bson.D {
+	out := doc[:0]
+	for _, e := range doc {
+		switch v := e.Value.(type) {
+		case nil:
+			continue
+		case bson.D:
+			e.Value = removeNulls(v)
+		case bson.A:
+			for i, el := range v {
+				if sub, ok := el.(bson.D); ok {
+					v[i] = removeNulls(sub)
+				}
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // ---- field projection ----
 
 const (

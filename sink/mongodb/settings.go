@@ -60,6 +60,8 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 			p = documentIDAdder(s.ids, cfg.Bool(OverwriteExistingConfig))
 		case "KafkaMetaAdder":
 			p = kafkaMetaAdder
+		case "NullFieldValueRemover":
+			p = nullFieldValueRemover
 		case "BlockListKeyProjector", "BlacklistKeyProjector":
 			p = newProjector(false, true, cfg.String(KeyProjectionListConfig))
 		case "BlockListValueProjector", "BlacklistValueProjector":

@@ -36,7 +36,7 @@ var (
 	writeModels      = classes(writeModelPkg, "DefaultWriteModelStrategy", "ReplaceOneDefaultStrategy", "ReplaceOneBusinessKeyStrategy",
 		"UpdateOneDefaultStrategy", "UpdateOneTimestampsStrategy", "UpdateOneBusinessKeyTimestampStrategy", "InsertOneDefaultStrategy",
 		"DeleteOneDefaultStrategy", "DeleteOneBusinessKeyStrategy", "DeleteOneTombstoneBusinessKeyStrategy")
-	postProcessors = classes(processorPackage, "DocumentIdAdder", "KafkaMetaAdder", "BlockListKeyProjector", "BlockListValueProjector",
+	postProcessors = classes(processorPackage, "DocumentIdAdder", "KafkaMetaAdder", "NullFieldValueRemover", "BlockListKeyProjector", "BlockListValueProjector",
 		"AllowListKeyProjector", "AllowListValueProjector", "BlacklistKeyProjector", "BlacklistValueProjector", "WhitelistKeyProjector",
 		"WhitelistValueProjector", "field.renaming.RenameByMapping", "field.renaming.RenameByRegExp")
 )

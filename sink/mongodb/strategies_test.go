@@ -214,9 +214,14 @@ func TestPostProcessors(t *testing.T) {
 		})
 	}
 
+	cfg := baseConfig("post.processor.chain", processorPackage+"NullFieldValueRemover")
+	_, m, err := prepared(t, cfg, record(nil, `{"_id": 1, "a": null, "b": {"c": null, "d": 1}, "e": [{"f": null}, null]}`))
+	require.NoError(t, err)
+	require.Equal(t, doc("_id", int32(1), "b", doc("d", int32(1)), "e", bson.A{doc(), nil}), m.(*mongo.ReplaceOneModel).Replacement)
+
 	// KafkaMetaAdder, after the DocumentIdAdder put first in the chain.
-	cfg := baseConfig("post.processor.chain", processorPackage+"KafkaMetaAdder")
-	_, m, err := prepared(t, cfg, record(nil, `{"a": 1}`))
+	cfg = baseConfig("post.processor.chain", processorPackage+"KafkaMetaAdder")
+	_, m, err = prepared(t, cfg, record(nil, `{"a": 1}`))
 	require.NoError(t, err)
 	got := m.(*mongo.ReplaceOneModel).Replacement.(bson.D)
 	require.Equal(t, []string{"a", "_id", "topic-partition-offset", "CREATE_TIME"}, []string{got[0].Key, got[1].Key, got[2].Key, got[3].Key})
