@@ -2,6 +2,8 @@
 // oplog on (for change streams), bound to 127.0.0.1 on a free port, which it
 // prints as "port <n>" once it listens. It reports MongoDB 4.4 (wire version
 // 9) because the Go driver refuses its own MONGO_5_0 (wire version 8).
+// With the argument "no-oplog" it keeps no oplog (no change streams), whose
+// entries would otherwise stay in memory for good, for benchmarks.
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -17,7 +19,9 @@ public class MongoServerMain {
     MemoryBackend backend = new MemoryBackend();
     backend.version(v44);
     MongoServer server = new MongoServer(backend);
-    server.enableOplog();
+    if (args.length == 0 || !args[0].equals("no-oplog")) {
+      server.enableOplog();
+    }
     server.bind(new InetSocketAddress("127.0.0.1", 0));
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
     System.out.println("port " + server.getLocalAddress().getPort());
