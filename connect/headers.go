@@ -159,6 +159,26 @@ func (h Headers) Add(key string, schema *Schema, value any) Headers {
 	return Headers{append(h.list[:len(h.list):len(h.list)], Header{key, schema, value})}
 }
 
+// AddTo returns h with a header appended, as Add does, but builds the new
+// list in buf, which it takes from the front, when buf is long enough for
+// all of h's headers but the Shared ones and the new header (a new array
+// otherwise, as Add); it returns what is left of buf. A source that adds a
+// header to each of many records, such as a row number to a file's Shared
+// headers, carves their lists from one array that way: one allocation for
+// many records instead of one a record. The part of buf taken belongs to
+// the returned Headers: the caller must not write it (only the rest); that
+// array stays reachable while any of the Headers built in it is.
+func (h Headers) AddTo(buf []Header, key string, schema *Schema, value any) (Headers, []Header) {
+	n := len(h.list) + 1
+	if len(buf) < n {
+		return h.Add(key, schema, value), buf
+	}
+	list := buf[:n:n]
+	copy(list, h.list)
+	list[n-1] = Header{key, schema, value}
+	return Headers{list}, buf[n:]
+}
+
 // AddString returns h with a string header appended, with the STRING schema
 // Kafka Connect's addString uses.
 func (h Headers) AddString(key, value string) Headers {

@@ -127,6 +127,41 @@ func TestHeadersShared(t *testing.T) {
 	require.Len(t, x.list, 2, "the shared headers were copied")
 }
 
+// AddTo gives the Headers Add gives, their lists carved from one array, and
+// neither sees what is added to the other nor what is built after them.
+func TestHeadersAddTo(t *testing.T) {
+	shared := NewHeaders().AddString("a", "1").AddString("b", "2").Shared()
+	plain := NewHeaders().AddString("a", "1")
+	buf := make([]Header, 7)
+	x, buf := shared.AddTo(buf, "n", Int64Schema, int64(1))
+	y, buf := shared.AddTo(buf, "n", Int64Schema, int64(2))
+	z, buf := plain.AddTo(buf, "n", Int64Schema, int64(3))
+	require.Len(t, buf, 1, "x, y and z take two headers each")
+	w, rest := shared.AddTo(buf, "n", Int64Schema, int64(4))
+	require.Len(t, rest, 1, "too short: w is built as Add builds it")
+	for i, c := range []struct {
+		got, want Headers
+	}{
+		{x, shared.Add("n", Int64Schema, int64(1))},
+		{y, shared.Add("n", Int64Schema, int64(2))},
+		{z, plain.Add("n", Int64Schema, int64(3))},
+		{w, shared.Add("n", Int64Schema, int64(4))},
+	} {
+		require.Equal(t, headerList(c.want), headerList(c.got), i)
+	}
+	require.Equal(t, 2, x.SharedPrefix(y))
+	// Adding to one of them copies, as Add does, whatever buf had after it.
+	x2 := x.AddString("c", "3")
+	require.Equal(t, []string{"a", "b", "n"}, keys(y))
+	require.Equal(t, []string{"a", "b", "n", "c"}, keys(x2))
+	require.Equal(t, []string{"a", "b", "n"}, keys(x))
+	require.Equal(t, []string{"a"}, keys(plain))
+
+	big := make([]Header, 64)
+	var v any = int64(42)
+	require.Equal(t, 0.0, testing.AllocsPerRun(16, func() { _, big = shared.AddTo(big, "file.offset", Int64Schema, v) }))
+}
+
 // SharedPrefix counts the headers two Headers share by being built on the
 // same Shared list, and nothing else.
 func TestHeadersSharedPrefix(t *testing.T) {

@@ -134,7 +134,14 @@ type task struct {
 	tracker tracker
 	notices []connect.Record // files.notifications records not yet returned
 	failed  error            // a halting error, returned after the records read before it
+	// headerBuf is where records' header lists are carved from
+	// (Headers.AddTo), headerChunk at a time.
+	headerBuf []connect.Header
 }
+
+// headerChunk is the length of the arrays records' header lists are carved
+// from: a list is the file's Shared headers and file.offset, two elements.
+const headerChunk = 2 * structChunkSize
 
 // current is the file being read.
 type current struct {
@@ -284,14 +291,17 @@ func (t *task) wait(ctx context.Context) error {
 }
 
 func (t *task) record(cur *current, it *item) connect.Record {
+	if len(t.headerBuf) < 2 {
+		t.headerBuf = make([]connect.Header, headerChunk)
+	}
 	r := connect.Record{
 		Topic:     t.c.topic,
 		KeySchema: it.keySchema, Key: it.key,
 		ValueSchema: it.valueSchema, Value: it.value,
-		Headers:         cur.headers.Add("file.offset", connect.Int64Schema, it.pos.records),
 		SourcePartition: cur.part,
 		SourceOffset:    it.pos.offset(),
 	}
+	r.Headers, t.headerBuf = cur.headers.AddTo(t.headerBuf, "file.offset", connect.Int64Schema, it.pos.records)
 	switch t.c.timestampMode {
 	case TimestampFileTime:
 		r.Timestamp = cur.info.mod
