@@ -185,6 +185,10 @@ func compileStruct(s *connect.Schema) encoder {
 			// compileTyped's encoders, inlined for the kinds they expect:
 			// this loop is the hot path
 			switch k := v.Kind(); {
+			case f.op == opInt64 && (k == connect.KindInt64 || k == connect.KindInt32 || k == connect.KindInt16 || k == connect.KindInt8):
+				// every integer kind fits an INT64: fitsInt's check is not needed
+				dst = strconv.AppendInt(dst, v.Int64(), 10)
+				continue
 			case f.op == opInt && (k == connect.KindInt64 || k == connect.KindInt32 || k == connect.KindInt16 || k == connect.KindInt8) && fitsInt(f.schema.Type, v):
 				dst = strconv.AppendInt(dst, v.Int64(), 10)
 				continue
@@ -222,6 +226,7 @@ type fieldOp uint8
 const (
 	opTyped fieldOp = iota
 	opInt
+	opInt64
 	opString
 	opFloat64
 	opFloat32
@@ -235,8 +240,10 @@ func opOf(s *connect.Schema) fieldOp {
 		return opTyped
 	}
 	switch s.Type {
-	case connect.Int8Type, connect.Int16Type, connect.Int32Type, connect.Int64Type:
+	case connect.Int8Type, connect.Int16Type, connect.Int32Type:
 		return opInt
+	case connect.Int64Type:
+		return opInt64
 	case connect.StringType:
 		return opString
 	case connect.Float64Type:
