@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -114,6 +115,11 @@ type Reader struct {
 	ends  []int  // where each cell ends in buf
 	nulls []bool
 	cells []string
+	// arena holds the text of many rows' cells, one after the other, so
+	// that a row costs no allocation of its own: strings.Builder never
+	// writes over what String returned, so the cells of earlier rows stay
+	// as they were when the arena fills and a new one is begun.
+	arena strings.Builder
 
 	inField bool   // CSVParser's inField, carried over a row's lines
 	rescan  bool   // (tests) RFC4180Parser's open field split again at every line
@@ -174,8 +180,14 @@ func NewReader(r io.Reader, o Options) (*Reader, error) {
 	return rd, nil
 }
 
+// arenaSize is the size of the arrays Read copies rows' cells into, many
+// rows to an array. A cell kept keeps its array: at most this much more
+// than the cell.
+const arenaSize = 32 << 10
+
 // Read returns the next row's cells and which of them are null (a null
-// cell is ""), valid until the next Read. At the end of the input it
+// cell is ""), the slices valid until the next Read; the strings stay
+// valid, and share arrays with other rows' cells (arenaSize). At the end of the input it
 // returns io.EOF; for a row that cannot be read a *ParseError, after
 // which Read goes on with the next row; any other error is the input's.
 func (r *Reader) Read() (cells []string, nulls []bool, err error) {
@@ -249,13 +261,19 @@ func (r *Reader) Read() (cells []string, nulls []bool, err error) {
 			break
 		}
 	}
-	// One string for the row, which its cells share.
-	s := string(r.buf)
+	// One string for the row, which its cells share, carved from the arena.
+	if r.arena.Cap()-r.arena.Len() < len(r.buf) {
+		r.arena = strings.Builder{}
+		r.arena.Grow(max(arenaSize, len(r.buf)))
+	}
+	from := r.arena.Len()
+	r.arena.Write(r.buf)
+	s := r.arena.String()[from:]
 	if cap(r.cells) < len(r.ends) {
 		r.cells = make([]string, len(r.ends), 2*len(r.ends))
 	}
 	cells = r.cells[:len(r.ends)]
-	from := 0
+	from = 0
 	for i, to := range r.ends {
 		cells[i] = s[from:to]
 		from = to

@@ -135,6 +135,47 @@ func TestHugeRowMemory(t *testing.T) {
 	}
 }
 
+// TestCellsOutliveArena keeps the cells of every row of an input several
+// times the size of Read's arena, with a row longer than the arena among
+// them: each cell is still its row's text after the rows that followed,
+// and rows cost no allocation of their own.
+func TestCellsOutliveArena(t *testing.T) {
+	var in strings.Builder
+	var want [][]string
+	for i := range 3 * arenaSize / 16 {
+		row := []string{fmt.Sprint(i), fmt.Sprintf("cell %d", i), "x\"y"}
+		if i == 100 {
+			row[1] = strings.Repeat("long", arenaSize/2)
+		}
+		fmt.Fprintf(&in, "%s,%s,\"x\"\"y\"\n", row[0], row[1])
+		want = append(want, row)
+	}
+	r, err := NewReader(strings.NewReader(in.String()), spooldirDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for {
+		cells, _, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, slices.Clone(cells))
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("cells changed after later rows were read")
+	}
+
+	line := "1,Customer Number 0000001,customer.0000001@example.com,0.01,true\n"
+	r, _ = NewReader(strings.NewReader(strings.Repeat(line, 20000)), spooldirDefaults)
+	if n := testing.AllocsPerRun(10000, func() { _, _, _ = r.Read() }); n > 0.01 {
+		t.Errorf("%.3f allocations a row", n)
+	}
+}
+
 // TestRFCLongOpenField: with the RFC 4180 parser, a quoted field over
 // 200,000 lines (left open, then closed) is read in time linear in its
 // length, not split again from its start at each line.
