@@ -101,6 +101,9 @@ type Config struct {
 	// /connectors/{name}/tasks). nil: a follower's connectors' task
 	// configurations are logged and dropped until it leads.
 	ForwardTaskConfigs func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error
+
+	// beforeJoin, for tests, runs before each join.
+	beforeJoin func()
 }
 
 // NotLeaderError is the answer of a follower to a call only the leader
@@ -148,6 +151,10 @@ type Herder struct {
 	// restarted, so that a restart never starts what a rebalance stops.
 	runMu    sync.Mutex
 	restartQ *queue[configtopic.RestartRequest]
+	// pendingRestarts are restart requests read while the worker held no
+	// assignment, by connector (a later request replaces an earlier one,
+	// as in Kafka's herder); they are applied once it holds one.
+	pendingRestarts map[string]configtopic.RestartRequest
 
 	mu         sync.Mutex
 	joined     *workergroup.Joined // nil while rebalancing
@@ -201,7 +208,8 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	}
 	h := &Herder{cfg: cfg, id: u.Host, log: log.With("worker", u.Host, "group", cfg.GroupID),
 		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
-		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1}
+		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1,
+		pendingRestarts: map[string]configtopic.RestartRequest{}}
 	h.statusQ = newQueue(h.writeStatus)
 	h.pubQ = newQueue(h.publish)
 	h.restartQ = newQueue(h.applyRestart)
@@ -388,6 +396,9 @@ func (h *Herder) run(ctx context.Context) {
 		h.mu.Lock()
 		h.joined = nil
 		h.mu.Unlock()
+		if h.cfg.beforeJoin != nil {
+			h.cfg.beforeJoin()
+		}
 		// Changes read from here on are in the offset this join reports.
 		select {
 		case <-h.rejoin:
@@ -431,6 +442,7 @@ func (h *Herder) run(ctx context.Context) {
 		if !applied {
 			continue
 		}
+		h.applyPendingRestarts()
 		h.heartbeat(ctx)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/configtopic"
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -144,6 +145,8 @@ type cluster struct {
 	byURL   map[string]*Herder
 	order   []*Herder
 	closed  map[*Herder]bool
+	// beforeJoin, when set, is the next worker's Config.beforeJoin.
+	beforeJoin func()
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -168,7 +171,7 @@ func (cl *cluster) add() *Herder {
 	h, err := New(ctx, Config{
 		GroupID: cl.group, URL: url, Brokers: cl.brokers,
 		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
-		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3,
+		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:     testLogger(),
 		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
@@ -666,4 +669,47 @@ func TestOffsetsAreReadAnywhereAndChangedByTheLeaderOnceStopped(t *testing.T) {
 			return err == nil && len(offs.Offsets) == 0
 		}, 30*time.Second, 100*time.Millisecond)
 	}
+}
+
+func TestRestartRequestReadBeforeTheAssignmentIsAppliedOnceAssigned(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	var gate struct {
+		sync.Mutex
+		closed  bool
+		waiting chan struct{} // closed once the worker waits to join
+		release chan struct{}
+	}
+	gate.waiting, gate.release = make(chan struct{}), make(chan struct{})
+	cl := newCluster(t, brokers, 0)
+	cl.beforeJoin = func() {
+		gate.Lock()
+		armed := !gate.closed
+		gate.closed = true
+		gate.Unlock()
+		if armed {
+			close(gate.waiting)
+			<-gate.release
+		}
+	}
+	h := cl.add()
+	<-gate.waiting
+
+	// While the worker is about to join, a restart of a connector it will
+	// run is read from the config topic.
+	topic := testkafka.Topic(t, "pending")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	const name = "pending-restart"
+	ctx := context.Background()
+	require.NoError(t, h.cfgs.PutConnectorConfig(ctx, name, map[string]string{"name": name, "connector.class": "test.SpreadSource",
+		"tasks.max": "1", "topic": topic, "key.converter": "StringConverter", "value.converter": "StringConverter"}, ""))
+	require.NoError(t, h.cfgs.PutTaskConfigs(ctx, name, []map[string]string{{"topic": topic, "tag": "", "task": "0"}}))
+	require.NoError(t, h.cfgs.PutRestartRequest(ctx, configtopic.RestartRequest{Connector: name}))
+	require.NoError(t, h.cfgs.Refresh(ctx))
+	close(gate.release)
+
+	// Assigned the connector, the worker starts it and then applies the
+	// restart.
+	require.Eventually(t, func() bool { return cl.overlap.started("connector") >= 2 }, 30*time.Second, 50*time.Millisecond,
+		"the connector started, then restarted")
+	require.Equal(t, 1, cl.overlap.started("0"), "the task was not restarted")
 }

@@ -310,6 +310,11 @@ func (h *Herder) applyRestart(req configtopic.RestartRequest) {
 	defer h.runMu.Unlock()
 	h.mu.Lock()
 	run, held, gen := h.runs[req.Connector], h.held, h.generation
+	if held == nil {
+		// Not joined, or rebalancing: what the worker will run is not
+		// known yet, so the request waits for the assignment.
+		h.pendingRestarts[req.Connector] = req
+	}
 	h.mu.Unlock()
 	if run == nil || held == nil {
 		return
@@ -345,6 +350,18 @@ func (h *Herder) applyRestart(req configtopic.RestartRequest) {
 		if err := run.RestartTask(ctx, i, tc, wt); err != nil {
 			h.log.Warn("restarting task", "connector", req.Connector, "task", i, "err", err)
 		}
+	}
+}
+
+// applyPendingRestarts applies the restart requests read while the
+// worker held no assignment, now that it holds one.
+func (h *Herder) applyPendingRestarts() {
+	h.mu.Lock()
+	pending := h.pendingRestarts
+	h.pendingRestarts = map[string]configtopic.RestartRequest{}
+	h.mu.Unlock()
+	for _, req := range pending {
+		h.restartQ.push(req)
 	}
 }
 
