@@ -16,16 +16,25 @@
 // written by whichever worker is asked, as Kafka lets any worker write
 // them.
 //
-// The group protocol is eager: every change to the configuration (a
-// connector added, updated, removed, new task configurations, a new
-// target state) makes the worker that reads it join again. Before each
-// join the worker stops everything it ran, so that no connector or task
-// runs on two workers at once, and each assignment starts what it is
-// assigned. The leader assigns with Kafka Connect's EagerAssignor
-// (internal/connectassign), so the worker offers only connect.protocol
-// "default" (V0): it does not yet apply the incremental cooperative
-// protocols' revocations, and a group whose members all offer
-// "compatible" or "sessioned" would pick one of those.
+// The group protocol is Config.Protocol's, the highest all members
+// offer. Every change to the configuration (a connector added, updated,
+// removed, new task configurations, a new target state) makes the worker
+// that reads it join again. Under the eager protocol ("default") the
+// worker stops everything it ran before each join, so that no connector
+// or task runs on two workers at once, and each assignment starts what it
+// is assigned. Under the incremental cooperative one ("compatible",
+// KIP-415) it keeps running what it holds across a rebalance: before a
+// join it stops only what of a connector differs from the config topic
+// (its configuration, task configurations or target state), an
+// assignment stops what the leader revokes and starts what it adds, and a
+// revocation is followed by another rebalance, in which the revoked work
+// goes elsewhere. The connectors and tasks of a worker that left are held
+// back for scheduled.rebalance.max.delay.ms (the assignment's delay, after
+// which every worker joins again). The leader assigns with Kafka Connect's assignors
+// (internal/connectassign). A group that falls back from the cooperative
+// protocol to the eager one (a member offering only "default" joins) is
+// assigned nothing in its first eager round, so that every member stops
+// what it runs before anything starts elsewhere.
 //
 // Restarts are Kafka Connect's: RestartConnectorAndTasks is the leader's
 // (a follower answers *NotLeaderError); it writes a restart request to
@@ -89,6 +98,20 @@ type Config struct {
 	// (session.timeout.ms, 10s) and RebalanceTimeout
 	// (rebalance.timeout.ms, 60s): zero takes Kafka Connect's default.
 	HeartbeatInterval, SessionTimeout, RebalanceTimeout time.Duration
+	// Protocol is connect.protocol, the most preferred protocol the
+	// worker offers: connectproto.V0 ("default", eager; the zero value)
+	// or V1 ("compatible", incremental cooperative). The group uses the
+	// highest protocol all its members offer, as in Kafka Connect.
+	// ("sessioned", V2, is refused: this worker does not sign its
+	// internal requests yet.)
+	Protocol connectproto.Version
+	// ScheduledRebalanceMaxDelay is scheduled.rebalance.max.delay.ms:
+	// under the cooperative protocol, how long the connectors and tasks
+	// of a worker that left without a LeaveGroup are held back, in case
+	// it comes back, before they are given to the others. Zero takes
+	// Kafka Connect's default (5 minutes); a negative value reassigns
+	// them at once (Kafka's 0).
+	ScheduledRebalanceMaxDelay time.Duration
 	// Logger receives the herder's lines; nil is slog.Default.
 	Logger *slog.Logger
 	// WorkerOpts configure the engine (plugins, converters, timeouts).
@@ -159,9 +182,32 @@ type Herder struct {
 	mu         sync.Mutex
 	joined     *workergroup.Joined // nil while rebalancing
 	generation int32
-	held       *connectproto.Assignment
-	runs       map[string]*worker.Run
-	targets    map[string]configtopic.TargetState // target state each held connector was started in
+	// held is what the worker was assigned and has not been revoked:
+	// under the cooperative protocol, every assignment's connectors and
+	// tasks added to what the previous ones left, as Kafka's
+	// WorkerCoordinator keeps its assignment snapshot; its metadata
+	// reports it to the leader. nil before any assignment and, under
+	// the eager protocol, while rebalancing.
+	held *connectproto.Assignment
+	// protocol is the protocol of the last join.
+	protocol connectproto.Version
+	// runningConns and runningTasks are the connectors and tasks started
+	// here and not stopped since, the tasks with the configuration they
+	// were started with; runConfigs is the connector configuration each
+	// Run was prepared from. Under the cooperative protocol, before a
+	// join, the worker stops what it runs of a connector whose
+	// configuration, task configurations or target state differ from
+	// the config topic's, and only that, to start it again afterwards
+	// if it still holds it.
+	runningConns map[string]bool
+	runningTasks map[connectproto.TaskID]map[string]string
+	runConfigs   map[string]map[string]string
+	// rebalanceAt is when the leader asked the worker to join again
+	// (the assignment's delay, for connectors and tasks held back); zero
+	// for none.
+	rebalanceAt time.Time
+	runs        map[string]*worker.Run
+	targets     map[string]configtopic.TargetState // target state each Run was started in
 	// joinedSnap is the configuration the worker joined with, whose
 	// offset its metadata reported; the assignor assigns from it.
 	joinedSnap connectassign.Snapshot
@@ -193,6 +239,17 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("distributed: advertised URL %q: not an http(s)://host:port URL", cfg.URL)
 	}
+	if cfg.Protocol != connectproto.V0 && cfg.Protocol != connectproto.V1 {
+		return nil, fmt.Errorf("distributed: connect.protocol: %q is not supported; use %q or %q",
+			cfg.Protocol.Name(), connectproto.V0.Name(), connectproto.V1.Name())
+	}
+	maxDelay := cfg.ScheduledRebalanceMaxDelay
+	switch {
+	case maxDelay == 0:
+		maxDelay = connectassign.DefaultMaxDelay
+	case maxDelay < 0:
+		maxDelay = 0
+	}
 	if cfg.HeartbeatInterval <= 0 {
 		cfg.HeartbeatInterval = 3 * time.Second
 	}
@@ -209,7 +266,9 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	h := &Herder{cfg: cfg, id: u.Host, log: log.With("worker", u.Host, "group", cfg.GroupID),
 		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
 		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1,
-		pendingRestarts: map[string]configtopic.RestartRequest{}}
+		pendingRestarts: map[string]configtopic.RestartRequest{},
+		runningConns:    map[string]bool{}, runningTasks: map[connectproto.TaskID]map[string]string{},
+		runConfigs: map[string]map[string]string{}}
 	h.statusQ = newQueue(h.writeStatus)
 	h.pubQ = newQueue(h.publish)
 	h.restartQ = newQueue(h.applyRestart)
@@ -243,11 +302,11 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
 	h.assignor, err = connectassign.New(connectassign.Config{Configs: joinedConfigs{h},
-		LastCompletedGeneration: h.lastCompletedGeneration})
+		LastCompletedGeneration: h.lastCompletedGeneration, MaxDelay: maxDelay})
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
-	h.member, err = workergroup.New(h.client, workergroup.Config{Group: cfg.GroupID, Highest: connectproto.V0,
+	h.member, err = workergroup.New(h.client, workergroup.Config{Group: cfg.GroupID, Highest: cfg.Protocol,
 		SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
 		State: h.workerState, Assign: h.assign})
 	if err != nil {
@@ -338,7 +397,19 @@ func (h *Herder) workerState() connectproto.WorkerState {
 func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*connectproto.Assignment, error) {
 	h.mu.Lock()
 	behind := h.joinedSnap.Offset < g.MaxConfigOffset
+	fallback := g.Protocol == connectproto.V0 && h.protocol != connectproto.V0 && h.lastGen >= 0
 	h.mu.Unlock()
+	if fallback {
+		// The group falls back to the eager protocol (a member offers
+		// only "default"), but its members joined without stopping what
+		// they run, as the cooperative protocol lets them: this round
+		// assigns nothing and makes every member join again, stopping
+		// everything first as the eager protocol does, so that no
+		// connector or task starts on one worker while another still
+		// runs it.
+		h.log.Info("the group falls back to the eager protocol: every member joins again before anything is assigned")
+		return workergroup.MismatchAssignments(g), nil
+	}
 	if behind && h.cfgs.Snapshot().Offset < g.MaxConfigOffset {
 		if err := h.cfgs.Refresh(ctx); err != nil {
 			return nil, err
@@ -410,10 +481,20 @@ func (h *Herder) run(ctx context.Context) {
 		// The eager protocol revokes everything before the join, as
 		// Kafka's onRevoked: a connector or task never runs on two workers
 		// at once, the one that ran it stopping before another is told
-		// to start it. Stopping may take longer than the session timeout:
-		// the member heartbeats meanwhile.
+		// to start it. The cooperative one keeps what the worker runs
+		// until the leader revokes it, and stops only what changed, to
+		// start it again from its new configuration. Stopping may take
+		// longer than the session timeout: the member heartbeats
+		// meanwhile.
 		stopBeating := h.beatDuring(ctx, false)
-		for _, err := range h.stopAll(ctx, h.cfgs.Snapshot()) {
+		snap := h.cfgs.Snapshot()
+		var stopErrs []error
+		if h.currentProtocol() == connectproto.V0 {
+			stopErrs = h.stopAll(ctx, snap)
+		} else {
+			stopErrs = h.stopConnectors(ctx, snap, h.changed(snap))
+		}
+		for _, err := range stopErrs {
 			h.log.Warn("stopping for a rebalance", "err", err)
 		}
 		// Their UNASSIGNED statuses are written before the next owners
@@ -430,6 +511,13 @@ func (h *Herder) run(ctx context.Context) {
 		}
 		h.mu.Lock()
 		h.lastGen = j.Generation
+		h.protocol = j.Protocol
+		// A later assignment replaces the delay of an earlier one, as
+		// in Kafka's herder.
+		h.rebalanceAt = time.Time{}
+		if j.Assignment.Delay > 0 {
+			h.rebalanceAt = time.Now().Add(time.Duration(j.Assignment.Delay) * time.Millisecond)
+		}
 		h.mu.Unlock()
 		if j.Assignment.Error != connectproto.NoError {
 			h.log.Info("the leader answered a config mismatch: reading the config topic and joining again", "offset", j.Assignment.ConfigOffset)
@@ -443,6 +531,11 @@ func (h *Herder) run(ctx context.Context) {
 			continue
 		}
 		h.applyPendingRestarts()
+		if len(j.Assignment.RevokedConnectors) > 0 || len(j.Assignment.RevokedTasks) > 0 {
+			// What was revoked goes to other workers in a follow-up
+			// rebalance, as Kafka's herder asks for one.
+			continue
+		}
 		h.heartbeat(ctx)
 	}
 }
@@ -451,11 +544,23 @@ func (h *Herder) run(ctx context.Context) {
 func (h *Herder) heartbeat(ctx context.Context) {
 	t := time.NewTicker(h.cfg.HeartbeatInterval)
 	defer t.Stop()
+	var scheduled <-chan time.Time
+	h.mu.Lock()
+	at := h.rebalanceAt
+	h.mu.Unlock()
+	if !at.IsZero() {
+		st := time.NewTimer(time.Until(at))
+		defer st.Stop()
+		scheduled = st.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.rejoin:
+			return
+		case <-scheduled:
+			h.log.Info("joining again: the scheduled rebalance delay has passed")
 			return
 		case <-t.C:
 			if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
@@ -505,10 +610,12 @@ func (h *Herder) wait(ctx context.Context, d time.Duration) {
 	}
 }
 
-// apply carries out an eager assignment, everything held having been
-// stopped before the join: what is assigned starts from the
-// configuration read to the assignment's offset. It reports false when
-// that offset cannot be read, for the worker to join again.
+// apply carries out an assignment: it stops what the assignment revokes
+// (the cooperative protocol's; under the eager one everything held was
+// stopped before the join), and starts what the worker now holds and
+// does not run, from the configuration read to the assignment's offset.
+// It reports false when that offset cannot be read, for the worker to
+// join again.
 func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
@@ -520,16 +627,81 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		}
 	}
 	snap := h.cfgs.Snapshot()
+	h.log.Info("joined", "generation", j.Generation, "protocol", j.Protocol.Name(), "leader", j.IsLeader(),
+		"connectors", a.Connectors, "tasks", len(a.Tasks), "revoked_connectors", a.RevokedConnectors,
+		"revoked_tasks", len(a.RevokedTasks), "delay_ms", a.Delay)
+
+	if len(a.RevokedConnectors) > 0 || len(a.RevokedTasks) > 0 {
+		for _, err := range h.stopRevoked(ctx, snap, a.RevokedConnectors, a.RevokedTasks) {
+			h.log.Warn("stopping what the leader revoked", "err", err)
+		}
+		// Their UNASSIGNED statuses are written before the next owners
+		// can report RUNNING, which they would otherwise hide.
+		h.flushStatuses(ctx)
+	}
+
+	// What the worker holds now: the assignment's connectors and tasks,
+	// then those it held before and kept (cooperative), in the order
+	// Kafka's WorkerCoordinator lists them.
+	held := a
 	h.mu.Lock()
+	if prev := h.held; prev != nil && j.Protocol != connectproto.V0 {
+		held.Connectors = slices.Clone(a.Connectors)
+		held.Tasks = slices.Clone(a.Tasks)
+		for _, c := range prev.Connectors {
+			if !slices.Contains(a.RevokedConnectors, c) && !slices.Contains(held.Connectors, c) {
+				held.Connectors = append(held.Connectors, c)
+			}
+		}
+		for _, t := range prev.Tasks {
+			if !slices.Contains(a.RevokedTasks, t) && !slices.Contains(held.Tasks, t) {
+				held.Tasks = append(held.Tasks, t)
+			}
+		}
+	}
+	held.RevokedConnectors, held.RevokedTasks = nil, nil
 	h.generation = j.Generation
-	h.held = &a
+	h.held = &held
 	// Joined before its connectors start: they publish task
 	// configurations at once, which the leader writes only once joined.
 	h.joined = &j
+	var stray []string
+	if j.Protocol == connectproto.V0 {
+		// A group that fell back to the eager protocol while this worker
+		// ran under the cooperative one: what it is not assigned now runs
+		// elsewhere.
+		for c := range h.runs {
+			stray = append(stray, c)
+		}
+	}
 	h.mu.Unlock()
-	h.log.Info("joined", "generation", j.Generation, "leader", j.IsLeader(), "connectors", a.Connectors, "tasks", len(a.Tasks))
+	if len(stray) > 0 {
+		var conns []string
+		var tasks []connectproto.TaskID
+		h.mu.Lock()
+		for c := range h.runningConns {
+			if !slices.Contains(held.Connectors, c) {
+				conns = append(conns, c)
+			}
+		}
+		for t := range h.runningTasks {
+			if !slices.Contains(held.Tasks, t) {
+				tasks = append(tasks, t)
+			}
+		}
+		h.mu.Unlock()
+		for _, err := range h.stopRevoked(ctx, snap, conns, tasks) {
+			h.log.Warn("stopping what the eager assignment gave others", "err", err)
+		}
+	}
 
-	for _, name := range a.Connectors {
+	for _, name := range held.Connectors {
+		h.mu.Lock()
+		running := h.runningConns[name]
+		h.mu.Unlock()
+		if running {
+			continue
+		}
 		if run := h.runFor(ctx, snap, name); run != nil {
 			target := targetOf(snap, name)
 			if target == configtopic.Stopped && snap.TaskCounts[name] > 0 {
@@ -537,6 +709,10 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 				// leader records by writing none.
 				h.pubQ.push(published{connector: name, configs: []map[string]string{}})
 			}
+			h.mu.Lock()
+			h.runningConns[name] = true
+			h.targets[name] = target
+			h.mu.Unlock()
 			err := run.StartConnector(ctx, worker.TargetState(target), func(configs []map[string]string) {
 				h.pubQ.push(published{connector: name, configs: configs})
 			})
@@ -545,7 +721,13 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 			}
 		}
 	}
-	for _, id := range a.Tasks {
+	for _, id := range held.Tasks {
+		h.mu.Lock()
+		_, running := h.runningTasks[id]
+		h.mu.Unlock()
+		if running {
+			continue
+		}
 		name := id.Connector
 		tc, ok := snap.TaskConfigs[configtopic.TaskID{Connector: name, Task: int(id.Task)}]
 		if !ok || targetOf(snap, name) == configtopic.Stopped {
@@ -559,11 +741,140 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		if targetOf(snap, name) == configtopic.Paused {
 			target = worker.TargetPaused
 		}
+		h.mu.Lock()
+		h.runningTasks[id] = tc
+		h.targets[name] = targetOf(snap, name)
+		h.mu.Unlock()
 		if err := run.StartTask(ctx, int(id.Task), tc, target); err != nil {
 			h.log.Warn("starting task", "connector", name, "task", id.Task, "err", err)
 		}
 	}
 	return true
+}
+
+// stopRevoked stops the connectors and tasks given, side by side, and
+// forgets the Runs left running nothing. A connector snap no longer has
+// gets DESTROYED statuses for what ran here.
+func (h *Herder) stopRevoked(ctx context.Context, snap configtopic.Snapshot, conns []string, tasks []connectproto.TaskID) []error {
+	byConn := map[string][]int{}
+	for _, t := range tasks {
+		byConn[t.Connector] = append(byConn[t.Connector], int(t.Task))
+	}
+	for _, c := range conns {
+		if _, ok := byConn[c]; !ok {
+			byConn[c] = nil
+		}
+	}
+	h.mu.Lock()
+	gen := h.generation
+	h.mu.Unlock()
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for name, ids := range byConn {
+		h.mu.Lock()
+		run := h.runs[name]
+		h.mu.Unlock()
+		if run == nil {
+			continue
+		}
+		stopConn := slices.Contains(conns, name)
+		wg.Go(func() {
+			var err error
+			for _, i := range ids {
+				err = errors.Join(err, run.StopTask(ctx, i))
+			}
+			if stopConn {
+				err = errors.Join(err, run.StopConnector(ctx))
+			}
+			h.mu.Lock()
+			if stopConn {
+				delete(h.runningConns, name)
+			}
+			for _, i := range ids {
+				delete(h.runningTasks, connectproto.TaskID{Connector: name, Task: int32(i)})
+			}
+			idle := !h.runningConns[name]
+			for t := range h.runningTasks {
+				if t.Connector == name {
+					idle = false
+				}
+			}
+			if idle {
+				delete(h.runs, name)
+				delete(h.runConfigs, name)
+				delete(h.targets, name)
+			}
+			h.mu.Unlock()
+			if idle {
+				// Releases what the Run holds (its offset readers).
+				err = errors.Join(err, run.Stop(ctx))
+			}
+			if snap.ConnectorConfigs != nil && !snap.Contains(name) {
+				if stopConn {
+					h.statusQ.push(statusWrite{connector: name, task: -1, status: statustopic.Status{State: statustopic.Destroyed, WorkerID: h.id, Generation: gen}})
+				}
+				for _, i := range ids {
+					h.statusQ.push(statusWrite{connector: name, task: i, status: statustopic.Status{State: statustopic.Destroyed, WorkerID: h.id, Generation: gen}})
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// changed returns the connectors the worker runs something of whose
+// configuration, task configurations or target state differ from snap's.
+func (h *Herder) changed(snap configtopic.Snapshot) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for name := range h.runs {
+		if !snap.Contains(name) || !maps.Equal(h.runConfigs[name], snap.ConnectorConfigs[name]) || targetOf(snap, name) != h.targets[name] {
+			out = append(out, name)
+		}
+	}
+	for t, tc := range h.runningTasks {
+		if slices.Contains(out, t.Connector) {
+			continue
+		}
+		if now, ok := snap.TaskConfigs[configtopic.TaskID{Connector: t.Connector, Task: int(t.Task)}]; !ok || !maps.Equal(now, tc) {
+			out = append(out, t.Connector)
+		}
+	}
+	return out
+}
+
+// stopConnectors stops all the worker runs of the connectors named,
+// keeping them held, so that the next assignment starts them again from
+// their new configuration.
+func (h *Herder) stopConnectors(ctx context.Context, snap configtopic.Snapshot, names []string) []error {
+	if len(names) == 0 {
+		return nil
+	}
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	var conns []string
+	var tasks []connectproto.TaskID
+	h.mu.Lock()
+	for c := range h.runningConns {
+		if slices.Contains(names, c) {
+			conns = append(conns, c)
+		}
+	}
+	for t := range h.runningTasks {
+		if slices.Contains(names, t.Connector) {
+			tasks = append(tasks, t)
+		}
+	}
+	h.mu.Unlock()
+	return h.stopRevoked(ctx, snap, conns, tasks)
 }
 
 func targetOf(snap configtopic.Snapshot, name string) configtopic.TargetState {
@@ -596,6 +907,7 @@ func (h *Herder) runFor(ctx context.Context, snap configtopic.Snapshot, name str
 	}
 	h.mu.Lock()
 	h.runs[name] = run
+	h.runConfigs[name] = config
 	h.mu.Unlock()
 	return run
 }
@@ -622,6 +934,10 @@ func (h *Herder) stopAll(ctx context.Context, snap configtopic.Snapshot) []error
 	runs := h.runs
 	h.runs = map[string]*worker.Run{}
 	h.held = nil
+	clear(h.runningConns)
+	clear(h.runningTasks)
+	clear(h.runConfigs)
+	clear(h.targets)
 	gen := h.generation
 	h.mu.Unlock()
 	var mu sync.Mutex
@@ -855,4 +1171,11 @@ func (q *queue[T]) close() {
 	default:
 	}
 	<-q.done
+}
+
+// currentProtocol returns the protocol of the last join.
+func (h *Herder) currentProtocol() connectproto.Version {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.protocol
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectproto"
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -145,14 +146,24 @@ type cluster struct {
 	byURL   map[string]*Herder
 	order   []*Herder
 	closed  map[*Herder]bool
-	// beforeJoin, when set, is the next worker's Config.beforeJoin.
+	// beforeJoin, protocol and maxDelay are the next workers'
+	// Config.beforeJoin, Protocol and ScheduledRebalanceMaxDelay.
 	beforeJoin func()
+	protocol   connectproto.Version
+	maxDelay   time.Duration
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
+	return newClusterWith(t, brokers, n, connectproto.V0, 0)
+}
+
+// newClusterWith starts n workers offering protocol, with
+// scheduled.rebalance.max.delay.ms maxDelay.
+func newClusterWith(t *testing.T, brokers []string, n int, protocol connectproto.Version, maxDelay time.Duration) *cluster {
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics:  [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
-		overlap: &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}}}
+		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
+		protocol: protocol, maxDelay: maxDelay}
 	for range n {
 		cl.add()
 	}
@@ -172,6 +183,7 @@ func (cl *cluster) add() *Herder {
 		GroupID: cl.group, URL: url, Brokers: cl.brokers,
 		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
 		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin,
+		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:     testLogger(),
 		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
@@ -712,4 +724,121 @@ func TestRestartRequestReadBeforeTheAssignmentIsAppliedOnceAssigned(t *testing.T
 	require.Eventually(t, func() bool { return cl.overlap.started("connector") >= 2 }, 30*time.Second, 50*time.Millisecond,
 		"the connector started, then restarted")
 	require.Equal(t, 1, cl.overlap.started("0"), "the task was not restarted")
+}
+
+// placement returns the worker each task of connector name runs on, as
+// h reports it.
+func placement(t *testing.T, h *Herder, name string) map[int]string {
+	st, err := h.ConnectorStatus(context.Background(), name)
+	require.NoError(t, err)
+	out := map[int]string{}
+	for _, ts := range st.Tasks {
+		out[ts.ID] = ts.WorkerID
+	}
+	return out
+}
+
+// startSpread creates connector name with tasks tasks through the cluster
+// and waits until they run on workers workers.
+func startSpread(t *testing.T, cl *cluster, name string, tasks, workers int) {
+	topic := testkafka.Topic(t, name)
+	testkafka.CreateTopic(t, cl.brokers, topic, 1, nil)
+	config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": strconv.Itoa(tasks), "topic": topic, "tag": "c",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
+		return err
+	})
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, tasks, func(w map[string]bool) bool { return len(w) == workers })
+	}, 60*time.Second, 100*time.Millisecond, "%d RUNNING tasks on %d workers, seen from every worker", tasks, workers)
+}
+
+func TestCooperativeJoinMovesOnlyWhatTheNewWorkerGets(t *testing.T) {
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, time.Minute)
+	const name = "coop-join"
+	startSpread(t, cl, name, 6, 2)
+	before := placement(t, cl.order[0], name)
+	starts := map[int]int{}
+	for i := range 6 {
+		starts[i] = cl.overlap.started(strconv.Itoa(i))
+	}
+	connectorStarts := cl.overlap.started("connector")
+
+	added := cl.add()
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 6, func(w map[string]bool) bool { return len(w) == 3 })
+	}, 60*time.Second, 100*time.Millisecond, "6 RUNNING tasks on 3 workers")
+	after := placement(t, added, name)
+	moved := 0
+	for i := range 6 {
+		if after[i] == before[i] {
+			require.Equal(t, starts[i], cl.overlap.started(strconv.Itoa(i)), "task %d stayed on %s: it was never stopped", i, after[i])
+			continue
+		}
+		moved++
+		require.Equal(t, added.ID(), after[i], "task %d moved, to the new worker", i)
+		require.Equal(t, starts[i]+1, cl.overlap.started(strconv.Itoa(i)), "task %d moved once", i)
+	}
+	require.Equal(t, 2, moved, "the new worker took two tasks: %v → %v", before, after)
+	require.Equal(t, connectorStarts, cl.overlap.started("connector"), "the connector was never restarted")
+	cl.overlap.mu.Lock()
+	most := cl.overlap.most
+	cl.overlap.mu.Unlock()
+	require.Equal(t, 1, most, "a task ran on two workers at once")
+	for _, h := range cl.live() {
+		require.Equal(t, connectproto.V1, h.currentProtocol())
+	}
+}
+
+// vanish stops h's membership as a crash would: no more heartbeats, no
+// LeaveGroup; what it runs is left running until the test closes it.
+func (cl *cluster) vanish(h *Herder) {
+	h.cancel()
+	<-h.done
+}
+
+func TestCooperativeVanishedWorkersWorkIsHeldForTheDelay(t *testing.T) {
+	const delay = 10 * time.Second
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, delay)
+	const name = "coop-vanish"
+	startSpread(t, cl, name, 4, 2)
+	// A new leader knows nothing of what the group ran before it led, so
+	// it reassigns at once, as Kafka's does: the follower vanishes.
+	gone, survivor := cl.order[0], cl.order[1]
+	if _, err := survivor.leader(); err != nil {
+		gone, survivor = survivor, gone
+	}
+	vanished := time.Now()
+	cl.vanish(gone)
+
+	require.Eventually(t, func() bool {
+		for _, w := range placement(t, survivor, name) {
+			if w != survivor.ID() {
+				return false
+			}
+		}
+		return allRunning(&cluster{order: []*Herder{survivor}, closed: map[*Herder]bool{}}, name, 4, func(map[string]bool) bool { return true })
+	}, 60*time.Second, 100*time.Millisecond, "every task RUNNING on the survivor")
+	require.GreaterOrEqual(t, time.Since(vanished), delay, "the vanished worker's tasks were held back for scheduled.rebalance.max.delay.ms")
+}
+
+func TestEagerOnlyMemberMakesTheGroupEager(t *testing.T) {
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, time.Minute)
+	const name = "mixed"
+	startSpread(t, cl, name, 6, 2)
+	cl.protocol = connectproto.V0
+	cl.add()
+	require.Eventually(t, func() bool {
+		for _, h := range cl.live() {
+			if h.currentProtocol() != connectproto.V0 {
+				return false
+			}
+		}
+		return allRunning(cl, name, 6, func(w map[string]bool) bool { return len(w) == 3 })
+	}, 60*time.Second, 100*time.Millisecond, "6 RUNNING tasks on 3 workers, under the eager protocol")
+	cl.overlap.mu.Lock()
+	most := cl.overlap.most
+	cl.overlap.mu.Unlock()
+	require.Equal(t, 1, most, "a task ran on two workers at once")
 }

@@ -220,6 +220,47 @@ func (r *Run) Stop(ctx context.Context) error {
 	return err
 }
 
+// StopTask stops task i if it runs here, committing its offsets, and
+// forgets it, as Stop does for every task; the rest of the Run is left
+// running. The error wraps ErrTaskAbandoned when the task did not stop
+// within the engine's task shutdown budget.
+func (r *Run) StopTask(ctx context.Context, i int) error {
+	c := r.c
+	c.mu.Lock()
+	t := c.tasks[i]
+	delete(c.tasks, i)
+	delete(c.restartDelay, i)
+	c.mu.Unlock()
+	if t == nil {
+		return nil
+	}
+	return c.awaitTasks(ctx, []*taskRun{t})
+}
+
+// StopConnector stops the Run's connector instance, if it runs here,
+// leaving its tasks running; it reports the connector STOPPED. The Run's
+// StartConnector may be called again afterwards.
+func (r *Run) StopConnector(ctx context.Context) error {
+	if !r.connectorStarted {
+		return nil
+	}
+	r.connectorStarted = false
+	c := r.c
+	c.mu.Lock()
+	cancel, done := c.cancel, c.done
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	<-done
+	err := c.stopInstance(ctx)
+	c.setState(Stopped, "")
+	if err != nil {
+		return fmt.Errorf("worker: connector %s: stopping: %w", c.name, err)
+	}
+	return nil
+}
+
 // ConnectorType returns the type ("source" or "sink") of the connector
 // plugin class names, by class or alias; "unknown" for no such plugin.
 func (e *Engine) ConnectorType(class string) string {
