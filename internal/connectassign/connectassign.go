@@ -129,6 +129,10 @@ func (a *Assignor) Assign(ctx context.Context, g workergroup.Group) (map[string]
 	return a.incremental.Assign(ctx, g)
 }
 
+// Release is Incremental.Release: the eager assignor keeps nothing of
+// past rounds to forget.
+func (a *Assignor) Release(members ...string) { a.incremental.Release(members...) }
+
 // LeaderState returns what the last round decided.
 func (a *Assignor) LeaderState() LeaderState {
 	a.mu.Lock()

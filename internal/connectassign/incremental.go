@@ -28,16 +28,20 @@ type Incremental struct {
 	round sync.Mutex
 	// What the assignor remembers between rounds, as Kafka's fields of
 	// the same names.
-	previousConns       map[string]bool
-	previousTasks       map[taskID]bool
-	revocationConns     map[string]bool
-	revocationTasks     map[taskID]bool
-	revokedInPrevious   bool
-	candidates          []string // an insertion-ordered set
-	scheduledRebalance  int64    // milliseconds since the epoch; 0 when none
-	delay               int32    // milliseconds
-	previousGeneration  int32
-	previousMembers     map[string]bool
+	previousConns      map[string]bool
+	previousTasks      map[taskID]bool
+	revocationConns    map[string]bool
+	revocationTasks    map[taskID]bool
+	revokedInPrevious  bool
+	candidates         []string // an insertion-ordered set
+	scheduledRebalance int64    // milliseconds since the epoch; 0 when none
+	delay              int32    // milliseconds
+	previousGeneration int32
+	previousMembers    map[string]bool
+	// lastConns and lastTasks are what each member runs once the last
+	// round is carried out, for Release.
+	lastConns           map[string][]string
+	lastTasks           map[string][]taskID
 	successiveRevokings int64
 }
 
@@ -113,6 +117,29 @@ func (a *Incremental) Assign(_ context.Context, g workergroup.Group) (map[string
 		out[id] = as
 	}
 	return out, nil
+}
+
+// Release forgets what the members given ran after the last round, for
+// members that left the group having stopped all of it (a worker's
+// graceful shutdown), so that the next round assigns it at once, as new,
+// instead of holding it back for scheduled.rebalance.max.delay.ms in case
+// they come back. Kafka's assignor cannot tell such a member from one
+// that vanished, and holds back both; the caller tells them apart.
+func (a *Incremental) Release(members ...string) {
+	a.round.Lock()
+	defer a.round.Unlock()
+	for _, m := range members {
+		if !a.previousMembers[m] {
+			continue
+		}
+		delete(a.previousMembers, m)
+		for _, c := range a.lastConns[m] {
+			delete(a.previousConns, c)
+		}
+		for _, t := range a.lastTasks[m] {
+			delete(a.previousTasks, t)
+		}
+	}
 }
 
 // load is what one worker runs (Kafka's WorkerLoad and a member's
@@ -358,6 +385,7 @@ func (a *Incremental) assign(snap Snapshot, lastCompleted, generation int32, mem
 	for _, m := range members {
 		a.previousMembers[m.worker] = true
 	}
+	a.lastConns, a.lastTasks = r.allConns, r.allTasks
 	return r
 }
 

@@ -583,3 +583,26 @@ func TestHandleLost(t *testing.T) {
 }
 
 var _ = connectproto.V1
+
+func TestReleasedMembersWorkIsAssignedAtOnce(t *testing.T) {
+	for _, release := range []bool{false, true} {
+		t.Run(fmt.Sprint("release=", release), func(t *testing.T) {
+			h := newHarness(t, DefaultMaxDelay)
+			h.addWorkers("worker2")
+			h.rebalance(false, false)
+			h.rebalance(false, false)
+			h.check(check{balanced: true, delay: d(0)})
+			h.removeWorkers("worker2")
+			if release {
+				h.a.Release("worker2")
+			}
+			h.rebalance(false, false)
+			if release {
+				// Given to the worker left without a delay.
+				h.check(check{delay: d(0), conns: []int{2}, tasks: []int{8}})
+			} else {
+				h.check(check{delay: d(int32(DefaultMaxDelay.Milliseconds())), conns: []int{1}, tasks: []int{4}})
+			}
+		})
+	}
+}

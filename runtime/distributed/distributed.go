@@ -30,7 +30,10 @@
 // revocation is followed by another rebalance, in which the revoked work
 // goes elsewhere. The connectors and tasks of a worker that left are held
 // back for scheduled.rebalance.max.delay.ms (the assignment's delay, after
-// which every worker joins again). The leader assigns with Kafka Connect's assignors
+// which every worker joins again), unless it left having reported
+// everything it ran UNASSIGNED, as Close does before leaving: then they
+// are reassigned at once (Kafka Connect's leader holds back both). The
+// leader assigns with Kafka Connect's assignors
 // (internal/connectassign). A group that falls back from the cooperative
 // protocol to the eager one (a member offering only "default" joins) is
 // assigned nothing in its first eager round, so that every member stops
@@ -337,6 +340,9 @@ func (h *Herder) Close() error {
 	errs := h.stopAll(context.Background(), configtopic.Snapshot{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// The UNASSIGNED statuses are written before the group hears the
+	// worker leave: they tell the leader it left cleanly.
+	h.flushStatuses(ctx)
 	if err := h.member.Leave(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("distributed: leaving group %s: %w", h.cfg.GroupID, err))
 	}
@@ -415,6 +421,9 @@ func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*c
 			return nil, err
 		}
 	}
+	if g.Protocol != connectproto.V0 {
+		h.releaseGracefulLeavers(ctx, g)
+	}
 	as, err := h.assignor.Assign(ctx, g)
 	if err != nil {
 		return nil, err
@@ -431,6 +440,64 @@ func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*c
 	h.owners = owners
 	h.mu.Unlock()
 	return as, nil
+}
+
+// releaseGracefulLeavers tells the assignor which members of its last
+// round left having reported everything they ran UNASSIGNED (or STOPPED,
+// or DESTROYED), as a worker's Close does before its LeaveGroup: their
+// connectors and tasks are not held back for the rebalance delay, which
+// is for workers that may come back. Kafka's leader holds back both.
+func (h *Herder) releaseGracefulLeavers(ctx context.Context, g workergroup.Group) {
+	prev := h.assignor.LeaderState()
+	var departed []string
+	for id := range prev.URLs {
+		if !slices.ContainsFunc(g.Members, func(m workergroup.GroupMember) bool { return m.ID == id }) {
+			departed = append(departed, id)
+		}
+	}
+	if len(departed) == 0 {
+		return
+	}
+	if err := h.stats.Refresh(ctx); err != nil {
+		h.log.Warn("reading the status topic for the statuses of departed workers", "err", err)
+		return
+	}
+	stopped := func(st statustopic.Status, ok bool, worker string) bool {
+		switch {
+		case !ok || st.WorkerID != worker:
+			return false
+		case st.State == statustopic.Unassigned, st.State == statustopic.Stopped, st.State == statustopic.Destroyed:
+			return true
+		}
+		return false
+	}
+	var graceful []string
+	for _, id := range departed {
+		u, err := url.Parse(prev.URLs[id])
+		if err != nil {
+			continue
+		}
+		clean := true
+		for c, owner := range prev.ConnectorOwners {
+			if owner == id {
+				st, ok := h.stats.Connector(c)
+				clean = clean && stopped(st, ok, u.Host)
+			}
+		}
+		for t, owner := range prev.TaskOwners {
+			if owner == id {
+				st, ok := h.stats.Task(statustopic.TaskID{Connector: t.Connector, Task: int(t.Task)})
+				clean = clean && stopped(st, ok, u.Host)
+			}
+		}
+		if clean {
+			graceful = append(graceful, id)
+		}
+	}
+	if len(graceful) > 0 {
+		h.log.Info("workers left having stopped what they ran: their work is reassigned at once", "members", graceful)
+		h.assignor.Release(graceful...)
+	}
 }
 
 func (h *Herder) lastCompletedGeneration() int32 {

@@ -842,3 +842,19 @@ func TestEagerOnlyMemberMakesTheGroupEager(t *testing.T) {
 	cl.overlap.mu.Unlock()
 	require.Equal(t, 1, most, "a task ran on two workers at once")
 }
+
+func TestCooperativeGracefulLeaveIsReassignedAtOnce(t *testing.T) {
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, 5*time.Minute)
+	const name = "coop-leave"
+	startSpread(t, cl, name, 4, 2)
+	// The follower leaves: the leader, which remembers what it assigned,
+	// would hold its work back for the delay if it had vanished.
+	gone, survivor := cl.order[0], cl.order[1]
+	if _, err := survivor.leader(); err != nil {
+		gone, survivor = survivor, gone
+	}
+	cl.close(gone)
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 1 && w[survivor.ID()] })
+	}, 30*time.Second, 100*time.Millisecond, "every task RUNNING on the survivor, long before the 5 minutes' delay")
+}
