@@ -247,7 +247,7 @@ func TestBadFilesStartNothing(t *testing.T) {
 		{"distributed keys kconnect cannot follow", []string{"distributed", writeFile(t, filepath.Join(dir, "d1.properties"),
 			"bootstrap.servers=localhost:1\nlisteners=http://127.0.0.1:0\ngroup.id=g\nconfig.storage.topic=c\noffset.storage.topic=o\nstatus.storage.topic=s\n"+
 				"connect.protocol=sessioned\nconfig.storage.replication.factor=1\n")}, cli.ExitConfig,
-			[]string{`d1.properties: connect.protocol: only "default" (eager rebalancing) is supported yet, got "sessioned"`,
+			[]string{`d1.properties: connect.protocol: only "default" (eager) and "compatible" (incremental cooperative rebalancing) are supported yet, got "sessioned"`,
 				"d1.properties: offset.storage.replication.factor: is 3, config.storage.replication.factor is 1"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

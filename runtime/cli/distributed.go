@@ -40,11 +40,12 @@ const (
 	keySessionTimeout    = "session.timeout.ms"
 	keyRebalanceTimeout  = "rebalance.timeout.ms"
 	keyConnectProtocol   = "connect.protocol"
+	keyRebalanceDelay    = "scheduled.rebalance.max.delay.ms"
 )
 
 var distributedRead = []string{keyConfigTopic, keyConfigReplication, keyOffsetTopic, keyOffsetPartitions,
 	keyOffsetReplication, keyStatusTopic, keyStatusPartitions, keyStatusReplication, keyHeartbeat,
-	keySessionTimeout, keyRebalanceTimeout, keyConnectProtocol}
+	keySessionTimeout, keyRebalanceTimeout, keyConnectProtocol, keyRebalanceDelay}
 
 // parseDistributedConfig returns the herder's configuration from a
 // distributed worker's keys, every bad one reported. Kafka's defaults
@@ -98,10 +99,21 @@ func parseDistributedConfig(cfg *workerConfig) (distributed.Config, error) {
 	dc.HeartbeatInterval = time.Duration(num(keyHeartbeat, 3000, 1)) * time.Millisecond
 	dc.SessionTimeout = time.Duration(num(keySessionTimeout, 10000, 1)) * time.Millisecond
 	dc.RebalanceTimeout = time.Duration(num(keyRebalanceTimeout, 60000, 1)) * time.Millisecond
-	// The herder applies eager rebalances only: offering "compatible" or
+	// The herder does not sign internal requests yet: offering
 	// "sessioned" would let the group choose a protocol it cannot follow.
-	if v, ok := p[keyConnectProtocol]; ok && strings.TrimSpace(v) != "default" {
-		bad(keyConnectProtocol, "only \"default\" (eager rebalancing) is supported yet, got %q", v)
+	// Kafka's default is "sessioned"; kconnect's stays "default".
+	switch v := strings.TrimSpace(p[keyConnectProtocol]); strings.ToLower(v) {
+	case "", "default", "compatible":
+		dc.Protocol = v
+	default:
+		bad(keyConnectProtocol, "only \"default\" (eager) and \"compatible\" (incremental cooperative rebalancing) are supported yet, got %q", v)
+	}
+	// Kafka's 0 reassigns a departed worker's work at once; the herder's
+	// zero is Kafka's default of 5 minutes.
+	if d := num(keyRebalanceDelay, 300000, 0); d == 0 {
+		dc.ScheduledRebalanceMaxDelay = -1
+	} else {
+		dc.ScheduledRebalanceMaxDelay = time.Duration(d) * time.Millisecond
 	}
 	// The herder's own client, which reads and writes the internal
 	// topics, takes no security settings yet.

@@ -43,8 +43,9 @@ USAGE
       kept in config.storage.topic, status.storage.topic and
       offset.storage.topic (created when missing, with
       *.replication.factor and *.partitions), shared by every worker of
-      the group, JVM ones included. Eager rebalancing only
-      (connect.protocol=default). A write sent to a follower is forwarded
+      the group, JVM ones included. connect.protocol=default (eager
+      rebalancing, kconnect's default) or compatible (incremental
+      cooperative); not sessioned yet. A write sent to a follower is forwarded
       to the leader, a task's restart to the worker running the task.
       Not yet: Kafka client security settings.
 

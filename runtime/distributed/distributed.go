@@ -102,12 +102,12 @@ type Config struct {
 	// (rebalance.timeout.ms, 60s): zero takes Kafka Connect's default.
 	HeartbeatInterval, SessionTimeout, RebalanceTimeout time.Duration
 	// Protocol is connect.protocol, the most preferred protocol the
-	// worker offers: connectproto.V0 ("default", eager; the zero value)
-	// or V1 ("compatible", incremental cooperative). The group uses the
-	// highest protocol all its members offer, as in Kafka Connect.
-	// ("sessioned", V2, is refused: this worker does not sign its
-	// internal requests yet.)
-	Protocol connectproto.Version
+	// worker offers: "default" (eager; also "") or "compatible"
+	// (incremental cooperative). The group uses the most preferred
+	// protocol all its members offer, as in Kafka Connect. "sessioned"
+	// (Kafka's default) is refused: this worker does not sign its
+	// internal requests yet.
+	Protocol string
 	// ScheduledRebalanceMaxDelay is scheduled.rebalance.max.delay.ms:
 	// under the cooperative protocol, how long the connectors and tasks
 	// of a worker that left without a LeaveGroup are held back, in case
@@ -242,9 +242,13 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("distributed: advertised URL %q: not an http(s)://host:port URL", cfg.URL)
 	}
-	if cfg.Protocol != connectproto.V0 && cfg.Protocol != connectproto.V1 {
+	highest, ok := connectproto.ByName(cfg.Protocol) // case aside, as Kafka reads it
+	if cfg.Protocol == "" {
+		highest, ok = connectproto.V0, true
+	}
+	if !ok || highest > connectproto.V1 {
 		return nil, fmt.Errorf("distributed: connect.protocol: %q is not supported; use %q or %q",
-			cfg.Protocol.Name(), connectproto.V0.Name(), connectproto.V1.Name())
+			cfg.Protocol, connectproto.V0.Name(), connectproto.V1.Name())
 	}
 	maxDelay := cfg.ScheduledRebalanceMaxDelay
 	switch {
@@ -309,7 +313,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
-	h.member, err = workergroup.New(h.client, workergroup.Config{Group: cfg.GroupID, Highest: cfg.Protocol,
+	h.member, err = workergroup.New(h.client, workergroup.Config{Group: cfg.GroupID, Highest: highest,
 		SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
 		State: h.workerState, Assign: h.assign})
 	if err != nil {

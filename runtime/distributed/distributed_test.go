@@ -149,17 +149,17 @@ type cluster struct {
 	// beforeJoin, protocol and maxDelay are the next workers'
 	// Config.beforeJoin, Protocol and ScheduledRebalanceMaxDelay.
 	beforeJoin func()
-	protocol   connectproto.Version
+	protocol   string
 	maxDelay   time.Duration
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
-	return newClusterWith(t, brokers, n, connectproto.V0, 0)
+	return newClusterWith(t, brokers, n, "", 0)
 }
 
 // newClusterWith starts n workers offering protocol, with
 // scheduled.rebalance.max.delay.ms maxDelay.
-func newClusterWith(t *testing.T, brokers []string, n int, protocol connectproto.Version, maxDelay time.Duration) *cluster {
+func newClusterWith(t *testing.T, brokers []string, n int, protocol string, maxDelay time.Duration) *cluster {
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
 		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
 		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
@@ -755,7 +755,7 @@ func startSpread(t *testing.T, cl *cluster, name string, tasks, workers int) {
 }
 
 func TestCooperativeJoinMovesOnlyWhatTheNewWorkerGets(t *testing.T) {
-	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, time.Minute)
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, "compatible", time.Minute)
 	const name = "coop-join"
 	startSpread(t, cl, name, 6, 2)
 	before := placement(t, cl.order[0], name)
@@ -800,7 +800,7 @@ func (cl *cluster) vanish(h *Herder) {
 
 func TestCooperativeVanishedWorkersWorkIsHeldForTheDelay(t *testing.T) {
 	const delay = 10 * time.Second
-	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, delay)
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, "compatible", delay)
 	const name = "coop-vanish"
 	startSpread(t, cl, name, 4, 2)
 	// A new leader knows nothing of what the group ran before it led, so
@@ -824,10 +824,10 @@ func TestCooperativeVanishedWorkersWorkIsHeldForTheDelay(t *testing.T) {
 }
 
 func TestEagerOnlyMemberMakesTheGroupEager(t *testing.T) {
-	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, time.Minute)
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, "compatible", time.Minute)
 	const name = "mixed"
 	startSpread(t, cl, name, 6, 2)
-	cl.protocol = connectproto.V0
+	cl.protocol = "default"
 	cl.add()
 	require.Eventually(t, func() bool {
 		for _, h := range cl.live() {
@@ -844,7 +844,7 @@ func TestEagerOnlyMemberMakesTheGroupEager(t *testing.T) {
 }
 
 func TestCooperativeGracefulLeaveIsReassignedAtOnce(t *testing.T) {
-	cl := newClusterWith(t, testkafka.Brokers(t), 2, connectproto.V1, 5*time.Minute)
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, "compatible", 5*time.Minute)
 	const name = "coop-leave"
 	startSpread(t, cl, name, 4, 2)
 	// The follower leaves: the leader, which remembers what it assigned,
