@@ -384,3 +384,38 @@ func (m *Member) Leave(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Members returns the group's current members as the coordinator
+// describes them (DescribeGroup): their ids and metadata under the
+// group's protocol, sorted by id. Any member may ask, not only the
+// leader. It is empty while the group has no members or is between
+// generations (its state not Stable), and fails when the coordinator
+// cannot be reached or refuses.
+func (m *Member) Members(ctx context.Context) ([]GroupMember, error) {
+	req := kmsg.NewPtrDescribeGroupsRequest()
+	req.Groups = []string{m.cfg.Group}
+	resp, err := req.RequestWith(ctx, m.cl)
+	if err != nil {
+		return nil, fmt.Errorf("workergroup: describing group %q: %w", m.cfg.Group, err)
+	}
+	if len(resp.Groups) != 1 {
+		return nil, fmt.Errorf("workergroup: describing group %q: %d groups in the answer", m.cfg.Group, len(resp.Groups))
+	}
+	g := resp.Groups[0]
+	if err := kerr.ErrorForCode(g.ErrorCode); err != nil {
+		return nil, fmt.Errorf("workergroup: describing group %q: %w", m.cfg.Group, err)
+	}
+	if g.State != "Stable" {
+		return nil, nil
+	}
+	out := make([]GroupMember, 0, len(g.Members))
+	for _, gm := range g.Members {
+		st, _, err := connectproto.DecodeMetadata(gm.ProtocolMetadata)
+		if err != nil {
+			return nil, fmt.Errorf("workergroup: group %q: member %q's metadata: %w", m.cfg.Group, gm.MemberID, err)
+		}
+		out = append(out, GroupMember{ID: gm.MemberID, WorkerState: st})
+	}
+	slices.SortFunc(out, func(a, b GroupMember) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}

@@ -213,3 +213,39 @@ func TestSessionExpires(t *testing.T) {
 	require.NoError(t, m.Heartbeat(ctx))
 	require.NoError(t, m.Leave(ctx))
 }
+
+// TestMembersAsAFollowerSeesThem: a follower learns the group's members
+// and their URLs from the coordinator, and the one that left is gone.
+func TestMembersAsAFollowerSeesThem(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	group := testkafka.Group(t, "connect")
+	ctx := bounded(t)
+	wa := &worker{url: "http://a:8083/"}
+	wb := &worker{url: "http://b:8083/"}
+	a := newMember(t, brokers, group, connectproto.V1, wa)
+	b := newMember(t, brokers, group, connectproto.V1, wb)
+	_, err := a.Join(ctx)
+	require.NoError(t, err)
+	bDone := joinAsync(ctx, b)
+	rejoinWhenAsked(t, ctx, a)
+	rb := <-bDone
+	require.NoError(t, rb.err)
+	require.False(t, rb.j.IsLeader())
+
+	urls := func() []string {
+		ms, err := b.Members(ctx)
+		require.NoError(t, err)
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.URL)
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(urls()) == 2 }, 10*time.Second, 20*time.Millisecond)
+	require.ElementsMatch(t, []string{"http://a:8083/", "http://b:8083/"}, urls())
+
+	require.NoError(t, a.Leave(ctx))
+	rejoinWhenAsked(t, ctx, b)
+	require.Eventually(t, func() bool { return len(urls()) == 1 }, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, []string{"http://b:8083/"}, urls())
+}

@@ -39,6 +39,10 @@
 // assigned nothing in its first eager round, so that every member stops
 // what it runs before anything starts elsewhere.
 //
+// A connector or task that a worker the group has dropped reported
+// RUNNING (PAUSED, RESTARTING) is reported UNASSIGNED, with that worker's
+// id, until it is reassigned: Kafka Connect keeps reporting it RUNNING.
+//
 // Restarts are Kafka Connect's: RestartConnectorAndTasks is the leader's
 // (a follower answers *NotLeaderError); it writes a restart request to
 // the config topic and answers the restart plan, and every worker that
@@ -209,8 +213,12 @@ type Herder struct {
 	// (the assignment's delay, for connectors and tasks held back); zero
 	// for none.
 	rebalanceAt time.Time
-	runs        map[string]*worker.Run
-	targets     map[string]configtopic.TargetState // target state each Run was started in
+	// live are the worker ids of the group's members as of generation
+	// liveGen (DescribeGroup after a join); nil while unknown.
+	live    map[string]bool
+	liveGen int32
+	runs    map[string]*worker.Run
+	targets map[string]configtopic.TargetState // target state each Run was started in
 	// joinedSnap is the configuration the worker joined with, whose
 	// offset its metadata reported; the assignor assigns from it.
 	joinedSnap connectassign.Snapshot
@@ -602,6 +610,7 @@ func (h *Herder) run(ctx context.Context) {
 			continue
 		}
 		h.applyPendingRestarts()
+		h.learnMembers(ctx, j.Generation)
 		if len(j.Assignment.RevokedConnectors) > 0 || len(j.Assignment.RevokedTasks) > 0 {
 			// What was revoked goes to other workers in a follow-up
 			// rebalance, as Kafka's herder asks for one.
@@ -609,6 +618,31 @@ func (h *Herder) run(ctx context.Context) {
 		}
 		h.heartbeat(ctx)
 	}
+}
+
+// learnMembers notes the worker ids of the group's members in generation
+// gen, from the coordinator, for the statuses of workers the group has
+// dropped. It reports whether it learnt them.
+func (h *Herder) learnMembers(ctx context.Context, gen int32) bool {
+	mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	members, err := h.member.Members(mctx)
+	if err != nil || len(members) == 0 {
+		if err != nil && ctx.Err() == nil {
+			h.log.Warn("describing the group's members", "err", err)
+		}
+		return false
+	}
+	live := map[string]bool{h.id: true}
+	for _, m := range members {
+		if u, err := url.Parse(m.URL); err == nil {
+			live[u.Host] = true
+		}
+	}
+	h.mu.Lock()
+	h.live, h.liveGen = live, gen
+	h.mu.Unlock()
+	return true
 }
 
 // heartbeat keeps the member in its generation until it must join again.
@@ -624,6 +658,10 @@ func (h *Herder) heartbeat(ctx context.Context) {
 		defer st.Stop()
 		scheduled = st.C
 	}
+	h.mu.Lock()
+	known := h.live != nil && h.liveGen == h.generation
+	gen := h.generation
+	h.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
@@ -638,6 +676,9 @@ func (h *Herder) heartbeat(ctx context.Context) {
 				return
 			} else if err != nil && ctx.Err() == nil {
 				h.log.Warn("heartbeat", "err", err)
+			}
+			if !known {
+				known = h.learnMembers(ctx, gen)
 			}
 		}
 	}

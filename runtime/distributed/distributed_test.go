@@ -812,6 +812,25 @@ func TestCooperativeVanishedWorkersWorkIsHeldForTheDelay(t *testing.T) {
 	vanished := time.Now()
 	cl.vanish(gone)
 
+	// Once the group has dropped it, its tasks are not RUNNING under its
+	// id while they are held back: they run nowhere.
+	require.Eventually(t, func() bool {
+		st, err := survivor.ConnectorStatus(context.Background(), name)
+		if err != nil {
+			return false
+		}
+		unassigned := 0
+		for _, ts := range st.Tasks {
+			if ts.WorkerID == gone.ID() {
+				if ts.State != herder.State(statustopic.Unassigned) {
+					return false
+				}
+				unassigned++
+			}
+		}
+		return unassigned > 0
+	}, 15*time.Second, 50*time.Millisecond, "the vanished worker's tasks UNASSIGNED before they are reassigned")
+
 	require.Eventually(t, func() bool {
 		for _, w := range placement(t, survivor, name) {
 			if w != survivor.ID() {

@@ -191,13 +191,35 @@ func (h *Herder) ConnectorStatus(_ context.Context, name string) (herder.Connect
 	}
 	st := herder.ConnectorStatus{Name: name, Tasks: []herder.TaskState{},
 		Type: h.engine.ConnectorType(config[worker.ConnectorClassConfig])}
-	st.Connector = stateInfo(h.stats.Connector(name))
+	h.mu.Lock()
+	live, liveGen := h.live, h.liveGen
+	h.mu.Unlock()
+	st.Connector = liveState(live, liveGen)(h.stats.Connector(name))
 	reported := h.stats.Tasks(name)
 	for _, t := range snap.Tasks(name) {
 		s, ok := reported[t.Task]
-		st.Tasks = append(st.Tasks, herder.TaskState{ID: t.Task, StateInfo: stateInfo(s, ok)})
+		st.Tasks = append(st.Tasks, herder.TaskState{ID: t.Task, StateInfo: liveState(live, liveGen)(s, ok)})
 	}
 	return st, nil
+}
+
+// liveState is stateInfo, except that a connector or task reported
+// RUNNING, PAUSED or RESTARTING by a worker no longer in the group (as of
+// generation liveGen, for a report of that generation or older) is
+// UNASSIGNED: it runs nowhere until it is reassigned. Kafka Connect keeps
+// reporting it as its dead worker last wrote it.
+func liveState(live map[string]bool, liveGen int32) func(statustopic.Status, bool) herder.StateInfo {
+	return func(s statustopic.Status, ok bool) herder.StateInfo {
+		si := stateInfo(s, ok)
+		if !ok || live == nil || live[s.WorkerID] || s.Generation > liveGen {
+			return si
+		}
+		switch s.State {
+		case statustopic.Running, statustopic.Paused, statustopic.Restarting:
+			return herder.StateInfo{State: herder.State(statustopic.Unassigned), WorkerID: s.WorkerID}
+		}
+		return si
+	}
 }
 
 func stateInfo(s statustopic.Status, ok bool) herder.StateInfo {
