@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,11 +38,17 @@ const (
 	keyRebalanceTimeout  = "rebalance.timeout.ms"
 	keyConnectProtocol   = "connect.protocol"
 	keyRebalanceDelay    = "scheduled.rebalance.max.delay.ms"
+	keyKeyAlgorithm      = "inter.worker.key.generation.algorithm"
+	keyKeySize           = "inter.worker.key.size"
+	keyKeyTTL            = "inter.worker.key.ttl.ms"
+	keySignAlgorithm     = "inter.worker.signature.algorithm"
+	keyVerifyAlgorithms  = "inter.worker.verification.algorithms"
 )
 
 var distributedRead = []string{keyConfigTopic, keyConfigReplication, keyOffsetTopic, keyOffsetPartitions,
 	keyOffsetReplication, keyStatusTopic, keyStatusPartitions, keyStatusReplication, keyHeartbeat,
-	keySessionTimeout, keyRebalanceTimeout, keyConnectProtocol, keyRebalanceDelay}
+	keySessionTimeout, keyRebalanceTimeout, keyConnectProtocol, keyRebalanceDelay,
+	keyKeyAlgorithm, keyKeySize, keyKeyTTL, keySignAlgorithm, keyVerifyAlgorithms}
 
 // parseDistributedConfig returns the herder's configuration from a
 // distributed worker's keys, every bad one reported. Kafka's defaults
@@ -99,15 +102,24 @@ func parseDistributedConfig(cfg *workerConfig) (distributed.Config, error) {
 	dc.HeartbeatInterval = time.Duration(num(keyHeartbeat, 3000, 1)) * time.Millisecond
 	dc.SessionTimeout = time.Duration(num(keySessionTimeout, 10000, 1)) * time.Millisecond
 	dc.RebalanceTimeout = time.Duration(num(keyRebalanceTimeout, 60000, 1)) * time.Millisecond
-	// The herder does not sign internal requests yet: offering
-	// "sessioned" would let the group choose a protocol it cannot follow.
-	// Kafka's default is "sessioned"; kconnect's stays "default".
+	// Kafka's default is "sessioned"; kconnect's stays "default", eager.
 	switch v := strings.TrimSpace(p[keyConnectProtocol]); strings.ToLower(v) {
-	case "", "default", "compatible":
+	case "", "default", "compatible", "sessioned":
 		dc.Protocol = v
 	default:
-		bad(keyConnectProtocol, "only \"default\" (eager) and \"compatible\" (incremental cooperative rebalancing) are supported yet, got %q", v)
+		bad(keyConnectProtocol, "want default, compatible or sessioned, got %q", v)
 	}
+	dc.InterWorkerKeyGenerationAlgorithm = strings.TrimSpace(p[keyKeyAlgorithm])
+	dc.InterWorkerSignatureAlgorithm = strings.TrimSpace(p[keySignAlgorithm])
+	for _, a := range strings.Split(p[keyVerifyAlgorithms], ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			dc.InterWorkerVerificationAlgorithms = append(dc.InterWorkerVerificationAlgorithms, a)
+		}
+	}
+	if _, ok := p[keyKeySize]; ok {
+		dc.InterWorkerKeySize = int(num(keyKeySize, 0, 8))
+	}
+	dc.InterWorkerKeyTTL = time.Duration(num(keyKeyTTL, 3600000, 1)) * time.Millisecond
 	// Kafka's 0 reassigns a departed worker's work at once; the herder's
 	// zero is Kafka's default of 5 minutes.
 	if d := num(keyRebalanceDelay, 300000, 0); d == 0 {
@@ -178,7 +190,7 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 		worker.WithMetrics(prommetrics.New(reg)), worker.ConfigProviders(providers),
 	}, engineOptions(cfg)...)
 	dc.WorkerOpts = append(dc.WorkerOpts, s.workerOpts...)
-	dc.ForwardTaskConfigs = forwardTaskConfigs(&http.Client{Timeout: 30 * time.Second})
+	dc.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	h, err := distributed.New(ctx, dc)
 	if err != nil {
 		srv.close()
@@ -190,7 +202,7 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 	mux.Handle("/", api)
 	// Kafka Connect's internal endpoint, by which a follower hands the
 	// leader the task configurations its connectors generate.
-	mux.Handle("POST /connectors/{name}/tasks", taskConfigsHandler(h))
+	mux.Handle("POST /connectors/{name}/tasks", h.TaskConfigsHandler())
 	srv.serve(forwardToLeader(mux, &http.Client{Timeout: 90 * time.Second}), log, errc)
 	stop := func() error {
 		err := h.Close()
@@ -218,61 +230,8 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 	return nil
 }
 
-// taskConfigsHandler serves POST /connectors/{name}/tasks: a JSON array
-// of task configurations for the leader to write, 204 once written.
-func taskConfigsHandler(h *distributed.Herder) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var configs []map[string]string
-		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&configs); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("task configurations of connector %s: %v", r.PathValue("name"), err))
-			return
-		}
-		err := h.PutTaskConfigs(r.Context(), r.PathValue("name"), configs)
-		var nl *distributed.NotLeaderError
-		switch {
-		case err == nil:
-			w.WriteHeader(http.StatusNoContent)
-		case errors.As(err, &nl):
-			writeError(w, http.StatusConflict, err.Error())
-		default:
-			writeError(w, http.StatusInternalServerError, err.Error())
-		}
-	})
-}
-
 func writeError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error_code": code, "message": msg})
-}
-
-// forwardTaskConfigs hands task configurations to the leader over its
-// REST API; a 409 (the leader is no longer one) is the herder's
-// NotLeaderError, for it to try again after the rebalance.
-func forwardTaskConfigs(c *http.Client) func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
-	return func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
-		body, err := json.Marshal(configs)
-		if err != nil {
-			return err
-		}
-		u := strings.TrimSuffix(leaderURL, "/") + "/connectors/" + url.PathEscape(connector) + "/tasks?forward=false"
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		if err != nil {
-			return fmt.Errorf("forwarding task configurations of connector %s to the leader %s: %w", connector, leaderURL, err)
-		}
-		defer resp.Body.Close()
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		switch {
-		case resp.StatusCode < 300:
-			return nil
-		case resp.StatusCode == http.StatusConflict:
-			return &distributed.NotLeaderError{}
-		}
-		return fmt.Errorf("forwarding task configurations of connector %s to the leader %s: %s: %s", connector, leaderURL, resp.Status, bytes.TrimSpace(msg))
-	}
 }

@@ -44,8 +44,9 @@ USAGE
       offset.storage.topic (created when missing, with
       *.replication.factor and *.partitions), shared by every worker of
       the group, JVM ones included. connect.protocol=default (eager
-      rebalancing, kconnect's default) or compatible (incremental
-      cooperative); not sessioned yet. A write sent to a follower is forwarded
+      rebalancing, kconnect's default), compatible (incremental
+      cooperative) or sessioned (cooperative, with the internal requests
+      signed). A write sent to a follower is forwarded
       to the leader, a task's restart to the worker running the task.
       Not yet: Kafka client security settings.
 

@@ -17,7 +17,8 @@
 // them.
 //
 // The group protocol is Config.Protocol's, the highest all members
-// offer. Every change to the configuration (a connector added, updated,
+// offer ("sessioned" is the cooperative protocol with signed internal
+// requests, below). Every change to the configuration (a connector added, updated,
 // removed, new task configurations, a new target state) makes the worker
 // that reads it join again. Under the eager protocol ("default") the
 // worker stops everything it ran before each join, so that no connector
@@ -38,6 +39,13 @@
 // protocol to the eager one (a member offering only "default" joins) is
 // assigned nothing in its first eager round, so that every member stops
 // what it runs before anything starts elsewhere.
+//
+// Under the sessioned protocol the leader writes a session key to the
+// config topic (again inter.worker.key.ttl.ms after it was made), and the
+// task configurations a follower forwards over HTTP (Config.HTTPClient)
+// carry its HMAC under that key in Kafka Connect's headers (SignRequest),
+// which the leader's TaskConfigsHandler checks (VerifyRequest): 400 for a
+// request without one, 403 for a wrong one.
 //
 // A connector or task that a worker the group has dropped reported
 // RUNNING (PAUSED, RESTARTING) is reported UNASSIGNED, with that worker's
@@ -64,6 +72,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"sync"
@@ -106,12 +115,29 @@ type Config struct {
 	// (rebalance.timeout.ms, 60s): zero takes Kafka Connect's default.
 	HeartbeatInterval, SessionTimeout, RebalanceTimeout time.Duration
 	// Protocol is connect.protocol, the most preferred protocol the
-	// worker offers: "default" (eager; also "") or "compatible"
-	// (incremental cooperative). The group uses the most preferred
-	// protocol all its members offer, as in Kafka Connect. "sessioned"
-	// (Kafka's default) is refused: this worker does not sign its
-	// internal requests yet.
+	// worker offers: "default" (eager; also ""), "compatible"
+	// (incremental cooperative) or "sessioned" (Kafka's default: the
+	// cooperative protocol with internal requests signed). The group
+	// uses the most preferred protocol all its members offer, as in
+	// Kafka Connect.
 	Protocol string
+	// The inter.worker.* keys of the sessioned protocol: the leader
+	// distributes a session key of InterWorkerKeyGenerationAlgorithm
+	// (HmacSHA256) and InterWorkerKeySize bits (0: the algorithm's
+	// default) through the config topic, and a new one
+	// InterWorkerKeyTTL (an hour) after it; followers sign with
+	// InterWorkerSignatureAlgorithm (HmacSHA256), and the leader accepts
+	// the signatures of InterWorkerVerificationAlgorithms (the signature
+	// algorithm). Empty or zero: Kafka Connect's defaults.
+	InterWorkerKeyGenerationAlgorithm string
+	InterWorkerKeySize                int
+	InterWorkerKeyTTL                 time.Duration
+	InterWorkerSignatureAlgorithm     string
+	InterWorkerVerificationAlgorithms []string
+	// HTTPClient, when ForwardTaskConfigs is nil, forwards task
+	// configurations to the leader's TaskConfigsHandler, signed under
+	// the sessioned protocol.
+	HTTPClient *http.Client
 	// ScheduledRebalanceMaxDelay is scheduled.rebalance.max.delay.ms:
 	// under the cooperative protocol, how long the connectors and tasks
 	// of a worker that left without a LeaveGroup are held back, in case
@@ -217,8 +243,11 @@ type Herder struct {
 	// liveGen (DescribeGroup after a join); nil while unknown.
 	live    map[string]bool
 	liveGen int32
-	runs    map[string]*worker.Run
-	targets map[string]configtopic.TargetState // target state each Run was started in
+	// keyExpires is, on the leader under the sessioned protocol, when it
+	// distributes a new session key; zero otherwise.
+	keyExpires time.Time
+	runs       map[string]*worker.Run
+	targets    map[string]configtopic.TargetState // target state each Run was started in
 	// joinedSnap is the configuration the worker joined with, whose
 	// offset its metadata reported; the assignor assigns from it.
 	joinedSnap connectassign.Snapshot
@@ -254,9 +283,12 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if cfg.Protocol == "" {
 		highest, ok = connectproto.V0, true
 	}
-	if !ok || highest > connectproto.V1 {
-		return nil, fmt.Errorf("distributed: connect.protocol: %q is not supported; use %q or %q",
-			cfg.Protocol, connectproto.V0.Name(), connectproto.V1.Name())
+	if !ok {
+		return nil, fmt.Errorf("distributed: connect.protocol: %q is not one of %q, %q, %q",
+			cfg.Protocol, connectproto.V0.Name(), connectproto.V1.Name(), connectproto.V2.Name())
+	}
+	if err := checkSessionConfig(&cfg); err != nil {
+		return nil, err
 	}
 	maxDelay := cfg.ScheduledRebalanceMaxDelay
 	switch {
@@ -611,6 +643,7 @@ func (h *Herder) run(ctx context.Context) {
 		}
 		h.applyPendingRestarts()
 		h.learnMembers(ctx, j.Generation)
+		h.distributeKey(ctx, j)
 		if len(j.Assignment.RevokedConnectors) > 0 || len(j.Assignment.RevokedTasks) > 0 {
 			// What was revoked goes to other workers in a follow-up
 			// rebalance, as Kafka's herder asks for one.
@@ -618,6 +651,22 @@ func (h *Herder) run(ctx context.Context) {
 		}
 		h.heartbeat(ctx)
 	}
+}
+
+// distributeKey writes a session key as the sessioned protocol's leader
+// when there is none or it is due, and notes when the next is due.
+func (h *Herder) distributeKey(ctx context.Context, j workergroup.Joined) {
+	var expires time.Time
+	if j.IsLeader() && j.Protocol >= connectproto.V2 {
+		var err error
+		if expires, err = h.ensureSessionKey(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("distributing a session key", "err", err)
+			expires = time.Now().Add(time.Second)
+		}
+	}
+	h.mu.Lock()
+	h.keyExpires = expires
+	h.mu.Unlock()
 }
 
 // learnMembers notes the worker ids of the group's members in generation
@@ -661,7 +710,15 @@ func (h *Herder) heartbeat(ctx context.Context) {
 	h.mu.Lock()
 	known := h.live != nil && h.liveGen == h.generation
 	gen := h.generation
+	keyExpires := h.keyExpires
+	joined := h.joined
 	h.mu.Unlock()
+	var rotate <-chan time.Time
+	if !keyExpires.IsZero() {
+		kt := time.NewTimer(time.Until(keyExpires))
+		defer kt.Stop()
+		rotate = kt.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -671,6 +728,16 @@ func (h *Herder) heartbeat(ctx context.Context) {
 		case <-scheduled:
 			h.log.Info("joining again: the scheduled rebalance delay has passed")
 			return
+		case <-rotate:
+			h.distributeKey(ctx, *joined)
+			h.mu.Lock()
+			keyExpires = h.keyExpires
+			h.mu.Unlock()
+			if !keyExpires.IsZero() {
+				kt := time.NewTimer(time.Until(keyExpires))
+				defer kt.Stop()
+				rotate = kt.C
+			}
 		case <-t.C:
 			if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
 				return
@@ -1165,11 +1232,17 @@ func (h *Herder) publish(p published) {
 		err = h.PutTaskConfigs(ctx, p.connector, p.configs)
 		var nl *NotLeaderError
 		if errors.As(err, &nl) && nl.LeaderURL != "" {
-			if h.cfg.ForwardTaskConfigs == nil {
+			switch {
+			case h.cfg.ForwardTaskConfigs != nil:
+				err = h.cfg.ForwardTaskConfigs(ctx, nl.LeaderURL, p.connector, p.configs)
+			case h.cfg.HTTPClient != nil:
+				err = h.forwardOverHTTP(ctx, nl.LeaderURL, p.connector, p.configs)
+			default:
 				err = fmt.Errorf("distributed: no way to forward them to the leader %s", nl.LeaderURL)
+			}
+			if h.cfg.ForwardTaskConfigs == nil && h.cfg.HTTPClient == nil {
 				break
 			}
-			err = h.cfg.ForwardTaskConfigs(ctx, nl.LeaderURL, p.connector, p.configs)
 		}
 		if !errors.Is(err, herder.ErrRebalancing) || h.isClosed() {
 			break

@@ -1,15 +1,22 @@
 package distributed
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,6 +158,11 @@ type cluster struct {
 	beforeJoin func()
 	protocol   string
 	maxDelay   time.Duration
+	// overHTTP: workers serve TaskConfigsHandler and forward task
+	// configurations to it over HTTP (Config.HTTPClient).
+	overHTTP bool
+	servers  map[*Herder]*httptest.Server
+	keyTTL   time.Duration
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -177,13 +189,23 @@ func (cl *cluster) add() *Herder {
 	i := len(cl.order)
 	cl.mu.Unlock()
 	url := fmt.Sprintf("http://worker-%d.test:%d", i, 8083+i)
+	var srv *httptest.Server
+	var served atomic.Pointer[Herder]
+	if cl.overHTTP {
+		mux := http.NewServeMux()
+		mux.Handle("POST /connectors/{name}/tasks", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			served.Load().TaskConfigsHandler().ServeHTTP(w, r)
+		}))
+		srv = httptest.NewUnstartedServer(mux)
+		url = "http://" + srv.Listener.Addr().String()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, err := New(ctx, Config{
+	cfg := Config{
 		GroupID: cl.group, URL: url, Brokers: cl.brokers,
 		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
 		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin,
-		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay,
+		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay, InterWorkerKeyTTL: cl.keyTTL,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:     testLogger(),
 		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
@@ -194,8 +216,23 @@ func (cl *cluster) add() *Herder {
 			}
 			return leader.PutTaskConfigs(ctx, connector, configs)
 		},
-	})
+	}
+	if cl.overHTTP {
+		cfg.ForwardTaskConfigs, cfg.HTTPClient = nil, &http.Client{Timeout: 10 * time.Second}
+	}
+	h, err := New(ctx, cfg)
 	require.NoError(t, err)
+	if srv != nil {
+		served.Store(h)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		cl.mu.Lock()
+		if cl.servers == nil {
+			cl.servers = map[*Herder]*httptest.Server{}
+		}
+		cl.servers[h] = srv
+		cl.mu.Unlock()
+	}
 	cl.mu.Lock()
 	cl.byURL[url] = h
 	cl.order = append(cl.order, h)
@@ -843,7 +880,7 @@ func TestCooperativeVanishedWorkersWorkIsHeldForTheDelay(t *testing.T) {
 }
 
 func TestEagerOnlyMemberMakesTheGroupEager(t *testing.T) {
-	cl := newClusterWith(t, testkafka.Brokers(t), 2, "compatible", time.Minute)
+	cl := newClusterWith(t, testkafka.Brokers(t), 2, "sessioned", time.Minute)
 	const name = "mixed"
 	startSpread(t, cl, name, 6, 2)
 	cl.protocol = "default"
@@ -876,4 +913,97 @@ func TestCooperativeGracefulLeaveIsReassignedAtOnce(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return allRunning(cl, name, 4, func(w map[string]bool) bool { return len(w) == 1 && w[survivor.ID()] })
 	}, 30*time.Second, 100*time.Millisecond, "every task RUNNING on the survivor, long before the 5 minutes' delay")
+}
+
+func TestSessionedRequestsAreSignedAndVerified(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
+		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
+		protocol: "sessioned", maxDelay: time.Minute, overHTTP: true}
+	cl.add()
+	cl.add()
+	// Two connectors, one on each worker: the follower's task
+	// configurations reach the leader only signed.
+	startSpread(t, cl, "signed-a", 2, 2)
+	startSpread(t, cl, "signed-b", 2, 2)
+	require.Eventually(t, func() bool {
+		owners := map[string]bool{}
+		for _, name := range []string{"signed-a", "signed-b"} {
+			st, err := cl.order[0].ConnectorStatus(context.Background(), name)
+			if err != nil || st.Connector.State != herder.State(statustopic.Running) {
+				return false
+			}
+			owners[st.Connector.WorkerID] = true
+		}
+		return len(owners) == 2
+	}, 60*time.Second, 100*time.Millisecond, "a connector RUNNING on each worker")
+
+	var leader, follower *Herder
+	for _, h := range cl.live() {
+		require.Equal(t, connectproto.V2, h.currentProtocol())
+		if _, err := h.leader(); err == nil {
+			leader = h
+		} else {
+			follower = h
+		}
+	}
+	require.NotNil(t, leader)
+	require.NotNil(t, follower)
+	key := follower.cfgs.Snapshot().SessionKey
+	require.NotNil(t, key, "the leader distributed a session key")
+	require.Equal(t, "HmacSHA256", key.Algorithm)
+	require.Len(t, key.Key, 32)
+
+	post := func(body []byte, header http.Header) int {
+		req, err := http.NewRequest(http.MethodPost, cl.servers[leader].URL+"/connectors/signed-a/tasks", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		maps.Copy(req.Header, header)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tcs, err := leader.TaskConfigs(context.Background(), "signed-a")
+	require.NoError(t, err)
+	var configs []map[string]string
+	for _, tc := range tcs {
+		configs = append(configs, tc.Config)
+	}
+	body, err := json.Marshal(configs)
+	require.NoError(t, err)
+
+	signed := http.Header{}
+	require.NoError(t, follower.SignRequest(body, signed))
+	require.Equal(t, "HmacSHA256", signed.Get(SignatureAlgorithmHeader))
+	require.Equal(t, http.StatusNoContent, post(body, signed), "signed by a worker of the group")
+
+	require.Equal(t, http.StatusBadRequest, post(body, http.Header{}), "unsigned")
+	forged := http.Header{}
+	sig, err := sign("HmacSHA256", []byte("not the session key, 32 bytes!!"), body)
+	require.NoError(t, err)
+	forged.Set(SignatureHeader, base64.StdEncoding.EncodeToString(sig))
+	forged.Set(SignatureAlgorithmHeader, "HmacSHA256")
+	require.Equal(t, http.StatusForbidden, post(body, forged), "signed with another key")
+	other := []byte(`[{"task.class":"evil"}]`)
+	require.Equal(t, http.StatusForbidden, post(other, signed), "a signature of another body")
+	unverified := http.Header{}
+	require.NoError(t, follower.SignRequest(body, unverified))
+	unverified.Set(SignatureAlgorithmHeader, "HmacSHA512")
+	require.Equal(t, http.StatusBadRequest, post(body, unverified), "an algorithm the leader does not verify")
+}
+
+func TestSessionKeyIsRotatedAfterItsTTL(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
+		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
+		protocol: "sessioned", keyTTL: 2 * time.Second}
+	h := cl.add()
+	var first *configtopic.SessionKey
+	require.Eventually(t, func() bool { first = h.cfgs.Snapshot().SessionKey; return first != nil }, 30*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		k := h.cfgs.Snapshot().SessionKey
+		return k.Created >= first.Created+2000 && !bytes.Equal(k.Key, first.Key)
+	}, 30*time.Second, 50*time.Millisecond, "a new key once the first expired")
 }
