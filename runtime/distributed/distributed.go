@@ -472,13 +472,18 @@ func (h *Herder) assign(ctx context.Context, g workergroup.Group) (map[string]*c
 	if err != nil {
 		return nil, err
 	}
-	owners := map[configtopic.TaskID]string{}
-	for _, m := range g.Members {
-		if a := as[m.ID]; a != nil {
-			for _, id := range a.Tasks {
-				owners[configtopic.TaskID{Connector: id.Connector, Task: int(id.Task)}] = m.URL
-			}
+	// Who runs each task once the round is carried out: under the
+	// cooperative protocol an assignment lists only what it adds.
+	st := h.assignor.LeaderState()
+	for _, a := range as {
+		if a.Error != connectproto.NoError {
+			st = connectassign.LeaderState{} // nothing assigned this round
+			break
 		}
+	}
+	owners := map[configtopic.TaskID]string{}
+	for id := range st.TaskOwners {
+		owners[configtopic.TaskID{Connector: id.Connector, Task: int(id.Task)}] = st.TaskOwnerURL(id)
 	}
 	h.mu.Lock()
 	h.owners = owners

@@ -826,6 +826,24 @@ func TestCooperativeJoinMovesOnlyWhatTheNewWorkerGets(t *testing.T) {
 	for _, h := range cl.live() {
 		require.Equal(t, connectproto.V1, h.currentProtocol())
 	}
+
+	// The leader names the worker running a task it does not run, though
+	// the cooperative assignments list only what they add.
+	var leader *Herder
+	for _, h := range cl.live() {
+		if _, err := h.leader(); err == nil {
+			leader = h
+		}
+	}
+	require.NotNil(t, leader)
+	for i, w := range after {
+		if w == leader.ID() {
+			continue
+		}
+		var na *NotAssignedError
+		require.ErrorAs(t, leader.RestartTask(context.Background(), name, i), &na, "task %d", i)
+		require.Equal(t, cl.herder(na.OwnerURL).ID(), w, "task %d", i)
+	}
 }
 
 // vanish stops h's membership as a crash would: no more heartbeats, no
