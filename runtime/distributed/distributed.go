@@ -139,9 +139,10 @@ type Config struct {
 	// the sessioned protocol.
 	HTTPClient *http.Client
 	// ScheduledRebalanceMaxDelay is scheduled.rebalance.max.delay.ms:
-	// under the cooperative protocol, how long the connectors and tasks
-	// of a worker that left without a LeaveGroup are held back, in case
-	// it comes back, before they are given to the others. Zero takes
+	// under the cooperative protocols, how long the connectors and tasks
+	// of a worker that left are held back, in case it comes back, before
+	// they are given to the others; not those of a worker that shut down
+	// (Close), which are given at once. Zero takes
 	// Kafka Connect's default (5 minutes); a negative value reassigns
 	// them at once (Kafka's 0).
 	ScheduledRebalanceMaxDelay time.Duration
@@ -381,11 +382,29 @@ func (h *Herder) Close() error {
 	h.mu.Unlock()
 	h.cancel()
 	<-h.done
+	h.mu.Lock()
+	conns := slices.Collect(maps.Keys(h.runningConns))
+	tasks := slices.Collect(maps.Keys(h.runningTasks))
+	gen := h.generation
+	h.mu.Unlock()
 	errs := h.stopAll(context.Background(), configtopic.Snapshot{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	// The UNASSIGNED statuses are written before the group hears the
-	// worker leave: they tell the leader it left cleanly.
+	// Everything it ran is UNASSIGNED under its id before the group
+	// hears the worker leave: that tells the leader it left cleanly. The
+	// engine's own reports carry the generation the worker ran in, and
+	// readers keep a RUNNING of that generation over them (a late
+	// UNASSIGNED must not hide a new owner's RUNNING); these carry the
+	// generation the leave starts, so they replace the worker's RUNNING
+	// but not a next owner's, and are written over the worker's own
+	// reports only.
+	unassigned := statustopic.Status{State: statustopic.Unassigned, WorkerID: h.id, Generation: gen + 1}
+	for _, c := range conns {
+		h.statusQ.push(statusWrite{connector: c, task: -1, status: unassigned, ifOurs: true})
+	}
+	for _, t := range tasks {
+		h.statusQ.push(statusWrite{connector: t.Connector, task: int(t.Task), status: unassigned, ifOurs: true})
+	}
 	h.flushStatuses(ctx)
 	if err := h.member.Leave(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("distributed: leaving group %s: %w", h.cfg.GroupID, err))
@@ -714,6 +733,7 @@ func (h *Herder) heartbeat(ctx context.Context) {
 	}
 	h.mu.Lock()
 	known := h.live != nil && h.liveGen == h.generation
+	tries := 0 // a group its members may not describe is not asked forever
 	gen := h.generation
 	keyExpires := h.keyExpires
 	joined := h.joined
@@ -749,7 +769,8 @@ func (h *Herder) heartbeat(ctx context.Context) {
 			} else if err != nil && ctx.Err() == nil {
 				h.log.Warn("heartbeat", "err", err)
 			}
-			if !known {
+			if !known && tries < 3 {
+				tries++
 				known = h.learnMembers(ctx, gen)
 			}
 		}
@@ -1155,6 +1176,7 @@ type statusWrite struct {
 	task      int // -1: the connector
 	status    statustopic.Status
 	safe      bool // a shutdown's: not over a newer generation's report
+	ifOurs    bool // only over this worker's own report
 	// flushed, when set, is closed once the writes queued before are
 	// done, instead of writing anything.
 	flushed chan struct{}
@@ -1201,6 +1223,15 @@ func (h *Herder) writeStatus(w statusWrite) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if w.ifOurs {
+		cur, ok := h.stats.Connector(w.connector)
+		if w.task >= 0 {
+			cur, ok = h.stats.Task(statustopic.TaskID{Connector: w.connector, Task: w.task})
+		}
+		if ok && cur.WorkerID != h.id {
+			return
+		}
+	}
 	var err error
 	switch {
 	case w.task < 0 && w.safe:
