@@ -48,6 +48,7 @@ import (
 	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
+	sinkelasticsearch "github.com/kconnect-go/kconnect/sink/elasticsearch"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
 	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
 	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
@@ -244,7 +245,7 @@ func newFlags(name string) *flag.FlagSet {
 // the worker links no schema registry client.
 func builtinPlugins(s *settings) []connect.Plugin {
 	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin()}
+		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin(), sinkelasticsearch.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
