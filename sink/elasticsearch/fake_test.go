@@ -1,0 +1,161 @@
+package elasticsearch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/internal/esttest"
+	"github.com/kconnect-go/kconnect/sink"
+)
+
+// fakeServer answers index checks with "exists" and hands each _bulk
+// request to bulk, which returns the status and the per-item statuses.
+type fakeServer struct {
+	mu     sync.Mutex
+	bodies []string
+	auth   []string
+	bulk   func(call int, lines []string) (int, []int)
+}
+
+func (f *fakeServer) start(t *testing.T) esttest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_bulk" {
+			return // HEAD /index: 200, it exists
+		}
+		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		call := len(f.bodies)
+		f.bodies = append(f.bodies, string(body))
+		f.auth = append(f.auth, r.Header.Get("Authorization"))
+		f.mu.Unlock()
+		lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+		status, items := f.bulk(call, lines)
+		if status != 200 {
+			http.Error(w, `{"error":"busy"}`, status)
+			return
+		}
+		var b bytes.Buffer
+		b.WriteString(`{"errors":true,"items":[`)
+		for i, st := range items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if st >= 300 {
+				fmt.Fprintf(&b, `{"index":{"status":%d,"error":{"type":"es_rejected_execution_exception","reason":"busy"}}}`, st)
+			} else {
+				fmt.Fprintf(&b, `{"index":{"status":%d}}`, st)
+			}
+		}
+		b.WriteString("]}")
+		w.Write(b.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	return esttest.Server{Name: "fake", URL: srv.URL}
+}
+
+func (f *fakeServer) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.bodies...)
+}
+
+func docs(t testing.TB, topic string, n int) []connect.Record {
+	out := make([]connect.Record, n)
+	for i := range out {
+		out[i] = record(topic, 0, int64(i), nil, nil, map[string]any{"i": int64(i)})
+	}
+	return out
+}
+
+func TestRetriesBusyItemsAlone(t *testing.T) {
+	f := &fakeServer{bulk: func(call int, lines []string) (int, []int) {
+		items := make([]int, len(lines)/2)
+		for i := range items {
+			items[i] = 201
+		}
+		switch call {
+		case 0:
+			return 503, nil // the whole request fails: sent again
+		case 1:
+			items[1] = 429 // one item is refused as busy: sent again alone
+		}
+		return 200, items
+	}}
+	srv := f.start(t)
+	r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "retry.backoff.ms": "1", "linger.ms": "60000"})
+	r.write(docs(t, "t", 3)...)
+	calls := f.calls()
+	if len(calls) != 3 {
+		t.Fatalf("%d requests, want 3", len(calls))
+	}
+	if calls[0] != calls[1] || strings.Count(calls[2], "\n") != 2 || !strings.Contains(calls[2], `"_id":"t+0+1"`) {
+		t.Fatalf("requests:\n%s", strings.Join(calls, "----\n"))
+	}
+}
+
+func TestRetriesExhaustedFailWithoutCommitting(t *testing.T) {
+	f := &fakeServer{bulk: func(int, []string) (int, []int) { return 503, nil }}
+	srv := f.start(t)
+	r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "retry.backoff.ms": "1", "max.retries": "2",
+		"connection.url": strings.Replace(srv.URL, "http://", "http://elastic:hunter2@", 1)})
+	err := r.try(docs(t, "t", 2)...)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "max.retries") {
+		t.Fatalf("err %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("the error shows the password: %v", err)
+	}
+	if n := len(f.calls()); n != 3 {
+		t.Fatalf("%d requests, want 1 + max.retries", n)
+	}
+	if got := f.auth[0]; got != "Basic "+base64.StdEncoding.EncodeToString([]byte("elastic:hunter2")) {
+		t.Fatalf("Authorization %q", got)
+	}
+	got, err := r.task.(sink.PreCommitter).PreCommit(context.Background(), r.put)
+	if err == nil && got[sink.TopicPartition{Topic: "t"}] > 0 {
+		t.Fatalf("offsets %v committed past records never written", got)
+	}
+}
+
+func TestPutBlocksAtMaxBufferedRecords(t *testing.T) {
+	release := make(chan struct{})
+	f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
+		<-release
+		items := make([]int, len(lines)/2)
+		for i := range items {
+			items[i] = 201
+		}
+		return 200, items
+	}}
+	srv := f.start(t)
+	r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "batch.size": "2", "max.buffered.records": "4", "linger.ms": "0"})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the task stops and the server closes
+	done := make(chan error, 1)
+	go func() { done <- r.task.Put(context.Background(), docs(t, "t", 10)) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Put returned (%v) with 10 records buffered beyond max.buffered.records=4", err)
+	case <-time.After(300 * time.Millisecond): // nothing to await: Put must not return
+	}
+	unblock()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Put still blocked once the server answered")
+	}
+}
