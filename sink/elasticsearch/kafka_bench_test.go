@@ -1,0 +1,208 @@
+package elasticsearch_test
+
+// BenchmarkKafkaToElasticsearch: JSON records in Kafka indexed by the sink
+// in a worker, against a hand-written franz-go program sending the same
+// _bulk requests (batch size and concurrency), on each server. See
+// BENCHMARKS.md for figures.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/esttest"
+	"github.com/kconnect-go/kconnect/internal/procstat"
+	"github.com/kconnect-go/kconnect/internal/testenv"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	"github.com/kconnect-go/kconnect/sink/elasticsearch"
+)
+
+// benchDocsEnv sets the number of records (default 100,000); BENCHMARKS.md's
+// figures are of 1,000,000.
+const benchDocsEnv = "KCONNECT_BENCH_ROWS"
+
+const (
+	benchBatch    = 2000 // batch.size's default
+	benchInFlight = 5    // max.in.flight.requests' default
+)
+
+func BenchmarkKafkaToElasticsearch(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv(benchDocsEnv); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
+			b.Fatalf("%s=%q: want a positive number", benchDocsEnv, s)
+		}
+	}
+	brokers := testkafka.Brokers(b)
+	topic := testkafka.Topic(b, "es-bench")
+	testkafka.CreateTopic(b, brokers, topic, 4, nil)
+	cl := testkafka.Client(b, brokers, kgo.ProducerLinger(5*time.Millisecond))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var perr error
+	var mu sync.Mutex
+	for i := range n {
+		v := fmt.Appendf(nil, `{"id":%d,"name":"customer-%d","email":"c%d@example.com","amount":%d.25,"qty":%d,"active":%t,"ts":%d,"city":"Zürich","tag":"t%d","note":"a note of some length"}`,
+			i, i, i, i%1000, i%17, i%2 == 0, 1_700_000_000_000+int64(i), i%10)
+		wg.Add(1)
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Value: v}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				mu.Lock()
+				perr = err
+				mu.Unlock()
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	if perr != nil {
+		b.Fatal(perr)
+	}
+	for _, f := range esttest.Flavours {
+		b.Run(f.Name, func(b *testing.B) {
+			u := testenv.Integration(b, f.Env)
+			srv := esttest.Server{Name: f.Name, URL: u}
+			b.Run("worker", func(b *testing.B) {
+				benchRun(b, srv, n, func(index string) { benchWorker(b, srv, brokers, topic, index, n) })
+			})
+			b.Run("handwritten", func(b *testing.B) {
+				benchRun(b, srv, n, func(index string) { benchHandwritten(b, srv, brokers, topic, index, n) })
+			})
+		})
+	}
+}
+
+func benchRun(b *testing.B, srv esttest.Server, n int, pass func(index string)) {
+	var peak float64
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		index := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
+		// The same index settings for both: no replicas, refreshed once a
+		// second.
+		srv.MustDo(b, http.MethodPut, "/"+index, `{"settings":{"number_of_replicas":0}}`, nil)
+		rss := procstat.Start()
+		b.StartTimer()
+		pass(index)
+		b.StopTimer()
+		peak = max(peak, rss.Stop())
+		if got := srv.Count(b, index); got != n {
+			b.Fatalf("%s holds %d documents, want %d", index, got, n)
+		}
+		srv.Do(b, http.MethodDelete, "/"+index, nil)
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "docs/s")
+	b.ReportMetric(peak, "peak-RSS-MiB")
+}
+
+// benchWorker runs the sink in a worker, with Confluent's defaults but
+// key.ignore and schema.ignore, until every offset is committed.
+func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int) {
+	ctx := context.Background()
+	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(elasticsearch.Plugin()),
+		worker.OffsetFlushInterval(100*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	name := testkafka.Group(b, "es-bench")
+	if err := w.CreateConnector(ctx, name, map[string]string{
+		"connector.class": "ElasticsearchSinkConnector", "topics": topic, "connection.url": srv.URL,
+		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable": "false", "key.ignore": "true", "schema.ignore": "true",
+		"transforms": "index", "transforms.index.type": "org.apache.kafka.connect.transforms.RegexRouter",
+		"transforms.index.regex": ".*", "transforms.index.replacement": index,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Minute)
+	for time.Now().Before(deadline) {
+		offs, err := w.ConnectorOffsets(ctx, name)
+		if err == nil {
+			var total int64
+			for _, o := range offs.Offsets {
+				v, _ := o.Offset.Int64("kafka_offset")
+				total += v
+			}
+			if total == int64(n) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // polling the committed offsets
+	}
+	b.Fatal("the sink never committed every record")
+}
+
+// benchHandwritten is a program without kconnect: a franz-go group
+// consumer whose records' values go, as they are, into _bulk index items
+// with the same ids (topic+partition+offset), batchBatch to a request, at
+// most benchInFlight requests at once.
+func benchHandwritten(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int) {
+	cl := testkafka.Client(b, brokers, kgo.ConsumerGroup(testkafka.Group(b, "es-hand")), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	defer cl.Close()
+	ctx := context.Background()
+	slots := make(chan struct{}, benchInFlight)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var ferr error
+	send := func(body []byte) {
+		defer wg.Done()
+		defer func() { <-slots }()
+		resp, err := http.Post(srv.URL+"/_bulk", "application/x-ndjson", bytes.NewReader(body))
+		if err == nil {
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || bytes.Contains(data[:min(len(data), 40)], []byte(`"errors":true`)) {
+				err = fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, data)
+			}
+		}
+		if err != nil {
+			mu.Lock()
+			ferr = err
+			mu.Unlock()
+		}
+	}
+	var buf []byte
+	items, seen := 0, 0
+	flush := func() {
+		slots <- struct{}{}
+		wg.Add(1)
+		go send(buf)
+		buf, items = nil, 0
+	}
+	for seen < n {
+		fs := cl.PollRecords(ctx, 500)
+		if err := fs.Err0(); err != nil {
+			b.Fatal(err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			buf = fmt.Appendf(buf, `{"index":{"_index":%q,"_id":"%s+%d+%d"}}`+"\n", index, r.Topic, r.Partition, r.Offset)
+			buf = append(append(buf, r.Value...), '\n')
+			items++
+			seen++
+			if items == benchBatch {
+				flush()
+			}
+		})
+		if items > 0 {
+			flush() // as linger.ms=1 sends what a poll gave
+		}
+	}
+	wg.Wait()
+	if ferr != nil {
+		b.Fatal(ferr)
+	}
+}
