@@ -159,3 +159,24 @@ func TestPutBlocksAtMaxBufferedRecords(t *testing.T) {
 		t.Fatal("Put still blocked once the server answered")
 	}
 }
+
+func TestFailoverToTheNextURL(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // refuses connections from now on
+	f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
+		items := make([]int, len(lines)/2)
+		for i := range items {
+			items[i] = 201
+		}
+		return 200, items
+	}}
+	live := f.start(t)
+	r := start(t, live, map[string]string{"connection.url": dead.URL + "," + live.URL, "key.ignore": "true", "schema.ignore": "true",
+		"retry.backoff.ms": "1", "max.retries": "1", "linger.ms": "0"})
+	for i := range 4 {
+		r.write(docs(t, "t", 4)[i])
+	}
+	if n := len(f.calls()); n != 4 {
+		t.Fatalf("%d requests reached the live server, want every batch's", n)
+	}
+}
