@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,10 @@ import (
 // benchDocsEnv sets the number of records (default 100,000); BENCHMARKS.md's
 // figures are of 1,000,000.
 const benchDocsEnv = "KCONNECT_BENCH_ROWS"
+
+// benchConfigEnv adds connector settings to the worker's, as
+// key=value,key=value, for experiments.
+const benchConfigEnv = "KCONNECT_BENCH_ES_CONFIG"
 
 const (
 	benchBatch    = 2000 // batch.size's default
@@ -118,13 +123,19 @@ func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, inde
 	}
 	defer w.Close()
 	name := testkafka.Group(b, "es-bench")
-	if err := w.CreateConnector(ctx, name, map[string]string{
+	config := map[string]string{
 		"connector.class": "ElasticsearchSinkConnector", "topics": topic, "connection.url": srv.URL,
 		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter.schemas.enable": "false", "key.ignore": "true", "schema.ignore": "true",
 		"transforms": "index", "transforms.index.type": "org.apache.kafka.connect.transforms.RegexRouter",
 		"transforms.index.regex": ".*", "transforms.index.replacement": index,
-	}); err != nil {
+	}
+	for _, kv := range strings.Split(os.Getenv(benchConfigEnv), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			config[k] = v
+		}
+	}
+	if err := w.CreateConnector(ctx, name, config); err != nil {
 		b.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Minute)
