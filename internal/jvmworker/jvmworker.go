@@ -48,6 +48,7 @@ type Worker struct {
 	Log    string
 	exited chan struct{}
 	out    *bytes.Buffer
+	cmd    *exec.Cmd
 }
 
 // Start starts ConnectDistributed with classpath cp on brokers, with the
@@ -97,6 +98,7 @@ func Start(t *testing.T, cp string, brokers []string, props map[string]string) *
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("jvmworker: starting java: %v", err)
 	}
+	w.cmd = cmd
 	go func() { _ = cmd.Wait(); close(w.exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -120,6 +122,22 @@ func write(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Stop stops the worker as a service manager does, with SIGTERM, and
+// waits for it: ConnectDistributed's shutdown hook stops its connectors
+// and tasks, commits their offsets and leaves the group. The test fails if
+// it is still running after d (it is then killed).
+func (w *Worker) Stop(t *testing.T, d time.Duration) {
+	t.Helper()
+	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-w.exited:
+	case <-time.After(d):
+		_ = w.cmd.Process.Kill()
+		<-w.exited
+		t.Fatalf("jvmworker: the JVM worker at %s did not stop within %v of SIGTERM", w.URL, d)
 	}
 }
 
