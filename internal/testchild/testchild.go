@@ -106,3 +106,25 @@ func (c *Child) Kill(t testing.TB) {
 	}
 	<-c.exited
 }
+
+// Stop closes the child's stdin, which a child started by Start takes as
+// its signal to stop cleanly, and waits up to d for it to be gone. The test
+// fails if the child had already exited, or is still running after d (it
+// is then killed).
+func (c *Child) Stop(t testing.TB, d time.Duration) {
+	t.Helper()
+	select {
+	case <-c.exited:
+		b, _ := os.ReadFile(c.out)
+		t.Fatalf("child exited by itself (%v):\n%s", c.err, b)
+	default:
+	}
+	_ = c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(d):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		t.Fatalf("testchild: the child did not stop within %v of its stdin closing", d)
+	}
+}

@@ -180,8 +180,9 @@ func TestDistributedProcesses(t *testing.T) {
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
 
-	workers := make([]*workerProcess, 3)
-	for i := range workers {
+	// startWorker starts worker i's process (again, for a later round)
+	// and waits until it is ready.
+	startWorker := func(i, round int) *workerProcess {
 		props := writeFile(t, filepath.Join(dir, fmt.Sprintf("worker%d.properties", i)), strings.Join([]string{
 			"bootstrap.servers=" + strings.Join(brokers, ","),
 			"group.id=" + group,
@@ -196,14 +197,18 @@ func TestDistributedProcesses(t *testing.T) {
 			"key.converter=org.apache.kafka.connect.storage.StringConverter",
 			"value.converter=org.apache.kafka.connect.storage.StringConverter",
 		}, "\n")+"\n")
-		readyFile := filepath.Join(dir, fmt.Sprintf("worker%d.ready", i))
+		readyFile := filepath.Join(dir, fmt.Sprintf("worker%d-%d.ready", i, round))
 		w := &workerProcess{child: testchild.Start(t, "TestDistributedWorkerChild",
-			[]string{workerPropsEnv + "=" + props, workerReadyEnv + "=" + readyFile}, i)}
+			[]string{workerPropsEnv + "=" + props, workerReadyEnv + "=" + readyFile}, 10*round+i)}
 		require.Eventually(t, func() bool {
 			b, err := os.ReadFile(readyFile)
 			return err == nil && json.Unmarshal(b, &w.ready) == nil
 		}, 60*time.Second, 50*time.Millisecond, "worker %d was not ready:\n%s", i, w.child.Output())
-		workers[i] = w
+		return w
+	}
+	workers := make([]*workerProcess, 3)
+	for i := range workers {
+		workers[i] = startWorker(i, 0)
 	}
 	t.Logf("three workers ready after %v", time.Since(began).Round(time.Millisecond))
 
@@ -261,15 +266,17 @@ func TestDistributedProcesses(t *testing.T) {
 		require.Equal(t, "6", got["tasks.max"])
 	}
 
-	killWorkerWhileCounting(t, brokers, workers)
+	killWorkerWhileCounting(t, brokers, workers, status)
+	rollingRestart(t, brokers, workers, startWorker, status)
 	t.Logf("took %v", time.Since(began).Round(time.Millisecond))
 }
 
 // killWorkerWhileCounting kills -9 a worker running a task of a counting
 // source, and checks that its tasks run on the others within the session
-// timeout plus a rebalance, that every number arrives, and that numbers
-// arrive twice only as a replay from the last committed offset.
-func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerProcess) {
+// timeout plus a rebalance, that every number arrives, that numbers
+// arrive twice only as a replay from the last committed offset, and that
+// the status topic never shows a task RUNNING on two workers at once.
+func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerProcess, statusTopic string) {
 	const tasks, limit = 3, 300
 	topic := testkafka.Topic(t, "killed")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -400,6 +407,25 @@ func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerPr
 			}
 		}
 		t.Logf("task %d: %d numbers, %d repeated", i, limit, max(dups, 0))
+	}
+
+	// The status topic: no task RUNNING on two workers at once, nothing
+	// written by the killed worker after its death, and its tasks RUNNING
+	// elsewhere only after it.
+	records := readStatusTopic(t, brokers, statusTopic)
+	require.Empty(t, runningTwice(records))
+	dead := workers[victim].ready.WorkerID
+	for key, recs := range records {
+		for _, r := range recs {
+			require.False(t, r.WorkerID == dead && r.Time.After(killed), "%s: written by the killed worker: %v", key, r)
+		}
+	}
+	for _, task := range victimTasks {
+		recs := records[fmt.Sprintf("status-task-count-%d", task)]
+		require.NotEmpty(t, recs)
+		last := recs[len(recs)-1]
+		require.True(t, last.State == "RUNNING" && last.WorkerID != dead && !last.Time.Before(killed),
+			"task %d's last status: %v (killed at %s)", task, last, killed.Format("15:04:05.000"))
 	}
 }
 
