@@ -141,6 +141,9 @@ func (w *Worker) Stop(t *testing.T, d time.Duration) {
 	}
 }
 
+// PID is the worker's process id, for reading its resident memory.
+func (w *Worker) PID() int { return w.cmd.Process.Pid }
+
 // Ready reports whether the worker answers /health (it has started and
 // joined its group). It fails the test if the worker exited; call it from
 // the test's goroutine.
