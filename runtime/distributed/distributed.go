@@ -1267,7 +1267,12 @@ func (h *Herder) publish(p published) {
 	for {
 		err = h.PutTaskConfigs(ctx, p.connector, p.configs)
 		var nl *NotLeaderError
-		if errors.As(err, &nl) && nl.LeaderURL != "" {
+		// A follower forwards only configurations its config topic lacks,
+		// as Kafka Connect's does: a JVM leader writes whatever it is
+		// sent, and each write rebalances the group.
+		if errors.As(err, &nl) && nl.LeaderURL != "" && h.stored(p.connector, p.configs) {
+			err = nil
+		} else if errors.As(err, &nl) && nl.LeaderURL != "" {
 			switch {
 			case h.cfg.ForwardTaskConfigs != nil:
 				err = h.cfg.ForwardTaskConfigs(ctx, nl.LeaderURL, p.connector, p.configs)
@@ -1323,6 +1328,22 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[
 		return fmt.Errorf("distributed: connector %s: writing %d task configurations: %w", name, len(configs), err)
 	}
 	return nil
+}
+
+// stored reports whether the config topic, as read so far, holds exactly
+// configs as connector name's task configurations: the check
+// PutTaskConfigs makes as the leader, for a follower.
+func (h *Herder) stored(name string, configs []map[string]string) bool {
+	snap := h.cfgs.Snapshot()
+	if snap.Inconsistent[name] || snap.TaskCounts[name] != len(configs) {
+		return false
+	}
+	for i, c := range configs {
+		if !maps.Equal(c, snap.TaskConfigs[configtopic.TaskID{Connector: name, Task: i}]) {
+			return false
+		}
+	}
+	return true
 }
 
 // leader returns the current generation when this worker leads it, else
