@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/internal/jvmworker"
@@ -288,4 +289,128 @@ func requireNoneLost(t *testing.T, where string, got []int, total int) {
 	first := func(ns []int) []int { return ns[:min(len(ns), 20)] }
 	require.Zerof(t, len(other), "%s: %d values that are not the numbers written, first %v", where, len(other), first(other))
 	require.Zerof(t, len(lost), "%s: %d numbers lost, first %v", where, len(lost), first(lost))
+}
+
+// TestDistributedMixedJVMGroup has a JVM Kafka Connect 4.4 worker and a
+// kconnect worker in one group at once. The JVM worker offers the sessioned,
+// compatible and eager protocols, kconnect only eager, so the group runs
+// eager, which both implement. The JVM worker starts first and leads: it
+// assigns the kconnect worker part of four FileStreamSource connectors,
+// kconnect forwards the connectors' creation to it and runs what it is
+// given, and both REST APIs report every connector and task RUNNING on the
+// two workers. Then the JVM worker stops and kconnect runs all four from
+// where the JVM worker left them: every line once.
+func TestDistributedMixedJVMGroup(t *testing.T) {
+	cp := jvmworker.Classpath(t) // skips without KCONNECT_CONNECT_CLASSPATH or KCONNECT_KAFKA_BROKERS
+	brokers := testkafka.Brokers(t)
+	dir := t.TempDir()
+	lines := testkafka.Topic(t, "lines")
+	testkafka.CreateTopic(t, brokers, lines, 1, nil)
+	group := testkafka.Group(t, "mixed")
+	topics := map[string]string{"group.id": group,
+		"config.storage.topic": group + "-configs", "offset.storage.topic": group + "-offsets", "status.storage.topic": group + "-status"}
+	topic := collectNumbers(t, brokers, lines)
+
+	jvm := jvmworker.Start(t, cp, brokers, topics)
+	jvm.WaitReady(t, 120*time.Second)
+	jvmID := strings.TrimPrefix(jvm.URL, "http://")
+	file := writeFile(t, filepath.Join(dir, "kconnect.properties"), strings.Join([]string{
+		"bootstrap.servers=" + strings.Join(brokers, ","),
+		"group.id=" + group,
+		"config.storage.topic=" + topics["config.storage.topic"], "config.storage.replication.factor=1",
+		"offset.storage.topic=" + topics["offset.storage.topic"], "offset.storage.replication.factor=1",
+		"status.storage.topic=" + topics["status.storage.topic"], "status.storage.replication.factor=1",
+		"heartbeat.interval.ms=300", "session.timeout.ms=6000", "rebalance.timeout.ms=10000",
+		"offset.flush.interval.ms=1000",
+		"listeners=http://127.0.0.1:0", "rest.advertised.host.name=127.0.0.1",
+		"key.converter=org.apache.kafka.connect.json.JsonConverter",
+		"value.converter=org.apache.kafka.connect.json.JsonConverter",
+	}, "\n")+"\n")
+	k := start(t, []string{"distributed", file})
+	kID := k.ready.WorkerID
+
+	// Four connectors, each over its own file of 100 numbers, created
+	// through kconnect; until the group has settled it answers 409.
+	const connectors, per = 4, 100
+	for c := range connectors {
+		var b strings.Builder
+		for n := c * per; n < (c+1)*per; n++ {
+			b.WriteString(strconv.Itoa(n) + "\n")
+		}
+		in := writeFile(t, filepath.Join(dir, fmt.Sprintf("in%d.txt", c)), b.String())
+		body := fmt.Sprintf(`{"name":"src%d","config":{"connector.class":"FileStreamSource","tasks.max":"1","file":%q,"topic":%q,`+
+			`"value.converter":"org.apache.kafka.connect.storage.StringConverter"}}`, c, in, lines)
+		require.Eventually(t, func() bool {
+			code, resp := doJSON(t, http.MethodPost, k.ready.Listeners[0]+"connectors", body)
+			require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, code, resp)
+			return code == http.StatusCreated
+		}, 60*time.Second, 200*time.Millisecond, "log:\n%s", k.logs)
+	}
+	spread := func(get func(string) (int, string), ids ...string) func() bool {
+		return func() bool {
+			held := map[string]int{}
+			for c := range connectors {
+				var st connectorStatus
+				code, body := get(fmt.Sprintf("/connectors/src%d/status", c))
+				if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Connector.State != "RUNNING" ||
+					len(st.Tasks) != 1 || st.Tasks[0].State != "RUNNING" {
+					return false
+				}
+				held[st.Connector.WorkerID]++
+				held[st.Tasks[0].WorkerID]++
+			}
+			if len(held) != len(ids) {
+				return false
+			}
+			for _, id := range ids {
+				if held[id] == 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	kGet := func(path string) (int, string) {
+		return doJSON(t, http.MethodGet, k.ready.Listeners[0]+path[1:], "")
+	}
+	jGet := func(path string) (int, string) { return jvm.Do(t, http.MethodGet, path, "") }
+	require.Eventually(t, spread(kGet, jvmID, kID), 60*time.Second, 200*time.Millisecond,
+		"the connectors RUNNING on both workers, through kconnect; log:\n%s", k.logs)
+	jvmworker.Poll(t, 30*time.Second, spread(jGet, jvmID, kID), "the connectors RUNNING on both workers, through the JVM worker")
+	jvmworker.Poll(t, 60*time.Second, func() bool { return topic.distinct() == connectors*per }, "every line in the topic")
+	// Then the group is quiet: no worker writes task configurations the
+	// config topic has already (each write would rebalance the group,
+	// restarting everything under the eager protocol, for ever).
+	configEnd := func() int64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ends, err := kadm.NewClient(testkafka.Client(t, brokers)).ListEndOffsets(ctx, topics["config.storage.topic"])
+		require.NoError(t, err)
+		o, _ := ends.Lookup(topics["config.storage.topic"], 0)
+		require.NoError(t, o.Err)
+		return o.Offset
+	}
+	settled := configEnd()
+	require.Never(t, func() bool { return configEnd() > settled }, 5*time.Second, 250*time.Millisecond,
+		"the config topic grows past %d with the group settled", settled)
+	b, _ := os.ReadFile(jvm.Log)
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(line, "Joined group at generation") {
+			t.Logf("JVM worker: %s", line)
+		}
+	}
+
+	// The JVM worker leaves; kconnect runs all four, from their offsets.
+	jvm.Stop(t, 60*time.Second)
+	require.Eventually(t, spread(kGet, kID), 60*time.Second, 200*time.Millisecond, "all on kconnect; log:\n%s", k.logs)
+	for c := range connectors {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("in%d.txt", c)), os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, err)
+		_, err = fmt.Fprintf(f, "%d\n", connectors*per+c)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	total := connectors*per + connectors
+	require.Eventually(t, func() bool { return topic.distinct() == total }, 30*time.Second, 100*time.Millisecond)
+	requireOnce(t, "the topic", topic.all(), total)
 }
