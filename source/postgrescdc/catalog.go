@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -73,21 +74,28 @@ type relColumn struct {
 // Relation message arrives). cols nil reads the columns from the catalog
 // too.
 func (c *catalog) describe(ctx context.Context, oid uint32, schema, name string, cols []relColumn) (*table, error) {
-	rows, err := c.conn.Query(ctx, `SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull FROM pg_attribute a
+	rows, err := c.conn.Query(ctx, `SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,
+			coalesce(pg_get_expr(d.adbin, d.adrelid), '') FROM pg_attribute a
+		LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum`, oid)
 	if err != nil {
 		return nil, fmt.Errorf("reading the columns of %s.%s: %w", schema, name, err)
 	}
 	notNull := map[string]bool{}
+	defaults := map[string]string{}
 	var catalogCols []relColumn
 	for rows.Next() {
 		var rc relColumn
 		var nn bool
-		if err := rows.Scan(&rc.name, &rc.oid, &rc.typmod, &nn); err != nil {
+		var def string
+		if err := rows.Scan(&rc.name, &rc.oid, &rc.typmod, &nn, &def); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reading the columns of %s.%s: %w", schema, name, err)
 		}
 		notNull[rc.name] = nn
+		if def != "" {
+			defaults[rc.name] = def
+		}
 		catalogCols = append(catalogCols, rc)
 	}
 	if err := rows.Err(); err != nil {
@@ -121,6 +129,11 @@ func (c *catalog) describe(ctx context.Context, oid uint32, schema, name string,
 			col.schema = col.m.schema
 			if col.optional {
 				col.schema = col.schema.AsOptional()
+			}
+			if v, ok := columnDefault(ti, col.m, defaults[rc.name]); ok {
+				sc := *col.schema
+				sc.Default = v
+				col.schema = &sc
 			}
 		} else if k := schema + "." + name + "." + rc.name; !c.warned[k] {
 			c.warned[k] = true
@@ -189,4 +202,54 @@ func (c *catalog) capturedTables(ctx context.Context) ([]relColumnTable, error) 
 type relColumnTable struct {
 	oid          uint32
 	schema, name string
+}
+
+// defaultTypes are the types whose column defaults the schemas carry:
+// those whose literal, as pg_get_expr writes it, is the value's text form.
+var defaultTypes = map[uint32]bool{oidInt2: true, oidInt4: true, oidInt8: true, oidFloat4: true, oidFloat8: true,
+	oidBool: true, oidText: true, oidVarchar: true, oidBpchar: true}
+
+// columnDefault reads a column's default expression (pg_get_expr of
+// pg_attrdef) as the column's value, as Debezium puts column defaults in
+// the schemas: a literal, possibly cast (7, '-1'::integer, 'x'::text,
+// true). Expressions (nextval(...), now()) and the types not in
+// defaultTypes have none.
+func columnDefault(ti typeInfo, m mapper, expr string) (any, bool) {
+	if expr == "" || ti.elem != 0 || ti.enum != nil || !defaultTypes[ti.oid] {
+		return nil, false
+	}
+	text := expr
+	switch {
+	case expr == "true":
+		text = "t"
+	case expr == "false":
+		text = "f"
+	case strings.HasPrefix(expr, "'"):
+		var b strings.Builder
+		i := 1
+		for ; i < len(expr); i++ {
+			if expr[i] == '\'' {
+				if i+1 < len(expr) && expr[i+1] == '\'' {
+					i++
+				} else {
+					break
+				}
+			}
+			b.WriteByte(expr[i])
+		}
+		// Only a cast to a type name may follow: not an operator or a
+		// function of the literal.
+		cast := expr[min(i+1, len(expr)):]
+		if !strings.HasPrefix(cast, "::") || strings.Trim(cast[2:], "abcdefghijklmnopqrstuvwxyz ()0123456789") != "" {
+			return nil, false
+		}
+		text = b.String()
+	case strings.Trim(expr, "-0123456789.e") != "":
+		return nil, false
+	}
+	v, err := m.parse(text)
+	if err != nil || v == nil {
+		return nil, false
+	}
+	return v, true
 }

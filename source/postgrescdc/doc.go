@@ -47,7 +47,16 @@
 // a tombstone (tombstones.on.delete). Before images are what the table's
 // REPLICA IDENTITY gives: none on update and the key on delete with
 // DEFAULT, the whole row with FULL. An update that changes the key is a
-// delete, its tombstone and a create, as in Debezium.
+// delete, its tombstone and a create, as in Debezium, the delete and its
+// tombstone with the header __debezium.newkey, the create with
+// __debezium.oldkey. Every change event and tombstone carries Debezium's
+// four context headers (__debezium.context.connectorLogicalName, taskId,
+// connectorName and runId, a new version 7 UUID at each start).
+//
+// testdata/debezium holds what Debezium 3.6.1.Final writes for a workload
+// of every common type; TestDebeziumGoldens runs the same workload and
+// compares the records and offsets byte for byte, after blanking the
+// fields that differ by nature (timestamps, LSNs, transaction ids).
 //
 // # Offsets and the slot
 //
@@ -79,6 +88,12 @@
 //     bit strings longer than one, hstore, vectors) are left out of the
 //     events, with a warning, as Debezium does with
 //     include.unknown.datatypes=false.
-//   - Column defaults are not carried in the schemas.
+//   - Column defaults are carried in the schemas (as Debezium does) only
+//     for literal defaults of integer, floating-point, boolean and text
+//     columns; other defaults (of dates, numerics, arrays, expressions)
+//     are left out, where Debezium parses more of them.
+//   - The context headers (__debezium.context.*) are on change events and
+//     their tombstones, as Debezium writes them; heartbeat records carry
+//     none.
 //   - source.version is kconnect's version, not Debezium's.
 package postgrescdc

@@ -175,7 +175,10 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 			return err
 		}
 		if !oldKey.Equal(key) {
+			// Each names the other key in a header, ahead of the
+			// context headers, as Debezium's do.
 			del := t.changeRecord(tb, "d", before, nil, oldKey, &st.pos)
+			del.Headers = keyHeader(newKeyHeader, tb.key, key, t.headers)
 			if err := st.emit(ctx, del); err != nil {
 				return err
 			}
@@ -184,7 +187,9 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 					return err
 				}
 			}
-			return st.emit(ctx, t.changeRecord(tb, "c", nil, after, key, &st.pos))
+			cr := t.changeRecord(tb, "c", nil, after, key, &st.pos)
+			cr.Headers = keyHeader(oldKeyHeader, tb.key, oldKey, t.headers)
+			return st.emit(ctx, cr)
 		}
 	}
 	r := t.changeRecord(tb, op, before, after, key, &st.pos)

@@ -67,6 +67,8 @@ type task struct {
 	tc        source.TaskContext
 	partition connect.SourcePartition
 	version   string
+	// headers are the context headers every change event carries.
+	headers connect.Headers
 
 	conn *pgx.Conn
 	repl *pgconn.PgConn
@@ -109,6 +111,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	t.s, t.tc, t.log = s, tc, tc.Logger()
 	t.version = version.Kconnect()
 	t.partition = connect.NewSourcePartition("server", s.prefix)
+	t.headers = contextHeaders(s.prefix, newRunID())
 	defer func() {
 		if err != nil {
 			t.close(context.Background())
@@ -612,7 +615,7 @@ func (t *task) changeRecord(tb *table, op string, before, after *connect.Struct,
 	_ = env.SetAt(6, connect.Int64Value(now.UnixMicro()))
 	_ = env.SetAt(7, connect.Int64Value(now.UnixNano()))
 	r := connect.Record{Topic: tb.topic, ValueSchema: tb.envelope, Value: env,
-		SourcePartition: t.partition, SourceOffset: p.offset()}
+		SourcePartition: t.partition, SourceOffset: p.offset(), Headers: t.headers}
 	if tb.key != nil && key != nil {
 		r.KeySchema, r.Key = tb.key, key
 	}
@@ -622,7 +625,7 @@ func (t *task) changeRecord(tb *table, op string, before, after *connect.Struct,
 // tombstone is the record that follows a delete: its key, no value.
 func tombstone(r connect.Record) connect.Record {
 	return connect.Record{Topic: r.Topic, KeySchema: r.KeySchema, Key: r.Key,
-		SourcePartition: r.SourcePartition, SourceOffset: r.SourceOffset}
+		SourcePartition: r.SourcePartition, SourceOffset: r.SourceOffset, Headers: r.Headers}
 }
 
 // heartbeat is Debezium's heartbeat record at position p.
