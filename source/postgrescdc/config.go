@@ -153,7 +153,7 @@ var configDef = connect.NewConfigDef().
 		}), Group: "Events", OrderInGroup: 2,
 		Doc: "The operations not to stream: c (inserts), u (updates), d (deletes), t (truncates), none."}).
 	Define(key(TransactionMetadataConfig, connect.ConfigBoolean, false, connect.Low, "Events", 3,
-		"Whether the transaction block of each event is filled (id, total_order, data_collection_order).")).
+		"Whether the transaction block of each event is filled (id, total_order, data_collection_order) and BEGIN and END records are written to <topic.prefix>.transaction.")).
 	Define(atLeast(key(HeartbeatIntervalConfig, connect.ConfigInt, 0, connect.Medium, "Events", 4,
 		"How often, in milliseconds, a heartbeat record is sent so that the slot advances while the captured "+
 			"tables are quiet; 0 sends none."), 0)).

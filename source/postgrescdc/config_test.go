@@ -53,7 +53,6 @@ func TestBadConfig(t *testing.T) {
 		{"bad slot name", "slot.name", "My-Slot", "slot.name"},
 		{"queue below batch", "max.queue.size", "100", "max.queue.size"},
 		{"bad key columns", "message.key.columns", "public.t", "message.key.columns"},
-		{"transaction metadata", "provide.transaction.metadata", "true", "provide.transaction.metadata"},
 		{"no hostname", "database.hostname", "", "database.hostname"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

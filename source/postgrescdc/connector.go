@@ -37,12 +37,8 @@ type connector struct {
 // Start checks the configuration; the task does the rest, as the
 // connector has one task only.
 func (c *connector) Start(_ context.Context, config map[string]string, _ source.ConnectorContext) error {
-	s, err := parseSettings(config)
-	if err != nil {
+	if _, err := parseSettings(config); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
-	}
-	if s.txMetadata {
-		return fmt.Errorf("PostgresConnector: %s=true is not supported yet", TransactionMetadataConfig)
 	}
 	c.config = maps.Clone(config)
 	return nil

@@ -53,6 +53,15 @@
 // four context headers (__debezium.context.connectorLogicalName, taskId,
 // connectorName and runId, a new version 7 UUID at each start).
 //
+// With provide.transaction.metadata=true each streamed event's
+// transaction block holds its id ("<txId>:<lsn>"), total_order and
+// data_collection_order, and each transaction with a change event has a
+// BEGIN record (before its first event) and an END record (at its
+// commit, counting the events by table) on <topic.prefix>.transaction; the
+// offsets then carry transaction_id and a
+// transaction_data_collection_order_<schema>.<table> per table, so that
+// a task restarted inside a transaction numbers on where it stopped.
+//
 // testdata/debezium holds what Debezium 3.6.1.Final writes for a workload
 // of every common type; TestDebeziumGoldens runs the same workload and
 // compares the records and offsets byte for byte, after blanking the
@@ -82,8 +91,6 @@
 //
 //   - plugin.name defaults to pgoutput, the only plugin decoded; Debezium's
 //     default, decoderbufs, is refused.
-//   - provide.transaction.metadata=true is refused for now; the
-//     transaction block is always null.
 //   - Columns of types not mapped (geometric types, ranges of numbers,
 //     bit strings longer than one, hstore, vectors) are left out of the
 //     events, with a warning, as Debezium does with

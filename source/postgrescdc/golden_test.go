@@ -46,6 +46,13 @@ func TestDebeziumGoldens(t *testing.T) {
 		config    []string
 	}{
 		{"default", goldenDir, nil},
+		{"modes", goldenDir + "/modes", []string{
+			"decimal.handling.mode", "string",
+			"time.precision.mode", "connect",
+			"binary.handling.mode", "hex",
+			"interval.handling.mode", "string",
+			"provide.transaction.metadata", "true",
+		}},
 	} {
 		t.Run(v.name, func(t *testing.T) { runGolden(t, base, v.name, v.dir, v.config) })
 	}

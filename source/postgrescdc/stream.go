@@ -25,6 +25,19 @@ type streamState struct {
 	lastHeartbeat time.Time
 	// emitted is the position of the last record queued.
 	emitted position
+	// tx counts the transaction's events (provide.transaction.metadata).
+	tx txState
+}
+
+// emitEvent queues a change event, numbered in its transaction when
+// provide.transaction.metadata is on (which may queue its BEGIN first).
+func (st *streamState) emitEvent(ctx context.Context, r *connect.Record, tb *table) error {
+	if st.t.s.txMetadata {
+		if err := st.txEvent(ctx, r, tb); err != nil {
+			return err
+		}
+	}
+	return st.emit(ctx, *r)
 }
 
 // emit queues a record at the current position.
@@ -70,12 +83,22 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 		st.pos.lsn = lsn
 		st.pos.msgType = "BEGIN"
 		st.skipTx = t.resume.lsnCommit != 0 && st.finalLSN < t.resume.lsnCommit
+		st.tx.reset()
+		if t.resumeTx.began && st.pos.txID == t.resume.txID {
+			st.tx = t.resumeTx
+		}
 	case *pglogrepl.CommitMessage:
 		st.inTx = false
 		st.pos.lsn, st.pos.lsnProc, st.pos.lsnCommit = lsn, lsn, lsn
 		st.pos.msgType = "COMMIT"
+		if t.s.txMetadata && !st.skipTx {
+			if err := st.txEnd(ctx); err != nil {
+				return err
+			}
+		}
 		if !st.skipTx && t.resume.txID != 0 && st.pos.txID == t.resume.txID {
 			t.resume = position{lsnCommit: t.resume.lsnCommit}
+			t.resumeTx = txState{}
 		}
 		st.skipTx = false
 		return st.maybeHeartbeat(ctx)
@@ -109,7 +132,8 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 			if tb == nil {
 				continue
 			}
-			if err := st.emit(ctx, t.changeRecord(tb, "t", nil, nil, nil, &st.pos)); err != nil {
+			r := t.changeRecord(tb, "t", nil, nil, nil, &st.pos)
+			if err := st.emitEvent(ctx, &r, tb); err != nil {
 				return err
 			}
 		}
@@ -179,7 +203,7 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 			// context headers, as Debezium's do.
 			del := t.changeRecord(tb, "d", before, nil, oldKey, &st.pos)
 			del.Headers = keyHeader(newKeyHeader, tb.key, key, t.headers)
-			if err := st.emit(ctx, del); err != nil {
+			if err := st.emitEvent(ctx, &del, tb); err != nil {
 				return err
 			}
 			if t.s.tombstones {
@@ -189,11 +213,11 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 			}
 			cr := t.changeRecord(tb, "c", nil, after, key, &st.pos)
 			cr.Headers = keyHeader(oldKeyHeader, tb.key, oldKey, t.headers)
-			return st.emit(ctx, cr)
+			return st.emitEvent(ctx, &cr, tb)
 		}
 	}
 	r := t.changeRecord(tb, op, before, after, key, &st.pos)
-	if err := st.emit(ctx, r); err != nil {
+	if err := st.emitEvent(ctx, &r, tb); err != nil {
 		return err
 	}
 	if op == "d" && t.s.tombstones {

@@ -94,6 +94,7 @@ type task struct {
 	startLSN     uint64
 	flushed      uint64 // the LSN last confirmed to the server
 	resume       position
+	resumeTx     txState // the transaction resume stopped in
 }
 
 func newTask() *task { return &task{} }
@@ -104,9 +105,6 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	s, err := parseSettings(config)
 	if err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
-	}
-	if s.txMetadata {
-		return fmt.Errorf("PostgresConnector: %s=true is not supported yet", TransactionMetadataConfig)
 	}
 	t.s, t.tc, t.log = s, tc, tc.Logger()
 	t.version = version.Kconnect()
@@ -285,6 +283,7 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	t.streaming = s.snapshotMode != SnapshotInitialOnly
 	if hasOffset && !inSnapshot {
 		t.resume = readPosition(off)
+		t.resumeTx = readTxState(off)
 		t.startLSN = t.resume.lsnProc
 		if t.startLSN == 0 {
 			t.startLSN = t.resume.lsn

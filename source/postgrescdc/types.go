@@ -191,7 +191,9 @@ func (s *settings) mapType(t typeInfo, elem *typeInfo) (mapper, bool) {
 		return m, true
 	case oidInterval:
 		if s.interval == "string" {
-			return str(intervalName), true
+			m := str(intervalName)
+			m.parse = intervalString
+			return m, true
 		}
 		return mapper{schema: &connect.Schema{Type: connect.Int64Type, Name: microDurationName, Version: 1}, zero: int64(0),
 			parse: intervalMicros}, true
@@ -552,6 +554,68 @@ func intervalMicros(v string) (any, error) {
 	nDays := (years*12+months)*daysPerMonth + days
 	nSeconds := ((nDays*24+hours)*60+minutes)*60 + seconds
 	return int64(nSeconds * 1e6), nil
+}
+
+// intervalString writes an interval in IntervalStyle iso_8601 as
+// Debezium's Interval string: every component, as PGInterval splits the
+// value (P0Y0M-1DT0H0M-1S), seconds without trailing zeros, and PT0S for
+// a zero interval.
+func intervalString(v string) (any, error) {
+	if !strings.HasPrefix(v, "P") {
+		return nil, fmt.Errorf("interval %q is not ISO 8601", v)
+	}
+	var parts [5]string // years, months, days, hours, minutes
+	seconds := "0"
+	inTime := false
+	num := ""
+	for _, c := range v[1:] {
+		switch {
+		case c == 'T':
+			inTime = true
+		case c >= '0' && c <= '9' || c == '.' || c == '-':
+			num += string(c)
+		default:
+			i := -1
+			switch {
+			case c == 'Y':
+				i = 0
+			case c == 'M' && !inTime:
+				i = 1
+			case c == 'D':
+				i = 2
+			case c == 'H':
+				i = 3
+			case c == 'M':
+				i = 4
+			case c == 'S':
+				seconds = num
+			default:
+				return nil, fmt.Errorf("interval %q: unexpected %q", v, c)
+			}
+			if i >= 0 {
+				parts[i] = num
+			}
+			num = ""
+		}
+	}
+	zero := seconds == "0"
+	for i, p := range parts {
+		if p == "" {
+			parts[i] = "0"
+		} else if p != "0" {
+			zero = false
+		}
+	}
+	if strings.Contains(seconds, ".") {
+		seconds = strings.TrimRight(strings.TrimRight(seconds, "0"), ".")
+	}
+	if seconds == "-0" || seconds == "" {
+		seconds = "0"
+	}
+	if zero && strings.Trim(seconds, "-0.") == "" {
+		return "PT0S", nil
+	}
+	return "P" + parts[0] + "Y" + parts[1] + "M" + parts[2] + "DT" + parts[3] + "H" + parts[4] + "M" + seconds + "S", nil
 }
 
 // parseArray splits a one-dimensional array literal ({a,"b c",NULL}) into
