@@ -47,3 +47,22 @@ func TestIntervalString(t *testing.T) {
 		}
 	}
 }
+
+// A task restarted inside a transaction numbers its events on from the
+// counts its offset holds.
+func TestTxStateFromOffset(t *testing.T) {
+	x := txState{began: true, total: 3, perTable: map[string]int64{"public.a": 2, "shop.b": 1},
+		tables: []string{"public.a", "shop.b"}}
+	p := position{lsn: 100, lsnProc: 100, lsnCommit: 90, txID: 7, msgType: "INSERT"}
+	off := withTx(&p, &x)
+	if got, _ := off.Get("transaction_id"); got != "7" {
+		t.Fatalf("transaction_id %v in %s", got, off)
+	}
+	back := readTxState(off)
+	if !back.began || back.total != 3 || back.perTable["public.a"] != 2 || back.perTable["shop.b"] != 1 || len(back.tables) != 2 {
+		t.Fatalf("read back %+v from %s", back, off)
+	}
+	if none := readTxState(p.offset()); none.began {
+		t.Fatalf("an offset without a transaction read as %+v", none)
+	}
+}

@@ -27,6 +27,8 @@ type streamState struct {
 	emitted position
 	// tx counts the transaction's events (provide.transaction.metadata).
 	tx txState
+	// emittedTx is tx as of the last record queued.
+	emittedTx txState
 }
 
 // emitEvent queues a change event, numbered in its transaction when
@@ -46,6 +48,9 @@ func (st *streamState) emit(ctx context.Context, r connect.Record) error {
 		return err
 	}
 	st.emitted = st.pos
+	if st.t.s.txMetadata {
+		st.emittedTx = st.tx.clone()
+	}
 	return nil
 }
 
@@ -85,7 +90,7 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 		st.skipTx = t.resume.lsnCommit != 0 && st.finalLSN < t.resume.lsnCommit
 		st.tx.reset()
 		if t.resumeTx.began && st.pos.txID == t.resume.txID {
-			st.tx = t.resumeTx
+			st.tx = t.resumeTx.clone()
 		}
 	case *pglogrepl.CommitMessage:
 		st.inTx = false

@@ -787,6 +787,7 @@ func (t *task) stream(ctx context.Context) error {
 			if t.resume.lsnCommit == 0 {
 				t.resume.lsnCommit = t.resume.lsnProc
 			}
+			t.resumeTx = st.emittedTx
 		}
 	}()
 	nextStatus := time.Now()

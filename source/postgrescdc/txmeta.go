@@ -2,6 +2,8 @@ package postgrescdc
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,6 +56,13 @@ type txState struct {
 }
 
 func (x *txState) reset() { *x = txState{} }
+
+func (x *txState) clone() txState {
+	c := *x
+	c.perTable = maps.Clone(x.perTable)
+	c.tables = slices.Clone(x.tables)
+	return c
+}
 
 // entries are the offset's entries of the transaction: its id and each
 // table's count so far.
