@@ -36,7 +36,7 @@ func TestIntervalString(t *testing.T) {
 	for in, want := range map[string]string{
 		"P1Y2M3DT4H5M6.789S":  "P1Y2M3DT4H5M6.789S",
 		"P-1DT-1S":            "P0Y0M-1DT0H0M-1S",
-		"PT0S":                "PT0S",
+		"PT0S":                "P0Y0M0DT0H0M0S",
 		"P-1Y-2MT-2H-3M-4.5S": "P-1Y-2M0DT-2H-3M-4.5S",
 		"PT1.500000S":         "P0Y0M0DT0H0M1.5S",
 		"P3D":                 "P0Y0M3DT0H0M0S",

@@ -558,8 +558,8 @@ func intervalMicros(v string) (any, error) {
 
 // intervalString writes an interval in IntervalStyle iso_8601 as
 // Debezium's Interval string: every component, as PGInterval splits the
-// value (P0Y0M-1DT0H0M-1S), seconds without trailing zeros, and PT0S for
-// a zero interval.
+// value (P0Y0M-1DT0H0M-1S, P0Y0M0DT0H0M0S for zero), seconds without
+// trailing zeros, as Debezium's Interval.toIsoString.
 func intervalString(v string) (any, error) {
 	if !strings.HasPrefix(v, "P") {
 		return nil, fmt.Errorf("interval %q is not ISO 8601", v)
@@ -598,12 +598,9 @@ func intervalString(v string) (any, error) {
 			num = ""
 		}
 	}
-	zero := seconds == "0"
 	for i, p := range parts {
 		if p == "" {
 			parts[i] = "0"
-		} else if p != "0" {
-			zero = false
 		}
 	}
 	if strings.Contains(seconds, ".") {
@@ -611,9 +608,6 @@ func intervalString(v string) (any, error) {
 	}
 	if seconds == "-0" || seconds == "" {
 		seconds = "0"
-	}
-	if zero && strings.Trim(seconds, "-0.") == "" {
-		return "PT0S", nil
 	}
 	return "P" + parts[0] + "Y" + parts[1] + "M" + parts[2] + "DT" + parts[3] + "H" + parts[4] + "M" + seconds + "S", nil
 }
