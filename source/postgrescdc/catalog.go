@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 // catalog reads table and type definitions from the database, caching
@@ -204,51 +207,97 @@ type relColumnTable struct {
 	schema, name string
 }
 
-// defaultTypes are the types whose column defaults the schemas carry:
-// those whose literal, as pg_get_expr writes it, is the value's text form.
-var defaultTypes = map[uint32]bool{oidInt2: true, oidInt4: true, oidInt8: true, oidFloat4: true, oidFloat8: true,
-	oidBool: true, oidText: true, oidVarchar: true, oidBpchar: true}
+// defaultPlaceholders are the types whose column defaults the schemas
+// carry, as Debezium's PostgresDefaultValueConverter has a mapper for them,
+// with the value it gives a default computed by a function (nextval,
+// now(), gen_random_uuid()), in the text form the column's mapper reads.
+var defaultPlaceholders = map[uint32]string{
+	oidBool: "false", oidBpchar: "", oidVarchar: "", oidText: "",
+	oidNumeric: "0.0", oidFloat4: "0.0", oidFloat8: "0.0", oidInt2: "0", oidInt4: "0", oidInt8: "0",
+	oidJSON: "{}", oidJSONB: "{}", oidXML: "", oidUUID: "00000000-0000-0000-0000-000000000000",
+	oidDate: "1970-01-01", oidTime: "00:00:00", oidTimestamp: "1970-01-01 00:00:00",
+	oidTimestamptz: "1970-01-01 00:00:00+00", oidInterval: "PT0S",
+}
+
+// defaultFunction is Debezium's pattern of a default computed by a
+// function; currentDateTimes its other computed defaults.
+var (
+	defaultFunction  = regexp.MustCompile(`^[(]?[A-Za-z0-9_.]+\((?:.+(?:, ?.+)*)?\)`)
+	currentDateTimes = map[string]bool{"current_timestamp": true, "current_time": true, "current_date": true,
+		"localtime": true, "localtimestamp": true}
+)
 
 // columnDefault reads a column's default expression (pg_get_expr of
-// pg_attrdef) as the column's value, as Debezium puts column defaults in
-// the schemas: a literal, possibly cast (7, '-1'::integer, 'x'::text,
-// true). Expressions (nextval(...), now()) and the types not in
-// defaultTypes have none.
+// pg_attrdef, which writes constants in the session's DateStyle and
+// IntervalStyle) as Debezium 3.x's PostgresDefaultValueConverter does:
+// the text between the expression's first two single quotes, or the whole
+// expression without quotes (so 'it”s'::text gives "it"); a function or
+// CURRENT_TIMESTAMP the type's placeholder (0 for a serial column); an
+// enum's label only from '<label>'::<enum>; no default for NULL::, for
+// the types it has no mapper for (arrays, bytea, timetz, money, network
+// types), for values it cannot parse, and for struct values
+// (VariableScaleDecimal).
 func columnDefault(ti typeInfo, m mapper, expr string) (any, bool) {
-	if expr == "" || ti.elem != 0 || ti.enum != nil || !defaultTypes[ti.oid] {
+	if expr == "" || ti.elem != 0 {
 		return nil, false
 	}
-	text := expr
-	switch {
-	case expr == "true":
-		text = "t"
-	case expr == "false":
-		text = "f"
-	case strings.HasPrefix(expr, "'"):
-		var b strings.Builder
-		i := 1
-		for ; i < len(expr); i++ {
-			if expr[i] == '\'' {
-				if i+1 < len(expr) && expr[i+1] == '\'' {
-					i++
-				} else {
-					break
-				}
-			}
-			b.WriteByte(expr[i])
-		}
-		// Only a cast to a type name may follow: not an operator or a
-		// function of the literal.
-		cast := expr[min(i+1, len(expr)):]
-		if !strings.HasPrefix(cast, "::") || strings.Trim(cast[2:], "abcdefghijklmnopqrstuvwxyz ()0123456789") != "" {
+	var text string
+	if ti.enum != nil {
+		body, ok := strings.CutSuffix(expr, "::"+ti.name)
+		if !ok || len(body) < 2 || body[0] != '\'' || body[len(body)-1] != '\'' {
 			return nil, false
 		}
-		text = b.String()
-	case strings.Trim(expr, "-0123456789.e") != "":
-		return nil, false
+		text = body[1 : len(body)-1]
+	} else {
+		placeholder, ok := defaultPlaceholders[ti.oid]
+		if !ok {
+			return nil, false
+		}
+		expr = strings.TrimSpace(expr)
+		switch {
+		case defaultFunction.MatchString(expr) || currentDateTimes[strings.ToLower(expr)]:
+			text = placeholder
+		case !strings.Contains(expr, "'"):
+			if strings.HasPrefix(expr, "NULL::") {
+				return nil, false
+			}
+			text = expr
+		default:
+			open := strings.IndexByte(expr, '\'')
+			end := strings.IndexByte(expr[open+1:], '\'')
+			if end < 0 {
+				return nil, false
+			}
+			text = expr[open+1 : open+1+end]
+		}
+	}
+	switch ti.oid {
+	case oidBool:
+		// Boolean.parseBoolean: anything but "true" is false.
+		if strings.EqualFold(text, "true") {
+			text = "t"
+		} else {
+			text = "f"
+		}
+	case oidNumeric:
+		// The value converter rescales to the column's scale, in every
+		// decimal.handling.mode.
+		if ti.typmod >= 4 {
+			d, err := connect.ParseDecimal(text)
+			if err != nil {
+				return nil, false
+			}
+			if d, err = d.Rescale((ti.typmod - 4) & 0xffff); err != nil {
+				return nil, false
+			}
+			text = d.String()
+		}
 	}
 	v, err := m.parse(text)
 	if err != nil || v == nil {
+		return nil, false
+	}
+	if _, isStruct := v.(*connect.Struct); isStruct {
 		return nil, false
 	}
 	return v, true

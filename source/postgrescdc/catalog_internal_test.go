@@ -4,28 +4,39 @@ import "testing"
 
 func TestColumnDefault(t *testing.T) {
 	s := &settings{decimal: "precise", timePrecision: "adaptive", binary: "bytes", interval: "numeric"}
+	str := &settings{decimal: "string", timePrecision: "adaptive", binary: "bytes", interval: "string"}
 	for _, c := range []struct {
-		oid  uint32
+		s    *settings
+		ti   typeInfo
 		expr string
 		want any
 	}{
-		{oidInt4, "7", int32(7)},
-		{oidInt4, "'-1'::integer", int32(-1)},
-		{oidInt8, "'9223372036854775807'::bigint", int64(9223372036854775807)},
-		{oidBool, "true", true},
-		{oidText, "'it''s'::text", "it's"},
-		{oidVarchar, "'x'::character varying", "x"},
-		{oidBpchar, "'ab'::bpchar", "ab"},
-		{oidFloat8, "1.5", 1.5},
-		{oidInt4, "nextval('s'::regclass)", nil},
-		{oidText, "('a'::text || 'b'::text)", nil},
-		{oidText, "'a'::text || 'b'::text", nil},
-		{oidTimestamptz, "now()", nil},
-		{oidDate, "'2020-01-01'::date", nil},
+		{s, typeInfo{oid: oidInt4}, "7", int32(7)},
+		{s, typeInfo{oid: oidInt4}, "'-1'::integer", int32(-1)},
+		{s, typeInfo{oid: oidInt4}, "nextval('t_id_seq'::regclass)", int32(0)},
+		{s, typeInfo{oid: oidInt4}, "NULL::integer", nil},
+		{s, typeInfo{oid: oidInt8}, "'9223372036854775807'::bigint", int64(9223372036854775807)},
+		{s, typeInfo{oid: oidBool}, "true", true},
+		{s, typeInfo{oid: oidBool}, "false", false},
+		{s, typeInfo{oid: oidText}, "'it''s'::text", "it"},
+		{s, typeInfo{oid: oidText}, "('a'::text || 'b'::text)", "a"},
+		{s, typeInfo{oid: oidVarchar}, "'x'::character varying", "x"},
+		{s, typeInfo{oid: oidFloat8}, "1.5", 1.5},
+		{s, typeInfo{oid: oidTimestamptz, typmod: -1}, "now()", "1970-01-01T00:00:00.000000Z"},
+		{s, typeInfo{oid: oidTimestamptz, typmod: -1}, "CURRENT_TIMESTAMP", "1970-01-01T00:00:00.000000Z"},
+		{s, typeInfo{oid: oidDate}, "'2020-02-29'::date", int32(18321)},
+		{s, typeInfo{oid: oidInterval}, "'P1DT2H'::interval", int64(93600000000)},
+		{str, typeInfo{oid: oidInterval}, "'P1DT2H'::interval", "P0Y0M1DT2H0M0S"},
+		{str, typeInfo{oid: oidNumeric, typmod: 6<<16 | 2 + 4}, "1.5", "1.50"},
+		{s, typeInfo{oid: oidNumeric}, "1.5", nil}, // a VariableScaleDecimal struct
+		{s, typeInfo{oid: oidUUID}, "gen_random_uuid()", "00000000-0000-0000-0000-000000000000"},
+		{s, typeInfo{oid: oidTimetz}, "'12:00:00+00'::time with time zone", nil},
+		{s, typeInfo{oid: 1000, elem: oidInt4}, "'{1,2}'::integer[]", nil},
+		{s, typeInfo{oid: 99999, name: "mood", enum: []string{"sad", "ok"}}, "'ok'::mood", "ok"},
+		{s, typeInfo{oid: 99999, name: "mood", enum: []string{"sad", "ok"}}, "f()", nil},
 	} {
-		ti := typeInfo{oid: c.oid}
-		m, _ := s.mapType(ti, nil)
-		got, ok := columnDefault(ti, m, c.expr)
+		m, _ := c.s.mapType(c.ti, nil)
+		got, ok := columnDefault(c.ti, m, c.expr)
 		if ok != (c.want != nil) || got != c.want {
 			t.Errorf("%s: got %v %v, want %v", c.expr, got, ok, c.want)
 		}

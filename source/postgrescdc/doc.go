@@ -62,6 +62,11 @@
 // transaction_data_collection_order_<schema>.<table> per table, so that
 // a task restarted inside a transaction numbers on where it stopped.
 //
+// Column defaults are in the schemas as Debezium reads them (see
+// columnDefault), its quirks included: a default computed by a function
+// shows the type's placeholder (0 for a serial column, the epoch for
+// now()), a quoted literal stops at its first inner quote.
+//
 // testdata/debezium holds what Debezium 3.6.1.Final writes for a workload
 // of every common type; TestDebeziumGoldens runs the same workload and
 // compares the records and offsets byte for byte, after blanking the
@@ -95,10 +100,6 @@
 //     bit strings longer than one, hstore, vectors) are left out of the
 //     events, with a warning, as Debezium does with
 //     include.unknown.datatypes=false.
-//   - Column defaults are carried in the schemas (as Debezium does) only
-//     for literal defaults of integer, floating-point, boolean and text
-//     columns; other defaults (of dates, numerics, arrays, expressions)
-//     are left out, where Debezium parses more of them.
 //   - The context headers (__debezium.context.*) are on change events and
 //     their tombstones, as Debezium writes them; heartbeat records carry
 //     none.

@@ -92,6 +92,34 @@ CREATE TABLE batch (id integer PRIMARY KEY, grp integer NOT NULL, label text);
 CREATE TABLE truncated (id integer PRIMARY KEY, v text);
 INSERT INTO truncated VALUES (1, 'a'), (2, 'b');
 
+-- Column defaults as the schemas show them: literals, casts, and
+-- expressions (a sequence, now(), gen_random_uuid()) that have no value
+-- until a row is written.
+CREATE TABLE defaults (
+  id       serial PRIMARY KEY,
+  n_int    integer DEFAULT -1,
+  n_big    bigint NOT NULL DEFAULT 9223372036854775807,
+  n_small  smallint DEFAULT 3,
+  n_num    numeric(6, 2) DEFAULT 1.5,
+  n_real   real DEFAULT 2.5,
+  n_double double precision DEFAULT '1e-3',
+  b        boolean NOT NULL DEFAULT true,
+  t        text DEFAULT 'it''s',
+  vc       varchar(10) DEFAULT 'vc',
+  ch       char(3) DEFAULT 'c',
+  d        date DEFAULT '2020-02-29',
+  tm       time DEFAULT '12:34:56.789',
+  ts       timestamp DEFAULT '2020-02-29 12:34:56.789',
+  tstz     timestamptz DEFAULT now(),
+  iv       interval DEFAULT '1 day 02:00:00',
+  u        uuid DEFAULT gen_random_uuid(),
+  j        jsonb DEFAULT '{"k": 1}',
+  m        mood DEFAULT 'ok',
+  arr      integer[] DEFAULT '{1,2}',
+  by       bytea DEFAULT '\x0102'
+);
+INSERT INTO defaults (tstz, u) VALUES ('2020-02-29 12:34:56+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+
 -- record.sh stops waiting when this table's row arrives: keep it last.
 CREATE TABLE golden_end (id integer PRIMARY KEY);
 
@@ -152,5 +180,7 @@ INSERT INTO evolving (id, name) VALUES (4, 'second alter');
 INSERT INTO truncated VALUES (3, 'c');
 TRUNCATE truncated;
 INSERT INTO truncated VALUES (4, 'after truncate');
+
+INSERT INTO defaults (tstz, u) VALUES ('2021-03-01 00:00:00+00', '00000000-0000-0000-0000-000000000001');
 
 INSERT INTO golden_end VALUES (1);
