@@ -4,7 +4,8 @@ import "fmt"
 
 // This file holds the fast paths transforms and converters use to build
 // one Struct from another: CopyAt, which copies a field without checking
-// its value again when that cannot be needed, and newStructStorage, which
+// its value again when that cannot be needed, SetAtUnchecked, for values
+// made for the field's schema, and newStructStorage, which
 // allocates a Struct and its value slots together.
 
 // CopyAt sets field i of s to the value of field j of src as stored: a null
@@ -41,6 +42,30 @@ func (s *Struct) CopyAt(i int, src *Struct, j int) error {
 	}
 	return s.SetAt(i, v)
 }
+
+// SetAtUnchecked sets field i of s to v without checking v against the
+// field's schema: the setter for code that builds a Struct from values it
+// made for that very schema, such as a converter's decoder or a source
+// reading typed cells, where SetAt's check can only repeat what the caller
+// already knows.
+//
+// The caller's obligation is what SetAt would have checked: v is of the
+// Kind the field's schema stores (its ValueKind: KindInt64 for INT64,
+// KindTime for a Timestamp, KindAny for an array, map or struct), a null
+// only for an optional field, a Decimal's unscaled integer not nil, and an array's, map's or
+// nested Struct's contents valid for the field's schema. A value that
+// breaks it is not detected here: the Struct then holds it, and whatever
+// reads the Struct later (an encoder, Validate, Get) may fail or write it
+// wrongly. When v comes from elsewhere, use SetAt. It panics when i is out
+// of range, as indexing a slice does.
+func (s *Struct) SetAtUnchecked(i int, v Value) { s.vals[i] = v }
+
+// ValueKind returns the Kind of the non-null Values a field of schema s
+// holds: KindInt64 for INT64, KindTime for a Date, Time or Timestamp,
+// KindDecimal for a Decimal, KindAny for an ARRAY, MAP or STRUCT. Code that
+// sets fields with SetAtUnchecked compares it with the kind of the value it
+// made, once per field, to take SetAt for anything else.
+func (s *Schema) ValueKind() Kind { return expectedKind(s) }
 
 // newStructStorage returns a Struct of schema with n null values. Up to 32
 // fields, the Struct and its values are one allocation: an array of

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/converter"
 )
 
@@ -348,6 +349,7 @@ func TestLogicalAndComplexRoundTrip(t *testing.T) {
 	rs, rv, err := c.ToConnect("t", connect.Headers{}, out)
 	require.NoError(t, err)
 	got := rv.(*connect.Struct)
+	require.NoError(t, connecttest.Recheck(got))
 	for _, f := range s.Fields {
 		require.True(t, connect.ValuesEqual(v.Get(f.Name), got.Get(f.Name)), "%s: %v != %v", f.Name, v.Get(f.Name), got.Get(f.Name))
 	}

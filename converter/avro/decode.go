@@ -152,6 +152,7 @@ type recField struct {
 	name  string
 	index int // in the target struct; -1 to skip
 	dec   *decoder
+	kind  connect.Kind // the target field's ValueKind
 }
 
 type missingField struct {
@@ -405,6 +406,7 @@ func (d *decoder) compileRecord(w *hamba.RecordSchema, reader hamba.Schema, targ
 		if rf >= 0 && target != nil {
 			used[rf] = true
 			f.index = rf
+			f.kind = target.Fields[rf].Schema.ValueKind()
 			f.dec, err = compile(wf.Type(), r.Fields()[rf].Type(), target.Fields[rf].Schema)
 		} else {
 			f.dec, err = compile(wf.Type(), nil, nil)
@@ -613,7 +615,12 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 				return connect.Value{}, prefix(err, f.name)
 			}
 			if f.index >= 0 {
-				if err := st.SetAt(f.index, v); err != nil {
+				// The field's decoder was compiled for its schema, so a
+				// value of the kind that schema stores needs no check; a
+				// null (into a required field?) takes SetAt's.
+				if v.Kind() == f.kind {
+					st.SetAtUnchecked(f.index, v)
+				} else if err := st.SetAt(f.index, v); err != nil {
 					return connect.Value{}, prefix(err, f.name)
 				}
 			}

@@ -222,8 +222,17 @@ func (d *fastDecoder) object(s *connect.Schema, depth int) (connect.Value, bool)
 			return connect.Value{}, false
 		default:
 			seen |= 1 << i
+			// value reads what is not null as a Value made for the
+			// field's schema, which needs no check; what a null reads
+			// as (null, or a default) takes SetAt's.
+			null := d.peek() == 'n'
 			v, ok := d.value(s.Fields[i].Schema, depth+1)
-			if !ok || st.SetAt(i, v) != nil {
+			switch {
+			case !ok:
+				return connect.Value{}, false
+			case !null:
+				st.SetAtUnchecked(i, v)
+			case st.SetAt(i, v) != nil:
 				return connect.Value{}, false
 			}
 		}

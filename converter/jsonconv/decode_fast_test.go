@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/internal/jsonparse"
 	"github.com/stretchr/testify/require"
 )
@@ -32,6 +33,8 @@ func sameDecode(t testing.TB, data []byte) (fast bool) {
 		require.NoError(t, err1, "%s call: %s", call, data)
 		require.True(t, s1 == s2 || s1.Equal(s2), "%s call: %s: schema %v, want %v", call, data, s1, s2)
 		requireSameValue(t, v2, v1, "%s call: %s", call, data)
+		// The fast path sets fields unchecked: what it built passes the checks.
+		require.NoError(t, connecttest.Recheck(v1), "%s call: %s", call, data)
 	}
 	if err2 != nil {
 		return false

@@ -155,8 +155,10 @@ type csvReader struct {
 	done             bool   // an empty file: nothing after the skipped lines
 
 	// keyFrom[i] is the index of the value field that key field i takes
-	// its value from, -1 for none; made by the first row.
+	// its value from, -1 for none; made by the first row, with keyKind[i],
+	// the key field's ValueKind.
 	keyFrom      []int
+	keyKind      []connect.Kind
 	keys, values structChunk
 }
 
@@ -265,14 +267,14 @@ func (r *csvReader) row(rec []string) (item, error) {
 		if op := r.valueOp[i]; op != notPlain && cell != "" {
 			// A cell of a plain number, boolean or string is set as a
 			// connect.Value, without boxing it in an interface first.
+			// op was chosen for the field's schema, so the value is of
+			// the kind that schema stores and needs no check.
 			j := r.valueCol[i]
 			v, _, err := parsePlainOp(op, cell)
-			if err == nil {
-				err = value.SetAt(j, v)
-			}
 			if err != nil {
 				return item{}, fmt.Errorf("field %s: %w", f.value.Fields[j].Name, err)
 			}
+			value.SetAtUnchecked(j, v)
 			r.valueSet[j] = true
 			continue
 		}
@@ -301,8 +303,10 @@ func (r *csvReader) row(rec []string) (item, error) {
 	key := r.keys.next(f.key)
 	if r.keyFrom == nil {
 		r.keyFrom = make([]int, len(f.key.Fields))
+		r.keyKind = make([]connect.Kind, len(f.key.Fields))
 		for i, kf := range f.key.Fields {
 			r.keyFrom[i] = -1
+			r.keyKind[i] = kf.Schema.ValueKind()
 			if vf, ok := f.value.Field(kf.Name); ok {
 				r.keyFrom[i] = vf.Index
 			}
@@ -313,7 +317,11 @@ func (r *csvReader) row(rec []string) (item, error) {
 		if j := r.keyFrom[kf.Index]; j >= 0 {
 			// A number, boolean or string the key field takes is copied
 			// without boxing it; any other value goes the general way.
-			if cv := value.At(j); plainKind(cv.Kind()) && key.SetAt(kf.Index, cv) == nil {
+			// One of the very kind the key field stores needs no check.
+			if cv := value.At(j); plainKind(cv.Kind()) && cv.Kind() == r.keyKind[kf.Index] {
+				key.SetAtUnchecked(kf.Index, cv)
+				continue
+			} else if plainKind(cv.Kind()) && key.SetAt(kf.Index, cv) == nil {
 				continue
 			}
 			v = value.GetWithoutDefault(kf.Name)

@@ -67,6 +67,10 @@ func TestCSVRecords(t *testing.T) {
 		"\"say \"\"hi\"\"\",z,3,,7,\n")
 	st := startTask(t, CsvPlugin(), d.csvConfig(), nil)
 	recs := st.poll(t, 3)
+	for _, r := range recs { // cells are set unchecked: what was built passes the checks
+		require.NoError(t, connecttest.Recheck(r.Value))
+		require.NoError(t, connecttest.Recheck(r.Key))
+	}
 	v := recs[0].Value.(*connect.Struct)
 	require.Equal(t, int64(1), v.Get("id"))
 	require.Equal(t, "ann", v.Get("name"))
@@ -406,6 +410,8 @@ func TestCSVKeyFromValue(t *testing.T) {
 		{"flag": true, "name": "", "id": int64(2)}, // flag: the key field's default
 	} {
 		k := recs[i].Key.(*connect.Struct)
+		require.NoError(t, connecttest.Recheck(k))
+		require.NoError(t, connecttest.Recheck(recs[i].Value))
 		for name, v := range want {
 			require.Equal(t, v, k.GetWithoutDefault(name), "row %d key field %s", i+1, name)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/converter/jsonconv"
+	"github.com/kconnect-go/kconnect/internal/procstat"
 )
 
 // BenchmarkCSVPollConvert is the share of BenchmarkSpoolDirCsvToKafka's
@@ -62,6 +63,10 @@ func BenchmarkCSVPollConvert(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := procstat.CPU() // steadier than wall time on a busy machine
+	defer func() {
+		b.ReportMetric(float64((procstat.CPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}()
 	for n := 0; n < b.N; {
 		recs, err := task.Poll(ctx)
 		if err != nil {
