@@ -2,7 +2,10 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,4 +116,38 @@ func TestSourceCommitRecordMetadata(t *testing.T) {
 			require.False(t, md.Timestamp.After(after), "record %d: %v after it was acknowledged at %v", i, md.Timestamp, after)
 		}
 	}
+}
+
+type commitRecordFunc func(*connect.Record, *source.RecordMetadata) error
+
+func (f commitRecordFunc) CommitRecord(r *connect.Record, md *source.RecordMetadata) error {
+	return f(r, md)
+}
+
+// A CommitRecord that fails or panics is logged, naming the record, and
+// is not the task's failure: the next record's CommitRecord is called.
+func TestCommitRecordFailureLogged(t *testing.T) {
+	var logged strings.Builder
+	calls := 0
+	st := &sourceTask{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	st.recordCommitter = commitRecordFunc(func(r *connect.Record, _ *source.RecordMetadata) error {
+		calls++
+		switch r.Key {
+		case "panics":
+			panic("boom")
+		case "fails":
+			return errors.New("no room")
+		}
+		return nil
+	})
+	part := connect.NewSourcePartition("file", "a")
+	for _, key := range []string{"panics", "fails", "fine"} {
+		st.commitRecord(&connect.Record{Key: key, SourcePartition: part, SourceOffset: connect.Int64Offset("line", 3)}, nil)
+	}
+	require.Equal(t, 3, calls)
+	out := logged.String()
+	require.Equal(t, 2, strings.Count(out, "CommitRecord failed"), out)
+	require.Contains(t, out, "panic: boom")
+	require.Contains(t, out, "no room")
+	require.Contains(t, out, `line`)
 }

@@ -38,19 +38,30 @@ type submitted struct {
 // it: the polled record's, which the runtime owns and leaves unchanged, so
 // that settling out of order, as records written to several Kafka
 // partitions are, stores a pointer, not a copy of the offset.
+//
+// Settling reads no offset either: whether a record has one is noted in
+// its state byte when it is submitted (the polled record is in cache
+// then, and long out of it when Kafka acknowledges), and the queue keeps
+// the address of the last committable offset (latest), copied only when
+// the commit takes it, once per partition and flush interval instead of
+// once per record.
 type partitionQueue struct {
 	partition connect.SourcePartition
 	states    []recordState // states[first:] are the queue, in poll order
 	// held[i] is the offset of the record of states[i] when it settled
-	// before an earlier record, and is read for no other; held is as long
-	// as needed only, never longer than states.
+	// before an earlier record and has an offset, nil for any other; held
+	// is as long as needed only, never longer than states.
 	held  []*connect.Offset
 	first int
 	head  uint64 // the sequence number of states[first]
 	next  uint64 // the sequence number of the next record
 
+	// latest, when not nil, is the address of the committable offset,
+	// newer than committable: the polled record's, unchanged and kept
+	// alive until the take copies it.
+	latest      *connect.Offset
 	committable connect.Offset
-	dirty       bool // committable changed since the last take
+	dirty       bool // committable or latest changed since the last take
 }
 
 type recordState uint8
@@ -59,6 +70,11 @@ const (
 	pending   recordState = iota
 	settled               // written, dropped or tolerated
 	abandoned             // never written: blocks its partition's queue for good
+
+	// pendingWithOffset is pending for a record with a non-zero offset,
+	// which becomes committable once it and every record before it are
+	// settled.
+	pendingWithOffset recordState = 1 << 7
 )
 
 func (q *partitionQueue) len() int { return len(q.states) - q.first }
@@ -91,8 +107,8 @@ func (s *submitted) submit(p connect.SourcePartition, o connect.Offset) *submiss
 // addEach registers n records in order under one lock: record(i) returns
 // the i-th record's submission storage, partition and offset. The
 // submission must stay until the record is settled or abandoned; the
-// offset unchanged until it and every record before it in its partition
-// are settled, or it is abandoned.
+// offset unchanged for good (the polled record's, which the runtime never
+// changes): the queue may keep its address until the next committable.
 func (s *submitted) addEach(n int, record func(i int) (*submission, connect.SourcePartition, *connect.Offset)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,7 +130,11 @@ func (s *submitted) addLocked(sub *submission, p connect.SourcePartition, o *con
 	}
 	*sub = submission{queue: q, offset: o, seq: q.next}
 	q.next++
-	q.states = append(q.states, pending)
+	st := pending
+	if !o.IsZero() {
+		st = pendingWithOffset
+	}
+	q.states = append(q.states, st)
 }
 
 // settle marks a record as done (written, dropped or tolerated) and advances
@@ -128,19 +148,21 @@ func (s *submitted) settle(sub *submission) {
 	sub.done = true
 	q := sub.queue
 	i := q.first + int(sub.seq-q.head)
+	withOffset := q.states[i] == pendingWithOffset
 	q.states[i] = settled
-	if i != q.first { // an earlier record is unsettled: keep the offset for when it is
-		q.hold(i, sub.offset)
-	} else {
-		if !sub.offset.IsZero() {
-			q.committable = *sub.offset
-			q.dirty = true
+	switch {
+	case i != q.first: // an earlier record is unsettled: keep the offset for when it is
+		if withOffset {
+			q.hold(i, sub.offset)
+		}
+	default:
+		if withOffset {
+			q.latest, q.dirty = sub.offset, true
 		}
 		n := i + 1
 		for n < len(q.states) && q.states[n] == settled {
-			if n < len(q.held) && q.held[n] != nil && !q.held[n].IsZero() {
-				q.committable = *q.held[n]
-				q.dirty = true
+			if n < len(q.held) && q.held[n] != nil {
+				q.latest, q.dirty = q.held[n], true
 			}
 			n++
 		}
@@ -214,6 +236,9 @@ func (s *submitted) committable() []partitionOffset {
 	var out []partitionOffset
 	for key, q := range s.partitions {
 		if q.dirty {
+			if q.latest != nil {
+				q.committable, q.latest = *q.latest, nil // the polled records are no longer kept
+			}
 			out = append(out, partitionOffset{q.partition, q.committable})
 			q.dirty = false
 			continue // in use: kept with its queue's array, which a busy partition would grow again

@@ -107,10 +107,10 @@ func TestSubmittedAbandonBlocksPartition(t *testing.T) {
 // Against a model: records of three partitions registered in batches
 // (addEach) and settled in a shuffled order within a sliding window, so
 // queues grow, drain, compact and are dropped and re-created; one record
-// in eight has no offset, and a record's offset is cleared as soon as it
-// and every record before it in its partition are settled; after every
-// step each partition's committable offset is the last offset of its
-// settled prefix.
+// in eight has no offset, and a record's offset is cleared once it and
+// every record before it in its partition are settled and committable
+// has been called since; after every step each partition's committable
+// offset is the last offset of its settled prefix.
 func TestSubmittedMatchesModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, uint64(len(t.Name()))))
 	s := newSubmitted()
@@ -121,7 +121,7 @@ func TestSubmittedMatchesModel(t *testing.T) {
 		sub     submission
 		part    int
 		off     int64
-		offset  connect.Offset // the record's, unchanged until its partition's settled prefix passes it
+		offset  connect.Offset // the record's, unchanged until committable is called after its partition's settled prefix passes it
 		offset0 bool           // the record has no offset: tracked, never committed
 		settled bool
 	}
@@ -135,7 +135,8 @@ func TestSubmittedMatchesModel(t *testing.T) {
 	prefix := make([]int, len(parts)) // per partition: records settled in a row from the start
 	byPart := make([][]*rec, len(parts))
 
-	var open []*rec // unsettled, oldest first
+	var open []*rec   // unsettled, oldest first
+	var passed []*rec // passed by their partition's settled prefix, offsets not yet cleared
 	for step := 0; step < 20000; step++ {
 		if len(open) > 0 && (len(open) > 3000 || rng.IntN(3) > 0) {
 			// settle one of the 50 oldest open records
@@ -150,8 +151,9 @@ func TestSubmittedMatchesModel(t *testing.T) {
 					want[r.part] = q[prefix[r.part]].off
 				}
 				// Passed by its partition's settled prefix, a record's
-				// offset is the runtime's no longer.
-				q[prefix[r.part]].offset = connect.Offset{}
+				// offset is the runtime's no longer once committable has
+				// taken it.
+				passed = append(passed, q[prefix[r.part]])
 				prefix[r.part]++
 			}
 		} else {
@@ -182,6 +184,10 @@ func TestSubmittedMatchesModel(t *testing.T) {
 					}
 				}
 			}
+			for _, r := range passed {
+				r.offset = connect.Offset{}
+			}
+			passed = passed[:0]
 			require.Equal(t, want, committed, "step %d", step)
 		}
 	}
