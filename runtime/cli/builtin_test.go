@@ -55,3 +55,14 @@ func TestBuiltinPostgresCDC(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinMongoSource: the worker program runs the MongoDB source by the
+// official connector's class name and its alias.
+func TestBuiltinMongoSource(t *testing.T) {
+	ps := connect.Plugins(builtinPlugins(&settings{}))
+	for _, name := range []string{"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSourceConnector"} {
+		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

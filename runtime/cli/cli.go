@@ -54,6 +54,7 @@ import (
 	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
 	sourcejdbc "github.com/kconnect-go/kconnect/source/jdbc"
+	sourcemongodb "github.com/kconnect-go/kconnect/source/mongodb"
 	"github.com/kconnect-go/kconnect/source/postgrescdc"
 	"github.com/kconnect-go/kconnect/source/spooldir"
 )
@@ -250,5 +251,6 @@ func builtinPlugins(s *settings) []connect.Plugin {
 		ps = append(ps, p)
 	}
 	ps = append(ps, postgrescdc.Plugin())
+	ps = append(ps, sourcemongodb.Plugin())
 	return ps
 }
