@@ -296,3 +296,25 @@ func TestStartupSettings(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "mongodb+srv://cluster0.example.com/", s.partitionName)
 }
+
+// TestCopyEndOffset: the last record of the copy carries the resume token
+// noted before copying, without the copy marker, so that a restart streams
+// from there rather than copying again; the others carry the marker.
+func TestCopyEndOffset(t *testing.T) {
+	tk := testTask(t, nil)
+	tk.copying, tk.copyFinished = true, true
+	tok, err := bson.Marshal(bson.D{{Key: "_data", Value: "826AB"}})
+	require.NoError(t, err)
+	tk.cachedToken = tok
+	ev := bson.D{{Key: "_id", Value: bson.D{{Key: "_id", Value: int32(7)}, {Key: "copyingData", Value: true}}},
+		{Key: "operationType", Value: "insert"}, {Key: "documentKey", Value: bson.D{{Key: "_id", Value: int32(7)}}},
+		{Key: "fullDocument", Value: bson.D{{Key: "_id", Value: int32(7)}}}, {Key: "ns", Value: bson.D{{Key: "db", Value: "d"}, {Key: "coll", Value: "c"}}}}
+	r, ok, err := tk.record(item{event: ev, copied: true}, false)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, `{"_id":"{\"_id\": 7, \"copyingData\": true}","copy":"true"}`, r.SourceOffset.String())
+	r, _, err = tk.record(item{event: ev, copied: true}, true)
+	require.NoError(t, err)
+	require.Equal(t, `{"_id":"{\"_data\": \"826AB\"}"}`, r.SourceOffset.String())
+	require.Equal(t, "d.c", r.Topic)
+}
