@@ -177,7 +177,7 @@ func TestStreamAndResume(t *testing.T) {
 	// server's order, ns added by the pipeline.
 	var ev bson.D
 	require.NoError(t, bson.UnmarshalExtJSON([]byte(recs[0].Value.(string)), false, &ev))
-	require.Equal(t, "insert", value(ev, "operationType"))
+	require.Equal(t, "insert", valueOf(ev, "operationType"))
 	require.Contains(t, recs[0].Value, `"fullDocument": {"_id": 1, "name": "ann", "n": {"$numberLong": "5"}}`)
 	require.Contains(t, recs[0].Value, fmt.Sprintf(`"ns": {"db": "%s", "coll": "users"}`, db))
 	require.Contains(t, recs[3].Value, `"operationType": "delete"`)
@@ -199,7 +199,7 @@ func TestStreamAndResume(t *testing.T) {
 	require.Empty(t, more, "a change was repeated")
 }
 
-func value(d bson.D, key string) any {
+func valueOf(d bson.D, key string) any {
 	for _, e := range d {
 		if e.Key == key {
 			return e.Value
@@ -251,9 +251,9 @@ func TestCopyExistingThenStream(t *testing.T) {
 		for _, r := range recs {
 			var ev bson.D
 			require.NoError(t, bson.UnmarshalExtJSON([]byte(r.Value.(string)), false, &ev))
-			require.Equal(t, "insert", value(ev, "operationType"))
-			full := value(ev, "fullDocument").(bson.D)
-			seen[value(full, "_id").(int32)] = true
+			require.Equal(t, "insert", valueOf(ev, "operationType"))
+			full := valueOf(ev, "fullDocument").(bson.D)
+			seen[valueOf(full, "_id").(int32)] = true
 		}
 		all = append(all, recs...)
 	}
