@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -271,6 +272,7 @@ type settings struct {
 	startAtOperationTime *bson.Timestamp
 	copyPipeline         bson.A
 	copyNamespaceRegex   string
+	copyNamespaceFilter  *regexp.Regexp
 	copyQueueSize        int
 	copyAllowDiskUse     bool
 
@@ -377,7 +379,9 @@ func parseSettings(config map[string]string) (*settings, error) {
 		s.copyAllowDiskUse = overrideOrFallbackRaw(config, cfg, StartupCopyExistingAllowDiskUseConfig, CopyExistingAllowDiskUseConfig) == "true"
 		s.copyNamespaceRegex = overrideOrFallback(config, cfg, StartupCopyExistingNamespaceRegex, CopyExistingNamespaceRegexConfig)
 		if s.copyNamespaceRegex != "" {
-			return nil, fmt.Errorf("%s: copying namespaces by regular expression is not supported; watch a database or collection", StartupCopyExistingNamespaceRegex)
+			if s.copyNamespaceFilter, err = regexp.Compile(s.copyNamespaceRegex); err != nil {
+				return nil, fmt.Errorf("%s: %w", StartupCopyExistingNamespaceRegex, err)
+			}
 		}
 	}
 	tol := cfg.String(MongoErrorsToleranceConfig)

@@ -92,8 +92,24 @@ func (c *copier) run(ctx context.Context, client *mongo.Client, s *settings, log
 
 // copyNamespaces lists what to copy: the collection, the database's
 // collections, or every collection of every database but admin, config
-// and local; system collections never.
+// and local (system collections never); those whose "db.coll" the
+// namespace regex finds a match in, when it is set (Java's
+// Pattern.asPredicate: a match anywhere, not of the whole name).
 func copyNamespaces(ctx context.Context, client *mongo.Client, s *settings) ([]string, error) {
+	all, err := listNamespaces(ctx, client, s)
+	if err != nil || s.copyNamespaceFilter == nil {
+		return all, err
+	}
+	out := all[:0]
+	for _, ns := range all {
+		if s.copyNamespaceFilter.MatchString(ns) {
+			out = append(out, ns)
+		}
+	}
+	return out, nil
+}
+
+func listNamespaces(ctx context.Context, client *mongo.Client, s *settings) ([]string, error) {
 	if s.collection != "" {
 		return []string{s.database + "." + s.collection}, nil
 	}

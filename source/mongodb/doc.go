@@ -57,10 +57,12 @@
 // Differences from the official connector:
 //
 //   - the copy reads the namespaces one after the other
-//     (startup.mode.copy.existing.max.threads is accepted and ignored), and
-//     startup.mode.copy.existing.namespace.regex is refused;
+//     (startup.mode.copy.existing.max.threads is accepted and ignored);
+//     startup.mode.copy.existing.namespace.regex is a Go (RE2) regular
+//     expression, which lacks Java's lookarounds and backreferences;
 //   - custom topic.mapper, output.json.formatter and credential provider
-//     classes cannot be loaded; Avro schemas with enums, fixed or recursive
+//     classes cannot be loaded, and topic.namespace.map's regular
+//     expressions are RE2's; Avro schemas with enums, fixed or recursive
 //     records are refused;
 //   - the Java driver writes documents in the order the server sent their
 //     fields, as kconnect does; schema names and field orders are the

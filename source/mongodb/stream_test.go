@@ -324,3 +324,24 @@ func TestBadConfigErrors(t *testing.T) {
 	err = c.Start(context.Background(), map[string]string{"output.format.value": "avro"}, connecttest.NewConnectorContext(connecttest.NewOffsets()))
 	require.ErrorContains(t, err, "output.format.value")
 }
+
+// TestCopyNamespaceRegex copies, from a watched database, only the
+// collections whose namespace startup.mode.copy.existing.namespace.regex
+// matches, each to its own topic.
+func TestCopyNamespaceRegex(t *testing.T) {
+	uri, client, db := server(t)
+	ctx := context.Background()
+	for _, c := range []string{"keep1", "skip", "keep2"} {
+		_, err := client.Database(db).Collection(c).InsertOne(ctx, bson.D{{Key: "_id", Value: c}})
+		require.NoError(t, err)
+	}
+	cfg := config(uri, db, "", "pipeline", "[]", "startup.mode", "copy_existing",
+		"startup.mode.copy.existing.namespace.regex", `\.keep`)
+	task := startTask(t, cfg, connecttest.NewOffsets())
+	recs := pollN(t, task, 2, 20*time.Second)
+	topics := []string{recs[0].Topic, recs[1].Topic}
+	require.ElementsMatch(t, []string{db + ".keep1", db + ".keep2"}, topics)
+	more, err := task.Poll(ctx)
+	require.NoError(t, err)
+	require.Empty(t, more, "a collection the regex does not match was copied")
+}
