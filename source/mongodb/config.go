@@ -3,6 +3,7 @@ package mongodb
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -452,12 +453,15 @@ func uriHosts(uri string) (scheme string, hosts []string, err error) {
 }
 
 // defaultPartitionName is the official connector's partition name:
-// mongodb://<hosts as written, comma separated>/<database>[.<collection>].
-// It holds no credentials and no options.
+// mongodb://<hosts>/<database>[.<collection>], the hosts as the Java
+// driver's ConnectionString lists them: as written, sorted, comma
+// separated. It holds no credentials and no options.
 func defaultPartitionName(scheme string, hosts []string, database, collection string) string {
 	var b strings.Builder
 	b.WriteString(scheme)
 	b.WriteString("://")
+	hosts = slices.Clone(hosts)
+	slices.Sort(hosts)
 	b.WriteString(strings.Join(hosts, ","))
 	b.WriteByte('/')
 	b.WriteString(database)

@@ -39,7 +39,7 @@
 //     then topic.suffix, joined by topic.separator; an event without ns.db
 //     has no topic and is skipped with a warning;
 //   - the source partition is {"ns": offset.partition.name}, by default
-//     "mongodb://<hosts as written>/<database>[.<collection>]"; the offset
+//     "mongodb://<hosts as written, sorted>/<database>[.<collection>]"; the offset
 //     {"_id": <resume token as relaxed Extended JSON>}, with "copy": "true"
 //     while copying (the last copied record carries the noted token
 //     instead), and heartbeat records (heartbeat.interval.ms, to

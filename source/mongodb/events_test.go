@@ -295,6 +295,11 @@ func TestStartupSettings(t *testing.T) {
 	s, err = parseSettings(map[string]string{"connection.uri": "mongodb+srv://u:p@cluster0.example.com/admin?retryWrites=true"})
 	require.NoError(t, err)
 	require.Equal(t, "mongodb+srv://cluster0.example.com/", s.partitionName)
+	// The Java driver sorts the hosts.
+	s, err = parseSettings(map[string]string{"connection.uri": "mongodb://u:p@db2.example.com:27018,db1.example.com/?replicaSet=rs",
+		"database": "shop", "collection": "orders"})
+	require.NoError(t, err)
+	require.Equal(t, "mongodb://db1.example.com,db2.example.com:27018/shop.orders", s.partitionName)
 }
 
 // TestCopyEndOffset: the last record of the copy carries the resume token
