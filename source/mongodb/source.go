@@ -464,6 +464,11 @@ func (t *task) openCursor(ctx context.Context) error {
 	if mongodb.Transient(err) {
 		return fmt.Errorf("MongoSourceConnector: opening the change stream: %w: %w", t.redact(err), connect.ErrRetriable)
 	}
+	if token != nil {
+		return fmt.Errorf("MongoSourceConnector: opening the change stream after the resume token %s of partition %s "+
+			"(the server did not say the token is lost, so errors.tolerance does not apply): %w",
+			toJSON(rawDoc(token), modeRelaxed), t.partition, t.redact(err))
+	}
 	return fmt.Errorf("MongoSourceConnector: opening the change stream: %w", t.redact(err))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -344,4 +345,27 @@ func TestCopyNamespaceRegex(t *testing.T) {
 	more, err := task.Poll(ctx)
 	require.NoError(t, err)
 	require.Empty(t, more, "a collection the regex does not match was copied")
+}
+
+// TestUnusableResumeToken: a committed token the server cannot read (here
+// not hex, which mongo-java-server refuses without saying the token is
+// lost) fails the task with an error naming the token and the partition,
+// errors.tolerance=all or not: only an error saying the token is gone
+// restarts the stream without it. (The official connector logs such an
+// error and tries again at every poll, for good.)
+func TestUnusableResumeToken(t *testing.T) {
+	uri, client, db := server(t)
+	_, err := client.Database(db).Collection("items").InsertOne(context.Background(), bson.D{{Key: "_id", Value: 0}})
+	require.NoError(t, err)
+	for _, tolerance := range []string{"none", "all"} {
+		cfg := config(uri, db, "items", "errors.tolerance", tolerance)
+		offsets := connecttest.NewOffsets()
+		part := connect.NewSourcePartition("ns", strings.TrimSuffix(uri, "/")+"/"+db+".items")
+		offsets.Commit(part, connect.NewOffset("_id", `{"_data": "not a token"}`))
+		task := startTask(t, cfg, offsets)
+		_, err = task.Poll(context.Background())
+		require.Error(t, err, tolerance)
+		require.False(t, errors.Is(err, connect.ErrRetriable), "%v", err)
+		require.ErrorContains(t, err, `after the resume token {"_data": "not a token"} of partition {"ns":"`+strings.TrimSuffix(uri, "/")+"/"+db+`.items"}`)
+	}
 }
