@@ -70,6 +70,8 @@
 //   - JSON strings escape what Java's Character.getType leaves out, as
 //     decided by Go's Unicode tables, which may differ from the JVM's for
 //     characters added in recent Unicode versions;
+//   - collection without database is refused (the official connector
+//     watches the whole deployment then, ignoring the collection);
 //   - an error that is neither about the resume token nor transient fails
 //     the task where the official connector logs it and tries again at the
 //     next poll;

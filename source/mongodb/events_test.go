@@ -2,6 +2,8 @@ package mongodb
 
 import (
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -322,4 +324,20 @@ func TestCopyEndOffset(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `{"_id":"{\"_data\": \"826AB\"}"}`, r.SourceOffset.String())
 	require.Equal(t, "d.c", r.Topic)
+}
+
+// TestPartitionNamesJVM compares the default offset partition names with
+// the official connector's (testdata/jvm_partitions.txt, made by
+// testdata/PartitionGolden.java.txt), on which resuming a JVM
+// deployment's offsets depends.
+func TestPartitionNamesJVM(t *testing.T) {
+	golden, err := os.ReadFile("testdata/jvm_partitions.txt")
+	require.NoError(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(string(golden)), "\n") {
+		f := strings.Split(line, "\t")
+		require.Len(t, f, 4, line)
+		s, err := parseSettings(map[string]string{"connection.uri": f[0], "database": f[1], "collection": f[2]})
+		require.NoError(t, err, line)
+		require.Equal(t, f[3], s.partitionName, line)
+	}
 }
