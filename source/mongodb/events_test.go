@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/converter/jsonconv"
 )
 
 // The change events of MongoDB's documentation (Change Events reference),
@@ -339,5 +340,47 @@ func TestPartitionNamesJVM(t *testing.T) {
 		s, err := parseSettings(map[string]string{"connection.uri": f[0], "database": f[1], "collection": f[2]})
 		require.NoError(t, err, line)
 		require.Equal(t, f[3], s.partitionName, line)
+	}
+}
+
+// TestSchemaOutputJVM converts MongoDB's documented change events
+// (testdata/events.tsv) with the default key and value schemas and with
+// the inferred schema, and compares what JsonConverter writes of them with
+// what the official conversion gives (testdata/jvm_schema.tsv, made by
+// testdata/SchemaGolden.java.txt): schema names, optionality, field
+// order and values.
+func TestSchemaOutputJVM(t *testing.T) {
+	events, err := os.ReadFile("testdata/events.tsv")
+	require.NoError(t, err)
+	golden, err := os.ReadFile("testdata/jvm_schema.tsv")
+	require.NoError(t, err)
+	want := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(golden)), "\n") {
+		f := strings.Split(line, "\t")
+		require.Len(t, f, 4)
+		want[f[0]] = f[1:]
+	}
+	tk := testTask(t, nil)
+	conv := jsonconv.New()
+	write := func(s *connect.Schema, v any) string {
+		b, err := conv.FromConnect(nil, "t", connect.Headers{}, s, v)
+		require.NoError(t, err)
+		return string(b)
+	}
+	lines := strings.Split(strings.TrimSpace(string(events)), "\n")
+	require.Len(t, lines, len(want))
+	for _, line := range lines {
+		name, text, _ := strings.Cut(line, "\t")
+		var ev bson.D
+		require.NoError(t, bson.UnmarshalExtJSON([]byte(text), false, &ev))
+		ks, k, err := tk.produce(ev, "schema", tk.s.keySchema, false)
+		require.NoError(t, err, name)
+		vs, v, err := tk.produce(ev, "schema", tk.s.valueSchema, false)
+		require.NoError(t, err, name)
+		is, iv, err := tk.produce(ev, "schema", nil, true)
+		require.NoError(t, err, name)
+		require.Equal(t, want[name][0], write(ks, k), name+" key")
+		require.Equal(t, want[name][1], write(vs, v), name+" value")
+		require.Equal(t, want[name][2], write(is, iv), name+" inferred value")
 	}
 }
