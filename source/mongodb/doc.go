@@ -54,8 +54,18 @@
 // the stream whatever the tolerance. Network failures are retriable: the
 // stream is reopened after the last event returned.
 //
+// Checked against the official connector: the JSON of every formatter for
+// every BSON type, the default partition names, and the schema output of
+// MongoDB's documented events (testdata, goldens written by
+// mongo-kafka-connect's own classes).
+//
 // Differences from the official connector:
 //
+//   - the default output.schema.key and output.schema.value are those of
+//     the latest releases (2.2 on), whose value schema has truncatedArrays
+//     and disambiguatedPaths, which 1.14 and earlier lack, and wallTime,
+//     which 2.1 and earlier lack: set output.schema.value to keep an
+//     older release's records;
 //   - the copy reads the namespaces one after the other
 //     (startup.mode.copy.existing.max.threads is accepted and ignored);
 //     startup.mode.copy.existing.namespace.regex is a Go (RE2) regular
