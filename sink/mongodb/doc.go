@@ -93,10 +93,22 @@
 //
 // # Tested against
 //
-// mongo-java-server (.ci/mongo-start), an in-memory server speaking
-// MongoDB's wire protocol, not MongoDB: it has no transactions, no
-// write concern errors and no retryable-write labels, so the sink's
-// transient-failure path is tested only by unit tests, and how MongoDB
-// itself orders fields, validates documents or reports write errors is
-// assumed to match it.
+// Two servers speaking MongoDB's wire protocol, neither of them MongoDB;
+// every server test runs on each whose URI variable is set.
+//
+// mongo-java-server (.ci/mongo-start, KCONNECT_MONGODB_URI), in memory: it
+// has no transactions, no write concern errors and no retryable-write
+// labels, so the sink's transient-failure path is tested only by unit
+// tests; its change events are not MongoDB's.
+//
+// FerretDB v1.24.2 over SQLite (.ci/ferretdb-start, KCONNECT_FERRETDB_URI):
+// no change streams, no transactions, no endSessions command (the driver's
+// call is refused and ignored), and no Decimal128 at all (a document
+// holding one drops the connection), so Decimal fields are written to
+// mongo-java-server only (TestWorkerPipeline skips FerretDB).
+//
+// Left untested by both: how MongoDB itself orders fields, validates
+// documents and reports write errors (assumed to match them), write
+// concern and retryable-write errors, replica set failover, time series
+// collections and authentication.
 package mongodb

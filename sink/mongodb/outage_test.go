@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -81,8 +82,9 @@ func (p *proxy) setCut(cut bool) {
 // retriable error max.num.retries times, with retries.defer.timeout as
 // the backoff, then fails naming the collection; once the server is back
 // the batch is written.
-func TestServerUnreachable(t *testing.T) {
-	uri, client, db := server(t)
+func TestServerUnreachable(t *testing.T) { onServers(t, testServerUnreachable) }
+
+func testServerUnreachable(t *testing.T, uri string, client *mongo.Client, db string) {
 	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
 	p := newProxy(t, host)
 	config := map[string]string{

@@ -24,13 +24,38 @@ import (
 	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
 )
 
+// servers are the MongoDB wire-protocol servers the integration tests
+// write to, each named by the variable holding its URI. Neither is MongoDB;
+// the package documentation lists what each lacks.
+var servers = []struct{ name, env string }{
+	{"mongo-java-server", "KCONNECT_MONGODB_URI"},
+	{"ferretdb", "KCONNECT_FERRETDB_URI"},
+}
+
+// onServers runs test once on each server, as a subtest named after it,
+// skipped when the server's variable is unset.
+func onServers(t *testing.T, test func(t *testing.T, uri string, client *mongo.Client, db string)) {
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			uri, client, db := serverAt(t, s.env)
+			test(t, uri, client, db)
+		})
+	}
+}
+
 const uriEnv = "KCONNECT_MONGODB_URI"
 
-// server returns a client on the test server and a fresh database name,
-// dropped at the end of the test.
+// server returns the URI of mongo-java-server, a client on it and a fresh
+// database name, dropped at the end of the test.
 func server(t testing.TB) (string, *mongo.Client, string) {
 	t.Helper()
-	uri := testenv.Integration(t, uriEnv)
+	return serverAt(t, uriEnv)
+}
+
+// serverAt is server for the server whose URI is in the variable env.
+func serverAt(t testing.TB, env string) (string, *mongo.Client, string) {
+	t.Helper()
+	uri := testenv.Integration(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	client, err := mongodb.Connect(ctx, uri, "test", "0")
@@ -73,13 +98,19 @@ func find(t testing.TB, client *mongo.Client, db, coll string, sort bson.D) []bs
 var rowSchema = connect.StructOf(connect.F("p", connect.Int32Schema), connect.F("o", connect.Int64Schema), connect.F("name", connect.StringSchema))
 
 func TestConformance(t *testing.T) {
-	uri := testenv.Integration(t, uriEnv)
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) { conformance(t, s.env) })
+	}
+}
+
+func conformance(t *testing.T, env string) {
+	uri := testenv.Integration(t, env)
 	var client *mongo.Client
 	connecttest.Sink(t, connecttest.SinkSpec{
 		Plugin: sinkmongodb.Plugin(),
 		Config: func(t testing.TB) map[string]string {
 			var db string
-			_, client, db = server(t)
+			_, client, db = serverAt(t, env)
 			return map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": connecttest.DefaultTopic}
 		},
 		Records: func(t testing.TB, n int) []connect.Record {
@@ -128,8 +159,9 @@ func rec(topic string, offset int64, key, value any) connect.Record {
 
 // TestWriteModelsOnServer writes with each write model strategy and reads
 // the collection back.
-func TestWriteModelsOnServer(t *testing.T) {
-	uri, client, db := server(t)
+func TestWriteModelsOnServer(t *testing.T) { onServers(t, testWriteModelsOnServer) }
+
+func testWriteModelsOnServer(t *testing.T, uri string, client *mongo.Client, db string) {
 	ctx := context.Background()
 	const pkg = "com.mongodb.kafka.connect.sink.writemodel.strategy."
 	cfg := func(strategy string, kv ...string) map[string]string {
@@ -198,8 +230,9 @@ func TestWriteModelsOnServer(t *testing.T) {
 }
 
 // TestIDStrategiesOnServer writes one record with each id strategy.
-func TestIDStrategiesOnServer(t *testing.T) {
-	uri, client, db := server(t)
+func TestIDStrategiesOnServer(t *testing.T) { onServers(t, testIDStrategiesOnServer) }
+
+func testIDStrategiesOnServer(t *testing.T, uri string, client *mongo.Client, db string) {
 	const pkg = "com.mongodb.kafka.connect.sink.processor.id.strategy."
 	for strategy, check := range map[string]func(id any){
 		"BsonOidStrategy":         func(id any) { require.IsType(t, bson.ObjectID{}, id) },
@@ -227,8 +260,9 @@ func TestIDStrategiesOnServer(t *testing.T) {
 }
 
 // TestDeleteOnNullValuesOnServer deletes by the key on a tombstone.
-func TestDeleteOnNullValuesOnServer(t *testing.T) {
-	uri, client, db := server(t)
+func TestDeleteOnNullValuesOnServer(t *testing.T) { onServers(t, testDeleteOnNullValuesOnServer) }
+
+func testDeleteOnNullValuesOnServer(t *testing.T, uri string, client *mongo.Client, db string) {
 	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
 		"delete.on.null.values": "true",
 		"document.id.strategy":  "com.mongodb.kafka.connect.sink.processor.id.strategy.ProvidedInKeyStrategy"}
@@ -242,8 +276,9 @@ func TestDeleteOnNullValuesOnServer(t *testing.T) {
 
 // TestBadRecords puts records that cannot be written among good ones: each
 // bad one is reported with an error naming it, the good ones are written.
-func TestBadRecords(t *testing.T) {
-	uri, client, db := server(t)
+func TestBadRecords(t *testing.T) { onServers(t, testBadRecords) }
+
+func testBadRecords(t *testing.T, uri string, client *mongo.Client, db string) {
 	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
 		"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy.ProvidedInKeyStrategy",
 		"writemodel.strategy":  "com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy",
@@ -277,7 +312,10 @@ func TestBadRecords(t *testing.T) {
 // TestOrderedBulkWriteReportsSkipped: after a refused write of an ordered
 // bulk write, the records that were not attempted are reported too.
 func TestOrderedBulkWriteReportsSkipped(t *testing.T) {
-	uri, client, db := server(t)
+	onServers(t, testOrderedBulkWriteReportsSkipped)
+}
+
+func testOrderedBulkWriteReportsSkipped(t *testing.T, uri string, client *mongo.Client, db string) {
 	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
 		"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy.ProvidedInKeyStrategy",
 		"writemodel.strategy":  "com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy"}
@@ -305,7 +343,10 @@ func (strictContext) Reporter() sink.ErrantRecordReporter { return strictReporte
 // TestBadRecordFailsWithoutTolerance: with errors.tolerance=none, Put fails
 // naming the record, before writing any of the batch.
 func TestBadRecordFailsWithoutTolerance(t *testing.T) {
-	uri, client, db := server(t)
+	onServers(t, testBadRecordFailsWithoutTolerance)
+}
+
+func testBadRecordFailsWithoutTolerance(t *testing.T, uri string, client *mongo.Client, db string) {
 	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t"}
 	task := sinkmongodb.Plugin().New().NewTask()
 	ctx := context.Background()
@@ -332,8 +373,9 @@ func TestCredentialsNotInErrors(t *testing.T) {
 
 // TestDebeziumReplay replays Debezium PostgreSQL change events (insert,
 // update, delete, the delete's tombstone) into a collection.
-func TestDebeziumReplay(t *testing.T) {
-	uri, client, db := server(t)
+func TestDebeziumReplay(t *testing.T) { onServers(t, testDebeziumReplay) }
+
+func testDebeziumReplay(t *testing.T, uri string, client *mongo.Client, db string) {
 	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
 		"change.data.capture.handler": "com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.postgres.PostgresHandler"}
 	task, tc := started(t, config)
