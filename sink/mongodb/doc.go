@@ -91,6 +91,27 @@
 // mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
 // credential provider keys are not implemented.
 //
+// # Compared with the official connector
+//
+// testdata/official/compare.sh runs the official connector
+// (mongo-kafka-connect 1.13.0 in JVM Kafka Connect 4.4) and kconnect's
+// worker program side by side on the records of testdata/official/cases.json
+// (JsonConverter with and without schemas: nested structs and maps, arrays,
+// Decimal, Timestamp, Date, Time, bytes, nulls; every id strategy, the
+// replace, update, timestamps, business key and insert write models,
+// delete.on.null.values, projections and renaming, the Debezium PostgreSQL
+// handler) and compares the documents they write; the official
+// connector's are kept as goldens, which TestOfficialGoldens checks
+// kconnect's against without a JVM. Known differences, not bugs:
+//
+//   - A class name is also accepted by its simple name; the official
+//     connector loads only full names.
+//   - The official connector's own retries (max.num.retries,
+//     retries.defer.timeout) are ignored there and applied here (above).
+//
+// Generated ObjectIds and UUIDs and the timestamps of the timestamp write
+// models differ by nature and are not compared.
+//
 // # Tested against
 //
 // Two servers speaking MongoDB's wire protocol, neither of them MongoDB;

@@ -283,7 +283,10 @@ func (rn renamer) process(d *sinkDoc, _ *connect.Record) error {
 }
 
 func (rn renamer) rename(path string, doc bson.D) bson.D {
-	var kept, moved bson.D
+	// Never nil: the driver writes a nil document as null, and an empty
+	// one stays {} in the official connector.
+	kept := make(bson.D, 0, len(doc))
+	var moved bson.D
 	for i, e := range doc {
 		name := rn.newName(path, e.Key)
 		if sub, ok := e.Value.(bson.D); ok {

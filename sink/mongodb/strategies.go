@@ -329,6 +329,14 @@ func newWriteModelStrategy(name string, ids *idStrategy) (writeModelStrategy, er
 			if !d.hasValue {
 				return nil, errNoValue
 			}
+			// The official connector's Java driver writes an inserted
+			// document's _id first (MongoDB itself moves it there;
+			// mongo-java-server keeps the order it is sent).
+			if i := mongodb.Index(d.value, idField); i > 0 {
+				id := d.value[i]
+				copy(d.value[1:i+1], d.value[:i])
+				d.value[0] = id
+			}
 			return mongo.NewInsertOneModel().SetDocument(d.value), nil
 		}, nil
 	case "DeleteOneDefaultStrategy":

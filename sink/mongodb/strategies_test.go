@@ -142,6 +142,8 @@ func TestWriteModelStrategies(t *testing.T) {
 			mongo.NewUpdateOneModel().SetFilter(doc("a", int32(1), "b", doc("c", int32(2)))).
 				SetUpdate(doc("$set", doc("x", "y", "_modifiedTS", ts), "$setOnInsert", doc("_insertedTS", ts))).SetUpsert(true)},
 		{"InsertOneDefaultStrategy", nil, `{"_id": 1, "x": "y"}`, mongo.NewInsertOneModel().SetDocument(doc("_id", int32(1), "x", "y"))},
+		// The Java driver writes an inserted document's _id first.
+		{"InsertOneDefaultStrategy", nil, `{"x": "y", "_id": 1}`, mongo.NewInsertOneModel().SetDocument(doc("_id", int32(1), "x", "y"))},
 		{"DeleteOneDefaultStrategy", nil, `{"x": 1}`, mongo.NewDeleteOneModel().SetFilter(doc("_id", doc("id", int32(7))))},
 		{"DeleteOneBusinessKeyStrategy", nil, value, mongo.NewDeleteOneModel().SetFilter(doc("a", int32(1), "b", doc("c", int32(2))))},
 	}
@@ -195,6 +197,9 @@ func TestPostProcessors(t *testing.T) {
 			doc("_id", int32(1), "name", "n", "nested", doc("keep", int32(1)), "list", bson.A{doc("keep", int32(1))})},
 		{"AllowListValueProjector", []string{"value.projection.list", "_id,nested.**,prefix*"},
 			doc("_id", int32(1), "nested", doc("keep", int32(1), "drop", int32(2), "deep", doc("x", int32(1))), "prefix_a", int32(1), "prefix_b", int32(2))},
+		// A nested document all of whose fields are projected out stays, empty.
+		{"AllowListValueProjector", []string{"value.projection.list", "_id,nested.*"},
+			doc("_id", int32(1), "nested", doc("keep", int32(1), "drop", int32(2), "deep", doc()))},
 		{"BlockListValueProjector", []string{"value.projection.list", "nested.*"},
 			doc("_id", int32(1), "name", "n", "secret", "s", "nested", doc("deep", doc("x", int32(1))),
 				"list", bson.A{doc("keep", int32(1), "drop", int32(2))}, "prefix_a", int32(1), "prefix_b", int32(2))},
@@ -214,8 +219,14 @@ func TestPostProcessors(t *testing.T) {
 		})
 	}
 
-	cfg := baseConfig("post.processor.chain", processorPackage+"NullFieldValueRemover")
-	_, m, err := prepared(t, cfg, record(nil, `{"_id": 1, "a": null, "b": {"c": null, "d": 1}, "e": [{"f": null}, null]}`))
+	// A renamer keeps an empty document a document, not null.
+	cfg := baseConfig("post.processor.chain", processorPackage+"field.renaming.RenameByMapping", "field.renamer.mapping", `[{"oldName": "value.a", "newName": "b"}]`)
+	_, m, err := prepared(t, cfg, record(nil, `{"_id": 1, "a": {}, "c": {"d": {}}}`))
+	require.NoError(t, err)
+	require.Equal(t, doc("_id", int32(1), "c", doc("d", doc()), "b", doc()), m.(*mongo.ReplaceOneModel).Replacement)
+
+	cfg = baseConfig("post.processor.chain", processorPackage+"NullFieldValueRemover")
+	_, m, err = prepared(t, cfg, record(nil, `{"_id": 1, "a": null, "b": {"c": null, "d": 1}, "e": [{"f": null}, null]}`))
 	require.NoError(t, err)
 	require.Equal(t, doc("_id", int32(1), "b", doc("d", int32(1)), "e", bson.A{doc(), nil}), m.(*mongo.ReplaceOneModel).Replacement)
 
