@@ -15,6 +15,7 @@ var cdcHandlers = map[string]bool{
 	"com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.RdbmsHandler":             true,
 	"com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.postgres.PostgresHandler": true,
 	"com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.mysql.MysqlHandler":       true,
+	"com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler":             true,
 }
 
 // cdcHandler turns a change event into a write, the official CdcHandler: a
@@ -88,4 +89,129 @@ func rdbmsFilter(key, value bson.D, op string) (bson.D, error) {
 		return b, nil
 	}
 	return nil, errors.New("value doc 'before' field is empty or has invalid type for update/delete operation")
+}
+
+// changeStreamHandler replays MongoDB change events (the official source
+// connector's records, MongoDB's change event documents), as the official
+// ChangeStreamHandler 1.13 does: insert and replace replace (upsert) the
+// document matching documentKey with fullDocument; update replaces it with
+// fullDocument when the event has one (without upsert), else applies
+// updateDescription ($set updatedFields, $unset removedFields); delete
+// deletes it; every other operation (drop, rename, dropDatabase,
+// invalidate) needs no write. A value that is not a change event (a
+// tombstone too) is a record error.
+//
+// Unlike 1.13, which refuses an updateDescription with any field beyond
+// updatedFields and removedFields, an empty truncatedArrays and any
+// disambiguatedPaths are taken: MongoDB 5.0 and later send them with every
+// update. A non-empty truncatedArrays is still refused, as applying the
+// update without it would lose the truncation.
+func changeStreamHandler(d *sinkDoc) (mongo.WriteModel, error) {
+	v := d.value
+	opv, ok := mongodb.Get(v, "operationType")
+	if !d.hasValue || !ok {
+		return nil, errors.New("the change event has no operationType field")
+	}
+	op, ok := opv.(string)
+	if !ok {
+		return nil, fmt.Errorf("the change event's operationType is a %T, not a string", opv)
+	}
+	switch op {
+	case "insert", "replace", "update", "delete":
+	default:
+		return nil, nil
+	}
+	key, err := eventDocument(v, "documentKey")
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case "delete":
+		return mongo.NewDeleteOneModel().SetFilter(key), nil
+	case "update":
+		if full, has := mongodb.Get(v, "fullDocument"); !has || full == nil {
+			update, err := updateFromDescription(v)
+			if err != nil {
+				return nil, err
+			}
+			return mongo.NewUpdateOneModel().SetFilter(key).SetUpdate(update), nil
+		}
+		full, err := eventDocument(v, "fullDocument")
+		if err != nil {
+			return nil, err
+		}
+		return mongo.NewReplaceOneModel().SetFilter(key).SetReplacement(full), nil
+	}
+	full, err := eventDocument(v, "fullDocument")
+	if err != nil {
+		return nil, err
+	}
+	return mongo.NewReplaceOneModel().SetFilter(key).SetReplacement(full).SetUpsert(true), nil
+}
+
+// eventDocument returns the change event's field name, which must be a
+// document.
+func eventDocument(event bson.D, name string) (bson.D, error) {
+	f, ok := mongodb.Get(event, name)
+	if !ok {
+		return nil, fmt.Errorf("the change event has no %s field", name)
+	}
+	d, ok := f.(bson.D)
+	if !ok {
+		return nil, fmt.Errorf("the change event's %s is a %T, not a document", name, f)
+	}
+	return d, nil
+}
+
+// updateFromDescription makes the update of an update event's
+// updateDescription.
+func updateFromDescription(event bson.D) (bson.D, error) {
+	desc, err := eventDocument(event, "updateDescription")
+	if err != nil {
+		return nil, err
+	}
+	var set bson.D
+	var unset bson.D
+	haveSet, haveRemoved := false, false
+	for _, e := range desc {
+		switch e.Key {
+		case "updatedFields":
+			d, ok := e.Value.(bson.D)
+			if !ok {
+				return nil, fmt.Errorf("the change event's updateDescription.updatedFields is a %T, not a document", e.Value)
+			}
+			set, haveSet = d, true
+		case "removedFields":
+			a, ok := e.Value.(bson.A)
+			if !ok {
+				return nil, fmt.Errorf("the change event's updateDescription.removedFields is a %T, not an array", e.Value)
+			}
+			for _, f := range a {
+				name, ok := f.(string)
+				if !ok {
+					return nil, fmt.Errorf("the change event's updateDescription.removedFields holds a %T, not a field name", f)
+				}
+				unset = append(unset, bson.E{Key: name, Value: ""})
+			}
+			haveRemoved = true
+		case "truncatedArrays":
+			if a, ok := e.Value.(bson.A); !ok || len(a) > 0 {
+				return nil, errors.New("the change event's updateDescription.truncatedArrays is not empty: kconnect cannot apply truncated arrays, and the update without them would lose data")
+			}
+		case "disambiguatedPaths":
+		default:
+			return nil, fmt.Errorf("the change event's updateDescription has the unexpected field %q: it cannot be applied without risk of losing data", e.Key)
+		}
+	}
+	if !haveSet {
+		return nil, errors.New("the change event's updateDescription has no updatedFields")
+	}
+	if !haveRemoved {
+		return nil, errors.New("the change event's updateDescription has no removedFields")
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	return update, nil
 }

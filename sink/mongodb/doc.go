@@ -80,14 +80,24 @@
 // …rdbms.mysql.MysqlHandler) replays change events instead: the
 // document's _id is the event's key, c and r and u replace (upsert) it
 // with the after image less the key fields, d deletes it; a tombstone or
-// a schema change event is skipped. The post processors and the id and
-// write model strategies are then ignored, as in the official connector.
+// a schema change event is skipped. …cdc.mongodb.ChangeStreamHandler
+// replays MongoDB change events (the official source connector's records):
+// insert and replace replace (upsert) the document matching documentKey
+// with fullDocument, update replaces it with fullDocument when the event
+// has one, else $sets updatedFields and $unsets removedFields, delete
+// deletes it, and drop, rename, dropDatabase and invalidate need no write;
+// a value without operationType (a tombstone too) is a record error. Where
+// the official 1.13.0 refuses any updateDescription field beyond
+// updatedFields and removedFields, kconnect also takes an empty
+// truncatedArrays and disambiguatedPaths, which MongoDB 5.0 and later send
+// with every update (a non-empty truncatedArrays is refused). The post
+// processors and the id and write model strategies are then ignored, as in
+// the official connector.
 //
 // # Not yet
 //
-// The MongoDB change event handlers (…cdc.debezium.mongodb.*,
-// …cdc.mongodb.ChangeStreamHandler) and timeseries.* are refused when
-// set; change.data.capture.handler.remove.null.values,
+// Debezium's MongoDB change event handlers (…cdc.debezium.mongodb.*) and
+// timeseries.* are refused when set; change.data.capture.handler.remove.null.values,
 // mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
 // credential provider keys are not implemented.
 //

@@ -41,6 +41,9 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 		// The official connector then ignores the post processors and
 		// the id and write model strategies.
 		s.cdc = rdbmsHandler
+		if h == "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler" {
+			s.cdc = changeStreamHandler
+		}
 	}
 	name, _ := className(cfg.String(NamespaceMapperConfig), namespaceMappers)
 	if s.namespace, err = newNamespaceMapper(name, cfg, topic); err != nil {

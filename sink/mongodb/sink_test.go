@@ -393,3 +393,29 @@ func testDebeziumReplay(t *testing.T, uri string, client *mongo.Client, db strin
 	require.Equal(t, []bson.D{{{Key: "_id", Value: bson.D{{Key: "id", Value: int32(1)}}}, {Key: "name", Value: "ann2"}}},
 		find(t, client, db, "c", nil))
 }
+
+// TestChangeStreamReplay replays MongoDB change events (insert, update by
+// its description, replace, delete) into a collection.
+func TestChangeStreamReplay(t *testing.T) { onServers(t, testChangeStreamReplay) }
+
+func testChangeStreamReplay(t *testing.T, uri string, client *mongo.Client, db string) {
+	config := map[string]string{"connection.uri": uri, "database": db, "collection": "c", "topics": "t",
+		"change.data.capture.handler": "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler"}
+	task, tc := started(t, config)
+	event := func(op string, id int, rest string) string {
+		return fmt.Sprintf(`{"_id": {"_data": "82%02d"}, "operationType": %q, "ns": {"db": "shop", "coll": "users"}, "documentKey": {"_id": %d}%s}`, id, op, id, rest)
+	}
+	require.NoError(t, task.Put(context.Background(), []connect.Record{
+		rec("t", 0, nil, event("insert", 1, `, "fullDocument": {"_id": 1, "name": "ann", "old": true, "n": {"a": 1}}`)),
+		rec("t", 1, nil, event("insert", 2, `, "fullDocument": {"_id": 2, "name": "bob"}`)),
+		rec("t", 2, nil, event("update", 1, `, "updateDescription": {"updatedFields": {"name": "ann2", "n.b": 2}, "removedFields": ["old"], "truncatedArrays": []}`)),
+		rec("t", 3, nil, event("replace", 2, `, "fullDocument": {"_id": 2, "name": "bob2"}`)),
+		rec("t", 4, nil, event("insert", 3, `, "fullDocument": {"_id": 3, "name": "cy"}`)),
+		rec("t", 5, nil, event("delete", 3, "")),
+	}))
+	require.Empty(t, tc.Reported())
+	require.Equal(t, []bson.D{
+		{{Key: "_id", Value: int32(1)}, {Key: "name", Value: "ann2"}, {Key: "n", Value: bson.D{{Key: "a", Value: int32(1)}, {Key: "b", Value: int32(2)}}}},
+		{{Key: "_id", Value: int32(2)}, {Key: "name", Value: "bob2"}},
+	}, find(t, client, db, "c", nil))
+}

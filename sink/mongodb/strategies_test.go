@@ -314,6 +314,66 @@ func TestRdbmsHandler(t *testing.T) {
 	_, _, err = prepared(t, cfg, record(nil, event("d", `null`, `null`)))
 	require.ErrorContains(t, err, "'before' field is empty")
 
-	_, err = checkConfig(baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler"))
+	_, err = checkConfig(baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.MongoDbHandler"))
 	require.ErrorContains(t, err, "change.data.capture.handler")
+}
+
+// TestChangeStreamHandler replays MongoDB change events in the shapes
+// MongoDB documents (clusterTime, wallTime, ns, a resume token _id).
+func TestChangeStreamHandler(t *testing.T) {
+	cfg := baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler")
+	event := func(op, rest string) string {
+		return `{"_id": {"_data": "8263A1B2C3000000012B022C0100296E5A1004"}, "operationType": "` + op + `",
+			"clusterTime": {"$timestamp": {"t": 1700000000, "i": 1}}, "wallTime": {"$date": "2023-11-14T22:13:20Z"},
+			"ns": {"db": "shop", "coll": "users"}, "documentKey": {"_id": 1}` + rest + `}`
+	}
+	key := `{"_id": {"_data": "8263A1B2C3000000012B022C0100296E5A1004"}}`
+	full := `, "fullDocument": {"_id": 1, "name": "ann", "tags": ["a"]}`
+	replace := mongo.NewReplaceOneModel().SetFilter(doc("_id", int32(1))).
+		SetReplacement(doc("_id", int32(1), "name", "ann", "tags", bson.A{"a"}))
+	cases := []struct {
+		name, value string
+		want        mongo.WriteModel
+	}{
+		{"insert", event("insert", full), replace.SetUpsert(true)},
+		{"replace", event("replace", full), replace.SetUpsert(true)},
+		{"update", event("update", `, "updateDescription": {"updatedFields": {"name": "bob", "a.b": 2}, "removedFields": ["old", "x.y"], "truncatedArrays": []}`),
+			mongo.NewUpdateOneModel().SetFilter(doc("_id", int32(1))).
+				SetUpdate(doc("$set", doc("name", "bob", "a.b", int32(2)), "$unset", doc("old", "", "x.y", "")))},
+		{"update without removed fields", event("update", `, "updateDescription": {"updatedFields": {"name": "bob"}, "removedFields": []}`),
+			mongo.NewUpdateOneModel().SetFilter(doc("_id", int32(1))).SetUpdate(doc("$set", doc("name", "bob")))},
+		// With fullDocument: updateLookup the update replaces, without upsert.
+		{"update with full document", event("update", full+`, "updateDescription": {"updatedFields": {"name": "ann"}, "removedFields": []}`),
+			mongo.NewReplaceOneModel().SetFilter(doc("_id", int32(1))).SetReplacement(doc("_id", int32(1), "name", "ann", "tags", bson.A{"a"}))},
+		{"delete", event("delete", ""), mongo.NewDeleteOneModel().SetFilter(doc("_id", int32(1)))},
+		{"drop", `{"_id": {"_data": "82"}, "operationType": "drop", "ns": {"db": "shop", "coll": "users"}}`, nil},
+		{"invalidate", `{"_id": {"_data": "82"}, "operationType": "invalidate"}`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, m, err := prepared(t, cfg, record(key, c.value))
+			require.NoError(t, err)
+			if c.want == nil {
+				require.Nil(t, m)
+				return
+			}
+			require.Equal(t, c.want, m)
+		})
+	}
+	for _, c := range []struct{ value, err string }{
+		{`{"documentKey": {"_id": 1}}`, "no operationType"},
+		{`{"operationType": 1, "documentKey": {"_id": 1}}`, "operationType is a int32, not a string"},
+		{event("insert", ""), "no fullDocument"},
+		{`{"operationType": "delete", "documentKey": 1}`, "documentKey is a int32, not a document"},
+		{event("update", `, "updateDescription": {"updatedFields": {"a": 1}, "removedFields": [], "truncatedArrays": [{"field": "arr", "newSize": 1}]}`), "truncatedArrays is not empty"},
+		{event("update", `, "updateDescription": {"updatedFields": {"a": 1}, "removedFields": [], "novel": 1}`), `unexpected field "novel"`},
+		{event("update", `, "updateDescription": {"removedFields": []}`), "no updatedFields"},
+		{event("update", `, "updateDescription": {"updatedFields": {}, "removedFields": [1]}`), "removedFields holds a int32"},
+	} {
+		_, _, err := prepared(t, cfg, record(key, c.value))
+		require.ErrorContains(t, err, c.err, c.value)
+	}
+	// A tombstone is not a change event.
+	_, _, err := prepared(t, cfg, record(key, nil))
+	require.ErrorContains(t, err, "no operationType")
 }
