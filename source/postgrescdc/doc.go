@@ -86,6 +86,22 @@
 // (topic __debezium-heartbeat.<prefix>) so that the offsets, and the slot,
 // advance while the captured tables are quiet.
 //
+// # A lost slot
+//
+// When the slot can no longer give the changes after the committed
+// offset — it has been dropped, invalidated because the WAL it needed was
+// removed (max_slot_wal_keep_size), or has confirmed past the offset
+// (dropped and created again, or advanced by hand) — those changes are
+// gone. The task then fails, at the start or while streaming, with an
+// error naming the slot and the committed LSN, rather than streaming on
+// from a later point. To recover, either set snapshot.mode=when_needed
+// and restart the task: the slot is created anew (dropped first when it
+// exists) and a snapshot taken on its exported snapshot, then streaming
+// goes on from there, as Debezium does; or delete the connector's offsets
+// (and the slot, if it exists) so that it starts afresh as its
+// snapshot.mode says. snapshot.mode=always takes a snapshot at every
+// start in any case.
+//
 // When the server ends a connection while the task streams (a restart, a
 // network failure, pg_terminate_backend), the task connects again by
 // itself, waiting 1s, then up to 30s, between attempts, and streams on

@@ -252,12 +252,12 @@ func (t *task) checkPublication(ctx context.Context) error {
 func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	s := t.s
 	var (
-		plugin, db string
-		flush      pglogrepl.LSN
-		exists     = true
+		plugin, db, walStatus string
+		flush                 pglogrepl.LSN
+		exists                = true
 	)
-	err := t.conn.QueryRow(ctx, `SELECT plugin, database, coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots
-		WHERE slot_name = $1`, s.slot).Scan(&plugin, &db, &flush)
+	err := t.conn.QueryRow(ctx, `SELECT plugin, database, coalesce(confirmed_flush_lsn, '0/0')::text,
+		coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1`, s.slot).Scan(&plugin, &db, &flush, &walStatus)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		exists = false
@@ -272,13 +272,33 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	_, inSnapshot := off.Get("snapshot")
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
+	// The changes after a committed streaming offset are gone when the
+	// slot is (dropped, or invalidated when its WAL was removed), or
+	// when it has confirmed past the offset (dropped and created again,
+	// or advanced by hand): the server would stream from a later point
+	// without a word.
+	var gone string
+	if hasOffset && !inSnapshot {
+		committed := readPosition(off).lsnCommit
+		switch {
+		case !exists:
+			gone = fmt.Sprintf("slot %q does not exist", s.slot)
+		case walStatus == "lost":
+			gone = fmt.Sprintf("slot %q has lost the WAL it needs (wal_status lost)", s.slot)
+		case committed != 0 && uint64(flush) > committed:
+			gone = fmt.Sprintf("slot %q has confirmed up to %s, past the committed offset", s.slot, flush)
+		}
+		if gone != "" && s.snapshotMode != SnapshotWhenNeeded && s.snapshotMode != SnapshotAlways {
+			return &slotLostError{slot: s.slot, committed: committed, why: gone}
+		}
+	}
 	switch s.snapshotMode {
 	case SnapshotInitial, SnapshotInitialOnly:
 		t.snapshot = !hasOffset || incomplete
 	case SnapshotAlways:
 		t.snapshot = true
 	case SnapshotWhenNeeded:
-		t.snapshot = !hasOffset || incomplete || !exists
+		t.snapshot = !hasOffset || incomplete || !exists || gone != ""
 	}
 	t.streaming = s.snapshotMode != SnapshotInitialOnly
 	if hasOffset && !inSnapshot {
@@ -289,11 +309,17 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 			t.startLSN = t.resume.lsn
 		}
 	}
-	if !exists {
-		if hasOffset && !t.snapshot {
-			t.log.Warn("the replication slot does not exist: it is created anew, and the changes since the committed "+
-				"offset are not read (snapshot.mode=when_needed takes a snapshot instead)", "slot", s.slot, "offset", off.String())
+	if gone != "" && exists {
+		// A new slot gives the new snapshot an exported snapshot, so
+		// that it and the stream after it meet without a gap.
+		t.log.Warn("the changes after the committed offset are lost: the slot is created anew and a snapshot taken",
+			"slot", s.slot, "reason", gone, "offset", off.String())
+		if _, err := t.conn.Exec(ctx, "SELECT pg_drop_replication_slot($1)", s.slot); err != nil {
+			return fmt.Errorf("dropping slot %q to create it anew: %w", s.slot, err)
 		}
+		exists = false
+	}
+	if !exists {
 		action := "NOEXPORT_SNAPSHOT"
 		if t.snapshot {
 			action = "EXPORT_SNAPSHOT"
@@ -342,6 +368,20 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 		}
 	}
 	return nil
+}
+
+// slotLostError is the start's failure when the slot can no longer give
+// the changes after the committed offset.
+type slotLostError struct {
+	slot      string
+	committed uint64
+	why       string
+}
+
+func (e *slotLostError) Error() string {
+	return fmt.Sprintf("%s: the changes after the committed offset (lsn_commit %s) can no longer be read from it; "+
+		"set %s=when_needed to take a new snapshot, or delete the connector's offsets (and the slot) to start afresh",
+		e.why, pglogrepl.LSN(e.committed), SnapshotModeConfig)
 }
 
 // readPosition reads a committed offset, as Debezium's
@@ -775,7 +815,7 @@ func (t *task) stream(ctx context.Context) error {
 		PluginArgs: []string{"proto_version '1'", "publication_names '" + strings.ReplaceAll(s.publication, "'", "''") + "'"},
 	})
 	if err != nil {
-		return lost(fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err))
+		return lost(t.slotGone(fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err)))
 	}
 	t.log.Info("streaming", "slot", s.slot, "publication", s.publication, "from", start.String())
 	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,
@@ -832,7 +872,7 @@ func (t *task) stream(ctx context.Context) error {
 				}
 				continue
 			}
-			return lost(fmt.Errorf("reading slot %q: %w", s.slot, err))
+			return lost(t.slotGone(fmt.Errorf("reading slot %q: %w", s.slot, err)))
 		}
 		switch msg := msg.(type) {
 		case *pgproto3.CopyData:
@@ -861,9 +901,26 @@ func (t *task) stream(ctx context.Context) error {
 				}
 			}
 		case *pgproto3.ErrorResponse:
-			return lost(fmt.Errorf("reading slot %q: %w", s.slot, pgconn.ErrorResponseToPgError(msg)))
+			return lost(t.slotGone(fmt.Errorf("reading slot %q: %w", s.slot, pgconn.ErrorResponseToPgError(msg))))
 		}
 	}
+}
+
+// slotGone turns the server's refusal to stream a slot that has been
+// dropped, or invalidated when its WAL was removed, into a
+// slotLostError: the task fails rather than connecting again.
+func (t *task) slotGone(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch {
+	case pgErr.Code == "42704" && strings.Contains(pgErr.Message, "replication slot"), // undefined_object
+		pgErr.Code == "55000" && strings.Contains(pgErr.Message, "replication slot"), // invalidated
+		strings.Contains(pgErr.Message, "has already been removed"):
+		return &slotLostError{slot: t.s.slot, committed: t.flushTarget.Load(), why: err.Error()}
+	}
+	return err
 }
 
 // sendStatus tells the server the LSN the committed offsets allow it to
