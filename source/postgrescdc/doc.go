@@ -105,8 +105,13 @@
 // When the server ends a connection while the task streams (a restart, a
 // network failure, pg_terminate_backend), the task connects again by
 // itself, waiting 1s, then up to 30s, between attempts, and streams on
-// from the last record it queued. Losing it during a snapshot fails the
-// task; the next start takes the snapshot again.
+// from the last record it queued. Losing it during a snapshot does not
+// fail the task either: as Debezium, which restarts its task, the task
+// connects again and takes the snapshot again from its start, so the rows
+// read before the loss come twice. When the task created the slot for
+// that snapshot, the slot is created anew, so that the new snapshot is
+// again the slot's exported one and the stream starts exactly where it
+// ends; otherwise changes made during the snapshot may also come twice.
 //
 // # Differences from Debezium
 //

@@ -193,3 +193,42 @@ func TestSlotDroppedWhileStreaming(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotConnectionLost ends the task's connections in the middle
+// of its snapshot: the task connects again and takes the snapshot again
+// from its start (its slot created anew, so that the stream after it
+// still starts where the snapshot ends), rather than failing; every row
+// comes, some twice, and changes made after the snapshot are streamed.
+func TestSnapshotConnectionLost(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, 2000)`)
+	r := start(t, p.config("snapshot.fetch.size", "10", "max.queue.size", "20", "max.batch.size", "10"), nil)
+	r.until(100)
+	p.exec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1
+		AND application_name = 'kconnect-postgrescdc'`, p.name)
+	p.exec(t, `INSERT INTO public.t VALUES (2001)`)
+	// Row 2001 comes in the new snapshot, or streamed after it.
+	seen := map[int32]bool{}
+	inserted := false
+	for !seen[2002] {
+		for _, rec := range r.until(1) {
+			id := field(t, rec.Key, "id").(int32)
+			op := field(t, rec.Value, "op")
+			switch {
+			case !inserted && op == "r":
+				if field(t, rec.Value, "source", "snapshot") == "last" {
+					p.exec(t, `INSERT INTO public.t VALUES (2002)`)
+					inserted = true
+				}
+			case inserted && op == "c" && id >= 2001 && !seen[id]:
+			default:
+				t.Fatalf("op %v id %d (after the snapshot: %v)", op, id, inserted)
+			}
+			seen[id] = true
+		}
+	}
+	if len(seen) != 2002 {
+		t.Fatalf("%d rows seen, want 2002", len(seen))
+	}
+}

@@ -12,7 +12,7 @@ import (
 // rows (about 100MB as records) through a queue of 100 polled slowly:
 // the records queued never outnumber max.queue.size, the heap does not
 // grow with the transaction while the queue is full, and every row comes
-// once. About 5s: the only check that a large transaction is not held in
+// once. 5s to 20s (with -race, on a busy machine): the only check that a large transaction is not held in
 // memory anywhere between the socket and Poll.
 func TestLargeTransactionBoundedMemory(t *testing.T) {
 	p := newPG(t)

@@ -90,6 +90,8 @@ type task struct {
 	snapshotName string // an exported snapshot, already imported in snapTx
 	snapTx       pgx.Tx
 	snapLSN      uint64
+	snapshotDone bool
+	createdSlot  bool // by this task, at its start or when retaking the snapshot
 	streaming    bool
 	startLSN     uint64
 	flushed      uint64 // the LSN last confirmed to the server
@@ -320,54 +322,95 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 		exists = false
 	}
 	if !exists {
-		action := "NOEXPORT_SNAPSHOT"
-		if t.snapshot {
-			action = "EXPORT_SNAPSHOT"
-		}
-		res, err := pglogrepl.CreateReplicationSlot(ctx, t.repl, s.slot, "pgoutput",
-			pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: action})
+		lsn, err := t.createSlot(ctx)
 		if err != nil {
-			return fmt.Errorf("creating slot %q: %w", s.slot, err)
-		}
-		lsn, err := pglogrepl.ParseLSN(res.ConsistentPoint)
-		if err != nil {
-			return fmt.Errorf("slot %q's consistent point %q: %w", s.slot, res.ConsistentPoint, err)
+			return err
 		}
 		flush = lsn
-		t.log.Info("created the replication slot", "slot", s.slot, "consistent_point", res.ConsistentPoint)
-		if t.snapshot {
-			t.snapshotName = res.SnapshotName
-			t.snapLSN = uint64(lsn)
-			t.startLSN = uint64(lsn)
-			t.resume = position{}
-		} else if t.startLSN < uint64(lsn) {
+		if !t.snapshot && t.startLSN < uint64(lsn) {
 			t.startLSN = uint64(lsn)
 		}
 	}
 	t.flushed = uint64(flush)
 	if t.snapshot {
-		// The exported snapshot lives only until the replication
-		// connection's next command: import it now.
-		tx, err := t.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return fmt.Errorf("starting the snapshot transaction: %w", err)
-		}
-		t.snapTx = tx
-		if t.snapshotName != "" {
-			if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+t.snapshotName+"'"); err != nil {
-				return fmt.Errorf("importing the slot's snapshot: %w", err)
-			}
-		} else {
-			// No exported snapshot (the slot existed): streaming
-			// from the slot may repeat changes the snapshot has.
-			var cur pglogrepl.LSN
-			if err := tx.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&cur); err != nil {
-				return fmt.Errorf("reading the WAL position: %w", err)
-			}
-			t.snapLSN = uint64(cur)
-		}
+		return t.beginSnapshot(ctx)
 	}
 	return nil
+}
+
+// createSlot creates the slot, exporting a snapshot when one is to be
+// taken, and returns its consistent point.
+func (t *task) createSlot(ctx context.Context) (pglogrepl.LSN, error) {
+	s := t.s
+	action := "NOEXPORT_SNAPSHOT"
+	if t.snapshot {
+		action = "EXPORT_SNAPSHOT"
+	}
+	res, err := pglogrepl.CreateReplicationSlot(ctx, t.repl, s.slot, "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: action})
+	if err != nil {
+		return 0, fmt.Errorf("creating slot %q: %w", s.slot, err)
+	}
+	lsn, err := pglogrepl.ParseLSN(res.ConsistentPoint)
+	if err != nil {
+		return 0, fmt.Errorf("slot %q's consistent point %q: %w", s.slot, res.ConsistentPoint, err)
+	}
+	t.log.Info("created the replication slot", "slot", s.slot, "consistent_point", res.ConsistentPoint)
+	t.createdSlot = true
+	if t.snapshot {
+		t.snapshotName = res.SnapshotName
+		t.snapLSN = uint64(lsn)
+		t.startLSN = uint64(lsn)
+		t.resume = position{}
+	}
+	return lsn, nil
+}
+
+// beginSnapshot opens the snapshot's transaction, on the slot's exported
+// snapshot when there is one.
+func (t *task) beginSnapshot(ctx context.Context) error {
+	// The exported snapshot lives only until the replication
+	// connection's next command: import it now.
+	tx, err := t.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("starting the snapshot transaction: %w", err)
+	}
+	t.snapTx = tx
+	if t.snapshotName != "" {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+t.snapshotName+"'"); err != nil {
+			return fmt.Errorf("importing the slot's snapshot: %w", err)
+		}
+		return nil
+	}
+	// No exported snapshot (the slot existed): streaming from the slot
+	// may repeat changes the snapshot has.
+	var cur pglogrepl.LSN
+	if err := tx.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&cur); err != nil {
+		return fmt.Errorf("reading the WAL position: %w", err)
+	}
+	t.snapLSN = uint64(cur)
+	return nil
+}
+
+// retakeSnapshot prepares the snapshot again after the connection was
+// lost during it. A slot this task created, whose position nothing has
+// confirmed yet, is created anew so that the new snapshot is exported
+// and meets the stream exactly; otherwise the snapshot is read on a
+// fresh transaction, and changes made meanwhile may come twice.
+func (t *task) retakeSnapshot(ctx context.Context) error {
+	t.snapshotName = ""
+	if t.createdSlot {
+		if err := t.dropSlotWaiting(ctx); err != nil {
+			return lost(err)
+		}
+		lsn, err := t.createSlot(ctx)
+		if err != nil {
+			return lost(err)
+		}
+		t.flushed = uint64(lsn)
+		t.flushTarget.Store(t.flushed)
+	}
+	return lost(t.beginSnapshot(ctx))
 }
 
 // slotLostError is the start's failure when the slot can no longer give
@@ -504,6 +547,15 @@ func (t *task) dropSlot(ctx context.Context) error {
 			return fmt.Errorf("PostgresConnector: dropping slot %q (%s): %w", t.s.slot, SlotDropOnStopConfig, err)
 		}
 	}
+	if err := t.dropSlotWaiting(ctx); err != nil {
+		return fmt.Errorf("PostgresConnector: %w (%s)", err, SlotDropOnStopConfig)
+	}
+	return nil
+}
+
+// dropSlotWaiting drops the slot, waiting up to 10s for the server to see
+// it released by a connection that has gone.
+func (t *task) dropSlotWaiting(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := t.conn.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, t.s.slot)
@@ -513,7 +565,7 @@ func (t *task) dropSlot(ctx context.Context) error {
 		}
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != "55006" || time.Now().After(deadline) { // object_in_use
-			return fmt.Errorf("PostgresConnector: dropping slot %q (%s): %w", t.s.slot, SlotDropOnStopConfig, err)
+			return fmt.Errorf("dropping slot %q: %w", t.s.slot, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -543,7 +595,15 @@ func (t *task) run(ctx context.Context) {
 		backoff = min(2*backoff, 30*time.Second)
 		if err = t.reconnect(ctx); err == nil {
 			backoff = time.Second
-			err = t.stream(ctx)
+			if t.snapshot && !t.snapshotDone {
+				// As Debezium, which restarts the task, the snapshot is
+				// taken again from its start.
+				if err = t.retakeSnapshot(ctx); err == nil {
+					err = t.read(ctx)
+				}
+			} else {
+				err = t.stream(ctx)
+			}
 		}
 	}
 	if ctx.Err() != nil {
@@ -557,10 +617,11 @@ func (t *task) run(ctx context.Context) {
 }
 
 func (t *task) read(ctx context.Context) error {
-	if t.snapshot {
+	if t.snapshot && !t.snapshotDone {
 		if err := t.takeSnapshot(ctx); err != nil {
-			return err
+			return lost(err)
 		}
+		t.snapshotDone = true
 	}
 	if !t.streaming {
 		t.log.Info("snapshot.mode is initial_only: the snapshot is taken, nothing is streamed")
@@ -614,6 +675,9 @@ func (t *task) reconnect(ctx context.Context) error {
 		return lost(err)
 	}
 	t.cat.conn = t.conn
+	if t.snapshot && !t.snapshotDone {
+		return nil
+	}
 	t.startLSN = t.flushed
 	t.log.Info("connected again", "from", pglogrepl.LSN(t.startLSN).String())
 	return nil
