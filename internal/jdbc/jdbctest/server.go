@@ -124,6 +124,18 @@ var PostgresBin = "/usr/lib/postgresql/15/bin"
 // server's programs are not installed.
 func PrivatePostgres(t testing.TB) *Server {
 	t.Helper()
+	return PrivatePostgresWith(t)
+}
+
+// LogicalReplication are the settings of a private PostgreSQL server that
+// logical replication clients (change data capture) can read.
+var LogicalReplication = []string{"wal_level=logical", "max_replication_slots=4", "max_wal_senders=4"}
+
+// PrivatePostgresWith is PrivatePostgres with server settings of the
+// test's (name=value, as postgres -c takes them), such as
+// LogicalReplication.
+func PrivatePostgresWith(t testing.TB, settings ...string) *Server {
+	t.Helper()
 	initdb, pgctl := filepath.Join(PostgresBin, "initdb"), filepath.Join(PostgresBin, "pg_ctl")
 	for _, p := range []string{initdb, pgctl} {
 		if _, err := os.Stat(p); err != nil {
@@ -140,12 +152,16 @@ func PrivatePostgres(t testing.TB) *Server {
 	port := freePort(t)
 	s := &Server{t: t, Addr: "127.0.0.1:" + port,
 		URL: "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable&connect_timeout=5"}
+	var extra string
+	for _, kv := range settings {
+		extra += " -c " + kv
+	}
 	s.start = func() error {
 		return run(u, pgctl, "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start", "-o",
 			// A commit reaches the operating system before it is
 			// acknowledged (synchronous_commit stays on), so a stop,
 			// which kills processes but not the machine, loses none.
-			"-c listen_addresses=127.0.0.1 -p "+port+" -k "+data+" -c fsync=off -c full_page_writes=off")
+			"-c listen_addresses=127.0.0.1 -p "+port+" -k "+data+" -c fsync=off -c full_page_writes=off"+extra)
 	}
 	// An immediate shutdown ends every server process at once, without
 	// a checkpoint, as a crash does; pg_ctl signals the postmaster by the
