@@ -112,6 +112,8 @@
 // that snapshot, the slot is created anew, so that the new snapshot is
 // again the slot's exported one and the stream starts exactly where it
 // ends; otherwise changes made during the snapshot may also come twice.
+// A slot still held by another connection (a killed worker's, which the
+// server has not yet seen gone) is waited for in the same way.
 //
 // # Differences from Debezium
 //

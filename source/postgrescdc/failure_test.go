@@ -2,11 +2,13 @@ package postgrescdc_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
@@ -230,5 +232,41 @@ func TestSnapshotConnectionLost(t *testing.T) {
 	}
 	if len(seen) != 2002 {
 		t.Fatalf("%d rows seen, want 2002", len(seen))
+	}
+}
+
+// TestSlotHeldByAnother: the slot is still held by another connection
+// (as a killed worker's, which the server has not yet seen gone) when
+// the task starts: the task waits for it rather than failing.
+func TestSlotHeldByAnother(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	cfg := p.config("snapshot.mode", "no_data")
+	offsets := connecttest.NewOffsets()
+	streamAndCommit(t, p, cfg, offsets, 1)
+	ctx := context.Background()
+	other, err := pgconn.Connect(ctx, fmt.Sprintf("host=%s port=%s user=%s password='%s' dbname=%s sslmode=disable replication=database",
+		p.host, p.port, p.user, p.password, p.name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := pglogrepl.StartReplication(ctx, other, cfg["slot.name"], 0, pglogrepl.StartReplicationOptions{
+			PluginArgs: []string{"proto_version '1'", "publication_names '" + cfg["publication.name"] + "'"}})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := start(t, cfg, offsets)
+	p.exec(t, `INSERT INTO public.t VALUES (2)`)
+	r.quiet(300 * time.Millisecond)
+	other.Close(ctx)
+	if id := field(t, r.until(1)[0].Key, "id"); id != int32(2) {
+		t.Fatalf("id %v", id)
 	}
 }

@@ -879,7 +879,13 @@ func (t *task) stream(ctx context.Context) error {
 		PluginArgs: []string{"proto_version '1'", "publication_names '" + strings.ReplaceAll(s.publication, "'", "''") + "'"},
 	})
 	if err != nil {
-		return lost(t.slotGone(fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err)))
+		err = fmt.Errorf("starting replication from slot %q at %s: %w", s.slot, start, err)
+		// The slot is still held by a connection the server has not
+		// seen gone, such as a killed worker's: wait for it.
+		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "55006" { // object_in_use
+			return &lostConn{err}
+		}
+		return lost(t.slotGone(err))
 	}
 	t.log.Info("streaming", "slot", s.slot, "publication", s.publication, "from", start.String())
 	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,

@@ -1,0 +1,167 @@
+package postgrescdc_test
+
+// A worker process streaming a database is killed with SIGKILL in the
+// middle of the snapshot and in the middle of the stream, and started
+// again: every row reaches Kafka.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kconnect-go/kconnect/internal/testchild"
+	"github.com/kconnect-go/kconnect/internal/testkafka"
+	"github.com/kconnect-go/kconnect/offset"
+	"github.com/kconnect-go/kconnect/runtime/worker"
+	"github.com/kconnect-go/kconnect/source/postgrescdc"
+)
+
+const crashChildEnv = "KCONNECT_POSTGRESCDC_CRASH_CHILD"
+
+// crashParams is what the parent hands its child workers.
+type crashParams struct {
+	Brokers     []string
+	Config      map[string]string
+	OffsetsFile string
+}
+
+// TestWorkerKilledChild is the worker process TestWorkerKilled kills; it
+// does nothing in a normal test run.
+func TestWorkerKilledChild(t *testing.T) {
+	env := os.Getenv(crashChildEnv)
+	if env == "" {
+		t.Skip("the child process of TestWorkerKilled")
+	}
+	var p crashParams
+	require.NoError(t, json.Unmarshal([]byte(env), &p))
+	store, err := offset.OpenFile(p.OffsetsFile)
+	require.NoError(t, err)
+	w, err := worker.New(worker.Brokers(p.Brokers...), worker.Plugins(postgrescdc.Plugin()), worker.OffsetStore(store),
+		worker.OffsetFlushInterval(25*time.Millisecond), worker.ID("postgrescdc-crash"),
+		worker.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	require.NoError(t, err)
+	require.NoError(t, w.CreateConnector(context.Background(), "cdc", p.Config))
+	t.Log("worker running until killed")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	require.NoError(t, w.Close())
+}
+
+// idTracker counts, by id, the rows a consumer reads from the topic, and
+// notes whether the snapshot's last record has come.
+type idTracker struct {
+	mu       sync.Mutex
+	counts   map[int]int
+	streamed int
+	snapDone bool
+}
+
+func (tr *idTracker) state() (distinct, streamed int, snapDone bool) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.counts), tr.streamed, tr.snapDone
+}
+
+func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
+	tr := &idTracker{counts: map[int]int{}}
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				var v struct {
+					After  struct{ ID int }
+					Op     string
+					Source struct{ Snapshot string }
+				}
+				if err := json.Unmarshal(r.Value, &v); err != nil {
+					t.Errorf("record %q: %v", r.Value, err)
+					return
+				}
+				tr.mu.Lock()
+				defer tr.mu.Unlock()
+				tr.counts[v.After.ID]++
+				if v.Op == "c" {
+					tr.streamed++
+				}
+				if v.Source.Snapshot == "last" {
+					tr.snapDone = true
+				}
+			})
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return tr
+}
+
+// TestWorkerKilled kills the worker once in the middle of the snapshot
+// of 20,000 rows and once in the middle of the stream of 1,000 more
+// written meanwhile, then lets a third run: every row comes at least
+// once. About 15s; worth it as the only test of a worker that dies
+// without Stop, with the slot, the offsets and the snapshot half done.
+func TestWorkerKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a worker process three times")
+	}
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	const snapRows, streamRows = 20000, 1000
+	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, $1::int)`, snapRows)
+	brokers := testkafka.Brokers(t)
+	prefix := testkafka.Topic(t, "cdccrash")
+	topic := prefix + ".public.t"
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	cfg := p.config("topic.prefix", prefix, "snapshot.fetch.size", "100", "max.batch.size", "100", "max.queue.size", "200",
+		"key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
+		"value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false")
+	b, _ := json.Marshal(crashParams{Brokers: brokers, Config: cfg, OffsetsFile: filepath.Join(t.TempDir(), "offsets")})
+	env := []string{crashChildEnv + "=" + string(b)}
+	tr := trackIDs(t, brokers, topic)
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		require.Eventually(t, cond, 60*time.Second, 5*time.Millisecond, what)
+	}
+
+	child := testchild.Start(t, "TestWorkerKilledChild", env, 1)
+	wait("the snapshot's first rows", func() bool { n, _, _ := tr.state(); return n >= 500 })
+	child.Kill(t)
+	n, _, snapDone := tr.state()
+	t.Logf("killed with %d rows in Kafka, the snapshot done: %v", n, snapDone)
+
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for id := snapRows + 1; id <= snapRows+streamRows; id++ {
+			if _, err := p.conn.Exec(context.Background(), `INSERT INTO public.t VALUES ($1)`, id); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	child = testchild.Start(t, "TestWorkerKilledChild", env, 2)
+	wait("streamed rows", func() bool { _, s, _ := tr.state(); return s >= 100 })
+	child.Kill(t)
+	<-written
+	testchild.Start(t, "TestWorkerKilledChild", env, 3)
+	wait("every row", func() bool { n, _, _ := tr.state(); return n >= snapRows+streamRows })
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for id := 1; id <= snapRows+streamRows; id++ {
+		if tr.counts[id] == 0 {
+			t.Fatalf("row %d never came", id)
+		}
+	}
+	require.Len(t, tr.counts, snapRows+streamRows, fmt.Sprint("rows other than those written came"))
+}
