@@ -56,3 +56,12 @@ func (c *connector) TaskConfigs(int) ([]map[string]string, error) {
 func (c *connector) NewTask() source.Task { return newTask() }
 
 func (c *connector) Stop(context.Context) error { return nil }
+
+// ExactlyOnceSupport says the tasks can run with exactly-once delivery, as
+// Debezium's connector does: offsets are written record by record, and a
+// task resumes exactly after the committed one, skipping what the slot
+// sends again. A snapshot interrupted by a crash is taken again from its
+// start, so its rows committed before the crash come again.
+func (c *connector) ExactlyOnceSupport(map[string]string) source.ExactlyOnceSupport {
+	return source.ExactlyOnceSupported
+}

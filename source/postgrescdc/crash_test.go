@@ -30,9 +30,11 @@ const crashChildEnv = "KCONNECT_POSTGRESCDC_CRASH_CHILD"
 
 // crashParams is what the parent hands its child workers.
 type crashParams struct {
-	Brokers     []string
-	Config      map[string]string
-	OffsetsFile string
+	Brokers      []string
+	Config       map[string]string
+	OffsetsFile  string // the file offset store, or
+	OffsetsTopic string // the Kafka one, with exactly-once delivery
+	Group        string
 }
 
 // TestWorkerKilledChild is the worker process TestWorkerKilled kills; it
@@ -44,11 +46,21 @@ func TestWorkerKilledChild(t *testing.T) {
 	}
 	var p crashParams
 	require.NoError(t, json.Unmarshal([]byte(env), &p))
-	store, err := offset.OpenFile(p.OffsetsFile)
+	var store offset.Store
+	var err error
+	opts := []worker.Opt{worker.Brokers(p.Brokers...), worker.Plugins(postgrescdc.Plugin()),
+		worker.OffsetFlushInterval(25 * time.Millisecond), worker.ID("postgrescdc-crash"),
+		worker.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))}
+	if p.OffsetsTopic == "" {
+		store, err = offset.OpenFile(p.OffsetsFile)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		store, err = offset.NewKafka(ctx, testkafka.Client(t, p.Brokers), p.OffsetsTopic)
+		opts = append(opts, worker.ExactlyOnceSource(true), worker.WorkerGroupID(p.Group))
+	}
 	require.NoError(t, err)
-	w, err := worker.New(worker.Brokers(p.Brokers...), worker.Plugins(postgrescdc.Plugin()), worker.OffsetStore(store),
-		worker.OffsetFlushInterval(25*time.Millisecond), worker.ID("postgrescdc-crash"),
-		worker.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	w, err := worker.New(append(opts, worker.OffsetStore(store))...)
 	require.NoError(t, err)
 	require.NoError(t, w.CreateConnector(context.Background(), "cdc", p.Config))
 	t.Log("worker running until killed")
@@ -61,6 +73,7 @@ func TestWorkerKilledChild(t *testing.T) {
 type idTracker struct {
 	mu       sync.Mutex
 	counts   map[int]int
+	streams  map[int]int // of op c records
 	streamed int
 	snapDone bool
 }
@@ -72,8 +85,8 @@ func (tr *idTracker) state() (distinct, streamed int, snapDone bool) {
 }
 
 func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
-	tr := &idTracker{counts: map[int]int{}}
-	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	tr := &idTracker{counts: map[int]int{}, streams: map[int]int{}}
+	cl := testkafka.Client(t, brokers, kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(100*time.Millisecond))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -94,6 +107,7 @@ func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
 				defer tr.mu.Unlock()
 				tr.counts[v.After.ID]++
 				if v.Op == "c" {
+					tr.streams[v.After.ID]++
 					tr.streamed++
 				}
 				if v.Source.Snapshot == "last" {
@@ -109,12 +123,20 @@ func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
 // TestWorkerKilled kills the worker once in the middle of the snapshot
 // of 20,000 rows and once in the middle of the stream of 1,000 more
 // written meanwhile, then lets a third run: every row comes at least
-// once. About 15s; worth it as the only test of a worker that dies
-// without Stop, with the slot, the offsets and the snapshot half done.
+// once, and with exactly-once delivery every row written after the
+// first kill exactly once (the snapshot, taken again from its start,
+// repeats the rows committed before the kill). About 10s each; worth it as the only test
+// of a worker that dies without Stop, with the slot, the offsets and the
+// snapshot half done.
 func TestWorkerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a worker process three times")
 	}
+	t.Run("at least once", func(t *testing.T) { testWorkerKilled(t, false) })
+	t.Run("exactly once", func(t *testing.T) { testWorkerKilled(t, true) })
+}
+
+func testWorkerKilled(t *testing.T, eos bool) {
 	p := newPG(t)
 	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
 	const snapRows, streamRows = 20000, 1000
@@ -126,7 +148,13 @@ func TestWorkerKilled(t *testing.T) {
 	cfg := p.config("topic.prefix", prefix, "snapshot.fetch.size", "100", "max.batch.size", "100", "max.queue.size", "200",
 		"key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
 		"value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false")
-	b, _ := json.Marshal(crashParams{Brokers: brokers, Config: cfg, OffsetsFile: filepath.Join(t.TempDir(), "offsets")})
+	params := crashParams{Brokers: brokers, Config: cfg, OffsetsFile: filepath.Join(t.TempDir(), "offsets")}
+	if eos {
+		cfg["exactly.once.support"] = "required"
+		params.OffsetsTopic = testkafka.Topic(t, "cdccrash-offsets")
+		params.Group = testkafka.Group(t, "cdccrash")
+	}
+	b, _ := json.Marshal(params)
 	env := []string{crashChildEnv + "=" + string(b)}
 	tr := trackIDs(t, brokers, topic)
 	wait := func(what string, cond func() bool) {
@@ -162,6 +190,12 @@ func TestWorkerKilled(t *testing.T) {
 		if tr.counts[id] == 0 {
 			t.Fatalf("row %d never came", id)
 		}
+		// Rows written after the first kill are read once, by the
+		// second snapshot or streamed after it.
+		if eos && id > snapRows && tr.counts[id] != 1 {
+			t.Fatalf("row %d came %d times (%d streamed) with exactly-once delivery", id, tr.counts[id], tr.streams[id])
+		}
 	}
 	require.Len(t, tr.counts, snapRows+streamRows, fmt.Sprint("rows other than those written came"))
+	t.Logf("%d rows streamed", len(tr.streams))
 }

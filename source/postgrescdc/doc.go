@@ -32,9 +32,12 @@
 // stream then starts at the slot's consistent point, so no change is
 // missed or repeated. initial_only stops after the snapshot, no_data
 // (never) takes none, always takes one at every start and when_needed
-// also when the slot has gone. A snapshot taken while the slot already
-// exists cannot share its snapshot: changes made meanwhile may then be
-// read twice, once in the snapshot and once streamed.
+// also when the slot has gone. A snapshot left unfinished (the worker
+// killed in its middle) is taken again from its start on a slot created
+// anew, as nothing streamed from the old one is committed. A snapshot
+// taken while a slot with committed changes exists (snapshot.mode=always)
+// cannot share its snapshot: changes made meanwhile may then be read
+// twice, once in the snapshot and once streamed.
 //
 // # Records
 //
@@ -114,6 +117,16 @@
 // ends; otherwise changes made during the snapshot may also come twice.
 // A slot still held by another connection (a killed worker's, which the
 // server has not yet seen gone) is waited for in the same way.
+//
+// # Exactly once
+//
+// The connector supports exactly-once delivery
+// (exactly.once.source.support=enabled on the worker;
+// source.ExactlyOnceConnector): offsets are written record by record and
+// a task resumes exactly after the committed one, so every streamed change
+// is in Kafka once whatever the crash. A snapshot interrupted by a crash
+// is taken again from its start, as in Debezium: the rows of its Kafka
+// transactions committed before the crash come again.
 //
 // # Differences from Debezium
 //

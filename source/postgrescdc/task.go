@@ -311,11 +311,17 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 			t.startLSN = t.resume.lsn
 		}
 	}
+	if t.snapshot && exists && (!hasOffset || incomplete) && gone == "" {
+		// A snapshot begun and not finished (the task killed in its
+		// middle): nothing streamed from the slot is committed, so it is
+		// created anew, and the new snapshot is its exported one, which
+		// the stream continues without overlap.
+		gone = "a snapshot is due and nothing streamed from the slot is committed"
+	}
 	if gone != "" && exists {
 		// A new slot gives the new snapshot an exported snapshot, so
 		// that it and the stream after it meet without a gap.
-		t.log.Warn("the changes after the committed offset are lost: the slot is created anew and a snapshot taken",
-			"slot", s.slot, "reason", gone, "offset", off.String())
+		t.log.Warn("the slot is created anew for the snapshot", "slot", s.slot, "reason", gone, "offset", off.String())
 		if _, err := t.conn.Exec(ctx, "SELECT pg_drop_replication_slot($1)", s.slot); err != nil {
 			return fmt.Errorf("dropping slot %q to create it anew: %w", s.slot, err)
 		}
