@@ -7,7 +7,6 @@ package postgrescdc_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -121,11 +120,11 @@ func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
 }
 
 // TestWorkerKilled kills the worker once in the middle of the snapshot
-// of 20,000 rows and once in the middle of the stream of 1,000 more
-// written meanwhile, then lets a third run: every row comes at least
+// of 8,000 rows and once in the middle of the stream of rows written
+// meanwhile, then lets a third run: every row comes at least
 // once, and with exactly-once delivery every row written after the
 // first kill exactly once (the snapshot, taken again from its start,
-// repeats the rows committed before the kill). About 10s each; worth it as the only test
+// repeats the rows committed before the kill). About 10s each with -race; worth it as the only test
 // of a worker that dies without Stop, with the slot, the offsets and the
 // snapshot half done.
 func TestWorkerKilled(t *testing.T) {
@@ -139,7 +138,7 @@ func TestWorkerKilled(t *testing.T) {
 func testWorkerKilled(t *testing.T, eos bool) {
 	p := newPG(t)
 	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
-	const snapRows, streamRows = 20000, 1000
+	const snapRows = 8000
 	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, $1::int)`, snapRows)
 	brokers := testkafka.Brokers(t)
 	prefix := testkafka.Topic(t, "cdccrash")
@@ -168,25 +167,36 @@ func testWorkerKilled(t *testing.T, eos bool) {
 	n, _, snapDone := tr.state()
 	t.Logf("killed with %d rows in Kafka, the snapshot done: %v", n, snapDone)
 
-	written := make(chan struct{})
+	// Rows are written from now until the second kill, so that some
+	// are streamed whichever way the second run's snapshot and the
+	// writes interleave.
+	stop, written := make(chan struct{}), make(chan int)
 	go func() {
-		defer close(written)
-		for id := snapRows + 1; id <= snapRows+streamRows; id++ {
-			if _, err := p.conn.Exec(context.Background(), `INSERT INTO public.t VALUES ($1)`, id); err != nil {
+		id := snapRows
+		defer func() { written <- id }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := p.conn.Exec(context.Background(), `INSERT INTO public.t VALUES ($1)`, id+1); err != nil {
 				t.Error(err)
 				return
 			}
+			id++
 		}
 	}()
 	child = testchild.Start(t, "TestWorkerKilledChild", env, 2)
 	wait("streamed rows", func() bool { _, s, _ := tr.state(); return s >= 100 })
 	child.Kill(t)
-	<-written
+	close(stop)
+	total := <-written
 	testchild.Start(t, "TestWorkerKilledChild", env, 3)
-	wait("every row", func() bool { n, _, _ := tr.state(); return n >= snapRows+streamRows })
+	wait("every row", func() bool { n, _, _ := tr.state(); return n >= total })
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	for id := 1; id <= snapRows+streamRows; id++ {
+	for id := 1; id <= total; id++ {
 		if tr.counts[id] == 0 {
 			t.Fatalf("row %d never came", id)
 		}
@@ -196,6 +206,6 @@ func testWorkerKilled(t *testing.T, eos bool) {
 			t.Fatalf("row %d came %d times (%d streamed) with exactly-once delivery", id, tr.counts[id], tr.streams[id])
 		}
 	}
-	require.Len(t, tr.counts, snapRows+streamRows, fmt.Sprint("rows other than those written came"))
+	require.Len(t, tr.counts, total, "rows other than those written came")
 	t.Logf("%d rows streamed", len(tr.streams))
 }
