@@ -46,6 +46,8 @@ const (
 	TransactionMetadataConfig   = "provide.transaction.metadata"
 	MessageKeyColumnsConfig     = "message.key.columns"
 	StatusUpdateIntervalConfig  = "status.update.interval.ms"
+	SignalDataCollectionConfig  = "signal.data.collection"
+	IncrementalChunkSizeConfig  = "incremental.snapshot.chunk.size"
 )
 
 // The snapshot modes.
@@ -119,6 +121,11 @@ var configDef = connect.NewConfigDef().
 	Define(key(MessageKeyColumnsConfig, connect.ConfigString, "", connect.Low, "Filters", 7,
 		"The columns that key each table's records, instead of its primary key: "+
 			"<schema.table regex>:<column>,<column>;<schema.table regex>:<column>...")).
+	Define(key(SignalDataCollectionConfig, connect.ConfigString, "", connect.Low, "Snapshot", 10,
+		"The signal table (schema.table, with columns id, type and data) whose execute-snapshot rows start "+
+			"incremental snapshots.")).
+	Define(key(IncrementalChunkSizeConfig, connect.ConfigInt, 1024, connect.Low, "Snapshot", 11,
+		"The rows an incremental snapshot reads at a time.")).
 	Define(oneOf(key(SnapshotModeConfig, connect.ConfigString, SnapshotInitial, connect.Low, "Snapshot", 1,
 		"When to take a snapshot of the captured tables: initial (when there are no offsets), initial_only (then "+
 			"stop), no_data (never; never is its older name), always, or when_needed (no offsets, or the slot is gone)."),
@@ -196,6 +203,8 @@ type settings struct {
 	maxBatch       int
 	maxQueue       int
 	poll           time.Duration
+	signalTable    string // schema.table; "" for none
+	chunkSize      int
 }
 
 // keyColumns is one entry of message.key.columns.
@@ -233,8 +242,9 @@ func parseSettings(config map[string]string) (*settings, error) {
 		tombstones: cfg.Bool(TombstonesOnDeleteConfig), txMetadata: cfg.Bool(TransactionMetadataConfig),
 		heartbeat: time.Duration(cfg.Int(HeartbeatIntervalConfig)) * time.Millisecond,
 		maxBatch:  cfg.Int(MaxBatchSizeConfig), maxQueue: cfg.Int(MaxQueueSizeConfig),
-		poll:    time.Duration(cfg.Long(PollIntervalConfig)) * time.Millisecond,
-		skipped: map[string]bool{},
+		poll:        time.Duration(cfg.Long(PollIntervalConfig)) * time.Millisecond,
+		skipped:     map[string]bool{},
+		signalTable: strings.TrimSpace(cfg.String(SignalDataCollectionConfig)), chunkSize: cfg.Int(IncrementalChunkSizeConfig),
 	}
 	if s.snapshotMode == SnapshotNever {
 		s.snapshotMode = SnapshotNoData

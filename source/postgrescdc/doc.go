@@ -39,6 +39,31 @@
 // cannot share its snapshot: changes made meanwhile may then be read
 // twice, once in the snapshot and once streamed.
 //
+// # Incremental snapshots
+//
+// With signal.data.collection naming a signal table (schema.table with
+// Debezium's columns id, type and data, published by the publication),
+// a row inserted with type execute-snapshot and data
+// {"data-collections": ["schema.table", ...], "type": "incremental"}
+// starts an incremental snapshot of those tables while the stream goes
+// on, with Debezium's watermarks: the task writes a snapshot-window-open
+// row to the signal table, reads the next incremental.snapshot.chunk.size
+// rows by primary key (up to the largest key when the table's snapshot
+// began), and writes a snapshot-window-close row; rows of the chunk that
+// the stream changes between the two windows are dropped from it, since
+// the stream carries newer values, and the rest are sent as op "r"
+// records with source.snapshot "incremental" when the close comes
+// through the stream. The offsets carry the progress in Debezium's keys
+// (incremental_snapshot_collections, incremental_snapshot_primary_key,
+// incremental_snapshot_maximum_key), so a restarted task goes on from the
+// last chunk committed. Differences from Debezium: the keys are written
+// as JSON arrays of the key columns' text, not as Java serialized arrays,
+// so an incremental snapshot in progress does not move between kconnect
+// and a JVM deployment; data-collections are table names, not regular
+// expressions; additional-conditions, surrogate-key, the stop-snapshot,
+// pause and resume signals, blocking snapshots and signals through Kafka
+// are not supported.
+//
 // # Records
 //
 // Topics are <topic.prefix>.<schema>.<table>; keys are the

@@ -202,6 +202,9 @@ type position struct {
 	// for a streamed one; last says it is the snapshot's last record.
 	snapshot string
 	last     bool
+	// incremental are the incremental_snapshot_* entries of an
+	// incremental snapshot in progress.
+	incremental []connect.MapEntry
 }
 
 // offset is the position as Debezium's PostgresOffsetContext writes it.
@@ -214,7 +217,7 @@ func (p *position) offset() connect.Offset {
 	if p.lsn != 0 {
 		e = append(e, connect.MapEntry{Key: "lsn", Value: int64(p.lsn)})
 	}
-	if p.snapshot != "" {
+	if p.snapshot != "" && p.snapshot != "incremental" {
 		e = append(e, connect.MapEntry{Key: "snapshot", Value: "INITIAL"},
 			connect.MapEntry{Key: "last_snapshot_record", Value: p.last},
 			connect.MapEntry{Key: "snapshot_completed", Value: p.last})
@@ -229,6 +232,7 @@ func (p *position) offset() connect.Offset {
 			e = append(e, connect.MapEntry{Key: "messageType", Value: p.msgType})
 		}
 	}
+	e = append(e, p.incremental...)
 	o, err := connect.OffsetFromEntries(e)
 	if err != nil {
 		panic(err) // the values above are all primitives

@@ -29,6 +29,8 @@ type streamState struct {
 	tx txState
 	// emittedTx is tx as of the last record queued.
 	emittedTx txState
+	// signals are the signal table's relations.
+	signals map[uint32]signalColumns
 }
 
 // emitEvent queues a change event, numbered in its transaction when
@@ -106,8 +108,25 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 			t.resumeTx = txState{}
 		}
 		st.skipTx = false
-		return st.maybeHeartbeat(ctx)
+		if err := st.maybeHeartbeat(ctx); err != nil {
+			return err
+		}
+		return st.nextChunk(ctx)
 	case *pglogrepl.RelationMessage:
+		if t.s.isSignal(m.Namespace, m.RelationName) {
+			sc := signalColumns{-1, -1, -1}
+			for i, c := range m.Columns {
+				switch c.Name {
+				case "id":
+					sc.id = i
+				case "type":
+					sc.typ = i
+				case "data":
+					sc.data = i
+				}
+			}
+			st.signals[m.RelationID] = sc
+		}
 		if !t.s.captured(m.Namespace, m.RelationName) {
 			st.tables[m.RelationID] = nil
 			return nil
@@ -171,10 +190,19 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 	if !known {
 		return fmt.Errorf("a change at %s names relation %d, which no Relation message described", pglogrepl.LSN(lsn), rel)
 	}
-	if tb == nil || t.s.skipped[op] || st.skip(lsn) {
+	if sc, ok := st.signals[rel]; ok && op == "c" && !st.skip(lsn) {
+		if err := st.signal(ctx, sc, cellsOf(new)); err != nil {
+			return err
+		}
+	}
+	if tb == nil || st.skip(lsn) {
 		return nil
 	}
 	oldCells, newCells := cellsOf(old), cellsOf(new)
+	st.seen(tb, oldCells, newCells)
+	if t.s.skipped[op] {
+		return nil
+	}
 	var before, after, key *connect.Struct
 	var err error
 	if oldCells != nil {
@@ -257,5 +285,8 @@ func (st *streamState) idle(ctx context.Context) error {
 			st.pos.commitTime = time.Now()
 		}
 	}
-	return st.maybeHeartbeat(ctx)
+	if err := st.maybeHeartbeat(ctx); err != nil {
+		return err
+	}
+	return st.nextChunk(ctx)
 }

@@ -95,6 +95,7 @@ type task struct {
 	streaming    bool
 	startLSN     uint64
 	flushed      uint64 // the LSN last confirmed to the server
+	incr         *incremental
 	resume       position
 	resumeTx     txState // the transaction resume stopped in
 }
@@ -129,6 +130,9 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
 	if err := t.prepare(ctx, off); err != nil {
+		return fmt.Errorf("PostgresConnector: %w", err)
+	}
+	if t.incr, err = readIncremental(off); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
 	t.queue = make(chan connect.Record, s.maxQueue)
@@ -895,7 +899,11 @@ func (t *task) stream(ctx context.Context) error {
 	}
 	t.log.Info("streaming", "slot", s.slot, "publication", s.publication, "from", start.String())
 	st := &streamState{t: t, tables: map[uint32]*table{}, pos: position{lsnCommit: t.resume.lsnCommit, lsn: t.resume.lsn,
-		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now()}
+		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now(),
+		signals: map[uint32]signalColumns{}}
+	// A chunk in flight when the stream stopped is read again.
+	t.incr.window, t.incr.open, t.incr.tb, t.incr.rows, t.incr.index = "", false, nil, nil, nil
+	st.pos.incremental = t.incr.entries()
 	defer func() {
 		// Should the stream start again, it skips what was queued.
 		if st.emitted.lsnProc != 0 || st.emitted.lsnCommit != 0 {
