@@ -268,7 +268,50 @@ func cfgInvalidValue(name string, t ConfigType, v any, reason string) string {
 	if t == ConfigPassword {
 		v = NewPassword("") // whatever it held, show only [hidden]
 	}
-	return "Invalid value " + cfgMessageString(v) + " for configuration " + name + ": " + reason
+	// A URL's user information may hold a password (and a validator's
+	// reason may quote the value): neither reaches a message.
+	return cfgRedactURLs("Invalid value " + cfgMessageString(v) + " for configuration " + name + ": " + reason)
+}
+
+// cfgRedactURLs hides the user information of every URL in s: a password
+// after the user name's colon, or the whole of it when there is no colon
+// (it may be a token), becomes [hidden].
+func cfgRedactURLs(s string) string {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, "://")
+		if i < 0 {
+			break
+		}
+		auth := rest[i+3:]
+		// The user information ends at the last '@' before the value ends
+		// (a space, a comma of a list or a quote): a password may hold
+		// unescaped '/', '?' or '#', and hiding too much is harmless.
+		end := strings.IndexAny(auth, ", \t\n\"'")
+		if end < 0 {
+			end = len(auth)
+		}
+		at := strings.LastIndexByte(auth[:end], '@')
+		if at < 0 {
+			b.WriteString(rest[:i+3])
+			rest = auth
+			continue
+		}
+		user := auth[:at]
+		b.WriteString(rest[:i+3])
+		if u, _, ok := strings.Cut(user, ":"); ok {
+			b.WriteString(u + ":" + PasswordHidden)
+		} else {
+			b.WriteString(PasswordHidden)
+		}
+		rest = auth[at:]
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	b.WriteString(rest)
+	return b.String()
 }
 
 // cfgMissing is Kafka's message for a required key that is not set.

@@ -521,3 +521,36 @@ func TestConfigConcurrentParse(t *testing.T) {
 		<-done
 	}
 }
+
+// TestConfigInvalidValueHidesSecrets: a rejected value is quoted in the
+// message, but neither a password nor the credentials of a URL are.
+func TestConfigInvalidValueHidesSecrets(t *testing.T) {
+	reject := connect.ValidatorFunc(func(any) error { return errors.New("rejected") })
+	def := connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "urls", Type: connect.ConfigList, Importance: connect.High, Validator: reject}).
+		Define(connect.ConfigKey{Name: "port", Type: connect.ConfigInt, Importance: connect.High}).
+		Define(connect.ConfigKey{Name: "pw", Type: connect.ConfigPassword, Importance: connect.High, Validator: reject}).
+		Define(connect.ConfigKey{Name: "token", Type: connect.ConfigString, Importance: connect.High, Validator: reject})
+	_, err := def.Parse(map[string]string{
+		"urls":  "https://elastic:s3cret1@es1:9200/,http://es2:9200,http://u:s3cret2@[::1]:9200?x=1",
+		"port":  "http://admin:s3cret3@host",
+		"pw":    "s3cret4",
+		"token": "https://s3cret5@api.example.com/path",
+	})
+	if err == nil {
+		t.Fatal("Parse accepted rejected values")
+	}
+	msg := err.Error()
+	for _, s := range []string{"s3cret1", "s3cret2", "s3cret3", "s3cret4", "s3cret5"} {
+		if strings.Contains(msg, s) {
+			t.Errorf("the message shows %s: %s", s, msg)
+		}
+	}
+	for _, want := range []string{"https://elastic:[hidden]@es1:9200/", "http://es2:9200", "http://u:[hidden]@[::1]:9200?x=1",
+		"Invalid value http://admin:[hidden]@host for configuration port", "Invalid value [hidden] for configuration pw",
+		"https://[hidden]@api.example.com/path"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message lacks %q: %s", want, msg)
+		}
+	}
+}
