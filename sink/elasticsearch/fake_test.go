@@ -180,3 +180,26 @@ func TestFailoverToTheNextURL(t *testing.T) {
 		t.Fatalf("%d requests reached the live server, want every batch's", n)
 	}
 }
+
+// TestPutIsNotCutByLinger: the records of one Put go out in batch.size
+// requests even when converting them takes longer than linger.ms.
+func TestPutIsNotCutByLinger(t *testing.T) {
+	f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
+		items := make([]int, len(lines)/2)
+		for i := range items {
+			items[i] = 201
+		}
+		return 200, items
+	}}
+	srv := f.start(t)
+	r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0", "batch.size": "1500"})
+	r.write(docs(t, "t", 2000)...)
+	calls := f.calls()
+	var sizes []int
+	for _, c := range calls {
+		sizes = append(sizes, strings.Count(c, "\n")/2)
+	}
+	if len(calls) != 2 || sizes[0] != 1500 {
+		t.Fatalf("requests of %v items, want [1500 500]", sizes)
+	}
+}

@@ -36,6 +36,7 @@ type task struct {
 	cur     *batch        // being filled
 	free    chan *batch   // batches to reuse
 	lingerT *time.Timer   // sends cur once linger.ms has passed
+	putting bool          // a Put is adding records: the timer leaves cur to it
 	pending atomic.Int64  // batches handed to senders, not yet handled
 	records int           // records in cur and in pending batches
 
@@ -121,6 +122,14 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 	if err := t.drain(ctx, false); err != nil {
 		return err
 	}
+	// The records of one Put go into as few requests as batch.size
+	// allows: were linger.ms to cut a batch while Put is converting, a
+	// slow conversion would send many small requests, which the server
+	// indexes much more slowly than few large ones.
+	t.mu.Lock()
+	t.putting = true
+	t.mu.Unlock()
+	defer t.endPut()
 	for i := range records {
 		if err := t.add(ctx, &records[i]); err != nil {
 			return err
@@ -341,10 +350,28 @@ func alreadyExists(body []byte) bool {
 func (t *task) lingerExpired() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if b := t.cur; b != nil && time.Since(b.started) >= t.s.linger {
+	if b := t.cur; b != nil && !t.putting && time.Since(b.started) >= t.s.linger {
 		t.cur = nil
 		t.dispatchLocked(b)
 	}
+}
+
+// endPut sends the batch being filled if it has waited linger.ms already;
+// else the timer sends it when it has.
+func (t *task) endPut() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.putting = false
+	b := t.cur
+	if b == nil {
+		return
+	}
+	if wait := t.s.linger - time.Since(b.started); wait > 0 {
+		t.lingerT.Reset(wait)
+		return
+	}
+	t.cur = nil
+	t.dispatchLocked(b)
 }
 
 // sendCurrent sends the batch being filled, if any.
