@@ -87,6 +87,19 @@ func TestParseBulkResponse(t *testing.T) {
 	if _, err := parseBulkResponse([]byte(body), 7); err == nil {
 		t.Error("a response with more items than sent was accepted")
 	}
+	// The items of an answer without errors are not read; the answer of
+	// either server's field order is recognised.
+	for _, ok := range []string{`{"took":3,"errors":false,"items":[{"index":{"status":201}}]}`,
+		`{"errors":false,"took":3,"items":[{"index":{"status":201}}]}`} {
+		if !noErrors([]byte(ok)) {
+			t.Errorf("%s: not recognised as without errors", ok)
+		}
+	}
+	for _, bad := range []string{body, `{"took":3,"items":[],"errors":false}`, `{"took":3,"errors":"false","items":[]}`, `[{"errors":false,"items":[]}]`} {
+		if noErrors([]byte(bad)) {
+			t.Errorf("%s: taken as without errors", bad)
+		}
+	}
 }
 
 func TestBackoff(t *testing.T) {
