@@ -203,3 +203,20 @@ func TestPutIsNotCutByLinger(t *testing.T) {
 		t.Fatalf("requests of %v items, want [1500 500]", sizes)
 	}
 }
+
+// TestUnreachableServerFailsRatherThanReports: when the index cannot be
+// checked, Put fails (the worker retries the task) and no record goes to
+// the errant record reporter, which is for records the server refused.
+func TestUnreachableServerFailsRatherThanReports(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // refuses connections from now on
+	r := start(t, esttest.Server{URL: dead.URL}, map[string]string{"key.ignore": "true", "schema.ignore": "true",
+		"max.retries": "0", "linger.ms": "0"})
+	err := r.task.Put(context.Background(), docs(t, "t", 2))
+	if err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("Put: %v, want the failed index check", err)
+	}
+	if rep := r.tc.Reported(); len(rep) != 0 {
+		t.Fatalf("%d records reported as errant for an unreachable server", len(rep))
+	}
+}

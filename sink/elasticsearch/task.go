@@ -158,6 +158,14 @@ func (t *task) add(ctx context.Context, r *connect.Record) error {
 	seq := tr.add(pos.Offset)
 	a, doc, skip, err := t.convert(ctx, r)
 	if err != nil {
+		// Only the record's own faults go to the errant record reporter:
+		// a server that cannot be reached to check or create the index
+		// fails the task, which is retried, rather than dropping records.
+		var de *connect.DataError
+		if !errors.As(err, &de) {
+			t.failure = err
+			return err
+		}
 		if err := t.reportOrFail(ctx, r, err); err != nil {
 			return err
 		}
