@@ -3,7 +3,6 @@ package elasticsearch
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -34,7 +33,7 @@ func newClient(s *settings) *client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: s.connectTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   s.connectTimeout + 10*time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       s.tls,
 		ResponseHeaderTimeout: s.readTimeout,
 		MaxIdleConnsPerHost:   s.maxInFlight + 2,
 		IdleConnTimeout:       time.Minute,

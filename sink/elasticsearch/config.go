@@ -1,6 +1,7 @@
 package elasticsearch
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -41,7 +42,7 @@ const (
 	DataStreamTimestampConfig     = "data.stream.timestamp.field"
 )
 
-var configDef = connect.NewConfigDef().
+var configDef = defineTLS(connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: ConnectionURLConfig, Type: connect.ConfigList, Required: true, Importance: connect.High,
 		// Checked in parseSettings, not by a Validator: ConfigDef's message
 		// repeats the value, credentials and all.
@@ -172,7 +173,7 @@ var configDef = connect.NewConfigDef().
 		Doc: "The Kafka record field to use as the timestamp for the @timestamp field in documents sent to a data " +
 			"stream. If multiple fields are provided, the first field listed that also appears in the record will " +
 			"be used. If this configuration is left empty, all of the documents will use the Kafka record " +
-			"timestamp as the @timestamp field value."})
+			"timestamp as the @timestamp field value."}))
 
 func validDataStreamPart(v any) error {
 	s := v.(string)
@@ -232,6 +233,7 @@ type settings struct {
 	dataStreamDataset  string
 	dataStreamNS       string
 	timestampFields    []string
+	tls                *tls.Config
 }
 
 func parseSettings(config map[string]string) (*settings, error) {
@@ -267,6 +269,9 @@ func parseSettings(config map[string]string) (*settings, error) {
 	s.onMalformed = map[string]malformedBehavior{"FAIL": malformedFail, "IGNORE": malformedIgnore, "WARN": malformedWarn}[strings.ToUpper(cfg.String(BehaviorOnMalformedDocsConfig))]
 	if t := strings.ToLower(cfg.String(DataStreamTypeConfig)); t != "none" {
 		s.dataStreamType = t
+	}
+	if s.tls, err = parseTLS(cfg); err != nil {
+		return nil, err
 	}
 	if s.urls, err = parseURLs(cfg.List(ConnectionURLConfig)); err != nil {
 		return nil, fmt.Errorf("%s: %w", ConnectionURLConfig, err)
