@@ -70,13 +70,21 @@ func kafkaPosition(r *connect.Record) connect.KafkaPosition {
 	return connect.KafkaPosition{Topic: r.Topic, Partition: max(p, 0), Offset: -1}
 }
 
-// appendDocument appends the JSON document of a record's value.
-func appendDocument(dst []byte, r *connect.Record, useSchema bool) ([]byte, error) {
-	c := rawJSON
-	if useSchema {
-		c = mappedJSON
+// appendDocument appends the JSON document of a record's value; with the
+// schema used, maps are written as nest says.
+func appendDocument(dst []byte, r *connect.Record, useSchema bool, nest *nester) ([]byte, error) {
+	if !useSchema {
+		return rawJSON.FromConnect(dst, r.Topic, r.Headers, r.ValueSchema, r.Value)
 	}
-	return c.FromConnect(dst, r.Topic, r.Headers, r.ValueSchema, r.Value)
+	s, v := r.ValueSchema, r.Value
+	if ns := nest.schema(s); ns != s {
+		var err error
+		if v, err = nest.value(s, ns, v); err != nil {
+			return nil, err
+		}
+		s = ns
+	}
+	return mappedJSON.FromConnect(dst, r.Topic, r.Headers, s, v)
 }
 
 // withTimestamp sets a data stream document's @timestamp: the first of

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +31,10 @@ type fakeServer struct {
 
 func (f *fakeServer) start(t *testing.T) esttest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/_mapping") && r.Method == http.MethodGet {
+			w.Write([]byte(`{"i":{"mappings":{"properties":{}}}}`)) // mapped already
+			return
+		}
 		if r.URL.Path != "/_bulk" {
 			return // HEAD /index: 200, it exists
 		}
@@ -218,5 +224,51 @@ func TestUnreachableServerFailsRatherThanReports(t *testing.T) {
 	}
 	if rep := r.tc.Reported(); len(rep) != 0 {
 		t.Fatalf("%d records reported as errant for an unreachable server", len(rep))
+	}
+}
+
+// TestMapEntries: with the schema used, maps are written as Confluent's
+// connector writes them: string-keyed maps as objects with
+// compact.map.entries=true (the default), every other map as an array of
+// {"key","value"} objects.
+func TestMapEntries(t *testing.T) {
+	inner := connect.StructOf(connect.F("tags", connect.MapOf(connect.StringSchema, connect.Int64Schema)))
+	vs := connect.StructOf(
+		connect.F("byName", connect.MapOf(connect.StringSchema, connect.Int64Schema)),
+		connect.F("byNumber", connect.MapOf(connect.Int32Schema, connect.StringSchema)),
+		connect.F("list", connect.ArrayOf(inner)),
+		connect.F("n", connect.Int32Schema),
+	)
+	in := connect.NewStruct(inner)
+	must(t, in.Put("tags", map[string]any{"y": int64(2), "x": int64(1)}))
+	v := connect.NewStruct(vs)
+	must(t, v.Put("byName", map[string]any{"b": int64(2), "a": int64(1)}))
+	must(t, v.Put("byNumber", map[any]any{int32(2): "two", int32(1): "one"}))
+	must(t, v.Put("list", []any{in}))
+	must(t, v.Put("n", int32(7)))
+	for compact, want := range map[string]string{
+		"true": `{"byName":{"a":1,"b":2},"byNumber":[{"key":1,"value":"one"},{"key":2,"value":"two"}],"list":[{"tags":{"x":1,"y":2}}],"n":7}`,
+		"false": `{"byName":[{"key":"a","value":1},{"key":"b","value":2}],"byNumber":[{"key":1,"value":"one"},{"key":2,"value":"two"}],` +
+			`"list":[{"tags":[{"key":"x","value":1},{"key":"y","value":2}]}],"n":7}`,
+	} {
+		t.Run("compact.map.entries="+compact, func(t *testing.T) {
+			f, srv := okServer(t)
+			r := start(t, srv, map[string]string{"key.ignore": "true", "linger.ms": "0", "compact.map.entries": compact})
+			r.write(record("t", 0, 0, nil, vs, v))
+			lines := strings.Split(strings.TrimSpace(f.calls()[0]), "\n")
+			var got, exp any
+			must(t, json.Unmarshal([]byte(lines[1]), &got))
+			must(t, json.Unmarshal([]byte(want), &exp))
+			if !reflect.DeepEqual(got, exp) {
+				t.Fatalf("document\n%s\nwant\n%s", lines[1], want)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

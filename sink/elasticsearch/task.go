@@ -44,6 +44,7 @@ type task struct {
 	indices map[string]bool // indices (or data streams) known to exist, mapped
 	failure error
 	doc     []byte // scratch for a data stream's document
+	nest    nester // rewrites maps in documents made with the schema
 }
 
 // batch is one _bulk request and what it came from.
@@ -97,6 +98,7 @@ func (t *task) Start(_ context.Context, config map[string]string, tc sink.TaskCo
 	t.free = make(chan *batch, s.maxInFlight+1)
 	t.tracks = map[sink.TopicPartition]*track{}
 	t.indices = map[string]bool{}
+	t.nest = nester{compact: s.compactMaps}
 	return nil
 }
 
@@ -249,7 +251,7 @@ func (t *task) convert(ctx context.Context, r *connect.Record) (a action, doc []
 		return a, nil, false, nil
 	}
 	useSchema := !t.s.ignoresSchema(r.Topic)
-	if doc, err = appendDocument(t.doc[:0], r, useSchema); err != nil {
+	if doc, err = appendDocument(t.doc[:0], r, useSchema, &t.nest); err != nil {
 		return fail(err)
 	}
 	t.doc = doc
