@@ -60,6 +60,37 @@ func documentID(r *connect.Record, ignoreKey bool) (string, error) {
 	return id, nil
 }
 
+// headerVersion is a record's external version from its last header of
+// that name: an integer, or a string holding one, as Confluent's connector
+// reads it through the header converter. The error never quotes the value.
+func headerVersion(r *connect.Record, name string) (int64, error) {
+	h, ok := r.Headers.Last(name)
+	if !ok || h.Value == nil {
+		return 0, fmt.Errorf("the record has no header %s to take the document version from (%s)", name, ExternalVersionHeaderConfig)
+	}
+	switch v := h.Value.(type) {
+	case int8:
+		return int64(v), nil
+	case int16:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case int64:
+		return v, nil
+	case int:
+		return int64(v), nil
+	case string:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n, nil
+		}
+	case []byte:
+		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("header %s (%s) does not hold an integer version", name, ExternalVersionHeaderConfig)
+}
+
 // kafkaPosition is where a record was read: its Kafka origin, or for a
 // record without one (made by hand), its topic and partition and no offset.
 func kafkaPosition(r *connect.Record) connect.KafkaPosition {

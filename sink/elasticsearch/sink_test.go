@@ -278,9 +278,9 @@ func TestTombstone(t *testing.T) {
 						t.Fatalf("err %v, document gone: %v", err, !ok)
 					}
 				case "fail":
-					// connecttest's reporter tolerates the record; with
-					// errors.tolerance=none the task would fail.
-					if rep := r.tc.Reported(); err != nil || len(rep) != 2 || !strings.Contains(rep[0].Err.Error(), "behavior.on.null.values") {
+					// The record is reported, and the task fails, as
+					// drop.invalid.message is false.
+					if rep := r.tc.Reported(); err == nil || len(rep) != 1 || !strings.Contains(rep[0].Err.Error(), "behavior.on.null.values") {
 						t.Fatalf("err %v, reported %v", err, rep)
 					}
 				}

@@ -168,7 +168,7 @@ func (t *task) add(ctx context.Context, r *connect.Record) error {
 			t.failure = err
 			return err
 		}
-		if err := t.reportOrFail(ctx, r, err); err != nil {
+		if err := t.dropOrFail(ctx, r, err); err != nil {
 			return err
 		}
 		tr.mark(seq)
@@ -243,7 +243,12 @@ func (t *task) convert(ctx context.Context, r *connect.Record) (a action, doc []
 	// never overwrites the document of a newer one. Data streams take no
 	// versions, and ids made of the offset need none.
 	external := t.s.dataStreamType == "" && !ignoreKey
-	if pos := kafkaPosition(r); external && pos.Offset >= 0 {
+	if pos := kafkaPosition(r); external && t.s.versionHeader != "" {
+		if a.version, err = headerVersion(r, t.s.versionHeader); err != nil {
+			return fail(err)
+		}
+		a.external = true
+	} else if external && pos.Offset >= 0 {
 		a.external, a.version = true, pos.Offset
 	}
 	if r.Value == nil {
@@ -256,6 +261,14 @@ func (t *task) convert(ctx context.Context, r *connect.Record) (a action, doc []
 	}
 	t.doc = doc
 	switch {
+	case t.s.autoIDs:
+		a.id, a.external, a.version = "", false, 0
+		if t.s.dataStreamType != "" {
+			a.op = opCreate
+			if doc, err = withTimestamp(doc, t.s.timestampFields, r.Timestamp); err != nil {
+				return fail(err)
+			}
+		}
 	case t.s.upsert:
 		a.op, a.external, a.version = opUpdate, false, 0
 		a.retryOnConflict = min(t.s.maxInFlight, 5)
@@ -268,17 +281,29 @@ func (t *task) convert(ctx context.Context, r *connect.Record) (a action, doc []
 	return a, doc, false, nil
 }
 
-// reportOrFail sends a record that cannot be written to the errant record
-// reporter, and returns the error when there is none or it refuses it.
-func (t *task) reportOrFail(ctx context.Context, r *connect.Record, cause error) error {
+// dropOrFail handles a record that cannot be converted as Confluent's
+// connector does: it goes to the errant record reporter, if there is one,
+// and then fails the task, unless drop.invalid.message is true (or the
+// reporter refuses it).
+func (t *task) dropOrFail(ctx context.Context, r *connect.Record, cause error) error {
 	var rep sink.ErrantRecordReporter
 	if t.tc != nil {
 		rep = t.tc.Reporter()
 	}
-	if rep == nil || rep.Report(ctx, *r, cause) != nil {
-		t.failure = fmt.Errorf("ElasticsearchSinkConnector: %w", cause)
+	reportErr := error(nil)
+	if rep != nil {
+		reportErr = rep.Report(ctx, *r, cause)
+	}
+	if !t.s.dropInvalid || reportErr != nil {
+		hint := ""
+		if !t.s.dropInvalid {
+			hint = fmt.Sprintf(" (to skip records like this set %s=true)", DropInvalidMessageConfig)
+		}
+		t.failure = fmt.Errorf("ElasticsearchSinkConnector: %w%s", cause, hint)
 		return t.failure
 	}
+	// Only the position: the cause may quote the record's content.
+	t.log.Error("dropped a record that cannot be converted", "position", r.Position().String(), "key", DropInvalidMessageConfig)
 	return nil
 }
 
