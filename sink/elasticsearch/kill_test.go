@@ -53,7 +53,10 @@ func runKillWorker(t testing.TB, p killParams, log *slog.Logger) *worker.Worker 
 		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
 		"schema.ignore": "true", "key.ignore": strconv.FormatBool(p.KeyIgnore), "batch.size": "200",
 		"consumer.override.max.poll.records": "200",
-		"transforms":                         "index", "transforms.index.type": "org.apache.kafka.connect.transforms.RegexRouter",
+		// A killed member holds its partitions until its session times
+		// out: the broker's smallest session keeps the next run waiting less.
+		"consumer.override.session.timeout.ms": "6000",
+		"transforms":                           "index", "transforms.index.type": "org.apache.kafka.connect.transforms.RegexRouter",
 		"transforms.index.regex": ".*", "transforms.index.replacement": p.Index,
 	}))
 	return w
@@ -96,8 +99,8 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 
 func testKilledMidBatch(t *testing.T, srv esttest.Server, keyIgnore bool) {
 	// Enough records for each kill to find requests in flight (batches of
-	// 200); each case takes 20 to 60 s on a loaded machine, most of it
-	// the children's start and the last run.
+	// 200); each case takes about 20 s on a loaded machine, most of it
+	// waiting for the killed member's session to time out.
 	const n = 6000
 	rng := testchild.Rand(t)
 	brokers := testkafka.Brokers(t) // on kfake, the children reach it over TCP
