@@ -219,6 +219,7 @@ func TestWithoutPermissions(t *testing.T) {
 	_, err = EnsureTopic(ctx, user, TopicSpec{Name: missing, Partitions: 1, ReplicationFactor: -1})
 	require.ErrorContains(t, err, "creating the topic")
 	require.ErrorContains(t, err, "AUTHORIZATION_FAILED")
+	require.ErrorContains(t, err, `lacks the CREATE right on topic "`+missing+`"`, "the error names the right and the topic")
 }
 
 func TestReaderReadsToEnd(t *testing.T) {

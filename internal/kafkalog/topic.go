@@ -68,6 +68,11 @@ func EnsureTopic(ctx context.Context, client *kgo.Client, spec TopicSpec) (creat
 		want = max(int(spec.Partitions), 1)
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		// Another client created it first.
+	case errors.Is(err, kerr.TopicAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed):
+		// Kafka Connect falls back to assuming the topic exists and fails
+		// later, less clearly: say what is missing where it is known.
+		return false, fmt.Errorf("creating the topic: the client's principal lacks the CREATE right on topic %q (or on the cluster); "+
+			"grant it, or create the topic beforehand: %w", spec.Name, err)
 	default:
 		return false, fmt.Errorf("creating the topic: %w", err)
 	}

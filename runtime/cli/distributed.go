@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ var distributedRead = []string{keyConfigTopic, keyConfigReplication, keyOffsetTo
 // distributed worker's keys, every bad one reported. Kafka's defaults
 // hold for what is absent: replication factor 3, 25 offset and 5 status
 // partitions, and the herder's timeouts.
-func parseDistributedConfig(cfg *workerConfig) (distributed.Config, error) {
+func parseDistributedConfig(cfg *workerConfig, log *slog.Logger) (distributed.Config, error) {
 	p := cfg.props
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -86,17 +87,19 @@ func parseDistributedConfig(cfg *workerConfig) (distributed.Config, error) {
 		}
 		return n
 	}
-	// The herder creates its three topics with one replication factor.
-	rf := num(keyConfigReplication, 3, -1)
-	for _, k := range []string{keyOffsetReplication, keyStatusReplication} {
-		if n := num(k, 3, -1); n != rf {
-			bad(k, "is %d, %s is %d: kconnect creates its topics with one replication factor", n, keyConfigReplication, rf)
+	rfs := map[string]int16{}
+	for _, k := range []string{keyConfigReplication, keyOffsetReplication, keyStatusReplication} {
+		rf := num(k, 3, -1)
+		if rf == 0 {
+			bad(k, "want -1 (the broker's default) or a positive number, got 0")
 		}
+		rfs[k] = int16(rf)
 	}
-	if rf == 0 {
-		bad(keyConfigReplication, "want -1 (the broker's default) or a positive number, got 0")
-	}
-	dc.ReplicationFactor = int16(rf)
+	dc.ReplicationFactor = rfs[keyConfigReplication]
+	dc.OffsetReplicationFactor, dc.StatusReplicationFactor = rfs[keyOffsetReplication], rfs[keyStatusReplication]
+	dc.ConfigTopicSettings = topicSettings(cfg, log, "config.storage.")
+	dc.OffsetTopicSettings = topicSettings(cfg, log, "offset.storage.")
+	dc.StatusTopicSettings = topicSettings(cfg, log, "status.storage.")
 	dc.OffsetPartitions = int32(num(keyOffsetPartitions, 25, 1))
 	dc.StatusPartitions = int32(num(keyStatusPartitions, 5, 1))
 	dc.HeartbeatInterval = time.Duration(num(keyHeartbeat, 3000, 1)) * time.Millisecond
@@ -127,12 +130,39 @@ func parseDistributedConfig(cfg *workerConfig) (distributed.Config, error) {
 	} else {
 		dc.ScheduledRebalanceMaxDelay = time.Duration(d) * time.Millisecond
 	}
-	// The herder's own client, which reads and writes the internal
-	// topics, takes no security settings yet.
-	if v := strings.TrimSpace(p["security.protocol"]); v != "" && !strings.EqualFold(v, "PLAINTEXT") {
-		bad("security.protocol", "only PLAINTEXT is supported by a distributed worker yet, got %q", v)
+	// The herder's own client (group membership, internal topics) reaches
+	// the brokers as the worker's own clients do.
+	copts, err := worker.ClientOptions(clientProps(p))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", cfg.file, err))
 	}
+	dc.ClientOpts = copts
 	return dc, errors.Join(errs...)
+}
+
+// topicSettings returns the topic configs Kafka Connect gives an internal
+// topic it creates: the keys under prefix (config.storage. …) but the
+// topic's name, replication factor and partitions, and cleanup.policy,
+// which is always compact (a value given is warned of, as Kafka does).
+func topicSettings(cfg *workerConfig, log *slog.Logger, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range cfg.props {
+		name, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		switch name {
+		case "topic", "replication.factor", "partitions", "file.filename": // the last, standalone's offsets file
+			if name == "partitions" && prefix == "config.storage." {
+				log.Warn("ignoring a setting: the config topic has always one partition", "file", cfg.file, "key", k)
+			}
+		case "cleanup.policy":
+			log.Warn("ignoring a setting: internal topics are always compacted", "file", cfg.file, "key", k)
+		default:
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // runDistributed runs "kconnect distributed worker.properties": a worker
@@ -171,7 +201,7 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 	if err != nil {
 		return exit(ExitConfig, err)
 	}
-	dc, err := parseDistributedConfig(cfg)
+	dc, err := parseDistributedConfig(cfg, log)
 	if err != nil {
 		return exit(ExitConfig, err)
 	}

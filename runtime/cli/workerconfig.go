@@ -290,6 +290,9 @@ func warnUnreadKeys(file string, props map[string]string, distributed bool, log 
 		case strings.HasPrefix(k, "internal.key.converter") || strings.HasPrefix(k, "internal.value.converter"):
 			log.Warn("worker key removed from Kafka Connect in 3.0, ignored", "file", file, "key", k)
 		case distributed && slices.Contains(distributedRead, k):
+		case distributed && k != keyOffsetFile && (strings.HasPrefix(k, "config.storage.") ||
+			strings.HasPrefix(k, "offset.storage.") || strings.HasPrefix(k, "status.storage.")):
+			// An internal topic's settings (topicSettings).
 		case slices.Contains(distributedKeys, k) && distributed:
 			log.Warn("worker key of distributed mode not supported yet, ignored", "file", file, "key", k)
 		case slices.Contains(distributedKeys, k):

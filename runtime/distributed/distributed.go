@@ -110,6 +110,23 @@ type Config struct {
 	ConfigTopic, StatusTopic, OffsetTopic string
 	ReplicationFactor                     int16
 	StatusPartitions, OffsetPartitions    int32
+	// OffsetReplicationFactor and StatusReplicationFactor, when not
+	// zero, replace ReplicationFactor for the offset and status topics
+	// (Kafka Connect's offset.storage.replication.factor and
+	// status.storage.replication.factor, ReplicationFactor being
+	// config.storage.replication.factor).
+	OffsetReplicationFactor, StatusReplicationFactor int16
+	// ConfigTopicSettings, OffsetTopicSettings and StatusTopicSettings
+	// are further topic configs of a topic created when missing, as
+	// Kafka Connect takes them from config.storage.*, offset.storage.*
+	// and status.storage.*; cleanup.policy is always compact.
+	ConfigTopicSettings, OffsetTopicSettings, StatusTopicSettings map[string]string
+	// ClientOpts are further options of the herder's own client (group
+	// membership and the internal topics), after KafkaOpts: the worker's
+	// security settings (worker.ClientOptions), which the engine's
+	// clients take from WorkerOpts' worker.ClientConfig. Given through
+	// KafkaOpts instead, the engine's clients would have them twice.
+	ClientOpts []kgo.Opt
 	// HeartbeatInterval (heartbeat.interval.ms, 3s), SessionTimeout
 	// (session.timeout.ms, 10s) and RebalanceTimeout
 	// (rebalance.timeout.ms, 60s): zero takes Kafka Connect's default.
@@ -324,22 +341,29 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		h.closeStores()
 		return nil, err
 	}
-	h.client, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.KafkaOpts...)...)
+	h.client, err = kgo.NewClient(append(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.KafkaOpts...), cfg.ClientOpts...)...)
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
+	rfOr := func(rf int16) int16 {
+		if rf == 0 {
+			return cfg.ReplicationFactor
+		}
+		return rf
+	}
 	h.offs, err = offset.NewKafka(ctx, h.client, cfg.OffsetTopic, offset.TopicPartitions(cfg.OffsetPartitions),
-		offset.ReplicationFactor(cfg.ReplicationFactor), offset.WithLogger(h.log))
+		offset.ReplicationFactor(rfOr(cfg.OffsetReplicationFactor)), offset.TopicConfigs(cfg.OffsetTopicSettings), offset.WithLogger(h.log))
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %s: %w", cfg.OffsetTopic, err))
 	}
 	h.stats, err = statustopic.Open(ctx, h.client, statustopic.Options{Topic: cfg.StatusTopic,
-		Partitions: cfg.StatusPartitions, ReplicationFactor: cfg.ReplicationFactor, Logger: h.log})
+		Partitions: cfg.StatusPartitions, ReplicationFactor: rfOr(cfg.StatusReplicationFactor),
+		TopicConfigs: cfg.StatusTopicSettings, Logger: h.log})
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
 	h.cfgs, err = configtopic.Open(ctx, h.client, configtopic.Options{Topic: cfg.ConfigTopic,
-		ReplicationFactor: cfg.ReplicationFactor, Logger: h.log, OnUpdate: h.onUpdate})
+		ReplicationFactor: cfg.ReplicationFactor, TopicConfigs: cfg.ConfigTopicSettings, Logger: h.log, OnUpdate: h.onUpdate})
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}

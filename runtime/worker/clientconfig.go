@@ -763,3 +763,19 @@ func keyStore(p map[string]prop) (*tls.Certificate, *groupedError) {
 	}
 	return &cert, nil
 }
+
+// ClientOptions returns the franz-go options of a client of a worker's
+// own, from ClientConfig's properties: the top-level keys (security.protocol,
+// sasl.*, ssl.*, client.id, timeouts …), as the worker's offsets store
+// reads them, prefixed keys aside. A herder that keeps its own clients
+// beside the worker's (a distributed worker's group membership and
+// internal topics) gives them these, so that they reach the brokers as
+// the worker's do. The error is a *connect.ConfigError (wrapped) naming
+// every key it cannot honour, secrets' values left out.
+func ClientOptions(props map[string]string) ([]kgo.Opt, error) {
+	cs, err := parseClientConfig(props)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return append(slices.Clone(cs.sec[workerClient]), cs.common...), nil
+}
