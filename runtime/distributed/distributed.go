@@ -649,9 +649,9 @@ func (h *Herder) run(ctx context.Context) {
 		snap := h.cfgs.Snapshot()
 		var stopErrs []error
 		if h.currentProtocol() == connectproto.V0 {
-			stopErrs = h.stopAll(ctx, snap)
+			stopErrs = h.stopAll(stopContext(ctx), snap)
 		} else {
-			stopErrs = h.stopConnectors(ctx, snap, h.changed(snap))
+			stopErrs = h.stopConnectors(stopContext(ctx), snap, h.changed(snap))
 		}
 		for _, err := range stopErrs {
 			h.log.Warn("stopping for a rebalance", "err", err)
@@ -861,7 +861,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		"revoked_tasks", len(a.RevokedTasks), "delay_ms", a.Delay)
 
 	if len(a.RevokedConnectors) > 0 || len(a.RevokedTasks) > 0 {
-		for _, err := range h.stopRevoked(ctx, snap, a.RevokedConnectors, a.RevokedTasks) {
+		for _, err := range h.stopRevoked(stopContext(ctx), snap, a.RevokedConnectors, a.RevokedTasks) {
 			h.log.Warn("stopping what the leader revoked", "err", err)
 		}
 		// Their UNASSIGNED statuses are written before the next owners
@@ -919,7 +919,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 			}
 		}
 		h.mu.Unlock()
-		for _, err := range h.stopRevoked(ctx, snap, conns, tasks) {
+		for _, err := range h.stopRevoked(stopContext(ctx), snap, conns, tasks) {
 			h.log.Warn("stopping what the eager assignment gave others", "err", err)
 		}
 	}
@@ -1152,6 +1152,13 @@ func (h *Herder) currentGeneration() int32 {
 	defer h.mu.Unlock()
 	return h.generation
 }
+
+// stopContext is the context of stops the run loop makes: a task
+// stopping when the worker is closed still gets the engine's shutdown
+// budget and its final offset commit, as one that Close stops does.
+// Cut short, it would be abandoned without committing, and its next
+// owner would write its last records again.
+func stopContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // stopAll stops every Run, side by side. A connector snap no longer has
 // (removed) gets DESTROYED statuses for what ran here, as Kafka
