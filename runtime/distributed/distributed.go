@@ -26,7 +26,8 @@
 // is assigned. Under the incremental cooperative one ("compatible",
 // KIP-415) it keeps running what it holds across a rebalance: before a
 // join it stops only what of a connector differs from the config topic
-// (its configuration, task configurations or target state), an
+// (its configuration or target state: all of it; its task
+// configurations: its tasks), an
 // assignment stops what the leader revokes and starts what it adds, and a
 // revocation is followed by another rebalance, in which the revoked work
 // goes elsewhere. The connectors and tasks of a worker that left are held
@@ -651,7 +652,8 @@ func (h *Herder) run(ctx context.Context) {
 		if h.currentProtocol() == connectproto.V0 {
 			stopErrs = h.stopAll(stopContext(ctx), snap)
 		} else {
-			stopErrs = h.stopConnectors(stopContext(ctx), snap, h.changed(snap))
+			conns, tasksOf := h.changed(snap)
+			stopErrs = h.stopConnectors(stopContext(ctx), snap, conns, tasksOf)
 		}
 		for _, err := range stopErrs {
 			h.log.Warn("stopping for a rebalance", "err", err)
@@ -1060,31 +1062,36 @@ func (h *Herder) stopRevoked(ctx context.Context, snap configtopic.Snapshot, con
 
 // changed returns the connectors the worker runs something of whose
 // configuration, task configurations or target state differ from snap's.
-func (h *Herder) changed(snap configtopic.Snapshot) []string {
+//
+// conns are those whose own configuration or target state differ: all
+// they run here stops. tasksOf are the others with task configurations
+// that differ: only their tasks stop, their connector instance running
+// on, as Kafka Connect's herder restarts a connector's tasks, not the
+// connector, on new task configurations.
+func (h *Herder) changed(snap configtopic.Snapshot) (conns, tasksOf []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []string
 	for name := range h.runs {
 		if !snap.Contains(name) || !maps.Equal(h.runConfigs[name], snap.ConnectorConfigs[name]) || targetOf(snap, name) != h.targets[name] {
-			out = append(out, name)
+			conns = append(conns, name)
 		}
 	}
 	for t, tc := range h.runningTasks {
-		if slices.Contains(out, t.Connector) {
+		if slices.Contains(conns, t.Connector) || slices.Contains(tasksOf, t.Connector) {
 			continue
 		}
 		if now, ok := snap.TaskConfigs[configtopic.TaskID{Connector: t.Connector, Task: int(t.Task)}]; !ok || !maps.Equal(now, tc) {
-			out = append(out, t.Connector)
+			tasksOf = append(tasksOf, t.Connector)
 		}
 	}
-	return out
+	return conns, tasksOf
 }
 
-// stopConnectors stops all the worker runs of the connectors named,
-// keeping them held, so that the next assignment starts them again from
-// their new configuration.
-func (h *Herder) stopConnectors(ctx context.Context, snap configtopic.Snapshot, names []string) []error {
-	if len(names) == 0 {
+// stopConnectors stops all the worker runs of the connectors named, and
+// the tasks of those of tasksOf, keeping them held, so that the next
+// assignment starts them again from their new configuration.
+func (h *Herder) stopConnectors(ctx context.Context, snap configtopic.Snapshot, names, tasksOf []string) []error {
+	if len(names) == 0 && len(tasksOf) == 0 {
 		return nil
 	}
 	h.runMu.Lock()
@@ -1098,7 +1105,7 @@ func (h *Herder) stopConnectors(ctx context.Context, snap configtopic.Snapshot, 
 		}
 	}
 	for t := range h.runningTasks {
-		if slices.Contains(names, t.Connector) {
+		if slices.Contains(names, t.Connector) || slices.Contains(tasksOf, t.Connector) {
 			tasks = append(tasks, t)
 		}
 	}

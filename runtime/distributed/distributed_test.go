@@ -40,7 +40,8 @@ type overlap struct {
 	running map[string]int
 	most    int
 	// starts counts the starts of each task and of the connector
-	// ("connector"); failing are the tasks whose Poll fails.
+	// ("connector"), and of each connector's ("connector/<tag>") and
+	// tasks' ("<tag>/<task>/"); failing are the tasks whose Poll fails.
 	starts  map[string]int
 	failing map[string]bool
 }
@@ -91,6 +92,7 @@ func (c *spreadConnector) Start(_ context.Context, config map[string]string, _ s
 	c.config = config
 	c.o.mu.Lock()
 	c.o.starts["connector"]++
+	c.o.starts["connector/"+config["tag"]]++
 	c.o.mu.Unlock()
 	return nil
 }
@@ -115,6 +117,9 @@ type spreadTask struct {
 func (t *spreadTask) Start(_ context.Context, config map[string]string, _ source.TaskContext) error {
 	t.topic, t.prefix, t.id = config["topic"], config["tag"]+"/"+config["task"]+"/", config["task"]
 	t.o.add(t.id, 1)
+	t.o.mu.Lock()
+	t.o.starts[t.prefix]++ // by connector (tag) too
+	t.o.mu.Unlock()
 	return nil
 }
 
@@ -1024,4 +1029,56 @@ func TestSessionKeyIsRotatedAfterItsTTL(t *testing.T) {
 		k := h.cfgs.Snapshot().SessionKey
 		return k.Created >= first.Created+2000 && !bytes.Equal(k.Key, first.Key)
 	}, 30*time.Second, 50*time.Millisecond, "a new key once the first expired")
+}
+
+// Under the cooperative protocols a connector's new configuration reaches
+// its tasks without stopping another connector or its tasks, wherever
+// they run (the eager protocol restarts everything on every change).
+func TestCooperativeConfigChangeLeavesOtherConnectorsRunning(t *testing.T) {
+	for _, protocol := range []string{"compatible", "sessioned"} {
+		t.Run(protocol, func(t *testing.T) {
+			brokers := testkafka.Brokers(t)
+			cl := newClusterWith(t, brokers, 2, protocol, time.Minute)
+			topic := testkafka.Topic(t, "change")
+			testkafka.CreateTopic(t, brokers, topic, 1, nil)
+			config := func(tag string) map[string]string {
+				return map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "2", "topic": topic, "tag": tag,
+					"key.converter": "StringConverter", "value.converter": "StringConverter"}
+			}
+			put := func(name, tag string) {
+				cl.viaLeader(cl.live()[0], func(h *Herder) error {
+					_, _, err := h.PutConnectorConfig(context.Background(), name, config(tag), herder.PutOptions{})
+					return err
+				})
+			}
+			put("changing", "a")
+			put("other", "b")
+			for _, name := range []string{"changing", "other"} {
+				require.Eventually(t, func() bool { return allRunning(cl, name, 2, func(map[string]bool) bool { return true }) },
+					60*time.Second, 100*time.Millisecond, "%s RUNNING", name)
+			}
+			otherStarts := map[string]int{}
+			for _, k := range []string{"connector/b", "b/0/", "b/1/"} {
+				otherStarts[k] = cl.overlap.started(k)
+				require.Equal(t, 1, otherStarts[k], k)
+			}
+			placed := placement(t, cl.order[0], "other")
+
+			put("changing", "a2")
+			require.Eventually(t, func() bool {
+				return cl.overlap.started("a2/0/") == 1 && cl.overlap.started("a2/1/") == 1 &&
+					allRunning(cl, "changing", 2, func(map[string]bool) bool { return true })
+			}, 60*time.Second, 100*time.Millisecond, "the new configuration reached the tasks")
+			require.Equal(t, 1, cl.overlap.started("connector/a2"), "the changed connector restarted once")
+			for k, n := range otherStarts {
+				require.Equal(t, n, cl.overlap.started(k), "%s was restarted", k)
+			}
+			require.Equal(t, placed, placement(t, cl.order[0], "other"))
+			for _, h := range cl.live() {
+				st, err := h.ConnectorStatus(context.Background(), "other")
+				require.NoError(t, err)
+				require.Equal(t, herder.State(statustopic.Running), st.Connector.State)
+			}
+		})
+	}
 }
