@@ -1082,3 +1082,99 @@ func TestCooperativeConfigChangeLeavesOtherConnectorsRunning(t *testing.T) {
 		})
 	}
 }
+
+// A rolling restart under the cooperative protocols (each worker closed,
+// then one started in its place) moves only what it must: a connector
+// or task on a worker that stays keeps running there, unless the
+// newcomer takes it, and then it starts once, there; what the closed
+// worker ran starts elsewhere. No connector is stopped for its tasks'
+// moves, nor a task for another's.
+func TestCooperativeRollingRestartMovesOnlyWhatItMust(t *testing.T) {
+	for _, protocol := range []string{"compatible", "sessioned"} {
+		t.Run(protocol, func(t *testing.T) {
+			brokers := testkafka.Brokers(t)
+			cl := newClusterWith(t, brokers, 3, protocol, time.Minute)
+			topic := testkafka.Topic(t, "rolling")
+			testkafka.CreateTopic(t, brokers, topic, 1, nil)
+			tags := []string{"a", "b", "c"}
+			for _, tag := range tags {
+				config := map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "3", "topic": topic, "tag": tag,
+					"key.converter": "StringConverter", "value.converter": "StringConverter"}
+				cl.viaLeader(cl.live()[0], func(h *Herder) error {
+					_, _, err := h.PutConnectorConfig(context.Background(), tag, config, herder.PutOptions{})
+					return err
+				})
+			}
+			settled := func() bool {
+				for _, tag := range tags {
+					if !allRunning(cl, tag, 3, func(map[string]bool) bool { return true }) {
+						return false
+					}
+				}
+				return true
+			}
+			// where is each connector's and task's worker, and its starts.
+			type place struct {
+				worker string
+				starts int
+			}
+			where := func() map[string]place {
+				out := map[string]place{}
+				h := cl.live()[0]
+				for _, tag := range tags {
+					st, err := h.ConnectorStatus(context.Background(), tag)
+					require.NoError(t, err)
+					out["connector/"+tag] = place{st.Connector.WorkerID, cl.overlap.started("connector/" + tag)}
+					for _, ts := range st.Tasks {
+						k := tag + "/" + strconv.Itoa(ts.ID) + "/"
+						out[k] = place{ts.WorkerID, cl.overlap.started(k)}
+					}
+				}
+				return out
+			}
+			// balanced: each worker runs one connector and three tasks, as
+			// Kafka Connect's assignor balances them once its follow-up
+			// rebalances are done.
+			balanced := func(p map[string]place) bool {
+				conns, tasks := map[string]int{}, map[string]int{}
+				for k, pl := range p {
+					if strings.HasPrefix(k, "connector/") {
+						conns[pl.worker]++
+					} else {
+						tasks[pl.worker]++
+					}
+				}
+				for _, h := range cl.live() {
+					if conns[h.ID()] != 1 || tasks[h.ID()] != 3 {
+						return false
+					}
+				}
+				return true
+			}
+			require.Eventually(t, func() bool { return settled() && balanced(where()) }, 60*time.Second, 100*time.Millisecond, "all RUNNING")
+			for i := range 3 {
+				before := where()
+				gone := cl.order[i]
+				cl.close(gone)
+				added := cl.add()
+				require.Eventually(t, func() bool {
+					return settled() && balanced(where())
+				}, 60*time.Second, 100*time.Millisecond, "all RUNNING again after restarting worker %d", i)
+				after := where()
+				for k, b := range before {
+					a := after[k]
+					switch {
+					case b.worker == gone.ID():
+						require.NotEqual(t, gone.ID(), a.worker, k)
+						require.Contains(t, []int{b.starts + 1, b.starts + 2}, a.starts, "%s moved from the closed worker, by way of another at most", k)
+					case a.worker == b.worker:
+						require.Equal(t, b.starts, a.starts, "%s stayed on %s: it was never stopped", k, a.worker)
+					default:
+						require.Equal(t, added.ID(), a.worker, "%s moved from %s, which stayed, to another than the new worker", k, b.worker)
+						require.Equal(t, b.starts+1, a.starts, "%s moved once", k)
+					}
+				}
+			}
+		})
+	}
+}
