@@ -447,3 +447,29 @@ func TestConnectorOwnOffsetsTopicUsesItsPrincipal(t *testing.T) {
 	}))
 	require.Len(t, ac.count(t, w, "ownoff", topic, 10), 10)
 }
+
+// ClientOptions gives a client beside the worker's the worker's own
+// security settings: it reaches a SASL listener as the worker does, and
+// a key it cannot honour is an error naming it, without the secret.
+func TestClientOptions(t *testing.T) {
+	s := testkafka.SecuredCluster(t)
+	opts, err := ClientOptions(map[string]string{
+		"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+		"sasl.jaas.config": jaas(plainLoginModule, testkafka.SASLAdmin, testkafka.SASLAdminPassword),
+		"producer.acks":    "1", // another client's: not these options'
+	})
+	require.NoError(t, err)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.Brokers...)}, opts...)...)
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, cl.Ping(ctx), "authenticated as the worker's clients are")
+
+	_, err = ClientOptions(map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI",
+		"sasl.jaas.config": jaas(plainLoginModule, testkafka.SASLAdmin, "hidden-secret")})
+	var ce *connect.ConfigError
+	require.ErrorAs(t, err, &ce)
+	require.ErrorContains(t, err, "sasl.mechanism")
+	require.NotContains(t, err.Error(), "hidden-secret")
+}
