@@ -180,32 +180,7 @@ func TestDistributedProcesses(t *testing.T) {
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
 
-	// startWorker starts worker i's process (again, for a later round)
-	// and waits until it is ready.
-	startWorker := func(i, round int) *workerProcess {
-		props := writeFile(t, filepath.Join(dir, fmt.Sprintf("worker%d.properties", i)), strings.Join([]string{
-			"bootstrap.servers=" + strings.Join(brokers, ","),
-			"group.id=" + group,
-			"config.storage.topic=" + configs, "config.storage.replication.factor=1",
-			"offset.storage.topic=" + offsets, "offset.storage.replication.factor=1", "offset.storage.partitions=3",
-			"status.storage.topic=" + status, "status.storage.replication.factor=1", "status.storage.partitions=3",
-			// The broker's smallest session timeout by default: a killed
-			// worker's tasks move after 6s plus the rebalance.
-			"heartbeat.interval.ms=300", "session.timeout.ms=6000", "rebalance.timeout.ms=10000",
-			"offset.flush.interval.ms=200",
-			"listeners=http://127.0.0.1:0", "rest.advertised.host.name=127.0.0.1",
-			"key.converter=org.apache.kafka.connect.storage.StringConverter",
-			"value.converter=org.apache.kafka.connect.storage.StringConverter",
-		}, "\n")+"\n")
-		readyFile := filepath.Join(dir, fmt.Sprintf("worker%d-%d.ready", i, round))
-		w := &workerProcess{child: testchild.Start(t, "TestDistributedWorkerChild",
-			[]string{workerPropsEnv + "=" + props, workerReadyEnv + "=" + readyFile}, 10*round+i)}
-		require.Eventually(t, func() bool {
-			b, err := os.ReadFile(readyFile)
-			return err == nil && json.Unmarshal(b, &w.ready) == nil
-		}, 60*time.Second, 50*time.Millisecond, "worker %d was not ready:\n%s", i, w.child.Output())
-		return w
-	}
+	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets)
 	workers := make([]*workerProcess, 3)
 	for i := range workers {
 		workers[i] = startWorker(i, 0)
@@ -267,8 +242,38 @@ func TestDistributedProcesses(t *testing.T) {
 	}
 
 	killWorkerWhileCounting(t, brokers, workers, status)
-	rollingRestart(t, brokers, workers, startWorker, status)
+	rollingRestart(t, brokers, workers, startWorker, status, false)
 	t.Logf("took %v", time.Since(began).Round(time.Millisecond))
+}
+
+// workerStarter returns a function that starts worker i's process of a
+// group (again, for a later round), with extra properties, and waits
+// until it is ready.
+func workerStarter(t *testing.T, brokers []string, dir, group, configs, status, offsets string, extra ...string) func(i, round int) *workerProcess {
+	return func(i, round int) *workerProcess {
+		props := writeFile(t, filepath.Join(dir, fmt.Sprintf("worker%d.properties", i)), strings.Join(append([]string{
+			"bootstrap.servers=" + strings.Join(brokers, ","),
+			"group.id=" + group,
+			"config.storage.topic=" + configs, "config.storage.replication.factor=1",
+			"offset.storage.topic=" + offsets, "offset.storage.replication.factor=1", "offset.storage.partitions=3",
+			"status.storage.topic=" + status, "status.storage.replication.factor=1", "status.storage.partitions=3",
+			// The broker's smallest session timeout by default: a killed
+			// worker's tasks move after 6s plus the rebalance.
+			"heartbeat.interval.ms=300", "session.timeout.ms=6000", "rebalance.timeout.ms=10000",
+			"offset.flush.interval.ms=200",
+			"listeners=http://127.0.0.1:0", "rest.advertised.host.name=127.0.0.1",
+			"key.converter=org.apache.kafka.connect.storage.StringConverter",
+			"value.converter=org.apache.kafka.connect.storage.StringConverter",
+		}, extra...), "\n")+"\n")
+		readyFile := filepath.Join(dir, fmt.Sprintf("worker%d-%d.ready", i, round))
+		w := &workerProcess{child: testchild.Start(t, "TestDistributedWorkerChild",
+			[]string{workerPropsEnv + "=" + props, workerReadyEnv + "=" + readyFile}, 10*round+i)}
+		require.Eventually(t, func() bool {
+			b, err := os.ReadFile(readyFile)
+			return err == nil && json.Unmarshal(b, &w.ready) == nil
+		}, 60*time.Second, 50*time.Millisecond, "worker %d was not ready:\n%s", i, w.child.Output())
+		return w
+	}
 }
 
 // killWorkerWhileCounting kills -9 a worker running a task of a counting

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/internal/statustopic"
+	"github.com/kconnect-go/kconnect/internal/testenv"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 )
 
@@ -145,8 +146,12 @@ func TestRunningTwiceFindsOverlaps(t *testing.T) {
 // only started again. Every number arrives once, as each stop commits its
 // tasks' offsets, and the status topic never shows a task RUNNING on two
 // workers at once.
+//
+// cooperative: the workers run an incremental cooperative protocol, under
+// which the connector and each task are RUNNING throughout but for their
+// own moves: none is stopped and started again on the same worker.
 func rollingRestart(t *testing.T, brokers []string, workers []*workerProcess,
-	startWorker func(i, round int) *workerProcess, statusTopic string) {
+	startWorker func(i, round int) *workerProcess, statusTopic string, cooperative bool) {
 	const tasks, limit = 3, 4000
 	topic := testkafka.Topic(t, "rolling")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -237,6 +242,11 @@ func rollingRestart(t *testing.T, brokers []string, workers []*workerProcess,
 
 	records := readStatusTopic(t, brokers, statusTopic)
 	require.Empty(t, runningTwice(records))
+	if cooperative {
+		for _, key := range []string{"status-connector-rolling", "status-task-rolling-0", "status-task-rolling-1", "status-task-rolling-2"} {
+			require.Empty(t, restartedInPlace(records[key], began, ended), "%s", key)
+		}
+	}
 	// How long each was not RUNNING during the restarts: the eager
 	// protocol stops everything on every rebalance.
 	for _, key := range []string{"status-connector-rolling", "status-task-rolling-0", "status-task-rolling-1", "status-task-rolling-2"} {
@@ -295,4 +305,51 @@ func collectTaskNumbers(t *testing.T, brokers []string, topic string) func() map
 		}
 		return out
 	}
+}
+
+// restartedInPlace returns the records, written between began and ended,
+// by which a worker reported a connector or task it ran not RUNNING and
+// then RUNNING again itself: stopped and started again where it was,
+// rather than moved.
+func restartedInPlace(records []statusRecord, began, ended time.Time) []statusRecord {
+	var out []statusRecord
+	var down *statusRecord
+	for i, r := range records {
+		if r.Time.Before(began) || r.Time.After(ended) {
+			continue
+		}
+		switch {
+		case r.State != "RUNNING" && down == nil:
+			down = &records[i]
+		case r.State == "RUNNING" && down != nil:
+			if r.WorkerID == down.WorkerID {
+				out = append(out, *down, r)
+			}
+			down = nil
+		}
+	}
+	return out
+}
+
+// TestDistributedRollingRestartSessioned restarts three worker processes
+// of the sessioned protocol one by one, as TestDistributedProcesses does
+// under the eager one: every number once, and, the protocol being
+// cooperative, the connector and its tasks RUNNING throughout but for
+// their own moves. It takes about 45 s (4000 numbers a task), the cooperative
+// protocol's rolling restart being what most clusters run.
+func TestDistributedRollingRestartSessioned(t *testing.T) {
+	if !testkafka.Real() {
+		testenv.Record(t, testenv.Skip)
+		t.Skipf("integration test: set %s to run worker processes against a real broker", testkafka.BrokersEnv)
+	}
+	brokers := testkafka.Brokers(t)
+	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
+		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	startWorker := workerStarter(t, brokers, t.TempDir(), group, configs, status, offsets,
+		"connect.protocol=sessioned", "scheduled.rebalance.max.delay.ms=60000")
+	workers := make([]*workerProcess, 3)
+	for i := range workers {
+		workers[i] = startWorker(i, 0)
+	}
+	rollingRestart(t, brokers, workers, startWorker, status, true)
 }
