@@ -176,6 +176,18 @@ type Config struct {
 	// /connectors/{name}/tasks). nil: a follower's connectors' task
 	// configurations are logged and dropped until it leads.
 	ForwardTaskConfigs func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error
+	// ExactlyOnceSourceSupport is exactly.once.source.support:
+	// "disabled" (also ""), "preparing" (the leader writes the config
+	// topic transactionally, so that a cluster can move to "enabled"
+	// worker by worker) or "enabled" (that, and every source task writes
+	// its records and offsets in its own transactions; see
+	// FenceZombies).
+	ExactlyOnceSourceSupport string
+	// ForwardFence, when set, asks the leader at leaderURL to fence a
+	// connector's earlier tasks (its FenceZombies; Kafka Connect's PUT
+	// /connectors/{name}/fence); nil: over HTTPClient to its
+	// FenceHandler.
+	ForwardFence func(ctx context.Context, leaderURL, connector string) error
 
 	// beforeJoin, for tests, runs before each join.
 	beforeJoin func()
@@ -202,6 +214,7 @@ func (e *NotLeaderError) Unwrap() error { return herder.ErrRebalancing }
 type Herder struct {
 	cfg    Config
 	id     string
+	eos    string // exactly.once.source.support (eos.go)
 	log    *slog.Logger
 	client *kgo.Client
 	engine *worker.Engine
@@ -309,6 +322,10 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if err := checkSessionConfig(&cfg); err != nil {
 		return nil, err
 	}
+	eos, err := eosSupport(cfg.ExactlyOnceSourceSupport)
+	if err != nil {
+		return nil, err
+	}
 	maxDelay := cfg.ScheduledRebalanceMaxDelay
 	switch {
 	case maxDelay == 0:
@@ -329,7 +346,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Herder{cfg: cfg, id: u.Host, log: log.With("worker", u.Host, "group", cfg.GroupID),
+	h := &Herder{cfg: cfg, id: u.Host, eos: eos, log: log.With("worker", u.Host, "group", cfg.GroupID),
 		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
 		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1,
 		pendingRestarts: map[string]configtopic.RestartRequest{},
@@ -363,13 +380,18 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
-	h.cfgs, err = configtopic.Open(ctx, h.client, configtopic.Options{Topic: cfg.ConfigTopic,
-		ReplicationFactor: cfg.ReplicationFactor, TopicConfigs: cfg.ConfigTopicSettings, Logger: h.log, OnUpdate: h.onUpdate})
+	copts := configtopic.Options{Topic: cfg.ConfigTopic,
+		ReplicationFactor: cfg.ReplicationFactor, TopicConfigs: cfg.ConfigTopicSettings, Logger: h.log, OnUpdate: h.onUpdate}
+	if eos != EOSDisabled {
+		copts.TransactionalID, copts.NewTransactionalClient = configtopic.TransactionalID(cfg.GroupID), newTxnClient(cfg)
+	}
+	h.cfgs, err = configtopic.Open(ctx, h.client, copts)
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
 	}
 	opts := append(slices.Clone(cfg.WorkerOpts), worker.ID(h.id), worker.Brokers(cfg.Brokers...),
-		worker.KafkaOpts(cfg.KafkaOpts...), worker.OffsetStore(h.offs), worker.OnStateChange(h.onState), worker.Logger(log))
+		worker.KafkaOpts(cfg.KafkaOpts...), worker.OffsetStore(h.offs), worker.OnStateChange(h.onState), worker.Logger(log),
+		worker.WorkerGroupID(cfg.GroupID), worker.ExactlyOnceSource(eos == EOSEnabled))
 	h.engine, err = worker.NewEngine(opts...)
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
@@ -686,6 +708,14 @@ func (h *Herder) run(ctx context.Context) {
 		}
 		// Starting may take longer than the session timeout too.
 		stopBeating = h.beatDuring(ctx, true)
+		if err := h.claimPrivileges(ctx, j.IsLeader()); err != nil {
+			stopBeating()
+			if ctx.Err() == nil {
+				h.log.Warn("claiming the transactional producer of the config topic as the leader; joining again", "err", err)
+				h.wait(ctx, time.Second)
+			}
+			continue
+		}
 		applied := h.apply(ctx, j)
 		stopBeating()
 		if !applied {
@@ -952,6 +982,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 			}
 		}
 	}
+	fenced := map[string]bool{}
 	for _, id := range held.Tasks {
 		h.mu.Lock()
 		_, running := h.runningTasks[id]
@@ -967,6 +998,20 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		run := h.runFor(ctx, snap, name)
 		if run == nil {
 			continue
+		}
+		if h.eosEnabled() && h.isSource(name) && !fenced[name] {
+			// A task of a new generation starts only once the producers
+			// of the one before are fenced; one that cannot start now is
+			// tried again in the next join.
+			if err := h.awaitFencing(ctx, name); err != nil {
+				h.log.Warn("starting task", "connector", name, "task", id.Task, "err", err)
+				select {
+				case h.rejoin <- struct{}{}:
+				default:
+				}
+				continue
+			}
+			fenced[name] = true
 		}
 		target := worker.TargetStarted
 		if targetOf(snap, name) == configtopic.Paused {
@@ -1081,6 +1126,13 @@ func (h *Herder) changed(snap configtopic.Snapshot) (conns, tasksOf []string) {
 			continue
 		}
 		if now, ok := snap.TaskConfigs[configtopic.TaskID{Connector: t.Connector, Task: int(t.Task)}]; !ok || !maps.Equal(now, tc) {
+			tasksOf = append(tasksOf, t.Connector)
+		} else if h.eosEnabled() && snap.PendingFencing[t.Connector] {
+			// An exactly-once source task of the generation before, were
+			// it kept, would leave the producers of that generation's
+			// other tasks unfenced: every task of the new one starts
+			// after the fencing, as in Kafka Connect, which restarts
+			// them all.
 			tasksOf = append(tasksOf, t.Connector)
 		}
 	}
@@ -1363,7 +1415,7 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, name string, configs []map[
 		}
 	}
 	if err := h.cfgs.PutTaskConfigs(ctx, name, configs); err != nil {
-		return fmt.Errorf("distributed: connector %s: writing %d task configurations: %w", name, len(configs), err)
+		return h.privileged(fmt.Errorf("distributed: connector %s: writing %d task configurations: %w", name, len(configs), err))
 	}
 	return nil
 }

@@ -168,6 +168,10 @@ type cluster struct {
 	overHTTP bool
 	servers  map[*Herder]*httptest.Server
 	keyTTL   time.Duration
+	// eos is the next workers' exactly.once.source.support; fences
+	// counts the fence requests the workers' FenceHandlers served.
+	eos    string
+	fences atomic.Int32
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -201,6 +205,10 @@ func (cl *cluster) add() *Herder {
 		mux.Handle("POST /connectors/{name}/tasks", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			served.Load().TaskConfigsHandler().ServeHTTP(w, r)
 		}))
+		mux.Handle("PUT /connectors/{name}/fence", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cl.fences.Add(1)
+			served.Load().FenceHandler().ServeHTTP(w, r)
+		}))
 		srv = httptest.NewUnstartedServer(mux)
 		url = "http://" + srv.Listener.Addr().String()
 	}
@@ -212,8 +220,16 @@ func (cl *cluster) add() *Herder {
 		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin,
 		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay, InterWorkerKeyTTL: cl.keyTTL,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
-		Logger:     testLogger(),
-		WorkerOpts: []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap)), worker.OffsetFlushInterval(200 * time.Millisecond)},
+		Logger:                   testLogger(),
+		WorkerOpts:               []worker.Opt{worker.Plugins(spreadPlugin(cl.overlap), countPlugin()), worker.OffsetFlushInterval(200 * time.Millisecond)},
+		ExactlyOnceSourceSupport: cl.eos,
+		ForwardFence: func(ctx context.Context, leaderURL, connector string) error {
+			leader := cl.herder(leaderURL)
+			if leader == nil {
+				return &NotLeaderError{}
+			}
+			return leader.FenceZombies(ctx, connector)
+		},
 		ForwardTaskConfigs: func(ctx context.Context, leaderURL, connector string, configs []map[string]string) error {
 			leader := cl.herder(leaderURL)
 			if leader == nil {
@@ -223,7 +239,7 @@ func (cl *cluster) add() *Herder {
 		},
 	}
 	if cl.overHTTP {
-		cfg.ForwardTaskConfigs, cfg.HTTPClient = nil, &http.Client{Timeout: 10 * time.Second}
+		cfg.ForwardTaskConfigs, cfg.ForwardFence, cfg.HTTPClient = nil, nil, &http.Client{Timeout: 10 * time.Second}
 	}
 	h, err := New(ctx, cfg)
 	require.NoError(t, err)

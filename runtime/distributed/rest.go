@@ -120,7 +120,7 @@ func (h *Herder) putLocked(ctx context.Context, name string, config map[string]s
 		}
 	}
 	if err := h.cfgs.PutConnectorConfig(ctx, name, config, state); err != nil {
-		return herder.ConnectorInfo{}, false, fmt.Errorf("distributed: %w", err)
+		return herder.ConnectorInfo{}, false, h.privileged(fmt.Errorf("distributed: %w", err))
 	}
 	info := h.info(h.cfgs.Snapshot(), name, config)
 	info.ConfigOrder = herder.OrderedKeys(config, opts.KeyOrder)
@@ -161,7 +161,7 @@ func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
 		return err
 	}
 	if err := h.cfgs.RemoveConnectorConfig(ctx, name); err != nil {
-		return fmt.Errorf("distributed: %w", err)
+		return h.privileged(fmt.Errorf("distributed: %w", err))
 	}
 	return nil
 }
@@ -316,7 +316,7 @@ func (h *Herder) RestartConnectorAndTasks(ctx context.Context, name string, opts
 	}
 	req := configtopic.RestartRequest{Connector: name, OnlyFailed: opts.OnlyFailed, IncludeTasks: opts.IncludeTasks}
 	if err := h.cfgs.PutRestartRequest(ctx, req); err != nil {
-		return herder.ConnectorStatus{}, fmt.Errorf("distributed: connector %s: writing a restart request: %w", name, err)
+		return herder.ConnectorStatus{}, h.privileged(fmt.Errorf("distributed: connector %s: writing a restart request: %w", name, err))
 	}
 	return plan, nil
 }

@@ -170,7 +170,7 @@ func (h *Herder) ensureSessionKey(ctx context.Context) (time.Time, error) {
 	}
 	nk := configtopic.SessionKey{Key: key, Algorithm: h.cfg.InterWorkerKeyGenerationAlgorithm, Created: now.UnixMilli()}
 	if err := h.cfgs.PutSessionKey(ctx, nk); err != nil {
-		return time.Time{}, fmt.Errorf("distributed: writing a new session key to %s: %w", h.cfg.ConfigTopic, err)
+		return time.Time{}, h.privileged(fmt.Errorf("distributed: writing a new session key to %s: %w", h.cfg.ConfigTopic, err))
 	}
 	h.log.Info("distributed a new session key", "algorithm", nk.Algorithm)
 	return now.Add(h.cfg.InterWorkerKeyTTL), nil
