@@ -63,7 +63,7 @@ func parseDistributedConfig(cfg *workerConfig, log *slog.Logger) (distributed.Co
 	}
 	dc := distributed.Config{GroupID: cfg.groupID, Brokers: cfg.brokers,
 		ConfigTopic: strings.TrimSpace(p[keyConfigTopic]), OffsetTopic: strings.TrimSpace(p[keyOffsetTopic]),
-		StatusTopic: strings.TrimSpace(p[keyStatusTopic])}
+		StatusTopic: strings.TrimSpace(p[keyStatusTopic]), ExactlyOnceSourceSupport: strings.TrimSpace(p[keyExactlyOnce])}
 	if len(cfg.brokers) == 0 {
 		bad(keyBootstrapServers, "missing: a distributed worker shares a Kafka cluster with the others of its group")
 	}
@@ -233,6 +233,9 @@ func runDistributed(ctx context.Context, args []string, s *settings) error {
 	// Kafka Connect's internal endpoint, by which a follower hands the
 	// leader the task configurations its connectors generate.
 	mux.Handle("POST /connectors/{name}/tasks", h.TaskConfigsHandler())
+	// And the one by which it asks the leader to fence a connector's
+	// earlier exactly-once source tasks before starting a new one.
+	mux.Handle("PUT /connectors/{name}/fence", h.FenceHandler())
 	srv.serve(forwardToLeader(mux, &http.Client{Timeout: 90 * time.Second}), log, errc)
 	stop := func() error {
 		err := h.Close()

@@ -61,7 +61,7 @@ var handledKeys = []struct{ key, help string }{
 	{keyRESTExtensions, "REST extensions: " + basicAuthExtension + " (basic auth, its JAAS file given by -Djava.security.auth.login.config=FILE in the KAFKA_OPTS environment variable, as Kafka reads it, or by " + keyJAASFile + ")"},
 	{keyJAASFile, "kconnect's own: the JAAS file of basic auth, whose KafkaConnect entry names PropertyFileLoginModule credentials files (user: password lines), read at start"},
 	{httpsPrefix + "ssl.*", "TLS of https listeners, PEM only (ssl.keystore.type=PEM: ssl.keystore.location, or ssl.keystore.certificate.chain and ssl.keystore.key; ssl.truststore.* and ssl.client.auth for client certificates); without them the unprefixed ssl.* keys"},
-	{keyExactlyOnce, "enabled: exactly-once source delivery (needs an offsets topic: the embedded broker with kconnect.data.dir)"},
+	{keyExactlyOnce, "enabled: exactly-once source delivery (needs an offsets topic: the embedded broker with kconnect.data.dir); distributed, preparing too"},
 	{keyGroupID, "the prefix of exactly-once transactional ids"},
 	{keyConfigProviders, "configuration providers for ${provider:path:key} in this file's values and in connector configurations (file, dir, env: Kafka's FileConfigProvider, DirectoryConfigProvider, EnvVarConfigProvider); config.providers.<name>.class and .param.* their settings"},
 	{keyOverridePolicy, "which client settings connectors may override: All (default), None, Principal or Allowlist"},

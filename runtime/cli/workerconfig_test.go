@@ -144,3 +144,17 @@ func TestJavaSerializedOffsetsFile(t *testing.T) {
 	require.False(t, javaSerializedFile(ours))
 	require.False(t, javaSerializedFile(filepath.Join(dir, "missing")))
 }
+
+func TestDistributedExactlyOnceSourceSupport(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, v := range []string{"disabled", "preparing", "enabled"} {
+		c, err := parseWorkerConfigFor(true, "w.properties", map[string]string{
+			"bootstrap.servers": "k1:9092", "group.id": "g", "config.storage.topic": "c",
+			"offset.storage.topic": "o", "status.storage.topic": "s", "exactly.once.source.support": v,
+		}, "", log)
+		require.NoError(t, err)
+		dc, err := parseDistributedConfig(c, log)
+		require.NoError(t, err)
+		require.Equal(t, v, dc.ExactlyOnceSourceSupport)
+	}
+}
