@@ -191,6 +191,9 @@ type Config struct {
 
 	// beforeJoin, for tests, runs before each join.
 	beforeJoin func()
+	// skipHeartbeat, for tests, makes the worker skip its heartbeats
+	// while it answers true: the group drops it as if it hung.
+	skipHeartbeat func() bool
 }
 
 // NotLeaderError is the answer of a follower to a call only the leader
@@ -820,6 +823,9 @@ func (h *Herder) heartbeat(ctx context.Context) {
 				rotate = kt.C
 			}
 		case <-t.C:
+			if h.cfg.skipHeartbeat != nil && h.cfg.skipHeartbeat() {
+				continue
+			}
 			if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
 				return
 			} else if err != nil && ctx.Err() == nil {

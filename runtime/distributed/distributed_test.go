@@ -172,6 +172,8 @@ type cluster struct {
 	// counts the fence requests the workers' FenceHandlers served.
 	eos    string
 	fences atomic.Int32
+	// skipHeartbeat is the next workers' Config.skipHeartbeat.
+	skipHeartbeat func() bool
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -217,7 +219,7 @@ func (cl *cluster) add() *Herder {
 	cfg := Config{
 		GroupID: cl.group, URL: url, Brokers: cl.brokers,
 		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
-		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin,
+		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin, skipHeartbeat: cl.skipHeartbeat,
 		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay, InterWorkerKeyTTL: cl.keyTTL,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:                   testLogger(),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/source"
@@ -359,4 +360,43 @@ func TestFencedLeaderStopsWritingAndJoinsAgain(t *testing.T) {
 		return err == nil
 	}, 30*time.Second, 100*time.Millisecond, "the leader joined again and writes")
 	require.True(t, again.Load())
+}
+
+// TestWorkerDroppedFromTheGroupCannotCommitItsTasks: a worker whose
+// heartbeats stop is dropped by the group while its task goes on; the
+// task moves to the other worker, whose producer's initialisation fences
+// the dropped worker's: that one commits nothing more, and every number
+// is read once.
+func TestWorkerDroppedFromTheGroupCannotCommitItsTasks(t *testing.T) {
+	cl := newEOSCluster(t, "compatible", false, EOSEnabled)
+	var frozen atomic.Bool
+	cl.skipHeartbeat = frozen.Load
+	hung := cl.add()
+	topic := startCount(t, cl, "eos-hung", 2, 2, nil)
+	other := cl.order[0]
+	live := consumeCommitted(t, cl.brokers, topic)
+	require.Eventually(t, func() bool { m := live.most(); return m[0] > 5 && m[1] > 5 }, 30*time.Second, 100*time.Millisecond)
+
+	frozen.Store(true)
+	require.Eventually(t, func() bool {
+		st, err := other.ConnectorStatus(context.Background(), "eos-hung")
+		if err != nil || len(st.Tasks) != 2 {
+			return false
+		}
+		for _, ts := range st.Tasks {
+			if ts.State != herder.State(statustopic.Running) || ts.WorkerID != other.ID() {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 100*time.Millisecond, "both tasks RUNNING on the worker left in the group")
+	before := live.most()
+	require.Eventually(t, func() bool {
+		m := live.most()
+		return m[0] > before[0]+10 && m[1] > before[1]+10
+	}, 30*time.Second, 100*time.Millisecond, "both tasks write on the worker left in the group")
+	frozen.Store(false)
+	cl.close(hung)
+	cl.close(other)
+	requireEachOnce(t, readCommitted(t, cl.brokers, topic), 2)
 }
