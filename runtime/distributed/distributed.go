@@ -65,6 +65,12 @@
 // sink connector's from its consumer group); only the leader alters or
 // resets them, and only for a connector that is STOPPED with no task
 // configurations left (else herder.ErrBadRequest).
+//
+// Exactly-once source (Config.ExactlyOnceSourceSupport) is Kafka
+// Connect's too: the leader writes the config topic through a
+// transactional producer that a newer leader fences, and a source task of
+// a new generation starts only after the leader has fenced the producers
+// of the generation before (FenceZombies, FenceHandler).
 package distributed
 
 import (
