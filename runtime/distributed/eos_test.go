@@ -400,3 +400,27 @@ func TestWorkerDroppedFromTheGroupCannotCommitItsTasks(t *testing.T) {
 	cl.close(other)
 	requireEachOnce(t, readCommitted(t, cl.brokers, topic), 2)
 }
+
+func TestExactlyOnceSupportRequiredIsCheckedAtThePut(t *testing.T) {
+	enabled := newEOSCluster(t, "compatible", false, EOSEnabled)
+	preparing := newEOSCluster(t, "compatible", false, EOSPreparing)
+	put := func(cl *cluster, class string) error {
+		config := map[string]string{"connector.class": class, "tasks.max": "1", "topic": "t", "exactly.once.support": "required",
+			"key.converter": "StringConverter", "value.converter": "StringConverter"}
+		var err error
+		require.Eventually(t, func() bool {
+			_, _, err = cl.order[0].PutConnectorConfig(context.Background(), "required", config, herder.PutOptions{})
+			return !errors.Is(err, herder.ErrRebalancing)
+		}, 30*time.Second, 50*time.Millisecond)
+		return err
+	}
+	// A connector that does not say it supports exactly-once.
+	err := put(enabled, "test.SpreadSource")
+	require.ErrorIs(t, err, herder.ErrInvalidConfig)
+	require.ErrorContains(t, err, "exactly.once.support=required")
+	// A worker preparing for it does not run it.
+	err = put(preparing, "test.CountSource")
+	require.ErrorIs(t, err, herder.ErrInvalidConfig)
+	require.ErrorContains(t, err, "exactly.once.source.support=enabled")
+	require.NoError(t, put(enabled, "test.CountSource"))
+}

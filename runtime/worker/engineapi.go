@@ -83,6 +83,12 @@ func (e *Engine) CheckConfig(ctx context.Context, name string, config map[string
 	if err != nil {
 		return "", invalidConfig(scrubError(redact(res, err), e.secrets(res.Config)))
 	}
+	// A distributed leader keeps only what its workers can run: the
+	// exactly-once settings are checked at the put, as Kafka Connect
+	// validates them.
+	if err := e.eosConfigError(c); err != nil {
+		return "", scrubError(redact(res, err), e.secrets(res.Config))
+	}
 	return c.kind.String(), nil
 }
 

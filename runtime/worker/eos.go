@@ -148,12 +148,8 @@ func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) err
 	if c.kind != connect.SourcePlugin {
 		return nil
 	}
-	if problems := w.eosConfigErrors(c.plugin, c.cfg, c.resolved); len(problems) > 0 {
-		msgs := make([]string, len(problems))
-		for i, p := range problems {
-			msgs[i] = p.Message
-		}
-		return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(msgs, "; ")))
+	if err := w.eosConfigError(c); err != nil {
+		return err
 	}
 	if _, ok := w.store.(transactionalStore); w.opts.eos && !ok {
 		return fmt.Errorf("worker: connector %s: %s=enabled needs an *offset.Kafka offset store "+
@@ -166,6 +162,23 @@ func (w *engine) prepareSourceDelivery(ctx context.Context, c *connectorRun) err
 	}
 	c.offsets = offsets
 	return nil
+}
+
+// eosConfigError is eosConfigErrors of connector c as one error, which
+// names every key at fault; nil for a sink connector or none.
+func (w *engine) eosConfigError(c *connectorRun) error {
+	if c.kind != connect.SourcePlugin {
+		return nil
+	}
+	problems := w.eosConfigErrors(c.plugin, c.cfg, c.resolved)
+	if len(problems) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Message
+	}
+	return invalidConfig(fmt.Errorf("worker: connector %s: %s", c.name, strings.Join(msgs, "; ")))
 }
 
 // eosConfigErrors checks a source connector configuration's exactly-once
