@@ -170,7 +170,8 @@ func (h *Herder) fenceProducer(ctx context.Context, txnID string) error {
 // to fence (itself, or over Config.ForwardFence or HTTP) and reads the
 // config topic until the tasks-fencing record is there, as Kafka
 // Connect's worker waits for it before starting an exactly-once source
-// task. It gives up after the rebalance timeout.
+// task. It gives up after the rebalance timeout, or when the worker is to
+// join again.
 func (h *Herder) awaitFencing(ctx context.Context, name string) error {
 	if !h.cfgs.Snapshot().PendingFencing[name] {
 		return nil
@@ -199,6 +200,11 @@ func (h *Herder) awaitFencing(ctx context.Context, name string) error {
 			} else if !h.cfgs.Snapshot().PendingFencing[name] {
 				return nil
 			}
+		}
+		if len(h.rejoin) > 0 {
+			// The group rebalances: the next assignment says what to
+			// start, from the configuration read by then.
+			return fmt.Errorf("distributed: connector %s: the group rebalances before its earlier tasks' producers were fenced (last error: %v)", name, err)
 		}
 		t := time.NewTimer(wait)
 		select {
