@@ -33,6 +33,7 @@ func TestServerKilledMidRun(t *testing.T) {
 		r.write(recs[:n/2]...)
 
 		p.Kill()
+		down := time.Now()
 		put := map[sink.TopicPartition]int64{{Topic: topic}: n}
 		for i := n / 2; i < n; i += 100 {
 			if err := r.task.Put(context.Background(), recs[i:i+100]); err != nil {
@@ -47,7 +48,10 @@ func TestServerKilledMidRun(t *testing.T) {
 			t.Fatalf("offset %d committed while the server is down", off)
 		}
 		p.Restart()
-		deadline := time.Now().Add(3 * time.Minute)
+		// The retries back off exponentially with jitter, as Confluent's
+		// do: the longer the server took to come back (minutes on a busy
+		// machine), the longer the wait before the retry that finds it.
+		deadline := time.Now().Add(3*time.Minute + 2*time.Since(down))
 		for {
 			got, err := r.task.(sink.PreCommitter).PreCommit(context.Background(), maps.Clone(put))
 			if err != nil {
