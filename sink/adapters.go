@@ -2,6 +2,8 @@ package sink
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -45,3 +47,39 @@ func (c *sameTasks) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 
 func (c *sameTasks) NewTask() Task              { return c.newTask() }
 func (c *sameTasks) Stop(context.Context) error { return nil }
+
+// CheckedConnector is SimpleConnector for a connector with a configuration
+// to check and nothing of its own to store: Start fails, with an error
+// prefixed by name (the connector's short class name, say), when check
+// refuses the configuration, and each task created by newTask receives the
+// configuration. It keeps no offsets outside Kafka's consumer group, so it
+// is an OffsetAlterer that accepts every change.
+func CheckedConnector(name string, check func(config map[string]string) error, newTask func() Task) Connector {
+	return &checked{name: name, check: check, sameTasks: sameTasks{newTask: newTask}}
+}
+
+type checked struct {
+	name  string
+	check func(map[string]string) error
+	sameTasks
+}
+
+func (c *checked) Start(ctx context.Context, config map[string]string, cc connect.ConnectorContext) error {
+	if err := c.check(config); err != nil {
+		return fmt.Errorf("%s: %w", c.name, err)
+	}
+	return c.sameTasks.Start(ctx, config, cc)
+}
+
+func (c *checked) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	if c.config == nil {
+		return nil, errors.New(c.name + ": TaskConfigs called before Start")
+	}
+	return c.sameTasks.TaskConfigs(maxTasks)
+}
+
+// AlterOffsets accepts every change: the connector keeps no offsets
+// outside Kafka's consumer group.
+func (c *checked) AlterOffsets(context.Context, map[string]string, []OffsetChange) (bool, error) {
+	return true, nil
+}

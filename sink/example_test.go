@@ -2,6 +2,7 @@ package sink_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -68,4 +69,30 @@ func ExampleBatchBorrower() {
 	b, ok := task.(sink.BatchBorrower)
 	fmt.Println(t.total, ok && b.BorrowsBatch())
 	// Output: 42 true
+}
+
+func ExampleCheckedConnector() {
+	check := func(config map[string]string) error {
+		if config["url"] == "" {
+			return errors.New("url is required")
+		}
+		return nil
+	}
+	newTask := func() sink.Task {
+		return sink.PutFunc(func(context.Context, []connect.Record) error { return nil })
+	}
+	ctx := context.Background()
+	conn := sink.CheckedConnector("HTTPSink", check, newTask)
+	fmt.Println(conn.Start(ctx, map[string]string{"topics": "orders"}, nil))
+	_, err := conn.TaskConfigs(1)
+	fmt.Println(err)
+
+	_ = conn.Start(ctx, map[string]string{"topics": "orders", "url": "http://127.0.0.1:8080"}, nil)
+	configs, _ := conn.TaskConfigs(2)
+	handled, _ := conn.(sink.OffsetAlterer).AlterOffsets(ctx, configs[0], nil)
+	fmt.Println(len(configs), configs[1]["url"], handled)
+	// Output:
+	// HTTPSink: url is required
+	// HTTPSink: TaskConfigs called before Start
+	// 2 http://127.0.0.1:8080 true
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 
@@ -30,44 +29,13 @@ func Plugin() sink.Plugin {
 			Doc:     "Writes records to tables of PostgreSQL, MySQL, MariaDB or SQLite, as Confluent's JDBC sink.",
 			Config:  configDef,
 		},
-		New: func() sink.Connector { return &connector{} },
+		New: func() sink.Connector {
+			// Start checks the configuration without connecting: each
+			// task connects on its own.
+			check := func(config map[string]string) error { _, err := parseSettings(config); return err }
+			return sink.CheckedConnector("JdbcSinkConnector", check, func() sink.Task { return &task{} })
+		},
 	}
-}
-
-type connector struct{ config map[string]string }
-
-// Start checks the configuration (without connecting: each task does).
-func (c *connector) Start(_ context.Context, config map[string]string, _ connect.ConnectorContext) error {
-	if _, err := parseSettings(config); err != nil {
-		return fmt.Errorf("JdbcSinkConnector: %w", err)
-	}
-	c.config = maps.Clone(config)
-	return nil
-}
-
-// TaskConfigs returns maxTasks copies of the configuration: the tasks share
-// the topics' partitions.
-func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	if c.config == nil {
-		return nil, errors.New("JdbcSinkConnector: TaskConfigs called before Start")
-	}
-	out := make([]map[string]string, max(maxTasks, 0))
-	for i := range out {
-		out[i] = maps.Clone(c.config)
-	}
-	return out, nil
-}
-
-func (c *connector) NewTask() sink.Task { return &task{} }
-
-func (c *connector) Stop(context.Context) error { return nil }
-
-var _ sink.OffsetAlterer = (*connector)(nil)
-
-// AlterOffsets accepts every change: the connector keeps no offsets outside
-// Kafka's consumer group.
-func (c *connector) AlterOffsets(context.Context, map[string]string, []sink.OffsetChange) (bool, error) {
-	return true, nil
 }
 
 // task writes each Put in one transaction.

@@ -33,11 +33,14 @@ func Plugin() sink.Plugin {
 			Doc:     "Writes records to MongoDB collections, as the official MongoDB Kafka sink connector.",
 			Config:  configDef,
 		},
-		New: func() sink.Connector { return &connector{} },
+		New: func() sink.Connector {
+			// Start checks the configuration without connecting: each
+			// task connects on its own.
+			check := func(config map[string]string) error { _, err := checkConfig(config); return err }
+			return sink.CheckedConnector("MongoSinkConnector", check, func() sink.Task { return &task{} })
+		},
 	}
 }
-
-type connector struct{ config map[string]string }
 
 // checkConfig parses the connector-wide keys and the settings of every
 // topic the configuration names (in topics or in an override), as the
@@ -59,40 +62,6 @@ func checkConfig(config map[string]string) (*connect.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// Start checks the configuration (without connecting: each task does).
-func (c *connector) Start(_ context.Context, config map[string]string, _ connect.ConnectorContext) error {
-	if _, err := checkConfig(config); err != nil {
-		return fmt.Errorf("MongoSinkConnector: %w", err)
-	}
-	c.config = maps.Clone(config)
-	return nil
-}
-
-// TaskConfigs returns maxTasks copies of the configuration: the tasks share
-// the topics' partitions.
-func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	if c.config == nil {
-		return nil, errors.New("MongoSinkConnector: TaskConfigs called before Start")
-	}
-	out := make([]map[string]string, max(maxTasks, 0))
-	for i := range out {
-		out[i] = maps.Clone(c.config)
-	}
-	return out, nil
-}
-
-func (c *connector) NewTask() sink.Task { return &task{} }
-
-func (c *connector) Stop(context.Context) error { return nil }
-
-var _ sink.OffsetAlterer = (*connector)(nil)
-
-// AlterOffsets accepts every change: the connector keeps no offsets outside
-// Kafka's consumer group.
-func (c *connector) AlterOffsets(context.Context, map[string]string, []sink.OffsetChange) (bool, error) {
-	return true, nil
 }
 
 // task writes each Put with one bulk write per run of records bound for
