@@ -246,11 +246,10 @@ func newFlags(name string) *flag.FlagSet {
 // the worker links no schema registry client.
 func builtinPlugins(s *settings) []connect.Plugin {
 	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin(), sinkelasticsearch.Plugin()}
+		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin(), sinkelasticsearch.Plugin(),
+		postgrescdc.Plugin(), sourcemongodb.Plugin()}
 	for _, p := range spooldir.Plugins() {
 		ps = append(ps, p)
 	}
-	ps = append(ps, postgrescdc.Plugin())
-	ps = append(ps, sourcemongodb.Plugin())
 	return ps
 }
