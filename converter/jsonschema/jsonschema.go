@@ -347,11 +347,9 @@ func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, head
 	if err != nil {
 		return nil, err
 	}
-	hv, err := schemaregistry.GUIDBytes(g)
-	if err != nil {
+	if err := c.set.AddGUIDHeader(headers, g); err != nil {
 		return nil, dataErr(topic, err)
 	}
-	schemaregistry.AddIDHeader(headers, c.set.IDHeader(), hv)
 	return converter.NonNil(out), nil
 }
 

@@ -376,6 +376,18 @@ func (s Settings) IDHeader() string {
 	return ValueSchemaIDHeader
 }
 
+// AddGUIDHeader adds the header naming the schema by its GUID g, as
+// Confluent's HeaderSchemaIdSerializer writes it, to headers (IDHeader's
+// name, unless the last header of that name already holds it).
+func (s Settings) AddGUIDHeader(headers *[]converter.KafkaHeader, g string) error {
+	hv, err := GUIDBytes(g)
+	if err != nil {
+		return err
+	}
+	AddIDHeader(headers, s.IDHeader(), hv)
+	return nil
+}
+
 // GUIDBytes is a GUID's header form: a one byte, then its 16 bytes.
 func GUIDBytes(g string) ([]byte, error) {
 	h := strings.ReplaceAll(g, "-", "")
