@@ -16,7 +16,15 @@ var cdcHandlers = map[string]bool{
 	"com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.postgres.PostgresHandler": true,
 	"com.mongodb.kafka.connect.sink.cdc.debezium.rdbms.mysql.MysqlHandler":       true,
 	"com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler":             true,
+	debeziumMongoDbHandler:           true,
+	debeziumMongoChangeStreamHandler: true,
 }
+
+// The handlers of Debezium's MongoDB connector's events.
+const (
+	debeziumMongoDbHandler           = "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.MongoDbHandler"
+	debeziumMongoChangeStreamHandler = "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.ChangeStreamHandler"
+)
 
 // cdcHandler turns a change event into a write, the official CdcHandler: a
 // nil write with a nil error means the event needs none (a tombstone, a
@@ -214,4 +222,136 @@ func updateFromDescription(event bson.D) (bson.D, error) {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
 	return update, nil
+}
+
+// debeziumMongoHandler replays the change events of Debezium's MongoDB
+// connector, as the official …cdc.debezium.mongodb.MongoDbHandler
+// (changeStream false: its oplog event format, updates as a patch) and
+// …cdc.debezium.mongodb.ChangeStreamHandler (changeStream true: Debezium
+// 1.7 and later, updates with the full document after) do. The key is
+// Debezium's {"id": <the document's _id as Extended JSON text>}; c and r
+// replace (upsert) the document by the _id of after (Extended JSON text);
+// u either replaces it (upsert) with patch when patch holds an _id, else
+// applies patch, less its $v, to the document of the key's id, or, in the
+// change stream format, replaces that document (upsert) with after; d
+// deletes the document of the key's id. A key with an id and no value (the
+// delete's tombstone) and a schema change event need no write.
+func debeziumMongoHandler(changeStream bool) cdcHandler {
+	return func(d *sinkDoc) (mongo.WriteModel, error) {
+		if !d.hasKey || len(d.key) == 0 {
+			return nil, errors.New("key document must not be missing for CDC mode")
+		}
+		var v bson.D
+		if d.hasValue {
+			v = d.value
+		}
+		if _, ok := mongodb.Get(d.key, debeziumIDField); ok && len(v) == 0 {
+			return nil, nil // the tombstone after a delete, for compaction
+		}
+		opv, hasOp := mongodb.Get(v, "op")
+		if !hasOp {
+			if _, ddl := mongodb.Get(v, "ddl"); ddl {
+				return nil, nil
+			}
+		}
+		op, ok := opv.(string)
+		if !ok {
+			return nil, errors.New("value document is missing or CDC operation is not a string")
+		}
+		switch op {
+		case "c", "r":
+			doc, err := debeziumJSONField(v, "after", "insert")
+			if err != nil {
+				return nil, err
+			}
+			id, ok := mongodb.Get(doc, idField)
+			if !ok {
+				return nil, errors.New("the after document of an insert has no _id")
+			}
+			return mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: idField, Value: id}}).SetReplacement(doc).SetUpsert(true), nil
+		case "u":
+			if changeStream {
+				doc, err := debeziumJSONField(v, "after", "update")
+				if err != nil {
+					return nil, err
+				}
+				filter, err := debeziumKeyFilter(d.key, "update")
+				if err != nil {
+					return nil, err
+				}
+				return mongo.NewReplaceOneModel().SetFilter(filter).SetReplacement(doc).SetUpsert(true), nil
+			}
+			patch, err := debeziumJSONField(v, "patch", "update")
+			if err != nil {
+				return nil, err
+			}
+			// MongoDB 3.6 and later add the oplog's internal $v, which is
+			// no update operator.
+			patch = mongodb.Remove(patch, "$v")
+			if id, ok := mongodb.Get(patch, idField); ok {
+				// The patch is the whole new document.
+				return mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: idField, Value: id}}).SetReplacement(patch).SetUpsert(true), nil
+			}
+			filter, err := debeziumKeyFilter(d.key, "update")
+			if err != nil {
+				return nil, err
+			}
+			return mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(patch), nil
+		case "d":
+			filter, err := debeziumKeyFilter(d.key, "delete")
+			if err != nil {
+				return nil, err
+			}
+			return mongo.NewDeleteOneModel().SetFilter(filter), nil
+		}
+		return nil, fmt.Errorf("unknown operation type %s", op)
+	}
+}
+
+// debeziumIDField is the field of a Debezium MongoDB key holding the
+// document's _id.
+const debeziumIDField = "id"
+
+// debeziumJSONField parses the event's field name, a document as Extended
+// JSON text, for an operation (insert, update).
+func debeziumJSONField(event bson.D, name, operation string) (bson.D, error) {
+	f, ok := mongodb.Get(event, name)
+	if !ok {
+		return nil, fmt.Errorf("%s document missing `%s` field", operation, name)
+	}
+	s, ok := f.(string)
+	if !ok {
+		return nil, fmt.Errorf("the %s event's %s is %s, not a document as Extended JSON text", operation, name, typeName(f))
+	}
+	var doc bson.D
+	if err := bson.UnmarshalExtJSON([]byte(s), false, &doc); err != nil {
+		return nil, fmt.Errorf("the %s event's %s is not a document as Extended JSON: %w", operation, name, err)
+	}
+	return doc, nil
+}
+
+// debeziumKeyFilter returns the filter {_id: <id>} of a Debezium MongoDB
+// key {"id": <id as Extended JSON text>}.
+func debeziumKeyFilter(key bson.D, operation string) (bson.D, error) {
+	f, ok := mongodb.Get(key, debeziumIDField)
+	if !ok {
+		return nil, fmt.Errorf("%s document missing `%s` field", operation, debeziumIDField)
+	}
+	s, ok := f.(string)
+	if !ok {
+		return nil, fmt.Errorf("the %s event's key id is %s, not an _id as Extended JSON text", operation, typeName(f))
+	}
+	var filter bson.D
+	if err := bson.UnmarshalExtJSON([]byte(`{"`+idField+`": `+s+`}`), false, &filter); err != nil {
+		return nil, fmt.Errorf("the %s event's key id %q is not a value as Extended JSON: %w", operation, s, err)
+	}
+	return filter, nil
+}
+
+// typeName names a document value's type in errors.
+func typeName(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprintf("a %T", v)
 }

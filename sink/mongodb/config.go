@@ -197,7 +197,8 @@ var configDef = connect.NewConfigDef().
 			return nil
 		}), Importance: connect.Low, Group: "Change Data Capture", OrderInGroup: 1,
 		Doc: "The class name of the CDC handler to use for processing. kconnect has Debezium's relational handlers " +
-			"(RdbmsHandler, PostgresHandler, MysqlHandler) and MongoDB's ChangeStreamHandler; Debezium's MongoDB handlers are not there yet."}).
+			"(RdbmsHandler, PostgresHandler, MysqlHandler), Debezium's MongoDB handlers (debezium.mongodb.MongoDbHandler, " +
+			"debezium.mongodb.ChangeStreamHandler) and MongoDB's ChangeStreamHandler."}).
 	Define(connect.ConfigKey{Name: TimeseriesTimefieldConfig, Type: connect.ConfigString, Default: "",
 		Validator: connect.ValidatorFunc(func(v any) error {
 			if strings.TrimSpace(v.(string)) != "" {

@@ -90,13 +90,30 @@
 // the official 1.13.0 refuses any updateDescription field beyond
 // updatedFields and removedFields, kconnect also takes an empty
 // truncatedArrays and disambiguatedPaths, which MongoDB 5.0 and later send
-// with every update (a non-empty truncatedArrays is refused). The post
-// processors and the id and write model strategies are then ignored, as in
-// the official connector.
+// with every update (a non-empty truncatedArrays is refused).
+//
+// Debezium's MongoDB connector's events replay with
+// …cdc.debezium.mongodb.MongoDbHandler (its oplog format) and
+// …cdc.debezium.mongodb.ChangeStreamHandler (its change stream format,
+// Debezium 1.7 and later): the key is {"id": <the document's _id as
+// Extended JSON text>}; c and r replace (upsert) the document by the _id
+// of after, a document as Extended JSON text; u applies patch (less the
+// oplog's $v) to the key's document, or replaces it (upsert) when patch
+// holds an _id; the ChangeStreamHandler's u replaces the key's document
+// (upsert) with after, so it needs Debezium's full document on updates
+// (capture.mode change_streams_update_full), as in the official
+// connector; d deletes the key's document; a key with an id and no value
+// (the delete's tombstone) and a schema change event need no write; a
+// record without a key is a record error. Extended JSON is read in its
+// canonical and relaxed forms, as Debezium writes it; where the official
+// connector's Java parser also takes the shell form (ObjectId("…")) and
+// unquoted field names, kconnect refuses them as record errors.
+//
+// With a handler, the post processors and the id and write model
+// strategies are ignored, as in the official connector.
 //
 // # Not yet
 //
-// Debezium's MongoDB change event handlers (…cdc.debezium.mongodb.*) and
 // timeseries.* are refused when set; change.data.capture.handler.remove.null.values,
 // mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
 // credential provider keys are not implemented.

@@ -40,9 +40,15 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 	if h := strings.TrimSpace(cfg.String(ChangeDataCaptureHandlerConfig)); h != "" {
 		// The official connector then ignores the post processors and
 		// the id and write model strategies.
-		s.cdc = rdbmsHandler
-		if h == "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler" {
+		switch h {
+		case "com.mongodb.kafka.connect.sink.cdc.mongodb.ChangeStreamHandler":
 			s.cdc = changeStreamHandler
+		case debeziumMongoDbHandler:
+			s.cdc = debeziumMongoHandler(false)
+		case debeziumMongoChangeStreamHandler:
+			s.cdc = debeziumMongoHandler(true)
+		default:
+			s.cdc = rdbmsHandler
 		}
 	}
 	name, _ := className(cfg.String(NamespaceMapperConfig), namespaceMappers)

@@ -419,3 +419,64 @@ func testChangeStreamReplay(t *testing.T, uri string, client *mongo.Client, db s
 		{{Key: "_id", Value: int32(2)}, {Key: "name", Value: "bob2"}},
 	}, find(t, client, db, "c", nil))
 }
+
+// Debezium's MongoDB connector's key and value schemas (the oplog format's
+// fields and the change stream format's, all optional strings but op).
+var (
+	dbzMongoKeySchema   = connect.StructOf(connect.F("id", connect.StringSchema))
+	dbzMongoValueSchema = connect.StructOf(
+		connect.F("after", connect.OptionalStringSchema), connect.F("patch", connect.OptionalStringSchema),
+		connect.F("filter", connect.OptionalStringSchema), connect.F("op", connect.OptionalStringSchema),
+		connect.F("ts_ms", connect.OptionalInt64Schema))
+)
+
+func dbzMongoRecord(t *testing.T, offset int64, id string, fields ...any) connect.Record {
+	t.Helper()
+	r := rec("t", offset, connect.NewStruct(dbzMongoKeySchema), nil)
+	r.KeySchema = dbzMongoKeySchema
+	require.NoError(t, r.Key.(*connect.Struct).Put("id", id))
+	if len(fields) == 0 {
+		return r // a tombstone
+	}
+	v := connect.NewStruct(dbzMongoValueSchema)
+	for i := 0; i+1 < len(fields); i += 2 {
+		require.NoError(t, v.Put(fields[i].(string), fields[i+1]))
+	}
+	r.Value, r.ValueSchema = v, dbzMongoValueSchema
+	return r
+}
+
+// TestDebeziumMongoReplay replays Debezium MongoDB change events (insert,
+// read, update, delete, the delete's tombstone) in both of its formats,
+// with the key and value schemas Debezium gives them.
+func TestDebeziumMongoReplay(t *testing.T) { onServers(t, testDebeziumMongoReplay) }
+
+func testDebeziumMongoReplay(t *testing.T, uri string, client *mongo.Client, db string) {
+	for _, handler := range []string{"MongoDbHandler", "ChangeStreamHandler"} {
+		t.Run(handler, func(t *testing.T) {
+			config := map[string]string{"connection.uri": uri, "database": db, "collection": handler, "topics": "t",
+				"change.data.capture.handler": "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb." + handler}
+			task, tc := started(t, config)
+			update := []any{"op", "u", "after", `{"_id": {"$numberLong": "1004"}, "name": "Anne Marie", "n": 2}`}
+			if handler == "MongoDbHandler" {
+				update = []any{"op", "u", "patch", `{"$v": 1, "$set": {"name": "Anne Marie", "n": 2}}`,
+					"filter", `{"_id": {"$numberLong": "1004"}}`}
+			}
+			require.NoError(t, task.Put(context.Background(), []connect.Record{
+				dbzMongoRecord(t, 0, `{"$numberLong": "1004"}`, "op", "r", "after", `{"_id": {"$numberLong": "1004"}, "name": "Anne", "n": 1}`),
+				dbzMongoRecord(t, 1, `{"$oid": "596e275826f08b2730779e1f"}`, "op", "c",
+					"after", `{"_id": {"$oid": "596e275826f08b2730779e1f"}, "name": "Bob", "at": {"$date": "2024-01-02T03:04:05Z"}}`),
+				dbzMongoRecord(t, 2, `{"$numberLong": "1004"}`, update...),
+				dbzMongoRecord(t, 3, `{"$oid": "596e275826f08b2730779e1f"}`, "op", "d"),
+				dbzMongoRecord(t, 4, `{"$oid": "596e275826f08b2730779e1f"}`),
+				dbzMongoRecord(t, 5, `"s1"`, "op", "c", "after", `{"_id": "s1", "name": "Cy"}`),
+			}))
+			require.Empty(t, tc.Reported())
+			got := find(t, client, db, handler, bson.D{{Key: "name", Value: 1}})
+			require.Equal(t, []bson.D{
+				{{Key: "_id", Value: int64(1004)}, {Key: "name", Value: "Anne Marie"}, {Key: "n", Value: int32(2)}},
+				{{Key: "_id", Value: "s1"}, {Key: "name", Value: "Cy"}},
+			}, got)
+		})
+	}
+}

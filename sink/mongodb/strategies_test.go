@@ -314,8 +314,121 @@ func TestRdbmsHandler(t *testing.T) {
 	_, _, err = prepared(t, cfg, record(nil, event("d", `null`, `null`)))
 	require.ErrorContains(t, err, "'before' field is empty")
 
-	_, err = checkConfig(baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.MongoDbHandler"))
+	_, err = checkConfig(baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.NoSuchHandler"))
 	require.ErrorContains(t, err, "change.data.capture.handler")
+}
+
+// Debezium MongoDB change events, in the shapes Debezium's documentation
+// gives them: the key {"id": <_id as Extended JSON text>}, after and patch
+// as Extended JSON text.
+const (
+	dbzMongoKey    = `{"id": "{\"$numberLong\": \"1004\"}"}`
+	dbzMongoOIDKey = `{"id": "{\"$oid\": \"596e275826f08b2730779e1f\"}"}`
+	dbzMongoAfter  = `"{\"_id\": {\"$numberLong\": \"1004\"},\"first_name\": \"Anne\",\"email\": \"annek@noanswer.org\"}"`
+)
+
+func dbzMongoEvent(op, fields string) string {
+	return `{` + fields + `, "source": {"connector": "mongodb", "name": "fulfillment", "rs": "rs0", "db": "inventory", "collection": "customers"}, "op": "` + op + `", "ts_ms": 1558965515240}`
+}
+
+// TestDebeziumMongoDbHandler replays Debezium's MongoDB events in the
+// oplog format (updates as a patch), as the official MongoDbHandler does.
+func TestDebeziumMongoDbHandler(t *testing.T) {
+	cfg := baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.MongoDbHandler",
+		"writemodel.strategy", writeModelPkg+"InsertOneDefaultStrategy") // ignored with a handler
+	id := doc("_id", int64(1004))
+	full := doc("_id", int64(1004), "first_name", "Anne", "email", "annek@noanswer.org")
+	cases := []struct {
+		name, key, value string
+		want             mongo.WriteModel
+	}{
+		{"create", dbzMongoKey, dbzMongoEvent("c", `"after": `+dbzMongoAfter+`, "patch": null, "filter": null`),
+			mongo.NewReplaceOneModel().SetFilter(id).SetReplacement(full).SetUpsert(true)},
+		{"read", dbzMongoKey, dbzMongoEvent("r", `"after": `+dbzMongoAfter),
+			mongo.NewReplaceOneModel().SetFilter(id).SetReplacement(full).SetUpsert(true)},
+		{"update with $set", dbzMongoKey,
+			dbzMongoEvent("u", `"after": null, "patch": "{\"$v\" : 1,\"$set\" : {\"first_name\" : \"Anne Marie\"}}", "filter": "{\"_id\" : {\"$numberLong\" : \"1004\"}}"`),
+			mongo.NewUpdateOneModel().SetFilter(id).SetUpdate(doc("$set", doc("first_name", "Anne Marie")))},
+		{"update by an ObjectId", dbzMongoOIDKey, dbzMongoEvent("u", `"patch": "{\"$unset\": {\"email\": true}}"`),
+			mongo.NewUpdateOneModel().SetFilter(doc("_id", mustOID(t, "596e275826f08b2730779e1f"))).SetUpdate(doc("$unset", doc("email", true)))},
+		{"update replacing the document", dbzMongoKey,
+			dbzMongoEvent("u", `"patch": "{\"_id\": {\"$numberLong\": \"1004\"}, \"$v\": 1, \"first_name\": \"Anne\", \"email\": \"annek@noanswer.org\"}"`),
+			mongo.NewReplaceOneModel().SetFilter(id).SetReplacement(full).SetUpsert(true)},
+		{"delete", dbzMongoKey, dbzMongoEvent("d", `"after": null, "patch": null, "filter": "{\"_id\" : {\"$numberLong\" : \"1004\"}}"`),
+			mongo.NewDeleteOneModel().SetFilter(id)},
+		{"tombstone", dbzMongoKey, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var v any
+			if c.value != "" {
+				v = c.value
+			}
+			_, m, err := prepared(t, cfg, record(c.key, v))
+			require.NoError(t, err)
+			if c.want == nil {
+				require.Nil(t, m)
+				return
+			}
+			require.Equal(t, c.want, m)
+		})
+	}
+	for _, c := range []struct {
+		key, value any
+		err        string
+	}{
+		{nil, dbzMongoEvent("c", `"after": `+dbzMongoAfter), "key document must not be missing"},
+		{`{"other": 1}`, nil, "CDC operation is not a string"},
+		{dbzMongoKey, `{"op": 1}`, "CDC operation is not a string"},
+		{dbzMongoKey, dbzMongoEvent("x", `"after": `+dbzMongoAfter), "unknown operation type x"},
+		{dbzMongoKey, dbzMongoEvent("c", `"before": null`), "insert document missing `after` field"},
+		{dbzMongoKey, dbzMongoEvent("c", `"after": null`), "after is null, not a document"},
+		{dbzMongoKey, dbzMongoEvent("c", `"after": "{not json"`), "not a document as Extended JSON"},
+		{dbzMongoKey, dbzMongoEvent("c", `"after": "{\"a\": 1}"`), "has no _id"},
+		{dbzMongoKey, dbzMongoEvent("u", `"after": `+dbzMongoAfter), "update document missing `patch` field"},
+		{`{"_id": "1004"}`, dbzMongoEvent("u", `"patch": "{\"$set\": {\"a\": 1}}"`), "update document missing `id` field"},
+		{`{"id": 1004}`, dbzMongoEvent("d", `"after": null`), "key id is a int32, not an _id"},
+		{`{"id": "ObjectId(\"596e275826f08b2730779e1f\")"}`, dbzMongoEvent("d", `"after": null`), "is not a value as Extended JSON"},
+	} {
+		_, _, err := prepared(t, cfg, record(c.key, c.value))
+		require.ErrorContains(t, err, c.err, "%v %v", c.key, c.value)
+	}
+}
+
+// TestDebeziumMongoChangeStreamHandler replays Debezium's MongoDB events in
+// the change stream format (updates with the full document after), as the
+// official debezium.mongodb.ChangeStreamHandler does.
+func TestDebeziumMongoChangeStreamHandler(t *testing.T) {
+	cfg := baseConfig("change.data.capture.handler", "com.mongodb.kafka.connect.sink.cdc.debezium.mongodb.ChangeStreamHandler")
+	id := doc("_id", int64(1004))
+	full := doc("_id", int64(1004), "first_name", "Anne", "email", "annek@noanswer.org")
+	update := dbzMongoEvent("u", `"before": null, "after": `+dbzMongoAfter+`,
+		"updateDescription": {"removedFields": null, "updatedFields": "{\"first_name\": \"Anne\"}", "truncatedArrays": null}`)
+	for _, c := range []struct {
+		name, value string
+		want        mongo.WriteModel
+	}{
+		{"create", dbzMongoEvent("c", `"before": null, "after": `+dbzMongoAfter), mongo.NewReplaceOneModel().SetFilter(id).SetReplacement(full).SetUpsert(true)},
+		{"update", update, mongo.NewReplaceOneModel().SetFilter(id).SetReplacement(full).SetUpsert(true)},
+		{"delete", dbzMongoEvent("d", `"before": null, "after": null, "updateDescription": null`), mongo.NewDeleteOneModel().SetFilter(id)},
+	} {
+		_, m, err := prepared(t, cfg, record(dbzMongoKey, c.value))
+		require.NoError(t, err, c.name)
+		require.Equal(t, c.want, m, c.name)
+	}
+	// Without the full document (capture.mode=change_streams), an update
+	// cannot be replayed.
+	_, _, err := prepared(t, cfg, record(dbzMongoKey, dbzMongoEvent("u", `"after": null, "updateDescription": {"updatedFields": "{}"}`)))
+	require.ErrorContains(t, err, "update event's after is null")
+	_, _, err = prepared(t, cfg, record(dbzMongoKey, dbzMongoEvent("u", `"patch": "{\"$set\": {\"a\": 1}}"`)))
+	require.ErrorContains(t, err, "update document missing `after` field")
+}
+
+func mustOID(t *testing.T, hex string) bson.ObjectID {
+	t.Helper()
+	id, err := bson.ObjectIDFromHex(hex)
+	require.NoError(t, err)
+	return id
 }
 
 // TestChangeStreamHandler replays MongoDB change events in the shapes
