@@ -47,6 +47,12 @@ const (
 	FieldRenamerRegexpConfig         = "field.renamer.regexp"
 	ChangeDataCaptureHandlerConfig   = "change.data.capture.handler"
 	TimeseriesTimefieldConfig        = "timeseries.timefield"
+	TimeseriesMetafieldConfig        = "timeseries.metafield"
+	TimeseriesExpireAfterConfig      = "timeseries.expire.after.seconds"
+	TimeseriesGranularityConfig      = "timeseries.granularity"
+	TimeseriesAutoConvertConfig      = "timeseries.timefield.auto.convert"
+	TimeseriesDateFormatConfig       = "timeseries.timefield.auto.convert.date.format"
+	TimeseriesLocaleConfig           = "timeseries.timefield.auto.convert.locale.language.tag"
 	MaxNumRetriesConfig              = "max.num.retries"
 	RetriesDeferTimeoutConfig        = "retries.defer.timeout"
 )
@@ -200,13 +206,42 @@ var configDef = connect.NewConfigDef().
 			"(RdbmsHandler, PostgresHandler, MysqlHandler), Debezium's MongoDB handlers (debezium.mongodb.MongoDbHandler, " +
 			"debezium.mongodb.ChangeStreamHandler) and MongoDB's ChangeStreamHandler."}).
 	Define(connect.ConfigKey{Name: TimeseriesTimefieldConfig, Type: connect.ConfigString, Default: "",
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 1,
+		Doc: "Name of the top level field used for time. Inserted documents must have this field, and the field must be of the " +
+			"BSON datetime type. When set, the collection is created as a time series collection when missing."}).
+	Define(connect.ConfigKey{Name: TimeseriesMetafieldConfig, Type: connect.ConfigString, Default: "",
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 2,
+		Doc: "The name of the top-level field which contains metadata in each time series document. The meta field may not be " +
+			"the same as the `timeField` or `_id`."}).
+	Define(connect.ConfigKey{Name: TimeseriesExpireAfterConfig, Type: connect.ConfigLong, Default: int64(0), Validator: connect.AtLeast(int64(0)),
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 3,
+		Doc: "Determines the amount of time in seconds the data will be in MongoDB before being automatically deleted."}).
+	Define(connect.ConfigKey{Name: TimeseriesGranularityConfig, Type: connect.ConfigString, Default: "",
 		Validator: connect.ValidatorFunc(func(v any) error {
-			if strings.TrimSpace(v.(string)) != "" {
-				return fmt.Errorf("kconnect's MongoDB sink does not create time series collections yet (%q)", v)
+			if g := strings.ToLower(v.(string)); g != "" && !slices.Contains(granularities, g) {
+				return fmt.Errorf("Invalid enumerator value. Should be one of: [%s]", strings.Join(granularities, ", "))
 			}
 			return nil
-		}), Importance: connect.Low, Group: "Time series", OrderInGroup: 1,
-		Doc: "The name of the top level field to be used for time-series data. kconnect does not create time series collections yet: it must be empty."})
+		}), Importance: connect.Low, Group: "Time series", OrderInGroup: 4,
+		Doc: "Describes the expected interval between subsequent measurements for a time series. Possible values: \"seconds\" \"minutes\" \"hours\"."}).
+	Define(connect.ConfigKey{Name: TimeseriesAutoConvertConfig, Type: connect.ConfigBoolean, Default: false,
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 5,
+		Doc: "Converts the timeseries field to a BSON datetime type. If the value is a numeric value it will use it as the " +
+			"milliseconds from epoch. Note any fractional parts are discarded. If the value is a String it will use " +
+			"`timeseries.timefield.auto.convert.date.format` configuration to parse the date."}).
+	Define(connect.ConfigKey{Name: TimeseriesDateFormatConfig, Type: connect.ConfigString, Default: defaultDateTimePattern,
+		Validator:  connect.ValidatorFunc(func(v any) error { _, err := compileDateTimePattern(v.(string)); return err }),
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 6,
+		Doc: "The DateTimeFormatter pattern to use when converting String dates. Defaults to supporting ISO style date times. " +
+			"A string with a date only is taken at the start of that day; one without an offset or zone as UTC. kconnect " +
+			"parses the pattern letters u y M L d H h K k m s S a X x Z VV."}).
+	Define(connect.ConfigKey{Name: TimeseriesLocaleConfig, Type: connect.ConfigString, Default: "",
+		Importance: connect.Low, Group: "Time series", OrderInGroup: 7,
+		Doc: "The DateTimeFormatter locale language tag to use with the date pattern: Defaults to Locale.ROOT. kconnect has " +
+			"the English month and AM/PM names only."})
+
+// granularities are timeseries.granularity's values, MongoDB's.
+var granularities = []string{"seconds", "minutes", "hours"}
 
 // ConfigDef returns the connector's configuration definition. The result is
 // shared; do not Define keys on it.

@@ -112,9 +112,46 @@
 // With a handler, the post processors and the id and write model
 // strategies are ignored, as in the official connector.
 //
+// # Time series
+//
+// With timeseries.timefield set, the first write to a collection makes
+// sure it is a time series collection, as the official connector does: an
+// existing time series collection is used as it is (its options are not
+// compared), a missing one (or one without indexes) is created with
+// timeField, timeseries.metafield (metaField), timeseries.granularity
+// (seconds, minutes or hours, in any letter case) and
+// timeseries.expire.after.seconds (expireAfterSeconds, when above 0), and
+// any other collection is refused. Creating needs MongoDB 5.0 or newer
+// (hello's maxWireVersion 13 or more). A collection that cannot be made a
+// time series one fails the task with an error naming it and the key.
+// The default write model then inserts (InsertOneDefaultStrategy); a
+// configured one is kept. Without timeseries.timefield, setting the
+// metafield, granularity or expiry is a configuration error (the official
+// connector reports these from its validate step only, and creates the
+// collection there too; kconnect, which has no such step, checks the keys
+// when the connector and task start and the collection at the first
+// write). Created meanwhile by another task, a time series collection is
+// taken, where the official connector fails.
+//
+// timeseries.timefield.auto.convert=true converts the time field, last in
+// the post processor chain: a number (int32, int64, double) becomes the
+// datetime of that many milliseconds since the epoch, the fraction
+// dropped; a string is parsed with
+// timeseries.timefield.auto.convert.date.format, a java.time
+// DateTimeFormatter pattern (the default takes ISO dates and date times
+// with an optional fraction, offset or zone id), a string without an
+// offset or zone as UTC and a date alone as the start of its day; a string
+// that does not parse is left as it is, with a log line. kconnect parses
+// the pattern letters u y M L d H h K k m s S a X x Z VV, quoted text and
+// optional sections, with DateTimeFormatter's SMART resolution (day 29 to
+// 31 of a shorter month is its last day); other letters are refused when
+// the connector starts. timeseries.timefield.auto.convert.locale.language.tag
+// may name any locale unless the pattern has month names or AM/PM, which
+// kconnect has for Locale.ROOT (the default) and English (en, en-US) only.
+//
 // # Not yet
 //
-// timeseries.* are refused when set; change.data.capture.handler.remove.null.values,
+// change.data.capture.handler.remove.null.values,
 // mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
 // credential provider keys are not implemented.
 //
@@ -157,6 +194,13 @@
 //
 // Left untested by both: how MongoDB itself orders fields, validates
 // documents and reports write errors (assumed to match them), write
-// concern and retryable-write errors, replica set failover, time series
-// collections and authentication.
+// concern and retryable-write errors, replica set failover and
+// authentication. Time series collections: mongo-java-server has no hello
+// command (so the sink takes it for a server older than MongoDB 5.0) and
+// creates a plain collection when asked for a time series one; FerretDB
+// refuses to create one (NotImplemented). TestTimeseriesCollection checks
+// the create command the sink sends (watched through the driver's command
+// monitor) and the refusal of an existing plain collection; taking an
+// existing time series collection, inserting into one, expiry and a
+// creation refused as unauthorized are untested.
 package mongodb

@@ -14,8 +14,9 @@ type topicSettings struct {
 	ids        *idStrategy
 	processors []postProcessor
 	write      writeModelStrategy
-	delete     writeModelStrategy // nil unless delete.on.null.values
-	cdc        cdcHandler         // nil unless change.data.capture.handler
+	delete     writeModelStrategy  // nil unless delete.on.null.values
+	cdc        cdcHandler          // nil unless change.data.capture.handler
+	timeseries *timeseriesSettings // nil unless timeseries.timefield
 	maxBatch   int
 	ordered    bool
 	rateEvery  int
@@ -50,6 +51,9 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 		default:
 			s.cdc = rdbmsHandler
 		}
+	}
+	if s.timeseries, err = parseTimeseries(cfg); err != nil {
+		return nil, err
 	}
 	name, _ := className(cfg.String(NamespaceMapperConfig), namespaceMappers)
 	if s.namespace, err = newNamespaceMapper(name, cfg, topic); err != nil {
@@ -100,7 +104,15 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 		// The official chain always starts with the DocumentIdAdder.
 		s.processors = append([]postProcessor{documentIDAdder(s.ids, cfg.Bool(OverwriteExistingConfig))}, s.processors...)
 	}
+	if s.timeseries != nil && s.timeseries.convert != nil {
+		// The official chain ends with the time field's conversion.
+		s.processors = append(s.processors, s.timeseries)
+	}
 	name, _ = className(cfg.String(WriteModelStrategyConfig), writeModels)
+	if name == "DefaultWriteModelStrategy" && s.timeseries != nil {
+		// Time series collections take inserts only.
+		name = "InsertOneDefaultStrategy"
+	}
 	if s.write, err = newWriteModelStrategy(name, s.ids); err != nil {
 		return nil, fmt.Errorf("%s: %w", WriteModelStrategyConfig, err)
 	}

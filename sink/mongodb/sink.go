@@ -78,6 +78,11 @@ type task struct {
 	retries    int // transient failures of the batch in a row
 	// models is scratch space for a bulk write's models.
 	models []mongo.WriteModel
+	// timeseriesChecked holds the namespaces found or made time series
+	// collections.
+	timeseriesChecked map[namespace]bool
+	// newClient connects; nil: mongodb.Connect (tests watch commands).
+	newClient func(ctx context.Context, uri string) (*mongo.Client, error)
 }
 
 var _ sink.BatchBorrower = (*task)(nil)
@@ -98,7 +103,13 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc sink.Task
 	t.maxRetries = cfg.Int(MaxNumRetriesConfig)
 	t.deferBy = time.Duration(cfg.Int(RetriesDeferTimeoutConfig)) * time.Millisecond
 	t.topics = map[string]*topicSettings{}
-	client, err := mongodb.Connect(ctx, t.uri, "mongo-kafka|sink", "kconnect "+version.Kconnect())
+	dial := func(ctx context.Context, uri string) (*mongo.Client, error) {
+		return mongodb.Connect(ctx, uri, "mongo-kafka|sink", "kconnect "+version.Kconnect())
+	}
+	if t.newClient != nil {
+		dial = t.newClient
+	}
+	client, err := dial(ctx, t.uri)
 	if err != nil {
 		return fmt.Errorf("MongoSinkConnector: %w", err)
 	}
@@ -116,6 +127,9 @@ func (t *task) settings(topic string) (*topicSettings, error) {
 	s, err := parseTopicSettings(t.config, topic)
 	if err != nil {
 		return nil, fmt.Errorf("MongoSinkConnector: topic %s: %w", topic, err)
+	}
+	if s.timeseries != nil {
+		s.timeseries.log = t.log
 	}
 	t.topics[topic] = s
 	return s, nil
@@ -229,6 +243,18 @@ func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.Wr
 // bulkWrite writes one run of records to one collection.
 func (t *task) bulkWrite(ctx context.Context, batch []pending) error {
 	s, ns := batch[0].s, batch[0].ns
+	if s.timeseries != nil {
+		if err := t.ensureTimeseries(ctx, ns, s.timeseries); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			err = mongodb.RedactError(err, t.uri)
+			if mongodb.Transient(err) {
+				return fmt.Errorf("MongoSinkConnector: %w (%w)", err, connect.ErrRetriable)
+			}
+			return fmt.Errorf("MongoSinkConnector: topic %s: %w", s.topic, err)
+		}
+	}
 	t.models = t.models[:0]
 	for _, w := range batch {
 		t.models = append(t.models, w.model)
