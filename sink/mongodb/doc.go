@@ -164,7 +164,8 @@
 // Decimal, Timestamp, Date, Time, bytes, nulls; every id strategy, the
 // replace, update, timestamps, business key and insert write models,
 // delete.on.null.values, projections and renaming, the Debezium PostgreSQL
-// handler) and compares the documents they write; the official
+// handler, Debezium's MongoDB handlers on events in Debezium's documented
+// shapes with its key and value schemas) and compares the documents they write; the official
 // connector's are kept as goldens, which TestOfficialGoldens checks
 // kconnect's against without a JVM. Known differences, not bugs:
 //
