@@ -477,7 +477,23 @@ func (f *dtFields) resolve(s string) (int64, error) {
 	case f.set&fOffset != 0:
 		loc = time.FixedZone("", f.offset)
 	case f.set&fZone != 0:
-		loc = f.zone
+		return zonedMilli(time.Date(f.year, time.Month(f.month), f.day, hour, f.min, f.sec, f.n, time.UTC), f.zone), nil
 	}
 	return time.Date(f.year, time.Month(f.month), f.day, hour, f.min, f.sec, f.n, loc).UnixMilli(), nil
+}
+
+// zonedMilli returns the instant of a wall time (given in UTC) in a zone
+// as java.time's ZonedDateTime.ofLocal picks it: in an overlap, the
+// earlier of the two instants (time.Date's choice is unspecified); in a
+// gap, the wall time moved later by the gap's length, as time.Date does.
+func zonedMilli(wall time.Time, loc *time.Location) int64 {
+	best := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
+	for _, probe := range []time.Duration{-24 * time.Hour, 24 * time.Hour} {
+		_, off := wall.Add(probe).In(loc).Zone()
+		at := wall.Add(-time.Duration(off) * time.Second)
+		if _, o := at.In(loc).Zone(); o == off && at.Before(best) {
+			best = at
+		}
+	}
+	return best.UnixMilli()
 }

@@ -65,6 +65,18 @@ func TestDateTimePattern(t *testing.T) {
 		{"yyyy-MM-dd HH:mm:ss VV", "2024-01-02 03:04:05 -03:30", 1704177245000, false},
 		{"dd MMMM yyyy", "02 Sep 2024", 1725235200000, false},
 		{"yyyy-MM-dd HH:mm:ss VV", "2024-01-02 03:04:05 Asia/Kolkata", 1704144845000, false},
+		{"yyyy-MM-dd hh:mm", "2024-01-02 03:04", 1704153600000, false},
+		{"yyyy-MM-dd hh:mm a", "2024-01-02 12:04 AM", 1704153840000, false},
+		{"yyyy-MM-dd hh:mm a", "2024-01-02 12:04 PM", 1704197040000, false},
+		{"yyyy-MM-dd kk:mm", "2024-01-02 24:04", 1704153840000, false},
+		{"yyyy-MM-dd KK:mm a", "2024-01-02 11:04 PM", 1704236640000, false},
+		{"yyyy-MM-dd HH:mm:ss.SSSSSSSSS", "2024-01-02 03:04:05.123456789", 1704164645123, false},
+		{"yyyy-MM-dd HH:mm:ssXXXXX", "2024-01-02 03:04:05+01:30:15", 1704159230000, false},
+		{"yyyy-MM-dd HH:mm:ssX", "2024-01-02 03:04:05-08", 1704193445000, false},
+		{"yyyy-MM-dd HH:mm:ssx", "2024-01-02 03:04:05Z", 0, true},
+		{"d/M/yy", "5/6/99", 4084300800000, false},
+		{"yyyy-MM-dd HH:mm:ss VV", "2024-03-31 02:30:00 Europe/Paris", 1711848600000, false},
+		{"yyyy-MM-dd HH:mm:ss VV", "2024-10-27 02:30:00 Europe/Paris", 1729989000000, false},
 	}
 	for _, c := range cases {
 		p, err := compileDateTimePattern(c.pattern)
