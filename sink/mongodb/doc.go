@@ -138,9 +138,11 @@
 // datetime of that many milliseconds since the epoch, the fraction
 // dropped; a string is parsed with
 // timeseries.timefield.auto.convert.date.format, a java.time
-// DateTimeFormatter pattern (the default takes ISO dates and date times
-// with an optional fraction, offset or zone id), a string without an
-// offset or zone as UTC and a date alone as the start of its day; a string
+// DateTimeFormatter pattern, a string without an offset or zone as UTC
+// and a date alone as the start of its day. The official default takes a
+// date, or a date and a time after T or a space, with a fraction of 3 or 6
+// digits and then an offset (Z, +01, +0100; not +01:00) or a zone id
+// followed by the same in square brackets, as kconnect does. A string
 // that does not parse is left as it is, with a log line. kconnect parses
 // the pattern letters u y M L d H h K k m s S a X x Z VV, quoted text and
 // optional sections, with DateTimeFormatter's SMART resolution (day 29 to
