@@ -112,3 +112,34 @@ func testServerUnreachable(t *testing.T, uri string, client *mongo.Client, db st
 	require.Len(t, find(t, client, db, "c", nil), 2)
 	require.Empty(t, tc.Reported())
 }
+
+// TestTimeseriesCheckUnreachable: when the check for a time series
+// collection cannot reach the server, Put returns a retriable error
+// max.num.retries times, as for a bulk write, then fails naming the key
+// and the collection.
+func TestTimeseriesCheckUnreachable(t *testing.T) { onServers(t, testTimeseriesCheckUnreachable) }
+
+func testTimeseriesCheckUnreachable(t *testing.T, uri string, client *mongo.Client, db string) {
+	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
+	p := newProxy(t, host)
+	config := map[string]string{
+		"connection.uri": "mongodb://" + p.ln.Addr().String() + "/?serverSelectionTimeoutMS=300&connectTimeoutMS=300&retryWrites=false&retryReads=false",
+		"database":       db, "collection": "series", "topics": "t", "max.num.retries": "2", "retries.defer.timeout": "1234",
+		"timeseries.timefield": "ts",
+	}
+	task, tc := started(t, config)
+	ctx := context.Background()
+	batch := []connect.Record{rec("t", 0, nil, `{"_id": 1, "ts": {"$date": "2024-01-02T03:04:05Z"}}`)}
+
+	p.setCut(true)
+	for i := range 2 {
+		err := task.Put(ctx, batch)
+		require.ErrorIs(t, err, connect.ErrRetriable, "attempt %d", i+1)
+		require.Equal(t, 1234*time.Millisecond, tc.RetryBackoff())
+	}
+	err := task.Put(ctx, batch)
+	require.Error(t, err)
+	require.False(t, errors.Is(err, connect.ErrRetriable), "max.num.retries is spent: %v", err)
+	require.ErrorContains(t, err, "timeseries.timefield: checking whether "+db+".series is a time series collection")
+	require.Empty(t, find(t, client, db, "series", nil))
+}

@@ -249,9 +249,18 @@ func (t *task) bulkWrite(ctx context.Context, batch []pending) error {
 				return ctx.Err()
 			}
 			err = mongodb.RedactError(err, t.uri)
-			if mongodb.Transient(err) {
+			// As a bulk write's: the batch is delivered again
+			// max.num.retries times.
+			if mongodb.Transient(err) && t.retries < t.maxRetries {
+				t.retries++
+				if t.tc != nil {
+					t.tc.SetRetryBackoff(t.deferBy)
+				}
+				t.log.Warn("checking for a time series collection failed; the batch is delivered again", "namespace", ns.String(),
+					"attempt", t.retries, "max.num.retries", t.maxRetries, "error", err)
 				return fmt.Errorf("MongoSinkConnector: %w (%w)", err, connect.ErrRetriable)
 			}
+			t.retries = 0
 			return fmt.Errorf("MongoSinkConnector: topic %s: %w", s.topic, err)
 		}
 	}
