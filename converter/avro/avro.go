@@ -154,6 +154,7 @@ type writeSchema struct {
 	text     string
 	parsed   hamba.Schema
 	subjects sync.Map // topic -> subject, so a record does not build its subject's name
+	ids      schemaregistry.WriteIDs
 }
 
 // readKey names what a record is read with: its schema id and topic (which
@@ -288,60 +289,55 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 }
 
 // write appends value's Avro encoding to dst and returns its schema's id,
-// and with guid its GUID.
-func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, g string, err error) {
+// and with guid the value of the header naming its GUID.
+func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, hdr []byte, err error) {
 	if schema == nil {
-		return nil, 0, "", dataErr(topic, errors.New("a value without a schema cannot be written as Avro"))
+		return nil, 0, nil, dataErr(topic, errors.New("a value without a schema cannot be written as Avro"))
 	}
 	ws, err := c.writeSchemaOf(schema)
 	if err != nil {
-		return nil, 0, "", dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
 	subject := c.writeSubject(topic, ws)
 	target := schema
+	text := ws.text
 	if c.set.UseLatest {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
 		rs, err := c.readSchemaOf(latest.ID, latest.Version)
 		if err != nil {
-			return nil, 0, "", dataErr(topic, err)
+			return nil, 0, nil, dataErr(topic, err)
 		}
 		if c.set.Strict {
 			if err := hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed); err != nil {
-				return nil, 0, "", dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
+				return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
 			}
 		}
-		id, g, target = latest.ID, latest.GUID, rs.schema
+		id, target, text = latest.ID, rs.schema, latest.Schema.Schema
+		if guid {
+			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
+		}
 	} else {
-		id, err = c.reg.ID(subject, ws.text, c.set.Register, c.set.Normalize)
-		if err != nil {
-			if schemaregistry.NotFound(err) {
-				return nil, 0, "", dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
-			}
-			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
-		}
+		var w schemaregistry.Written
+		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, ws.text)
+		id, hdr = w.ID, w.Header
 	}
-	if guid && g == "" {
-		text := ws.text
-		if c.set.UseLatest {
-			latest, _ := c.reg.SchemaByID(id)
-			text = latest.Schema
-		}
-		if g, err = c.reg.GUID(subject, text); err != nil {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("GUID of schema id %d in subject %s: %w", id, subject, err))
-		}
-		if g == "" {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("the registry gives schema id %d in subject %s no GUID", id, subject))
-		}
+	if err == nil && guid && hdr == nil {
+		// A HeaderIDConverter built by hand over a Converter configured
+		// to write ids before the payload.
+		hdr, err = c.reg.GUIDHeader(subject, text, "")
+	}
+	if err != nil {
+		return nil, 0, nil, dataErr(topic, err)
 	}
 	e := encoder{d: c.data}
 	out, err = e.value(dst, target, connect.AnyValue(value))
 	if err != nil {
-		return nil, 0, "", dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
-	return out, id, g, nil
+	return out, id, hdr, nil
 }
 
 // HeaderIDConverter is a Converter that writes the schema's GUID in the
@@ -358,13 +354,11 @@ func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, head
 	if value == nil {
 		return nil, nil
 	}
-	out, _, g, err := c.write(dst, topic, schema, value, true)
+	out, _, hdr, err := c.write(dst, topic, schema, value, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.set.AddGUIDHeader(headers, g); err != nil {
-		return nil, dataErr(topic, err)
-	}
+	schemaregistry.AddIDHeader(headers, c.set.IDHeader(), hdr)
 	return converter.NonNil(out), nil
 }
 

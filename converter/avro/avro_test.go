@@ -460,3 +460,32 @@ func TestSchemaGUIDInHeaderWritten(t *testing.T) {
 	_, err = Configure(map[string]string{SchemaRegistryURLConfig: reg.URL(), ValueSchemaIDSerializerConfig: "Nope"}, false)
 	require.ErrorContains(t, err, ValueSchemaIDSerializerConfig)
 }
+
+// TestHeaderIDWriteAllocates: writing with the schema's GUID in a header
+// into a reused buffer allocates no more than writing the id before the
+// payload: the header's value is the schema's, kept, and no record looks
+// up the GUID or decodes it again.
+func TestHeaderIDWriteAllocates(t *testing.T) {
+	reg := newRegistry(t)
+	prefix := newConv(t, reg.URL(), false)
+	cv, err := Plugin().New(map[string]string{SchemaRegistryURLConfig: reg.URL(), ValueSchemaIDSerializerConfig: HeaderSchemaIDSerializer}, false)
+	require.NoError(t, err)
+	hc := cv.(converter.HeadersFromConnect)
+	s := orderSchema()
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("id", int64(7)))
+	require.NoError(t, v.Put("name", "Ada"))
+	buf := make([]byte, 0, 256)
+	headers := make([]converter.KafkaHeader, 0, 1)
+	_, err = hc.FromConnectWithHeaders(buf, "t", &headers, s, v)
+	require.NoError(t, err)
+	_, err = prefix.FromConnect(buf, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	want := testing.AllocsPerRun(50, func() { _, _ = prefix.FromConnect(buf, "t", connect.Headers{}, s, v) })
+	got := testing.AllocsPerRun(50, func() {
+		headers = headers[:0]
+		_, _ = hc.FromConnectWithHeaders(buf, "t", &headers, s, v)
+	})
+	require.Len(t, headers, 1)
+	require.LessOrEqual(t, got, want)
+}

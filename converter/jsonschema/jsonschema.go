@@ -122,7 +122,7 @@ type writeSchema struct {
 	text     string
 	name     string   // the title, which RecordNameStrategy names the subject by
 	subjects sync.Map // topic -> subject
-	ids      sync.Map // topic -> the schema's id in its subject
+	ids      schemaregistry.WriteIDs
 	compat   sync.Map // latest schema id -> error, nil when it reads this schema's values
 }
 
@@ -273,61 +273,55 @@ func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, sch
 	return out, nil
 }
 
-func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, g string, err error) {
+func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, hdr []byte, err error) {
 	ws, err := c.writeSchemaOf(schema)
 	if err != nil {
-		return nil, 0, "", dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
 	subject := c.writeSubject(topic, ws)
 	text := ws.text
 	if c.set.UseLatest {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		id, g, text = latest.ID, latest.GUID, latest.Schema.Schema
+		id, text = latest.ID, latest.Schema.Schema
 		if c.set.Strict {
 			if err := c.latestReads(ws, schema, latest); err != nil {
-				return nil, 0, "", dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, id, err))
+				return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, id, err))
 			}
 		}
-	} else if cached, ok := ws.ids.Load(topic); ok {
-		id = cached.(int)
+		if guid {
+			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
+		}
 	} else {
-		id, err = c.reg.ID(subject, ws.text, c.set.Register, c.set.Normalize)
-		if err != nil {
-			if schemaregistry.NotFound(err) {
-				return nil, 0, "", dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
-			}
-			return nil, 0, "", dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
-		}
-		// An id never changes once registered; keeping it here spares
-		// hashing the schema's text for every record.
-		ws.ids.Store(topic, id)
+		var w schemaregistry.Written
+		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, ws.text)
+		id, hdr = w.ID, w.Header
 	}
-	if guid && g == "" {
-		if g, err = c.reg.GUID(subject, text); err != nil {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("GUID of schema id %d in subject %s: %w", id, subject, err))
-		}
-		if g == "" {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("the registry gives schema id %d in subject %s no GUID", id, subject))
-		}
+	if err == nil && guid && hdr == nil {
+		// A HeaderIDConverter built by hand over a Converter configured
+		// to write ids before the payload.
+		hdr, err = c.reg.GUIDHeader(subject, text, "")
+	}
+	if err != nil {
+		return nil, 0, nil, dataErr(topic, err)
 	}
 	body := len(dst)
 	out, err = c.data.appendValue(dst, schema, connect.AnyValue(value))
 	if err != nil {
-		return nil, 0, "", dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
 	if c.failInvalid {
 		v, err := c.validatorOf(id)
 		if err != nil {
-			return nil, 0, "", dataErr(topic, err)
+			return nil, 0, nil, dataErr(topic, err)
 		}
 		if err := v.validate(out[body:]); err != nil {
-			return nil, 0, "", dataErr(topic, fmt.Errorf("the value does not match schema id %d: %w", id, err))
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("the value does not match schema id %d: %w", id, err))
 		}
 	}
-	return out, id, g, nil
+	return out, id, hdr, nil
 }
 
 // HeaderIDConverter is a Converter that writes the schema's GUID in the
@@ -343,13 +337,11 @@ func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, head
 	if value == nil {
 		return nil, nil
 	}
-	out, _, g, err := c.write(dst, topic, schema, value, true)
+	out, _, hdr, err := c.write(dst, topic, schema, value, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.set.AddGUIDHeader(headers, g); err != nil {
-		return nil, dataErr(topic, err)
-	}
+	schemaregistry.AddIDHeader(headers, c.set.IDHeader(), hdr)
 	return converter.NonNil(out), nil
 }
 

@@ -457,3 +457,28 @@ func TestRepeatedMember(t *testing.T) {
 	var se *jsonparse.SyntaxError
 	require.ErrorAs(t, err, &se)
 }
+
+// TestHeaderIDWriteAllocates: writing with the schema's GUID in a header
+// into a reused buffer allocates no more than writing the id before the
+// payload: the header's value is the schema's, kept.
+func TestHeaderIDWriteAllocates(t *testing.T) {
+	reg := newRegistry(t)
+	prefix := newConv(t, reg.URL(), false)
+	cv, err := Plugin().New(map[string]string{SchemaRegistryURLConfig: reg.URL(), valueSerKey: "HeaderSchemaIdSerializer"}, false)
+	require.NoError(t, err)
+	hc := cv.(converter.HeadersFromConnect)
+	v := order(t)
+	buf := make([]byte, 0, 512)
+	headers := make([]converter.KafkaHeader, 0, 1)
+	_, err = hc.FromConnectWithHeaders(buf, "t", &headers, v.Schema(), v)
+	require.NoError(t, err)
+	_, err = prefix.FromConnect(buf, "t", connect.Headers{}, v.Schema(), v)
+	require.NoError(t, err)
+	want := testing.AllocsPerRun(50, func() { _, _ = prefix.FromConnect(buf, "t", connect.Headers{}, v.Schema(), v) })
+	got := testing.AllocsPerRun(50, func() {
+		headers = headers[:0]
+		_, _ = hc.FromConnectWithHeaders(buf, "t", &headers, v.Schema(), v)
+	})
+	require.Len(t, headers, 1)
+	require.LessOrEqual(t, got, want)
+}

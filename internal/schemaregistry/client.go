@@ -43,6 +43,9 @@ type Client struct {
 	guids  map[string]int
 	byText map[subjectSchema]string // GUIDs
 	byVer  map[subjectVersion]sr.SubjectSchema
+	// guidHdr holds GUID headers by GUID, so that a record written with
+	// its schema's GUID in a header neither decodes nor allocates it.
+	guidHdr map[string][]byte
 }
 
 type subjectSchema struct{ subject, schema string }
@@ -100,7 +103,7 @@ func NotFound(err error) bool {
 func (r *Client) put(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText)+len(r.byVer) >= r.maxCache {
+	if len(r.byID)+len(r.ids)+len(r.latest)+len(r.vers)+len(r.guids)+len(r.byText)+len(r.byVer)+len(r.guidHdr) >= r.maxCache {
 		// A bounded cache: start over rather than track use, since a
 		// converter sees few schemas and this is a safety net.
 		clear(r.byID)
@@ -110,6 +113,7 @@ func (r *Client) put(fn func()) {
 		clear(r.guids)
 		clear(r.byText)
 		clear(r.byVer)
+		clear(r.guidHdr)
 	}
 	fn()
 }
@@ -356,4 +360,73 @@ func (r *Client) SetLatestTTL(d time.Duration) {
 	r.mu.Lock()
 	r.ttl = d
 	r.mu.Unlock()
+}
+
+// GUIDHeader returns the value of the header naming a schema by its GUID,
+// as Confluent's HeaderSchemaIdSerializer writes it (GUIDBytes): guid's,
+// or where the registry gave none with the schema (an older registry's
+// latest version), that of schema in subject, looked up. The bytes are
+// cached by GUID and shared by every record written with the schema, so
+// they must not be modified.
+func (r *Client) GUIDHeader(subject, schema, guid string) ([]byte, error) {
+	if guid == "" {
+		var err error
+		if guid, err = r.GUID(subject, schema); err != nil {
+			return nil, fmt.Errorf("GUID of the schema in subject %s: %w", subject, err)
+		}
+		if guid == "" {
+			return nil, &connect.DataError{Err: fmt.Errorf("the registry gives the schema in subject %s no GUID", subject)}
+		}
+	}
+	r.mu.Lock()
+	hv, ok := r.guidHdr[guid]
+	r.mu.Unlock()
+	if ok {
+		return hv, nil
+	}
+	hv, err := GUIDBytes(guid)
+	if err != nil {
+		return nil, &connect.DataError{Err: err}
+	}
+	r.put(func() { r.guidHdr[guid] = hv })
+	return hv, nil
+}
+
+// Written is where a derived schema is written in a subject: its id and,
+// for HeaderSchemaIdSerializer, the GUID header's value (shared: not to
+// be modified).
+type Written struct {
+	ID     int
+	Header []byte
+}
+
+// WriteIDs caches, by topic, where one derived schema is written, so that
+// a record hashes neither its subject's name nor the schema's text. The
+// zero value is ready for use; it is safe for concurrent use.
+type WriteIDs struct{ m sync.Map } // topic -> Written
+
+// Lookup returns where the schema text, derived from a value's schema, is
+// written on topic in subject: registered there with auto.register.schemas,
+// else looked up; with set.HeaderIDs its GUID header too. A schema that
+// auto.register.schemas=false does not find is a *connect.DataError
+// saying so.
+func (w *WriteIDs) Lookup(r *Client, set Settings, topic, subject, text string) (Written, error) {
+	if x, ok := w.m.Load(topic); ok {
+		return x.(Written), nil
+	}
+	id, err := r.ID(subject, text, set.Register, set.Normalize)
+	if err != nil {
+		if NotFound(err) {
+			return Written{}, &connect.DataError{Err: fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err)}
+		}
+		return Written{}, fmt.Errorf("subject %s: %w", subject, err)
+	}
+	wr := Written{ID: id}
+	if set.HeaderIDs {
+		if wr.Header, err = r.GUIDHeader(subject, text, ""); err != nil {
+			return Written{}, err
+		}
+	}
+	w.m.Store(topic, wr)
+	return wr, nil
 }

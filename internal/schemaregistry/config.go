@@ -255,7 +255,7 @@ func New(cfg *connect.Config, typ sr.SchemaType, isKey bool) (*Client, Settings,
 		maxCache: max(cfg.Int(MaxSchemasPerSubjectConfig), 1),
 		byID:     map[int]sr.Schema{}, ids: map[subjectSchema]int{}, latest: map[string]latestEntry{},
 		vers: map[subjectSchema]int{}, guids: map[string]int{}, byText: map[subjectSchema]string{},
-		byVer: map[subjectVersion]sr.SubjectSchema{}}
+		byVer: map[subjectVersion]sr.SubjectSchema{}, guidHdr: map[string][]byte{}}
 	if r.timeout <= 0 {
 		r.timeout = time.Minute
 	}
@@ -374,18 +374,6 @@ func (s Settings) IDHeader() string {
 		return KeySchemaIDHeader
 	}
 	return ValueSchemaIDHeader
-}
-
-// AddGUIDHeader adds the header naming the schema by its GUID g, as
-// Confluent's HeaderSchemaIdSerializer writes it, to headers (IDHeader's
-// name, unless the last header of that name already holds it).
-func (s Settings) AddGUIDHeader(headers *[]converter.KafkaHeader, g string) error {
-	hv, err := GUIDBytes(g)
-	if err != nil {
-		return err
-	}
-	AddIDHeader(headers, s.IDHeader(), hv)
-	return nil
 }
 
 // GUIDBytes is a GUID's header form: a one byte, then its 16 bytes.
