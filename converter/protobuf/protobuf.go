@@ -57,11 +57,15 @@
 // subject named by reference.subject.name.strategy; skip.known.types=false
 // is refused.
 //
+// The schema id may be read from the __value_schema_id or __key_schema_id
+// header, as an id or a GUID (ToConnectWithHeaders), as Confluent's
+// DualSchemaIdDeserializer accepts it, the payload then starting with the
+// message indexes; with HeaderSchemaIdSerializer the GUID is written
+// there (HeaderIDConverter, which Plugin gives when so configured).
+//
 // Differences from Confluent's converter: a top-level array, map or
-// logical type is refused; generate.struct.for.nulls is not supported,
-// and HeaderSchemaIdSerializer is refused (a schema id in a header is
-// read, as DualSchemaIdDeserializer reads it, by ToConnectWithHeaders,
-// but not written); latest.compatibility.strict checks fields (numbers,
+// logical type is refused; generate.struct.for.nulls is not supported;
+// latest.compatibility.strict checks fields (numbers,
 // wire-compatible kinds, message and enum names, repetition), not
 // Confluent's every rule (packages, oneofs, proto2 required fields);
 // a map is written as a map field, the descriptor protoc makes of
@@ -81,6 +85,7 @@ import (
 	"sync"
 
 	"github.com/bufbuild/protocompile"
+	"github.com/twmb/franz-go/pkg/sr"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -152,15 +157,9 @@ func ConfigDef() *connect.ConfigDef {
 // Converter is Confluent's ProtobufConverter. It is safe for concurrent
 // use; Close releases its registry connections.
 type Converter struct {
-	isKey     bool
-	data      dataConfig
-	reg       schemaRegistry
-	register  bool
-	normalize bool
-	strategy  string
-	prefixIDs bool // PrefixSchemaIdDeserializer: never read the id from a header
-	useLatest bool // use.latest.version
-	strict    bool // latest.compatibility.strict
+	data dataConfig
+	reg  *schemaregistry.Client
+	set  schemaregistry.Settings
 
 	mu     sync.RWMutex
 	write  map[*connect.Schema]*writeSchema
@@ -187,9 +186,9 @@ type writeSchema struct {
 	text, name string
 	md         protoreflect.MessageDescriptor
 	plan       *plan
-	path       []int    // the message's index path in its file
-	wrapper    *info    // a top-level primitive's wrapper field
-	ids        sync.Map // topic -> registry id: a written record hashes neither subject nor text
+	path       []int // the message's index path in its file
+	wrapper    *info // a top-level primitive's wrapper field
+	ids        schemaregistry.WriteIDs
 }
 
 type readSchema struct {
@@ -226,29 +225,16 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if shortClass(cfg.String(ReferenceSubjectNameStrategyConfig)) != shortClass(DefaultReferenceSubjectNameStrategy) {
 		return nil, fmt.Errorf("protobuf: %s: only DefaultReferenceSubjectNameStrategy is supported", ReferenceSubjectNameStrategyConfig)
 	}
-	for _, k := range []string{avro.KeySchemaIDSerializerConfig, avro.ValueSchemaIDSerializerConfig} {
-		if shortClass(cfg.String(k)) != shortClass(avro.PrefixSchemaIDSerializer) {
-			return nil, fmt.Errorf("protobuf: %s: only PrefixSchemaIdSerializer is supported", k)
-		}
-	}
-	reg, err := newRegistry(config)
+	reg, set, err := schemaregistry.New(cfg, sr.TypeProtobuf, isKey)
 	if err != nil {
 		return nil, fmt.Errorf("protobuf: %w", err)
 	}
-	strat, deser := avro.ValueSubjectNameStrategyConfig, avro.ValueSchemaIDDeserializerConfig
-	if isKey {
-		strat, deser = avro.KeySubjectNameStrategyConfig, avro.KeySchemaIDDeserializerConfig
-	}
 	return &Converter{
-		isKey: isKey, reg: reg,
+		reg: reg, set: set,
 		data: dataConfig{enhanced: cfg.Bool(EnhancedProtobufSchemaSupportConfig), scrubNames: cfg.Bool(ScrubInvalidNamesConfig),
 			intForEnums: cfg.Bool(IntForEnumsConfig), optionalForNullables: cfg.Bool(OptionalForNullablesConfig),
 			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig),
 			rawPrimitives: cfg.Bool(WrapperForRawPrimitivesConfig)},
-		register: cfg.Bool(avro.AutoRegisterSchemasConfig), normalize: cfg.Bool(avro.NormalizeSchemasConfig),
-		strategy:  shortClass(cfg.String(strat)),
-		prefixIDs: shortClass(cfg.String(deser)) == shortClass(avro.PrefixSchemaIDDeserializer),
-		useLatest: cfg.Bool(avro.UseLatestVersionConfig), strict: cfg.Bool(avro.LatestCompatibilityStrictConfig),
 		onto:  map[latestKey]latestWrite{},
 		write: map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
 		maxLen: max(cfg.Int(avro.SchemasCacheConfig), 1),
@@ -263,13 +249,23 @@ func Plugin() converter.Plugin {
 		PluginInfo: connect.PluginInfo{Class: Class, Aliases: []string{"ProtobufConverter"}, Kind: connect.ConverterPlugin,
 			Version: version.Kconnect(), Doc: "Confluent's Protobuf format with a Schema Registry.", Config: ConfigDef()},
 		New: func(config map[string]string, isKey bool) (converter.Converter, error) {
-			return Configure(config, isKey)
+			c, err := Configure(config, isKey)
+			if err != nil {
+				return nil, err
+			}
+			if c.set.HeaderIDs {
+				return HeaderIDConverter{c}, nil
+			}
+			return c, nil
 		},
 	}
 }
 
 // Close releases the registry client's idle connections.
-func (c *Converter) Close() error { return c.reg.Close() }
+func (c *Converter) Close() error {
+	c.reg.Close()
+	return nil
+}
 
 func dataErr(topic string, err error) error {
 	return schemaregistry.TopicError("protobuf", topic, err)
@@ -340,79 +336,117 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	return ws, nil
 }
 
-func (c *Converter) subject(topic, record string) string {
-	switch c.strategy {
-	case "RecordNameStrategy":
-		return record
-	case "TopicRecordNameStrategy":
-		return topic + "-" + record
-	}
-	if c.isKey {
-		return topic + "-key"
-	}
-	return topic + "-value"
-}
-
-// FromConnect writes value, a struct, in Confluent's wire format,
-// registering its schema (auto.register.schemas) or looking it up. A nil
+// FromConnect writes value, a struct or a primitive, in Confluent's wire
+// format, registering its schema (auto.register.schemas), looking it up,
+// or writing with the subject's latest schema (use.latest.version). A nil
 // value is a Kafka null.
 func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil {
 		return nil, nil
 	}
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0) // magic, id
+	out, id, _, err := c.writeRecord(dst, topic, schema, value, false)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(out[start+1:], uint32(id))
+	return out, nil
+}
+
+// writeRecord appends the message indexes and value's Protobuf encoding to dst
+// and returns its schema's id, and with guid the value of the header
+// naming its GUID.
+func (c *Converter) writeRecord(dst []byte, topic string, schema *connect.Schema, value any, guid bool) (out []byte, id int, hdr []byte, err error) {
 	if schema == nil {
-		return nil, dataErr(topic, errors.New("a value without a schema cannot be written as Protobuf"))
+		return nil, 0, nil, dataErr(topic, errors.New("a value without a schema cannot be written as Protobuf"))
 	}
 	ws, err := c.writeSchemaOf(schema)
 	if err != nil {
-		return nil, dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
-	var id int
 	path := ws.path
-	if c.useLatest {
-		subject := c.subject(topic, ws.name)
-		if id, err = c.reg.latest(subject); err != nil {
-			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
+	text := ws.text
+	subject := c.set.Subject(topic, ws.name)
+	if c.set.UseLatest {
+		latest, err := c.reg.LatestVersion(subject)
+		if err != nil {
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
+		id, text = latest.ID, latest.Schema.Schema
 		if path, err = c.latestPath(ws, id); err != nil {
-			return nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, id, err))
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, id, err))
 		}
-	} else if x, ok := ws.ids.Load(topic); ok {
-		id = x.(int)
+		if guid {
+			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
+		}
 	} else {
-		subject := c.subject(topic, ws.name)
-		if id, err = c.reg.id(subject, ws.text, c.register, c.normalize); err != nil {
-			if c.reg.notFound(err) {
-				return nil, dataErr(topic, fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err))
-			}
-			return nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
-		}
-		ws.ids.Store(topic, id)
+		var w schemaregistry.Written
+		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, ws.text)
+		id, hdr = w.ID, w.Header
 	}
-	dst = append(dst, 0) // magic
-	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
+	if err == nil && guid && hdr == nil {
+		// A HeaderIDConverter built by hand over a Converter configured
+		// to write ids before the payload.
+		hdr, err = c.reg.GUIDHeader(subject, text, "")
+	}
+	if err != nil {
+		return nil, 0, nil, dataErr(topic, err)
+	}
 	dst = appendIndexes(dst, path)
 	if ws.wrapper != nil {
 		v := connect.AnyValue(value)
 		if isZero(v) {
-			return dst, nil
+			return dst, id, hdr, nil
 		}
 		dst = protowire.AppendTag(dst, ws.wrapper.num, wireType(ws.wrapper.kind))
 		out, err := c.data.appendScalar(dst, ws.wrapper, v)
 		if err != nil {
-			return nil, dataErr(topic, err)
+			return nil, 0, nil, dataErr(topic, err)
 		}
-		return out, nil
+		return out, id, hdr, nil
 	}
 	st, ok := value.(*connect.Struct)
 	if !ok {
-		return nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
+		return nil, 0, nil, dataErr(topic, fmt.Errorf("%T is not a struct", value))
 	}
-	out, err := c.data.appendMessage(dst, ws.plan, st)
+	out, err = c.data.appendMessage(dst, ws.plan, st)
 	if err != nil {
-		return nil, dataErr(topic, err)
+		return nil, 0, nil, dataErr(topic, err)
 	}
+	return out, id, hdr, nil
+}
+
+// HeaderIDConverter is a Converter that writes the schema's GUID in the
+// __value_schema_id (__key_schema_id) header rather than its id before the
+// payload, as Confluent's HeaderSchemaIdSerializer does
+// (value.schema.id.serializer, key.schema.id.serializer); the payload is
+// the message indexes and the message. Plugin gives one when so
+// configured.
+type HeaderIDConverter struct{ *Converter }
+
+// FromConnectWithHeaders writes value with its schema's GUID in the
+// header, adding the header unless the last one of that name already
+// holds it.
+func (c HeaderIDConverter) FromConnectWithHeaders(dst []byte, topic string, headers *[]converter.KafkaHeader, schema *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	out, _, hdr, err := c.writeRecord(dst, topic, schema, value, true)
+	if err != nil {
+		return nil, err
+	}
+	schemaregistry.AddIDHeader(headers, c.set.IDHeader(), hdr)
 	return out, nil
+}
+
+// FromConnect is FromConnectWithHeaders for a caller that cannot take
+// headers: it fails, since the schema would be lost.
+func (c HeaderIDConverter) FromConnect(_ []byte, topic string, _ connect.Headers, _ *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	return nil, connect.Fatal(fmt.Errorf("protobuf: topic %s: the schema id goes in a header, which this caller does not take", topic))
 }
 
 // ToConnect reads Confluent's wire format. The value does not alias data.
@@ -439,14 +473,10 @@ func (c *Converter) ToConnectWithHeaders(topic string, headers []converter.Kafka
 	if data == nil {
 		return nil, nil, nil
 	}
-	if c.prefixIDs {
+	if c.set.PrefixIDs {
 		return c.ToConnect(topic, connect.Headers{}, data)
 	}
-	name := avro.ValueSchemaIDHeader
-	if c.isKey {
-		name = avro.KeySchemaIDHeader
-	}
-	id, found, err := c.reg.headerID(headers, name)
+	id, found, err := c.reg.HeaderID(headers, c.set.IDHeader())
 	if err != nil {
 		return nil, nil, dataErr(topic, err)
 	}
@@ -467,12 +497,12 @@ func (c *Converter) decode(topic string, id int, data []byte) (*connect.Schema, 
 	}
 	rm, err := c.message(id, path)
 	if err != nil {
-		if c.reg.notFound(err) {
+		if schemaregistry.NotFound(err) {
 			return nil, nil, dataErr(topic, fmt.Errorf("unknown schema id %d: %w", id, err))
 		}
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	if c.useLatest {
+	if c.set.UseLatest {
 		if rm, err = c.latestReader(topic, id, rm); err != nil {
 			return nil, nil, dataErr(topic, err)
 		}
@@ -550,7 +580,7 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 		return rm, nil
 	}
 	if !ok {
-		text, imports, err := c.reg.schemaText(id)
+		text, imports, err := c.schemaText(id)
 		if err != nil {
 			return nil, err
 		}
@@ -613,7 +643,7 @@ func (c *Converter) latestPath(ws *writeSchema, id int) ([]int, error) {
 		if md == nil {
 			return fmt.Errorf("message %s is not in it", ws.md.FullName())
 		}
-		if c.strict {
+		if c.set.Strict {
 			if err := readable(md, ws.md, map[protoreflect.FullName]bool{}); err != nil {
 				return fmt.Errorf("it is not backward compatible with the value's schema: %w", err)
 			}
@@ -634,11 +664,12 @@ func (c *Converter) latestPath(ws *writeSchema, id int) ([]int, error) {
 // deserializer reads with use.latest.version: the latest schema's message
 // of the same name, or rm where the latest has none.
 func (c *Converter) latestReader(topic string, id int, rm *readMsg) (*readMsg, error) {
-	subject := c.subject(topic, string(rm.md.FullName()))
-	latest, err := c.reg.latest(subject)
+	subject := c.set.Subject(topic, string(rm.md.FullName()))
+	ls, err := c.reg.LatestVersion(subject)
 	if err != nil {
 		return nil, fmt.Errorf("subject %s: %w", subject, err)
 	}
+	latest := ls.ID
 	if latest == id {
 		return rm, nil
 	}
@@ -667,7 +698,7 @@ func (c *Converter) file(id int) (protoreflect.FileDescriptor, error) {
 	c.mu.RUnlock()
 	if rs == nil {
 		// The cache was cleared in between: compile again.
-		text, imports, err := c.reg.schemaText(id)
+		text, imports, err := c.schemaText(id)
 		if err != nil {
 			return nil, err
 		}
@@ -751,7 +782,8 @@ func kindGroup(k protoreflect.Kind) int {
 }
 
 var (
-	_ converter.Converter        = (*Converter)(nil)
-	_ converter.HeadersToConnect = (*Converter)(nil)
-	_ io.Closer                  = (*Converter)(nil)
+	_ converter.HeadersFromConnect = HeaderIDConverter{}
+	_ converter.Converter          = (*Converter)(nil)
+	_ converter.HeadersToConnect   = (*Converter)(nil)
+	_ io.Closer                    = (*Converter)(nil)
 )

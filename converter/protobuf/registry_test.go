@@ -1,6 +1,7 @@
 package protobuf
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -122,15 +123,101 @@ func TestMessageIndexes(t *testing.T) {
 	require.ErrorContains(t, err, "topic m")
 }
 
-// TestUnsupportedRefused: settings that would write records otherwise than
-// configured are refused by name.
-func TestUnsupportedRefused(t *testing.T) {
-	for k, v := range map[string]string{
-		"value.schema.id.serializer": "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer",
-	} {
-		_, err := Configure(map[string]string{"schema.registry.url": "http://127.0.0.1:1", k: v}, false)
-		require.ErrorContains(t, err, k)
-	}
+// TestHeaderIDWritten: with HeaderSchemaIdSerializer the payload is the
+// message indexes and the message, as Confluent's serializer hands its
+// HeaderSchemaIdSerializer, and the schema's GUID is in the
+// __value_schema_id header (__key_schema_id for keys), added once; a
+// reader finds it there; with use.latest.version the GUID is the latest
+// schema's; a caller that cannot take headers is refused.
+func TestHeaderIDWritten(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	cfg := map[string]string{"schema.registry.url": reg.URL(), "value.schema.id.serializer": "HeaderSchemaIdSerializer"}
+	cv, err := Plugin().New(cfg, false)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cv.(io.Closer).Close() })
+	hc, ok := cv.(converter.HeadersFromConnect)
+	require.True(t, ok)
+	headers := []converter.KafkaHeader{{Key: "a", Value: []byte("b")}}
+	out, err := hc.FromConnectWithHeaders(nil, "users", &headers, userSchema(), user())
+	require.NoError(t, err)
+	require.Equal(t, []byte{0, 0x08, 1}, out, "indexes [0], then id=1")
+	ss, ok := reg.GetSchema("users-value", 1)
+	require.True(t, ok)
+	guid, err := schemaregistry.GUIDBytes(ss.GUID)
+	require.NoError(t, err)
+	require.Equal(t, []converter.KafkaHeader{{Key: "a", Value: []byte("b")}, {Key: "__value_schema_id", Value: guid}}, headers)
+	_, err = hc.FromConnectWithHeaders(nil, "users", &headers, userSchema(), user())
+	require.NoError(t, err)
+	require.Len(t, headers, 2, "the same GUID is not added twice")
+	_, v, err := newConv(t, reg.URL()).ToConnectWithHeaders("users", headers, out)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v.(*connect.Struct).Get("id"))
+
+	_, err = cv.FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	require.ErrorIs(t, err, connect.ErrFatal)
+
+	// A primitive: wrappers.proto's StringValue, index [7].
+	var kh []converter.KafkaHeader
+	kc, err := Plugin().New(map[string]string{"schema.registry.url": reg.URL(), "key.schema.id.serializer": "io.confluent.kafka.serializers.schema.id.HeaderSchemaIdSerializer"}, true)
+	require.NoError(t, err)
+	out, err = kc.(converter.HeadersFromConnect).FromConnectWithHeaders(nil, "users", &kh, connect.StringSchema, "k")
+	require.NoError(t, err)
+	require.Equal(t, []byte{2, 14, 0x0a, 1, 'k'}, out)
+	require.Equal(t, "__key_schema_id", kh[0].Key)
+	_, kv, err := newKeyConv(t, reg.URL()).ToConnectWithHeaders("users", kh, out)
+	require.NoError(t, err)
+	require.Equal(t, "k", kv)
+
+	// use.latest.version: the latest schema's GUID.
+	const latest = "syntax = \"proto3\";\npackage com.example;\n\nmessage User {\n  int64 id = 1;\n  string name = 2;\n}\n"
+	_, _, err = reg.RegisterSchema("users-value", sr.Schema{Schema: latest, Type: sr.TypeProtobuf})
+	require.NoError(t, err)
+	lss, ok := reg.GetSchema("users-value", 2)
+	require.True(t, ok)
+	lguid, err := schemaregistry.GUIDBytes(lss.GUID)
+	require.NoError(t, err)
+	cfg["use.latest.version"] = "true"
+	lc, err := Plugin().New(cfg, false)
+	require.NoError(t, err)
+	var lh []converter.KafkaHeader
+	_, err = lc.(converter.HeadersFromConnect).FromConnectWithHeaders(nil, "users", &lh, userSchema(), user())
+	require.NoError(t, err)
+	require.Equal(t, []converter.KafkaHeader{{Key: "__value_schema_id", Value: lguid}}, lh)
+}
+
+func newKeyConv(t testing.TB, url string) *Converter {
+	t.Helper()
+	c, err := Configure(map[string]string{"schema.registry.url": url}, true)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// TestHeaderIDWriteAllocates: writing with the schema's GUID in a header
+// into a reused buffer allocates no more than writing the id before the
+// payload.
+func TestHeaderIDWriteAllocates(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	prefix := newConv(t, reg.URL())
+	cv, err := Plugin().New(map[string]string{"schema.registry.url": reg.URL(), "value.schema.id.serializer": "HeaderSchemaIdSerializer"}, false)
+	require.NoError(t, err)
+	hc := cv.(converter.HeadersFromConnect)
+	s, v := userSchema(), user()
+	buf := make([]byte, 0, 64)
+	headers := make([]converter.KafkaHeader, 0, 1)
+	_, err = hc.FromConnectWithHeaders(buf, "t", &headers, s, v)
+	require.NoError(t, err)
+	_, err = prefix.FromConnect(buf, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	want := testing.AllocsPerRun(50, func() { _, _ = prefix.FromConnect(buf, "t", connect.Headers{}, s, v) })
+	got := testing.AllocsPerRun(50, func() {
+		headers = headers[:0]
+		_, _ = hc.FromConnectWithHeaders(buf, "t", &headers, s, v)
+	})
+	require.Len(t, headers, 1)
+	require.LessOrEqual(t, got, want)
 }
 
 // TestEntryMessageMap: a repeated CountsEntry message with only a key and
