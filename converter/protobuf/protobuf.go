@@ -45,8 +45,12 @@
 // subject's latest schema and the index of its message there (by name),
 // its bytes those of the derived message, as Confluent's serializer
 // writes them; with latest.compatibility.strict (the default) the latest
-// message must read the derived one. Reading, a record is read with the
-// latest schema's message of the same name.
+// schema must be backward compatible with the derived one by the rules of
+// Confluent's Protobuf schema diff (the file's package, its messages by
+// name, fields by number: kinds, wire-compatible scalar groups, labels of
+// numeric fields, message types, oneof membership, proto2 required
+// fields), the incompatibilities named as there. Reading, a record is
+// read with the latest schema's message of the same name.
 //
 // A registered schema may import files registered under other subjects
 // (its references, named by import path): reading, they are fetched by
@@ -65,9 +69,6 @@
 //
 // Differences from Confluent's converter: a top-level array, map or
 // logical type is refused; generate.struct.for.nulls is not supported;
-// latest.compatibility.strict checks fields (numbers,
-// wire-compatible kinds, message and enum names, repetition), not
-// Confluent's every rule (packages, oneofs, proto2 required fields);
 // a map is written as a map field, the descriptor protoc makes of
 // Confluent's repeated map-entry messages (a repeated ...Entry message of
 // only a key and a value reads as a map too, as in ProtobufData); and two struct schemas with the
@@ -622,9 +623,9 @@ func (c *Converter) message(id int, path []int) (*readMsg, error) {
 
 // latestPath returns the index path of ws's message in the schema
 // registered as id, a subject's latest, checking with
-// latest.compatibility.strict that the latest message reads what ws
-// writes, as Confluent's serializer checks the latest version is backward
-// compatible with the value's schema.
+// latest.compatibility.strict that the latest schema is backward
+// compatible with ws's file, as Confluent's serializer checks it
+// (incompatibilities).
 func (c *Converter) latestPath(ws *writeSchema, id int) ([]int, error) {
 	k := latestKey{ws, id}
 	c.mu.RLock()
@@ -644,8 +645,12 @@ func (c *Converter) latestPath(ws *writeSchema, id int) ([]int, error) {
 			return fmt.Errorf("message %s is not in it", ws.md.FullName())
 		}
 		if c.set.Strict {
-			if err := readable(md, ws.md, map[protoreflect.FullName]bool{}); err != nil {
-				return fmt.Errorf("it is not backward compatible with the value's schema: %w", err)
+			latest, err := c.reg.SchemaByID(id)
+			if err != nil {
+				return err
+			}
+			if diffs := incompatibilities(ws.md.ParentFile(), file, latest.References); len(diffs) > 0 {
+				return fmt.Errorf("it is not backward compatible with the value's schema: %s", strings.Join(diffs, ", "))
 			}
 		}
 		return nil
@@ -721,64 +726,6 @@ func findMessage(msgs protoreflect.MessageDescriptors, name protoreflect.FullNam
 		}
 	}
 	return nil, nil
-}
-
-// readable checks that reader reads what writer writes: each field
-// number both have is of a compatible kind (Protobuf's wire-compatible
-// scalar groups, or the same message or enum by name), and repeated in
-// both or neither; fields only one of them has are skipped or default, as
-// Confluent's Protobuf compatibility check allows of proto3 fields.
-// Messages are compared by name, recursively.
-func readable(reader, writer protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) error {
-	if seen[writer.FullName()] {
-		return nil
-	}
-	seen[writer.FullName()] = true
-	wf := writer.Fields()
-	for i := range wf.Len() {
-		w := wf.Get(i)
-		r := reader.Fields().ByNumber(w.Number())
-		if r == nil {
-			continue
-		}
-		if r.Cardinality() == protoreflect.Repeated != (w.Cardinality() == protoreflect.Repeated) || r.IsMap() != w.IsMap() {
-			return fmt.Errorf("field %s (%d) is repeated in one schema and not the other", r.FullName(), r.Number())
-		}
-		if kindGroup(r.Kind()) != kindGroup(w.Kind()) {
-			return fmt.Errorf("field %s (%d) is %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Kind(), w.Kind())
-		}
-		switch w.Kind() {
-		case protoreflect.MessageKind, protoreflect.GroupKind:
-			if r.Message().FullName() != w.Message().FullName() {
-				return fmt.Errorf("field %s (%d) is message %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Message().FullName(), w.Message().FullName())
-			}
-			if err := readable(r.Message(), w.Message(), seen); err != nil {
-				return err
-			}
-		case protoreflect.EnumKind:
-			if r.Enum().FullName() != w.Enum().FullName() {
-				return fmt.Errorf("field %s (%d) is enum %s in the latest schema and %s in the value's", r.FullName(), r.Number(), r.Enum().FullName(), w.Enum().FullName())
-			}
-		}
-	}
-	return nil
-}
-
-// kindGroup puts the kinds whose encodings read as each other together.
-func kindGroup(k protoreflect.Kind) int {
-	switch k {
-	case protoreflect.Int32Kind, protoreflect.Uint32Kind, protoreflect.Int64Kind, protoreflect.Uint64Kind, protoreflect.BoolKind:
-		return 1
-	case protoreflect.Sint32Kind, protoreflect.Sint64Kind:
-		return 2
-	case protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind:
-		return 3
-	case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind:
-		return 4
-	case protoreflect.StringKind, protoreflect.BytesKind:
-		return 5
-	}
-	return 100 + int(k)
 }
 
 var (
