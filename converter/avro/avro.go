@@ -155,6 +155,19 @@ type writeSchema struct {
 	parsed   hamba.Schema
 	subjects sync.Map // topic -> subject, so a record does not build its subject's name
 	ids      schemaregistry.WriteIDs
+	latest   sync.Map // latestKey -> latestTarget, for use.latest.version
+}
+
+// latestKey is a subject's latest schema, by id and version (the Connect
+// schema's version where it has none).
+type latestKey struct{ id, version int }
+
+// latestTarget is the Connect schema a value is written as with a latest
+// schema, or why the latest cannot be written with (not backward
+// compatible with the value's schema, with latest.compatibility.strict).
+type latestTarget struct {
+	schema *connect.Schema
+	err    error
 }
 
 // readKey names what a record is read with: its schema id and topic (which
@@ -306,16 +319,14 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		rs, err := c.readSchemaOf(latest.ID, latest.Version)
+		lt, err := c.latestTarget(ws, latest)
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, err)
 		}
-		if c.set.Strict {
-			if err := hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed); err != nil {
-				return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, err))
-			}
+		if lt.err != nil {
+			return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, latest.ID, lt.err))
 		}
-		id, target, text = latest.ID, rs.schema, latest.Schema.Schema
+		id, target, text = latest.ID, lt.schema, latest.Schema.Schema
 		if guid {
 			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
 		}
@@ -338,6 +349,28 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 		return nil, 0, nil, dataErr(topic, err)
 	}
 	return out, id, hdr, nil
+}
+
+// latestTarget returns what ws's values are written as with the latest
+// schema, parsed and checked once per latest schema: with
+// latest.compatibility.strict the latest must read ws's values by Avro's
+// schema resolution, as Confluent's serializer checks with
+// AvroSchema.isBackwardCompatible (Avro's SchemaCompatibility).
+func (c *Converter) latestTarget(ws *writeSchema, latest sr.SubjectSchema) (latestTarget, error) {
+	k := latestKey{latest.ID, latest.Version}
+	if x, ok := ws.latest.Load(k); ok {
+		return x.(latestTarget), nil
+	}
+	rs, err := c.readSchemaOf(latest.ID, latest.Version)
+	if err != nil {
+		return latestTarget{}, err
+	}
+	lt := latestTarget{schema: rs.schema}
+	if c.set.Strict {
+		lt.err = hamba.NewSchemaCompatibility().Compatible(rs.parsed, ws.parsed)
+	}
+	ws.latest.Store(k, lt)
+	return lt, nil
 }
 
 // HeaderIDConverter is a Converter that writes the schema's GUID in the

@@ -144,3 +144,74 @@ func TestLatestCacheTTLReading(t *testing.T) {
 		return err == nil && len(got.Fields) == 2 && val.(*connect.Struct).Get("b") == "new"
 	}, 10*time.Second, 5*time.Millisecond)
 }
+
+// TestLatestCompatibilityStrict: with use.latest.version and
+// latest.compatibility.strict, the latest schema must read the value's by
+// Avro's schema resolution, as Confluent's serializer checks with Avro's
+// SchemaCompatibility: a promotion, a new field with a default, a renamed
+// record with an alias, a missing enum symbol with an enum
+// default pass; another type, a new field without a default, another
+// record name and a missing symbol without a default do not. Without
+// strictness anything is written.
+func TestLatestCompatibilityStrict(t *testing.T) {
+	value := connect.StructOf(connect.F("a", connect.Int32Schema),
+		connect.F("e", connect.StringSchema.WithParameter(paramEnum, "E").WithParameter(paramEnum+".X", "X").WithParameter(paramEnum+".Y", "Y"))).WithName("R")
+	v := connect.NewStruct(value)
+	require.NoError(t, v.Put("a", int32(1)))
+	require.NoError(t, v.Put("e", "X"))
+	const enum = `{"type":"enum","name":"E","symbols":["X","Y"]}`
+	for i, tc := range []struct {
+		latest, err string
+	}{
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"long"},{"name":"e","type":` + enum + `}]}`, ""},
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"long"},{"name":"e","type":` + enum + `},{"name":"n","type":"string","default":""}]}`, ""},
+		{`{"type":"record","name":"S","aliases":["R"],"fields":[{"name":"a","type":"int"},{"name":"e","type":` + enum + `}]}`, ""},
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"e","type":{"type":"enum","name":"E","symbols":["X","Z"],"default":"Z"}}]}`, ""},
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"e","type":` + enum + `}]}`, "not compatible"},
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"e","type":` + enum + `},{"name":"n","type":"string"}]}`, "no default"},
+		{`{"type":"record","name":"S","fields":[{"name":"a","type":"int"},{"name":"e","type":` + enum + `}]}`, "names do not match"},
+		{`{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"e","type":{"type":"enum","name":"E","symbols":["X"]}}]}`, "missing symbol Y"},
+	} {
+		reg := newRegistry(t)
+		_, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: tc.latest})
+		require.NoError(t, err)
+		c := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", EnhancedAvroSchemaSupportConfig, "true")
+		for range 2 { // the verdict is kept for the latest schema
+			_, err = c.FromConnect(nil, "t", connect.Headers{}, value, v)
+			if tc.err == "" {
+				require.NoError(t, err, i)
+			} else {
+				require.ErrorContains(t, err, "not backward compatible", i)
+				require.ErrorContains(t, err, tc.err, i)
+			}
+		}
+		if tc.err != "" {
+			lax := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", EnhancedAvroSchemaSupportConfig, "true", LatestCompatibilityStrictConfig, "false")
+			_, err = lax.FromConnect(nil, "t", connect.Headers{}, value, v)
+			if err != nil {
+				require.NotContains(t, err.Error(), "not backward compatible", i)
+			}
+		}
+	}
+}
+
+// TestUseLatestVersionWriteAllocates: with use.latest.version a record
+// costs no more allocations than with the id of its own schema: the
+// latest schema is parsed and checked once, not for every record.
+func TestUseLatestVersionWriteAllocates(t *testing.T) {
+	reg := newRegistry(t)
+	s := orderSchema()
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("id", int64(7)))
+	require.NoError(t, v.Put("name", "Ada"))
+	own := newConv(t, reg.URL(), false)
+	buf := make([]byte, 0, 256)
+	_, err := own.FromConnect(buf, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	latest := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	_, err = latest.FromConnect(buf, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	want := testing.AllocsPerRun(50, func() { _, _ = own.FromConnect(buf, "t", connect.Headers{}, s, v) })
+	got := testing.AllocsPerRun(50, func() { _, _ = latest.FromConnect(buf, "t", connect.Headers{}, s, v) })
+	require.LessOrEqual(t, got, want+1)
+}
