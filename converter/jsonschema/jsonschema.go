@@ -41,10 +41,15 @@
 // __key_schema_id headers (ToConnectWithHeaders, HeaderIDConverter).
 //
 // With use.latest.version and latest.compatibility.strict (the default),
-// a value is written with the subject's latest schema only if that schema
-// reads the value's: compared as Connect schemas (the same types, integers
-// widened, fields the latest requires present, nothing optional made
-// required), an approximation of Confluent's JSON Schema comparison.
+// a value is written with the subject's latest schema only if Confluent's
+// JSON Schema diff finds the latest backward compatible with the value's
+// schema under its strict policy: types (an integer may become a number),
+// bounds, enums, unions matched member to member, objects by their content
+// model (a property added to the value's open object is incompatible, even
+// an optional one, unless object.additional.properties=false closes it),
+// array items, $refs followed; the incompatibilities are named and placed
+// as Confluent names them. Draft 2019-09 and 2020-12 keywords
+// (unevaluatedProperties, ...) are not compared.
 //
 // Differences from Confluent's converter: a value without a schema is
 // refused; generalized sum types, recursive schemas and
@@ -287,7 +292,7 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 		}
 		id, text = latest.ID, latest.Schema.Schema
 		if c.set.Strict {
-			if err := c.latestReads(ws, schema, latest); err != nil {
+			if err := c.latestReads(ws, latest); err != nil {
 				return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d) is not backward compatible with the value's schema: %w", subject, id, err))
 			}
 		}
@@ -413,13 +418,12 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 	return rs.schema, v.Any(), nil
 }
 
-// latestReads checks, once per latest schema, that the latest schema
-// reads the values of schema, as Confluent's serializer checks with
-// latest.compatibility.strict that the latest version is backward
-// compatible with the value's schema. The check compares the two as
-// Connect schemas (see readable), not by every rule of Confluent's JSON
-// Schema comparison.
-func (c *Converter) latestReads(ws *writeSchema, schema *connect.Schema, latest sr.SubjectSchema) error {
+// latestReads checks, once per latest schema, that the latest schema is
+// backward compatible with the value's, as Confluent's serializer checks
+// with latest.compatibility.strict: by its JSON Schema diff under the
+// strict policy (jsonIncompatibilities), the incompatibilities named and
+// placed as there.
+func (c *Converter) latestReads(ws *writeSchema, latest sr.SubjectSchema) error {
 	if e, ok := ws.compat.Load(latest.ID); ok {
 		err, _ := e.(error)
 		return err
@@ -429,98 +433,24 @@ func (c *Converter) latestReads(ws *writeSchema, schema *connect.Schema, latest 
 		if err != nil {
 			return err
 		}
-		reader, _, err := c.data.toConnectSchema(latest.Schema.Schema, latest.Version, refs)
+		update, err := loadJSONSchema(latest.Schema.Schema, refs)
 		if err != nil {
-			return err
+			return fmt.Errorf("schema id %d: %w", latest.ID, err)
 		}
-		return readable(reader, schema, "")
+		original, err := loadJSONSchema(ws.text, nil)
+		if err != nil {
+			return fmt.Errorf("the value's schema: %w", err)
+		}
+		if diffs := jsonIncompatibilities(original, update); len(diffs) > 0 {
+			return errors.New(strings.Join(diffs, ", "))
+		}
+		return nil
 	}()
 	if err != nil && connect.IsRetriable(err) {
 		return err
 	}
 	ws.compat.Store(latest.ID, err)
 	return err
-}
-
-// readable checks that values written with writer read as reader: the
-// same types, or an integer read as a wider integer or a number; the same
-// logical type; a value the writer may leave null only where the reader
-// takes null; a reader's struct field the writer lacks optional or with a
-// default, and the writer's fields the reader lacks ignored, as an open
-// content model (object.additional.properties, the default) ignores them.
-func readable(reader, writer *connect.Schema, path string) error {
-	at := func(format string, args ...any) error {
-		where := "the value"
-		if path != "" {
-			where = "field " + path
-		}
-		return fmt.Errorf("%s: "+format, append([]any{where}, args...)...)
-	}
-	if writer.Optional && !reader.Optional {
-		return at("optional in the value's schema and required in the latest")
-	}
-	if reader.Logical() != writer.Logical() {
-		return at("%s in the latest schema and %s in the value's", describe(reader), describe(writer))
-	}
-	if reader.Type != writer.Type {
-		if !widens(writer.Type, reader.Type) {
-			return at("%s in the latest schema and %s in the value's", describe(reader), describe(writer))
-		}
-		return nil
-	}
-	switch reader.Type {
-	case connect.ArrayType:
-		return readable(reader.Elem, writer.Elem, path+"[]")
-	case connect.MapType:
-		if err := readable(reader.Key, writer.Key, path+"{key}"); err != nil {
-			return err
-		}
-		return readable(reader.Elem, writer.Elem, path+"{value}")
-	case connect.StructType:
-		for _, rf := range reader.Fields {
-			wf, ok := writer.Field(rf.Name)
-			if !ok {
-				if !rf.Schema.Optional && rf.Schema.Default == nil {
-					return at("the latest schema requires field %s, which the value's lacks", rf.Name)
-				}
-				continue
-			}
-			if err := readable(rf.Schema, wf.Schema, joinPath(path, rf.Name)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func describe(s *connect.Schema) string {
-	if s.Logical() != connect.NotLogical {
-		return s.Name
-	}
-	return s.Type.String()
-}
-
-// widens tells a type whose values the wider type reads.
-func widens(from, to connect.Type) bool {
-	rank := func(t connect.Type) int {
-		switch t {
-		case connect.Int8Type:
-			return 1
-		case connect.Int16Type:
-			return 2
-		case connect.Int32Type:
-			return 3
-		case connect.Int64Type:
-			return 4
-		case connect.Float32Type:
-			return 5
-		case connect.Float64Type:
-			return 6
-		}
-		return 0
-	}
-	f, t := rank(from), rank(to)
-	return f > 0 && t > 0 && f < t
 }
 
 // references returns the texts of the schemas s references, directly or

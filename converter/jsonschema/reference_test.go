@@ -55,10 +55,14 @@ func TestReadSchemaWithReferences(t *testing.T) {
 }
 
 // TestLatestCompatibilityStrict: with use.latest.version, a value is
-// written with the latest schema only if that schema reads the value's
-// (latest.compatibility.strict, the default): a new optional field or an
-// integer read as a number passes, a new required field or a changed
-// type does not; without strictness anything is written.
+// written with the latest schema only if Confluent's JSON Schema diff
+// finds it backward compatible with the value's under its strict policy
+// (latest.compatibility.strict, the default): an integer read as a
+// number or a property removed passes; a property added to the value's
+// open content model does not, even an optional one, unless the value's
+// schema is closed (object.additional.properties=false); a new required
+// property or a changed type does not; without strictness anything is
+// written.
 func TestLatestCompatibilityStrict(t *testing.T) {
 	reg := newRegistry(t)
 	register := func(s *connect.Schema) {
@@ -89,19 +93,25 @@ func TestLatestCompatibilityStrict(t *testing.T) {
 		return err
 	}
 
-	register(connect.StructOf(connect.F("id", connect.Float64Schema), connect.F("name", connect.StringSchema),
-		connect.F("note", connect.OptionalStringSchema)).WithName("Order"))
+	register(connect.StructOf(connect.F("id", connect.Float64Schema)).WithName("Order"))
 	require.NoError(t, write())
 
 	register(connect.StructOf(connect.F("id", connect.Int64Schema), connect.F("name", connect.StringSchema),
-		connect.F("zip", connect.StringSchema)).WithName("Order"))
+		connect.F("note", connect.OptionalStringSchema)).WithName("Order"))
 	err := write()
 	var de *connect.DataError
 	require.ErrorAs(t, err, &de)
 	require.ErrorContains(t, err, "not backward compatible")
-	require.ErrorContains(t, err, "requires field zip")
+	require.ErrorContains(t, err, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL at #/properties/note")
+	require.NoError(t, write(ObjectAdditionalPropertiesConfig, "false"))
 	require.NoError(t, write("latest.compatibility.strict", "false"))
 
+	// Written by hand: a derived schema lists no required properties.
+	_, _, err = reg.RegisterSchema("orders-value", sr.Schema{Type: sr.TypeJSON, Schema: `{"type":"object","title":"Order",
+		"properties":{"id":{"type":"integer"},"name":{"type":"string"},"zip":{"type":"string"}},"required":["zip"]}`})
+	require.NoError(t, err)
+	require.ErrorContains(t, write(ObjectAdditionalPropertiesConfig, "false"), "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL at #/properties/zip")
+
 	register(connect.StructOf(connect.F("id", connect.StringSchema), connect.F("name", connect.StringSchema)).WithName("Order"))
-	require.ErrorContains(t, write(), "field id: STRING in the latest schema and INT64 in the value's")
+	require.ErrorContains(t, write(), "TYPE_CHANGED at #/properties/id")
 }
