@@ -286,7 +286,9 @@ func (c *Converter) subject(topic string, ws hamba.Schema) string {
 
 // FromConnect writes value in Confluent's wire format, registering its
 // schema (auto.register.schemas), looking it up, or writing with the
-// subject's latest schema (use.latest.version). A nil value is a Kafka null.
+// subject's latest schema (use.latest.version with
+// auto.register.schemas=false, as Confluent's serializer registers first).
+// A nil value is a Kafka null.
 func (c *Converter) FromConnect(dst []byte, topic string, _ connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil {
 		return nil, nil
@@ -314,7 +316,7 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 	subject := c.writeSubject(topic, ws)
 	target := schema
 	text := ws.text
-	if c.set.UseLatest {
+	if c.set.WritesLatest() {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))

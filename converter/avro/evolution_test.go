@@ -102,8 +102,8 @@ func TestLatestCacheTTL(t *testing.T) {
 	reg := newRegistry(t)
 	id1, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `"long"`})
 	require.NoError(t, err)
-	forever := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
-	ttl := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", LatestCacheTTLSecConfig, "1")
+	forever := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false")
+	ttl := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false", LatestCacheTTLSecConfig, "1")
 	for _, c := range []*Converter{forever, ttl} {
 		out, err := c.FromConnect(nil, "t", connect.Headers{}, connect.Int64Schema, int64(1))
 		require.NoError(t, err)
@@ -175,7 +175,7 @@ func TestLatestCompatibilityStrict(t *testing.T) {
 		reg := newRegistry(t)
 		_, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: tc.latest})
 		require.NoError(t, err)
-		c := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", EnhancedAvroSchemaSupportConfig, "true")
+		c := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false", EnhancedAvroSchemaSupportConfig, "true")
 		for range 2 { // the verdict is kept for the latest schema
 			_, err = c.FromConnect(nil, "t", connect.Headers{}, value, v)
 			if tc.err == "" {
@@ -186,7 +186,7 @@ func TestLatestCompatibilityStrict(t *testing.T) {
 			}
 		}
 		if tc.err != "" {
-			lax := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", EnhancedAvroSchemaSupportConfig, "true", LatestCompatibilityStrictConfig, "false")
+			lax := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false", EnhancedAvroSchemaSupportConfig, "true", LatestCompatibilityStrictConfig, "false")
 			_, err = lax.FromConnect(nil, "t", connect.Headers{}, value, v)
 			if err != nil {
 				require.NotContains(t, err.Error(), "not backward compatible", i)
@@ -208,10 +208,31 @@ func TestUseLatestVersionWriteAllocates(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	_, err := own.FromConnect(buf, "t", connect.Headers{}, s, v)
 	require.NoError(t, err)
-	latest := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	latest := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true", AutoRegisterSchemasConfig, "false")
 	_, err = latest.FromConnect(buf, "t", connect.Headers{}, s, v)
 	require.NoError(t, err)
 	want := testing.AllocsPerRun(50, func() { _, _ = own.FromConnect(buf, "t", connect.Headers{}, s, v) })
 	got := testing.AllocsPerRun(50, func() { _, _ = latest.FromConnect(buf, "t", connect.Headers{}, s, v) })
 	require.LessOrEqual(t, got, want+1)
+}
+
+// TestAutoRegisterBeforeLatest: with use.latest.version and
+// auto.register.schemas both true, the value's own schema is registered
+// and written with, as Confluent's serializer registers first and heeds
+// use.latest.version only without auto.register.schemas.
+func TestAutoRegisterBeforeLatest(t *testing.T) {
+	reg := newRegistry(t)
+	latest, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: `{"type":"record","name":"R","fields":[
+		{"name":"a","type":"long"},{"name":"b","type":["null","string"],"default":null}]}`})
+	require.NoError(t, err)
+	c := newConv(t, reg.URL(), false, UseLatestVersionConfig, "true")
+	s := connect.StructOf(connect.F("a", connect.Int64Schema)).WithName("R")
+	v := connect.NewStruct(s)
+	require.NoError(t, v.Put("a", int64(1)))
+	out, err := c.FromConnect(nil, "t", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	own, ok := reg.GetSchema("t-value", 2)
+	require.True(t, ok, "the value's schema is registered")
+	require.NotEqual(t, latest, own.ID)
+	require.Equal(t, []byte{0, 0, 0, 0, byte(own.ID), 2}, out)
 }

@@ -40,7 +40,9 @@
 // use.latest.version and schema ids in the __value_schema_id and
 // __key_schema_id headers (ToConnectWithHeaders, HeaderIDConverter).
 //
-// With use.latest.version and latest.compatibility.strict (the default),
+// With use.latest.version (heeded in writing only with
+// auto.register.schemas=false, as by Confluent's serializer) and
+// latest.compatibility.strict (the default),
 // a value is written with the subject's latest schema only if Confluent's
 // JSON Schema diff finds the latest backward compatible with the value's
 // schema under its strict policy: types (an integer may become a number),
@@ -285,7 +287,7 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 	}
 	subject := c.writeSubject(topic, ws)
 	text := ws.text
-	if c.set.UseLatest {
+	if c.set.WritesLatest() {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))

@@ -106,16 +106,16 @@ func TestLatestCompatibilityStrict(t *testing.T) {
 	const accepted = "syntax = \"proto3\";\npackage p;\nenum E { Z = 0; O = 1; }\nmessage M {\n  E a = 1;\n  string b = 2;\n  string c = 3;\n}\n"
 	_, _, err := reg.RegisterSchema("t-value", sr.Schema{Schema: accepted, Type: sr.TypeProtobuf})
 	require.NoError(t, err)
-	_, err = newConv(t, reg.URL(), "use.latest.version", "true").FromConnect(nil, "t", connect.Headers{}, s, v)
+	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false").FromConnect(nil, "t", connect.Headers{}, s, v)
 	require.NoError(t, err)
 
 	const refused = "syntax = \"proto3\";\npackage p;\nmessage M {\n  oneof u {\n    int32 a = 1;\n    string b = 2;\n  }\n  repeated string c = 3;\n}\n"
 	_, _, err = reg.RegisterSchema("t-value", sr.Schema{Schema: refused, Type: sr.TypeProtobuf})
 	require.NoError(t, err)
-	_, err = newConv(t, reg.URL(), "use.latest.version", "true").FromConnect(nil, "t", connect.Headers{}, s, v)
+	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false").FromConnect(nil, "t", connect.Headers{}, s, v)
 	var de *connect.DataError
 	require.ErrorAs(t, err, &de)
 	require.ErrorContains(t, err, "MULTIPLE_FIELDS_MOVED_TO_ONEOF at #/M/u")
-	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "latest.compatibility.strict", "false").FromConnect(nil, "t", connect.Headers{}, s, v)
+	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false", "latest.compatibility.strict", "false").FromConnect(nil, "t", connect.Headers{}, s, v)
 	require.NoError(t, err)
 }

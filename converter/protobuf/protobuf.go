@@ -41,7 +41,9 @@
 // does; with wrapper.for.raw.primitives (the default) such a record reads
 // back as the primitive.
 //
-// With use.latest.version, a value is written with the id of its
+// With use.latest.version (and auto.register.schemas=false, without which
+// Confluent's serializer registers the value's schema and ignores it), a
+// value is written with the id of its
 // subject's latest schema and the index of its message there (by name),
 // its bytes those of the derived message, as Confluent's serializer
 // writes them; with latest.compatibility.strict (the default) the latest
@@ -369,7 +371,7 @@ func (c *Converter) writeRecord(dst []byte, topic string, schema *connect.Schema
 	path := ws.path
 	text := ws.text
 	subject := c.set.Subject(topic, ws.name)
-	if c.set.UseLatest {
+	if c.set.WritesLatest() {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))

@@ -177,7 +177,7 @@ func TestHeaderIDWritten(t *testing.T) {
 	require.True(t, ok)
 	lguid, err := schemaregistry.GUIDBytes(lss.GUID)
 	require.NoError(t, err)
-	cfg["use.latest.version"] = "true"
+	cfg["use.latest.version"], cfg["auto.register.schemas"] = "true", "false"
 	lc, err := Plugin().New(cfg, false)
 	require.NoError(t, err)
 	var lh []converter.KafkaHeader
@@ -388,6 +388,6 @@ func TestUseLatestVersion(t *testing.T) {
 	const none = "syntax = \"proto3\";\npackage com.example;\n\nmessage Other {\n  string x = 1;\n}\n"
 	_, _, err = reg.RegisterSchema("users-value", sr.Schema{Schema: none, Type: sr.TypeProtobuf})
 	require.NoError(t, err)
-	_, err = newConv(t, reg.URL(), "use.latest.version", "true").FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
+	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false").FromConnect(nil, "users", connect.Headers{}, userSchema(), user())
 	require.ErrorContains(t, err, "message com.example.User is not in it")
 }

@@ -134,7 +134,7 @@ func Define(def *connect.ConfigDef) *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: BearerAuthTokenConfig, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
 			Doc: "A static bearer token sent to the registry."}).
 		Define(b(AutoRegisterSchemasConfig, true, "Register the schema of a written value when the registry does not have it.")).
-		Define(b(UseLatestVersionConfig, false, "Write with, and read into, the subject's latest registered schema.")).
+		Define(b(UseLatestVersionConfig, false, "Read into the subject's latest registered schema, and, with auto.register.schemas=false, write with it.")).
 		Define(b(LatestCompatibilityStrictConfig, true, "With use.latest.version, refuse a value whose schema the latest is not backward compatible with.")).
 		Define(b(NormalizeSchemasConfig, false, "Ask the registry to normalize schemas when registering and looking them up.")).
 		Define(idKey(KeySchemaIDSerializerConfig, PrefixSchemaIDSerializer, "Where the key's schema id goes: before the payload (PrefixSchemaIdSerializer) or, as a GUID, in the __key_schema_id header (HeaderSchemaIdSerializer).", PrefixSchemaIDSerializer, HeaderSchemaIDSerializer)).
@@ -166,7 +166,7 @@ type Settings struct {
 	HeaderIDs bool   // write the id as a GUID in a header (HeaderSchemaIdSerializer)
 	PrefixIDs bool   // read the id from the payload only (PrefixSchemaIdDeserializer)
 	Register  bool   // auto.register.schemas
-	UseLatest bool   // use.latest.version
+	UseLatest bool   // use.latest.version (for writing, see WritesLatest)
 	Strict    bool   // latest.compatibility.strict
 	Normalize bool   // normalize.schemas
 	Strategy  string // the subject name strategy's full class name
@@ -346,6 +346,13 @@ func tlsConfig(cfg *connect.Config) (*tls.Config, error) {
 	}
 	return c, nil
 }
+
+// WritesLatest tells whether values are written with their subject's
+// latest schema: use.latest.version, which Confluent's serializers heed
+// only with auto.register.schemas=false, registering coming first.
+// Reading, use.latest.version alone says whether records are read with
+// the latest schema.
+func (s Settings) WritesLatest() bool { return s.UseLatest && !s.Register }
 
 // Subject names the subject of a schema called name (a record's full
 // name) written to topic, by the strategy s.Strategy.

@@ -108,3 +108,19 @@ func TestSplitWireAllocates(t *testing.T) {
 	_, _, err = SplitWire("", []byte{1, 0, 0, 0, 0})
 	require.ErrorContains(t, err, "not in Confluent's wire format")
 }
+
+// TestWritesLatest: use.latest.version decides writing only without
+// auto.register.schemas, as in Confluent's serializers; reading heeds it
+// alone.
+func TestWritesLatest(t *testing.T) {
+	for _, tc := range []struct {
+		latest, register string
+		writes, reads    bool
+	}{
+		{"true", "false", true, true}, {"true", "true", false, true}, {"false", "false", false, false},
+	} {
+		_, s := newClient(t, map[string]string{SchemaRegistryURLConfig: "http://127.0.0.1:1", UseLatestVersionConfig: tc.latest, AutoRegisterSchemasConfig: tc.register}, false)
+		require.Equal(t, tc.writes, s.WritesLatest(), tc)
+		require.Equal(t, tc.reads, s.UseLatest, tc)
+	}
+}
