@@ -330,17 +330,17 @@ func (c *Converter) write(dst []byte, topic string, schema *connect.Schema, valu
 		}
 		id, target, text = latest.ID, lt.schema, latest.Schema.Schema
 		if guid {
-			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
+			hdr, err = c.reg.GUIDHeader(subject, latest.Schema, latest.GUID)
 		}
 	} else {
 		var w schemaregistry.Written
-		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, ws.text)
+		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, sr.Schema{Schema: ws.text})
 		id, hdr = w.ID, w.Header
 	}
 	if err == nil && guid && hdr == nil {
 		// A HeaderIDConverter built by hand over a Converter configured
 		// to write ids before the payload.
-		hdr, err = c.reg.GUIDHeader(subject, text, "")
+		hdr, err = c.reg.GUIDHeader(subject, sr.Schema{Schema: text}, "")
 	}
 	if err != nil {
 		return nil, 0, nil, dataErr(topic, err)

@@ -59,9 +59,17 @@
 // subject and version, recursively, cached, and compiled with it. Writing
 // registers the derived schema with no references: it imports only
 // well-known files, which Confluent's serializer skips too
-// (skip.known.types=true, its default) rather than registering each as a
-// subject named by reference.subject.name.strategy; skip.known.types=false
-// is refused.
+// (skip.known.types=true, its default). With skip.known.types=false each
+// imported file is registered first, its own imports before it, under the
+// subject reference.subject.name.strategy names (the import path, or with
+// QualifiedReferenceSubjectNameStrategy the path as a dotted name without
+// .proto), or with reference.lookup.only looked up there, and the schema
+// is registered with references to them, as Confluent's serializer
+// resolves dependencies; the text registered for a well-known file is
+// protoc's source of it (google/protobuf) or the package's (google/type,
+// confluent), where Confluent registers its own rendering of the file's
+// descriptor, so a JVM worker registers other versions of those subjects
+// and its schema under another id; records read both ways.
 //
 // The schema id may be read from the __value_schema_id or __key_schema_id
 // header, as an id or a GUID (ToConnectWithHeaders), as Confluent's
@@ -115,9 +123,15 @@ const (
 	ReferenceLookupOnlyConfig           = "reference.lookup.only"
 )
 
+// The reference subject name strategies, by Confluent's class names:
 // DefaultReferenceSubjectNameStrategy names an imported file's subject by
-// its import path, Confluent's default and only built-in strategy.
-const DefaultReferenceSubjectNameStrategy = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
+// its import path ("google/protobuf/timestamp.proto"),
+// QualifiedReferenceSubjectNameStrategy by the path with ".proto" removed
+// and slashes made dots ("google.protobuf.timestamp").
+const (
+	DefaultReferenceSubjectNameStrategy   = "io.confluent.kafka.serializers.subject.DefaultReferenceSubjectNameStrategy"
+	QualifiedReferenceSubjectNameStrategy = "io.confluent.kafka.serializers.subject.QualifiedReferenceSubjectNameStrategy"
+)
 
 // Class is ProtobufConverter's class name.
 const Class = "io.confluent.connect.protobuf.ProtobufConverter"
@@ -151,10 +165,16 @@ func ConfigDef() *connect.ConfigDef {
 		Define(b(GenerateStructForNullsConfig, false, "Accepted for compatibility; no effect.")).
 		Define(b(GenerateIndexForUnionsConfig, true, "Name a oneof's Connect field <oneof>_<index>.")).
 		Define(connect.ConfigKey{Name: SkipKnownTypesConfig, Type: connect.ConfigBoolean, Default: true, Importance: connect.Low,
-			Doc: "Register a schema without registering the well-known files it imports as references; only true is supported."}).
+			Doc: "Register a schema without the well-known files it imports (google/protobuf/*, google/type/*, confluent/*); false registers each as a reference, under reference.subject.name.strategy's subject."}).
 		Define(connect.ConfigKey{Name: ReferenceSubjectNameStrategyConfig, Type: connect.ConfigString, Default: DefaultReferenceSubjectNameStrategy,
-			Importance: connect.Low, Doc: "How the subject of an imported file registered as a reference is named; only DefaultReferenceSubjectNameStrategy, its import path."}).
-		Define(b(ReferenceLookupOnlyConfig, false, "Only look up the references of a schema, never register them; written schemas import only well-known files, so it changes nothing."))
+			Importance: connect.Low, Validator: connect.ValidatorFunc(func(v any) error {
+				if _, ok := schemaregistry.ClassName(v.(string), DefaultReferenceSubjectNameStrategy, QualifiedReferenceSubjectNameStrategy); !ok {
+					return fmt.Errorf("must be DefaultReferenceSubjectNameStrategy or QualifiedReferenceSubjectNameStrategy")
+				}
+				return nil
+			}),
+			Doc: "How the subject of an imported file registered as a reference is named: DefaultReferenceSubjectNameStrategy (its import path) or QualifiedReferenceSubjectNameStrategy (the path without .proto, slashes as dots)."}).
+		Define(b(ReferenceLookupOnlyConfig, false, "Only look up the references of a schema, never register them (with skip.known.types=false)."))
 }
 
 // Converter is Confluent's ProtobufConverter. It is safe for concurrent
@@ -163,6 +183,12 @@ type Converter struct {
 	data dataConfig
 	reg  *schemaregistry.Client
 	set  schemaregistry.Settings
+	// With skip.known.types=false, the files a derived schema imports are
+	// registered (or, with reference.lookup.only, looked up) as its
+	// references, under subjects named by the import path or, with
+	// QualifiedReferenceSubjectNameStrategy, its qualified form.
+	registerRefs, qualifiedRefs, lookupRefs bool
+	refs                                    sync.Map // import path -> sr.SchemaReference
 
 	mu     sync.RWMutex
 	write  map[*connect.Schema]*writeSchema
@@ -214,20 +240,6 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protobuf: %w", err)
 	}
-	// Refused rather than ignored: a record written otherwise than
-	// configured would be read wrongly elsewhere.
-	// The schema ProtobufData derives imports only well-known files
-	// (google/protobuf/*, google/type/*, confluent/*), which Confluent's
-	// serializer registers as references of their own only with
-	// skip.known.types=false, each under its import path as the text of
-	// its own rendering of the file, which this converter does not
-	// reproduce.
-	if !cfg.Bool(SkipKnownTypesConfig) {
-		return nil, fmt.Errorf("protobuf: %s=false is not supported", SkipKnownTypesConfig)
-	}
-	if shortClass(cfg.String(ReferenceSubjectNameStrategyConfig)) != shortClass(DefaultReferenceSubjectNameStrategy) {
-		return nil, fmt.Errorf("protobuf: %s: only DefaultReferenceSubjectNameStrategy is supported", ReferenceSubjectNameStrategyConfig)
-	}
 	reg, set, err := schemaregistry.New(cfg, sr.TypeProtobuf, isKey)
 	if err != nil {
 		return nil, fmt.Errorf("protobuf: %w", err)
@@ -238,8 +250,11 @@ func Configure(config map[string]string, isKey bool) (*Converter, error) {
 			intForEnums: cfg.Bool(IntForEnumsConfig), optionalForNullables: cfg.Bool(OptionalForNullablesConfig),
 			wrapperForNullables: cfg.Bool(WrapperForNullablesConfig), indexForUnions: cfg.Bool(GenerateIndexForUnionsConfig),
 			rawPrimitives: cfg.Bool(WrapperForRawPrimitivesConfig)},
-		onto:  map[latestKey]latestWrite{},
-		write: map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
+		registerRefs:  !cfg.Bool(SkipKnownTypesConfig),
+		qualifiedRefs: shortClass(cfg.String(ReferenceSubjectNameStrategyConfig)) == shortClass(QualifiedReferenceSubjectNameStrategy),
+		lookupRefs:    cfg.Bool(ReferenceLookupOnlyConfig),
+		onto:          map[latestKey]latestWrite{},
+		write:         map[*connect.Schema]*writeSchema{}, read: map[int]*readSchema{},
 		maxLen: max(cfg.Int(avro.SchemasCacheConfig), 1),
 	}, nil
 }
@@ -369,29 +384,33 @@ func (c *Converter) writeRecord(dst []byte, topic string, schema *connect.Schema
 		return nil, 0, nil, dataErr(topic, err)
 	}
 	path := ws.path
-	text := ws.text
 	subject := c.set.Subject(topic, ws.name)
 	if c.set.WritesLatest() {
 		latest, err := c.reg.LatestVersion(subject)
 		if err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("subject %s: %w", subject, err))
 		}
-		id, text = latest.ID, latest.Schema.Schema
+		id = latest.ID
 		if path, err = c.latestPath(ws, id); err != nil {
 			return nil, 0, nil, dataErr(topic, fmt.Errorf("latest schema of subject %s (id %d): %w", subject, id, err))
 		}
 		if guid {
-			hdr, err = c.reg.GUIDHeader(subject, text, latest.GUID)
+			hdr, err = c.reg.GUIDHeader(subject, latest.Schema, latest.GUID)
 		}
-	} else {
-		var w schemaregistry.Written
-		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, ws.text)
+	} else if w, ok := ws.ids.Cached(topic); ok {
 		id, hdr = w.ID, w.Header
-	}
-	if err == nil && guid && hdr == nil {
-		// A HeaderIDConverter built by hand over a Converter configured
-		// to write ids before the payload.
-		hdr, err = c.reg.GUIDHeader(subject, text, "")
+	} else {
+		registered := sr.Schema{Schema: ws.text}
+		if registered.References, err = c.references(ws.md.ParentFile()); err != nil {
+			return nil, 0, nil, dataErr(topic, err)
+		}
+		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, registered)
+		id, hdr = w.ID, w.Header
+		if err == nil && guid && hdr == nil {
+			// A HeaderIDConverter built by hand over a Converter configured
+			// to write ids before the payload.
+			hdr, err = c.reg.GUIDHeader(subject, registered, "")
+		}
 	}
 	if err != nil {
 		return nil, 0, nil, dataErr(topic, err)

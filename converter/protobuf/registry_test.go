@@ -291,14 +291,22 @@ func TestReadSchemaWithReferences(t *testing.T) {
 
 // TestReferenceKeys: the derived schema imports only well-known files,
 // which, as with Confluent's default skip.known.types=true, are not
-// registered as references; skip.known.types=false and another reference
-// subject name strategy are refused rather than ignored.
+// registered as references. With skip.known.types=false each is
+// registered first, its own imports before it (confluent/meta.proto
+// imports descriptor.proto), under its import path or, with
+// QualifiedReferenceSubjectNameStrategy, the path as a dotted name, and
+// the schema with references to them in import order, as Confluent's
+// serializer resolves dependencies; with reference.lookup.only they are
+// only looked up. Records read back either way, with the GUID in a header
+// too. Another strategy is refused by name.
 func TestReferenceKeys(t *testing.T) {
 	reg := srfake.New()
 	defer reg.Close()
-	s := connect.StructOf(connect.F("at", connect.TimestampSchema), connect.F("n", connect.OptionalInt32Schema)).WithName("com.example.Event")
+	s := connect.StructOf(connect.F("at", connect.TimestampSchema), connect.F("n", connect.OptionalInt32Schema),
+		connect.F("small", connect.Int8Schema)).WithName("com.example.Event")
 	v := connect.NewStruct(s)
 	require.NoError(t, v.Put("at", time.UnixMilli(5).UTC()))
+	require.NoError(t, v.Put("small", int8(3)))
 	c := newConv(t, reg.URL(), "wrapper.for.nullables", "true", "reference.subject.name.strategy", "DefaultReferenceSubjectNameStrategy")
 	_, err := c.FromConnect(nil, "events", connect.Headers{}, s, v)
 	require.NoError(t, err)
@@ -308,10 +316,67 @@ func TestReferenceKeys(t *testing.T) {
 	require.Empty(t, ss.Schema.References)
 	require.False(t, reg.SubjectExists("google/protobuf/timestamp.proto"))
 
-	for _, kv := range [][2]string{{"skip.known.types", "false"}, {"reference.subject.name.strategy", "com.example.MyStrategy"}} {
-		_, err := Configure(map[string]string{"schema.registry.url": reg.URL(), kv[0]: kv[1]}, false)
-		require.ErrorContains(t, err, kv[0])
+	for _, tc := range []struct {
+		strategy, meta, descriptor, timestamp, wrappers string
+	}{
+		{"DefaultReferenceSubjectNameStrategy", "confluent/meta.proto", "google/protobuf/descriptor.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"},
+		{"io.confluent.kafka.serializers.subject.QualifiedReferenceSubjectNameStrategy", "confluent.meta", "google.protobuf.descriptor", "google.protobuf.timestamp", "google.protobuf.wrappers"},
+	} {
+		topic := "refs-" + shortClass(tc.strategy)
+		c := newConv(t, reg.URL(), "wrapper.for.nullables", "true", "skip.known.types", "false", "reference.subject.name.strategy", tc.strategy)
+		out, err := c.FromConnect(nil, topic, connect.Headers{}, s, v)
+		require.NoError(t, err, tc.strategy)
+		ss, ok := reg.GetSchema(topic+"-value", 1)
+		require.True(t, ok)
+		var names, subjects []string
+		for _, r := range ss.Schema.References {
+			names = append(names, r.Name)
+			subjects = append(subjects, r.Subject)
+		}
+		require.Equal(t, []string{"confluent/meta.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"}, names, "in import order")
+		require.Equal(t, []string{tc.meta, tc.timestamp, tc.wrappers}, subjects)
+		meta, ok := reg.GetSchema(tc.meta, 1)
+		require.True(t, ok)
+		require.Equal(t, []sr.SchemaReference{{Name: "google/protobuf/descriptor.proto", Subject: tc.descriptor, Version: 1}}, meta.Schema.References)
+		ts, ok := reg.GetSchema(tc.timestamp, 1)
+		require.True(t, ok)
+		require.Contains(t, ts.Schema.Schema, "message Timestamp")
+
+		_, got, err := newConv(t, reg.URL(), "wrapper.for.nullables", "true").ToConnect(topic, connect.Headers{}, out)
+		require.NoError(t, err)
+		require.Equal(t, time.UnixMilli(5).UTC(), got.(*connect.Struct).Get("at"))
+		require.Equal(t, int8(3), got.(*connect.Struct).Get("small"))
 	}
+
+	// reference.lookup.only: the references are found, not registered.
+	only := newConv(t, reg.URL(), "wrapper.for.nullables", "true", "skip.known.types", "false", "reference.lookup.only", "true")
+	_, err = only.FromConnect(nil, "refs-lookup", connect.Headers{}, s, v)
+	require.NoError(t, err)
+	ss, ok = reg.GetSchema("refs-lookup-value", 1)
+	require.True(t, ok)
+	require.Len(t, ss.Schema.References, 3)
+	qonly := newConv(t, reg.URL(), "skip.known.types", "false", "reference.lookup.only", "true", "reference.subject.name.strategy", "QualifiedReferenceSubjectNameStrategy")
+	date := connect.StructOf(connect.F("d", connect.DateSchema)).WithName("com.example.D")
+	dv := connect.NewStruct(date)
+	require.NoError(t, dv.Put("d", time.UnixMilli(0).UTC()))
+	_, err = qonly.FromConnect(nil, "refs-lookup", connect.Headers{}, date, dv)
+	var de *connect.DataError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, "google.type.date")
+	require.False(t, reg.SubjectExists("google.type.date"))
+
+	// The GUID in a header names the schema with its references.
+	hc, err := Plugin().New(map[string]string{"schema.registry.url": reg.URL(), "skip.known.types": "false", "value.schema.id.serializer": "HeaderSchemaIdSerializer"}, false)
+	require.NoError(t, err)
+	var headers []converter.KafkaHeader
+	payload, err := hc.(converter.HeadersFromConnect).FromConnectWithHeaders(nil, "refs-header", &headers, s, v)
+	require.NoError(t, err)
+	_, got, err := newConv(t, reg.URL()).ToConnectWithHeaders("refs-header", headers, payload)
+	require.NoError(t, err)
+	require.Equal(t, int8(3), got.(*connect.Struct).Get("small"))
+
+	_, err = Configure(map[string]string{"schema.registry.url": reg.URL(), "reference.subject.name.strategy": "com.example.MyStrategy"}, false)
+	require.ErrorContains(t, err, "reference.subject.name.strategy")
 }
 
 // TestHeaderIDs: a schema id in the __value_schema_id header, a zero byte

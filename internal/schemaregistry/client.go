@@ -141,14 +141,29 @@ func (r *Client) SchemaByID(id int) (sr.Schema, error) {
 // ID registers schema under subject, or with register false only
 // looks up its id, and returns the id.
 func (r *Client) ID(subject, schema string, register, normalize bool) (int, error) {
-	k := subjectSchema{subject, schema}
+	return r.SchemaID(subject, sr.Schema{Schema: schema}, register, normalize)
+}
+
+// schemaKey tells schemas apart as the registry does: by text and
+// references.
+func schemaKey(s sr.Schema) string {
+	if len(s.References) == 0 {
+		return s.Schema
+	}
+	return fmt.Sprint(s.References, s.Schema)
+}
+
+// SchemaID is ID for a schema with references (its type is the
+// client's).
+func (r *Client) SchemaID(subject string, s sr.Schema, register, normalize bool) (int, error) {
+	k := subjectSchema{subject, schemaKey(s)}
 	r.mu.Lock()
 	id, ok := r.ids[k]
 	r.mu.Unlock()
 	if ok {
 		return id, nil
 	}
-	s := sr.Schema{Schema: schema, Type: r.typ}
+	s.Type = r.typ
 	err := r.call("subject "+subject, func(ctx context.Context) error {
 		if normalize {
 			ctx = sr.WithParams(ctx, sr.Normalize)
@@ -202,12 +217,9 @@ func (r *Client) LatestVersion(subject string) (sr.SubjectSchema, error) {
 // Version returns the version of schema, its text and references, in
 // subject.
 func (r *Client) Version(subject string, schema sr.Schema) (int, error) {
-	k := subjectSchema{subject, schema.Schema}
-	if len(schema.References) > 0 {
-		// The registry tells two schemas of one text apart by their
-		// references.
-		k.schema = fmt.Sprint(schema.References, schema.Schema)
-	}
+	// The registry tells two schemas of one text apart by their
+	// references.
+	k := subjectSchema{subject, schemaKey(schema)}
 	r.mu.Lock()
 	v, ok := r.vers[k]
 	r.mu.Unlock()
@@ -332,7 +344,12 @@ func (r *Client) IDByGUID(guid string) (int, error) {
 
 // GUID returns the GUID of schema in subject.
 func (r *Client) GUID(subject, schema string) (string, error) {
-	k := subjectSchema{subject, schema}
+	return r.SchemaGUID(subject, sr.Schema{Schema: schema})
+}
+
+// SchemaGUID is GUID for a schema with references.
+func (r *Client) SchemaGUID(subject string, schema sr.Schema) (string, error) {
+	k := subjectSchema{subject, schemaKey(schema)}
 	r.mu.Lock()
 	g, ok := r.byText[k]
 	r.mu.Unlock()
@@ -340,7 +357,7 @@ func (r *Client) GUID(subject, schema string) (string, error) {
 		return g, nil
 	}
 	err := r.call("GUID in subject "+subject, func(ctx context.Context) error {
-		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema, Type: r.typ})
+		ss, err := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: schema.Schema, Type: r.typ, References: schema.References})
 		g = ss.GUID
 		return err
 	})
@@ -365,13 +382,14 @@ func (r *Client) SetLatestTTL(d time.Duration) {
 // GUIDHeader returns the value of the header naming a schema by its GUID,
 // as Confluent's HeaderSchemaIdSerializer writes it (GUIDBytes): guid's,
 // or where the registry gave none with the schema (an older registry's
-// latest version), that of schema in subject, looked up. The bytes are
+// latest version), that of schema (text and references) in subject,
+// looked up. The bytes are
 // cached by GUID and shared by every record written with the schema, so
 // they must not be modified.
-func (r *Client) GUIDHeader(subject, schema, guid string) ([]byte, error) {
+func (r *Client) GUIDHeader(subject string, schema sr.Schema, guid string) ([]byte, error) {
 	if guid == "" {
 		var err error
-		if guid, err = r.GUID(subject, schema); err != nil {
+		if guid, err = r.SchemaGUID(subject, schema); err != nil {
 			return nil, fmt.Errorf("GUID of the schema in subject %s: %w", subject, err)
 		}
 		if guid == "" {
@@ -405,16 +423,25 @@ type Written struct {
 // zero value is ready for use; it is safe for concurrent use.
 type WriteIDs struct{ m sync.Map } // topic -> Written
 
-// Lookup returns where the schema text, derived from a value's schema, is
-// written on topic in subject: registered there with auto.register.schemas,
-// else looked up; with set.HeaderIDs its GUID header too. A schema that
-// auto.register.schemas=false does not find is a *connect.DataError
-// saying so.
-func (w *WriteIDs) Lookup(r *Client, set Settings, topic, subject, text string) (Written, error) {
+// Cached returns where the schema is written on topic, if Lookup found it.
+func (w *WriteIDs) Cached(topic string) (Written, bool) {
+	x, ok := w.m.Load(topic)
+	if !ok {
+		return Written{}, false
+	}
+	return x.(Written), true
+}
+
+// Lookup returns where schema (text and references), derived from a
+// value's schema, is written on topic in subject: registered there with
+// auto.register.schemas, else looked up; with set.HeaderIDs its GUID
+// header too. A schema that auto.register.schemas=false does not find is
+// a *connect.DataError saying so.
+func (w *WriteIDs) Lookup(r *Client, set Settings, topic, subject string, schema sr.Schema) (Written, error) {
 	if x, ok := w.m.Load(topic); ok {
 		return x.(Written), nil
 	}
-	id, err := r.ID(subject, text, set.Register, set.Normalize)
+	id, err := r.SchemaID(subject, schema, set.Register, set.Normalize)
 	if err != nil {
 		if NotFound(err) {
 			return Written{}, &connect.DataError{Err: fmt.Errorf("schema not found in subject %s and auto.register.schemas is false: %w", subject, err)}
@@ -423,7 +450,7 @@ func (w *WriteIDs) Lookup(r *Client, set Settings, topic, subject, text string) 
 	}
 	wr := Written{ID: id}
 	if set.HeaderIDs {
-		if wr.Header, err = r.GUIDHeader(subject, text, ""); err != nil {
+		if wr.Header, err = r.GUIDHeader(subject, schema, ""); err != nil {
 			return Written{}, err
 		}
 	}
