@@ -119,3 +119,24 @@ func TestLatestCompatibilityStrict(t *testing.T) {
 	_, err = newConv(t, reg.URL(), "use.latest.version", "true", "auto.register.schemas", "false", "latest.compatibility.strict", "false").FromConnect(nil, "t", connect.Headers{}, s, v)
 	require.NoError(t, err)
 }
+
+// FuzzIncompatibilities: any two registered .proto files that compile
+// compare both ways without panicking or running for ever.
+func FuzzIncompatibilities(f *testing.F) {
+	f.Add("syntax = \"proto3\";\nmessage M { M m = 1; oneof u { int32 a = 2; string b = 3; } map<string, M> c = 4; }",
+		"syntax = \"proto3\";\npackage p;\nmessage M { message M { int64 a = 1; } M m = 1; repeated int32 a = 2; }")
+	f.Add("syntax = \"proto2\";\nmessage A { required int32 a = 1; optional B b = 2; }\nmessage B { repeated A a = 1; }",
+		"syntax = \"proto2\";\nmessage A { optional int32 a = 1; optional B b = 2; }\nmessage B { optional A a = 1; enum E { Z = 0; } }")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		o, err := compile(a, nil)
+		if err != nil {
+			return
+		}
+		u, err := compile(b, nil)
+		if err != nil {
+			return
+		}
+		_ = incompatibilities(o, u, nil)
+		_ = incompatibilities(u, o, []sr.SchemaReference{{Name: "x.proto", Subject: "x", Version: 1}})
+	})
+}
