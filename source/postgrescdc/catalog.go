@@ -19,8 +19,6 @@ type catalog struct {
 	s     *settings
 	log   *slog.Logger
 	types map[uint32]typeInfo
-	// warned remembers the columns of unmapped types already logged.
-	warned map[string]bool
 }
 
 // typeOf returns what the catalog says of a type; a domain is its base
@@ -127,7 +125,14 @@ func (c *catalog) describe(ctx context.Context, oid uint32, schema, name string,
 			elem = &e
 		}
 		col := column{name: rc.name, typ: ti, optional: !notNull[rc.name]}
-		col.m, col.mapped = c.s.mapType(ti, elem)
+		var unmapped error
+		col.m, unmapped = c.s.mapType(ti, elem)
+		col.mapped = unmapped == nil
+		if unmapped != nil && c.s.columnWanted(schema, name, rc.name) {
+			// Debezium leaves such a column out without a word; a
+			// column missing from every event is easily missed.
+			return nil, fmt.Errorf("table %s.%s column %s: %w", schema, name, rc.name, unmapped)
+		}
 		if col.mapped {
 			col.schema = col.m.schema
 			if col.optional {
@@ -138,10 +143,6 @@ func (c *catalog) describe(ctx context.Context, oid uint32, schema, name string,
 				sc.Default = v
 				col.schema = &sc
 			}
-		} else if k := schema + "." + name + "." + rc.name; !c.warned[k] {
-			c.warned[k] = true
-			c.log.Warn("a column's type is not mapped; the column is left out of the events", "table", schema+"."+name,
-				"column", rc.name, "type", ti.name)
 		}
 		t.columns = append(t.columns, col)
 		present[rc.name] = true

@@ -36,6 +36,8 @@ const (
 	TimePrecisionConfig         = "time.precision.mode"
 	BinaryHandlingConfig        = "binary.handling.mode"
 	IntervalHandlingConfig      = "interval.handling.mode"
+	HStoreHandlingConfig        = "hstore.handling.mode"
+	IncludeUnknownTypesConfig   = "include.unknown.datatypes"
 	TombstonesOnDeleteConfig    = "tombstones.on.delete"
 	HeartbeatIntervalConfig     = "heartbeat.interval.ms"
 	HeartbeatTopicsPrefixConfig = "topic.heartbeat.prefix"
@@ -144,6 +146,13 @@ var configDef = connect.NewConfigDef().
 		"bytes", "base64", "base64-url-safe", "hex")).
 	Define(oneOf(key(IntervalHandlingConfig, connect.ConfigString, "numeric", connect.Low, "Types", 4,
 		"How interval columns are represented: numeric (microseconds) or string (ISO 8601)."), "numeric", "string")).
+	Define(oneOf(key(HStoreHandlingConfig, connect.ConfigString, "json", connect.Low, "Types", 5,
+		"How hstore columns are represented: json (an io.debezium.data.Json string) or map (a map of strings)."),
+		"json", "map")).
+	Define(key(IncludeUnknownTypesConfig, connect.ConfigBoolean, false, connect.Low, "Types", 6,
+		"Whether columns of types the connector has no mapping for (box, circle, line, lseg, path, polygon, "+
+			"multiranges, other extensions' types) are written as the bytes of their text, as Debezium writes them. "+
+			"When false such a column fails the task, naming it, unless column.exclude.list leaves it out.")).
 	Define(key(TombstonesOnDeleteConfig, connect.ConfigBoolean, true, connect.High, "Events", 1,
 		"Whether a delete is followed by a tombstone (the key and a null value), so that a compacted topic "+
 			"removes the row.")).
@@ -193,7 +202,8 @@ type settings struct {
 	snapshotMode string
 	fetchSize    int
 
-	decimal, timePrecision, binary, interval string
+	decimal, timePrecision, binary, interval, hstore string
+	includeUnknown                                   bool
 
 	tombstones     bool
 	skipped        map[string]bool
@@ -239,6 +249,7 @@ func parseSettings(config map[string]string) (*settings, error) {
 		snapshotMode:   strings.ToLower(cfg.String(SnapshotModeConfig)), fetchSize: cfg.Int(SnapshotFetchSizeConfig),
 		decimal: strings.ToLower(cfg.String(DecimalHandlingConfig)), timePrecision: strings.ToLower(cfg.String(TimePrecisionConfig)),
 		binary: strings.ToLower(cfg.String(BinaryHandlingConfig)), interval: strings.ToLower(cfg.String(IntervalHandlingConfig)),
+		hstore: strings.ToLower(cfg.String(HStoreHandlingConfig)), includeUnknown: cfg.Bool(IncludeUnknownTypesConfig),
 		tombstones: cfg.Bool(TombstonesOnDeleteConfig), txMetadata: cfg.Bool(TransactionMetadataConfig),
 		heartbeat: time.Duration(cfg.Int(HeartbeatIntervalConfig)) * time.Millisecond,
 		maxBatch:  cfg.Int(MaxBatchSizeConfig), maxQueue: cfg.Int(MaxQueueSizeConfig),

@@ -90,6 +90,21 @@
 // transaction_data_collection_order_<schema>.<table> per table, so that
 // a task restarted inside a transaction numbers on where it stopped.
 //
+// Types beyond the common ones are mapped as Debezium maps them: bit(n)
+// and bit varying(n) with n > 1 as io.debezium.data.Bits (a little-endian
+// bit set), point as io.debezium.data.geometry.Point (x, y and its
+// well-known binary), the built-in range types as their text, hstore as an
+// io.debezium.data.Json object or, with hstore.handling.mode=map, a map of
+// strings, keys in the order a java.util.HashMap holds them.
+//
+// A value TOAST keeps out of line that an update leaves alone comes from
+// pgoutput as unchanged. Under REPLICA IDENTITY FULL the old row holds it
+// and the event has it, before and after; otherwise the after image
+// carries Debezium's placeholder, __debezium_unavailable_value, in the
+// column's form (a string, its bytes, a one-element array of text, the
+// placeholder's bytes as integers for integer arrays, a one-entry hstore),
+// or null for the types Debezium has no form for.
+//
 // Column defaults are in the schemas as Debezium reads them (see
 // columnDefault), its quirks included: a default computed by a function
 // shows the type's placeholder (0 for a serial column, the epoch for
@@ -157,10 +172,16 @@
 //
 //   - plugin.name defaults to pgoutput, the only plugin decoded; Debezium's
 //     default, decoderbufs, is refused.
-//   - Columns of types not mapped (geometric types, ranges of numbers,
-//     bit strings longer than one, hstore, vectors) are left out of the
-//     events, with a warning, as Debezium does with
-//     include.unknown.datatypes=false.
+//   - A column of a type Debezium has no mapping for (box, circle, line,
+//     lseg, path, polygon, multiranges, other extensions' types) fails the
+//     task with an error naming its table, column and type, where Debezium
+//     leaves it out of the events without a word: leave it out with
+//     column.exclude.list, or set include.unknown.datatypes=true to have
+//     the bytes of its text, as Debezium writes them (geometric values as
+//     the JDBC driver's PGbox and friends print them). pgvector's vector,
+//     halfvec and sparsevec, and arrays of point and of bit strings, which
+//     Debezium maps otherwise or never, fail the task whatever
+//     include.unknown.datatypes says.
 //   - The context headers (__debezium.context.*) are on change events and
 //     their tombstones, as Debezium writes them; heartbeat records carry
 //     none.

@@ -165,12 +165,7 @@ func (t *table) row(sc *connect.Schema, idx []int, cells []cell) (*connect.Struc
 					return nil, fmt.Errorf("table %s.%s column %s (%s): %w", t.schema, t.name, c.name, c.typ.name, err)
 				}
 			case 'u':
-				switch c.m.schema.Type {
-				case connect.StringType:
-					v = unavailableValue
-				case connect.BytesType:
-					v = []byte(unavailableValue)
-				}
+				v = c.unchangedToast()
 			}
 		}
 		if v == nil && !c.optional {

@@ -125,7 +125,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	if err := t.connect(ctx); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
-	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}, warned: map[string]bool{}}
+	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}}
 	if err := t.ensurePublication(ctx); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}

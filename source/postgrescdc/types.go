@@ -89,10 +89,9 @@ type mapper struct {
 	zero any
 }
 
-// mapType returns the mapper of a type, and false for a type the
-// connector does not map (the column is left out, as Debezium leaves out
-// unknown types).
-func (s *settings) mapType(t typeInfo, elem *typeInfo) (mapper, bool) {
+// mapType returns the mapper of a type, or an *unmappedError for a type
+// the connector does not map.
+func (s *settings) mapType(t typeInfo, elem *typeInfo) (mapper, error) {
 	str := func(name string) mapper {
 		sc := connect.StringSchema
 		if name != "" {
@@ -103,12 +102,29 @@ func (s *settings) mapType(t typeInfo, elem *typeInfo) (mapper, bool) {
 	if t.enum != nil {
 		sc := &connect.Schema{Type: connect.StringType, Name: enumName, Version: 1,
 			Parameters: []connect.Parameter{{Key: "allowed", Value: strings.Join(t.enum, ",")}}}
-		return mapper{schema: sc, parse: func(v string) (any, error) { return v, nil }, zero: ""}, true
+		return mapper{schema: sc, parse: func(v string) (any, error) { return v, nil }, zero: ""}, nil
+	}
+	switch t.name {
+	case "hstore":
+		return s.hstoreMapper(), nil
+	case "vector", "halfvec", "sparsevec":
+		// Debezium's DoubleVector, FloatVector and SparseDoubleVector:
+		// pgvector is not installed where kconnect is tested.
+		return mapper{}, &unmappedError{typ: t.name, always: true}
 	}
 	if elem != nil {
-		em, ok := s.mapType(*elem, nil)
-		if !ok {
-			return mapper{}, false
+		switch elem.oid {
+		case oidPoint, oidBit, oidVarbit:
+			// Debezium has no mapping for these arrays, whatever
+			// include.unknown.datatypes says.
+			return mapper{}, &unmappedError{typ: t.name, always: true}
+		}
+		em, err := s.mapType(*elem, nil)
+		if err != nil {
+			if !s.includeUnknown || err.(*unmappedError).always {
+				return mapper{}, &unmappedError{typ: t.name, always: err.(*unmappedError).always}
+			}
+			em = s.unknown(elem.oid)
 		}
 		es := em.schema.AsOptional()
 		return mapper{schema: connect.ArrayOf(es), zero: []any{}, parse: func(v string) (any, error) {
@@ -126,79 +142,88 @@ func (s *settings) mapType(t typeInfo, elem *typeInfo) (mapper, bool) {
 				}
 			}
 			return out, nil
-		}}, true
+		}}, nil
 	}
 	switch t.oid {
 	case oidBool:
-		return mapper{schema: connect.BooleanSchema, zero: false, parse: func(v string) (any, error) { return v == "t", nil }}, true
-	case oidBit:
+		return mapper{schema: connect.BooleanSchema, zero: false, parse: func(v string) (any, error) { return v == "t", nil }}, nil
+	case oidBit, oidVarbit:
 		if t.typmod <= 1 {
-			return mapper{schema: connect.BooleanSchema, zero: false, parse: func(v string) (any, error) { return v == "1", nil }}, true
+			return mapper{schema: connect.BooleanSchema, zero: false, parse: func(v string) (any, error) {
+				return strings.Contains(v, "1"), nil
+			}}, nil
 		}
-		return mapper{}, false
+		return bits(t.typmod), nil
+	case oidPoint:
+		return point(), nil
+	case oidInt4Range, oidInt8Range, oidNumRange, oidTsRange, oidTstzRange, oidDateRange:
+		return str(""), nil
 	case oidInt2:
 		return mapper{schema: connect.Int16Schema, zero: int16(0), parse: func(v string) (any, error) {
 			n, err := strconv.ParseInt(v, 10, 16)
 			return int16(n), err
-		}}, true
+		}}, nil
 	case oidInt4:
 		return mapper{schema: connect.Int32Schema, zero: int32(0), parse: func(v string) (any, error) {
 			n, err := strconv.ParseInt(v, 10, 32)
 			return int32(n), err
-		}}, true
+		}}, nil
 	case oidInt8, oidOID:
 		return mapper{schema: connect.Int64Schema, zero: int64(0), parse: func(v string) (any, error) {
 			return strconv.ParseInt(v, 10, 64)
-		}}, true
+		}}, nil
 	case oidFloat4:
 		return mapper{schema: connect.Float32Schema, zero: float32(0), parse: func(v string) (any, error) {
 			f, err := strconv.ParseFloat(v, 32)
 			return float32(f), err
-		}}, true
+		}}, nil
 	case oidFloat8:
 		return mapper{schema: connect.Float64Schema, zero: float64(0), parse: func(v string) (any, error) {
 			return strconv.ParseFloat(v, 64)
-		}}, true
+		}}, nil
 	case oidNumeric:
-		return s.numeric(t.typmod), true
+		return s.numeric(t.typmod), nil
 	case oidMoney:
-		return s.money(), true
+		return s.money(), nil
 	case oidText, oidVarchar, oidBpchar, oidChar, oidName, oidInet, oidCIDR, oidMacaddr:
-		return str(""), true
+		return str(""), nil
 	case oidUUID:
-		return str(uuidName), true
+		return str(uuidName), nil
 	case oidJSON, oidJSONB:
-		return str(jsonName), true
+		return str(jsonName), nil
 	case oidXML:
-		return str(xmlName), true
+		return str(xmlName), nil
 	case oidBytea:
-		return s.bytea(), true
+		return s.bytea(), nil
 	case oidDate:
-		return s.date(), true
+		return s.date(), nil
 	case oidTime:
-		return s.timeOfDay(precision(t.typmod)), true
+		return s.timeOfDay(precision(t.typmod)), nil
 	case oidTimetz:
 		m := str(zonedTimeName)
 		m.parse = parseTimetz
-		return m, true
+		return m, nil
 	case oidTimestamp:
-		return s.timestamp(precision(t.typmod)), true
+		return s.timestamp(precision(t.typmod)), nil
 	case oidTimestamptz:
 		m := str(zonedTimestampName)
 		width := precision(t.typmod)
 		m.parse = func(v string) (any, error) { return zonedTimestamp(v, width) }
 		m.zero = "1970-01-01T00:00:00Z"
-		return m, true
+		return m, nil
 	case oidInterval:
 		if s.interval == "string" {
 			m := str(intervalName)
 			m.parse = intervalString
-			return m, true
+			return m, nil
 		}
 		return mapper{schema: &connect.Schema{Type: connect.Int64Type, Name: microDurationName, Version: 1}, zero: int64(0),
-			parse: intervalMicros}, true
+			parse: intervalMicros}, nil
 	}
-	return mapper{}, false
+	if s.includeUnknown {
+		return s.unknown(t.oid), nil
+	}
+	return mapper{}, &unmappedError{typ: t.name}
 }
 
 // precision is a time type's fractional digits: its typmod, or 6 when it
