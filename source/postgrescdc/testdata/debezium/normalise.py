@@ -16,6 +16,7 @@ connector's version differs between Debezium and any other implementation.
 See README.md.
 """
 
+import gzip
 import sys
 
 PLACEHOLDER = '"<by-nature>"'
@@ -167,7 +168,7 @@ def main():
         sys.exit("usage: normalise.py FILE...")
     w = sys.stdout.buffer
     for name in sys.argv[1:]:
-        with open(name, "rb") as f:
+        with (gzip.open if name.endswith(".gz") else open)(name, "rb") as f:
             for n, raw in enumerate(f, 1):
                 line = raw.decode("utf-8").rstrip("\n")
                 if not line:

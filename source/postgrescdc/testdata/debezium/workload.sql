@@ -120,6 +120,57 @@ CREATE TABLE defaults (
 );
 INSERT INTO defaults (tstz, u) VALUES ('2020-02-29 12:34:56+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
 
+-- Types beyond the common ones: bit strings, point, ranges, hstore, and the
+-- geometric types Debezium has no mapping for, which it writes as the bytes
+-- of their text with include.unknown.datatypes=true (record.sh sets it).
+CREATE EXTENSION hstore;
+CREATE TABLE more_types (
+  id           integer PRIMARY KEY,
+  c_bit1       bit(1),
+  c_bit        bit(10),
+  c_varbit     bit varying(20),
+  c_point      point,
+  c_int4range  int4range,
+  c_int8range  int8range,
+  c_numrange   numrange,
+  c_tsrange    tsrange,
+  c_tstzrange  tstzrange,
+  c_daterange  daterange,
+  c_hstore     hstore,
+  c_box        box,
+  c_circle     circle,
+  c_line       line,
+  c_lseg       lseg,
+  c_path       path,
+  c_polygon    polygon
+);
+INSERT INTO more_types VALUES
+  (1, B'1', B'1010000001', B'101', '(1.5,-2)', '[1,5)', '(,100]', '[1.5,2.25]',
+   '[2024-01-01 10:00,2024-01-02)', '[2024-01-01 10:00+02,)', '[2024-01-01,2024-02-01)',
+   'a=>1, "b c"=>"x\"y", n=>NULL, "é"=>"日本", key10=>v, key2=>"<&>"', '((1,2),(3,4))', '<(1,2),3>', '{1,-1,0}',
+   '[(0,0),(1.5,2)]', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(1,0))'),
+  (2, B'0', B'0000000000', B'', '(0,1e20)', 'empty', '[-9223372036854775808,0]', '(,)',
+   'empty', '(,2000-01-01 00:00+00]', '[2024-02-29,2024-02-29]',
+   '', '((0,0),(0,0))', '<(0,0),0.001>', '{0,1,-2.5}', '[(1e-5,0),(0,0)]', '((0,0))', '((1,1))'),
+  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+
+-- Values TOAST keeps out of line (STORAGE EXTERNAL, a tuple target of 128
+-- bytes): an update that leaves them alone sends them as unchanged, which
+-- Debezium writes as its placeholder under REPLICA IDENTITY DEFAULT and
+-- fills from the old row under FULL.
+CREATE TABLE toasted (id integer PRIMARY KEY, n integer, body text, blob bytea, doc jsonb, tags text[])
+  WITH (toast_tuple_target = 128);
+CREATE TABLE toasted_full (id integer PRIMARY KEY, n integer, body text, blob bytea, doc jsonb, tags text[])
+  WITH (toast_tuple_target = 128);
+ALTER TABLE toasted ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN blob SET STORAGE EXTERNAL,
+  ALTER COLUMN doc SET STORAGE EXTERNAL, ALTER COLUMN tags SET STORAGE EXTERNAL;
+ALTER TABLE toasted_full ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN blob SET STORAGE EXTERNAL,
+  ALTER COLUMN doc SET STORAGE EXTERNAL, ALTER COLUMN tags SET STORAGE EXTERNAL;
+ALTER TABLE toasted_full REPLICA IDENTITY FULL;
+
+-- The 10,000-row transaction.
+CREATE TABLE big_tx (id integer PRIMARY KEY, grp integer NOT NULL);
+
 -- record.sh stops waiting when this table's row arrives: keep it last.
 CREATE TABLE golden_end (id integer PRIMARY KEY);
 
@@ -182,5 +233,24 @@ TRUNCATE truncated;
 INSERT INTO truncated VALUES (4, 'after truncate');
 
 INSERT INTO defaults (tstz, u) VALUES ('2021-03-01 00:00:00+00', '00000000-0000-0000-0000-000000000001');
+
+-- bit strings, point, ranges, hstore and the unmapped geometric types
+-- through pgoutput.
+INSERT INTO more_types SELECT id + 100, c_bit1, c_bit, c_varbit, c_point, c_int4range, c_int8range, c_numrange,
+  c_tsrange, c_tstzrange, c_daterange, c_hstore, c_box, c_circle, c_line, c_lseg, c_path, c_polygon FROM more_types;
+
+-- Rows with values stored out of line, then updates that leave them as they are.
+INSERT INTO toasted VALUES (1, 1, repeat('text ', 120), decode(repeat('00ff', 300), 'hex'),
+  ('{"k": "' || repeat('j', 600) || '"}')::jsonb, ARRAY[repeat('t', 600), 'short']);
+INSERT INTO toasted_full SELECT * FROM toasted;
+UPDATE toasted SET n = 2 WHERE id = 1;
+UPDATE toasted_full SET n = 2 WHERE id = 1;
+UPDATE toasted SET n = 3, body = 'changed' WHERE id = 1;
+UPDATE toasted_full SET n = 3, body = 'changed' WHERE id = 1;
+DELETE FROM toasted WHERE id = 1;
+DELETE FROM toasted_full WHERE id = 1;
+
+-- One transaction of 10,000 rows.
+INSERT INTO big_tx SELECT g, g % 7 FROM generate_series(1, 10000) AS g;
 
 INSERT INTO golden_end VALUES (1);
