@@ -73,6 +73,24 @@ mkdir -p "$cache"
 exec 9>"$cache/.debezium-golden.lock"
 flock 9
 
+# TestDebeziumGoldens uses the same database on the same server, under a
+# PostgreSQL advisory lock: a session holding it for the whole recording
+# keeps the test (from any checkout) from dropping the database or the slot
+# in its middle.
+lock_pid=""
+take_db_lock() {
+  local app=kcgolden_lock_$$ deadline=$((SECONDS + 600))
+  PGAPPNAME=$app psql -X -q "$admin_url" -c "SELECT pg_advisory_lock(hashtext('kconnect-debezium-golden'))" \
+    -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
+  lock_pid=$!
+  until [[ $(psql_admin -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = '$app'") == 1 ]]; do
+    kill -0 "$lock_pid" 2>/dev/null || die "the session taking the advisory lock ended"
+    ((SECONDS < deadline)) || die "TestDebeziumGoldens held the advisory lock for 600 s"
+    sleep 0.5
+  done
+}
+
 cleanup() {
   worker_cleanup
   if [[ -n ${golden_cp-} ]]; then
@@ -82,8 +100,16 @@ cleanup() {
     psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null 2>&1 || true
   fi
   psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  if [[ -n $lock_pid ]]; then
+    # The server would not notice a killed psql while pg_sleep runs.
+    psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kcgolden_lock_$$'" \
+      >/dev/null 2>&1 || true
+    kill "$lock_pid" 2>/dev/null || true
+    wait "$lock_pid" 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
+take_db_lock
 
 # shellcheck source=plugin.sh
 source "$dir/plugin.sh"
