@@ -63,6 +63,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	hamba "github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -148,6 +149,10 @@ type Converter struct {
 	toAvro    map[*connect.Schema]*writeSchema
 	fromAvro  map[readKey]*readSchema
 	cacheSize int
+	// lastRead is the fromAvro entry decoderOf returned last: records
+	// mostly come in runs of one topic and schema id, and comparing with
+	// it costs less than the read lock and hashing the topic's name.
+	lastRead atomic.Pointer[readSchema]
 }
 
 type writeSchema struct {
@@ -180,6 +185,7 @@ type readKey struct {
 // readSchema is a writer schema's decoder for one reader schema: the
 // writer's own, or the subject's latest with use.latest.version.
 type readSchema struct {
+	key      readKey // what fromAvro holds it under
 	subject  string
 	readerID int
 	schema   *connect.Schema
@@ -520,11 +526,17 @@ func (c *Converter) readSchemaOf(id, version int) (*parsedSchema, error) {
 // read with the writer's schema, or with use.latest.version the subject's
 // latest, compiled once per reader schema.
 func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
+	if !c.set.UseLatest {
+		if rs := c.lastRead.Load(); rs != nil && rs.key.id == id && rs.key.topic == topic {
+			return rs, nil
+		}
+	}
 	k := readKey{id: id, topic: topic}
 	c.mu.RLock()
 	rs, ok := c.fromAvro[k]
 	c.mu.RUnlock()
 	if ok && !c.set.UseLatest {
+		c.lastRead.Store(rs)
 		return rs, nil
 	}
 	var subject string
@@ -574,7 +586,7 @@ func (c *Converter) decoderOf(topic string, id int) (*readSchema, error) {
 	if err != nil {
 		return nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	rs = &readSchema{subject: subject, readerID: readerID, schema: r.schema, dec: dec}
+	rs = &readSchema{key: k, subject: subject, readerID: readerID, schema: r.schema, dec: dec}
 	c.mu.Lock()
 	if len(c.fromAvro) >= c.cacheSize {
 		clear(c.fromAvro)

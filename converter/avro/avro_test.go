@@ -489,3 +489,38 @@ func TestHeaderIDWriteAllocates(t *testing.T) {
 	require.Len(t, headers, 1)
 	require.LessOrEqual(t, got, want)
 }
+
+// TestDecoderPerTopicAndID: records of two schema ids on two topics read
+// in turn by one converter each get their own schema's decoder, and a
+// schema id read on a topic whose subject does not hold it fails there,
+// however recently it was read on its own topic.
+func TestDecoderPerTopicAndID(t *testing.T) {
+	reg := newRegistry(t)
+	w, r := newConv(t, reg.URL(), false), newConv(t, reg.URL(), false)
+	sa := connect.StructOf(connect.F("id", connect.Int64Schema)).WithName("A")
+	sb := connect.StructOf(connect.F("x", connect.StringSchema), connect.F("y", connect.Int32Schema)).WithName("B")
+	va, vb := connect.NewStruct(sa), connect.NewStruct(sb)
+	require.NoError(t, va.Put("id", int64(7)))
+	require.NoError(t, vb.Put("x", "seven"))
+	require.NoError(t, vb.Put("y", int32(8)))
+	da, err := w.FromConnect(nil, "a", connect.Headers{}, sa, va)
+	require.NoError(t, err)
+	db, err := w.FromConnect(nil, "b", connect.Headers{}, sb, vb)
+	require.NoError(t, err)
+	for range 3 {
+		s, v, err := r.ToConnect("a", connect.Headers{}, da)
+		require.NoError(t, err)
+		require.Equal(t, "A", s.Name)
+		require.Equal(t, int64(7), v.(*connect.Struct).Get("id"))
+		_, _, err = r.ToConnect("b", connect.Headers{}, da) // A's id is not in b-value
+		require.ErrorContains(t, err, "is not registered in subject b-value")
+		s, v, err = r.ToConnect("b", connect.Headers{}, db)
+		require.NoError(t, err)
+		require.Equal(t, "B", s.Name)
+		require.Equal(t, "seven", v.(*connect.Struct).Get("x"))
+		require.Equal(t, int32(8), v.(*connect.Struct).Get("y"))
+		s, _, err = r.ToConnect("b", connect.Headers{}, db)
+		require.NoError(t, err)
+		require.Equal(t, "B", s.Name)
+	}
+}
