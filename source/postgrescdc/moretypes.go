@@ -124,8 +124,8 @@ func geometryNumbers(v string) ([]float64, error) {
 	return out, nil
 }
 
-// javaDouble writes f as Java's Double.toString does.
-func javaDouble(f float64) string {
+// javaDoubleString writes f as Java's Double.toString does.
+func javaDoubleString(f float64) string {
 	return strings.Trim(string(connect.AppendJavaFloat(nil, f, 64)), `"`)
 }
 
@@ -140,7 +140,7 @@ func geometryText(oid uint32, v string) (string, error) {
 		return "", fmt.Errorf("%q: %w", v, err)
 	}
 	pt := func(b *strings.Builder, i int) {
-		b.WriteString("(" + javaDouble(nums[i]) + "," + javaDouble(nums[i+1]) + ")")
+		b.WriteString("(" + javaDoubleString(nums[i]) + "," + javaDoubleString(nums[i+1]) + ")")
 	}
 	points := func(b *strings.Builder) {
 		for i := 0; i+1 < len(nums); i += 2 {
@@ -170,12 +170,12 @@ func geometryText(oid uint32, v string) (string, error) {
 		}
 		b.WriteByte('<')
 		pt(&b, 0)
-		b.WriteString("," + javaDouble(nums[2]) + ">")
+		b.WriteString("," + javaDoubleString(nums[2]) + ">")
 	case oidLine:
 		if len(nums) != 3 {
 			return "", fmt.Errorf("line %q is not {a,b,c}", v)
 		}
-		b.WriteString("{" + javaDouble(nums[0]) + "," + javaDouble(nums[1]) + "," + javaDouble(nums[2]) + "}")
+		b.WriteString("{" + javaDoubleString(nums[0]) + "," + javaDoubleString(nums[1]) + "," + javaDoubleString(nums[2]) + "}")
 	case oidPath:
 		open := strings.HasPrefix(v, "[")
 		b.WriteString(map[bool]string{true: "[", false: "("}[open])

@@ -62,11 +62,11 @@ func TestMoreTypeValues(t *testing.T) {
 		{bits(20), "", []byte{}},
 		{bits(64), strings.Repeat("1", 64), []byte{255, 255, 255, 255, 255, 255, 255, 255}},
 		{s.unknown(oidBox), "(3,4),(1,2)", "28332e302c342e30292c28312e302c322e3029"},
-		{s.unknown(oidLseg), "[(1e-05,0),(0,0)]", hexOf("[(1.0E-5,0.0),(0.0,0.0)]")},
-		{s.unknown(oidPath), "((0,0))", hexOf("((0.0,0.0))")},
-		{s.unknown(oidCircle), "<(0,0),0.001>", hexOf("<(0.0,0.0),0.001>")},
-		{s.unknown(oidLine), "{0,1,-2.5}", hexOf("{0.0,1.0,-2.5}")},
-		{s.unknown(4451), "{[1,3)}", hexOf("{[1,3)}")},
+		{s.unknown(oidLseg), "[(1e-05,0),(0,0)]", hexOfText("[(1.0E-5,0.0),(0.0,0.0)]")},
+		{s.unknown(oidPath), "((0,0))", hexOfText("((0.0,0.0))")},
+		{s.unknown(oidCircle), "<(0,0),0.001>", hexOfText("<(0.0,0.0),0.001>")},
+		{s.unknown(oidLine), "{0,1,-2.5}", hexOfText("{0.0,1.0,-2.5}")},
+		{s.unknown(4451), "{[1,3)}", hexOfText("{[1,3)}")},
 		{s.hstoreMapper(), `"a"=>"1", "n"=>NULL, "é"=>"日本", "b c"=>"x\"y", "key2"=>"<&>", "key10"=>"v"`,
 			`{"a":"1","key2":"<&>","b c":"x\"y","é":"日本","key10":"v","n":null}`},
 		{s.hstoreMapper(), ``, `{}`},
@@ -84,7 +84,7 @@ func TestMoreTypeValues(t *testing.T) {
 	}
 }
 
-func hexOf(s string) string {
+func hexOfText(s string) string {
 	const digits = "0123456789abcdef"
 	b := make([]byte, 0, 2*len(s))
 	for i := range len(s) {
