@@ -46,23 +46,46 @@
 // a row inserted with type execute-snapshot and data
 // {"data-collections": ["schema.table", ...], "type": "incremental"}
 // starts an incremental snapshot of those tables while the stream goes
-// on, with Debezium's watermarks: the task writes a snapshot-window-open
-// row to the signal table, reads the next incremental.snapshot.chunk.size
-// rows by primary key (up to the largest key when the table's snapshot
-// began), and writes a snapshot-window-close row; rows of the chunk that
-// the stream changes between the two windows are dropped from it, since
-// the stream carries newer values, and the rest are sent as op "r"
-// records with source.snapshot "incremental" when the close comes
-// through the stream. The offsets carry the progress in Debezium's keys
-// (incremental_snapshot_collections, incremental_snapshot_primary_key,
-// incremental_snapshot_maximum_key), so a restarted task goes on from the
-// last chunk committed. Differences from Debezium: the keys are written
-// as JSON arrays of the key columns' text, not as Java serialized arrays,
-// so an incremental snapshot in progress does not move between kconnect
-// and a JVM deployment; data-collections are table names, not regular
-// expressions; additional-conditions, surrogate-key, the stop-snapshot,
-// pause and resume signals, blocking snapshots and signals through Kafka
-// are not supported.
+// on. As in Debezium, each data-collection is a regular expression
+// matched against the whole schema.table of every captured table (Go's
+// RE2 syntax, which agrees with Java's for the usual patterns); one that
+// matches none is taken as a table name (in schema public when it has no
+// schema), and a table that does not exist, is not captured or has no
+// primary key is skipped with a warning. The snapshot uses Debezium's
+// watermarks: the task writes a snapshot-window-open row to the signal
+// table, reads the next incremental.snapshot.chunk.size rows by primary
+// key (up to the largest key when the table's snapshot began), and writes
+// a snapshot-window-close row; rows of the chunk that the stream changes
+// between the two windows are dropped from it, since the stream carries
+// newer values, and the rest are sent as op "r" records with
+// source.snapshot "incremental" when the close comes through the stream.
+//
+// A stop-snapshot signal (data-collections as above, all tables when it
+// names none) removes tables from the snapshot before its next chunk; a
+// pause-snapshot signal stops reading chunks (the one in flight is still
+// sent) until a resume-snapshot signal. As in Debezium, a pause is not
+// kept in the offsets: a restarted task goes on reading.
+//
+// The offsets carry the progress exactly as Debezium 3.6.1 stores it:
+// incremental_snapshot_collections (its JSON list of tables),
+// incremental_snapshot_correlation_id (the execute-snapshot signal's id),
+// and incremental_snapshot_primary_key and incremental_snapshot_maximum_key,
+// each the hex of a Java-serialized Object[] of the key columns' values
+// as PostgreSQL's JDBC driver gives them to Debezium (Integer for int2
+// and int4, Long for int8, BigDecimal for numeric, Boolean, Float, Double,
+// UUID, String for text types and for the time types, which Debezium
+// reads as text). So an incremental snapshot in progress moves between
+// kconnect and a JVM deployment either way, and a restarted task goes on
+// after the last row committed. testdata/incremental holds the bytes a
+// JDK and Debezium's own context write, which the tests compare with.
+// Differences from Debezium: key columns of other types (date, bytea,
+// json, enums, ...) are written as their text, a String, where Debezium
+// writes java.sql.Date, byte[] or PGobject, and reading Debezium's offsets
+// with such keys fails naming the class; additional-conditions and
+// surrogate-key are not supported (a snapshot in progress with them,
+// moved from Debezium, reads the whole table, with a warning); blocking
+// snapshots and signals through Kafka or other channels are not
+// supported.
 //
 // # Records
 //

@@ -3,6 +3,9 @@ package postgrescdc_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strings"
+
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/source/postgrescdc"
 )
 
 // incrementalTable makes public.t with rows 1 to n and Debezium's signal
@@ -164,12 +168,14 @@ func TestIncrementalSnapshotResumes(t *testing.T) {
 	}
 	offsets.CommitRecords(r.got)
 	var after []string
+	var err error
 	if v, ok := r.got[len(r.got)-1].SourceOffset.Get("incremental_snapshot_primary_key"); !ok {
 		t.Fatalf("no incremental_snapshot_primary_key in %v", r.got[len(r.got)-1].SourceOffset)
-	} else if err := json.Unmarshal([]byte(v.(string)), &after); err != nil || len(after) != 1 {
+	} else if after, err = postgrescdc.JavaKey(v.(string)); err != nil || len(after) != 1 {
 		t.Fatalf("incremental_snapshot_primary_key %v: %v", v, err)
 	}
 	from, _ := strconv.Atoi(after[0])
+	writeIncrementalOffsets(t, r.got[len(r.got)-1].SourceOffset)
 	r.stop()
 
 	r2 := start(t, cfg, offsets)
@@ -182,5 +188,160 @@ func TestIncrementalSnapshotResumes(t *testing.T) {
 		if int(id) <= from || c != 1 {
 			t.Fatalf("after a restart past row %d, row %d read %d times", from, id, c)
 		}
+	}
+}
+
+// writeIncrementalOffsets appends the incremental_snapshot_* entries of off
+// to the file KCONNECT_INCREMENTAL_OFFSETS names, when it is set, as lines
+// testdata/incremental/gen.sh hands to Debezium's context to read and
+// store again.
+func writeIncrementalOffsets(t *testing.T, off connect.Offset) {
+	path := os.Getenv("KCONNECT_INCREMENTAL_OFFSETS")
+	if path == "" {
+		return
+	}
+	m := map[string]any{}
+	for k, v := range off.All() {
+		if strings.HasPrefix(k, "incremental_snapshot_") {
+			m[k] = v
+		}
+	}
+	b, err := json.Marshal(m) // sorted keys, as DebeziumOffsets.java writes them
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "%s\t%s\n", t.Name(), b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signal inserts a row into the signal table.
+func signal(t *testing.T, p *pg, id, typ, data string) {
+	p.exec(t, `INSERT INTO public.dbz_signal VALUES ($1, $2, $3)`, id, typ, data)
+}
+
+// TestIncrementalSnapshotRegex takes data-collections as Debezium does:
+// regular expressions matched against the whole schema.table of each
+// captured table, so public\.t\d* snapshots t and t2 but neither other
+// nor a table whose name only starts alike.
+func TestIncrementalSnapshotRegex(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.dbz_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
+	for _, name := range []string{"t", "t2", "other", "t3x"} {
+		p.exec(t, `CREATE TABLE public.`+name+` (id int PRIMARY KEY, v text)`)
+		p.exec(t, `INSERT INTO public.`+name+` SELECT g, 'v' || g FROM generate_series(1, 20) g`)
+	}
+	r := start(t, p.config("snapshot.mode", "no_data", "table.include.list", "public.t,public.t2,public.other,public.t3x",
+		"signal.data.collection", "public.dbz_signal", "incremental.snapshot.chunk.size", "7"), nil)
+	signal(t, p, "re-1", "execute-snapshot", `{"data-collections": ["public\\.t\\d*"], "type": "incremental"}`)
+	reads := map[string]int{}
+	var collections any
+	for reads["t"]+reads["t2"] < 40 {
+		for _, rec := range r.until(1) {
+			if field(t, rec.Value, "op") != "r" {
+				t.Fatalf("a %v record", field(t, rec.Value, "op"))
+			}
+			reads[field(t, rec.Value, "source", "table").(string)]++
+			if collections == nil {
+				collections, _ = rec.SourceOffset.Get("incremental_snapshot_collections")
+				if c, _ := rec.SourceOffset.Get("incremental_snapshot_correlation_id"); c != "re-1" {
+					t.Fatalf("incremental_snapshot_correlation_id %v, want the signal's id", c)
+				}
+			}
+		}
+	}
+	r.quiet(500 * time.Millisecond)
+	if len(reads) != 2 || reads["t"] != 20 || reads["t2"] != 20 {
+		t.Fatalf("rows read by table: %v", reads)
+	}
+	want := `[{"incremental_snapshot_collections_id":"public.t","incremental_snapshot_collections_additional_condition":null,` +
+		`"incremental_snapshot_collections_surrogate_key":null},{"incremental_snapshot_collections_id":"public.t2",` +
+		`"incremental_snapshot_collections_additional_condition":null,"incremental_snapshot_collections_surrogate_key":null}]`
+	if collections != want {
+		t.Fatalf("incremental_snapshot_collections %v, want %s", collections, want)
+	}
+}
+
+// TestIncrementalSnapshotPauseResumeStop pauses an incremental snapshot
+// (no row is read while it is paused, while the stream goes on), resumes
+// it, pauses it again and stops it: once stopped, the offsets no longer
+// carry it and no more of its rows come, even after a resume.
+func TestIncrementalSnapshotPauseResumeStop(t *testing.T) {
+	p := newPG(t)
+	const n = 3000
+	r := start(t, incrementalTable(t, p, n, 50), nil)
+	// Chunks take a while each, so that the snapshot is not over before
+	// the second pause.
+	p.exec(t, `CREATE FUNCTION slow_close() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.type = 'snapshot-window-close' THEN PERFORM pg_sleep(0.03); END IF; RETURN NEW; END $$`)
+	p.exec(t, `CREATE TRIGGER slow_close BEFORE INSERT ON public.dbz_signal FOR EACH ROW EXECUTE FUNCTION slow_close()`)
+	// Asked for and paused in one transaction: no chunk is read.
+	p.exec(t, `INSERT INTO public.dbz_signal VALUES ('s1', 'execute-snapshot', '{"data-collections": ["public.t"]}'),
+		('p1', 'pause-snapshot', NULL)`)
+	reads := 0
+	count := func(recs []connect.Record) (last connect.Record) {
+		for _, rec := range recs {
+			if field(t, rec.Value, "op") == "r" {
+				reads++
+			}
+		}
+		return recs[len(recs)-1]
+	}
+	update := func(id int) connect.Record {
+		p.exec(t, `UPDATE public.t SET v = v || '+' WHERE id = $1`, id)
+		for {
+			for _, rec := range r.until(1) {
+				if field(t, rec.Value, "op") == "u" {
+					return rec
+				}
+				count([]connect.Record{rec})
+			}
+		}
+	}
+	rec := update(1)
+	if reads != 0 {
+		t.Fatalf("%d rows read while paused", reads)
+	}
+	if c, ok := rec.SourceOffset.Get("incremental_snapshot_collections"); !ok || c == nil {
+		t.Fatalf("a paused snapshot is not in the offsets %v", rec.SourceOffset)
+	}
+	r.quiet(300 * time.Millisecond)
+
+	signal(t, p, "r1", "resume-snapshot", "")
+	for reads < 100 {
+		count(r.until(1))
+	}
+	signal(t, p, "p2", "pause-snapshot", "{}")
+	// The chunk in flight at the pause still comes; then nothing.
+	for quietSince := time.Now(); time.Since(quietSince) < 500*time.Millisecond; {
+		recs, err := r.task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) > 0 {
+			count(recs)
+			quietSince = time.Now()
+		}
+	}
+	paused := reads
+	if paused >= n {
+		t.Fatalf("every row read before the pause")
+	}
+	r.quiet(300 * time.Millisecond)
+
+	signal(t, p, "x1", "stop-snapshot", `{"data-collections": ["public\\.t"], "type": "incremental"}`)
+	signal(t, p, "r2", "resume-snapshot", "")
+	rec = update(2)
+	if c, ok := rec.SourceOffset.Get("incremental_snapshot_collections"); ok {
+		t.Fatalf("a stopped snapshot is still in the offsets: %v", c)
+	}
+	r.quiet(500 * time.Millisecond)
+	if reads != paused {
+		t.Fatalf("%d rows read after the stop", reads-paused)
 	}
 }

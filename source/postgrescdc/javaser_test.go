@@ -2,12 +2,17 @@ package postgrescdc
 
 import (
 	"bufio"
+	"encoding/json"
+	"log/slog"
 	"math"
 	"math/big"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 func dec(unscaled string, scale int32) javaDecimal {
@@ -142,4 +147,64 @@ func FuzzJavaKey(f *testing.F) {
 			t.Fatalf("%#v written and read is %#v", v, back)
 		}
 	})
+}
+
+// debeziumStates are the states of testdata/incremental/DebeziumOffsets.java's
+// lines.
+var debeziumStates = map[string]*incremental{
+	"started": {collections: []string{"public.t"}, correlation: "sig-1"},
+	"maximum": {collections: []string{"public.t"}, correlation: "sig-1", maxKey: []any{javaInt(1000)}},
+	"int": {collections: []string{"public.t"}, correlation: "sig-1", maxKey: []any{javaInt(1000)},
+		lastKey: []any{javaInt(50)}},
+	"composite": {collections: []string{"public.orders", "s.odd", "public.t"}, correlation: "ad-hoc 2",
+		maxKey: []any{javaLong(9000000000), "zz"}, lastKey: []any{javaLong(42), "k'1"}},
+	"decimal-uuid": {collections: []string{"public.n"}, correlation: "sig-3",
+		maxKey:  []any{dec("9950", 2), javaUUID{msb: -1, lsb: -1}},
+		lastKey: []any{dec("125", 2), javaUUID{lsb: 1}}},
+	"no-correlation": {collections: []string{"public.t"}, maxKey: []any{javaInt(7)}},
+}
+
+// TestIncrementalOffsetsAsDebezium writes an incremental snapshot's offset
+// entries as Debezium 3.6.1's own context stores them
+// (testdata/incremental/debezium-offsets.txt, from DebeziumOffsets.java),
+// and reads Debezium's back to the same state.
+func TestIncrementalOffsetsAsDebezium(t *testing.T) {
+	b, err := os.ReadFile("testdata/incremental/debezium-offsets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != len(debeziumStates) {
+		t.Fatalf("debezium-offsets.txt has %d lines, %d states here", len(lines), len(debeziumStates))
+	}
+	for _, l := range lines {
+		name, js, _ := strings.Cut(l, "\t")
+		in, ok := debeziumStates[name]
+		if !ok {
+			t.Fatalf("debezium-offsets.txt line %q has no state here", name)
+		}
+		var want map[string]any
+		if err := json.Unmarshal([]byte(js), &want); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]any{}
+		for _, e := range in.entries() {
+			got[e.Key.(string)] = e.Value
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: wrote\n%v\nDebezium stored\n%v", name, got, want)
+		}
+		off, err := connect.OffsetFromMap(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := readIncremental(off, slog.Default())
+		if err != nil {
+			t.Fatalf("%s: reading Debezium's offset: %v", name, err)
+		}
+		if !slices.Equal(back.collections, in.collections) || back.correlation != in.correlation ||
+			!javaEqual(back.lastKey, in.lastKey) || !javaEqual(back.maxKey, in.maxKey) {
+			t.Errorf("%s: read %+v, want %+v", name, back, in)
+		}
+	}
 }

@@ -132,7 +132,7 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	if err := t.prepare(ctx, off); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
-	if t.incr, err = readIncremental(off); err != nil {
+	if t.incr, err = readIncremental(off, t.log); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
 	t.queue = make(chan connect.Record, s.maxQueue)
