@@ -2,6 +2,7 @@ package postgrescdc
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -205,6 +208,84 @@ func TestIncrementalOffsetsAsDebezium(t *testing.T) {
 		if !slices.Equal(back.collections, in.collections) || back.correlation != in.correlation ||
 			!javaEqual(back.lastKey, in.lastKey) || !javaEqual(back.maxKey, in.maxKey) {
 			t.Errorf("%s: read %+v, want %+v", name, back, in)
+		}
+	}
+}
+
+// TestJavaKeysAsPgJDBC reads the rows of testdata/incremental/keytypes.sql
+// and makes each a key, every column a key column: the bytes are those of
+// the Object[] Debezium makes of the same row with PostgreSQL's JDBC
+// driver (pgkeys.txt, from PgKeys.java), so each type's Java class is the
+// driver's. It needs KCONNECT_POSTGRES_URL.
+func TestJavaKeysAsPgJDBC(t *testing.T) {
+	url := os.Getenv("KCONNECT_POSTGRES_URL")
+	if url == "" {
+		t.Skip("KCONNECT_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the connector's connection; the table is temporary.
+	cfg.RuntimeParams["TimeZone"], cfg.RuntimeParams["DateStyle"] = "UTC", "ISO"
+	cfg.RuntimeParams["extra_float_digits"], cfg.RuntimeParams["search_path"] = "3", "pg_temp"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	sql, err := os.ReadFile("testdata/incremental/keytypes.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.PgConn().Exec(ctx, string(sql)).Close(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/incremental/pgkeys.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := conn.PgConn().Exec(ctx, "SELECT * FROM kconnect_keytypes ORDER BY b")
+	var got []string
+	for res.NextResult() {
+		rr := res.ResultReader()
+		tb := &table{}
+		for i, fd := range rr.FieldDescriptions() {
+			tb.columns = append(tb.columns, column{name: fd.Name, typ: typeInfo{oid: fd.DataTypeOID}})
+			tb.keyIdx = append(tb.keyIdx, i)
+		}
+		for rr.NextRow() {
+			cells := make([]cell, len(rr.Values()))
+			for i, v := range rr.Values() {
+				cells[i] = cell{kind: 't', text: string(v)}
+			}
+			key, err := javaKey(tb, cells)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := encodeJavaKey(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, h)
+		}
+		if _, err := rr.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := res.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(want)), "\n")
+	if len(got) != len(lines) {
+		t.Fatalf("%d rows, pgkeys.txt has %d", len(got), len(lines))
+	}
+	for i := range lines {
+		if got[i] != lines[i] {
+			g, _ := decodeJavaKey(got[i])
+			w, err := decodeJavaKey(lines[i])
+			t.Errorf("row %d: wrote %#v\n%s\nDebezium's driver gives %#v (%v)\n%s", i, g, got[i], w, err, lines[i])
 		}
 	}
 }

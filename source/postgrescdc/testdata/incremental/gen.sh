@@ -16,6 +16,17 @@ cp="$plugin/*:${KCONNECT_CONNECT_CLASSPATH:?the Connect class path, for SLF4J}"
 javac -cp "$cp" -d "$work" "$here/DebeziumOffsets.java"
 java -cp "$work:$cp" DebeziumOffsets >"$here/debezium-offsets.txt"
 java -cp "$work:$cp" DebeziumOffsets "$here/debezium-offsets.txt"
+# The Java classes PostgreSQL's JDBC driver gives each key column type, on
+# the server KCONNECT_POSTGRES_URL names (postgres://user@host:port/db).
+if [ -n "${KCONNECT_POSTGRES_URL:-}" ]; then
+  url=${KCONNECT_POSTGRES_URL#postgres://}
+  user=${url%%@*} hostdb=${url#*@}
+  hostdb=${hostdb%%\?*}
+  javac -d "$work" "$here/PgKeys.java"
+  psql "$KCONNECT_POSTGRES_URL" -q -f "$here/keytypes.sql"
+  java -cp "$work:$cp" PgKeys "jdbc:postgresql://$hostdb?user=$user" >"$here/pgkeys.txt"
+  psql "$KCONNECT_POSTGRES_URL" -q -c "DROP TABLE kconnect_keytypes"
+fi
 if [ -n "${1:-}" ]; then
   # Offsets a kconnect test wrote (KCONNECT_INCREMENTAL_OFFSETS): Debezium
   # reads them and stores them again unchanged.
