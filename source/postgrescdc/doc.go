@@ -74,10 +74,16 @@
 // as PostgreSQL's JDBC driver gives them to Debezium (Integer for int2
 // and int4, Long for int8, BigDecimal for numeric, Boolean, Float, Double,
 // UUID, String for text types and for the time types, which Debezium
-// reads as text). So an incremental snapshot in progress moves between
-// kconnect and a JVM deployment either way, and a restarted task goes on
-// after the last row committed. testdata/incremental holds the bytes a
-// JDK and Debezium's own context write, which the tests compare with.
+// reads as text); the snapshot's records also carry snapshot INCREMENTAL
+// (with last_snapshot_record and snapshot_completed), which, as in
+// Debezium, marks a streamed position, not an initial snapshot in
+// progress. So an incremental snapshot in progress moves between kconnect
+// and a JVM deployment either way, and a restarted task goes on after the
+// last row committed. testdata/incremental holds the bytes a JDK and
+// Debezium's own context write, which the tests compare with, and
+// sidebyside.sh, which stops Debezium (in JVM Kafka Connect) mid-snapshot,
+// has kconnect go on from its offset and stop mid-way in turn, and has
+// Debezium finish from kconnect's offset, each row read once.
 // Differences from Debezium: key columns of other types (date, bytea,
 // json, enums, ...) are written as their text, a String, where Debezium
 // writes java.sql.Date, byte[] or PGobject, and reading Debezium's offsets

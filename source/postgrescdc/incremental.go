@@ -27,6 +27,9 @@ const (
 	incrPrimaryKey     = "incremental_snapshot_primary_key"
 	incrMaximumKey     = "incremental_snapshot_maximum_key"
 	incrCorrelationKey = "incremental_snapshot_correlation_id"
+	// incrementalSnapshotKind is the offsets' snapshot value on an
+	// incremental snapshot's records.
+	incrementalSnapshotKind = "INCREMENTAL"
 )
 
 // incremental is the state of the incremental snapshots asked for through
@@ -504,6 +507,9 @@ func (st *streamState) closeWindow(ctx context.Context) error {
 		}
 		p := st.pos
 		p.snapshot = "incremental"
+		// Debezium's snapshot flags: true once the task has taken its
+		// initial snapshot, false when it started on a streamed offset.
+		p.last = t.snapshotDone
 		p.incremental = in.entries()
 		after, err := tb.row(tb.value, tb.valIdx, r.cells)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/source"
 	"github.com/kconnect-go/kconnect/source/postgrescdc"
 )
 
@@ -49,8 +50,10 @@ func lastValues(t *testing.T, recs []connect.Record, last map[int32]any, reads m
 			if m := field(t, rec.Value, "source", "snapshot"); m != "incremental" {
 				t.Fatalf("an incremental snapshot record's source.snapshot is %v", m)
 			}
-			if _, ok := rec.SourceOffset.Get("snapshot"); ok {
-				t.Fatalf("an incremental snapshot record's offset %v has the initial snapshot's keys", rec.SourceOffset)
+			// As Debezium's: the incremental snapshot's kind, not the
+			// initial snapshot's.
+			if k, _ := rec.SourceOffset.Get("snapshot"); k != "INCREMENTAL" {
+				t.Fatalf("an incremental snapshot record's offset %v has snapshot %v", rec.SourceOffset, k)
 			}
 		case "c", "u":
 		default:
@@ -156,39 +159,71 @@ func TestIncrementalSnapshot(t *testing.T) {
 // TestIncrementalSnapshotResumes stops the task in the middle of an
 // incremental snapshot, its offsets committed: the next task goes on
 // from the last chunk the offsets have, reading no row before it again.
+// After an initial snapshot too: the committed offset (snapshot
+// INCREMENTAL, as Debezium writes it) is a streamed position, from which
+// no initial snapshot is taken again, and which the slot confirms.
 func TestIncrementalSnapshotResumes(t *testing.T) {
-	p := newPG(t)
-	const n = 300
-	cfg := incrementalTable(t, p, n, 50)
-	offsets := connecttest.NewOffsets()
-	r := start(t, cfg, offsets)
-	executeSnapshot(t, p, "s1")
-	for len(r.got) < 120 {
-		r.until(1)
-	}
-	offsets.CommitRecords(r.got)
-	var after []string
-	var err error
-	if v, ok := r.got[len(r.got)-1].SourceOffset.Get("incremental_snapshot_primary_key"); !ok {
-		t.Fatalf("no incremental_snapshot_primary_key in %v", r.got[len(r.got)-1].SourceOffset)
-	} else if after, err = postgrescdc.JavaKey(v.(string)); err != nil || len(after) != 1 {
-		t.Fatalf("incremental_snapshot_primary_key %v: %v", v, err)
-	}
-	from, _ := strconv.Atoi(after[0])
-	writeIncrementalOffsets(t, r.got[len(r.got)-1].SourceOffset)
-	r.stop()
+	for _, mode := range []string{"no_data", "initial"} {
+		t.Run(mode, func(t *testing.T) {
+			p := newPG(t)
+			const n = 300
+			cfg := incrementalTable(t, p, n, 50)
+			cfg["snapshot.mode"] = mode
+			offsets := connecttest.NewOffsets()
+			r := start(t, cfg, offsets)
+			initial := 0
+			if mode == "initial" {
+				initial = n
+				r.until(n)
+			}
+			executeSnapshot(t, p, "s1")
+			for len(r.got) < initial+120 {
+				r.until(1)
+			}
+			offsets.CommitRecords(r.got)
+			last := r.got[len(r.got)-1].SourceOffset
+			if k, _ := last.Get("snapshot"); k != "INCREMENTAL" {
+				t.Fatalf("the last record's offset %v", last)
+			}
+			after, err := postgrescdc.JavaKey(fmt.Sprint(must(last.Get("incremental_snapshot_primary_key"))))
+			if err != nil || len(after) != 1 {
+				t.Fatalf("incremental_snapshot_primary_key of %v: %v", last, err)
+			}
+			from, _ := strconv.Atoi(after[0])
+			writeIncrementalOffsets(t, last)
+			// The slot confirms the committed offset's lsn_commit.
+			commit, _ := last.Int64("lsn_commit")
+			if err := r.task.(source.Committer).Commit(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(10 * time.Second); p.confirmedFlush(t, cfg["slot.name"]) < uint64(commit); {
+				if time.Now().After(deadline) {
+					t.Fatalf("the slot confirmed %d after a commit of lsn_commit %d", p.confirmedFlush(t, cfg["slot.name"]), commit)
+				}
+				r.until(0)
+			}
+			r.stop()
 
-	r2 := start(t, cfg, offsets)
-	last, reads := map[int32]any{}, map[int32]int{}
-	for len(reads) < n-from {
-		lastValues(t, r2.until(1), last, reads)
+			r2 := start(t, cfg, offsets)
+			last2, reads := map[int32]any{}, map[int32]int{}
+			for len(reads) < n-from {
+				lastValues(t, r2.until(1), last2, reads)
+			}
+			r2.quiet(500 * time.Millisecond)
+			for id, c := range reads {
+				if int(id) <= from || c != 1 {
+					t.Fatalf("after a restart past row %d, row %d read %d times", from, id, c)
+				}
+			}
+		})
 	}
-	r2.quiet(500 * time.Millisecond)
-	for id, c := range reads {
-		if int(id) <= from || c != 1 {
-			t.Fatalf("after a restart past row %d, row %d read %d times", from, id, c)
-		}
+}
+
+func must(v any, ok bool) any {
+	if !ok {
+		panic("missing")
 	}
+	return v
 }
 
 // writeIncrementalOffsets appends the incremental_snapshot_* entries of off
@@ -343,5 +378,127 @@ func TestIncrementalSnapshotPauseResumeStop(t *testing.T) {
 	r.quiet(500 * time.Millisecond)
 	if reads != paused {
 		t.Fatalf("%d rows read after the stop", reads-paused)
+	}
+}
+
+// TestIncrementalSnapshotFromDebezium is the kconnect half of
+// testdata/incremental/sidebyside.sh, which sets KCONNECT_DEBEZIUM_INCREMENTAL
+// to a directory holding the connector's configuration (config.json) and
+// the offset Debezium committed mid-way through an incremental snapshot of
+// public.t (debezium-offset.json, as GET /connectors/x/offsets gives it).
+// The task started on that offset must read the rows after its key, each
+// once, and none before; stopped again mid-way, it writes its committed
+// offset (kconnect-offset.json) and key (kconnect-key.txt) for Debezium
+// to go on from.
+func TestIncrementalSnapshotFromDebezium(t *testing.T) {
+	dir := os.Getenv("KCONNECT_DEBEZIUM_INCREMENTAL")
+	if dir == "" {
+		t.Skip("KCONNECT_DEBEZIUM_INCREMENTAL is not set: run testdata/incremental/sidebyside.sh")
+	}
+	var cfg map[string]string
+	readJSON(t, dir+"/config.json", &cfg)
+	var got struct {
+		Offsets []struct {
+			Partition map[string]any `json:"partition"`
+			Offset    map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	readJSON(t, dir+"/debezium-offset.json", &got)
+	if len(got.Offsets) != 1 {
+		t.Fatalf("debezium-offset.json: %+v", got)
+	}
+	// JSON numbers as Connect's JsonConverter reads them: integers as
+	// longs.
+	for k, v := range got.Offsets[0].Offset {
+		if num, ok := v.(json.Number); ok {
+			if i, err := num.Int64(); err == nil {
+				got.Offsets[0].Offset[k] = i
+			} else {
+				got.Offsets[0].Offset[k], _ = num.Float64()
+			}
+		}
+	}
+	off, err := connect.OffsetFromMap(got.Offsets[0].Offset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := off.Get("incremental_snapshot_primary_key")
+	key, err := postgrescdc.JavaKey(fmt.Sprint(pk))
+	if err != nil || len(key) != 1 {
+		t.Fatalf("Debezium's incremental_snapshot_primary_key %v: %v %v", pk, key, err)
+	}
+	from, _ := strconv.Atoi(key[0])
+	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable",
+		cfg["database.user"], cfg["database.password"], cfg["database.hostname"], cfg["database.port"], cfg["database.dbname"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM public.t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
+	t.Logf("Debezium stopped after row %d of %d", from, n)
+
+	offsets := connecttest.NewOffsets()
+	offsets.Commit(connect.NewSourcePartition("server", cfg["topic.prefix"]), off)
+	r := start(t, cfg, offsets)
+	reads := map[int32]int{}
+	stopAt := from + (n-from)/2
+	for len(reads) < stopAt-from {
+		for _, rec := range r.until(1) {
+			if rec.Topic != cfg["topic.prefix"]+".public.t" {
+				continue
+			}
+			if op := field(t, rec.Value, "op"); op != "r" {
+				t.Fatalf("a %v record", op)
+			}
+			id := field(t, rec.Key, "id").(int32)
+			if int(id) <= from {
+				t.Fatalf("row %d read, at or before Debezium's key %d", id, from)
+			}
+			reads[id]++
+		}
+	}
+	for id, c := range reads {
+		if c != 1 {
+			t.Fatalf("row %d read %d times", id, c)
+		}
+	}
+	last := r.got[len(r.got)-1].SourceOffset
+	offsets.CommitRecords(r.got)
+	r.stop()
+	pk, _ = last.Get("incremental_snapshot_primary_key")
+	key, err = postgrescdc.JavaKey(fmt.Sprint(pk))
+	if err != nil || len(key) != 1 {
+		t.Fatalf("incremental_snapshot_primary_key %v: %v %v", pk, key, err)
+	}
+	m := map[string]any{}
+	for k, v := range last.All() {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/kconnect-offset.json", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/kconnect-key.txt", []byte(key[0]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kconnect read rows %d to %s, each once, and stopped", from+1, key[0])
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -227,6 +227,13 @@ func (p *position) offset() connect.Offset {
 			e = append(e, connect.MapEntry{Key: "messageType", Value: p.msgType})
 		}
 	}
+	if p.snapshot == "incremental" {
+		// As Debezium's offset context during an incremental snapshot's
+		// events: its snapshot flags stay as the task started with them.
+		e = append(e, connect.MapEntry{Key: "snapshot", Value: incrementalSnapshotKind},
+			connect.MapEntry{Key: "last_snapshot_record", Value: p.last},
+			connect.MapEntry{Key: "snapshot_completed", Value: p.last})
+	}
 	e = append(e, p.incremental...)
 	o, err := connect.OffsetFromEntries(e)
 	if err != nil {

@@ -275,7 +275,10 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 		return fmt.Errorf("%s: slot %q belongs to database %q, not %q", SlotNameConfig, s.slot, db, s.dbname)
 	}
 	hasOffset := !off.IsZero()
-	_, inSnapshot := off.Get("snapshot")
+	snapKind, inSnapshot := off.Get("snapshot")
+	// Debezium's offsets of incremental snapshot records say snapshot
+	// INCREMENTAL: their position is a streamed one.
+	inSnapshot = inSnapshot && snapKind != incrementalSnapshotKind
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
 	// The changes after a committed streaming offset are gone when the
@@ -493,7 +496,7 @@ func (t *task) Commit(ctx context.Context) error {
 	if err != nil || off.IsZero() {
 		return err
 	}
-	if _, snap := off.Get("snapshot"); snap {
+	if kind, snap := off.Get("snapshot"); snap && kind != incrementalSnapshotKind {
 		return nil
 	}
 	p := readPosition(off)
