@@ -144,6 +144,18 @@ func readIncremental(off connect.Offset, log *slog.Logger) (*incremental, error)
 			continue
 		}
 		s, _ := v.(string)
+		if strings.HasPrefix(s, "[") {
+			// Earlier versions of this connector wrote the key columns'
+			// text as a JSON array.
+			var text []string
+			if err := json.Unmarshal([]byte(s), &text); err == nil {
+				*dst = make([]any, len(text))
+				for i, x := range text {
+					(*dst)[i] = x
+				}
+				continue
+			}
+		}
 		key, err := decodeJavaKey(s)
 		if err != nil {
 			return nil, fmt.Errorf("the committed offset's %s %q (not a serialized Object[] of key values): %w", k, s, err)
@@ -300,8 +312,10 @@ func (s *settings) isSignal(schema, name string) bool {
 
 // signalData is the data of Debezium's snapshot signals.
 type signalData struct {
-	Collections []string `json:"data-collections"`
-	Type        string   `json:"type"`
+	Collections []string        `json:"data-collections"`
+	Type        string          `json:"type"`
+	Conditions  json.RawMessage `json:"additional-conditions"`
+	Surrogate   string          `json:"surrogate-key"`
 }
 
 // signal handles a row inserted into the signal table: Debezium's
@@ -344,6 +358,10 @@ func (st *streamState) signal(ctx context.Context, cols signalColumns, td []cell
 		if len(d.Collections) == 0 {
 			t.log.Warn("an execute-snapshot signal names no data-collections; it is ignored", "id", id)
 			return nil
+		}
+		if c := strings.TrimSpace(string(d.Conditions)); c != "" && c != "null" && c != "[]" || d.Surrogate != "" {
+			t.log.Warn("additional-conditions and surrogate-key are not supported: the whole tables are read by "+
+				"their primary keys", "id", id, "additional-conditions", c, "surrogate-key", d.Surrogate)
 		}
 		names, err := st.expand(ctx, d.Collections)
 		if err != nil {

@@ -289,3 +289,21 @@ func TestJavaKeysAsPgJDBC(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalOffsetsEarlierForm reads the keys earlier versions of the
+// connector wrote (JSON arrays of the key columns' text), so that a
+// snapshot in progress across an upgrade goes on.
+func TestIncrementalOffsetsEarlierForm(t *testing.T) {
+	off := connect.NewOffset("incremental_snapshot_collections", `[{"incremental_snapshot_collections_id":"public.t"}]`,
+		"incremental_snapshot_primary_key", `["50","a'b"]`, "incremental_snapshot_maximum_key", `["1000","z"]`)
+	in, err := readIncremental(off, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !javaEqual(in.lastKey, []any{"50", "a'b"}) || !javaEqual(in.maxKey, []any{"1000", "z"}) {
+		t.Fatalf("read %+v", in)
+	}
+	if r, err := rowOf(in.lastKey); err != nil || r != `('50', 'a''b')` {
+		t.Fatalf("row %s: %v", r, err)
+	}
+}
