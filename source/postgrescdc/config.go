@@ -125,7 +125,8 @@ var configDef = connect.NewConfigDef().
 			"<schema.table regex>:<column>,<column>;<schema.table regex>:<column>...")).
 	Define(key(SignalDataCollectionConfig, connect.ConfigString, "", connect.Low, "Snapshot", 10,
 		"The signal table (schema.table, with columns id, type and data) whose execute-snapshot rows start "+
-			"incremental snapshots.")).
+			"incremental snapshots, and whose stop-snapshot, pause-snapshot and resume-snapshot rows stop, pause "+
+			"and resume them.")).
 	Define(key(IncrementalChunkSizeConfig, connect.ConfigInt, 1024, connect.Low, "Snapshot", 11,
 		"The rows an incremental snapshot reads at a time.")).
 	Define(oneOf(key(SnapshotModeConfig, connect.ConfigString, SnapshotInitial, connect.Low, "Snapshot", 1,

@@ -88,9 +88,9 @@
 // json, enums, ...) are written as their text, a String, where Debezium
 // writes java.sql.Date, byte[] or PGobject, and reading Debezium's offsets
 // with such keys fails naming the class; additional-conditions and
-// surrogate-key are not supported (a snapshot in progress with them,
-// moved from Debezium, reads the whole table, with a warning); blocking
-// snapshots and signals through Kafka or other channels are not
+// surrogate-key are not supported (a signal or a snapshot in progress
+// moved from Debezium with them reads the whole table, with a warning);
+// blocking snapshots and signals through Kafka or other channels are not
 // supported.
 //
 // # Records
