@@ -73,7 +73,9 @@ type chunkRow struct {
 func (in *incremental) next() {
 	in.collections, in.lastKey, in.maxKey = in.collections[1:], nil, nil
 	if len(in.collections) == 0 {
-		in.correlation = ""
+		// As Debezium drops stop requests once no snapshot runs: a
+		// later snapshot is not stopped by them.
+		in.correlation, in.stop, in.paused = "", nil, false
 	}
 }
 

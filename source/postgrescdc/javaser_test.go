@@ -307,3 +307,15 @@ func TestIncrementalOffsetsEarlierForm(t *testing.T) {
 		t.Fatalf("row %s: %v", r, err)
 	}
 }
+
+// TestIncrementalStopDroppedAtEnd: a stop-snapshot request still pending
+// when the snapshot's last table is read is dropped with it, as Debezium
+// drops stop requests once no snapshot runs, rather than stopping the
+// next snapshot asked for.
+func TestIncrementalStopDroppedAtEnd(t *testing.T) {
+	in := &incremental{collections: []string{"public.t"}, stop: []string{".*"}, correlation: "s1"}
+	in.next()
+	if in.stop != nil || in.correlation != "" || in.entries() != nil {
+		t.Fatalf("after the last table: %+v", in)
+	}
+}
