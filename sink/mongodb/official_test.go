@@ -223,6 +223,8 @@ func TestOfficialGoldens(t *testing.T) {
 //	                               writes to FILE the documents it saw
 //	                               first and the seconds from then to N
 //	                               (FILE.ready once it is watching)
+//	drop URI DB COLL               drops COLL, whose documents the memory
+//	                               backend would otherwise keep on its heap
 func officialTool(t *testing.T, args []string) {
 	require.NotEmpty(t, args)
 	cases := officialCases(t)
@@ -295,6 +297,12 @@ func officialTool(t *testing.T, args []string) {
 		}
 		out := fmt.Sprintf("%d %.3f\n", first, time.Since(start).Seconds())
 		require.NoError(t, os.WriteFile(args[5], []byte(out), 0o644))
+	case "drop":
+		require.Len(t, args, 4)
+		client, err := mongodb.Connect(context.Background(), args[1], "compare", "0")
+		require.NoError(t, err)
+		defer client.Disconnect(context.Background())
+		require.NoError(t, client.Database(args[2]).Collection(args[3]).Drop(context.Background()), "dropping %s.%s", args[2], args[3])
 	default:
 		t.Fatalf("KCONNECT_MONGO_OFFICIAL_TOOL: unknown command %q", args[0])
 	}

@@ -4,8 +4,8 @@
 # on the same input: N records of bench10's 10 fields (JsonConverter with
 # schemas) in one topic, written with InsertOneDefaultStrategy and the
 # default ObjectId ids into one mongo-java-server (memory backend, no oplog,
-# 4 GB heap), each worker by itself, interleaved official, kconnect,
-# official, kconnect… for ROUNDS rounds. Inserts, not the default
+# 4 GB heap or KCONNECT_MONGO_HEAP), each worker by itself, interleaved
+# official, kconnect, official, kconnect… for ROUNDS rounds. Inserts, not the default
 # replace-upserts: mongo-java-server's upsert scans the collection.
 #
 # Usage (from anywhere in the repo):
@@ -14,7 +14,9 @@
 # For each run it prints: the side, documents/s from the first document
 # the server held to the last (so neither worker's start-up nor its group
 # join counts), the worker process's CPU seconds over the run, and its peak
-# RSS (VmHWM) in MB. Needs what compare.sh needs.
+# RSS (VmHWM) in MB, and the server's RSS once the run's documents are in.
+# Each run's collection is dropped after it, so the server holds at most one
+# run's documents. Needs what compare.sh needs.
 set -euo pipefail
 
 dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,7 +49,7 @@ trap cleanup EXIT
 jvm_jars
 mongo_plugin
 need_broker
-(cd "$root" && KCONNECT_MONGO_HEAP=4g KCONNECT_MONGO_OPLOG=0 .ci/mongo-start "$work/mongo") || die "starting mongo-java-server failed"
+(cd "$root" && KCONNECT_MONGO_HEAP=${KCONNECT_MONGO_HEAP:-4g} KCONNECT_MONGO_OPLOG=0 .ci/mongo-start "$work/mongo") || die "starting mongo-java-server failed"
 # shellcheck disable=SC1091
 source "$work/mongo/mongo.env"
 uri=$KCONNECT_MONGODB_URI
@@ -99,10 +101,12 @@ measure() {
   waiter=""
   cpu1=$(cpu "$worker_pid")
   rss=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$worker_pid/status")
+  srss=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$MONGO_PID/status")
   worker_stop
+  tool drop "$uri" bench "$coll"
   read -r first secs <"$d/wait.txt"
-  awk -v side="$side" -v n="$n" -v first="$first" -v secs="$secs" -v c="$((cpu1 - cpu0))" -v tick="$tick" -v rss="$rss" \
-    'BEGIN { printf "%-9s docs/s %8.0f  cpu-s %6.1f  rss-MB %5d\n", side, (n - first) / secs, c / tick, rss }'
+  awk -v side="$side" -v n="$n" -v first="$first" -v secs="$secs" -v c="$((cpu1 - cpu0))" -v tick="$tick" -v rss="$rss" -v srss="$srss" \
+    'BEGIN { printf "%-9s docs/s %8.0f  cpu-s %6.1f  rss-MB %5d  server-rss-MB %5d\n", side, (n - first) / secs, c / tick, rss, srss }'
 }
 
 for r in $(seq 1 "$rounds"); do
