@@ -57,7 +57,13 @@
 // Checked against the official connector: the JSON of every formatter for
 // every BSON type, the default partition names, and the schema output of
 // MongoDB's documented events (testdata, goldens written by
-// mongo-kafka-connect's own classes).
+// mongo-kafka-connect's own classes); and the records themselves (topic,
+// key, value, headers, source partition and offset) of a copy followed by
+// an insert, an update, a replace and a delete, with output.format json
+// (DefaultJson and ExtendedJson) and schema, and publish.full.document.only
+// with and without tombstones and an inferred value schema, against those
+// mongo-kafka-connect 1.13.0 wrote in a JVM worker on the same server
+// (testdata/official, recorded by its compare.sh).
 //
 // Differences from the official connector:
 //
