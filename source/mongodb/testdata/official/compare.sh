@@ -8,9 +8,12 @@
 # record's topic, key, value and headers, and its source partition and
 # offset (added as headers by the OffsetHeaders transform in src/, compiled
 # here), with the database, topic prefix, server address, resume tokens and
-# cluster times normalized. TestOfficialSourceGoldens runs kconnect's
-# source on the same inputs and compares its records with these (no JVM
-# needed there).
+# cluster times normalized. Then it runs kconnect's worker program
+# (cmd/kconnect standalone) on the same inputs, a database and topics of its
+# own, and compares its records with the official connector's (all but the
+# partition and offset, which only the JVM's transform exposes).
+# TestOfficialSourceGoldens runs kconnect's task on the same inputs and
+# compares all of its records' parts with the goldens (no JVM needed there).
 #
 # Usage (from anywhere in the repo):
 #   source/mongodb/testdata/official/compare.sh [--check] [WORKDIR]
@@ -49,6 +52,11 @@ done
 cache=${KCONNECT_CI_CACHE:-$HOME/.cache/kconnect-ci}
 mkdir -p "$cache"
 prefix=""
+strip='import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    r.pop("partition"), r.pop("offset")
+    print(json.dumps(r, sort_keys=True))'
 
 # stool runs officialSourceTool of ../../official_test.go.
 stool() {
@@ -59,7 +67,10 @@ stool() {
 
 cleanup() {
   worker_cleanup
-  [[ -n $prefix ]] && stool delete "$brokers" "$db" "$prefix"
+  if [[ -n $prefix ]]; then
+    stool delete "$brokers" "kcsrc_${stamp}_official" "${prefix}official"
+    stool delete "$brokers" "kcsrc_${stamp}_kconnect" "${prefix}kconnect"
+  fi
   "$root/.ci/mongo-stop" "$work/mongo" >&2 || true
 }
 trap cleanup EXIT
@@ -71,57 +82,82 @@ need_broker
 # shellcheck disable=SC1091
 source "$work/mongo/mongo.env"
 uri=$KCONNECT_MONGODB_URI
-mkdir -p "$work/smt" "$work/config" "$work/out"
+mkdir -p "$work/smt"
 javac -nowarn -d "$work/smt" -cp "$jvm_cp" "$sdir/src/kconnect/golden/OffsetHeaders.java" ||
   die "compiling OffsetHeaders failed"
 
-db=kcsrc_$(date +%s)_$$
-stool seed "$uri" "$db"
-prefix=srccmp$(date +%s)_$$
-stool topics "$brokers" "$db" "$prefix"
-stool config "$uri" "$db" "$prefix" "$work/config"
+go build -o "$work/bin/kconnect" "$root/cmd/kconnect" || die "building cmd/kconnect failed"
 
-d=$work/official
-worker_config "$d"
-echo "plugin.path=$plugin_path" >>"$d/worker.properties"
-# Frequent flushes: a record's offset is in its headers either way, but the
-# worker's log then shows the committed ones too.
-sed -i 's/^offset.flush.interval.ms=.*/offset.flush.interval.ms=1000/' "$d/worker.properties"
-jvm_cp="$work/smt:$standin:$jvm_cp" jvm_start "$d"
-echo "compare.sh: official worker pid $worker_pid on $worker_url, log $worker_log"
-worker_wait_ready
-for f in "$work/config"/*.json; do
-  c=$(basename "$f" .json)
-  code=$(curl -s -o "$work/config/$c.response" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
-    --data @"$f" "$worker_url/connectors/official-$c/config") || code=000
-  [[ $code == 2?? ]] || die "creating the connector for $c failed ($code): $(cat "$work/config/$c.response")"
+# Each side has a database and topic prefix of its own, seeded before
+# either worker starts.
+stamp=$(date +%s)_$$
+prefix=srccmp${stamp}_
+for side in official kconnect; do
+  stool seed "$uri" "kcsrc_${stamp}_$side"
+  stool topics "$brokers" "kcsrc_${stamp}_$side" "$prefix$side"
 done
-# The copies are done once every topic holds the seed's records; the
-# changes made after them are streamed.
-stool wait "$brokers" "$db" "$prefix"
-stool change "$uri" "$db"
-stool dump "$brokers" "$db" "$prefix" "$work/out"
-for f in "$work/config"/*.json; do
-  c=$(basename "$f" .json)
-  if curl -sf "$worker_url/connectors/official-$c/status" | grep -q FAILED; then
-    curl -s "$worker_url/connectors/official-$c/status" >&2
-    die "the connector for $c failed"
+
+# run SIDE starts SIDE's worker (official: the JVM with OffsetHeaders,
+# kconnect: cmd/kconnect), creates every case's connector, waits for the
+# copies, makes the changes, dumps the records into $work/SIDE/out and
+# stops the worker.
+run() {
+  local side=$1 d=$work/$1 db=kcsrc_${stamp}_$1 f c code
+  mkdir -p "$d/config" "$d/out"
+  stool config "$uri" "$db" "$prefix$side" "$d/config" "$side"
+  worker_config "$d/worker"
+  echo "plugin.path=$plugin_path" >>"$d/worker/worker.properties"
+  if [[ $side == official ]]; then
+    jvm_cp="$work/smt:$standin:$jvm_cp" jvm_start "$d/worker"
+  else
+    cmd_start "$d/worker" "$work/bin/kconnect"
   fi
-done
-worker_stop
+  echo "compare.sh: $side: worker pid $worker_pid on $worker_url, log $worker_log"
+  worker_wait_ready
+  for f in "$d/config"/*.json; do
+    c=$(basename "$f" .json)
+    code=$(curl -s -o "$d/config/$c.response" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+      --data @"$f" "$worker_url/connectors/$side-$c/config") || code=000
+    [[ $code == 2?? ]] || die "$side: creating the connector for $c failed ($code): $(cat "$d/config/$c.response")"
+  done
+  # The copies are done once every topic holds the seed's records; the
+  # changes made after them are streamed.
+  stool wait "$brokers" "$db" "$prefix$side"
+  stool change "$uri" "$db"
+  stool dump "$brokers" "$db" "$prefix$side" "$d/out" "$side"
+  for f in "$d/config"/*.json; do
+    c=$(basename "$f" .json)
+    if curl -sf "$worker_url/connectors/$side-$c/status" | grep -q FAILED; then
+      curl -s "$worker_url/connectors/$side-$c/status" >&2
+      die "$side: the connector for $c failed"
+    fi
+  done
+  worker_stop
+}
+
+run official
+run kconnect
 
 status=0
-for f in "$work/out"/*.jsonl; do
+for f in "$work/official/out"/*.jsonl; do
   c=$(basename "$f" .jsonl)
+  # The worker program's records, without the partition and offset only
+  # the JVM's transform adds (TestOfficialSourceGoldens compares those).
+  if ! diff -u <(python3 -c "$strip" "$f") <(python3 -c "$strip" "$work/kconnect/out/$c.jsonl") >"$work/$c.diff"; then
+    echo "compare.sh: $c: kconnect's records differ from the official connector's:" >&2
+    cat "$work/$c.diff" >&2
+    status=1
+  fi
   if [[ $mode == check ]]; then
-    if ! diff -u "$sdir/$c.jsonl" "$f" >"$work/$c.diff"; then
+    if ! diff -u "$sdir/$c.jsonl" "$f" >"$work/$c.golden.diff"; then
       echo "compare.sh: $c: the official connector's records differ from the golden:" >&2
-      cat "$work/$c.diff" >&2
+      cat "$work/$c.golden.diff" >&2
       status=1
     fi
   else
     cp "$f" "$sdir/$c.jsonl"
   fi
 done
+((status == 0)) && echo "compare.sh: all cases: kconnect's records are the official connector's"
 [[ $mode == record ]] && echo "compare.sh: wrote the official connector's records to $sdir/*.jsonl"
 exit $status
