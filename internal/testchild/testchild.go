@@ -88,6 +88,9 @@ func (c *Child) Output() string {
 	return string(b)
 }
 
+// Pid is the child's process id, to read its /proc entries.
+func (c *Child) Pid() int { return c.cmd.Process.Pid }
+
 // Exited is closed once the child is gone.
 func (c *Child) Exited() <-chan struct{} { return c.exited }
 
