@@ -174,6 +174,8 @@ type cluster struct {
 	fences atomic.Int32
 	// skipHeartbeat is the next workers' Config.skipHeartbeat.
 	skipHeartbeat func() bool
+	// configure, when set, changes the next workers' Config last.
+	configure func(*Config)
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -242,6 +244,9 @@ func (cl *cluster) add() *Herder {
 	}
 	if cl.overHTTP {
 		cfg.ForwardTaskConfigs, cfg.ForwardFence, cfg.HTTPClient = nil, nil, &http.Client{Timeout: 10 * time.Second}
+	}
+	if cl.configure != nil {
+		cl.configure(&cfg)
 	}
 	h, err := New(ctx, cfg)
 	require.NoError(t, err)

@@ -120,8 +120,16 @@ func (h *Herder) FenceZombies(ctx context.Context, name string) error {
 	// tasks start before the record, and covers a connector whose
 	// earlier tasks ran without one (exactly-once just turned on).
 	n := max(snap.TaskCountRecords[name], snap.TaskCounts[name])
+	// As Kafka Connect, with the connector's admin client: the worker's
+	// admin.* settings and its admin.override.*, which may be a principal
+	// allowed the tasks' transactional ids where the worker's is not.
+	admin, done, err := h.engine.ConnectorAdmin(ctx, name, snap.ConnectorConfigs[name])
+	if err != nil {
+		return fmt.Errorf("distributed: connector %s: fencing the producers of its earlier tasks: %w", name, err)
+	}
+	defer done()
 	for i := range n {
-		if err := h.fenceProducer(ctx, fmt.Sprintf("%s-%s-%d", h.cfg.GroupID, name, i)); err != nil {
+		if err := fenceProducer(ctx, admin, fmt.Sprintf("%s-%s-%d", h.cfg.GroupID, name, i)); err != nil {
 			return fmt.Errorf("distributed: connector %s: fencing the producers of its earlier tasks: %w", name, err)
 		}
 	}
@@ -134,15 +142,15 @@ func (h *Herder) FenceZombies(ctx context.Context, name string) error {
 // fenceProducer initialises transactional id txnID afresh, as Kafka's
 // Admin.fenceProducers does: the broker bumps its epoch, aborting the
 // transaction an older producer left open, whose every later write or
-// commit then fails.
-func (h *Herder) fenceProducer(ctx context.Context, txnID string) error {
+// commit then fails. admin makes the request.
+func fenceProducer(ctx context.Context, admin *kgo.Client, txnID string) error {
 	wait := 50 * time.Millisecond
 	for {
 		req := kmsg.NewPtrInitProducerIDRequest()
 		req.TransactionalID = &txnID
 		req.TransactionTimeoutMillis = int32(time.Minute / time.Millisecond)
 		req.ProducerID, req.ProducerEpoch = -1, -1
-		resp, err := req.RequestWith(ctx, h.client)
+		resp, err := req.RequestWith(ctx, admin)
 		if err == nil {
 			err = kerr.ErrorForCode(resp.ErrorCode)
 		}

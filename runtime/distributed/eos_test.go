@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -20,6 +21,7 @@ import (
 	"github.com/kconnect-go/kconnect/internal/statustopic"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/runtime/herder"
+	"github.com/kconnect-go/kconnect/runtime/worker"
 	"github.com/kconnect-go/kconnect/source"
 )
 
@@ -423,4 +425,72 @@ func TestExactlyOnceSupportRequiredIsCheckedAtThePut(t *testing.T) {
 	require.ErrorIs(t, err, herder.ErrInvalidConfig)
 	require.ErrorContains(t, err, "exactly.once.source.support=enabled")
 	require.NoError(t, put(enabled, "test.CountSource"))
+}
+
+// As Kafka Connect's Worker.fenceZombies, the leader fences a connector's
+// earlier task producers with the connector's admin client: a connector
+// whose admin.override.* (and producer.override.*) name a principal
+// allowed its tasks' transactional ids runs exactly-once on workers whose
+// own principal is not, where fencing with the worker's client is refused.
+func TestFencingUsesTheConnectorsAdminOverrides(t *testing.T) {
+	s := testkafka.SecuredCluster(t)
+	cl := &cluster{t: t, brokers: s.Brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
+		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
+		maxDelay: -1, eos: EOSEnabled}
+	topic := testkafka.Topic(t, "fenced")
+	// The workers' principal may use the internal topics, the group and
+	// the leader's transactional id, nothing of the tasks'.
+	adm := kadm.NewClient(testkafka.Client(t, nil, s.AdminOpts()...))
+	acl := kadm.NewACLs().Allow("User:" + testkafka.SASLUser).ResourcePatternType(kadm.ACLPatternLiteral).Operations(kadm.OpAll).
+		Topics(append(cl.topics[:], topic)...).Groups(cl.group).TransactionalIDs(configtopic.TransactionalID(cl.group))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := adm.CreateACLs(ctx, acl)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	_, err = adm.CreateTopics(ctx, 1, 1, nil, topic)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = adm.DeleteACLs(ctx, acl)
+		_, _ = adm.DeleteTopics(ctx, append(cl.topics[:], topic)...)
+	})
+	jaas := func(user, pass string) string {
+		return `org.apache.kafka.common.security.plain.PlainLoginModule required username="` + user + `" password="` + pass + `";`
+	}
+	cl.configure = func(cfg *Config) {
+		cfg.ClientOpts = append(cfg.ClientOpts, s.UserOpts()[1:]...)
+		cfg.WorkerOpts = append(cfg.WorkerOpts, worker.ClientConfig(map[string]string{"security.protocol": "SASL_PLAINTEXT",
+			"sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas(testkafka.SASLUser, testkafka.SASLUserPassword)}))
+	}
+	cl.add()
+	cl.add()
+
+	config := map[string]string{"connector.class": "test.CountSource", "tasks.max": "2", "topic": topic,
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	for _, c := range []string{"admin", "producer"} {
+		config[c+".override.security.protocol"] = "SASL_PLAINTEXT"
+		config[c+".override.sasl.mechanism"] = "PLAIN"
+		config[c+".override.sasl.jaas.config"] = jaas(testkafka.SASLAdmin, testkafka.SASLAdminPassword)
+	}
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), "fenced", config, herder.PutOptions{})
+		return err
+	})
+	require.Eventually(t, func() bool {
+		return allRunning(cl, "fenced", 2, func(w map[string]bool) bool { return len(w) == 2 })
+	}, 60*time.Second, 100*time.Millisecond, "both tasks RUNNING once their producers were fenced")
+	consumer := testkafka.Client(t, nil, append(s.AdminOpts(), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))...)
+	seen := map[string]bool{}
+	require.Eventually(t, func() bool {
+		pctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		consumer.PollFetches(pctx).EachRecord(func(r *kgo.Record) { seen[string(r.Value)] = true })
+		return seen["0/3"] && seen["1/3"]
+	}, 60*time.Second, 10*time.Millisecond, "both tasks commit transactions")
 }

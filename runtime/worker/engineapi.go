@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/runtime/herder"
@@ -300,4 +303,46 @@ func (e *Engine) PluginVersion(class string) string {
 		return ""
 	}
 	return p.Info().Version
+}
+
+// ConnectorAdmin returns the Kafka client to make connector name's admin
+// requests with, as Kafka Connect's Worker.adminConfigs builds the admin
+// client it fences a connector's exactly-once source task producers
+// with: the worker's admin client (its client keys with admin.* over
+// them) when config sets no admin.override.* key, else a client of the
+// connector's own with those overrides over the worker's admin settings,
+// as connector.client.config.override.policy allows. References to config
+// providers in config are resolved first. Call done when finished with
+// the client. The error is resolving's, or a *connect.ConfigError naming
+// each override refused or not understood.
+func (e *Engine) ConnectorAdmin(ctx context.Context, name string, config map[string]string) (cl *kgo.Client, done func(), err error) {
+	resolved, err := e.resolve(ctx, config)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector %s: %w", name, err)
+	}
+	overrides := map[string]string{}
+	var bad []*connect.ConfigKeyError
+	for key, v := range resolved.Config {
+		opt, ok := strings.CutPrefix(key, AdminOverridePrefix)
+		if !ok {
+			continue
+		}
+		if !e.opts.overridePolicy.allows(opt) {
+			bad = append(bad, &connect.ConfigKeyError{Key: key, Message: key + ": " + e.opts.overridePolicy.refusal(opt)})
+			continue
+		}
+		overrides[opt] = v
+	}
+	opts, sec, errs := e.clientOverrides(overrides, AdminOverridePrefix, adminClient)
+	if bad = append(bad, errs...); len(bad) > 0 {
+		return nil, nil, fmt.Errorf("connector %s: %w", name, &connect.ConfigError{Errors: uniqueKeyErrors(bad)})
+	}
+	if len(overrides) == 0 {
+		return e.admin, func() {}, nil
+	}
+	cl, err = kgo.NewClient(append(e.clientOptsWith(sec, kgo.ClientID("connector-worker-adminclient-"+name)), opts...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector %s: admin client: %w", name, err)
+	}
+	return cl, cl.Close, nil
 }
