@@ -200,6 +200,9 @@ type Config struct {
 	// skipHeartbeat, for tests, makes the worker skip its heartbeats
 	// while it answers true: the group drops it as if it hung.
 	skipHeartbeat func() bool
+	// beforeTaskCheck, for tests, runs as an exactly-once source task
+	// is checked before its producer initialises.
+	beforeTaskCheck func(worker.TaskID)
 }
 
 // NotLeaderError is the answer of a follower to a call only the leader
@@ -280,6 +283,10 @@ type Herder struct {
 	// (the assignment's delay, for connectors and tasks held back); zero
 	// for none.
 	rebalanceAt time.Time
+	// taskStarts are the generations each task here was started at, which
+	// an exactly-once source task checks before its producer initialises
+	// (checkTaskStart).
+	taskStarts map[connectproto.TaskID]taskStart
 	// live are the worker ids of the group's members as of generation
 	// liveGen (DescribeGroup after a join); nil while unknown.
 	live    map[string]bool
@@ -360,6 +367,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 		runs: map[string]*worker.Run{}, targets: map[string]configtopic.TargetState{}, lastGen: -1,
 		pendingRestarts: map[string]configtopic.RestartRequest{},
 		runningConns:    map[string]bool{}, runningTasks: map[connectproto.TaskID]map[string]string{},
+		taskStarts: map[connectproto.TaskID]taskStart{},
 		runConfigs: map[string]map[string]string{}}
 	h.statusQ = newQueue(h.writeStatus)
 	h.pubQ = newQueue(h.publish)
@@ -400,7 +408,7 @@ func New(ctx context.Context, cfg Config) (*Herder, error) {
 	}
 	opts := append(slices.Clone(cfg.WorkerOpts), worker.ID(h.id), worker.Brokers(cfg.Brokers...),
 		worker.KafkaOpts(cfg.KafkaOpts...), worker.OffsetStore(h.offs), worker.OnStateChange(h.onState), worker.Logger(log),
-		worker.WorkerGroupID(cfg.GroupID), worker.ExactlyOnceSource(eos == EOSEnabled))
+		worker.WorkerGroupID(cfg.GroupID), worker.ExactlyOnceSource(eos == EOSEnabled), worker.BeforeTransactions(h.checkTaskStart))
 	h.engine, err = worker.NewEngine(opts...)
 	if err != nil {
 		return fail(fmt.Errorf("distributed: %w", err))
@@ -1031,6 +1039,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		}
 		h.mu.Lock()
 		h.runningTasks[id] = tc
+		h.taskStarts[id] = taskStart{configGen: snap.TaskConfigGenerations[name], memberGen: h.generation}
 		h.targets[name] = targetOf(snap, name)
 		h.mu.Unlock()
 		if err := run.StartTask(ctx, int(id.Task), tc, target); err != nil {

@@ -26,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kconnect-go/kconnect/internal/configtopic"
+	"github.com/kconnect-go/kconnect/internal/connectproto"
 	"github.com/kconnect-go/kconnect/runtime/herder"
 	"github.com/kconnect-go/kconnect/runtime/worker"
 )
@@ -297,4 +299,50 @@ func newTxnClient(cfg Config) func(opts ...kgo.Opt) (*kgo.Client, error) {
 		all := append(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.KafkaOpts...), cfg.ClientOpts...)
 		return kgo.NewClient(append(all, opts...)...)
 	}
+}
+
+// taskStart is what a task was started at: its connector's task
+// configuration generation and the group generation of the assignment.
+type taskStart struct {
+	configGen int
+	memberGen int32
+}
+
+// checkTaskStart is Kafka Connect's verifyTaskGenerationAndOwnership,
+// which an exactly-once source task runs just before its transactional
+// producer initialises (worker.BeforeTransactions): having read the
+// config topic to its end, the task's connector must still have the
+// task configuration generation the task was started with, and the
+// worker must still hold the task in the group generation it was
+// assigned in. Otherwise another worker may already run the task's next
+// instance, which the initialisation would fence, or the task would run
+// an outdated configuration: it must not start.
+func (h *Herder) checkTaskStart(ctx context.Context, id worker.TaskID) error {
+	if h.cfg.beforeTaskCheck != nil {
+		h.cfg.beforeTaskCheck(id)
+	}
+	tid := connectproto.TaskID{Connector: id.Connector, Task: int32(id.Task)}
+	h.mu.Lock()
+	start, ok := h.taskStarts[tid]
+	h.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("distributed: task %s was not started by this worker's herder", id)
+	}
+	if err := h.cfgs.Refresh(ctx); err != nil {
+		return fmt.Errorf("distributed: task %s: reading the config topic to its end: %w", id, err)
+	}
+	if gen := h.cfgs.Snapshot().TaskConfigGenerations[id.Connector]; gen != start.configGen {
+		return fmt.Errorf("distributed: task %s: its connector's task configurations changed (generation %d, now %d) since the task was assigned",
+			id, start.configGen, gen)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.held == nil || !slices.Contains(h.held.Tasks, tid) {
+		return fmt.Errorf("distributed: task %s is no longer assigned to this worker", id)
+	}
+	if h.generation != start.memberGen {
+		return fmt.Errorf("distributed: task %s: the group rebalanced (generation %d, now %d) since the task was assigned",
+			id, start.memberGen, h.generation)
+	}
+	return nil
 }

@@ -494,3 +494,57 @@ func TestFencingUsesTheConnectorsAdminOverrides(t *testing.T) {
 		return seen["0/3"] && seen["1/3"]
 	}, 60*time.Second, 10*time.Millisecond, "both tasks commit transactions")
 }
+
+// As Kafka Connect's verifyTaskGenerationAndOwnership: an exactly-once
+// source task whose worker rebalanced between the task's assignment and
+// its producer's initialisation does not start (FAILED, naming the
+// rebalance) and writes nothing, as another worker may already run its
+// next instance, which the initialisation would fence.
+func TestExactlyOnceTaskDoesNotStartAfterTheGroupMovedOn(t *testing.T) {
+	cl := newEOSCluster(t, "sessioned", false)
+	cl.eos = EOSEnabled
+	var h atomic.Pointer[Herder]
+	var once sync.Once
+	cl.configure = func(cfg *Config) {
+		cfg.beforeTaskCheck = func(id worker.TaskID) {
+			once.Do(func() {
+				// The group rebalances while the task starts; the
+				// cooperative protocol leaves it assigned here.
+				w := h.Load()
+				w.mu.Lock()
+				gen := w.generation
+				w.mu.Unlock()
+				w.rejoin <- struct{}{}
+				require.Eventually(t, func() bool {
+					w.mu.Lock()
+					defer w.mu.Unlock()
+					return w.generation > gen
+				}, 30*time.Second, 10*time.Millisecond, "a new generation")
+			})
+		}
+	}
+	h.Store(cl.add())
+
+	topic := testkafka.Topic(t, "moved")
+	testkafka.CreateTopic(t, cl.brokers, topic, 1, nil)
+	config := map[string]string{"connector.class": "test.CountSource", "tasks.max": "1", "topic": topic,
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), "moved", config, herder.PutOptions{})
+		return err
+	})
+	var st herder.ConnectorStatus
+	require.Eventually(t, func() bool {
+		got, err := h.Load().ConnectorStatus(context.Background(), "moved")
+		st = got
+		return err == nil && len(st.Tasks) == 1 && st.Tasks[0].State == "FAILED"
+	}, 60*time.Second, 50*time.Millisecond, "the task FAILED: %+v", st)
+	require.Contains(t, st.Tasks[0].Trace, "rebalanced")
+
+	// Nothing was written, committed or not.
+	consumer := testkafka.Client(t, cl.brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	fetches := consumer.PollFetches(ctx)
+	require.Zero(t, fetches.NumRecords(), "records of a task that should not have started")
+}

@@ -74,6 +74,17 @@ const DefaultGroupID = "kconnect"
 // standalone mode. See WorkerGroupID for how tasks fence earlier instances.
 func ExactlyOnceSource(enabled bool) Opt { return func(o *options) { o.eos = enabled } }
 
+// BeforeTransactions has each exactly-once source task call check just
+// before its transactional producer initialises, which fences the task's
+// earlier instances: an error fails the task's start, and it produces
+// nothing. A distributed herder checks there that the task is still its
+// own, as Kafka Connect's verifyTaskGenerationAndOwnership: a task whose
+// assignment or configuration moved on while it was starting must not
+// fence the instance that replaced it.
+func BeforeTransactions(check func(ctx context.Context, id TaskID) error) Opt {
+	return func(o *options) { o.beforeTxns = check }
+}
+
 // WorkerGroupID sets the worker's group id (Kafka Connect's group.id; default
 // DefaultGroupID). With ExactlyOnceSource, each source task's transactional
 // id is <group id>-<connector>-<task>, so that a task started on any worker
@@ -357,6 +368,11 @@ func (d *transactional) producerOpts(common []kgo.Opt) []kgo.Opt {
 // happens before the task reads its offsets, so those include every
 // transaction an earlier instance committed.
 func (d *transactional) start(ctx context.Context) error {
+	if check := d.st.w.opts.beforeTxns; check != nil {
+		if err := check(ctx, d.st.id); err != nil {
+			return fmt.Errorf("before initializing transactional id %s: %w", d.txnID, err)
+		}
+	}
 	if _, _, err := d.st.producer.ProducerID(ctx); err != nil {
 		return fmt.Errorf("initializing transactional id %s (fencing earlier instances of the task): %w", d.txnID, err)
 	}

@@ -91,6 +91,10 @@ type options struct {
 
 	defaultHeaderConv    string // DefaultHeaderConverter; "" is SimpleHeaderConverter
 	defaultHeaderConvCfg map[string]string
+
+	// beforeTxns runs before an exactly-once task's producer initialises
+	// (BeforeTransactions, eos.go).
+	beforeTxns func(context.Context, TaskID) error
 }
 
 // An Opt configures a Worker.
