@@ -161,7 +161,8 @@
 // # A lost slot
 //
 // When the slot can no longer give the changes after the committed
-// offset — it has been dropped, invalidated because the WAL it needed was
+// offset (a streamed one, or a completed snapshot's, whose lsn is where
+// the stream after the snapshot starts) — it has been dropped, invalidated because the WAL it needed was
 // removed (max_slot_wal_keep_size), or has confirmed past the offset
 // (dropped and created again, or advanced by hand) — those changes are
 // gone. The task then fails, at the start or while streaming, with an

@@ -281,14 +281,19 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	inSnapshot = inSnapshot && snapKind != incrementalSnapshotKind
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
-	// The changes after a committed streaming offset are gone when the
-	// slot is (dropped, or invalidated when its WAL was removed), or
-	// when it has confirmed past the offset (dropped and created again,
-	// or advanced by hand): the server would stream from a later point
-	// without a word.
+	t.streaming = s.snapshotMode != SnapshotInitialOnly
+	// The changes after a committed streaming offset, or after a
+	// completed snapshot's, are gone when the slot is (dropped, or
+	// invalidated when its WAL was removed), or when it has confirmed
+	// past the offset (dropped and created again, or advanced by hand):
+	// the server would stream from a later point without a word.
 	var gone string
-	if hasOffset && !inSnapshot {
-		committed := readPosition(off).lsnCommit
+	if hasOffset && !incomplete && t.streaming {
+		committed, key := readPosition(off).lsnCommit, "lsn_commit"
+		if inSnapshot {
+			// The snapshot's LSN, where the stream after it starts.
+			committed, key = readPosition(off).lsn, "lsn"
+		}
 		switch {
 		case !exists:
 			gone = fmt.Sprintf("slot %q does not exist", s.slot)
@@ -298,7 +303,7 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 			gone = fmt.Sprintf("slot %q has confirmed up to %s, past the committed offset", s.slot, flush)
 		}
 		if gone != "" && s.snapshotMode != SnapshotWhenNeeded && s.snapshotMode != SnapshotAlways {
-			return &slotLostError{slot: s.slot, committed: committed, why: gone}
+			return &slotLostError{slot: s.slot, key: key, committed: committed, why: gone}
 		}
 	}
 	switch s.snapshotMode {
@@ -309,7 +314,6 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	case SnapshotWhenNeeded:
 		t.snapshot = !hasOffset || incomplete || !exists || gone != ""
 	}
-	t.streaming = s.snapshotMode != SnapshotInitialOnly
 	if hasOffset && !inSnapshot {
 		t.resume = readPosition(off)
 		t.resumeTx = readTxState(off)
@@ -430,14 +434,19 @@ func (t *task) retakeSnapshot(ctx context.Context) error {
 // the changes after the committed offset.
 type slotLostError struct {
 	slot      string
+	key       string // the offset key committed is read from
 	committed uint64
 	why       string
 }
 
 func (e *slotLostError) Error() string {
-	return fmt.Sprintf("%s: the changes after the committed offset (lsn_commit %s) can no longer be read from it; "+
+	key := e.key
+	if key == "" {
+		key = "lsn_commit"
+	}
+	return fmt.Sprintf("%s: the changes after the committed offset (%s %s) can no longer be read from it; "+
 		"set %s=when_needed to take a new snapshot, or delete the connector's offsets (and the slot) to start afresh",
-		e.why, pglogrepl.LSN(e.committed), SnapshotModeConfig)
+		e.why, key, pglogrepl.LSN(e.committed), SnapshotModeConfig)
 }
 
 // readPosition reads a committed offset, as Debezium's
