@@ -30,7 +30,9 @@
 // transaction on that snapshot, as op "r" events with Debezium's markers
 // (first, first_in_data_collection, last_in_data_collection, last); the
 // stream then starts at the slot's consistent point, so no change is
-// missed or repeated. initial_only stops after the snapshot, no_data
+// missed or repeated. initial_only stops after the snapshot (taken in a
+// REPEATABLE READ transaction with no slot, publication or replication
+// connection, as Debezium, since a slot would hold WAL for ever), no_data
 // (never) takes none, always takes one at every start and when_needed
 // also when the slot has gone. A snapshot left unfinished (the worker
 // killed in its middle) is taken again from its start on a slot created

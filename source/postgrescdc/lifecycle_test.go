@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kconnect-go/kconnect/connecttest"
 )
@@ -69,5 +70,80 @@ func TestSlotLostAfterSnapshot(t *testing.T) {
 				t.Fatalf("when_needed's snapshot has ids %v, want 1 to 3", ids)
 			}
 		})
+	}
+}
+
+// slotAndPublication says whether the configuration's slot and
+// publication exist.
+func slotAndPublication(t *testing.T, p *pg, cfg map[string]string) (slot, pub bool) {
+	t.Helper()
+	if err := p.conn.QueryRow(context.Background(), `SELECT
+		EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1),
+		EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $2)`, cfg["slot.name"], cfg["publication.name"]).Scan(&slot, &pub); err != nil {
+		t.Fatal(err)
+	}
+	return slot, pub
+}
+
+// TestSnapshotInitialOnly: initial_only, which never streams, takes the
+// snapshot without creating a slot, which would hold WAL for ever, or a
+// publication, as Debezium; later changes are not read, and a restart
+// after the completed snapshot takes none.
+func TestSnapshotInitialOnly(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t VALUES (1), (2)`)
+	cfg := p.config("snapshot.mode", "initial_only")
+	offsets := connecttest.NewOffsets()
+	r := start(t, cfg, offsets)
+	recs := r.until(2)
+	if ids := snapshotIDs(t, recs); len(ids) != 2 {
+		t.Fatalf("snapshot ids %v", ids)
+	}
+	if slot, pub := slotAndPublication(t, p, cfg); slot || pub {
+		t.Fatalf("initial_only made a slot (%v) or a publication (%v)", slot, pub)
+	}
+	offsets.CommitRecords(recs)
+	p.exec(t, `INSERT INTO public.t VALUES (3)`)
+	r.quiet(300 * time.Millisecond)
+	r.stop()
+	r = start(t, cfg, offsets)
+	r.quiet(300 * time.Millisecond)
+	if slot, pub := slotAndPublication(t, p, cfg); slot || pub {
+		t.Fatalf("initial_only's restart made a slot (%v) or a publication (%v)", slot, pub)
+	}
+}
+
+// TestSnapshotAlways: always takes a snapshot at every start and streams
+// after it, through a slot kept between starts; a slot dropped while
+// the connector is stopped is created anew for the next snapshot rather
+// than failing the start.
+func TestSnapshotAlways(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t VALUES (1)`)
+	cfg := p.config("snapshot.mode", "always")
+	offsets := connecttest.NewOffsets()
+	for run, want := range []int{1, 2, 3} {
+		if run == 2 {
+			whenReleased(t, p, `SELECT pg_drop_replication_slot($1)`, cfg["slot.name"])
+		}
+		r := start(t, cfg, offsets)
+		if ids := snapshotIDs(t, r.until(want)); len(ids) != want {
+			t.Fatalf("start %d: snapshot ids %v, want 1 to %d", run+1, ids, want)
+		}
+		p.exec(t, `INSERT INTO public.t VALUES ($1)`, want+1)
+		rec := r.until(1)[0]
+		if field(t, rec.Value, "op") != "c" || field(t, rec.Key, "id") != int32(want+1) {
+			t.Fatalf("start %d: after the snapshot %v", run+1, rec.Value)
+		}
+		offsets.CommitRecords(r.got)
+		if err := r.task.(interface{ Commit(context.Context) error }).Commit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if slot, _ := slotAndPublication(t, p, cfg); !slot {
+			t.Fatalf("start %d: no slot while streaming", run+1)
+		}
+		r.stop()
 	}
 }

@@ -122,12 +122,18 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	if err != nil {
 		return fmt.Errorf("PostgresConnector: reading the committed offset of %s: %w", t.partition, err)
 	}
+	// As Debezium, a task that will not stream (initial_only) opens no
+	// replication connection and makes no publication or slot, which
+	// would hold WAL for ever.
+	t.streaming = s.snapshotMode != SnapshotInitialOnly
 	if err := t.connect(ctx); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
 	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}}
-	if err := t.ensurePublication(ctx); err != nil {
-		return fmt.Errorf("PostgresConnector: %w", err)
+	if t.streaming {
+		if err := t.ensurePublication(ctx); err != nil {
+			return fmt.Errorf("PostgresConnector: %w", err)
+		}
 	}
 	if err := t.prepare(ctx, off); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
@@ -146,8 +152,8 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	return nil
 }
 
-// connect opens the two connections: the ordinary one and the
-// replication one.
+// connect opens the two connections: the ordinary one and, when the task
+// streams, the replication one.
 func (t *task) connect(ctx context.Context) error {
 	s := t.s
 	cfg, err := s.connConfig(false)
@@ -156,6 +162,9 @@ func (t *task) connect(ctx context.Context) error {
 	}
 	if t.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
 		return fmt.Errorf("connecting to %s:%d/%s: %w", s.host, s.port, s.dbname, err)
+	}
+	if !t.streaming {
+		return nil
 	}
 	rcfg, err := s.connConfig(true)
 	if err != nil {
@@ -257,6 +266,14 @@ func (t *task) checkPublication(ctx context.Context) error {
 // to start streaming.
 func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	s := t.s
+	if !t.streaming {
+		lastSnap, _ := off.Get("last_snapshot_record")
+		_, inSnapshot := off.Get("snapshot")
+		if t.snapshot = off.IsZero() || (inSnapshot && lastSnap != true); t.snapshot {
+			return t.beginSnapshot(ctx)
+		}
+		return nil
+	}
 	var (
 		plugin, db, walStatus string
 		flush                 pglogrepl.LSN
@@ -281,14 +298,13 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	inSnapshot = inSnapshot && snapKind != incrementalSnapshotKind
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
-	t.streaming = s.snapshotMode != SnapshotInitialOnly
 	// The changes after a committed streaming offset, or after a
 	// completed snapshot's, are gone when the slot is (dropped, or
 	// invalidated when its WAL was removed), or when it has confirmed
 	// past the offset (dropped and created again, or advanced by hand):
 	// the server would stream from a later point without a word.
 	var gone string
-	if hasOffset && !incomplete && t.streaming {
+	if hasOffset && !incomplete {
 		committed, key := readPosition(off).lsnCommit, "lsn_commit"
 		if inSnapshot {
 			// The snapshot's LSN, where the stream after it starts.
@@ -307,7 +323,7 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 		}
 	}
 	switch s.snapshotMode {
-	case SnapshotInitial, SnapshotInitialOnly:
+	case SnapshotInitial:
 		t.snapshot = !hasOffset || incomplete
 	case SnapshotAlways:
 		t.snapshot = true
