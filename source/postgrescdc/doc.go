@@ -12,9 +12,14 @@
 // (slot.name) through PostgreSQL's built-in pgoutput plugin and a
 // publication (publication.name), both created when missing: the
 // publication FOR ALL TABLES, or for the captured tables only
-// (publication.autocreate.mode=filtered), or not at all (disabled). An
-// existing publication that does not publish a table table.include.list
-// names fails the start (other captured tables it lacks are logged). Both
+// (publication.autocreate.mode=filtered, with the signal table), or not
+// at all (disabled). In filtered mode an existing publication is altered
+// (ALTER PUBLICATION ... SET TABLE) to publish exactly those tables, and
+// one FOR ALL TABLES fails the start, as in Debezium. In the other modes
+// an existing publication is used as it is; where Debezium then streams
+// on without the changes of a captured table it does not publish, here
+// such a table named by table.include.list fails the start (other
+// captured tables it lacks are logged as a warning). Both
 // connections set DateStyle ISO, TimeZone UTC, IntervalStyle iso_8601 and
 // bytea_output hex, and every value is read from its text form, as
 // pgoutput sends it. Relation messages are read as they come, so a column
@@ -218,4 +223,7 @@
 //     their tombstones, as Debezium writes them; heartbeat records carry
 //     none.
 //   - source.version is kconnect's version, not Debezium's.
+//   - An existing publication (all_tables or disabled mode) that does not
+//     publish a table table.include.list names fails the start; Debezium
+//     starts and never streams that table.
 package postgrescdc

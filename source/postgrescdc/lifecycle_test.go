@@ -147,3 +147,68 @@ func TestSnapshotAlways(t *testing.T) {
 		r.stop()
 	}
 }
+
+// publicationTables lists the tables the configuration's publication
+// publishes, sorted.
+func publicationTables(t *testing.T, p *pg, cfg map[string]string) string {
+	t.Helper()
+	var s string
+	if err := p.conn.QueryRow(context.Background(), `SELECT coalesce(string_agg(schemaname || '.' || tablename, ',' ORDER BY 1), '')
+		FROM pg_publication_tables WHERE pubname = $1`, cfg["publication.name"]).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestFilteredPublicationExisting: with publication.autocreate.mode
+// filtered, an existing publication is altered to publish exactly the
+// captured tables (one it lacks added, one not captured removed), as
+// Debezium does, and the added table's changes are streamed; an existing
+// publication FOR ALL TABLES, which cannot be altered so, fails the
+// start, naming it and the key.
+func TestFilteredPublicationExisting(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.a (id int PRIMARY KEY)`)
+	p.exec(t, `CREATE TABLE public.b (id int PRIMARY KEY)`)
+	p.exec(t, `CREATE TABLE public.c (id int PRIMARY KEY)`)
+	cfg := p.config("snapshot.mode", "no_data", "publication.autocreate.mode", "filtered",
+		"table.include.list", "public.a,public.b")
+	p.exec(t, `CREATE PUBLICATION `+cfg["publication.name"]+` FOR ALL TABLES`)
+	_, err := tryStart(t, cfg, connecttest.NewOffsets())
+	if err == nil || !strings.Contains(err.Error(), cfg["publication.name"]) || !strings.Contains(err.Error(), "publication.autocreate.mode") {
+		t.Fatalf("the start with a publication FOR ALL TABLES in filtered mode: %v", err)
+	}
+	p.exec(t, `DROP PUBLICATION `+cfg["publication.name"])
+	p.exec(t, `CREATE PUBLICATION `+cfg["publication.name"]+` FOR TABLE public.a, public.c`)
+	r := start(t, cfg, nil)
+	if got := publicationTables(t, p, cfg); got != "public.a,public.b" {
+		t.Fatalf("the publication publishes %s, want public.a,public.b", got)
+	}
+	p.exec(t, `INSERT INTO public.b VALUES (1)`)
+	if rec := r.until(1)[0]; rec.Topic != cfg["topic.prefix"]+".public.b" {
+		t.Fatalf("record of %s, want public.b's", rec.Topic)
+	}
+}
+
+// TestPublicationLacksTableNotFiltered: with publication.autocreate.mode all_tables
+// or disabled an existing publication is used as it is, as Debezium
+// does; one that does not publish a table table.include.list names fails
+// the start, naming the table, where Debezium would stream on without
+// its changes.
+func TestPublicationLacksTableNotFiltered(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.a (id int PRIMARY KEY)`)
+	p.exec(t, `CREATE TABLE public.b (id int PRIMARY KEY)`)
+	for _, mode := range []string{"all_tables", "disabled"} {
+		cfg := p.config("snapshot.mode", "no_data", "publication.autocreate.mode", mode,
+			"table.include.list", "public.a,public.b", "publication.name", "pub_lacks_"+mode)
+		p.exec(t, `CREATE PUBLICATION `+cfg["publication.name"]+` FOR TABLE public.a`)
+		_, err := tryStart(t, cfg, connecttest.NewOffsets())
+		if err == nil || !strings.Contains(err.Error(), "public.b") || !strings.Contains(err.Error(), cfg["publication.name"]) {
+			t.Fatalf("%s: the start with a publication lacking public.b: %v", mode, err)
+		}
+		if got := publicationTables(t, p, cfg); got != "public.a" {
+			t.Fatalf("%s: the publication was changed to %s", mode, got)
+		}
+	}
+}

@@ -177,15 +177,18 @@ func (t *task) connect(ctx context.Context) error {
 }
 
 // ensurePublication creates the publication as publication.autocreate.mode
-// says when it does not exist.
+// says when it does not exist. In filtered mode an existing publication
+// is altered to publish exactly the captured tables, as Debezium does,
+// and one FOR ALL TABLES, which cannot be, is refused.
 func (t *task) ensurePublication(ctx context.Context) error {
-	var exists bool
-	if err := t.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)", t.s.publication).
-		Scan(&exists); err != nil {
+	var all bool
+	err := t.conn.QueryRow(ctx, "SELECT puballtables FROM pg_publication WHERE pubname = $1", t.s.publication).Scan(&all)
+	exists := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("looking for publication %q: %w", t.s.publication, err)
 	}
-	if exists {
-		return t.checkPublication(ctx)
+	if exists && t.s.autocreate != "filtered" {
+		return t.checkPublication(ctx, all)
 	}
 	name := pgx.Identifier{t.s.publication}.Sanitize()
 	var q string
@@ -194,19 +197,49 @@ func (t *task) ensurePublication(ctx context.Context) error {
 		return fmt.Errorf("publication %q does not exist and %s is disabled: create it, or set %s to all_tables or filtered",
 			t.s.publication, PublicationAutocreateConfig, PublicationAutocreateConfig)
 	case "filtered":
-		tables, err := t.cat.capturedTables(ctx)
+		if all {
+			return fmt.Errorf("%s is filtered and publication %q (%s) publishes all tables, which cannot be altered to "+
+				"the captured ones: drop it for the connector to create it, create it FOR TABLE, or set %s to all_tables",
+				PublicationAutocreateConfig, t.s.publication, PublicationNameConfig, PublicationAutocreateConfig)
+		}
+		names, err := t.publishedTables(ctx)
 		if err != nil {
 			return err
 		}
-		if len(tables) == 0 {
+		if len(names) == 0 {
 			return fmt.Errorf("%s is filtered and no table is captured: publication %q cannot be created",
 				PublicationAutocreateConfig, t.s.publication)
 		}
-		var names []string
-		for _, tb := range tables {
-			names = append(names, pgx.Identifier{tb.schema, tb.name}.Sanitize())
+		var quoted []string
+		for _, n := range names {
+			quoted = append(quoted, pgx.Identifier{n[0], n[1]}.Sanitize())
 		}
-		q = "CREATE PUBLICATION " + name + " FOR TABLE " + strings.Join(names, ", ")
+		if exists {
+			current, err := t.publicationTables(ctx)
+			if err != nil {
+				return err
+			}
+			want := map[string]bool{}
+			for _, n := range names {
+				want[n[0]+"."+n[1]] = true
+			}
+			same := len(current) == len(want)
+			for _, c := range current {
+				same = same && want[c]
+			}
+			if same {
+				return nil
+			}
+			q = "ALTER PUBLICATION " + name + " SET TABLE " + strings.Join(quoted, ", ")
+			if _, err := t.conn.Exec(ctx, q); err != nil {
+				return fmt.Errorf("altering publication %q to the captured tables (%s=filtered): %w",
+					t.s.publication, PublicationAutocreateConfig, err)
+			}
+			t.log.Info("altered the publication to publish the captured tables", "publication", t.s.publication,
+				"was", current, "tables", quoted)
+			return nil
+		}
+		q = "CREATE PUBLICATION " + name + " FOR TABLE " + strings.Join(quoted, ", ")
 	default:
 		q = "CREATE PUBLICATION " + name + " FOR ALL TABLES"
 	}
@@ -217,27 +250,65 @@ func (t *task) ensurePublication(ctx context.Context) error {
 	return nil
 }
 
+// publishedTables returns the tables a filtered publication is to
+// publish: the captured ones, and the signal table, as Debezium adds it
+// to the table filter.
+func (t *task) publishedTables(ctx context.Context) ([][2]string, error) {
+	tables, err := t.cat.capturedTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	seen := map[string]bool{}
+	for _, tb := range tables {
+		out = append(out, [2]string{tb.schema, tb.name})
+		seen[tb.schema+"."+tb.name] = true
+	}
+	if sig := t.s.signalTable; sig != "" && !seen[sig] {
+		if schema, name, ok := strings.Cut(sig, "."); ok {
+			var found bool
+			if err := t.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))`, schema, name).Scan(&found); err != nil {
+				return nil, fmt.Errorf("looking for the signal table %s (%s): %w", sig, SignalDataCollectionConfig, err)
+			}
+			if found {
+				out = append(out, [2]string{schema, name})
+			}
+		}
+	}
+	return out, nil
+}
+
+// publicationTables lists the tables the existing publication publishes,
+// as schema.table.
+func (t *task) publicationTables(ctx context.Context) ([]string, error) {
+	rows, err := t.conn.Query(ctx, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+		t.s.publication)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
+	}
+	published, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
+	}
+	return published, nil
+}
+
 // checkPublication looks for captured tables an existing publication
-// does not publish, whose changes would never come: with
-// table.include.list naming them it is an error, otherwise a warning.
-func (t *task) checkPublication(ctx context.Context) error {
-	var all bool
-	if err := t.conn.QueryRow(ctx, "SELECT puballtables FROM pg_publication WHERE pubname = $1", t.s.publication).
-		Scan(&all); err != nil || all {
-		return err
+// (all_tables or disabled mode) does not publish, whose changes would
+// never come. Debezium streams on without a word; here table.include.list
+// naming them is an error, and other captured tables it lacks a warning.
+func (t *task) checkPublication(ctx context.Context, all bool) error {
+	if all {
+		return nil
 	}
 	tables, err := t.cat.capturedTables(ctx)
 	if err != nil {
 		return err
 	}
-	rows, err := t.conn.Query(ctx, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
-		t.s.publication)
+	published, err := t.publicationTables(ctx)
 	if err != nil {
-		return fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
-	}
-	published, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("listing the tables of publication %q: %w", t.s.publication, err)
+		return err
 	}
 	in := map[string]bool{}
 	for _, p := range published {
