@@ -27,6 +27,16 @@
 // next change on; the primary key and nullability are read from the
 // catalog at that moment, as Debezium does.
 //
+// A table without a primary key has records without a key (no key
+// schema, a null key), as in Debezium, unless message.key.columns names
+// its key columns (schema.table:column,...;...). At the start of
+// streaming each captured table's REPLICA IDENTITY is logged, as Debezium
+// logs it; a table without a primary key under REPLICA IDENTITY DEFAULT
+// or NOTHING is also warned about, since PostgreSQL refuses its UPDATEs
+// and DELETEs while a publication publishes them (REPLICA IDENTITY FULL,
+// or USING INDEX, lets them through, and FULL gives delete and update
+// events the whole before-image).
+//
 // # Snapshot
 //
 // With snapshot.mode initial (the default), when there is no committed
