@@ -105,7 +105,8 @@ var configDef = connect.NewConfigDef().
 		"The name of the PostgreSQL publication the pgoutput plugin streams.")).
 	Define(oneOf(key(PublicationAutocreateConfig, connect.ConfigString, "all_tables", connect.Low, "Replication", 5,
 		"How the publication is created when it does not exist: all_tables (FOR ALL TABLES), disabled (it must "+
-			"exist) or filtered (FOR TABLE the captured tables)."), "all_tables", "disabled", "filtered")).
+			"exist) or filtered (FOR TABLE the captured tables; an existing one is altered to them, and one FOR ALL "+
+			"TABLES refused)."), "all_tables", "disabled", "filtered")).
 	Define(key(StatusUpdateIntervalConfig, connect.ConfigInt, 10000, connect.Low, "Replication", 6,
 		"Frequency in milliseconds for sending replication connection status updates to the server.")).
 	Define(key(SchemaIncludeListConfig, connect.ConfigList, "", connect.Medium, "Filters", 1,
@@ -131,7 +132,7 @@ var configDef = connect.NewConfigDef().
 		"The rows an incremental snapshot reads at a time.")).
 	Define(oneOf(key(SnapshotModeConfig, connect.ConfigString, SnapshotInitial, connect.Low, "Snapshot", 1,
 		"When to take a snapshot of the captured tables: initial (when there are no offsets), initial_only (then "+
-			"stop), no_data (never; never is its older name), always, or when_needed (no offsets, or the slot is gone)."),
+			"stop, with no slot or publication), no_data (never; never is its older name), always, or when_needed (no offsets, or the slot is gone)."),
 		SnapshotInitial, SnapshotInitialOnly, SnapshotNoData, SnapshotNever, SnapshotAlways, SnapshotWhenNeeded)).
 	Define(atLeast(key(SnapshotFetchSizeConfig, connect.ConfigInt, 10240, connect.Medium, "Snapshot", 2,
 		"The maximum number of rows read from the database at once during a snapshot."), 1)).
