@@ -70,7 +70,9 @@
 // delivered again after retries.defer.timeout, up to max.num.retries times
 // (the official connector now ignores these two keys and relies on the
 // driver's retryable writes alone; kconnect uses both), then fails the
-// task. connection.uri is a password: its credentials never appear in
+// task. The records of that batch written or reported by its earlier bulk
+// writes are skipped when it is delivered again, so a retry writes no
+// document twice. connection.uri is a password: its credentials never appear in
 // logs or errors.
 //
 // # Change data capture

@@ -76,6 +76,13 @@ type task struct {
 	maxRetries int
 	deferBy    time.Duration
 	retries    int // transient failures of the batch in a row
+	// done holds the Kafka positions of the records of a batch that were
+	// written or reported before a later write of the batch failed for a
+	// transient reason: the runtime delivers the batch again, and writing
+	// them again would duplicate documents with generated ids, or refuse
+	// inserts of documents that are in fact written. Emptied once a Put
+	// ends without a retriable error.
+	done map[connect.KafkaPosition]struct{}
 	// models is scratch space for a bulk write's models.
 	models []mongo.WriteModel
 	// timeseriesChecked holds the namespaces found or made time series
@@ -158,14 +165,55 @@ type pending struct {
 // an error naming its topic, partition and offset; the others are written.
 // When errors are not tolerated, Put returns that error instead. A write
 // that fails for a transient reason is delivered again, max.num.retries
-// times, retries.defer.timeout apart, before the task fails.
+// times, retries.defer.timeout apart, before the task fails; the records
+// of that batch already written or reported (those of earlier bulk
+// writes) are then neither written nor reported again.
 func (t *task) Put(ctx context.Context, records []connect.Record) error {
 	if t.client == nil {
 		return errors.New("MongoSinkConnector: Put called on a task that is not started")
 	}
+	err := t.put(ctx, records)
+	if !errors.Is(err, connect.ErrRetriable) {
+		clear(t.done)
+	}
+	return err
+}
+
+// finished says whether r was written or reported by an earlier delivery
+// of its batch.
+func (t *task) finished(r *connect.Record) bool {
+	if len(t.done) == 0 {
+		return false
+	}
+	o, ok := r.Origin()
+	if !ok {
+		return false
+	}
+	_, ok = t.done[o]
+	return ok
+}
+
+// finish remembers that r was written or reported, for a delivery again
+// of its batch.
+func (t *task) finish(r *connect.Record) {
+	o, ok := r.Origin()
+	if !ok {
+		return
+	}
+	if t.done == nil {
+		t.done = map[connect.KafkaPosition]struct{}{}
+	}
+	t.done[o] = struct{}{}
+}
+
+func (t *task) put(ctx context.Context, records []connect.Record) error {
 	writes := make([]pending, 0, len(records))
+	var reported []*connect.Record
 	for i := range records {
 		r := &records[i]
+		if t.finished(r) {
+			continue
+		}
 		s, err := t.settings(r.Topic)
 		if err != nil {
 			return err
@@ -175,6 +223,7 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 			if err := t.report(ctx, r, fmt.Errorf("MongoSinkConnector: %s: %w", recordName(r), err)); err != nil {
 				return err
 			}
+			reported = append(reported, r)
 			continue
 		}
 		if model == nil {
@@ -189,6 +238,14 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 			end++
 		}
 		if err := t.bulkWrite(ctx, writes[start:end]); err != nil {
+			if errors.Is(err, connect.ErrRetriable) {
+				for _, r := range reported {
+					t.finish(r)
+				}
+				for _, w := range writes[:start] {
+					t.finish(w.rec)
+				}
+			}
 			return err
 		}
 		start = end

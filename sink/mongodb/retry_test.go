@@ -1,0 +1,57 @@
+package mongodb_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// TestRetryDoesNotWriteAgain: when a bulk write fails for a transient
+// reason after earlier runs of the same Put were written, delivering the
+// batch again writes only what was not written: generated ids give no
+// second copy of a document, and a record already reported is not
+// reported again.
+func TestRetryDoesNotWriteAgain(t *testing.T) { onServers(t, testRetryDoesNotWriteAgain) }
+
+func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, db string) {
+	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
+	p := newProxy(t, host)
+	config := map[string]string{
+		"connection.uri": "mongodb://" + p.ln.Addr().String() + "/?serverSelectionTimeoutMS=300&connectTimeoutMS=300&retryWrites=false",
+		"database":       db, "collection": "a", "topics": "a,b", "topic.override.b.collection": "b",
+		"max.num.retries": "1000", "retries.defer.timeout": "10",
+		// The pause after each bulk write lets the test cut the
+		// connection between the first run and the second.
+		"rate.limiting.every.n": "1", "rate.limiting.timeout": "1500",
+	}
+	task, tc := started(t, config)
+	ctx := context.Background()
+	batch := []connect.Record{
+		rec("a", 0, nil, `{"n": 1}`), rec("a", 1, nil, `"not a document"`), rec("a", 2, nil, `{"n": 2}`),
+		rec("b", 0, nil, `{"n": 3}`),
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- task.Put(ctx, batch) }()
+	require.Eventually(t, func() bool { return len(find(t, client, db, "a", nil)) == 2 }, 10*time.Second, 20*time.Millisecond)
+	p.setCut(true)
+	require.ErrorIs(t, <-done, connect.ErrRetriable)
+	require.Empty(t, find(t, client, db, "b", nil))
+	require.Len(t, tc.Reported(), 1)
+
+	p.setCut(false)
+	require.Eventually(t, func() bool { return task.Put(ctx, batch) == nil }, 30*time.Second, 100*time.Millisecond)
+	require.Len(t, find(t, client, db, "a", nil), 2, "the first run is not written again")
+	require.Len(t, find(t, client, db, "b", nil), 1)
+	require.Len(t, tc.Reported(), 1, "the record that cannot be written is not reported again")
+
+	// A later batch with other records is written as usual.
+	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 3, nil, `{"n": 4}`)}))
+	require.Len(t, find(t, client, db, "a", nil), 3)
+}
