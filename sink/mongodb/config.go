@@ -55,6 +55,8 @@ const (
 	TimeseriesLocaleConfig           = "timeseries.timefield.auto.convert.locale.language.tag"
 	MaxNumRetriesConfig              = "max.num.retries"
 	RetriesDeferTimeoutConfig        = "retries.defer.timeout"
+	MongoErrorsToleranceConfig       = "mongo.errors.tolerance"
+	MongoErrorsLogEnableConfig       = "mongo.errors.log.enable"
 )
 
 // The class names the official connector's strategy and processor keys
@@ -238,7 +240,15 @@ var configDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: TimeseriesLocaleConfig, Type: connect.ConfigString, Default: "",
 		Importance: connect.Low, Group: "Time series", OrderInGroup: 7,
 		Doc: "The DateTimeFormatter locale language tag to use with the date pattern: Defaults to Locale.ROOT. kconnect has " +
-			"the English month and AM/PM names only."})
+			"the English month and AM/PM names only."}).
+	Define(connect.ConfigKey{Name: MongoErrorsToleranceConfig, Type: connect.ConfigString, Default: "",
+		Validator: connect.OneOfIgnoreCase("", "none", "all"), Importance: connect.Medium,
+		Doc: "Use this property if you would like to configure the connector's error handling behavior differently from the " +
+			"Connect framework's: none or all, overriding errors.tolerance for the records the connector cannot write."}).
+	Define(connect.ConfigKey{Name: MongoErrorsLogEnableConfig, Type: connect.ConfigString, Default: "",
+		Validator: connect.OneOfIgnoreCase("", "true", "false"), Importance: connect.Medium,
+		Doc: "Use this property if you would like to configure the connector's error handling behavior differently from the " +
+			"Connect framework's: true or false, overriding errors.log.enable for the records the connector cannot write."})
 
 // granularities are timeseries.granularity's values, MongoDB's.
 var granularities = []string{"seconds", "minutes", "hours"}

@@ -65,7 +65,17 @@
 // error naming its topic, partition and offset; with an ordered bulk
 // write, the records after a refused one were not attempted and are
 // reported too, as the official connector reports them. With
-// errors.tolerance=none the task fails with that error instead. A bulk
+// errors.tolerance=none the task fails with that error instead.
+// mongo.errors.tolerance (none or all) overrides errors.tolerance for
+// these records, per topic with topic.override: none fails the task
+// without reporting the record even when the framework tolerates errors;
+// all reports it (the framework's reporter, applying errors.tolerance,
+// may still refuse it, as Kafka Connect's does). Each such record is
+// logged at error level unless errors are tolerated and
+// mongo.errors.log.enable (falling back to errors.log.enable) is not
+// true. mongo.errors.deadletterqueue.topic.name is the source's key: the
+// official sink has none, and its records go to the framework's
+// errors.deadletterqueue.topic.name. A bulk
 // write that fails for a transient reason (the network, no primary) is
 // delivered again after retries.defer.timeout, up to max.num.retries times
 // (the official connector now ignores these two keys and relies on the
@@ -156,8 +166,8 @@
 // # Not yet
 //
 // change.data.capture.handler.remove.null.values,
-// mongo.errors.tolerance, field.value.transformer, the CSFLE and custom
-// credential provider keys are not implemented.
+// field.value.transformer, the CSFLE and custom credential provider keys
+// are not implemented.
 //
 // # Compared with the official connector
 //

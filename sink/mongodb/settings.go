@@ -22,12 +22,20 @@ type topicSettings struct {
 	rateEvery  int
 	rateWait   time.Duration
 	batches    int // bulk writes so far, for rate limiting
+	// tolerance is mongo.errors.tolerance, "" when unset: the errant
+	// record reporter then applies the framework's errors.tolerance.
+	tolerance string
+	// logErrors: log each record that cannot be written, as the
+	// official connector does unless errors are tolerated and neither
+	// mongo.errors.log.enable nor errors.log.enable is true.
+	logErrors bool
 }
 
 // parseTopicSettings builds a topic's settings as the official
 // MongoSinkTopicConfig does; errors name the key concerned.
 func parseTopicSettings(config map[string]string, topic string) (*topicSettings, error) {
-	cfg, err := configDef.Parse(topicConfig(config, topic))
+	raw := topicConfig(config, topic)
+	cfg, err := configDef.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +45,19 @@ func parseTopicSettings(config map[string]string, topic string) (*topicSettings,
 		ordered:   cfg.Bool(BulkWriteOrderedConfig),
 		rateEvery: cfg.Int(RateLimitingEveryNConfig),
 		rateWait:  time.Duration(cfg.Int(RateLimitingTimeoutConfig)) * time.Millisecond,
+		tolerance: strings.ToLower(cfg.String(MongoErrorsToleranceConfig)),
 	}
+	// errors.tolerance and errors.log.enable are the framework's keys,
+	// which the official connector reads as fallbacks of its own.
+	tolerance := s.tolerance
+	if tolerance == "" {
+		tolerance = strings.ToLower(strings.TrimSpace(raw["errors.tolerance"]))
+	}
+	logEnable := strings.ToLower(cfg.String(MongoErrorsLogEnableConfig))
+	if logEnable == "" {
+		logEnable = strings.ToLower(strings.TrimSpace(raw["errors.log.enable"]))
+	}
+	s.logErrors = tolerance != "all" || logEnable == "true"
 	if h := strings.TrimSpace(cfg.String(ChangeDataCaptureHandlerConfig)); h != "" {
 		// The official connector then ignores the post processors and
 		// the id and write model strategies.

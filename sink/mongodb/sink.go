@@ -220,7 +220,7 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 		}
 		ns, model, err := t.prepare(s, r)
 		if err != nil {
-			if err := t.report(ctx, r, fmt.Errorf("MongoSinkConnector: %s: %w", recordName(r), err)); err != nil {
+			if err := t.report(ctx, s, r, fmt.Errorf("MongoSinkConnector: %s: %w", recordName(r), err)); err != nil {
 				return err
 			}
 			reported = append(reported, r)
@@ -376,7 +376,7 @@ func (t *task) reportWriteErrors(ctx context.Context, batch []pending, ns namesp
 			continue
 		}
 		err := fmt.Errorf("MongoSinkConnector: %s: writing to %s: %w", recordName(batch[i].rec), ns, cause)
-		if rerr := t.report(ctx, batch[i].rec, err); rerr != nil {
+		if rerr := t.report(ctx, batch[i].s, batch[i].rec, err); rerr != nil {
 			return rerr
 		}
 	}
@@ -385,8 +385,20 @@ func (t *task) reportWriteErrors(ctx context.Context, batch []pending, ns namesp
 
 // report gives a record that cannot be written to the errant record
 // reporter, returning err when there is none or it does not tolerate it.
-func (t *task) report(ctx context.Context, r *connect.Record, err error) error {
+// mongo.errors.tolerance=none returns err without reporting, and =all with
+// no reporter drops the record, as the official connector's no-op
+// reporter does; the framework's reporter may still refuse it.
+func (t *task) report(ctx context.Context, s *topicSettings, r *connect.Record, err error) error {
+	if s.logErrors {
+		t.log.Error("a record cannot be written", "error", err)
+	}
+	if s.tolerance == "none" {
+		return err
+	}
 	if t.tc == nil || t.tc.Reporter() == nil {
+		if s.tolerance == "all" {
+			return nil
+		}
 		return err
 	}
 	if rerr := t.tc.Reporter().Report(ctx, *r, err); rerr != nil {
