@@ -198,8 +198,11 @@
 //
 // mongo-java-server (.ci/mongo-start, KCONNECT_MONGODB_URI), in memory: it
 // has no transactions, no write concern errors and no retryable-write
-// labels, so the sink's transient-failure path is tested only by unit
-// tests; its change events are not MongoDB's.
+// labels, so transient failures are tested as a connection cut by a TCP
+// relay and, under a worker, the server stopped mid-run
+// (TestServerRestartedUnderWorker: FerretDB killed and restarted on its
+// files; mongo-java-server, whose data does not survive a restart, paused
+// with SIGSTOP); its change events are not MongoDB's.
 //
 // FerretDB v1.24.2 over SQLite (.ci/ferretdb-start, KCONNECT_FERRETDB_URI):
 // no change streams, no transactions, no endSessions command (the driver's
