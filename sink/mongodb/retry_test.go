@@ -2,6 +2,8 @@ package mongodb_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +17,24 @@ import (
 // TestRetryDoesNotWriteAgain: when a bulk write fails for a transient
 // reason after earlier runs of the same Put were written, delivering the
 // batch again writes only what was not written: generated ids give no
-// second copy of a document, and a record already reported is not
-// reported again.
-func TestRetryDoesNotWriteAgain(t *testing.T) { onServers(t, testRetryDoesNotWriteAgain) }
+// second copy of a document, inserts of provided ids are not refused as
+// duplicates, and a record already reported is not reported again.
+func TestRetryDoesNotWriteAgain(t *testing.T) {
+	onServers(t, func(t *testing.T, uri string, client *mongo.Client, db string) {
+		t.Run("BsonOidStrategy", func(t *testing.T) {
+			testRetryDoesNotWriteAgain(t, uri, client, db+"_oid", nil, func(n int) string { return fmt.Sprintf(`{"n": %d}`, n) })
+		})
+		t.Run("ProvidedInValueStrategy-InsertOne", func(t *testing.T) {
+			testRetryDoesNotWriteAgain(t, uri, client, db+"_ins", map[string]string{
+				"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy.ProvidedInValueStrategy",
+				"writemodel.strategy":  "com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy",
+			}, func(n int) string { return fmt.Sprintf(`{"_id": %d, "n": %d}`, n, n) })
+		})
+	})
+}
 
-func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, db string) {
+func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, db string, extra map[string]string, value func(n int) string) {
+	t.Cleanup(func() { _ = client.Database(db).Drop(context.Background()) })
 	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
 	p := newProxy(t, host)
 	config := map[string]string{
@@ -30,11 +45,12 @@ func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, 
 		// connection between the first run and the second.
 		"rate.limiting.every.n": "1", "rate.limiting.timeout": "1500",
 	}
+	maps.Copy(config, extra)
 	task, tc := started(t, config)
 	ctx := context.Background()
 	batch := []connect.Record{
-		rec("a", 0, nil, `{"n": 1}`), rec("a", 1, nil, `"not a document"`), rec("a", 2, nil, `{"n": 2}`),
-		rec("b", 0, nil, `{"n": 3}`),
+		rec("a", 0, nil, value(1)), rec("a", 1, nil, `"not a document"`), rec("a", 2, nil, value(2)),
+		rec("b", 0, nil, value(3)),
 	}
 
 	done := make(chan error, 1)
@@ -52,6 +68,6 @@ func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, 
 	require.Len(t, tc.Reported(), 1, "the record that cannot be written is not reported again")
 
 	// A later batch with other records is written as usual.
-	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 3, nil, `{"n": 4}`)}))
+	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 3, nil, value(4))}))
 	require.Len(t, find(t, client, db, "a", nil), 3)
 }
