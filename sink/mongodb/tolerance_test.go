@@ -13,6 +13,7 @@ import (
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/connecttest"
+	"github.com/kconnect-go/kconnect/sink"
 	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
 )
 
@@ -117,4 +118,33 @@ func TestMongoErrorsToleranceInvalid(t *testing.T) {
 		err := task.Start(context.Background(), config, connecttest.NewSinkTaskContext(config))
 		require.ErrorContains(t, err, strings.TrimPrefix(kv[0], "topic.override.a."))
 	}
+}
+
+// noReporterContext is a test context without an errant record reporter.
+type noReporterContext struct{ *connecttest.SinkTaskContext }
+
+func (noReporterContext) Reporter() sink.ErrantRecordReporter { return nil }
+
+// TestMongoErrorsToleranceWithoutReporter: with no errant record reporter,
+// a record that cannot be written fails Put, unless mongo.errors.tolerance
+// is all: then it is skipped, as the official connector's no-op reporter
+// skips it, and the others are written.
+func TestMongoErrorsToleranceWithoutReporter(t *testing.T) {
+	onServers(t, func(t *testing.T, uri string, client *mongo.Client, db string) {
+		ctx := context.Background()
+		for _, tolerance := range []string{"", "all"} {
+			config := map[string]string{"connection.uri": uri, "database": db, "collection": "c" + tolerance, "topics": "a",
+				"mongo.errors.tolerance": tolerance}
+			task := sinkmongodb.Plugin().New().NewTask()
+			require.NoError(t, task.Start(ctx, config, noReporterContext{connecttest.NewSinkTaskContext(config)}))
+			t.Cleanup(func() { _ = task.Stop(context.Background()) })
+			err := task.Put(ctx, []connect.Record{rec("a", 0, nil, `"not a document"`), rec("a", 1, nil, `{"_id": 1}`)})
+			if tolerance == "" {
+				require.ErrorContains(t, err, "record topic a partition 0 offset 0")
+				continue
+			}
+			require.NoError(t, err)
+			require.Len(t, find(t, client, db, "c"+tolerance, nil), 1)
+		}
+	})
 }
