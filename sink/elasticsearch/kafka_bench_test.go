@@ -81,22 +81,25 @@ func BenchmarkKafkaToElasticsearch(b *testing.B) {
 			u := testenv.Integration(b, f.Env)
 			srv := esttest.Server{Name: f.Name, URL: u}
 			b.Run("worker", func(b *testing.B) {
-				benchRun(b, srv, n, func(index string) { benchWorker(b, srv, brokers, topic, index, n) })
+				benchRun(b, srv, topic, n, func(index string) { benchWorker(b, srv, brokers, topic, index, n) })
 			})
 			b.Run("handwritten", func(b *testing.B) {
-				benchRun(b, srv, n, func(index string) { benchHandwritten(b, srv, brokers, topic, index, n) })
+				benchRun(b, srv, topic, n, func(index string) { benchHandwritten(b, srv, brokers, topic, index, n) })
 			})
 		})
 	}
 }
 
-func benchRun(b *testing.B, srv esttest.Server, n int, pass func(index string)) {
+func benchRun(b *testing.B, srv esttest.Server, topic string, n int, pass func(index string)) {
 	var peak float64
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		index := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
+		// Named after the run's own topic, so that runs sharing a server
+		// never meet, and deleted even when the run fails.
+		index := fmt.Sprintf("%s-%d-%d", strings.ToLower(topic), time.Now().UnixNano(), i)
+		b.Cleanup(func() { srv.Do(b, http.MethodDelete, "/"+index, nil) })
 		// The same index settings for both: no replicas, refreshed once a
 		// second.
 		srv.MustDo(b, http.MethodPut, "/"+index, `{"settings":{"number_of_replicas":0}}`, nil)
