@@ -7,14 +7,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
+	"weak"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/esttest"
@@ -353,4 +360,80 @@ func TestExternalVersionHeader(t *testing.T) {
 	if strings.Contains(rep[0].Err.Error(), "s3cret") {
 		t.Fatalf("the error quotes the header: %v", rep[0].Err)
 	}
+}
+
+// TestRequestsInFlightHoldNoValues: once a record's document is in a
+// request, the task lets go of its converted value unless the errant record
+// reporter reads it (a dead letter queue, or errors.log.include.messages),
+// so max.buffered.records records in flight cost their encoded documents,
+// not their values too.
+func TestRequestsInFlightHoldNoValues(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		extra map[string]string
+		kept  bool
+	}{
+		{"no reporter reads them", nil, false},
+		{"tolerated, logged without content", map[string]string{"errors.tolerance": "all", "errors.log.enable": "true"}, false},
+		{"dead letter queue", map[string]string{"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"}, true},
+		{"content logged", map[string]string{"errors.tolerance": "ALL", "errors.log.include.messages": "true"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			release := make(chan struct{})
+			f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
+				<-release
+				items := make([]int, len(lines)/2)
+				for i := range items {
+					items[i] = 201
+				}
+				return 200, items
+			}}
+			srv := f.start(t)
+			cfg := map[string]string{"key.ignore": "true", "schema.ignore": "true", "batch.size": "2", "linger.ms": "0"}
+			maps.Copy(cfg, c.extra)
+			r := start(t, srv, cfg)
+			var once sync.Once
+			unblock := func() { once.Do(func() { close(release) }) }
+			t.Cleanup(unblock) // before the task stops and the server closes
+			values := putLargeValues(t, r, 4)
+			require.Eventually(t, func() bool { return len(f.calls()) == 2 }, 10*time.Second, 5*time.Millisecond)
+			// Both requests are in flight, unanswered.
+			runtime.GC()
+			runtime.GC()
+			held := 0
+			for _, v := range values {
+				if v.Value() != nil {
+					held++
+				}
+			}
+			if want := map[bool]int{true: 4, false: 0}[c.kept]; held != want {
+				t.Fatalf("%d of 4 values held while their requests are in flight, want %d", held, want)
+			}
+			unblock()
+			if err := r.try(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// putLargeValues puts n records, each with a value holding a string of its
+// own of 1 MiB, and returns weak pointers to those strings.
+func putLargeValues(t *testing.T, r *run, n int) []weak.Pointer[byte] {
+	t.Helper()
+	var out []weak.Pointer[byte]
+	recs := make([]connect.Record, n)
+	for i := range recs {
+		s := strings.Repeat(strconv.Itoa(i), 1<<20)
+		out = append(out, weak.Make(unsafe.StringData(s)))
+		recs[i] = record("t", 0, int64(i), nil, nil, map[string]any{"s": s})
+	}
+	if err := r.task.Put(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		p, _ := recs[i].Origin()
+		r.put[sink.TopicPartition{Topic: p.Topic, Partition: p.Partition}] = p.Offset + 1
+	}
+	return out
 }

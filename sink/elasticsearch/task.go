@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ type task struct {
 	failure error
 	doc     []byte // scratch for a data stream's document
 	nest    nester // rewrites maps in documents made with the schema
+	// keepRecords: reporting a refused record reads more than its
+	// position (see holdRecord).
+	keepRecords bool
 }
 
 // batch is one _bulk request and what it came from.
@@ -59,7 +63,7 @@ type batch struct {
 }
 
 type pending struct {
-	rec      connect.Record
+	rec      connect.Record // as holdRecord keeps it
 	tr       *track
 	seq      int64
 	external bool
@@ -99,7 +103,35 @@ func (t *task) Start(_ context.Context, config map[string]string, tc sink.TaskCo
 	t.tracks = map[sink.TopicPartition]*track{}
 	t.indices = map[string]bool{}
 	t.nest = nester{compact: s.compactMaps}
+	t.keepRecords = reportsContent(config)
 	return nil
+}
+
+// reportsContent says whether the errant record reporter, as Kafka
+// Connect's errors.* settings configure it, reads a reported record's
+// key, value or headers: only when it tolerates errors and writes the
+// record to a dead letter queue or logs its content. Otherwise it reads
+// the record's position alone.
+func reportsContent(config map[string]string) bool {
+	return strings.EqualFold(strings.TrimSpace(config["errors.tolerance"]), "all") &&
+		(strings.TrimSpace(config["errors.deadletterqueue.topic.name"]) != "" ||
+			strings.EqualFold(strings.TrimSpace(config["errors.log.include.messages"]), "true"))
+}
+
+// holdRecord is what the task keeps of a record whose document is in a
+// request, until the server answers for it. Its key, value (which for a
+// JSON record is a map of every field) and headers are kept only when the
+// reporter reads them: the encoded document in the request is all a
+// retry needs, and the converted values of max.buffered.records records
+// would otherwise be most of the task's memory.
+func (t *task) holdRecord(r *connect.Record) connect.Record {
+	rec := *r
+	if !t.keepRecords {
+		rec.KeySchema, rec.Key, rec.ValueSchema, rec.Value = nil, nil, nil, nil
+		rec.Headers = connect.Headers{}
+		rec.SourcePartition, rec.SourceOffset = connect.SourcePartition{}, connect.Offset{}
+	}
+	return rec
 }
 
 // BorrowsBatch is true: the task keeps copies of the records, not Put's
@@ -191,7 +223,7 @@ func (t *task) add(ctx context.Context, r *connect.Record) error {
 		}
 	}
 	b.b.add(a, doc)
-	b.recs = append(b.recs, pending{rec: *r, tr: tr, seq: seq, external: a.external, delete: a.op == opDelete})
+	b.recs = append(b.recs, pending{rec: t.holdRecord(r), tr: tr, seq: seq, external: a.external, delete: a.op == opDelete})
 	t.records++
 	full := b.b.len() >= t.s.batchSize || t.s.bulkBytes > 0 && int64(len(b.b.buf)) >= t.s.bulkBytes
 	if full {
