@@ -38,6 +38,9 @@ func newClient(s *settings) *client {
 		MaxIdleConnsPerHost:   s.maxInFlight + 2,
 		IdleConnTimeout:       time.Minute,
 	}
+	if s.proxy != nil {
+		tr.Proxy = http.ProxyURL(s.proxy)
+	}
 	if s.connectTimeout == 0 {
 		tr.DialContext = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
 	}

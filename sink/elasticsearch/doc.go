@@ -69,5 +69,10 @@
 // version from a header instead of the offset (a record without it, or
 // whose value is not an integer, cannot be converted).
 //
-// Not yet supported: proxies, Kerberos and external.resource.usage.
+// proxy.host and proxy.port send every request through an HTTP proxy
+// (CONNECT tunnels for https:// URLs), with proxy.username and
+// proxy.password as basic credentials. Kerberos is not supported:
+// kerberos.user.principal and kerberos.keytab.path are refused when set.
+//
+// Not yet supported: external.resource.usage.
 package elasticsearch
