@@ -49,11 +49,13 @@
 // differs). A small request builder appends the NDJSON into a reused buffer.
 //
 // With elastic.security.protocol=SSL, the elastic.https.ssl.* keys set the
-// trusted authorities and the client certificate of https:// URLs: PEM
-// files or inline PEM, or PKCS12 stores; JKS stores and encrypted PEM keys
-// are refused (convert them). Without it, https:// URLs trust the system's
-// authorities and every elastic.https. key is ignored, as in Confluent's
-// connector.
+// trusted authorities and the client certificate of https:// URLs: JKS
+// (the default type, as in Kafka) or PKCS12 stores, PEM files or inline
+// PEM, with private keys unencrypted or encrypted in PKCS #8
+// (elastic.https.ssl.key.password). A JKS trust store needs its password,
+// as its integrity is always checked. Without it, https:// URLs trust the
+// system's authorities and every elastic.https. key is ignored, as in
+// Confluent's connector.
 //
 // With the schema used (schema.ignore=false), maps are written as
 // Confluent writes them: as objects when compact.map.entries is true (the

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/pavlo-v-chernykh/keystore-go/v4"
+	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -50,28 +53,30 @@ func defineTLS(def *connect.ConfigDef) *connect.ConfigDef {
 				"elastic.https. key is ignored (https URLs are still served, trusting the system's certificate "+
 				"authorities); with SSL they configure TLS for the https URLs of connection.url.")).
 		Define(key(SSLKeystoreLocationConfig, connect.ConfigString, "",
-			"The client certificate and key, for servers that ask for one: a PEM file (private key, unencrypted, "+
-				"and certificate chain) or a PKCS12 file. JKS stores are not read: convert them to PKCS12 with "+
-				"keytool -importkeystore -deststoretype PKCS12.")).
-		Define(key(SSLKeystorePasswordConfig, connect.ConfigPassword, nil, "The password of a PKCS12 key store.")).
+			"The client certificate and key, for servers that ask for one: a JKS or PKCS12 key store, or a PEM "+
+				"file (private key, in PKCS #8 and encrypted with elastic.https.ssl.key.password, or unencrypted, "+
+				"and certificate chain). Of a store holding several private keys, the first by alias is used.")).
+		Define(key(SSLKeystorePasswordConfig, connect.ConfigPassword, nil, "The password of a JKS or PKCS12 key store.")).
 		Define(key(SSLKeystoreTypeConfig, connect.ConfigString, "JKS",
-			"The format of the key store file: PKCS12 or PEM (JKS, Kafka's default, is not read; a file holding "+
-				"PEM is read as PEM whatever this says).")).
+			"The format of the key store file: JKS, PKCS12 or PEM. As Java's stores, JKS and PKCS12 each read "+
+				"the other's files, and a file holding PEM is read as PEM whatever this says.")).
 		Define(key(SSLKeyPasswordConfig, connect.ConfigPassword, nil,
-			"The password of the private key in a PKCS12 key store, when it differs from the store's. Encrypted "+
-				"PEM keys are not read.")).
+			"The password of the private key: of a PEM key encrypted in PKCS #8 (ENCRYPTED PRIVATE KEY), or of "+
+				"the key in a JKS or PKCS12 store when it differs from the store's.")).
 		Define(key(SSLKeystoreKeyConfig, connect.ConfigPassword, nil,
-			"The client's private key in PEM form (unencrypted), with elastic.https.ssl.keystore.certificate.chain, "+
-				"instead of a key store file.")).
+			"The client's private key in PEM form (encrypted in PKCS #8 with elastic.https.ssl.key.password, or "+
+				"unencrypted), with elastic.https.ssl.keystore.certificate.chain, instead of a key store file.")).
 		Define(key(SSLKeystoreCertificateChainConfig, connect.ConfigPassword, nil,
 			"The client's certificate chain in PEM form, with elastic.https.ssl.keystore.key.")).
 		Define(key(SSLTruststoreLocationConfig, connect.ConfigString, "",
-			"The certificate authorities trusted to sign the servers' certificates: a PEM file or a PKCS12 "+
-				"trust store. Without it (and without elastic.https.ssl.truststore.certificates), the system's.")).
-		Define(key(SSLTruststorePasswordConfig, connect.ConfigPassword, nil, "The password of a PKCS12 trust store.")).
+			"The certificate authorities trusted to sign the servers' certificates: a JKS or PKCS12 trust store "+
+				"(its trusted certificate entries) or a PEM file. Without it (and without "+
+				"elastic.https.ssl.truststore.certificates), the system's.")).
+		Define(key(SSLTruststorePasswordConfig, connect.ConfigPassword, nil,
+			"The password of a JKS or PKCS12 trust store (needed for JKS: its integrity is always checked).")).
 		Define(key(SSLTruststoreTypeConfig, connect.ConfigString, "JKS",
-			"The format of the trust store file: PKCS12 or PEM (JKS, Kafka's default, is not read; a file holding "+
-				"PEM is read as PEM whatever this says).")).
+			"The format of the trust store file: JKS, PKCS12 or PEM. As Java's stores, JKS and PKCS12 each read "+
+				"the other's files, and a file holding PEM is read as PEM whatever this says.")).
 		Define(key(SSLTruststoreCertificatesConfig, connect.ConfigPassword, nil,
 			"Trusted certificates in PEM form, instead of a trust store file.")).
 		Define(key(SSLEndpointIdentificationConfig, connect.ConfigString, "https",
@@ -157,26 +162,117 @@ func tlsVersions(cfg *connect.Config, c *tls.Config) error {
 	return nil
 }
 
-// storeFile reads a store's file and says whether it holds PEM; anything
-// else must be a PKCS12 store.
-func storeFile(path, locKey, typeKey, typ string) (data []byte, isPEM bool, err error) {
+// storeKind is a store file's format, told by its content.
+type storeKind uint8
+
+const (
+	storePEM storeKind = iota
+	storePKCS12
+	storeJKS
+)
+
+// jksMagic starts every JKS store.
+var jksMagic = []byte{0xfe, 0xed, 0xfe, 0xed}
+
+// storeFile reads a store's file and tells its format by its content, as
+// Java's JKS and PKCS12 key stores each read the other's files: Kafka's
+// default type, JKS, thus serves PKCS12 files too.
+func storeFile(path, locKey, typeKey, typ string) (data []byte, kind storeKind, err error) {
 	data, err = os.ReadFile(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", locKey, err)
+		return nil, 0, fmt.Errorf("%s: %w", locKey, err)
 	}
 	if bytes.Contains(data, []byte("-----BEGIN ")) {
-		return data, true, nil
+		return data, storePEM, nil
 	}
 	switch strings.ToUpper(strings.TrimSpace(typ)) {
-	case "PKCS12":
-		return data, false, nil
-	case "JKS":
-		return nil, false, fmt.Errorf("%s: %s is not PEM, and JKS stores are not read (%s=JKS): convert it to PKCS12 "+
-			"(keytool -importkeystore -deststoretype PKCS12) and set %s=PKCS12", locKey, path, typeKey, typeKey)
+	case "PKCS12", "JKS":
+		if bytes.HasPrefix(data, jksMagic) {
+			return data, storeJKS, nil
+		}
+		return data, storePKCS12, nil
 	case "PEM":
-		return nil, false, fmt.Errorf("%s: %s holds no PEM data", locKey, path)
+		return nil, 0, fmt.Errorf("%s: %s holds no PEM data", locKey, path)
 	}
-	return nil, false, fmt.Errorf("%s: %q is not supported: PKCS12 or PEM", typeKey, typ)
+	return nil, 0, fmt.Errorf("%s: %q is not supported: JKS, PKCS12 or PEM", typeKey, typ)
+}
+
+// loadJKS reads a JKS store, checking its integrity with the password;
+// passwordKey names the key to blame when that fails. keystore-go's errors
+// name no secret.
+func loadJKS(data []byte, password, passwordKey string) (keystore.KeyStore, error) {
+	ks := keystore.New()
+	if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
+		return ks, fmt.Errorf("reading the JKS store (is %s right?): %w", passwordKey, err)
+	}
+	return ks, nil
+}
+
+// jksCertificates returns the trusted certificate entries of a JKS store,
+// those Java's trust manager trusts.
+func jksCertificates(data []byte, password string) ([]*x509.Certificate, error) {
+	ks, err := loadJKS(data, password, SSLTruststorePasswordConfig)
+	if err != nil {
+		return nil, err
+	}
+	var out []*x509.Certificate
+	aliases := ks.Aliases()
+	slices.Sort(aliases)
+	for _, alias := range aliases {
+		if !ks.IsTrustedCertificateEntry(alias) {
+			continue
+		}
+		e, err := ks.GetTrustedCertificateEntry(alias)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: %w", alias, err)
+		}
+		c, err := x509.ParseCertificate(e.Certificate.Content)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: %w", alias, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// jksKeyPair returns the first private key entry of a JKS store, by
+// alias, with its chain; its password is keyPassword or, as in Java, the
+// store's.
+func jksKeyPair(data []byte, storePassword, keyPassword string) (tls.Certificate, error) {
+	ks, err := loadJKS(data, storePassword, SSLKeystorePasswordConfig)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if keyPassword == "" {
+		keyPassword = storePassword
+	}
+	aliases := ks.Aliases()
+	slices.Sort(aliases)
+	for _, alias := range aliases {
+		if !ks.IsPrivateKeyEntry(alias) {
+			continue
+		}
+		e, err := ks.GetPrivateKeyEntry(alias, []byte(keyPassword))
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("entry %q: reading its private key (is %s right?): %w", alias, SSLKeyPasswordConfig, err)
+		}
+		key, err := x509.ParsePKCS8PrivateKey(e.PrivateKey)
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("entry %q: %w", alias, err)
+		}
+		if len(e.CertificateChain) == 0 {
+			return tls.Certificate{}, fmt.Errorf("entry %q has no certificate", alias)
+		}
+		cert := tls.Certificate{PrivateKey: key}
+		for _, c := range e.CertificateChain {
+			cert.Certificate = append(cert.Certificate, c.Content)
+		}
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return tls.Certificate{}, fmt.Errorf("entry %q: %w", alias, err)
+		}
+		return cert, nil
+	}
+	return tls.Certificate{}, errors.New("no private key entry in the JKS store")
 }
 
 // trustStore returns the trusted authorities, or nil for the system's.
@@ -193,13 +289,16 @@ func trustStore(cfg *connect.Config) (*x509.CertPool, error) {
 			return nil, fmt.Errorf("%s: %w", SSLTruststoreCertificatesConfig, err)
 		}
 	case loc != "":
-		data, isPEM, err := storeFile(loc, SSLTruststoreLocationConfig, SSLTruststoreTypeConfig, cfg.String(SSLTruststoreTypeConfig))
+		data, kind, err := storeFile(loc, SSLTruststoreLocationConfig, SSLTruststoreTypeConfig, cfg.String(SSLTruststoreTypeConfig))
 		if err != nil {
 			return nil, err
 		}
-		if isPEM {
+		switch kind {
+		case storePEM:
 			certs, err = pemCertificates(data)
-		} else {
+		case storeJKS:
+			certs, err = jksCertificates(data, cfg.Password(SSLTruststorePasswordConfig).Value())
+		default:
 			certs, err = pkcs12.DecodeTrustStore(data, cfg.Password(SSLTruststorePasswordConfig).Value())
 			if err != nil {
 				// go-pkcs12's errors name no secret, but say nothing of
@@ -258,7 +357,7 @@ func keyStore(cfg *connect.Config) (tls.Certificate, bool, error) {
 		if key == "" || chain == "" {
 			return tls.Certificate{}, false, fmt.Errorf("%s and %s must be set together", SSLKeystoreKeyConfig, SSLKeystoreCertificateChainConfig)
 		}
-		cert, err := pemKeyPair([]byte(chain), []byte(key))
+		cert, err := pemKeyPair([]byte(chain), []byte(key), cfg.Password(SSLKeyPasswordConfig).Value())
 		if err != nil {
 			return tls.Certificate{}, false, fmt.Errorf("%s, %s: %w", SSLKeystoreKeyConfig, SSLKeystoreCertificateChainConfig, err)
 		}
@@ -266,15 +365,19 @@ func keyStore(cfg *connect.Config) (tls.Certificate, bool, error) {
 	case loc == "":
 		return tls.Certificate{}, false, nil
 	}
-	data, isPEM, err := storeFile(loc, SSLKeystoreLocationConfig, SSLKeystoreTypeConfig, cfg.String(SSLKeystoreTypeConfig))
+	data, kind, err := storeFile(loc, SSLKeystoreLocationConfig, SSLKeystoreTypeConfig, cfg.String(SSLKeystoreTypeConfig))
 	if err != nil {
 		return tls.Certificate{}, false, err
 	}
 	var cert tls.Certificate
-	if isPEM {
-		cert, err = pemKeyPair(data, data)
-	} else {
-		cert, err = pkcs12KeyPair(data, cfg.Password(SSLKeystorePasswordConfig).Value(), cfg.Password(SSLKeyPasswordConfig).Value())
+	storePassword, keyPassword := cfg.Password(SSLKeystorePasswordConfig).Value(), cfg.Password(SSLKeyPasswordConfig).Value()
+	switch kind {
+	case storePEM:
+		cert, err = pemKeyPair(data, data, keyPassword)
+	case storeJKS:
+		cert, err = jksKeyPair(data, storePassword, keyPassword)
+	default:
+		cert, err = pkcs12KeyPair(data, storePassword, keyPassword)
 	}
 	if err != nil {
 		return tls.Certificate{}, false, fmt.Errorf("%s: %s: %w", SSLKeystoreLocationConfig, loc, err)
@@ -282,15 +385,39 @@ func keyStore(cfg *connect.Config) (tls.Certificate, bool, error) {
 	return cert, true, nil
 }
 
-func pemKeyPair(chain, key []byte) (tls.Certificate, error) {
+// pemKeyPair reads a PEM certificate chain and private key. A key
+// encrypted in PKCS #8 (ENCRYPTED PRIVATE KEY, as Kafka reads them) is
+// decrypted with password; OpenSSL's older encrypted form is not read,
+// as by Kafka.
+func pemKeyPair(chain, key []byte, password string) (tls.Certificate, error) {
 	for rest := key; ; {
 		var b *pem.Block
 		if b, rest = pem.Decode(rest); b == nil {
 			break
 		}
-		if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
-			return tls.Certificate{}, errors.New("the private key is encrypted: give it unencrypted, in PKCS #8 or PKCS #1")
+		if strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
+			return tls.Certificate{}, errors.New("the private key is encrypted in OpenSSL's legacy form, which is not read: " +
+				"convert it to PKCS #8 (openssl pkcs8 -topk8 -v2 aes-256-cbc)")
 		}
+		if b.Type != "ENCRYPTED PRIVATE KEY" {
+			continue
+		}
+		if password == "" {
+			return tls.Certificate{}, fmt.Errorf("the private key is encrypted: set %s", SSLKeyPasswordConfig)
+		}
+		k, err := pkcs8.ParsePKCS8PrivateKey(b.Bytes, []byte(password))
+		if err != nil {
+			// pkcs8's errors quote no key material.
+			return tls.Certificate{}, fmt.Errorf("decrypting the private key (is %s right?): %w", SSLKeyPasswordConfig, err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		// Decrypted, the key goes through the same checks as a plain one,
+		// its match with the certificate among them.
+		key = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+		break
 	}
 	cert, err := tls.X509KeyPair(chain, key)
 	if err != nil {

@@ -1,6 +1,7 @@
 package elasticsearch_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,11 +16,14 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pavlo-v-chernykh/keystore-go/v4"
+	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/kconnect-go/kconnect/connecttest"
@@ -39,6 +43,12 @@ type testPKI struct {
 	clientCert string // PEM text
 	clientP12  string // file, password "p12-s3cret"
 	trustP12   string // file, password "trust-s3cret"
+	clientJKS  string // file, store password "jks-s3cret", key password "key-s3cret"
+	trustJKS   string // file, password "trust-s3cret"
+	// The client's key encrypted in PKCS #8 with "pem-s3cret": as PEM
+	// text, and in a file with the chain.
+	clientEncKey string
+	clientEncPEM string
 }
 
 func newTestPKI(t *testing.T, serverNames ...string) *testPKI {
@@ -101,7 +111,37 @@ func newTestPKI(t *testing.T, serverNames ...string) *testPKI {
 		t.Fatal(err)
 	}
 	p.trustP12 = p.write(t, "trust.p12", trust)
+
+	created := time.Now()
+	ks := keystore.New()
+	if err := ks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: created, PrivateKey: keyDER,
+		CertificateChain: []keystore.Certificate{{Type: "X509", Content: cc.Raw}, {Type: "X509", Content: p.ca.Raw}}},
+		[]byte("key-s3cret")); err != nil {
+		t.Fatal(err)
+	}
+	p.clientJKS = p.writeJKS(t, "client.jks", ks, "jks-s3cret")
+	ts := keystore.New()
+	if err := ts.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: created,
+		Certificate: keystore.Certificate{Type: "X509", Content: p.ca.Raw}}); err != nil {
+		t.Fatal(err)
+	}
+	p.trustJKS = p.writeJKS(t, "trust.jks", ts, "trust-s3cret")
+
+	enc, err := pkcs8.MarshalPrivateKey(ck, []byte("pem-s3cret"), nil) // PBES2: PBKDF2-SHA256, AES-256-CBC
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.clientEncKey = string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: enc}))
+	p.clientEncPEM = p.write(t, "client-enc.pem", []byte(p.clientEncKey+p.clientCert))
 	return p
+}
+
+func (p *testPKI) writeJKS(t *testing.T, name string, ks keystore.KeyStore, password string) string {
+	var b bytes.Buffer
+	if err := ks.Store(&b, []byte(password)); err != nil {
+		t.Fatal(err)
+	}
+	return p.write(t, name, b.Bytes())
 }
 
 func mustKey(t *testing.T) *ecdsa.PrivateKey {
@@ -160,6 +200,17 @@ func TestTLS(t *testing.T) {
 			elasticsearch.SSLKeystoreTypeConfig: "PKCS12", elasticsearch.SSLKeystorePasswordConfig: "p12-s3cret"},
 		"inline pem": {elasticsearch.SSLTruststoreCertificatesConfig: pki.caPEM, elasticsearch.SSLKeystoreKeyConfig: pki.clientKey,
 			elasticsearch.SSLKeystoreCertificateChainConfig: pki.clientCert},
+		// JKS is the types' default, as in Kafka.
+		"jks files": {elasticsearch.SSLTruststoreLocationConfig: pki.trustJKS, elasticsearch.SSLTruststorePasswordConfig: "trust-s3cret",
+			elasticsearch.SSLKeystoreLocationConfig: pki.clientJKS, elasticsearch.SSLKeystorePasswordConfig: "jks-s3cret",
+			elasticsearch.SSLKeyPasswordConfig: "key-s3cret"},
+		// Java's JKS stores read PKCS12 files too.
+		"pkcs12 files as jks": {elasticsearch.SSLTruststoreLocationConfig: pki.trustP12, elasticsearch.SSLTruststorePasswordConfig: "trust-s3cret",
+			elasticsearch.SSLKeystoreLocationConfig: pki.clientP12, elasticsearch.SSLKeystorePasswordConfig: "p12-s3cret"},
+		"encrypted pem file": {elasticsearch.SSLTruststoreLocationConfig: pki.caPEM, elasticsearch.SSLKeystoreLocationConfig: pki.clientEncPEM,
+			elasticsearch.SSLKeystoreTypeConfig: "PEM", elasticsearch.SSLKeyPasswordConfig: "pem-s3cret"},
+		"encrypted inline pem": {elasticsearch.SSLTruststoreLocationConfig: pki.caPEM, elasticsearch.SSLKeystoreKeyConfig: pki.clientEncKey,
+			elasticsearch.SSLKeystoreCertificateChainConfig: pki.clientCert, elasticsearch.SSLKeyPasswordConfig: "pem-s3cret"},
 	}
 	caText, err := os.ReadFile(pki.caPEM)
 	if err != nil {
@@ -233,8 +284,21 @@ func TestTLSBadStores(t *testing.T) {
 		{"wrong truststore password", map[string]string{elasticsearch.SSLTruststoreLocationConfig: pki.trustP12,
 			elasticsearch.SSLTruststoreTypeConfig: "PKCS12", elasticsearch.SSLTruststorePasswordConfig: "wr0ng-s3cret"},
 			elasticsearch.SSLTruststorePasswordConfig},
-		{"jks", map[string]string{elasticsearch.SSLTruststoreLocationConfig: jks, elasticsearch.SSLTruststorePasswordConfig: "wr0ng-s3cret"},
-			"JKS stores are not read"},
+		{"jks truststore password", map[string]string{elasticsearch.SSLTruststoreLocationConfig: pki.trustJKS,
+			elasticsearch.SSLTruststorePasswordConfig: "wr0ng-s3cret"}, elasticsearch.SSLTruststorePasswordConfig},
+		{"jks keystore password", map[string]string{elasticsearch.SSLKeystoreLocationConfig: pki.clientJKS,
+			elasticsearch.SSLKeystorePasswordConfig: "wr0ng-s3cret", elasticsearch.SSLKeyPasswordConfig: "key-s3cret"},
+			elasticsearch.SSLKeystorePasswordConfig},
+		{"jks key password", map[string]string{elasticsearch.SSLKeystoreLocationConfig: pki.clientJKS,
+			elasticsearch.SSLKeystorePasswordConfig: "jks-s3cret", elasticsearch.SSLKeyPasswordConfig: "wr0ng-s3cret"},
+			elasticsearch.SSLKeyPasswordConfig},
+		{"truncated jks", map[string]string{elasticsearch.SSLTruststoreLocationConfig: jks, elasticsearch.SSLTruststorePasswordConfig: "wr0ng-s3cret"},
+			"JKS"},
+		{"encrypted pem without password", map[string]string{elasticsearch.SSLKeystoreLocationConfig: pki.clientEncPEM},
+			elasticsearch.SSLKeyPasswordConfig},
+		{"encrypted pem, wrong password", map[string]string{elasticsearch.SSLKeystoreKeyConfig: pki.clientEncKey,
+			elasticsearch.SSLKeystoreCertificateChainConfig: pki.clientCert, elasticsearch.SSLKeyPasswordConfig: "wr0ng-s3cret"},
+			elasticsearch.SSLKeyPasswordConfig},
 		{"key without chain", map[string]string{elasticsearch.SSLKeystoreKeyConfig: pki.clientKey},
 			elasticsearch.SSLKeystoreCertificateChainConfig},
 		{"protocol", map[string]string{elasticsearch.SSLProtocolConfig: "TLSv1.1"}, elasticsearch.SSLProtocolConfig},
@@ -280,5 +344,54 @@ func TestTLSServer(t *testing.T) {
 		if n := real.Count(t, index); n != 5 {
 			t.Fatalf("%d documents, want 5", n)
 		}
+	})
+}
+
+// TestTLSStoresFromTools reads stores as Java's keytool and OpenSSL write
+// them (a JKS trust store, a JKS key store whose key has its own password,
+// a PKCS #8 key encrypted by openssl pkcs8 -topk8), when those tools are
+// installed.
+func TestTLSStoresFromTools(t *testing.T) {
+	pki := newTestPKI(t)
+	run := func(t *testing.T, name string, args ...string) {
+		t.Helper()
+		path, err := exec.LookPath(name)
+		if err != nil {
+			t.Skipf("%s is not installed", name)
+		}
+		if out, err := exec.Command(path, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	write := func(t *testing.T, cfg map[string]string) {
+		f, backend := okServer(t)
+		srv := pki.proxy(t, backend.URL)
+		r := start(t, srv, withDefaults(cfg, map[string]string{elasticsearch.SecurityProtocolConfig: "SSL", "key.ignore": "true",
+			"schema.ignore": "true", "linger.ms": "0"}))
+		r.write(docs(t, "t", 2)...)
+		if n := len(f.calls()); n != 1 {
+			t.Fatalf("%d requests reached the server through TLS, want 1", n)
+		}
+	}
+	t.Run("keytool", func(t *testing.T) {
+		trust, client := filepath.Join(pki.dir, "kt-trust.jks"), filepath.Join(pki.dir, "kt-client.jks")
+		run(t, "keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", pki.caPEM, "-keystore", trust,
+			"-storetype", "JKS", "-storepass", "trust-s3cret")
+		run(t, "keytool", "-importkeystore", "-noprompt", "-srckeystore", pki.clientP12, "-srcstoretype", "PKCS12",
+			"-srcstorepass", "p12-s3cret", "-destkeystore", client, "-deststoretype", "JKS", "-deststorepass", "jks-s3cret",
+			"-destkeypass", "key-s3cret")
+		write(t, map[string]string{elasticsearch.SSLTruststoreLocationConfig: trust, elasticsearch.SSLTruststorePasswordConfig: "trust-s3cret",
+			elasticsearch.SSLKeystoreLocationConfig: client, elasticsearch.SSLKeystorePasswordConfig: "jks-s3cret",
+			elasticsearch.SSLKeyPasswordConfig: "key-s3cret"})
+	})
+	t.Run("openssl", func(t *testing.T) {
+		plain, enc := pki.write(t, "plain-key.pem", []byte(pki.clientKey)), filepath.Join(pki.dir, "openssl-key.pem")
+		run(t, "openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain, "-out", enc, "-passout", "pass:pem-s3cret")
+		key, err := os.ReadFile(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, map[string]string{elasticsearch.SSLTruststoreLocationConfig: pki.caPEM, elasticsearch.SSLKeystoreKeyConfig: string(key),
+			elasticsearch.SSLKeystoreCertificateChainConfig: pki.clientCert, elasticsearch.SSLKeyPasswordConfig: "pem-s3cret"})
 	})
 }
