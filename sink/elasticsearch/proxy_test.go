@@ -126,22 +126,32 @@ func TestProxy(t *testing.T) {
 			t.Fatalf("server saw %d requests; proxy saw %q, refused %d", len(f.calls()), seen, refused)
 		}
 	})
-	t.Run("wrong password", func(t *testing.T) {
-		proxy := startProxy(t, "squid", "pr0xy-s3cret")
-		_, srv := okServer(t)
-		r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0", "max.retries": "0",
-			"proxy.host": proxy.host, "proxy.port": proxy.port, "proxy.username": "squid", "proxy.password": "wr0ng-s3cret"})
-		err := r.try(docs(t, "t", 1)...)
-		if err == nil || !strings.Contains(err.Error(), "407") {
-			t.Fatalf("err %v, want the proxy's 407", err)
-		}
-		if strings.Contains(err.Error(), "s3cret") {
-			t.Fatalf("the error shows the proxy password: %v", err)
-		}
-		if _, refused := proxy.requests(); refused == 0 {
-			t.Fatal("the proxy refused nothing")
-		}
-	})
+	for _, scheme := range []string{"http", "https"} {
+		t.Run("wrong password, "+scheme, func(t *testing.T) {
+			proxy := startProxy(t, "squid", "pr0xy-s3cret")
+			_, srv := okServer(t)
+			cfg := map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0", "max.retries": "0",
+				"proxy.host": proxy.host, "proxy.port": proxy.port, "proxy.username": "squid", "proxy.password": "wr0ng-s3cret"}
+			if scheme == "https" {
+				pki := newTestPKI(t)
+				srv = pki.proxy(t, srv.URL)
+				cfg[elasticsearch.SecurityProtocolConfig] = "SSL"
+				cfg[elasticsearch.SSLTruststoreLocationConfig] = pki.caPEM
+				cfg[elasticsearch.SSLKeystoreLocationConfig] = pki.clientPEM
+			}
+			r := start(t, srv, cfg)
+			err := r.try(docs(t, "t", 1)...)
+			if err == nil || !strings.Contains(err.Error(), "407") && !strings.Contains(err.Error(), "Proxy Authentication Required") {
+				t.Fatalf("err %v, want the proxy's refusal", err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("the error shows the proxy password: %v", err)
+			}
+			if _, refused := proxy.requests(); refused == 0 {
+				t.Fatal("the proxy refused nothing")
+			}
+		})
+	}
 }
 
 func containsPrefix(list []string, prefix string) bool {
