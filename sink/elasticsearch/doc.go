@@ -22,11 +22,11 @@
 // Batches of batch.size records (or bulk.size.bytes) are sent after
 // linger.ms, at most max.in.flight.requests at once; Put blocks once
 // max.buffered.records are waiting. Until the server answers for it, the
-// task keeps a record's encoded document and its position, and its key,
-// value and headers only when the errant record reporter reads them
+// task keeps a record's encoded document and its Kafka position, and the
+// record itself only when the errant record reporter reads its content
 // (errors.tolerance=all with a dead letter queue or
 // errors.log.include.messages=true): otherwise a record it reports carries
-// its topic, Kafka position and timestamp alone. Items the server answers 429 or 5xx
+// its topic and Kafka position alone. Items the server answers 429 or 5xx
 // for, and requests it could not be reached for, are sent again up to
 // max.retries times with exponential back-off and jitter
 // (retry.backoff.ms). A document the server refuses as malformed

@@ -24,8 +24,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/internal/esttest"
 	"github.com/kconnect-go/kconnect/sink"
+	"github.com/kconnect-go/kconnect/sink/elasticsearch"
 )
 
 // fakeServer answers index checks with "exists" and hands each _bulk
@@ -436,4 +438,70 @@ func putLargeValues(t *testing.T, r *run, n int) []weak.Pointer[byte] {
 		r.put[sink.TopicPartition{Topic: p.Topic, Partition: p.Partition}] = p.Offset + 1
 	}
 	return out
+}
+
+// BenchmarkHeapInFlight: the live heap of a task holding
+// max.buffered.records (20,000) records in unanswered requests, values as
+// JsonConverter gives the benchmark's 10-field JSON objects, with and
+// without a reporter that reads their content. One op is one such task.
+func BenchmarkHeapInFlight(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		extra map[string]string
+	}{
+		{"values-dropped", nil},
+		{"values-kept", map[string]string{"errors.tolerance": "all", "errors.log.include.messages": "true"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var heap float64
+			for range b.N {
+				heap += heapInFlight(b, c.extra)
+			}
+			b.ReportMetric(heap/float64(b.N)/(1<<20), "heap-MiB")
+		})
+	}
+}
+
+func heapInFlight(b *testing.B, extra map[string]string) float64 {
+	const n = 20_000
+	// A server that keeps nothing of the requests: only the task's heap
+	// is counted. It answers every index check, and no _bulk request
+	// until the end.
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_bulk" {
+			io.Copy(io.Discard, r.Body)
+			<-release
+			http.Error(w, "gone", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	cfg := map[string]string{"connection.url": srv.URL, "topics": "t", "key.ignore": "true", "schema.ignore": "true",
+		"max.buffered.records": strconv.Itoa(n + 1)}
+	maps.Copy(cfg, extra)
+	task := elasticsearch.Plugin().New().NewTask()
+	if err := task.Start(context.Background(), cfg, connecttest.NewSinkTaskContext(cfg)); err != nil {
+		b.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < n; i += 500 { // as the worker's polls give them
+		recs := make([]connect.Record, 500)
+		for j := range recs {
+			k := int64(i + j)
+			recs[j] = record("t", 0, k, nil, nil, map[string]any{"id": k, "name": fmt.Sprintf("customer-%d", k),
+				"email": fmt.Sprintf("c%d@example.com", k), "amount": float64(k%1000) + 0.25, "qty": k % 17, "active": k%2 == 0,
+				"ts": 1_700_000_000_000 + k, "city": "Zürich", "tag": fmt.Sprintf("t%d", k%10), "note": "a note of some length"})
+		}
+		if err := task.Put(context.Background(), recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	close(release)
+	_ = task.Stop(context.Background())
+	srv.CloseClientConnections()
+	return float64(after.HeapAlloc) - float64(before.HeapAlloc)
 }

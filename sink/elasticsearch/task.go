@@ -63,7 +63,8 @@ type batch struct {
 }
 
 type pending struct {
-	rec      connect.Record // as holdRecord keeps it
+	pos      connect.KafkaPosition
+	full     *connect.Record // the record, only when the reporter reads it (keepRecords)
 	tr       *track
 	seq      int64
 	external bool
@@ -118,20 +119,27 @@ func reportsContent(config map[string]string) bool {
 			strings.EqualFold(strings.TrimSpace(config["errors.log.include.messages"]), "true"))
 }
 
-// holdRecord is what the task keeps of a record whose document is in a
-// request, until the server answers for it. Its key, value (which for a
-// JSON record is a map of every field) and headers are kept only when the
-// reporter reads them: the encoded document in the request is all a
-// retry needs, and the converted values of max.buffered.records records
-// would otherwise be most of the task's memory.
-func (t *task) holdRecord(r *connect.Record) connect.Record {
-	rec := *r
-	if !t.keepRecords {
-		rec.KeySchema, rec.Key, rec.ValueSchema, rec.Value = nil, nil, nil, nil
-		rec.Headers = connect.Headers{}
-		rec.SourcePartition, rec.SourceOffset = connect.SourcePartition{}, connect.Offset{}
+// record is what the task reports of a record in flight: the record as
+// Put gave it when the reporter reads its content (keepRecords), else one
+// that holds its Kafka position alone. The converted values of
+// max.buffered.records records would otherwise be most of the task's
+// memory, and the encoded document in the request is all a retry needs.
+func (p *pending) record() connect.Record {
+	if p.full != nil {
+		return *p.full
 	}
-	return rec
+	r := connect.Record{Topic: p.pos.Topic}
+	r.SetPartition(p.pos.Partition)
+	if p.pos.Offset >= 0 {
+		r.SetOrigin(p.pos)
+	}
+	return r
+}
+
+// position is the record's position for logs and errors.
+func (p *pending) position() string {
+	r := p.record()
+	return r.Position().String()
 }
 
 // BorrowsBatch is true: the task keeps copies of the records, not Put's
@@ -223,7 +231,12 @@ func (t *task) add(ctx context.Context, r *connect.Record) error {
 		}
 	}
 	b.b.add(a, doc)
-	b.recs = append(b.recs, pending{rec: t.holdRecord(r), tr: tr, seq: seq, external: a.external, delete: a.op == opDelete})
+	p := pending{pos: pos, tr: tr, seq: seq, external: a.external, delete: a.op == opDelete}
+	if t.keepRecords {
+		full := *r
+		p.full = &full
+	}
+	b.recs = append(b.recs, p)
 	t.records++
 	full := b.b.len() >= t.s.batchSize || t.s.bulkBytes > 0 && int64(len(b.b.buf)) >= t.s.bulkBytes
 	if full {
@@ -568,7 +581,7 @@ func (t *task) handle(ctx context.Context, b *batch) {
 	}()
 	if b.err != nil {
 		if t.failure == nil {
-			t.failure = fmt.Errorf("ElasticsearchSinkConnector: writing %d records to %s: %w", len(b.recs), b.recs[0].rec.Topic, b.err)
+			t.failure = fmt.Errorf("ElasticsearchSinkConnector: writing %d records to %s: %w", len(b.recs), b.recs[0].pos.Topic, b.err)
 		}
 		return
 	}
@@ -582,7 +595,7 @@ func (t *task) handle(ctx context.Context, b *batch) {
 			// A data stream's create of an id it holds is a replay;
 			// Confluent's connector reports neither.
 			if !p.external && t.s.dataStreamType == "" {
-				t.log.Warn("version conflict", "position", p.rec.Position().String(), "error", it.Error.String())
+				t.log.Warn("version conflict", "position", p.position(), "error", it.Error.String())
 				t.report(ctx, p, it, false)
 			}
 		case itemFailed:
@@ -595,7 +608,7 @@ func (t *task) handle(ctx context.Context, b *batch) {
 			case malformedIgnore:
 				t.report(ctx, p, it, false)
 			case malformedWarn:
-				t.log.Warn("the server refused a malformed document; not indexing it", "position", p.rec.Position().String(),
+				t.log.Warn("the server refused a malformed document; not indexing it", "position", p.position(),
 					"error", it.Error.String(), "key", BehaviorOnMalformedDocsConfig)
 				t.report(ctx, p, it, false)
 			default:
@@ -617,14 +630,15 @@ func (t *task) report(ctx context.Context, p *pending, it *bulkItem, fail bool) 
 	if it.Error != nil {
 		what = it.Error.String()
 	}
-	cause := fmt.Errorf("indexing record at %s failed: %s", p.rec.Position(), what)
+	rec := p.record()
+	cause := fmt.Errorf("indexing record at %s failed: %s", rec.Position(), what)
 	var rep sink.ErrantRecordReporter
 	if t.tc != nil {
 		rep = t.tc.Reporter()
 	}
 	if rep != nil {
-		if err := rep.Report(ctx, p.rec, cause); err != nil && !fail {
-			t.log.Debug("the errant record reporter refused a record", "position", p.rec.Position().String(), "err", err)
+		if err := rep.Report(ctx, rec, cause); err != nil && !fail {
+			t.log.Debug("the errant record reporter refused a record", "position", p.position(), "err", err)
 		}
 	}
 	if fail && t.failure == nil {
