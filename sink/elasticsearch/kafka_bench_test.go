@@ -14,6 +14,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,11 @@ const benchDocsEnv = "KCONNECT_BENCH_ROWS"
 // benchConfigEnv adds connector settings to the worker's, as
 // key=value,key=value, for experiments.
 const benchConfigEnv = "KCONNECT_BENCH_ES_CONFIG"
+
+// benchHeapProfileEnv names a file the worker's pass writes a heap profile
+// to once half the records are committed: what holds the worker's memory
+// in the middle of a run.
+const benchHeapProfileEnv = "KCONNECT_BENCH_HEAPPROFILE"
 
 // benchRoundsEnv sets how many times (default 1) each server is written
 // by each program in turn.
@@ -182,6 +188,7 @@ func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, inde
 	if err := w.CreateConnector(ctx, name, config); err != nil {
 		b.Fatal(err)
 	}
+	heapProfile := os.Getenv(benchHeapProfileEnv)
 	deadline := time.Now().Add(30 * time.Minute)
 	for time.Now().Before(deadline) {
 		offs, err := w.ConnectorOffsets(ctx, name)
@@ -194,6 +201,10 @@ func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, inde
 			if total == int64(n) {
 				return
 			}
+			if total >= int64(n/2) && heapProfile != "" {
+				writeHeapProfile(b, heapProfile)
+				heapProfile = ""
+			}
 		}
 		if st, err := w.Status(name); err == nil {
 			for _, ts := range st.Tasks {
@@ -205,6 +216,17 @@ func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, inde
 		time.Sleep(20 * time.Millisecond) // polling the committed offsets
 	}
 	b.Fatal("the sink never committed every record")
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // benchHandwritten is a program without kconnect: a franz-go group
