@@ -505,3 +505,43 @@ func heapInFlight(b *testing.B, extra map[string]string) float64 {
 	srv.CloseClientConnections()
 	return float64(after.HeapAlloc) - float64(before.HeapAlloc)
 }
+
+// TestBackPressureKeepsBatchesWhole: Puts arriving faster than the server
+// answers each go out as one request, however max.buffered.records cuts
+// across them: a batch cut to the room a finished request left would make
+// ever smaller requests.
+func TestBackPressureKeepsBatchesWhole(t *testing.T) {
+	var mu sync.Mutex
+	sizes := map[int]int{} // items per request: how many requests
+	f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
+		time.Sleep(5 * time.Millisecond) // the server's latency, slower than Put
+		items := make([]int, len(lines)/2)
+		for i := range items {
+			items[i] = 201
+		}
+		mu.Lock()
+		sizes[len(items)]++
+		mu.Unlock()
+		return 200, items
+	}}
+	srv := f.start(t)
+	r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0",
+		"max.buffered.records": "1000", "max.in.flight.requests": "2"})
+	const puts, size = 20, 300
+	all := docs(t, "t", puts*size)
+	for i := range puts {
+		// Put after Put, as a worker polling a backlog does.
+		if err := r.task.Put(context.Background(), all[i*size:(i+1)*size]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.put[sink.TopicPartition{Topic: "t", Partition: 0}] = puts * size
+	if err := r.try(); err != nil { // until every record is done
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 1 || sizes[size] != puts {
+		t.Fatalf("requests by number of items: %v, want %d of %d", sizes, puts, size)
+	}
+}

@@ -177,9 +177,17 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 			return err
 		}
 		// Back-pressure: Put waits for requests to finish rather than
-		// buffering more than max.buffered.records.
+		// buffering more than max.buffered.records. The batch being
+		// filled is sent early only when nothing else is in flight to
+		// wait for: cut whenever a finished request freed fewer records
+		// than a Put brings, batches would shrink with every cut, each
+		// finished small request freeing room for only as small a next
+		// one, until the server took many small requests, which it
+		// indexes far more slowly than few large ones.
 		for t.records >= t.s.maxBuffered {
-			t.sendCurrent()
+			if t.pending.Load() == 0 {
+				t.sendCurrent()
+			}
 			if err := t.await(ctx); err != nil {
 				return err
 			}
