@@ -47,7 +47,7 @@ type task struct {
 	doc     []byte // scratch for a data stream's document
 	nest    nester // rewrites maps in documents made with the schema
 	// keepRecords: reporting a refused record reads more than its
-	// position (see holdRecord).
+	// position (see pending.record).
 	keepRecords bool
 }
 
