@@ -27,9 +27,14 @@
 // (errors.tolerance=all with a dead letter queue or
 // errors.log.include.messages=true): otherwise a record it reports carries
 // its topic and Kafka position alone. Items the server answers 429 or 5xx
-// for, and requests it could not be reached for, are sent again up to
-// max.retries times with exponential back-off and jitter
-// (retry.backoff.ms). A document the server refuses as malformed
+// for, and requests no server answered or answered 429 or 5xx for, are
+// sent again with exponential back-off and jitter (retry.backoff.ms), up
+// to max.retries times for a batch in all, as in Confluent's connector.
+// The servers of connection.url take requests in turn; one that cannot be
+// reached (or does not answer within read.timeout.ms, which bounds the
+// wait for each part of the response, body included) is skipped for a
+// minute, doubling up to half an hour while it stays down, and the request
+// goes to the next one at once, without using a retry. A document the server refuses as malformed
 // (Elasticsearch's document_parsing_exception, OpenSearch's
 // mapper_parsing_exception) follows behavior.on.malformed.documents and
 // goes to the errant record reporter (the dead letter queue) with its

@@ -493,8 +493,11 @@ func (t *task) dispatchLocked(b *batch) {
 	}()
 }
 
-// send sends a batch, and sends again, max.retries times with back-off,
-// the items the server answered busy (429) or failed (5xx) for.
+// send sends a batch, and sends again, with back-off, what failed in a
+// way that may heal: the whole request (no server answered, 429 or 5xx)
+// or the items the server answered busy (429) or failed (5xx) for. As in
+// Confluent's connector, max.retries bounds the retries of the batch in
+// all, whichever way each attempt failed.
 func (t *task) send(b *batch) {
 	n := b.b.len()
 	b.items = append(b.items[:0], make([]bulkItem, n)...)
@@ -504,37 +507,40 @@ func (t *task) send(b *batch) {
 	}
 	body := b.b.buf
 	for attempt := 0; ; attempt++ {
-		_, data, err := t.c.do(t.sendCtx, http.MethodPost, "/_bulk", body, true)
+		_, data, err := t.c.try(t.sendCtx, http.MethodPost, "/_bulk", body, true)
 		if err != nil {
-			b.err = err
-			return
-		}
-		items, err := parseBulkResponse(data, len(b.todo))
-		if err != nil {
-			b.err = err
-			return
-		}
-		again := b.todo[:0]
-		for j, it := range items {
-			i := b.todo[j]
-			b.items[i] = it
-			if it.outcome() == itemRetry {
-				again = append(again, i)
+			if !retriable(err) || attempt >= t.s.maxRetries || t.sendCtx.Err() != nil {
+				b.err = t.c.exhausted(t.sendCtx, err, attempt)
+				return
 			}
-		}
-		b.todo = again
-		if len(again) == 0 || attempt >= t.s.maxRetries {
-			return
+		} else {
+			items, err := parseBulkResponse(data, len(b.todo))
+			if err != nil {
+				b.err = err
+				return
+			}
+			again := b.todo[:0]
+			for j, it := range items {
+				i := b.todo[j]
+				b.items[i] = it
+				if it.outcome() == itemRetry {
+					again = append(again, i)
+				}
+			}
+			b.todo = again
+			if len(again) == 0 || attempt >= t.s.maxRetries {
+				return
+			}
+			b.resend = b.resend[:0]
+			for _, i := range again {
+				b.resend = append(b.resend, b.b.item(i)...)
+			}
+			body = b.resend
 		}
 		if sleep(t.sendCtx, backoff(t.s.backoff, attempt)) != nil {
 			b.err = t.sendCtx.Err()
 			return
 		}
-		b.resend = b.resend[:0]
-		for _, i := range again {
-			b.resend = append(b.resend, b.b.item(i)...)
-		}
-		body = b.resend
 	}
 }
 
