@@ -72,19 +72,29 @@ func refusingListener(t *testing.T) (string, *atomic.Int32) {
 // the next server, and the dead one is skipped afterwards.
 func TestDeadURLSkippedWithoutRetries(t *testing.T) {
 	esttest.Each(t, func(t *testing.T, srv esttest.Server) {
-		dead, tries := refusingListener(t)
-		index := srv.Index(t, "esfix-dead")
-		r := start(t, srv, map[string]string{"connection.url": dead + "," + srv.URL, "key.ignore": "true", "schema.ignore": "true",
-			"max.retries": "0", "linger.ms": "0", "topics": index})
-		for i := range 4 {
-			r.write(docs(t, index, 4)[i])
-		}
-		srv.Do(t, http.MethodPost, "/"+index+"/_refresh", nil)
-		if n := srv.Count(t, index); n != 4 {
-			t.Fatalf("%d documents, want 4", n)
-		}
-		if n := tries.Load(); n != 1 {
-			t.Fatalf("%d connections to the dead server, want 1 (then skipped)", n)
+		for _, kind := range []string{"closes", "silent"} {
+			t.Run(kind, func(t *testing.T) {
+				var dead string
+				var tries *atomic.Int32
+				if kind == "closes" {
+					dead, tries = refusingListener(t)
+				} else {
+					dead = "http://" + fullBacklog(t) // costs connection.timeout.ms
+				}
+				index := srv.Index(t, "esfix-dead")
+				r := start(t, srv, map[string]string{"connection.url": dead + "," + srv.URL, "key.ignore": "true", "schema.ignore": "true",
+					"max.retries": "0", "linger.ms": "0", "topics": index, "connection.timeout.ms": "200"})
+				for i := range 4 {
+					r.write(docs(t, index, 4)[i])
+				}
+				srv.Do(t, http.MethodPost, "/"+index+"/_refresh", nil)
+				if n := srv.Count(t, index); n != 4 {
+					t.Fatalf("%d documents, want 4", n)
+				}
+				if tries != nil && tries.Load() != 1 {
+					t.Fatalf("%d connections to the dead server, want 1 (then skipped)", tries.Load())
+				}
+			})
 		}
 	})
 }
