@@ -71,25 +71,56 @@ func TestBulkSizeBytes(t *testing.T) {
 // TestFlushSynchronously: with flush.synchronously, PreCommit waits for
 // the requests in flight; without, it returns what is done already.
 func TestFlushSynchronously(t *testing.T) {
-	for _, sync := range []string{"true", "false"} {
-		t.Run(sync, func(t *testing.T) {
+	for _, synchronous := range []string{"true", "false"} {
+		t.Run(synchronous, func(t *testing.T) {
+			// The server answers only when released, so the request is in
+			// flight when PreCommit runs, however slow the machine.
+			release := make(chan struct{})
+			var once sync.Once
+			free := func() { once.Do(func() { close(release) }) }
+			t.Cleanup(free)
 			f := &fakeServer{bulk: func(_ int, lines []string) (int, []int) {
-				time.Sleep(300 * time.Millisecond) // a slow server, so PreCommit finds the request in flight
+				<-release
 				return 200, allCreated(lines)
 			}}
 			srv := f.start(t)
-			r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0", "flush.synchronously": sync})
+			r := start(t, srv, map[string]string{"key.ignore": "true", "schema.ignore": "true", "linger.ms": "0", "flush.synchronously": synchronous})
 			if err := r.task.Put(context.Background(), docs(t, "t", 1)); err != nil {
 				t.Fatal(err)
 			}
 			tp := sink.TopicPartition{Topic: "t"}
-			got, err := r.task.(sink.PreCommitter).PreCommit(context.Background(), map[sink.TopicPartition]int64{tp: 1})
-			if err != nil {
-				t.Fatal(err)
+			type result struct {
+				got map[sink.TopicPartition]int64
+				err error
 			}
-			want := map[string]int64{"true": 1, "false": 0}[sync]
-			if got[tp] != want {
-				t.Fatalf("PreCommit offset %d, want %d", got[tp], want)
+			done := make(chan result, 1)
+			go func() {
+				got, err := r.task.(sink.PreCommitter).PreCommit(context.Background(), map[sink.TopicPartition]int64{tp: 1})
+				done <- result{got, err}
+			}()
+			var res result
+			if synchronous == "true" {
+				select {
+				case res = <-done:
+					t.Fatalf("PreCommit returned %v, %v before its request was answered", res.got, res.err)
+				case <-time.After(200 * time.Millisecond):
+				}
+				free()
+				res = <-done
+			} else {
+				select {
+				case res = <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("PreCommit waited for the request with flush.synchronously=false")
+				}
+				free()
+			}
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			want := map[string]int64{"true": 1, "false": 0}[synchronous]
+			if res.got[tp] != want {
+				t.Fatalf("PreCommit offset %d, want %d", res.got[tp], want)
 			}
 		})
 	}
