@@ -910,7 +910,14 @@ func (c *connectorRun) startInstance(ctx context.Context) error {
 	return nil
 }
 
-// stopInstance stops the connector instance, if its Start succeeded.
+// stopInstance stops the connector instance, if its Start succeeded. Its
+// Stop gets a context that ends after the task shutdown timeout (or with
+// ctx), and is waited for that long, whatever ctx: a Stop that ignores its
+// context is abandoned then, as Kafka Connect gives up on a connector that
+// outlives its graceful shutdown timeout, so that no Close, delete or
+// restart hangs on it. The error then wraps
+// context.DeadlineExceeded; the Stop's goroutine ends when its code
+// returns.
 func (c *connectorRun) stopInstance(ctx context.Context) error {
 	c.mu.Lock()
 	instance, started := c.instance, c.started
@@ -919,11 +926,30 @@ func (c *connectorRun) stopInstance(ctx context.Context) error {
 	if !started {
 		return nil
 	}
+	var stop func(context.Context) error
 	switch inst := instance.(type) {
 	case source.Connector:
-		return safeCall(func() error { return inst.Stop(ctx) })
+		stop = inst.Stop
 	case sink.Connector:
-		return safeCall(func() error { return inst.Stop(ctx) })
+		stop = inst.Stop
+	default:
+		return nil
 	}
-	return nil
+	timeout := c.w.opts.shutdownTimeout
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// Waited for by its own timer, not sctx: a Stop that returns as soon
+	// as a caller's ended context tells it to is not abandoned for it.
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	done := make(chan error, 1)
+	go func() { done <- safeCall(func() error { return stop(sctx) }) }()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		c.log.Error("connector's Stop did not return within the task shutdown timeout: abandoned; its goroutine ends when the connector's code returns",
+			"timeout", timeout)
+		return fmt.Errorf("Stop did not return within %s and was abandoned: %w", timeout, context.DeadlineExceeded)
+	}
 }

@@ -182,7 +182,9 @@ func OffsetFlushTimeout(d time.Duration) Opt { return func(o *options) { o.flush
 // clients, is abandoned, as Kafka Connect cancels it: its producer or consumer is closed, it commits no
 // offsets and reports no state any more, and the call that stopped it
 // returns an error wrapping ErrTaskAbandoned. Its goroutine ends when the
-// task's code returns.
+// task's code returns. A connector's Stop is given the same timeout, after
+// which it is abandoned and the call that stopped it returns an error
+// naming the connector.
 func TaskShutdownTimeout(d time.Duration) Opt { return func(o *options) { o.shutdownTimeout = d } }
 
 // RestartFailedTasks makes the worker restart a failed task by itself after
