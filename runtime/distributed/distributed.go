@@ -306,6 +306,10 @@ type Herder struct {
 	// any (WorkerCoordinator's lastCompletedGenerationId).
 	lastGen int32
 	closed  bool
+	// abandoned are the errors of the worker's own stops (a rebalance's,
+	// a revocation's, a restart's) that abandoned tasks, for Close to
+	// return: their goroutines may outlive it.
+	abandoned []error
 }
 
 var _ herder.Herder = (*Herder)(nil)
@@ -435,7 +439,12 @@ func (h *Herder) ID() string { return h.id }
 
 // Close stops every connector and task the worker runs, leaves the group
 // so that it rebalances at once, and closes the worker's topics and
-// clients. It is safe to call more than once.
+// clients. It is safe to call more than once. A task that did not stop
+// within the engine's shutdown budget (worker.TaskShutdownTimeout), here
+// or in a stop the worker made while it ran (for a rebalance, a
+// revocation or a restart), was abandoned: the error then wraps
+// worker.ErrTaskAbandoned and names each such connector and task, whose
+// goroutine may outlive Close until the task's code returns.
 func (h *Herder) Close() error {
 	h.mu.Lock()
 	if h.closed {
@@ -478,7 +487,21 @@ func (h *Herder) Close() error {
 	h.statusQ.close()
 	errs = append(errs, h.engine.Close())
 	errs = append(errs, h.closeStores()...)
+	h.mu.Lock()
+	errs = append(errs, h.abandoned...)
+	h.mu.Unlock()
 	return errors.Join(errs...)
+}
+
+// stopFailed logs the error of a stop the worker made by itself, with
+// what it was doing, and keeps it for Close when it abandoned tasks.
+func (h *Herder) stopFailed(err error, what string, args ...any) {
+	h.log.Warn(what, append(args, "err", err)...)
+	if errors.Is(err, worker.ErrTaskAbandoned) {
+		h.mu.Lock()
+		h.abandoned = append(h.abandoned, err)
+		h.mu.Unlock()
+	}
 }
 
 func (h *Herder) closeStores() []error {
@@ -695,7 +718,7 @@ func (h *Herder) run(ctx context.Context) {
 			stopErrs = h.stopConnectors(stopContext(ctx), snap, conns, tasksOf)
 		}
 		for _, err := range stopErrs {
-			h.log.Warn("stopping for a rebalance", "err", err)
+			h.stopFailed(err, "stopping for a rebalance")
 		}
 		// Their UNASSIGNED statuses are written before the next owners
 		// can report RUNNING, which they would otherwise hide.
@@ -914,7 +937,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 
 	if len(a.RevokedConnectors) > 0 || len(a.RevokedTasks) > 0 {
 		for _, err := range h.stopRevoked(stopContext(ctx), snap, a.RevokedConnectors, a.RevokedTasks) {
-			h.log.Warn("stopping what the leader revoked", "err", err)
+			h.stopFailed(err, "stopping what the leader revoked")
 		}
 		// Their UNASSIGNED statuses are written before the next owners
 		// can report RUNNING, which they would otherwise hide.
@@ -972,7 +995,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 		}
 		h.mu.Unlock()
 		for _, err := range h.stopRevoked(stopContext(ctx), snap, conns, tasks) {
-			h.log.Warn("stopping what the eager assignment gave others", "err", err)
+			h.stopFailed(err, "stopping what the eager assignment gave others")
 		}
 	}
 

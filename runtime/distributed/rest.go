@@ -348,7 +348,7 @@ func (h *Herder) applyRestart(req configtopic.RestartRequest) {
 	if slices.Contains(held.Connectors, req.Connector) && (!req.OnlyFailed || st.Connector.State == worker.Failed) {
 		h.statusQ.push(statusWrite{connector: req.Connector, task: -1, status: restarting})
 		if err := run.RestartConnector(ctx); err != nil {
-			h.log.Warn("restarting connector", "connector", req.Connector, "err", err)
+			h.stopFailed(err, "restarting connector", "connector", req.Connector)
 		}
 	}
 	if !req.IncludeTasks || target == configtopic.Stopped {
@@ -370,7 +370,7 @@ func (h *Herder) applyRestart(req configtopic.RestartRequest) {
 		}
 		h.statusQ.push(statusWrite{connector: req.Connector, task: i, status: restarting})
 		if err := run.RestartTask(ctx, i, tc, wt); err != nil {
-			h.log.Warn("restarting task", "connector", req.Connector, "task", i, "err", err)
+			h.stopFailed(err, "restarting task", "connector", req.Connector, "task", i)
 		}
 	}
 }
