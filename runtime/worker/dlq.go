@@ -159,6 +159,11 @@ func (p *errorPolicy) openDeadLetters(ctx context.Context, w *engine, id TaskID,
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordDeliveryTimeout(0), // retry until the write succeeds or the task stops, as Kafka Connect's producer does
 		kgo.UnknownTopicRetries(-1),  // the topic exists: a fresh one may take a moment to be served
+		// A client's Close waits up to a second for its last
+		// client-metrics push (KIP-714), which a silent broker never
+		// answers; every task stop would pay it. The producer's metrics
+		// are not worth that.
+		kgo.DisableClientMetrics(),
 	), c.clients.producer...)...)
 	if err != nil {
 		return fmt.Errorf("dead letter queue producer: %w", err)
