@@ -8,6 +8,7 @@ package elasticsearch_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"reflect"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -46,6 +48,29 @@ const benchConfigEnv = "KCONNECT_BENCH_ES_CONFIG"
 // in the middle of a run.
 const benchHeapProfileEnv = "KCONNECT_BENCH_HEAPPROFILE"
 
+// benchDefaultsEnv, set to 1, gives the records string keys and their
+// values a schema (JsonConverter's envelope), and leaves key.ignore and
+// schema.ignore at their defaults: document ids from the keys with the
+// offset as external version, and the index's mapping made from the
+// schema. The hand-written program then sends the same ids and versions
+// into an index with the same mapping.
+const benchDefaultsEnv = "KCONNECT_BENCH_ES_DEFAULTS"
+
+// benchEnvelope is the JsonConverter envelope of the keyed records'
+// values, before their payload; benchMapping is the mapping the sink
+// makes of its schema.
+const (
+	benchEnvelope = `{"schema":{"type":"struct","optional":false,"fields":[` +
+		`{"field":"id","type":"int64"},{"field":"name","type":"string"},{"field":"email","type":"string"},` +
+		`{"field":"amount","type":"double"},{"field":"qty","type":"int32"},{"field":"active","type":"boolean"},` +
+		`{"field":"ts","type":"int64"},{"field":"city","type":"string"},{"field":"tag","type":"string"},` +
+		`{"field":"note","type":"string"}]},"payload":`
+	benchText    = `{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}}`
+	benchMapping = `{"properties":{"id":{"type":"long"},"name":` + benchText + `,"email":` + benchText +
+		`,"amount":{"type":"double"},"qty":{"type":"integer"},"active":{"type":"boolean"},"ts":{"type":"long"},` +
+		`"city":` + benchText + `,"tag":` + benchText + `,"note":` + benchText + `}}`
+)
+
 // benchRoundsEnv sets how many times (default 1) each server is written
 // by each program in turn.
 const benchRoundsEnv = "KCONNECT_BENCH_ROUNDS"
@@ -66,6 +91,7 @@ func BenchmarkKafkaToElasticsearch(b *testing.B) {
 	brokers := testkafka.Brokers(b)
 	topic := testkafka.Topic(b, "es-bench")
 	testkafka.CreateTopic(b, brokers, topic, 4, nil)
+	keyed := os.Getenv(benchDefaultsEnv) == "1"
 	cl := testkafka.Client(b, brokers, kgo.ProducerLinger(5*time.Millisecond))
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -74,8 +100,13 @@ func BenchmarkKafkaToElasticsearch(b *testing.B) {
 	for i := range n {
 		v := fmt.Appendf(nil, `{"id":%d,"name":"customer-%d","email":"c%d@example.com","amount":%d.25,"qty":%d,"active":%t,"ts":%d,"city":"Zürich","tag":"t%d","note":"a note of some length"}`,
 			i, i, i, i%1000, i%17, i%2 == 0, 1_700_000_000_000+int64(i), i%10)
+		rec := &kgo.Record{Topic: topic, Value: v}
+		if keyed {
+			rec.Key = strconv.AppendInt(nil, int64(i), 10)
+			rec.Value = append(append([]byte(benchEnvelope), v...), '}')
+		}
 		wg.Add(1)
-		cl.Produce(ctx, &kgo.Record{Topic: topic, Value: v}, func(_ *kgo.Record, err error) {
+		cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 			if err != nil {
 				mu.Lock()
 				perr = err
@@ -103,25 +134,31 @@ func BenchmarkKafkaToElasticsearch(b *testing.B) {
 				u := testenv.Integration(b, f.Env)
 				srv := esttest.Server{Name: f.Name, URL: u}
 				b.Run("worker", func(b *testing.B) {
-					benchRun(b, srv, topic, n, func(index string) { benchWorker(b, srv, brokers, topic, index, n, nil) })
+					benchRun(b, srv, topic, n, "", func(index string) { benchWorker(b, srv, brokers, topic, index, n, keyed, nil) })
 				})
 				// The sink keeps a record's value until its item is
 				// answered only for a reporter that reads it: here, one
 				// logging the content of the records it is given.
 				b.Run("worker-values-kept", func(b *testing.B) {
-					benchRun(b, srv, topic, n, func(index string) {
-						benchWorker(b, srv, brokers, topic, index, n, map[string]string{"errors.tolerance": "all", "errors.log.include.messages": "true"})
+					benchRun(b, srv, topic, n, "", func(index string) {
+						benchWorker(b, srv, brokers, topic, index, n, keyed, map[string]string{"errors.tolerance": "all", "errors.log.include.messages": "true"})
 					})
 				})
 				b.Run("handwritten", func(b *testing.B) {
-					benchRun(b, srv, topic, n, func(index string) { benchHandwritten(b, srv, brokers, topic, index, n) })
+					// The sink makes its mapping while timed, but at once,
+					// in one request.
+					mapping := ""
+					if keyed {
+						mapping = `,"mappings":` + benchMapping
+					}
+					benchRun(b, srv, topic, n, mapping, func(index string) { benchHandwritten(b, srv, brokers, topic, index, n, keyed) })
 				})
 			})
 		}
 	}
 }
 
-func benchRun(b *testing.B, srv esttest.Server, topic string, n int, pass func(index string)) {
+func benchRun(b *testing.B, srv esttest.Server, topic string, n int, mapping string, pass func(index string)) {
 	var peak float64
 	var cpu time.Duration
 	b.ResetTimer()
@@ -133,7 +170,7 @@ func benchRun(b *testing.B, srv esttest.Server, topic string, n int, pass func(i
 		b.Cleanup(func() { srv.Do(b, http.MethodDelete, "/"+index, nil) })
 		// The same index settings for both: no replicas, refreshed once a
 		// second.
-		srv.MustDo(b, http.MethodPut, "/"+index, `{"settings":{"number_of_replicas":0}}`, nil)
+		srv.MustDo(b, http.MethodPut, "/"+index, `{"settings":{"number_of_replicas":0}`+mapping+`}`, nil)
 		rss := procstat.Start()
 		cpu0 := cpuTime()
 		b.StartTimer()
@@ -144,6 +181,9 @@ func benchRun(b *testing.B, srv esttest.Server, topic string, n int, pass func(i
 		if got := srv.Count(b, index); got != n {
 			b.Fatalf("%s holds %d documents, want %d", index, got, n)
 		}
+		if mapping == "" && strings.Contains(b.Name(), "/worker") && os.Getenv(benchDefaultsEnv) == "1" {
+			checkMapping(b, srv, index)
+		}
 		srv.Do(b, http.MethodDelete, "/"+index, nil)
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "docs/s")
@@ -151,6 +191,22 @@ func benchRun(b *testing.B, srv esttest.Server, topic string, n int, pass func(i
 	// The process's CPU time (user and system) per document: steadier
 	// than wall time on a loaded machine, where the server sets the pace.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*n), "cpu-µs/doc")
+}
+
+// checkMapping fails unless the sink gave index the mapping the
+// hand-written program's index is created with.
+func checkMapping(b *testing.B, srv esttest.Server, index string) {
+	var got map[string]struct {
+		Mappings any `json:"mappings"`
+	}
+	srv.MustDo(b, http.MethodGet, "/"+index+"/_mapping", nil, &got)
+	var want any
+	if err := json.Unmarshal([]byte(benchMapping), &want); err != nil {
+		b.Fatal(err)
+	}
+	if !reflect.DeepEqual(got[index].Mappings, want) {
+		b.Fatalf("the sink mapped %s as %v, the hand-written program as %v", index, got[index].Mappings, want)
+	}
 }
 
 func cpuTime() time.Duration {
@@ -162,9 +218,9 @@ func cpuTime() time.Duration {
 }
 
 // benchWorker runs the sink in a worker, with Confluent's defaults but
-// key.ignore and schema.ignore (and extra), until every offset is
-// committed.
-func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int, extra map[string]string) {
+// key.ignore and schema.ignore unless keyed (and extra), until every
+// offset is committed.
+func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int, keyed bool, extra map[string]string) {
 	ctx := context.Background()
 	w, err := worker.New(worker.Brokers(brokers...), worker.Plugins(elasticsearch.Plugin()),
 		worker.OffsetFlushInterval(100*time.Millisecond), worker.Logger(slog.New(slog.DiscardHandler)))
@@ -179,6 +235,11 @@ func benchWorker(b *testing.B, srv esttest.Server, brokers []string, topic, inde
 		"value.converter.schemas.enable": "false", "key.ignore": "true", "schema.ignore": "true",
 		"transforms": "index", "transforms.index.type": "org.apache.kafka.connect.transforms.RegexRouter",
 		"transforms.index.regex": ".*", "transforms.index.replacement": index,
+	}
+	if keyed {
+		delete(config, "key.ignore")
+		delete(config, "schema.ignore")
+		delete(config, "value.converter.schemas.enable")
 	}
 	maps.Copy(config, extra)
 	for _, kv := range strings.Split(os.Getenv(benchConfigEnv), ",") {
@@ -232,9 +293,10 @@ func writeHeapProfile(b *testing.B, path string) {
 
 // benchHandwritten is a program without kconnect: a franz-go group
 // consumer whose records' values go, as they are, into _bulk index items
-// with the same ids (topic+partition+offset), batchBatch to a request, at
-// most benchInFlight requests at once.
-func benchHandwritten(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int) {
+// with the same ids (topic+partition+offset, or when keyed the key with
+// the offset as external version and the payload out of the envelope),
+// benchBatch to a request, at most benchInFlight requests at once.
+func benchHandwritten(b *testing.B, srv esttest.Server, brokers []string, topic, index string, n int, keyed bool) {
 	cl := testkafka.Client(b, brokers, kgo.ConsumerGroup(testkafka.Group(b, "es-hand")), kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	defer cl.Close()
@@ -278,8 +340,13 @@ func benchHandwritten(b *testing.B, srv esttest.Server, brokers []string, topic,
 			}
 		})
 		fs.EachRecord(func(r *kgo.Record) {
-			buf = fmt.Appendf(buf, `{"index":{"_index":%q,"_id":"%s+%d+%d"}}`+"\n", index, r.Topic, r.Partition, r.Offset)
-			buf = append(append(buf, r.Value...), '\n')
+			if keyed {
+				buf = fmt.Appendf(buf, `{"index":{"_index":%q,"_id":%q,"version":%d,"version_type":"external"}}`+"\n", index, r.Key, r.Offset)
+				buf = append(append(buf, r.Value[len(benchEnvelope):len(r.Value)-1]...), '\n')
+			} else {
+				buf = fmt.Appendf(buf, `{"index":{"_index":%q,"_id":"%s+%d+%d"}}`+"\n", index, r.Topic, r.Partition, r.Offset)
+				buf = append(append(buf, r.Value...), '\n')
+			}
 			items++
 			seen++
 			if items == benchBatch {
