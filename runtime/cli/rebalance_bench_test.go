@@ -25,6 +25,10 @@ import (
 // rebalanceBenchEnv, set to a number of runs, turns TestRebalanceTimes on.
 const rebalanceBenchEnv = "KCONNECT_BENCH_REBALANCE"
 
+// rebalanceKindsEnv, a comma-separated list, keeps only the clusters
+// whose name contains one of its words ("kconnect", "JVM", "sessioned").
+const rebalanceKindsEnv = "KCONNECT_BENCH_REBALANCE_KINDS"
+
 // benchWorker is one distributed worker process of TestRebalanceTimes.
 type benchWorker struct {
 	url  string // REST URL, without a trailing slash
@@ -38,21 +42,32 @@ type benchWorker struct {
 type benchKind struct {
 	name  string
 	start func(t *testing.T, props map[string]string) *benchWorker
+	// noCrash: the kind holds a killed worker's work back for
+	// scheduled.rebalance.max.delay.ms (5 minutes), so its crash is not
+	// measured.
+	noCrash bool
 }
 
 // TestRebalanceTimes measures, on a real broker, how long a distributed
 // cluster takes to rebalance 30 FileStreamSource connectors (30 connector
-// instances and 30 tasks) when a third worker joins two, and when one of
-// the three leaves (stopped with SIGTERM): from the new worker's launch, or
-// the SIGTERM, until every connector and task is RUNNING on the workers
-// then in the group, each holding some, as GET /connectors?expand=status
-// on a worker that stays shows it. It also reads each worker's RSS idle
-// before the connectors start and with its share of them running. kconnect
-// (the cmd/kconnect binary, eager protocol) and JVM Kafka Connect 4.4 (its
-// eager protocol, and its default sessioned one) take turns within each
-// run, on the same broker. It runs only when KCONNECT_BENCH_REBALANCE is
-// set to the number of runs (with KCONNECT_CONNECT_CLASSPATH and
-// KCONNECT_KAFKA_BROKERS), and logs a table.
+// instances and 30 tasks) when a third worker joins two, when one of the
+// three leaves (stopped with SIGTERM), and when one of the last two is
+// killed (SIGKILL): from the new worker's launch, or the signal, until
+// every connector and task is RUNNING on the workers then in the group,
+// each holding its even share, as GET /connectors?expand=status on a
+// worker that stays shows it. The same definition holds for every
+// protocol; under the cooperative ones the new worker's share arrives in
+// a second rebalance, which the even share waits for. A killed worker's
+// work waits for scheduled.rebalance.max.delay.ms under the cooperative
+// protocols, so its crash is measured only where that is 0 or the
+// protocol eager. It also reads each worker's RSS idle before the
+// connectors start and with its share of them running. kconnect (the
+// cmd/kconnect binary: eager, and sessioned with the default delay and
+// with 0) and JVM Kafka Connect 4.4 (eager, and its default sessioned
+// with delay 0) take turns within each run, on the same broker. It runs
+// only when KCONNECT_BENCH_REBALANCE is set to the number of runs (with
+// KCONNECT_CONNECT_CLASSPATH and KCONNECT_KAFKA_BROKERS;
+// KCONNECT_BENCH_REBALANCE_KINDS narrows the clusters), and logs a table.
 func TestRebalanceTimes(t *testing.T) {
 	runs, _ := strconv.Atoi(os.Getenv(rebalanceBenchEnv))
 	if runs <= 0 {
@@ -70,41 +85,60 @@ func TestRebalanceTimes(t *testing.T) {
 		}
 	}
 	kinds := []benchKind{
-		{"kconnect (eager)", func(t *testing.T, props map[string]string) *benchWorker { return startKconnect(t, bin, brokers, props) }},
+		{"kconnect (eager)", func(t *testing.T, props map[string]string) *benchWorker {
+			return startKconnect(t, bin, brokers, props, nil)
+		}, false},
+		{"kconnect (sessioned)", func(t *testing.T, props map[string]string) *benchWorker {
+			return startKconnect(t, bin, brokers, props, map[string]string{"connect.protocol": "sessioned"})
+		}, true},
+		{"kconnect (sessioned, scheduled.rebalance.max.delay.ms=0)", func(t *testing.T, props map[string]string) *benchWorker {
+			return startKconnect(t, bin, brokers, props, map[string]string{"connect.protocol": "sessioned", "scheduled.rebalance.max.delay.ms": "0"})
+		}, false},
 		{"JVM Connect 4.4 (eager)", func(t *testing.T, props map[string]string) *benchWorker {
 			return startJVM(t, cp, brokers, props, map[string]string{"connect.protocol": "eager"})
-		}},
+		}, false},
 		{"JVM Connect 4.4 (sessioned, scheduled.rebalance.max.delay.ms=0)", func(t *testing.T, props map[string]string) *benchWorker {
 			return startJVM(t, cp, brokers, props, map[string]string{"scheduled.rebalance.max.delay.ms": "0"})
-		}},
+		}, false},
 	}
-	type figures struct{ ready, join, leave, rssEmpty, rssBusy []float64 }
+	if only := os.Getenv(rebalanceKindsEnv); only != "" {
+		kinds = slices.DeleteFunc(kinds, func(k benchKind) bool {
+			return !slices.ContainsFunc(strings.Split(only, ","), func(s string) bool { return s != "" && strings.Contains(k.name, s) })
+		})
+	}
+	type figures struct{ ready, join, leave, crash, rssEmpty, rssBusy []float64 }
 	results := make([]figures, len(kinds))
 	for run := range runs {
 		for k, kind := range kinds {
-			r, j, l, empty, busy := rebalanceRun(t, kind, brokers, fmt.Sprintf("r%d-k%d", run, k))
-			t.Logf("run %d, %s: join %v (ready after %v), leave %v, RSS idle %.1f MiB, with connectors %.1f MiB", run, kind.name,
-				j.Round(time.Millisecond), r.Round(time.Millisecond), l.Round(time.Millisecond), empty, busy)
+			r, j, l, c, empty, busy := rebalanceRun(t, kind, brokers, fmt.Sprintf("r%d-k%d", run, k))
+			t.Logf("run %d, %s: join %v (ready after %v), leave %v, crash %v, RSS idle %.1f MiB, with connectors %.1f MiB", run, kind.name,
+				j.Round(time.Millisecond), r.Round(time.Millisecond), l.Round(time.Millisecond), c.Round(time.Millisecond), empty, busy)
 			f := &results[k]
 			f.ready = append(f.ready, float64(r.Milliseconds()))
 			f.join = append(f.join, float64(j.Milliseconds()))
 			f.leave = append(f.leave, float64(l.Milliseconds()))
+			if !kind.noCrash {
+				f.crash = append(f.crash, float64(c.Milliseconds()))
+			}
 			f.rssEmpty = append(f.rssEmpty, empty...)
 			f.rssBusy = append(f.rssBusy, busy...)
 		}
 	}
 	var b strings.Builder
-	b.WriteString("| worker | join: launch to all RUNNING over 3 (ms) | of which launch to /health (ms) | leave: SIGTERM to all RUNNING over 2 (ms) | RSS per worker, idle, no connectors (MiB) | RSS per worker, 2 workers running 30+30 (MiB) |\n|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| worker | join: launch to all RUNNING over 3 (ms) | of which launch to /health (ms) | leave: SIGTERM to all RUNNING over 2 (ms) | crash: SIGKILL to all RUNNING on 1 (ms) | RSS per worker, idle, no connectors (MiB) | RSS per worker, 2 workers running 30+30 (MiB) |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for k, kind := range kinds {
 		f := results[k]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", kind.name, spread(f.join, 0), spread(f.ready, 0), spread(f.leave, 0),
-			spread(f.rssEmpty, 0), spread(f.rssBusy, 0))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", kind.name, spread(f.join, 0), spread(f.ready, 0), spread(f.leave, 0),
+			spread(f.crash, 0), spread(f.rssEmpty, 0), spread(f.rssBusy, 0))
 	}
 	t.Logf("%d runs:\n%s", runs, b.String())
 }
 
 // spread formats the median of vs with its range.
 func spread(vs []float64, prec int) string {
+	if len(vs) == 0 {
+		return "–"
+	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
 	med := s[len(s)/2]
@@ -115,8 +149,10 @@ func spread(vs []float64, prec int) string {
 }
 
 // rebalanceRun runs one cluster of kind: two workers with 30 connectors
-// written to their config topic beforehand, a third joining, one leaving.
-func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (ready, join, leave time.Duration, rssEmpty, rssBusy []float64) {
+// written to their config topic beforehand, a third joining, one leaving
+// gracefully, and then, unless kind.noCrash, one of the two remaining
+// killed.
+func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (ready, join, leave, crash time.Duration, rssEmpty, rssBusy []float64) {
 	group := testkafka.Group(t, "rebalance-"+tag)
 	topic := testkafka.Topic(t, "rebalance-"+tag)
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -164,14 +200,27 @@ func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (r
 	waitSettled(t, a, []*benchWorker{a, c}, 120*time.Second)
 	leave = time.Since(began)
 	b.stop()
+	if !kind.noCrash {
+		time.Sleep(2 * time.Second)
+		// The group hears of a killed worker only when its session
+		// (session.timeout.ms, 10 s by default) expires.
+		began = time.Now()
+		if err := syscall.Kill(c.pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitSettled(t, a, []*benchWorker{a}, 120*time.Second)
+		crash = time.Since(began)
+	}
 	a.stop()
 	c.stop()
-	return ready, join, leave, rssEmpty, rssBusy
+	return ready, join, leave, crash, rssEmpty, rssBusy
 }
 
 // waitSettled polls via's GET /connectors?expand=status until it shows 30
 // connectors, each with its task, all RUNNING on the given workers, each
-// of which holds some.
+// of which holds its share of the 60 to within 2: their final places,
+// as every assignor here balances them, and not a step of an incremental
+// rebalance where the new worker holds a few.
 func waitSettled(t *testing.T, via *benchWorker, on []*benchWorker, d time.Duration) {
 	t.Helper()
 	ids := map[string]int{}
@@ -219,7 +268,7 @@ func settled(via *benchWorker, ids map[string]int) bool {
 		}
 	}
 	for _, n := range ids {
-		if n == 0 {
+		if share := 60 / len(ids); n < share-2 || n > share+2 {
 			return false
 		}
 	}
@@ -245,7 +294,7 @@ func rssMiB(t *testing.T, pid int) float64 {
 
 // startKconnect runs bin as a distributed worker on a free loopback port
 // and waits until it answers GET /health.
-func startKconnect(t *testing.T, bin string, brokers []string, props map[string]string) *benchWorker {
+func startKconnect(t *testing.T, bin string, brokers []string, props, extra map[string]string) *benchWorker {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -258,6 +307,9 @@ func startKconnect(t *testing.T, bin string, brokers []string, props map[string]
 		"offset.storage.replication.factor": "1", "config.storage.replication.factor": "1", "status.storage.replication.factor": "1",
 		"listeners": fmt.Sprintf("http://127.0.0.1:%d", port)}
 	for k, v := range props {
+		all[k] = v
+	}
+	for k, v := range extra {
 		all[k] = v
 	}
 	var lines []string
