@@ -247,7 +247,7 @@ func TestBadFilesStartNothing(t *testing.T) {
 		{"distributed keys kconnect cannot follow", []string{"distributed", writeFile(t, filepath.Join(dir, "d1.properties"),
 			"bootstrap.servers=localhost:1\nlisteners=http://127.0.0.1:0\ngroup.id=g\nconfig.storage.topic=c\noffset.storage.topic=o\nstatus.storage.topic=s\n"+
 				"connect.protocol=cooperative\nconfig.storage.replication.factor=1\noffset.storage.replication.factor=0\n")}, cli.ExitConfig,
-			[]string{`d1.properties: connect.protocol: want default, compatible or sessioned, got "cooperative"`,
+			[]string{`d1.properties: connect.protocol: want eager, compatible or sessioned, got "cooperative"`,
 				"d1.properties: offset.storage.replication.factor: want -1 (the broker's default) or a positive number, got 0"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -105,12 +105,16 @@ func parseDistributedConfig(cfg *workerConfig, log *slog.Logger) (distributed.Co
 	dc.HeartbeatInterval = time.Duration(num(keyHeartbeat, 3000, 1)) * time.Millisecond
 	dc.SessionTimeout = time.Duration(num(keySessionTimeout, 10000, 1)) * time.Millisecond
 	dc.RebalanceTimeout = time.Duration(num(keyRebalanceTimeout, 60000, 1)) * time.Millisecond
-	// Kafka's default is "sessioned"; kconnect's stays "default", eager.
+	// Kafka's default is "sessioned"; kconnect's stays eager. Kafka's
+	// settings name the eager protocol "eager", its JoinGroup "default":
+	// both are taken.
 	switch v := strings.TrimSpace(p[keyConnectProtocol]); strings.ToLower(v) {
+	case "eager":
+		dc.Protocol = "default"
 	case "", "default", "compatible", "sessioned":
 		dc.Protocol = v
 	default:
-		bad(keyConnectProtocol, "want default, compatible or sessioned, got %q", v)
+		bad(keyConnectProtocol, "want eager, compatible or sessioned, got %q", v)
 	}
 	dc.InterWorkerKeyGenerationAlgorithm = strings.TrimSpace(p[keyKeyAlgorithm])
 	dc.InterWorkerSignatureAlgorithm = strings.TrimSpace(p[keySignAlgorithm])

@@ -158,3 +158,20 @@ func TestDistributedExactlyOnceSourceSupport(t *testing.T) {
 		require.Equal(t, v, dc.ExactlyOnceSourceSupport)
 	}
 }
+
+// TestDistributedConnectProtocol: connect.protocol takes Kafka's values
+// ("eager", "compatible", "sessioned", any case) and the eager protocol's
+// JoinGroup name, "default".
+func TestDistributedConnectProtocol(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for v, want := range map[string]string{"eager": "default", "EAGER": "default", "default": "default", "compatible": "compatible", "sessioned": "sessioned", "": ""} {
+		c, err := parseWorkerConfigFor(true, "w.properties", map[string]string{
+			"bootstrap.servers": "k1:9092", "group.id": "g", "config.storage.topic": "c",
+			"offset.storage.topic": "o", "status.storage.topic": "s", "connect.protocol": v,
+		}, "", log)
+		require.NoError(t, err)
+		dc, err := parseDistributedConfig(c, log)
+		require.NoError(t, err, v)
+		require.Equal(t, want, dc.Protocol, v)
+	}
+}
