@@ -51,7 +51,23 @@
 // (never) takes none, always takes one at every start and when_needed
 // also when the slot has gone. A snapshot left unfinished (the worker
 // killed in its middle) is taken again from its start on a slot created
-// anew, as nothing streamed from the old one is committed. A snapshot
+// anew, as nothing streamed from the old one is committed, unless
+// signal.data.collection is set and every captured table from the one
+// being read on has a primary key: then the tables are read in key
+// order, each record's offset also holds, in the incremental snapshot's
+// keys (see below), the tables left and the row's key, and at the next
+// start, the slot still at the snapshot's LSN (nothing is confirmed
+// during a snapshot), the task streams from that LSN and reads the rest,
+// after the last committed key, as an incremental snapshot, whose
+// watermarks order the reads against the changes streamed meanwhile. No
+// committed row is read again (with exactly-once delivery each row and
+// each change is in Kafka once); a row deleted before the rest reached it
+// comes only as its delete. Differences from Debezium, which takes an
+// unfinished snapshot again from its start (and so does with these
+// offsets): the rest's records are incremental snapshot reads
+// (source.snapshot "incremental", offsets with snapshot INCREMENTAL), no
+// record carries snapshot "last", and rows inserted after the cut may
+// besides their create be read once. A snapshot
 // taken while a slot with committed changes exists (snapshot.mode=always)
 // cannot share its snapshot: changes made meanwhile may then be read
 // twice, once in the snapshot and once streamed.

@@ -144,6 +144,11 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	if t.incr, err = readIncremental(off, t.log); err != nil {
 		return fmt.Errorf("PostgresConnector: %w", err)
 	}
+	if kind, ok := off.Get("snapshot"); ok && kind != incrementalSnapshotKind && t.snapshot {
+		// A snapshot cut short that is taken again from its start: what
+		// its offset says is left to read is no longer.
+		t.incr = &incremental{}
+	}
 	t.queue = make(chan connect.Record, s.maxQueue)
 	t.done = make(chan struct{})
 	t.flushKick = make(chan struct{}, 1)
@@ -435,6 +440,22 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	inSnapshot = inSnapshot && snapKind != incrementalSnapshotKind
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
+	if incomplete && exists && walStatus != "lost" && s.signalTable != "" &&
+		(s.snapshotMode == SnapshotInitial || s.snapshotMode == SnapshotWhenNeeded) {
+		// A snapshot cut short whose records carry the tables left and
+		// the last key (see takeSnapshot), on a slot that has confirmed
+		// nothing past the snapshot's LSN: its exported snapshot is gone,
+		// but streaming from that LSN while reading the rest as an
+		// incremental snapshot, whose watermarks order the reads against
+		// the stream, sends each committed row once and misses nothing.
+		snapLSN := readPosition(off).lsn
+		if v, ok := off.Get(incrCollectionsKey); ok && v != nil && snapLSN != 0 && uint64(flush) <= snapLSN {
+			t.log.Info("the snapshot cut short is finished as an incremental snapshot while streaming from its LSN",
+				"slot", s.slot, "lsn", pglogrepl.LSN(snapLSN).String(), "offset", off.String())
+			t.startLSN, t.flushed, t.snapshot = snapLSN, uint64(flush), false
+			return nil
+		}
+	}
 	// The changes after a committed streaming offset, or after a
 	// completed snapshot's, are gone when the slot is (dropped, or
 	// invalidated when its WAL was removed), or when it has confirmed
@@ -935,11 +956,37 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	t.log.Info("taking a snapshot", "tables", len(tables), "lsn", pglogrepl.LSN(t.snapLSN).String())
+	// With a signal table, a snapshot cut short can be finished as an
+	// incremental one from where its committed records end (see
+	// prepare): the tables are then read in primary key order, and each
+	// record's offset holds, in the incremental snapshot's keys, the
+	// tables left and its key. That takes every table left having a
+	// primary key.
+	descs := make([]*table, len(tables))
+	names := make([]string, len(tables))
+	resumable := t.s.signalTable != ""
+	for i, ref := range tables {
+		if descs[i], err = t.cat.describe(ctx, ref.oid, ref.schema, ref.name, nil); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		names[i] = ref.schema + "." + ref.name
+	}
+	// keyed[i]: tables i and after all have a primary key.
+	keyed := make([]bool, len(tables)+1)
+	keyed[len(tables)] = true
+	for i := len(tables) - 1; i >= 0; i-- {
+		keyed[i] = keyed[i+1] && descs[i].key != nil && len(descs[i].keyIdx) > 0
+	}
+	if resumable && !keyed[0] {
+		t.log.Warn("a table without a primary key is captured: a snapshot cut short before its end is taken again from its start",
+			"tables", len(tables))
+	}
 	type held struct {
 		tb                *table
 		cells             []cell
 		firstInTable, set bool
 		when              time.Time
+		index             int // of tb in tables
 	}
 	var prev held
 	first := true
@@ -961,6 +1008,13 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 		first = false
 		p := position{lsn: t.snapLSN, txID: txid, commitTime: prev.when, snapshot: marker, last: last}
 		tb := prev.tb
+		if resumable && !last && keyed[prev.index] {
+			// A key javaKey cannot read leaves the record without them:
+			// cut there, the snapshot is taken again from its start.
+			if k, err := javaKey(tb, prev.cells); err == nil {
+				p.incremental = (&incremental{collections: names[prev.index:], lastKey: k}).entries()
+			}
+		}
 		after, err := tb.row(tb.value, tb.valIdx, prev.cells)
 		if err != nil {
 			return fmt.Errorf("snapshot: %w", err)
@@ -975,11 +1029,8 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 		return t.push(ctx, t.changeRecord(tb, "r", nil, after, key, &p), nil)
 	}
 	rowsRead := 0
-	for _, ref := range tables {
-		tb, err := t.cat.describe(ctx, ref.oid, ref.schema, ref.name, nil)
-		if err != nil {
-			return fmt.Errorf("snapshot: %w", err)
-		}
+	for ti, ref := range tables {
+		tb := descs[ti]
 		var cols []string
 		for _, c := range tb.columns {
 			cols = append(cols, pgx.Identifier{c.name}.Sanitize())
@@ -988,6 +1039,13 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 			pgx.Identifier{ref.schema, ref.name}.Sanitize()
 		if len(cols) == 0 {
 			continue
+		}
+		if resumable && keyed[ti] {
+			var keyCols []string
+			for _, i := range tb.keyIdx {
+				keyCols = append(keyCols, pgx.Identifier{tb.columns[i].name}.Sanitize())
+			}
+			q += " ORDER BY " + strings.Join(keyCols, ", ")
 		}
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("snapshot of %s.%s: %w", ref.schema, ref.name, err)
@@ -1017,7 +1075,7 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 							return err
 						}
 					}
-					prev = held{tb: tb, cells: cells, firstInTable: n == 0, set: true, when: time.Now()}
+					prev = held{tb: tb, cells: cells, firstInTable: n == 0, set: true, when: time.Now(), index: ti}
 					n++
 					got++
 				}
