@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -78,4 +79,41 @@ func TestUnreachableClusterStartsNothing(t *testing.T) {
 	require.Equal(t, cli.ExitConfig, code, errOut.String())
 	require.False(t, ready)
 	require.Contains(t, errOut.String(), "w.properties: bootstrap.servers: worker: describing the Kafka cluster at 127.0.0.1:1")
+}
+
+// default.api.timeout.ms, a Kafka client setting Kafka Connect accepts in
+// a worker configuration, bounds the worker's wait for the cluster at
+// start, as it bounds the admin client's call in Kafka Connect: a server
+// that takes connections and never answers stops the start after it, not
+// after the 60 s default.
+func TestDefaultAPITimeoutBoundsClusterWait(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	dir := t.TempDir()
+	w := writeFile(t, filepath.Join(dir, "w.properties"), "listeners=http://127.0.0.1:0\nbootstrap.servers="+silent.Addr().String()+"\n"+
+		"default.api.timeout.ms=500\noffset.storage.file.filename="+filepath.Join(dir, "connect.offsets")+"\n")
+	var errOut syncbuf.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	start := time.Now()
+	code := cli.Main(ctx, []string{"standalone", w}, cli.Output(strings.NewReader(""), nil, &errOut))
+	require.Equal(t, cli.ExitConfig, code, errOut.String())
+	require.Contains(t, errOut.String(), "w.properties: bootstrap.servers: worker: describing the Kafka cluster at "+silent.Addr().String())
+	require.Less(t, time.Since(start), 20*time.Second, "the wait is default.api.timeout.ms's, not the context's")
 }

@@ -104,10 +104,8 @@ func standalone(ctx context.Context, args []string, s *settings) error {
 
 	// Kafka Connect learns the cluster's id at start, for GET /, and does
 	// not start without an answer within its admin client's
-	// default.api.timeout.ms, 60 s.
-	idCtx, cancelID := context.WithTimeout(ctx, 60*time.Second)
-	clusterID, err := w.ClusterID(idCtx)
-	cancelID()
+	// default.api.timeout.ms (60 s by default), which bounds ClusterID.
+	clusterID, err := w.ClusterID(ctx)
 	if err != nil {
 		srv.close()
 		return exit(ExitConfig, errors.Join(fmt.Errorf("%s: %s: %w", wp.path, keyBootstrapServers, err), w.Close()))

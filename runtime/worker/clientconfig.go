@@ -143,7 +143,19 @@ var commonProps = map[string]clientProp{
 	"metadata.max.age.ms":                msProp(func(d time.Duration) kgo.Opt { return kgo.MetadataMaxAge(d) }),
 	"connections.max.idle.ms":            msProp(func(d time.Duration) kgo.Opt { return kgo.ConnIdleTimeout(d) }),
 	"socket.connection.setup.timeout.ms": msProp(func(d time.Duration) kgo.Opt { return kgo.DialTimeout(d) }),
+	// franz-go has no client-wide bound of an API call: parseClientConfig
+	// keeps the admin client's as clientSettings.apiTimeout, which bounds
+	// the worker's admin calls; other clients accept it, as Java's
+	// consumer does, and bound their calls with the worker's own timeouts.
+	keyAPITimeout: msProp(func(time.Duration) kgo.Opt { return nil }),
 }
+
+// keyAPITimeout is Java's default.api.timeout.ms, and defaultAPITimeout its
+// default.
+const (
+	keyAPITimeout     = "default.api.timeout.ms"
+	defaultAPITimeout = 60 * time.Second
+)
 
 // groupedProps are read together, from the merged properties of one
 // client (the worker's top-level ones, its client-prefixed ones, the
@@ -231,6 +243,10 @@ type clientSettings struct {
 	// maxPollRecords is consumer.max.poll.records: the most records a
 	// sink task's Put gets, unless its connector overrides it.
 	maxPollRecords int
+	// apiTimeout is admin.default.api.timeout.ms, else
+	// default.api.timeout.ms: the bound of each of the worker's admin
+	// calls (apiContext).
+	apiTimeout time.Duration
 }
 
 // ClientConfig sets the worker's Kafka clients from Java Kafka client
@@ -272,6 +288,12 @@ type clientSettings struct {
 //   - client.id, request.timeout.ms, metadata.max.age.ms,
 //     connections.max.idle.ms, socket.connection.setup.timeout.ms,
 //     retry.backoff.ms and retry.backoff.max.ms (exponential, as Java's);
+//   - default.api.timeout.ms (60000 by default; admin. over the key
+//     without prefix): the most each of the worker's admin calls waits
+//     (ClusterID, the sink offsets calls of the REST API), each ending
+//     with an error when it passes; franz-go has no client-wide
+//     equivalent, so producers and consumers accept the key and keep the
+//     worker's own bounds (offset.flush.timeout.ms…);
 //   - with producer.: linger.ms, batch.size, max.request.size,
 //     request.timeout.ms (the produce request's), delivery.timeout.ms,
 //     compression.type, acks, enable.idempotence;
@@ -323,6 +345,15 @@ func parseClientConfig(props map[string]string) (clientSettings, error) {
 		}
 	}
 	cs.maxPollRecords = maxPollRecords(prefixed[consumerClient], defaultMaxPollRecords)
+	cs.apiTimeout = defaultAPITimeout
+	for _, p := range []map[string]string{flat, prefixed[adminClient]} {
+		if v, ok := p[keyAPITimeout]; ok {
+			// A bad value is reported by translate.
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
+				cs.apiTimeout = time.Duration(n) * time.Millisecond
+			}
+		}
+	}
 	var errs []*connect.ConfigKeyError
 	cs.common, errs = translate(flat, "", workerClient)
 	bad = append(bad, errs...)

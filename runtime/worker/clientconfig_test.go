@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
@@ -38,4 +39,25 @@ func TestClientOverrides(t *testing.T) {
 		"consumer.override.auto.offset.reset": "latest", "consumer.override.fetch.max.wait.ms": "100",
 		"consumer.override.isolation.level": "read_committed",
 	}))
+}
+
+// default.api.timeout.ms bounds the worker's admin calls: admin.'s value
+// over the one without prefix, Java's 60 s without either, and a bad value
+// is an error naming the key.
+func TestDefaultAPITimeout(t *testing.T) {
+	for _, tc := range []struct {
+		props map[string]string
+		want  time.Duration
+	}{
+		{nil, time.Minute},
+		{map[string]string{"default.api.timeout.ms": "1500"}, 1500 * time.Millisecond},
+		{map[string]string{"default.api.timeout.ms": "1500", "admin.default.api.timeout.ms": "700"}, 700 * time.Millisecond},
+		{map[string]string{"consumer.default.api.timeout.ms": "700"}, time.Minute},
+	} {
+		cs, err := parseClientConfig(tc.props)
+		require.NoError(t, err, tc.props)
+		require.Equal(t, tc.want, cs.apiTimeout, tc.props)
+	}
+	_, err := parseClientConfig(map[string]string{"admin.default.api.timeout.ms": "soon"})
+	require.ErrorContains(t, err, "admin.default.api.timeout.ms: want a non-negative number of milliseconds")
 }

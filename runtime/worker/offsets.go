@@ -152,7 +152,9 @@ func (w *engine) askOffsetAlterer(ctx context.Context, c *connectorRun, entries 
 // topic and partition.
 func (w *engine) sinkOffsets(ctx context.Context, c *connectorRun) (herder.ConnectorOffsets, error) {
 	group := GroupID(c.name)
-	resp, err := kadm.NewClient(w.admin).FetchOffsets(ctx, group)
+	actx, cancel := w.apiContext(ctx)
+	resp, err := kadm.NewClient(w.admin).FetchOffsets(actx, group)
+	cancel()
 	if errors.Is(err, kerr.GroupIDNotFound) {
 		return herder.ConnectorOffsets{Offsets: []herder.ConnectorOffset{}}, nil
 	}
@@ -221,7 +223,9 @@ func (w *engine) alterSinkOffsets(ctx context.Context, c *connectorRun, offsets 
 	adm := kadm.NewClient(w.admin)
 	group := GroupID(c.name)
 	if len(commit) > 0 {
-		resp, err := adm.CommitOffsets(ctx, group, commit)
+		actx, cancel := w.apiContext(ctx)
+		resp, err := adm.CommitOffsets(actx, group, commit)
+		cancel()
 		if err == nil {
 			err = resp.Error()
 		}
@@ -230,7 +234,9 @@ func (w *engine) alterSinkOffsets(ctx context.Context, c *connectorRun, offsets 
 		}
 	}
 	if len(deletes) > 0 {
-		resp, err := adm.DeleteOffsets(ctx, group, deletes)
+		actx, cancel := w.apiContext(ctx)
+		resp, err := adm.DeleteOffsets(actx, group, deletes)
+		cancel()
 		if err == nil {
 			err = resp.Error()
 		}
@@ -264,7 +270,9 @@ func (w *engine) resetSinkOffsets(ctx context.Context, c *connectorRun) (herder.
 	if err != nil {
 		return herder.Message{}, err
 	}
-	_, err = kadm.NewClient(w.admin).DeleteGroup(ctx, group)
+	actx, cancel := w.apiContext(ctx)
+	_, err = kadm.NewClient(w.admin).DeleteGroup(actx, group)
+	cancel()
 	if err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 		return herder.Message{}, sinkOffsetsError(c.name, group, "reset", err)
 	}
