@@ -405,8 +405,8 @@ var chainDef = ChainConfigDef()
 // given, the built-in ones (Plugins()) are used. The alias's other keys are
 // passed, prefix removed, to the plugin's New; predicate and negate are
 // kept by the chain (negate without predicate is an error, as in Kafka).
-// plugin.version is accepted and passed on but not checked: kconnect has
-// one version of each plugin. Keys under aliases that are not listed are
+// plugin.version is accepted and passed on: the chain does not check it
+// (a runtime does; runtime/worker holds it against the plugin's version). Keys under aliases that are not listed are
 // ignored.
 //
 // Every listed predicate is created, even if no transform uses it (Kafka

@@ -80,6 +80,8 @@ func (w *engine) checkAcrossKeys(name string, info connect.PluginInfo, cfg *conn
 	}
 	out.clients = clients
 
+	errs = append(errs, w.pluginVersionErrors(info, raw)...)
+
 	if build {
 		plugins, err := w.newTaskPlugins(cfg, raw)
 		if err != nil {

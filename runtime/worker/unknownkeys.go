@@ -52,9 +52,10 @@ import (
 // logged as a warning once per configuration.
 func RejectUnknownKeys(reject bool) Opt { return func(o *options) { o.rejectUnknown = reject } }
 
-// kafkaIgnoredKeys are connector keys Kafka Connect defines that kconnect
-// accepts and ignores: it reloads no configuration providers and has one
-// version of each plugin.
+// kafkaIgnoredKeys are connector keys Kafka Connect defines that the
+// unknown-key check passes over: kconnect reloads no configuration
+// providers, and checks connector.plugin.version against its plugin's one
+// version (pluginversion.go).
 var kafkaIgnoredKeys = []string{"config.action.reload", "connector.plugin.version"}
 
 // The keys of an alias the transform chain reads itself (transform.ParseChain).
