@@ -6,7 +6,11 @@
 // window (offset-commit-success-percentage, offset-commit-avg-time-ms),
 // kconnect exports what Prometheus derives it from: the counter
 // kconnect_offset_commit_total with an outcome label and the histogram
-// kconnect_offset_commit_seconds.
+// kconnect_offset_commit_seconds. A task's series are removed when the
+// worker lets go of it (it is stopped, restarted, deleted with its connector,
+// or moves to another worker; a FAILED task keeps them until then), as Kafka
+// Connect removes a task's metrics, so that a scrape shows only this
+// worker's tasks; a task started again starts its series from zero.
 //
 //	reg := prometheus.NewRegistry()
 //	w, err := worker.New(worker.Brokers("localhost:9092"), worker.WithMetrics(prommetrics.New(reg)))
@@ -15,6 +19,7 @@ package prommetrics
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kconnect-go/kconnect/runtime/worker"
@@ -30,6 +35,12 @@ type Metrics struct {
 	commitTime                 *prometheus.HistogramVec
 	errors                     *prometheus.CounterVec
 	skipped, retries, dlq      *prometheus.CounterVec
+
+	mu sync.Mutex
+	// running counts the recorders of each task not yet closed: a task
+	// abandoned for not stopping may still run beside its restarted
+	// instance, whose series must outlive the old one's Close.
+	running map[worker.TaskID]int
 }
 
 // New creates the collectors and registers them on reg. It panics if they
@@ -56,20 +67,25 @@ func New(reg prometheus.Registerer) *Metrics {
 		skipped: counter("total_records_skipped", "Records skipped by errors.tolerance=all."),
 		retries: counter("total_retries", "Retries of retriable errors."),
 		dlq:     counter("deadletterqueue_produce_requests", "Records written to the dead-letter topic."),
+		running: map[worker.TaskID]int{},
 	}
 	reg.MustRegister(m.polled, m.written, m.read, m.put, m.sourceActive, m.sinkActive, m.commits, m.commitTime, m.errors, m.skipped, m.retries, m.dlq)
 	return m
 }
 
 // Task returns the recorder for one task, with its label values bound once.
+// Its Close removes the task's series.
 func (m *Metrics) Task(id worker.TaskID, kind string) worker.TaskMetrics {
+	m.mu.Lock()
+	m.running[id]++
+	m.mu.Unlock()
 	l := prometheus.Labels{"connector": id.Connector, "task": strconv.Itoa(id.Task)}
 	active := m.sourceActive
 	if kind == "sink" {
 		active = m.sinkActive
 	}
 	return &task{
-		m: m, labels: l,
+		m: m, id: id, labels: l,
 		polled: m.polled.With(l), written: m.written.With(l), read: m.read.With(l), put: m.put.With(l),
 		active: active.With(l), ok: m.commits.MustCurryWith(l).WithLabelValues("success"),
 		failed: m.commits.MustCurryWith(l).WithLabelValues("failure"), commitTime: m.commitTime.With(l),
@@ -79,6 +95,8 @@ func (m *Metrics) Task(id worker.TaskID, kind string) worker.TaskMetrics {
 
 type task struct {
 	m                                      *Metrics
+	id                                     worker.TaskID
+	closeOnce                              sync.Once
 	labels                                 prometheus.Labels
 	polled, written, read, put, ok, failed prometheus.Counter
 	skipped, retries, dlq                  prometheus.Counter
@@ -105,3 +123,23 @@ func (t *task) RecordErrors(stage string, n int) {
 func (t *task) RecordsSkipped(n int) { t.skipped.Add(float64(n)) }
 func (t *task) Retries(n int)        { t.retries.Add(float64(n)) }
 func (t *task) DeadLettered(n int)   { t.dlq.Add(float64(n)) }
+
+// Close removes the task's series once no recorder of the task is left
+// open; it is for the worker to call when the task has stopped.
+func (t *task) Close() {
+	t.closeOnce.Do(func() {
+		m := t.m
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.running[t.id]--; m.running[t.id] > 0 {
+			return
+		}
+		delete(m.running, t.id)
+		for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+			m.polled, m.written, m.read, m.put, m.sourceActive, m.sinkActive, m.commits, m.commitTime,
+			m.errors, m.skipped, m.retries, m.dlq,
+		} {
+			v.DeletePartialMatch(t.labels)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -97,7 +98,32 @@ type taskRun struct {
 	closers   []func()
 
 	onChange func(StateChange) // OnStateChange's, or nil
+
+	// metrics is the task's recorder, closed when both its goroutine has
+	// ended and the worker has let go of the task (letGo): a FAILED task
+	// keeps its series, with the errors it counted, until it is
+	// restarted, stopped or deleted, as Kafka Connect keeps its metrics.
+	metrics      TaskMetrics
+	metricsHolds atomic.Int32
+	letGoOnce    sync.Once
 }
+
+// holdMetrics gives t its recorder, held by its goroutine and the worker.
+func (t *taskRun) holdMetrics(tm TaskMetrics) {
+	t.metrics = tm
+	t.metricsHolds.Store(2)
+}
+
+// dropMetricsHold gives up one hold of the task's recorder, closing it
+// with the last.
+func (t *taskRun) dropMetricsHold() {
+	if t.metrics != nil && t.metricsHolds.Add(-1) == 0 {
+		closeTaskMetrics(t.metrics)
+	}
+}
+
+// letGo is the worker's giving up of t: stopped, abandoned or replaced.
+func (t *taskRun) letGo() { t.letGoOnce.Do(t.dropMetricsHold) }
 
 func newTaskRun(id TaskID, onChange func(StateChange), cancel context.CancelFunc, release func()) *taskRun {
 	return &taskRun{id: id, onChange: onChange, cancel: cancel, done: make(chan struct{}), release: sync.OnceFunc(release)}
@@ -451,6 +477,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 	c.mu.Unlock()
 	var run func(ctx context.Context) error
 	var plugins *taskPlugins // the task's converters and chain, closed when its goroutine ends
+	var metrics TaskMetrics  // the task's recorder (taskRun.holdMetrics)
 	var err error
 	switch inst := instance.(type) {
 	case source.Connector:
@@ -458,7 +485,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 		if st, err = c.w.newSourceTask(id, c, inst, taskConfig, log); err == nil {
 			st.tr = t
 			run = func(ctx context.Context) error { return st.run(ctx, t) }
-			plugins = st.taskPlugins
+			plugins, metrics = st.taskPlugins, st.metrics
 		}
 	case sink.Connector:
 		var st *sinkTask
@@ -466,7 +493,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			st.tr = t
 			run = func(ctx context.Context) error { return st.run(ctx, t) }
 			t.sink = st
-			plugins = st.taskPlugins
+			plugins, metrics = st.taskPlugins, st.metrics
 		}
 	}
 	if err != nil {
@@ -474,14 +501,23 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 		close(t.done) // no goroutine: nothing to wait for or release
 		t.setState(Failed, fmt.Sprintf("creating task: %v", err), c.w.opts.id)
 		c.mu.Lock()
+		replaced := c.tasks[i]
 		c.tasks[i] = t
 		c.mu.Unlock()
+		if replaced != nil {
+			replaced.letGo()
+		}
 		log.Error("creating task failed", "err", scrub(err.Error(), c.secrets))
 		return scrubError(fmt.Errorf("worker: connector %s task %d: %w", c.name, i, err), c.secrets)
 	}
+	t.holdMetrics(metrics)
 	c.mu.Lock()
+	replaced := c.tasks[i]
 	c.tasks[i] = t
 	c.mu.Unlock()
+	if replaced != nil {
+		replaced.letGo() // a FAILED instance restarted
+	}
 	c.w.wg.Add(1)
 	go func() {
 		defer t.release()
@@ -494,6 +530,7 @@ func (c *connectorRun) startTask(_ context.Context, i int, taskConfig map[string
 			if err := plugins.close(); err != nil {
 				log.Error("closing the task's converters and transforms", "err", err)
 			}
+			t.dropMetricsHold()
 		}()
 		started := time.Now()
 		err := safeCall(func() error { return run(tctx) })
@@ -557,6 +594,7 @@ func (c *connectorRun) awaitTasks(ctx context.Context, tasks []*taskRun) error {
 	expired := false
 	var errs []error
 	for _, t := range tasks {
+		defer t.letGo() // once it has stopped or been abandoned
 		if !expired {
 			select {
 			case <-t.done:

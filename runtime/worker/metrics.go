@@ -10,8 +10,21 @@ import "time"
 // The prommetrics package adapts it to Prometheus.
 type Metrics interface {
 	// Task returns the recorder for one task. It is called once per task
-	// start.
+	// start. A recorder that has a Close() method is closed once the
+	// worker has let go of its task (stopped, restarted, deleted with its
+	// connector, moved to another worker; a FAILED task only then) and the
+	// task's code has returned, so that an exporter can drop the task's
+	// series, as Kafka Connect removes a task's metrics. A task abandoned
+	// for not stopping is closed when its code returns at last, which may
+	// be after its next instance got its own recorder.
 	Task(id TaskID, kind string) TaskMetrics
+}
+
+// closeTaskMetrics closes tm if it can be closed (Metrics).
+func closeTaskMetrics(tm TaskMetrics) {
+	if c, ok := tm.(interface{ Close() }); ok {
+		c.Close()
+	}
 }
 
 // TaskMetrics records one task's metrics.

@@ -98,6 +98,7 @@ func (w *engine) newSourceTask(id TaskID, c *connectorRun, conn source.Connector
 	}
 	st.topics = topicCreator{client: w.admin, groups: groups, log: log, known: map[string]*string{}}
 	if st.delivery, err = w.newDelivery(st); err != nil {
+		closeTaskMetrics(tm)
 		return nil, errors.Join(err, plugins.close())
 	}
 	return st, nil
