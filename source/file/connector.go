@@ -40,10 +40,16 @@ const (
 // written again (see the package documentation). head.bytes is how many of
 // the first bytes (1 to 1024) head.hash covers; head.hash is their CRC-64
 // (ECMA polynomial, as Go's hash/crc64 computes it) in 16 hexadecimal
-// digits. Kafka's task reads only the position and ignores them.
+// digits. tail.bytes and tail.hash fingerprint, likewise, the last bytes
+// before the position (1 to 1024, within the lines read last), so
+// that a replaced file whose first bytes are the same (a common header, a
+// preamble longer than 1024 bytes) is told apart too. Kafka's task reads
+// only the position and ignores them.
 const (
 	HeadBytesField = "head.bytes"
 	HeadHashField  = "head.hash"
+	TailBytesField = "tail.bytes"
+	TailHashField  = "tail.hash"
 )
 
 // DefaultBatchSize is batch.size's default.

@@ -108,10 +108,15 @@
 // the file's first bytes with the position: the offset of the last record
 // of each Poll is {"position": n, "head.bytes": k, "head.hash": h}, where h
 // is the CRC-64 of the file's first k bytes (up to 1024: the fingerprint
-// covers more of a small file as it grows). A task resuming from such an
-// offset reads the file from the start, with a warning naming the file and
-// the position, when the file's first k bytes no longer match. A malformed
-// fingerprint is ignored, with a warning.
+// covers more of a small file as it grows), with "tail.bytes" and
+// "tail.hash" fingerprinting likewise the bytes just before the position (up
+// to 1024, within the lines of the Poll), so that a replaced file that
+// starts as the old one did (a common header, a preamble longer than the
+// head covers) is told apart by what precedes the position. A task resuming
+// from such an offset reads the file from the start, with a warning naming
+// the file and the position, when the file's first k bytes, or the bytes
+// before the position, no longer match. A malformed fingerprint is ignored,
+// with a warning.
 //
 // The extra keys leave the offset Kafka's: Kafka's task reads only the
 // position, and an offset with only a position (written by Kafka, or

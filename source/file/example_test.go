@@ -45,6 +45,6 @@ func Example() {
 	// Output:
 	// access "GET /" {"position":7}
 	// access "GET /about" {"position":18}
-	// access "POST /login" {"head.hash":"55dc09080be9c72a","position":30,"head.bytes":30}
+	// access "POST /login" {"head.hash":"55dc09080be9c72a","tail.bytes":30,"tail.hash":"55dc09080be9c72a","position":30,"head.bytes":30}
 	// 1 task; true
 }

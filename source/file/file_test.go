@@ -753,8 +753,9 @@ func TestOffsetFingerprint(t *testing.T) {
 	require.Len(t, recs, 2)
 	require.Equal(t, `{"position":2}`, recs[0].SourceOffset.String())
 	want := fingerprintOf([]byte("a\nbb\n"))
-	require.Equal(t, `{"head.hash":"`+want.hash+`","position":5,"head.bytes":5}`, recs[1].SourceOffset.String())
-	require.Equal(t, connect.NewOffset("position", int64(5), "head.bytes", int64(5), "head.hash", want.hash), recs[1].SourceOffset)
+	require.Equal(t, `{"head.hash":"`+want.hash+`","tail.bytes":5,"tail.hash":"`+want.hash+`","position":5,"head.bytes":5}`, recs[1].SourceOffset.String())
+	require.Equal(t, connect.NewOffset("position", int64(5), "head.bytes", int64(5), "head.hash", want.hash,
+		"tail.bytes", int64(5), "tail.hash", want.hash), recs[1].SourceOffset)
 
 	// The fingerprint covers more of the file as it grows, up to 1 KiB.
 	long := strings.Repeat("x", 2000) + "\n"
@@ -860,7 +861,8 @@ func TestResumeFromKafkaOffset(t *testing.T) {
 	task := start(t, fileConfig(path), logging(committed(path, connect.Int64Offset("position", 11)), &logs))
 	recs := poll(t, task)
 	require.Equal(t, []line{{"GAMMA", 17}}, lines(t, recs))
-	require.Equal(t, connect.NewOffset("position", int64(17), "head.bytes", int64(17), "head.hash", fingerprintOf([]byte("ALPHA\nBETA\nGAMMA\n")).hash), recs[0].SourceOffset)
+	require.Equal(t, connect.NewOffset("position", int64(17), "head.bytes", int64(17), "head.hash", fingerprintOf([]byte("ALPHA\nBETA\nGAMMA\n")).hash,
+		"tail.bytes", int64(6), "tail.hash", fingerprintOf([]byte("GAMMA\n")).hash), recs[0].SourceOffset)
 	require.NotContains(t, logs.String(), "level=WARN")
 
 	write(t, path, "rotated one\nrotated two\n")
@@ -905,4 +907,45 @@ func TestAppendOnlyIsNotReread(t *testing.T) {
 	require.Greater(t, pos, int64(headSize))
 	require.Empty(t, poll(t, task))
 	require.NotContains(t, logs.String(), "level=WARN")
+}
+
+// TestResumeChecksBytesBeforePosition resumes from a committed offset
+// after the file was replaced by one with the same first bytes (a header
+// longer than the head fingerprint covers): the bytes before the position
+// tell it apart, and it is read from the start; the same file appended to
+// is resumed at the position.
+func TestResumeChecksBytesBeforePosition(t *testing.T) {
+	header := "# " + strings.Repeat("h", 1200) + "\n"
+	tests := []struct {
+		name     string
+		content  string // after the change
+		replaced bool
+	}{
+		{"appended to", header + "alpha\nbeta\ngamma\n", false},
+		{"replaced, same header", header + "ALPHA\nBETA\ngamma\n", true},
+		{"replaced, same header and last line", header + "ALPHA\nbeta\ngamma\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			write(t, path, header+"alpha\nbeta\n")
+			task := start(t, fileConfig(path), nil)
+			recs := poll(t, task)
+			require.Len(t, recs, 3)
+			require.NoError(t, task.Stop(context.Background()))
+			off := lastOffset(t, recs)
+
+			write(t, path, tt.content)
+			var logs bytes.Buffer
+			task = start(t, fileConfig(path), logging(committed(path, off), &logs))
+			if !tt.replaced {
+				require.Equal(t, []line{{"gamma", int64(len(tt.content))}}, pollLines(t, task, 1))
+				require.NotContains(t, logs.String(), "level=WARN")
+				return
+			}
+			got := pollLines(t, task, 4)
+			require.Equal(t, strings.TrimSuffix(header, "\n"), got[0].value)
+			require.Contains(t, logs.String(), "the file's bytes before the committed position are not those the committed offset was read from")
+		})
+	}
 }

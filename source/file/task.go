@@ -54,6 +54,7 @@ type task struct {
 	nullPos   connect.Offset // {"position": null}, for standard input
 	startPos  int64          // where to start when the file is next opened
 	startHead fingerprint    // the committed offset's, checked when the file is next opened
+	startTail fingerprint    // likewise, of the bytes before startPos
 
 	// input
 	f        *os.File
@@ -81,6 +82,9 @@ type task struct {
 	headFP  fingerprint // head's
 	probe   []byte      // the first bytes read again, to compare with head
 	linesFP fingerprint // headFP when the last of lines was read; zero for position 0
+	// linesTail fingerprints the bytes before the position after the last
+	// of lines, up to headSize, within the lines read with it.
+	linesTail fingerprint
 }
 
 type span struct{ start, end, next int }
@@ -178,6 +182,17 @@ func (t *task) readOffset(ctx context.Context, tc source.TaskContext) error {
 		t.startHead = fingerprint{n, hash}
 	default:
 		t.log.Warn("the committed offset's fingerprint of the file's first bytes is malformed; resuming at its position without checking them",
+			"offset", off.String())
+	}
+	n, hasN = off.Int64(TailBytesField)
+	h, hasH = off.Get(TailHashField)
+	hash, _ = h.(string)
+	switch {
+	case !hasN && !hasH:
+	case hasN && n >= 1 && n <= headSize && n <= pos && len(hash) == 16:
+		t.startTail = fingerprint{n, hash}
+	default:
+		t.log.Warn("the committed offset's fingerprint of the bytes before its position is malformed; resuming at its position without checking them",
 			"offset", off.String())
 	}
 	t.log.Debug("resuming from the committed offset", "position", pos)
@@ -311,8 +326,8 @@ func (t *task) open() error {
 		f.Close()
 		return fmt.Errorf("FileStreamSource: %s: %w", t.path, err)
 	}
-	start, want := t.startPos, t.startHead
-	t.startPos, t.startHead = 0, fingerprint{}
+	start, want, wantTail := t.startPos, t.startHead, t.startTail
+	t.startPos, t.startHead, t.startTail = 0, fingerprint{}, fingerprint{}
 	t.regular = fi.Mode().IsRegular()
 	t.head, t.headFP = t.head[:0], fingerprint{}
 	if t.regular {
@@ -329,6 +344,17 @@ func (t *task) open() error {
 			t.log.Warn("the file's first bytes are not those the committed offset was read from; the file was replaced or truncated and written again, reading it from the start",
 				"position", start, "size", fi.Size(), "checked", want.n)
 			start = 0
+		case start > 0 && wantTail.n > 0:
+			ok, err := t.tailMatches(f, start, wantTail)
+			if err != nil {
+				f.Close()
+				return err
+			}
+			if !ok {
+				t.log.Warn("the file's bytes before the committed position are not those the committed offset was read from; the file was replaced or truncated and written again, reading it from the start",
+					"position", start, "size", fi.Size(), "checked", wantTail.n)
+				start = 0
+			}
 		}
 		if start > 0 {
 			if _, err := f.Seek(start, io.SeekStart); err != nil {
@@ -498,6 +524,7 @@ func (t *task) extract(final bool) {
 	if t.zeroPos {
 		t.linesFP = fingerprint{}
 	}
+	t.linesTail = fingerprintOf(t.buf[max(base, t.r-headSize):t.r])
 	all := string(t.buf[base:t.r])
 	valid := utf8.ValidString(all)
 	for _, s := range t.spans {
@@ -540,7 +567,8 @@ func (t *task) take() []connect.Record {
 		case i == last && t.linesFP.n > 0:
 			// The record whose offset a runtime commits at a clean stop,
 			// or once everything polled is written.
-			r.SourceOffset = connect.NewOffset(PositionField, t.ends[i], HeadBytesField, t.linesFP.n, HeadHashField, t.linesFP.hash)
+			r.SourceOffset = connect.NewOffset(PositionField, t.ends[i], HeadBytesField, t.linesFP.n, HeadHashField, t.linesFP.hash,
+				TailBytesField, t.linesTail.n, TailHashField, t.linesTail.hash)
 		default:
 			r.SourceOffset = connect.Int64Offset(PositionField, t.ends[i])
 		}
@@ -548,6 +576,21 @@ func (t *task) take() []connect.Record {
 	clear(t.lines)
 	t.lines, t.ends = t.lines[:0], t.ends[:0]
 	return recs
+}
+
+// tailMatches reports whether the n bytes of f before pos are those fp was
+// taken from.
+func (t *task) tailMatches(f *os.File, pos int64, fp fingerprint) (bool, error) {
+	if t.probe == nil {
+		t.probe = make([]byte, headSize)
+	}
+	b := t.probe[:fp.n]
+	if _, err := f.ReadAt(b, pos-fp.n); err == io.EOF {
+		return false, nil // shorter since it was measured: not the same file
+	} else if err != nil {
+		return false, fmt.Errorf("FileStreamSource: reading %s before position %d: %w", t.path, pos, err)
+	}
+	return fingerprintOf(b) == fp, nil
 }
 
 // readHead reads the first bytes of f, the regular file just opened or
