@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -202,10 +203,109 @@ func storeFile(path, locKey, typeKey, typ string) (data []byte, kind storeKind, 
 // name no secret.
 func loadJKS(data []byte, password, passwordKey string) (keystore.KeyStore, error) {
 	ks := keystore.New()
+	if err := checkJKS(data); err != nil {
+		return ks, fmt.Errorf("reading the JKS store: %w", err)
+	}
 	if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
 		return ks, fmt.Errorf("reading the JKS store (is %s right?): %w", passwordKey, err)
 	}
 	return ks, nil
+}
+
+// checkJKS walks a JKS store's layout, checking that every length and
+// count fits in the bytes left: keystore-go allocates what a length or a
+// certificate count says before reading, so a few damaged bytes would ask
+// for gigabytes and end the process.
+func checkJKS(data []byte) error {
+	r := data
+	take := func(n uint64) ([]byte, error) {
+		if n > uint64(len(r)) {
+			return nil, fmt.Errorf("truncated or damaged at byte %d: %d bytes wanted, %d left", len(data)-len(r), n, len(r))
+		}
+		b := r[:n]
+		r = r[n:]
+		return b, nil
+	}
+	u32 := func() (uint32, error) {
+		b, err := take(4)
+		if err != nil {
+			return 0, err
+		}
+		return binary.BigEndian.Uint32(b), nil
+	}
+	str := func() error {
+		b, err := take(2)
+		if err != nil {
+			return err
+		}
+		_, err = take(uint64(binary.BigEndian.Uint16(b)))
+		return err
+	}
+	var version, entries uint32
+	var err error
+	if _, err = take(4); err != nil { // the magic number, checked by keystore-go
+		return err
+	}
+	if version, err = u32(); err != nil {
+		return err
+	}
+	if version != 1 && version != 2 {
+		return fmt.Errorf("unknown version %d", version)
+	}
+	cert := func() error {
+		if version == 2 {
+			if err := str(); err != nil { // the certificate's type
+				return err
+			}
+		}
+		n, err := u32()
+		if err != nil {
+			return err
+		}
+		_, err = take(uint64(n))
+		return err
+	}
+	if entries, err = u32(); err != nil {
+		return err
+	}
+	for range entries {
+		tag, err := u32()
+		if err != nil {
+			return err
+		}
+		if err := str(); err != nil { // the alias
+			return err
+		}
+		if _, err := take(8); err != nil { // the creation time
+			return err
+		}
+		switch tag {
+		case 1: // a private key and its chain
+			n, err := u32()
+			if err != nil {
+				return err
+			}
+			if _, err := take(uint64(n)); err != nil {
+				return err
+			}
+			certs, err := u32()
+			if err != nil {
+				return err
+			}
+			for range certs {
+				if err := cert(); err != nil {
+					return err
+				}
+			}
+		case 2: // a trusted certificate
+			if err := cert(); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unknown entry tag %d", tag)
+		}
+	}
+	return nil
 }
 
 // jksCertificates returns the trusted certificate entries of a JKS store,
