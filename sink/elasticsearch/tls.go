@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
@@ -505,6 +506,9 @@ func pemKeyPair(chain, key []byte, password string) (tls.Certificate, error) {
 		if password == "" {
 			return tls.Certificate{}, fmt.Errorf("the private key is encrypted: set %s", SSLKeyPasswordConfig)
 		}
+		if err := checkPBES2(b.Bytes); err != nil {
+			return tls.Certificate{}, fmt.Errorf("the encrypted private key: %w", err)
+		}
 		k, err := pkcs8.ParsePKCS8PrivateKey(b.Bytes, []byte(password))
 		if err != nil {
 			// pkcs8's errors quote no key material.
@@ -525,6 +529,60 @@ func pemKeyPair(chain, key []byte, password string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return cert, nil
+}
+
+// The object identifiers of PBES2 and its key derivation functions.
+var (
+	oidPBES2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidPBKDF2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+)
+
+// maxPBKDF2Iterations bounds the work a key's own parameters can ask of
+// its decryption: some seconds at most.
+const maxPBKDF2Iterations = 10_000_000
+
+// checkPBES2 refuses an encrypted PKCS #8 key whose key derivation would
+// take the process down or hang it before the password is even checked:
+// scrypt, whose cost parameter sizes an allocation (Java, and so Kafka,
+// does not read scrypt-encrypted keys either), and PBKDF2 beyond
+// maxPBKDF2Iterations. Other schemes are left to pkcs8 to refuse.
+func checkPBES2(der []byte) error {
+	type algorithm struct {
+		Algorithm asn1.ObjectIdentifier
+		Params    asn1.RawValue `asn1:"optional"`
+	}
+	var info struct {
+		Algorithm algorithm
+		Data      []byte
+	}
+	if _, err := asn1.Unmarshal(der, &info); err != nil {
+		return fmt.Errorf("not PKCS #8 EncryptedPrivateKeyInfo: %w", err)
+	}
+	if !info.Algorithm.Algorithm.Equal(oidPBES2) {
+		return nil
+	}
+	var params struct {
+		KDF        algorithm
+		Encryption algorithm
+	}
+	if _, err := asn1.Unmarshal(info.Algorithm.Params.FullBytes, &params); err != nil {
+		return fmt.Errorf("its PBES2 parameters: %w", err)
+	}
+	if !params.KDF.Algorithm.Equal(oidPBKDF2) {
+		return fmt.Errorf("key derivation function %s is not read: only PBKDF2 is, as by Java", params.KDF.Algorithm)
+	}
+	var kdf []asn1.RawValue
+	if _, err := asn1.Unmarshal(params.KDF.Params.FullBytes, &kdf); err != nil || len(kdf) < 2 {
+		return fmt.Errorf("its PBKDF2 parameters are not salt and iteration count")
+	}
+	var iterations int64
+	if _, err := asn1.Unmarshal(kdf[1].FullBytes, &iterations); err != nil {
+		return fmt.Errorf("its PBKDF2 iteration count: %w", err)
+	}
+	if iterations > maxPBKDF2Iterations {
+		return fmt.Errorf("its PBKDF2 iteration count %d is over %d", iterations, maxPBKDF2Iterations)
+	}
+	return nil
 }
 
 func pkcs12KeyPair(data []byte, storePassword, keyPassword string) (tls.Certificate, error) {
