@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"slices"
 	"strings"
@@ -400,12 +401,7 @@ func trustStore(cfg *connect.Config) (*x509.CertPool, error) {
 		case storeJKS:
 			certs, err = jksCertificates(data, cfg.Password(SSLTruststorePasswordConfig).Value())
 		default:
-			certs, err = pkcs12.DecodeTrustStore(data, cfg.Password(SSLTruststorePasswordConfig).Value())
-			if err != nil {
-				// go-pkcs12's errors name no secret, but say nothing of
-				// which file either.
-				err = fmt.Errorf("reading the PKCS12 trust store (is %s right?): %w", SSLTruststorePasswordConfig, err)
-			}
+			certs, err = pkcs12Certificates(data, cfg.Password(SSLTruststorePasswordConfig).Value())
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", SSLTruststoreLocationConfig, loc, err)
@@ -586,6 +582,9 @@ func checkPBES2(der []byte) error {
 }
 
 func pkcs12KeyPair(data []byte, storePassword, keyPassword string) (tls.Certificate, error) {
+	if err := checkPKCS12(data); err != nil {
+		return tls.Certificate{}, fmt.Errorf("reading the PKCS12 key store: %w", err)
+	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, storePassword)
 	if err != nil && keyPassword != "" && keyPassword != storePassword {
 		key, leaf, cas, err = pkcs12.DecodeChain(data, keyPassword)
@@ -598,4 +597,203 @@ func pkcs12KeyPair(data []byte, storePassword, keyPassword string) (tls.Certific
 		cert.Certificate = append(cert.Certificate, c.Raw)
 	}
 	return cert, nil
+}
+
+// pkcs12Certificates returns the trusted certificates of a PKCS12 store.
+func pkcs12Certificates(data []byte, password string) ([]*x509.Certificate, error) {
+	if err := checkPKCS12(data); err != nil {
+		return nil, fmt.Errorf("reading the PKCS12 trust store: %w", err)
+	}
+	certs, err := pkcs12.DecodeTrustStore(data, password)
+	if err != nil {
+		// go-pkcs12's errors name no secret, but say nothing of which
+		// file either.
+		return nil, fmt.Errorf("reading the PKCS12 trust store (is %s right?): %w", SSLTruststorePasswordConfig, err)
+	}
+	return certs, nil
+}
+
+// maxPKCS12Iterations is the most iterations a PKCS12 store's MAC or
+// encryption may ask for: Java's PKCS12KeyStore refuses more
+// (MAX_ITERATION_COUNT), so no store Kafka reads is refused here.
+const maxPKCS12Iterations = 5_000_000
+
+// The object identifiers of a PKCS12 store's parts.
+var (
+	oidPBMAC1              = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 14}
+	oidDataContent         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidEncryptedData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
+	oidPKCS8ShroudedKeyBag = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+)
+
+// pbeAlgorithm is an AlgorithmIdentifier whose parameters are read later.
+type pbeAlgorithm struct {
+	Algorithm asn1.ObjectIdentifier
+	Params    asn1.RawValue `asn1:"optional"`
+}
+
+// pkcs12ContentInfo is a PKCS #7 ContentInfo: its content is explicitly
+// tagged [0].
+type pkcs12ContentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+}
+
+// checkPKCS12 walks a PKCS12 store's structure and refuses iteration
+// counts over maxPKCS12Iterations: go-pkcs12 runs whatever count the file
+// asks for, the MAC's before the password is even checked, so a few
+// hundred bytes could hang the task's start for hours. It reads what
+// go-pkcs12 would, in the same encoding, so it refuses no store go-pkcs12
+// reads but for the count; parts it cannot place (a content type or bag
+// go-pkcs12 does not read either) are left to go-pkcs12 to refuse. The
+// bags inside encrypted contents are only reached by go-pkcs12 after the
+// MAC, whose count is checked here, has proved the password.
+func checkPKCS12(der []byte) error {
+	var pfx struct {
+		Version  int
+		AuthSafe pkcs12ContentInfo
+		MacData  struct {
+			Mac struct {
+				Algorithm pbeAlgorithm
+				Digest    []byte
+			}
+			MacSalt    []byte
+			Iterations *big.Int `asn1:"optional"`
+		} `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(der, &pfx); err != nil {
+		return fmt.Errorf("not a PKCS12 store: %w", err)
+	}
+	if err := checkIterations("its MAC", pfx.MacData.Iterations); err != nil {
+		return err
+	}
+	if pfx.MacData.Mac.Algorithm.Algorithm.Equal(oidPBMAC1) {
+		var params struct {
+			KDF pbeAlgorithm
+			MAC pbeAlgorithm
+		}
+		if _, err := asn1.Unmarshal(pfx.MacData.Mac.Algorithm.Params.FullBytes, &params); err != nil {
+			return fmt.Errorf("its PBMAC1 parameters: %w", err)
+		}
+		if err := checkPBKDF2Iterations("its MAC", params.KDF); err != nil {
+			return err
+		}
+	}
+	if !pfx.AuthSafe.ContentType.Equal(oidDataContent) {
+		return nil
+	}
+	var safe []byte
+	if _, err := asn1.Unmarshal(pfx.AuthSafe.Content.Bytes, &safe); err != nil {
+		return fmt.Errorf("its authenticated safe: %w", err)
+	}
+	var contents []pkcs12ContentInfo
+	if _, err := asn1.Unmarshal(safe, &contents); err != nil {
+		return fmt.Errorf("its authenticated safe: %w", err)
+	}
+	for i, ci := range contents {
+		switch {
+		case ci.ContentType.Equal(oidEncryptedData):
+			var enc struct {
+				Version int
+				Info    struct {
+					ContentType asn1.ObjectIdentifier
+					Algorithm   pbeAlgorithm
+					Content     []byte `asn1:"tag:0,optional"`
+				}
+			}
+			if _, err := asn1.Unmarshal(ci.Content.Bytes, &enc); err != nil {
+				return fmt.Errorf("its encrypted content %d: %w", i, err)
+			}
+			if err := checkPBEIterations(fmt.Sprintf("its encrypted content %d", i), enc.Info.Algorithm); err != nil {
+				return err
+			}
+		case ci.ContentType.Equal(oidDataContent):
+			if err := checkSafeContents(ci.Content.Bytes, i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkSafeContents checks the shrouded keys among the bags of the
+// unencrypted content i of a PKCS12 store.
+func checkSafeContents(content []byte, i int) error {
+	var data []byte
+	if _, err := asn1.Unmarshal(content, &data); err != nil {
+		return fmt.Errorf("its content %d: %w", i, err)
+	}
+	var bags []struct {
+		ID         asn1.ObjectIdentifier
+		Value      asn1.RawValue `asn1:"tag:0,explicit"`
+		Attributes asn1.RawValue `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(data, &bags); err != nil {
+		return fmt.Errorf("its content %d: %w", i, err)
+	}
+	for j, bag := range bags {
+		if !bag.ID.Equal(oidPKCS8ShroudedKeyBag) {
+			continue
+		}
+		var key struct {
+			Algorithm pbeAlgorithm
+			Data      []byte
+		}
+		what := fmt.Sprintf("its content %d's encrypted private key %d", i, j)
+		if _, err := asn1.Unmarshal(bag.Value.Bytes, &key); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := checkPBEIterations(what, key.Algorithm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPBEIterations checks the count of a PBES2 scheme's PBKDF2 or of a
+// PKCS #12 PBE scheme (salt and count); other schemes, which go-pkcs12
+// refuses before deriving a key, are let through.
+func checkPBEIterations(what string, alg pbeAlgorithm) error {
+	if alg.Algorithm.Equal(oidPBES2) {
+		var params struct {
+			KDF        pbeAlgorithm
+			Encryption pbeAlgorithm
+		}
+		if _, err := asn1.Unmarshal(alg.Params.FullBytes, &params); err != nil {
+			return fmt.Errorf("%s: its PBES2 parameters: %w", what, err)
+		}
+		return checkPBKDF2Iterations(what, params.KDF)
+	}
+	var params struct {
+		Salt       []byte
+		Iterations *big.Int
+	}
+	if _, err := asn1.Unmarshal(alg.Params.FullBytes, &params); err != nil {
+		return nil
+	}
+	return checkIterations(what, params.Iterations)
+}
+
+// checkPBKDF2Iterations checks the count of a PBKDF2 key derivation; other
+// functions are left to go-pkcs12 to refuse.
+func checkPBKDF2Iterations(what string, kdf pbeAlgorithm) error {
+	if !kdf.Algorithm.Equal(oidPBKDF2) {
+		return nil
+	}
+	var params []asn1.RawValue
+	if _, err := asn1.Unmarshal(kdf.Params.FullBytes, &params); err != nil || len(params) < 2 {
+		return fmt.Errorf("%s: its PBKDF2 parameters are not salt and iteration count", what)
+	}
+	n := new(big.Int)
+	if _, err := asn1.Unmarshal(params[1].FullBytes, &n); err != nil {
+		return fmt.Errorf("%s: its PBKDF2 iteration count: %w", what, err)
+	}
+	return checkIterations(what, n)
+}
+
+func checkIterations(what string, n *big.Int) error {
+	if n != nil && n.Cmp(big.NewInt(maxPKCS12Iterations)) > 0 {
+		return fmt.Errorf("%s asks for %s iterations, over the %d Java's PKCS12 key store allows", what, n, maxPKCS12Iterations)
+	}
+	return nil
 }

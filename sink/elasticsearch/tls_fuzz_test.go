@@ -66,6 +66,7 @@ func FuzzStores(f *testing.F) {
 		_, _ = pemCertificates(data)
 		_, _ = pemKeyPair(data, data, password)
 		_, _ = pkcs12KeyPair(data, password, "")
+		_, _ = pkcs12Certificates(data, password)
 		_, _ = jksCertificates(data, password)
 		_, _ = jksKeyPair(data, password, "")
 	})
