@@ -203,6 +203,9 @@ type Config struct {
 	// beforeTaskCheck, for tests, runs as an exactly-once source task
 	// is checked before its producer initialises.
 	beforeTaskCheck func(worker.TaskID)
+	// afterTaskCheck, for tests, gets the check's answer: a task the
+	// herder stops meanwhile reports no FAILED status carrying it.
+	afterTaskCheck func(worker.TaskID, error)
 }
 
 // NotLeaderError is the answer of a follower to a call only the leader

@@ -321,6 +321,14 @@ func (h *Herder) checkTaskStart(ctx context.Context, id worker.TaskID) error {
 	if h.cfg.beforeTaskCheck != nil {
 		h.cfg.beforeTaskCheck(id)
 	}
+	err := h.verifyTaskStart(ctx, id)
+	if h.cfg.afterTaskCheck != nil {
+		h.cfg.afterTaskCheck(id, err)
+	}
+	return err
+}
+
+func (h *Herder) verifyTaskStart(ctx context.Context, id worker.TaskID) error {
 	tid := connectproto.TaskID{Connector: id.Connector, Task: int32(id.Task)}
 	h.mu.Lock()
 	start, ok := h.taskStarts[tid]
@@ -328,12 +336,24 @@ func (h *Herder) checkTaskStart(ctx context.Context, id worker.TaskID) error {
 	if !ok {
 		return fmt.Errorf("distributed: task %s was not started by this worker's herder", id)
 	}
+	configGen := func() error {
+		if gen := h.cfgs.Snapshot().TaskConfigGenerations[id.Connector]; gen != start.configGen {
+			return fmt.Errorf("distributed: task %s: its connector's task configurations changed (generation %d, now %d) since the task was assigned",
+				id, start.configGen, gen)
+		}
+		return nil
+	}
+	// A new generation already read decides without reading on: the
+	// herder, having read it too, may be stopping the task, which cancels
+	// ctx, and the error must still say why the task did not start.
+	if err := configGen(); err != nil {
+		return err
+	}
 	if err := h.cfgs.Refresh(ctx); err != nil {
 		return fmt.Errorf("distributed: task %s: reading the config topic to its end: %w", id, err)
 	}
-	if gen := h.cfgs.Snapshot().TaskConfigGenerations[id.Connector]; gen != start.configGen {
-		return fmt.Errorf("distributed: task %s: its connector's task configurations changed (generation %d, now %d) since the task was assigned",
-			id, start.configGen, gen)
+	if err := configGen(); err != nil {
+		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

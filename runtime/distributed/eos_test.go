@@ -548,3 +548,85 @@ func TestExactlyOnceTaskDoesNotStartAfterTheGroupMovedOn(t *testing.T) {
 	fetches := consumer.PollFetches(ctx)
 	require.Zero(t, fetches.NumRecords(), "records of a task that should not have started")
 }
+
+// As Kafka Connect's verifyTaskGenerationAndOwnership: an exactly-once
+// source task whose connector got a new generation of task configurations
+// between the task's assignment and its producer's initialisation does
+// not start (its check answers with an error naming the change) and
+// writes nothing, since it would run an outdated configuration; the new
+// generation's task runs.
+func TestExactlyOnceTaskDoesNotStartAfterItsTaskConfigsChanged(t *testing.T) {
+	cl := newEOSCluster(t, "sessioned", false)
+	cl.eos = EOSEnabled
+	oldTopic, newTopic := testkafka.Topic(t, "reconfigured-old"), testkafka.Topic(t, "reconfigured-new")
+	testkafka.CreateTopic(t, cl.brokers, oldTopic, 1, nil)
+	testkafka.CreateTopic(t, cl.brokers, newTopic, 1, nil)
+	config := func(topic string) map[string]string {
+		return map[string]string{"connector.class": "test.CountSource", "tasks.max": "1", "topic": topic,
+			"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	}
+	var h atomic.Pointer[Herder]
+	var once sync.Once
+	checked := make(chan error, 1)
+	cl.configure = func(cfg *Config) {
+		cfg.afterTaskCheck = func(_ worker.TaskID, err error) {
+			select {
+			case checked <- err:
+			default:
+			}
+		}
+		cfg.beforeTaskCheck = func(id worker.TaskID) {
+			once.Do(func() {
+				// The leader publishes a new generation of task
+				// configurations while the task starts, as when the
+				// connector asks for a reconfiguration. The herder's
+				// reaction to it, stopping this task, waits for the
+				// task's start, so only the config topic is awaited.
+				w := h.Load()
+				snap := w.cfgs.Snapshot()
+				gen := snap.TaskConfigGenerations[id.Connector]
+				tc := maps.Clone(snap.TaskConfigs[configtopic.TaskID{Connector: id.Connector, Task: id.Task}])
+				tc["topic"] = newTopic
+				require.NoError(t, w.PutTaskConfigs(context.Background(), id.Connector, []map[string]string{tc}))
+				require.Eventually(t, func() bool {
+					return w.cfgs.Snapshot().TaskConfigGenerations[id.Connector] > gen
+				}, 30*time.Second, 10*time.Millisecond, "a new generation of task configurations")
+			})
+		}
+	}
+	h.Store(cl.add())
+
+	cl.viaLeader(cl.live()[0], func(h *Herder) error {
+		_, _, err := h.PutConnectorConfig(context.Background(), "reconfigured", config(oldTopic), herder.PutOptions{})
+		return err
+	})
+
+	// The herder stops the first instance as it reads the new
+	// generation, so no FAILED status of it need be written: the check's
+	// answer is what says why it did not start.
+	var checkErr error
+	select {
+	case checkErr = <-checked:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the first task instance was never checked")
+	}
+	require.ErrorContains(t, checkErr, "task configurations changed")
+
+	// The new generation's task runs and writes to its topic.
+	require.Eventually(t, func() bool {
+		return allRunning(cl, "reconfigured", 1, func(map[string]bool) bool { return true })
+	}, 60*time.Second, 100*time.Millisecond, "the new generation's task RUNNING")
+	fresh := testkafka.Client(t, cl.brokers, kgo.ConsumeTopics(newTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		return fresh.PollFetches(ctx).NumRecords() > 0
+	}, 60*time.Second, 10*time.Millisecond, "the new generation's task commits records")
+
+	// The first instance wrote nothing, committed or not.
+	consumer := testkafka.Client(t, cl.brokers, kgo.ConsumeTopics(oldTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	require.Zero(t, consumer.PollFetches(ctx).NumRecords(), "records of a task that should not have started")
+}
