@@ -243,17 +243,11 @@ func (h *Herder) isSource(name string) bool {
 func (h *Herder) FenceHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("fencing connector %s: %v", name, err))
+		_, ok := h.readSigned(w, r, 1<<20, func(err error) string { return fmt.Sprintf("fencing connector %s: %v", name, err) })
+		if !ok {
 			return
 		}
-		var se *SignatureError
-		if err := h.VerifyRequest(body, r.Header); errors.As(err, &se) {
-			writeError(w, se.Status, se.Message)
-			return
-		}
-		err = h.FenceZombies(r.Context(), name)
+		err := h.FenceZombies(r.Context(), name)
 		var nl *NotLeaderError
 		switch {
 		case err == nil:

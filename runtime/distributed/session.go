@@ -227,14 +227,8 @@ func checkSessionConfig(cfg *Config) error {
 func (h *Herder) TaskConfigsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("task configurations of connector %s: %v", name, err))
-			return
-		}
-		var se *SignatureError
-		if err := h.VerifyRequest(body, r.Header); errors.As(err, &se) {
-			writeError(w, se.Status, se.Message)
+		body, ok := h.readSigned(w, r, 64<<20, func(err error) string { return fmt.Sprintf("task configurations of connector %s: %v", name, err) })
+		if !ok {
 			return
 		}
 		var configs []map[string]string
@@ -242,7 +236,7 @@ func (h *Herder) TaskConfigsHandler() http.Handler {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("task configurations of connector %s: %v", name, err))
 			return
 		}
-		err = h.PutTaskConfigs(r.Context(), name, configs)
+		err := h.PutTaskConfigs(r.Context(), name, configs)
 		var nl *NotLeaderError
 		switch {
 		case err == nil:
@@ -299,4 +293,21 @@ func (h *Herder) forwardOverHTTP(ctx context.Context, leaderURL, connector strin
 			connector, leaderURL, resp.Status, bytes.TrimSpace(msg), herder.ErrRebalancing)
 	}
 	return fmt.Errorf("forwarding task configurations of connector %s to the leader %s: %s: %s", connector, leaderURL, resp.Status, bytes.TrimSpace(msg))
+}
+
+// readSigned reads an internal request's body of at most limit bytes and
+// checks its signature, answering 400 (with what's text) or the refusal's
+// status itself; ok is false once it has answered.
+func (h *Herder) readSigned(w http.ResponseWriter, r *http.Request, limit int64, what func(error) string) (body []byte, ok bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, what(err))
+		return nil, false
+	}
+	var se *SignatureError
+	if err := h.VerifyRequest(body, r.Header); errors.As(err, &se) {
+		writeError(w, se.Status, se.Message)
+		return nil, false
+	}
+	return body, true
 }
