@@ -276,11 +276,20 @@ func (d dataConfig) appendMap(dst []byte, pf planField, v connect.Value) ([]byte
 		}
 		dst = protowire.AppendTag(dst, pf.in.num, protowire.BytesType)
 		start := len(dst)
-		if dst, err = d.appendOne(dst, pf.key, pf.schema.Key, nil, connect.AnyValue(e.k)); err != nil {
-			return nil, fmt.Errorf("key %v: %w", e.k, err)
+		k, x := connect.AnyValue(e.k), connect.AnyValue(e.v)
+		// In a map field both are written; in Confluent's repeated ...Entry
+		// messages, proto3 fields, a zero scalar is left out as in any
+		// message.
+		entryMsg := !pf.in.fd.IsMap()
+		if !entryMsg || !zeroScalar(pf.key, k) {
+			if dst, err = d.appendOne(dst, pf.key, pf.schema.Key, nil, k); err != nil {
+				return nil, fmt.Errorf("key %v: %w", e.k, err)
+			}
 		}
-		if dst, err = d.appendOne(dst, pf.val, pf.schema.Elem, pf.sub, connect.AnyValue(e.v)); err != nil {
-			return nil, fmt.Errorf("key %v: %w", e.k, err)
+		if !entryMsg || !zeroScalar(pf.val, x) {
+			if dst, err = d.appendOne(dst, pf.val, pf.schema.Elem, pf.sub, x); err != nil {
+				return nil, fmt.Errorf("key %v: %w", e.k, err)
+			}
 		}
 		dst = closeLength(dst, start)
 	}
@@ -381,6 +390,15 @@ func wireType(k protoreflect.Kind) protowire.Type {
 		return protowire.BytesType
 	}
 	return protowire.VarintType
+}
+
+// zeroScalar reports whether v, a value of the field in, is a zero
+// scalar, which a proto3 field without presence leaves out.
+func zeroScalar(in *info, v connect.Value) bool {
+	if in.presence || in.kind == protoreflect.MessageKind || in.kind == protoreflect.GroupKind || in.kind == protoreflect.EnumKind {
+		return false
+	}
+	return isZero(v)
 }
 
 func isZero(v connect.Value) bool {

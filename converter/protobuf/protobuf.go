@@ -12,7 +12,9 @@
 // order or by their io.confluent.connect.protobuf.Tag parameter, optional
 // primitives as google.protobuf.*Value wrappers (wrapper.for.nullables) or
 // proto3 optional fields (optional.for.nullables), arrays as repeated
-// fields, maps as map fields, structs named io.confluent.connect.protobuf.Union
+// fields, maps as repeated ...Entry messages of a key and a value (named
+// after the map schema, ConnectDefaultN when it has none), structs named
+// io.confluent.connect.protobuf.Union
 // as oneofs, strings with io.confluent.connect.protobuf.Enum parameters as
 // enums, Timestamp, Date, Time and Decimal as google.protobuf.Timestamp,
 // google.type.Date, google.type.TimeOfDay and confluent.type.Decimal, and
@@ -65,11 +67,42 @@
 // QualifiedReferenceSubjectNameStrategy the path as a dotted name without
 // .proto), or with reference.lookup.only looked up there, and the schema
 // is registered with references to them, as Confluent's serializer
-// resolves dependencies; the text registered for a well-known file is
-// protoc's source of it (google/protobuf) or the package's (google/type,
-// confluent), where Confluent registers its own rendering of the file's
-// descriptor, so a JVM worker registers other versions of those subjects
-// and its schema under another id; records read both ways.
+// resolves dependencies.
+//
+// The .proto text registered is byte for byte the one Confluent's
+// ProtobufConverter registers for the same Connect schema, so that a JVM
+// worker and kconnect share subject versions and ids: the file
+// ProtobufData.fromConnectSchema builds (imports in the order of first
+// use; no import of confluent/meta.proto for the field_meta options, as
+// there; non-union fields before the oneofs; a union field takes a field
+// number; nested messages, then enums, after the fields) rendered by the
+// rules of Confluent's ProtobufSchema.toProtoFile and
+// ProtobufSchemaUtils.toString (FormatContext neither normalizing nor
+// ignoring extensions), ported in render.go. A well-known file registered
+// as a reference is that rendering of the descriptor Java holds of it (Go's
+// and Java's descriptors of google/protobuf files are the same, json_name
+// included; google/type and confluent files carry their publishers'
+// options and no json_name). Compiling, a registered text that uses
+// confluent.*_meta options without importing confluent/meta.proto gets the
+// import, and well-known files are compiled from their sources, not from
+// the renderings registered for them (struct.proto's carries a map_entry
+// option no source may hold).
+//
+// What was checked against what: the descriptors rendered for the
+// well-known files against those Java's generated classes hold
+// (testdata/wkt/*.java.txtpb: protobuf-java 4.29.3, the same with
+// 3.25.5, and proto-google-common-protos 2.53.0, the version Confluent's
+// build pins, dumped by testdata/javadesc; confluent/* decoded from the
+// descriptors embedded in Confluent's generated classes); the renderer against the
+// texts Confluent's own provider tests state (a proto3 default left out,
+// a map entry message, meta options as multi-line literals); the rendered
+// texts of the well-known files and of a corpus of derived schemas are
+// goldens (testdata/wkt, testdata/derived) made by the port, which could
+// not be run against Confluent's jars (not on Maven Central); Square
+// Wire, whose element classes Confluent's model uses, renders none of
+// it. The record bytes for a map written as ...Entry messages are those
+// of google.golang.org/protobuf for the same descriptor (zero keys and
+// values left out, as in any proto3 message).
 //
 // The schema id may be read from the __value_schema_id or __key_schema_id
 // header, as an id or a GUID (ToConnectWithHeaders), as Confluent's
@@ -78,11 +111,12 @@
 // there (HeaderIDConverter, which Plugin gives when so configured).
 //
 // Differences from Confluent's converter: a top-level array, map or
-// logical type is refused; generate.struct.for.nulls is not supported;
-// a map is written as a map field, the descriptor protoc makes of
-// Confluent's repeated map-entry messages (a repeated ...Entry message of
-// only a key and a value reads as a map too, as in ProtobufData); and two struct schemas with the
-// same simple name in one message share a declaration, as in ProtobufData.
+// logical type is refused; generate.struct.for.nulls is not supported; a
+// union member without a Tag parameter takes the next field number, where
+// ProtobufData gives it 0, which its descriptor then refuses. As in
+// ProtobufData, two struct schemas with the same simple name in one
+// message share a declaration, and a map field of any name reads as a map
+// when its type is a repeated ...Entry message of only a key and a value.
 package protobuf
 
 import (
@@ -92,6 +126,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -213,6 +249,7 @@ type latestWrite struct {
 
 type writeSchema struct {
 	text, name string
+	imports    []string // the files the text imports, in order
 	md         protoreflect.MessageDescriptor
 	plan       *plan
 	path       []int // the message's index path in its file
@@ -294,15 +331,23 @@ func dataErr(topic string, err error) error {
 // well-known files.
 func compile(text string, imports map[string]string) (protoreflect.FileDescriptor, error) {
 	const name = "schema.proto"
+	text = withMetaImport(text)
 	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 		Accessor: func(path string) (io.ReadCloser, error) {
 			if path == name {
 				return io.NopCloser(strings.NewReader(text)), nil
 			}
-			if src, ok := imports[path]; ok {
+			// A well-known file is compiled from its own source, not from
+			// the text registered for it: Confluent's rendering of a
+			// descriptor sets options (map_entry) that protoc's rules refuse
+			// in a source, and the types are the same.
+			if src, ok := extraImports[path]; ok {
 				return io.NopCloser(strings.NewReader(src)), nil
 			}
-			if src, ok := extraImports[path]; ok {
+			if strings.HasPrefix(path, "google/protobuf/") && slices.Contains(knownPaths, path) {
+				return nil, os.ErrNotExist
+			}
+			if src, ok := imports[path]; ok {
 				return io.NopCloser(strings.NewReader(src)), nil
 			}
 			return nil, os.ErrNotExist
@@ -312,6 +357,24 @@ func compile(text string, imports map[string]string) (protoreflect.FileDescripto
 		return nil, err
 	}
 	return files[0], nil
+}
+
+// metaOptionUse finds a use of Confluent's meta options.
+var metaOptionUse = regexp.MustCompile(`\(\s*\.?\s*confluent\s*\.\s*(file|message|field|enum|enum_value)_meta\s*\)`)
+
+// metaImport finds an import of confluent/meta.proto.
+var metaImport = regexp.MustCompile(`(?m)^\s*import\s+(public\s+|weak\s+)?["']confluent/meta\.proto["']`)
+
+// withMetaImport adds an import of confluent/meta.proto to a text that
+// uses its options without importing it, as Confluent's provider renders
+// the schemas ProtobufData derives (its parser resolves those options
+// without the import); protoc's rules, which the compiler follows, want
+// it. Message indexes are unchanged: an import declares no message.
+func withMetaImport(text string) string {
+	if !metaOptionUse.MatchString(text) || metaImport.MatchString(text) {
+		return text
+	}
+	return text + "\nimport \"confluent/meta.proto\";\n"
 }
 
 func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
@@ -331,7 +394,7 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 		c.mu.Unlock()
 		return ws, nil
 	}
-	text, name, err := c.data.protoText(s)
+	text, name, imports, err := c.data.protoText(s)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +407,7 @@ func (c *Converter) writeSchemaOf(s *connect.Schema) (*writeSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws = &writeSchema{text: text, name: name, md: md, plan: p, path: firstMessage}
+	ws = &writeSchema{text: text, name: name, imports: imports, md: md, plan: p, path: firstMessage}
 	c.mu.Lock()
 	if len(c.write) >= c.maxLen {
 		clear(c.write)
@@ -401,7 +464,7 @@ func (c *Converter) writeRecord(dst []byte, topic string, schema *connect.Schema
 		id, hdr = w.ID, w.Header
 	} else {
 		registered := sr.Schema{Schema: ws.text}
-		if registered.References, err = c.references(ws.md.ParentFile()); err != nil {
+		if registered.References, err = c.references(ws.imports); err != nil {
 			return nil, 0, nil, dataErr(topic, err)
 		}
 		w, err = ws.ids.Lookup(c.reg, c.set, topic, subject, registered)

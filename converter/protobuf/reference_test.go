@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"errors"
+	"slices"
 
 	"fmt"
 	"google.golang.org/protobuf/proto"
@@ -63,6 +64,37 @@ func (d dataConfig) fromConnect(m protoreflect.Message, s *connect.Schema, st *c
 
 func (d dataConfig) set(m protoreflect.Message, fd protoreflect.FieldDescriptor, s *connect.Schema, v any) error {
 	switch {
+	case isMap(fd) && !fd.IsMap():
+		// Confluent's form of a map: repeated ...Entry messages, written
+		// by key as the converter writes them.
+		var keys []any
+		vals := map[any]any{}
+		switch mv := v.(type) {
+		case map[string]any:
+			for k, x := range mv {
+				keys, vals[k] = append(keys, k), x
+			}
+		case map[any]any:
+			for k, x := range mv {
+				keys, vals[k] = append(keys, k), x
+			}
+		default:
+			return fmt.Errorf("%T is not a map", v)
+		}
+		slices.SortFunc(keys, compareKeys)
+		l := m.Mutable(fd).List()
+		kd, vd := mapFields(fd)
+		for _, k := range keys {
+			e := l.NewElement()
+			if err := d.set(e.Message(), kd, s.Key, k); err != nil {
+				return fmt.Errorf("key: %w", err)
+			}
+			if err := d.set(e.Message(), vd, s.Elem, vals[k]); err != nil {
+				return fmt.Errorf("key %v: %w", k, err)
+			}
+			l.Append(e)
+		}
+		return nil
 	case fd.IsList():
 		arr, ok := v.([]any)
 		if !ok {
@@ -293,6 +325,30 @@ func (d dataConfig) toConnect(s *connect.Schema, m protoreflect.Message) (*conne
 
 func (d dataConfig) fieldValue(s *connect.Schema, fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, error) {
 	switch {
+	case isMap(fd) && !fd.IsMap():
+		l := v.List()
+		kd, vd := mapFields(fd)
+		out := map[any]any{}
+		for i := range l.Len() {
+			e := l.Get(i).Message()
+			kv, err := d.single1(s.Key, kd, e.Get(kd))
+			if err != nil {
+				return nil, err
+			}
+			vv, err := d.single1(s.Elem, vd, e.Get(vd))
+			if err != nil {
+				return nil, err
+			}
+			out[kv] = vv
+		}
+		if s.Key.Type == connect.StringType {
+			sm := make(map[string]any, len(out))
+			for k, x := range out {
+				sm[k.(string)] = x
+			}
+			return sm, nil
+		}
+		return out, nil
 	case fd.IsList():
 		l := v.List()
 		out := make([]any, l.Len())

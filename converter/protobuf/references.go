@@ -2,14 +2,9 @@ package protobuf
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
-	"github.com/bufbuild/protocompile"
-	"github.com/bufbuild/protocompile/wellknownimports"
 	"github.com/twmb/franz-go/pkg/sr"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/kconnect-go/kconnect/internal/schemaregistry"
 )
@@ -23,24 +18,21 @@ import (
 // first, as Confluent's serializer resolves a schema's dependencies. An
 // imported file's reference is kept once found, as its text never
 // changes.
-func (c *Converter) references(fd protoreflect.FileDescriptor) ([]sr.SchemaReference, error) {
-	if !c.registerRefs || fd.Imports().Len() == 0 {
+func (c *Converter) references(imports []string) ([]sr.SchemaReference, error) {
+	if !c.registerRefs || len(imports) == 0 {
 		return nil, nil
 	}
-	imports := fd.Imports()
-	refs := make([]sr.SchemaReference, 0, imports.Len())
-	for i := range imports.Len() {
-		imp := imports.Get(i)
-		path := imp.Path()
+	refs := make([]sr.SchemaReference, 0, len(imports))
+	for _, path := range imports {
 		if x, ok := c.refs.Load(path); ok {
 			refs = append(refs, x.(sr.SchemaReference))
 			continue
 		}
-		text, err := knownSource(path)
+		text, deps, err := knownSource(path)
 		if err != nil {
 			return nil, err
 		}
-		sub, err := c.references(imp.FileDescriptor)
+		sub, err := c.references(deps)
 		if err != nil {
 			return nil, err
 		}
@@ -73,29 +65,4 @@ func (c *Converter) referenceSubject(path string) string {
 		return strings.ReplaceAll(strings.ReplaceAll(path, ".proto", ""), "/", ".")
 	}
 	return path
-}
-
-// knownSource is the text of a well-known file a derived schema imports:
-// protoc's source of a google/protobuf file, or the source kept in the
-// package of a google/type or confluent one.
-func knownSource(path string) (string, error) {
-	if src, ok := extraImports[path]; ok {
-		return src, nil
-	}
-	res, err := wellknownimports.WithStandardImports(noFiles{}).FindFileByPath(path)
-	if err != nil || res.Source == nil {
-		return "", fmt.Errorf("no source of the imported file %s: %v", path, err)
-	}
-	b, err := io.ReadAll(res.Source)
-	if err != nil {
-		return "", fmt.Errorf("the imported file %s: %w", path, err)
-	}
-	return string(b), nil
-}
-
-// noFiles resolves nothing, so that only the well-known sources answer.
-type noFiles struct{}
-
-func (noFiles) FindFileByPath(string) (protocompile.SearchResult, error) {
-	return protocompile.SearchResult{}, protoregistry.NotFound
 }

@@ -1,13 +1,81 @@
 package protobuf
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
+
+// -update rewrites the rendering goldens under testdata/wkt and
+// testdata/derived from the renderer; review their diff before
+// committing.
+var update = flag.Bool("update", false, "rewrite the .proto rendering goldens")
+
+func readGolden(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	require.Equal(t, readGolden(t, name), got, name)
+}
+
+// TestWellKnownRendering: for each well-known file Confluent's provider
+// registers from a Java descriptor, the descriptor kconnect renders is
+// the one Java's generated class holds (testdata/wkt/*.java.txtpb:
+// dumped from protobuf-java and proto-google-common-protos by
+// testdata/javadesc, or decoded from the descriptor embedded in
+// Confluent's generated confluent/* classes), and its rendering is the
+// golden, the text registered under the file's subject with
+// skip.known.types=false.
+func TestWellKnownRendering(t *testing.T) {
+	for _, path := range knownPaths {
+		t.Run(path, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", "wkt", path+".java.txtpb"))
+			require.NoError(t, err)
+			java := &descriptorpb.FileDescriptorProto{}
+			require.NoError(t, prototext.Unmarshal(b, java))
+			got, err := knownDescriptor(path)
+			require.NoError(t, err)
+			require.True(t, proto.Equal(java, got), "kconnect's descriptor of %s is not Java's:\n%s\nJava's:\n%s",
+				path, prototext.Format(got), prototext.Format(java))
+			text, err := renderDescriptor(java)
+			require.NoError(t, err)
+			checkGolden(t, filepath.Join("wkt", path), text)
+			src, _, err := knownSource(path)
+			require.NoError(t, err)
+			require.Equal(t, text, src)
+			if len(java.GetDependency()) == 0 && path != "google/protobuf/struct.proto" {
+				// The text compiles, but for struct.proto, whose map entry
+				// Confluent writes as a message with option map_entry, which
+				// a source may not hold (compile reads well-known imports from
+				// their own sources).
+				fd, err := compile(text, nil)
+				require.NoError(t, err, text)
+				require.Equal(t, len(java.GetMessageType()), fd.Messages().Len())
+			}
+		})
+	}
+}
 
 func metaBytes(doc string, params [][2]string, tags ...string) []byte {
 	var m []byte
@@ -86,4 +154,136 @@ func TestRenderConfluentCases(t *testing.T) {
 			require.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// derivedCorpus is a set of Connect schemas whose derived .proto texts
+// are kept as goldens under testdata/derived.
+func derivedCorpus() []corpusCase {
+	cases := corpus()
+	dec := connect.DecimalSchema(2).WithParameter(precisionKey, "10")
+	unnamed := connect.StructOf(
+		connect.F("inner", connect.StructOf(connect.F("x", connect.Int16Schema))),
+		connect.F("tags", connect.MapOf(connect.StringSchema, connect.Int64Schema)),
+		connect.F("price", dec),
+		connect.F("counts", connect.ArrayOf(connect.Int8Schema)),
+	)
+	snake := connect.MapOf(connect.StringSchema, connect.StringSchema).WithName("my_labels")
+	tagged := connect.StructOf(
+		connect.F("id", connect.Int64Schema.WithParameter(tagParam, "3")),
+		connect.F("choice", connect.StructOf(
+			connect.F("text", connect.OptionalStringSchema.WithParameter(tagParam, "5")),
+			connect.F("num", connect.OptionalInt32Schema.WithParameter(tagParam, "6")),
+		).WithName(unionName+".com.example.Tagged.choice").AsOptional()),
+		connect.F("labels", snake),
+		connect.F("when", connect.TimestampSchema.AsOptional().WithParameter(tagParam, "9")),
+		connect.F("u32", connect.OptionalInt64Schema.WithParameter(typeParam, "uint32").WithParameter(tagParam, "10")),
+		connect.F("u64", connect.OptionalInt64Schema.WithParameter(typeParam, "fixed64").WithParameter(tagParam, "11")),
+	).WithName("com.example.Tagged")
+	innerField, _ := unnamed.Field("inner")
+	inner := connect.NewStruct(innerField.Schema)
+	_ = inner.Put("x", int16(-7))
+	unnamedValues := map[string]any{"inner": inner, "tags": map[string]any{"a": int64(1), "": int64(0)},
+		"price": connect.NewDecimal(-12345, 2), "counts": []any{int8(1), int8(-2)}}
+	taggedValues := map[string]any{"id": int64(7), "labels": map[string]any{"k": "v", "": ""},
+		"when": time.UnixMilli(1500).UTC(), "u32": int64(4000000000), "u64": int64(5)}
+	return append(cases,
+		corpusCase{"unnamed", dataConfig{}, unnamed, unnamedValues},
+		corpusCase{"tagged", dataConfig{}, tagged, taggedValues},
+		corpusCase{"tagged-wrappers", dataConfig{wrapperForNullables: true}, tagged, taggedValues},
+		corpusCase{"tagged-optional", dataConfig{optionalForNullables: true}, tagged, taggedValues},
+	)
+}
+
+// TestDerivedRendering: the .proto text registered for each derived
+// schema of the corpus is its golden (testdata/derived), and compiles.
+func TestDerivedRendering(t *testing.T) {
+	for _, tc := range derivedCorpus() {
+		t.Run(tc.name, func(t *testing.T) {
+			text, _, _, err := tc.config.protoText(tc.schema)
+			require.NoError(t, err)
+			checkGolden(t, filepath.Join("derived", tc.name+".proto"), text)
+			_, err = compile(text, nil)
+			require.NoError(t, err, text)
+		})
+	}
+}
+
+// TestDerivedText states what ProtobufData's file and Confluent's
+// rendering make of a schema, written out from their rules: fields
+// before oneofs, imports in the order of first use, INT8 kept in a
+// field_meta option with no import of confluent/meta.proto, a decimal's
+// precision and scale with the value first, a map as a repeated
+// ...Entry message named after the map's schema (ConnectDefault when it
+// has none), nested declarations after the fields.
+func TestDerivedText(t *testing.T) {
+	s := connect.StructOf(
+		connect.F("u", connect.StructOf(connect.F("a", connect.OptionalStringSchema.WithParameter(tagParam, "6"))).
+			WithName(unionName+".u").AsOptional()),
+		connect.F("small", connect.Int8Schema),
+		connect.F("at", connect.TimestampSchema),
+		connect.F("price", connect.DecimalSchema(2).WithParameter(precisionKey, "8")),
+		connect.F("m", connect.MapOf(connect.StringSchema, connect.Int32Schema)),
+	).WithName("shop.Order")
+	text, full, imports, err := dataConfig{}.protoText(s)
+	require.NoError(t, err)
+	require.Equal(t, "shop.Order", full)
+	require.Equal(t, []string{"google/protobuf/timestamp.proto", "confluent/type/decimal.proto"}, imports)
+	require.Equal(t, `syntax = "proto3";
+package shop;
+
+import "google/protobuf/timestamp.proto";
+import "confluent/type/decimal.proto";
+
+message Order {
+  int32 small = 2 [(confluent.field_meta) = {
+    params: [
+      {
+        key: "connect.type",
+        value: "int8"
+      }
+    ]
+  }];
+  google.protobuf.Timestamp at = 3;
+  confluent.type.Decimal price = 4 [(confluent.field_meta) = {
+    params: [
+      {
+        value: "8",
+        key: "precision"
+      },
+      {
+        value: "2",
+        key: "scale"
+      }
+    ]
+  }];
+  repeated ConnectDefault1Entry m = 5;
+
+  oneof u {
+    string a = 6;
+  }
+
+  message ConnectDefault1Entry {
+    string key = 1;
+    int32 value = 2;
+  }
+}
+`, text)
+}
+
+// TestCompileConfluentReferences: a schema registered by a JVM worker
+// with skip.known.types=false references Confluent's renderings of the
+// well-known files, which protoc's rules refuse as sources (struct.proto's
+// map entry as a message with option map_entry), and may use
+// confluent.field_meta without importing confluent/meta.proto, as
+// ProtobufData's schemas do; both compile.
+func TestCompileConfluentReferences(t *testing.T) {
+	structText := readGolden(t, "wkt/google/protobuf/struct.proto")
+	text := "syntax = \"proto3\";\npackage p;\n\nimport \"google/protobuf/struct.proto\";\n\n" +
+		"message M {\n  google.protobuf.Struct s = 1;\n  int32 b = 2 [(confluent.field_meta) = {\n    params: [\n" +
+		"      {\n        key: \"connect.type\",\n        value: \"int8\"\n      }\n    ]\n  }];\n}\n"
+	fd, err := compile(text, map[string]string{"google/protobuf/struct.proto": structText})
+	require.NoError(t, err)
+	md := fd.Messages().Get(0)
+	require.Equal(t, "google.protobuf.Struct", string(md.Fields().Get(0).Message().FullName()))
+	require.Equal(t, map[string]string{"connect.type": "int8"}, fieldMeta(md.Fields().Get(1)))
 }

@@ -2,7 +2,7 @@ package protobuf
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,42 +24,41 @@ const (
 	precisionKey = "connect.decimal.precision"
 )
 
-// protoText writes s, a struct schema, as a proto3 file whose first message
-// is s, as ProtobufData.fromConnectSchema does, and returns the message's
-// full name.
-func (d dataConfig) protoText(s *connect.Schema) (string, string, error) {
+// protoText returns the .proto text Confluent's ProtobufConverter
+// registers for s, a struct schema, and the full name of its message:
+// the file ProtobufData.fromConnectSchema builds (its DynamicSchema: one
+// top-level message, imports in the order of first use, field_meta
+// options without an import of confluent/meta.proto, maps as repeated
+// ...Entry messages) rendered as Confluent's provider renders it.
+func (d dataConfig) protoText(s *connect.Schema) (text, full string, imports []string, err error) {
 	if s.Type != connect.StructType {
-		return "", "", fmt.Errorf("a %s value cannot be written as Protobuf: only structs are messages", s.Type)
+		return "", "", nil, fmt.Errorf("a %s value cannot be written as Protobuf: only structs are messages", s.Type)
 	}
-	g := &gen{d: d, imports: map[string]bool{}}
-	full := s.Name
+	g := &gen{d: d}
+	full = s.Name
 	if full == "" {
 		full = g.defaultName()
 	}
 	pkg, name := splitName(full)
-	var body strings.Builder
-	if err := g.message(&body, s, name, ""); err != nil {
-		return "", "", err
-	}
-	var b strings.Builder
-	b.WriteString("syntax = \"proto3\";\n")
 	if pkg != "" {
-		b.WriteString("package " + pkg + ";\n")
+		parts := strings.Split(pkg, ".")
+		for i, p := range parts {
+			parts[i] = d.scrub(p)
+		}
+		pkg = strings.Join(parts, ".")
 	}
-	imps := make([]string, 0, len(g.imports))
-	for i := range g.imports {
-		imps = append(imps, i)
+	name = d.scrub(name)
+	root, err := g.message(s, name)
+	if err != nil {
+		return "", "", nil, err
 	}
-	sort.Strings(imps)
-	if len(imps) > 0 {
-		b.WriteString("\n")
+	e := &element{syntax: "proto3", pkg: pkg, imports: g.imports, messages: []*msgElement{root}}
+	if pkg != "" {
+		full = pkg + "." + name
+	} else {
+		full = name
 	}
-	for _, i := range imps {
-		b.WriteString("import \"" + i + "\";\n")
-	}
-	b.WriteString("\n")
-	b.WriteString(body.String())
-	return b.String(), full, nil
+	return e.render(), full, g.imports, nil
 }
 
 func splitName(full string) (pkg, name string) {
@@ -72,13 +71,28 @@ func splitName(full string) (pkg, name string) {
 type gen struct {
 	d       dataConfig
 	n       int
-	imports map[string]bool
-	scope   map[string]bool // the types declared in the message being written
+	imports []string // in the order of first use, as DynamicSchema adds dependencies
 }
 
 func (g *gen) defaultName() string {
 	g.n++
 	return defaultName + strconv.Itoa(g.n)
+}
+
+func (g *gen) use(path string) {
+	if !slices.Contains(g.imports, path) {
+		g.imports = append(g.imports, path)
+	}
+}
+
+// unqualified is ProtobufData's getUnqualifiedName: the last part of the
+// name, or the next ConnectDefault name, scrubbed.
+func (g *gen) unqualified(name string) string {
+	if name == "" {
+		name = g.defaultName()
+	}
+	_, short := splitName(name)
+	return g.d.scrub(short)
 }
 
 func (d dataConfig) scrub(name string) string {
@@ -97,101 +111,156 @@ func (d dataConfig) scrub(name string) string {
 	return string(b)
 }
 
-func (g *gen) message(b *strings.Builder, s *connect.Schema, name, indent string) error {
-	b.WriteString(indent + "message " + g.d.scrub(name) + " {\n")
-	var nested strings.Builder
-	outer := g.scope
-	g.scope = map[string]bool{}
-	defer func() { g.scope = outer }()
-	tag := 0
+// message is ProtobufData's messageDefinitionFromConnectSchema: fields
+// numbered by their Tag parameter or in order (a union field takes a
+// number too), a union's members in a oneof, nested messages and enums
+// declared in the message whose field uses them.
+func (g *gen) message(s *connect.Schema, name string) (*msgElement, error) {
+	m := &msgElement{name: name}
+	declared := map[string]bool{}
+	index := 1
 	for _, f := range s.Fields {
 		fs := f.Schema
+		tag := index
+		if v, ok := fs.Parameter(tagParam); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: parameter %s is not a number", f.Name, tagParam)
+			}
+			tag = n
+		} else {
+			index++
+		}
 		if fs.Type == connect.StructType && strings.HasPrefix(fs.Name, unionName) {
 			oneof := strings.TrimPrefix(strings.TrimPrefix(fs.Name, unionName), ".")
 			if oneof == "" {
 				oneof = f.Name
 			}
-			b.WriteString(indent + "  oneof " + g.d.scrub(oneof) + " {\n")
-			for _, m := range fs.Fields {
-				tag = nextTag(m.Schema, tag)
-				typ, err := g.fieldType(&nested, m.Schema, m.Name, indent+"  ", false)
-				if err != nil {
-					return fmt.Errorf("field %s.%s: %w", f.Name, m.Name, err)
+			o := oneofElement{name: g.unqualified(oneof)}
+			for _, u := range fs.Fields {
+				// A member without a Tag parameter takes the next number,
+				// where ProtobufData gives it 0, which no descriptor takes.
+				utag := index
+				if v, ok := u.Schema.Parameter(tagParam); ok {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						return nil, fmt.Errorf("field %s.%s: parameter %s is not a number", f.Name, u.Name, tagParam)
+					}
+					utag = n
+				} else {
+					index++
 				}
-				fmt.Fprintf(b, "%s    %s %s = %d%s;\n", indent, typ, g.d.scrub(m.Name), tag, g.meta(m.Schema))
+				fe, err := g.field(m, declared, u.Schema, g.d.scrub(u.Name), utag, true)
+				if err != nil {
+					return nil, fmt.Errorf("field %s.%s: %w", f.Name, u.Name, err)
+				}
+				fe.label = ""
+				o.fields = append(o.fields, fe)
 			}
-			b.WriteString(indent + "  }\n")
+			m.oneofs = append(m.oneofs, o)
 			continue
 		}
-		tag = nextTag(fs, tag)
-		label := ""
-		switch fs.Type {
-		case connect.ArrayType:
-			label = "repeated "
-			if fs.Elem.Type == connect.ArrayType || fs.Elem.Type == connect.MapType {
-				return fmt.Errorf("field %s: an array of arrays or maps has no Protobuf form", f.Name)
-			}
-		case connect.MapType:
-		default:
-			if fs.Optional && g.d.optionalForNullables && fs.Type != connect.StructType && fs.Logical() == connect.NotLogical {
-				label = "optional "
-			}
-		}
-		typ, err := g.fieldType(&nested, fs, f.Name, indent, true)
+		fe, err := g.field(m, declared, fs, g.d.scrub(f.Name), tag, false)
 		if err != nil {
-			return fmt.Errorf("field %s: %w", f.Name, err)
+			return nil, fmt.Errorf("field %s: %w", f.Name, err)
 		}
-		fmt.Fprintf(b, "%s  %s%s %s = %d%s;\n", indent, label, typ, g.d.scrub(f.Name), tag, g.meta(fs))
+		m.fields = append(m.fields, fe)
 	}
-	b.WriteString(nested.String())
-	b.WriteString(indent + "}\n")
-	return nil
+	return m, nil
 }
 
-// meta is a field's confluent.field_meta option: the params that keep
-// INT8, INT16 and a decimal's precision and scale.
-func (g *gen) meta(s *connect.Schema) string {
-	if s.Type == connect.ArrayType {
+// field is ProtobufData's fieldDefinitionFromConnectSchema.
+func (g *gen) field(m *msgElement, declared map[string]bool, s *connect.Schema, name string, tag int, oneofMember bool) (fieldElement, error) {
+	fe := fieldElement{name: name, number: int32(tag)}
+	switch {
+	case s.Type == connect.ArrayType:
+		fe.label = "repeated"
 		s = s.Elem
+		if s.Type == connect.ArrayType || s.Type == connect.MapType {
+			return fe, fmt.Errorf("an array of arrays or maps has no Protobuf form")
+		}
+	case s.Type == connect.MapType:
+		fe.label = "repeated"
+	case s.Optional && g.d.optionalForNullables:
+		fe.label = "optional"
 	}
 	var params [][2]string
+	typ, err := g.dataType(s, name, &params, oneofMember)
+	if err != nil {
+		return fe, err
+	}
+	fe.typ = typ
 	switch {
-	case s.Logical() == connect.LogicalDecimal:
-		if p, ok := s.Parameter(precisionKey); ok {
-			params = append(params, [2]string{"precision", p})
+	case s.Type == connect.StructType && s.Logical() == connect.NotLogical:
+		if !declared[typ] {
+			declared[typ] = true
+			nested, err := g.message(s, typ)
+			if err != nil {
+				return fe, err
+			}
+			m.messages = append(m.messages, nested)
 		}
-		if sc, ok := s.Parameter(connect.DecimalScaleParameter); ok {
-			params = append(params, [2]string{"scale", sc})
+	case s.Type == connect.MapType:
+		entry, err := g.mapEntry(s, typ)
+		if err != nil {
+			return fe, err
 		}
-	case s.Type == connect.Int8Type:
-		params = append(params, [2]string{"connect.type", "int8"})
-	case s.Type == connect.Int16Type:
-		params = append(params, [2]string{"connect.type", "int16"})
-	}
-	if len(params) == 0 {
-		return ""
-	}
-	g.imports["confluent/meta.proto"] = true
-	var b strings.Builder
-	b.WriteString(" [(confluent.field_meta) = { params: [")
-	for i, p := range params {
-		if i > 0 {
-			b.WriteString(", ")
+		m.messages = append(m.messages, entry)
+	case s.Type == connect.StringType && hasEnum(s):
+		enum, err := g.enum(s)
+		if err != nil {
+			return fe, err
 		}
-		fmt.Fprintf(&b, "{ key: %q, value: %q }", p[0], p[1])
+		if !slices.ContainsFunc(m.enums, func(e *enumElement) bool { return e.name == enum.name }) {
+			m.enums = append(m.enums, enum)
+		}
 	}
-	b.WriteString("] }]")
-	return b.String()
+	if len(params) > 0 {
+		var list []any
+		for _, p := range params {
+			if p[0] == "precision" || p[0] == "scale" {
+				list = append(list, optMap{{"value", p[1]}, {"key", p[0]}})
+			} else {
+				list = append(list, optMap{{"key", p[0]}, {"value", p[1]}})
+			}
+		}
+		fe.options = []option{{name: "confluent.field_meta", paren: true, kind: kindMap, value: optMap{{"params", list}}}}
+	}
+	return fe, nil
 }
 
-// nextTag is the field's number: its Tag parameter, else one past the last.
-func nextTag(s *connect.Schema, last int) int {
-	if v, ok := s.Parameter(tagParam); ok {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			return n
-		}
+func hasEnum(s *connect.Schema) bool {
+	_, ok := s.Parameter(enumParam)
+	return ok
+}
+
+// mapEntry is ProtobufData's mapDefinitionFromConnectSchema: a message of
+// a key (1) and a value (2), which the field repeats.
+func (g *gen) mapEntry(s *connect.Schema, name string) (*msgElement, error) {
+	if k, ok := scalarNames[s.Key.Type]; !ok || k == "float" || k == "double" || k == "bytes" || s.Key.Logical() != connect.NotLogical {
+		return nil, fmt.Errorf("a map with %s keys has no Protobuf form", s.Key.Type)
 	}
-	return last + 1
+	if s.Elem.Type == connect.ArrayType || s.Elem.Type == connect.MapType {
+		return nil, fmt.Errorf("a map of arrays or maps has no Protobuf form")
+	}
+	m := &msgElement{name: name}
+	declared := map[string]bool{}
+	for _, kv := range []struct {
+		s    *connect.Schema
+		name string
+		tag  int
+	}{{s.Key, "key", 1}, {s.Elem, "value", 2}} {
+		fe, err := g.field(m, declared, kv.s, kv.name, kv.tag, false)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: %w", kv.name, err)
+		}
+		if fe.label == "optional" {
+			// Added as a plain proto3 field, not a proto3 optional one.
+			fe.label = ""
+		}
+		m.fields = append(m.fields, fe)
+	}
+	return m, nil
 }
 
 var scalarNames = map[connect.Type]string{
@@ -206,111 +275,117 @@ var wrapperNames = map[connect.Type]string{
 	connect.StringType: "StringValue", connect.BytesType: "BytesValue",
 }
 
-// fieldType returns the Protobuf type of a field of schema s, declaring
-// nested messages and enums in nested. wrap says whether an optional
-// primitive may become a wrapper (not in a oneof, not in a repeated or map).
-func (g *gen) fieldType(nested *strings.Builder, s *connect.Schema, field, indent string, wrap bool) (string, error) {
+// dataType is ProtobufData's dataTypeFromConnectSchema: the field's type
+// name, importing the file that declares a logical or wrapper type, and
+// the field_meta params that keep INT8, INT16 and a decimal's precision
+// and scale.
+func (g *gen) dataType(s *connect.Schema, field string, params *[][2]string, oneofMember bool) (string, error) {
 	switch s.Logical() {
-	case connect.LogicalTimestamp:
-		g.imports["google/protobuf/timestamp.proto"] = true
-		return timestampPB, nil
+	case connect.LogicalDecimal:
+		if p, ok := s.Parameter(precisionKey); ok {
+			*params = append(*params, [2]string{"precision", p})
+		}
+		if sc, ok := s.Parameter(connect.DecimalScaleParameter); ok {
+			*params = append(*params, [2]string{"scale", sc})
+		}
+		g.use("confluent/type/decimal.proto")
+		return decimalPB, nil
 	case connect.LogicalDate:
-		g.imports["google/type/date.proto"] = true
+		g.use("google/type/date.proto")
 		return datePB, nil
 	case connect.LogicalTime:
-		g.imports["google/type/timeofday.proto"] = true
+		g.use("google/type/timeofday.proto")
 		return timeOfDayPB, nil
-	case connect.LogicalDecimal:
-		g.imports["confluent/type/decimal.proto"] = true
-		return decimalPB, nil
+	case connect.LogicalTimestamp:
+		g.use("google/protobuf/timestamp.proto")
+		return timestampPB, nil
 	}
 	switch s.Type {
+	case connect.Int8Type:
+		*params = append(*params, [2]string{"connect.type", "int8"})
+	case connect.Int16Type:
+		*params = append(*params, [2]string{"connect.type", "int16"})
 	case connect.StructType:
-		name := s.Name
-		if name == "" {
-			name = g.defaultName()
-		}
-		_, short := splitName(name)
-		if short == field {
+		name := g.unqualified(s.Name)
+		if name == field {
 			// A message and a field may not share a name.
-			short += "Message"
+			name += "Message"
 		}
-		// Fields of one struct type share its one declaration.
-		if !g.scope[short] {
-			g.scope[short] = true
-			if err := g.message(nested, s, short, indent+"  "); err != nil {
-				return "", err
-			}
-		}
-		return g.d.scrub(short), nil
-	case connect.ArrayType:
-		return g.fieldType(nested, s.Elem, field, indent, false)
+		return name, nil
 	case connect.MapType:
-		k, ok := scalarNames[s.Key.Type]
-		if !ok || k == "float" || k == "double" || k == "bytes" || s.Key.Logical() != connect.NotLogical {
-			return "", fmt.Errorf("a map with %s keys has no Protobuf form", s.Key.Type)
-		}
-		if s.Elem.Type == connect.ArrayType || s.Elem.Type == connect.MapType {
-			return "", fmt.Errorf("a map of arrays or maps has no Protobuf form")
-		}
-		v, err := g.fieldType(nested, s.Elem, field, indent, false)
-		if err != nil {
-			return "", err
-		}
-		return "map<" + k + ", " + v + ">", nil
+		return mapEntryName(g.unqualified(s.Name)), nil
 	case connect.StringType:
 		if enum, ok := s.Parameter(enumParam); ok {
 			if s.Name != "" {
 				enum = s.Name
 			}
-			return g.enum(nested, s, enum, indent)
+			return g.unqualified(enum), nil
 		}
+	case connect.ArrayType:
+		return "", fmt.Errorf("an array of arrays has no Protobuf form")
 	}
-	if s.Optional && wrap && g.d.wrapperForNullables && !g.d.optionalForNullables {
-		g.imports["google/protobuf/wrappers.proto"] = true
-		return "google.protobuf." + wrapperNames[s.Type], nil
+	typ, ok := scalarNames[s.Type]
+	if !ok {
+		return "", fmt.Errorf("unsupported schema type %s", s.Type)
 	}
-	if t, ok := s.Parameter(typeParam); ok {
+	wrapper := "google.protobuf." + wrapperNames[s.Type]
+	if t, ok := s.Parameter(typeParam); ok && (s.Type == connect.Int32Type || s.Type == connect.Int64Type) {
 		switch t {
-		case "sint32", "uint32", "fixed32", "sfixed32", "sint64", "uint64", "fixed64", "sfixed64":
-			return t, nil
+		case "sint32", "uint32", "fixed32", "sfixed32", "sint64", "uint64", "fixed64", "sfixed64", "int32", "int64":
+			typ = t
+		}
+		if s.Type == connect.Int64Type {
+			switch t {
+			case "uint32", "fixed32":
+				wrapper = "google.protobuf.UInt32Value"
+			case "uint64", "fixed64":
+				wrapper = "google.protobuf.UInt64Value"
+			}
 		}
 	}
-	if n, ok := scalarNames[s.Type]; ok {
-		return n, nil
+	if g.d.wrapperForNullables && s.Optional && !oneofMember {
+		g.use("google/protobuf/wrappers.proto")
+		return wrapper, nil
 	}
-	return "", fmt.Errorf("unsupported schema type %s", s.Type)
+	return typ, nil
 }
 
-func (g *gen) enum(nested *strings.Builder, s *connect.Schema, enum, indent string) (string, error) {
-	_, short := splitName(enum)
-	type sym struct {
-		name string
-		n    int
+// mapEntryName is ProtobufSchema.toMapEntry: a snake_case name made
+// UpperCamel, and Entry added.
+func mapEntryName(s string) string {
+	if strings.Contains(s, "_") {
+		var b strings.Builder
+		for _, part := range strings.Split(strings.ToLower(s), "_") {
+			if part == "" {
+				continue
+			}
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+		s = b.String()
 	}
-	var syms []sym
+	return s + "Entry"
+}
+
+// enum is ProtobufData's enumDefinitionFromConnectSchema: the symbols in
+// the order of the schema's parameters.
+func (g *gen) enum(s *connect.Schema) (*enumElement, error) {
+	enumName, _ := s.Parameter(enumParam)
+	if s.Name != "" {
+		enumName = s.Name
+	}
+	e := &enumElement{name: g.unqualified(enumName)}
 	prefix := enumParam + "."
 	for _, p := range s.Parameters {
 		if strings.HasPrefix(p.Key, prefix) {
 			n, err := strconv.Atoi(p.Value)
 			if err != nil {
-				return "", fmt.Errorf("enum %s: parameter %s is not a number", enum, p.Key)
+				return nil, fmt.Errorf("enum %s: parameter %s is not a number", enumName, p.Key)
 			}
-			syms = append(syms, sym{strings.TrimPrefix(p.Key, prefix), n})
+			e.values = append(e.values, enumValue{name: strings.TrimPrefix(p.Key, prefix), number: int32(n)})
 		}
 	}
-	if len(syms) == 0 {
-		return "", fmt.Errorf("enum %s has no symbols", enum)
+	if len(e.values) == 0 {
+		return nil, fmt.Errorf("enum %s has no symbols", enumName)
 	}
-	if g.scope["enum "+short] {
-		return g.d.scrub(short), nil
-	}
-	g.scope["enum "+short] = true
-	// The symbols in the parameters' order, as ProtobufData writes them.
-	nested.WriteString(indent + "  enum " + g.d.scrub(short) + " {\n")
-	for _, y := range syms {
-		fmt.Fprintf(nested, "%s    %s = %d;\n", indent, g.d.scrub(y.name), y.n)
-	}
-	nested.WriteString(indent + "  }\n")
-	return g.d.scrub(short), nil
+	return e, nil
 }
