@@ -10,12 +10,12 @@
 // struct is a message named by the schema's name (its namespace is the
 // package; ConnectDefault1, 2, ... when it has none), fields numbered in
 // order or by their io.confluent.connect.protobuf.Tag parameter, optional
-// primitives as google.protobuf.*Value wrappers (wrapper.for.nullables) or
-// proto3 optional fields (optional.for.nullables), arrays as repeated
-// fields, maps as repeated ...Entry messages of a key and a value (named
-// after the map schema, ConnectDefaultN when it has none), structs named
-// io.confluent.connect.protobuf.Union
-// as oneofs, strings with io.confluent.connect.protobuf.Enum parameters as
+// primitives (elements and map values too) as google.protobuf.*Value
+// wrappers (wrapper.for.nullables), optional fields of any type as proto3
+// optional fields (optional.for.nullables), arrays as repeated fields,
+// maps as repeated ...Entry messages of a key and a value (named after
+// the map schema, ConnectDefaultN when it has none), structs named
+// io.confluent.connect.protobuf.Union as oneofs, strings with io.confluent.connect.protobuf.Enum parameters as
 // enums, Timestamp, Date, Time and Decimal as google.protobuf.Timestamp,
 // google.type.Date, google.type.TimeOfDay and confluent.type.Decimal, and
 // INT8, INT16 and a decimal's scale and precision in confluent.field_meta

@@ -147,6 +147,21 @@ func TestRenderConfluentCases(t *testing.T) {
 			"syntax = \"proto3\";\npackage com.example.mynamespace;\n\nmessage SampleRecord {\n" +
 				"  double my_field2 = 2 [(confluent.field_meta) = {\n    tags: [\n      \"bar\"\n    ]\n  }];\n" +
 				"  double my_field4 = 4 [(confluent.field_meta) = {\n    tags: [\n      \"foo\",\n      \"bar\"\n    ]\n  }];\n}\n"},
+		{"proto2 ranges", &descriptorpb.FileDescriptorProto{MessageType: []*descriptorpb.DescriptorProto{{
+			Name: str("Money"),
+			Field: []*descriptorpb.FieldDescriptorProto{{Name: str("cents"), Number: i32(1), Label: opt,
+				Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()}},
+			// Message ranges end one past the last number, enum ranges at it.
+			ReservedRange: []*descriptorpb.DescriptorProto_ReservedRange{{Start: i32(5000), End: i32(6001)}, {Start: i32(20000), End: i32(20001)}},
+			ReservedName:  []string{"BAD"},
+			ExtensionRange: []*descriptorpb.DescriptorProto_ExtensionRange{{Start: i32(100), End: i32(201)},
+				{Start: i32(1000), End: i32(536870912)}},
+			EnumType: []*descriptorpb.EnumDescriptorProto{{Name: str("MoneyEnum"),
+				ReservedRange: []*descriptorpb.EnumDescriptorProto_EnumReservedRange{{Start: i32(100), End: i32(200)}, {Start: i32(2000), End: i32(2000)}},
+				Value:         []*descriptorpb.EnumValueDescriptorProto{{Name: str("NONE"), Number: i32(0)}, {Name: str("CENTS"), Number: i32(1)}}}},
+		}}}, "\nmessage Money {\n  reserved 5000 to 6000;\n  reserved 20000;\n  reserved \"BAD\";\n\n  optional int64 cents = 1;\n\n" +
+			"  extensions 100 to 200;\n  extensions 1000 to max;\n\n  enum MoneyEnum {\n    reserved 100 to 200;\n    reserved 2000;\n" +
+			"    NONE = 0;\n    CENTS = 1;\n  }\n}\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := renderDescriptor(tc.file)
@@ -186,7 +201,16 @@ func derivedCorpus() []corpusCase {
 		"price": connect.NewDecimal(-12345, 2), "counts": []any{int8(1), int8(-2)}}
 	taggedValues := map[string]any{"id": int64(7), "labels": map[string]any{"k": "v", "": ""},
 		"when": time.UnixMilli(1500).UTC(), "u32": int64(4000000000), "u64": int64(5)}
+	// With wrapper.for.nullables, optional elements and map values are
+	// wrappers too, as ProtobufData's dataTypeFromConnectSchema makes them.
+	nested := connect.StructOf(
+		connect.F("nums", connect.ArrayOf(connect.OptionalInt32Schema)),
+		connect.F("notes", connect.MapOf(connect.StringSchema, connect.OptionalStringSchema)),
+		connect.F("opt", connect.OptionalBooleanSchema),
+	).WithName("w.Nested")
+	nestedValues := map[string]any{"nums": []any{int32(0), int32(-3)}, "notes": map[string]any{"a": "x", "b": ""}, "opt": false}
 	return append(cases,
+		corpusCase{"nested-wrappers", dataConfig{wrapperForNullables: true}, nested, nestedValues},
 		corpusCase{"unnamed", dataConfig{}, unnamed, unnamedValues},
 		corpusCase{"tagged", dataConfig{}, tagged, taggedValues},
 		corpusCase{"tagged-wrappers", dataConfig{wrapperForNullables: true}, tagged, taggedValues},
