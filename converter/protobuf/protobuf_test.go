@@ -253,8 +253,9 @@ func TestLogicalAndSmallInts(t *testing.T) {
 }
 
 // TestPrimitive: a string is written as google.protobuf.StringValue, the
-// eighth message of wrappers.proto (index path [7]), and reads back as a
-// string; with wrapper.for.raw.primitives=false as the wrapper's struct.
+// eighth message of wrappers.proto (index path [7]), the schema registered
+// Confluent's rendering of wrappers.proto, and reads back as a string;
+// with wrapper.for.raw.primitives=false as the wrapper's struct.
 func TestPrimitive(t *testing.T) {
 	reg := srfake.New()
 	defer reg.Close()
@@ -264,7 +265,7 @@ func TestPrimitive(t *testing.T) {
 	require.Equal(t, []byte{0, 0, 0, 0, 1, 2, 14, 0x0a, 2, 'h', 'i'}, out)
 	ss, ok := reg.GetSchema("lines-value", 1)
 	require.True(t, ok)
-	require.Equal(t, wrappersProto, ss.Schema.Schema)
+	require.Equal(t, readGolden(t, "wkt/google/protobuf/wrappers.proto"), ss.Schema.Schema)
 	s, v, err := c.ToConnect("lines", connect.Headers{}, out)
 	require.NoError(t, err)
 	require.Equal(t, connect.StringType, s.Type)
