@@ -209,7 +209,13 @@ func derivedCorpus() []corpusCase {
 		connect.F("opt", connect.OptionalBooleanSchema),
 	).WithName("w.Nested")
 	nestedValues := map[string]any{"nums": []any{int32(0), int32(-3)}, "notes": map[string]any{"a": "x", "b": ""}, "opt": false}
+	// With int.for.enums an enum reads as an INT32 and is written back as
+	// the enum, as ProtobufData writes an INT32 with Enum parameters.
+	intEnum := connect.Int32Schema.WithName("Kind").WithParameter(enumParam, "Kind").
+		WithParameter(enumParam+".NONE", "0").WithParameter(enumParam+".SOME", "1").AsOptional()
+	intEnums := connect.StructOf(connect.F("kind", intEnum), connect.F("n", connect.Int32Schema)).WithName("e.IntEnums")
 	return append(cases,
+		corpusCase{"int-enums", dataConfig{intForEnums: true}, intEnums, map[string]any{"kind": int32(1), "n": int32(2)}},
 		corpusCase{"nested-wrappers", dataConfig{wrapperForNullables: true}, nested, nestedValues},
 		corpusCase{"unnamed", dataConfig{}, unnamed, unnamedValues},
 		corpusCase{"tagged", dataConfig{}, tagged, taggedValues},

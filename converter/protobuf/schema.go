@@ -206,7 +206,7 @@ func (g *gen) field(m *msgElement, declared map[string]bool, s *connect.Schema, 
 			return fe, err
 		}
 		m.messages = append(m.messages, entry)
-	case s.Type == connect.StringType && hasEnum(s):
+	case isEnum(s):
 		enum, err := g.enum(s)
 		if err != nil {
 			return fe, err
@@ -229,9 +229,11 @@ func (g *gen) field(m *msgElement, declared map[string]bool, s *connect.Schema, 
 	return fe, nil
 }
 
-func hasEnum(s *connect.Schema) bool {
+// isEnum reports whether s is an enum: a string, or with int.for.enums
+// an INT32, with the Enum parameters ProtobufData gives it.
+func isEnum(s *connect.Schema) bool {
 	_, ok := s.Parameter(enumParam)
-	return ok
+	return ok && (s.Type == connect.StringType || s.Type == connect.Int32Type)
 }
 
 // mapEntry is ProtobufData's mapDefinitionFromConnectSchema: a message of
@@ -300,6 +302,13 @@ func (g *gen) dataType(s *connect.Schema, field string, params *[][2]string, one
 		g.use("google/protobuf/timestamp.proto")
 		return timestampPB, nil
 	}
+	if isEnum(s) {
+		enum, _ := s.Parameter(enumParam)
+		if s.Name != "" {
+			enum = s.Name
+		}
+		return g.unqualified(enum), nil
+	}
 	switch s.Type {
 	case connect.Int8Type:
 		*params = append(*params, [2]string{"connect.type", "int8"})
@@ -314,13 +323,6 @@ func (g *gen) dataType(s *connect.Schema, field string, params *[][2]string, one
 		return name, nil
 	case connect.MapType:
 		return mapEntryName(g.unqualified(s.Name)), nil
-	case connect.StringType:
-		if enum, ok := s.Parameter(enumParam); ok {
-			if s.Name != "" {
-				enum = s.Name
-			}
-			return g.unqualified(enum), nil
-		}
 	case connect.ArrayType:
 		return "", fmt.Errorf("an array of arrays has no Protobuf form")
 	}
