@@ -6,6 +6,11 @@
 # gen.sh -Dprotobuf.version=... -Dcommon.protos.version=... -Dout=DIR. The renderings
 # themselves (../wkt/*.proto) are rewritten by
 # `go test -run TestWellKnownRendering -update` in converter/protobuf.
+# ../wkt/confluent/*.java.txtpb are not made here: Confluent's
+# protobuf-types jar is not on Maven Central, so they are the
+# descriptorData strings of its generated MetaProto and DecimalProto
+# classes (in its source tree), Java string escapes decoded, parsed as a
+# FileDescriptorProto and written as text.
 set -e
 cd "$(dirname "$0")"
 mvn -q -B compile exec:java "$@"
