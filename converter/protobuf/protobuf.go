@@ -344,7 +344,7 @@ func compile(text string, imports map[string]string) (protoreflect.FileDescripto
 			if src, ok := extraImports[path]; ok {
 				return io.NopCloser(strings.NewReader(src)), nil
 			}
-			if strings.HasPrefix(path, "google/protobuf/") && slices.Contains(knownPaths, path) {
+			if slices.Contains(standardKnown, path) {
 				return nil, os.ErrNotExist
 			}
 			if src, ok := imports[path]; ok {

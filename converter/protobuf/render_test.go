@@ -316,4 +316,10 @@ func TestCompileConfluentReferences(t *testing.T) {
 	md := fd.Messages().Get(0)
 	require.Equal(t, "google.protobuf.Struct", string(md.Fields().Get(0).Message().FullName()))
 	require.Equal(t, map[string]string{"connect.type": "int8"}, fieldMeta(md.Fields().Get(1)))
+
+	// Any standard file Confluent's provider knows is read from its own
+	// source, whatever text was registered for it.
+	_, err = compile("syntax = \"proto3\";\nimport \"google/protobuf/api.proto\";\nmessage N {\n  google.protobuf.Api a = 1;\n}\n",
+		map[string]string{"google/protobuf/api.proto": "not a .proto text"})
+	require.NoError(t, err)
 }

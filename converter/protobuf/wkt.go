@@ -103,6 +103,15 @@ var knownPaths = []string{
 	"confluent/type/decimal.proto", "confluent/meta.proto",
 }
 
+// standardKnown are the google/protobuf files of Confluent's provider's
+// KNOWN_DEPENDENCIES, which protocompile's standard imports hold.
+var standardKnown = []string{
+	"google/protobuf/any.proto", "google/protobuf/api.proto", "google/protobuf/descriptor.proto",
+	"google/protobuf/duration.proto", "google/protobuf/empty.proto", "google/protobuf/field_mask.proto",
+	"google/protobuf/source_context.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto",
+	"google/protobuf/type.proto", "google/protobuf/wrappers.proto",
+}
+
 // knownDescriptor is the descriptor Java holds of a well-known file
 // (X.getDescriptor().toProto()): protoc's, the one google.golang.org/protobuf
 // holds too, for google/protobuf files (json_name set, as protobuf-java's
