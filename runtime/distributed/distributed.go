@@ -20,7 +20,9 @@
 // offer ("sessioned" is the cooperative protocol with signed internal
 // requests, below). Every change to the configuration (a connector added, updated,
 // removed, new task configurations, a new target state) makes the worker
-// that reads it join again. Under the eager protocol ("default") the
+// that reads it join again, unless it read it while joining and the
+// assignment it got was made from a configuration that had it (Kafka
+// Connect's worker joins once more). Under the eager protocol ("default") the
 // worker stops everything it ran before each join, so that no connector
 // or task runs on two workers at once, and each assignment starts what it
 // is assigned. Under the incremental cooperative one ("compatible",
@@ -241,7 +243,7 @@ type Herder struct {
 	// incremental assignor keeps state between rounds.
 	assignor *connectassign.Assignor
 
-	rejoin  chan struct{} // a configuration change read: join again
+	rejoin  chan struct{} // join again: a configuration change read (onUpdate), or askRejoin
 	cancel  context.CancelFunc
 	done    chan struct{}
 	statusQ *queue[statusWrite]
@@ -313,6 +315,11 @@ type Herder struct {
 	// a revocation's, a restart's) that abandoned tasks, for Close to
 	// return: their goroutines may outlive it.
 	abandoned []error
+	// rejoinForced is set when the worker was asked to join again
+	// (askRejoin) since it last began joining for something other than
+	// a change read from the config topic: no assignment answers that,
+	// whatever config offset it was made from (settleRejoin).
+	rejoinForced bool
 }
 
 var _ herder.Herder = (*Herder)(nil)
@@ -530,10 +537,15 @@ func (h *Herder) onUpdate(u configtopic.Update) {
 	switch u.Kind {
 	case configtopic.ConnectorConfigUpdated, configtopic.ConnectorConfigRemoved,
 		configtopic.TargetStateChanged, configtopic.TaskConfigsUpdated:
+		// Under mu, as settleRejoin looks at the offset read and drops
+		// the signal: the change of a record read after it looked is
+		// signalled after it dropped.
+		h.mu.Lock()
 		select {
 		case h.rejoin <- struct{}{}:
 		default:
 		}
+		h.mu.Unlock()
 	case configtopic.RestartRequested:
 		// Every worker restarts what it runs, as Kafka Connect's
 		// herders apply a restart request read from the config topic.
@@ -689,16 +701,18 @@ func (c joinedConfigs) Fresh() connectassign.Snapshot {
 func (h *Herder) run(ctx context.Context) {
 	defer close(h.done)
 	for ctx.Err() == nil {
+		// Changes read from here on are in the offset this join reports,
+		// or read after: settleRejoin tells which.
 		h.mu.Lock()
 		h.joined = nil
-		h.mu.Unlock()
-		if h.cfg.beforeJoin != nil {
-			h.cfg.beforeJoin()
-		}
-		// Changes read from here on are in the offset this join reports.
 		select {
 		case <-h.rejoin:
 		default:
+		}
+		h.rejoinForced = false
+		h.mu.Unlock()
+		if h.cfg.beforeJoin != nil {
+			h.cfg.beforeJoin()
 		}
 		if err := h.cfgs.Refresh(ctx); err != nil {
 			h.log.Warn("reading the config topic before joining", "err", err)
@@ -764,6 +778,7 @@ func (h *Herder) run(ctx context.Context) {
 		if !applied {
 			continue
 		}
+		h.settleRejoin(j.Assignment.ConfigOffset)
 		h.applyPendingRestarts()
 		h.learnMembers(ctx, j.Generation)
 		h.distributeKey(ctx, j)
@@ -773,6 +788,46 @@ func (h *Herder) run(ctx context.Context) {
 			continue
 		}
 		h.heartbeat(ctx)
+	}
+}
+
+// askRejoin makes the worker join again for a reason other than a change
+// read from the config topic, which the assignment of the join under way,
+// if any, does not answer.
+func (h *Herder) askRejoin() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rejoinForced = true
+	select {
+	case h.rejoin <- struct{}{}:
+	default:
+	}
+}
+
+// settleRejoin drops the worker's pending rejoin when the assignment it
+// has just applied, made from config offset offset, answers it: it was
+// asked only for changes read from the config topic before that offset
+// (read while the worker joined, after it last looked for them), and
+// what the worker runs is what the config topic has. Joining again for
+// them would rebalance the group for nothing, which under the eager
+// protocol stops and starts every connector and task of every worker.
+// Under the cooperative one a connector kept running across the join
+// may still run an older configuration: then the rejoin stays, to stop
+// it first.
+func (h *Herder) settleRejoin(offset int64) {
+	conns, tasksOf := h.changed(h.cfgs.Snapshot())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// The offset is read under mu, as onUpdate signals: a record read
+	// after it is signalled after the drop below. apply read to offset
+	// at least, so an offset no further is the one changed looked at.
+	if h.rejoinForced || len(conns) > 0 || len(tasksOf) > 0 || h.cfgs.Snapshot().Offset > offset {
+		return
+	}
+	select {
+	case <-h.rejoin:
+		h.log.Info("not joining again for changes to the configuration the assignment already has", "offset", offset)
+	default:
 	}
 }
 
@@ -895,10 +950,7 @@ func (h *Herder) beatDuring(ctx context.Context, rejoin bool) (stop func()) {
 			case <-t.C:
 				if err := h.member.Heartbeat(ctx); errors.Is(err, workergroup.ErrRejoin) {
 					if rejoin {
-						select {
-						case h.rejoin <- struct{}{}:
-						default:
-						}
+						h.askRejoin()
 					}
 					return
 				}
@@ -1051,10 +1103,7 @@ func (h *Herder) apply(ctx context.Context, j workergroup.Joined) bool {
 			// tried again in the next join.
 			if err := h.awaitFencing(ctx, name); err != nil {
 				h.log.Warn("starting task", "connector", name, "task", id.Task, "err", err)
-				select {
-				case h.rejoin <- struct{}{}:
-				default:
-				}
+				h.askRejoin()
 				continue
 			}
 			fenced[name] = true

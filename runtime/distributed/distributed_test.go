@@ -791,6 +791,56 @@ func TestRestartRequestReadBeforeTheAssignmentIsAppliedOnceAssigned(t *testing.T
 	require.Equal(t, 1, cl.overlap.started("0"), "the task was not restarted")
 }
 
+func TestChangeReadWhileJoiningIsNotJoinedForAgain(t *testing.T) {
+	for _, protocol := range []string{"default", "compatible"} {
+		t.Run(protocol, func(t *testing.T) {
+			brokers := testkafka.Brokers(t)
+			var joins, beats atomic.Int32
+			waiting, release := make(chan struct{}), make(chan struct{})
+			cl := newClusterWith(t, brokers, 0, protocol, 0)
+			cl.beforeJoin = func() {
+				if joins.Add(1) == 1 {
+					close(waiting)
+					<-release
+				}
+			}
+			cl.skipHeartbeat = func() bool {
+				beats.Add(1)
+				return false
+			}
+			h := cl.add()
+			<-waiting
+
+			// While the worker joins, after it last looked for changes,
+			// it reads a connector and its task configurations: its
+			// join reports their offset, and it is assigned them.
+			topic := testkafka.Topic(t, "joining")
+			testkafka.CreateTopic(t, brokers, topic, 1, nil)
+			const name = "read-while-joining"
+			ctx := context.Background()
+			require.NoError(t, h.cfgs.PutConnectorConfig(ctx, name, map[string]string{"name": name, "connector.class": "test.SpreadSource",
+				"tasks.max": "1", "topic": topic, "key.converter": "StringConverter", "value.converter": "StringConverter"}, ""))
+			require.NoError(t, h.cfgs.PutTaskConfigs(ctx, name, []map[string]string{{"topic": topic, "tag": "", "task": "0"}}))
+			require.NoError(t, h.cfgs.Refresh(ctx))
+			close(release)
+
+			// It heartbeats in the generation that assigned them: it did
+			// not join again for changes that generation had, which
+			// under the eager protocol would have restarted the task.
+			require.Eventually(t, func() bool { return beats.Load() > 0 }, 30*time.Second, 10*time.Millisecond)
+			require.Equal(t, int32(1), joins.Load(), "the worker joined again for changes its assignment had")
+			require.Equal(t, 1, cl.overlap.started("0"))
+			require.Equal(t, 1, cl.overlap.started("connector"))
+
+			// A change read once it has joined still makes it join again.
+			require.NoError(t, h.PauseConnector(ctx, name))
+			paused := herder.State(statustopic.Paused)
+			require.Eventually(t, func() bool { return states(cl, name, paused, 1, paused) }, 30*time.Second, 50*time.Millisecond)
+			require.Equal(t, int32(2), joins.Load())
+		})
+	}
+}
+
 // placement returns the worker each task of connector name runs on, as
 // h reports it.
 func placement(t *testing.T, h *Herder, name string) map[int]string {

@@ -84,10 +84,7 @@ func (h *Herder) privileged(err error) error {
 	var pe *configtopic.PrivilegedWriteError
 	if errors.As(err, &pe) {
 		h.log.Warn("a write to the config topic as the leader failed; joining the group again", "err", err)
-		select {
-		case h.rejoin <- struct{}{}:
-		default:
-		}
+		h.askRejoin()
 	}
 	return err
 }
