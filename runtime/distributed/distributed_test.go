@@ -176,6 +176,8 @@ type cluster struct {
 	skipHeartbeat func() bool
 	// configure, when set, changes the next workers' Config last.
 	configure func(*Config)
+	// joins counts the joins the workers began (Config.beforeJoin).
+	joins atomic.Int64
 }
 
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
@@ -221,7 +223,7 @@ func (cl *cluster) add() *Herder {
 	cfg := Config{
 		GroupID: cl.group, URL: url, Brokers: cl.brokers,
 		ConfigTopic: cl.topics[0], StatusTopic: cl.topics[1], OffsetTopic: cl.topics[2],
-		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.beforeJoin, skipHeartbeat: cl.skipHeartbeat,
+		ReplicationFactor: 1, OffsetPartitions: 3, StatusPartitions: 3, beforeJoin: cl.countJoin(cl.beforeJoin), skipHeartbeat: cl.skipHeartbeat,
 		Protocol: cl.protocol, ScheduledRebalanceMaxDelay: cl.maxDelay, InterWorkerKeyTTL: cl.keyTTL,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger:                   testLogger(),
@@ -267,6 +269,17 @@ func (cl *cluster) add() *Herder {
 	cl.mu.Unlock()
 	t.Cleanup(func() { cl.close(h) })
 	return h
+}
+
+// countJoin returns a worker's Config.beforeJoin: it counts the join,
+// then runs before, if any.
+func (cl *cluster) countJoin(before func()) func() {
+	return func() {
+		cl.joins.Add(1)
+		if before != nil {
+			before()
+		}
+	}
 }
 
 func testLogger() *slog.Logger {
@@ -578,9 +591,50 @@ func (cl *cluster) forward(h *Herder, f func(*Herder) error) *Herder {
 	return served
 }
 
-// startFailing runs connector name with two tasks across the cluster's
-// two workers, and has the tasks in fail fail.
-func startFailing(t *testing.T, cl *cluster, name string, fail ...string) {
+// epoch returns the number of joins the workers have begun and the
+// generation every live worker has joined, when none is asked to join
+// again; ok is false while the group rebalances or is about to. A worker
+// may join again and stay in its generation (a follower whose metadata
+// did not change): the joins tell.
+func (cl *cluster) epoch() (joins int64, gen int32, ok bool) {
+	joins, gen = cl.joins.Load(), -1
+	for i, h := range cl.live() {
+		h.mu.Lock()
+		g, joined := h.generation, h.joined != nil
+		h.mu.Unlock()
+		if !joined || len(h.rejoin) > 0 || (i > 0 && g != gen) {
+			return joins, -1, false
+		}
+		gen = g
+	}
+	return joins, gen, true
+}
+
+// moved reports whether a worker has begun to join since epoch, or is
+// about to.
+func (cl *cluster) moved(epoch int64) bool {
+	joins, _, ok := cl.epoch()
+	return !ok || joins != epoch
+}
+
+// rebalanced reports whether a worker has begun to join since epoch, in
+// which attempt (counted from 1) of a test began. Under the eager
+// protocol a join, such as the group's own when a loaded machine delays
+// a heartbeat, stops and starts every task of the worker, which changes
+// what the attempt observes: it is made again, three times at most.
+func (cl *cluster) rebalanced(epoch int64, attempt int) bool {
+	cl.t.Helper()
+	if cl.moved(epoch) {
+		require.Less(cl.t, attempt, 3, "the group rebalanced during every attempt")
+		cl.t.Logf("the group rebalanced during attempt %d: trying again", attempt)
+		return true
+	}
+	return false
+}
+
+// startTwoTasks runs connector name with two tasks, one on each of the
+// cluster's two workers.
+func startTwoTasks(t *testing.T, cl *cluster, name string) {
 	brokers := cl.brokers
 	topic := testkafka.Topic(t, "restarts")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -590,85 +644,146 @@ func startFailing(t *testing.T, cl *cluster, name string, fail ...string) {
 		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
 		return err
 	})
-	running := herder.State(statustopic.Running)
-	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return allRunning(cl, name, 2, func(w map[string]bool) bool { return len(w) == 2 })
+	}, 60*time.Second, 100*time.Millisecond, "2 RUNNING tasks on 2 workers, seen from every worker")
+}
+
+// failTasks has the tasks of connector name in fail fail, and waits until
+// every worker sees them FAILED and the connector and its other tasks
+// RUNNING, all reported in the generation the group has settled in, with
+// no worker joining meanwhile; it returns the epoch. Each look first has
+// every worker write the statuses it queued and read the status topic to
+// its end: a status another worker has not read yet (a task restarted by
+// a join that kept the generation) does not count, nor one of an earlier
+// generation.
+func failTasks(t *testing.T, cl *cluster, name string, fail ...string) int64 {
 	for _, task := range fail {
 		cl.overlap.setFailing(task, true)
 	}
+	defer func() {
+		for _, task := range fail {
+			cl.overlap.setFailing(task, false)
+		}
+	}()
+	running, failed := herder.State(statustopic.Running), herder.State(statustopic.Failed)
+	var epoch int64
 	require.Eventually(t, func() bool {
-		st, err := cl.live()[0].ConnectorStatus(context.Background(), name)
-		if err != nil || len(st.Tasks) != 2 {
+		var gen int32
+		var ok bool
+		if epoch, gen, ok = cl.epoch(); !ok {
 			return false
 		}
-		for _, ts := range st.Tasks {
-			if (ts.State == herder.State(statustopic.Failed)) != slices.Contains(fail, strconv.Itoa(ts.ID)) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, h := range cl.live() {
+			h.flushStatuses(ctx)
+		}
+		for _, h := range cl.live() {
+			if h.stats.Refresh(ctx) != nil {
 				return false
 			}
 		}
-		return true
-	}, 60*time.Second, 100*time.Millisecond)
-	for _, task := range fail {
-		cl.overlap.setFailing(task, false)
-	}
+		for _, h := range cl.live() {
+			st, err := h.ConnectorStatus(ctx, name)
+			if err != nil || st.Connector.State != running || len(st.Tasks) != 2 {
+				return false
+			}
+			if s, _ := h.stats.Connector(name); s.Generation != gen {
+				return false
+			}
+			for _, ts := range st.Tasks {
+				want := running
+				if slices.Contains(fail, strconv.Itoa(ts.ID)) {
+					want = failed
+				}
+				s, _ := h.stats.Task(statustopic.TaskID{Connector: name, Task: ts.ID})
+				if ts.State != want || s.Generation != gen {
+					return false
+				}
+			}
+		}
+		return !cl.moved(epoch)
+	}, 60*time.Second, 100*time.Millisecond, "tasks %v FAILED and the others RUNNING, in one generation, seen from every worker", fail)
+	return epoch
 }
 
 func TestRestartTaskIsServedByTheWorkerThatRunsIt(t *testing.T) {
 	cl := newCluster(t, testkafka.Brokers(t), 2)
 	const name = "restart-task"
-	startFailing(t, cl, name, "0", "1")
-	st, err := cl.live()[0].ConnectorStatus(context.Background(), name)
-	require.NoError(t, err)
-	owner := st.Tasks[1].WorkerID
+	startTwoTasks(t, cl, name)
 	var other *Herder
-	for _, h := range cl.live() {
-		if h.ID() != owner {
-			other = h
+	for attempt := 1; ; attempt++ {
+		epoch := failTasks(t, cl, name, "0", "1")
+		st, err := cl.live()[0].ConnectorStatus(context.Background(), name)
+		require.NoError(t, err)
+		owner := st.Tasks[1].WorkerID
+		other = nil
+		for _, h := range cl.live() {
+			if h.ID() != owner {
+				other = h
+			}
 		}
+		require.NotNil(t, other, "both tasks run on %s", owner)
+		starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
+
+		// Asked of the worker that does not run it, the restart goes to
+		// the one that does.
+		served := cl.forward(other, func(h *Herder) error { return h.RestartTask(context.Background(), name, 1) })
+		require.Eventually(t, func() bool {
+			st, err := other.ConnectorStatus(context.Background(), name)
+			return cl.moved(epoch) || err == nil && st.Tasks[1].State == herder.State(statustopic.Running)
+		}, 60*time.Second, 100*time.Millisecond)
+		st, err = other.ConnectorStatus(context.Background(), name)
+		require.NoError(t, err)
+		after0, after1 := cl.overlap.started("0"), cl.overlap.started("1")
+		if cl.rebalanced(epoch, attempt) {
+			continue
+		}
+		require.Equal(t, owner, served.ID())
+		require.Equal(t, herder.State(statustopic.Running), st.Tasks[1].State)
+		require.Equal(t, herder.State(statustopic.Failed), st.Tasks[0].State, "only task 1 was restarted")
+		require.Equal(t, starts1+1, after1)
+		require.Equal(t, starts0, after0)
+		break
 	}
-	require.NotNil(t, other, "both tasks run on %s", owner)
-	starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
 
-	// Asked of the worker that does not run it, the restart goes to the
-	// one that does.
-	served := cl.forward(other, func(h *Herder) error { return h.RestartTask(context.Background(), name, 1) })
-	require.Equal(t, owner, served.ID())
-	require.Eventually(t, func() bool {
-		st, err := other.ConnectorStatus(context.Background(), name)
-		return err == nil && st.Tasks[1].State == herder.State(statustopic.Running)
-	}, 60*time.Second, 100*time.Millisecond)
-	st, err = other.ConnectorStatus(context.Background(), name)
-	require.NoError(t, err)
-	require.Equal(t, herder.State(statustopic.Failed), st.Tasks[0].State, "only task 1 was restarted")
-	require.Equal(t, starts1+1, cl.overlap.started("1"))
-	require.Equal(t, starts0, cl.overlap.started("0"))
-
-	err = other.RestartTask(context.Background(), name, 2)
+	err := other.RestartTask(context.Background(), name, 2)
 	require.ErrorIs(t, err, herder.ErrNotFound)
 }
 
 func TestRestartConnectorAndFailedTasksGoesThroughTheConfigTopic(t *testing.T) {
 	cl := newCluster(t, testkafka.Brokers(t), 2)
 	const name = "restart-failed"
-	startFailing(t, cl, name, "1")
-	connectorStarts := cl.overlap.started("connector")
-	starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
-
-	var plan herder.ConnectorStatus
-	cl.viaLeader(cl.live()[1], func(h *Herder) error {
-		var err error
-		plan, err = h.RestartConnectorAndTasks(context.Background(), name, herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
-		return err
-	})
-	require.Equal(t, herder.State(statustopic.Running), plan.Connector.State)
-	require.Len(t, plan.Tasks, 2)
-	require.Equal(t, herder.State(statustopic.Running), plan.Tasks[0].State)
-	require.Equal(t, herder.Restarting, plan.Tasks[1].State)
-
+	startTwoTasks(t, cl, name)
 	running := herder.State(statustopic.Running)
-	require.Eventually(t, func() bool { return states(cl, name, running, 2, running) }, 60*time.Second, 100*time.Millisecond)
-	require.Equal(t, starts1+1, cl.overlap.started("1"), "the failed task was restarted once")
-	require.Equal(t, starts0, cl.overlap.started("0"), "the running task was left alone")
-	require.Equal(t, connectorStarts, cl.overlap.started("connector"), "the running connector was left alone")
+	for attempt := 1; ; attempt++ {
+		epoch := failTasks(t, cl, name, "1")
+		connectorStarts := cl.overlap.started("connector")
+		starts0, starts1 := cl.overlap.started("0"), cl.overlap.started("1")
+
+		var plan herder.ConnectorStatus
+		cl.viaLeader(cl.live()[1], func(h *Herder) error {
+			var err error
+			plan, err = h.RestartConnectorAndTasks(context.Background(), name, herder.RestartOptions{IncludeTasks: true, OnlyFailed: true})
+			return err
+		})
+		require.Eventually(t, func() bool {
+			return cl.moved(epoch) || states(cl, name, running, 2, running)
+		}, 60*time.Second, 100*time.Millisecond)
+		afterConnector, after0, after1 := cl.overlap.started("connector"), cl.overlap.started("0"), cl.overlap.started("1")
+		if cl.rebalanced(epoch, attempt) {
+			continue
+		}
+		require.Equal(t, herder.State(statustopic.Running), plan.Connector.State)
+		require.Len(t, plan.Tasks, 2)
+		require.Equal(t, herder.State(statustopic.Running), plan.Tasks[0].State)
+		require.Equal(t, herder.Restarting, plan.Tasks[1].State)
+		require.Equal(t, starts1+1, after1, "the failed task was restarted once")
+		require.Equal(t, starts0, after0, "the running task was left alone")
+		require.Equal(t, connectorStarts, afterConnector, "the running connector was left alone")
+		break
+	}
 }
 
 func TestOffsetsAreReadAnywhereAndChangedByTheLeaderOnceStopped(t *testing.T) {
