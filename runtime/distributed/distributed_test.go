@@ -44,6 +44,26 @@ type overlap struct {
 	// tasks' ("<tag>/<task>/"); failing are the tasks whose Poll fails.
 	starts  map[string]int
 	failing map[string]bool
+	// stopGates hold the stop of a task, by prefix ("<tag>/<task>/"):
+	// gateStop.
+	stopGates map[string]*stopGate
+}
+
+// stopGate holds a task's stop: stopping is closed once it began,
+// release lets it go on.
+type stopGate struct{ stopping, release chan struct{} }
+
+// gateStop has the next stop of the task with prefix wait for the gate's
+// release.
+func (o *overlap) gateStop(prefix string) *stopGate {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stopGates == nil {
+		o.stopGates = map[string]*stopGate{}
+	}
+	g := &stopGate{stopping: make(chan struct{}), release: make(chan struct{})}
+	o.stopGates[prefix] = g
+	return g
 }
 
 func (o *overlap) started(what string) int {
@@ -141,6 +161,14 @@ func (t *spreadTask) Poll(ctx context.Context) ([]connect.Record, error) {
 }
 
 func (t *spreadTask) Stop(context.Context) error {
+	t.o.mu.Lock()
+	gate := t.o.stopGates[t.prefix]
+	delete(t.o.stopGates, t.prefix)
+	t.o.mu.Unlock()
+	if gate != nil {
+		close(gate.stopping)
+		<-gate.release
+	}
 	time.Sleep(200 * time.Millisecond) // a task slow to stop, not synchronisation
 	t.o.add(t.id, -1)
 	return nil
@@ -954,6 +982,49 @@ func TestChangeReadWhileJoiningIsNotJoinedForAgain(t *testing.T) {
 			require.Equal(t, int32(2), joins.Load())
 		})
 	}
+}
+
+func TestChangeToARunningConnectorReadWhileJoiningRestartsItCooperatively(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	cl := newClusterWith(t, brokers, 1, "compatible", 0)
+	h := cl.order[0]
+	topic := testkafka.Topic(t, "coop-joining")
+	testkafka.CreateTopic(t, brokers, topic, 1, nil)
+	recs := consume(t, brokers, topic)
+	configOf := func(tag string) map[string]string {
+		return map[string]string{"connector.class": "test.SpreadSource", "tasks.max": "1", "topic": topic, "tag": tag,
+			"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	}
+	for _, name := range []string{"a", "b"} {
+		cl.viaLeader(h, func(h *Herder) error {
+			_, _, err := h.PutConnectorConfig(context.Background(), name, configOf(name), herder.PutOptions{})
+			return err
+		})
+	}
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("a")) == 1 && len(recs.tasksWriting("b")) == 1 },
+		60*time.Second, 50*time.Millisecond)
+
+	// Connector b changes: before joining, the worker stops it, and
+	// while it does, it reads a change of connector a, which it keeps
+	// running. Its join reports that change, and the assignment it gets
+	// is made from it.
+	gate := cl.overlap.gateStop("b/0/")
+	cl.viaLeader(h, func(h *Herder) error {
+		_, err := h.PatchConnectorConfig(context.Background(), "b", map[string]*string{"secret": new("changed")})
+		return err
+	})
+	<-gate.stopping
+	ctx := context.Background()
+	a2 := configOf("a2")
+	a2["name"] = "a"
+	require.NoError(t, h.cfgs.PutConnectorConfig(ctx, "a", a2, ""))
+	require.NoError(t, h.cfgs.Refresh(ctx))
+	close(gate.release)
+
+	// The worker still runs a's older configuration after that join:
+	// it joins again, stopping a first, and a runs its new one.
+	require.Eventually(t, func() bool { return len(recs.tasksWriting("a2")) == 1 }, 60*time.Second, 50*time.Millisecond,
+		"connector a runs the configuration read while the worker joined")
 }
 
 // placement returns the worker each task of connector name runs on, as
