@@ -153,6 +153,10 @@ type recField struct {
 	index int // in the target struct; -1 to skip
 	dec   *decoder
 	kind  connect.Kind // the target field's ValueKind
+
+	fast       fastOp // how the field is read inline; fastNone for decode
+	nullBranch int8   // the null's branch of a union read inline, else -1
+	intOnly    bool   // the value read inline is an Avro int, range-checked
 }
 
 type missingField struct {
@@ -415,6 +419,7 @@ func (d *decoder) compileRecord(w *hamba.RecordSchema, reader hamba.Schema, targ
 			return prefix(err, wf.Name())
 		}
 		d.minLen += f.dec.minLen
+		f.setFast()
 		d.fields = append(d.fields, f)
 	}
 	if r == nil || target == nil {
@@ -609,7 +614,11 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 		if d.target != nil {
 			st = connect.NewStruct(d.target)
 		}
-		for _, f := range d.fields {
+		for i := range d.fields {
+			f := &d.fields[i]
+			if f.fast != fastNone && f.readFast(r, st) {
+				continue
+			}
 			v, err := f.dec.decode(r)
 			if err != nil {
 				return connect.Value{}, prefix(err, f.name)

@@ -1,0 +1,227 @@
+package avro
+
+import (
+	"math"
+
+	"github.com/kconnect-go/kconnect/connect"
+)
+
+// A record's fields of the common shapes (a number, boolean or string read
+// as the same Connect type, a timestamp, an array of strings, each
+// possibly in a union with null) are read inline by the record's loop,
+// straight into the Struct, rather than through decode's general switch
+// and the Value it returns: for small records that call and copy cost as
+// much as reading the bytes. Only the well-formed case is read inline;
+// anything else (truncated data, a bad boolean byte, an int out of range,
+// a union branch that is not the expected one) rewinds to the field's
+// first byte and takes the general decoder, which fails or resolves it
+// exactly as before.
+
+// fastOp is how a field is read inline; fastNone takes decode.
+type fastOp uint8
+
+const (
+	fastNone      fastOp = iota
+	fastInt32            // Avro int as INT32
+	fastInt64            // Avro int or long as INT64
+	fastTimestamp        // Avro int or long as a Timestamp
+	fastFloat32          // Avro float as FLOAT32
+	fastFloat64          // Avro double as FLOAT64
+	fastBool             // Avro boolean as BOOLEAN
+	fastString           // Avro string or bytes as STRING
+	fastStrings          // Avro array of strings as ARRAY of STRING
+)
+
+// fastOf returns how a value of decoder d is read inline into a field that
+// stores values of kind, or fastNone.
+func fastOf(d *decoder, kind connect.Kind) fastOp {
+	t := d.target
+	if t == nil {
+		return fastNone
+	}
+	var op fastOp
+	var made connect.Kind
+	switch d.op {
+	case opInt, opLong:
+		switch {
+		case t.Logical() == connect.LogicalTimestamp:
+			op, made = fastTimestamp, connect.KindTime
+		case t.Logical() != connect.NotLogical:
+		case t.Type == connect.Int64Type:
+			op, made = fastInt64, connect.KindInt64
+		case t.Type == connect.Int32Type && d.op == opInt:
+			op, made = fastInt32, connect.KindInt32
+		}
+	case opFloat:
+		if t.Type == connect.Float32Type && t.Logical() == connect.NotLogical {
+			op, made = fastFloat32, connect.KindFloat32
+		}
+	case opDouble:
+		if t.Type == connect.Float64Type && t.Logical() == connect.NotLogical {
+			op, made = fastFloat64, connect.KindFloat64
+		}
+	case opBoolean:
+		if t.Type == connect.BooleanType && t.Logical() == connect.NotLogical {
+			op, made = fastBool, connect.KindBool
+		}
+	case opString:
+		if t.Type == connect.StringType && t.Logical() == connect.NotLogical {
+			op, made = fastString, connect.KindString
+		}
+	case opArray:
+		e := d.elem
+		if t.Type == connect.ArrayType && t.Logical() == connect.NotLogical && e.op == opString && e.target != nil &&
+			e.target.Type == connect.StringType && e.target.Logical() == connect.NotLogical {
+			op, made = fastStrings, connect.KindAny
+		}
+	}
+	if made != kind {
+		return fastNone
+	}
+	return op
+}
+
+// setFast compiles f's inline read: of its value, or of the non-null
+// branch of a union of null and one other type read into an optional
+// field (the null leaving the field null, as SetAt stores it).
+func (f *recField) setFast() {
+	f.nullBranch = -1
+	if f.index < 0 {
+		return
+	}
+	d := f.dec
+	if d.op == opUnion && len(d.branches) == 2 && d.target != nil && d.target.Optional &&
+		d.bad[0] == "" && d.bad[1] == "" {
+		for i, b := range d.branches {
+			if b == nil && d.branches[1-i] != nil {
+				v := d.branches[1-i]
+				if op := fastOf(v, f.kind); op != fastNone {
+					f.fast, f.nullBranch, f.intOnly = op, int8(i), v.op == opInt
+				}
+				return
+			}
+		}
+		return
+	}
+	f.fast, f.intOnly = fastOf(d, f.kind), d.op == opInt
+}
+
+// readFast reads field f inline into st, reporting false (with r where it
+// was) when the field needs the general decoder.
+func (f *recField) readFast(r *reader, st *connect.Struct) bool {
+	start := r.pos
+	if f.nullBranch >= 0 {
+		n, ok := r.fastLong()
+		if !ok || (n != 0 && n != 1) {
+			r.pos = start
+			return false
+		}
+		if int8(n) == f.nullBranch {
+			st.SetAtUnchecked(f.index, connect.Value{})
+			return true
+		}
+	}
+	switch f.fast {
+	case fastInt32:
+		n, ok := r.fastLong()
+		if ok && n >= math.MinInt32 && n <= math.MaxInt32 {
+			st.SetAtUnchecked(f.index, connect.Int32Value(int32(n)))
+			return true
+		}
+	case fastInt64, fastTimestamp:
+		n, ok := r.fastLong()
+		if ok && (!f.intOnly || n >= math.MinInt32 && n <= math.MaxInt32) {
+			if f.fast == fastInt64 {
+				st.SetAtUnchecked(f.index, connect.Int64Value(n))
+			} else {
+				st.SetAtUnchecked(f.index, connect.TimeValue(connect.MillisToTimestamp(n)))
+			}
+			return true
+		}
+	case fastFloat32:
+		if len(r.b)-r.pos >= 4 {
+			b := r.b[r.pos : r.pos+4]
+			r.pos += 4
+			st.SetAtUnchecked(f.index, connect.Float32Value(math.Float32frombits(
+				uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24)))
+			return true
+		}
+	case fastFloat64:
+		if len(r.b)-r.pos >= 8 {
+			b := r.b[r.pos : r.pos+8]
+			r.pos += 8
+			st.SetAtUnchecked(f.index, connect.Float64Value(math.Float64frombits(
+				uint64(b[0])|uint64(b[1])<<8|uint64(b[2])<<16|uint64(b[3])<<24|
+					uint64(b[4])<<32|uint64(b[5])<<40|uint64(b[6])<<48|uint64(b[7])<<56)))
+			return true
+		}
+	case fastBool:
+		if r.pos < len(r.b) && r.b[r.pos] <= 1 {
+			st.SetAtUnchecked(f.index, connect.BoolValue(r.b[r.pos] == 1))
+			r.pos++
+			return true
+		}
+	case fastString:
+		if s, ok := r.fastString(); ok {
+			st.SetAtUnchecked(f.index, connect.StringValue(s))
+			return true
+		}
+	case fastStrings:
+		if out, ok := r.fastStrings(); ok {
+			st.SetAtUnchecked(f.index, connect.AnyValue(out))
+			return true
+		}
+	}
+	r.pos = start
+	return false
+}
+
+// fastLong reads a varint of up to 9 bytes (every int and long up to
+// ±2^62), reporting false for anything else.
+func (r *reader) fastLong() (int64, bool) {
+	var u uint64
+	for i, shift := r.pos, uint(0); i < len(r.b) && shift < 63; i, shift = i+1, shift+7 {
+		c := r.b[i]
+		u |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			r.pos = i + 1
+			return int64(u>>1) ^ -int64(u&1), true
+		}
+	}
+	return 0, false
+}
+
+func (r *reader) fastString() (string, bool) {
+	n, ok := r.fastLong()
+	if !ok || n < 0 || n > int64(len(r.b)-r.pos) {
+		return "", false
+	}
+	i := r.pos
+	r.pos += int(n)
+	return r.string(i, r.pos), true
+}
+
+// fastStrings reads an array of strings written in one block (as every
+// Avro writer here and Confluent's do), reporting false for more blocks,
+// a block with its size, or anything malformed.
+func (r *reader) fastStrings() ([]any, bool) {
+	n, ok := r.fastLong()
+	if !ok || n < 0 || n > int64(len(r.b)-r.pos) {
+		return nil, false
+	}
+	out := make([]any, n)
+	for i := range out {
+		s, ok := r.fastString()
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	if n != 0 {
+		if r.pos >= len(r.b) || r.b[r.pos] != 0 {
+			return nil, false
+		}
+		r.pos++
+	}
+	return out, true
+}
