@@ -58,7 +58,21 @@ func (s *Struct) CopyAt(i int, src *Struct, j int) error {
 // reads the Struct later (an encoder, Validate, Get) may fail or write it
 // wrongly. When v comes from elsewhere, use SetAt. It panics when i is out
 // of range, as indexing a slice does.
-func (s *Struct) SetAtUnchecked(i int, v Value) { s.vals[i] = v }
+func (s *Struct) SetAtUnchecked(i int, v Value) {
+	p := &s.vals[i]
+	if p.ref != nil || v.ref != nil {
+		*p = v
+		return
+	}
+	// Without an interface on either side, the words are stored one by
+	// one: a whole Value's store takes the bulk write barrier while the GC
+	// runs, which costs more than the value, and a number stored into a
+	// new Struct's null slot then needs no barrier at all.
+	p.kind, p.aux, p.num = v.kind, v.aux, v.num
+	if p.str != "" || v.str != "" {
+		p.str = v.str
+	}
+}
 
 // ValueKind returns the Kind of the non-null Values a field of schema s
 // holds: KindInt64 for INT64, KindTime for a Date, Time or Timestamp,

@@ -3,6 +3,7 @@ package connect_test
 import (
 	"fmt"
 	"math/big"
+	"reflect"
 	"testing"
 	"time"
 
@@ -86,4 +87,28 @@ func TestSetAtUncheckedEqualsSetAt(t *testing.T) {
 	wrong.SetAtUnchecked(11, connect.AnyValue([]any{int64(1)}))
 	require.ErrorContains(t, connecttest.Recheck(wrong), "arr")
 	require.Error(t, connecttest.Recheck(connect.AnyValue([]any{wrong}).Any()))
+}
+
+// TestSetAtUncheckedOverwrites: setting a slot that already holds a value,
+// of any kind, leaves exactly the new value, as SetAt does, whether either
+// holds a string, an interface, both or neither.
+func TestSetAtUncheckedOverwrites(t *testing.T) {
+	vals := []connect.Value{
+		{}, connect.Int64Value(-5), connect.Float64Value(2.5), connect.BoolValue(true),
+		connect.StringValue("abc"), connect.StringValue(""), connect.BytesValue([]byte{1}),
+		connect.TimeValue(time.Date(2026, 12, 7, 14, 0, 0, 123, time.UTC)),
+		connect.DecimalValue(connect.NewDecimal(-12345, 2)), connect.AnyValue([]any{"a"}),
+	}
+	// An optional field of each kind would refuse the others; the slots
+	// of an unchecked Struct hold whatever they are given.
+	s := connect.NewStruct(connect.StructOf(connect.F("x", connect.OptionalStringSchema)))
+	for _, a := range vals {
+		for _, b := range vals {
+			s.SetAtUnchecked(0, a)
+			s.SetAtUnchecked(0, b)
+			if !reflect.DeepEqual(s.At(0), b) { // every word, unexported too
+				t.Fatalf("%v then %v: holds %v", a, b, s.At(0))
+			}
+		}
+	}
 }
