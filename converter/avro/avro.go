@@ -412,7 +412,9 @@ func (c HeaderIDConverter) FromConnect(_ []byte, topic string, _ connect.Headers
 	return nil, connect.Fatal(fmt.Errorf("avro: topic %s: the schema id goes in a header, which this caller does not take", topic))
 }
 
-// ToConnect reads Confluent's wire format. The value may alias data. The
+// ToConnect reads Confluent's wire format. The value aliases data, as the
+// converter.Converter contract allows: its strings, map keys and BYTES are
+// data's own bytes, which must therefore not change afterwards. The
 // Connect schema's version is the writer schema's version in its subject
 // where the schema has no connect.version, as with Confluent's converter.
 func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
@@ -459,7 +461,7 @@ func (c *Converter) decode(topic string, id int, payload []byte) (*connect.Schem
 	if err != nil {
 		return nil, nil, err
 	}
-	r := reader{b: payload}
+	r := reader{b: payload, alias: true}
 	v, err := rs.dec.decode(&r)
 	if err != nil {
 		return nil, nil, dataErr(topic, fmt.Errorf("schema id %d: %w", id, err))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 
 	hamba "github.com/hamba/avro/v2"
 
@@ -20,6 +21,9 @@ type reader struct {
 	b   []byte
 	pos int
 	str string // b as a string, made at the first string read
+	// alias makes strings point into b instead, for a caller whose
+	// contract says b never changes (the Converter's).
+	alias bool
 	// empties counts the items of zero bytes (empty records) read, which
 	// the data's length cannot bound.
 	empties int
@@ -30,8 +34,15 @@ type reader struct {
 const maxEmpties = 1 << 12
 
 // string returns b[i:j] as a string. The strings of a record share one
-// copy of its bytes, made once, rather than one allocation each.
+// copy of its bytes, made once, rather than one allocation each, unless
+// they may alias b.
 func (r *reader) string(i, j int) string {
+	if r.alias {
+		if i == j {
+			return ""
+		}
+		return unsafe.String(&r.b[i], j-i)
+	}
 	if r.str == "" {
 		r.str = string(r.b)
 	}
