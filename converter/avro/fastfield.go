@@ -2,6 +2,7 @@ package avro
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/kconnect-go/kconnect/connect"
 )
@@ -204,18 +205,34 @@ func (r *reader) fastString() (string, bool) {
 // fastStrings reads an array of strings written in one block (as every
 // Avro writer here and Confluent's do), reporting false for more blocks,
 // a block with its size, or anything malformed.
-func (r *reader) fastStrings() ([]any, bool) {
+func (r *reader) fastStrings() (any, bool) {
 	n, ok := r.fastLong()
 	if !ok || n < 0 || n > int64(len(r.b)-r.pos) {
 		return nil, false
 	}
-	out := make([]any, n)
-	for i := range out {
-		s, ok := r.fastString()
-		if !ok {
-			return nil, false
+	var out any
+	switch {
+	case n == 0:
+		out = []any{}
+	case n <= int64(len(stringArray{}.elems)):
+		a := new(stringArray)
+		for i := range n {
+			if a.strs[i], ok = r.fastString(); !ok {
+				return nil, false
+			}
+			a.elems[i] = boxAt(stringType, unsafe.Pointer(&a.strs[i]))
 		}
-		out[i] = s
+		a.hdr = a.elems[:n:n]
+		out = boxAt(anysType, unsafe.Pointer(&a.hdr))
+	default:
+		elems, strs := make([]any, n), make([]string, n)
+		for i := range elems {
+			if strs[i], ok = r.fastString(); !ok {
+				return nil, false
+			}
+			elems[i] = boxAt(stringType, unsafe.Pointer(&strs[i]))
+		}
+		out = elems
 	}
 	if n != 0 {
 		if r.pos >= len(r.b) || r.b[r.pos] != 0 {
@@ -224,4 +241,34 @@ func (r *reader) fastStrings() ([]any, bool) {
 		r.pos++
 	}
 	return out, true
+}
+
+// stringArray holds a short ARRAY of STRING as a Struct holds it, a []any
+// of strings, in one allocation: the slice, its elements and the strings
+// they hold, which converting each to an interface would allocate one by
+// one. The strings and the slice are never written again once boxed, as
+// Go's own boxed values are not.
+type stringArray struct {
+	hdr   []any
+	elems [4]any
+	strs  [4]string
+}
+
+// eface is the layout of an interface holding a value that is not a
+// pointer: the value's type and a pointer to the value.
+type eface struct{ typ, data unsafe.Pointer }
+
+var (
+	stringType = typeOf("")
+	anysType   = typeOf([]any(nil))
+)
+
+func typeOf(x any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&x)).typ }
+
+// boxAt returns an interface of type typ holding *p, without the copy the
+// conversion to an interface makes: p must point at a value of that type
+// that is never modified again.
+func boxAt(typ, p unsafe.Pointer) (x any) {
+	*(*eface)(unsafe.Pointer(&x)) = eface{typ, p}
+	return x
 }

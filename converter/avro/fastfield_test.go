@@ -2,12 +2,16 @@ package avro
 
 import (
 	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	hamba "github.com/hamba/avro/v2"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kconnect-go/kconnect/connect"
 )
 
 // withoutFast returns a copy of d that reads every field through decode,
@@ -156,7 +160,7 @@ func sampleOf(s hamba.Schema, pick int) any {
 	case hamba.Bytes:
 		return [][]byte{{}, {1}, {0, 255}}[pick]
 	case hamba.Array:
-		return [][]any{{}, {"a", "b"}, {"", "x", "yz"}}[pick]
+		return [][]any{{}, {"a", "b"}, {"", "x", "yz", "d", "e", "f"}}[pick]
 	case hamba.Union:
 		if pick == 0 {
 			return nil
@@ -239,4 +243,36 @@ func FuzzFastFields(f *testing.F) {
 			sameDecode(t, p.fast, p.slow, data)
 		}
 	})
+}
+
+// TestFastStringsSurviveGC: the arrays of strings read inline, whose
+// elements point into one allocation, keep their contents through
+// collections while only the array is referenced.
+func TestFastStringsSurviveGC(t *testing.T) {
+	w := hamba.MustParse(`{"type":"array","items":"string"}`)
+	rec := hamba.MustParse(`{"type":"record","name":"R","fields":[{"name":"a","type":` + w.String() + `}]}`)
+	cs, err := dataConfig{connectMetaData: true}.toConnectSchema(rec, 0)
+	require.NoError(t, err)
+	dec, err := compile(rec, rec, cs)
+	require.NoError(t, err)
+	var kept [][]any
+	var want [][]any
+	for i := range 2000 {
+		arr := []any{}
+		for j := range i % 7 {
+			arr = append(arr, strings.Repeat(string(rune('a'+j)), i%5+1))
+		}
+		data, err := hamba.Marshal(rec, map[string]any{"a": arr})
+		require.NoError(t, err)
+		v, err := dec.decode(&reader{b: data, alias: true})
+		require.NoError(t, err)
+		kept = append(kept, v.Any().(*connect.Struct).Get("a").([]any))
+		want = append(want, arr)
+		if i%100 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	require.Equal(t, want, kept)
 }
