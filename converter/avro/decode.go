@@ -625,11 +625,13 @@ func (d *decoder) decode(r *reader) (connect.Value, error) {
 		if d.target != nil {
 			st = connect.NewStruct(d.target)
 		}
-		for i := range d.fields {
-			f := &d.fields[i]
-			if f.fast != fastNone && f.readFast(r, st) {
-				continue
+		for i := 0; i < len(d.fields); i++ {
+			if st != nil {
+				if i = d.readInline(r, st, i); i == len(d.fields) {
+					break
+				}
 			}
+			f := &d.fields[i]
 			v, err := f.dec.decode(r)
 			if err != nil {
 				return connect.Value{}, prefix(err, f.name)

@@ -107,79 +107,99 @@ func (f *recField) setFast() {
 	f.fast, f.intOnly = fastOf(d, f.kind), d.op == opInt
 }
 
-// readFast reads field f inline into st, reporting false (with r where it
-// was) when the field needs the general decoder.
-func (f *recField) readFast(r *reader, st *connect.Struct) bool {
-	start := r.pos
-	if f.nullBranch >= 0 {
-		n, ok := r.fastLong()
-		if !ok || (n != 0 && n != 1) {
-			r.pos = start
-			return false
+// readInline reads the record's fields from the i-th on inline into st,
+// as long as they can be, and returns the index of the first that needs
+// the general decoder (len(d.fields) when none), with r at its first
+// byte. One loop over the fields, rather than a call for each, is most of
+// what reading inline saves.
+func (d *decoder) readInline(r *reader, st *connect.Struct, i int) int {
+	for ; i < len(d.fields); i++ {
+		f := &d.fields[i]
+		if f.fast == fastNone {
+			return i
 		}
-		if int8(n) == f.nullBranch {
-			st.SetAtUnchecked(f.index, connect.Value{})
-			return true
-		}
-	}
-	switch f.fast {
-	case fastInt32:
-		n, ok := r.fastLong()
-		if ok && n >= math.MinInt32 && n <= math.MaxInt32 {
-			st.SetAtUnchecked(f.index, connect.Int32Value(int32(n)))
-			return true
-		}
-	case fastInt64, fastTimestamp:
-		n, ok := r.fastLong()
-		if ok && (!f.intOnly || n >= math.MinInt32 && n <= math.MaxInt32) {
-			if f.fast == fastInt64 {
-				st.SetAtUnchecked(f.index, connect.Int64Value(n))
-			} else {
-				st.SetAtUnchecked(f.index, connect.TimeValue(connect.MillisToTimestamp(n)))
+		start := r.pos
+		if f.nullBranch >= 0 {
+			n, ok := r.fastLong()
+			if !ok || (n != 0 && n != 1) {
+				r.pos = start
+				return i
 			}
-			return true
+			if int8(n) == f.nullBranch {
+				st.SetAtUnchecked(f.index, connect.Value{})
+				continue
+			}
 		}
-	case fastFloat32:
-		if len(r.b)-r.pos >= 4 {
-			b := r.b[r.pos : r.pos+4]
-			r.pos += 4
-			st.SetAtUnchecked(f.index, connect.Float32Value(math.Float32frombits(
-				uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24)))
-			return true
+		switch f.fast {
+		case fastInt32:
+			n, ok := r.fastLong()
+			if ok && n >= math.MinInt32 && n <= math.MaxInt32 {
+				st.SetAtUnchecked(f.index, connect.Int32Value(int32(n)))
+				continue
+			}
+		case fastInt64, fastTimestamp:
+			n, ok := r.fastLong()
+			if ok && (!f.intOnly || n >= math.MinInt32 && n <= math.MaxInt32) {
+				if f.fast == fastInt64 {
+					st.SetAtUnchecked(f.index, connect.Int64Value(n))
+				} else {
+					st.SetAtUnchecked(f.index, connect.TimeValue(connect.MillisToTimestamp(n)))
+				}
+				continue
+			}
+		case fastFloat32:
+			if len(r.b)-r.pos >= 4 {
+				b := r.b[r.pos : r.pos+4]
+				r.pos += 4
+				st.SetAtUnchecked(f.index, connect.Float32Value(math.Float32frombits(
+					uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24)))
+				continue
+			}
+		case fastFloat64:
+			if len(r.b)-r.pos >= 8 {
+				b := r.b[r.pos : r.pos+8]
+				r.pos += 8
+				st.SetAtUnchecked(f.index, connect.Float64Value(math.Float64frombits(
+					uint64(b[0])|uint64(b[1])<<8|uint64(b[2])<<16|uint64(b[3])<<24|
+						uint64(b[4])<<32|uint64(b[5])<<40|uint64(b[6])<<48|uint64(b[7])<<56)))
+				continue
+			}
+		case fastBool:
+			if r.pos < len(r.b) && r.b[r.pos] <= 1 {
+				st.SetAtUnchecked(f.index, connect.BoolValue(r.b[r.pos] == 1))
+				r.pos++
+				continue
+			}
+		case fastString:
+			if s, ok := r.fastString(); ok {
+				st.SetAtUnchecked(f.index, connect.StringValue(s))
+				continue
+			}
+		case fastStrings:
+			if out, ok := r.fastStrings(); ok {
+				st.SetAtUnchecked(f.index, connect.AnyValue(out))
+				continue
+			}
 		}
-	case fastFloat64:
-		if len(r.b)-r.pos >= 8 {
-			b := r.b[r.pos : r.pos+8]
-			r.pos += 8
-			st.SetAtUnchecked(f.index, connect.Float64Value(math.Float64frombits(
-				uint64(b[0])|uint64(b[1])<<8|uint64(b[2])<<16|uint64(b[3])<<24|
-					uint64(b[4])<<32|uint64(b[5])<<40|uint64(b[6])<<48|uint64(b[7])<<56)))
-			return true
-		}
-	case fastBool:
-		if r.pos < len(r.b) && r.b[r.pos] <= 1 {
-			st.SetAtUnchecked(f.index, connect.BoolValue(r.b[r.pos] == 1))
-			r.pos++
-			return true
-		}
-	case fastString:
-		if s, ok := r.fastString(); ok {
-			st.SetAtUnchecked(f.index, connect.StringValue(s))
-			return true
-		}
-	case fastStrings:
-		if out, ok := r.fastStrings(); ok {
-			st.SetAtUnchecked(f.index, connect.AnyValue(out))
-			return true
-		}
+		r.pos = start
+		return i
 	}
-	r.pos = start
-	return false
+	return i
 }
 
 // fastLong reads a varint of up to 9 bytes (every int and long up to
 // ±2^62), reporting false for anything else.
 func (r *reader) fastLong() (int64, bool) {
+	if r.pos < len(r.b) {
+		if c := r.b[r.pos]; c < 0x80 { // most lengths, indexes and small numbers
+			r.pos++
+			return int64(c>>1) ^ -int64(c&1), true
+		}
+	}
+	return r.fastLongBytes()
+}
+
+func (r *reader) fastLongBytes() (int64, bool) {
 	var u uint64
 	for i, shift := r.pos, uint(0); i < len(r.b) && shift < 63; i, shift = i+1, shift+7 {
 		c := r.b[i]
