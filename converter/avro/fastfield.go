@@ -234,23 +234,24 @@ func (r *reader) fastStrings() (any, bool) {
 	switch {
 	case n == 0:
 		out = []any{}
-	case n <= int64(len(stringArray{}.elems)):
-		a := new(stringArray)
-		for i := range n {
-			if a.strs[i], ok = r.fastString(); !ok {
-				return nil, false
-			}
-			a.elems[i] = boxAt(stringType, unsafe.Pointer(&a.strs[i]))
+	case n <= 2:
+		a := new(stringArray2)
+		if !r.boxedStrings(a.elems[:n], a.strs[:n]) {
+			return nil, false
+		}
+		a.hdr = a.elems[:n:n]
+		out = boxAt(anysType, unsafe.Pointer(&a.hdr))
+	case n <= 4:
+		a := new(stringArray4)
+		if !r.boxedStrings(a.elems[:n], a.strs[:n]) {
+			return nil, false
 		}
 		a.hdr = a.elems[:n:n]
 		out = boxAt(anysType, unsafe.Pointer(&a.hdr))
 	default:
-		elems, strs := make([]any, n), make([]string, n)
-		for i := range elems {
-			if strs[i], ok = r.fastString(); !ok {
-				return nil, false
-			}
-			elems[i] = boxAt(stringType, unsafe.Pointer(&strs[i]))
+		elems := make([]any, n)
+		if !r.boxedStrings(elems, make([]string, n)) {
+			return nil, false
 		}
 		out = elems
 	}
@@ -263,12 +264,31 @@ func (r *reader) fastStrings() (any, bool) {
 	return out, true
 }
 
-// stringArray holds a short ARRAY of STRING as a Struct holds it, a []any
-// of strings, in one allocation: the slice, its elements and the strings
-// they hold, which converting each to an interface would allocate one by
-// one. The strings and the slice are never written again once boxed, as
-// Go's own boxed values are not.
-type stringArray struct {
+// boxedStrings reads len(elems) strings into strs, and sets each of elems
+// to one of them boxed.
+func (r *reader) boxedStrings(elems []any, strs []string) bool {
+	for i := range elems {
+		var ok bool
+		if strs[i], ok = r.fastString(); !ok {
+			return false
+		}
+		elems[i] = boxAt(stringType, unsafe.Pointer(&strs[i]))
+	}
+	return true
+}
+
+// stringArray2 and stringArray4 hold a short ARRAY of STRING as a Struct
+// holds it, a []any of strings, in one allocation: the slice, its elements
+// and the strings they hold, which converting each to an interface would
+// allocate one by one. The strings and the slice are never written again
+// once boxed, as Go's own boxed values are not.
+type stringArray2 struct {
+	hdr   []any
+	elems [2]any
+	strs  [2]string
+}
+
+type stringArray4 struct {
 	hdr   []any
 	elems [4]any
 	strs  [4]string
