@@ -414,7 +414,9 @@ func (c HeaderIDConverter) FromConnect(_ []byte, topic string, _ connect.Headers
 
 // ToConnect reads Confluent's wire format. The value aliases data, as the
 // converter.Converter contract allows: its strings, map keys and BYTES are
-// data's own bytes, which must therefore not change afterwards. The
+// data's own bytes, which must therefore not change afterwards (and stay
+// in memory as long as any of them is kept: copy a string kept for long,
+// such as a cache key, with strings.Clone). The
 // Connect schema's version is the writer schema's version in its subject
 // where the schema has no connect.version, as with Confluent's converter.
 func (c *Converter) ToConnect(topic string, _ connect.Headers, data []byte) (*connect.Schema, any, error) {
