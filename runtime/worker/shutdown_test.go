@@ -17,6 +17,7 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 	"github.com/kconnect-go/kconnect/offset"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -55,12 +56,27 @@ func (m *shutdownMetrics) OffsetCommit(ok bool, took time.Duration) {
 }
 
 // bufferCount is a kgo hook counting the records its clients hold in their
-// produce buffers.
+// produce buffers, with the one a Produce waiting for room holds: franz-go
+// reports a record buffered before it waits.
 type bufferCount struct{ buffered, unbuffered atomic.Int64 }
 
 func (b *bufferCount) OnProduceRecordBuffered(*kgo.Record)          { b.buffered.Add(1) }
 func (b *bufferCount) OnProduceRecordUnbuffered(*kgo.Record, error) { b.unbuffered.Add(1) }
 func (b *bufferCount) held() int64                                  { return b.buffered.Load() - b.unbuffered.Load() }
+
+// waitProduceBlocked waits until a task's producer, bounded to bound
+// buffered records, is full and the task waits in Produce with one record
+// more: held is then bound+1. Only the task's goroutine produces, one
+// record at a time, so held exceeds bound only then. Comparing the records
+// polled with those buffered does not tell: when the record that waits is
+// the last of its poll, they are equal.
+func waitProduceBlocked(t *testing.T, bc *bufferCount, m *shutdownMetrics, bound int64) {
+	t.Helper()
+	if !assert.Eventually(t, func() bool { return bc.held() > bound }, 30*time.Second, 5*time.Millisecond) {
+		t.Fatalf("the producer buffer never filled with the task waiting in Produce: %d records held (bound %d), %d polled, %d written",
+			bc.held(), bound, m.polled.Load(), m.written.Load())
+	}
+}
 
 // stopWithin runs stop and fails the test when it takes longer than limit;
 // it then resumes the broker so that stop returns and the test ends rather
@@ -107,11 +123,7 @@ func TestSourceStopBoundedWhileBrokerFrozen(t *testing.T) {
 			require.NoError(t, store.waitCommitted(ctx, 500), "offsets committed before the freeze")
 
 			f.Freeze()
-			// The buffer fills and the task holds polled records it cannot
-			// buffer: it is blocked in Produce.
-			require.Eventually(t, func() bool {
-				return bc.held() >= maxBuffered && m.polled.Load() > bc.buffered.Load()
-			}, 30*time.Second, 5*time.Millisecond, "the producer buffer never filled")
+			waitProduceBlocked(t, bc, m, maxBuffered)
 
 			limit := frozenShutdownTimeout + frozenFlushTimeout + frozenMargin
 			switch how {
@@ -247,13 +259,9 @@ func TestSourceProducerBufferBounded(t *testing.T) {
 			defer cancel()
 			f.Freeze()
 			require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 500, 0)))
-			// The task is blocked in Produce once it holds polled records
-			// the full buffer does not take.
-			require.Eventually(t, func() bool {
-				return bc.held() >= tc.want && m.polled.Load() > bc.buffered.Load()
-			}, 30*time.Second, 5*time.Millisecond, "the producer buffer never filled")
-			// franz-go may take one record past its bound.
-			require.LessOrEqual(t, bc.held(), tc.want+1, "records buffered")
+			waitProduceBlocked(t, bc, m, tc.want)
+			// The buffer's tc.want and the one record Produce waits with.
+			require.Equal(t, tc.want+1, bc.held(), "records buffered")
 			stopWithin(t, f, frozenShutdownTimeout+frozenFlushTimeout+frozenMargin, "Close", w.Close)
 		})
 	}
