@@ -103,46 +103,71 @@ func stopWithin(t *testing.T, f *testkafka.Frozen, limit time.Duration, what str
 // timeout, and commits no offset past a record the topic does not hold.
 func TestSourceStopBoundedWhileBrokerFrozen(t *testing.T) {
 	for _, how := range []string{"close", "pause", "delete"} {
-		t.Run(how, func(t *testing.T) {
-			f := testkafka.Freezable(t)
-			topic := testkafka.Topic(t, "frozen")
-			testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
-			store := newWatchedStore(t, offset.NewMemory())
-			m := &shutdownMetrics{}
-			bc := &bufferCount{}
-			const maxBuffered = 200
-			w, err := New(Brokers(f.Brokers...), Plugins(pacedPlugin()), OffsetStore(store),
-				KafkaOpts(kgo.MaxBufferedRecords(maxBuffered), kgo.WithHooks(bc)), WithMetrics(m),
-				OffsetFlushInterval(50*time.Millisecond), OffsetFlushTimeout(frozenFlushTimeout),
-				TaskShutdownTimeout(frozenShutdownTimeout), Logger(slog.New(slog.DiscardHandler)))
-			require.NoError(t, err)
-			defer w.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 50, 0)))
-			require.NoError(t, store.waitCommitted(ctx, 500), "offsets committed before the freeze")
-
-			f.Freeze()
-			waitProduceBlocked(t, bc, m, maxBuffered)
-
-			limit := frozenShutdownTimeout + frozenFlushTimeout + frozenMargin
-			switch how {
-			case "close":
-				stopWithin(t, f, limit, "Close", w.Close)
-			case "pause":
-				stopWithin(t, f, limit, "PauseConnector", func() error { return w.PauseConnector(context.Background(), pacedConnector) })
-			case "delete":
-				stopWithin(t, f, limit, "DeleteConnector", func() error { return w.DeleteConnector(context.Background(), pacedConnector) })
-			}
-
-			f.Resume()
-			committed := committedNumber(t, store)
-			tr := newTopicTracker(t, f.Brokers, topic)
-			tr.catchUp(ctx)
-			tr.requireAllBelow(committed, "the committed offset is past a record the topic does not hold")
-			store.requireForwardOnly(t)
-		})
+		t.Run(how, func(t *testing.T) { testSourceStopFrozen(t, how, false) })
 	}
+}
+
+// TestSourceStopBoundedWhileBrokerFrozenBeforeMetadata: the same when the
+// broker froze before it answered the task's producer anything, not even
+// the topic's metadata, so the buffer fills with records that have no
+// partition yet; the task commits no offset.
+func TestSourceStopBoundedWhileBrokerFrozenBeforeMetadata(t *testing.T) {
+	for _, how := range []string{"close", "pause", "delete"} {
+		t.Run(how, func(t *testing.T) { testSourceStopFrozen(t, how, true) })
+	}
+}
+
+// testSourceStopFrozen runs a paced source task, freezes the broker once
+// offsets are committed (or, with beforeMetadata, before the task starts),
+// waits for the task to be blocked in Produce, and stops it as how says.
+func testSourceStopFrozen(t *testing.T, how string, beforeMetadata bool) {
+	f := testkafka.Freezable(t)
+	topic := testkafka.Topic(t, "frozen")
+	testkafka.CreateTopic(t, f.Brokers, topic, 1, nil)
+	store := newWatchedStore(t, offset.NewMemory())
+	m := &shutdownMetrics{}
+	bc := &bufferCount{}
+	const maxBuffered = 200
+	w, err := New(Brokers(f.Brokers...), Plugins(pacedPlugin()), OffsetStore(store),
+		KafkaOpts(kgo.MaxBufferedRecords(maxBuffered), kgo.WithHooks(bc)), WithMetrics(m),
+		OffsetFlushInterval(50*time.Millisecond), OffsetFlushTimeout(frozenFlushTimeout),
+		TaskShutdownTimeout(frozenShutdownTimeout), Logger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if beforeMetadata {
+		f.Freeze()
+	}
+	require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 50, 0)))
+	if !beforeMetadata {
+		require.NoError(t, store.waitCommitted(ctx, 500), "offsets committed before the freeze")
+		f.Freeze()
+	}
+	waitProduceBlocked(t, bc, m, maxBuffered)
+
+	limit := frozenShutdownTimeout + frozenFlushTimeout + frozenMargin
+	switch how {
+	case "close":
+		stopWithin(t, f, limit, "Close", w.Close)
+	case "pause":
+		stopWithin(t, f, limit, "PauseConnector", func() error { return w.PauseConnector(context.Background(), pacedConnector) })
+	case "delete":
+		stopWithin(t, f, limit, "DeleteConnector", func() error { return w.DeleteConnector(context.Background(), pacedConnector) })
+	}
+
+	f.Resume()
+	store.requireForwardOnly(t)
+	if beforeMetadata {
+		got, err := store.Get(ctx, pacedConnector, []connect.SourcePartition{pacedPartition})
+		require.NoError(t, err)
+		require.Empty(t, got, "an offset was committed though the broker acknowledged no record")
+		return
+	}
+	committed := committedNumber(t, store)
+	tr := newTopicTracker(t, f.Brokers, topic)
+	tr.catchUp(ctx)
+	tr.requireAllBelow(committed, "the committed offset is past a record the topic does not hold")
 }
 
 // committedNumber is the n of pacedPartition committed in store.
