@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -92,12 +93,19 @@ func Freezable(t testing.TB) *Frozen {
 	t.Helper()
 	if bs := splitBrokers(os.Getenv(FaultBrokersEnv)); len(bs) > 0 {
 		pid := faultPID(t)
-		lockFault(t, pid)
+		lock := lockFault(t, pid)
 		testenv.Record(t, testenv.Real)
+		var guard *resumeGuard
 		f := &Frozen{
 			Brokers: bs,
-			freeze:  func() { signal(t, pid, syscall.SIGSTOP) },
-			resume:  func() { signal(t, pid, syscall.SIGCONT) },
+			freeze: func() {
+				guard = startResumeGuard(t, pid, lock)
+				signal(t, pid, syscall.SIGSTOP)
+			},
+			resume: func() {
+				signal(t, pid, syscall.SIGCONT)
+				guard.stop(t)
+			},
 		}
 		t.Cleanup(f.Resume)
 		return f
@@ -187,10 +195,52 @@ func signal(t testing.TB, pid int, sig syscall.Signal) {
 	}
 }
 
+// resumeGuard is a child process that resumes the fault broker when this
+// process ends with the broker frozen: a test binary killed, interrupted or
+// ended by its -timeout panic runs no cleanup, and a broker left stopped
+// would fail the fault tests of every other test binary. It inherits the
+// locked file, so the lock is held until it has resumed the broker and no
+// other test freezes the broker before that.
+type resumeGuard struct {
+	cmd *exec.Cmd
+	// w is the write end of the guard's stdin: when it closes (stop, or
+	// this process ending), the guard's read returns and it resumes the
+	// broker.
+	w *os.File
+}
+
+func startResumeGuard(t testing.TB, pid int, lock *os.File) *resumeGuard {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatalf("testkafka: starting the fault broker's resume guard: %v", err)
+	}
+	defer r.Close()
+	cmd := exec.Command("/bin/sh", "-c", `read -r line; kill -s CONT "$1"`, "testkafka-resume-guard", strconv.Itoa(pid))
+	cmd.Stdin = r
+	cmd.ExtraFiles = []*os.File{lock}
+	// A process group of its own: an interrupt of the test run (Ctrl-C)
+	// must not end it before the broker is resumed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("testkafka: starting the fault broker's resume guard: %v", err)
+	}
+	return &resumeGuard{cmd: cmd, w: w}
+}
+
+// stop lets the guard resume the broker (again) and waits for it to exit.
+func (g *resumeGuard) stop(t testing.TB) {
+	g.w.Close()
+	if err := g.cmd.Wait(); err != nil {
+		t.Errorf("testkafka: the fault broker's resume guard: %v", err)
+	}
+}
+
 // lockFault takes an exclusive flock shared by every test binary, released
-// when the test ends. flock, not a lock inside this process: go test runs
-// packages as separate processes at once.
-func lockFault(t testing.TB, pid int) {
+// when the test ends, and returns the locked file. flock, not a lock inside
+// this process: go test runs packages as separate processes at once.
+func lockFault(t testing.TB, pid int) *os.File {
 	t.Helper()
 	path := os.Getenv(FaultLockEnv)
 	if path == "" {
@@ -211,6 +261,7 @@ func lockFault(t testing.TB, pid int) {
 		t.Fatalf("testkafka: locking %s: %v", path, err)
 	}
 	t.Cleanup(func() { f.Close() }) // closing releases the flock
+	return f
 }
 
 // gate blocks I/O while closed.

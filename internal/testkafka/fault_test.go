@@ -3,6 +3,10 @@ package testkafka_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kconnect-go/kconnect/internal/testchild"
 	"github.com/kconnect-go/kconnect/internal/testkafka"
 )
 
@@ -72,4 +77,39 @@ func TestSecuredClusterEnforcesACLs(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return user.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("allowed")}).FirstErr() == nil
 	}, 30*time.Second, 200*time.Millisecond, "WRITE and DESCRIBE on the topic let the user produce")
+}
+
+// freezeChildEnv makes TestFreezeEndsWithProcess run as its child: it
+// freezes the fault broker and waits to be killed.
+const freezeChildEnv = "KCONNECT_TESTKAFKA_FREEZE_CHILD"
+
+// TestFreezeEndsWithProcess: a test binary killed while it holds the fault
+// broker frozen, which runs no cleanup, does not leave the broker frozen:
+// once the next test holds the fault lock, the broker answers.
+func TestFreezeEndsWithProcess(t *testing.T) {
+	if os.Getenv(freezeChildEnv) != "" {
+		f := testkafka.Freezable(t)
+		f.Freeze()
+		fmt.Println("frozen")
+		_, _ = io.Copy(io.Discard, os.Stdin) // until killed, or the parent is gone
+		return
+	}
+	if os.Getenv(testkafka.FaultBrokersEnv) == "" {
+		t.Skipf("needs the fault broker (%s): a kfake cluster ends with the process that froze it", testkafka.FaultBrokersEnv)
+	}
+	c := testchild.Start(t, "TestFreezeEndsWithProcess", []string{freezeChildEnv + "=1"}, 0)
+	// The child may wait for the fault lock behind other test binaries.
+	require.Eventually(t, func() bool { return strings.Contains(c.Output(), "frozen\n") }, 2*time.Minute, 10*time.Millisecond,
+		"the child never froze the broker")
+	c.Kill(t)
+
+	f := testkafka.Freezable(t)
+	// Resume the broker whatever the check finds, so that no later test
+	// meets it frozen.
+	defer func() { f.Freeze(); f.Resume() }()
+	cl := testkafka.Client(t, f.Brokers, kgo.RequestTimeoutOverhead(time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := kadm.NewClient(cl).ListBrokers(ctx)
+	require.NoError(t, err, "the fault broker does not answer after a test binary that froze it was killed")
 }
