@@ -136,6 +136,9 @@ func testSourceStopFrozen(t *testing.T, how string, beforeMetadata bool) {
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// Resumed before the cleanups that delete the topic, however the test
+	// ends.
+	defer f.Resume()
 	if beforeMetadata {
 		f.Freeze()
 	}
@@ -283,6 +286,7 @@ func TestSourceProducerBufferBounded(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			f.Freeze()
+			defer f.Resume() // before the cleanups that delete the topic
 			require.NoError(t, w.CreateConnector(ctx, pacedConnector, pacedConfig(topic, 1<<40, 500, 0)))
 			waitProduceBlocked(t, bc, m, tc.want)
 			// The buffer's tc.want and the one record Produce waits with.
