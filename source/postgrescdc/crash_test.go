@@ -147,34 +147,37 @@ func trackIDs(t *testing.T, brokers []string, topic string) *idTracker {
 // order make the table as it is, and with exactly-once delivery every
 // snapshot row, every row written after the first kill, every update and
 // every delete exactly once (the snapshot cut by the kill goes on after
-// its last committed row). 5 to 20 s each with -race (the most
-// with exactly-once on a real broker); worth it
-// as the only test of a worker that dies without Stop, with the slot,
-// the offsets and the snapshot half done.
+// its last committed row, as an incremental snapshot whose watermarks
+// are the server's, or rows of a signal table when there is one). 5 to
+// 20 s each with -race (the most with exactly-once on a real broker);
+// worth it as the only test of a worker that dies without Stop, with the
+// slot, the offsets and the snapshot half done.
 func TestWorkerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a worker process three times")
 	}
-	t.Run("at least once", func(t *testing.T) { testWorkerKilled(t, false) })
-	t.Run("exactly once", func(t *testing.T) { testWorkerKilled(t, true) })
+	t.Run("at least once", func(t *testing.T) { testWorkerKilled(t, false, false) })
+	t.Run("exactly once", func(t *testing.T) { testWorkerKilled(t, true, false) })
+	t.Run("exactly once with a signal table", func(t *testing.T) { testWorkerKilled(t, true, true) })
 }
 
-func testWorkerKilled(t *testing.T, eos bool) {
+func testWorkerKilled(t *testing.T, eos, signalTable bool) {
 	p := newPG(t)
 	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY, v int NOT NULL DEFAULT 0)`)
 	const snapRows = 8000
 	p.exec(t, `INSERT INTO public.t SELECT generate_series(1, $1::int)`, snapRows)
-	// With a signal table, a snapshot cut by the kill is finished as an
-	// incremental one after its last committed row.
-	p.exec(t, `CREATE TABLE public.dbz_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
 	brokers := testkafka.Brokers(t)
 	prefix := testkafka.Topic(t, "cdccrash")
 	topic := prefix + ".public.t"
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	cfg := p.config("topic.prefix", prefix, "table.include.list", "public.t", "signal.data.collection", "public.dbz_signal",
+	cfg := p.config("topic.prefix", prefix, "table.include.list", "public.t",
 		"incremental.snapshot.chunk.size", "500", "snapshot.fetch.size", "100", "max.batch.size", "100", "max.queue.size", "200",
 		"key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
 		"value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false")
+	if signalTable {
+		p.exec(t, `CREATE TABLE public.dbz_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
+		cfg["signal.data.collection"] = "public.dbz_signal"
+	}
 	params := crashParams{Brokers: brokers, Config: cfg, OffsetsFile: filepath.Join(t.TempDir(), "offsets")}
 	if eos {
 		cfg["exactly.once.support"] = "required"

@@ -49,25 +49,30 @@
 // REPEATABLE READ transaction with no slot, publication or replication
 // connection, as Debezium, since a slot would hold WAL for ever), no_data
 // (never) takes none, always takes one at every start and when_needed
-// also when the slot has gone. A snapshot left unfinished (the worker
-// killed in its middle) is taken again from its start on a slot created
-// anew, as nothing streamed from the old one is committed, unless
-// signal.data.collection is set and every captured table from the one
-// being read on has a primary key: then the tables are read in key
-// order, each record's offset also holds, in the incremental snapshot's
-// keys (see below), the tables left and the row's key, and at the next
-// start, the slot still at the snapshot's LSN (nothing is confirmed
+// also when the slot has gone. With snapshot.mode initial or when_needed,
+// the tables are read in primary key order, and each record's offset
+// also holds, in the incremental snapshot's keys (see below), the tables
+// left and the row's key, so that a snapshot left unfinished (the worker
+// killed in its middle) goes on where its committed records end: at the
+// next start, the slot still at the snapshot's LSN (nothing is confirmed
 // during a snapshot), the task streams from that LSN and reads the rest,
 // after the last committed key, as an incremental snapshot, whose
-// watermarks order the reads against the changes streamed meanwhile. No
-// committed row is read again (with exactly-once delivery each row and
-// each change is in Kafka once); a row deleted before the rest reached it
-// comes only as its delete. Differences from Debezium, which takes an
-// unfinished snapshot again from its start (and so does with these
-// offsets): the rest's records are incremental snapshot reads
-// (source.snapshot "incremental", offsets with snapshot INCREMENTAL), no
-// record carries snapshot "last", and rows inserted after the cut may
-// besides their create be read once. A snapshot
+// watermarks order the reads against the changes streamed meanwhile:
+// rows of signal.data.collection's table when it is set, else the
+// server's transaction snapshots and WAL position, which need no table
+// and write nothing (see Incremental snapshots). No committed row is read
+// again (with exactly-once delivery each row and each change is in Kafka
+// once); a row deleted before the rest reached it comes only as its
+// delete. That takes every captured table from the one being read on
+// having a primary key, and, without a signal table, PostgreSQL 13 or
+// later (for pg_current_snapshot); otherwise an unfinished snapshot is
+// taken again from its start on a slot created anew, as nothing streamed
+// from the old one is committed. Differences from Debezium, which takes
+// an unfinished snapshot again from its start (and so does with these
+// offsets): the tables are read in key order, the rest's records are
+// incremental snapshot reads (source.snapshot "incremental", offsets
+// with snapshot INCREMENTAL), no record carries snapshot "last", and
+// rows inserted after the cut may besides their create be read once. A snapshot
 // taken while a slot with committed changes exists (snapshot.mode=always)
 // cannot share its snapshot: changes made meanwhile may then be read
 // twice, once in the snapshot and once streamed.
@@ -92,6 +97,28 @@
 // between the two windows are dropped from it, since the stream carries
 // newer values, and the rest are sent as op "r" records with
 // source.snapshot "incremental" when the close comes through the stream.
+//
+// The rest of an initial snapshot cut short is read the same way when
+// there is no signal table, with watermarks the server gives, as in
+// Debezium's read-only incremental snapshots for PostgreSQL (read.only):
+// pg_current_snapshot() before the chunk is read is the low watermark,
+// pg_current_snapshot() and pg_current_wal_insert_lsn() after it the high
+// one (the statement also takes a transaction id, as Debezium does, whose
+// commit has the server flush its WAL up to that position). As in
+// Debezium, the window opens at the first transaction streamed whose id
+// is not before the low watermark's xmin (one before it had ended when
+// the chunk was read, which holds its changes), and the rows of the keys
+// the stream changes from there are dropped from the chunk. The chunk is
+// sent once the stream has passed every transaction it saw: at the first
+// transaction whose id is not before the high watermark's xmax or whose
+// commit is at or past its WAL position, or, between transactions, when
+// a keepalive (asked for while a chunk waits) says the server has sent
+// everything before that position. Differences from Debezium: Debezium
+// sends a chunk at the first transaction from before the low watermark
+// when its window has not opened, which, with the stream behind, puts
+// rows ahead of older changes to them; kconnect waits for the stream to
+// pass the high watermark, so that records never go back in time, and
+// needs no heartbeats to close a window on a quiet database.
 //
 // A stop-snapshot signal (data-collections as above, all tables when it
 // names none) removes tables from the snapshot before its next chunk; a
@@ -228,8 +255,12 @@
 // source.ExactlyOnceConnector): offsets are written record by record and
 // a task resumes exactly after the committed one, so every streamed change
 // is in Kafka once whatever the crash. A snapshot interrupted by a crash
-// is taken again from its start, as in Debezium: the rows of its Kafka
-// transactions committed before the crash come again.
+// goes on after its last committed row (see Snapshot), so each row is in
+// Kafka once too; Debezium takes it again from its start, sending again
+// the rows of its Kafka transactions committed before the crash. Where
+// it cannot go on (a table without a primary key left to read,
+// PostgreSQL before 13 without a signal table), it is taken again from
+// its start, as in Debezium.
 //
 // # Differences from Debezium
 //
@@ -249,6 +280,13 @@
 //     their tombstones, as Debezium writes them; heartbeat records carry
 //     none.
 //   - source.version is kconnect's version, not Debezium's.
+//   - An initial snapshot cut short goes on after its last committed row
+//     as an incremental snapshot (see Snapshot), where Debezium takes it
+//     again from its start; its tables are read in primary key order.
+//     Without a signal table its watermarks are the server's, as in
+//     Debezium's read-only incremental snapshots, but a chunk is sent
+//     only once the stream has passed the high watermark (see
+//     Incremental snapshots).
 //   - An existing publication (all_tables or disabled mode) that does not
 //     publish a table table.include.list names fails the start; Debezium
 //     starts and never streams that table.

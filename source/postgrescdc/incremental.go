@@ -57,10 +57,17 @@ type incremental struct {
 	// The chunk in flight; window is "" when there is none.
 	window string
 	open   bool
-	tb     *table
-	rows   []chunkRow
-	index  map[string]int
-	full   bool
+	// readOnly: the chunk's watermarks are the server's, not signal
+	// table rows (see watermark.go).
+	readOnly bool
+	low      pgSnapshot
+	high     pgSnapshot
+	highLSN  uint64
+	pinged   time.Time // when a keepalive was last asked for
+	tb       *table
+	rows     []chunkRow
+	index    map[string]int
+	full     bool
 }
 
 type chunkRow struct {
@@ -507,7 +514,7 @@ func (st *streamState) seen(tb *table, cells ...[]cell) {
 func (st *streamState) closeWindow(ctx context.Context) error {
 	t, in := st.t, st.t.incr
 	tb, rows, full := in.tb, in.rows, in.full
-	in.window, in.open, in.tb, in.rows, in.index = "", false, nil, nil, nil
+	in.clearChunk()
 	var send []chunkRow
 	for _, r := range rows {
 		if !r.drop {
@@ -526,6 +533,9 @@ func (st *streamState) closeWindow(ctx context.Context) error {
 			st.pastChunk(tb, rows, full)
 		}
 		p := st.pos
+		if p.commitTime.IsZero() { // no transaction streamed yet
+			p.commitTime = time.Now()
+		}
 		p.snapshot = "incremental"
 		// Debezium's snapshot flags: true once the task has taken its
 		// initial snapshot, false when it started on a streamed offset.
@@ -586,6 +596,9 @@ func rowOf(vals []any) (string, error) {
 // and none is in flight. It runs between transactions of the stream.
 func (st *streamState) nextChunk(ctx context.Context) error {
 	t, in := st.t, st.t.incr
+	if err := st.pingForWindow(ctx); err != nil {
+		return err
+	}
 	if in.window == "" && len(in.collections) > 0 {
 		if err := st.applyStop(ctx); err != nil {
 			return err
@@ -662,6 +675,14 @@ func (st *streamState) nextChunk(ctx context.Context) error {
 		}
 		q += " ORDER BY " + strings.Join(keyCols, ", ") + fmt.Sprintf(" LIMIT %d", t.s.chunkSize)
 
+		if t.s.signalTable == "" {
+			// No table to write watermarks to: the server's transaction
+			// snapshots and WAL position are the watermarks.
+			if err := st.readChunkReadOnly(ctx, tb, q); err != nil {
+				return fmt.Errorf("incremental snapshot of %s: %w", name, err)
+			}
+			continue
+		}
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		window := hex.EncodeToString(b[:])
@@ -680,15 +701,20 @@ func (st *streamState) nextChunk(ctx context.Context) error {
 			window+"-close", `{}`); err != nil {
 			return fmt.Errorf("incremental snapshot of %s: closing a window in %s: %w", name, t.s.signalTable, err)
 		}
-		in.window, in.open, in.tb, in.full = window, false, tb, len(rows) == t.s.chunkSize
-		in.rows, in.index = make([]chunkRow, len(rows)), make(map[string]int, len(rows))
-		for i, cells := range rows {
-			k := keyOf(tb, cells)
-			in.rows[i] = chunkRow{key: k, cells: cells}
-			in.index[keyText(k)] = i
-		}
+		in.setChunk(window, tb, rows, t.s.chunkSize)
 	}
 	return nil
+}
+
+// setChunk makes rows the chunk in flight, its window not yet open.
+func (in *incremental) setChunk(window string, tb *table, rows [][]cell, chunkSize int) {
+	in.window, in.open, in.tb, in.full = window, false, tb, len(rows) == chunkSize
+	in.rows, in.index = make([]chunkRow, len(rows)), make(map[string]int, len(rows))
+	for i, cells := range rows {
+		k := keyOf(tb, cells)
+		in.rows[i] = chunkRow{key: k, cells: cells}
+		in.index[keyText(k)] = i
+	}
 }
 
 // textQuery runs q with the simple protocol, which returns every value as

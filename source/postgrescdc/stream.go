@@ -83,6 +83,9 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 	}
 	switch m := msg.(type) {
 	case *pglogrepl.BeginMessage:
+		if err := st.windowAtBegin(ctx, m.Xid, uint64(m.FinalLSN)); err != nil {
+			return err
+		}
 		st.inTx = true
 		st.finalLSN = uint64(m.FinalLSN)
 		st.pos.txID = int64(m.Xid)

@@ -440,8 +440,7 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 	inSnapshot = inSnapshot && snapKind != incrementalSnapshotKind
 	lastSnap, _ := off.Get("last_snapshot_record")
 	incomplete := inSnapshot && lastSnap != true
-	if incomplete && exists && walStatus != "lost" && s.signalTable != "" &&
-		(s.snapshotMode == SnapshotInitial || s.snapshotMode == SnapshotWhenNeeded) {
+	if incomplete && exists && walStatus != "lost" && t.snapshotResumable() {
 		// A snapshot cut short whose records carry the tables left and
 		// the last key (see takeSnapshot), on a slot that has confirmed
 		// nothing past the snapshot's LSN: its exported snapshot is gone,
@@ -453,6 +452,9 @@ func (t *task) prepare(ctx context.Context, off connect.Offset) error {
 			t.log.Info("the snapshot cut short is finished as an incremental snapshot while streaming from its LSN",
 				"slot", s.slot, "lsn", pglogrepl.LSN(snapLSN).String(), "offset", off.String())
 			t.startLSN, t.flushed, t.snapshot = snapLSN, uint64(flush), false
+			// The position of the rest's records until a transaction is
+			// streamed: nothing before the snapshot's LSN is to come.
+			t.resume = position{lsn: snapLSN, lsnProc: snapLSN, lsnCommit: snapLSN}
 			return nil
 		}
 	}
@@ -956,15 +958,14 @@ func (t *task) takeSnapshot(ctx context.Context) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	t.log.Info("taking a snapshot", "tables", len(tables), "lsn", pglogrepl.LSN(t.snapLSN).String())
-	// With a signal table, a snapshot cut short can be finished as an
-	// incremental one from where its committed records end (see
-	// prepare): the tables are then read in primary key order, and each
-	// record's offset holds, in the incremental snapshot's keys, the
-	// tables left and its key. That takes every table left having a
-	// primary key.
+	// A snapshot cut short can be finished as an incremental one from
+	// where its committed records end (see prepare): the tables are then
+	// read in primary key order, and each record's offset holds, in the
+	// incremental snapshot's keys, the tables left and its key. That
+	// takes every table left having a primary key.
 	descs := make([]*table, len(tables))
 	names := make([]string, len(tables))
-	resumable := t.s.signalTable != ""
+	resumable := t.snapshotResumable()
 	for i, ref := range tables {
 		if descs[i], err = t.cat.describe(ctx, ref.oid, ref.schema, ref.name, nil); err != nil {
 			return fmt.Errorf("snapshot: %w", err)
@@ -1125,7 +1126,7 @@ func (t *task) stream(ctx context.Context) error {
 		lsnProc: t.resume.lsnProc, txID: t.resume.txID, msgType: t.resume.msgType}, lastHeartbeat: time.Now(),
 		signals: map[uint32]signalColumns{}}
 	// A chunk in flight when the stream stopped is read again.
-	t.incr.window, t.incr.open, t.incr.tb, t.incr.rows, t.incr.index = "", false, nil, nil, nil
+	t.incr.clearChunk()
 	st.pos.incremental = t.incr.entries()
 	defer func() {
 		// Should the stream start again, it skips what was queued.
@@ -1194,6 +1195,9 @@ func (t *task) stream(ctx context.Context) error {
 				}
 				if !st.inTx && uint64(ka.ServerWALEnd) > st.walEnd {
 					st.walEnd = uint64(ka.ServerWALEnd)
+					if err := st.windowAtKeepalive(ctx); err != nil {
+						return lost(err)
+					}
 				}
 				if ka.ReplyRequested {
 					nextStatus = time.Time{}
