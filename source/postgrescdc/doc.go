@@ -60,7 +60,7 @@
 // watermarks order the reads against the changes streamed meanwhile:
 // rows of signal.data.collection's table when it is set, else the
 // server's transaction snapshots and WAL position, which need no table
-// and write nothing (see Incremental snapshots). No committed row is read
+// and write to none (see Incremental snapshots). No committed row is read
 // again (with exactly-once delivery each row and each change is in Kafka
 // once); a row deleted before the rest reached it comes only as its
 // delete. That takes every captured table from the one being read on
@@ -72,10 +72,11 @@
 // offsets): the tables are read in key order, the rest's records are
 // incremental snapshot reads (source.snapshot "incremental", offsets
 // with snapshot INCREMENTAL), no record carries snapshot "last", and
-// rows inserted after the cut may besides their create be read once. A snapshot
-// taken while a slot with committed changes exists (snapshot.mode=always)
-// cannot share its snapshot: changes made meanwhile may then be read
-// twice, once in the snapshot and once streamed.
+// rows inserted after the cut may besides their create be read once. A
+// snapshot taken while a slot with committed changes exists
+// (snapshot.mode=always) cannot share its snapshot: changes made
+// meanwhile may then be read twice, once in the snapshot and once
+// streamed.
 //
 // # Incremental snapshots
 //

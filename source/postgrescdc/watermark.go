@@ -11,8 +11,8 @@ import (
 )
 
 // Without a signal table an incremental snapshot's chunk is ordered
-// against the stream by watermarks the server gives, writing nothing, as
-// Debezium's read-only incremental snapshots for PostgreSQL do: the low
+// against the stream by watermarks the server gives, writing to no table,
+// as Debezium's read-only incremental snapshots for PostgreSQL do: the low
 // watermark is pg_current_snapshot() before the chunk is read, the high
 // one pg_current_snapshot() and pg_current_wal_insert_lsn() after it.
 //
@@ -24,20 +24,20 @@ import (
 // value.
 //
 // The chunk is sent, and the window closed, once the stream has passed
-// every transaction the chunk saw, which a transaction committed before
-// the chunk was read: at the first transaction whose id is not before the
-// high watermark's xmax (it got its id after the chunk was read, so the
-// transactions the chunk saw committed before it), as Debezium closes it,
-// or whose commit is at or past the high watermark's WAL position, or
-// when, between transactions, the server says (in a keepalive, which the
-// task asks for while a chunk waits) that it has sent everything before
-// that position. A transaction the stream sends after the chunk committed
-// after the chunk was read, or its changes are in the chunk: so the
-// records never go back in time. Debezium sends a chunk at the first
-// transaction before the low watermark when its window has not opened,
-// which, with the stream behind, sends rows newer than the changes that
-// follow them; kconnect waits for the stream to pass the high watermark,
-// and needs no heartbeat for it.
+// every transaction the chunk saw (each committed before the chunk was
+// read): at the first transaction whose id is not before the high
+// watermark's xmax (it got its id after the chunk was read; Debezium
+// waits for one past the xmax), or whose commit is at or past the high
+// watermark's WAL position, or when, between transactions, the server
+// says (in a keepalive, which the task asks for while a chunk waits) that
+// it has sent everything before that position. Every transaction the
+// stream sends after the chunk then committed after the chunk was read,
+// and every one sent before it that the chunk did not see dropped its
+// keys from the chunk: the records never go back in time. Debezium sends
+// a chunk at the first transaction before the low watermark when its
+// window has not opened, which, with the stream behind, sends rows newer
+// than the changes that follow them; kconnect waits for the stream to
+// pass the high watermark, and needs no heartbeat for it.
 
 // pgSnapshot is the part of a pg_current_snapshot() the watermarks use.
 type pgSnapshot struct{ xmin, xmax uint64 }
