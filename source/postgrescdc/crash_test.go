@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -189,7 +190,18 @@ func testWorkerKilled(t *testing.T, eos, signalTable bool) {
 	tr := trackIDs(t, brokers, topic)
 	wait := func(what string, cond func() bool) {
 		t.Helper()
-		require.Eventually(t, cond, 60*time.Second, 5*time.Millisecond, what)
+		if !assert.Eventually(t, cond, 60*time.Second, 5*time.Millisecond, what) {
+			tr.mu.Lock()
+			defer tr.mu.Unlock()
+			var missing []int
+			for id := 1; id <= snapRows+5000 && len(missing) < 20; id++ {
+				if tr.counts[id] == 0 && tr.deletes[id] == 0 {
+					missing = append(missing, id)
+				}
+			}
+			t.Fatalf("%d rows, %d streamed, %d updates, %d deletes in Kafka; first rows missing %v",
+				len(tr.counts), tr.streamed, len(tr.updates), len(tr.deletes), missing)
+		}
 	}
 
 	child := testchild.Start(t, "TestWorkerKilledChild", env, 1)
