@@ -202,7 +202,8 @@ func testWorkerKilled(t *testing.T, eos, signalTable bool) {
 					missing = append(missing, id)
 				}
 			}
-			t.Fatalf("%d rows, %d streamed, %d updates, %d deletes in Kafka; first rows missing %v",
+			t.Fatalf("%d rows, %d streamed, %d updates, %d deletes in Kafka; the first ids that have not come "+
+				"(written or not) %v",
 				len(tr.counts), tr.streamed, len(tr.updates), len(tr.deletes), missing)
 		}
 	}
