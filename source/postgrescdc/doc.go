@@ -31,11 +31,26 @@
 // schema, a null key), as in Debezium, unless message.key.columns names
 // its key columns (schema.table:column,...;...). At the start of
 // streaming each captured table's REPLICA IDENTITY is logged, as Debezium
-// logs it; a table without a primary key under REPLICA IDENTITY DEFAULT
-// or NOTHING is also warned about, since PostgreSQL refuses its UPDATEs
-// and DELETEs while a publication publishes them (REPLICA IDENTITY FULL,
-// or USING INDEX, lets them through, and FULL gives delete and update
-// events the whole before-image).
+// logs it. PostgreSQL refuses the UPDATEs and DELETEs of a table whose
+// replica identity identifies no row (DEFAULT without a primary key,
+// NOTHING, or USING INDEX whose index has been dropped) while a
+// publication publishes its updates or deletes, so those changes can
+// never be captured. A captured table the publication is to publish so,
+// with no primary key and no message.key.columns entry, therefore fails
+// the start, which names it and the fixes (a primary key; REPLICA IDENTITY
+// FULL, or USING INDEX a unique index, named when there is one;
+// message.key.columns for a table only ever inserted into; or
+// table.exclude.list), before the publication is created or altered, so
+// that the failed start has not made PostgreSQL refuse them. A table
+// created (or altered so) while the task streams fails the task at its
+// first change's Relation message, the catalog read then deciding, so
+// that once the table is fixed the restarted task takes the change. A
+// keyless table under REPLICA IDENTITY FULL is captured with null keys
+// and whole before-images, as in Debezium. A table whose records have a
+// key (a primary key under NOTHING, or message.key.columns) under such an
+// identity is taken, with a warning, as one only ever inserted into. A
+// publication that publishes neither updates nor deletes makes none of
+// this apply, and initial_only, which never streams, captures any table.
 //
 // # Snapshot
 //
@@ -291,4 +306,12 @@
 //   - An existing publication (all_tables or disabled mode) that does not
 //     publish a table table.include.list names fails the start; Debezium
 //     starts and never streams that table.
+//   - A captured table without a primary key or a message.key.columns
+//     entry whose REPLICA IDENTITY identifies no row (DEFAULT, NOTHING, or
+//     USING INDEX whose index has gone) fails the start, or the task at
+//     its Relation message when it comes while streaming, naming the
+//     table; Debezium captures its inserts with a null key while
+//     PostgreSQL refuses its UPDATEs and DELETEs (and, creating its
+//     publication FOR ALL TABLES first, may be what makes PostgreSQL
+//     refuse them).
 package postgrescdc

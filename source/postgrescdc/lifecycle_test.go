@@ -11,7 +11,6 @@ import (
 
 	"github.com/kconnect-go/kconnect/connecttest"
 	"github.com/kconnect-go/kconnect/source"
-	"github.com/kconnect-go/kconnect/source/postgrescdc"
 )
 
 // TestSlotLostAfterSnapshot: snapshot.mode=initial takes its snapshot,
@@ -243,54 +242,3 @@ type loggingContext struct {
 }
 
 func (c loggingContext) Logger() *slog.Logger { return c.log }
-
-// TestKeylessTable: a table without a primary key under REPLICA IDENTITY
-// DEFAULT has records without a key, as in Debezium, unless
-// message.key.columns names one; the start logs each table's REPLICA
-// IDENTITY as Debezium does, and warns of the keyless one, whose UPDATEs
-// PostgreSQL refuses while the publication publishes them; a keyless
-// table under REPLICA IDENTITY FULL is not warned about.
-func TestKeylessTable(t *testing.T) {
-	p := newPG(t)
-	p.exec(t, `CREATE TABLE public.nokey (id int, v text)`)
-	p.exec(t, `CREATE TABLE public.full (id int, v text)`)
-	p.exec(t, `ALTER TABLE public.full REPLICA IDENTITY FULL`)
-	for _, keyCols := range []string{"", "public.nokey:id"} {
-		cfg := p.config("snapshot.mode", "no_data", "message.key.columns", keyCols)
-		if keyCols != "" {
-			cfg["slot.name"] += "_k"
-		}
-		var logs logBuffer
-		log := slog.New(slog.NewTextHandler(&logs, nil))
-		c := postgrescdc.Plugin().New()
-		ctx := context.Background()
-		offsets := connecttest.NewOffsets()
-		if err := c.Start(ctx, cfg, connecttest.NewConnectorContext(offsets)); err != nil {
-			t.Fatal(err)
-		}
-		task := c.NewTask()
-		if err := task.Start(ctx, cfg, loggingContext{connecttest.SourceTaskContext(cfg, offsets), log}); err != nil {
-			t.Fatal(err)
-		}
-		r := &running{t: t, task: task, offsets: offsets}
-		for _, want := range []string{"REPLICA IDENTITY for 'public.nokey' is 'DEFAULT'",
-			"REPLICA IDENTITY for 'public.full' is 'FULL'", "level=WARN msg=\"the table has no primary key"} {
-			if !strings.Contains(logs.String(), want) {
-				t.Fatalf("message.key.columns=%q: the log does not say %q:\n%s", keyCols, want, logs.String())
-			}
-		}
-		if n := strings.Count(logs.String(), "level=WARN msg=\"the table has no primary key"); n != 1 {
-			t.Fatalf("%d warnings of keyless tables, want 1 (public.nokey's):\n%s", n, logs.String())
-		}
-		p.exec(t, `INSERT INTO public.nokey VALUES (1, 'a')`)
-		rec := r.until(1)[0]
-		if keyCols == "" {
-			if rec.Key != nil || rec.KeySchema != nil {
-				t.Fatalf("a keyless table's record has key %v", rec.Key)
-			}
-		} else if field(t, rec.Key, "id") != int32(1) {
-			t.Fatalf("message.key.columns' key %v", rec.Key)
-		}
-		r.stop()
-	}
-}

@@ -142,6 +142,9 @@ func (st *streamState) handle(ctx context.Context, lsn uint64, data []byte) erro
 		if err != nil {
 			return err
 		}
+		if err := t.checkRelation(ctx, m); err != nil {
+			return err
+		}
 		st.tables[m.RelationID] = tb
 	case *pglogrepl.InsertMessage:
 		return st.change(ctx, lsn, m.RelationID, "c", 0, nil, m.Tuple)

@@ -98,6 +98,9 @@ type task struct {
 	incr         *incremental
 	resume       position
 	resumeTx     txState // the transaction resume stopped in
+	// pubChanges: the publication publishes updates or deletes, which
+	// PostgreSQL refuses for a table whose rows it cannot identify.
+	pubChanges bool
 }
 
 func newTask() *task { return &task{} }
@@ -131,10 +134,10 @@ func (t *task) Start(ctx context.Context, config map[string]string, tc source.Ta
 	}
 	t.cat = &catalog{conn: t.conn, s: s, log: t.log, types: map[uint32]typeInfo{}}
 	if t.streaming {
-		if err := t.ensurePublication(ctx); err != nil {
+		if err := t.checkReplicaIdentity(ctx); err != nil {
 			return fmt.Errorf("PostgresConnector: %w", err)
 		}
-		if err := t.logReplicaIdentity(ctx); err != nil {
+		if err := t.ensurePublication(ctx); err != nil {
 			return fmt.Errorf("PostgresConnector: %w", err)
 		}
 	}
@@ -255,69 +258,6 @@ func (t *task) ensurePublication(ctx context.Context) error {
 		return fmt.Errorf("creating publication %q (%s): %w", t.s.publication, PublicationAutocreateConfig, err)
 	}
 	t.log.Info("created the publication", "publication", t.s.publication, "mode", t.s.autocreate)
-	return nil
-}
-
-// replicaIdentities are Debezium's descriptions of what the before-image
-// of an update or delete holds under each REPLICA IDENTITY.
-var replicaIdentities = map[string][2]string{
-	"n": {"NOTHING", "UPDATE and DELETE events will not contain any old values"},
-	"f": {"FULL", "UPDATE AND DELETE events will contain the previous values of all the columns"},
-	"d": {"DEFAULT", "UPDATE and DELETE events will contain previous values only for PK columns"},
-	"i": {"INDEX", "UPDATE and DELETE events will contain previous values only for columns present in the REPLICA IDENTITY index"},
-}
-
-// logReplicaIdentity logs the REPLICA IDENTITY of each captured table, as
-// Debezium does when it starts streaming. A table with neither a primary
-// key nor message.key.columns has records without a key, as in Debezium;
-// under REPLICA IDENTITY DEFAULT (or NOTHING) PostgreSQL moreover refuses
-// its UPDATEs and DELETEs while a publication publishes them, so that is
-// a warning.
-func (t *task) logReplicaIdentity(ctx context.Context) error {
-	tables, err := t.cat.capturedTables(ctx)
-	if err != nil || len(tables) == 0 {
-		return err
-	}
-	oids := make([]uint32, len(tables))
-	for i, tb := range tables {
-		oids[i] = tb.oid
-	}
-	rows, err := t.conn.Query(ctx, `SELECT c.oid, c.relreplident::text,
-		EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
-		FROM pg_class c WHERE c.oid = ANY($1)`, oids)
-	if err != nil {
-		return fmt.Errorf("reading the replica identity of the captured tables: %w", err)
-	}
-	type ident struct {
-		kind string
-		pk   bool
-	}
-	got := map[uint32]ident{}
-	var (
-		oid uint32
-		id  ident
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&oid, &id.kind, &id.pk}, func() error {
-		got[oid] = id
-		return nil
-	}); err != nil {
-		return fmt.Errorf("reading the replica identity of the captured tables: %w", err)
-	}
-	for _, tb := range tables {
-		id, ok := got[tb.oid]
-		if !ok {
-			continue // dropped meanwhile
-		}
-		name := tb.schema + "." + tb.name
-		d := replicaIdentities[id.kind]
-		t.log.Info(fmt.Sprintf("REPLICA IDENTITY for '%s' is '%s'; %s", name, d[0], d[1]))
-		if !id.pk && (id.kind == "d" || id.kind == "n") {
-			t.log.Warn("the table has no primary key: its records have no key unless "+MessageKeyColumnsConfig+
-				" gives one, and PostgreSQL refuses its UPDATEs and DELETEs while a publication publishes them; "+
-				"ALTER TABLE ... REPLICA IDENTITY FULL (or USING INDEX) lets them through",
-				"table", name, "replica_identity", d[0], "key_columns", t.s.keyColumnsOf(tb.schema, tb.name))
-		}
-	}
 	return nil
 }
 
