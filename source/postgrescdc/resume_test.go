@@ -46,31 +46,39 @@ func readDebeziumOffset(t *testing.T, file string) debeziumOffset {
 // messageType INSERT); the same shape pointed inside a transaction must
 // resume after the change it names; the snapshot offset
 // (snapshot_completed, the snapshot's LSN) must stream from that LSN
-// without a new snapshot.
+// without a new snapshot. The offset of the "modes" recording, written
+// with provide.transaction.metadata at a transaction's COMMIT
+// (messageType COMMIT, transaction_id, a data collection order), pointed
+// at a commit, must stream the transactions after it, each with its
+// BEGIN and END records and none of the one it names.
 func TestResumeFromDebeziumOffset(t *testing.T) {
 	streaming := readDebeziumOffset(t, "offsets.jsonl")
 	snapshot := readDebeziumOffset(t, "offsets-snapshot.jsonl")
+	commit := readDebeziumOffset(t, "modes/offsets.jsonl")
 	for _, tc := range []struct {
-		name string
-		rec  debeziumOffset
-		at   int     // the id whose insert the offset names; 0: the slot's start
-		want []int32 // the ids streamed from the offset, in order
+		name     string
+		rec      debeziumOffset
+		at       int     // the id whose insert (or commit) the offset names; 0: the slot's start
+		want     []int32 // the ids streamed from the offset, in order
+		metadata bool    // provide.transaction.metadata, and at names the commit of id's transaction
 	}{
-		{"after a transaction", streaming, 2, []int32{3, 4, 5, 6, 7}},
-		{"inside a transaction", streaming, 5, []int32{6, 7}},
-		{"after the snapshot", snapshot, 0, []int32{1, 2, 3, 4, 5, 6, 7}},
+		{"after a transaction", streaming, 2, []int32{3, 4, 5, 6, 7}, false},
+		{"inside a transaction", streaming, 5, []int32{6, 7}, false},
+		{"after the snapshot", snapshot, 0, []int32{1, 2, 3, 4, 5, 6, 7}, false},
+		{"after a commit, with transaction metadata", commit, 2, []int32{3, 4, 5, 6, 7}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testResumeFromDebeziumOffset(t, tc.rec, tc.at, tc.want)
+			testResumeFromDebeziumOffset(t, tc.rec, tc.at, tc.want, tc.metadata)
 		})
 	}
 }
 
-func testResumeFromDebeziumOffset(t *testing.T, rec debeziumOffset, at int, want []int32) {
+func testResumeFromDebeziumOffset(t *testing.T, rec debeziumOffset, at int, want []int32, metadata bool) {
 	p := newPG(t)
 	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
 	// The recorded offset names server dbzgolden, Debezium's topic.prefix.
-	cfg := p.config("topic.prefix", "dbzgolden", "snapshot.mode", "initial")
+	cfg := p.config("topic.prefix", "dbzgolden", "snapshot.mode", "initial",
+		"provide.transaction.metadata", strconv.FormatBool(metadata))
 	ctx := context.Background()
 
 	// A first run creates the slot and the publication, and snapshots an
@@ -90,19 +98,30 @@ func testResumeFromDebeziumOffset(t *testing.T, rec debeziumOffset, at int, want
 	p.exec(t, `INSERT INTO public.t VALUES (3)`)
 	p.exec(t, `BEGIN; INSERT INTO public.t VALUES (4); INSERT INTO public.t VALUES (5); INSERT INTO public.t VALUES (6); COMMIT`)
 
-	// Each insert's LSN and transaction as the slot sends them.
-	rows, err := p.conn.Query(ctx, `SELECT lsn - '0/0', xid::text::bigint FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL,
-		'proto_version', '1', 'publication_names', $2) WHERE get_byte(data, 0) = ascii('I')`, cfg["slot.name"], cfg["publication.name"])
+	// Each insert's and commit's LSN and transaction as the slot sends
+	// them.
+	rows, err := p.conn.Query(ctx, `SELECT lsn - '0/0', xid::text::bigint, get_byte(data, 0) = ascii('C')
+		FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)
+		WHERE get_byte(data, 0) IN (ascii('I'), ascii('C'))`, cfg["slot.name"], cfg["publication.name"])
 	require.NoError(t, err)
-	type insert struct{ lsn, xid int64 }
+	type insert struct {
+		lsn, xid int64
+		commit   bool
+	}
 	var inserts []insert
+	commits := map[int64]insert{} // by transaction
 	for rows.Next() {
 		var in insert
-		require.NoError(t, rows.Scan(&in.lsn, &in.xid))
-		inserts = append(inserts, in)
+		require.NoError(t, rows.Scan(&in.lsn, &in.xid, &in.commit))
+		if in.commit {
+			commits[in.xid] = in
+		} else {
+			inserts = append(inserts, in)
+		}
 	}
 	require.NoError(t, rows.Err())
 	require.Len(t, inserts, 6)
+	require.Len(t, commits, 4)
 
 	// The recorded bytes, with the recorded LSN and transaction id made
 	// those of the insert of id at (or the slot's start for the snapshot
@@ -118,8 +137,12 @@ func testResumeFromDebeziumOffset(t *testing.T, rec debeziumOffset, at int, want
 		require.NoError(t, p.conn.QueryRow(ctx, `SELECT $1::pg_lsn - '0/0'`, slotStart).Scan(&lsn))
 		value = replaceNumber(t, value, recorded.LSN, lsn)
 	} else {
-		value = replaceNumber(t, value, recorded.LSN, inserts[at-1].lsn)
-		value = replaceNumber(t, value, recorded.TxID, inserts[at-1].xid)
+		named := inserts[at-1]
+		if metadata {
+			named = commits[named.xid]
+		}
+		value = replaceNumber(t, value, recorded.LSN, named.lsn)
+		value = replaceNumber(t, value, recorded.TxID, named.xid)
 	}
 
 	// Through the Kafka offsets store, as a worker moved from Connect
@@ -142,12 +165,26 @@ func testResumeFromDebeziumOffset(t *testing.T, rec debeziumOffset, at int, want
 
 	r = start(t, cfg, committed)
 	p.exec(t, `INSERT INTO public.t VALUES (7)`)
+	n := len(want)
+	if metadata {
+		// A BEGIN and an END record for each of the transactions of 3,
+		// of 4 to 6 and of 7.
+		n += 6
+	}
 	var got []int32
-	for _, rec := range r.until(len(want)) {
+	var markers []string
+	for _, rec := range r.until(n) {
+		if rec.Topic == "dbzgolden.transaction" {
+			markers = append(markers, field(t, rec.Value, "status").(string))
+			continue
+		}
 		require.Equal(t, "c", field(t, rec.Value, "op"), "record %v", rec.Value)
 		got = append(got, field(t, rec.Key, "id").(int32))
 	}
 	require.Equal(t, want, got)
+	if metadata {
+		require.Equal(t, []string{"BEGIN", "END", "BEGIN", "END", "BEGIN", "END"}, markers)
+	}
 	r.quiet(500 * time.Millisecond)
 }
 
