@@ -52,6 +52,17 @@
 // publication that publishes neither updates nor deletes makes none of
 // this apply, and initial_only, which never streams, captures any table.
 //
+// Likewise a table whose record key has columns outside its replica
+// identity (message.key.columns naming a column beside the primary key
+// under DEFAULT, or a unique index's key beside a USING INDEX identity)
+// fails the start or the stream: PostgreSQL writes the old values of the
+// identity's columns only, so a delete's key, its tombstone's and the old
+// key of an update would lack them. REPLICA IDENTITY FULL, or a key
+// within the identity, is needed. A delete or update written before such
+// a table was fixed, whose old row lacks a key column, fails the task
+// naming the table, the column and its LSN, rather than going out with a
+// key that is not the row's.
+//
 // # Snapshot
 //
 // With snapshot.mode initial (the default), when there is no committed
@@ -314,4 +325,9 @@
 //     PostgreSQL refuses its UPDATEs and DELETEs (and, creating its
 //     publication FOR ALL TABLES first, may be what makes PostgreSQL
 //     refuse them).
+//   - A table whose record key has columns outside its REPLICA IDENTITY
+//     fails the start (or the task, at its Relation message or at a
+//     change whose old row lacks them), naming the table and the columns;
+//     Debezium builds the key of such a delete, and of its tombstone,
+//     with those columns null (logging an error for a NOT NULL one).
 package postgrescdc

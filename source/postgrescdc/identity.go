@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -27,6 +28,9 @@ type identity struct {
 	// candidate is a unique index that could be the replica identity
 	// (not partial, not deferrable, its columns NOT NULL), "" for none.
 	candidate string
+	// columns are the table's; identCols those whose old values a
+	// delete, or an update of them, carries under DEFAULT or USING INDEX.
+	columns, identCols []string
 }
 
 // identifies says whether PostgreSQL can identify the table's rows in
@@ -47,7 +51,11 @@ const identitySQL = `SELECT c.oid, c.relreplident::text,
 			AND i.indpred IS NULL AND i.indexprs IS NULL
 			AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k JOIN pg_attribute a
 				ON a.attrelid = c.oid AND a.attnum = k WHERE NOT a.attnotnull)
-		ORDER BY ic.relname LIMIT 1)::text, '')
+		ORDER BY ic.relname LIMIT 1)::text, ''),
+	ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+	ARRAY(SELECT a.attname::text FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) k(n)
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n
+		WHERE i.indrelid = c.oid AND CASE c.relreplident WHEN 'd' THEN i.indisprimary WHEN 'i' THEN i.indisreplident ELSE false END)
 	FROM pg_class c WHERE c.oid = ANY($1)`
 
 // identities reads the replica identity of tables by OID; a table
@@ -62,7 +70,7 @@ func (c *catalog) identities(ctx context.Context, oids []uint32) (map[uint32]ide
 		oid uint32
 		id  identity
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&oid, &id.kind, &id.pk, &id.identIndex, &id.candidate}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&oid, &id.kind, &id.pk, &id.identIndex, &id.candidate, &id.columns, &id.identCols}, func() error {
 		got[oid] = id
 		return nil
 	}); err != nil {
@@ -84,9 +92,40 @@ type unidentified struct {
 type identityError struct {
 	publication string
 	tables      []unidentified
+	keys        []keyOutside
+}
+
+// keyOutside is a captured table whose record key has columns outside
+// its replica identity.
+type keyOutside struct {
+	name         string
+	id           identity
+	key, missing []string
+	custom       bool // the key is message.key.columns'
 }
 
 func (e *identityError) Error() string {
+	var parts []string
+	if len(e.tables) > 0 {
+		parts = append(parts, e.tablesText())
+	}
+	for _, k := range e.keys {
+		from := "its primary key or unique index"
+		if k.custom {
+			from = MessageKeyColumnsConfig
+		}
+		parts = append(parts, fmt.Sprintf("the record key of %s (%s, from %s) has columns outside its REPLICA IDENTITY "+
+			"%s (%s): PostgreSQL writes the old values of those columns only, so the key of a delete and of its tombstone, "+
+			"and the old key of an update that changes the identity, would lack %s, and an update of %s alone would leave "+
+			"the old key in place. ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX a unique index on the key's columns), "+
+			"or key it by columns of its identity (%s)",
+			k.name, strings.Join(k.key, ", "), from, replicaIdentities[k.id.kind][0], strings.Join(k.id.identCols, ", "),
+			strings.Join(k.missing, ", "), strings.Join(k.missing, ", "), k.name, MessageKeyColumnsConfig))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e *identityError) tablesText() string {
 	var b strings.Builder
 	for i, u := range e.tables {
 		if i > 0 {
@@ -190,11 +229,56 @@ func (t *task) checkReplicaIdentity(ctx context.Context) error {
 		if u := t.unidentified(tb.schema, tb.name, id); u != nil {
 			bad.tables = append(bad.tables, *u)
 		}
+		k, err := t.keyOutside(ctx, tb.oid, tb.schema, tb.name, id)
+		if err != nil {
+			return err
+		}
+		if k != nil {
+			bad.keys = append(bad.keys, *k)
+		}
 	}
-	if len(bad.tables) > 0 {
+	if len(bad.tables) > 0 || len(bad.keys) > 0 {
 		return bad
 	}
 	return nil
+}
+
+// keyOutside says whether the record key of a published table has
+// columns outside its replica identity, which identifies rows but not
+// under FULL (nil when it has not, or no key): the old values of those
+// columns are not in the WAL.
+func (t *task) keyOutside(ctx context.Context, oid uint32, schema, name string, id identity) (*keyOutside, error) {
+	if id.kind == "f" || !id.identifies() {
+		return nil, nil
+	}
+	var key []string
+	custom := t.s.keyColumnsOf(schema, name)
+	switch {
+	case custom != nil:
+		// In the table's order, as the key schema has them.
+		for _, c := range id.columns {
+			if slices.Contains(custom, c) {
+				key = append(key, c)
+			}
+		}
+	case id.kind == "d":
+		return nil, nil // the primary key is the identity
+	default:
+		var err error
+		if key, err = t.cat.keyNames(ctx, oid); err != nil {
+			return nil, fmt.Errorf("reading the primary key of %s.%s: %w", schema, name, err)
+		}
+	}
+	var missing []string
+	for _, k := range key {
+		if !slices.Contains(id.identCols, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	return &keyOutside{name: schema + "." + name, id: id, key: key, missing: missing, custom: custom != nil}, nil
 }
 
 // unidentified says whether a published table's changes cannot all be
@@ -218,20 +302,23 @@ func (t *task) unidentified(schema, name string, id identity) *unidentified {
 }
 
 // checkRelation checks a captured table whose Relation message says that
-// its replica identity identifies no row (a table created or altered
-// while the task streams), as the start checks the tables there are:
-// the catalog, read now, decides, so that a table fixed since the change
-// was written passes once the task is restarted.
+// its replica identity identifies no row, or whose key may have columns
+// outside it (a table created or altered while the task streams), as the
+// start checks the tables there are: the catalog, read now, decides, so
+// that a table fixed since the change was written passes once the task
+// is restarted. (A change written before the fix whose old row lacks the
+// key's values still fails: see change.)
 func (t *task) checkRelation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	if !t.pubChanges || m.ReplicaIdentity == 'f' {
 		return nil
 	}
-	if m.ReplicaIdentity != 'n' {
-		for _, c := range m.Columns {
-			if c.Flags&1 != 0 { // part of the replica identity
-				return nil
-			}
-		}
+	identified := false
+	for _, c := range m.Columns {
+		identified = identified || c.Flags&1 != 0 // part of the replica identity
+	}
+	custom := t.s.keyColumnsOf(m.Namespace, m.RelationName) != nil
+	if identified && m.ReplicaIdentity != 'n' && !custom && m.ReplicaIdentity != 'i' {
+		return nil
 	}
 	ids, err := t.cat.identities(ctx, []uint32{m.RelationID})
 	if err != nil {
@@ -244,5 +331,9 @@ func (t *task) checkRelation(ctx context.Context, m *pglogrepl.RelationMessage) 
 	if u := t.unidentified(m.Namespace, m.RelationName, id); u != nil {
 		return &identityError{publication: t.s.publication, tables: []unidentified{*u}}
 	}
-	return nil
+	k, err := t.keyOutside(ctx, m.RelationID, m.Namespace, m.RelationName, id)
+	if err != nil || k == nil {
+		return err
+	}
+	return &identityError{publication: t.s.publication, keys: []keyOutside{*k}}
 }

@@ -248,3 +248,97 @@ func TestKeylessTableCreatedWhileStreaming(t *testing.T) {
 	require.Equal(t, cfg["topic.prefix"]+".public.late", rec.Topic)
 	require.Equal(t, int32(2), field(t, rec.Value, "after", "id"))
 }
+
+// TestKeyOutsideIdentity: a table whose record key has columns outside
+// its REPLICA IDENTITY (message.key.columns naming a column beside the
+// primary key under DEFAULT, or a unique index's key beside the USING
+// INDEX identity) fails the start naming the table, its key, its identity
+// and the fixes: PostgreSQL writes only the identity's old values, so a
+// delete's key (and its tombstone's) would lack the column, where
+// Debezium sends the key with it null (or its type's zero). A key within
+// the identity, or under FULL, is accepted.
+func TestKeyOutsideIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		name, ddl, keyColumns string
+		want                  []string // nil: accepted
+	}{
+		{"message.key.columns under default", `CREATE TABLE public.k (id int PRIMARY KEY, code text NOT NULL)`, `public\.k:code`,
+			[]string{"public.k (code, from message.key.columns)", "REPLICA IDENTITY DEFAULT (id)", "would lack code"}},
+		{"unique index beside the identity", `CREATE TABLE public.k (id int NOT NULL, code text NOT NULL);
+			CREATE UNIQUE INDEX a_code ON public.k (code); CREATE UNIQUE INDEX b_id ON public.k (id);
+			ALTER TABLE public.k REPLICA IDENTITY USING INDEX b_id`, "",
+			[]string{"public.k (code, from its primary key or unique index)", "REPLICA IDENTITY INDEX (id)"}},
+		{"message.key.columns within the identity", `CREATE TABLE public.k (id int, code text NOT NULL, PRIMARY KEY (id, code))`,
+			`public\.k:code`, nil},
+		{"message.key.columns under full", `CREATE TABLE public.k (id int PRIMARY KEY, code text NOT NULL);
+			ALTER TABLE public.k REPLICA IDENTITY FULL`, `public\.k:code`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPG(t)
+			p.exec(t, tc.ddl)
+			cfg := p.config("snapshot.mode", "no_data", "message.key.columns", tc.keyColumns)
+			r, _, err := startLogged(t, cfg, nil)
+			if tc.want == nil {
+				require.NoError(t, err)
+				p.exec(t, `INSERT INTO public.k VALUES (1, 'a')`)
+				p.exec(t, `DELETE FROM public.k`)
+				recs := r.until(3)
+				require.Equal(t, "a", field(t, recs[1].Key, "code"))
+				require.Equal(t, "a", field(t, recs[2].Key, "code"), "the tombstone's key")
+				return
+			}
+			require.Error(t, err)
+			for _, want := range append(tc.want, "REPLICA IDENTITY FULL", "message.key.columns") {
+				require.Contains(t, err.Error(), want)
+			}
+			require.False(t, publicationExists(t, p, cfg["publication.name"]), "the failed start created the publication")
+		})
+	}
+}
+
+// TestKeyOutsideIdentityWhileStreaming: a table whose identity stops
+// holding its key while the task streams (here message.key.columns'
+// code, when REPLICA IDENTITY FULL becomes DEFAULT) fails the task at the
+// Relation message of its next change. Once the table is FULL again the
+// start accepts it, but the delete written under DEFAULT, whose old row
+// lacks code, fails the task naming the table, the column and the
+// change's LSN rather than going out with a key that is not the row's;
+// keyed by its identity's column instead, it goes out.
+func TestKeyOutsideIdentityWhileStreaming(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.k (id int PRIMARY KEY, code text NOT NULL)`)
+	p.exec(t, `ALTER TABLE public.k REPLICA IDENTITY FULL`)
+	p.exec(t, `INSERT INTO public.k VALUES (1, 'a'), (2, 'b')`)
+	cfg := p.config("snapshot.mode", "no_data", "message.key.columns", `public\.k:code`)
+	offsets := connecttest.NewOffsets()
+	r, _, err := startLogged(t, cfg, offsets)
+	require.NoError(t, err)
+	p.exec(t, `DELETE FROM public.k WHERE id = 1`)
+	recs := r.until(2)
+	require.Equal(t, "a", field(t, recs[0].Key, "code"))
+	offsets.CommitRecords(recs)
+
+	p.exec(t, `ALTER TABLE public.k REPLICA IDENTITY DEFAULT`)
+	p.exec(t, `DELETE FROM public.k WHERE id = 2`)
+	err = pollError(t, r)
+	require.ErrorContains(t, err, "public.k (code, from message.key.columns)")
+	require.ErrorContains(t, err, "REPLICA IDENTITY DEFAULT (id)")
+	require.Len(t, r.got, 2, "records of the delete: %v", r.got)
+	r.stop()
+
+	p.exec(t, `ALTER TABLE public.k REPLICA IDENTITY FULL`)
+	r, _, err = startLogged(t, cfg, offsets)
+	require.NoError(t, err)
+	err = pollError(t, r)
+	require.ErrorContains(t, err, "public.k: the delete at ")
+	require.ErrorContains(t, err, "no old value of key column code")
+	require.Empty(t, r.got)
+	r.stop()
+
+	cfg["message.key.columns"] = `public\.k:id`
+	r, _, err = startLogged(t, cfg, offsets)
+	require.NoError(t, err)
+	recs = r.until(2)
+	require.Equal(t, "d", field(t, recs[0].Value, "op"))
+	require.Equal(t, int32(2), field(t, recs[0].Key, "id"))
+}

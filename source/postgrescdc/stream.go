@@ -3,6 +3,7 @@ package postgrescdc
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -216,6 +217,20 @@ func (st *streamState) change(ctx context.Context, lsn uint64, rel uint32, op st
 	st.seen(tb, oldCells, newCells)
 	if t.s.skipped[op] {
 		return nil
+	}
+	if oldType == pglogrepl.UpdateMessageTupleTypeKey && tb.key != nil {
+		// The old row holds the replica identity's columns only, all NOT
+		// NULL: a key column without a value is outside it, and the
+		// record's key cannot be told (the start refuses such a table;
+		// this is a change written before it was fixed).
+		for _, i := range tb.keyIdx {
+			if i < len(oldCells) && oldCells[i].kind == 'n' {
+				return fmt.Errorf("table %s.%s: the %s at %s has no old value of key column %s, which is outside the "+
+					"table's REPLICA IDENTITY, so its record cannot be keyed: key the table by columns of its identity (%s), "+
+					"or leave it out (%s)", tb.schema, tb.name, strings.ToLower(messageTypes[op]), pglogrepl.LSN(lsn),
+					tb.columns[i].name, MessageKeyColumnsConfig, TableExcludeListConfig)
+			}
+		}
 	}
 	var before, after, key *connect.Struct
 	var err error
