@@ -201,3 +201,29 @@ func TestMessageKeyColumnsEntries(t *testing.T) {
 	}
 	require.Equal(t, []string{"public.b code=b2", "s1.c x=30,y=31", "public.d id=4", "public.b code=b2", "public.b code=b2"}, got)
 }
+
+// TestColumnFiltersKeepKey: column.exclude.list and column.include.list
+// shape the values only, as in Debezium: a primary key column they leave
+// out of the value is still in the key, of snapshot and streamed records.
+func TestColumnFiltersKeepKey(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY, x text)`)
+	p.exec(t, `INSERT INTO public.t VALUES (1, 'a')`)
+	for i, kv := range [][]string{{"column.exclude.list", `public\.t\.id`}, {"column.include.list", `public\.t\.x`}} {
+		t.Run(kv[0], func(t *testing.T) {
+			cfg := p.config(kv...)
+			cfg["slot.name"] += fmt.Sprint("_", i)
+			cfg["publication.name"] += fmt.Sprint("_", i)
+			r := start(t, cfg, nil)
+			r.until(1)
+			p.exec(t, `UPDATE public.t SET x = $1`, kv[0])
+			recs := r.until(1)
+			for _, rec := range r.got {
+				require.Equal(t, int32(1), field(t, rec.Key, "id"))
+				require.Equal(t, "public.t "+fmt.Sprint(field(t, rec.Value, "op"))+" after[x]",
+					describeRecord(t, cfg["topic.prefix"], rec))
+			}
+			require.Equal(t, kv[0], field(t, recs[0].Value, "after", "x"))
+		})
+	}
+}
