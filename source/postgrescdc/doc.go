@@ -51,6 +51,9 @@
 // identity is taken, with a warning, as one only ever inserted into. A
 // publication that publishes neither updates nor deletes makes none of
 // this apply, and initial_only, which never streams, captures any table.
+// A publication created FOR ALL TABLES publishes the tables not captured
+// too: the start warns of those PostgreSQL will then refuse UPDATEs and
+// DELETEs of (publication.autocreate.mode=filtered leaves them alone).
 //
 // Likewise a table whose record key has columns outside its replica
 // identity (message.key.columns naming a column beside the primary key

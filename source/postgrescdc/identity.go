@@ -337,3 +337,35 @@ func (t *task) checkRelation(ctx context.Context, m *pglogrepl.RelationMessage) 
 	}
 	return &identityError{publication: t.s.publication, keys: []keyOutside{*k}}
 }
+
+// warnAllTables warns, before a publication FOR ALL TABLES is created, of
+// the tables not captured whose UPDATEs and DELETEs PostgreSQL will then
+// refuse, their replica identity identifying no row: the publication
+// publishes them too. (Captured ones were checked already.)
+func (t *task) warnAllTables(ctx context.Context) error {
+	rows, err := t.conn.Query(ctx, `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+			AND (c.relreplident = 'n'
+				OR c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+				OR c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident))
+		ORDER BY 1, 2`)
+	if err != nil {
+		return fmt.Errorf("looking for tables without a replica identity: %w", err)
+	}
+	var others []string
+	var schema, name string
+	if _, err := pgx.ForEachRow(rows, []any{&schema, &name}, func() error {
+		if !t.s.captured(schema, name) {
+			others = append(others, schema+"."+name)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("looking for tables without a replica identity: %w", err)
+	}
+	if len(others) > 0 {
+		t.log.Warn("the publication created FOR ALL TABLES makes PostgreSQL refuse the UPDATEs and DELETEs of tables "+
+			"not captured whose REPLICA IDENTITY identifies no row; "+PublicationAutocreateConfig+"=filtered publishes "+
+			"the captured tables only", "publication", t.s.publication, "tables", others)
+	}
+	return nil
+}

@@ -342,3 +342,30 @@ func TestKeyOutsideIdentityWhileStreaming(t *testing.T) {
 	require.Equal(t, "d", field(t, recs[0].Value, "op"))
 	require.Equal(t, int32(2), field(t, recs[0].Key, "id"))
 }
+
+// TestAllTablesPublicationWarns: creating the publication FOR ALL TABLES
+// (publication.autocreate.mode all_tables) warns of the tables not
+// captured whose UPDATEs and DELETEs PostgreSQL then refuses; a filtered
+// publication leaves them alone.
+func TestAllTablesPublicationWarns(t *testing.T) {
+	for _, mode := range []string{"all_tables", "filtered"} {
+		t.Run(mode, func(t *testing.T) {
+			p := newPG(t)
+			p.exec(t, `CREATE TABLE public.ok (id int PRIMARY KEY)`)
+			p.exec(t, `CREATE TABLE public.other (id int, v text)`)
+			p.exec(t, `INSERT INTO public.other VALUES (1, 'a')`)
+			cfg := p.config("snapshot.mode", "no_data", "table.include.list", `public\.ok`, "publication.autocreate.mode", mode)
+			_, logs, err := startLogged(t, cfg, nil)
+			require.NoError(t, err)
+			_, updateErr := p.conn.Exec(context.Background(), `UPDATE public.other SET v = 'b'`)
+			if mode == "filtered" {
+				require.NotContains(t, logs.String(), "level=WARN")
+				require.NoError(t, updateErr)
+				return
+			}
+			require.Contains(t, logs.String(), `level=WARN msg="the publication created FOR ALL TABLES makes PostgreSQL refuse`)
+			require.Contains(t, logs.String(), "tables=[public.other]")
+			require.ErrorContains(t, updateErr, "does not have a replica identity")
+		})
+	}
+}

@@ -253,6 +253,9 @@ func (t *task) ensurePublication(ctx context.Context) error {
 		q = "CREATE PUBLICATION " + name + " FOR TABLE " + strings.Join(quoted, ", ")
 	default:
 		q = "CREATE PUBLICATION " + name + " FOR ALL TABLES"
+		if err := t.warnAllTables(ctx); err != nil {
+			return err
+		}
 	}
 	if _, err := t.conn.Exec(ctx, q); err != nil {
 		return fmt.Errorf("creating publication %q (%s): %w", t.s.publication, PublicationAutocreateConfig, err)
