@@ -193,19 +193,22 @@ func (t *task) publicationScope(ctx context.Context) (in map[string]bool, ok boo
 // as Debezium does when it starts streaming, and fails when a captured
 // table the publication is to publish with its updates or deletes has no
 // primary key, no message.key.columns entry and a replica identity that
-// identifies no row. It runs before the publication is created or
-// altered, so that a start that fails has not made PostgreSQL refuse the
-// table's UPDATEs and DELETEs.
+// identifies no row, or a record key with columns outside its identity.
+// It runs before the publication is created or altered, so that a start
+// that fails has not made PostgreSQL refuse the table's UPDATEs and
+// DELETEs.
 func (t *task) checkReplicaIdentity(ctx context.Context) error {
-	tables, err := t.cat.capturedTables(ctx)
-	if err != nil || len(tables) == 0 {
-		return err
-	}
 	in, publishes, err := t.publicationScope(ctx)
 	if err != nil {
 		return err
 	}
+	// Also for the tables created later, whose Relation messages
+	// checkRelation checks.
 	t.pubChanges = publishes
+	tables, err := t.cat.capturedTables(ctx)
+	if err != nil || len(tables) == 0 {
+		return err
+	}
 	oids := make([]uint32, len(tables))
 	for i, tb := range tables {
 		oids[i] = tb.oid
