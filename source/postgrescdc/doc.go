@@ -332,5 +332,6 @@
 //     fails the start (or the task, at its Relation message or at a
 //     change whose old row lacks them), naming the table and the columns;
 //     Debezium builds the key of such a delete, and of its tombstone,
-//     with those columns null (logging an error for a NOT NULL one).
+//     with those columns null, or its type's zero for a NOT NULL one (an
+//     empty string, 0), a key that is not the row's.
 package postgrescdc
