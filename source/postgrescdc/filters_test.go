@@ -227,3 +227,44 @@ func TestColumnFiltersKeepKey(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotModesFreshStart: with no offsets, initial, always and
+// when_needed read the table and then stream; no_data and never only
+// stream; initial_only only reads.
+func TestSnapshotModesFreshStart(t *testing.T) {
+	p := newPG(t)
+	p.exec(t, `CREATE TABLE public.t (id int PRIMARY KEY)`)
+	p.exec(t, `INSERT INTO public.t VALUES (1)`)
+	for i, tc := range []struct {
+		mode string
+		want []string
+	}{
+		{"initial", []string{"r 1", "c 2"}},
+		{"always", []string{"r 1", "c 2"}},
+		{"when_needed", []string{"r 1", "c 2"}},
+		{"no_data", []string{"c 2"}},
+		{"never", []string{"c 2"}},
+		{"initial_only", []string{"r 1"}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			cfg := p.config("snapshot.mode", tc.mode)
+			cfg["slot.name"] += fmt.Sprint("_", i)
+			cfg["publication.name"] += fmt.Sprint("_", i)
+			r := start(t, cfg, nil)
+			if tc.want[0] == "r 1" {
+				r.until(1) // the snapshot before the insert, so it cannot read row 2
+			}
+			p.exec(t, `INSERT INTO public.t VALUES (2)`)
+			if len(tc.want) > 1 || tc.want[0] != "r 1" {
+				r.until(len(tc.want) - len(r.got))
+			}
+			var got []string
+			for _, rec := range r.got {
+				got = append(got, fmt.Sprint(field(t, rec.Value, "op"), " ", field(t, rec.Key, "id")))
+			}
+			require.Equal(t, tc.want, got)
+			r.quiet(300 * time.Millisecond)
+			p.exec(t, `DELETE FROM public.t WHERE id = 2`)
+		})
+	}
+}
