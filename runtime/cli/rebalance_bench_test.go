@@ -61,7 +61,8 @@ type benchKind struct {
 // work waits for scheduled.rebalance.max.delay.ms under the cooperative
 // protocols, so its crash is measured only where that is 0 or the
 // protocol eager. It also reads each worker's RSS idle before the
-// connectors start and with its share of them running. kconnect (the
+// connectors start and with its share of them running, the kconnect
+// binary's pages read from disk (dropPageCache). kconnect (the
 // cmd/kconnect binary: eager, and sessioned with the default delay and
 // with 0) and JVM Kafka Connect 4.4 (eager, and its default sessioned
 // with delay 0) take turns within each run, on the same broker. It runs
@@ -84,6 +85,7 @@ func TestRebalanceTimes(t *testing.T) {
 			t.Fatalf("building cmd/kconnect: %v\n%s", err, out)
 		}
 	}
+	dropPageCache(t, bin)
 	kinds := []benchKind{
 		{"kconnect (eager)", func(t *testing.T, props map[string]string) *benchWorker {
 			return startKconnect(t, bin, brokers, props, nil)
