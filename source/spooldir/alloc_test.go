@@ -64,35 +64,34 @@ func TestCSVPollAllocations(t *testing.T) {
 	require.LessOrEqual(t, bytes, 900.0, "bytes a row")
 }
 
-// The tracker counts each file's records settled, whichever file was
-// settled before, and a file begun again after it was dropped starts from
-// nothing.
-func TestTrackerSettle(t *testing.T) {
+// The tracker offers a file read to its end for a check of its committed
+// offset once, then once after each commit, without any record being
+// settled; a file begun again after it was dropped starts from nothing.
+func TestTrackerCandidates(t *testing.T) {
 	tr := tracker{files: map[connect.SourcePartition]*tracked{}}
 	a, b := connect.NewSourcePartition("f", "a"), connect.NewSourcePartition("f", "b")
 	tr.begin(a, &fileInfo{path: "a"})
 	tr.begin(b, &fileInfo{path: "b"})
 	tr.add(a, 3, 30)
 	tr.add(b, 2, 20)
-	for _, p := range []connect.SourcePartition{a, a, b, a, b} {
-		tr.settle(p)
-	}
-	require.Equal(t, int64(0), tr.files[a].outstanding.Load())
-	require.Equal(t, int64(0), tr.files[b].outstanding.Load())
-	tr.drop(a)
-	tr.settle(a) // a record of the dropped file
-	tr.begin(a, &fileInfo{path: "a"})
-	tr.add(a, 2, 20)
-	tr.settle(a)
-	require.Equal(t, int64(1), tr.files[a].outstanding.Load())
-	tr.done(a)
 	check, ready := tr.candidates()
-	require.Empty(t, check, "a record of a is not settled")
+	require.Empty(t, check, "no file is read to its end")
 	require.Empty(t, ready)
-	tr.settle(a)
+	tr.drop(a)
+	tr.begin(a, &fileInfo{path: "a"})
+	tr.add(a, 2, 25)
+	tr.done(a)
+	check, ready = tr.candidates()
+	require.Empty(t, ready)
+	require.Equal(t, []candidate{{part: a, last: 25}}, check, "the records read before the drop are forgotten")
+	require.Nil(t, tr.checkedOffset(check[0], 20), "committed before the last record")
 	check, _ = tr.candidates()
-	require.Len(t, check, 1)
-	require.Equal(t, a, check[0].part)
+	require.Empty(t, check, "checked since the last commit")
+	tr.commit()
+	check, _ = tr.candidates()
+	require.Equal(t, []candidate{{part: a, last: 25, at: 1}}, check)
+	require.Equal(t, "a", tr.checkedOffset(check[0], 25).path)
+	require.NotContains(t, tr.files, a)
 }
 
 // A plain cell is read the same whichever spelling it takes: booleans in

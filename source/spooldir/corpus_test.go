@@ -57,9 +57,6 @@ func (r *corpusRun) pollSettled(t *testing.T) []connect.Record {
 func (r *corpusRun) settle(t *testing.T, recs []connect.Record) {
 	t.Helper()
 	r.offs.CommitRecords(recs)
-	for i := range recs {
-		require.NoError(t, r.task.(source.RecordCommitter).CommitRecord(&recs[i], nil))
-	}
 	require.NoError(t, r.task.(source.Committer).Commit(context.Background()))
 }
 

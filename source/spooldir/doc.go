@@ -49,10 +49,11 @@
 //   - A file is cleaned up (cleanup.policy: moved to finished.path,
 //     deleted, or left) only after the offset of its last record is
 //     committed, never when its records were merely handed to the runtime:
-//     a file becomes eligible once the runtime has settled all its records
-//     (source.RecordCommitter) and the committed offset of its partition,
-//     read back after a commit (source.Committer), is that of its last
-//     record.
+//     a file read to its end becomes eligible once the committed offset of
+//     its partition, read back then and after each commit
+//     (source.Committer), is that of its last record. The tasks are not
+//     source.RecordCommitters: the runtime makes no call per record for
+//     them.
 //   - Source partitions are the file's identity: {"fileName", "file.length",
 //     "file.last.modified"} (and "file.relative.path" for a file in a
 //     sub-directory), so a new file that reuses an old one's name is read

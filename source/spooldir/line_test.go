@@ -118,7 +118,7 @@ func TestLineResumesByPosition(t *testing.T) {
 }
 
 // TestCleanupWaitsForCommit: a file read to its end is moved only once
-// its records are settled and its last record's offset is committed.
+// its last record's offset is committed.
 func TestCleanupWaitsForCommit(t *testing.T) {
 	d := newDirs(t)
 	path := filepath.Join(d.in, "a.txt")
@@ -126,7 +126,6 @@ func TestCleanupWaitsForCommit(t *testing.T) {
 	offsets := connecttest.NewOffsets()
 	st := startTask(t, LineDelimitedPlugin(), d.config(`.*\.txt`, BatchSizeConfig, "2"), offsets)
 	recs := st.poll(t, 3)
-	rc := st.Task.(source.RecordCommitter)
 	polled := func() {
 		t.Helper()
 		recs, err := st.Poll(context.Background())
@@ -134,10 +133,7 @@ func TestCleanupWaitsForCommit(t *testing.T) {
 		require.Empty(t, recs)
 	}
 	polled()
-	require.True(t, exists(path), "nothing settled")
-	for i := range recs { // Kafka has them all, but no offset is committed
-		require.NoError(t, rc.CommitRecord(&recs[i], nil))
-	}
+	require.True(t, exists(path), "nothing committed")
 	polled()
 	st.commit(t)
 	polled()
@@ -154,25 +150,24 @@ func TestCleanupWaitsForCommit(t *testing.T) {
 	require.True(t, exists(filepath.Join(d.finished, "a.txt")))
 }
 
-// TestCleanupWaitsForSettlement: a committed offset is not enough while
-// some record of the file is not settled.
-func TestCleanupWaitsForSettlement(t *testing.T) {
+// TestCleanupNeedsNoRecordCommitter: the committed offset of a file's
+// last record is the whole proof that it is done, so the task asks the
+// runtime for no call per record (it is not a source.RecordCommitter) and
+// the file is moved once that offset is committed and reported.
+func TestCleanupNeedsNoRecordCommitter(t *testing.T) {
 	d := newDirs(t)
 	path := filepath.Join(d.in, "a.txt")
 	writeFile(t, path, "1\n2\n")
 	offsets := connecttest.NewOffsets()
 	st := startTask(t, LineDelimitedPlugin(), d.config(`.*\.txt`), offsets)
+	require.NotImplements(t, (*source.RecordCommitter)(nil), st.Task)
 	recs := st.poll(t, 2)
 	offsets.CommitRecords(recs)
-	require.NoError(t, st.Task.(source.RecordCommitter).CommitRecord(&recs[1], nil))
 	st.commit(t)
 	_, err := st.Poll(context.Background())
 	require.NoError(t, err)
-	require.True(t, exists(path))
-	require.NoError(t, st.Task.(source.RecordCommitter).CommitRecord(&recs[0], nil))
-	_, err = st.Poll(context.Background())
-	require.NoError(t, err)
 	require.False(t, exists(path))
+	require.True(t, exists(filepath.Join(d.finished, "a.txt")))
 }
 
 // TestStaleFlagRecovered: a flag left by a task that crashed mid-file is

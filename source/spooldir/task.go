@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
@@ -151,10 +150,11 @@ type current struct {
 	headers connect.Headers
 }
 
-var (
-	_ source.Committer       = (*task)(nil)
-	_ source.RecordCommitter = (*task)(nil)
-)
+// The task is a source.Committer and deliberately not a
+// source.RecordCommitter: what it tracks needs nothing per record (see
+// tracker), and a runtime calls a RecordCommitter once per record, after
+// Kafka's answer, when the polled record is long out of the CPU's caches.
+var _ source.Committer = (*task)(nil)
 
 func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
 	t.tc = tc
@@ -559,12 +559,6 @@ func (t *task) cleanup(ctx context.Context) error {
 	return nil
 }
 
-// CommitRecord counts a record of its file as settled.
-func (t *task) CommitRecord(r *connect.Record, _ *source.RecordMetadata) error {
-	t.tracker.settle(r.SourcePartition)
-	return nil
-}
-
 // Commit notes that the runtime committed offsets: files waiting for
 // theirs are checked again at the next Poll (see tracker).
 func (t *task) Commit(context.Context) error {
@@ -594,39 +588,31 @@ func (t *task) Stop(ctx context.Context) error {
 //
 // The proof is the committed offset itself: a file is eligible when the
 // task's OffsetReader returns, for its partition, an offset at or past its
-// last record's position (the runtime commits a partition's offset only
-// when every record before it is written). Reading it is not free, so the
-// task asks only for files read to their end whose records the runtime
-// has all settled (CommitRecord), once when they settle and then once
-// after each commit the runtime reports (Commit). A file with no records
-// read in this run has nothing to wait for.
+// last record's position, which the tracker keeps from Poll (the runtime
+// commits a partition's offset only when it and every record before it
+// are written, so nothing per record needs counting here). Reading it is
+// not free, so the task asks only for files read to their end, once when
+// they are and then once after each commit the runtime reports (Commit).
+// A file with no records read in this run has nothing to wait for.
 type tracker struct {
 	mu      sync.Mutex
 	commits int64
 	files   map[connect.SourcePartition]*tracked
-	// last is the file a record was settled for last, looked up in files
-	// under mu: a file's records are settled one after the other, from
-	// the producer's goroutines, and settling one takes no lock then.
-	// Every change of files (begin, drop, a clean-up) clears it, so that
-	// it is always the entry files holds for its partition.
-	last atomic.Pointer[tracked]
 }
 
 type tracked struct {
-	info        fileInfo
-	part        connect.SourcePartition
-	outstanding atomic.Int64 // records returned by Poll and not yet settled
-	emitted     int          // records returned by Poll
-	last        int64        // byte position after the last record returned
-	done        bool         // read to the end
-	checked     int64        // commits when the committed offset was last read; -1 for never
+	info    fileInfo
+	part    connect.SourcePartition
+	emitted int   // records returned by Poll
+	last    int64 // byte position after the last record returned
+	done    bool  // read to the end
+	checked int64 // commits when the committed offset was last read; -1 for never
 }
 
 func (tr *tracker) begin(p connect.SourcePartition, f *fileInfo) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.files[p] = &tracked{info: *f, part: p, checked: -1}
-	tr.last.Store(nil)
 }
 
 // add counts n records returned by Poll, the last at position last.
@@ -634,7 +620,6 @@ func (tr *tracker) add(p connect.SourcePartition, n int, last int64) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if f := tr.files[p]; f != nil && n > 0 {
-		f.outstanding.Add(int64(n))
 		f.emitted += n
 		f.last = last
 	}
@@ -648,24 +633,10 @@ func (tr *tracker) done(p connect.SourcePartition) {
 	}
 }
 
-func (tr *tracker) settle(p connect.SourcePartition) {
-	if f := tr.last.Load(); f != nil && f.part == p {
-		f.outstanding.Add(-1)
-		return
-	}
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if f := tr.files[p]; f != nil {
-		f.outstanding.Add(-1)
-		tr.last.Store(f)
-	}
-}
-
 func (tr *tracker) drop(p connect.SourcePartition) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	delete(tr.files, p)
-	tr.last.Store(nil)
 }
 
 func (tr *tracker) commit() {
@@ -682,19 +653,18 @@ type candidate struct {
 	at   int64 // commits before the offset is read
 }
 
-// candidates returns the files read to their end and settled whose
-// committed offsets have not been read since the last commit, and removes
-// and returns those that need none.
+// candidates returns the files read to their end whose committed offsets
+// have not been read since the last commit, and removes and returns those
+// that need none.
 func (tr *tracker) candidates() (check []candidate, ready []*fileInfo) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	for p, f := range tr.files {
 		switch {
-		case !f.done || f.outstanding.Load() > 0:
+		case !f.done:
 		case f.emitted == 0:
 			ready = append(ready, &f.info)
 			delete(tr.files, p)
-			tr.last.Store(nil)
 		case f.checked < tr.commits || f.checked < 0:
 			check = append(check, candidate{part: p, last: f.last, at: tr.commits})
 		}
@@ -713,7 +683,6 @@ func (tr *tracker) checkedOffset(c candidate, committed int64) *fileInfo {
 	}
 	if committed >= c.last {
 		delete(tr.files, c.part)
-		tr.last.Store(nil)
 		return &f.info
 	}
 	f.checked = c.at
