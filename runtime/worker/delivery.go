@@ -159,6 +159,14 @@ func (d *atLeastOnce) inflightBatch(n int) *inflightBatch {
 // franz-go may still read a record's context after the promise (a
 // goroutine waiting for a new topic's metadata does), and it stays the
 // task's produce context, pooled or not.
+//
+// The polled record and anything not inf's own are let go of, but the
+// header values in inf.hdrs are left for the next record's convert to
+// write over: clearing them here touched that array a second time, long
+// after convert, out of the CPU's caches, on every record. A pooled
+// inflight thus keeps at most one record's converted header values
+// alive, as it keeps its key and value buffer (own), and sync.Pool lets
+// a batch no poll takes again go at the collector's next cycles.
 func (d *atLeastOnce) releaseInflight(inf *inflight) {
 	d.st.releaseBuf(inf)
 	if cap(inf.own) > maxPooledBuf {
@@ -166,10 +174,13 @@ func (d *atLeastOnce) releaseInflight(inf *inflight) {
 	}
 	if cap(inf.hdrs) > maxPooledHeaders {
 		inf.hdrs = nil
-	} else {
-		clear(inf.hdrs[:cap(inf.hdrs)]) // keep no header value alive from the pool
 	}
-	inf.kr, inf.sub, inf.r, inf.md = kgo.Record{}, submission{}, nil, source.RecordMetadata{} // keep nothing alive from the pool
+	// Field by field, not kr = kgo.Record{}: a whole-struct clear takes
+	// the collector's bulk write barrier over every pointer of it.
+	kr := &inf.kr
+	kr.Key, kr.Value, kr.Headers = nil, nil, nil
+	kr.Attrs, kr.ProducerEpoch, kr.ProducerID, kr.LeaderEpoch, kr.Offset = kgo.RecordAttrs{}, 0, 0, 0, 0
+	inf.sub, inf.r, inf.md = submission{}, nil, source.RecordMetadata{}
 	if b := inf.batch; b.pending.Add(-1) == 0 {
 		d.batches.Put(b)
 	}

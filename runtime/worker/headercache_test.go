@@ -236,3 +236,32 @@ func TestPrepareAllSharedHeadersWrittenAsConverted(t *testing.T) {
 		require.Equal(t, want, infs[i].kr.Headers, "record %d", i)
 	}
 }
+
+// Releasing a settled record's inflight lets go of the polled record and
+// of every array that is not the inflight's own, and leaves its header
+// array alone: the next record's conversion writes over it, so a second
+// pass over an array long out of cache, on every record, is saved.
+func TestReleaseInflightLeavesHeaderArray(t *testing.T) {
+	const n = 4
+	st, prep, infs := headerTask(n)
+	d := &atLeastOnce{st: st}
+	records := make([]connect.Record, n)
+	for i := range records {
+		records[i] = connect.Record{Topic: "t", ValueSchema: connect.StringSchema, Value: "v",
+			Headers: connect.NewHeaders().AddString("a", "b").Add("file.offset", connect.Int64Schema, int64(i))}
+	}
+	d.newInflights(prep)
+	st.prepareAll(prep, records, time.Now())
+	for i := range prep {
+		d.releaseInflight(prep[i].inf)
+	}
+	for i := range infs {
+		inf := prep[i].inf
+		require.Nil(t, inf.r, "the polled record")
+		require.Nil(t, inf.kr.Key)
+		require.Nil(t, inf.kr.Value)
+		require.Nil(t, inf.kr.Headers)
+		require.Equal(t, submission{}, inf.sub)
+		require.Equal(t, "file.offset", inf.hdrs[:2][1].Key, "the header array is left for the next record")
+	}
+}
