@@ -89,6 +89,10 @@ func (f *Frozen) Resume() {
 // it ends, so no two tests freeze or use it at once, and the broker is
 // resumed at cleanup whatever happened. Otherwise it is a fresh kfake
 // cluster whose connections stop carrying bytes while frozen.
+//
+// The topics [CreateTopic] made on it and the clients [Client] made for it
+// are deleted and closed at cleanup with the cluster resumed, however the
+// test ends: no test needs to resume it for them.
 func Freezable(t testing.TB) *Frozen {
 	t.Helper()
 	if bs := splitBrokers(os.Getenv(FaultBrokersEnv)); len(bs) > 0 {
@@ -108,6 +112,7 @@ func Freezable(t testing.TB) *Frozen {
 			},
 		}
 		t.Cleanup(f.Resume)
+		registerFrozen(t, f)
 		return f
 	}
 	g := newGate()
@@ -131,7 +136,42 @@ func Freezable(t testing.TB) *Frozen {
 	// goroutines, which a closed gate would hold.
 	t.Cleanup(c.Close)
 	t.Cleanup(f.Resume)
+	registerFrozen(t, f)
 	return f
+}
+
+// frozenClusters maps each seed broker of a [Freezable] cluster, while its
+// test runs, to its [Frozen]. This package's own cleanups on a cluster
+// (deleting a topic, closing a client) look it up to resume the cluster
+// first: registered after Freezable's resume, they run before it, and on a
+// frozen broker they would wait out their timeouts (holding the fault
+// broker's lock, and leaving the topic behind) in every test that ends
+// between Freeze and Resume, a failed require say. One address never
+// serves two Frozen at once: the fault broker's are taken under its lock,
+// and kfake's are ports of a live listener.
+var frozenClusters sync.Map // string → *Frozen
+
+func registerFrozen(t testing.TB, f *Frozen) {
+	for _, b := range f.Brokers {
+		frozenClusters.Store(b, f)
+	}
+	t.Cleanup(func() {
+		for _, b := range f.Brokers {
+			frozenClusters.CompareAndDelete(b, f)
+		}
+	})
+}
+
+// resumeFrozen resumes the [Freezable] cluster, if any, that brokers name.
+// It is called when a test has ended, so resuming changes nothing the test
+// checks; a subtest's cleanups on its parent's cluster resume it too, as
+// they could not delete or leave anything otherwise.
+func resumeFrozen(brokers []string) {
+	for _, b := range brokers {
+		if f, ok := frozenClusters.Load(b); ok {
+			f.(*Frozen).Resume()
+		}
+	}
 }
 
 // Secured is a cluster with SASL/PLAIN authentication and ACLs: [SASLAdmin]

@@ -113,3 +113,57 @@ func TestFreezeEndsWithProcess(t *testing.T) {
 	_, err := kadm.NewClient(cl).ListBrokers(ctx)
 	require.NoError(t, err, "the fault broker does not answer after a test binary that froze it was killed")
 }
+
+// TestFreezableCleanupsResumeFirst: a test that ends with its cluster
+// frozen, a failed require between Freeze and Resume say, has its topic
+// deleted and its group client closed promptly at cleanup. Those cleanups
+// are registered after Freezable's own resume and so, cleanups running
+// last-in-first-out, come before it: they must resume the cluster
+// themselves rather than wait out their timeouts on a broker that does not
+// answer (holding the fault broker's lock, and leaving the topic behind).
+func TestFreezableCleanupsResumeFirst(t *testing.T) {
+	var brokers, topics []string
+	var ended time.Time
+	t.Run("frozen", func(t *testing.T) {
+		f := testkafka.Freezable(t)
+		brokers = f.Brokers
+		consumed := testkafka.Topic(t, "frozen-cleanup")
+		testkafka.CreateTopic(t, f.Brokers, consumed, 1, nil)
+		// A member of a group, so that closing it leaves the group.
+		cl := testkafka.Client(t, f.Brokers, kgo.ConsumerGroup(testkafka.Group(t, "frozen-cleanup")), kgo.ConsumeTopics(consumed))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		require.NoError(t, cl.ProduceSync(ctx, &kgo.Record{Topic: consumed, Value: []byte("v")}).FirstErr())
+		fs := cl.PollRecords(ctx, 1)
+		require.NoError(t, fs.Err0())
+		require.Equal(t, 1, fs.NumRecords(), "the group member consumed the record")
+		// Created after the client, so deleted before the client's
+		// close could resume the cluster.
+		last := testkafka.Topic(t, "frozen-cleanup")
+		testkafka.CreateTopic(t, f.Brokers, last, 1, nil)
+		topics = []string{consumed, last}
+		f.Freeze()
+		// Registered last, so run first of the test's cleanups.
+		t.Cleanup(func() { ended = time.Now() })
+	})
+	took := time.Since(ended)
+	// Frozen, the first request of any of the cleanups would wait out kgo's
+	// request timeout (10 s by default) before anything else happened.
+	require.Less(t, took, 8*time.Second, "the cleanups of a test that ended with its cluster frozen")
+
+	if os.Getenv(testkafka.FaultBrokersEnv) == "" || !testkafka.Real() {
+		return // the kfake cluster is gone, and CreateTopic deleted nothing on it
+	}
+	// The lock again, so that no other test binary freezes the broker
+	// while this looks for the topics.
+	f := testkafka.Freezable(t)
+	require.Equal(t, brokers, f.Brokers)
+	cl := testkafka.Client(t, f.Brokers)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	listed, err := kadm.NewClient(cl).ListTopics(ctx)
+	require.NoError(t, err)
+	for _, topic := range topics {
+		require.False(t, listed.Has(topic), "topic %q was left on the fault broker", topic)
+	}
+}

@@ -178,7 +178,12 @@ func Client(t testing.TB, brokers []string, opts ...kgo.Opt) *kgo.Client {
 	if err != nil {
 		t.Fatalf("testkafka: creating client: %v", err)
 	}
-	t.Cleanup(cl.Close)
+	t.Cleanup(func() {
+		// A group member's Close leaves the group, which waits on a
+		// frozen broker for its request timeouts.
+		resumeFrozen(brokers)
+		cl.Close()
+	})
 	return cl
 }
 
@@ -297,6 +302,7 @@ func partitionsServed(ctx context.Context, cl *kgo.Client, topic string, partiti
 // cleanup, after t's context is gone, so it uses its own client and
 // deadline; a failure is only logged because the test itself is over.
 func deleteTopic(t testing.TB, brokers []string, topic string) {
+	resumeFrozen(brokers)
 	cl, err := kgo.NewClient(baseOpts(t, brokers)...)
 	if err != nil {
 		t.Logf("testkafka: deleting topic %q: %v", topic, err)
