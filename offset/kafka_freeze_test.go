@@ -117,5 +117,4 @@ func TestKafkaCloseWhileFrozen(t *testing.T) {
 
 	freeze(t, f, s) // leaves a read to the end of the topic waiting for an answer
 	require.NoError(t, callWithin(t, f, frozenMargin, "Close", s.Close))
-	f.Resume() // before the cleanups that delete the topic
 }
