@@ -18,6 +18,7 @@ import (
 func TestBrokerStall(t *testing.T) {
 	f := testkafka.Freezable(t)
 	topic := testkafka.Topic(t, "configs")
+	testkafka.DeleteTopicAtCleanup(t, f.Brokers, topic)
 	ctx := bounded(t)
 	s1 := open(t, testkafka.Client(t, f.Brokers, kgo.RequestTimeoutOverhead(time.Second)), Options{Topic: topic, ReplicationFactor: 1})
 	s2 := open(t, testkafka.Client(t, f.Brokers, kgo.RequestTimeoutOverhead(time.Second)), Options{Topic: topic, TailInterval: 20 * time.Millisecond})

@@ -90,9 +90,10 @@ func (f *Frozen) Resume() {
 // resumed at cleanup whatever happened. Otherwise it is a fresh kfake
 // cluster whose connections stop carrying bytes while frozen.
 //
-// The topics [CreateTopic] made on it and the clients [Client] made for it
-// are deleted and closed at cleanup with the cluster resumed, however the
-// test ends: no test needs to resume it for them.
+// The topics [CreateTopic] made on it or [DeleteTopicAtCleanup] was given,
+// and the clients [Client] made for it, are deleted and closed at cleanup
+// with the cluster resumed, however the test ends: no test needs to resume
+// it for them.
 func Freezable(t testing.TB) *Frozen {
 	t.Helper()
 	if bs := splitBrokers(os.Getenv(FaultBrokersEnv)); len(bs) > 0 {

@@ -141,7 +141,12 @@ func TestFreezableCleanupsResumeFirst(t *testing.T) {
 		// close could resume the cluster.
 		last := testkafka.Topic(t, "frozen-cleanup")
 		testkafka.CreateTopic(t, f.Brokers, last, 1, nil)
-		topics = []string{consumed, last}
+		// As code under test would make it.
+		made := testkafka.Topic(t, "frozen-cleanup")
+		_, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, made)
+		require.NoError(t, err)
+		testkafka.DeleteTopicAtCleanup(t, f.Brokers, made)
+		topics = []string{consumed, last, made}
 		f.Freeze()
 		// Registered last, so run first of the test's cleanups.
 		t.Cleanup(func() { ended = time.Now() })

@@ -212,9 +212,7 @@ func CreateTopic(t testing.TB, brokers []string, topic string, partitions int32,
 	if _, err := adm.CreateTopic(ctx, partitions, 1, configs, topic); err != nil {
 		t.Fatalf("testkafka: creating topic %q with %d partitions: %v", topic, partitions, err)
 	}
-	if Real() {
-		t.Cleanup(func() { deleteTopic(t, brokers, topic) })
-	}
+	DeleteTopicAtCleanup(t, brokers, topic)
 	if err := waitForTopic(ctx, cl, topic, partitions); err != nil {
 		t.Fatalf("testkafka: topic %q created but not served: %v", topic, err)
 	}
@@ -296,6 +294,16 @@ func partitionsServed(ctx context.Context, cl *kgo.Client, topic string, partiti
 		return fmt.Errorf("%d of %d partitions answered ListOffsets", n, partitions)
 	}
 	return nil
+}
+
+// DeleteTopicAtCleanup deletes topic, made by the code under test rather
+// than [CreateTopic], when the test ends on a real cluster, where topics
+// outlive tests; kfake clusters go away. A [Freezable] cluster is resumed
+// first. A failure to delete is logged, not failed: the test is over.
+func DeleteTopicAtCleanup(t testing.TB, brokers []string, topic string) {
+	if Real() {
+		t.Cleanup(func() { deleteTopic(t, brokers, topic) })
+	}
 }
 
 // deleteTopic removes a test topic from the shared broker. It runs during
