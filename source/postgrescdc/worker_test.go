@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -86,14 +87,36 @@ func TestWorkerJSON(t *testing.T) {
 	t.Cleanup(func() { w.Close() })
 	ctx := context.Background()
 	name := testkafka.Group(t, "cdc")
+	// Creating a logical slot waits for every transaction holding an id
+	// anywhere on the server, such as another test's snapshot, and the
+	// slot shows as active meanwhile; changes committed before its
+	// consistent point are not streamed, and no_data reads no snapshot.
+	// A transaction held open here makes that wait certain, so that the
+	// test only writes once the slot is past it.
+	holder, err := pgx.ConnectConfig(ctx, p.conn.Config().Copy())
+	require.NoError(t, err)
+	defer holder.Close(ctx)
+	hold, err := holder.Begin(ctx)
+	require.NoError(t, err)
+	_, err = hold.Exec(ctx, `SELECT pg_current_xact_id()`)
+	require.NoError(t, err)
 	require.NoError(t, w.CreateConnector(ctx, name, cfg))
 	slot := cfg["slot.name"]
-	// The slot exists once the task has started.
-	require.Eventually(t, func() bool {
-		var n int
-		_ = p.conn.QueryRow(ctx, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND active", slot).Scan(&n)
-		return n == 1
-	}, 30*time.Second, 10*time.Millisecond)
+	slotState := func() (active, consistent bool) {
+		_ = p.conn.QueryRow(ctx, `SELECT active, confirmed_flush_lsn IS NOT NULL FROM pg_replication_slots
+			WHERE slot_name = $1`, slot).Scan(&active, &consistent)
+		return active, consistent
+	}
+	require.Eventually(t, func() bool { active, consistent := slotState(); return active && !consistent }, 30*time.Second,
+		10*time.Millisecond, "the slot is not being created")
+	require.NoError(t, hold.Commit(ctx))
+	// Once it has a confirmed flush LSN the slot is consistent, and once
+	// active again the task streams from there. The limit is that of the
+	// longest transaction open elsewhere on the shared server while the
+	// slot is created (TestSnapshotCutShortResumes holds one through a
+	// whole snapshot of up to 60s), not of this test's work.
+	require.Eventually(t, func() bool { active, consistent := slotState(); return active && consistent }, 90*time.Second,
+		10*time.Millisecond, "the task never streamed from the slot")
 
 	p.exec(t, `INSERT INTO public.items VALUES (1, 'one')`)
 	p.exec(t, `INSERT INTO public.items VALUES (2, 'two')`)
