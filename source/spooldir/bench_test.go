@@ -319,13 +319,24 @@ func handwrittenCSVToKafka(ctx context.Context, brokers []string, path, topic st
 			once.Do(func() { close(done) })
 		}
 	}
+	// The options runtime/worker's sourceTask.producerOpts gives a task's
+	// producer when the worker and connector set none: its 10,000
+	// buffered records (not franz-go's 50,000), acks=all, 5 ms linger,
+	// delivery retried without a deadline, 250 ms metadata age, topic
+	// auto-creation, and the sticky key partitioner its partitioner falls
+	// back to for a record without a partition. Everything else (batch
+	// size, compression, idempotence, requests in flight) is franz-go's
+	// default in both.
 	cl, err := kgo.NewClient(
+		kgo.MaxBufferedRecords(10000),
 		kgo.SeedBrokers(brokers...),
 		kgo.ClientID("bench-handwritten"),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5*time.Millisecond),
 		kgo.RecordDeliveryTimeout(0),
+		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.AllowAutoTopicCreation(),
 	)
 	if err != nil {
 		return 0, err
