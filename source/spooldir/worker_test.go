@@ -106,9 +106,11 @@ func TestWorkerMovesFileOnlyAfterCommit(t *testing.T) {
 	require.False(t, exists(filepath.Join(finished, "a.txt")))
 
 	store.closed.Store(false)
-	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.txt")) }, 10*time.Second, 5*time.Millisecond)
+	// The flag goes after the file is moved: both are awaited.
+	require.Eventually(t, func() bool {
+		return exists(filepath.Join(finished, "a.txt")) && !exists(path+".PROCESSING")
+	}, 10*time.Second, 5*time.Millisecond)
 	require.False(t, exists(path))
-	require.False(t, exists(path+".PROCESSING"))
 	fi, err := os.Stat(filepath.Join(finished, "a.txt"))
 	require.NoError(t, err)
 	part := connect.NewSourcePartition(spooldir.FileNameField, "a.txt", spooldir.FileLengthField, int64(10),
@@ -205,8 +207,12 @@ func TestWorkerRecoversCrashedFile(t *testing.T) {
 		got = append(got, string(r.Value))
 	}
 	require.Equal(t, []string{"3", "4", "5"}, got)
-	require.Eventually(t, func() bool { return exists(filepath.Join(finished, "a.txt")) }, 10*time.Second, 5*time.Millisecond)
-	require.False(t, exists(path+".PROCESSING"))
+	// The flag goes after the file is moved (it keeps other tasks off the
+	// file until then), so both are awaited.
+	require.Eventually(t, func() bool {
+		return exists(filepath.Join(finished, "a.txt")) && !exists(path+".PROCESSING")
+	}, 10*time.Second, 5*time.Millisecond)
+	require.False(t, exists(path), "the file is moved, not copied")
 }
 
 // TestWorkerBadInput runs the CSV connector with halt.on.error=false in a
