@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +29,12 @@ const rebalanceBenchEnv = "KCONNECT_BENCH_REBALANCE"
 // rebalanceKindsEnv, a comma-separated list, keeps only the clusters
 // whose name contains one of its words ("kconnect", "JVM", "sessioned").
 const rebalanceKindsEnv = "KCONNECT_BENCH_REBALANCE_KINDS"
+
+// rebalanceLogsEnv, a directory, keeps each kconnect worker's log there
+// as <group.id>-<port>.log, to tell from its "joined" lines how many
+// rebalances a step took; otherwise the log is shown only if the worker
+// exits before it is ready.
+const rebalanceLogsEnv = "KCONNECT_BENCH_REBALANCE_LOGS"
 
 // benchWorker is one distributed worker process of TestRebalanceTimes.
 type benchWorker struct {
@@ -323,6 +330,16 @@ func startKconnect(t *testing.T, bin string, brokers []string, props, extra map[
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "distributed", file)
 	cmd.Stdout, cmd.Stderr = &out, &out
+	if dir := os.Getenv(rebalanceLogsEnv); dir != "" {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.log", props["group.id"], port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		// One writer for both, so that exec copies them in one goroutine.
+		w := io.MultiWriter(&out, f)
+		cmd.Stdout, cmd.Stderr = w, w
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
