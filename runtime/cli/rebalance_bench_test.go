@@ -119,7 +119,8 @@ func TestRebalanceTimes(t *testing.T) {
 	results := make([]figures, len(kinds))
 	for run := range runs {
 		for k, kind := range kinds {
-			r, j, l, c, empty, busy := rebalanceRun(t, kind, brokers, fmt.Sprintf("r%d-k%d", run, k))
+			phase := time.Duration(run%3) * benchHeartbeat / 3
+			r, j, l, c, empty, busy := rebalanceRun(t, kind, brokers, fmt.Sprintf("r%d-k%d", run, k), phase)
 			t.Logf("run %d, %s: join %v (ready after %v), leave %v, crash %v, RSS idle %.1f MiB, with connectors %.1f MiB", run, kind.name,
 				j.Round(time.Millisecond), r.Round(time.Millisecond), l.Round(time.Millisecond), c.Round(time.Millisecond), empty, busy)
 			f := &results[k]
@@ -157,11 +158,21 @@ func spread(vs []float64, prec int) string {
 	return fmt.Sprintf("%.*f [%.*f–%.*f]", prec, med, prec, s[0], prec, s[len(s)-1])
 }
 
+// benchHeartbeat is heartbeat.interval.ms as every worker here has it
+// (Kafka Connect's default).
+const benchHeartbeat = 3 * time.Second
+
 // rebalanceRun runs one cluster of kind: two workers with 30 connectors
 // written to their config topic beforehand, a third joining, one leaving
 // gracefully, and then, unless kind.noCrash, one of the two remaining
-// killed.
-func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (ready, join, leave, crash time.Duration, rssEmpty, rssBusy []float64) {
+// killed. The members that stay hear of a departure at their next
+// heartbeat, every benchHeartbeat from the end of their last join, so a
+// fixed pause before the signal would put it at one place in that
+// interval in every run, and the time measured would be 0 to 3 s
+// according to how long the worker took to stop there; the signals are
+// sent phase later than 2 s after the cluster settled, the runs taking
+// phases spread over the interval.
+func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string, phase time.Duration) (ready, join, leave, crash time.Duration, rssEmpty, rssBusy []float64) {
 	group := testkafka.Group(t, "rebalance-"+tag)
 	topic := testkafka.Topic(t, "rebalance-"+tag)
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -200,7 +211,7 @@ func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (r
 	ready = time.Since(began)
 	waitSettled(t, a, []*benchWorker{a, b, c}, 120*time.Second)
 	join = time.Since(began)
-	time.Sleep(2 * time.Second)
+	time.Sleep(2*time.Second + phase)
 
 	began = time.Now()
 	if err := syscall.Kill(b.pid, syscall.SIGTERM); err != nil {
@@ -210,7 +221,7 @@ func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string) (r
 	leave = time.Since(began)
 	b.stop()
 	if !kind.noCrash {
-		time.Sleep(2 * time.Second)
+		time.Sleep(2*time.Second + phase)
 		// The group hears of a killed worker only when its session
 		// (session.timeout.ms, 10 s by default) expires.
 		began = time.Now()
