@@ -165,13 +165,13 @@ const benchHeartbeat = 3 * time.Second
 // rebalanceRun runs one cluster of kind: two workers with 30 connectors
 // written to their config topic beforehand, a third joining, one leaving
 // gracefully, and then, unless kind.noCrash, one of the two remaining
-// killed. The members that stay hear of a departure at their next
+// killed. The members hear of a new or departed one at their next
 // heartbeat, every benchHeartbeat from the end of their last join, so a
-// fixed pause before the signal would put it at one place in that
-// interval in every run, and the time measured would be 0 to 3 s
-// according to how long the worker took to stop there; the signals are
-// sent phase later than 2 s after the cluster settled, the runs taking
-// phases spread over the interval.
+// fixed pause before the launch or the signal would put it at one place
+// in that interval in every run, and the time measured would be 0 to 3 s
+// longer according to how long the worker took to start or stop there;
+// each is phase later than a fixed pause after the cluster settled, the
+// runs taking phases spread over the interval.
 func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string, phase time.Duration) (ready, join, leave, crash time.Duration, rssEmpty, rssBusy []float64) {
 	group := testkafka.Group(t, "rebalance-"+tag)
 	topic := testkafka.Topic(t, "rebalance-"+tag)
@@ -205,6 +205,7 @@ func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string, ph
 	waitSettled(t, a, []*benchWorker{a, b}, 120*time.Second)
 	time.Sleep(3 * time.Second)
 	rssBusy = []float64{rssMiB(t, a.pid), rssMiB(t, b.pid)}
+	time.Sleep(phase)
 
 	began := time.Now()
 	c := kind.start(t, props)
