@@ -20,24 +20,6 @@ func ptr[T any](v T) *T { return &v }
 
 var compact = map[string]*string{"cleanup.policy": ptr("compact")}
 
-// deleteAtCleanup deletes a topic the code under test created, on a real
-// cluster, where topics outlive the test; kfake clusters go away.
-func deleteAtCleanup(t *testing.T, brokers []string, topic string) {
-	if !testkafka.Real() {
-		return
-	}
-	t.Cleanup(func() {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-		if err != nil {
-			return
-		}
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = kadm.NewClient(cl).DeleteTopic(ctx, topic)
-	})
-}
-
 // produce writes values to one partition of topic and returns their
 // offsets.
 func produce(t *testing.T, cl *kgo.Client, topic string, partition int32, values ...string) []int64 {
@@ -96,7 +78,7 @@ func (c *collector) apply(b Batch) error {
 func TestEnsureTopicCreatesAndWaits(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "log")
-	deleteAtCleanup(t, brokers, topic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	cl := testkafka.Client(t, brokers)
 	spec := TopicSpec{Name: topic, Partitions: 3, ReplicationFactor: -1,
 		Configs: map[string]string{"cleanup.policy": "compact", "segment.ms": "600000"}}
