@@ -179,18 +179,7 @@ func TestKafkaRecordsPartition(t *testing.T) {
 func TestKafkaCreatesTopic(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "offsets")
-	if testkafka.Real() {
-		t.Cleanup(func() {
-			cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-			if err != nil {
-				return
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			_, _ = kadm.NewClient(cl).DeleteTopic(ctx, topic)
-		})
-	}
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	s := newKafka(t, brokers, topic, TopicConfigs(map[string]string{"cleanup.policy": "delete", "segment.ms": "600000"}))
 	adm := kadm.NewClient(testkafka.Client(t, brokers))
 	td, err := adm.ListTopics(t.Context(), topic)
