@@ -33,25 +33,6 @@ func dlqConfig(dlqTopic string, cfg map[string]string) map[string]string {
 	return cfg
 }
 
-// dropTopicAtEnd deletes a topic the worker creates when the test ends, on a
-// real broker (kfake clusters go away by themselves).
-func dropTopicAtEnd(t *testing.T, brokers []string, topic string) {
-	t.Helper()
-	if !testkafka.Real() {
-		return
-	}
-	t.Cleanup(func() {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-		if err != nil {
-			return
-		}
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = kadm.NewClient(cl).DeleteTopics(ctx, topic)
-	})
-}
-
 // consumeRecords reads n records from topic, from the start.
 func consumeRecords(t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
 	t.Helper()
@@ -104,7 +85,7 @@ func TestSinkDeadLetterQueue(t *testing.T) {
 	topic := testkafka.Topic(t, "sink")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	dlqTopic := testkafka.Topic(t, "dlq")
-	dropTopicAtEnd(t, brokers, dlqTopic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 
 	ts := time.UnixMilli(1700000000123)
 	hdrs := []kgo.RecordHeader{{Key: "h", Value: []byte("x")}, {Key: "h", Value: []byte("y")}}
@@ -340,7 +321,7 @@ func TestSinkErrantRecordReporterDeadLetterQueue(t *testing.T) {
 	topic := testkafka.Topic(t, "sink")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	dlqTopic := testkafka.Topic(t, "dlq")
-	dropTopicAtEnd(t, brokers, dlqTopic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 	in := []*kgo.Record{
 		{Key: []byte("k0"), Value: []byte(`"ok-0"`)},
 		{Key: []byte("k1"), Value: []byte(`  "bad-1"`), Headers: []kgo.RecordHeader{{Key: "trace", Value: []byte("abc")}}},
@@ -550,7 +531,7 @@ func TestSourceDeadLetterQueue(t *testing.T) {
 	defer opened.Do(func() { close(open) })
 	topic := testkafka.Topic(t, "src")
 	brokers := gatedBrokers(t, topic, open)
-	dropTopicAtEnd(t, brokers, dlqTopic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 	const name = "dlq-source"
 	ctx := context.Background()
 	mem := offset.NewMemory()
@@ -615,7 +596,7 @@ func TestDeadLetterQueueToleranceNone(t *testing.T) {
 			topic := testkafka.Topic(t, kind)
 			testkafka.CreateTopic(t, brokers, topic, 1, nil)
 			dlqTopic := testkafka.Topic(t, "dlq")
-			dropTopicAtEnd(t, brokers, dlqTopic)
+			testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 			cs, c := &counterSource{}, newCollector(1)
 			w := newTestWorker(t, brokers, offset.NewMemory(), cs.plugin(), c.plugin())
 			defer w.Close()

@@ -20,7 +20,7 @@ func openTestDeadLetters(t *testing.T, brokers []string, dlqTopic string) *error
 	t.Helper()
 	topic := testkafka.Topic(t, "sink")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	dropTopicAtEnd(t, brokers, dlqTopic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 	w := newTestWorker(t, brokers, offset.NewMemory(), newCollector(1).plugin())
 	t.Cleanup(func() { _ = w.Close() })
 	name := testkafka.Group(t, "dlq-close")

@@ -124,7 +124,7 @@ func TestHerderSourceOffsets(t *testing.T) {
 func TestHerderSourceOffsetsNullPartition(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	own := testkafka.Topic(t, "null-partition")
-	dropTopicAtEnd(t, brokers, own)
+	testkafka.DeleteTopicAtCleanup(t, brokers, own)
 	global := offset.NewMemory()
 	w := newTestWorker(t, brokers, global, (&counterSource{}).plugin())
 	defer w.Close()
@@ -269,7 +269,7 @@ func TestHerderSourceOffsetsAlterer(t *testing.T) {
 func TestHerderSourceOffsetsOwnTopic(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	own := testkafka.Topic(t, "own-offsets")
-	dropTopicAtEnd(t, brokers, own)
+	testkafka.DeleteTopicAtCleanup(t, brokers, own)
 	global := offset.NewMemory()
 	w := newTestWorker(t, brokers, global, (&counterSource{}).plugin())
 	defer w.Close()

@@ -447,7 +447,7 @@ func TestSinkTaskPluginsClosed(t *testing.T) {
 	topic := testkafka.Topic(t, "plugins-sink")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	dlqTopic := testkafka.Topic(t, "plugins-dlq")
-	dropTopicAtEnd(t, brokers, dlqTopic)
+	testkafka.DeleteTopicAtCleanup(t, brokers, dlqTopic)
 	cl := testkafka.Client(t, brokers, kgo.DefaultProduceTopic(topic))
 	require.NoError(t, cl.ProduceSync(context.Background(),
 		&kgo.Record{Value: []byte("a"), Headers: []kgo.RecordHeader{{Key: "h", Value: []byte("1")}}},

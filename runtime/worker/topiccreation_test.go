@@ -64,8 +64,8 @@ func TestSourceTopicCreationGroups(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	audit := testkafka.Topic(t, "audit")
 	plain := testkafka.Topic(t, "plain")
-	dropTopicAtEnd(t, brokers, audit)
-	dropTopicAtEnd(t, brokers, plain)
+	testkafka.DeleteTopicAtCleanup(t, brokers, audit)
+	testkafka.DeleteTopicAtCleanup(t, brokers, plain)
 	store := offset.NewMemory()
 	cs := &counterSource{}
 	w := newTestWorker(t, brokers, store, cs.plugin())
@@ -153,7 +153,7 @@ func TestSourceTopicCreatedOnlyWithTopicCreationKeys(t *testing.T) {
 	t.Run("broker-without-auto-creation", func(t *testing.T) {
 		brokers := testkafka.Brokers(t) // auto.create.topics.enable=false
 		topic := testkafka.Topic(t, "nokeys")
-		dropTopicAtEnd(t, brokers, topic) // should it be created after all
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic) // should it be created after all
 		w := newTestWorker(t, brokers, offset.NewMemory(), (&counterSource{}).plugin())
 		defer w.Close()
 		require.NoError(t, w.CreateConnector(context.Background(), "nokeys", cfg(topic)))

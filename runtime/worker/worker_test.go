@@ -349,7 +349,7 @@ func TestSourceConnectorOffsetsTopic(t *testing.T) {
 	topic := testkafka.Topic(t, "src")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	own := testkafka.Topic(t, "own-offsets")
-	dropTopicAtEnd(t, brokers, own)
+	testkafka.DeleteTopicAtCleanup(t, brokers, own)
 	ctx := context.Background()
 	p := connect.NewSourcePartition("counter", "own")
 
