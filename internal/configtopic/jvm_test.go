@@ -26,6 +26,11 @@ func TestJVMWorkerFollowsStore(t *testing.T) {
 	group := testkafka.Group(t, "jvm")
 	ctx := bounded(t)
 	configs, statuses := group+"-configs", group+"-status"
+	// Made by the stores here and the JVM worker, deleted after both
+	// have stopped (their cleanups run first).
+	for _, topic := range []string{configs, statuses, group + "-offsets", group + "-lines"} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	cs := open(t, testkafka.Client(t, brokers), Options{Topic: configs, ReplicationFactor: 1, TailInterval: 50 * time.Millisecond})
 	ss, err := statustopic.Open(ctx, testkafka.Client(t, brokers), statustopic.Options{Topic: statuses, ReplicationFactor: 1, TailInterval: 50 * time.Millisecond})
 	require.NoError(t, err)

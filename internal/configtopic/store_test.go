@@ -83,6 +83,7 @@ func TestReadsJVMWorkerTopic(t *testing.T) {
 func TestWriteAndRead(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "configs")
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	ctx := bounded(t)
 	var ups1, ups2 updates
 	s1 := open(t, testkafka.Client(t, brokers), Options{Topic: topic, ReplicationFactor: 1, OnUpdate: ups1.add})
@@ -201,6 +202,7 @@ func TestSkipsCorruptRecords(t *testing.T) {
 func TestTransactionalLeader(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "configs")
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	ctx := bounded(t)
 	txnID := TransactionalID(testkafka.Group(t, "cluster"))
 	newTxn := func(opts ...kgo.Opt) (*kgo.Client, error) {

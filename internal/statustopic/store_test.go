@@ -170,6 +170,7 @@ func open(t *testing.T, brokers []string, topic string, partitions int32) *Store
 func TestPartitionsMatchJVM(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "status")
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	s := open(t, brokers, topic, DefaultPartitions)
 	ctx := bounded(t)
 	want := map[string]int32{}
@@ -205,6 +206,7 @@ func TestPartitionsMatchJVM(t *testing.T) {
 func TestGenerations(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "status")
+	testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	a := open(t, brokers, topic, 2)
 	b := open(t, brokers, topic, 0)
 	ctx := bounded(t)
