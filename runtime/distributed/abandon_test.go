@@ -71,13 +71,14 @@ func (t *deafTask) Stop(context.Context) error { return nil }
 // itself abandons is: its goroutine may outlive the worker.
 func TestCloseReportsTasksAbandonedForARebalance(t *testing.T) {
 	brokers := testkafka.Brokers(t)
+	topics := internalTopics(t, brokers)
 	d := &deafSource{polling: make(chan int32, 8), release: make(chan struct{})}
 	defer d.free()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h, err := New(ctx, Config{
 		GroupID: testkafka.Group(t, "connect"), URL: "http://worker-0.test:8083", Brokers: brokers,
-		ConfigTopic: testkafka.Topic(t, "configs"), StatusTopic: testkafka.Topic(t, "status"), OffsetTopic: testkafka.Topic(t, "offsets"),
+		ConfigTopic: topics[0], StatusTopic: topics[1], OffsetTopic: topics[2],
 		ReplicationFactor: 1, OffsetPartitions: 1, StatusPartitions: 1,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger: testLogger(),

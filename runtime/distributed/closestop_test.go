@@ -96,13 +96,14 @@ func TestCloseDuringARebalanceStopCommitsOffsets(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic := testkafka.Topic(t, "held")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
-	offsetTopic := testkafka.Topic(t, "offsets")
+	topics := internalTopics(t, brokers)
+	offsetTopic := topics[2]
 	hd := &holding{stopping: make(chan struct{}), release: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h, err := New(ctx, Config{
 		GroupID: testkafka.Group(t, "connect"), URL: "http://worker-0.test:8083", Brokers: brokers,
-		ConfigTopic: testkafka.Topic(t, "configs"), StatusTopic: testkafka.Topic(t, "status"), OffsetTopic: offsetTopic,
+		ConfigTopic: topics[0], StatusTopic: topics[1], OffsetTopic: offsetTopic,
 		ReplicationFactor: 1, OffsetPartitions: 1, StatusPartitions: 1,
 		HeartbeatInterval: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
 		Logger: testLogger(),

@@ -208,6 +208,18 @@ type cluster struct {
 	joins atomic.Int64
 }
 
+// internalTopics names a group's config, status and offsets topics, which
+// its workers make, and deletes them when the test ends, after the
+// workers have closed: the cleanups that close them are registered later,
+// so they run first.
+func internalTopics(t *testing.T, brokers []string) [3]string {
+	topics := [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")}
+	for _, topic := range topics {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
+	return topics
+}
+
 func newCluster(t *testing.T, brokers []string, n int) *cluster {
 	return newClusterWith(t, brokers, n, "", 0)
 }
@@ -216,7 +228,7 @@ func newCluster(t *testing.T, brokers []string, n int) *cluster {
 // scheduled.rebalance.max.delay.ms maxDelay.
 func newClusterWith(t *testing.T, brokers []string, n int, protocol string, maxDelay time.Duration) *cluster {
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		topics:   internalTopics(t, brokers),
 		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
 		protocol: protocol, maxDelay: maxDelay}
 	for range n {
@@ -1200,7 +1212,7 @@ func TestCooperativeGracefulLeaveIsReassignedAtOnce(t *testing.T) {
 func TestSessionedRequestsAreSignedAndVerified(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		topics:   internalTopics(t, brokers),
 		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
 		protocol: "sessioned", maxDelay: time.Minute, overHTTP: true}
 	cl.add()
@@ -1278,7 +1290,7 @@ func TestSessionedRequestsAreSignedAndVerified(t *testing.T) {
 func TestSessionKeyIsRotatedAfterItsTTL(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+		topics:   internalTopics(t, brokers),
 		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
 		protocol: "sessioned", keyTTL: 2 * time.Second}
 	h := cl.add()

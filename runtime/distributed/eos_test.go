@@ -90,8 +90,9 @@ func (t *countTask) Poll(ctx context.Context) ([]connect.Record, error) {
 func (t *countTask) Stop(context.Context) error { return nil }
 
 func newEOSCluster(t *testing.T, protocol string, overHTTP bool, eos ...string) *cluster {
-	cl := &cluster{t: t, brokers: testkafka.Brokers(t), group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
-		topics:   [3]string{testkafka.Topic(t, "configs"), testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")},
+	brokers := testkafka.Brokers(t)
+	cl := &cluster{t: t, brokers: brokers, group: testkafka.Group(t, "connect"), byURL: map[string]*Herder{}, closed: map[*Herder]bool{},
+		topics:   internalTopics(t, brokers),
 		overlap:  &overlap{running: map[string]int{}, starts: map[string]int{}, failing: map[string]bool{}},
 		protocol: protocol, maxDelay: -1, overHTTP: overHTTP}
 	for _, e := range eos {
