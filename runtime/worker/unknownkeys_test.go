@@ -433,12 +433,19 @@ func TestRejectUnknownKeys(t *testing.T) {
 	require.NoError(t, os.WriteFile(in, nil, 0o644))
 	srcTopic, sinkTopic := testkafka.Topic(t, "uk-src"), testkafka.Topic(t, "uk-sink")
 	testkafka.CreateTopic(t, brokers, sinkTopic, 1, nil)
+	offsetsTopic, dlqTopic := testkafka.Topic(t, "uk-offsets"), testkafka.Topic(t, "uk-dlq")
+	for _, topic := range []string{srcTopic, offsetsTopic, dlqTopic} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
+	// The worker closes before the topics it made are deleted (ukWorker's
+	// Close, which runs later, is then a no-op).
+	t.Cleanup(func() { _ = w.Close() })
 
 	src := testkafka.Group(t, "uk-src")
-	srcConfig := ukFullSourceConfig(in, srcTopic, testkafka.Topic(t, "uk-offsets"))
+	srcConfig := ukFullSourceConfig(in, srcTopic, offsetsTopic)
 	require.NoError(t, w.CreateConnector(ctx, src, srcConfig))
 	snk := testkafka.Group(t, "uk-sink")
-	sinkConfig := ukFullSinkConfig(filepath.Join(dir, "out.txt"), sinkTopic, testkafka.Topic(t, "uk-dlq"))
+	sinkConfig := ukFullSinkConfig(filepath.Join(dir, "out.txt"), sinkTopic, dlqTopic)
 	require.NoError(t, w.CreateConnector(ctx, snk, sinkConfig))
 	require.Eventually(t, func() bool {
 		for _, name := range []string{src, snk} {
