@@ -59,6 +59,9 @@ func TestDistributedBacklogMemory(t *testing.T) {
 	dir := t.TempDir()
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	for _, topic := range []string{configs, status, offsets} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets)
 	workers := []*workerProcess{startWorker(0, 0), startWorker(1, 0)}
 

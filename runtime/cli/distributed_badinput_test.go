@@ -53,7 +53,12 @@ func TestDistributedRefusesConfigTopics(t *testing.T) {
 	} {
 		configs := testkafka.Topic(t, "configs-"+c.name)
 		testkafka.CreateTopic(t, brokers, configs, c.partitions, map[string]*string{"cleanup.policy": c.policy})
-		props := distributedProps(t, dir, c.name+".properties", brokers, testkafka.Group(t, c.name), configs)
+		group := testkafka.Group(t, c.name)
+		// The worker makes these before it reads the config topic.
+		for _, topic := range []string{group + "-offsets", group + "-status"} {
+			testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+		}
+		props := distributedProps(t, dir, c.name+".properties", brokers, group, configs)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		var logs strings.Builder
 		err := cli.Run(ctx, []string{"distributed", props}, cli.Output(strings.NewReader(""), &strings.Builder{}, &logs),
@@ -76,6 +81,9 @@ func TestDistributedSkipsCorruptConfigRecords(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	dir := t.TempDir()
 	group, configs := testkafka.Group(t, "corrupt"), testkafka.Topic(t, "configs")
+	for _, topic := range []string{configs, group + "-offsets", group + "-status"} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	topic := testkafka.Topic(t, "lines")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	in := writeFile(t, filepath.Join(dir, "in.txt"), "a\nb\n")

@@ -35,6 +35,9 @@ func TestDistributedProcessesExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	for _, topic := range []string{configs, status, offsets} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	start := func(i int) *workerProcess {
 		props := writeFile(t, filepath.Join(dir, fmt.Sprintf("worker%d.properties", i)), strings.Join([]string{
 			"bootstrap.servers=" + strings.Join(brokers, ","),

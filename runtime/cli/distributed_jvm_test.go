@@ -42,6 +42,9 @@ func TestDistributedTakeoverFromJVM(t *testing.T) {
 	group := testkafka.Group(t, "takeover")
 	topics := map[string]string{"group.id": group,
 		"config.storage.topic": group + "-configs", "offset.storage.topic": group + "-offsets", "status.storage.topic": group + "-status"}
+	for _, topic := range []string{group + "-configs", group + "-offsets", group + "-status"} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	require.NoError(t, os.WriteFile(in, nil, 0o644))
 
@@ -309,6 +312,9 @@ func TestDistributedMixedJVMGroup(t *testing.T) {
 	group := testkafka.Group(t, "mixed")
 	topics := map[string]string{"group.id": group,
 		"config.storage.topic": group + "-configs", "offset.storage.topic": group + "-offsets", "status.storage.topic": group + "-status"}
+	for _, topic := range []string{group + "-configs", group + "-offsets", group + "-status"} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	topic := collectNumbers(t, brokers, lines)
 
 	jvm := jvmworker.Start(t, cp, brokers, topics)

@@ -179,6 +179,9 @@ func TestDistributedProcesses(t *testing.T) {
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	for _, topic := range []string{configs, status, offsets} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 
 	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets)
 	workers := make([]*workerProcess, 3)

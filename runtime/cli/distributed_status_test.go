@@ -345,6 +345,9 @@ func TestDistributedRollingRestartSessioned(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	for _, topic := range []string{configs, status, offsets} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	startWorker := workerStarter(t, brokers, t.TempDir(), group, configs, status, offsets,
 		"connect.protocol=sessioned", "scheduled.rebalance.max.delay.ms=60000")
 	workers := make([]*workerProcess, 3)

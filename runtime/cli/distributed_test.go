@@ -26,6 +26,9 @@ func TestDistributedWorkersShareConnectors(t *testing.T) {
 	in := writeFile(t, filepath.Join(dir, "in.txt"), "a\nb\n")
 	group, configs, status, offsets := testkafka.Group(t, "connect"), testkafka.Topic(t, "configs"),
 		testkafka.Topic(t, "status"), testkafka.Topic(t, "offsets")
+	for _, topic := range []string{configs, status, offsets} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	var workers []*running
 	for i := range 2 {
 		file := writeFile(t, filepath.Join(dir, "worker"+string(rune('0'+i))+".properties"), strings.Join([]string{

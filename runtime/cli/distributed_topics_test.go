@@ -25,6 +25,9 @@ func TestDistributedCreatesInternalTopics(t *testing.T) {
 	dir := t.TempDir()
 	group := testkafka.Group(t, "topics")
 	configs, offsets, status := testkafka.Topic(t, "configs"), testkafka.Topic(t, "offsets"), testkafka.Topic(t, "status")
+	for _, topic := range []string{configs, offsets, status} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
+	}
 	file := writeFile(t, filepath.Join(dir, "w.properties"), strings.Join([]string{
 		"bootstrap.servers=" + strings.Join(brokers, ","),
 		"group.id=" + group,
