@@ -186,6 +186,9 @@ func testWorkerKilled(t *testing.T, eos, signalTable bool) {
 	if eos {
 		cfg["exactly.once.support"] = "required"
 		params.OffsetsTopic = testkafka.Topic(t, "cdccrash-offsets")
+		// The child workers create it; registered before they start, the
+		// deletion runs after their cleanup has killed the last of them.
+		testkafka.DeleteTopicAtCleanup(t, brokers, params.OffsetsTopic)
 		params.Group = testkafka.Group(t, "cdccrash")
 	}
 	b, _ := json.Marshal(params)
