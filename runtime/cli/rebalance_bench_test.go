@@ -179,6 +179,11 @@ func rebalanceRun(t *testing.T, kind benchKind, brokers []string, tag string, ph
 	props := map[string]string{"group.id": group,
 		"config.storage.topic": group + "-configs", "offset.storage.topic": group + "-offsets", "status.storage.topic": group + "-status",
 		"offset.storage.partitions": "5", "status.storage.partitions": "5"}
+	// Registered before any worker starts, so that, cleanups running last
+	// first, each deletion comes after every worker of the cluster stopped.
+	for _, k := range []string{"config.storage.topic", "offset.storage.topic", "status.storage.topic"} {
+		testkafka.DeleteTopicAtCleanup(t, brokers, props[k])
+	}
 	in := writeFile(t, filepath.Join(t.TempDir(), "in.txt"), "a\n")
 
 	a, b := kind.start(t, props), kind.start(t, props)
