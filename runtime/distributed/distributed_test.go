@@ -672,6 +672,66 @@ func (cl *cluster) rebalanced(epoch int64, attempt int) bool {
 	return false
 }
 
+// settle waits until every live worker has joined one generation, with
+// no worker joining or about to meanwhile, and ok holds; it returns the
+// epoch. Each look first has every worker write the statuses it queued
+// and read the status topic to its end, so that ok, reading statuses,
+// sees what each worker reported, not what one of them has yet to read,
+// and no status of a move a pending rebalance is about to make.
+func settle(t *testing.T, cl *cluster, ok func() bool, msgAndArgs ...any) int64 {
+	t.Helper()
+	var epoch int64
+	require.Eventually(t, func() bool {
+		var joined bool
+		if epoch, _, joined = cl.epoch(); !joined {
+			return false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, h := range cl.live() {
+			h.flushStatuses(ctx)
+		}
+		for _, h := range cl.live() {
+			if h.stats.Refresh(ctx) != nil {
+				return false
+			}
+		}
+		return ok() && !cl.moved(epoch)
+	}, 60*time.Second, 100*time.Millisecond, msgAndArgs...)
+	return epoch
+}
+
+// placedAsHeld reports whether every live worker sees each task of
+// connector name on the worker that holds it in the current assignment:
+// a task that moved is reported by its new worker, not left RUNNING under
+// its old one.
+func placedAsHeld(cl *cluster, name string) bool {
+	holder := map[int]string{}
+	for _, h := range cl.live() {
+		h.mu.Lock()
+		if h.held != nil {
+			for _, id := range h.held.Tasks {
+				if id.Connector == name {
+					holder[int(id.Task)] = h.ID()
+				}
+			}
+		}
+		h.mu.Unlock()
+	}
+	for _, h := range cl.live() {
+		st, err := h.ConnectorStatus(context.Background(), name)
+		if err != nil {
+			return false
+		}
+		for _, ts := range st.Tasks {
+			if holder[ts.ID] != ts.WorkerID {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // startTwoTasks runs connector name with two tasks, one on each of the
 // cluster's two workers.
 func startTwoTasks(t *testing.T, cl *cluster, name string) {
@@ -861,7 +921,9 @@ func TestOffsetsAreReadAnywhereAndChangedByTheLeaderOnceStopped(t *testing.T) {
 	require.ErrorContains(t, err, "STOPPED")
 
 	require.NoError(t, cl.live()[0].StopConnector(context.Background(), name))
-	require.Eventually(t, func() bool { return states(cl, name, herder.State(statustopic.Stopped), 0, "") }, 60*time.Second, 100*time.Millisecond)
+	// Settled: a worker that is joining names no leader, so it would pass
+	// for the follower though it may lead.
+	settle(t, cl, func() bool { return states(cl, name, herder.State(statustopic.Stopped), 0, "") }, "STOPPED, in a settled group")
 	follower := cl.live()[0]
 	var nl *NotLeaderError
 	if _, err := follower.leader(); !errors.As(err, &nl) {
@@ -1052,7 +1114,7 @@ func placement(t *testing.T, h *Herder, name string) map[int]string {
 }
 
 // startSpread creates connector name with tasks tasks through the cluster
-// and waits until they run on workers workers.
+// and waits until they run on workers workers, the group settled.
 func startSpread(t *testing.T, cl *cluster, name string, tasks, workers int) {
 	topic := testkafka.Topic(t, name)
 	testkafka.CreateTopic(t, cl.brokers, topic, 1, nil)
@@ -1062,9 +1124,9 @@ func startSpread(t *testing.T, cl *cluster, name string, tasks, workers int) {
 		_, _, err := h.PutConnectorConfig(context.Background(), name, config, herder.PutOptions{})
 		return err
 	})
-	require.Eventually(t, func() bool {
-		return allRunning(cl, name, tasks, func(w map[string]bool) bool { return len(w) == workers })
-	}, 60*time.Second, 100*time.Millisecond, "%d RUNNING tasks on %d workers, seen from every worker", tasks, workers)
+	settle(t, cl, func() bool {
+		return allRunning(cl, name, tasks, func(w map[string]bool) bool { return len(w) == workers }) && placedAsHeld(cl, name)
+	}, "%d RUNNING tasks on %d workers, seen from every worker where they are held, in a settled group", tasks, workers)
 }
 
 func TestCooperativeJoinMovesOnlyWhatTheNewWorkerGets(t *testing.T) {
@@ -1079,9 +1141,12 @@ func TestCooperativeJoinMovesOnlyWhatTheNewWorkerGets(t *testing.T) {
 	connectorStarts := cl.overlap.started("connector")
 
 	added := cl.add()
-	require.Eventually(t, func() bool {
-		return allRunning(cl, name, 6, func(w map[string]bool) bool { return len(w) == 3 })
-	}, 60*time.Second, 100*time.Millisecond, "6 RUNNING tasks on 3 workers")
+	// Settled, with every task reported where it is held: a task the
+	// cooperative follow-up rebalance moves, or one whose new worker has
+	// not reported it yet, is not counted where it was.
+	settle(t, cl, func() bool {
+		return allRunning(cl, name, 6, func(w map[string]bool) bool { return len(w) == 3 }) && placedAsHeld(cl, name)
+	}, "6 RUNNING tasks on 3 workers, in a settled group")
 	after := placement(t, added, name)
 	moved := 0
 	for i := range 6 {
@@ -1221,7 +1286,9 @@ func TestSessionedRequestsAreSignedAndVerified(t *testing.T) {
 	// configurations reach the leader only signed.
 	startSpread(t, cl, "signed-a", 2, 2)
 	startSpread(t, cl, "signed-b", 2, 2)
-	require.Eventually(t, func() bool {
+	// Settled: a worker that is joining leads nothing, so it would pass
+	// for the follower.
+	settle(t, cl, func() bool {
 		owners := map[string]bool{}
 		for _, name := range []string{"signed-a", "signed-b"} {
 			st, err := cl.order[0].ConnectorStatus(context.Background(), name)
@@ -1231,7 +1298,7 @@ func TestSessionedRequestsAreSignedAndVerified(t *testing.T) {
 			owners[st.Connector.WorkerID] = true
 		}
 		return len(owners) == 2
-	}, 60*time.Second, 100*time.Millisecond, "a connector RUNNING on each worker")
+	}, "a connector RUNNING on each worker, in a settled group")
 
 	var leader, follower *Herder
 	for _, h := range cl.live() {
