@@ -701,15 +701,18 @@ func settle(t *testing.T, cl *cluster, ok func() bool, msgAndArgs ...any) int64 
 	return epoch
 }
 
-// placedAsHeld reports whether every live worker sees each task of
-// connector name on the worker that holds it in the current assignment:
-// a task that moved is reported by its new worker, not left RUNNING under
-// its old one.
+// placedAsHeld reports whether every live worker sees connector name and
+// each of its tasks on the worker that holds it in the current
+// assignment: what moved is reported by its new worker, not left RUNNING
+// under its old one.
 func placedAsHeld(cl *cluster, name string) bool {
-	holder := map[int]string{}
+	holder, connector := map[int]string{}, ""
 	for _, h := range cl.live() {
 		h.mu.Lock()
 		if h.held != nil {
+			if slices.Contains(h.held.Connectors, name) {
+				connector = h.ID()
+			}
 			for _, id := range h.held.Tasks {
 				if id.Connector == name {
 					holder[int(id.Task)] = h.ID()
@@ -720,7 +723,7 @@ func placedAsHeld(cl *cluster, name string) bool {
 	}
 	for _, h := range cl.live() {
 		st, err := h.ConnectorStatus(context.Background(), name)
-		if err != nil {
+		if err != nil || st.Connector.WorkerID != connector {
 			return false
 		}
 		for _, ts := range st.Tasks {
@@ -1443,9 +1446,13 @@ func TestCooperativeRollingRestartMovesOnlyWhatItMust(t *testing.T) {
 					return err
 				})
 			}
+			// settled: every connector and task RUNNING, seen from every
+			// worker where it is held. Waited for through settle, so that
+			// where, which reads one worker's view, is taken with no
+			// rebalance pending and every status read.
 			settled := func() bool {
 				for _, tag := range tags {
-					if !allRunning(cl, tag, 3, func(map[string]bool) bool { return true }) {
+					if !allRunning(cl, tag, 3, func(map[string]bool) bool { return true }) || !placedAsHeld(cl, tag) {
 						return false
 					}
 				}
@@ -1489,15 +1496,15 @@ func TestCooperativeRollingRestartMovesOnlyWhatItMust(t *testing.T) {
 				}
 				return true
 			}
-			require.Eventually(t, func() bool { return settled() && balanced(where()) }, 60*time.Second, 100*time.Millisecond, "all RUNNING")
+			settle(t, cl, func() bool { return settled() && balanced(where()) }, "all RUNNING")
 			for i := range 3 {
 				before := where()
 				gone := cl.order[i]
 				cl.close(gone)
 				added := cl.add()
-				require.Eventually(t, func() bool {
+				settle(t, cl, func() bool {
 					return settled() && balanced(where())
-				}, 60*time.Second, 100*time.Millisecond, "all RUNNING again after restarting worker %d", i)
+				}, "all RUNNING again after restarting worker %d", i)
 				after := where()
 				for k, b := range before {
 					a := after[k]
