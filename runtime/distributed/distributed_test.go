@@ -686,17 +686,7 @@ func settle(t *testing.T, cl *cluster, ok func() bool, msgAndArgs ...any) int64 
 		if epoch, _, joined = cl.epoch(); !joined {
 			return false
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		for _, h := range cl.live() {
-			h.flushStatuses(ctx)
-		}
-		for _, h := range cl.live() {
-			if h.stats.Refresh(ctx) != nil {
-				return false
-			}
-		}
-		return ok() && !cl.moved(epoch)
+		return statusesShared(cl) && ok() && !cl.moved(epoch)
 	}, 60*time.Second, 100*time.Millisecond, msgAndArgs...)
 	return epoch
 }
@@ -752,6 +742,23 @@ func startTwoTasks(t *testing.T, cl *cluster, name string) {
 	}, 60*time.Second, 100*time.Millisecond, "2 RUNNING tasks on 2 workers, seen from every worker")
 }
 
+// statusesShared has every live worker write the statuses it queued and
+// then read the status topic to its end, reporting whether all of them
+// could, so that a look at any worker's statuses sees every worker's.
+func statusesShared(cl *cluster) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, h := range cl.live() {
+		h.flushStatuses(ctx)
+	}
+	for _, h := range cl.live() {
+		if h.stats.Refresh(ctx) != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // failTasks has the tasks of connector name in fail fail, and waits until
 // every worker sees them FAILED and the connector and its other tasks
 // RUNNING, all reported in the generation the group has settled in, with
@@ -774,19 +781,11 @@ func failTasks(t *testing.T, cl *cluster, name string, fail ...string) int64 {
 	require.Eventually(t, func() bool {
 		var gen int32
 		var ok bool
-		if epoch, gen, ok = cl.epoch(); !ok {
+		if epoch, gen, ok = cl.epoch(); !ok || !statusesShared(cl) {
 			return false
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		for _, h := range cl.live() {
-			h.flushStatuses(ctx)
-		}
-		for _, h := range cl.live() {
-			if h.stats.Refresh(ctx) != nil {
-				return false
-			}
-		}
 		for _, h := range cl.live() {
 			st, err := h.ConnectorStatus(ctx, name)
 			if err != nil || st.Connector.State != running || len(st.Tasks) != 2 {
