@@ -2,13 +2,8 @@ package elasticsearch
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"testing"
 	"time"
 
@@ -25,14 +20,8 @@ func fuzzStores(f *testing.F) [][]byte {
 			f.Fatal(err)
 		}
 	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fuzz"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	must(err)
-	cert, err := x509.ParseCertificate(der)
-	must(err)
+	k, cert := selfSigned(f, "fuzz")
+	der := cert.Raw
 	keyDER, err := x509.MarshalPKCS8PrivateKey(k)
 	must(err)
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})

@@ -108,25 +108,33 @@ func unmacedStore(t *testing.T, encrypted bool, n int) []byte {
 	}{3, contentInfo{oidDataContent, explicit(must(asn1.Marshal(safe)))}}))
 }
 
+// selfSigned returns a new P-256 key and a certificate for it, signed by
+// itself, named cn and valid for the hour around now.
+func selfSigned(tb testing.TB, cn string) (*ecdsa.PrivateKey, *x509.Certificate) {
+	tb.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k, cert
+}
+
 // TestStoresPKCS12Iterations: a PKCS12 store asking for more iterations
 // than Java's key store allows, for its MAC or a PBE, is refused before
 // go-pkcs12 runs them, naming the store's key and never its password;
 // stores within the bound are read.
 func TestStoresPKCS12Iterations(t *testing.T) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "p12"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, cert := selfSigned(t, "p12")
 	const password = "p12-s3cret"
 	keyStore, err := pkcs12.Modern.Encode(k, cert, nil, password)
 	if err != nil {
@@ -214,20 +222,7 @@ func TestStoresPKCS12IterationsSeeds(t *testing.T) {
 	if os.Getenv("KCONNECT_WRITE_SEEDS") == "" {
 		t.Skip("KCONNECT_WRITE_SEEDS is not set")
 	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fuzz"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cert := selfSigned(t, "fuzz")
 	trust, err := pkcs12.Modern.EncodeTrustStore([]*x509.Certificate{cert}, "pw")
 	if err != nil {
 		t.Fatal(err)
