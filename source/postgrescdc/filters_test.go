@@ -11,8 +11,8 @@ import (
 	"github.com/kconnect-go/kconnect/connect"
 )
 
-// describe is a record as "<schema.table> <op> <after fields>", or
-// "<schema.table> tombstone".
+// describeRecord is a record as "<schema.table> <op> <image>[<fields>]"
+// for each of its before and after images, or "<schema.table> tombstone".
 func describeRecord(t *testing.T, prefix string, rec connect.Record) string {
 	t.Helper()
 	table := strings.TrimPrefix(rec.Topic, prefix+".")
@@ -28,6 +28,16 @@ func describeRecord(t *testing.T, prefix string, rec connect.Record) string {
 			}
 			out += " " + image + "[" + strings.Join(names, ",") + "]"
 		}
+	}
+	return out
+}
+
+// describeRecords describes each of recs, in order.
+func describeRecords(t *testing.T, prefix string, recs []connect.Record) []string {
+	t.Helper()
+	out := make([]string, len(recs))
+	for i, rec := range recs {
+		out[i] = describeRecord(t, prefix, rec)
 	}
 	return out
 }
@@ -78,11 +88,7 @@ func TestStreamFilters(t *testing.T) {
 			p.exec(t, `UPDATE s2.c SET x = $1`, fmt.Sprint(i))
 			p.exec(t, `UPDATE public.d SET x = $1`, fmt.Sprint(i))
 			p.exec(t, `UPDATE s1.a SET x = $1`, fmt.Sprint(i))
-			var got []string
-			for _, rec := range r.until(len(tc.want)) {
-				got = append(got, describeRecord(t, cfg["topic.prefix"], rec))
-			}
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, describeRecords(t, cfg["topic.prefix"], r.until(len(tc.want))))
 			r.quiet(200 * time.Millisecond)
 		})
 	}
@@ -118,11 +124,7 @@ func TestSkippedOperations(t *testing.T) {
 			p.exec(t, `UPDATE public.t SET v = 'b'`)
 			p.exec(t, `DELETE FROM public.t`)
 			p.exec(t, `TRUNCATE public.t`)
-			var got []string
-			for _, rec := range r.until(len(tc.want)) {
-				got = append(got, describeRecord(t, cfg["topic.prefix"], rec))
-			}
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, describeRecords(t, cfg["topic.prefix"], r.until(len(tc.want))))
 			r.quiet(300 * time.Millisecond)
 		})
 	}
@@ -139,12 +141,8 @@ func TestTombstonesOnDeleteFalse(t *testing.T) {
 	p.exec(t, `UPDATE public.t SET id = 2`)
 	p.exec(t, `DELETE FROM public.t`)
 	p.exec(t, `INSERT INTO public.t VALUES (3, 'c')`)
-	var got []string
-	for _, rec := range r.until(5) {
-		got = append(got, describeRecord(t, cfg["topic.prefix"], rec))
-	}
 	require.Equal(t, []string{"public.t c after[id,v]", "public.t d before[id,v]", "public.t c after[id,v]",
-		"public.t d before[id,v]", "public.t c after[id,v]"}, got)
+		"public.t d before[id,v]", "public.t c after[id,v]"}, describeRecords(t, cfg["topic.prefix"], r.until(5)))
 }
 
 // TestSnapshotModeNever: never, no_data's older name, takes no snapshot
