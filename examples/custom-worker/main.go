@@ -2,9 +2,16 @@
 // its own compiled in: what a JVM worker gets from a jar dropped into
 // plugin.path. It takes the same commands and files as kconnect, and its
 // connector configurations can name com.example.GreetingSource (or
-// Greeting) beside the built-in connectors:
+// Greeting) beside the built-in FileStream connectors:
 //
 //	go run ./examples/custom-worker standalone worker.properties greeting.properties
+//
+// It links no other plugin, so it stays as small as the worker can be (a
+// distributed worker of it idles at about 19 MiB). kconnect's own
+// connectors and converters are added the same way, each with its
+// libraries: cli.Plugins(GreetingSource(), sinkjdbc.Plugin()) for the
+// JDBC sink, or all.Options() (package runtime/cli/all) for every one of
+// them, as cmd/kconnect has.
 package main
 
 import (

@@ -88,6 +88,7 @@ var layers = []struct {
 	{"sink/*", kindConnector},
 	{"runtime", kindRuntime},
 	{"runtime/cli", kindRuntime},         // the worker program as a library, over the rest of the runtime
+	{"runtime/cli/all", kindRuntime},     // every plugin that comes with kconnect, as options of the program
 	{"runtime/distributed", kindRuntime}, // the distributed herder, over the worker's engine and the distributed building blocks
 	{"cmd", kindProgram},
 	{"examples", kindProgram},

@@ -1,29 +1,33 @@
 // Package cli is the kconnect worker program as a library: the command
-// line of cmd/kconnect, a drop-in for Kafka's connect-standalone that runs
-// the same worker and connector properties files unchanged, and, as a
-// first slice, for connect-distributed (see runtime/distributed for what
-// it does not do yet).
+// line of cmd/kconnect, a drop-in for Kafka's connect-standalone and
+// connect-distributed that runs the same worker and connector properties
+// files unchanged.
 //
-// A program that needs connectors, converters or transforms of its own
-// (what a JVM worker would load from plugin.path) is a main of a few
-// lines over Main, with its plugins compiled in:
+// A program over Main links only the plugins it names, as a JVM worker
+// loads only what its plugin.path holds: FileStreamSource and
+// FileStreamSink, Kafka's converters, and all of Kafka's single message
+// transforms and predicates are built in, and everything else is added
+// with Plugins. A worker with the connectors it runs compiled in is a
+// main of a few lines:
 //
 //	func main() {
 //		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //		defer stop()
-//		os.Exit(cli.Main(ctx, os.Args[1:], cli.Plugins(mysource.Plugin(), mysink.Plugin())))
+//		os.Exit(cli.Main(ctx, os.Args[1:], cli.Plugins(mysource.Plugin(), sinkjdbc.Plugin())))
 //	}
 //
-// Every connector, converter and transform that comes with kconnect is
-// built in: FileStreamSource and FileStreamSink, Kafka's converters, and
-// all of Kafka's single message transforms and predicates.
+// Package runtime/cli/all adds every connector and converter that comes
+// with kconnect, and the spooldir-schema command, as cmd/kconnect does.
+// Each family of plugins costs its libraries' code and their package
+// initialisation in every process of the program, whether a connector
+// uses it or not (BENCHMARKS.md measures each).
 //
 // The commands (kconnect help prints them, with every worker key):
 //
 //	kconnect standalone worker.properties [connector.properties|connector.json]...
+//	kconnect distributed worker.properties
 //	kconnect status URL
 //	kconnect version
-//	kconnect distributed worker.properties
 //
 // Run returns when its context is cancelled: the worker then stops every
 // connector, bounded by its shutdown and flush timeouts
@@ -42,21 +46,11 @@ import (
 	"runtime"
 
 	"github.com/kconnect-go/kconnect/connect"
-	avroconv "github.com/kconnect-go/kconnect/converter/avro"
-	jsonschemaconv "github.com/kconnect-go/kconnect/converter/jsonschema"
-	protoconv "github.com/kconnect-go/kconnect/converter/protobuf"
 	"github.com/kconnect-go/kconnect/internal/version"
 	"github.com/kconnect-go/kconnect/runtime/loglevels"
 	"github.com/kconnect-go/kconnect/runtime/worker"
-	sinkelasticsearch "github.com/kconnect-go/kconnect/sink/elasticsearch"
 	sinkfile "github.com/kconnect-go/kconnect/sink/file"
-	sinkjdbc "github.com/kconnect-go/kconnect/sink/jdbc"
-	sinkmongodb "github.com/kconnect-go/kconnect/sink/mongodb"
 	sourcefile "github.com/kconnect-go/kconnect/source/file"
-	sourcejdbc "github.com/kconnect-go/kconnect/source/jdbc"
-	sourcemongodb "github.com/kconnect-go/kconnect/source/mongodb"
-	"github.com/kconnect-go/kconnect/source/postgrescdc"
-	"github.com/kconnect-go/kconnect/source/spooldir"
 )
 
 // The exit codes of Main, as Kafka's connect-standalone uses them.
@@ -87,6 +81,7 @@ type settings struct {
 	levels     *loglevels.Levels // the log's levels by logger name
 	version    string
 	onReady    func(Ready)
+	commands   []Command
 }
 
 // Plugins adds connectors, converters, header converters, transforms and
@@ -94,6 +89,49 @@ type settings struct {
 // plugin.path: connector configurations find them by class name or alias.
 func Plugins(ps ...connect.Plugin) Option {
 	return func(s *settings) { s.plugins = append(s.plugins, ps...) }
+}
+
+// A Command is a command a program adds to the built-in ones, run as
+// "kconnect NAME ARGS...". Its name cannot be one of the built-in
+// commands'; a second command of one name is not run.
+type Command struct {
+	// Name is the command's word on the command line.
+	Name string
+	// Synopsis is its arguments as usage and help print them, after
+	// "kconnect NAME": "[-json] DIR".
+	Synopsis string
+	// Doc is what help prints below the synopsis: lines without
+	// indentation, which help indents.
+	Doc string
+	// Run runs the command with the arguments after its name, writing
+	// its output to out (see Output). An error that wraps ErrUsage makes
+	// Main return ExitUsage; any other error, ExitConfig.
+	Run func(ctx context.Context, args []string, out io.Writer) error
+}
+
+// ErrUsage marks a Command's error as a command line the command cannot
+// take: Main prints it and returns ExitUsage. Its text is "usage", to be
+// followed by the command's usage line:
+//
+//	fmt.Errorf("mycommand: %w: kconnect mycommand [-v] DIR", cli.ErrUsage)
+var ErrUsage = errors.New("usage")
+
+// Commands adds commands to the program (package runtime/cli/all adds
+// spooldir-schema this way).
+func Commands(cs ...Command) Option {
+	return func(s *settings) { s.commands = append(s.commands, cs...) }
+}
+
+// runCommand runs an added command, mapping its error to Main's exit codes.
+func runCommand(ctx context.Context, c Command, args []string, s *settings) error {
+	err := c.Run(ctx, args, s.stdout)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUsage):
+		return exit(ExitUsage, err)
+	}
+	return exit(ExitConfig, err)
 }
 
 // WorkerOptions adds options to the worker, applied after those the worker
@@ -207,7 +245,7 @@ func newSettings(opts []Option) *settings {
 
 func run(ctx context.Context, args []string, s *settings) error {
 	if len(args) == 0 {
-		usage(s.stderr)
+		usage(s.stderr, s)
 		return exit(ExitUsage, errors.New("no command given"))
 	}
 	cmd, rest := args[0], args[1:]
@@ -218,8 +256,6 @@ func run(ctx context.Context, args []string, s *settings) error {
 		return runDistributed(ctx, rest, s)
 	case "status":
 		return status(ctx, rest, s)
-	case "spooldir-schema":
-		return spoolSchema(ctx, rest, s)
 	case "version", "-version", "--version":
 		fmt.Fprintf(s.stdout, "kconnect %s\ncommit %s, %s\n", s.version, version.Commit(), runtime.Version())
 		return nil
@@ -227,7 +263,12 @@ func run(ctx context.Context, args []string, s *settings) error {
 		help(s.stdout, s)
 		return nil
 	}
-	usage(s.stderr)
+	for _, c := range s.commands {
+		if c.Name == cmd {
+			return runCommand(ctx, c, rest, s)
+		}
+	}
+	usage(s.stderr, s)
 	return exit(ExitUsage, fmt.Errorf("unknown command %q", cmd))
 }
 
@@ -239,17 +280,9 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// builtinPlugins are the connectors that come with kconnect, and Confluent's
-// AvroConverter, JsonSchemaConverter and ProtobufConverter; the worker
-// knows Kafka's converters and the transforms itself. The schema-registry
-// converters are here, not in the worker, so that a program embedding only
-// the worker links no schema registry client.
+// builtinPlugins are the FileStream connectors, on the program's
+// standard input and output; the worker knows Kafka's converters and
+// transforms itself.
 func builtinPlugins(s *settings) []connect.Plugin {
-	ps := []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout)), sinkjdbc.Plugin(),
-		sourcejdbc.Plugin(), avroconv.Plugin(), jsonschemaconv.Plugin(), protoconv.Plugin(), sinkmongodb.Plugin(), sinkelasticsearch.Plugin(),
-		postgrescdc.Plugin(), sourcemongodb.Plugin()}
-	for _, p := range spooldir.Plugins() {
-		ps = append(ps, p)
-	}
-	return ps
+	return []connect.Plugin{sourcefile.Plugin(sourcefile.Stdin(s.stdin)), sinkfile.Plugin(sinkfile.Stdout(s.stdout))}
 }

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -373,6 +374,57 @@ func TestVersionAndHelp(t *testing.T) {
 		"This program adds: com.example.Greeting"} {
 		require.Contains(t, help, want)
 	}
+}
+
+// A program's added command runs by its name with the arguments after
+// it, writing to the program's output; its usage errors exit ExitUsage,
+// other errors ExitConfig, and usage and help list it. A built-in command
+// keeps its name.
+func TestAddedCommand(t *testing.T) {
+	var got []string
+	echo := cli.Command{Name: "echo", Synopsis: "[-fail] WORD...", Doc: "Print the words.\nOne per line.",
+		Run: func(_ context.Context, args []string, out io.Writer) error {
+			got = args
+			switch {
+			case len(args) == 0:
+				return fmt.Errorf("echo: %w: kconnect echo [-fail] WORD...", cli.ErrUsage)
+			case args[0] == "-fail":
+				return errors.New("echo: failed as asked")
+			}
+			_, err := fmt.Fprintln(out, strings.Join(args, "\n"))
+			return err
+		}}
+	version := cli.Command{Name: "version", Run: func(context.Context, []string, io.Writer) error { return errors.New("shadowed") }}
+	main := func(args ...string) (int, string, string) {
+		var out, errOut syncbuf.Buffer
+		code := cli.Main(context.Background(), args, cli.Output(nil, &out, &errOut), cli.Commands(echo, version))
+		return code, out.String(), errOut.String()
+	}
+
+	code, out, errOut := main("echo", "a", "b")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "a\nb\n", out)
+	require.Equal(t, []string{"a", "b"}, got)
+
+	code, _, errOut = main("echo")
+	require.Equal(t, cli.ExitUsage, code)
+	require.Equal(t, "kconnect: echo: usage: kconnect echo [-fail] WORD...\n", errOut)
+
+	code, _, errOut = main("echo", "-fail")
+	require.Equal(t, cli.ExitConfig, code)
+	require.Contains(t, errOut, "echo: failed as asked")
+
+	code, out, _ = main("version")
+	require.Equal(t, 0, code)
+	require.True(t, strings.HasPrefix(out, "kconnect "), out)
+
+	code, _, errOut = main("nope")
+	require.Equal(t, cli.ExitUsage, code)
+	require.Contains(t, errOut, "  echo [-fail] WORD...\n")
+
+	code, out, _ = main("help")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "  kconnect echo [-fail] WORD...\n      Print the words.\n      One per line.\n")
 }
 
 func runMain(t *testing.T, args []string, out, errOut io.Writer) int {

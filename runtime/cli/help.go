@@ -7,14 +7,17 @@ import (
 	"text/tabwriter"
 )
 
-func usage(w io.Writer) {
+func usage(w io.Writer, s *settings) {
 	fmt.Fprint(w, `usage: kconnect <command> [arguments]
 
   standalone [-data-dir DIR] worker.properties [connector.properties|connector.json]...
   distributed worker.properties
   status URL
-  spooldir-schema [-json] [-pattern REGEX] [-no-header] [-key FIELD,...] DIR
-  version
+`)
+	for _, c := range s.commands {
+		fmt.Fprintf(w, "  %s %s\n", c.Name, c.Synopsis)
+	}
+	fmt.Fprint(w, `  version
   help
 
 Run "kconnect help" for the worker keys and how to add plugins.
@@ -48,21 +51,13 @@ USAGE
       cooperative) or sessioned (cooperative, with the internal requests
       signed). A write sent to a follower is forwarded
       to the leader, a task's restart to the worker running the task.
-      Not yet: Kafka client security settings.
 
   kconnect status URL
       Print the connectors and tasks of the Kafka Connect worker or cluster
       at URL (kconnect's or a JVM one's): state, worker and the first line
       of a failure's trace.
 
-  kconnect spooldir-schema [-json] [-pattern REGEX] [-no-header] [-separator CODEPOINT] [-key FIELD,...] DIR
-      Print the key.schema and value.schema lines kafka-connect-spooldir's
-      schema generation infers from the CSV files of DIR (JSON with -json),
-      to paste into a connector file: typed, optional fields, the union of
-      the files' columns. -key names the key's fields; -separator is
-      csv.separator.char (9 for TSV).
-
-  kconnect version
+%s  kconnect version
       Print the version.
 
 EXIT CODES
@@ -71,7 +66,7 @@ EXIT CODES
   its connector could not be created (the worker then stops).
 
 WORKER KEYS (worker.properties)
-`, s.version, keyDataDir)
+`, s.version, keyDataDir, addedCommands(s))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, k := range handledKeys {
 		fmt.Fprintf(tw, "  %s\t%s\n", k.key, k.help)
@@ -110,6 +105,11 @@ PLUGINS
     }
 
   and build it: it is this program, with your plugins beside the built-in ones.
+  Package github.com/kconnect-go/kconnect/runtime/cli/all adds every plugin
+  that comes with kconnect (cli.Main(ctx, os.Args[1:], all.Options()...)).
+  Each plugin's libraries are in every process of the program, whether a
+  connector uses them or not: name only the ones the worker runs to keep it
+  small.
 `)
 	if len(s.plugins) > 0 {
 		var names []string
@@ -118,4 +118,17 @@ PLUGINS
 		}
 		fmt.Fprintf(w, "\n  This program adds: %s\n", strings.Join(names, ", "))
 	}
+}
+
+// addedCommands is the help of the commands the program adds.
+func addedCommands(s *settings) string {
+	var b strings.Builder
+	for _, c := range s.commands {
+		fmt.Fprintf(&b, "  kconnect %s %s\n", c.Name, c.Synopsis)
+		for _, line := range strings.Split(c.Doc, "\n") {
+			fmt.Fprintf(&b, "      %s\n", line)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kconnect-go/kconnect/internal/jdbc"
+	"github.com/kconnect-go/kconnect/runtime/cli/all"
 )
 
-// The JDBC sink is built in: a connector file naming JdbcSinkConnector
-// writes a file's lines, hoisted into a struct, to a SQLite table.
-func TestJDBCSinkIsBuiltIn(t *testing.T) {
+// With all's plugins, a connector file naming JdbcSinkConnector writes a
+// file's lines, hoisted into a struct, to a SQLite table.
+func TestJDBCSinkWithAll(t *testing.T) {
 	dir := t.TempDir()
 	in, dbPath := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.db")
 	writeFile(t, in, "one\ntwo\nthree\n")
@@ -30,7 +31,7 @@ func TestJDBCSinkIsBuiltIn(t *testing.T) {
 		"transforms=hoist", "transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value",
 		"transforms.hoist.field=line", ""}, "\n"))
 
-	r := start(t, []string{"standalone", w, src, sink})
+	r := start(t, []string{"standalone", w, src, sink}, all.Options()...)
 	target, err := jdbc.ParseURL("jdbc:sqlite:" + dbPath)
 	require.NoError(t, err)
 	db, err := target.Open(context.Background(), "", "", nil)
@@ -59,10 +60,9 @@ func TestJDBCSinkIsBuiltIn(t *testing.T) {
 	require.NoError(t, r.stop(t))
 }
 
-// The JDBC source is built in: a connector file naming
-// JdbcSourceConnector copies a SQLite table's rows to a topic, which
-// FileStreamSink writes to a file.
-func TestJDBCSourceIsBuiltIn(t *testing.T) {
+// With all's plugins, a connector file naming JdbcSourceConnector copies
+// a SQLite table's rows to a topic, which FileStreamSink writes to a file.
+func TestJDBCSourceWithAll(t *testing.T) {
 	dir := t.TempDir()
 	dbPath, out := filepath.Join(dir, "in.db"), filepath.Join(dir, "out.txt")
 	target, err := jdbc.ParseURL("jdbc:sqlite:" + dbPath)
@@ -81,7 +81,7 @@ func TestJDBCSourceIsBuiltIn(t *testing.T) {
 	sink := writeFile(t, filepath.Join(dir, "sink.json"),
 		`{"name":"out","connector.class":"FileStreamSink","file":"`+out+`","topics":"db-words"}`)
 
-	r := start(t, []string{"standalone", w, src, sink})
+	r := start(t, []string{"standalone", w, src, sink}, all.Options()...)
 	var got string
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(out)

@@ -1,20 +1,20 @@
-package cli
+package all_test
 
 import (
 	"testing"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/runtime/cli/all"
 )
 
-// TestBuiltinSpoolDir: the worker program runs kafka-connect-spooldir's
-// connectors by their class names and aliases.
+// TestBuiltinSpoolDir: all adds kafka-connect-spooldir's connectors, by
+// their class names and aliases.
 func TestBuiltinSpoolDir(t *testing.T) {
-	ps := connect.Plugins(builtinPlugins(&settings{}))
+	ps := connect.Plugins(all.Plugins())
 	for _, name := range []string{
 		"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
 		"SpoolDirJsonSourceConnector", "SpoolDirSchemaLessJsonSource", "SpoolDirLineDelimitedSourceConnector",
 		"SpoolDirBinaryFileSource", "com.github.jcustenborder.kafka.connect.spooldir.elf.SpoolDirELFSourceConnector",
-		"FileStreamSource",
 	} {
 		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -22,10 +22,10 @@ func TestBuiltinSpoolDir(t *testing.T) {
 	}
 }
 
-// TestBuiltinAvroConverter: the worker program knows Confluent's
+// TestBuiltinAvroConverter: all adds Confluent's
 // AvroConverter and ProtobufConverter by their class names and aliases.
 func TestBuiltinAvroConverter(t *testing.T) {
-	ps := connect.Plugins(builtinPlugins(&settings{}))
+	ps := connect.Plugins(all.Plugins())
 	for _, name := range []string{"io.confluent.connect.avro.AvroConverter", "AvroConverter",
 		"io.confluent.connect.protobuf.ProtobufConverter", "ProtobufConverter"} {
 		if _, err := ps.Find(connect.ConverterPlugin, name); err != nil {
@@ -34,10 +34,10 @@ func TestBuiltinAvroConverter(t *testing.T) {
 	}
 }
 
-// TestBuiltinJsonSchemaConverter: the worker program knows Confluent's
+// TestBuiltinJsonSchemaConverter: all adds Confluent's
 // JsonSchemaConverter by its class name and alias.
 func TestBuiltinJsonSchemaConverter(t *testing.T) {
-	ps := connect.Plugins(builtinPlugins(&settings{}))
+	ps := connect.Plugins(all.Plugins())
 	for _, name := range []string{"io.confluent.connect.json.JsonSchemaConverter", "JsonSchemaConverter"} {
 		if _, err := ps.Find(connect.ConverterPlugin, name); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -45,10 +45,10 @@ func TestBuiltinJsonSchemaConverter(t *testing.T) {
 	}
 }
 
-// TestBuiltinPostgresCDC: the worker program runs the PostgreSQL change
+// TestBuiltinPostgresCDC: all adds the PostgreSQL change
 // data capture source by Debezium's class name and its alias.
 func TestBuiltinPostgresCDC(t *testing.T) {
-	ps := connect.Plugins(builtinPlugins(&settings{}))
+	ps := connect.Plugins(all.Plugins())
 	for _, name := range []string{"io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector"} {
 		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -56,10 +56,10 @@ func TestBuiltinPostgresCDC(t *testing.T) {
 	}
 }
 
-// TestBuiltinMongoSource: the worker program runs the MongoDB source by the
+// TestBuiltinMongoSource: all adds the MongoDB source by the
 // official connector's class name and its alias.
 func TestBuiltinMongoSource(t *testing.T) {
-	ps := connect.Plugins(builtinPlugins(&settings{}))
+	ps := connect.Plugins(all.Plugins())
 	for _, name := range []string{"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSourceConnector"} {
 		if _, err := ps.Find(connect.SourcePlugin, name); err != nil {
 			t.Errorf("%s: %v", name, err)

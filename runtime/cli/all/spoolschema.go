@@ -1,29 +1,43 @@
-package cli
+package all
 
 import (
 	"context"
-	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kconnect-go/kconnect/runtime/cli"
 	"github.com/kconnect-go/kconnect/source/spooldir"
 )
 
-// spoolSchema prints the key.schema and value.schema lines that
-// kafka-connect-spooldir's schema generation would infer from the CSV (or
-// JSON) files of a directory, as a properties file's lines to paste into a
-// connector file.
-func spoolSchema(_ context.Context, args []string, s *settings) error {
-	fs := newFlags("spooldir-schema")
+const spoolSchemaSynopsis = "[-json] [-pattern REGEX] [-no-header] [-separator CODEPOINT] [-key FIELD,...] DIR"
+
+// SpoolDirSchema is the spooldir-schema command: it prints the key.schema
+// and value.schema lines that kafka-connect-spooldir's schema generation
+// would infer from the CSV (or JSON) files of a directory, as a
+// properties file's lines to paste into a connector file.
+func SpoolDirSchema() cli.Command {
+	return cli.Command{Name: "spooldir-schema", Synopsis: spoolSchemaSynopsis,
+		Doc: `Print the key.schema and value.schema lines kafka-connect-spooldir's
+schema generation infers from the CSV files of DIR (JSON with -json),
+to paste into a connector file: typed, optional fields, the union of
+the files' columns. -key names the key's fields; -separator is
+csv.separator.char (9 for TSV).`,
+		Run: spoolSchema}
+}
+
+func spoolSchema(_ context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("spooldir-schema", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	jsonFiles := fs.Bool("json", false, "")
 	pattern := fs.String("pattern", "", "")
 	noHeader := fs.Bool("no-header", false, "")
 	keys := fs.String("key", "", "")
 	sep := fs.Int("separator", ',', "")
-	const use = "spooldir-schema: usage: kconnect spooldir-schema [-json] [-pattern REGEX] [-no-header] [-separator CODEPOINT] [-key FIELD,...] DIR"
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return exit(ExitUsage, errors.New(use))
+		return fmt.Errorf("spooldir-schema: %w: kconnect spooldir-schema %s", cli.ErrUsage, spoolSchemaSynopsis)
 	}
 	class, config := spooldir.CsvClass, map[string]string{
 		"input.path":                   fs.Arg(0),
@@ -41,10 +55,10 @@ func spoolSchema(_ context.Context, args []string, s *settings) error {
 	}
 	key, value, err := spooldir.GenerateSchemas(class, config)
 	if err != nil {
-		return exit(ExitConfig, fmt.Errorf("spooldir-schema: %w", err))
+		return fmt.Errorf("spooldir-schema: %w", err)
 	}
-	fmt.Fprintf(s.stdout, "key.schema=%s\nvalue.schema=%s\n", propertyValue(key), propertyValue(value))
-	return nil
+	_, err = fmt.Fprintf(out, "key.schema=%s\nvalue.schema=%s\n", propertyValue(key), propertyValue(value))
+	return err
 }
 
 // propertyValue escapes a value for a Java properties file, which reads
