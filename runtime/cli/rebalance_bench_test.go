@@ -302,19 +302,23 @@ func settled(via *benchWorker, ids map[string]int) bool {
 }
 
 // rssMiB reads a process's resident set size.
-func rssMiB(t *testing.T, pid int) float64 {
+func rssMiB(t *testing.T, pid int) float64 { return procStatusMiB(t, pid, "VmRSS") }
+
+// procStatusMiB reads a size in kB of /proc/<pid>/status (VmRSS, RssAnon)
+// as MiB.
+func procStatusMiB(t *testing.T, pid int, field string) float64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return kb / 1024
 		}
 	}
-	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 
