@@ -105,13 +105,16 @@ func parseDistributedConfig(cfg *workerConfig, log *slog.Logger) (distributed.Co
 	dc.HeartbeatInterval = time.Duration(num(keyHeartbeat, 3000, 1)) * time.Millisecond
 	dc.SessionTimeout = time.Duration(num(keySessionTimeout, 10000, 1)) * time.Millisecond
 	dc.RebalanceTimeout = time.Duration(num(keyRebalanceTimeout, 60000, 1)) * time.Millisecond
-	// Kafka's default is "sessioned"; kconnect's stays eager. Kafka's
+	// Kafka's default is "sessioned", and so is the program's: a worker
+	// offering less would take a JVM worker's group down to it. Kafka's
 	// settings name the eager protocol "eager", its JoinGroup "default":
 	// both are taken.
 	switch v := strings.TrimSpace(p[keyConnectProtocol]); strings.ToLower(v) {
+	case "":
+		dc.Protocol = "sessioned"
 	case "eager":
 		dc.Protocol = "default"
-	case "", "default", "compatible", "sessioned":
+	case "default", "compatible", "sessioned":
 		dc.Protocol = v
 	default:
 		bad(keyConnectProtocol, "want eager, compatible or sessioned, got %q", v)

@@ -62,7 +62,9 @@ func TestDistributedBacklogMemory(t *testing.T) {
 	for _, topic := range []string{configs, status, offsets} {
 		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	}
-	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets)
+	// Eager: the dead worker's tasks move once the group drops it, with
+	// no scheduled.rebalance.max.delay.ms to wait.
+	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets, "connect.protocol=eager")
 	workers := []*workerProcess{startWorker(0, 0), startWorker(1, 0)}
 
 	topic := testkafka.Topic(t, "backlog")

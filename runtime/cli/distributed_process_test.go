@@ -166,12 +166,32 @@ func (w *workerProcess) url(path string) string { return w.ready.Listeners[0] + 
 
 // TestDistributedProcesses runs three worker processes in one group on a
 // real broker: a connector's tasks spread over all three, each reports
-// every task RUNNING, and a config written through one is served by all.
+// every task RUNNING, and a config written through one is served by all;
+// then one is killed while counting, and all are restarted in turn. It
+// runs under the program's default protocol, sessioned (with a short
+// scheduled.rebalance.max.delay.ms, which holds a killed worker's tasks
+// back), and under eager.
 func TestDistributedProcesses(t *testing.T) {
 	if !testkafka.Real() {
 		testenv.Record(t, testenv.Skip)
 		t.Skipf("integration test: set %s to run worker processes against a real broker", testkafka.BrokersEnv)
 	}
+	for _, p := range []struct {
+		name        string
+		delay       time.Duration
+		extra       []string
+		cooperative bool
+	}{
+		{"sessioned", 2 * time.Second, []string{"scheduled.rebalance.max.delay.ms=2000"}, true},
+		{"eager", 0, []string{"connect.protocol=eager"}, false},
+	} {
+		t.Run(p.name, func(t *testing.T) { runProcesses(t, p.delay, p.cooperative, p.extra...) })
+	}
+}
+
+// runProcesses is TestDistributedProcesses under one protocol: extra are
+// its worker properties, delay its scheduled.rebalance.max.delay.ms.
+func runProcesses(t *testing.T, delay time.Duration, cooperative bool, extra ...string) {
 	began := time.Now()
 	brokers := testkafka.Brokers(t)
 	dir := t.TempDir()
@@ -183,7 +203,7 @@ func TestDistributedProcesses(t *testing.T) {
 		testkafka.DeleteTopicAtCleanup(t, brokers, topic)
 	}
 
-	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets)
+	startWorker := workerStarter(t, brokers, dir, group, configs, status, offsets, extra...)
 	workers := make([]*workerProcess, 3)
 	for i := range workers {
 		workers[i] = startWorker(i, 0)
@@ -244,8 +264,8 @@ func TestDistributedProcesses(t *testing.T) {
 		require.Equal(t, "6", got["tasks.max"])
 	}
 
-	killWorkerWhileCounting(t, brokers, workers, status)
-	rollingRestart(t, brokers, workers, startWorker, status, false)
+	killWorkerWhileCounting(t, brokers, workers, status, delay)
+	rollingRestart(t, brokers, workers, startWorker, status, cooperative)
 	t.Logf("took %v", time.Since(began).Round(time.Millisecond))
 }
 
@@ -281,10 +301,11 @@ func workerStarter(t *testing.T, brokers []string, dir, group, configs, status, 
 
 // killWorkerWhileCounting kills -9 a worker running a task of a counting
 // source, and checks that its tasks run on the others within the session
-// timeout plus a rebalance, that every number arrives, that numbers
+// timeout plus delay (the group's scheduled.rebalance.max.delay.ms, 0
+// under eager) plus a rebalance, that every number arrives, that numbers
 // arrive twice only as a replay from the last committed offset, and that
 // the status topic never shows a task RUNNING on two workers at once.
-func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerProcess, statusTopic string) {
+func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerProcess, statusTopic string, delay time.Duration) {
 	const tasks, limit = 3, 300
 	topic := testkafka.Topic(t, "killed")
 	testkafka.CreateTopic(t, brokers, topic, 1, nil)
@@ -355,8 +376,9 @@ func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerPr
 	t.Logf("killed worker %d (tasks %v) with %d numbers of task 0 written", victim, victimTasks, atKill)
 	survivor := workers[(victim+1)%len(workers)]
 
-	// Its tasks run elsewhere within session.timeout.ms plus a rebalance
-	// (rebalance.timeout.ms bounds the rebalance).
+	// Its tasks run elsewhere within session.timeout.ms, plus
+	// scheduled.rebalance.max.delay.ms under the cooperative protocols,
+	// plus a rebalance (rebalance.timeout.ms bounds the rebalance).
 	require.Eventually(t, func() bool {
 		st = connectorStatus{}
 		code, body := doJSON(t, http.MethodGet, survivor.url("connectors/count/status"), "")
@@ -369,7 +391,7 @@ func killWorkerWhileCounting(t *testing.T, brokers []string, workers []*workerPr
 			}
 		}
 		return true
-	}, 6*time.Second+10*time.Second, 100*time.Millisecond, "status after the kill: %+v", st)
+	}, 6*time.Second+delay+10*time.Second, 100*time.Millisecond, "status after the kill: %+v", st)
 	t.Logf("tasks running on the other workers %v after the kill", time.Since(killed).Round(time.Millisecond))
 
 	// Every number of every task arrives.

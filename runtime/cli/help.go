@@ -46,10 +46,14 @@ USAGE
       kept in config.storage.topic, status.storage.topic and
       offset.storage.topic (created when missing, with
       *.replication.factor and *.partitions), shared by every worker of
-      the group, JVM ones included. connect.protocol=default (eager
-      rebalancing, kconnect's default), compatible (incremental
-      cooperative) or sessioned (cooperative, with the internal requests
-      signed). A write sent to a follower is forwarded
+      the group, JVM ones included. connect.protocol=sessioned (Kafka's
+      default and the program's: incremental cooperative rebalancing, with
+      the internal requests signed), compatible (cooperative, unsigned) or
+      eager (every worker stops everything at each rebalance). A crashed
+      worker's work moves after scheduled.rebalance.max.delay.ms under the
+      cooperative protocols (5 minutes by default, as in Kafka); one that
+      stopped cleanly has its work moved at once.
+      A write sent to a follower is forwarded
       to the leader, a task's restart to the worker running the task.
 
   kconnect status URL

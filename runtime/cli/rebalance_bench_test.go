@@ -95,7 +95,7 @@ func TestRebalanceTimes(t *testing.T) {
 	dropPageCache(t, bin)
 	kinds := []benchKind{
 		{"kconnect (eager)", func(t *testing.T, props map[string]string) *benchWorker {
-			return startKconnect(t, bin, brokers, props, nil)
+			return startKconnect(t, bin, brokers, props, map[string]string{"connect.protocol": "eager"})
 		}, false},
 		{"kconnect (sessioned)", func(t *testing.T, props map[string]string) *benchWorker {
 			return startKconnect(t, bin, brokers, props, map[string]string{"connect.protocol": "sessioned"})

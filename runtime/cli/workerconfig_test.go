@@ -161,10 +161,10 @@ func TestDistributedExactlyOnceSourceSupport(t *testing.T) {
 
 // TestDistributedConnectProtocol: connect.protocol takes Kafka's values
 // ("eager", "compatible", "sessioned", any case) and the eager protocol's
-// JoinGroup name, "default".
+// JoinGroup name, "default"; unset, it is "sessioned", as in Kafka.
 func TestDistributedConnectProtocol(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	for v, want := range map[string]string{"eager": "default", "EAGER": "default", "default": "default", "compatible": "compatible", "sessioned": "sessioned", "": ""} {
+	for v, want := range map[string]string{"eager": "default", "EAGER": "default", "default": "default", "compatible": "compatible", "sessioned": "sessioned", "": "sessioned"} {
 		c, err := parseWorkerConfigFor(true, "w.properties", map[string]string{
 			"bootstrap.servers": "k1:9092", "group.id": "g", "config.storage.topic": "c",
 			"offset.storage.topic": "o", "status.storage.topic": "s", "connect.protocol": v,
