@@ -371,7 +371,7 @@ func TestVersionAndHelp(t *testing.T) {
 		"rest.advertised.port", "rest.advertised.listener", "key.converter", "value.converter", "header.converter",
 		"plugin.path", "config.providers", "connector.client.config.override.policy", "cli.Plugins(",
 		"rest.extension.classes", "BasicAuthSecurityRestExtension", "kconnect.rest.jaas.config.file",
-		"This program adds: com.example.Greeting"} {
+		"This program adds:\n    com.example.Greeting\n"} {
 		require.Contains(t, help, want)
 	}
 }

@@ -120,7 +120,7 @@ PLUGINS
 		for _, p := range s.plugins {
 			names = append(names, p.Info().Class)
 		}
-		fmt.Fprintf(w, "\n  This program adds: %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "\n  This program adds:\n    %s\n", strings.Join(names, "\n    "))
 	}
 }
 
