@@ -7,7 +7,7 @@
 //	go run ./examples/custom-worker standalone worker.properties greeting.properties
 //
 // It links no other plugin, so it stays as small as the worker can be (a
-// distributed worker of it idles at about 19 MiB). kconnect's own
+// distributed worker of it idles at about 20 MiB). kconnect's own
 // connectors and converters are added the same way, each with its
 // libraries: cli.Plugins(GreetingSource(), sinkjdbc.Plugin()) for the
 // JDBC sink, or all.Options() (package runtime/cli/all) for every one of

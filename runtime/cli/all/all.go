@@ -8,7 +8,7 @@
 // the MongoDB and Elasticsearch clients, the schema registry converters'
 // Avro, JSON Schema and Protobuf libraries), and every process of the
 // program runs their package initialisation: a distributed worker idles
-// at about 34 MiB with all of them against 19 MiB with FileStream alone
+// at about 35 MiB with all of them against 20 MiB with FileStream alone
 // (BENCHMARKS.md). A worker that runs a few of them is leaner naming them
 // itself, with cli.Plugins.
 package all
