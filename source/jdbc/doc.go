@@ -122,7 +122,9 @@
 // PRIMARY KEY assigns, and CURRENT_TIMESTAMP values, in order; ids and
 // timestamps an application chooses before that are not covered.
 // validate.non.null (the default) fails a task whose incrementing column
-// is nullable, or whose timestamp columns all are. timestamp.initial starts the timestamp
+// is nullable, or whose timestamp columns all are; a primary key column
+// is not nullable, as in Confluent's dialects, though SQLite's catalog
+// says it may be null (an INTEGER PRIMARY KEY too). timestamp.initial starts the timestamp
 // modes from an epoch millisecond (-1: the database's now) when no offset
 // is committed.
 //

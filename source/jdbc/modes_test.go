@@ -199,6 +199,34 @@ func TestConfigErrors(t *testing.T) {
 	require.NoError(t, start2(c))
 }
 
+// TestPrimaryKeyOffsetColumnNotNull reads, with validate.non.null, on an
+// incrementing column that is the table's primary key without NOT NULL:
+// SQLite's catalog says such a column may be null (only INTEGER PRIMARY
+// KEY cannot be), and Confluent's dialects take every primary key column
+// for NOT NULL, so a JVM deployment's configuration over such a table
+// runs unchanged.
+func TestPrimaryKeyOffsetColumnNotNull(t *testing.T) {
+	db := jdbctest.SQLite(t)
+	f := &fixture{t: t, db: db}
+	f.exec(`CREATE TABLE "rowid" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "name" TEXT)`)
+	f.exec(`CREATE TABLE "pk" ("id" BIGINT, "ts" TIMESTAMP, "name" TEXT, PRIMARY KEY ("id", "ts"))`)
+	f.exec(`INSERT INTO "rowid" ("name") VALUES ('a'), ('b')`)
+	f.exec(`INSERT INTO "pk" ("id", "ts", "name") VALUES (1, '2026-01-02 03:04:05', 'a'), (2, '2026-01-02 03:04:06', 'b')`)
+	for _, cfg := range []map[string]string{
+		config(db, "mode", "incrementing", "incrementing.column.name", "id", "table.whitelist", "rowid"),
+		config(db, "mode", "incrementing", "incrementing.column.name", "id", "table.whitelist", "pk"),
+	} {
+		offsets := connecttest.NewOffsets()
+		r := start(t, cfg, offsets, 1)
+		require.Len(t, r.poll(offsets, 2), 2, "%v", cfg)
+	}
+	require.NoError(t, start2(config(db, "mode", "timestamp", "timestamp.column.name", "ts", "table.whitelist", "pk")))
+	// A column that is neither NOT NULL nor in the key is still refused.
+	f.exec(`CREATE TABLE "loose" ("id" INTEGER, "name" TEXT)`)
+	require.ErrorContains(t, start2(config(db, "mode", "incrementing", "incrementing.column.name", "id",
+		"table.whitelist", "loose")), "validate.non.null")
+}
+
 func start2(cfg map[string]string) error {
 	ctx := context.Background()
 	r := &run{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -223,16 +224,20 @@ func (t *task) prepare(ctx context.Context, q *querier) (bool, error) {
 		}
 		q.incCol = col
 	}
-	if err := t.checkColumns(q, cols); err != nil {
+	var pk []string
+	if t.s.keyByPK || t.s.validateNonNull && (usesInc(t.s.mode) || usesTS(t.s.mode)) {
+		if pk, err = t.d.PrimaryKey(ctx, t.db, q.id); err != nil {
+			return false, err
+		}
+	}
+	if err := t.checkColumns(q, cols, pk); err != nil {
 		return false, err
 	}
 	if q.bits, err = t.d.BitLengths(ctx, t.db, q.id); err != nil {
 		return false, err
 	}
 	if t.s.keyByPK {
-		if q.pk, err = t.d.PrimaryKey(ctx, t.db, q.id); err != nil {
-			return false, err
-		}
+		q.pk = pk
 		if len(q.pk) == 0 {
 			t.noKey(q, "the table has no primary key")
 		}
@@ -269,11 +274,17 @@ func (t *task) noKey(q *querier, why string) {
 // checkColumns fails when one of the incrementing and timestamp columns
 // is missing or, with validate.non.null, as Confluent checks, when the
 // incrementing column is nullable or every timestamp column is (the
-// COALESCE of several is null only when all are).
-func (t *task) checkColumns(q *querier, cols []jdbc.ColumnInfo) error {
+// COALESCE of several is null only when all are). A column of the primary
+// key pk is not nullable, whatever the catalog says, as in Confluent's
+// dialects: SQLite's says a key column without NOT NULL may be null, even
+// an INTEGER PRIMARY KEY, which cannot be.
+func (t *task) checkColumns(q *querier, cols []jdbc.ColumnInfo, pk []string) error {
 	find := func(name string) (jdbc.ColumnInfo, error) {
 		for _, c := range cols {
 			if strings.EqualFold(c.Name, name) {
+				if slices.ContainsFunc(pk, func(k string) bool { return strings.EqualFold(k, c.Name) }) {
+					c.Nullable = false
+				}
 				return c, nil
 			}
 		}
