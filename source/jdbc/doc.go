@@ -176,7 +176,12 @@
 // bit strings BYTES (the bits packed from the first byte's highest;
 // Confluent reads the bit string's text as a decimal number there);
 // MySQL's YEAR is a Date (January 1st), BIT(1..8) and TINYINT(1) INT8s
-// and longer BITs INT64s (where Confluent fails). Columns of the types
+// and longer BITs INT64s (where Confluent fails). SQLite's INTEGER is an
+// INT64 and REAL a FLOAT64, as SQLite stores them: Confluent's SQLite
+// dialect maps them to INT32 and FLOAT32 and reads them with getInt and
+// getFloat, which drop a larger integer's high bits and a double's
+// precision, so a table read by both has those fields' types differ
+// (TestDistributedJDBCTakeoverFromJVM in runtime/cli shows it). Columns of the types
 // Confluent leaves out (PostgreSQL's arrays, interval, inet, cidr,
 // macaddr, varbit, geometric, range and domain types, ...) are left out
 // of the records too, with a warning naming the column, once per table.
