@@ -21,8 +21,8 @@
 //
 // Extra capabilities are small interfaces a Connector or Task may also
 // implement, found by type assertion as database/sql finds driver
-// capabilities: Committer, RecordCommitter, ExactlyOnceConnector,
-// BoundaryDefiner, OffsetAlterer.
+// capabilities: Committer, RecordCommitter, OffsetUpdater,
+// ExactlyOnceConnector, BoundaryDefiner, OffsetAlterer.
 //
 // A connector logs through the logger its context gives it,
 // ConnectorContext.Logger or TaskContext.Logger, typically kept in Start:
@@ -73,8 +73,8 @@ type ConnectorContext interface {
 
 // Task reads records from the source. The runtime calls its methods from one
 // goroutine: Start, then Poll repeatedly, then Stop once Poll has returned
-// for the last time. Only the optional Committer and RecordCommitter
-// methods may run concurrently with Poll.
+// for the last time. Only the optional Committer, RecordCommitter and
+// OffsetUpdater methods may run concurrently with Poll.
 type Task interface {
 	// Start prepares the task with its configuration (one of the
 	// connector's TaskConfigs). Read committed offsets here, from
@@ -170,6 +170,28 @@ type RecordCommitter interface {
 	CommitRecord(r *connect.Record, md *RecordMetadata) error
 }
 
+// OffsetUpdater is an optional Task capability, kconnect's own (KIP-910
+// proposed it for Kafka Connect as SourceTask.updateOffsets; Kafka has not
+// adopted it, so a JVM worker never calls it): UpdateOffsets is called at every
+// offset commit, before the offsets are written, with the partitions and
+// offsets about to be committed (none when the task has nothing new to
+// commit: it is called on an idle task's commits too), and returns offsets
+// of other partitions to commit with them, in the same write (the same
+// transaction, with exactly-once delivery). It lets a task record progress
+// that no record carries, or keep a second partition in step with one
+// being committed.
+//
+// As KIP-910 has it, only partitions not among committing are added: an
+// offset returned for one of them is ignored, as is one with a zero
+// Partition or Offset (UpdateOffsets cannot delete an offset). A nil
+// result adds nothing. An error or a panic is logged and the commit goes
+// on without the added offsets. committing is the runtime's, valid only
+// until UpdateOffsets returns. It may run concurrently with Poll, and
+// should be quick: the commit waits for it.
+type OffsetUpdater interface {
+	UpdateOffsets(ctx context.Context, committing []OffsetChange) ([]OffsetChange, error)
+}
+
 // ExactlyOnceSupport says whether a connector can run with exactly-once
 // delivery.
 type ExactlyOnceSupport uint8
@@ -195,8 +217,9 @@ type BoundaryDefiner interface {
 	CanDefineTransactionBoundaries(config map[string]string) bool
 }
 
-// OffsetChange is one partition's new offset in an offset alteration; the
-// zero Offset means reset (forget the partition's offset).
+// OffsetChange is one partition's new offset: in an offset alteration,
+// where the zero Offset means reset (forget the partition's offset), or
+// in an offset commit (OffsetUpdater).
 type OffsetChange struct {
 	Partition connect.SourcePartition
 	Offset    connect.Offset

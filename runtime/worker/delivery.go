@@ -269,7 +269,7 @@ func (d *atLeastOnce) commit(ctx context.Context) bool {
 		return false
 	}
 	offs := st.sub.committable()
-	if len(offs) == 0 {
+	if len(offs) == 0 && st.offsetUpdater == nil {
 		return true
 	}
 	entries := make([]offset.Entry, len(offs))
@@ -278,6 +278,11 @@ func (d *atLeastOnce) commit(ctx context.Context) bool {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.w.opts.flushTimeout)
 	defer cancel()
+	// Called on idle commits too, as KIP-910 has it:
+	// the task may have progress to record that no record carries.
+	if entries = st.updateOffsets(cctx, entries); len(entries) == 0 {
+		return true
+	}
 	began := time.Now()
 	err := st.offsets.put(cctx, entries, st.log)
 	st.metrics.OffsetCommit(err == nil, time.Since(began))

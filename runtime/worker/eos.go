@@ -478,6 +478,10 @@ func (d *transactional) commit(ctx context.Context) (err error) {
 			entries = append(entries, offset.Entry{Partition: po.partition, Offset: po.offset})
 		}
 	}
+	// Before the transaction is known to be needed: the offsets the task
+	// adds are committed even by an idle task (without records, in a
+	// transaction of their own), as KIP-910 has it.
+	entries = st.updateOffsets(ctx, entries)
 	d.entries = entries
 	defer clear(d.entries)
 	if !d.open && len(entries) == 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kconnect-go/kconnect/connect"
+	"github.com/kconnect-go/kconnect/offset"
 	"github.com/kconnect-go/kconnect/source"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -43,7 +44,9 @@ type sourceTask struct {
 	metrics  TaskMetrics
 	// recordCommitter is the task's RecordCommitter, if it has one.
 	recordCommitter source.RecordCommitter
-	topics          topicCreator
+	// offsetUpdater is the task's OffsetUpdater, if it has one.
+	offsetUpdater source.OffsetUpdater
+	topics        topicCreator
 	// offsets is where the task reads and commits offsets: its
 	// connector's (sourceOffsets), which the task does not close.
 	offsets *sourceOffsets
@@ -162,6 +165,7 @@ func (st *sourceTask) producerOpts() []kgo.Opt {
 func (st *sourceTask) run(ctx context.Context, t *taskRun) (err error) {
 	d := st.delivery
 	st.recordCommitter, _ = st.task.(source.RecordCommitter)
+	st.offsetUpdater, _ = st.task.(source.OffsetUpdater)
 	// The producer's own context is cancelled only when the brokers are
 	// known not to answer (silenceProducer), so that closing it then does
 	// not wait a second for its last client-metrics push.
@@ -523,6 +527,50 @@ func (st *sourceTask) taskCommit(ctx context.Context) {
 			st.log.Warn("task Commit failed", "err", err)
 		}
 	}
+}
+
+// updateOffsets returns entries, the offsets about to be committed, with
+// the offsets the task's OffsetUpdater adds to them appended: those of
+// partitions not among entries, as KIP-910 takes them. A
+// failure or panic of UpdateOffsets is logged, not the task's, and adds
+// nothing, so that the commit of the task's own offsets goes on.
+func (st *sourceTask) updateOffsets(ctx context.Context, entries []offset.Entry) []offset.Entry {
+	if st.offsetUpdater == nil {
+		return entries
+	}
+	committing := make([]source.OffsetChange, len(entries))
+	for i, e := range entries {
+		committing[i] = source.OffsetChange{Partition: e.Partition, Offset: e.Offset}
+	}
+	var added []source.OffsetChange
+	err := safeCall(func() (err error) {
+		added, err = st.offsetUpdater.UpdateOffsets(ctx, committing)
+		return err
+	})
+	if err != nil {
+		st.log.Warn("task UpdateOffsets failed; committing its records' offsets alone", "partitions", len(entries), "err", err)
+		return entries
+	}
+	if len(added) == 0 {
+		return entries
+	}
+	// Partitions are compared by value, as the offsets topic keys them.
+	seen := make(map[string]bool, len(entries)+len(added))
+	for _, e := range entries {
+		seen[string(e.Partition.AppendJSON(nil))] = true
+	}
+	for _, c := range added {
+		if c.Partition.IsZero() || c.Offset.IsZero() {
+			continue
+		}
+		key := string(c.Partition.AppendJSON(nil))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		entries = append(entries, offset.Entry{Partition: c.Partition, Offset: c.Offset})
+	}
+	return entries
 }
 
 // commitRecord calls the task's CommitRecord, a failure or panic of which
