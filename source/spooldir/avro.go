@@ -44,6 +44,9 @@ func (af *avroFormat) jvmDone(n int64) func(position) bool {
 	return func(p position) bool { return p.records >= n }
 }
 
+// jvmOffset: spooldir's Avro task, given offset n, skips n records.
+func (af *avroFormat) jvmOffset(p position) int64 { return p.records }
+
 const (
 	avroMagic = "Obj\x01"
 	// maxAvroBlock bounds a block, as stored and once decompressed: a

@@ -382,6 +382,12 @@ func (cf *csvFormat) jvmDone(n int64) func(position) bool {
 	return func(p position) bool { return p.line >= n }
 }
 
+// jvmOffset: spooldir's CSV task, given offset n, reads rows until opencsv
+// has read n lines in all (header and csv.skip.lines included, which its
+// committed offsets leave out), the row ending at line n the last one it
+// skips.
+func (cf *csvFormat) jvmOffset(p position) int64 { return p.line }
+
 // validUTF8 replaces malformed UTF-8 in cells by U+FFFD, as Java's decoder
 // does with spooldir's csv.file.charset.
 func validUTF8(cells []string) {

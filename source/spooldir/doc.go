@@ -69,7 +69,16 @@
 //     lines; spooldir's off-by-one on resume left out), so a file the JVM
 //     worker was partway through is not read again. Such an offset is the
 //     name's, as in spooldir: a new file reusing the name of a file the
-//     JVM worker read partway loses as many records.
+//     JVM worker read partway loses as many records. The other way, each
+//     commit of a CSV, JSON or Avro file's offset also writes, under its
+//     {"fileName"} partition (source.OffsetUpdater), the "offset" from
+//     which spooldir resumes right after the same record (its skip loop's
+//     count, off-by-one included), so a JVM worker taking over reads on
+//     where this one stopped; spooldir's line-delimited task reads every
+//     file from its top whatever its offset. That offset carries the
+//     file's identity keys too, which spooldir ignores, and one whose
+//     identity is not the file's is ignored here, so a new file reusing
+//     the name is still read from its start.
 //   - A processing flag (processing.file.extension) left by a task that
 //     crashed is removed when the task owning the file starts again; the
 //     file resumes from its committed offset. A move to finished.path cut

@@ -51,6 +51,10 @@ func (jf *jsonFormat) jvmDone(n int64) func(position) bool {
 	return func(p position) bool { return p.records > n }
 }
 
+// jvmOffset: spooldir's JSON task, given offset n, skips n values (its
+// committed offsets are the index of the last, one fewer).
+func (jf *jsonFormat) jvmOffset(p position) int64 { return p.records }
+
 type jsonReader struct {
 	f   *jsonFormat
 	s   jsonStream

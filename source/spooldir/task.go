@@ -156,6 +156,10 @@ type current struct {
 // Kafka's answer, when the polled record is long out of the CPU's caches.
 var _ source.Committer = (*task)(nil)
 
+// The task mirrors its files' offsets under their JVM spooldir partitions
+// (see UpdateOffsets).
+var _ source.OffsetUpdater = (*task)(nil)
+
 func (t *task) Start(ctx context.Context, config map[string]string, tc source.TaskContext) error {
 	t.tc = tc
 	t.log = loggerOf(tc)
@@ -388,8 +392,10 @@ type jvmFormat interface {
 // Kafka Connect's offset store keeps them for the connector's name), so
 // that a file a JVM worker was partway through is read on rather than
 // again. Such an offset is keyed by the name alone: a new file reusing the
-// name of one the JVM read loses as many records, as with spooldir. It
-// returns readErr when the file cannot be read, err when the offset cannot.
+// name of one the JVM read loses as many records, as with spooldir; but
+// one this connector mirrored (UpdateOffsets) carries its file's identity
+// and is ignored for another file. It returns readErr when the file cannot
+// be read, err when the offset cannot.
 func (t *task) resumeJVM(ctx context.Context, f *fileInfo, r reader) (readErr, err error) {
 	jf, ok := t.format.(jvmFormat)
 	if !ok {
@@ -404,6 +410,18 @@ func (t *task) resumeJVM(ctx context.Context, f *fileInfo, r reader) (readErr, e
 		return nil, nil
 	}
 	done := jf.jvmDone(n)
+	if mirrored, same := mirrorOf(o, f); mirrored {
+		// The offset is one this connector mirrored (UpdateOffsets): a
+		// JVM worker writing its own replaces the whole map, identity
+		// keys and all.
+		jr, ok := t.format.(jvmResumer)
+		if !same || !ok {
+			t.log.Info("ignoring the JVM spooldir offset of a file of the same name that is not this one",
+				"file", f.path, OffsetField, n)
+			return nil, nil
+		}
+		done = func(p position) bool { return jr.jvmOffset(p) >= n }
+	}
 	skipped := 0
 	for {
 		it, err := r.next()
@@ -424,6 +442,66 @@ func (t *task) resumeJVM(ctx context.Context, f *fileInfo, r reader) (readErr, e
 	}
 	t.log.Warn("resuming a file from the offset a JVM spooldir committed for its name", "file", f.path, OffsetField, n, "skipped", skipped)
 	return nil, nil
+}
+
+// jvmResumer is a format whose JVM spooldir task resumes a file from its
+// committed offset, so that an offset this connector writes under the
+// JVM's partition lets a JVM worker taking over read on after the records
+// committed here (line-delimited spooldir reads every file from its top,
+// whatever its offset).
+type jvmResumer interface {
+	// jvmOffset returns the JVM spooldir offset from which spooldir
+	// resumes a file right after the record read to p.
+	jvmOffset(p position) int64
+}
+
+// UpdateOffsets adds, for each file whose offset is being committed, the
+// offset a JVM spooldir resumes from right after the same record, under
+// spooldir's partition {"fileName": name}, so that a JVM worker taking
+// over the connector reads on where this one stopped instead of from the
+// file's top. The mirrored offset also carries the file's identity
+// (file.length, file.last.modified and, for a file in a sub-directory,
+// file.relative.path), which spooldir ignores (it reads "offset" alone)
+// and resumeJVM checks, so that a new file reusing the name is still read
+// from its start here. A format spooldir does not resume adds nothing.
+func (t *task) UpdateOffsets(_ context.Context, committing []source.OffsetChange) ([]source.OffsetChange, error) {
+	jr, ok := t.format.(jvmResumer)
+	if !ok {
+		return nil, nil
+	}
+	var out []source.OffsetChange
+	for _, c := range committing {
+		name, _ := c.Partition.Get(FileNameField)
+		size, okSize := c.Partition.Get(FileLengthField)
+		mod, okMod := c.Partition.Get(FileModifiedField)
+		if _, isName := name.(string); !isName || !okSize || !okMod || c.Offset.IsZero() {
+			continue // not a file's partition of this connector
+		}
+		kv := []any{OffsetField, jr.jvmOffset(positionOf(c.Offset)), FileLengthField, size, FileModifiedField, mod}
+		if rel, ok := c.Partition.Get(FileRelPathField); ok {
+			kv = append(kv, FileRelPathField, rel)
+		}
+		out = append(out, source.OffsetChange{
+			Partition: connect.NewSourcePartition(FileNameField, name),
+			Offset:    connect.NewOffset(kv...),
+		})
+	}
+	return out, nil
+}
+
+// mirrorOf reports whether o, an offset of a {"fileName"} partition,
+// carries a file's identity (UpdateOffsets wrote it) and if so whether it
+// is f's.
+func mirrorOf(o connect.Offset, f *fileInfo) (mirrored, same bool) {
+	size, okSize := o.Int64(FileLengthField)
+	mod, okMod := o.Int64(FileModifiedField)
+	rel, okRel := o.Get(FileRelPathField)
+	if !okSize && !okMod && !okRel {
+		return false, false
+	}
+	wantRel := filepath.ToSlash(f.rel)
+	return true, okSize && okMod && size == f.size && mod == f.mod.UnixMilli() &&
+		okRel == (f.rel != "") && (!okRel || rel == wantRel)
 }
 
 // notify appends a files.notifications record of event for f, when they
