@@ -190,6 +190,118 @@ func TestDistributedSpoolDirTakeoverFromJVM(t *testing.T) {
 		partway, fileHeaders[partway], time.Since(began).Round(time.Millisecond))
 }
 
+// TestDistributedSpoolDirHandBackToJVM hands a SpoolDirCsvSourceConnector
+// that a kconnect worker created, and that stopped partway through a file,
+// to a JVM Kafka Connect 4.4 cluster running kafka-connect-spooldir, on
+// the same group.id and internal topics: kconnect's commits carry, under
+// spooldir's {"fileName"} partition, the offset spooldir resumes from, so
+// the JVM reads on after kconnect's last record instead of reading the
+// file again from its top. The kconnect task stops at a row it cannot
+// parse (halt.on.error), at the same place every run however fast it
+// reads, and the row is mended in place (same length and modification
+// time, so the same file) before the JVM takes over. Every number reaches
+// the topic once, and file.offset is each record's row in its file,
+// whoever wrote it. It needs what TestDistributedSpoolDirTakeoverFromJVM
+// needs.
+func TestDistributedSpoolDirHandBackToJVM(t *testing.T) {
+	p := newJVMPluginTakeover(t, "KCONNECT_SPOOLDIR_PLUGIN_PATH",
+		"runtime/cli/testdata/jvm/spooldir-build.sh <checkout of github.com/jcustenborder/kafka-connect-spooldir> <out>")
+	began := time.Now()
+	input, finished, errs := filepath.Join(p.dir, "input"), filepath.Join(p.dir, "finished"), filepath.Join(p.dir, "error")
+	for _, d := range []string{input, finished, errs} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+	}
+	rows := testkafka.Topic(t, "rows")
+	testkafka.CreateTopic(t, p.brokers, rows, 1, nil)
+	const files, perFile = 2, 5000
+	names := writeCSVBatch(t, input, "back", 0, files, perFile)
+	const stopAt = perFile / 2
+	partway := filepath.Join(input, names[0])
+	good, err := os.ReadFile(partway)
+	require.NoError(t, err)
+	row := fmt.Sprintf("\n%d,row %d\n", stopAt, stopAt)
+	bad := strings.Replace(string(good), row, fmt.Sprintf("\n%dx,row %d\n", stopAt/10, stopAt), 1)
+	require.Len(t, bad, len(good))
+	require.NoError(t, os.WriteFile(partway, []byte(bad), 0o644))
+	fi, err := os.Stat(partway)
+	require.NoError(t, err)
+	topic := collectRecords(t, p.brokers, rows)
+
+	workers, _ := p.startKconnect(t, 1)
+	body, err := json.Marshal(map[string]any{"name": "spool", "config": map[string]string{
+		"connector.class":         "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
+		"tasks.max":               "1",
+		"topic":                   rows,
+		"input.path":              input,
+		"finished.path":           finished,
+		"error.path":              errs,
+		"input.file.pattern":      `^.*\.csv$`,
+		"csv.first.row.as.header": "true",
+		"halt.on.error":           "true",
+		"batch.size":              "100",
+		"key.schema":              `{"name":"com.example.RowKey","type":"STRUCT","isOptional":false,"fieldSchemas":{"n":{"type":"INT64","isOptional":false}}}`,
+		"value.schema": `{"name":"com.example.Row","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+			`"n":{"type":"INT64","isOptional":false},"text":{"type":"STRING","isOptional":true}}}`,
+	}})
+	require.NoError(t, err)
+	// 409 until the worker has joined its group.
+	jvmworker.Poll(t, 60*time.Second, func() bool {
+		code, _ := doJSON(t, http.MethodPost, workers[0].ready.Listeners[0]+"connectors", string(body))
+		return code == http.StatusCreated
+	}, "the connector created through the kconnect worker")
+	jvmworker.Poll(t, 120*time.Second, func() bool {
+		code, body := doJSON(t, http.MethodGet, workers[0].ready.Listeners[0]+"connectors/spool/status", "")
+		var st connectorStatus
+		return code == http.StatusOK && json.Unmarshal([]byte(body), &st) == nil && len(st.Tasks) == 1 && st.Tasks[0].State == "FAILED"
+	}, "the kconnect task failed at row "+strconv.Itoa(stopAt))
+	require.NoError(t, workers[0].stop(t))
+	kEnd := topic.caughtUp(t, p.brokers)
+	t.Logf("the kconnect worker stopped after %d rows, %v in", kEnd, time.Since(began).Round(time.Millisecond))
+	require.Equal(t, int64(stopAt), kEnd, "the rows before the one the kconnect task could not parse")
+	require.NoError(t, os.WriteFile(partway, good, 0o644))
+	require.NoError(t, os.Chtimes(partway, fi.ModTime(), fi.ModTime()))
+
+	jvm := p.startJVM(t)
+	runningOnJVM(t, jvm, "spool")
+	total := files * perFile
+	// The JVM's records of the file read partway come after kconnect's:
+	// waiting for all of them is waiting for the topic to hold total, or
+	// more when the JVM read the file again from its top.
+	jvmworker.Poll(t, 180*time.Second, func() bool {
+		for _, name := range names {
+			if _, err := os.Stat(filepath.Join(input, name)); err == nil {
+				return false
+			}
+		}
+		return topic.count() >= total
+	}, fmt.Sprintf("every file through the JVM cluster (%d rows of %d)", topic.count(), total))
+	jvm.Stop(t, 60*time.Second)
+	end := topic.caughtUp(t, p.brokers)
+
+	got := topic.all()
+	ns := make([]int, len(got))
+	for i, r := range got {
+		ns[i] = -1
+		var v struct {
+			Payload struct {
+				N *int `json:"n"`
+			} `json:"payload"`
+		}
+		if json.Unmarshal(r.value, &v) == nil && v.Payload.N != nil {
+			ns[i] = *v.Payload.N
+		}
+	}
+	requireOnce(t, "the topic", ns, total)
+	for i, r := range got {
+		who := "kconnect"
+		if r.offset >= kEnd {
+			who = "the JVM"
+		}
+		require.Equal(t, strconv.Itoa(ns[i]%perFile+1), r.headers["file.offset"], "file.offset of row %d (written by %s)", ns[i], who)
+	}
+	t.Logf("%d rows (kconnect %d, JVM %d), each once; took %v", total, kEnd, end-kEnd, time.Since(began).Round(time.Millisecond))
+}
+
 // writeCSVBatch writes n CSV files named prefix-<i>.csv into dir, each of
 // a header and perFile rows "<number>,row <number>" numbered on from
 // from, and returns their names. Each is written under another name and
