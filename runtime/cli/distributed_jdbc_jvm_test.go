@@ -107,18 +107,9 @@ func TestDistributedJDBCTakeoverFromJVM(t *testing.T) {
 	end := topic.caughtUp(t, p.brokers)
 
 	got := topic.all()
-	ns := make([]int, len(got))
+	ns := payloadNumbers(got)
 	values := make([]jsonRecord, len(got))
 	for i, r := range got {
-		ns[i] = -1
-		var v struct {
-			Payload struct {
-				N *int `json:"n"`
-			} `json:"payload"`
-		}
-		if json.Unmarshal(r.value, &v) == nil && v.Payload.N != nil {
-			ns[i] = *v.Payload.N
-		}
 		require.NoError(t, json.Unmarshal(r.value, &values[i]), "record at offset %d", r.offset)
 	}
 	requireOnce(t, "the topic", ns, total)

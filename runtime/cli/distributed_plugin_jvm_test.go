@@ -201,6 +201,24 @@ func (s *recordTopic) all() []topicRecord {
 	return slices.Clone(s.got)
 }
 
+// payloadNumbers returns the "n" field of each record's JsonConverter
+// payload, -1 for a record without one.
+func payloadNumbers(got []topicRecord) []int {
+	ns := make([]int, len(got))
+	for i, r := range got {
+		ns[i] = -1
+		var v struct {
+			Payload struct {
+				N *int `json:"n"`
+			} `json:"payload"`
+		}
+		if json.Unmarshal(r.value, &v) == nil && v.Payload.N != nil {
+			ns[i] = *v.Payload.N
+		}
+	}
+	return ns
+}
+
 // caughtUp waits until every record the topic holds has been read, and
 // returns its end offset.
 func (s *recordTopic) caughtUp(t *testing.T, brokers []string) int64 {

@@ -122,18 +122,7 @@ func TestDistributedSpoolDirTakeoverFromJVM(t *testing.T) {
 	end := topic.caughtUp(t, p.brokers)
 
 	got := topic.all()
-	ns := make([]int, len(got))
-	for i, r := range got {
-		ns[i] = -1
-		var v struct {
-			Payload struct {
-				N *int `json:"n"`
-			} `json:"payload"`
-		}
-		if json.Unmarshal(r.value, &v) == nil && v.Payload.N != nil {
-			ns[i] = *v.Payload.N
-		}
-	}
+	ns := payloadNumbers(got)
 	requireOnce(t, "the topic", ns, total)
 	entries, err := os.ReadDir(input)
 	require.NoError(t, err)
@@ -279,18 +268,7 @@ func TestDistributedSpoolDirHandBackToJVM(t *testing.T) {
 	end := topic.caughtUp(t, p.brokers)
 
 	got := topic.all()
-	ns := make([]int, len(got))
-	for i, r := range got {
-		ns[i] = -1
-		var v struct {
-			Payload struct {
-				N *int `json:"n"`
-			} `json:"payload"`
-		}
-		if json.Unmarshal(r.value, &v) == nil && v.Payload.N != nil {
-			ns[i] = *v.Payload.N
-		}
-	}
+	ns := payloadNumbers(got)
 	requireOnce(t, "the topic", ns, total)
 	for i, r := range got {
 		who := "kconnect"
