@@ -54,11 +54,15 @@ func TestDistributedTakeoverFromJVM(t *testing.T) {
 	// The JVM cluster creates both connectors.
 	jvm := jvmworker.Start(t, cp, brokers, topics)
 	jvm.WaitReady(t, 120*time.Second)
+	// The sink's name, and so its consumer group (connect-<name>), is the
+	// test's own: another package's tests on the same broker run a
+	// connector called "sink" too.
+	sinkName := testkafka.Group(t, "sink")
 	stringConverters := `"key.converter":"org.apache.kafka.connect.storage.StringConverter",` +
 		`"value.converter":"org.apache.kafka.connect.storage.StringConverter"`
 	for _, c := range []string{
 		`{"name":"src","config":{"connector.class":"FileStreamSource","tasks.max":"1","file":"` + in + `","topic":"` + lines + `",` + stringConverters + `}}`,
-		`{"name":"sink","config":{"connector.class":"FileStreamSink","tasks.max":"1","file":"` + out + `","topics":"` + lines + `",` + stringConverters + `}}`,
+		`{"name":"` + sinkName + `","config":{"connector.class":"FileStreamSink","tasks.max":"1","file":"` + out + `","topics":"` + lines + `",` + stringConverters + `}}`,
 	} {
 		code, body := jvm.Do(t, http.MethodPost, "/connectors", c)
 		require.Equal(t, http.StatusCreated, code, body)
@@ -66,7 +70,7 @@ func TestDistributedTakeoverFromJVM(t *testing.T) {
 	jvmID := strings.TrimPrefix(jvm.URL, "http://")
 	runningOn := func(get func(path string) (int, string), ids ...string) func() bool {
 		return func() bool {
-			for _, name := range []string{"src", "sink"} {
+			for _, name := range []string{"src", sinkName} {
 				code, body := get("/connectors/" + name + "/status")
 				var st connectorStatus
 				if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Connector.State != "RUNNING" ||
