@@ -82,7 +82,14 @@
 // driver's retryable writes alone; kconnect uses both), then fails the
 // task. The records of that batch written or reported by its earlier bulk
 // writes are skipped when it is delivered again, so a retry writes no
-// document twice. connection.uri is a password: its credentials never appear in
+// document twice; and the records of the bulk write that failed, which
+// the server may have applied with no answer reaching the task, get the
+// same random ids again (BsonOidStrategy, UuidStrategy), so the default
+// ReplaceOneDefaultStrategy replaces what it wrote rather than adding
+// copies under other ids (with InsertOneDefaultStrategy such a record is
+// refused as a duplicate _id and reported, its document written; a Debezium
+// relational create event without a key still gets a new ObjectId).
+// connection.uri is a password: its credentials never appear in
 // logs or errors.
 //
 // # Change data capture

@@ -23,6 +23,7 @@ type proxy struct {
 	target string
 	mu     sync.Mutex
 	cut    bool
+	muted  bool // the server's answers are dropped
 	conns  []net.Conn
 	wg     sync.WaitGroup
 }
@@ -55,7 +56,7 @@ func newProxy(t *testing.T, target string) *proxy {
 			p.mu.Unlock()
 			p.wg.Add(2)
 			go func() { defer p.wg.Done(); _, _ = io.Copy(s, c); s.Close() }()
-			go func() { defer p.wg.Done(); _, _ = io.Copy(c, s); c.Close() }()
+			go func() { defer p.wg.Done(); p.answer(c, s); c.Close() }()
 		}
 	}()
 	t.Cleanup(func() {
@@ -64,6 +65,34 @@ func newProxy(t *testing.T, target string) *proxy {
 		p.wg.Wait()
 	})
 	return p
+}
+
+// answer copies the server's bytes to the client, dropping them while
+// the proxy is muted.
+func (p *proxy) answer(c, s net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := s.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			muted := p.muted
+			p.mu.Unlock()
+			if !muted {
+				if _, werr := c.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *proxy) setMuted(muted bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.muted = muted
 }
 
 func (p *proxy) setCut(cut bool) {

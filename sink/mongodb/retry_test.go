@@ -71,3 +71,48 @@ func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, 
 	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 3, nil, value(4))}))
 	require.Len(t, find(t, client, db, "a", nil), 3)
 }
+
+// TestAnswerLostIsNotWrittenAgain: a bulk write the server applied whose
+// answer never reached the task fails for a transient reason; the batch
+// delivered again gives each record the random id it had, so the write
+// replaces the documents rather than adding copies under other ids.
+func TestAnswerLostIsNotWrittenAgain(t *testing.T) {
+	onServers(t, func(t *testing.T, uri string, client *mongo.Client, db string) {
+		for _, strategy := range []string{"BsonOidStrategy", "UuidStrategy"} {
+			t.Run(strategy, func(t *testing.T) {
+				testAnswerLost(t, uri, client, db+"_"+strings.ToLower(strategy[:4]), strategy)
+			})
+		}
+	})
+}
+
+func testAnswerLost(t *testing.T, uri string, client *mongo.Client, db, strategy string) {
+	t.Cleanup(func() { _ = client.Database(db).Drop(context.Background()) })
+	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
+	p := newProxy(t, host)
+	task, _ := started(t, map[string]string{
+		"connection.uri": "mongodb://" + p.ln.Addr().String() + "/?serverSelectionTimeoutMS=300&connectTimeoutMS=300&retryWrites=false",
+		"database":       db, "collection": "a", "topics": "a",
+		"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy." + strategy,
+		"max.num.retries":      "1000", "retries.defer.timeout": "10",
+	})
+	ctx := context.Background()
+	batch := []connect.Record{rec("a", 0, nil, `{"n": 1}`), rec("a", 1, nil, `{"n": 2}`)}
+
+	p.setMuted(true)
+	done := make(chan error, 1)
+	go func() { done <- task.Put(ctx, batch) }()
+	require.Eventually(t, func() bool { return len(find(t, client, db, "a", nil)) == 2 }, 10*time.Second, 20*time.Millisecond,
+		"the bulk write reached the server")
+	p.setCut(true) // the task hears nothing but a closed connection
+	require.ErrorIs(t, <-done, connect.ErrRetriable)
+
+	p.setMuted(false)
+	p.setCut(false)
+	require.Eventually(t, func() bool { return task.Put(ctx, batch) == nil }, 30*time.Second, 100*time.Millisecond)
+	require.Len(t, find(t, client, db, "a", nil), 2, "the documents written with no answer are written again under other ids")
+
+	// The ids are the batch's alone: later records get their own.
+	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 2, nil, `{"n": 3}`)}))
+	require.Len(t, find(t, client, db, "a", nil), 3)
+}

@@ -83,6 +83,13 @@ type task struct {
 	// inserts of documents that are in fact written. Emptied once a Put
 	// ends without a retriable error.
 	done map[connect.KafkaPosition]struct{}
+	// ids holds the random ids (BsonOidStrategy, UuidStrategy) the records
+	// of a batch were given before a write of the batch failed for a
+	// transient reason: the server may have written some of them with no
+	// answer reaching the task, and the batch delivered again gives each
+	// its id again, so that the write replaces rather than duplicates the
+	// document. Emptied with done.
+	ids map[connect.KafkaPosition]any
 	// models is scratch space for a bulk write's models.
 	models []mongo.WriteModel
 	// timeseriesChecked holds the namespaces found or made time series
@@ -154,6 +161,7 @@ type pending struct {
 	ns    namespace
 	s     *topicSettings
 	model mongo.WriteModel
+	id    any // the record's random id, if it has one
 }
 
 // Put writes records with bulk writes, one per run of consecutive records
@@ -175,6 +183,7 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 	err := t.put(ctx, records)
 	if !errors.Is(err, connect.ErrRetriable) {
 		clear(t.done)
+		clear(t.ids)
 	}
 	return err
 }
@@ -218,7 +227,7 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 		if err != nil {
 			return err
 		}
-		ns, model, err := t.prepare(s, r)
+		ns, model, id, err := t.prepare(s, r)
 		if err != nil {
 			if err := t.report(ctx, s, r, fmt.Errorf("MongoSinkConnector: %s: %w", recordName(r), err)); err != nil {
 				return err
@@ -229,7 +238,7 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 		if model == nil {
 			continue // a change event that needs no write
 		}
-		writes = append(writes, pending{rec: r, ns: ns, s: s, model: model})
+		writes = append(writes, pending{rec: r, ns: ns, s: s, model: model, id: id})
 	}
 	for start := 0; start < len(writes); {
 		end := start + 1
@@ -245,6 +254,9 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 				for _, w := range writes[:start] {
 					t.finish(w.rec)
 				}
+				for _, w := range writes[start:] {
+					t.keepID(w)
+				}
 			}
 			return err
 		}
@@ -254,27 +266,44 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 	return nil
 }
 
+// keepID remembers w's random id for the next delivery of its batch.
+func (t *task) keepID(w pending) {
+	o, ok := w.rec.Origin()
+	if w.id == nil || !ok {
+		return
+	}
+	if t.ids == nil {
+		t.ids = map[connect.KafkaPosition]any{}
+	}
+	t.ids[o] = w.id
+}
+
 // prepare turns a record into its collection and write, as the official
-// MongoProcessedSinkRecordData does; the write is nil for a change event
-// that needs none.
-func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.WriteModel, error) {
+// MongoProcessedSinkRecordData does, with the random id it was given, if
+// any; the write is nil for a change event that needs none.
+func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.WriteModel, any, error) {
 	var d sinkDoc
+	if len(t.ids) > 0 {
+		if o, ok := r.Origin(); ok {
+			d.prior = t.ids[o]
+		}
+	}
 	var err error
 	if r.Key != nil {
 		if d.key, err = mongodb.ToDocument(r.KeySchema, r.Key); err != nil {
-			return namespace{}, nil, fmt.Errorf("key: %w", err)
+			return namespace{}, nil, nil, fmt.Errorf("key: %w", err)
 		}
 		d.hasKey = true
 	}
 	if r.Value != nil {
 		if d.value, err = mongodb.ToDocument(r.ValueSchema, r.Value); err != nil {
-			return namespace{}, nil, fmt.Errorf("value: %w", err)
+			return namespace{}, nil, nil, fmt.Errorf("value: %w", err)
 		}
 		d.hasValue = true
 	}
 	ns, err := s.namespace(&d)
 	if err != nil {
-		return namespace{}, nil, fmt.Errorf("namespace: %w", err)
+		return namespace{}, nil, nil, fmt.Errorf("namespace: %w", err)
 	}
 	var model mongo.WriteModel
 	switch {
@@ -283,7 +312,7 @@ func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.Wr
 	case d.hasValue:
 		for _, p := range s.processors {
 			if err := p.process(&d, r); err != nil {
-				return ns, nil, err
+				return ns, nil, nil, err
 			}
 		}
 		model, err = s.write(&d)
@@ -294,7 +323,7 @@ func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.Wr
 	default:
 		err = errors.New("neither the key nor the value is a document: both are null")
 	}
-	return ns, model, err
+	return ns, model, d.made, err
 }
 
 // bulkWrite writes one run of records to one collection.

@@ -22,7 +22,28 @@ const idField = "_id"
 type sinkDoc struct {
 	key, value       bson.D
 	hasKey, hasValue bool
+	// prior is the random id an earlier delivery of the record's batch
+	// gave it, a write of which may have reached the server (task.ids);
+	// made is the random id the record has now, once one is asked for.
+	prior, made any
 }
+
+// randomID is the record's random id (BsonOidStrategy, UuidStrategy): the
+// one an earlier delivery of its batch gave it, so that a write whose
+// answer was lost is not made a second time under another id, else a
+// fresh one. A record asked twice gets the same id.
+func (d *sinkDoc) randomID(fresh func() any) any {
+	if d.made == nil {
+		if d.prior != nil {
+			d.made = d.prior
+		} else {
+			d.made = fresh()
+		}
+	}
+	return d.made
+}
+
+func newObjectID() any { return bson.NewObjectID() }
 
 func (d *sinkDoc) clone() *sinkDoc {
 	return &sinkDoc{key: mongodb.Clone(d.key), value: mongodb.Clone(d.value), hasKey: d.hasKey, hasValue: d.hasValue}
@@ -77,7 +98,7 @@ func newIDStrategy(name string, cfg *connect.Config) (*idStrategy, error) {
 	s := &idStrategy{name: name}
 	switch name {
 	case "BsonOidStrategy":
-		s.gen = func(*sinkDoc, *connect.Record) (any, error) { return bson.NewObjectID(), nil }
+		s.gen = func(d *sinkDoc, _ *connect.Record) (any, error) { return d.randomID(newObjectID), nil }
 	case "FullKeyStrategy":
 		s.gen = func(d *sinkDoc, _ *connect.Record) (any, error) {
 			if !d.hasKey {
@@ -104,16 +125,17 @@ func newIDStrategy(name string, cfg *connect.Config) (*idStrategy, error) {
 		}
 	case "UuidStrategy":
 		binary := strings.EqualFold(cfg.String(UUIDFormatConfig), "binary")
-		s.gen = func(*sinkDoc, *connect.Record) (any, error) {
+		fresh := func() any {
 			var u [16]byte
 			_, _ = rand.Read(u[:]) // never fails (crypto/rand)
 			u[6] = u[6]&0x0f | 0x40
 			u[8] = u[8]&0x3f | 0x80
 			if binary {
-				return bson.Binary{Subtype: bson.TypeBinaryUUID, Data: u[:]}, nil
+				return bson.Binary{Subtype: bson.TypeBinaryUUID, Data: u[:]}
 			}
-			return formatUUID(u[:]), nil
+			return formatUUID(u[:])
 		}
+		s.gen = func(d *sinkDoc, _ *connect.Record) (any, error) { return d.randomID(fresh), nil }
 	case "PartialKeyStrategy", "PartialValueStrategy":
 		key := name == "PartialKeyStrategy"
 		typeKey, listKey, fallbackType, fallbackList := PartialValueProjectionTypeConfig, PartialValueProjectionListConfig, ValueProjectionTypeConfig, ValueProjectionListConfig

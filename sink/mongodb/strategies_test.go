@@ -25,7 +25,8 @@ func prepared(t *testing.T, config map[string]string, r connect.Record) (namespa
 	t.Helper()
 	s, err := parseTopicSettings(config, r.Topic)
 	require.NoError(t, err)
-	return (&task{}).prepare(s, &r)
+	ns, model, _, err := (&task{}).prepare(s, &r)
+	return ns, model, err
 }
 
 func record(key, value any) connect.Record {
