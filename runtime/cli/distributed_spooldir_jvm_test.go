@@ -36,15 +36,8 @@ import (
 // KCONNECT_CONNECT_CLASSPATH and KCONNECT_KAFKA_BROKERS. CI has no such
 // checkout and skips it.
 func TestDistributedSpoolDirTakeoverFromJVM(t *testing.T) {
-	p := newJVMPluginTakeover(t, "KCONNECT_SPOOLDIR_PLUGIN_PATH",
-		"runtime/cli/testdata/jvm/spooldir-build.sh <checkout of github.com/jcustenborder/kafka-connect-spooldir> <out>")
+	p, input, finished, errs, rows := newSpoolDirTakeover(t)
 	began := time.Now()
-	input, finished, errs := filepath.Join(p.dir, "input"), filepath.Join(p.dir, "finished"), filepath.Join(p.dir, "error")
-	for _, d := range []string{input, finished, errs} {
-		require.NoError(t, os.Mkdir(d, 0o755))
-	}
-	rows := testkafka.Topic(t, "rows")
-	testkafka.CreateTopic(t, p.brokers, rows, 1, nil)
 
 	const files, perFile = 4, 5000
 	batch1 := writeCSVBatch(t, input, "first", 0, files, perFile)
@@ -193,15 +186,8 @@ func TestDistributedSpoolDirTakeoverFromJVM(t *testing.T) {
 // whoever wrote it. It needs what TestDistributedSpoolDirTakeoverFromJVM
 // needs.
 func TestDistributedSpoolDirHandBackToJVM(t *testing.T) {
-	p := newJVMPluginTakeover(t, "KCONNECT_SPOOLDIR_PLUGIN_PATH",
-		"runtime/cli/testdata/jvm/spooldir-build.sh <checkout of github.com/jcustenborder/kafka-connect-spooldir> <out>")
+	p, input, finished, errs, rows := newSpoolDirTakeover(t)
 	began := time.Now()
-	input, finished, errs := filepath.Join(p.dir, "input"), filepath.Join(p.dir, "finished"), filepath.Join(p.dir, "error")
-	for _, d := range []string{input, finished, errs} {
-		require.NoError(t, os.Mkdir(d, 0o755))
-	}
-	rows := testkafka.Topic(t, "rows")
-	testkafka.CreateTopic(t, p.brokers, rows, 1, nil)
 	const files, perFile = 2, 5000
 	names := writeCSVBatch(t, input, "back", 0, files, perFile)
 	const stopAt = perFile / 2
@@ -301,4 +287,19 @@ func writeCSVBatch(t *testing.T, dir, prefix string, from, n, perFile int) []str
 		names = append(names, name)
 	}
 	return names
+}
+
+// newSpoolDirTakeover skips as newJVMPluginTakeover does, else makes the
+// connector's input, finished and error directories and its topic.
+func newSpoolDirTakeover(t *testing.T) (p *jvmPluginTakeover, input, finished, errs, rows string) {
+	t.Helper()
+	p = newJVMPluginTakeover(t, "KCONNECT_SPOOLDIR_PLUGIN_PATH",
+		"runtime/cli/testdata/jvm/spooldir-build.sh <checkout of github.com/jcustenborder/kafka-connect-spooldir> <out>")
+	input, finished, errs = filepath.Join(p.dir, "input"), filepath.Join(p.dir, "finished"), filepath.Join(p.dir, "error")
+	for _, d := range []string{input, finished, errs} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+	}
+	rows = testkafka.Topic(t, "rows")
+	testkafka.CreateTopic(t, p.brokers, rows, 1, nil)
+	return p, input, finished, errs, rows
 }
