@@ -86,9 +86,10 @@
 // the server may have applied with no answer reaching the task, get the
 // same random ids again (BsonOidStrategy, UuidStrategy), so the default
 // ReplaceOneDefaultStrategy replaces what it wrote rather than adding
-// copies under other ids (with InsertOneDefaultStrategy such a record is
-// refused as a duplicate _id and reported, its document written; a Debezium
-// relational create event without a key still gets a new ObjectId).
+// copies under other ids, and an insert of theirs refused as a duplicate
+// _id (InsertOneDefaultStrategy) is taken as written, not reported, an
+// ordered bulk write going on after it. (A Debezium relational create
+// event without a key still gets a new ObjectId.)
 // connection.uri is a password: its credentials never appear in
 // logs or errors.
 //

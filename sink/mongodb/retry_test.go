@@ -73,31 +73,49 @@ func testRetryDoesNotWriteAgain(t *testing.T, uri string, client *mongo.Client, 
 }
 
 // TestAnswerLostIsNotWrittenAgain: a bulk write the server applied whose
-// answer never reached the task fails for a transient reason; the batch
-// delivered again gives each record the random id it had, so the write
-// replaces the documents rather than adding copies under other ids.
+// answer never reached the task fails for a transient reason; delivered
+// again, the batch writes no document twice and reports none: a record
+// gets the random id it had, so the write replaces its document, and an
+// insert of a provided _id refused as a duplicate is taken as written
+// (an ordered write going on after it).
 func TestAnswerLostIsNotWrittenAgain(t *testing.T) {
+	insert := map[string]string{
+		"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy.ProvidedInValueStrategy",
+		"writemodel.strategy":  "com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy",
+	}
+	unordered := maps.Clone(insert)
+	unordered["bulk.write.ordered"] = "false"
+	provided := func(n int) string { return fmt.Sprintf(`{"_id": %d, "n": %d}`, n, n) }
+	generated := func(n int) string { return fmt.Sprintf(`{"n": %d}`, n) }
 	onServers(t, func(t *testing.T, uri string, client *mongo.Client, db string) {
-		for _, strategy := range []string{"BsonOidStrategy", "UuidStrategy"} {
-			t.Run(strategy, func(t *testing.T) {
-				testAnswerLost(t, uri, client, db+"_"+strings.ToLower(strategy[:4]), strategy)
-			})
+		for i, c := range []struct {
+			name  string
+			extra map[string]string
+			value func(n int) string
+		}{
+			{"BsonOidStrategy", nil, generated},
+			{"UuidStrategy", map[string]string{"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy.UuidStrategy"}, generated},
+			{"ProvidedInValueStrategy-InsertOne", insert, provided},
+			{"ProvidedInValueStrategy-InsertOne-unordered", unordered, provided},
+		} {
+			t.Run(c.name, func(t *testing.T) { testAnswerLost(t, uri, client, fmt.Sprintf("%s_lost%d", db, i), c.extra, c.value) })
 		}
 	})
 }
 
-func testAnswerLost(t *testing.T, uri string, client *mongo.Client, db, strategy string) {
+func testAnswerLost(t *testing.T, uri string, client *mongo.Client, db string, extra map[string]string, value func(n int) string) {
 	t.Cleanup(func() { _ = client.Database(db).Drop(context.Background()) })
 	host := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
 	p := newProxy(t, host)
-	task, _ := started(t, map[string]string{
+	config := map[string]string{
 		"connection.uri": "mongodb://" + p.ln.Addr().String() + "/?serverSelectionTimeoutMS=300&connectTimeoutMS=300&retryWrites=false",
 		"database":       db, "collection": "a", "topics": "a",
-		"document.id.strategy": "com.mongodb.kafka.connect.sink.processor.id.strategy." + strategy,
-		"max.num.retries":      "1000", "retries.defer.timeout": "10",
-	})
+		"max.num.retries": "1000", "retries.defer.timeout": "10",
+	}
+	maps.Copy(config, extra)
+	task, tc := started(t, config)
 	ctx := context.Background()
-	batch := []connect.Record{rec("a", 0, nil, `{"n": 1}`), rec("a", 1, nil, `{"n": 2}`)}
+	batch := []connect.Record{rec("a", 0, nil, value(1)), rec("a", 1, nil, value(2))}
 
 	p.setMuted(true)
 	done := make(chan error, 1)
@@ -110,9 +128,10 @@ func testAnswerLost(t *testing.T, uri string, client *mongo.Client, db, strategy
 	p.setMuted(false)
 	p.setCut(false)
 	require.Eventually(t, func() bool { return task.Put(ctx, batch) == nil }, 30*time.Second, 100*time.Millisecond)
-	require.Len(t, find(t, client, db, "a", nil), 2, "the documents written with no answer are written again under other ids")
+	require.Len(t, find(t, client, db, "a", nil), 2, "the documents written with no answer are written again")
+	require.Empty(t, tc.Reported(), "a record written with no answer is reported")
 
-	// The ids are the batch's alone: later records get their own.
-	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 2, nil, `{"n": 3}`)}))
+	// What the batch kept is its own: later records are written as usual.
+	require.NoError(t, task.Put(ctx, []connect.Record{rec("a", 2, nil, value(3))}))
 	require.Len(t, find(t, client, db, "a", nil), 3)
 }

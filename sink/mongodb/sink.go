@@ -83,13 +83,14 @@ type task struct {
 	// inserts of documents that are in fact written. Emptied once a Put
 	// ends without a retriable error.
 	done map[connect.KafkaPosition]struct{}
-	// ids holds the random ids (BsonOidStrategy, UuidStrategy) the records
-	// of a batch were given before a write of the batch failed for a
-	// transient reason: the server may have written some of them with no
-	// answer reaching the task, and the batch delivered again gives each
-	// its id again, so that the write replaces rather than duplicates the
-	// document. Emptied with done.
-	ids map[connect.KafkaPosition]any
+	// unsure holds the records of a batch from the bulk write on that
+	// failed for a transient reason: the server may have applied that
+	// write with no answer reaching the task. Each has the random id
+	// (BsonOidStrategy, UuidStrategy) it was given, or nil: the batch
+	// delivered again gives it that id again, so that the write replaces
+	// rather than duplicates the document, and a refusal of its insert as
+	// a duplicate _id means it was written. Emptied with done.
+	unsure map[connect.KafkaPosition]any
 	// models is scratch space for a bulk write's models.
 	models []mongo.WriteModel
 	// timeseriesChecked holds the namespaces found or made time series
@@ -183,7 +184,7 @@ func (t *task) Put(ctx context.Context, records []connect.Record) error {
 	err := t.put(ctx, records)
 	if !errors.Is(err, connect.ErrRetriable) {
 		clear(t.done)
-		clear(t.ids)
+		clear(t.unsure)
 	}
 	return err
 }
@@ -255,7 +256,7 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 					t.finish(w.rec)
 				}
 				for _, w := range writes[start:] {
-					t.keepID(w)
+					t.markUnsure(w)
 				}
 			}
 			return err
@@ -266,16 +267,31 @@ func (t *task) put(ctx context.Context, records []connect.Record) error {
 	return nil
 }
 
-// keepID remembers w's random id for the next delivery of its batch.
-func (t *task) keepID(w pending) {
+// markUnsure remembers that w's write may have reached the server, with
+// its random id, for the next delivery of its batch.
+func (t *task) markUnsure(w pending) {
 	o, ok := w.rec.Origin()
-	if w.id == nil || !ok {
+	if !ok {
 		return
 	}
-	if t.ids == nil {
-		t.ids = map[connect.KafkaPosition]any{}
+	if t.unsure == nil {
+		t.unsure = map[connect.KafkaPosition]any{}
 	}
-	t.ids[o] = w.id
+	t.unsure[o] = w.id
+}
+
+// wasUnsure says whether r's write may have reached the server in an
+// earlier delivery of its batch.
+func (t *task) wasUnsure(r *connect.Record) bool {
+	if len(t.unsure) == 0 {
+		return false
+	}
+	o, ok := r.Origin()
+	if !ok {
+		return false
+	}
+	_, ok = t.unsure[o]
+	return ok
 }
 
 // prepare turns a record into its collection and write, as the official
@@ -283,9 +299,9 @@ func (t *task) keepID(w pending) {
 // any; the write is nil for a change event that needs none.
 func (t *task) prepare(s *topicSettings, r *connect.Record) (namespace, mongo.WriteModel, any, error) {
 	var d sinkDoc
-	if len(t.ids) > 0 {
+	if len(t.unsure) > 0 {
 		if o, ok := r.Origin(); ok {
-			d.prior = t.ids[o]
+			d.prior = t.unsure[o]
 		}
 	}
 	var err error
@@ -382,18 +398,42 @@ func (t *task) bulkWrite(ctx context.Context, batch []pending) error {
 		len(batch), ns, recordName(batch[0].rec), recordName(batch[len(batch)-1].rec), err)
 }
 
+// duplicateKeyCode is the server's code for a write refused as a
+// duplicate key.
+const duplicateKeyCode = 11000
+
 // reportWriteErrors reports the records the server refused and, for an
 // ordered bulk write, those after the first refused one, which were not
 // attempted, as the official connector's AnalyzedBatchFailedWithBulkWriteException does.
+// A record refused as a duplicate _id whose write reached the server in
+// an earlier delivery of the batch (unsure) is written, not refused; an
+// ordered write that stopped at one goes on after it.
 func (t *task) reportWriteErrors(ctx context.Context, batch []pending, ns namespace, ordered bool, bwe mongo.BulkWriteException) error {
 	failed := map[int]error{}
 	first := len(batch)
+	written := -1 // the first record refused as a duplicate _id it wrote itself
 	for _, we := range bwe.WriteErrors {
 		if we.Index < 0 || we.Index >= len(batch) {
 			continue
 		}
+		if we.Code == duplicateKeyCode && t.wasUnsure(batch[we.Index].rec) {
+			// Its insert reached the server in an earlier delivery whose
+			// answer was lost: the document is written.
+			if written < 0 || we.Index < written {
+				written = we.Index
+			}
+			continue
+		}
 		failed[we.Index] = fmt.Errorf("write error %d: %s", we.Code, we.Message)
 		first = min(first, we.Index)
+	}
+	if ordered && written >= 0 && written < first {
+		// The ordered write stopped at a record written before: those
+		// after it were not attempted, and are written now.
+		if rest := batch[written+1:]; len(rest) > 0 {
+			return t.bulkWrite(ctx, rest)
+		}
+		return nil
 	}
 	for i := range batch {
 		cause, ok := failed[i]
