@@ -44,21 +44,7 @@ func TestDistributedSpoolDirTakeoverFromJVM(t *testing.T) {
 	topic := collectRecords(t, p.brokers, rows)
 
 	jvm := p.startJVM(t)
-	config := map[string]string{
-		"connector.class":         "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
-		"tasks.max":               "1",
-		"topic":                   rows,
-		"input.path":              input,
-		"finished.path":           finished,
-		"error.path":              errs,
-		"input.file.pattern":      `^.*\.csv$`,
-		"csv.first.row.as.header": "true",
-		"halt.on.error":           "true",
-		"batch.size":              "100", // so that the JVM stops soon after it is told to
-		"key.schema":              `{"name":"com.example.RowKey","type":"STRUCT","isOptional":false,"fieldSchemas":{"n":{"type":"INT64","isOptional":false}}}`,
-		"value.schema": `{"name":"com.example.Row","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
-			`"n":{"type":"INT64","isOptional":false},"text":{"type":"STRING","isOptional":true}}}`,
-	}
+	config := spoolConfig(rows, input, finished, errs)
 	body, err := json.Marshal(map[string]any{"name": "spool", "config": config})
 	require.NoError(t, err)
 	code, resp := jvm.Do(t, http.MethodPost, "/connectors", string(body))
@@ -203,21 +189,7 @@ func TestDistributedSpoolDirHandBackToJVM(t *testing.T) {
 	topic := collectRecords(t, p.brokers, rows)
 
 	workers, _ := p.startKconnect(t, 1)
-	body, err := json.Marshal(map[string]any{"name": "spool", "config": map[string]string{
-		"connector.class":         "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
-		"tasks.max":               "1",
-		"topic":                   rows,
-		"input.path":              input,
-		"finished.path":           finished,
-		"error.path":              errs,
-		"input.file.pattern":      `^.*\.csv$`,
-		"csv.first.row.as.header": "true",
-		"halt.on.error":           "true",
-		"batch.size":              "100",
-		"key.schema":              `{"name":"com.example.RowKey","type":"STRUCT","isOptional":false,"fieldSchemas":{"n":{"type":"INT64","isOptional":false}}}`,
-		"value.schema": `{"name":"com.example.Row","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
-			`"n":{"type":"INT64","isOptional":false},"text":{"type":"STRING","isOptional":true}}}`,
-	}})
+	body, err := json.Marshal(map[string]any{"name": "spool", "config": spoolConfig(rows, input, finished, errs)})
 	require.NoError(t, err)
 	// 409 until the worker has joined its group.
 	jvmworker.Poll(t, 60*time.Second, func() bool {
@@ -302,4 +274,25 @@ func newSpoolDirTakeover(t *testing.T) (p *jvmPluginTakeover, input, finished, e
 	rows = testkafka.Topic(t, "rows")
 	testkafka.CreateTopic(t, p.brokers, rows, 1, nil)
 	return p, input, finished, errs, rows
+}
+
+// spoolConfig is the CSV connector both sides run: numbered rows, a
+// stop at the first bad one, small batches so that a worker stops soon
+// after it is told to.
+func spoolConfig(rows, input, finished, errs string) map[string]string {
+	return map[string]string{
+		"connector.class":         "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector",
+		"tasks.max":               "1",
+		"topic":                   rows,
+		"input.path":              input,
+		"finished.path":           finished,
+		"error.path":              errs,
+		"input.file.pattern":      `^.*\.csv$`,
+		"csv.first.row.as.header": "true",
+		"halt.on.error":           "true",
+		"batch.size":              "100",
+		"key.schema":              `{"name":"com.example.RowKey","type":"STRUCT","isOptional":false,"fieldSchemas":{"n":{"type":"INT64","isOptional":false}}}`,
+		"value.schema": `{"name":"com.example.Row","type":"STRUCT","isOptional":false,"fieldSchemas":{` +
+			`"n":{"type":"INT64","isOptional":false},"text":{"type":"STRING","isOptional":true}}}`,
+	}
 }
